@@ -1,0 +1,6 @@
+export * from './schema/logical-types';
+export * from './schema/schema-catalogue';
+export * from './wire/wire-errors';
+export * from './wire/wire-format';
+export * from './wire/registry-client';
+export * from './wire/avro-codec';

@@ -1,0 +1,116 @@
+import * as avro from 'avsc';
+import { RegistryError } from './wire-errors';
+import { DecodeFailure, MessageOrigin } from './wire-errors';
+import { SchemaRegistryClient } from './registry-client';
+import { frame, unframe } from './wire-format';
+import { SchemaCatalogue, EventSchema } from '../schema/schema-catalogue';
+import { avroOptions } from '../schema/logical-types';
+
+export interface DecodedEvent<T = Record<string, unknown>> {
+  schemaId: number;
+  eventType: string;
+  /** The record as the reader's own schema sees it (writer's schema resolved to the reader's). */
+  value: T;
+}
+
+/**
+ * Encodes events with this process's schemas and decodes any registered version of them.
+ * `autoRegister` registers the local schemas (development, tests); otherwise they are looked up and a
+ * schema missing from the registry is an error at start-up, not at the first event.
+ */
+export class AvroCodec {
+  private readonly writerIds = new Map<string, number>();
+  private readonly readers = new Map<number, Promise<{ event: EventSchema; resolver: avro.Resolver | null; writer: avro.Type }>>();
+
+  constructor(
+    readonly catalogue: SchemaCatalogue,
+    readonly registry: SchemaRegistryClient,
+    private readonly autoRegister = true,
+  ) {}
+
+  /** Registers or looks up every local event schema; call once at start-up. */
+  async prepare(eventTypes = this.catalogue.eventTypes()): Promise<void> {
+    for (const eventType of eventTypes) await this.writerId(eventType);
+  }
+
+  async writerId(eventType: string): Promise<number> {
+    const known = this.writerIds.get(eventType);
+    if (known !== undefined) return known;
+    const event = this.require(eventType);
+    const id = this.autoRegister
+      ? await this.registry.register(event.fullName, event.schema)
+      : await this.registry.lookup(event.fullName, event.schema);
+    this.writerIds.set(eventType, id);
+    return id;
+  }
+
+  async encode(eventType: string, value: unknown): Promise<Buffer> {
+    const id = await this.writerId(eventType);
+    return frame(id, this.require(eventType).type.toBuffer(value));
+  }
+
+  /** Synchronous encode for a type whose id is already known (after `prepare`). */
+  encodePrepared(eventType: string, value: unknown): Buffer {
+    const id = this.writerIds.get(eventType);
+    if (id === undefined) throw new Error(`schema of ${eventType} is not prepared`);
+    return frame(id, this.require(eventType).type.toBuffer(value));
+  }
+
+  async decode<T = Record<string, unknown>>(bytes: Buffer | null | undefined, origin: MessageOrigin = {}): Promise<DecodedEvent<T>> {
+    try {
+      const { schemaId, body } = unframe(bytes);
+      const { event, resolver, writer } = await this.readerFor(schemaId);
+      let value: T;
+      try {
+        value = (resolver ? event.type.fromBuffer(body, resolver, true) : writer.fromBuffer(body)) as T;
+      } catch (e) {
+        throw new DecodeFailure('AVRO_DECODE_FAILED', `body does not decode with schema ${schemaId}: ${(e as Error).message}`, origin, { cause: e });
+      }
+      return { schemaId, eventType: event.eventType, value };
+    } catch (e) {
+      if (e instanceof DecodeFailure) throw e.withOrigin(origin);
+      throw e;
+    }
+  }
+
+  private readerFor(schemaId: number) {
+    let pending = this.readers.get(schemaId);
+    if (!pending) {
+      pending = this.buildReader(schemaId);
+      pending.catch(() => this.readers.delete(schemaId));
+      this.readers.set(schemaId, pending);
+    }
+    return pending;
+  }
+
+  private async buildReader(schemaId: number) {
+    let text: string;
+    try {
+      text = await this.registry.schemaById(schemaId);
+    } catch (e) {
+      if (e instanceof RegistryError && e.status === 404) {
+        throw new DecodeFailure('SCHEMA_ID_UNKNOWN', `schema id ${schemaId} is not in the registry`, {}, { cause: e });
+      }
+      throw e;
+    }
+    const writer = avro.Type.forSchema(JSON.parse(text), avroOptions());
+    const fullName = writer.name ?? '';
+    const event = this.catalogue.eventByFullName(fullName);
+    if (!event) {
+      throw new DecodeFailure('EVENT_TYPE_UNKNOWN', `schema ${schemaId} writes ${fullName || 'an unnamed type'}, which this reader does not know`);
+    }
+    let resolver: avro.Resolver | null = null;
+    try {
+      resolver = event.type.createResolver(writer);
+    } catch (e) {
+      throw new DecodeFailure('AVRO_DECODE_FAILED', `writer schema ${schemaId} cannot be read as ${fullName}: ${(e as Error).message}`, {}, { cause: e });
+    }
+    return { event, resolver, writer };
+  }
+
+  private require(eventType: string): EventSchema {
+    const event = this.catalogue.event(eventType);
+    if (!event) throw new Error(`unknown event type ${eventType}`);
+    return event;
+  }
+}

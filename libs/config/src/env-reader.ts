@@ -1,0 +1,97 @@
+import { TongbanError } from '@tongban/errors';
+
+export class ConfigError extends TongbanError {
+  constructor(readonly problems: string[]) {
+    super('CONFIG_INVALID', `invalid configuration:\n  - ${problems.join('\n  - ')}`);
+  }
+}
+
+type Env = Record<string, string | undefined>;
+
+/**
+ * Reads typed values from the environment, collecting every bad variable so that one start-up
+ * names all of them at once. Call `done()` after the last read: it throws when anything was wrong.
+ */
+export class EnvReader {
+  private readonly problems: string[] = [];
+
+  constructor(private readonly env: Env = process.env) {}
+
+  str(name: string, fallback?: string): string {
+    const raw = this.env[name];
+    if (raw !== undefined && raw !== '') return raw;
+    if (fallback !== undefined) return fallback;
+    this.problems.push(`${name} is required`);
+    return '';
+  }
+
+  optional(name: string): string | undefined {
+    const raw = this.env[name];
+    return raw === undefined || raw === '' ? undefined : raw;
+  }
+
+  int(name: string, fallback: number, range: { min?: number; max?: number } = {}): number {
+    const raw = this.env[name];
+    if (raw === undefined || raw === '') return fallback;
+    const value = Number(raw);
+    const { min = Number.MIN_SAFE_INTEGER, max = Number.MAX_SAFE_INTEGER } = range;
+    if (!/^-?\d+$/.test(raw.trim()) || value < min || value > max) {
+      this.problems.push(`${name} must be a whole number from ${min} to ${max}, got "${raw}"`);
+      return fallback;
+    }
+    return value;
+  }
+
+  port(name: string, fallback: number): number {
+    return this.int(name, fallback, { min: 0, max: 65535 });
+  }
+
+  bool(name: string, fallback: boolean): boolean {
+    const raw = this.env[name];
+    if (raw === undefined || raw === '') return fallback;
+    if (/^(1|true|yes|on)$/i.test(raw)) return true;
+    if (/^(0|false|no|off)$/i.test(raw)) return false;
+    this.problems.push(`${name} must be true or false, got "${raw}"`);
+    return fallback;
+  }
+
+  oneOf<T extends string>(name: string, allowed: readonly T[], fallback: T): T {
+    const raw = this.env[name];
+    if (raw === undefined || raw === '') return fallback;
+    if ((allowed as readonly string[]).includes(raw)) return raw as T;
+    this.problems.push(`${name} must be one of ${allowed.join(', ')}, got "${raw}"`);
+    return fallback;
+  }
+
+  list(name: string, fallback: string[]): string[] {
+    const raw = this.env[name];
+    if (raw === undefined || raw === '') return fallback;
+    return raw.split(',').map((s) => s.trim()).filter(Boolean);
+  }
+
+  /** `a=b,c=d` pairs; `parse` validates each pair and returns a problem text or a value. */
+  pairs<V>(name: string, fallback: string, parse: (key: string, value: string) => V | string): Map<string, V> {
+    const out = new Map<string, V>();
+    const raw = this.env[name] || fallback;
+    for (const item of raw.split(',').map((s) => s.trim()).filter(Boolean)) {
+      const eq = item.indexOf('=');
+      if (eq <= 0) {
+        this.problems.push(`${name} must be comma-separated key=value pairs, got "${item}"`);
+        continue;
+      }
+      const result = parse(item.slice(0, eq).trim(), item.slice(eq + 1).trim());
+      if (typeof result === 'string') this.problems.push(`${name}: ${result}`);
+      else out.set(item.slice(0, eq).trim(), result);
+    }
+    return out;
+  }
+
+  /** Records a problem found by a cross-field check. */
+  fail(problem: string): void {
+    this.problems.push(problem);
+  }
+
+  done(): void {
+    if (this.problems.length > 0) throw new ConfigError(this.problems);
+  }
+}

@@ -1,0 +1,3 @@
+export * from './env-reader';
+export * from './common-config';
+export * from './repo-paths';

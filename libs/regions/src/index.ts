@@ -1,0 +1,5 @@
+export * from './divisions';
+export * from './division-code';
+export * from './routing-table';
+export * from './id-number';
+export * from './certificates';

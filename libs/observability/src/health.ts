@@ -1,0 +1,33 @@
+/** A named dependency check: resolves when healthy, rejects with the reason otherwise. */
+export interface HealthCheck {
+  name: string;
+  check: () => Promise<unknown>;
+}
+
+export interface HealthReport {
+  status: 'ok' | 'error';
+  checks: Record<string, { status: 'up' | 'down'; latencyMs: number; error?: string; details?: unknown }>;
+}
+
+export async function runHealthChecks(checks: HealthCheck[], timeoutMs = 3000): Promise<HealthReport> {
+  const results = await Promise.all(
+    checks.map(async ({ name, check }) => {
+      const started = Date.now();
+      try {
+        const details = await Promise.race([
+          check(),
+          new Promise((_, reject) => setTimeout(() => reject(new Error(`no answer in ${timeoutMs} ms`)), timeoutMs).unref()),
+        ]);
+        return [name, { status: 'up' as const, latencyMs: Date.now() - started, ...(details ? { details } : {}) }] as const;
+      } catch (e) {
+        return [name, { status: 'down' as const, latencyMs: Date.now() - started, error: (e as Error).message }] as const;
+      }
+    }),
+  );
+  const report: HealthReport = { status: 'ok', checks: {} };
+  for (const [name, result] of results) {
+    report.checks[name] = result;
+    if (result.status === 'down') report.status = 'error';
+  }
+  return report;
+}

@@ -1,0 +1,30 @@
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+
+/** One Prometheus registry per process, with Node's default metrics and a `service` label. */
+export function createMetricsRegistry(service: string, region?: string): Registry {
+  const registry = new Registry();
+  registry.setDefaultLabels(region ? { service, region } : { service });
+  collectDefaultMetrics({ register: registry, prefix: 'tongban_process_' });
+  return registry;
+}
+
+export function counter(registry: Registry, name: string, help: string, labelNames: string[] = []): Counter {
+  return (registry.getSingleMetric(name) as Counter) ?? new Counter({ name, help, labelNames, registers: [registry] });
+}
+
+export function gauge(registry: Registry, name: string, help: string, labelNames: string[] = []): Gauge {
+  return (registry.getSingleMetric(name) as Gauge) ?? new Gauge({ name, help, labelNames, registers: [registry] });
+}
+
+export function histogram(
+  registry: Registry,
+  name: string,
+  help: string,
+  labelNames: string[] = [],
+  buckets = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+): Histogram {
+  return (
+    (registry.getSingleMetric(name) as Histogram) ??
+    new Histogram({ name, help, labelNames, buckets, registers: [registry] })
+  );
+}

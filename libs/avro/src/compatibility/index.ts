@@ -1,0 +1,4 @@
+export * from './avro-schema';
+export * from './canonical-form';
+export * from './schema-resolution';
+export * from './compatibility-mode';

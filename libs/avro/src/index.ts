@@ -4,3 +4,4 @@ export * from './wire/wire-errors';
 export * from './wire/wire-format';
 export * from './wire/registry-client';
 export * from './wire/avro-codec';
+export * from './validation/record-validator';

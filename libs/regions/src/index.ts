@@ -3,3 +3,4 @@ export * from './division-code';
 export * from './routing-table';
 export * from './id-number';
 export * from './certificates';
+export * from './formats';

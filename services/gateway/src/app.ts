@@ -1,0 +1,101 @@
+import 'reflect-metadata';
+import { INestApplication, Module, DynamicModule } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { DataSource } from 'typeorm';
+import { AvroCodec, RecordValidator, SchemaCatalogue, SchemaRegistryClient } from '@tongban/avro';
+import { ApiKeyRegistry } from '@tongban/auth';
+import { contractsDir } from '@tongban/config';
+import { HttpErrorFilter } from '@tongban/http';
+import { createKafka, ensureTopics } from '@tongban/kafka';
+import {
+  counter, createMetricsRegistry, HEALTH_CHECKS, HealthCheck, JsonLogger, METRICS_REGISTRY, OpsController,
+} from '@tongban/observability';
+import { openDatabase } from '@tongban/persistence';
+import { DivisionCatalogue, formatCheckers, RoutingTable, topics } from '@tongban/regions';
+import { join } from 'node:path';
+import Redis from 'ioredis';
+import { GatewayConfig } from './gateway.config';
+import { AcceptEventService } from './events/application/accept-event.service';
+import { API_KEYS, EventsController, GATEWAY_LOGGER } from './events/infrastructure/events.controller';
+import { CasesController, NODE_URLS, ROUTING } from './cases/cases.controller';
+import { GatewaySchema1764000000000 } from './migrations/1764000000000-gateway-schema';
+
+export interface GatewayApp {
+  app: INestApplication;
+  dataSource: DataSource;
+  close(): Promise<void>;
+}
+
+/** Builds the gateway (not yet listening): database migrated, schemas registered, topics present. */
+export async function createGatewayApp(config: GatewayConfig, logger = new JsonLogger('gateway')): Promise<GatewayApp> {
+  const dataSource = await openDatabase({
+    mysql: config.infra.mysql,
+    database: config.database,
+    entities: [],
+    migrations: [GatewaySchema1764000000000],
+  });
+  const catalogue = new SchemaCatalogue(join(contractsDir(), 'avro'));
+  const registry = new SchemaRegistryClient(config.infra.schemaRegistryUrl);
+  const codec = new AvroCodec(catalogue, registry, config.autoRegisterSchemas);
+  await codec.prepare();
+  const routing = new RoutingTable(config.routing);
+  const kafka = createKafka(config.infra.kafkaBrokers, config.infra.kafkaClientId, logger);
+  await ensureTopics(kafka, routing.nodes().map((node) => ({ topic: topics.inbox(config.infra.topicNamespace, node) })));
+  const redis = new Redis({ host: config.infra.redis.host, port: config.infra.redis.port, lazyConnect: true, maxRetriesPerRequest: 1 });
+  redis.on('error', () => undefined);
+
+  const metrics = createMetricsRegistry('gateway');
+  const accepted = counter(metrics, 'tongban_events_accepted_total', 'Events accepted into the outbox', ['event_type']);
+  const divisions = new DivisionCatalogue();
+  const service = new AcceptEventService({
+    dataSource,
+    codec,
+    catalogue,
+    divisions,
+    validator: new RecordValidator(formatCheckers(divisions)),
+    routing,
+    topicNamespace: config.infra.topicNamespace,
+    outboxLanes: config.outboxLanes,
+    onAccepted: (eventType) => accepted.inc({ event_type: eventType }),
+  });
+  const admin = kafka.admin();
+  await admin.connect();
+  const checks: HealthCheck[] = [
+    { name: 'mysql', check: () => dataSource.query('SELECT 1') },
+    { name: 'kafka', check: async () => ({ brokers: (await admin.describeCluster()).brokers.length }) },
+    { name: 'redis', check: () => redis.ping() },
+    { name: 'schemaRegistry', check: () => registry.ping() },
+  ];
+
+  @Module({})
+  class GatewayModule {
+    static build(): DynamicModule {
+      return {
+        module: GatewayModule,
+        controllers: [EventsController, CasesController, OpsController],
+        providers: [
+          { provide: AcceptEventService, useValue: service },
+          { provide: API_KEYS, useValue: new ApiKeyRegistry(config.apiKeys) },
+          { provide: GATEWAY_LOGGER, useValue: logger },
+          { provide: NODE_URLS, useValue: config.nodeUrls },
+          { provide: ROUTING, useValue: routing },
+          { provide: HEALTH_CHECKS, useValue: checks },
+          { provide: METRICS_REGISTRY, useValue: metrics },
+        ],
+      };
+    }
+  }
+
+  const app = await NestFactory.create(GatewayModule.build(), { logger, bodyParser: true });
+  app.useGlobalFilters(new HttpErrorFilter(logger));
+  return {
+    app,
+    dataSource,
+    async close() {
+      await app.close();
+      await admin.disconnect().catch(() => undefined);
+      redis.disconnect();
+      await dataSource.destroy();
+    },
+  };
+}

@@ -1,0 +1,147 @@
+import { createHash } from 'node:crypto';
+import { DataSource } from 'typeorm';
+import { AvroCodec, RecordValidator, SchemaCatalogue } from '@tongban/avro';
+import { Caller, ForbiddenRegionError, mayPublishFor } from '@tongban/auth';
+import { TongbanError, ValidationError } from '@tongban/errors';
+import { enqueue, HEADERS, OutboxMessage } from '@tongban/kafka';
+import { DivisionCatalogue, RoutingTable, topics } from '@tongban/regions';
+import { EventRequest, newEventId, validateEventRequest } from '../domain/event-request';
+
+export class IdempotencyConflictError extends TongbanError {
+  constructor(key: string) {
+    super('IDEMPOTENCY_CONFLICT', `Idempotency-Key "${key}" was already used with a different body`);
+  }
+}
+
+export interface Accepted {
+  eventId: string;
+  caseId: string;
+  correlationId: string;
+  /** True when an earlier request with the same Idempotency-Key already created the event. */
+  replayed: boolean;
+}
+
+export interface AcceptEventDeps {
+  dataSource: DataSource;
+  codec: AvroCodec;
+  catalogue: SchemaCatalogue;
+  divisions: DivisionCatalogue;
+  validator: RecordValidator;
+  routing: RoutingTable;
+  topicNamespace: string;
+  outboxLanes: number;
+  onAccepted?: (eventType: string) => void;
+}
+
+const DUPLICATE_KEY = 'ER_DUP_ENTRY';
+
+/**
+ * Accepts an event from a municipal system: validates it, checks the caller may speak for its source
+ * region, encodes it as Avro and stores it in the outbox in the same transaction as its idempotency
+ * record. From then on the event is never lost: the relay publishes it.
+ */
+export class AcceptEventService {
+  constructor(private readonly deps: AcceptEventDeps) {}
+
+  async accept(caller: Caller, body: unknown, idempotencyKey?: string, correlationHeader?: string): Promise<Accepted> {
+    const validated = validateEventRequest(body, this.deps);
+    if (!validated.ok) throw new ValidationError(validated.problems);
+    const { request, schema } = validated;
+    const refusal = mayPublishFor(caller, request.sourceRegion, request.sourceOffice);
+    if (refusal) throw new ForbiddenRegionError(refusal);
+    if (idempotencyKey !== undefined && !/^[\x21-\x7e]{1,200}$/.test(idempotencyKey)) {
+      throw new ValidationError([{ path: 'Idempotency-Key', problem: 'must be 1–200 visible ASCII characters' }]);
+    }
+
+    const eventId = newEventId();
+    const correlationId = request.correlationId ?? correlationHeader ?? eventId;
+    const envelope = {
+      eventId,
+      eventType: request.eventType,
+      caseId: request.caseId,
+      sourceRegion: request.sourceRegion,
+      targetRegion: request.targetRegion,
+      sourceOffice: request.sourceOffice,
+      occurredAt: request.occurredAt,
+      correlationId,
+      causationId: request.causationId,
+      producer: `municipal:${caller.office?.id ?? caller.division}:${caller.keyId}`,
+      schemaVersion: schema.major,
+    };
+    const value = await this.deps.codec.encode(request.eventType, { envelope, ...request.payload });
+    const messages = this.messagesFor(request, eventId, correlationId, value);
+    const requestHash = idempotencyKey ? hashRequest(request) : '';
+
+    try {
+      await this.deps.dataSource.transaction(async (manager) => {
+        if (idempotencyKey) {
+          await manager.query(
+            'INSERT INTO idempotency_keys (key_id, idempotency_key, request_hash, event_id, created_at) VALUES (?, ?, ?, ?, UTC_TIMESTAMP(3))',
+            [caller.keyId, idempotencyKey, requestHash, eventId],
+          );
+        }
+        await manager.query(
+          `INSERT INTO accepted_events (event_id, event_type, case_id, source_region, target_region, key_id, correlation_id, accepted_at)
+           VALUES (?, ?, ?, ?, ?, ?, ?, UTC_TIMESTAMP(3))`,
+          [eventId, request.eventType, request.caseId, request.sourceRegion, request.targetRegion, caller.keyId, correlationId],
+        );
+        await enqueue(manager, messages, this.deps.outboxLanes);
+      });
+    } catch (e) {
+      if (idempotencyKey && (e as { code?: string }).code === DUPLICATE_KEY) {
+        return this.replay(caller, idempotencyKey, requestHash, request);
+      }
+      throw e;
+    }
+    this.deps.onAccepted?.(request.eventType);
+    return { eventId, caseId: request.caseId, correlationId, replayed: false };
+  }
+
+  /** One copy to the addressee's inbox, and one to the publisher's own node so its view of the case is whole. */
+  private messagesFor(request: EventRequest, eventId: string, correlationId: string, value: Buffer): OutboxMessage[] {
+    const nodes = new Set([this.deps.routing.nodeFor(request.targetRegion), this.deps.routing.nodeFor(request.sourceRegion)]);
+    const headers = {
+      [HEADERS.eventId]: eventId,
+      [HEADERS.eventType]: request.eventType,
+      [HEADERS.correlationId]: correlationId,
+      [HEADERS.sourceRegion]: request.sourceRegion,
+      [HEADERS.targetRegion]: request.targetRegion,
+    };
+    return [...nodes].map((node) => ({
+      eventId,
+      topic: topics.inbox(this.deps.topicNamespace, node),
+      key: request.caseId,
+      value,
+      headers,
+    }));
+  }
+
+  private async replay(caller: Caller, key: string, requestHash: string, request: EventRequest): Promise<Accepted> {
+    const rows: Array<{ request_hash: string; event_id: string }> = await this.deps.dataSource.query(
+      'SELECT request_hash, event_id FROM idempotency_keys WHERE key_id = ? AND idempotency_key = ?',
+      [caller.keyId, key],
+    );
+    if (rows.length === 0 || rows[0].request_hash !== requestHash) throw new IdempotencyConflictError(key);
+    const [accepted]: Array<{ correlation_id: string }> = await this.deps.dataSource.query(
+      'SELECT correlation_id FROM accepted_events WHERE event_id = ?',
+      [rows[0].event_id],
+    );
+    return { eventId: rows[0].event_id, caseId: request.caseId, correlationId: accepted?.correlation_id ?? rows[0].event_id, replayed: true };
+  }
+}
+
+/** A stable digest of what the request asks for (key order does not matter). */
+export function hashRequest(request: EventRequest): string {
+  return createHash('sha256').update(stableStringify(request)).digest('hex');
+}
+
+function stableStringify(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(stableStringify).join(',')}]`;
+  if (value && typeof value === 'object') {
+    return `{${Object.keys(value)
+      .sort()
+      .map((k) => `${JSON.stringify(k)}:${stableStringify((value as Record<string, unknown>)[k])}`)
+      .join(',')}}`;
+  }
+  return JSON.stringify(value);
+}

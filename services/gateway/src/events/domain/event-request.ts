@@ -1,0 +1,105 @@
+import { randomUUID } from 'node:crypto';
+import type { EventSchema, RecordValidator, SchemaCatalogue } from '@tongban/avro';
+import type { Problem } from '@tongban/errors';
+import { DivisionCatalogue, SERVICE_OFFICES } from '@tongban/regions';
+
+/** The body of `POST /v1/events`, as documented by contracts/examples. */
+export interface EventRequest {
+  eventType: string;
+  caseId: string;
+  sourceRegion: string;
+  targetRegion: string;
+  occurredAt: string;
+  sourceOffice: string | null;
+  correlationId: string | null;
+  causationId: string | null;
+  payload: Record<string, unknown>;
+}
+
+const ENVELOPE_FIELDS = new Set([
+  'eventType', 'caseId', 'sourceRegion', 'targetRegion', 'occurredAt', 'sourceOffice', 'correlationId', 'causationId', 'payload',
+]);
+const CASE_ID = /^[A-Za-z0-9][A-Za-z0-9._:-]{2,99}$/;
+const TRACE_ID = /^[A-Za-z0-9._:-]{1,100}$/;
+/** How far in the future a clock may be and still be believed. */
+const CLOCK_SKEW_MS = 5 * 60_000;
+
+export type Validated = { ok: true; request: EventRequest; schema: EventSchema } | { ok: false; problems: Problem[] };
+
+/**
+ * Checks every part of a request and returns all problems at once: the envelope fields, the region
+ * codes, then the payload against the event's Avro schema and the formats the schema marks.
+ */
+export function validateEventRequest(
+  body: unknown,
+  deps: { catalogue: SchemaCatalogue; divisions: DivisionCatalogue; validator: RecordValidator; now?: Date },
+): Validated {
+  const problems: Problem[] = [];
+  if (!body || typeof body !== 'object' || Array.isArray(body)) {
+    return { ok: false, problems: [{ path: '', problem: 'body must be a JSON object' }] };
+  }
+  const b = body as Record<string, unknown>;
+  for (const k of Object.keys(b)) if (!ENVELOPE_FIELDS.has(k)) problems.push({ path: k, problem: 'is not a field of an event request' });
+
+  let schema: EventSchema | undefined;
+  if (typeof b.eventType !== 'string' || !b.eventType) problems.push({ path: 'eventType', problem: 'is required' });
+  else {
+    schema = deps.catalogue.event(b.eventType);
+    if (!schema) problems.push({ path: 'eventType', problem: `unknown event type "${b.eventType}"` });
+  }
+  if (typeof b.caseId !== 'string' || !CASE_ID.test(b.caseId)) {
+    problems.push({ path: 'caseId', problem: b.caseId === undefined ? 'is required' : 'must be 3–100 letters, digits, . _ : or -' });
+  }
+  for (const field of ['sourceRegion', 'targetRegion'] as const) {
+    if (b[field] === undefined) problems.push({ path: field, problem: 'is required' });
+    else {
+      const problem = deps.divisions.problemWith(b[field]);
+      if (problem) problems.push({ path: field, problem });
+    }
+  }
+  const now = (deps.now ?? new Date()).getTime();
+  if (typeof b.occurredAt !== 'string' || !/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}/.test(b.occurredAt) || Number.isNaN(Date.parse(b.occurredAt))) {
+    problems.push({ path: 'occurredAt', problem: b.occurredAt === undefined ? 'is required' : 'must be an ISO-8601 timestamp' });
+  } else if (Date.parse(b.occurredAt) > now + CLOCK_SKEW_MS) {
+    problems.push({ path: 'occurredAt', problem: 'is in the future' });
+  }
+  if (b.sourceOffice !== undefined && b.sourceOffice !== null) {
+    const office = SERVICE_OFFICES.find((o) => o.id === b.sourceOffice);
+    if (!office) problems.push({ path: 'sourceOffice', problem: `unknown service office "${String(b.sourceOffice)}"` });
+    else if (typeof b.sourceRegion === 'string' && !office.districts.includes(b.sourceRegion)) {
+      problems.push({ path: 'sourceRegion', problem: `office ${office.id} serves ${office.districts.join(', ')}, not ${b.sourceRegion}` });
+    }
+  }
+  for (const field of ['correlationId', 'causationId'] as const) {
+    const v = b[field];
+    if (v !== undefined && v !== null && (typeof v !== 'string' || !TRACE_ID.test(v))) {
+      problems.push({ path: field, problem: 'must be 1–100 letters, digits, . _ : or -' });
+    }
+  }
+  if (!b.payload || typeof b.payload !== 'object' || Array.isArray(b.payload)) {
+    problems.push({ path: 'payload', problem: b.payload === undefined ? 'is required' : 'must be an object' });
+  } else if (schema) {
+    const payloadSchema = { ...schema.schema, fields: (schema.schema.fields as Array<{ name: string }>).slice(1) };
+    problems.push(...deps.validator.validate(payloadSchema, b.payload, 'payload'));
+  }
+  if (problems.length > 0 || !schema) return { ok: false, problems };
+  return {
+    ok: true,
+    schema,
+    request: {
+      eventType: b.eventType as string,
+      caseId: b.caseId as string,
+      sourceRegion: b.sourceRegion as string,
+      targetRegion: b.targetRegion as string,
+      occurredAt: new Date(Date.parse(b.occurredAt as string)).toISOString(),
+      sourceOffice: (b.sourceOffice as string | undefined) ?? null,
+      correlationId: (b.correlationId as string | undefined) ?? null,
+      causationId: (b.causationId as string | undefined) ?? null,
+      payload: b.payload as Record<string, unknown>,
+    },
+  };
+}
+
+export function newEventId(): string {
+  return randomUUID();
+}

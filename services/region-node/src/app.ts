@@ -1,0 +1,106 @@
+import 'reflect-metadata';
+import { DynamicModule, INestApplication, Module } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { join } from 'node:path';
+import Redis from 'ioredis';
+import { DataSource } from 'typeorm';
+import { AvroCodec, SchemaCatalogue, SchemaRegistryClient } from '@tongban/avro';
+import { contractsDir } from '@tongban/config';
+import { HttpErrorFilter } from '@tongban/http';
+import { createKafka, ensureTopics, PassThroughRpcFilter, ServerTongbanKafka } from '@tongban/kafka';
+import {
+  counter, createMetricsRegistry, HEALTH_CHECKS, HealthCheck, JsonLogger, METRICS_REGISTRY, OpsController,
+} from '@tongban/observability';
+import { openDatabase } from '@tongban/persistence';
+import { topics } from '@tongban/regions';
+import { RegionNodeConfig } from './region-node.config';
+import { ApplyEventService } from './casework/application/apply-event.service';
+import { APPLIED_COUNTER, InboxController, NODE_LOGGER } from './casework/infrastructure/inbox.controller';
+import { CasesQueryController, NODE_DATA_SOURCE } from './casework/infrastructure/cases-query.controller';
+import { NodeSchema1764000000000 } from './migrations/1764000000000-node-schema';
+
+export interface RegionNodeApp {
+  app: INestApplication;
+  dataSource: DataSource;
+  /** Starts consuming the inbox and serving the internal HTTP API. */
+  start(): Promise<void>;
+  close(): Promise<void>;
+}
+
+export async function createRegionNodeApp(config: RegionNodeConfig, logger = new JsonLogger('region-node', config.region)): Promise<RegionNodeApp> {
+  const dataSource = await openDatabase({
+    mysql: config.infra.mysql,
+    database: config.database,
+    entities: [],
+    migrations: [NodeSchema1764000000000],
+  });
+  const catalogue = new SchemaCatalogue(join(contractsDir(), 'avro'));
+  const registry = new SchemaRegistryClient(config.infra.schemaRegistryUrl);
+  const codec = new AvroCodec(catalogue, registry, config.autoRegisterSchemas);
+  const kafka = createKafka(config.infra.kafkaBrokers, config.infra.kafkaClientId, logger);
+  const inbox = topics.inbox(config.infra.topicNamespace, config.region);
+  await ensureTopics(kafka, [{ topic: inbox }, { topic: topics.dlq(inbox), numPartitions: 1 }]);
+  const redis = new Redis({ host: config.infra.redis.host, port: config.infra.redis.port, lazyConnect: true, maxRetriesPerRequest: 1 });
+  redis.on('error', () => undefined);
+
+  const metrics = createMetricsRegistry('region-node', config.region);
+  const applied = counter(metrics, 'tongban_events_applied_total', 'Inbox events handled, by outcome', ['event_type', 'outcome']);
+  const deadLettered = counter(metrics, 'tongban_events_dead_lettered_total', 'Inbox events parked on the dead-letter topic', ['event_type']);
+  const admin = kafka.admin();
+  await admin.connect();
+  const checks: HealthCheck[] = [
+    { name: 'mysql', check: () => dataSource.query('SELECT 1') },
+    { name: 'kafka', check: async () => ({ brokers: (await admin.describeCluster()).brokers.length }) },
+    { name: 'redis', check: () => redis.ping() },
+  ];
+  const server = new ServerTongbanKafka({
+    kafka,
+    groupId: config.groupId,
+    topics: [inbox],
+    codec,
+    logger,
+    partitionsConsumedConcurrently: config.partitionsConsumedConcurrently,
+    onProcessed: (outcome, meta) => {
+      if (outcome === 'dead-lettered') deadLettered.inc({ event_type: meta.eventType ?? 'unknown' });
+    },
+  });
+
+  @Module({})
+  class RegionNodeModule {
+    static build(): DynamicModule {
+      return {
+        module: RegionNodeModule,
+        controllers: [InboxController, CasesQueryController, OpsController],
+        providers: [
+          { provide: ApplyEventService, useValue: new ApplyEventService(dataSource, config.groupId) },
+          { provide: NODE_LOGGER, useValue: logger },
+          { provide: APPLIED_COUNTER, useValue: applied },
+          { provide: NODE_DATA_SOURCE, useValue: dataSource },
+          { provide: HEALTH_CHECKS, useValue: checks },
+          { provide: METRICS_REGISTRY, useValue: metrics },
+        ],
+      };
+    }
+  }
+
+  const app = await NestFactory.create(RegionNodeModule.build(), { logger });
+  app.useGlobalFilters(new HttpErrorFilter(logger));
+  const microservice = app.connectMicroservice({ strategy: server });
+  microservice.useGlobalFilters(new PassThroughRpcFilter());
+
+  return {
+    app,
+    dataSource,
+    async start() {
+      await app.startAllMicroservices();
+      await app.listen(config.port, config.host);
+      logger.event('info', 'region node started', { inbox, group: config.groupId, port: config.port });
+    },
+    async close() {
+      await app.close();
+      await admin.disconnect().catch(() => undefined);
+      redis.disconnect();
+      await dataSource.destroy();
+    },
+  };
+}

@@ -1,0 +1,31 @@
+import { EnvReader, InfraConfig, readInfraConfig } from '@tongban/config';
+
+export interface RelayConfig {
+  infra: InfraConfig;
+  /** Databases whose outbox this relay drains (the gateway's and the region nodes'). */
+  databases: string[];
+  port: number;
+  lanes: number;
+  maxLanes: number;
+  batchSize: number;
+  pollIntervalMs: number;
+}
+
+export function readRelayConfig(env: Record<string, string | undefined> = process.env): RelayConfig {
+  const r = new EnvReader(env);
+  const infra = readInfraConfig(r, 'tongban-relay');
+  const lanes = r.int('TONGBAN_OUTBOX_LANES', 16, { min: 1, max: 1024 });
+  const databases = r.list('TONGBAN_RELAY_DATABASES', ['tongban_gateway', 'tongban_node_510000', 'tongban_node_500000']);
+  for (const d of databases) if (!/^[A-Za-z0-9_]{1,64}$/.test(d)) r.fail(`TONGBAN_RELAY_DATABASES: "${d}" is not a database name`);
+  const config: RelayConfig = {
+    infra,
+    databases,
+    port: r.port('TONGBAN_RELAY_PORT', 3300),
+    lanes,
+    maxLanes: r.int('TONGBAN_RELAY_MAX_LANES', lanes, { min: 1, max: lanes }),
+    batchSize: r.int('TONGBAN_RELAY_BATCH', 500, { min: 1, max: 10000 }),
+    pollIntervalMs: r.int('TONGBAN_RELAY_POLL_MS', 50, { min: 5, max: 60000 }),
+  };
+  r.done();
+  return config;
+}

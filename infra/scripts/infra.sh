@@ -147,7 +147,7 @@ fetch_kafka_libs() {
   fi
   rm -rf "$LIBS_DIR"
   mkdir -p "$LIBS_DIR"
-  say "fetching Kafka $version jars with Maven into $LIBS_DIR (first run only, about 30 s)"
+  say "fetching Kafka $version jars with Maven into $LIBS_DIR (first run only; seconds to a minute, depending on the network)"
   local mvn_log="$CACHE_DIR/mvn.log"
   if ! mvn -q -B -Dstyle.color=never -f "$POM" dependency:copy-dependencies \
     -DoutputDirectory="$LIBS_DIR" -DincludeScope=runtime >"$mvn_log" 2>&1 9>&-; then

@@ -5,3 +5,4 @@ export * from './wire/wire-format';
 export * from './wire/registry-client';
 export * from './wire/avro-codec';
 export * from './validation/record-validator';
+export * from './generated/events';

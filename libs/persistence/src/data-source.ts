@@ -12,9 +12,8 @@ export interface DatabaseOptions {
   mysql: MysqlConfig;
   database: string;
   // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  entities: MixedList<Function | string | EntitySchema<any>>;
-  // eslint-disable-next-line @typescript-eslint/no-explicit-any
-  migrations: MixedList<Function | string>;
+  entities: MixedList<(new () => unknown) | string | EntitySchema<any>>;
+  migrations: MixedList<(new () => unknown) | string>;
   poolSize?: number;
 }
 

@@ -19,6 +19,7 @@ export function formatCheckers(divisions: DivisionCatalogue): Record<string, (va
     },
     uscc: (v) => uniformCreditCodeProblem(v),
     phone: (v) => (/^1[3-9]\d{9}$/.test(v) ? undefined : 'must be an 11-digit mainland mobile number'),
+    'year-month': (v) => (/^\d{4}-(0[1-9]|1[0-2])$/.test(v) ? undefined : 'must be a month YYYY-MM'),
     'office-id': (v) => (SERVICE_OFFICES.some((o) => o.id === v) ? undefined : `unknown service office "${v}"`),
   };
 }

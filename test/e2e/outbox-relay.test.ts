@@ -1,0 +1,124 @@
+import { createConnection } from 'mysql2/promise';
+import { example } from '../support/examples';
+import { MYSQL, post, startTestStack, TestStack } from '../support/test-stack';
+import { waitFor } from '../support/wait';
+
+async function count(database: string, sql: string, params: unknown[] = []): Promise<number> {
+  const conn = await createConnection({ ...MYSQL, database });
+  try {
+    const [rows] = await conn.query(sql, params);
+    return Number((rows as Array<{ n: number }>)[0].n);
+  } finally {
+    await conn.end();
+  }
+}
+
+/** Messages in a topic, summed over its partitions (the topic is never compacted or trimmed here). */
+async function messagesIn(stack: TestStack, topic: string): Promise<number> {
+  const admin = stack.kafka.admin();
+  await admin.connect();
+  try {
+    const offsets = await admin.fetchTopicOffsets(topic);
+    return offsets.reduce((sum, p) => sum + Number(p.high) - Number(p.low), 0);
+  } finally {
+    await admin.disconnect();
+  }
+}
+
+async function publishMany(stack: TestStack, n: number, tag: string): Promise<string[]> {
+  const caseIds: string[] = [];
+  for (let i = 0; i < n; i++) {
+    const body = example('SubsidyApplicationSubmitted', `${stack.id}-${tag}-${i}`);
+    const r = await post(stack, body, 'dev-chengdu');
+    expect(r.status).toBe(202);
+    caseIds.push(body.caseId);
+  }
+  return caseIds;
+}
+
+describe('outbox and relay', () => {
+  let stack: TestStack;
+  beforeAll(async () => {
+    stack = await startTestStack({ relay: false });
+  });
+  afterAll(async () => {
+    await stack?.stop();
+  });
+
+  it('creates one event for a repeated Idempotency-Key with the same body', async () => {
+    const body = example('SubsidyApplicationSubmitted', `${stack.id}-idem`);
+    const key = `idem-${stack.id}`;
+    const first = await post(stack, body, 'dev-chengdu', { 'idempotency-key': key });
+    const again = await post(stack, body, 'dev-chengdu', { 'idempotency-key': key });
+    expect(first.status).toBe(202);
+    expect(again.status).toBe(202);
+    expect(again.body.eventId).toBe(first.body.eventId);
+    expect(again.headers.get('idempotent-replayed')).toBe('true');
+    expect(await count(stack.databases.gateway, 'SELECT COUNT(*) AS n FROM accepted_events WHERE case_id = ?', [body.caseId])).toBe(1);
+    // one copy for the Chongqing inbox, one for the publisher's own Sichuan node
+    expect(await count(stack.databases.gateway, 'SELECT COUNT(*) AS n FROM outbox_events WHERE event_id = ?', [first.body.eventId])).toBe(2);
+  });
+
+  it('answers 409 when the same Idempotency-Key comes with another body', async () => {
+    const body = example('SubsidyApplicationSubmitted', `${stack.id}-idem2`);
+    const key = `idem2-${stack.id}`;
+    expect((await post(stack, body, 'dev-chengdu', { 'idempotency-key': key })).status).toBe(202);
+    body.payload.contactPhone = '13900001111';
+    const conflict = await post(stack, body, 'dev-chengdu', { 'idempotency-key': key });
+    expect(conflict.status).toBe(409);
+    expect(conflict.body).toMatchObject({ error: { code: 'IDEMPOTENCY_CONFLICT' } });
+  });
+
+  it('delivers rows left pending while the relay was stopped, each exactly once', async () => {
+    const before = await messagesIn(stack, stack.inbox('500000'));
+    const pendingBefore = await count(stack.databases.gateway, 'SELECT COUNT(*) AS n FROM outbox_events WHERE sent_at IS NULL');
+    const caseIds = await publishMany(stack, 30, 'paused');
+    expect(await count(stack.databases.gateway, 'SELECT COUNT(*) AS n FROM outbox_events WHERE sent_at IS NULL')).toBe(pendingBefore + 60);
+
+    const relay = await stack.startRelay();
+    await waitFor(async () => ((await count(stack.databases.gateway, 'SELECT COUNT(*) AS n FROM outbox_events WHERE sent_at IS NULL')) === 0 ? true : undefined), 'the outbox to drain');
+    await relay.stop();
+
+    const node = stack.databases.nodes['500000'];
+    const stored = await waitFor(async () => {
+      const n = await count(node, `SELECT COUNT(*) AS n FROM cases WHERE case_id IN (?)`, [caseIds]);
+      return n === caseIds.length ? n : undefined;
+    }, 'every case at the Chongqing node');
+    expect(stored).toBe(30);
+    expect(await messagesIn(stack, stack.inbox('500000'))).toBe(before + 30 + pendingBefore / 2);
+    expect(await count(node, 'SELECT COUNT(*) AS n FROM case_events WHERE case_id IN (?)', [caseIds])).toBe(30);
+  });
+
+  it('sends each row once when two relays run at the same time', async () => {
+    const before = await messagesIn(stack, stack.inbox('500000'));
+    const a = await stack.startRelay({ maxLanes: 8 });
+    const b = await stack.startRelay({ maxLanes: 8 });
+    await waitFor(async () => (a.ownedLanes().length + b.ownedLanes().length === 16 ? true : undefined), 'both relays to own their lanes');
+    expect(a.ownedLanes().filter((l) => b.ownedLanes().includes(l))).toEqual([]);
+
+    const caseIds = await publishMany(stack, 60, 'twin');
+    await waitFor(async () => ((await count(stack.databases.gateway, 'SELECT COUNT(*) AS n FROM outbox_events WHERE sent_at IS NULL')) === 0 ? true : undefined), 'the outbox to drain');
+    expect(a.published).toBeGreaterThan(0);
+    expect(b.published).toBeGreaterThan(0);
+    expect(a.published + b.published).toBe(120);
+    expect(await messagesIn(stack, stack.inbox('500000'))).toBe(before + 60);
+    const node = stack.databases.nodes['500000'];
+    await waitFor(async () => ((await count(node, 'SELECT COUNT(*) AS n FROM cases WHERE case_id IN (?)', [caseIds])) === 60 ? true : undefined), 'every case stored');
+    await a.stop();
+    await b.stop();
+  });
+
+  it('takes over the lanes of a relay that went away', async () => {
+    const a = await stack.startRelay({ maxLanes: 16 });
+    await waitFor(async () => (a.ownedLanes().length === 16 ? true : undefined), 'the first relay to own every lane');
+    const b = await stack.startRelay({ maxLanes: 16 });
+    await new Promise((r) => setTimeout(r, 500));
+    expect(b.ownedLanes()).toEqual([]);
+    await a.stop();
+    await waitFor(async () => (b.ownedLanes().length === 16 ? true : undefined), 'the standby relay to take every lane');
+    const caseIds = await publishMany(stack, 5, 'failover');
+    const node = stack.databases.nodes['500000'];
+    await waitFor(async () => ((await count(node, 'SELECT COUNT(*) AS n FROM cases WHERE case_id IN (?)', [caseIds])) === 5 ? true : undefined), 'cases sent by the standby');
+    await b.stop();
+  });
+});

@@ -1,0 +1,138 @@
+import type { AddressInfo } from 'node:net';
+import type { INestApplication } from '@nestjs/common';
+import { Kafka } from 'kafkajs';
+import { JsonLogger } from '@tongban/observability';
+import { createKafka, OutboxRelay } from '@tongban/kafka';
+import { dropDatabase } from '@tongban/persistence';
+import { topics } from '@tongban/regions';
+import { createGatewayApp, GatewayApp } from '../../services/gateway/src/app';
+import { readGatewayConfig } from '../../services/gateway/src/gateway.config';
+import { createRegionNodeApp, RegionNodeApp } from '../../services/region-node/src/app';
+import { readRegionNodeConfig } from '../../services/region-node/src/region-node.config';
+import { startTestRegistry } from './test-registry';
+import { uniqueId } from './unique';
+
+export const MYSQL = { host: '127.0.0.1', port: 3306, user: 'root', password: '' };
+export const BROKERS = (process.env.TONGBAN_KAFKA_BROKERS ?? '127.0.0.1:9092').split(',');
+
+export interface TestStack {
+  id: string;
+  namespace: string;
+  gatewayUrl: string;
+  registryUrl: string;
+  gateway: GatewayApp;
+  nodes: Map<string, RegionNodeApp>;
+  kafka: Kafka;
+  databases: { gateway: string; nodes: Record<string, string> };
+  env: Record<string, string>;
+  /** Starts an outbox relay on the gateway's database (and the nodes'); stop it to pause delivery. */
+  startRelay(options?: { maxLanes?: number; databases?: string[] }): Promise<OutboxRelay>;
+  inbox(region: string): string;
+  stop(): Promise<void>;
+}
+
+function portOf(app: INestApplication): number {
+  return (app.getHttpServer().address() as AddressInfo).port;
+}
+
+/** Quiet loggers for tests: only errors reach the output. */
+export function testLogger(service: string, region?: string): JsonLogger {
+  return new JsonLogger(service, region, 'error');
+}
+
+/**
+ * The real services in this process on random ports, against the real Kafka, MariaDB and Redis,
+ * with a topic namespace and databases of their own, so runs never collide.
+ */
+export async function startTestStack(options: { regions?: string[]; relay?: boolean; env?: Record<string, string> } = {}): Promise<TestStack> {
+  const id = uniqueId();
+  const namespace = `t-${id}`;
+  const regions = options.regions ?? ['510000', '500000'];
+  const registry = await startTestRegistry(`tb_${id}_registry`);
+  const env: Record<string, string> = {
+    TONGBAN_TOPIC_NAMESPACE: namespace,
+    TONGBAN_SCHEMA_REGISTRY_URL: registry.url,
+    TONGBAN_KAFKA_BROKERS: BROKERS.join(','),
+    ...(options.env ?? {}),
+  };
+  const databases = { gateway: `tb_${id}_gateway`, nodes: {} as Record<string, string> };
+  const nodes = new Map<string, RegionNodeApp>();
+  const relays: OutboxRelay[] = [];
+  const kafka = createKafka(BROKERS, `test-${id}`);
+  const nodeUrls: string[] = [];
+  for (const region of regions) {
+    databases.nodes[region] = `tb_${id}_node_${region}`;
+    const config = readRegionNodeConfig({
+      ...env,
+      TONGBAN_NODE_REGION: region,
+      TONGBAN_NODE_PORT: '0',
+      TONGBAN_NODE_DATABASE: databases.nodes[region],
+      TONGBAN_NODE_GROUP: `${namespace}.region-node.${region}`,
+    });
+    const node = await createRegionNodeApp(config, testLogger('region-node', region));
+    await node.start();
+    nodes.set(region, node);
+    nodeUrls.push(`${region}=http://127.0.0.1:${portOf(node.app)}`);
+  }
+  const gateway = await createGatewayApp(
+    readGatewayConfig({ ...env, TONGBAN_GATEWAY_DATABASE: databases.gateway, TONGBAN_NODE_URLS: nodeUrls.join(',') }),
+    testLogger('gateway'),
+  );
+  await gateway.app.listen(0, '127.0.0.1');
+
+  const stack: TestStack = {
+    id,
+    namespace,
+    gatewayUrl: `http://127.0.0.1:${portOf(gateway.app)}`,
+    registryUrl: registry.url,
+    gateway,
+    nodes,
+    kafka,
+    databases,
+    env,
+    inbox: (region) => topics.inbox(namespace, region),
+    async startRelay(o = {}) {
+      const relay = new OutboxRelay({
+        kafka,
+        mysql: MYSQL,
+        database: o.databases?.[0] ?? databases.gateway,
+        maxLanes: o.maxLanes,
+        pollIntervalMs: 20,
+        claimIntervalMs: 200,
+        logger: testLogger('relay'),
+      });
+      await relay.start();
+      relays.push(relay);
+      return relay;
+    },
+    async stop() {
+      await Promise.all(relays.map((r) => r.stop()));
+      await gateway.close();
+      for (const node of nodes.values()) await node.close();
+      await registry.close();
+      const admin = kafka.admin();
+      await admin.connect();
+      const mine = (await admin.listTopics()).filter((t) => t.startsWith(`${namespace}.`));
+      if (mine.length) await admin.deleteTopics({ topics: mine }).catch(() => undefined);
+      await admin.disconnect();
+      for (const db of [databases.gateway, ...Object.values(databases.nodes), `tb_${id}_registry`]) await dropDatabase(MYSQL, db);
+    },
+  };
+  if (options.relay !== false) await stack.startRelay();
+  return stack;
+}
+
+/** Sends a request to the gateway with a municipal system's key. */
+export async function post(stack: { gatewayUrl: string }, body: unknown, key?: string, headers: Record<string, string> = {}) {
+  const res = await fetch(`${stack.gatewayUrl}/v1/events`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', ...(key ? { authorization: `Bearer ${key}` } : {}), ...headers },
+    body: typeof body === 'string' ? body : JSON.stringify(body),
+  });
+  return { status: res.status, body: (await res.json()) as Record<string, unknown>, headers: res.headers };
+}
+
+export async function getCase(stack: { gatewayUrl: string }, caseId: string, key: string) {
+  const res = await fetch(`${stack.gatewayUrl}/v1/cases/${encodeURIComponent(caseId)}`, { headers: { authorization: `Bearer ${key}` } });
+  return { status: res.status, body: (await res.json()) as Record<string, unknown> };
+}

@@ -1,0 +1,8 @@
+#!/usr/bin/env bash
+# npm run bench: the whole path against the raw Kafka client on the same broker.
+source "$(dirname "$0")/lib.sh"
+ensure_node_modules
+ensure_infra
+build
+step "Benchmark"
+exec node -r ./tools/runtime/register-aliases.js dist/tools/bench/bench.js "$@"

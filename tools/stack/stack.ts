@@ -1,0 +1,148 @@
+import { ChildProcess, spawn } from 'node:child_process';
+import { createWriteStream, mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { repoRoot } from '@tongban/config';
+
+/** One tongban process of a local stack. */
+export interface ServiceSpec {
+  name: string;
+  /** Compiled entry point under dist/. */
+  main: string;
+  env: Record<string, string>;
+  healthUrl: string;
+}
+
+export interface StackOptions {
+  namespace?: string;
+  gatewayPort?: number;
+  registryPort?: number;
+  nodePorts?: Record<string, number>;
+  relayPort?: number;
+  databasePrefix?: string;
+  extraEnv?: Record<string, string>;
+  logDir?: string;
+}
+
+export interface RunningService {
+  spec: ServiceSpec;
+  child: ChildProcess;
+}
+
+/** The processes of a two-node stack (Sichuan 510000, Chongqing 500000), in start order. */
+export function stackServices(o: StackOptions = {}): ServiceSpec[] {
+  const ns = o.namespace ?? 'tongban';
+  const db = o.databasePrefix ?? 'tongban';
+  const registryPort = o.registryPort ?? 8081;
+  const nodePorts = o.nodePorts ?? { '510000': 3201, '500000': 3202 };
+  const gatewayPort = o.gatewayPort ?? 3000;
+  const relayPort = o.relayPort ?? 3300;
+  const common = {
+    TONGBAN_TOPIC_NAMESPACE: ns,
+    TONGBAN_SCHEMA_REGISTRY_URL: `http://127.0.0.1:${registryPort}`,
+    ...(o.extraEnv ?? {}),
+  };
+  const nodes = Object.entries(nodePorts);
+  return [
+    {
+      name: 'schema-registry',
+      main: 'services/schema-registry/src/main.js',
+      env: { ...common, TONGBAN_SCHEMA_REGISTRY_PORT: String(registryPort), TONGBAN_SCHEMA_REGISTRY_DATABASE: `${db}_registry` },
+      healthUrl: `http://127.0.0.1:${registryPort}/health`,
+    },
+    ...nodes.map(([region, port]) => ({
+      name: `region-node-${region}`,
+      main: 'services/region-node/src/main.js',
+      env: { ...common, TONGBAN_NODE_REGION: region, TONGBAN_NODE_PORT: String(port), TONGBAN_NODE_DATABASE: `${db}_node_${region}` },
+      healthUrl: `http://127.0.0.1:${port}/health`,
+    })),
+    {
+      name: 'gateway',
+      main: 'services/gateway/src/main.js',
+      env: {
+        ...common,
+        TONGBAN_GATEWAY_PORT: String(gatewayPort),
+        TONGBAN_GATEWAY_DATABASE: `${db}_gateway`,
+        TONGBAN_NODE_URLS: nodes.map(([region, port]) => `${region}=http://127.0.0.1:${port}`).join(','),
+      },
+      healthUrl: `http://127.0.0.1:${gatewayPort}/health`,
+    },
+    {
+      name: 'relay',
+      main: 'services/relay/src/main.js',
+      env: {
+        ...common,
+        TONGBAN_RELAY_PORT: String(relayPort),
+        TONGBAN_RELAY_DATABASES: [`${db}_gateway`, ...nodes.map(([region]) => `${db}_node_${region}`)].join(','),
+      },
+      healthUrl: `http://127.0.0.1:${relayPort}/health`,
+    },
+  ];
+}
+
+export async function waitForHealth(url: string, timeoutMs: number, child?: ChildProcess): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let last = '';
+  while (Date.now() < deadline) {
+    if (child && child.exitCode !== null) throw new Error(`exited with code ${child.exitCode} before it was healthy`);
+    try {
+      const res = await fetch(url, { signal: AbortSignal.timeout(2000) });
+      if (res.ok) return;
+      last = `${res.status} ${await res.text()}`;
+    } catch (e) {
+      last = (e as Error).message;
+    }
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  throw new Error(`not healthy after ${timeoutMs} ms (${last})`);
+}
+
+/** Starts a compiled service as a child process, its output in `<logDir>/<name>.log`. */
+export function spawnService(spec: ServiceSpec, logDir: string): RunningService {
+  mkdirSync(logDir, { recursive: true });
+  const root = repoRoot();
+  const log = createWriteStream(join(logDir, `${spec.name}.log`), { flags: 'a' });
+  const child = spawn(process.execPath, ['-r', join(root, 'tools/runtime/register-aliases.js'), join(root, 'dist', spec.main)], {
+    cwd: root,
+    env: { ...process.env, ...spec.env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  child.stdout?.pipe(log);
+  child.stderr?.pipe(log);
+  return { spec, child };
+}
+
+export async function startStack(
+  options: StackOptions = {},
+  onProgress: (line: string) => void = () => undefined,
+): Promise<{ services: RunningService[]; stop: () => Promise<void> }> {
+  const logDir = options.logDir ?? join(repoRoot(), '.tongban', 'logs');
+  const services: RunningService[] = [];
+  const stop = async () => {
+    for (const s of [...services].reverse()) await stopService(s);
+  };
+  try {
+    for (const spec of stackServices(options)) {
+      const started = Date.now();
+      const running = spawnService(spec, logDir);
+      services.push(running);
+      await waitForHealth(spec.healthUrl, 60_000, running.child).catch((e) => {
+        throw new Error(`${spec.name} ${(e as Error).message}; see ${join(logDir, spec.name + '.log')}`);
+      });
+      onProgress(`${spec.name} is up (${Date.now() - started} ms, pid ${running.child.pid})`);
+    }
+  } catch (e) {
+    await stop();
+    throw e;
+  }
+  return { services, stop };
+}
+
+/** SIGTERM (graceful: in-flight work finishes, consumers leave their group), SIGKILL after 15 s. */
+export async function stopService(s: RunningService, signal: NodeJS.Signals = 'SIGTERM'): Promise<void> {
+  if (s.child.exitCode !== null || s.child.signalCode !== null) return;
+  const exited = new Promise<void>((resolve) => s.child.once('exit', () => resolve()));
+  s.child.kill(signal);
+  const timer = setTimeout(() => s.child.kill('SIGKILL'), 15_000);
+  await exited;
+  clearTimeout(timer);
+}

@@ -1,0 +1,31 @@
+import { startStack } from './stack';
+
+async function main(): Promise<void> {
+  const stack = await startStack({}, (line) => console.log(`  ${line}`));
+  console.log('\ntongban is running:');
+  console.log('  gateway          http://127.0.0.1:3000  (POST /v1/events, GET /v1/cases/:caseId, /health, /metrics)');
+  console.log('  schema registry  http://127.0.0.1:8081');
+  console.log('  region nodes     510000 on :3201, 500000 on :3202 (internal)');
+  console.log('  relay            http://127.0.0.1:3300/health');
+  console.log('  logs             .tongban/logs/');
+  console.log('Press Ctrl-C to stop.');
+  let stopping = false;
+  const stop = () => {
+    if (stopping) return;
+    stopping = true;
+    console.log('\nstopping: each service finishes its work in flight');
+    stack.stop().then(() => process.exit(0));
+  };
+  process.on('SIGINT', stop);
+  process.on('SIGTERM', stop);
+  for (const s of stack.services) {
+    s.child.once('exit', (code, signal) => {
+      if (!stopping) console.error(`${s.spec.name} exited (${code ?? signal}); see .tongban/logs/${s.spec.name}.log`);
+    });
+  }
+}
+
+main().catch((e) => {
+  console.error(`tongban failed to start: ${(e as Error).message}`);
+  process.exit(1);
+});

@@ -1,0 +1,60 @@
+import { TongbanError } from '@tongban/errors';
+
+/** `reasonCode` values of the CaseEventRejected contract. */
+export type RejectionReasonCode =
+  | 'UNKNOWN_CASE'
+  | 'ILLEGAL_TRANSITION'
+  | 'DUPLICATE_CASE'
+  | 'NOT_RESPONSIBLE'
+  | 'VALIDATION_FAILED'
+  | 'AUTHORISATION_MISSING'
+  | 'UNSUPPORTED_VERSION'
+  | 'OTHER';
+
+/**
+ * A case rule refused an event. Never retriable: the same event against the same case is refused again.
+ * `code` is our stable code; `rejectionCode` is the coarser one the CaseEventRejected contract carries.
+ */
+export class CaseRuleError extends TongbanError {
+  constructor(
+    code: string,
+    message: string,
+    readonly rejectionCode: RejectionReasonCode,
+    readonly relatedCaseId?: string,
+  ) {
+    super(code, message, false);
+  }
+}
+
+/** The event is not allowed in the case's current state (or the case exists / does not exist). */
+export class IllegalTransitionError extends CaseRuleError {
+  constructor(message: string, code = 'ILLEGAL_TRANSITION') {
+    super(code, message, 'ILLEGAL_TRANSITION');
+  }
+}
+
+export class UnknownCaseError extends CaseRuleError {
+  constructor(caseId: string, eventType: string) {
+    super('UNKNOWN_CASE', `case ${caseId} does not exist, and ${eventType} does not open a case`, 'UNKNOWN_CASE');
+  }
+}
+
+export class UnknownEventTypeError extends CaseRuleError {
+  constructor(eventType: string) {
+    super('UNKNOWN_EVENT_TYPE', `${eventType} is not an event of any tongban workflow`, 'OTHER');
+  }
+}
+
+/** The sending region does not play a role that may send this event in this case. */
+export class UnauthorisedSenderError extends CaseRuleError {
+  constructor(message: string) {
+    super('UNAUTHORISED_SENDER', message, 'NOT_RESPONSIBLE');
+  }
+}
+
+/** A business rule read from the payload and the case failed (age, duplicate, dates, months …). */
+export class GuardFailedError extends CaseRuleError {
+  constructor(code: string, message: string, rejectionCode: RejectionReasonCode = 'VALIDATION_FAILED', relatedCaseId?: string) {
+    super(code, message, rejectionCode, relatedCaseId);
+  }
+}

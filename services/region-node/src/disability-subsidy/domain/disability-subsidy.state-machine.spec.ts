@@ -1,0 +1,281 @@
+import { CaseHarness, expectApplied } from '../../casework/domain/case-harness.testing';
+import type { CaseSnapshot } from '../../casework/domain/casework.types';
+import { disabilitySubsidyMachine, SubsidyState } from './disability-subsidy.state-machine';
+
+const CHENGDU = '510104';
+const DAZU = '500111';
+const ANYUE = '512021';
+const CASE = 'SUB-510104-2026-000123';
+const LI = { idNumber: '500111196804170022', name: '李秀英', hukouDivision: DAZU };
+
+const application = (overrides: Record<string, unknown> = {}) => ({
+  applicant: LI,
+  certificateNumber: '50011119680417002241',
+  disabilityCategory: 'PHYSICAL',
+  disabilityGrade: 'GRADE_1',
+  subsidyTypes: ['LIVING', 'NURSING'],
+  hardshipStatus: 'MINIMUM_LIVING_ALLOWANCE',
+  hardshipEvidenceRef: 'DB-510104-2025-0456',
+  residence: { division: CHENGDU, detail: '锦江区春熙路 88 号' },
+  contactPhone: '13812341234',
+  agent: null,
+  consentRef: 'CONSENT-510104-2026-0001',
+  ...overrides,
+});
+const grants = [
+  { subsidyType: 'LIVING', monthlyAmount: '100.00' },
+  { subsidyType: 'NURSING', monthlyAmount: '80.00' },
+];
+
+const fromChengdu = (eventType: string, payload: Record<string, unknown> = {}, caseId = CASE) => ({ eventType, caseId, sourceRegion: CHENGDU, targetRegion: DAZU, payload });
+const fromDazu = (eventType: string, payload: Record<string, unknown> = {}, caseId = CASE) => ({ eventType, caseId, sourceRegion: DAZU, targetRegion: CHENGDU, payload });
+
+async function paying(h: CaseHarness): Promise<void> {
+  await h.send(fromChengdu('SubsidyApplicationSubmitted', application()));
+  await h.send(fromDazu('SubsidyApplicationAcknowledged', { responsibleCaseRef: 'DZ-2026-77', handlingOffice: 'Dazu civil affairs' }));
+  await h.send(fromDazu('SubsidyApproved', { grants, firstPaymentMonth: '2026-12', decisionRef: 'DZ-D-1' }));
+  expectApplied(await h.send(fromDazu('SubsidyPaymentStarted', { payments: grants, firstPaidMonth: '2026-12', paidOn: '2026-12-10', paymentRef: 'P1' })));
+}
+
+describe('disability subsidy state machine', () => {
+  it('carries the demo application from submission to payment (scenario 1)', async () => {
+    const h = new CaseHarness();
+    h.now = new Date('2026-11-02T01:30:00Z');
+    const submitted = expectApplied(await h.send(fromChengdu('SubsidyApplicationSubmitted', application())));
+    expect(submitted.nextState).toBe('submitted');
+    expect(submitted.caseUpdates).toMatchObject({ acceptingDivision: CHENGDU, responsibleDivision: DAZU, personKeys: [LI.idNumber] });
+    expect(submitted.timers.start).toEqual([
+      { name: 'subsidy.acknowledge', dueAt: new Date('2026-11-04T16:00:00Z'), ownerDivision: CHENGDU, mustActDivision: DAZU, escalateTo: ['responsible'] },
+    ]);
+
+    const ack = expectApplied(await h.send(fromDazu('SubsidyApplicationAcknowledged', { responsibleCaseRef: 'DZ-2026-77', handlingOffice: 'x' })));
+    expect(ack.timers.cancel).toEqual(['subsidy.acknowledge']);
+    expect(ack.timers.start.map((t) => [t.name, t.dueAt.toISOString()])).toEqual([['subsidy.decide', '2026-11-30T16:00:00.000Z']]);
+
+    h.now = new Date('2026-11-03T02:00:00Z');
+    const asked = expectApplied(await h.send(fromDazu('SubsidyMaterialsRequested', { materials: [{ kind: 'MINIMUM_LIVING_ALLOWANCE_CERTIFICATE', note: null }], supplyBy: null })));
+    expect(asked.timers).toEqual({ cancel: ['subsidy.decide'], start: [expect.objectContaining({ name: 'subsidy.materials', dueAt: new Date('2026-12-03T16:00:00Z'), ownerDivision: DAZU })] });
+
+    h.now = new Date('2026-11-09T02:00:00Z');
+    const supplied = expectApplied(await h.send(fromChengdu('SubsidyMaterialsSupplied', { documents: [{ kind: 'MINIMUM_LIVING_ALLOWANCE_CERTIFICATE', documentRef: 'DB-1' }] })));
+    expect(supplied.nextState).toBe('under-review');
+    // Twenty working days from the last material, not from the first submission.
+    expect(supplied.timers.start[0]).toMatchObject({ name: 'subsidy.decide', dueAt: new Date('2026-12-07T16:00:00Z') });
+
+    expect(expectApplied(await h.send(fromDazu('SubsidyApproved', { grants, firstPaymentMonth: '2026-12', decisionRef: 'D1' }))).nextState).toBe('approved');
+    const paid = expectApplied(await h.send(fromDazu('SubsidyPaymentStarted', { payments: grants, firstPaidMonth: '2026-12', paidOn: '2026-12-10', paymentRef: 'P1' })));
+    expect(paid.nextState).toBe('paying');
+    expect(h.get(CASE).timers).toEqual({});
+  });
+
+  type Row = [SubsidyState, string, 'accepting' | 'responsible', Record<string, unknown>, SubsidyState | string];
+  const snapshot = (state: SubsidyState): CaseSnapshot => ({
+    caseId: CASE,
+    workflow: 'disability-subsidy',
+    state,
+    acceptingDivision: CHENGDU,
+    acceptingOffice: null,
+    responsibleDivision: DAZU,
+    personKeys: [LI.idNumber],
+    timers: {},
+    data: { applicantIdNumber: LI.idNumber, requestedTypes: ['LIVING', 'NURSING'], activeTypes: ['LIVING', 'NURSING'], grantedTypes: ['LIVING', 'NURSING'], firstPaymentMonth: '2026-12', payerDivision: DAZU },
+    openedAt: '2026-11-02T01:30:00.000Z',
+    updatedAt: '2026-11-02T01:30:00.000Z',
+  });
+  it.each<Row>([
+    ['submitted', 'SubsidyApplicationAcknowledged', 'responsible', {}, 'under-review'],
+    ['submitted', 'SubsidyApplicationAcknowledged', 'accepting', {}, 'UNAUTHORISED_SENDER'],
+    ['submitted', 'SubsidyApproved', 'responsible', { grants, firstPaymentMonth: '2026-12' }, 'NOT_ACKNOWLEDGED'],
+    ['submitted', 'SubsidyRejected', 'responsible', { reasonCode: 'NOT_IN_HARDSHIP', reasonText: '…' }, 'rejected'],
+    ['submitted', 'SubsidyApplicationWithdrawn', 'accepting', { withdrawnBy: 'APPLICANT', withdrawalRef: 'W1' }, 'withdrawn'],
+    ['under-review', 'SubsidyApproved', 'accepting', { grants, firstPaymentMonth: '2026-12' }, 'UNAUTHORISED_SENDER'],
+    ['under-review', 'SubsidyApproved', 'responsible', { grants, firstPaymentMonth: '2026-12' }, 'approved'],
+    ['under-review', 'SubsidyMaterialsRequested', 'responsible', { materials: [] }, 'materials-requested'],
+    ['under-review', 'SubsidyMaterialsSupplied', 'accepting', { documents: [] }, 'ILLEGAL_TRANSITION'],
+    ['materials-requested', 'SubsidyApproved', 'responsible', { grants, firstPaymentMonth: '2026-12' }, 'MATERIALS_OUTSTANDING'],
+    ['materials-requested', 'SubsidyMaterialsSupplied', 'accepting', { documents: [] }, 'under-review'],
+    ['materials-requested', 'SubsidyApplicationWithdrawn', 'accepting', {}, 'withdrawn'],
+    ['approved', 'SubsidyApplicationWithdrawn', 'accepting', {}, 'ALREADY_DECIDED'],
+    ['approved', 'SubsidyPaymentStarted', 'accepting', { payments: grants, firstPaidMonth: '2026-12' }, 'UNAUTHORISED_SENDER'],
+    ['approved', 'SubsidyPaymentStarted', 'responsible', { payments: grants, firstPaidMonth: '2026-11' }, 'PAYMENT_BEFORE_GRANT'],
+    ['approved', 'SubsidyPaymentStarted', 'responsible', { payments: grants, firstPaidMonth: '2026-12' }, 'paying'],
+    ['paying', 'SubsidyPaymentStarted', 'responsible', { payments: grants, firstPaidMonth: '2027-01' }, 'PAYMENT_ALREADY_STARTED'],
+    ['paying', 'SubsidyStopped', 'responsible', { subsidyTypes: ['NURSING'], reason: 'NO_LONGER_ELIGIBLE', effectiveMonth: '2027-03' }, 'paying'],
+    ['paying', 'SubsidyStopped', 'responsible', { subsidyTypes: ['LIVING', 'NURSING'], reason: 'PERSON_REQUEST', effectiveMonth: '2027-03' }, 'stopped'],
+    ['paying', 'SubsidyStopped', 'accepting', { subsidyTypes: ['LIVING'], reason: 'DEATH', effectiveMonth: '2027-03' }, 'UNAUTHORISED_SENDER'],
+    ['stopped', 'SubsidyPaymentStarted', 'responsible', { payments: grants, firstPaidMonth: '2027-01' }, 'PAYMENT_AFTER_STOP'],
+    ['stopped', 'SubsidyStopped', 'responsible', { subsidyTypes: ['LIVING'], reason: 'DEATH', effectiveMonth: '2027-03' }, 'ALREADY_STOPPED'],
+    ['rejected', 'SubsidyApproved', 'responsible', { grants, firstPaymentMonth: '2026-12' }, 'ILLEGAL_TRANSITION'],
+    ['under-review', 'SubsidyTransferred', 'responsible', {}, 'TRANSFER_DURING_REVIEW'],
+    ['paying', 'CaseDeadlineBreached', 'accepting', { deadline: 'SUBSIDY_DECISION' }, 'paying'],
+    ['withdrawn', 'CaseEventRejected', 'responsible', { refusedEventType: 'X', reasonCode: 'OTHER' }, 'withdrawn'],
+  ])('in %s, %s from the %s side → %s', async (state, eventType, side, payload, expected) => {
+    const h = new CaseHarness();
+    h.put(snapshot(state));
+    const event = side === 'accepting' ? fromChengdu(eventType, payload) : fromDazu(eventType, payload);
+    const decision = await h.send(event, { follow: false });
+    expect(decision.kind === 'applied' ? decision.nextState : decision.reasonCode).toBe(expected);
+  });
+
+  it('lists a transition for every subsidy event of the domain', () => {
+    expect(Object.keys(disabilitySubsidyMachine.transitions).sort()).toEqual(
+      [
+        'SubsidyApplicationSubmitted', 'SubsidyApplicationAcknowledged', 'SubsidyMaterialsRequested', 'SubsidyMaterialsSupplied',
+        'SubsidyApproved', 'SubsidyRejected', 'SubsidyPaymentStarted', 'SubsidyTransferred', 'SubsidyStopped',
+        'SubsidyApplicationWithdrawn', 'CaseEventRejected', 'CaseDeadlineBreached',
+      ].sort(),
+    );
+  });
+
+  it('refuses a certificate whose ID part is not the applicant', async () => {
+    const h = new CaseHarness();
+    const d = await h.send(fromChengdu('SubsidyApplicationSubmitted', application({ certificateNumber: '50011119410903004541' })));
+    expect(d).toMatchObject({ kind: 'rejected', reasonCode: 'CERTIFICATE_MISMATCH' });
+    expect(d.emits[0]).toMatchObject({ eventType: 'CaseEventRejected', sourceRegion: DAZU, targetRegion: CHENGDU, payload: { reasonCode: 'VALIDATION_FAILED' } });
+    expect(h.cases.size).toBe(0);
+  });
+
+  it('refuses a certificate whose category or grade differs from the application', async () => {
+    const d = await new CaseHarness().send(fromChengdu('SubsidyApplicationSubmitted', application({ disabilityGrade: 'GRADE_2' })));
+    expect(d).toMatchObject({ kind: 'rejected', reasonCode: 'CERTIFICATE_MISMATCH' });
+  });
+
+  it('refuses an application without the consent reference', async () => {
+    const d = await new CaseHarness().send(fromChengdu('SubsidyApplicationSubmitted', application({ consentRef: '' })));
+    expect(d).toMatchObject({ kind: 'rejected', reasonCode: 'CONSENT_MISSING', error: { rejectionCode: 'AUTHORISATION_MISSING', retriable: false } });
+  });
+
+  it('refuses an application sent by a region that is not the residence', async () => {
+    const d = await new CaseHarness().send({ ...fromChengdu('SubsidyApplicationSubmitted', application()), sourceRegion: '510105' });
+    expect(d).toMatchObject({ kind: 'rejected', reasonCode: 'UNAUTHORISED_SENDER', error: { rejectionCode: 'NOT_RESPONSIBLE' } });
+  });
+
+  it('refuses a second application for the same person and type, pointing to the open case (scenario 6)', async () => {
+    const h = new CaseHarness();
+    await paying(h);
+    const second = expectApplied(await h.send(fromChengdu('SubsidyApplicationSubmitted', application({ subsidyTypes: ['NURSING'] }), 'SUB-510104-2026-000200')));
+    expect(second.emits).toEqual([
+      expect.objectContaining({ eventType: 'SubsidyRejected', sourceRegion: DAZU, targetRegion: CHENGDU, payload: expect.objectContaining({ reasonCode: 'DUPLICATE_APPLICATION', openCaseId: CASE }) }),
+    ]);
+    expect(h.get('SUB-510104-2026-000200').state).toBe('rejected');
+    expect(h.get(CASE).state).toBe('paying');
+  });
+
+  it('accepts a new application once the earlier case is stopped', async () => {
+    const h = new CaseHarness();
+    await paying(h);
+    await h.send(fromDazu('SubsidyStopped', { subsidyTypes: ['LIVING', 'NURSING'], reason: 'PERSON_REQUEST', effectiveMonth: '2027-02' }));
+    const again = expectApplied(await h.send(fromChengdu('SubsidyApplicationSubmitted', application(), 'SUB-2')));
+    expect(again.emits).toEqual([]);
+  });
+
+  it('refuses a payment start after a death notice', async () => {
+    const h = new CaseHarness();
+    await h.send(fromChengdu('SubsidyApplicationSubmitted', application()));
+    await h.send(fromDazu('SubsidyApplicationAcknowledged'));
+    await h.send(fromDazu('SubsidyApproved', { grants, firstPaymentMonth: '2026-12', decisionRef: 'D' }));
+    await h.send(fromDazu('SubsidyStopped', { subsidyTypes: ['LIVING', 'NURSING'], reason: 'DEATH', effectiveMonth: '2026-12' }));
+    const d = await h.send(fromDazu('SubsidyPaymentStarted', { payments: grants, firstPaidMonth: '2026-12', paidOn: '2026-12-10', paymentRef: 'P' }));
+    expect(d).toMatchObject({ kind: 'rejected', reasonCode: 'PAYMENT_AFTER_STOP' });
+  });
+
+  describe('transfer after a hukou move', () => {
+    const transfer = (last: string, first: string) => ({
+      person: { ...LI, hukouDivision: ANYUE },
+      previousHukouDivision: DAZU,
+      certificateNumber: '50011119680417002241',
+      disabilityCategory: 'PHYSICAL',
+      disabilityGrade: 'GRADE_1',
+      hardshipStatus: 'MINIMUM_LIVING_ALLOWANCE',
+      subsidies: grants,
+      lastMonthPaidByPrevious: last,
+      firstMonthPaidByNew: first,
+      hukouMoveRef: 'MOVE-1',
+      payeeAccount: null,
+    });
+
+    it.each([
+      ['2027-03', '2027-05', 'TRANSFER_GAP'],
+      ['2027-03', '2027-03', 'TRANSFER_DOUBLE_MONTH'],
+      ['2027-12', '2027-11', 'TRANSFER_DOUBLE_MONTH'],
+      ['2027-12', '2028-01', 'transferring'],
+    ])('old payer through %s, new payer from %s → %s', async (last, first, expected) => {
+      const h = new CaseHarness();
+      await paying(h);
+      const d = await h.send({ ...fromDazu('SubsidyTransferred', transfer(last, first)), targetRegion: ANYUE });
+      expect(d.kind === 'applied' ? d.nextState : d.reasonCode).toBe(expected);
+    });
+
+    it('hands payment to the new hukou region from the month after the last old payment', async () => {
+      const h = new CaseHarness();
+      await paying(h);
+      expectApplied(await h.send({ ...fromDazu('SubsidyTransferred', transfer('2027-03', '2027-04')), targetRegion: ANYUE }));
+      expect(h.get(CASE)).toMatchObject({ state: 'transferring', responsibleDivision: ANYUE, data: { payerDivision: ANYUE } });
+      const start = (source: string, month: string) =>
+        h.send({ eventType: 'SubsidyPaymentStarted', caseId: CASE, sourceRegion: source, targetRegion: CHENGDU, payload: { payments: grants, firstPaidMonth: month, paidOn: '2027-04-10', paymentRef: 'A1' } });
+      expect(await start(DAZU, '2027-04')).toMatchObject({ kind: 'rejected', reasonCode: 'UNAUTHORISED_SENDER' });
+      expect(await start(ANYUE, '2027-05')).toMatchObject({ kind: 'rejected', reasonCode: 'TRANSFER_GAP' });
+      expect(await start(ANYUE, '2027-03')).toMatchObject({ kind: 'rejected', reasonCode: 'TRANSFER_DOUBLE_MONTH' });
+      expect(expectApplied(await start(ANYUE, '2027-04')).nextState).toBe('paying');
+    });
+
+    it('refuses a transfer sent by a region that does not pay', async () => {
+      const h = new CaseHarness();
+      await paying(h);
+      const d = await h.send({ ...fromChengdu('SubsidyTransferred', transfer('2027-03', '2027-04')) });
+      expect(d).toMatchObject({ kind: 'rejected', reasonCode: 'UNAUTHORISED_SENDER' });
+    });
+  });
+
+  describe('deadlines', () => {
+    it('reports a missed acknowledgement to the responsible side', async () => {
+      const h = new CaseHarness();
+      h.now = new Date('2026-11-02T01:30:00Z');
+      await h.send(fromChengdu('SubsidyApplicationSubmitted', application()));
+      const early = await h.fire(CASE, 'subsidy.acknowledge');
+      expect(early).toMatchObject({ kind: 'applied' }); // the harness moves the clock to the due time
+      expect(h.published).toEqual([
+        expect.objectContaining({
+          eventType: 'CaseDeadlineBreached',
+          sourceRegion: CHENGDU,
+          targetRegion: DAZU,
+          payload: expect.objectContaining({ deadline: 'SUBSIDY_ACKNOWLEDGEMENT', mustActRegion: DAZU, dueAt: new Date('2026-11-04T16:00:00Z'), awaitedEventTypes: ['SubsidyApplicationAcknowledged'] }),
+        }),
+      ]);
+      expect(h.get(CASE).state).toBe('submitted');
+      expect(h.get(CASE).timers).toEqual({});
+      expect(await h.fire(CASE, 'subsidy.acknowledge')).toMatchObject({ kind: 'rejected', reasonCode: 'TIMER_NOT_OPEN' });
+    });
+
+    it('lets the application lapse when the requested materials are not supplied in time', async () => {
+      const h = new CaseHarness();
+      await h.send(fromChengdu('SubsidyApplicationSubmitted', application()));
+      await h.send(fromDazu('SubsidyApplicationAcknowledged'));
+      await h.send(fromDazu('SubsidyMaterialsRequested', { materials: [], supplyBy: '2026-11-20' }));
+      expect(h.get(CASE).timers['subsidy.materials'].dueAt).toBe('2026-11-20T16:00:00.000Z');
+      const late = await h.send({ ...fromChengdu('SubsidyMaterialsSupplied', { documents: [] }), occurredAt: '2026-11-21T01:00:00Z' }, { follow: false });
+      expect(late).toMatchObject({ kind: 'rejected', reasonCode: 'MATERIALS_AFTER_LAPSE' });
+      await h.fire(CASE, 'subsidy.materials');
+      expect(h.published.at(-1)).toMatchObject({ eventType: 'SubsidyRejected', sourceRegion: DAZU, payload: { reasonCode: 'MATERIALS_NOT_SUPPLIED' } });
+      expect(h.get(CASE).state).toBe('rejected');
+    });
+
+    it('does nothing when the scheduler wakes before the due time', async () => {
+      const h = new CaseHarness();
+      h.now = new Date('2026-11-02T01:30:00Z');
+      await h.send(fromChengdu('SubsidyApplicationSubmitted', application()));
+      const { decideTimer } = await import('../../casework/domain/engine');
+      expect(decideTimer(h.get(CASE), 'subsidy.acknowledge', h.context())).toMatchObject({ kind: 'rejected', reasonCode: 'TIMER_NOT_DUE' });
+    });
+
+    it('takes configured deadlines instead of the defaults', async () => {
+      const h = new CaseHarness();
+      h.now = new Date('2026-11-02T01:30:00Z');
+      const { decide } = await import('../../casework/domain/engine');
+      const d = expectApplied(
+        await decide(undefined, { ...fromChengdu('SubsidyApplicationSubmitted', application()), eventId: 'e1', occurredAt: h.now }, { ...h.context(), deadlines: { subsidyAcknowledge: { unit: 'working-days', amount: 5 } } }),
+      );
+      expect(d.timers.start[0].dueAt.toISOString()).toBe('2026-11-09T16:00:00.000Z');
+    });
+  });
+});

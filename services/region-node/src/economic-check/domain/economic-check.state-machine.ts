@@ -1,0 +1,155 @@
+import { endOfShanghaiDay } from '@tongban/calendar';
+import { GuardFailedError } from '../../casework/domain/casework.errors';
+import type { CaseSnapshot } from '../../casework/domain/casework.types';
+import { commonTransitions, TransitionSpec, WorkflowDefinition } from '../../casework/domain/state-machine';
+import { asRecord, invalid, list, localDate, localDateOf, person, text } from '../../casework/domain/values';
+
+/**
+ * 家庭经济状况核对: the requesting office asks the check centre of the region holding a member's data. No
+ * signed authorisation (授权书), no check; the answer goes only to the requesting office.
+ */
+export const ECONOMIC_CHECK_STATES = ['requested', 'acknowledged', 'partially-answered', 'answered', 'expired', 'cancelled'] as const;
+export type EconomicCheckState = (typeof ECONOMIC_CHECK_STATES)[number];
+
+export const ECONOMIC_CHECK_OPEN_STATES: readonly EconomicCheckState[] = ['requested', 'acknowledged', 'partially-answered'];
+
+export interface EconomicCheckData {
+  memberIdNumbers: string[];
+  items: string[];
+  purpose: string;
+  authorisationRef: string;
+  answerBy: string;
+  answeredMembers?: string[];
+  missingItems?: Array<{ idNumber: string; item: string }>;
+  cancellation?: string;
+  [key: string]: unknown;
+}
+
+const dataOf = (snapshot: CaseSnapshot) => snapshot.data as EconomicCheckData;
+
+const CLOSED_REFUSALS = {
+  expired: { code: 'ANSWER_AFTER_EXPIRY', message: 'the check expired before a full answer; the requesting office has moved on' },
+  cancelled: { code: 'CHECK_CANCELLED', message: 'the check was cancelled (the application ended)' },
+  answered: { code: 'ALREADY_ANSWERED', message: 'the check was already answered in full' },
+};
+
+const transitions: Record<string, TransitionSpec<EconomicCheckState>> = {
+  EconomicCheckRequested: {
+    from: 'opens-case',
+    to: 'requested',
+    senders: ['accepting'],
+    opens: (event, payload, context) => ({
+      acceptingDivision: event.sourceRegion,
+      acceptingOffice: event.sourceOffice ?? null,
+      responsibleDivision: event.targetRegion,
+      personKeys: list(payload, 'members').map((m, i) => person(asRecord(m, `members[${i}]`).person, `members[${i}].person`, context.now).idNumber),
+    }),
+    apply: ({ payload, snapshot, occurredAt }) => {
+      if (typeof payload.authorisationRef !== 'string' || !payload.authorisationRef.trim()) {
+        throw new GuardFailedError('AUTHORISATION_MISSING', "no check without the members' signed authorisation (授权书)", 'AUTHORISATION_MISSING');
+      }
+      if (snapshot.personKeys.length === 0) throw invalid('members', 'must name at least one household member');
+      if (new Set(snapshot.personKeys).size !== snapshot.personKeys.length) throw invalid('members', 'names a person twice');
+      const items = list(payload, 'items').map((x, i) => {
+        if (typeof x !== 'string') throw invalid(`items[${i}]`, 'must be a check item');
+        return x;
+      });
+      if (items.length === 0) throw invalid('items', 'must request at least one item');
+      const answerBy = localDate(payload, 'answerBy');
+      if (answerBy <= localDateOf(occurredAt)) throw invalid('answerBy', `${answerBy} is not after the request date`);
+      return {
+        data: {
+          memberIdNumbers: snapshot.personKeys,
+          items,
+          purpose: text(payload, 'purpose'),
+          authorisationRef: payload.authorisationRef,
+          answerBy,
+        } satisfies EconomicCheckData,
+      };
+    },
+  },
+  EconomicCheckAcknowledged: {
+    from: ['requested'],
+    to: 'acknowledged',
+    senders: ['check-centre'],
+    refusals: CLOSED_REFUSALS,
+  },
+  EconomicCheckAnswered: {
+    from: ECONOMIC_CHECK_OPEN_STATES,
+    toOneOf: ['answered', 'partially-answered'],
+    senders: ['check-centre'],
+    refusals: CLOSED_REFUSALS,
+    apply: ({ payload, data }) => {
+      const d = data as EconomicCheckData;
+      const results = list(payload, 'results').map((r, i) => asRecord(r, `results[${i}]`));
+      // Minimisation both ways: the centre answers for the members asked about, nobody else.
+      const strangers = results.map((r) => String(r.idNumber ?? '').toUpperCase()).filter((id) => !d.memberIdNumbers.includes(id));
+      if (strangers.length) throw new GuardFailedError('MEMBER_NOT_REQUESTED', `${strangers.length} result(s) concern people the request did not name`);
+      const missing = Array.isArray(payload.missingItems)
+        ? payload.missingItems.map((m, i) => {
+            const r = asRecord(m, `missingItems[${i}]`);
+            return { idNumber: String(r.idNumber), item: String(r.item) };
+          })
+        : [];
+      const complete = payload.complete === true && missing.length === 0;
+      const answeredMembers = [...new Set([...(d.answeredMembers ?? []), ...results.map((r) => String(r.idNumber).toUpperCase())])];
+      return { to: complete ? 'answered' : 'partially-answered', data: { ...d, answeredMembers, missingItems: missing } };
+    },
+  },
+  EconomicCheckExpired: {
+    from: ECONOMIC_CHECK_OPEN_STATES,
+    to: 'expired',
+    senders: ['accepting'],
+    refusals: { answered: CLOSED_REFUSALS.answered, cancelled: CLOSED_REFUSALS.cancelled },
+    apply: ({ snapshot, occurredAt }) => {
+      const timer = snapshot.timers['economic-check.answer'];
+      if (timer && occurredAt.getTime() < Date.parse(timer.dueAt)) {
+        throw new GuardFailedError('NOT_YET_DUE', `the check centre has until ${timer.dueAt}`);
+      }
+      return {};
+    },
+  },
+  EconomicCheckCancelled: {
+    from: ECONOMIC_CHECK_OPEN_STATES,
+    to: 'cancelled',
+    senders: ['accepting'],
+    refusals: { answered: CLOSED_REFUSALS.answered, expired: { code: 'ALREADY_EXPIRED', message: 'the check already expired' } },
+    apply: ({ payload, data }) => ({ data: { ...data, cancellation: text(payload, 'reason') } }),
+  },
+  ...commonTransitions<EconomicCheckState>(),
+};
+
+export const economicCheckMachine: WorkflowDefinition<EconomicCheckState> = {
+  workflow: 'economic-check',
+  states: ECONOMIC_CHECK_STATES,
+  openStates: ECONOMIC_CHECK_OPEN_STATES,
+  terminalStates: ['answered', 'expired', 'cancelled'],
+  transitions,
+  roleDivisions: (snapshot) => ({
+    accepting: [snapshot.acceptingDivision],
+    'check-centre': [snapshot.responsibleDivision],
+    responsible: [snapshot.responsibleDivision],
+  }),
+  timers: [
+    {
+      // The centre has at least the agreed period; a requester may grant more through answerBy.
+      name: 'economic-check.answer',
+      activeIn: ECONOMIC_CHECK_OPEN_STATES,
+      due: ({ snapshot, enteredAt, calendar, deadlines }) => {
+        const agreed = calendar.deadline(enteredAt, deadlines.economicCheckAnswer);
+        const requested = endOfShanghaiDay(dataOf(snapshot).answerBy);
+        return requested > agreed ? requested : agreed;
+      },
+      mustAct: 'check-centre',
+      owner: 'accepting',
+      escalateTo: ['check-centre'],
+      deadlineKind: 'ECONOMIC_CHECK_ANSWER',
+      awaitedEventTypes: ['EconomicCheckAnswered'],
+      onDue: {
+        kind: 'emit',
+        eventType: 'EconomicCheckExpired',
+        payload: (snapshot) => ({ answerBy: dataOf(snapshot).answerBy, partialAnswerReceived: snapshot.state === 'partially-answered' }),
+      },
+    },
+  ],
+};

@@ -1,0 +1,1 @@
+export * from './marriage-registration.state-machine';

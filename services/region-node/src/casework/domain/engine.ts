@@ -50,7 +50,7 @@ export async function decide(snapshot: CaseSnapshot | undefined, incoming: Incom
   try {
     return await decideOrThrow(snapshot, incoming, context);
   } catch (error) {
-    if (error instanceof CaseRuleError) return rejected(snapshot, incoming, error);
+    if (error instanceof CaseRuleError) return rejected(snapshot, incoming, error, context.now);
     throw error;
   }
 }
@@ -180,7 +180,7 @@ function startTimer(
   };
 }
 
-function rejected(snapshot: CaseSnapshot | undefined, incoming: IncomingEvent, error: CaseRuleError): RejectedDecision {
+function rejected(snapshot: CaseSnapshot | undefined, incoming: IncomingEvent, error: CaseRuleError, now: Date): RejectedDecision {
   const emits: FollowUpEvent[] = [];
   if (incoming.eventType !== 'CaseEventRejected') {
     emits.push({
@@ -189,7 +189,7 @@ function rejected(snapshot: CaseSnapshot | undefined, incoming: IncomingEvent, e
       sourceRegion: incoming.targetRegion,
       targetRegion: incoming.sourceRegion,
       sourceOffice: null,
-      occurredAt: new Date(),
+      occurredAt: now,
       causationId: incoming.eventId,
       dedupeKey: `rejection:${incoming.eventId}`,
       payload: {

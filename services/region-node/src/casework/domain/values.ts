@@ -1,7 +1,6 @@
 import { isLocalDate, LocalDate, shanghaiDateOf } from '@tongban/calendar';
 import { parseIdNumber, IdNumberInfo } from '@tongban/regions';
 import { GuardFailedError } from './casework.errors';
-import type { InstantInput } from './casework.types';
 
 /** Reading decoded payloads: every failure is a not-retriable refusal naming the field. */
 export function invalid(path: string, problem: string): GuardFailedError {

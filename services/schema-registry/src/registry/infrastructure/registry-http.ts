@@ -1,0 +1,44 @@
+import type { NextFunction, Request, Response } from 'express';
+import * as express from 'express';
+import { RegistryApiError } from '../domain/registry-errors';
+
+/** What the registry answers with, as Confluent's does. */
+export const REGISTRY_MEDIA_TYPE = 'application/vnd.schemaregistry.v1+json';
+/** Request bodies the registry reads. */
+export const ACCEPTED_MEDIA_TYPES = ['application/vnd.schemaregistry.v1+json', 'application/vnd.schemaregistry+json', 'application/json'];
+
+/** Paths answered by OpsController in its own formats. */
+const OPS_PATHS = new Set(['/health', '/metrics']);
+
+export function sendRegistryError(res: Response, status: number, errorCode: number, message: string, extra: Record<string, unknown> = {}): void {
+  res.status(status).type(REGISTRY_MEDIA_TYPE).send(JSON.stringify({ error_code: errorCode, message, ...extra }));
+}
+
+export function sendApiError(res: Response, error: RegistryApiError): void {
+  res.status(error.httpStatus).type(REGISTRY_MEDIA_TYPE).send(JSON.stringify(error.body()));
+}
+
+/**
+ * Express middleware in front of the Nest routes: answers in the registry's media type, refuses a
+ * body in any other media type (415) and parses JSON bodies, answering a malformed one with 400.
+ */
+export function registryHttpMiddleware(limit = '8mb') {
+  const parse = express.json({ type: ACCEPTED_MEDIA_TYPES, limit, strict: false });
+  return (req: Request, res: Response, next: NextFunction): void => {
+    if (OPS_PATHS.has(req.path)) return next();
+    res.setHeader('Content-Type', REGISTRY_MEDIA_TYPE);
+    const hasBody = Number(req.headers['content-length'] ?? 0) > 0 || req.headers['transfer-encoding'] !== undefined;
+    if (hasBody && !req.is(ACCEPTED_MEDIA_TYPES)) {
+      sendRegistryError(res, 415, 415, `Unsupported media type ${String(req.headers['content-type'] ?? '(none)')}; send one of ${ACCEPTED_MEDIA_TYPES.join(', ')}`);
+      return;
+    }
+    parse(req, res, (err?: unknown) => {
+      if (!err) return next();
+      const e = err as { status?: number; message?: string };
+      if (e.status === 413) sendRegistryError(res, 413, 413, `Request body larger than ${limit}`);
+      else sendRegistryError(res, 400, 400, `Request body is not valid JSON: ${e.message ?? String(err)}`);
+    });
+  };
+}
+
+export const flag = (value: unknown): boolean => value === 'true' || value === true;

@@ -1,0 +1,50 @@
+import { contractsDir } from '@tongban/config';
+import { EVENT_COMPATIBILITY, ReleasedContracts, compareWithReleased } from './released-contracts';
+
+/**
+ * Records the current event schemas as released (contracts/released/<fullName>.avsc, with a history
+ * per subject for the transitive modes) and the mode of each subject in compatibility.json.
+ * Refuses a breaking change unless `--force`.
+ */
+export function main(argv: string[] = process.argv.slice(2), out: (line: string) => void = (line) => void process.stdout.write(line + '\n')): number {
+  const force = argv.includes('--force');
+  const root = argv.find((a) => !a.startsWith('--')) ?? contractsDir();
+  const released = new ReleasedContracts(root);
+  let catalogue;
+  let reports;
+  try {
+    catalogue = released.catalogue();
+    reports = compareWithReleased(released, catalogue);
+  } catch (e) {
+    out(`contracts: ${(e as Error).message}`);
+    return 1;
+  }
+  const breaking = reports.filter((r) => r.status === 'breaking' || r.status === 'removed');
+  if (breaking.length && !force) {
+    for (const r of breaking) for (const m of r.messages) out(`BREAKING ${r.subject}: ${m}`);
+    out(`contracts: not released, ${breaking.length} subject(s) would break; rerun with --force to release anyway`);
+    return 1;
+  }
+  const modes = released.compatibility();
+  for (const r of reports.filter((r) => r.status === 'removed')) {
+    released.remove(r.subject);
+    delete modes.subjects[r.subject];
+    out(`contracts: dropped ${r.subject}, no longer in contracts/avro`);
+  }
+  // A forced break starts the subject's history again, or every later check would fail against it.
+  for (const r of reports.filter((r) => r.status === 'breaking')) {
+    released.remove(r.subject);
+    out(`contracts: ${r.subject} released with a breaking change; its history starts again`);
+  }
+  const counts = { new: 0, changed: 0, unchanged: 0 };
+  for (const event of catalogue.allEvents().sort((a, b) => a.fullName.localeCompare(b.fullName))) {
+    counts[released.write(event.fullName, event.schema)]++;
+    // Every event carries the common envelope and crosses regions: see EVENT_COMPATIBILITY.
+    modes.subjects[event.fullName] ??= EVENT_COMPATIBILITY;
+  }
+  released.writeCompatibility(modes);
+  out(`contracts: released ${catalogue.allEvents().length} subject(s): ${counts.new} new, ${counts.changed} changed, ${counts.unchanged} unchanged`);
+  return 0;
+}
+
+if (require.main === module) process.exitCode = main();

@@ -1,7 +1,9 @@
 import { randomBytes } from 'node:crypto';
 import { SchemaRegistry, SchemaType } from '@kafkajs/confluent-schema-registry';
 import type { RawAvroSchema } from '@kafkajs/confluent-schema-registry/dist/@types';
-import { SchemaRegistryClient } from '@tongban/avro';
+import { join } from 'node:path';
+import { AvroCodec, SchemaCatalogue, SchemaRegistryClient } from '@tongban/avro';
+import { contractsDir } from '@tongban/config';
 import { JsonLogger } from '@tongban/observability';
 import { dropDatabase } from '@tongban/persistence';
 import { createSchemaRegistryApp, SchemaRegistryApp } from '../../services/schema-registry/src/app';
@@ -107,6 +109,16 @@ describe('schema registry (Confluent REST API over MySQL)', () => {
     const id = await client.register(s, personV1);
     expect(await client.lookup(s, personV1)).toBe(id);
     expect(JSON.parse(await client.schemaById(id))).toEqual(personV1);
+  });
+
+  it('registers every tongban event schema through the codec, once', async () => {
+    const catalogue = new SchemaCatalogue(join(contractsDir(), 'avro'));
+    const codec = new AvroCodec(catalogue, new SchemaRegistryClient(url));
+    await codec.prepare();
+    const ids = await Promise.all(catalogue.eventTypes().map((t) => codec.writerId(t)));
+    expect(new Set(ids).size).toBe(catalogue.eventTypes().length);
+    const again = new AvroCodec(catalogue, new SchemaRegistryClient(url), false);
+    expect(await Promise.all(catalogue.eventTypes().map((t) => again.writerId(t)))).toEqual(ids);
   });
 
   describe('registration', () => {

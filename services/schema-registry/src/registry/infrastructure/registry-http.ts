@@ -1,5 +1,4 @@
 import type { NextFunction, Request, Response } from 'express';
-import * as express from 'express';
 import { RegistryApiError } from '../domain/registry-errors';
 
 /** What the registry answers with, as Confluent's does. */
@@ -20,23 +19,41 @@ export function sendApiError(res: Response, error: RegistryApiError): void {
 
 /**
  * Express middleware in front of the Nest routes: answers in the registry's media type, refuses a
- * body in any other media type (415) and parses JSON bodies, answering a malformed one with 400.
+ * body in any other media type (415), reads JSON bodies up to `limitBytes` (413 beyond) and answers
+ * a malformed one with 400. (Read here rather than by Nest's body parser, whose errors bypass filters.)
  */
-export function registryHttpMiddleware(limit = '8mb') {
-  const parse = express.json({ type: ACCEPTED_MEDIA_TYPES, limit, strict: false });
+export function registryHttpMiddleware(limitBytes = 8 * 1024 * 1024) {
   return (req: Request, res: Response, next: NextFunction): void => {
     if (OPS_PATHS.has(req.path)) return next();
     res.setHeader('Content-Type', REGISTRY_MEDIA_TYPE);
     const hasBody = Number(req.headers['content-length'] ?? 0) > 0 || req.headers['transfer-encoding'] !== undefined;
-    if (hasBody && !req.is(ACCEPTED_MEDIA_TYPES)) {
+    if (!hasBody) return next();
+    if (!req.is(ACCEPTED_MEDIA_TYPES)) {
       sendRegistryError(res, 415, 415, `Unsupported media type ${String(req.headers['content-type'] ?? '(none)')}; send one of ${ACCEPTED_MEDIA_TYPES.join(', ')}`);
       return;
     }
-    parse(req, res, (err?: unknown) => {
-      if (!err) return next();
-      const e = err as { status?: number; message?: string };
-      if (e.status === 413) sendRegistryError(res, 413, 413, `Request body larger than ${limit}`);
-      else sendRegistryError(res, 400, 400, `Request body is not valid JSON: ${e.message ?? String(err)}`);
+    const chunks: Buffer[] = [];
+    let size = 0;
+    let refused = false;
+    req.on('data', (chunk: Buffer) => {
+      size += chunk.length;
+      if (size > limitBytes && !refused) {
+        refused = true;
+        sendRegistryError(res, 413, 413, `Request body larger than ${limitBytes} bytes`);
+        req.resume();
+      } else if (!refused) chunks.push(chunk);
+    });
+    req.on('error', (e) => next(e));
+    req.on('end', () => {
+      if (refused) return;
+      const text = Buffer.concat(chunks).toString('utf8');
+      try {
+        (req as Request & { body?: unknown }).body = text.trim() === '' ? undefined : JSON.parse(text);
+      } catch (e) {
+        sendRegistryError(res, 400, 400, `Request body is not valid JSON: ${(e as Error).message}`);
+        return;
+      }
+      next();
     });
   };
 }

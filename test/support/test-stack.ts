@@ -48,7 +48,25 @@ export async function startTestStack(options: { regions?: string[]; relay?: bool
   const id = uniqueId();
   const namespace = `t-${id}`;
   const regions = options.regions ?? ['510000', '500000'];
+  const cleanups: Array<() => Promise<unknown>> = [];
+  try {
+    return await buildStack(id, namespace, regions, options, cleanups);
+  } catch (e) {
+    // A stack that failed half-way must not leave consumers running after the test.
+    for (const cleanup of cleanups.reverse()) await cleanup().catch(() => undefined);
+    throw e;
+  }
+}
+
+async function buildStack(
+  id: string,
+  namespace: string,
+  regions: string[],
+  options: { relay?: boolean; env?: Record<string, string> },
+  cleanups: Array<() => Promise<unknown>>,
+): Promise<TestStack> {
   const registry = await startTestRegistry(`tb_${id}_registry`);
+  cleanups.push(() => registry.close());
   const env: Record<string, string> = {
     TONGBAN_TOPIC_NAMESPACE: namespace,
     TONGBAN_SCHEMA_REGISTRY_URL: registry.url,
@@ -70,6 +88,7 @@ export async function startTestStack(options: { regions?: string[]; relay?: bool
       TONGBAN_NODE_GROUP: `${namespace}.region-node.${region}`,
     });
     const node = await createRegionNodeApp(config, testLogger('region-node', region));
+    cleanups.push(() => node.close());
     await node.start();
     nodes.set(region, node);
     nodeUrls.push(`${region}=http://127.0.0.1:${portOf(node.app)}`);
@@ -78,6 +97,7 @@ export async function startTestStack(options: { regions?: string[]; relay?: bool
     readGatewayConfig({ ...env, TONGBAN_GATEWAY_DATABASE: databases.gateway, TONGBAN_NODE_URLS: nodeUrls.join(',') }),
     testLogger('gateway'),
   );
+  cleanups.push(() => gateway.close());
   await gateway.app.listen(0, '127.0.0.1');
 
   const stack: TestStack = {
@@ -115,7 +135,7 @@ export async function startTestStack(options: { regions?: string[]; relay?: bool
       const mine = (await admin.listTopics()).filter((t) => t.startsWith(`${namespace}.`));
       if (mine.length) await admin.deleteTopics({ topics: mine }).catch(() => undefined);
       await admin.disconnect();
-      for (const db of [databases.gateway, ...Object.values(databases.nodes), `tb_${id}_registry`]) await dropDatabase(MYSQL, db);
+      for (const db of [databases.gateway, ...Object.values(databases.nodes)]) await dropDatabase(MYSQL, db);
     },
   };
   if (options.relay !== false) await stack.startRelay();

@@ -4,7 +4,7 @@ import { EventSchema, SchemaCatalogue } from '@tongban/avro';
 // Until libs/avro/src/index.ts exports './compatibility', reach it directly.
 import {
   CompatibilityMode, DEFAULT_COMPATIBILITY, checkCompatibility, isCompatibilityMode, normalizedForm,
-} from '../../libs/avro/src/compatibility';
+} from '@tongban/avro';
 
 /**
  * Events cross two provinces' clusters: municipal systems, region nodes and partner systems reading

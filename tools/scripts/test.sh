@@ -15,9 +15,8 @@ run() { # name, command...
 
 run "Type check" npx tsc --noEmit -p tsconfig.json
 run "Lint (module boundaries)" npm run -s lint
-[ -f tools/codegen/generate-types.js ] && run "Generated types are up to date" node tools/codegen/generate-types.js --check
 run "Build" npx tsc -p tsconfig.build.json
-[ -f dist/tools/contracts/check.js ] && run "Contracts compatible with the released versions" node -r ./tools/runtime/register-aliases.js dist/tools/contracts/check.js
+run "Contracts: generated types current, schemas compatible with the released ones" npm run -s contracts:check
 run "Unit tests" npx jest -c jest.config.js --ci
 run "Integration and end-to-end tests" npx jest -c test/jest.config.js --ci
 

@@ -6,3 +6,4 @@ export * from './wire/registry-client';
 export * from './wire/avro-codec';
 export * from './validation/record-validator';
 export * from './generated/events';
+export * from './compatibility';

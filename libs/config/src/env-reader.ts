@@ -69,8 +69,8 @@ export class EnvReader {
     return raw.split(',').map((s) => s.trim()).filter(Boolean);
   }
 
-  /** `a=b,c=d` pairs; `parse` validates each pair and returns a problem text or a value. */
-  pairs<V>(name: string, fallback: string, parse: (key: string, value: string) => V | string): Map<string, V> {
+  /** `a=b,c=d` pairs; `parse` validates each pair and returns `{ value }` or `{ problem }`. */
+  pairs<V>(name: string, fallback: string, parse: (key: string, value: string) => { value: V } | { problem: string }): Map<string, V> {
     const out = new Map<string, V>();
     const raw = this.env[name] || fallback;
     for (const item of raw.split(',').map((s) => s.trim()).filter(Boolean)) {
@@ -80,8 +80,8 @@ export class EnvReader {
         continue;
       }
       const result = parse(item.slice(0, eq).trim(), item.slice(eq + 1).trim());
-      if (typeof result === 'string') this.problems.push(`${name}: ${result}`);
-      else out.set(item.slice(0, eq).trim(), result);
+      if ('problem' in result) this.problems.push(`${name}: ${result.problem}`);
+      else out.set(item.slice(0, eq).trim(), result.value);
     }
     return out;
   }

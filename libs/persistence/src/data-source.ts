@@ -61,7 +61,8 @@ export function createDataSource(options: DatabaseOptions): DataSource {
     poolSize: options.poolSize ?? 10,
     supportBigNumbers: true,
     bigNumberStrings: true,
-    logging: ['error'],
+    // Errors reach the caller as exceptions and are logged there, once, without the parameters.
+    logging: false,
   });
 }
 
@@ -70,6 +71,11 @@ export async function openDatabase(options: DatabaseOptions): Promise<DataSource
   await ensureDatabase(options.mysql, options.database);
   const ds = createDataSource(options);
   await ds.initialize();
-  await ds.runMigrations({ transaction: 'each' });
+  try {
+    await ds.runMigrations({ transaction: 'each' });
+  } catch (e) {
+    await ds.destroy();
+    throw e;
+  }
   return ds;
 }

@@ -24,12 +24,12 @@ export function readGatewayConfig(env: Record<string, string | undefined> = proc
   const { keys, problems } = parseApiKeySpec(keySpec);
   for (const p of problems) r.fail(`TONGBAN_API_KEYS: ${p}`);
   const routing = [
-    ...r.pairs('TONGBAN_ROUTING', '', (prefix, node) =>
-      /^\d{2,6}$/.test(prefix) && isWellFormedDivision(node) ? node : `"${prefix}=${node}" must be <code prefix>=<node division>`,
+    ...r.pairs<string>('TONGBAN_ROUTING', '', (prefix, node) =>
+      /^\d{2,6}$/.test(prefix) && isWellFormedDivision(node) ? { value: node } : { problem: `"${prefix}=${node}" must be <code prefix>=<node division>` },
     ),
   ];
-  const nodeUrls = r.pairs('TONGBAN_NODE_URLS', '510000=http://127.0.0.1:3201,500000=http://127.0.0.1:3202', (node, url) =>
-    isWellFormedDivision(node) && /^https?:\/\//.test(url) ? url.replace(/\/+$/, '') : `"${node}=${url}" must be <node division>=<http url>`,
+  const nodeUrls = r.pairs<string>('TONGBAN_NODE_URLS', '510000=http://127.0.0.1:3201,500000=http://127.0.0.1:3202', (node, url) =>
+    isWellFormedDivision(node) && /^https?:\/\//.test(url) ? { value: url.replace(/\/+$/, '') } : { problem: `"${node}=${url}" must be <node division>=<http url>` },
   );
   const config: GatewayConfig = {
     infra,

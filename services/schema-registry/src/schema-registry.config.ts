@@ -1,6 +1,6 @@
 import { EnvReader, readInfraConfig } from '@tongban/config';
 import type { MysqlConfig } from '@tongban/persistence';
-import { COMPATIBILITY_MODES, CompatibilityMode, DEFAULT_COMPATIBILITY } from './avro-compatibility';
+import { COMPATIBILITY_MODES, CompatibilityMode, DEFAULT_COMPATIBILITY } from '@tongban/avro';
 
 export interface SchemaRegistryConfig {
   port: number;

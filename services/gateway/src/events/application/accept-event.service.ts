@@ -33,7 +33,8 @@ export interface AcceptEventDeps {
   onAccepted?: (eventType: string) => void;
 }
 
-const DUPLICATE_KEY = 'ER_DUP_ENTRY';
+/** Rolls the transaction back when the Idempotency-Key was used before. */
+class KeyAlreadyUsed extends Error {}
 
 /**
  * Accepts an event from a municipal system: validates it, checks the caller may speak for its source
@@ -75,10 +76,12 @@ export class AcceptEventService {
     try {
       await this.deps.dataSource.transaction(async (manager) => {
         if (idempotencyKey) {
-          await manager.query(
-            'INSERT INTO idempotency_keys (key_id, idempotency_key, request_hash, event_id, created_at) VALUES (?, ?, ?, ?, UTC_TIMESTAMP(3))',
+          // A concurrent request with the same key waits here for the first to commit, then finds its row.
+          const claimed = await manager.query(
+            'INSERT IGNORE INTO idempotency_keys (key_id, idempotency_key, request_hash, event_id, created_at) VALUES (?, ?, ?, ?, UTC_TIMESTAMP(3))',
             [caller.keyId, idempotencyKey, requestHash, eventId],
           );
+          if ((claimed as { affectedRows: number }).affectedRows === 0) throw new KeyAlreadyUsed();
         }
         await manager.query(
           `INSERT INTO accepted_events (event_id, event_type, case_id, source_region, target_region, key_id, correlation_id, accepted_at)
@@ -88,7 +91,7 @@ export class AcceptEventService {
         await enqueue(manager, messages, this.deps.outboxLanes);
       });
     } catch (e) {
-      if (idempotencyKey && (e as { code?: string }).code === DUPLICATE_KEY) {
+      if (idempotencyKey && e instanceof KeyAlreadyUsed) {
         return this.replay(caller, idempotencyKey, requestHash, request);
       }
       throw e;

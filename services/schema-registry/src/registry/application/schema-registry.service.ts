@@ -2,7 +2,7 @@ import { DataSource, EntityManager } from 'typeorm';
 import type { JsonLogger } from '@tongban/observability';
 import {
   AvroSchema, CompatibilityMode, DEFAULT_COMPATIBILITY, checkCompatibility, isCompatibilityMode, parseSchema,
-} from '../../avro-compatibility';
+} from '@tongban/avro';
 import { RegistryApiError, registryErrors } from '../domain/registry-errors';
 import { readSubmittedSchema } from '../domain/submitted-schema';
 import { VersionRef, checkSubject } from '../domain/version-ref';

@@ -1,6 +1,6 @@
 import * as avro from 'avsc';
 import { avroOptions } from '@tongban/avro';
-import { AvroSchema, InvalidSchemaError, normalizedForm, parseSchema, sha256Fingerprint } from '../../avro-compatibility';
+import { AvroSchema, InvalidSchemaError, normalizedForm, parseSchema, sha256Fingerprint } from '@tongban/avro';
 import { registryErrors } from './registry-errors';
 
 /** A schema as a client submitted it, validated and reduced to what identifies it. */

@@ -1,0 +1,19 @@
+import { EnvReader } from '@tongban/config';
+import { dropDatabase } from '@tongban/persistence';
+import { createSchemaRegistryApp } from '../../services/schema-registry/src/app';
+import { readSchemaRegistryConfig } from '../../services/schema-registry/src/schema-registry.config';
+import { JsonLogger } from '@tongban/observability';
+
+/** The real schema registry in this process on a free port, with a database of its own. */
+export async function startTestRegistry(database: string): Promise<{ url: string; close(): Promise<void> }> {
+  const config = readSchemaRegistryConfig(new EnvReader({ TONGBAN_SCHEMA_REGISTRY_DATABASE: database }));
+  const registry = await createSchemaRegistryApp(config, new JsonLogger('schema-registry', undefined, 'error'));
+  const url = await registry.listen(0, '127.0.0.1');
+  return {
+    url,
+    async close() {
+      await registry.close();
+      await dropDatabase(config.mysql, database);
+    },
+  };
+}

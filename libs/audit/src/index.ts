@@ -1,0 +1,3 @@
+export * from './canonical-json';
+export * from './audit-schema';
+export * from './audit-log';

@@ -1,6 +1,7 @@
 import { createConnection } from 'mysql2/promise';
 import { example } from '../support/examples';
 import { MYSQL, post, startTestStack, TestStack } from '../support/test-stack';
+import { eventIdCounts } from '../support/topic-reader';
 import { waitFor } from '../support/wait';
 
 async function count(database: string, sql: string, params: unknown[] = []): Promise<number> {
@@ -13,27 +14,23 @@ async function count(database: string, sql: string, params: unknown[] = []): Pro
   }
 }
 
-/** Messages in a topic, summed over its partitions (the topic is never compacted or trimmed here). */
-async function messagesIn(stack: TestStack, topic: string): Promise<number> {
-  const admin = stack.kafka.admin();
-  await admin.connect();
-  try {
-    const offsets = await admin.fetchTopicOffsets(topic);
-    return offsets.reduce((sum, p) => sum + Number(p.high) - Number(p.low), 0);
-  } finally {
-    await admin.disconnect();
-  }
-}
-
-async function publishMany(stack: TestStack, n: number, tag: string): Promise<string[]> {
+async function publishMany(stack: TestStack, n: number, tag: string): Promise<{ caseIds: string[]; eventIds: string[] }> {
   const caseIds: string[] = [];
+  const eventIds: string[] = [];
   for (let i = 0; i < n; i++) {
     const body = example('SubsidyApplicationSubmitted', `${stack.id}-${tag}-${i}`);
     const r = await post(stack, body, 'dev-chengdu');
     expect(r.status).toBe(202);
     caseIds.push(body.caseId);
+    eventIds.push(r.body.eventId as string);
   }
-  return caseIds;
+  return { caseIds, eventIds };
+}
+
+/** Each of `eventIds` is in the topic exactly once. */
+async function expectEachOnce(stack: TestStack, topic: string, eventIds: string[]): Promise<void> {
+  const counts = await eventIdCounts(stack.kafka, topic);
+  expect(eventIds.map((id) => counts.get(id) ?? 0)).toEqual(eventIds.map(() => 1));
 }
 
 describe('outbox and relay', () => {
@@ -70,9 +67,8 @@ describe('outbox and relay', () => {
   });
 
   it('delivers rows left pending while the relay was stopped, each exactly once', async () => {
-    const before = await messagesIn(stack, stack.inbox('500000'));
     const pendingBefore = await count(stack.databases.gateway, 'SELECT COUNT(*) AS n FROM outbox_events WHERE sent_at IS NULL');
-    const caseIds = await publishMany(stack, 30, 'paused');
+    const { caseIds, eventIds } = await publishMany(stack, 30, 'paused');
     expect(await count(stack.databases.gateway, 'SELECT COUNT(*) AS n FROM outbox_events WHERE sent_at IS NULL')).toBe(pendingBefore + 60);
 
     const relay = await stack.startRelay();
@@ -85,40 +81,47 @@ describe('outbox and relay', () => {
       return n === caseIds.length ? n : undefined;
     }, 'every case at the Chongqing node');
     expect(stored).toBe(30);
-    expect(await messagesIn(stack, stack.inbox('500000'))).toBe(before + 30 + pendingBefore / 2);
-    expect(await count(node, 'SELECT COUNT(*) AS n FROM case_events WHERE case_id IN (?)', [caseIds])).toBe(30);
+    await expectEachOnce(stack, stack.inbox('500000'), eventIds);
+    await expectEachOnce(stack, stack.inbox('510000'), eventIds);
+    expect(await count(node, 'SELECT COUNT(*) AS n FROM case_events WHERE event_id IN (?)', [eventIds])).toBe(30);
   });
 
   it('sends each row once when two relays run at the same time', async () => {
-    const before = await messagesIn(stack, stack.inbox('500000'));
     const a = await stack.startRelay({ maxLanes: 8 });
     const b = await stack.startRelay({ maxLanes: 8 });
+    try {
     await waitFor(async () => (a.ownedLanes().length + b.ownedLanes().length === 16 ? true : undefined), 'both relays to own their lanes');
     expect(a.ownedLanes().filter((l) => b.ownedLanes().includes(l))).toEqual([]);
 
-    const caseIds = await publishMany(stack, 60, 'twin');
+    const { caseIds, eventIds } = await publishMany(stack, 60, 'twin');
     await waitFor(async () => ((await count(stack.databases.gateway, 'SELECT COUNT(*) AS n FROM outbox_events WHERE sent_at IS NULL')) === 0 ? true : undefined), 'the outbox to drain');
     expect(a.published).toBeGreaterThan(0);
     expect(b.published).toBeGreaterThan(0);
     expect(a.published + b.published).toBe(120);
-    expect(await messagesIn(stack, stack.inbox('500000'))).toBe(before + 60);
+    await expectEachOnce(stack, stack.inbox('500000'), eventIds);
     const node = stack.databases.nodes['500000'];
     await waitFor(async () => ((await count(node, 'SELECT COUNT(*) AS n FROM cases WHERE case_id IN (?)', [caseIds])) === 60 ? true : undefined), 'every case stored');
-    await a.stop();
-    await b.stop();
+    } finally {
+      await a.stop();
+      await b.stop();
+    }
   });
 
   it('takes over the lanes of a relay that went away', async () => {
     const a = await stack.startRelay({ maxLanes: 16 });
     await waitFor(async () => (a.ownedLanes().length === 16 ? true : undefined), 'the first relay to own every lane');
     const b = await stack.startRelay({ maxLanes: 16 });
+    try {
     await new Promise((r) => setTimeout(r, 500));
     expect(b.ownedLanes()).toEqual([]);
     await a.stop();
     await waitFor(async () => (b.ownedLanes().length === 16 ? true : undefined), 'the standby relay to take every lane');
-    const caseIds = await publishMany(stack, 5, 'failover');
+    const { caseIds } = await publishMany(stack, 5, 'failover');
     const node = stack.databases.nodes['500000'];
     await waitFor(async () => ((await count(node, 'SELECT COUNT(*) AS n FROM cases WHERE case_id IN (?)', [caseIds])) === 5 ? true : undefined), 'cases sent by the standby');
-    await b.stop();
+    } finally {
+      await a.stop();
+      await b.stop();
+    }
   });
 });

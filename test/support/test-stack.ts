@@ -138,6 +138,13 @@ async function buildStack(
       for (const db of [databases.gateway, ...Object.values(databases.nodes)]) await dropDatabase(MYSQL, db);
     },
   };
+  // The nodes' outboxes (answers, rejections, escalations, reactions) are always relayed; the gateway's
+  // relay is the one tests stop and start.
+  for (const db of Object.values(databases.nodes)) {
+    const relay = new OutboxRelay({ kafka, mysql: MYSQL, database: db, pollIntervalMs: 20, claimIntervalMs: 200, logger: testLogger('relay') });
+    await relay.start();
+    relays.push(relay);
+  }
   if (options.relay !== false) await stack.startRelay();
   return stack;
 }

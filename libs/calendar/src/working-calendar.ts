@@ -2,7 +2,8 @@ import { CalendarSpec, parseCalendarSpec } from './calendar-spec';
 import { CHINA_2026_CALENDAR_SPEC } from './china-2026';
 import { addDays, endOfShanghaiDay, isWeekend, LocalDate, shanghaiDateOf } from './local-date';
 
-export type DeadlineUnit = 'working-days' | 'calendar-days' | 'hours';
+/** `seconds` exists for tests and drills that must see a deadline pass without waiting for days. */
+export type DeadlineUnit = 'working-days' | 'calendar-days' | 'hours' | 'seconds';
 
 /** How long a party has: N working days, N calendar days (both to the end of the last local day) or N hours. */
 export interface DeadlineRule {
@@ -85,6 +86,8 @@ export class WorkingCalendar {
     switch (rule.unit) {
       case 'hours':
         return new Date(from.getTime() + rule.amount * 3_600_000);
+      case 'seconds':
+        return new Date(from.getTime() + rule.amount * 1000);
       case 'calendar-days':
         return endOfShanghaiDay(this.addCalendarDays(shanghaiDateOf(from), rule.amount));
       case 'working-days':
@@ -95,16 +98,17 @@ export class WorkingCalendar {
   }
 }
 
-const RULE_TEXT = /^(\d+)\s*(wd|d|h)$/;
+const RULE_TEXT = /^(\d+)\s*(wd|d|h|s)$/;
 
 /** Reads `2wd` (working days), `30d` (calendar days) or `24h` (hours); undefined when malformed. */
 export function parseDeadlineRule(text: string): DeadlineRule | undefined {
   const m = RULE_TEXT.exec(text.trim());
   if (!m) return undefined;
-  const unit: DeadlineUnit = m[2] === 'wd' ? 'working-days' : m[2] === 'd' ? 'calendar-days' : 'hours';
+  const unit: DeadlineUnit = m[2] === 'wd' ? 'working-days' : m[2] === 'd' ? 'calendar-days' : m[2] === 's' ? 'seconds' : 'hours';
   return { unit, amount: Number(m[1]) };
 }
 
 export function formatDeadlineRule(rule: DeadlineRule): string {
-  return `${rule.amount}${rule.unit === 'working-days' ? 'wd' : rule.unit === 'calendar-days' ? 'd' : 'h'}`;
+  const suffix = { 'working-days': 'wd', 'calendar-days': 'd', hours: 'h', seconds: 's' }[rule.unit];
+  return `${rule.amount}${suffix}`;
 }

@@ -12,12 +12,17 @@ import {
   counter, createMetricsRegistry, HEALTH_CHECKS, HealthCheck, JsonLogger, METRICS_REGISTRY, OpsController,
 } from '@tongban/observability';
 import { openDatabase } from '@tongban/persistence';
-import { topics } from '@tongban/regions';
+import { RoutingTable, topics } from '@tongban/regions';
 import { RegionNodeConfig } from './region-node.config';
 import { ApplyEventService } from './casework/application/apply-event.service';
 import { APPLIED_COUNTER, InboxController, NODE_LOGGER } from './casework/infrastructure/inbox.controller';
-import { CasesQueryController, NODE_DATA_SOURCE } from './casework/infrastructure/cases-query.controller';
+import { CASE_REPOSITORY, CasesQueryController, NODE_DATA_SOURCE } from './casework/infrastructure/cases-query.controller';
+import { CaseRepository } from './casework/infrastructure/case.repository';
+import { FollowUpPublisher } from './casework/infrastructure/follow-up.publisher';
+import { TimerScheduler } from './casework/infrastructure/timer.scheduler';
+import { TimerReconciler } from './casework/infrastructure/timer.reconciler';
 import { NodeSchema1764000000000 } from './migrations/1764000000000-node-schema';
+import { CaseworkIndexes1764200000000 } from './migrations/1764200000000-casework-indexes';
 
 export interface RegionNodeApp {
   app: INestApplication;
@@ -32,17 +37,39 @@ export async function createRegionNodeApp(config: RegionNodeConfig, logger = new
     mysql: config.infra.mysql,
     database: config.database,
     entities: [],
-    migrations: [NodeSchema1764000000000],
+    migrations: [NodeSchema1764000000000, CaseworkIndexes1764200000000],
   });
   const catalogue = new SchemaCatalogue(join(contractsDir(), 'avro'));
   const registry = new SchemaRegistryClient(config.infra.schemaRegistryUrl);
   const codec = new AvroCodec(catalogue, registry, config.autoRegisterSchemas);
+  // Follow-up events (answers, rejections, escalations, reactions) are encoded here: their ids are needed up front.
+  await codec.prepare();
   const kafka = createKafka(config.infra.kafkaBrokers, config.infra.kafkaClientId, logger);
   const inbox = topics.inbox(config.infra.topicNamespace, config.region);
   await ensureTopics(kafka, [{ topic: inbox }, { topic: topics.dlq(inbox), numPartitions: 1 }]);
   const redis = new Redis({ host: config.infra.redis.host, port: config.infra.redis.port, lazyConnect: true, maxRetriesPerRequest: 1 });
   redis.on('error', () => undefined);
 
+  const cases = new CaseRepository(config.personIndexKey);
+  const routing = new RoutingTable(config.routing);
+  const timers = new TimerScheduler(
+    `deadlines-${config.region}`,
+    { host: config.infra.redis.host, port: config.infra.redis.port },
+    `${config.infra.redis.keyPrefix}:${config.database}`,
+    logger,
+  );
+  const applyService = new ApplyEventService({
+    dataSource,
+    consumer: config.groupId,
+    node: config.region,
+    calendar: config.calendar,
+    deadlines: config.deadlines,
+    cases,
+    publisher: new FollowUpPublisher(codec, catalogue, routing, config.infra.topicNamespace, config.region, config.outboxLanes),
+    timers,
+    logger,
+  });
+  const reconciler = new TimerReconciler(dataSource, timers, config.region, config.timerReconcileMs, logger);
   const metrics = createMetricsRegistry('region-node', config.region);
   const applied = counter(metrics, 'tongban_events_applied_total', 'Inbox events handled, by outcome', ['event_type', 'outcome']);
   const deadLettered = counter(metrics, 'tongban_events_dead_lettered_total', 'Inbox events parked on the dead-letter topic', ['event_type']);
@@ -52,6 +79,7 @@ export async function createRegionNodeApp(config: RegionNodeConfig, logger = new
     { name: 'mysql', check: () => dataSource.query('SELECT 1') },
     { name: 'kafka', check: async () => ({ brokers: (await admin.describeCluster()).brokers.length }) },
     { name: 'redis', check: () => redis.ping() },
+    { name: 'deadlines', check: () => timers.ping() },
   ];
   const server = new ServerTongbanKafka({
     kafka,
@@ -72,7 +100,8 @@ export async function createRegionNodeApp(config: RegionNodeConfig, logger = new
         module: RegionNodeModule,
         controllers: [InboxController, CasesQueryController, OpsController],
         providers: [
-          { provide: ApplyEventService, useValue: new ApplyEventService(dataSource, config.groupId) },
+          { provide: ApplyEventService, useValue: applyService },
+          { provide: CASE_REPOSITORY, useValue: cases },
           { provide: NODE_LOGGER, useValue: logger },
           { provide: APPLIED_COUNTER, useValue: applied },
           { provide: NODE_DATA_SOURCE, useValue: dataSource },
@@ -92,12 +121,16 @@ export async function createRegionNodeApp(config: RegionNodeConfig, logger = new
     app,
     dataSource,
     async start() {
+      timers.start((job) => applyService.fireTimer(job).then(() => undefined));
+      await reconciler.start();
       await app.startAllMicroservices();
       await app.listen(config.port, config.host);
       logger.event('info', 'region node started', { inbox, group: config.groupId, port: config.port });
     },
     async close() {
       await app.close();
+      reconciler.stop();
+      await timers.close();
       await admin.disconnect().catch(() => undefined);
       redis.disconnect();
       await dataSource.destroy();

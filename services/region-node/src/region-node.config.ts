@@ -1,5 +1,10 @@
 import { EnvReader, InfraConfig, readInfraConfig } from '@tongban/config';
+import { WorkingCalendar } from '@tongban/calendar';
 import { isWellFormedDivision } from '@tongban/regions';
+import { DeadlinesConfig, parseDeadlines } from './casework/domain';
+
+/** Only for local runs: production sets its own secret (the person index is useless without it). */
+export const DEV_PERSON_INDEX_KEY = 'tongban-local-person-index-key';
 
 export interface RegionNodeConfig {
   infra: InfraConfig;
@@ -11,6 +16,13 @@ export interface RegionNodeConfig {
   groupId: string;
   autoRegisterSchemas: boolean;
   partitionsConsumedConcurrently: number;
+  personIndexKey: string;
+  deadlines: DeadlinesConfig;
+  calendar: WorkingCalendar;
+  routing: Array<[string, string]>;
+  outboxLanes: number;
+  /** How often open deadlines in MySQL are checked against the scheduled jobs (a Redis restart loses jobs). */
+  timerReconcileMs: number;
 }
 
 const DEFAULT_PORTS: Record<string, number> = { '510000': 3201, '500000': 3202 };
@@ -29,7 +41,28 @@ export function readRegionNodeConfig(env: Record<string, string | undefined> = p
     groupId: r.str('TONGBAN_NODE_GROUP', `${infra.topicNamespace}.region-node.${region}`),
     autoRegisterSchemas: r.bool('TONGBAN_SCHEMA_AUTO_REGISTER', true),
     partitionsConsumedConcurrently: r.int('TONGBAN_NODE_CONCURRENCY', 3, { min: 1, max: 64 }),
+    personIndexKey: r.str('TONGBAN_PERSON_INDEX_KEY', DEV_PERSON_INDEX_KEY),
+    deadlines: parsed(r, 'TONGBAN_DEADLINES', () => parseDeadlines(env.TONGBAN_DEADLINES)) ?? parseDeadlines(''),
+    calendar: parsed(r, 'TONGBAN_CALENDAR', () => WorkingCalendar.fromEnv(env as NodeJS.ProcessEnv)) ?? WorkingCalendar.china2026(),
+    routing: [
+      ...r.pairs<string>('TONGBAN_ROUTING', '', (prefix, node) =>
+        /^\d{2,6}$/.test(prefix) && isWellFormedDivision(node) ? { value: node } : { problem: `"${prefix}=${node}" must be <code prefix>=<node division>` },
+      ),
+    ],
+    outboxLanes: r.int('TONGBAN_OUTBOX_LANES', 16, { min: 1, max: 1024 }),
+    timerReconcileMs: r.int('TONGBAN_TIMER_RECONCILE_MS', 60000, { min: 1000, max: 3600000 }),
   };
   r.done();
   return config;
+}
+
+/** Runs a parser that throws on bad input and records its message as a problem of the variable. */
+function parsed<T>(r: EnvReader, name: string, parse: () => T): T | undefined {
+  try {
+    return parse();
+  } catch (e) {
+    const message = (e as Error).message;
+    r.fail(message.includes(name) ? message : `${name}: ${message}`);
+    return undefined;
+  }
 }

@@ -34,6 +34,7 @@ export class TimestampMillisType extends avro.types.LogicalType {
     return new Date(ms).toISOString();
   }
   protected override _toValue(value: unknown): number | undefined {
+    if (value instanceof Date) return Number.isNaN(value.getTime()) ? undefined : value.getTime();
     if (typeof value !== 'string' || !/^\d{4}-\d{2}-\d{2}T/.test(value)) return undefined;
     const ms = Date.parse(value);
     return Number.isNaN(ms) ? undefined : ms;

@@ -36,7 +36,10 @@ export function laneOf(key: string, lanes = DEFAULT_LANES): number {
   return createHash('sha1').update(key).digest().readUInt32BE(0) % lanes;
 }
 
-/** Adds messages to the outbox inside the caller's transaction. */
+/**
+ * Adds messages to the outbox inside the caller's transaction. A message whose event id is already
+ * queued for the same topic is the same message again (a re-run reaction): it is not queued twice.
+ */
 export async function enqueue(manager: EntityManager, messages: OutboxMessage[], lanes = DEFAULT_LANES): Promise<void> {
   if (messages.length === 0) return;
   const placeholders = messages.map(() => '(?, ?, ?, ?, ?, ?, UTC_TIMESTAMP(3))').join(', ');
@@ -49,7 +52,7 @@ export async function enqueue(manager: EntityManager, messages: OutboxMessage[],
     JSON.stringify(m.headers),
   ]);
   await manager.query(
-    `INSERT INTO outbox_events (event_id, lane, topic, message_key, value, headers, created_at) VALUES ${placeholders}`,
+    `INSERT IGNORE INTO outbox_events (event_id, lane, topic, message_key, value, headers, created_at) VALUES ${placeholders}`,
     params,
   );
 }

@@ -1,6 +1,17 @@
 import { DataSource, EntityManager } from 'typeorm';
+import type { WorkingCalendar } from '@tongban/calendar';
 import { claimEvent } from '@tongban/persistence';
+import type { JsonLogger } from '@tongban/observability';
+import {
+  applyDecision, CaseLookups, CaseSnapshot, DeadlinesConfig, decide, decideTimer, deathNoticeFrom, Decision,
+  FollowUpEvent, householdChangeFor, IncomingEvent as DomainEvent, isPublishedBy, reactToDeathNotice, TimerStart,
+} from '../domain';
+import { SUBSIDY_OPEN_STATES, SubsidyData } from '../../disability-subsidy/domain/disability-subsidy.state-machine';
+import { CaseRepository } from '../infrastructure/case.repository';
+import { eventIdFor, FollowUpPublisher } from '../infrastructure/follow-up.publisher';
+import type { TimerJob } from '../infrastructure/timer.scheduler';
 
+/** The decoded Avro record of an inbox event: the envelope plus the payload's fields. */
 export interface IncomingEvent {
   envelope: {
     eventId: string;
@@ -22,73 +33,192 @@ export interface Delivery {
   schemaId: number;
 }
 
-export type ApplyOutcome = 'applied' | 'duplicate';
+export type ApplyOutcome = 'applied' | 'rejected' | 'noted' | 'duplicate';
 
-const WORKFLOW_OF: Array<[RegExp, string]> = [
-  [/^Subsidy/, 'subsidy'],
-  [/^(Marriage|Marital|Divorce)/, 'marriage'],
-  [/^(Death|Remains|Cremation|Ashes|Funeral)/, 'funeral'],
-  [/^EconomicCheck/, 'economiccheck'],
-];
+/** What must happen to BullMQ once the transaction has committed. */
+interface TimerWork {
+  schedule: TimerJob[];
+  cancel: TimerJob[];
+}
 
-export function workflowOf(eventType: string): string {
-  return WORKFLOW_OF.find(([re]) => re.test(eventType))?.[1] ?? 'common';
+export interface TimerPort {
+  schedule(t: TimerJob): Promise<void>;
+  cancel(t: TimerJob): Promise<void>;
+}
+
+export interface ApplyEventDeps {
+  dataSource: DataSource;
+  consumer: string;
+  node: string;
+  calendar: WorkingCalendar;
+  deadlines: DeadlinesConfig;
+  cases: CaseRepository;
+  publisher: FollowUpPublisher;
+  timers: TimerPort;
+  logger: JsonLogger;
+  now?: () => Date;
 }
 
 /**
- * Stores an event in its case: the case row, its history, and the event id as applied, all in one
- * transaction, so the consumer may commit its offset once this returns and a redelivery is a no-op.
+ * Applies an inbox event to its case through the workflow's state machine, in one transaction with the
+ * event id (so a redelivery or a replay is a no-op), the case's history, its deadlines, and the events
+ * the decision publishes (through the outbox). An event that does not fit the case is recorded as
+ * rejected with its reason and answered to the sender by a CaseEventRejected; the consumer goes on.
  */
 export class ApplyEventService {
-  constructor(
-    private readonly dataSource: DataSource,
-    private readonly consumer: string,
-  ) {}
+  constructor(private readonly deps: ApplyEventDeps) {}
 
   async apply(event: IncomingEvent, delivery: Delivery): Promise<ApplyOutcome> {
-    return this.dataSource.transaction('READ COMMITTED', async (manager) => {
+    const work: TimerWork = { schedule: [], cancel: [] };
+    const outcome = await this.deps.dataSource.transaction('READ COMMITTED', async (m) => {
       const { envelope } = event;
-      if (!(await claimEvent(manager, this.consumer, envelope.eventId))) return 'duplicate';
-      const [current] = await manager.query('SELECT version, state FROM cases WHERE case_id = ? FOR UPDATE', [envelope.caseId]);
+      if (!(await claimEvent(m, this.deps.consumer, envelope.eventId))) return 'duplicate' as const;
       const { envelope: _e, ...payload } = event;
-      const state = envelope.eventType;
-      if (!current) {
-        await manager.query(
-          `INSERT INTO cases (case_id, workflow, state, accepting_region, responsible_region, accepting_office, version, last_event_id, data, created_at, updated_at)
-           VALUES (?, ?, ?, ?, ?, ?, 1, ?, ?, UTC_TIMESTAMP(3), UTC_TIMESTAMP(3))`,
-          [envelope.caseId, workflowOf(envelope.eventType), state, envelope.sourceRegion, envelope.targetRegion, envelope.sourceOffice, envelope.eventId, '{}'],
-        );
-      } else {
-        await manager.query('UPDATE cases SET state = ?, version = version + 1, last_event_id = ?, updated_at = UTC_TIMESTAMP(3) WHERE case_id = ?', [
-          state,
-          envelope.eventId,
-          envelope.caseId,
-        ]);
+      const incoming: DomainEvent = {
+        eventType: envelope.eventType,
+        eventId: envelope.eventId,
+        caseId: envelope.caseId,
+        sourceRegion: envelope.sourceRegion,
+        targetRegion: envelope.targetRegion,
+        sourceOffice: envelope.sourceOffice,
+        occurredAt: envelope.occurredAt,
+        payload,
+      };
+      const loaded = await this.deps.cases.load(m, envelope.caseId, true);
+      const now = this.now();
+      const decision = await decide(loaded?.snapshot, incoming, this.context(m, now));
+      const meta = { delivery, correlationId: envelope.correlationId, payload };
+
+      if (envelope.eventType === 'DeathNoticeIssued') {
+        const notice = deathNoticeFrom(incoming);
+        const personCases = await this.deps.cases.casesOfPerson(m, notice.deceasedIdNumber);
+        const reactions = reactToDeathNotice(notice, personCases, { node: this.deps.node });
+        await this.deps.publisher.publish(m, reactions, envelope.correlationId);
+        if (decision.kind === 'rejected' && decision.reasonCode === 'UNKNOWN_CASE') {
+          // The notice fans out to every region with a case for the person; this node has no funeral case.
+          await this.history(m, incoming, meta, 'noted', `reactions: ${reactions.map((r) => r.eventType).join(', ') || 'none'}`, '-');
+          return 'noted' as const;
+        }
       }
-      await this.recordHistory(manager, event, delivery, (current ? Number(current.version) : 0) + 1, 'applied', null, state, payload);
-      return 'applied';
+      return this.record(m, loaded, incoming, decision, meta, work, now);
     });
+    await this.afterCommit(work);
+    return outcome;
   }
 
-  private async recordHistory(
-    manager: EntityManager,
-    event: IncomingEvent,
-    delivery: Delivery,
-    seq: number,
-    outcome: string,
+  /** A deadline fell due: escalate, lapse or advance the case as its state machine says. */
+  async fireTimer(job: TimerJob): Promise<ApplyOutcome> {
+    const work: TimerWork = { schedule: [], cancel: [] };
+    const outcome = await this.deps.dataSource.transaction('READ COMMITTED', async (m) => {
+      const loaded = await this.deps.cases.load(m, job.caseId, true);
+      if (!loaded) return 'noted' as const;
+      const now = this.now();
+      const decision = decideTimer(loaded.snapshot, job.name, this.context(m, now));
+      if (decision.kind === 'rejected') {
+        this.deps.logger.event('debug', 'timer had nothing to do', { caseId: job.caseId, timer: job.name, reason: decision.reasonCode });
+        return 'noted' as const;
+      }
+      const incoming: DomainEvent = {
+        eventType: `deadline:${job.name}`,
+        eventId: eventIdFor(`deadline:${job.caseId}:${job.name}:${job.dueAt}`),
+        caseId: job.caseId,
+        sourceRegion: this.deps.node,
+        targetRegion: this.deps.node,
+        occurredAt: now,
+        payload: { timer: job.name, dueAt: job.dueAt },
+      };
+      const delivery = { topic: 'timer', partition: -1, offset: '0', schemaId: 0 };
+      return this.record(m, loaded, incoming, decision, { delivery, correlationId: incoming.eventId, payload: incoming.payload }, work, now);
+    });
+    await this.afterCommit(work);
+    return outcome;
+  }
+
+  private async record(
+    m: EntityManager,
+    loaded: { snapshot: CaseSnapshot; version: number } | undefined,
+    incoming: DomainEvent,
+    decision: Decision,
+    meta: { delivery: Delivery; correlationId: string; payload: Record<string, unknown> },
+    work: TimerWork,
+    now: Date,
+  ): Promise<ApplyOutcome> {
+    const mine = (e: FollowUpEvent) => isPublishedBy(this.deps.node, e.sourceRegion);
+    await this.deps.publisher.publish(m, decision.emits.filter(mine), meta.correlationId);
+    if (decision.kind === 'rejected') {
+      await this.history(m, incoming, meta, 'rejected', `${decision.reasonCode}: ${decision.reason}`, loaded?.snapshot.state ?? '-');
+      this.deps.logger.event('warn', 'event refused by the case', { eventType: incoming.eventType, reason: decision.reasonCode });
+      return 'rejected';
+    }
+    const after = applyDecision(loaded?.snapshot, decision, now);
+    await this.deps.cases.save(m, after, loaded?.version, incoming.eventId);
+    await this.history(m, incoming, meta, 'applied', null, after.state);
+    const before = loaded?.snapshot.timers ?? {};
+    await this.deps.cases.cancelTimers(m, after.caseId, decision.timers.cancel);
+    for (const name of decision.timers.cancel) {
+      if (before[name]) work.cancel.push({ caseId: after.caseId, name, dueAt: before[name].dueAt });
+    }
+    const owned = decision.timers.start.filter((t: TimerStart) => isPublishedBy(this.deps.node, t.ownerDivision));
+    await this.deps.cases.startTimers(m, after.caseId, decision.timers.start, now);
+    for (const t of owned) work.schedule.push({ caseId: after.caseId, name: t.name, dueAt: t.dueAt.toISOString() });
+    const household = householdChangeFor(incoming, after);
+    if (household) {
+      await this.deps.cases.linkHousehold(m, household.members[0], household.members[1], household.effectiveOn, household.kind === 'spouses-joined', after.caseId);
+    }
+    return 'applied';
+  }
+
+  private async history(
+    m: EntityManager,
+    e: DomainEvent,
+    meta: { delivery: Delivery; correlationId: string; payload: Record<string, unknown> },
+    outcome: ApplyOutcome,
     reason: string | null,
     stateAfter: string,
-    payload: Record<string, unknown>,
   ): Promise<void> {
-    const e = event.envelope;
-    await manager.query(
+    const seq = await this.deps.cases.nextSeq(m, e.caseId);
+    await m.query(
       `INSERT INTO case_events (event_id, case_id, seq, event_type, source_region, target_region, source_office, occurred_at, received_at,
          correlation_id, schema_id, outcome, outcome_reason, state_after, payload, kafka_topic, kafka_partition, kafka_offset)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, UTC_TIMESTAMP(3), ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       [
-        e.eventId, e.caseId, seq, e.eventType, e.sourceRegion, e.targetRegion, e.sourceOffice, new Date(e.occurredAt),
-        e.correlationId, delivery.schemaId, outcome, reason, stateAfter, JSON.stringify(payload), delivery.topic, delivery.partition, delivery.offset,
+        e.eventId, e.caseId, seq, e.eventType, e.sourceRegion, e.targetRegion, e.sourceOffice ?? null, new Date(e.occurredAt as string),
+        meta.correlationId.slice(0, 100), meta.delivery.schemaId, outcome, reason, stateAfter, JSON.stringify(meta.payload),
+        meta.delivery.topic, meta.delivery.partition, meta.delivery.offset,
       ],
     );
+  }
+
+  private context(m: EntityManager, now: Date) {
+    const cases = this.deps.cases;
+    const lookups: CaseLookups = {
+      async openSubsidyCases(idNumber, subsidyType) {
+        const found = await cases.casesOfPerson(m, idNumber, 'disability-subsidy');
+        return found
+          .filter((c) => (SUBSIDY_OPEN_STATES as readonly string[]).includes(c.state))
+          .filter((c) => {
+            const d = c.data as SubsidyData;
+            return [...(d.requestedTypes ?? []), ...(d.activeTypes ?? [])].includes(subsidyType);
+          })
+          .map((c) => ({ caseId: c.caseId, state: c.state }));
+      },
+      async divisionsWithActiveCases(idNumber) {
+        const found = await cases.casesOfPerson(m, idNumber);
+        return [...new Set(found.flatMap((c) => [c.acceptingDivision, c.responsibleDivision]))];
+      },
+    };
+    return { calendar: this.deps.calendar, now, lookups, deadlines: this.deps.deadlines };
+  }
+
+  private async afterCommit(work: TimerWork): Promise<void> {
+    // If this fails the case_timers rows remain and the periodic reconciliation schedules them.
+    for (const t of work.cancel) await this.deps.timers.cancel(t).catch(() => undefined);
+    for (const t of work.schedule) await this.deps.timers.schedule(t).catch((e) =>
+      this.deps.logger.event('warn', 'deadline not scheduled yet; reconciliation will retry', { caseId: t.caseId, timer: t.name, error: (e as Error).message }),
+    );
+  }
+
+  private now(): Date {
+    return this.deps.now?.() ?? new Date();
   }
 }

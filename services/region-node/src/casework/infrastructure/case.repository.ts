@@ -1,0 +1,115 @@
+import { createHmac } from 'node:crypto';
+import { EntityManager } from 'typeorm';
+import type { CaseSnapshot, TimerStart } from '../domain';
+
+interface CaseRow {
+  case_id: string;
+  workflow: string;
+  state: string;
+  accepting_region: string;
+  responsible_region: string;
+  accepting_office: string | null;
+  version: number;
+  data: string;
+  created_at: Date;
+  updated_at: Date;
+}
+
+/** What `cases.data` holds beside the columns: the rest of the snapshot. */
+interface StoredData {
+  personKeys: string[];
+  timers: CaseSnapshot['timers'];
+  data: Record<string, unknown>;
+}
+
+/**
+ * Cases as the engine sees them (CaseSnapshot) over MySQL. ID numbers are indexed only as keyed hashes
+ * (HMAC-SHA256 with the node's person-index key), so a person can be found without storing the number
+ * in an index in the clear.
+ */
+export class CaseRepository {
+  constructor(private readonly personIndexKey: string) {}
+
+  personHash(idNumber: string): string {
+    return createHmac('sha256', this.personIndexKey).update(idNumber.trim().toUpperCase()).digest('hex');
+  }
+
+  async load(m: EntityManager, caseId: string, forUpdate = false): Promise<{ snapshot: CaseSnapshot; version: number } | undefined> {
+    const [row]: CaseRow[] = await m.query(`SELECT * FROM cases WHERE case_id = ?${forUpdate ? ' FOR UPDATE' : ''}`, [caseId]);
+    return row ? { snapshot: toSnapshot(row), version: Number(row.version) } : undefined;
+  }
+
+  async save(m: EntityManager, s: CaseSnapshot, previousVersion: number | undefined, lastEventId: string): Promise<number> {
+    const stored: StoredData = { personKeys: s.personKeys, timers: s.timers, data: s.data };
+    if (previousVersion === undefined) {
+      await m.query(
+        `INSERT INTO cases (case_id, workflow, state, accepting_region, responsible_region, accepting_office, version, last_event_id, data, created_at, updated_at)
+         VALUES (?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?)`,
+        [s.caseId, s.workflow, s.state, s.acceptingDivision, s.responsibleDivision, s.acceptingOffice ?? null, lastEventId, JSON.stringify(stored), new Date(s.openedAt), new Date(s.updatedAt)],
+      );
+    } else {
+      await m.query(
+        `UPDATE cases SET state = ?, accepting_region = ?, responsible_region = ?, accepting_office = ?, version = version + 1,
+           last_event_id = ?, data = ?, updated_at = ? WHERE case_id = ?`,
+        [s.state, s.acceptingDivision, s.responsibleDivision, s.acceptingOffice ?? null, lastEventId, JSON.stringify(stored), new Date(s.updatedAt), s.caseId],
+      );
+    }
+    const rows = s.personKeys.map((id) => [this.personHash(id), s.caseId]);
+    if (rows.length) await m.query('INSERT IGNORE INTO case_persons (person_hash, case_id) VALUES ?', [rows]);
+    return (previousVersion ?? 0) + 1;
+  }
+
+  async casesOfPerson(m: EntityManager, idNumber: string, workflow?: string): Promise<CaseSnapshot[]> {
+    const rows: CaseRow[] = await m.query(
+      `SELECT c.* FROM case_persons p JOIN cases c ON c.case_id = p.case_id WHERE p.person_hash = ?${workflow ? ' AND c.workflow = ?' : ''}`,
+      workflow ? [this.personHash(idNumber), workflow] : [this.personHash(idNumber)],
+    );
+    return rows.map(toSnapshot);
+  }
+
+  async nextSeq(m: EntityManager, caseId: string): Promise<number> {
+    const [row] = await m.query('SELECT COALESCE(MAX(seq), 0) + 1 AS seq FROM case_events WHERE case_id = ?', [caseId]);
+    return Number(row.seq);
+  }
+
+  async startTimers(m: EntityManager, caseId: string, timers: TimerStart[], at: Date): Promise<void> {
+    for (const t of timers) {
+      await m.query(
+        `REPLACE INTO case_timers (case_id, name, started_at, due_at, owner_division, must_act_division, escalate_to) VALUES (?, ?, ?, ?, ?, ?, ?)`,
+        [caseId, t.name, at, t.dueAt, t.ownerDivision, t.mustActDivision, t.escalateTo.join(',')],
+      );
+    }
+  }
+
+  async cancelTimers(m: EntityManager, caseId: string, names: string[]): Promise<void> {
+    if (names.length) await m.query('DELETE FROM case_timers WHERE case_id = ? AND name IN (?)', [caseId, names]);
+  }
+
+  async linkHousehold(m: EntityManager, a: string, b: string, on: string, joined: boolean, caseId: string): Promise<void> {
+    const [ha, hb] = [this.personHash(a), this.personHash(b)];
+    for (const [p, s] of [[ha, hb], [hb, ha]]) {
+      if (joined) {
+        await m.query('INSERT IGNORE INTO household_links (person_hash, spouse_hash, since, case_id) VALUES (?, ?, ?, ?)', [p, s, on, caseId]);
+      } else {
+        await m.query('UPDATE household_links SET until = ? WHERE person_hash = ? AND spouse_hash = ? AND until IS NULL', [on, p, s]);
+      }
+    }
+  }
+}
+
+export function toSnapshot(row: CaseRow): CaseSnapshot {
+  const stored = JSON.parse(row.data || '{}') as Partial<StoredData>;
+  return {
+    caseId: row.case_id,
+    workflow: row.workflow as CaseSnapshot['workflow'],
+    state: row.state,
+    acceptingDivision: row.accepting_region,
+    acceptingOffice: row.accepting_office,
+    responsibleDivision: row.responsible_region,
+    personKeys: stored.personKeys ?? [],
+    timers: stored.timers ?? {},
+    data: stored.data ?? {},
+    openedAt: new Date(row.created_at).toISOString(),
+    updatedAt: new Date(row.updated_at).toISOString(),
+  };
+}

@@ -1,0 +1,72 @@
+import { createHash } from 'node:crypto';
+import { EntityManager } from 'typeorm';
+import { AvroCodec, SchemaCatalogue } from '@tongban/avro';
+import { enqueue, HEADERS } from '@tongban/kafka';
+import { RoutingTable, topics } from '@tongban/regions';
+import type { FollowUpEvent } from '../domain';
+
+/** A stable event id for a follow-up: the same cause (dedupeKey) always gives the same id. */
+export function eventIdFor(dedupeKey: string): string {
+  const h = createHash('sha1').update(`tongban:${dedupeKey}`).digest('hex');
+  // Shaped as a version-5 style UUID so the envelope's uuid type accepts it.
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-5${h.slice(13, 16)}-${((parseInt(h[16], 16) & 0x3) | 0x8).toString(16)}${h.slice(17, 20)}-${h.slice(20, 32)}`;
+}
+
+/**
+ * Publishes what the node decided (answers, rejections, escalations, reactions) through its own outbox,
+ * in the same transaction as the decision: one copy to the addressee's node, one to this node so that
+ * its copy of the case applies the event too.
+ */
+export class FollowUpPublisher {
+  constructor(
+    private readonly codec: AvroCodec,
+    private readonly catalogue: SchemaCatalogue,
+    private readonly routing: RoutingTable,
+    private readonly namespace: string,
+    private readonly node: string,
+    private readonly lanes: number,
+  ) {}
+
+  async publish(m: EntityManager, events: FollowUpEvent[], correlationId: string): Promise<string[]> {
+    const ids: string[] = [];
+    for (const e of events) {
+      const eventId = eventIdFor(e.dedupeKey);
+      const schema = this.catalogue.event(e.eventType);
+      if (!schema) throw new Error(`the node decided to publish ${e.eventType}, which has no schema`);
+      const envelope = {
+        eventId,
+        eventType: e.eventType,
+        caseId: e.caseId,
+        sourceRegion: e.sourceRegion,
+        targetRegion: e.targetRegion,
+        sourceOffice: e.sourceOffice ?? null,
+        occurredAt: new Date(e.occurredAt).toISOString(),
+        correlationId,
+        causationId: e.causationId ?? null,
+        producer: `region-node:${this.node}`,
+        schemaVersion: schema.major,
+      };
+      const value = await this.codec.encode(e.eventType, { envelope, ...e.payload });
+      const nodes = new Set([this.routing.nodeFor(e.targetRegion), this.node]);
+      await enqueue(
+        m,
+        [...nodes].map((node) => ({
+          eventId,
+          topic: topics.inbox(this.namespace, node),
+          key: e.caseId,
+          value,
+          headers: {
+            [HEADERS.eventId]: eventId,
+            [HEADERS.eventType]: e.eventType,
+            [HEADERS.correlationId]: correlationId,
+            [HEADERS.sourceRegion]: e.sourceRegion,
+            [HEADERS.targetRegion]: e.targetRegion,
+          },
+        })),
+        this.lanes,
+      );
+      ids.push(eventId);
+    }
+    return ids;
+  }
+}

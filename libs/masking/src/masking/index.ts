@@ -1,0 +1,3 @@
+export * from './pii-kinds';
+export * from './schema-walker';
+export * from './schema-masker';

@@ -8,6 +8,8 @@ export interface Caller {
   /** The division the key speaks for; an office key speaks for its parent division's node. */
   division: string;
   office?: ServiceOffice;
+  /** The municipal or partner system the key was issued to, when known. */
+  system?: string;
 }
 
 export class UnauthenticatedError extends TongbanError {

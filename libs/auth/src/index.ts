@@ -1,1 +1,6 @@
 export * from './api-keys';
+export * from './api-key-credentials';
+export * from './api-key.store';
+export * from './api-key.service';
+export * from './rate-limiter';
+export * from './local-secrets';

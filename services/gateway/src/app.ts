@@ -3,7 +3,7 @@ import { INestApplication, Module, DynamicModule } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { DataSource } from 'typeorm';
 import { AvroCodec, RecordValidator, SchemaCatalogue, SchemaRegistryClient } from '@tongban/avro';
-import { ApiKeyRegistry } from '@tongban/auth';
+import { ApiKeyService, MysqlApiKeyStore, TokenBucketLimiter } from '@tongban/auth';
 import { contractsDir } from '@tongban/config';
 import { HttpErrorFilter } from '@tongban/http';
 import { createKafka, ensureTopics } from '@tongban/kafka';
@@ -19,6 +19,7 @@ import { AcceptEventService } from './events/application/accept-event.service';
 import { API_KEYS, EventsController, GATEWAY_LOGGER } from './events/infrastructure/events.controller';
 import { CasesController, NODE_URLS, ROUTING } from './cases/cases.controller';
 import { GatewaySchema1764000000000 } from './migrations/1764000000000-gateway-schema';
+import { ApiKeys1765000000000, ApiKeysAdminController, GATEWAY_AUTH, GatewayAuth, ROTATION_OVERLAP_MS } from './auth';
 
 export interface GatewayApp {
   app: INestApplication;
@@ -32,7 +33,7 @@ export async function createGatewayApp(config: GatewayConfig, logger = new JsonL
     mysql: config.infra.mysql,
     database: config.database,
     entities: [],
-    migrations: [GatewaySchema1764000000000],
+    migrations: [GatewaySchema1764000000000, ApiKeys1765000000000],
   });
   const catalogue = new SchemaCatalogue(join(contractsDir(), 'avro'));
   const registry = new SchemaRegistryClient(config.infra.schemaRegistryUrl);
@@ -43,6 +44,16 @@ export async function createGatewayApp(config: GatewayConfig, logger = new JsonL
   await ensureTopics(kafka, routing.nodes().map((node) => ({ topic: topics.inbox(config.infra.topicNamespace, node) })));
   const redis = new Redis({ host: config.infra.redis.host, port: config.infra.redis.port, lazyConnect: true, maxRetriesPerRequest: 1 });
   redis.on('error', () => undefined);
+  const keys = new ApiKeyService({
+    store: new MysqlApiKeyStore(dataSource),
+    limiter: new TokenBucketLimiter(redis, config.infra.redis.keyPrefix, (e) =>
+      logger.event('warn', 'rate limit not checked: Redis failed', { error: (e as Error).message }),
+    ),
+    defaultLimit: config.rateLimit,
+    limitBootstrapKeys: config.rateLimit.bootstrapKeys,
+  });
+  await keys.seedBootstrap(config.apiKeys);
+  const auth = new GatewayAuth(keys, config.adminToken);
 
   const metrics = createMetricsRegistry('gateway');
   const accepted = counter(metrics, 'tongban_events_accepted_total', 'Events accepted into the outbox', ['event_type']);
@@ -72,10 +83,12 @@ export async function createGatewayApp(config: GatewayConfig, logger = new JsonL
     static build(): DynamicModule {
       return {
         module: GatewayModule,
-        controllers: [EventsController, CasesController, OpsController],
+        controllers: [EventsController, CasesController, ApiKeysAdminController, OpsController],
         providers: [
           { provide: AcceptEventService, useValue: service },
-          { provide: API_KEYS, useValue: new ApiKeyRegistry(config.apiKeys) },
+          { provide: API_KEYS, useValue: auth },
+          { provide: GATEWAY_AUTH, useValue: auth },
+          { provide: ROTATION_OVERLAP_MS, useValue: config.rotationOverlapMs },
           { provide: GATEWAY_LOGGER, useValue: logger },
           { provide: NODE_URLS, useValue: config.nodeUrls },
           { provide: ROUTING, useValue: routing },

@@ -1,5 +1,5 @@
 import { EnvReader, InfraConfig, readInfraConfig } from '@tongban/config';
-import { parseApiKeySpec } from '@tongban/auth';
+import { localSecret, parseApiKeySpec } from '@tongban/auth';
 import { isWellFormedDivision } from '@tongban/regions';
 
 /** Keys for local runs only; production supplies TONGBAN_API_KEYS from its secret store. */
@@ -15,6 +15,11 @@ export interface GatewayConfig {
   nodeUrls: Map<string, string>;
   autoRegisterSchemas: boolean;
   outboxLanes: number;
+  /** Bearer token of the admin endpoints (keys, disclosures); locally generated into .tongban/secrets. */
+  adminToken: string;
+  rateLimit: { ratePerSecond: number; burst: number; bootstrapKeys: boolean };
+  /** How long a rotated key keeps working next to its successor. */
+  rotationOverlapMs: number;
 }
 
 export function readGatewayConfig(env: Record<string, string | undefined> = process.env): GatewayConfig {
@@ -40,7 +45,15 @@ export function readGatewayConfig(env: Record<string, string | undefined> = proc
     nodeUrls,
     autoRegisterSchemas: r.bool('TONGBAN_SCHEMA_AUTO_REGISTER', true),
     outboxLanes: r.int('TONGBAN_OUTBOX_LANES', 16, { min: 1, max: 1024 }),
+    adminToken: r.optional('TONGBAN_ADMIN_TOKEN') ?? localSecret('admin-token'),
+    rateLimit: {
+      ratePerSecond: r.int('TONGBAN_RATE_LIMIT_PER_SECOND', 50, { min: 0, max: 1_000_000 }),
+      burst: r.int('TONGBAN_RATE_LIMIT_BURST', 100, { min: 1, max: 1_000_000 }),
+      bootstrapKeys: r.bool('TONGBAN_RATE_LIMIT_BOOTSTRAP_KEYS', false),
+    },
+    rotationOverlapMs: r.int('TONGBAN_API_KEY_ROTATION_OVERLAP_SECONDS', 86_400, { min: 0, max: 90 * 86_400 }) * 1000,
   };
+  if (config.adminToken.length < 16) r.fail('TONGBAN_ADMIN_TOKEN must be at least 16 characters');
   r.done();
   return config;
 }

@@ -1,6 +1,7 @@
 import { Controller, Get, Headers, Inject, Param, Query, Res } from '@nestjs/common';
 import type { Response } from 'express';
-import { ApiKeyRegistry, Caller } from '@tongban/auth';
+import { Caller } from '@tongban/auth';
+import type { GatewayAuth } from '../auth/gateway-auth';
 import { UnavailableError } from '@tongban/errors';
 import { RoutingTable } from '@tongban/regions';
 import { API_KEYS } from '../events/infrastructure/events.controller';
@@ -15,20 +16,20 @@ export const ROUTING = Symbol('ROUTING');
 @Controller('v1/cases')
 export class CasesController {
   constructor(
-    @Inject(API_KEYS) private readonly keys: ApiKeyRegistry,
+    @Inject(API_KEYS) private readonly keys: GatewayAuth,
     @Inject(NODE_URLS) private readonly nodeUrls: Map<string, string>,
     @Inject(ROUTING) private readonly routing: RoutingTable,
   ) {}
 
   @Get(':caseId')
   async one(@Param('caseId') caseId: string, @Headers('authorization') auth: string | undefined, @Res() res: Response): Promise<void> {
-    const caller = this.keys.authenticate(auth);
+    const caller = await this.keys.caller(auth, res);
     await this.forward(caller, `/internal/cases/${encodeURIComponent(caseId)}`, {}, res);
   }
 
   @Get()
   async search(@Query() query: Record<string, string>, @Headers('authorization') auth: string | undefined, @Res() res: Response): Promise<void> {
-    const caller = this.keys.authenticate(auth);
+    const caller = await this.keys.caller(auth, res);
     await this.forward(caller, '/internal/cases', query, res);
   }
 

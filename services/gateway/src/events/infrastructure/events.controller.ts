@@ -1,8 +1,8 @@
 import { Body, Controller, Headers, HttpCode, Inject, Post, Res } from '@nestjs/common';
 import type { Response } from 'express';
-import { ApiKeyRegistry } from '@tongban/auth';
 import { withLogContext, JsonLogger } from '@tongban/observability';
 import { AcceptEventService } from '../application/accept-event.service';
+import type { GatewayAuth } from '../../auth/gateway-auth';
 
 export const API_KEYS = Symbol('API_KEYS');
 export const GATEWAY_LOGGER = Symbol('GATEWAY_LOGGER');
@@ -11,7 +11,7 @@ export const GATEWAY_LOGGER = Symbol('GATEWAY_LOGGER');
 export class EventsController {
   constructor(
     private readonly accept: AcceptEventService,
-    @Inject(API_KEYS) private readonly keys: ApiKeyRegistry,
+    @Inject(API_KEYS) private readonly keys: GatewayAuth,
     @Inject(GATEWAY_LOGGER) private readonly logger: JsonLogger,
   ) {}
 
@@ -24,7 +24,7 @@ export class EventsController {
     @Headers('x-correlation-id') correlationHeader: string | undefined,
     @Res({ passthrough: true }) res: Response,
   ): Promise<{ eventId: string; caseId: string; correlationId: string }> {
-    const caller = this.keys.authenticate(authorization);
+    const caller = await this.keys.caller(authorization, res);
     const accepted = await this.accept.accept(caller, body, idempotencyKey, correlationHeader);
     withLogContext({ correlationId: accepted.correlationId, eventId: accepted.eventId, caseId: accepted.caseId }, () =>
       this.logger.event('info', accepted.replayed ? 'event request replayed' : 'event accepted', {

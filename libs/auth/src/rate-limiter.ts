@@ -1,0 +1,65 @@
+import { TongbanError } from '@tongban/errors';
+
+export class RateLimitedError extends TongbanError {
+  constructor(readonly retryAfterSeconds: number) {
+    super('RATE_LIMITED', `rate limit of this API key exceeded; retry after ${retryAfterSeconds} s`);
+  }
+}
+
+/** What the limiter needs of a Redis client (ioredis fits). */
+export interface RedisEval {
+  eval(script: string, numKeys: number, ...args: Array<string | number>): Promise<unknown>;
+}
+
+// Token bucket in one Lua call, so every gateway replica shares the bucket and the check is atomic.
+// The clock is Redis's own (TIME), so replicas with skewed clocks still agree.
+const TOKEN_BUCKET = `
+local rate = tonumber(ARGV[1])
+local burst = tonumber(ARGV[2])
+local t = redis.call('TIME')
+local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
+local state = redis.call('HMGET', KEYS[1], 'tokens', 'ts')
+local tokens = tonumber(state[1])
+local ts = tonumber(state[2])
+if tokens == nil or ts == nil then tokens = burst; ts = now end
+tokens = math.min(burst, tokens + math.max(0, now - ts) * rate / 1000)
+local allowed = 0
+local wait = 0
+if tokens >= 1 then
+  tokens = tokens - 1
+  allowed = 1
+else
+  wait = math.ceil((1 - tokens) * 1000 / rate)
+end
+redis.call('HSET', KEYS[1], 'tokens', tostring(tokens), 'ts', tostring(now))
+redis.call('PEXPIRE', KEYS[1], math.ceil(burst * 1000 / rate) + 1000)
+return {allowed, wait}
+`;
+
+export interface RateLimit {
+  ratePerSecond: number;
+  burst: number;
+}
+
+/** A token bucket per API key in Redis: `ratePerSecond` refill, `burst` capacity. */
+export class TokenBucketLimiter {
+  constructor(
+    private readonly redis: RedisEval,
+    private readonly keyPrefix: string,
+    private readonly onError: (e: unknown) => void = () => undefined,
+  ) {}
+
+  /** Resolves when allowed; throws RateLimitedError otherwise. A Redis failure lets the request through. */
+  async take(bucket: string, limit: RateLimit): Promise<void> {
+    if (limit.ratePerSecond <= 0) return;
+    let answer: [number, number];
+    try {
+      answer = (await this.redis.eval(TOKEN_BUCKET, 1, `${this.keyPrefix}:ratelimit:${bucket}`, limit.ratePerSecond, Math.max(1, limit.burst))) as [number, number];
+    } catch (e) {
+      // Availability first: a Redis outage must not stop every municipal system from publishing.
+      this.onError(e);
+      return;
+    }
+    if (Number(answer[0]) !== 1) throw new RateLimitedError(Math.max(1, Math.ceil(Number(answer[1]) / 1000)));
+  }
+}

@@ -24,7 +24,9 @@ export class DateType extends avro.types.LogicalType {
     return ms / DAY_MS;
   }
   protected override _resolve(type: avro.Type) {
-    if (sameLogical(type, 'date') || avro.Type.isType(type, 'int')) return (v: number) => this._fromValue(v);
+    // A writer of the same logical type has already turned the int into a date string.
+    if (sameLogical(type, 'date')) return (v: string) => v;
+    if (avro.Type.isType(type, 'int')) return (v: number) => this._fromValue(v);
     return undefined;
   }
 }
@@ -40,9 +42,8 @@ export class TimestampMillisType extends avro.types.LogicalType {
     return Number.isNaN(ms) ? undefined : ms;
   }
   protected override _resolve(type: avro.Type) {
-    if (sameLogical(type, 'timestamp-millis') || avro.Type.isType(type, 'long', 'int')) {
-      return (v: number) => this._fromValue(v);
-    }
+    if (sameLogical(type, 'timestamp-millis')) return (v: string) => v;
+    if (avro.Type.isType(type, 'long', 'int')) return (v: number) => this._fromValue(v);
     return undefined;
   }
 }
@@ -87,7 +88,7 @@ export class DecimalType extends avro.types.LogicalType {
 
   protected override _resolve(type: avro.Type) {
     if (type instanceof DecimalType && type.scale === this.scale && type.precision <= this.precision) {
-      return (v: Buffer) => this._fromValue(v);
+      return (v: string) => v;
     }
     return undefined;
   }

@@ -1,1 +1,2 @@
 export * from './masking';
+export * from './minimisation';

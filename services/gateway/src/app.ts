@@ -6,6 +6,7 @@ import { AvroCodec, RecordValidator, SchemaCatalogue, SchemaRegistryClient } fro
 import { ApiKeyService, MysqlApiKeyStore, TokenBucketLimiter } from '@tongban/auth';
 import { contractsDir } from '@tongban/config';
 import { HttpErrorFilter } from '@tongban/http';
+import { minimisationPolicyPath, Minimiser, readMinimisationPolicy } from '@tongban/masking';
 import { createKafka, ensureTopics } from '@tongban/kafka';
 import {
   counter, createMetricsRegistry, HEALTH_CHECKS, HealthCheck, JsonLogger, METRICS_REGISTRY, OpsController,
@@ -67,6 +68,7 @@ export async function createGatewayApp(config: GatewayConfig, logger = new JsonL
     routing,
     topicNamespace: config.infra.topicNamespace,
     outboxLanes: config.outboxLanes,
+    minimiser: new Minimiser(catalogue, readMinimisationPolicy(minimisationPolicyPath(contractsDir()))),
     onAccepted: (eventType) => accepted.inc({ event_type: eventType }),
   });
   const admin = kafka.admin();

@@ -4,6 +4,7 @@ import { AvroCodec, RecordValidator, SchemaCatalogue } from '@tongban/avro';
 import { Caller, ForbiddenRegionError, mayPublishFor } from '@tongban/auth';
 import { TongbanError, ValidationError } from '@tongban/errors';
 import { enqueue, HEADERS, OutboxMessage } from '@tongban/kafka';
+import { Minimiser, RecipientRole } from '@tongban/masking';
 import { DivisionCatalogue, RoutingTable, topics } from '@tongban/regions';
 import { EventRequest, newEventId, validateEventRequest } from '../domain/event-request';
 
@@ -30,7 +31,17 @@ export interface AcceptEventDeps {
   routing: RoutingTable;
   topicNamespace: string;
   outboxLanes: number;
+  /** Applies contracts/policy/minimisation.json to each copy before it leaves the gateway. */
+  minimiser: Minimiser;
   onAccepted?: (eventType: string) => void;
+}
+
+/** One copy of an accepted event, minimised for the node that receives it. */
+export interface EventCopy {
+  node: string;
+  role: RecipientRole;
+  payload: Record<string, unknown>;
+  withheld: string[];
 }
 
 /** Rolls the transaction back when the Idempotency-Key was used before. */
@@ -69,8 +80,12 @@ export class AcceptEventService {
       producer: `municipal:${caller.office?.id ?? caller.division}:${caller.keyId}`,
       schemaVersion: schema.major,
     };
-    const value = await this.deps.codec.encode(request.eventType, { envelope, ...request.payload });
-    const messages = this.messagesFor(request, eventId, correlationId, value);
+    const copies = this.copiesFor(request);
+    const messages: OutboxMessage[] = [];
+    for (const copy of copies) {
+      const value = await this.deps.codec.encode(request.eventType, { envelope, ...copy.payload });
+      messages.push(this.messageFor(request, eventId, correlationId, copy.node, value));
+    }
     const requestHash = idempotencyKey ? hashRequest(request) : '';
 
     try {
@@ -100,23 +115,35 @@ export class AcceptEventService {
     return { eventId, caseId: request.caseId, correlationId, replayed: false };
   }
 
-  /** One copy to the addressee's inbox, and one to the publisher's own node so its view of the case is whole. */
-  private messagesFor(request: EventRequest, eventId: string, correlationId: string, value: Buffer): OutboxMessage[] {
-    const nodes = new Set([this.deps.routing.nodeFor(request.targetRegion), this.deps.routing.nodeFor(request.sourceRegion)]);
-    const headers = {
-      [HEADERS.eventId]: eventId,
-      [HEADERS.eventType]: request.eventType,
-      [HEADERS.correlationId]: correlationId,
-      [HEADERS.sourceRegion]: request.sourceRegion,
-      [HEADERS.targetRegion]: request.targetRegion,
+  /**
+   * One copy to the addressee's node, and one to the publisher's own node so its view of the case is
+   * whole; each carries only the fields the minimisation policy lets pass to that recipient. When both
+   * are one node, that node gets the addressee's copy.
+   */
+  copiesFor(request: EventRequest): EventCopy[] {
+    const target = this.deps.routing.nodeFor(request.targetRegion);
+    const source = this.deps.routing.nodeFor(request.sourceRegion);
+    const copy = (node: string, role: RecipientRole): EventCopy => {
+      const { value, withheld } = this.deps.minimiser.minimise(request.eventType, role, request.payload);
+      return { node, role, payload: value, withheld };
     };
-    return [...nodes].map((node) => ({
+    return target === source ? [copy(target, 'addressee')] : [copy(target, 'addressee'), copy(source, 'origin')];
+  }
+
+  private messageFor(request: EventRequest, eventId: string, correlationId: string, node: string, value: Buffer): OutboxMessage {
+    return {
       eventId,
       topic: topics.inbox(this.deps.topicNamespace, node),
       key: request.caseId,
       value,
-      headers,
-    }));
+      headers: {
+        [HEADERS.eventId]: eventId,
+        [HEADERS.eventType]: request.eventType,
+        [HEADERS.correlationId]: correlationId,
+        [HEADERS.sourceRegion]: request.sourceRegion,
+        [HEADERS.targetRegion]: request.targetRegion,
+      },
+    };
   }
 
   private async replay(caller: Caller, key: string, requestHash: string, request: EventRequest): Promise<Accepted> {

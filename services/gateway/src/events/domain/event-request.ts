@@ -82,6 +82,14 @@ export function validateEventRequest(
     const payloadSchema = { ...schema.schema, fields: (schema.schema.fields as Array<{ name: string }>).slice(1) };
     problems.push(...deps.validator.validate(payloadSchema, b.payload, 'payload'));
   }
+  if (schema && b.payload && typeof b.payload === 'object') {
+    // One clear problem for a missing authorisation, in place of the schema's generic one.
+    for (const p of authorisationProblems(schema.eventType, b.payload as Record<string, unknown>)) {
+      const at = problems.findIndex((q) => q.path === p.path);
+      if (at >= 0) problems.splice(at, 1);
+      problems.push(p);
+    }
+  }
   if (problems.length > 0 || !schema) return { ok: false, problems };
   return {
     ok: true,
@@ -98,6 +106,25 @@ export function validateEventRequest(
       payload: b.payload as Record<string, unknown>,
     },
   };
+}
+
+/**
+ * Events that disclose a person's data on the strength of a signed authorisation or consent must carry
+ * its reference (no authorisation, no check: 家庭经济状况核对 needs the members' 授权书).
+ */
+const AUTHORISATION_FIELDS: Record<string, { field: string; what: string }> = {
+  EconomicCheckRequested: { field: 'authorisationRef', what: "the household members' signed authorisation (授权书); no authorisation, no check" },
+  SubsidyApplicationSubmitted: { field: 'consentRef', what: "the applicant's signed consent to share data" },
+};
+const REFERENCE = /^[\x21-\x7e]{3,100}$/;
+
+function authorisationProblems(eventType: string, payload: Record<string, unknown>): Problem[] {
+  const rule = AUTHORISATION_FIELDS[eventType];
+  if (!rule) return [];
+  const value = payload[rule.field];
+  if (typeof value === 'string' && REFERENCE.test(value.trim())) return [];
+  if (value !== undefined && typeof value !== 'string') return []; // the schema check already names it
+  return [{ path: `payload.${rule.field}`, problem: `is required: the reference of ${rule.what} (3–100 visible characters)` }];
 }
 
 export function newEventId(): string {

@@ -1,0 +1,2 @@
+export * from './minimisation-policy';
+export * from './minimiser';

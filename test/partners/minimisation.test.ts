@@ -1,0 +1,62 @@
+import { join } from 'node:path';
+import { AvroCodec, SchemaCatalogue, SchemaRegistryClient } from '@tongban/avro';
+import { contractsDir } from '@tongban/config';
+import { example } from '../support/examples';
+import { getCase, post, startTestStack, TestStack } from '../support/test-stack';
+import { waitFor } from '../support/wait';
+import { readRaw } from './partner-support';
+
+describe('data minimisation at the gateway', () => {
+  let stack: TestStack;
+  let codec: AvroCodec;
+
+  beforeAll(async () => {
+    stack = await startTestStack();
+    codec = new AvroCodec(new SchemaCatalogue(join(contractsDir(), 'avro')), new SchemaRegistryClient(stack.registryUrl), false);
+  });
+  afterAll(async () => {
+    await stack?.stop();
+  });
+
+  it('keeps the cause of death and the informant’s ID out of the hukou region’s inbox', async () => {
+    const body = example('DeathRegistered', stack.id);
+    body.payload.causeOfDeath = '急性心肌梗死 acute myocardial infarction';
+    const informantId = (body.payload.informant as { idNumber: string }).idNumber;
+    const accepted = await post(stack, body, 'dev-chengdu');
+    expect(accepted.status).toBe(202);
+    const eventId = accepted.body.eventId as string;
+
+    const [toDazu] = await readRaw(stack.kafka, stack.inbox('500000'), eventId);
+    const raw = (toDazu.value as Buffer).toString('latin1');
+    expect(raw).not.toContain('acute myocardial infarction');
+    expect(raw).not.toContain(informantId);
+    const decoded = (await codec.decode(toDazu.value)).value as Record<string, unknown>;
+    expect(decoded.causeOfDeath).toBeNull();
+    expect((decoded.informant as Record<string, unknown>).idNumber).toBeNull();
+    expect((decoded.informant as Record<string, unknown>).name).toBe('孙伟');
+    expect((decoded.deceased as Record<string, unknown>).idNumber).toBe('500111194109030045');
+
+    // The publisher's own node keeps its whole record: the data did not leave Sichuan.
+    const [own] = await readRaw(stack.kafka, stack.inbox('510000'), eventId);
+    const ownDecoded = (await codec.decode(own.value)).value as Record<string, unknown>;
+    expect(ownDecoded.causeOfDeath).toBe(body.payload.causeOfDeath);
+    expect((ownDecoded.informant as Record<string, unknown>).idNumber).toBe(informantId);
+
+    // The minimised copy still drives the responsible region's case.
+    await waitFor(async () => ((await getCase(stack, body.caseId, 'dev-dazu')).status === 200 ? true : undefined), 'the case at Dazu');
+  });
+
+  it('refuses an economic check without the members’ authorisation reference', async () => {
+    const body = example('EconomicCheckRequested', stack.id);
+    body.payload.authorisationRef = '  ';
+    const r = await post(stack, body, 'dev-chengdu');
+    expect(r.status).toBe(400);
+    expect((r.body.error as { details: Array<{ path: string }> }).details).toEqual([
+      expect.objectContaining({ path: 'payload.authorisationRef', problem: expect.stringContaining('authorisation') }),
+    ]);
+    delete body.payload.authorisationRef;
+    const missing = await post(stack, body, 'dev-chengdu');
+    expect(missing.status).toBe(400);
+    expect(JSON.stringify(missing.body)).toContain('payload.authorisationRef');
+  });
+});

@@ -1,0 +1,150 @@
+import 'reflect-metadata';
+import { DynamicModule, INestApplication, Module } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import type { AddressInfo } from 'node:net';
+import { join } from 'node:path';
+import { Gauge } from 'prom-client';
+import { DataSource } from 'typeorm';
+import { AuditLog } from '@tongban/audit';
+import { AvroCodec, RecordValidator, SchemaCatalogue, SchemaRegistryClient } from '@tongban/avro';
+import { contractsDir } from '@tongban/config';
+import { HttpErrorFilter } from '@tongban/http';
+import { createKafka, ensureTopics } from '@tongban/kafka';
+import {
+  counter, createMetricsRegistry, HEALTH_CHECKS, HealthCheck, JsonLogger, METRICS_REGISTRY, OpsController,
+} from '@tongban/observability';
+import { openDatabase } from '@tongban/persistence';
+import { DivisionCatalogue, formatCheckers, topics } from '@tongban/regions';
+import { OpsConfig } from './ops.config';
+import { OpsSchema1764300000000 } from './migrations/1764300000000-ops-schema';
+import { OperatorRegistry } from './operators/operator-registry';
+import { OPERATORS } from './operators/operator-request';
+import { MeController } from './operators/me.controller';
+import { DeadLetterRepository } from './dead-letters/infrastructure/dead-letter.repository';
+import { NodeClient } from './dead-letters/infrastructure/node-client';
+import { DlqConsumer } from './dead-letters/infrastructure/dlq.consumer';
+import { DlqController, ReplayJobsController } from './dead-letters/infrastructure/dlq.controller';
+import { IngestDeadLetterService } from './dead-letters/application/ingest-dead-letter.service';
+import { DeadLetterService } from './dead-letters/application/dead-letter.service';
+import { BulkReplayService } from './dead-letters/application/bulk-replay.service';
+import { AuditController, OPS_AUDIT } from './audit/audit.controller';
+import { ConsoleController } from './console/console.controller';
+
+export interface OpsApp {
+  app: INestApplication;
+  dataSource: DataSource;
+  audit: AuditLog;
+  /** The dead-letter topics read, one per node. */
+  dlqTopics: string[];
+  /** Starts reading the dead-letter topics and serving HTTP (port 0 picks a free one); resolves to the base URL. */
+  start(port?: number, host?: string): Promise<string>;
+  close(): Promise<void>;
+}
+
+/** Builds the ops service: database migrated, dead-letter topics present, not yet consuming or listening. */
+export async function createOpsApp(config: OpsConfig, logger = new JsonLogger('ops')): Promise<OpsApp> {
+  const dataSource = await openDatabase({ mysql: config.infra.mysql, database: config.database, entities: [], migrations: [OpsSchema1764300000000] });
+  const closers: Array<() => Promise<unknown>> = [() => dataSource.destroy()];
+  const closeAll = async () => {
+    for (const c of closers.reverse()) await c().catch(() => undefined);
+  };
+  try {
+    const catalogue = new SchemaCatalogue(join(contractsDir(), 'avro'));
+    const registry = new SchemaRegistryClient(config.infra.schemaRegistryUrl);
+    const codec = new AvroCodec(catalogue, registry, true);
+    const kafka = createKafka(config.infra.kafkaBrokers, config.infra.kafkaClientId, logger);
+    const dlqTopics = config.nodes.map((node) => topics.dlq(topics.inbox(config.infra.topicNamespace, node)));
+    await ensureTopics(kafka, [
+      ...config.nodes.map((node) => ({ topic: topics.inbox(config.infra.topicNamespace, node) })),
+      ...dlqTopics.map((topic) => ({ topic, numPartitions: 1 })),
+    ]);
+    const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
+    await producer.connect();
+    closers.push(() => producer.disconnect());
+    const admin = kafka.admin();
+    await admin.connect();
+    closers.push(() => admin.disconnect());
+
+    const metrics = createMetricsRegistry('ops');
+    const repository = new DeadLetterRepository(dataSource);
+    const stored = counter(metrics, 'tongban_dlq_stored_total', 'Dead letters stored, by dead-letter topic', ['topic']);
+    const actions = counter(metrics, 'tongban_dlq_actions_total', 'Operator actions on dead letters', ['action']);
+    new Gauge({
+      name: 'tongban_dlq_depth',
+      help: 'Dead letters parked (neither replayed nor discarded), by dead-letter topic',
+      labelNames: ['topic'],
+      registers: [metrics],
+      async collect() {
+        this.reset();
+        for (const t of dlqTopics) this.set({ topic: t }, 0);
+        for (const { topic, depth } of await repository.depth()) this.set({ topic }, depth);
+      },
+    });
+
+    const audit = new AuditLog(dataSource, { personKey: config.auditPersonKey, chain: 'ops' });
+    const nodes = new NodeClient(config.nodeUrls, logger);
+    const ingest = new IngestDeadLetterService(repository, codec, logger, (topic) => stored.inc({ topic }));
+    const deadLetters = new DeadLetterService(
+      dataSource, repository, codec, new RecordValidator(formatCheckers(new DivisionCatalogue())), producer, nodes, audit, logger,
+      (action) => actions.inc({ action }),
+    );
+    const jobs = new BulkReplayService(dataSource, repository, deadLetters, nodes, audit, logger, {
+      defaultRate: config.replayRate,
+      maxRate: config.maxReplayRate,
+      outcomeWaitMs: config.replayOutcomeWaitMs,
+    });
+    closers.push(() => jobs.stop());
+    const consumer = new DlqConsumer(kafka, config.groupId, dlqTopics, ingest, logger);
+    const checks: HealthCheck[] = [
+      { name: 'mysql', check: () => dataSource.query('SELECT 1') },
+      { name: 'kafka', check: async () => ({ brokers: (await admin.describeCluster()).brokers.length }) },
+      { name: 'schemaRegistry', check: () => registry.ping() },
+    ];
+
+    @Module({})
+    class OpsModule {
+      static build(): DynamicModule {
+        return {
+          module: OpsModule,
+          // The jobs controller first: its fixed path must win over `v1/dlq/:id`.
+          controllers: [ReplayJobsController, DlqController, AuditController, MeController, ConsoleController, OpsController],
+          providers: [
+            { provide: DeadLetterService, useValue: deadLetters },
+            { provide: BulkReplayService, useValue: jobs },
+            { provide: OPERATORS, useValue: new OperatorRegistry(config.operators) },
+            { provide: OPS_AUDIT, useValue: audit },
+            { provide: HEALTH_CHECKS, useValue: checks },
+            { provide: METRICS_REGISTRY, useValue: metrics },
+          ],
+        };
+      }
+    }
+
+    const app = await NestFactory.create(OpsModule.build(), { logger, bodyParser: true });
+    app.useGlobalFilters(new HttpErrorFilter(logger));
+    let consuming = false;
+    return {
+      app,
+      dataSource,
+      audit,
+      dlqTopics,
+      async start(port = config.port, host = config.host) {
+        await consumer.start();
+        consuming = true;
+        await app.listen(port, host);
+        const address = app.getHttpServer().address() as AddressInfo;
+        const url = `http://${host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host}:${address.port}`;
+        logger.event('info', 'ops service started', { url, dlqTopics, group: config.groupId });
+        return url;
+      },
+      async close() {
+        await app.close();
+        if (consuming) await consumer.stop().catch(() => undefined);
+        await closeAll();
+      },
+    };
+  } catch (e) {
+    await closeAll();
+    throw e;
+  }
+}

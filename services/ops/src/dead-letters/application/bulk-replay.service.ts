@@ -1,0 +1,190 @@
+import { randomUUID } from 'node:crypto';
+import { DataSource } from 'typeorm';
+import { AuditLog } from '@tongban/audit';
+import { ValidationError } from '@tongban/errors';
+import { NotFoundError } from '@tongban/http';
+import { JsonLogger } from '@tongban/observability';
+import type { Operator } from '../../operators/operator-registry';
+import { DeadLetterFilter } from '../domain/dead-letter';
+import { DeadLetterRepository } from '../infrastructure/dead-letter.repository';
+import { NodeClient } from '../infrastructure/node-client';
+import { DeadLetterService } from './dead-letter.service';
+
+/** Per item: queued → published → applied | already-applied | failed-again | pending (no answer in time); or publish-failed. */
+type ItemOutcome = 'queued' | 'published' | 'applied' | 'already-applied' | 'failed-again' | 'publish-failed' | 'pending';
+
+export interface ReplayJobView {
+  id: string;
+  state: 'running' | 'waiting' | 'finished' | 'failed';
+  createdBy: string;
+  createdAt: string;
+  finishedAt: string | null;
+  filter: Record<string, unknown>;
+  ratePerSecond: number;
+  total: number;
+  published: number;
+  summary: { applied: number; alreadyApplied: number; failedAgain: number; publishFailed: number; pending: number; queued: number };
+  error: string | null;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/**
+ * Replays every dead letter matching a filter at a bounded rate, as a job whose progress and summary
+ * any replica can answer from MySQL. After publishing, it watches for each message's outcome: the
+ * node applied it, it had been applied already, or it came back as a new dead letter.
+ */
+export class BulkReplayService {
+  private readonly running = new Set<Promise<void>>();
+  private stopping = false;
+
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly repository: DeadLetterRepository,
+    private readonly deadLetters: DeadLetterService,
+    private readonly nodes: NodeClient,
+    private readonly audit: AuditLog,
+    private readonly logger: JsonLogger,
+    private readonly limits: { defaultRate: number; maxRate: number; outcomeWaitMs: number; maxItems?: number },
+  ) {}
+
+  async start(filter: DeadLetterFilter, operator: Operator, options: { ratePerSecond?: number; limit?: number; outcomeWaitMs?: number } = {}): Promise<ReplayJobView> {
+    const rate = options.ratePerSecond ?? this.limits.defaultRate;
+    if (!Number.isInteger(rate) || rate < 1 || rate > this.limits.maxRate) {
+      throw new ValidationError([{ path: 'ratePerSecond', problem: `must be a whole number from 1 to ${this.limits.maxRate}` }]);
+    }
+    const maxItems = this.limits.maxItems ?? 10000;
+    const limit = options.limit ?? maxItems;
+    if (!Number.isInteger(limit) || limit < 1 || limit > maxItems) throw new ValidationError([{ path: 'limit', problem: `must be a whole number from 1 to ${maxItems}` }]);
+    // Without a state, a bulk replay takes what is still parked: replayed and discarded letters stay as they are.
+    const effective: DeadLetterFilter = { state: 'parked', ...filter };
+    if (effective.state === 'discarded') throw new ValidationError([{ path: 'state', problem: 'discarded dead letters cannot be replayed' }]);
+    const ids = await this.repository.ids(effective, limit);
+    const id = randomUUID();
+    const shownFilter = Object.fromEntries(Object.entries(effective).map(([k, v]) => [k, v instanceof Date ? v.toISOString() : v]));
+    await this.dataSource.transaction(async (manager) => {
+      await manager.query(
+        `INSERT INTO replay_jobs (id, created_by, created_at, state, filter, rate_per_second, total) VALUES (?, ?, UTC_TIMESTAMP(3), 'running', ?, ?, ?)`,
+        [id, operator.name, JSON.stringify(shownFilter), rate, ids.length],
+      );
+      for (let i = 0; i < ids.length; i += 500) {
+        const chunk = ids.slice(i, i + 500);
+        await manager.query(
+          `INSERT INTO replay_job_items (job_id, dead_letter_id, outcome, updated_at) VALUES ${chunk.map(() => "(?, ?, 'queued', UTC_TIMESTAMP(3))").join(', ')}`,
+          chunk.flatMap((d) => [id, d]),
+        );
+      }
+      await this.audit.append(manager, {
+        actor: operator.name,
+        action: 'dlq.bulk-replay',
+        subject: { messages: [], cases: effective.caseId ? [effective.caseId] : [], regions: effective.region ? [effective.region] : [] },
+        details: { jobId: id, filter: shownFilter, total: ids.length, ratePerSecond: rate },
+      });
+    });
+    const run = this.run(id, ids, operator, rate, options.outcomeWaitMs ?? this.limits.outcomeWaitMs).finally(() => this.running.delete(run));
+    this.running.add(run);
+    return this.get(id);
+  }
+
+  async get(id: string): Promise<ReplayJobView> {
+    const [job] = await this.dataSource.query('SELECT * FROM replay_jobs WHERE id = ?', [id]);
+    if (!job) throw new NotFoundError(`replay job ${id} not found`);
+    const counts: Array<{ outcome: ItemOutcome; n: string }> = await this.dataSource.query(
+      'SELECT outcome, COUNT(*) AS n FROM replay_job_items WHERE job_id = ? GROUP BY outcome',
+      [id],
+    );
+    const n = (o: ItemOutcome) => Number(counts.find((c) => c.outcome === o)?.n ?? 0);
+    return {
+      id: job.id,
+      state: job.state,
+      createdBy: job.created_by,
+      createdAt: new Date(job.created_at).toISOString(),
+      finishedAt: job.finished_at ? new Date(job.finished_at).toISOString() : null,
+      filter: JSON.parse(job.filter),
+      ratePerSecond: Number(job.rate_per_second),
+      total: Number(job.total),
+      published: Number(job.published),
+      summary: {
+        applied: n('applied'),
+        alreadyApplied: n('already-applied'),
+        failedAgain: n('failed-again'),
+        publishFailed: n('publish-failed'),
+        pending: n('pending') + n('published'),
+        queued: n('queued'),
+      },
+      error: job.error,
+    };
+  }
+
+  async list(limit = 20): Promise<ReplayJobView[]> {
+    const rows = await this.dataSource.query(`SELECT id FROM replay_jobs ORDER BY created_at DESC LIMIT ${Math.max(1, Math.min(100, limit))}`);
+    return Promise.all(rows.map((r: { id: string }) => this.get(r.id)));
+  }
+
+  /** Lets running jobs stop between two messages (on shutdown). */
+  async stop(): Promise<void> {
+    this.stopping = true;
+    await Promise.allSettled([...this.running]);
+  }
+
+  private async run(jobId: string, ids: number[], operator: Operator, rate: number, outcomeWaitMs: number): Promise<void> {
+    const started = Date.now();
+    const published: Array<{ deadLetterId: number; ref: string; at: Date }> = [];
+    try {
+      for (let i = 0; i < ids.length && !this.stopping; i++) {
+        const due = started + (i * 1000) / rate;
+        if (due > Date.now()) await sleep(due - Date.now());
+        const at = new Date();
+        try {
+          const result = await this.deadLetters.replay(ids[i], operator, { jobId });
+          const outcome: ItemOutcome = result.alreadyApplied === 'yes' ? 'already-applied' : 'published';
+          await this.item(jobId, ids[i], outcome, { ref: result.replayRef, alreadyApplied: result.alreadyApplied });
+          if (outcome === 'published') published.push({ deadLetterId: ids[i], ref: result.replayRef, at });
+        } catch (e) {
+          await this.item(jobId, ids[i], 'publish-failed', { detail: (e as Error).message });
+        }
+        await this.dataSource.query('UPDATE replay_jobs SET published = ? WHERE id = ?', [i + 1, jobId]);
+      }
+      await this.dataSource.query("UPDATE replay_jobs SET state = 'waiting' WHERE id = ?", [jobId]);
+      await this.watchOutcomes(jobId, published, outcomeWaitMs);
+      await this.dataSource.query("UPDATE replay_job_items SET outcome = 'pending', updated_at = UTC_TIMESTAMP(3) WHERE job_id = ? AND outcome IN ('published', 'queued')", [jobId]);
+      await this.dataSource.query("UPDATE replay_jobs SET state = 'finished', finished_at = UTC_TIMESTAMP(3) WHERE id = ?", [jobId]);
+      const view = await this.get(jobId);
+      this.logger.event('info', 'bulk replay finished', { jobId, operator: operator.name, total: view.total, ...view.summary });
+      await this.audit.record({ actor: operator.name, action: 'dlq.bulk-replay-finished', details: { jobId, total: view.total, summary: view.summary } });
+    } catch (e) {
+      this.logger.event('error', 'bulk replay failed', { jobId, error: (e as Error).message });
+      await this.dataSource
+        .query("UPDATE replay_jobs SET state = 'failed', error = ?, finished_at = UTC_TIMESTAMP(3) WHERE id = ?", [(e as Error).message.slice(0, 2000), jobId])
+        .catch(() => undefined);
+    }
+  }
+
+  private async watchOutcomes(jobId: string, published: Array<{ deadLetterId: number; ref: string; at: Date }>, waitMs: number): Promise<void> {
+    const deadline = Date.now() + waitMs;
+    let open = published;
+    while (open.length > 0 && Date.now() < deadline && !this.stopping) {
+      const still: typeof open = [];
+      for (const p of open) {
+        const again = await this.repository.failedAgain(p.ref, p.at, p.deadLetterId);
+        if (again) {
+          await this.item(jobId, p.deadLetterId, 'failed-again', { detail: `dead letter ${again.id}: ${again.errorCode}` });
+          continue;
+        }
+        const row = await this.repository.get(p.deadLetterId);
+        if (row && (await this.nodes.wasApplied(row.region, row)) === 'yes') await this.item(jobId, p.deadLetterId, 'applied', {});
+        else still.push(p);
+      }
+      open = still;
+      if (open.length > 0) await sleep(500);
+    }
+  }
+
+  private async item(jobId: string, deadLetterId: number, outcome: ItemOutcome, extra: { ref?: string; alreadyApplied?: string; detail?: string }): Promise<void> {
+    await this.dataSource.query(
+      `UPDATE replay_job_items SET outcome = ?, replay_ref = COALESCE(?, replay_ref), already_applied = COALESCE(?, already_applied), detail = COALESCE(?, detail), updated_at = UTC_TIMESTAMP(3)
+       WHERE job_id = ? AND dead_letter_id = ?`,
+      [outcome, extra.ref ?? null, extra.alreadyApplied ?? null, extra.detail ?? null, jobId, deadLetterId],
+    );
+  }
+}

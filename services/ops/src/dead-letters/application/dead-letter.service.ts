@@ -1,0 +1,280 @@
+import { createHash } from 'node:crypto';
+import { DataSource, EntityManager } from 'typeorm';
+import type { IHeaders, Producer } from 'kafkajs';
+import { AuditLog } from '@tongban/audit';
+import { AvroCodec, RecordValidator } from '@tongban/avro';
+import { canonicalJson } from '@tongban/audit';
+import { TongbanError, ValidationError } from '@tongban/errors';
+import { NotFoundError } from '@tongban/http';
+import { FAILURE_HEADERS } from '@tongban/kafka';
+import { collectPii, maskBySchema } from '@tongban/masking';
+import { JsonLogger } from '@tongban/observability';
+import type { Operator } from '../../operators/operator-registry';
+import { AppliedAnswer, DeadLetterFilter, deadLetterRef, REPLAY_HEADERS, replayRefOf } from '../domain/dead-letter';
+import { changedPaths, pick } from '../domain/json-diff';
+import { DeadLetterRepository, DeadLetterRow, Page } from '../infrastructure/dead-letter.repository';
+import { NodeClient } from '../infrastructure/node-client';
+import { toJson } from './ingest-dead-letter.service';
+
+export class ConflictError extends TongbanError {
+  constructor(message: string) {
+    super('CONFLICT', message);
+  }
+}
+
+export interface ReplayResult {
+  id: number;
+  state: 'replayed';
+  /** Whether the node had applied the event before this replay ('yes': the replay is a no-op there). */
+  alreadyApplied: AppliedAnswer;
+  replayedTo: { topic: string; partition: number; offset: string };
+  replayRef: string;
+  hold: string;
+}
+
+const FAILURE_HEADER_NAMES = new Set<string>([...Object.values(FAILURE_HEADERS), ...Object.values(REPLAY_HEADERS)]);
+
+function sha256(value: unknown): string {
+  return createHash('sha256').update(canonicalJson(value)).digest('hex');
+}
+
+/**
+ * What operators do with dead letters: look (masked, or in the clear with the permission and an
+ * audit entry), replay the original bytes, replay a corrected copy, or discard with a reason. Every
+ * change is written to the audit log in the same transaction as the state it changes.
+ */
+export class DeadLetterService {
+  constructor(
+    private readonly dataSource: DataSource,
+    private readonly repository: DeadLetterRepository,
+    private readonly codec: AvroCodec,
+    private readonly validator: RecordValidator,
+    private readonly producer: Producer,
+    private readonly nodes: NodeClient,
+    private readonly audit: AuditLog,
+    private readonly logger: JsonLogger,
+    private readonly onAction: (action: string) => void = () => undefined,
+  ) {}
+
+  list(filter: DeadLetterFilter, limit: number, cursor?: number): Promise<Page> {
+    return this.repository.list(filter, limit, cursor);
+  }
+
+  async require(id: number, manager?: EntityManager, lock = false): Promise<DeadLetterRow> {
+    const row = await this.repository.get(id, manager, lock);
+    if (!row) throw new NotFoundError(`dead letter ${id} not found`);
+    return row;
+  }
+
+  /** One dead letter for an operator: payload masked by the schema, or in the clear (audited). */
+  async show(id: number, operator: Operator, clear: boolean): Promise<Record<string, unknown>> {
+    let row = await this.require(id);
+    if (!row.decoded && row.rawValue) row = await this.retryDecode(row);
+    const schema = row.eventType ? this.codec.catalogue.event(row.eventType)?.schema : undefined;
+    const view = (value: Record<string, unknown> | null) => {
+      if (!value) return null;
+      if (clear) return value;
+      // Without the event's schema nothing tells which fields are personal: show nothing rather than guess.
+      return schema ? maskBySchema(schema, value) : null;
+    };
+    if (clear) {
+      await this.audit.record({
+        actor: operator.name,
+        action: 'dlq.view-clear',
+        subject: this.subject(row),
+        details: {
+          deadLetterId: row.id,
+          fields: schema && row.decoded ? collectPii(schema, row.decoded).map((p) => p.path) : [],
+          raw: row.rawValue ? 'shown' : 'none',
+        },
+      });
+      this.onAction('view-clear');
+    }
+    return {
+      ...summary(row),
+      failure: {
+        errorClass: row.errorClass,
+        errorCode: row.errorCode,
+        errorMessage: row.errorMessage,
+        attempts: row.attempts,
+        consumerGroup: row.consumerGroup,
+        firstFailureAt: row.firstFailureAt?.toISOString() ?? null,
+        lastFailureAt: row.lastFailureAt?.toISOString() ?? null,
+      },
+      decodeError: row.decodeError,
+      schemaId: row.schemaId,
+      view: clear ? 'clear' : 'masked',
+      payload: view(row.decoded),
+      edited: view(row.editedDecoded),
+      headers: Object.fromEntries(Object.entries(row.headers).filter(([k]) => !FAILURE_HEADER_NAMES.has(k))),
+      replayOfHeader: row.replayOf,
+      rawBytes: row.rawValue?.length ?? 0,
+      rawBase64: clear && row.rawValue ? row.rawValue.toString('base64') : undefined,
+      resolution: row.resolvedAt ? { at: row.resolvedAt.toISOString(), by: row.resolvedBy, note: row.resolutionNote } : null,
+    };
+  }
+
+  /** Re-publishes the original bytes to the original topic. */
+  async replay(id: number, operator: Operator, options: { note?: string; jobId?: string } = {}): Promise<ReplayResult> {
+    return this.dataSource.transaction('READ COMMITTED', async (manager) => {
+      const row = await this.require(id, manager, true);
+      if (row.state === 'discarded') throw new ConflictError(`dead letter ${id} was discarded and cannot be replayed`);
+      if (!row.rawValue) throw new ConflictError(`dead letter ${id} has no bytes to replay`);
+      const alreadyApplied = await this.nodes.wasApplied(row.region, row);
+      const replayedTo = await this.publish(row, row.rawValue, operator, row.messageKey);
+      await this.repository.markReplayed(manager, id, operator.name);
+      await this.audit.append(manager, {
+        actor: operator.name,
+        action: 'dlq.replay',
+        subject: this.subject(row),
+        details: { deadLetterId: id, alreadyApplied, replayedTo, jobId: options.jobId, note: options.note },
+        before: { state: row.state },
+        after: { state: 'replayed' },
+      });
+      this.onAction('replay');
+      const hold = await this.nodes.releaseHold(row.region, row.messageKey, 'replayed');
+      this.logger.event('info', 'dead letter replayed', { deadLetterId: id, operator: operator.name, eventId: row.eventId, alreadyApplied, jobId: options.jobId });
+      return { id, state: 'replayed' as const, alreadyApplied, replayedTo, replayRef: replayRefOf(row), hold };
+    });
+  }
+
+  /** Checks a corrected event against its schema; returns every problem with its path. */
+  validateEdit(row: DeadLetterRow, event: unknown, eventType = row.eventType ?? undefined): { eventType: string; problems: Array<{ path: string; problem: string }> } {
+    if (!eventType) throw new ValidationError([{ path: 'eventType', problem: 'is required: the dead letter did not decode, say which event this is' }]);
+    const schema = this.codec.catalogue.event(eventType)?.schema;
+    if (!schema) throw new ValidationError([{ path: 'eventType', problem: `${eventType} is not an event type of the contracts` }]);
+    const problems = this.validator.validate(schema, event, '');
+    const declared = (event as { envelope?: { eventType?: unknown } } | null)?.envelope?.eventType;
+    if (declared !== undefined && declared !== eventType) problems.push({ path: 'envelope.eventType', problem: `must be ${eventType}` });
+    return { eventType, problems };
+  }
+
+  /** Replays a corrected copy (validated against the schema, encoded with the codec); the original stays stored. */
+  async editAndReplay(
+    id: number,
+    operator: Operator,
+    input: { event: unknown; eventType?: string; note?: string; dryRun?: boolean },
+  ): Promise<ReplayResult | { id: number; valid: true }> {
+    const current = await this.require(id);
+    const { eventType, problems } = this.validateEdit(current, input.event, input.eventType ?? current.eventType ?? undefined);
+    if (problems.length > 0) throw new ValidationError(problems, `${problems.length} problem(s) in the corrected event`);
+    if (input.dryRun) return { id, valid: true };
+    const schema = this.codec.catalogue.event(eventType)!.schema;
+    let bytes: Buffer;
+    try {
+      bytes = await this.codec.encode(eventType, input.event);
+    } catch (e) {
+      throw new ValidationError([{ path: '', problem: `does not encode as ${eventType}: ${(e as Error).message}` }]);
+    }
+    // What is stored and shown is the event as a reader decodes it, so the copy round-trips exactly.
+    const decoded = toJson((await this.codec.decode(bytes)).value);
+    return this.dataSource.transaction('READ COMMITTED', async (manager) => {
+      const row = await this.require(id, manager, true);
+      if (row.state === 'discarded') throw new ConflictError(`dead letter ${id} was discarded and cannot be replayed`);
+      const envelope = decoded.envelope as { eventId?: string; caseId?: string; sourceRegion?: string; targetRegion?: string };
+      const alreadyApplied = await this.nodes.wasApplied(row.region, {
+        eventId: envelope.eventId ?? null, caseId: envelope.caseId ?? null, sourceRegion: envelope.sourceRegion ?? null, targetRegion: envelope.targetRegion ?? null,
+      });
+      const replayedTo = await this.publish(row, bytes, operator, envelope.caseId ?? row.messageKey, true);
+      await this.repository.markReplayed(manager, id, operator.name, { value: bytes, decoded });
+      // Only the changed fields, masked, and hashes of the whole events: the log itself discloses nothing.
+      const paths = changedPaths(row.decoded ?? {}, decoded);
+      await this.audit.append(manager, {
+        actor: operator.name,
+        action: 'dlq.edit-replay',
+        subject: this.subject({ ...row, decoded }),
+        details: { deadLetterId: id, eventType, changedFields: paths, alreadyApplied, replayedTo, note: input.note },
+        before: { state: row.state, sha256: sha256(row.decoded), fields: pick(row.decoded ? maskBySchema(schema, row.decoded) : {}, paths) },
+        after: { state: 'replayed', sha256: sha256(decoded), fields: pick(maskBySchema(schema, decoded), paths) },
+      });
+      this.onAction('edit-replay');
+      const hold = await this.nodes.releaseHold(row.region, row.messageKey, 'replayed');
+      this.logger.event('info', 'dead letter corrected and replayed', { deadLetterId: id, operator: operator.name, changedFields: paths.length });
+      return { id, state: 'replayed' as const, alreadyApplied, replayedTo, replayRef: replayRefOf(row), hold };
+    });
+  }
+
+  async discard(id: number, operator: Operator, reason: string): Promise<{ id: number; state: 'discarded'; hold: string }> {
+    if (!reason?.trim()) throw new ValidationError([{ path: 'reason', problem: 'is required: say why the message is dropped' }]);
+    const result = await this.dataSource.transaction('READ COMMITTED', async (manager) => {
+      const row = await this.require(id, manager, true);
+      if (row.state !== 'parked') throw new ConflictError(`dead letter ${id} is ${row.state}; only a parked one can be discarded`);
+      await this.repository.markDiscarded(manager, id, operator.name, reason.trim());
+      await this.audit.append(manager, {
+        actor: operator.name,
+        action: 'dlq.discard',
+        subject: this.subject(row),
+        details: { deadLetterId: id, reason: reason.trim() },
+        before: { state: row.state },
+        after: { state: 'discarded' },
+      });
+      return row;
+    });
+    this.onAction('discard');
+    const hold = await this.nodes.releaseHold(result.region, result.messageKey, 'discarded');
+    return { id, state: 'discarded', hold };
+  }
+
+  private async publish(row: DeadLetterRow, value: Buffer, operator: Operator, key: string | null, edited = false) {
+    const headers: IHeaders = {};
+    for (const [k, v] of Object.entries(row.headers)) if (!FAILURE_HEADER_NAMES.has(k)) headers[k] = v;
+    headers[REPLAY_HEADERS.replayOf] = replayRefOf(row);
+    headers[REPLAY_HEADERS.replayedBy] = operator.name;
+    if (edited) headers[REPLAY_HEADERS.editedBy] = operator.name;
+    const [meta] = await this.producer.send({ topic: row.originalTopic, acks: -1, messages: [{ key, value, headers }] });
+    return { topic: row.originalTopic, partition: meta.partition, offset: String(meta.baseOffset ?? meta.offset ?? '') };
+  }
+
+  private async retryDecode(row: DeadLetterRow): Promise<DeadLetterRow> {
+    try {
+      const result = await this.codec.decode(row.rawValue);
+      const decoded = toJson(result.value);
+      await this.repository.saveDecoded(row.id, result.schemaId, decoded);
+      return { ...row, decoded, schemaId: result.schemaId, decodeError: null };
+    } catch {
+      return row;
+    }
+  }
+
+  private subject(row: Pick<DeadLetterRow, 'eventId' | 'caseId' | 'dlqTopic' | 'dlqPartition' | 'dlqOffset' | 'region' | 'eventType' | 'decoded'>) {
+    const schema = row.eventType ? this.codec.catalogue.event(row.eventType)?.schema : undefined;
+    const persons = schema && row.decoded
+      ? collectPii(schema, row.decoded).filter((p) => p.kind === 'id-number' && typeof p.value === 'string').map((p) => p.value as string)
+      : [];
+    return {
+      messages: [deadLetterRef(row.dlqTopic, row.dlqPartition, row.dlqOffset), ...(row.eventId ? [row.eventId] : [])],
+      cases: row.caseId ? [row.caseId] : [],
+      persons,
+      regions: row.region ? [row.region] : [],
+    };
+  }
+}
+
+/** The fields of a list row: where it failed and what it was, nothing personal. */
+export function summary(row: DeadLetterRow): Record<string, unknown> {
+  return {
+    id: row.id,
+    state: row.state,
+    region: row.region,
+    dlq: { topic: row.dlqTopic, partition: row.dlqPartition, offset: row.dlqOffset },
+    original: { topic: row.originalTopic, partition: row.originalPartition, offset: row.originalOffset, key: row.messageKey },
+    eventId: row.eventId,
+    eventType: row.eventType,
+    workflow: row.workflow,
+    caseId: row.caseId,
+    correlationId: row.correlationId,
+    sourceRegion: row.sourceRegion,
+    targetRegion: row.targetRegion,
+    errorClass: row.errorClass,
+    errorCode: row.errorCode,
+    errorMessage: row.errorMessage,
+    attempts: row.attempts,
+    parkedAt: row.parkedAt.toISOString(),
+    storedAt: row.storedAt?.toISOString(),
+    replayCount: row.replayCount,
+    lastReplayedAt: row.lastReplayedAt?.toISOString() ?? null,
+    lastReplayedBy: row.lastReplayedBy,
+    resolvedBy: row.resolvedBy,
+    replayOf: row.replayOf,
+  };
+}

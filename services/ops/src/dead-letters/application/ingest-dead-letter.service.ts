@@ -1,0 +1,116 @@
+import { AvroCodec } from '@tongban/avro';
+import { FAILURE_HEADERS, HEADERS, headerText } from '@tongban/kafka';
+import type { IHeaders } from 'kafkajs';
+import { JsonLogger } from '@tongban/observability';
+import { regionOfTopic, REPLAY_HEADERS, workflowOfEventType } from '../domain/dead-letter';
+import { DeadLetterRepository, NewDeadLetter } from '../infrastructure/dead-letter.repository';
+
+export interface DlqMessage {
+  topic: string;
+  partition: number;
+  offset: string;
+  timestamp: string;
+  key: Buffer | null;
+  value: Buffer | null;
+  headers?: IHeaders;
+}
+
+interface Envelope {
+  eventId?: string;
+  eventType?: string;
+  caseId?: string;
+  correlationId?: string;
+  sourceRegion?: string;
+  targetRegion?: string;
+}
+
+/** A decoded value as plain JSON: bytes (never in tongban's contracts outside logical types) as base64. */
+export function toJson(value: unknown): Record<string, unknown> {
+  return JSON.parse(
+    JSON.stringify(value, (_k, v) => (v && typeof v === 'object' && v.type === 'Buffer' && Array.isArray(v.data) ? Buffer.from(v.data).toString('base64') : v)),
+  );
+}
+
+function date(text: string | undefined): Date | null {
+  if (!text) return null;
+  const d = new Date(/^\d+$/.test(text) ? Number(text) : text);
+  return Number.isNaN(d.getTime()) ? null : d;
+}
+
+function clip(text: string | undefined | null, max: number): string | null {
+  return text ? text.slice(0, max) : null;
+}
+
+/**
+ * Turns a message of a dead-letter topic into a stored dead letter: the original bytes and headers,
+ * the failure facts the transport put in headers, and the event decoded when it decodes, with its
+ * envelope fields indexed. The headers stand in for an envelope that does not decode.
+ */
+export class IngestDeadLetterService {
+  constructor(
+    private readonly repository: DeadLetterRepository,
+    private readonly codec: AvroCodec,
+    private readonly logger: JsonLogger,
+    private readonly onStored: (topic: string) => void = () => undefined,
+  ) {}
+
+  async ingest(message: DlqMessage): Promise<boolean> {
+    const headers: Record<string, string> = {};
+    for (const name of Object.keys(message.headers ?? {})) headers[name] = headerText(message.headers, name) ?? '';
+    const h = (name: string) => (headers[name] === '' ? undefined : headers[name]);
+    let decoded: Record<string, unknown> | null = null;
+    let schemaId: number | null = null;
+    let decodeError: string | null = null;
+    let eventType = h(HEADERS.eventType);
+    try {
+      const result = await this.codec.decode(message.value);
+      decoded = toJson(result.value);
+      schemaId = result.schemaId;
+      eventType = result.eventType;
+    } catch (e) {
+      decodeError = `${(e as { code?: string }).code ?? 'DECODE_FAILED'}: ${(e as Error).message}`;
+    }
+    const envelope = ((decoded?.envelope as Envelope | undefined) ?? {}) as Envelope;
+    const originalTopic = h(FAILURE_HEADERS.originalTopic) ?? message.topic.replace(/\.dlq$/, '');
+    const row: NewDeadLetter = {
+      dlqTopic: message.topic,
+      dlqPartition: message.partition,
+      dlqOffset: message.offset,
+      region: regionOfTopic(originalTopic) ?? null,
+      originalTopic,
+      originalPartition: h(FAILURE_HEADERS.originalPartition) !== undefined ? Number(h(FAILURE_HEADERS.originalPartition)) : null,
+      originalOffset: h(FAILURE_HEADERS.originalOffset) ?? null,
+      messageKey: clip(h(FAILURE_HEADERS.originalKey) ?? message.key?.toString('utf8'), 200),
+      eventId: clip(envelope.eventId ?? h(HEADERS.eventId), 64),
+      eventType: clip(envelope.eventType ?? eventType, 100),
+      workflow: (schemaId !== null ? this.codec.catalogue.event(eventType ?? '')?.workflow : undefined) ?? workflowOfEventType(envelope.eventType ?? eventType) ?? null,
+      caseId: clip(envelope.caseId ?? h(FAILURE_HEADERS.originalKey) ?? message.key?.toString('utf8'), 100),
+      correlationId: clip(envelope.correlationId ?? h(HEADERS.correlationId), 100),
+      sourceRegion: clip(envelope.sourceRegion ?? h(HEADERS.sourceRegion), 12),
+      targetRegion: clip(envelope.targetRegion ?? h(HEADERS.targetRegion), 12),
+      errorClass: clip(h(FAILURE_HEADERS.errorClass), 100) ?? 'Unknown',
+      errorCode: clip(h(FAILURE_HEADERS.errorCode), 100) ?? 'UNKNOWN',
+      errorMessage: h(FAILURE_HEADERS.errorMessage) ?? '',
+      attempts: Number(h(FAILURE_HEADERS.attempts) ?? 0) || 0,
+      consumerGroup: clip(h(FAILURE_HEADERS.consumerGroup), 200),
+      firstFailureAt: date(h(FAILURE_HEADERS.firstFailureAt)),
+      lastFailureAt: date(h(FAILURE_HEADERS.lastFailureAt)),
+      parkedAt: date(message.timestamp) ?? new Date(),
+      replayOf: clip(h(REPLAY_HEADERS.replayOf), 300),
+      schemaId,
+      decoded,
+      decodeError,
+      rawValue: message.value,
+      headers,
+    };
+    const stored = await this.repository.insert(row);
+    if (stored) {
+      this.onStored(message.topic);
+      this.logger.event('info', 'dead letter stored', {
+        dlqTopic: message.topic, partition: message.partition, offset: message.offset,
+        eventId: row.eventId, eventType: row.eventType, errorCode: row.errorCode,
+      });
+    }
+    return stored;
+  }
+}

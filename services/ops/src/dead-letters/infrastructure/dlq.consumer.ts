@@ -1,0 +1,38 @@
+import { Consumer, Kafka } from 'kafkajs';
+import { JsonLogger } from '@tongban/observability';
+import { IngestDeadLetterService } from '../application/ingest-dead-letter.service';
+
+/**
+ * Reads every node's dead-letter topic with the ops service's own consumer group and stores each
+ * message. Storing is idempotent by position, so offsets are committed after the row is written and
+ * a redelivery after a crash stores nothing twice.
+ */
+export class DlqConsumer {
+  private consumer?: Consumer;
+
+  constructor(
+    private readonly kafka: Kafka,
+    private readonly groupId: string,
+    private readonly topics: string[],
+    private readonly ingest: IngestDeadLetterService,
+    private readonly logger: JsonLogger,
+  ) {}
+
+  async start(): Promise<void> {
+    this.consumer = this.kafka.consumer({ groupId: this.groupId, allowAutoTopicCreation: false, sessionTimeout: 30000, heartbeatInterval: 3000 });
+    await this.consumer.connect();
+    await this.consumer.subscribe({ topics: this.topics, fromBeginning: true });
+    await this.consumer.run({
+      autoCommit: true,
+      eachMessage: async ({ topic, partition, message }) => {
+        // A failure here (database down) throws: kafkajs retries the message and the offset does not move.
+        await this.ingest.ingest({ topic, partition, offset: message.offset, timestamp: message.timestamp, key: message.key, value: message.value, headers: message.headers });
+      },
+    });
+    this.logger.event('info', 'reading dead-letter topics', { topics: this.topics, group: this.groupId });
+  }
+
+  async stop(): Promise<void> {
+    await this.consumer?.disconnect();
+  }
+}

@@ -1,0 +1,131 @@
+import { Body, Controller, Get, HttpCode, Inject, Param, Post, Query, Req } from '@nestjs/common';
+import type { Request } from 'express';
+import { Problem, ValidationError } from '@tongban/errors';
+import { NotFoundError } from '@tongban/http';
+import { OperatorRegistry } from '../../operators/operator-registry';
+import { OPERATORS, operatorOf } from '../../operators/operator-request';
+import { BulkReplayService } from '../application/bulk-replay.service';
+import { DeadLetterService, summary } from '../application/dead-letter.service';
+import { failOn, parseFilter, parsePaging } from './dlq-filter';
+
+
+
+function idOf(raw: string): number {
+  const id = Number(raw);
+  if (!/^\d{1,15}$/.test(raw) || id < 1) throw new NotFoundError(`dead letter ${raw} not found`);
+  return id;
+}
+
+function optionalText(body: Record<string, unknown>, name: string, problems: Problem[], max = 2000): string | undefined {
+  const v = body[name];
+  if (v === undefined || v === null || v === '') return undefined;
+  if (typeof v !== 'string') problems.push({ path: name, problem: 'must be a string' });
+  else if (v.length > max) problems.push({ path: name, problem: `must be at most ${max} characters` });
+  else return v;
+  return undefined;
+}
+
+/** Bulk replays: a job per filtered set, polled for progress and its summary. */
+@Controller('v1/dlq/replay-jobs')
+export class ReplayJobsController {
+  constructor(
+    private readonly jobs: BulkReplayService,
+    @Inject(OPERATORS) private readonly operators: OperatorRegistry,
+  ) {}
+
+  @Post()
+  @HttpCode(202)
+  start(@Req() req: Request, @Body() body: Record<string, unknown> = {}): Promise<unknown> {
+    const operator = operatorOf(this.operators, req, 'dlq.replay');
+    const problems: Problem[] = [];
+    const filterProblems: Problem[] = [];
+    const filter = parseFilter((body?.filter as Record<string, unknown> | undefined) ?? {}, filterProblems);
+    problems.push(...filterProblems.map((p) => ({ path: `filter.${p.path}`, problem: p.problem })));
+    const number = (name: string): number | undefined => {
+      const v = body?.[name];
+      if (v === undefined || v === null || v === '') return undefined;
+      if (typeof v !== 'number' || !Number.isInteger(v)) problems.push({ path: name, problem: 'must be a whole number' });
+      return v as number;
+    };
+    const ratePerSecond = number('ratePerSecond');
+    const limit = number('limit');
+    const waitSeconds = number('waitSeconds');
+    failOn(problems);
+    return this.jobs.start(filter, operator, { ratePerSecond, limit, outcomeWaitMs: waitSeconds === undefined ? undefined : Math.min(600, Math.max(0, waitSeconds)) * 1000 });
+  }
+
+  @Get()
+  list(@Req() req: Request, @Query('limit') limit?: string): Promise<unknown> {
+    operatorOf(this.operators, req, 'dlq.read');
+    return this.jobs.list(limit ? Number(limit) || 20 : 20).then((jobs) => ({ jobs }));
+  }
+
+  @Get(':jobId')
+  get(@Req() req: Request, @Param('jobId') jobId: string): Promise<unknown> {
+    operatorOf(this.operators, req, 'dlq.read');
+    return this.jobs.get(jobId);
+  }
+}
+
+/** The dead letters: search, look, replay, correct and replay, discard. */
+@Controller('v1/dlq')
+export class DlqController {
+  constructor(
+    private readonly deadLetters: DeadLetterService,
+    @Inject(OPERATORS) private readonly operators: OperatorRegistry,
+  ) {}
+
+  @Get()
+  async list(@Req() req: Request, @Query() query: Record<string, unknown>): Promise<unknown> {
+    operatorOf(this.operators, req, 'dlq.read');
+    const problems: Problem[] = [];
+    const filter = parseFilter(query, problems);
+    const { limit, cursor } = parsePaging(query, problems);
+    failOn(problems);
+    const page = await this.deadLetters.list(filter, limit, cursor);
+    return { items: page.items.map(summary), total: page.total, nextCursor: page.nextCursor ?? null };
+  }
+
+  @Get(':id')
+  show(@Req() req: Request, @Param('id') id: string, @Query('view') view?: string): Promise<unknown> {
+    const clear = view === 'clear';
+    if (view !== undefined && view !== 'clear' && view !== 'masked') throw new ValidationError([{ path: 'view', problem: 'must be masked or clear' }]);
+    const operator = operatorOf(this.operators, req, clear ? 'dlq.read-clear' : 'dlq.read');
+    return this.deadLetters.show(idOf(id), operator, clear);
+  }
+
+  @Post(':id/replay')
+  @HttpCode(200)
+  replay(@Req() req: Request, @Param('id') id: string, @Body() body: Record<string, unknown> = {}): Promise<unknown> {
+    const operator = operatorOf(this.operators, req, 'dlq.replay');
+    const problems: Problem[] = [];
+    const note = optionalText(body ?? {}, 'note', problems);
+    failOn(problems);
+    return this.deadLetters.replay(idOf(id), operator, { note });
+  }
+
+  @Post(':id/edit')
+  @HttpCode(200)
+  edit(@Req() req: Request, @Param('id') id: string, @Body() body: Record<string, unknown> = {}): Promise<unknown> {
+    const operator = operatorOf(this.operators, req, 'dlq.edit');
+    const problems: Problem[] = [];
+    if (!body || typeof body.event !== 'object' || body.event === null || Array.isArray(body.event)) {
+      problems.push({ path: 'event', problem: 'is required: the whole corrected event as JSON' });
+    }
+    const note = optionalText(body ?? {}, 'note', problems);
+    const eventType = optionalText(body ?? {}, 'eventType', problems, 100);
+    failOn(problems);
+    return this.deadLetters.editAndReplay(idOf(id), operator, { event: body.event, eventType, note, dryRun: body.dryRun === true });
+  }
+
+  @Post(':id/discard')
+  @HttpCode(200)
+  discard(@Req() req: Request, @Param('id') id: string, @Body() body: Record<string, unknown> = {}): Promise<unknown> {
+    const operator = operatorOf(this.operators, req, 'dlq.discard');
+    const problems: Problem[] = [];
+    const reason = optionalText(body ?? {}, 'reason', problems);
+    if (!reason?.trim()) problems.push({ path: 'reason', problem: 'is required: say why the message is dropped' });
+    failOn(problems);
+    return this.deadLetters.discard(idOf(id), operator, reason!);
+  }
+}

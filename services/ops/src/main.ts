@@ -1,0 +1,32 @@
+import { ConfigError } from '@tongban/config';
+import { JsonLogger } from '@tongban/observability';
+import { readOpsConfig } from './ops.config';
+import { createOpsApp } from './app';
+
+async function main(): Promise<void> {
+  const logger = new JsonLogger('ops');
+  let config;
+  try {
+    config = readOpsConfig();
+  } catch (e) {
+    if (e instanceof ConfigError) {
+      process.stderr.write(`ops: ${e.message}\n`);
+      process.exit(2);
+    }
+    throw e;
+  }
+  const ops = await createOpsApp(config, logger);
+  const url = await ops.start();
+  logger.event('info', 'ops listening', { port: config.port, url, database: config.database });
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(signal, () => {
+      logger.event('info', 'ops stopping', { signal });
+      ops.close().then(() => process.exit(0), () => process.exit(1));
+    });
+  }
+}
+
+main().catch((e) => {
+  process.stderr.write(`ops failed to start: ${(e as Error).stack ?? e}\n`);
+  process.exit(1);
+});

@@ -1,0 +1,58 @@
+import { EnvReader, InfraConfig, readInfraConfig } from '@tongban/config';
+import { isWellFormedDivision } from '@tongban/regions';
+import { OperatorSpec, parseOperatorSpec } from './operators/operator-registry';
+
+/** Operators for local runs only; production supplies TONGBAN_OPERATORS from its secret store. */
+export const DEV_OPERATORS = 'admin:dev-admin-token:admin,operator:dev-operator-token:operator,viewer:dev-viewer-token:viewer';
+/** Key of the person hashes in the audit log for local runs only (TONGBAN_AUDIT_PERSON_KEY in production). */
+export const DEV_AUDIT_PERSON_KEY = 'dev-audit-person-key-not-for-production';
+
+export interface OpsConfig {
+  infra: InfraConfig;
+  port: number;
+  host: string;
+  database: string;
+  /** Receiving nodes whose `<namespace>.<node>.inbox.dlq` the service reads. */
+  nodes: string[];
+  /** Where each node's internal API answers (applied events, hold release). */
+  nodeUrls: Map<string, string>;
+  groupId: string;
+  operators: OperatorSpec[];
+  auditPersonKey: string;
+  /** Default and ceiling of bulk replays, messages per second. */
+  replayRate: number;
+  maxReplayRate: number;
+  /** How long a bulk replay waits for the outcome of what it re-published. */
+  replayOutcomeWaitMs: number;
+}
+
+export function readOpsConfig(env: Record<string, string | undefined> = process.env): OpsConfig {
+  const r = new EnvReader(env);
+  const infra = readInfraConfig(r, 'tongban-ops');
+  const nodes = r.list('TONGBAN_OPS_NODES', ['510000', '500000']);
+  for (const n of nodes) if (!isWellFormedDivision(n)) r.fail(`TONGBAN_OPS_NODES must list 6-digit division codes, got "${n}"`);
+  const nodeUrls = r.pairs<string>('TONGBAN_NODE_URLS', '510000=http://127.0.0.1:3201,500000=http://127.0.0.1:3202', (node, url) =>
+    isWellFormedDivision(node) && /^https?:\/\//.test(url) ? { value: url.replace(/\/+$/, '') } : { problem: `"${node}=${url}" must be <node division>=<http url>` },
+  );
+  const { operators, problems } = parseOperatorSpec(r.str('TONGBAN_OPERATORS', DEV_OPERATORS));
+  for (const p of problems) r.fail(`TONGBAN_OPERATORS: ${p}`);
+  const auditPersonKey = r.str('TONGBAN_AUDIT_PERSON_KEY', DEV_AUDIT_PERSON_KEY);
+  if (Buffer.byteLength(auditPersonKey) < 16) r.fail('TONGBAN_AUDIT_PERSON_KEY must be at least 16 bytes');
+  const maxReplayRate = r.int('TONGBAN_OPS_MAX_REPLAY_RATE', 200, { min: 1, max: 10000 });
+  const config: OpsConfig = {
+    infra,
+    port: r.port('TONGBAN_OPS_PORT', 3100),
+    host: r.str('TONGBAN_OPS_HOST', '0.0.0.0'),
+    database: r.str('TONGBAN_OPS_DATABASE', 'tongban_ops'),
+    nodes,
+    nodeUrls,
+    groupId: r.str('TONGBAN_OPS_GROUP', `${infra.topicNamespace}.ops`),
+    operators,
+    auditPersonKey,
+    replayRate: Math.min(maxReplayRate, r.int('TONGBAN_OPS_REPLAY_RATE', 20, { min: 1, max: 10000 })),
+    maxReplayRate,
+    replayOutcomeWaitMs: r.int('TONGBAN_OPS_REPLAY_OUTCOME_WAIT_MS', 30000, { min: 0, max: 600000 }),
+  };
+  r.done();
+  return config;
+}

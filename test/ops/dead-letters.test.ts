@@ -1,0 +1,184 @@
+import { DecodeFailure } from '@tongban/avro';
+import { TongbanError } from '@tongban/errors';
+import { HEADERS } from '@tongban/kafka';
+import { getCase } from '../support/test-stack';
+import { uniqueId } from '../support/unique';
+import { waitFor } from '../support/wait';
+import { api, exampleEvent, OpsTestStack, parkEvent, startOpsStack, TOKENS } from './ops-support';
+
+describe('ops service: dead letters', () => {
+  let t: OpsTestStack;
+
+  beforeAll(async () => {
+    t = await startOpsStack();
+  });
+
+  afterAll(async () => {
+    await t?.stop();
+  });
+
+  const list = (query: string, token = TOKENS.viewer) => api(t, 'GET', `/v1/dlq?${query}`, token);
+  const findOne = (query: string) =>
+    waitFor(async () => {
+      const r = await list(query);
+      return r.body.items?.length ? r.body.items[0] : undefined;
+    }, `a dead letter for ${query}`);
+
+  it('stores undecodable bytes with their failure facts and finds them by filters', async () => {
+    const caseId = `CASE-GARBAGE-${uniqueId()}`;
+    const before = new Date(Date.now() - 1000).toISOString();
+    await t.park('500000', Buffer.from('definitely not avro'), new DecodeFailure('WIRE_FORMAT_INVALID', 'first byte is 100, expected the magic byte 0'), {
+      [HEADERS.eventType]: 'SubsidyApplicationSubmitted',
+      [HEADERS.eventId]: 'not-a-real-event-id',
+    }, caseId);
+    const item = await findOne(`caseId=${caseId}`);
+    expect(item).toMatchObject({
+      state: 'parked',
+      region: '500000',
+      eventType: 'SubsidyApplicationSubmitted',
+      workflow: 'subsidy',
+      errorClass: 'DecodeFailure',
+      errorCode: 'WIRE_FORMAT_INVALID',
+      original: { topic: t.stack.inbox('500000'), key: caseId },
+    });
+    for (const query of [
+      `caseId=${caseId}&errorCode=WIRE_FORMAT_INVALID&region=500000&workflow=subsidy&eventType=SubsidyApplicationSubmitted&errorClass=DecodeFailure&state=parked`,
+      `caseId=${caseId}&from=${before}&to=${new Date(Date.now() + 60000).toISOString()}`,
+      `caseId=${caseId}&topic=${t.stack.inbox('500000')}`,
+    ]) {
+      expect((await list(query)).body.total).toBe(1);
+    }
+    expect((await list(`caseId=${caseId}&region=510000`)).body.total).toBe(0);
+    expect((await list(`caseId=${caseId}&to=${before}`)).body.total).toBe(0);
+    expect((await list('state=lost')).status).toBe(400);
+    const shown = await api(t, 'GET', `/v1/dlq/${item.id}`, TOKENS.viewer);
+    expect(shown.body).toMatchObject({ payload: null, rawBytes: 19, failure: { errorCode: 'WIRE_FORMAT_INVALID' } });
+    expect(shown.body.decodeError).toContain('WIRE_FORMAT_INVALID');
+  });
+
+  it('asks for an operator token and a role that allows the action', async () => {
+    expect((await api(t, 'GET', '/v1/dlq')).status).toBe(401);
+    expect((await api(t, 'GET', '/v1/dlq', 'wrong-token-123')).status).toBe(401);
+    expect((await api(t, 'POST', '/v1/dlq/1/replay', TOKENS.viewer, {})).status).toBe(403);
+    expect((await api(t, 'GET', '/v1/audit/verify', TOKENS.operator)).status).toBe(403);
+    expect((await api(t, 'GET', '/v1/me', TOKENS.operator)).body).toMatchObject({ name: 'olga', role: 'operator' });
+  });
+
+  it('shows the event masked by its schema, and in the clear only to an admin, audited', async () => {
+    const event = exampleEvent('SubsidyApplicationSubmitted', uniqueId(), (p) => {
+      p.applicant = { idNumber: '510104199001091234', name: '张德明', hukouDivision: '510104' };
+    });
+    await parkEvent(t, '500000', event, new TongbanError('NO_HANDLER', 'no handler'));
+    const item = await findOne(`eventId=${event.envelope.eventId}`);
+    const masked = await api(t, 'GET', `/v1/dlq/${item.id}`, TOKENS.viewer);
+    expect(masked.body.view).toBe('masked');
+    expect(masked.body.payload.applicant).toEqual({ idNumber: '510104********1234', name: '张*', hukouDivision: '510104' });
+    expect(masked.body.payload.contactPhone).toBe('138****1234');
+    expect(masked.body.payload.residence.detail).toBe('锦江区***');
+    expect(masked.body.payload.certificateNumber).toBe('***');
+    expect(JSON.stringify(masked.body)).not.toContain('510104199001091234');
+    expect(masked.body.rawBase64).toBeUndefined();
+
+    expect((await api(t, 'GET', `/v1/dlq/${item.id}?view=clear`, TOKENS.operator)).status).toBe(403);
+    const clear = await api(t, 'GET', `/v1/dlq/${item.id}?view=clear`, TOKENS.admin);
+    expect(clear.status).toBe(200);
+    expect(clear.body.payload.applicant.idNumber).toBe('510104199001091234');
+
+    const audit = await api(t, 'GET', `/v1/audit?action=dlq.view-clear&person=510104199001091234`, TOKENS.operator);
+    expect(audit.body.entries).toHaveLength(1);
+    expect(audit.body.entries[0]).toMatchObject({ actor: 'alice', action: 'dlq.view-clear', subject: { cases: [event.envelope.caseId] } });
+    expect(audit.body.entries[0].details.fields).toContain('applicant.idNumber');
+    expect(JSON.stringify(audit.body)).not.toContain('510104199001091234');
+  });
+
+  it('replays a fixed event to its node, and a second replay says it was applied already', async () => {
+    const event = exampleEvent('SubsidyApplicationSubmitted', uniqueId());
+    await parkEvent(t, '500000', event);
+    const item = await findOne(`eventId=${event.envelope.eventId}`);
+    const first = await api(t, 'POST', `/v1/dlq/${item.id}/replay`, TOKENS.operator, { note: 'case store is back' });
+    expect(first.status).toBe(200);
+    expect(first.body).toMatchObject({ state: 'replayed', alreadyApplied: 'no', replayedTo: { topic: t.stack.inbox('500000') } });
+    await waitFor(async () => ((await getCase(t.stack, event.envelope.caseId, 'dev-dazu')).status === 200 ? true : undefined), 'the case at the node');
+    const second = await api(t, 'POST', `/v1/dlq/${item.id}/replay`, TOKENS.operator, {});
+    expect(second.body).toMatchObject({ state: 'replayed', alreadyApplied: 'yes' });
+    const shown = await api(t, 'GET', `/v1/dlq/${item.id}`, TOKENS.viewer);
+    expect(shown.body).toMatchObject({ state: 'replayed', replayCount: 2, lastReplayedBy: 'olga' });
+    const audit = await api(t, 'GET', `/v1/audit?action=dlq.replay&message=${event.envelope.eventId}`, TOKENS.operator);
+    expect(audit.body.entries.map((e: { details: { alreadyApplied: string } }) => e.details.alreadyApplied)).toEqual(['yes', 'no']);
+  });
+
+  it('replays a filtered set at a bounded rate and sums up what happened', async () => {
+    const code = `BULK_${uniqueId()}`.toUpperCase();
+    const good = [exampleEvent('SubsidyApplicationSubmitted', uniqueId()), exampleEvent('SubsidyApplicationSubmitted', uniqueId())];
+    for (const e of good) await parkEvent(t, '500000', e, new TongbanError(code, 'store was down'));
+    await t.park('500000', Buffer.from('still garbage'), new TongbanError(code, 'undecodable'), {}, `CASE-BULK-${uniqueId()}`);
+    await waitFor(async () => ((await list(`errorCode=${code}`)).body.total === 3 ? true : undefined), 'three parked letters');
+    const started = await api(t, 'POST', '/v1/dlq/replay-jobs', TOKENS.operator, { filter: { errorCode: code }, ratePerSecond: 5, waitSeconds: 30 });
+    expect(started.status).toBe(202);
+    expect(started.body).toMatchObject({ total: 3, ratePerSecond: 5 });
+    const done = await waitFor(async () => {
+      const job = await api(t, 'GET', `/v1/dlq/replay-jobs/${started.body.id}`, TOKENS.viewer);
+      return job.body.state === 'finished' ? job.body : undefined;
+    }, 'the bulk replay to finish', 60_000, 250);
+    expect(done).toMatchObject({ total: 3, published: 3, summary: { applied: 2, alreadyApplied: 0, failedAgain: 1, publishFailed: 0, pending: 0 } });
+    expect((await list(`errorCode=${code}&state=parked`)).body.total).toBe(0);
+    const refused = await api(t, 'POST', '/v1/dlq/replay-jobs', TOKENS.operator, { filter: { state: 'lost' }, ratePerSecond: 1.5 });
+    expect(refused.body.error.details.map((d: { path: string }) => d.path)).toEqual(['filter.state', 'ratePerSecond']);
+  });
+
+  it('refuses a corrected event with every problem by field, then replays a valid one and audits the change', async () => {
+    const event = exampleEvent('SubsidyApplicationSubmitted', uniqueId(), (p) => {
+      (p.applicant as Record<string, string>).idNumber = '500111196804170023';
+    });
+    await parkEvent(t, '500000', event, new TongbanError('VALIDATION_FAILED', 'check character is 3, expected 2'));
+    const item = await findOne(`eventId=${event.envelope.eventId}`);
+    const bad = { ...event, applicant: { idNumber: '500111196804170023', name: '李秀英', hukouDivision: '500111' }, contactPhone: 12, unknownField: 'x' };
+    const refused = await api(t, 'POST', `/v1/dlq/${item.id}/edit`, TOKENS.operator, { event: bad });
+    expect(refused.status).toBe(400);
+    const paths = refused.body.error.details.map((d: { path: string }) => d.path);
+    expect(paths).toEqual(expect.arrayContaining(['applicant.idNumber', 'contactPhone', 'unknownField']));
+
+    const fixed = { ...event, applicant: { idNumber: '500111196804170022', name: '李秀英', hukouDivision: '500111' } };
+    const dry = await api(t, 'POST', `/v1/dlq/${item.id}/edit`, TOKENS.operator, { event: fixed, dryRun: true });
+    expect(dry.body).toEqual({ id: item.id, valid: true });
+    const replayed = await api(t, 'POST', `/v1/dlq/${item.id}/edit`, TOKENS.operator, { event: fixed, note: 'corrected check character' });
+    expect(replayed.status).toBe(200);
+    expect(replayed.body).toMatchObject({ state: 'replayed', alreadyApplied: 'no' });
+    await waitFor(async () => ((await getCase(t.stack, event.envelope.caseId, 'dev-dazu')).status === 200 ? true : undefined), 'the corrected case at the node');
+
+    const shown = await api(t, 'GET', `/v1/dlq/${item.id}?view=clear`, TOKENS.admin);
+    expect(shown.body.payload.applicant.idNumber).toBe('500111196804170023');
+    expect(shown.body.edited.applicant.idNumber).toBe('500111196804170022');
+    const [entry] = (await api(t, 'GET', `/v1/audit?action=dlq.edit-replay&caseId=${event.envelope.caseId}`, TOKENS.operator)).body.entries;
+    expect(entry.details.changedFields).toEqual(['applicant.idNumber']);
+    expect(entry.before.fields).toEqual({ 'applicant.idNumber': '500111********0023' });
+    expect(entry.after.fields).toEqual({ 'applicant.idNumber': '500111********0022' });
+  });
+
+  it('discards with a reason, once', async () => {
+    const caseId = `CASE-DISCARD-${uniqueId()}`;
+    await t.park('510000', Buffer.from([0, 0, 0, 0, 99, 1]), new DecodeFailure('SCHEMA_ID_UNKNOWN', 'schema id 99 is not in the registry'), {}, caseId);
+    const item = await findOne(`caseId=${caseId}`);
+    expect((await api(t, 'POST', `/v1/dlq/${item.id}/discard`, TOKENS.operator, {})).body.error.details).toEqual([{ path: 'reason', problem: expect.any(String) }]);
+    const discarded = await api(t, 'POST', `/v1/dlq/${item.id}/discard`, TOKENS.operator, { reason: 'test message from a misconfigured system' });
+    expect(discarded.body).toMatchObject({ id: item.id, state: 'discarded' });
+    expect((await api(t, 'POST', `/v1/dlq/${item.id}/discard`, TOKENS.operator, { reason: 'again' })).status).toBe(409);
+    expect((await api(t, 'POST', `/v1/dlq/${item.id}/replay`, TOKENS.operator, {})).status).toBe(409);
+    expect((await api(t, 'GET', `/v1/dlq/${item.id}`, TOKENS.viewer)).body.resolution).toMatchObject({ by: 'olga', note: 'test message from a misconfigured system' });
+  });
+
+  it('reports the depth of each dead-letter topic', async () => {
+    const res = await fetch(`${t.url}/metrics`);
+    expect(await res.text()).toMatch(new RegExp(`tongban_dlq_depth\\{topic="${t.stack.inbox('500000').replace(/\./g, '\\.')}\\.dlq"[^}]*\\} \\d+`));
+    expect((await fetch(`${t.url}/health`)).status).toBe(200);
+  });
+
+  it('verifies the audit chain and names an entry changed in SQL', async () => {
+    const ok = await api(t, 'GET', '/v1/audit/verify', TOKENS.admin);
+    expect(ok.body).toMatchObject({ ok: true });
+    expect(ok.body.checked).toBeGreaterThan(3);
+    await t.ops.dataSource.query("UPDATE audit_entries SET actor = 'mallory' WHERE chain = 'ops' AND seq = 2");
+    const broken = await api(t, 'GET', '/v1/audit/verify', TOKENS.admin);
+    expect(broken.body).toMatchObject({ ok: false, firstBroken: { seq: 2, problem: 'changed' } });
+  });
+});

@@ -1,0 +1,126 @@
+import { randomUUID } from 'node:crypto';
+import { join } from 'node:path';
+import type { AddressInfo } from 'node:net';
+import { AvroCodec, SchemaCatalogue, SchemaRegistryClient } from '@tongban/avro';
+import { TongbanError } from '@tongban/errors';
+import { DeadLetterPublisher, HEADERS } from '@tongban/kafka';
+import { dropDatabase } from '@tongban/persistence';
+import { createOpsApp, OpsApp } from '../../services/ops/src/app';
+import { readOpsConfig } from '../../services/ops/src/ops.config';
+import { example } from '../support/examples';
+import { MYSQL, startTestStack, testLogger, TestStack } from '../support/test-stack';
+
+export const TOKENS = { admin: 'admin-token-0001', operator: 'operator-token-01', viewer: 'viewer-token-0001' };
+export const OPERATORS = `alice:${TOKENS.admin}:admin,olga:${TOKENS.operator}:operator,victor:${TOKENS.viewer}:viewer`;
+
+export interface OpsTestStack {
+  stack: TestStack;
+  ops: OpsApp;
+  url: string;
+  codec: AvroCodec;
+  opsDatabase: string;
+  env: Record<string, string>;
+  /** Parks a message on `<inbox>.dlq` the way the transport does: original bytes, reason in headers. */
+  park(region: string, value: Buffer, error: Error, headers?: Record<string, string>, key?: string): Promise<void>;
+  stop(): Promise<void>;
+}
+
+/** A test stack (registry, two nodes, gateway, relay) and the ops service on a random port. */
+export async function startOpsStack(): Promise<OpsTestStack> {
+  const stack = await startTestStack();
+  const opsDatabase = `tb_${stack.id}_ops`;
+  const nodeUrls = [...stack.nodes.entries()].map(([region, node]) => `${region}=http://127.0.0.1:${(node.app.getHttpServer().address() as AddressInfo).port}`);
+  const env = {
+    ...stack.env,
+    TONGBAN_OPS_DATABASE: opsDatabase,
+    TONGBAN_NODE_URLS: nodeUrls.join(','),
+    TONGBAN_OPERATORS: OPERATORS,
+    TONGBAN_OPS_REPLAY_OUTCOME_WAIT_MS: '30000',
+  };
+  let ops: OpsApp;
+  try {
+    ops = await createOpsApp(readOpsConfig(env), testLogger('ops'));
+  } catch (e) {
+    await stack.stop();
+    throw e;
+  }
+  const url = await ops.start(0, '127.0.0.1');
+  const codec = new AvroCodec(new SchemaCatalogue(join(__dirname, '../../contracts/avro')), new SchemaRegistryClient(stack.registryUrl));
+  const publisher = new DeadLetterPublisher(stack.kafka, `${stack.namespace}.region-node.test`);
+  await publisher.connect();
+  return {
+    stack,
+    ops,
+    url,
+    codec,
+    opsDatabase,
+    env,
+    async park(region, value, error, headers = {}, key = 'no-key') {
+      await publisher.publish(
+        { topic: stack.inbox(region), partition: 0, offset: String(Math.floor(Math.random() * 1e6)), key: Buffer.from(key), value, headers },
+        error,
+        1,
+        new Date(),
+      );
+    },
+    async stop() {
+      await publisher.disconnect().catch(() => undefined);
+      await ops.close();
+      await stack.stop();
+      await dropDatabase(MYSQL, opsDatabase);
+    },
+  };
+}
+
+/** A whole event (envelope and payload) from a contract example, as a node would decode it. */
+export function exampleEvent(eventType: string, caseSuffix: string, change: (payload: Record<string, unknown>) => void = () => undefined) {
+  const body = example(eventType, caseSuffix);
+  change(body.payload);
+  return {
+    envelope: {
+      eventId: randomUUID(),
+      eventType,
+      caseId: body.caseId,
+      sourceRegion: body.sourceRegion,
+      targetRegion: body.targetRegion,
+      sourceOffice: body.sourceOffice ?? null,
+      occurredAt: body.occurredAt,
+      correlationId: randomUUID(),
+      causationId: null,
+      producer: 'test',
+      schemaVersion: 1,
+    },
+    ...body.payload,
+  } as Record<string, unknown> & { envelope: { eventId: string; eventType: string; caseId: string; targetRegion: string; sourceRegion: string } };
+}
+
+/** Encodes an event and parks it as if the node had failed it for a reason since fixed. */
+export async function parkEvent(t: OpsTestStack, region: string, event: ReturnType<typeof exampleEvent>, error: Error = new TongbanError('STORE_UNAVAILABLE', 'the case store did not answer')) {
+  const bytes = await t.codec.encode(event.envelope.eventType, event);
+  await t.park(region, bytes, error, eventHeaders(event), event.envelope.caseId);
+}
+
+export function eventHeaders(event: ReturnType<typeof exampleEvent>): Record<string, string> {
+  return {
+    [HEADERS.eventId]: event.envelope.eventId,
+    [HEADERS.eventType]: event.envelope.eventType,
+    [HEADERS.sourceRegion]: event.envelope.sourceRegion,
+    [HEADERS.targetRegion]: event.envelope.targetRegion,
+  };
+}
+
+export async function api(t: { url: string }, method: string, path: string, token?: string, body?: unknown) {
+  const res = await fetch(`${t.url}${path}`, {
+    method,
+    headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
+    body: body === undefined ? undefined : JSON.stringify(body),
+  });
+  const text = await res.text();
+  let json: Record<string, any> = {}; // eslint-disable-line @typescript-eslint/no-explicit-any
+  try {
+    json = text ? JSON.parse(text) : {};
+  } catch {
+    json = { text };
+  }
+  return { status: res.status, body: json };
+}

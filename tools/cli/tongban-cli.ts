@@ -1,0 +1,300 @@
+/**
+ * `tongban` — the operators' command line, a client of the ops API (plain Node, no dependencies).
+ *
+ *   tongban dlq list [filters] [--limit N] [--cursor C] [--json]
+ *   tongban dlq show <id> [--clear] [--json]
+ *   tongban dlq replay <id> [--note TEXT]
+ *   tongban dlq replay (--all | filters) [--rate N] [--limit N] [--wait SECONDS]   bulk, with a progress bar
+ *   tongban dlq edit <id> --file corrected.json [--dry-run] [--note TEXT]
+ *   tongban dlq discard <id> --reason TEXT
+ *   tongban audit list [--actor A] [--action A] [--case-id C] [--person ID] [--limit N]
+ *   tongban audit verify
+ *
+ * Filters: --state --region --topic --workflow --event-type --error-class --error-code --case-id --event-id --from --to
+ * Connection: --url (TONGBAN_OPS_URL, default http://127.0.0.1:3100), --token (TONGBAN_OPS_TOKEN).
+ * Exit codes: 0 ok, 1 failed (including a broken audit chain or a bulk replay with failures), 2 usage,
+ * 3 not found, 4 not authenticated or not allowed, 5 conflict (e.g. already discarded), 6 invalid input, 7 ops service unreachable.
+ */
+import { readFileSync } from 'node:fs';
+
+export const EXIT = { ok: 0, failed: 1, usage: 2, notFound: 3, denied: 4, conflict: 5, invalid: 6, unreachable: 7 } as const;
+
+const FILTERS: Record<string, string> = {
+  state: 'state', region: 'region', topic: 'topic', workflow: 'workflow', 'event-type': 'eventType', 'error-class': 'errorClass',
+  'error-code': 'errorCode', 'case-id': 'caseId', 'event-id': 'eventId', from: 'from', to: 'to',
+};
+const VALUE_FLAGS = new Set([...Object.keys(FILTERS), 'url', 'token', 'limit', 'cursor', 'note', 'reason', 'rate', 'wait', 'file', 'actor', 'action', 'person', 'before']);
+const BOOLEAN_FLAGS = new Set(['json', 'clear', 'all', 'dry-run', 'help']);
+
+const USAGE = `usage: tongban <command> [options]
+
+  dlq list [filters] [--limit N] [--cursor C]      dead letters, newest first
+  dlq show <id> [--clear]                          one dead letter (personal data masked; --clear needs admin, audited)
+  dlq replay <id> [--note TEXT]                    re-publish the original bytes to the original topic
+  dlq replay (--all | filters) [--rate N] [--limit N] [--wait S]
+                                                   bulk replay of the parked letters matching the filters
+  dlq edit <id> --file event.json [--dry-run]      replay a corrected copy (validated against the schema)
+  dlq discard <id> --reason TEXT                   drop a dead letter, saying why
+  audit list [--actor A] [--action A] [--case-id C] [--person ID] [--limit N]
+  audit verify                                     check the audit log's hash chain (admin)
+
+filters: --state parked|replayed|discarded --region --topic --workflow --event-type --error-class
+         --error-code --case-id --event-id --from ISO --to ISO
+options: --url URL (TONGBAN_OPS_URL, default http://127.0.0.1:3100)  --token TOKEN (TONGBAN_OPS_TOKEN)  --json
+exit codes: 0 ok, 1 failed, 2 usage, 3 not found, 4 denied, 5 conflict, 6 invalid input, 7 unreachable
+`;
+
+export class UsageError extends Error {}
+
+interface Parsed {
+  positional: string[];
+  flags: Record<string, string | true>;
+}
+
+export function parseArgs(argv: string[]): Parsed {
+  const positional: string[] = [];
+  const flags: Record<string, string | true> = {};
+  for (let i = 0; i < argv.length; i++) {
+    const arg = argv[i];
+    if (!arg.startsWith('--')) {
+      positional.push(arg);
+      continue;
+    }
+    const eq = arg.indexOf('=');
+    const name = arg.slice(2, eq > 0 ? eq : undefined);
+    if (BOOLEAN_FLAGS.has(name)) {
+      if (eq > 0) throw new UsageError(`--${name} takes no value`);
+      flags[name] = true;
+    } else if (VALUE_FLAGS.has(name)) {
+      const value = eq > 0 ? arg.slice(eq + 1) : argv[++i];
+      if (value === undefined || (eq < 0 && value.startsWith('--'))) throw new UsageError(`--${name} needs a value`);
+      flags[name] = value;
+    } else {
+      throw new UsageError(`unknown option --${name}`);
+    }
+  }
+  return { positional, flags };
+}
+
+interface Io {
+  out: (text: string) => void;
+  err: (text: string) => void;
+  env: Record<string, string | undefined>;
+  isTty: boolean;
+}
+
+class ApiError extends Error {
+  constructor(readonly status: number, readonly body: Record<string, unknown>) {
+    super(String((body.error as { message?: string } | undefined)?.message ?? `HTTP ${status}`));
+  }
+}
+
+class Client {
+  constructor(private readonly url: string, private readonly token: string | undefined) {}
+
+  async call<T = Record<string, unknown>>(method: string, path: string, body?: unknown): Promise<T> {
+    let res: Response;
+    try {
+      res = await fetch(`${this.url}${path}`, {
+        method,
+        headers: { ...(this.token ? { authorization: `Bearer ${this.token}` } : {}), ...(body !== undefined ? { 'content-type': 'application/json' } : {}) },
+        body: body === undefined ? undefined : JSON.stringify(body),
+        signal: AbortSignal.timeout(30000),
+      });
+    } catch (e) {
+      throw new ApiError(0, { error: { message: `ops service at ${this.url} is unreachable: ${(e as Error).message}` } });
+    }
+    const text = await res.text();
+    let parsed: Record<string, unknown>;
+    try {
+      parsed = text ? JSON.parse(text) : {};
+    } catch {
+      parsed = { error: { message: text.slice(0, 200) } };
+    }
+    if (!res.ok) throw new ApiError(res.status, parsed);
+    return parsed as T;
+  }
+}
+
+function exitFor(e: ApiError): number {
+  if (e.status === 0) return EXIT.unreachable;
+  if (e.status === 404) return EXIT.notFound;
+  if (e.status === 401 || e.status === 403) return EXIT.denied;
+  if (e.status === 409) return EXIT.conflict;
+  if (e.status === 400) return EXIT.invalid;
+  return EXIT.failed;
+}
+
+function filterQuery(flags: Record<string, string | true>): URLSearchParams {
+  const q = new URLSearchParams();
+  for (const [flag, field] of Object.entries(FILTERS)) if (typeof flags[flag] === 'string') q.set(field, flags[flag] as string);
+  return q;
+}
+
+function table(rows: Array<Record<string, unknown>>, columns: Array<[string, (r: Record<string, unknown>) => unknown]>): string {
+  const cells = rows.map((r) => columns.map(([, get]) => String(get(r) ?? '')));
+  const widths = columns.map(([h], i) => Math.min(48, Math.max(h.length, ...cells.map((c) => c[i].length))));
+  const line = (values: string[]) => values.map((v, i) => (v.length > widths[i] ? `${v.slice(0, widths[i] - 1)}…` : v.padEnd(widths[i]))).join('  ').trimEnd();
+  return [line(columns.map(([h]) => h)), ...cells.map(line)].join('\n') + '\n';
+}
+
+function idArg(positional: string[], what: string): string {
+  const id = positional[2];
+  if (!id) throw new UsageError(`${what} needs the dead letter's id`);
+  if (!/^\d+$/.test(id)) throw new UsageError(`"${id}" is not a dead letter id (a number)`);
+  return id;
+}
+
+function bar(done: number, total: number, width = 30): string {
+  const ratio = total === 0 ? 1 : done / total;
+  const filled = Math.round(ratio * width);
+  return `[${'#'.repeat(filled)}${'-'.repeat(width - filled)}] ${done}/${total} ${Math.round(ratio * 100)}%`;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+export async function run(argv: string[], io: Io): Promise<number> {
+  let parsed: Parsed;
+  try {
+    parsed = parseArgs(argv);
+  } catch (e) {
+    io.err(`tongban: ${(e as Error).message}\n\n${USAGE}`);
+    return EXIT.usage;
+  }
+  const { positional, flags } = parsed;
+  if (flags.help || positional.length === 0) {
+    (flags.help ? io.out : io.err)(USAGE);
+    return flags.help ? EXIT.ok : EXIT.usage;
+  }
+  const url = String(flags.url ?? io.env.TONGBAN_OPS_URL ?? 'http://127.0.0.1:3100').replace(/\/+$/, '');
+  const token = (flags.token as string | undefined) ?? io.env.TONGBAN_OPS_TOKEN;
+  const client = new Client(url, token);
+  const json = flags.json === true;
+  const print = (value: unknown, human: () => string) => io.out(json ? `${JSON.stringify(value, null, 2)}\n` : human());
+  try {
+    const [group, command] = positional;
+    if (group === 'dlq' && command === 'list') {
+      const q = filterQuery(flags);
+      if (typeof flags.limit === 'string') q.set('limit', flags.limit);
+      if (typeof flags.cursor === 'string') q.set('cursor', flags.cursor);
+      const page = await client.call<{ items: Array<Record<string, unknown>>; total: number; nextCursor: string | null }>('GET', `/v1/dlq?${q}`);
+      print(page, () =>
+        table(page.items, [
+          ['ID', (r) => r.id], ['STATE', (r) => r.state], ['PARKED', (r) => String(r.parkedAt).slice(0, 19)], ['REGION', (r) => r.region],
+          ['EVENT TYPE', (r) => r.eventType], ['CASE', (r) => r.caseId], ['ERROR', (r) => r.errorCode],
+        ]) + `${page.items.length} of ${page.total}${page.nextCursor ? `; next page: --cursor ${page.nextCursor}` : ''}\n`,
+      );
+      return EXIT.ok;
+    }
+    if (group === 'dlq' && command === 'show') {
+      const id = idArg(positional, 'show');
+      const d = await client.call<Record<string, any>>('GET', `/v1/dlq/${id}${flags.clear ? '?view=clear' : ''}`); // eslint-disable-line @typescript-eslint/no-explicit-any
+      print(d, () =>
+        [
+          `dead letter ${d.id}  ${d.state}  (${d.view})`,
+          `event      ${d.eventType ?? '?'}  ${d.eventId ?? ''}`,
+          `case       ${d.caseId ?? '?'}  ${d.sourceRegion ?? '?'} → ${d.targetRegion ?? '?'}`,
+          `where      ${d.original.topic} [${d.original.partition ?? '?'}] @ ${d.original.offset ?? '?'}  → ${d.dlq.topic} @ ${d.dlq.offset}`,
+          `error      ${d.failure.errorClass} ${d.failure.errorCode}: ${d.failure.errorMessage}`,
+          `attempts   ${d.failure.attempts}, parked ${d.parkedAt}`,
+          ...(d.decodeError ? [`decode     ${d.decodeError}`] : []),
+          ...(d.resolution ? [`resolved   ${d.resolution.at} by ${d.resolution.by}${d.resolution.note ? `: ${d.resolution.note}` : ''}`] : []),
+          `payload    ${d.payload ? JSON.stringify(d.payload, null, 2).replace(/\n/g, '\n           ') : '(not decodable)'}`,
+          '',
+        ].join('\n'),
+      );
+      return EXIT.ok;
+    }
+    if (group === 'dlq' && command === 'replay') {
+      if (positional[2]) {
+        const id = idArg(positional, 'replay');
+        const r = await client.call<Record<string, any>>('POST', `/v1/dlq/${id}/replay`, { note: flags.note }); // eslint-disable-line @typescript-eslint/no-explicit-any
+        print(r, () => `replayed dead letter ${r.id} to ${r.replayedTo.topic} [${r.replayedTo.partition}] @ ${r.replayedTo.offset}; already applied at the node: ${r.alreadyApplied}\n`);
+        return EXIT.ok;
+      }
+      const filter = Object.fromEntries(filterQuery(flags));
+      if (Object.keys(filter).length === 0 && !flags.all) throw new UsageError('replay needs an id, or filters (or --all) for a bulk replay');
+      const num = (name: string) => {
+        if (typeof flags[name] !== 'string') return undefined;
+        const n = Number(flags[name]);
+        if (!Number.isInteger(n)) throw new UsageError(`--${name} must be a whole number`);
+        return n;
+      };
+      let job = await client.call<Record<string, any>>('POST', '/v1/dlq/replay-jobs', { filter, ratePerSecond: num('rate'), limit: num('limit'), waitSeconds: num('wait') }); // eslint-disable-line @typescript-eslint/no-explicit-any
+      let shown = '';
+      while (job.state !== 'finished' && job.state !== 'failed') {
+        const text = `${bar(job.published, job.total)} ${job.state === 'waiting' ? 'waiting for outcomes' : 'replaying'}`;
+        if (text !== shown) io.err(io.isTty ? `\r${text}` : `${text}\n`);
+        shown = text;
+        await sleep(300);
+        job = await client.call('GET', `/v1/dlq/replay-jobs/${job.id}`);
+      }
+      io.err(io.isTty ? `\r${bar(job.published, job.total)} done\n` : `${bar(job.published, job.total)} done\n`);
+      const s = job.summary;
+      print(job, () =>
+        `bulk replay ${job.id}: ${job.total} dead letter(s); applied ${s.applied}, already applied ${s.alreadyApplied}, failed again ${s.failedAgain}, ` +
+        `not published ${s.publishFailed}, no outcome yet ${s.pending}${job.error ? `; error: ${job.error}` : ''}\n`,
+      );
+      return job.state === 'failed' || s.failedAgain > 0 || s.publishFailed > 0 ? EXIT.failed : EXIT.ok;
+    }
+    if (group === 'dlq' && command === 'edit') {
+      const id = idArg(positional, 'edit');
+      if (typeof flags.file !== 'string') throw new UsageError('edit needs --file with the corrected event as JSON');
+      let event: unknown;
+      try {
+        event = JSON.parse(readFileSync(flags.file === '-' ? 0 : flags.file, 'utf8'));
+      } catch (e) {
+        throw new UsageError(`cannot read ${flags.file}: ${(e as Error).message}`);
+      }
+      const r = await client.call<Record<string, any>>('POST', `/v1/dlq/${id}/edit`, { event, note: flags.note, dryRun: flags['dry-run'] === true }); // eslint-disable-line @typescript-eslint/no-explicit-any
+      print(r, () => (r.valid ? `the corrected event is valid; nothing was sent\n` : `replayed a corrected copy of dead letter ${r.id}; already applied at the node: ${r.alreadyApplied}\n`));
+      return EXIT.ok;
+    }
+    if (group === 'dlq' && command === 'discard') {
+      const id = idArg(positional, 'discard');
+      if (typeof flags.reason !== 'string' || !flags.reason.trim()) throw new UsageError('discard needs --reason');
+      const r = await client.call<Record<string, unknown>>('POST', `/v1/dlq/${id}/discard`, { reason: flags.reason });
+      print(r, () => `discarded dead letter ${r.id}\n`);
+      return EXIT.ok;
+    }
+    if (group === 'audit' && command === 'verify') {
+      const r = await client.call<{ ok: boolean; checked: number; headSeq: number; firstBroken?: { seq: number; problem: string; message: string } }>('GET', '/v1/audit/verify');
+      print(r, () => (r.ok ? `audit chain intact: ${r.checked} entries\n` : `audit chain BROKEN at entry ${r.firstBroken!.seq} (${r.firstBroken!.problem}): ${r.firstBroken!.message}\n`));
+      return r.ok ? EXIT.ok : EXIT.failed;
+    }
+    if (group === 'audit' && command === 'list') {
+      const q = new URLSearchParams();
+      for (const [flag, field] of [['actor', 'actor'], ['action', 'action'], ['case-id', 'caseId'], ['person', 'person'], ['limit', 'limit'], ['before', 'before'], ['from', 'from'], ['to', 'to']]) {
+        if (typeof flags[flag] === 'string') q.set(field, flags[flag] as string);
+      }
+      const r = await client.call<{ entries: Array<Record<string, any>> }>('GET', `/v1/audit?${q}`); // eslint-disable-line @typescript-eslint/no-explicit-any
+      print(r, () => table(r.entries, [['SEQ', (e) => e.seq], ['AT', (e) => String(e.at).slice(0, 19)], ['ACTOR', (e) => e.actor], ['ACTION', (e) => e.action], ['CASES', (e) => (e.subject as { cases: string[] }).cases.join(',')], ['DETAILS', (e) => JSON.stringify(e.details)]]));
+      return EXIT.ok;
+    }
+    throw new UsageError(`unknown command "${positional.join(' ')}"`);
+  } catch (e) {
+    if (e instanceof UsageError) {
+      io.err(`tongban: ${e.message}\n\n${USAGE}`);
+      return EXIT.usage;
+    }
+    if (e instanceof ApiError) {
+      const details = ((e.body.error as { details?: Array<{ path: string; problem: string }> } | undefined)?.details ?? []).map((d) => `\n  ${d.path || '(event)'}: ${d.problem}`).join('');
+      if (json) io.out(`${JSON.stringify(e.body, null, 2)}\n`);
+      io.err(`tongban: ${e.message}${details}\n`);
+      return exitFor(e);
+    }
+    io.err(`tongban: ${(e as Error).message}\n`);
+    return EXIT.failed;
+  }
+}
+
+if (require.main === module) {
+  run(process.argv.slice(2), {
+    out: (t) => process.stdout.write(t),
+    err: (t) => process.stderr.write(t),
+    env: process.env,
+    isTty: process.stderr.isTTY === true,
+  }).then((code) => {
+    process.exitCode = code;
+  });
+}

@@ -227,8 +227,9 @@ function collectPii(
     if (v === undefined || v === null || v === '' || v === redaction || (Array.isArray(v) && v.length === 0)) continue;
     const path = `${prefix}${name}`;
     if (f.pii) {
-      if (holder !== null) byPerson.get(holder)?.add(path) ?? byPerson.set(holder, new Set([path]));
-      else orphan.push(path);
+      if (holder === null) orphan.push(path);
+      else if (byPerson.has(holder)) byPerson.get(holder)?.add(path);
+      else byPerson.set(holder, new Set([path]));
     }
     const r = recordOf(f.type, named);
     if (!r) continue;

@@ -1,0 +1,138 @@
+import 'reflect-metadata';
+import { DynamicModule, INestApplication, Module } from '@nestjs/common';
+import { NestFactory } from '@nestjs/core';
+import { join } from 'node:path';
+import Redis from 'ioredis';
+import { DataSource } from 'typeorm';
+import { API_KEYS_DDL, ApiKeyService, MysqlApiKeyStore } from '@tongban/auth';
+import { AvroCodec, SchemaCatalogue, SchemaRegistryClient } from '@tongban/avro';
+import { contractsDir } from '@tongban/config';
+import { HttpErrorFilter } from '@tongban/http';
+import { createKafka } from '@tongban/kafka';
+import { minimisationPolicyPath, Minimiser, readMinimisationPolicy } from '@tongban/masking';
+import {
+  counter, createMetricsRegistry, HEALTH_CHECKS, HealthCheck, JsonLogger, METRICS_REGISTRY, OpsController,
+} from '@tongban/observability';
+import { openDatabase } from '@tongban/persistence';
+import { RoutingTable, topics } from '@tongban/regions';
+import { DeliveryConfig } from './delivery.config';
+import { DeliverySchema1765100000000 } from './migrations/1765100000000-delivery-schema';
+import { SecretBox } from './subscriptions/secret-box';
+import { SubscriptionRepository } from './subscriptions/subscription.repository';
+import { DELIVERY_KEYS, KNOWN_EVENT_TYPES, SubscriptionsController, URL_POLICY } from './subscriptions/subscriptions.controller';
+import { DeliveryStore } from './deliveries/delivery.store';
+import { DeliveryWorker } from './deliveries/delivery.worker';
+import { InboxConsumer } from './deliveries/inbox.consumer';
+import { DELIVERY_ADMIN_TOKEN, DeliveriesController } from './deliveries/deliveries.controller';
+
+export interface DeliveryApp {
+  app: INestApplication;
+  dataSource: DataSource;
+  /** Starts reading the inboxes, sending deliveries and serving HTTP on `port` (0: any free port). */
+  start(port?: number, host?: string): Promise<string>;
+  close(): Promise<void>;
+}
+
+/** The delivery service: webhook subscriptions of partner systems, signed deliveries with retries. */
+export async function createDeliveryApp(config: DeliveryConfig, logger = new JsonLogger('delivery')): Promise<DeliveryApp> {
+  const dataSource = await openDatabase({ mysql: config.infra.mysql, database: config.database, entities: [], migrations: [DeliverySchema1765100000000] });
+  const keysSource = await openDatabase({ mysql: config.infra.mysql, database: config.keysDatabase, entities: [], migrations: [], poolSize: 3 });
+  await keysSource.query(API_KEYS_DDL);
+  const keys = new ApiKeyService({ store: new MysqlApiKeyStore(keysSource), defaultLimit: { ratePerSecond: 0, burst: 1 }, limitBootstrapKeys: false });
+
+  const catalogue = new SchemaCatalogue(join(contractsDir(), 'avro'));
+  const codec = new AvroCodec(catalogue, new SchemaRegistryClient(config.infra.schemaRegistryUrl), config.autoRegisterSchemas);
+  const minimiser = new Minimiser(catalogue, readMinimisationPolicy(minimisationPolicyPath(contractsDir())));
+  const routing = new RoutingTable(config.routing);
+  const kafka = createKafka(config.infra.kafkaBrokers, config.infra.kafkaClientId, logger);
+  const redis = new Redis({ host: config.infra.redis.host, port: config.infra.redis.port, maxRetriesPerRequest: null });
+  redis.on('error', () => undefined);
+
+  const metrics = createMetricsRegistry('delivery');
+  const outcomes = counter(metrics, 'tongban_webhook_deliveries_total', 'Webhook delivery attempts by outcome', ['outcome']);
+  const subscriptions = new SubscriptionRepository(dataSource, new SecretBox(config.secretKey));
+  const store = new DeliveryStore(dataSource);
+  const worker = new DeliveryWorker({
+    connection: redis,
+    prefix: `${config.infra.redis.keyPrefix}:delivery`,
+    store,
+    subscriptions,
+    policy: config,
+    logger,
+    onOutcome: (outcome) => outcomes.inc({ outcome }),
+  });
+  const consumer = new InboxConsumer({
+    kafka,
+    groupId: config.groupId,
+    topics: new Map(config.nodes.map((node) => [topics.inbox(config.infra.topicNamespace, node), node])),
+    codec,
+    minimiser,
+    routing,
+    subscriptions,
+    store,
+    worker,
+    logger,
+  });
+  const admin = kafka.admin();
+  await admin.connect();
+  const checks: HealthCheck[] = [
+    { name: 'mysql', check: () => dataSource.query('SELECT 1') },
+    { name: 'kafka', check: async () => ({ brokers: (await admin.describeCluster()).brokers.length }) },
+    { name: 'redis', check: () => redis.ping() },
+  ];
+
+  @Module({})
+  class DeliveryModule {
+    static build(): DynamicModule {
+      return {
+        module: DeliveryModule,
+        controllers: [SubscriptionsController, DeliveriesController, OpsController],
+        providers: [
+          { provide: DELIVERY_KEYS, useValue: keys },
+          { provide: DELIVERY_ADMIN_TOKEN, useValue: config.adminToken },
+          { provide: KNOWN_EVENT_TYPES, useValue: catalogue.eventTypes() },
+          { provide: URL_POLICY, useValue: config.allowHttp },
+          { provide: SubscriptionRepository, useValue: subscriptions },
+          { provide: DeliveryStore, useValue: store },
+          { provide: DeliveryWorker, useValue: worker },
+          { provide: HEALTH_CHECKS, useValue: checks },
+          { provide: METRICS_REGISTRY, useValue: metrics },
+        ],
+      };
+    }
+  }
+
+  const app = await NestFactory.create(DeliveryModule.build(), { logger });
+  app.useGlobalFilters(new HttpErrorFilter(logger));
+  let sweeper: NodeJS.Timeout | undefined;
+  const sweep = async () => {
+    // Repairs what a crash between MySQL and Redis left: queued rows without a job, lines not advanced.
+    const { queued, lines } = await store.unfinished();
+    for (const q of queued) await worker.enqueue(q);
+    for (const l of lines) await worker.enqueue(await store.advance(l.subscriptionId, l.caseId));
+  };
+  return {
+    app,
+    dataSource,
+    async start(port = config.port, host = '0.0.0.0') {
+      worker.start();
+      await consumer.start();
+      await sweep().catch((e) => logger.event('warn', 'delivery sweep failed', { error: (e as Error).message }));
+      sweeper = setInterval(() => void sweep().catch((e) => logger.event('warn', 'delivery sweep failed', { error: (e as Error).message })), config.sweepIntervalMs);
+      await app.listen(port, host);
+      const address = app.getHttpServer().address() as { port: number };
+      logger.event('info', 'delivery started', { port: address.port, group: config.groupId, nodes: config.nodes });
+      return `http://${host === '0.0.0.0' ? '127.0.0.1' : host}:${address.port}`;
+    },
+    async close() {
+      if (sweeper) clearInterval(sweeper);
+      await consumer.close().catch(() => undefined);
+      await worker.close().catch(() => undefined);
+      await app.close();
+      await admin.disconnect().catch(() => undefined);
+      redis.disconnect();
+      await keysSource.destroy();
+      await dataSource.destroy();
+    },
+  };
+}

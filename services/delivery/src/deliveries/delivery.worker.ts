@@ -1,0 +1,139 @@
+import { Job, MinimalJob, Queue, UnrecoverableError, Worker } from 'bullmq';
+import type { Redis } from 'ioredis';
+import { signWebhook, WEBHOOK_HEADERS } from '@tongban/partner-client';
+import type { JsonLogger } from '@tongban/observability';
+import { SubscriptionRepository } from '../subscriptions/subscription.repository';
+import { DeliveryStore, Ready } from './delivery.store';
+
+export interface DeliveryJob {
+  deliveryId: string;
+  generation: number;
+}
+
+export interface DeliveryPolicy {
+  retryWindowMs: number;
+  backoffInitialMs: number;
+  backoffMaxMs: number;
+  requestTimeoutMs: number;
+  concurrency: number;
+}
+
+/** Exponential backoff with full jitter on its upper half, capped, never past the end of the retry window. */
+export function backoffDelay(attemptsMade: number, p: Pick<DeliveryPolicy, 'backoffInitialMs' | 'backoffMaxMs'>, msLeft: number, random = Math.random): number {
+  const ceiling = Math.min(p.backoffMaxMs, p.backoffInitialMs * 2 ** Math.max(0, attemptsMade - 1));
+  const delay = Math.round(ceiling / 2 + random() * (ceiling / 2));
+  return Math.max(0, Math.min(delay, msLeft));
+}
+
+/**
+ * Sends deliveries: one BullMQ job per head of a case's line, retried with backoff until the retry
+ * window closes, then parked. Success queues the next delivery of the same case.
+ */
+export class DeliveryWorker {
+  readonly queue: Queue<DeliveryJob>;
+  private worker?: Worker<DeliveryJob>;
+
+  constructor(
+    private readonly o: {
+      connection: Redis;
+      prefix: string;
+      store: DeliveryStore;
+      subscriptions: SubscriptionRepository;
+      policy: DeliveryPolicy;
+      logger: JsonLogger;
+      onOutcome?: (outcome: 'delivered' | 'failed' | 'parked') => void;
+    },
+  ) {
+    this.queue = new Queue<DeliveryJob>('deliveries', { connection: o.connection, prefix: o.prefix });
+  }
+
+  async enqueue(ready: Ready | undefined): Promise<void> {
+    if (!ready) return;
+    await this.queue.add('deliver', ready, {
+      jobId: `d${ready.deliveryId}g${ready.generation}`,
+      attempts: 1_000_000,
+      backoff: { type: 'window' },
+      removeOnComplete: true,
+      removeOnFail: true,
+    });
+  }
+
+  start(): void {
+    this.worker = new Worker<DeliveryJob>('deliveries', (job) => this.process(job), {
+      connection: this.o.connection,
+      prefix: this.o.prefix,
+      concurrency: this.o.policy.concurrency,
+      settings: {
+        backoffStrategy: (attemptsMade: number, _type?: string, _err?: Error, job?: MinimalJob) => {
+          const started = (job?.data as DeliveryJob & { startedAt?: number })?.startedAt ?? Date.now();
+          return backoffDelay(attemptsMade, this.o.policy, started + this.o.policy.retryWindowMs - Date.now());
+        },
+      },
+    });
+    this.worker.on('error', (e) => this.o.logger.event('warn', 'delivery worker error', { error: e.message }));
+  }
+
+  async close(): Promise<void> {
+    await this.worker?.close();
+    await this.queue.close();
+  }
+
+  private async process(job: Job<DeliveryJob>): Promise<void> {
+    const { deliveryId, generation } = job.data;
+    const row = await this.o.store.get(deliveryId);
+    if (!row || row.state !== 'queued' || Number(row.generation) !== generation || row.body === null) return;
+    const startedAt = row.first_attempt_at ? new Date(row.first_attempt_at).getTime() : Date.now();
+    if (!(job.data as DeliveryJob & { startedAt?: number }).startedAt) await job.updateData({ ...job.data, startedAt } as DeliveryJob);
+    const subscription = await this.o.subscriptions.get(row.subscription_id);
+    const secret = await this.o.subscriptions.secretOf(row.subscription_id);
+    if (!subscription || !secret) {
+      await this.o.store.attempted(deliveryId, null, 'subscription deleted');
+      await this.o.store.park(deliveryId, generation);
+      return;
+    }
+    const timestamp = Math.floor(Date.now() / 1000);
+    let status: number | null = null;
+    let error: string | null = null;
+    try {
+      const res = await fetch(subscription.url, {
+        method: 'POST',
+        headers: {
+          'content-type': 'application/json',
+          [WEBHOOK_HEADERS.timestamp]: String(timestamp),
+          [WEBHOOK_HEADERS.signature]: signWebhook(secret, timestamp, row.body),
+          [WEBHOOK_HEADERS.eventId]: row.event_id,
+          'user-agent': 'tongban-delivery/1',
+        },
+        body: row.body,
+        redirect: 'manual',
+        signal: AbortSignal.timeout(this.o.policy.requestTimeoutMs),
+      });
+      status = res.status;
+      await res.arrayBuffer().catch(() => undefined);
+      if (status >= 200 && status < 300) {
+        await this.o.store.attempted(deliveryId, status, null);
+        if (await this.o.store.delivered(deliveryId, generation)) {
+          this.o.onOutcome?.('delivered');
+          await this.advanceAfter(row.subscription_id, row.case_id);
+        }
+        return;
+      }
+      error = `receiver answered ${status}`;
+    } catch (e) {
+      error = (e as Error).name === 'TimeoutError' ? `no answer within ${this.o.policy.requestTimeoutMs} ms` : (e as Error).message;
+    }
+    await this.o.store.attempted(deliveryId, status, error);
+    if (Date.now() - startedAt >= this.o.policy.retryWindowMs) {
+      await this.o.store.park(deliveryId, generation);
+      this.o.onOutcome?.('parked');
+      this.o.logger.event('warn', 'delivery parked after its retry window', { deliveryId, eventId: row.event_id, subscriptionId: row.subscription_id, error });
+      throw new UnrecoverableError(`parked: ${error}`);
+    }
+    this.o.onOutcome?.('failed');
+    throw new Error(error ?? 'delivery failed');
+  }
+
+  private async advanceAfter(subscriptionId: string, caseId: string): Promise<void> {
+    await this.enqueue(await this.o.store.advance(subscriptionId, caseId));
+  }
+}

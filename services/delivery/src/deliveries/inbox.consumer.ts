@@ -1,0 +1,86 @@
+import { Consumer, Kafka } from 'kafkajs';
+import { AvroCodec } from '@tongban/avro';
+import { Minimiser } from '@tongban/masking';
+import type { JsonLogger } from '@tongban/observability';
+import { RoutingTable } from '@tongban/regions';
+import { SubscriptionRepository } from '../subscriptions/subscription.repository';
+import { DeliveryStore } from './delivery.store';
+import { DeliveryWorker } from './delivery.worker';
+
+type Json = Record<string, unknown>;
+
+/**
+ * Reads the inboxes of the configured nodes and turns each event addressed to a subscriber's region
+ * into a delivery, minimised for the webhook role. Only the copy in the addressed node's inbox counts
+ * (the publisher's own copy of an event is not the addressee's). The offset is committed after the
+ * deliveries are stored.
+ */
+export class InboxConsumer {
+  private consumer?: Consumer;
+
+  constructor(
+    private readonly o: {
+      kafka: Kafka;
+      groupId: string;
+      topics: Map<string, string>;
+      codec: AvroCodec;
+      minimiser: Minimiser;
+      routing: RoutingTable;
+      subscriptions: SubscriptionRepository;
+      store: DeliveryStore;
+      worker: DeliveryWorker;
+      logger: JsonLogger;
+    },
+  ) {}
+
+  async start(): Promise<void> {
+    this.consumer = this.o.kafka.consumer({ groupId: this.o.groupId });
+    await this.consumer.connect();
+    await this.consumer.subscribe({ topics: [...this.o.topics.keys()], fromBeginning: true });
+    await this.consumer.run({
+      partitionsConsumedConcurrently: 4,
+      eachMessage: async ({ topic, partition, message }) => {
+        let decoded;
+        try {
+          decoded = await this.o.codec.decode(message.value, { topic, partition, offset: message.offset });
+        } catch (e) {
+          // The region node dead-letters what it cannot read; delivery only skips it.
+          this.o.logger.event('warn', 'inbox message not delivered: it does not decode', { topic, partition, offset: message.offset, error: (e as Error).message });
+          return;
+        }
+        await this.handle(this.o.topics.get(topic) as string, decoded.eventType, decoded.value);
+      },
+    });
+  }
+
+  async handle(node: string, eventType: string, record: Json): Promise<void> {
+    const envelope = record.envelope as Json;
+    const targetRegion = envelope.targetRegion as string;
+    if (this.o.routing.nodeFor(targetRegion) !== node) return;
+    const subscriptions = await this.o.subscriptions.matching(targetRegion, eventType);
+    if (subscriptions.length === 0) return;
+    const { value } = this.o.minimiser.minimise(eventType, 'webhook', record);
+    const { envelope: _e, ...payload } = value;
+    const body = JSON.stringify({
+      eventId: envelope.eventId,
+      eventType,
+      caseId: envelope.caseId,
+      sourceRegion: envelope.sourceRegion,
+      targetRegion,
+      sourceOffice: envelope.sourceOffice ?? null,
+      occurredAt: envelope.occurredAt,
+      correlationId: envelope.correlationId,
+      causationId: envelope.causationId ?? null,
+      schemaVersion: envelope.schemaVersion,
+      payload,
+    });
+    for (const s of subscriptions) {
+      await this.o.store.add({ subscriptionId: s.subscriptionId, eventId: envelope.eventId as string, eventType, caseId: envelope.caseId as string, targetRegion, body });
+      await this.o.worker.enqueue(await this.o.store.advance(s.subscriptionId, envelope.caseId as string));
+    }
+  }
+
+  async close(): Promise<void> {
+    await this.consumer?.disconnect();
+  }
+}

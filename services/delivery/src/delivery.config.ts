@@ -1,0 +1,62 @@
+import { EnvReader, InfraConfig, readInfraConfig } from '@tongban/config';
+import { localSecret } from '@tongban/auth';
+import { isWellFormedDivision } from '@tongban/regions';
+
+export interface DeliveryConfig {
+  infra: InfraConfig;
+  port: number;
+  database: string;
+  /** The database holding the api_keys table partners authenticate with (the gateway's). */
+  keysDatabase: string;
+  /** Nodes whose inboxes this service reads. */
+  nodes: string[];
+  routing: Array<[string, string]>;
+  groupId: string;
+  adminToken: string;
+  /** Encrypts the subscriptions' signing secrets at rest (AES-256-GCM). */
+  secretKey: string;
+  retryWindowMs: number;
+  backoffInitialMs: number;
+  backoffMaxMs: number;
+  requestTimeoutMs: number;
+  concurrency: number;
+  /** Plain http webhook URLs outside loopback; production wants https only. */
+  allowHttp: boolean;
+  sweepIntervalMs: number;
+  autoRegisterSchemas: boolean;
+}
+
+export function readDeliveryConfig(env: Record<string, string | undefined> = process.env): DeliveryConfig {
+  const r = new EnvReader(env);
+  const infra = readInfraConfig(r, 'tongban-delivery');
+  const nodes = r.list('TONGBAN_DELIVERY_NODES', ['510000', '500000']);
+  for (const n of nodes) if (!isWellFormedDivision(n)) r.fail(`TONGBAN_DELIVERY_NODES must list division codes, got "${n}"`);
+  const routing = [
+    ...r.pairs<string>('TONGBAN_ROUTING', '', (prefix, node) =>
+      /^\d{2,6}$/.test(prefix) && isWellFormedDivision(node) ? { value: node } : { problem: `"${prefix}=${node}" must be <code prefix>=<node division>` },
+    ),
+  ];
+  const config: DeliveryConfig = {
+    infra,
+    port: r.port('TONGBAN_DELIVERY_PORT', 3400),
+    database: r.str('TONGBAN_DELIVERY_DATABASE', 'tongban_delivery'),
+    keysDatabase: r.str('TONGBAN_DELIVERY_KEYS_DATABASE', r.str('TONGBAN_GATEWAY_DATABASE', 'tongban_gateway')),
+    nodes,
+    routing,
+    groupId: r.str('TONGBAN_DELIVERY_GROUP', `${infra.topicNamespace}.delivery`),
+    adminToken: r.optional('TONGBAN_ADMIN_TOKEN') ?? localSecret('admin-token'),
+    secretKey: r.optional('TONGBAN_DELIVERY_SECRET_KEY') ?? localSecret('delivery-secret-key'),
+    retryWindowMs: r.int('TONGBAN_DELIVERY_RETRY_WINDOW_SECONDS', 86_400, { min: 1, max: 30 * 86_400 }) * 1000,
+    backoffInitialMs: r.int('TONGBAN_DELIVERY_BACKOFF_INITIAL_MS', 1000, { min: 10, max: 3_600_000 }),
+    backoffMaxMs: r.int('TONGBAN_DELIVERY_BACKOFF_MAX_MS', 3_600_000, { min: 10, max: 86_400_000 }),
+    requestTimeoutMs: r.int('TONGBAN_DELIVERY_TIMEOUT_MS', 10_000, { min: 100, max: 120_000 }),
+    concurrency: r.int('TONGBAN_DELIVERY_CONCURRENCY', 16, { min: 1, max: 1000 }),
+    allowHttp: r.bool('TONGBAN_DELIVERY_ALLOW_HTTP', false),
+    sweepIntervalMs: r.int('TONGBAN_DELIVERY_SWEEP_INTERVAL_MS', 10_000, { min: 100, max: 3_600_000 }),
+    autoRegisterSchemas: r.bool('TONGBAN_SCHEMA_AUTO_REGISTER', true),
+  };
+  if (config.adminToken.length < 16) r.fail('TONGBAN_ADMIN_TOKEN must be at least 16 characters');
+  if (config.secretKey.length < 16) r.fail('TONGBAN_DELIVERY_SECRET_KEY must be at least 16 characters');
+  r.done();
+  return config;
+}

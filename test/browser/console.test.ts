@@ -1,0 +1,65 @@
+import { join } from 'node:path';
+import { Browser, chromium } from 'playwright-core';
+import { TongbanError } from '@tongban/errors';
+import { getCase } from '../support/test-stack';
+import { uniqueId } from '../support/unique';
+import { waitFor } from '../support/wait';
+import { api, exampleEvent, OpsTestStack, parkEvent, startOpsStack, TOKENS } from '../ops/ops-support';
+
+const CHROMIUM = process.env.TONGBAN_CHROMIUM ?? '/usr/bin/chromium';
+const SCREENSHOT = join(__dirname, '../../docs/ops-console.png');
+
+describe('ops web console in headless chromium', () => {
+  let t: OpsTestStack;
+  let browser: Browser;
+
+  beforeAll(async () => {
+    t = await startOpsStack();
+    browser = await chromium.launch({
+      executablePath: CHROMIUM,
+      args: ['--no-sandbox', '--headless', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+    });
+  });
+
+  afterAll(async () => {
+    await browser?.close();
+    await t?.stop();
+  });
+
+  it('signs in, shows a masked dead letter, replays it and the case reaches the node', async () => {
+    const event = exampleEvent('SubsidyApplicationSubmitted', uniqueId());
+    await parkEvent(t, '500000', event, new TongbanError('STORE_UNAVAILABLE', 'the case store did not answer in 5000 ms'));
+    await parkEvent(t, '510000', exampleEvent('MarriageRegistrationRequested', uniqueId()), new TongbanError('NO_HANDLER', 'this node has no handler for MarriageRegistrationRequested'));
+    await waitFor(async () => ((await api(t, 'GET', '/v1/dlq?state=parked', TOKENS.viewer)).body.total >= 2 ? true : undefined), 'two parked letters');
+
+    const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    await page.goto(t.url);
+    await page.fill('#token', TOKENS.operator);
+    await page.click('#login-form button[type=submit]');
+    await page.waitForSelector('#who:has-text("olga")');
+
+    const row = page.locator('#rows tr', { hasText: event.envelope.caseId });
+    await row.waitFor();
+    await row.click();
+    await page.waitForSelector('#payload');
+    const payload = await page.textContent('#payload');
+    expect(payload).toContain('500111********0022');
+    expect(payload).toContain('李*');
+    expect(payload).not.toContain('500111196804170022');
+    expect(await page.textContent('#detail')).toContain('STORE_UNAVAILABLE');
+    await page.screenshot({ path: SCREENSHOT, fullPage: false });
+
+    await page.click('#act-replay');
+    await page.waitForSelector('#detail-state:has-text("replayed")');
+    expect(await page.textContent('#act-msg')).toMatch(/Replayed to .*not applied before/);
+    await waitFor(async () => ((await getCase(t.stack, event.envelope.caseId, 'dev-dazu')).status === 200 ? true : undefined), 'the case at the node');
+
+    await page.click('nav button[data-tab="audit"]');
+    await page.waitForSelector('#audit-rows tr:has-text("dlq.replay")');
+    expect(await page.locator('#audit-verify').isDisabled()).toBe(true);
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+});

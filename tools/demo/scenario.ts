@@ -15,7 +15,22 @@ export interface Step {
   /** The gateway's expected answer (default 202). */
   expectStatus?: number;
   /** After the event, the case as the given key sees it must reach this state. */
-  expectCase?: { key: string; state?: string; view?: 'full' | 'status'; check?: (c: CaseView) => string | undefined };
+  expectCase?: CaseExpectation;
+  /** Several expectations (other cases too: a death notice stops a subsidy). */
+  expectCases?: CaseExpectation[];
+}
+
+export interface CaseExpectation {
+  key: string;
+  /** Another case than the step's own (its base id, before the run suffix). */
+  caseId?: string;
+  state?: string;
+  view?: 'full' | 'status' | 'participant';
+  /** Returns a problem text, or '' / undefined when the case is as expected. */
+  check?: (c: CaseView) => string | undefined;
+  /** A line to print about the case once it is as expected. */
+  note?: (c: CaseView) => string;
+  showRefusals?: boolean;
 }
 
 export interface Scenario {
@@ -37,8 +52,9 @@ export interface EventBody {
 export interface CaseView {
   caseId: string;
   state: string;
-  view: 'full' | 'status';
-  history?: Array<{ eventType: string; outcome: string; reason?: string | null; stateAfter: string }>;
+  view: 'full' | 'status' | 'participant';
+  history?: Array<{ eventType: string; outcome?: string; reason?: string | null; stateAfter?: string; payload?: Record<string, unknown> }>;
+  data?: Record<string, unknown>;
   [k: string]: unknown;
 }
 

@@ -49,6 +49,13 @@ describe('logical types', () => {
     avroOptions(),
   );
 
+  it('reads a writer of the same logical types through a resolver (another copy of the schema)', () => {
+    const writer = avro.Type.forSchema(JSON.parse(JSON.stringify(type.schema({ exportAttrs: true }))), avroOptions());
+    const resolver = type.createResolver(writer);
+    const value = { d: '2026-11-25', m: '1234.50', o: '-0.01' };
+    expect(type.fromBuffer(writer.toBuffer(value), resolver)).toEqual(value);
+  });
+
   it.each(['0.00', '1234.50', '-0.01', '-128.00', '9999999999.99', '0.5'])('keeps money %s exact', (money) => {
     const back = type.fromBuffer(type.toBuffer({ d: '2026-11-25', m: money, o: money }));
     const expected = money.includes('.') && money.split('.')[1].length === 1 ? `${money}0` : money;

@@ -35,6 +35,21 @@ export interface Delivery {
 
 export type ApplyOutcome = 'applied' | 'rejected' | 'noted' | 'duplicate';
 
+/**
+ * Requests and answers that reach a region taking part in a case held by another node (a marital status
+ * check sent to a party's hukou region, the record update, a death notice fanned out). Such a node keeps
+ * them as the case's history on its side instead of refusing them as events of an unknown case.
+ */
+export const PARTICIPATION_EVENTS: ReadonlySet<string> = new Set([
+  'MaritalStatusCheckRequested',
+  'MaritalStatusCheckAnswered',
+  'MarriageRecordUpdated',
+  'DivorceApplicationLapsed',
+  'DeathNoticeIssued',
+  'CaseEventRejected',
+  'CaseDeadlineBreached',
+]);
+
 /** What must happen to BullMQ once the transaction has committed. */
 interface TimerWork {
   schedule: TimerJob[];
@@ -99,6 +114,9 @@ export class ApplyEventService {
           await this.history(m, incoming, meta, 'noted', `reactions: ${reactions.map((r) => r.eventType).join(', ') || 'none'}`, '-');
           return 'noted' as const;
         }
+      } else if (decision.kind === 'rejected' && decision.reasonCode === 'UNKNOWN_CASE' && !loaded && PARTICIPATION_EVENTS.has(envelope.eventType)) {
+        await this.history(m, incoming, meta, 'noted', 'case held by another node; kept as this region\'s part of it', '-');
+        return 'noted' as const;
       }
       return this.record(m, loaded, incoming, decision, meta, work, now);
     });

@@ -69,8 +69,9 @@ export class CasesQueryController {
   @Get(':caseId')
   async one(@Param('caseId') caseId: string, @Query('viewer') viewer = '', @Query('office') office?: string): Promise<unknown> {
     const [row]: Row[] = await this.dataSource.query('SELECT * FROM cases WHERE case_id = ?', [caseId]);
-    const role = row ? roleOf(row, viewer, office) : undefined;
-    if (!row || !role) throw new NotFoundError(`case ${caseId} not found`);
+    if (!row) return this.participation(caseId, viewer, office);
+    const role = roleOf(row, viewer, office);
+    if (!role) throw new NotFoundError(`case ${caseId} not found`);
     const deadlines: Row[] = await this.dataSource.query(
       'SELECT name, started_at, due_at, must_act_division FROM case_timers WHERE case_id = ? ORDER BY due_at',
       [caseId],
@@ -124,14 +125,55 @@ export class CasesQueryController {
       })),
     };
   }
+
+  /**
+   * A case held by another node, seen from a region that took part in it (a hukou region answering a
+   * status check): the events it sent or received, nothing else.
+   */
+  private async participation(caseId: string, viewer: string, office?: string): Promise<unknown> {
+    const rows: Row[] = await this.dataSource.query(
+      `SELECT event_id, seq, event_type, source_region, target_region, occurred_at, received_at, payload FROM case_events WHERE case_id = ? ORDER BY seq`,
+      [caseId],
+    );
+    const mine = rows.filter((h) => seesDivision(h.source_region as string, viewer, office) || seesDivision(h.target_region as string, viewer, office));
+    if (mine.length === 0) throw new NotFoundError(`case ${caseId} not found`);
+    return {
+      caseId,
+      view: 'participant',
+      history: mine.map((h) => ({
+        eventId: h.event_id,
+        eventType: h.event_type,
+        sourceRegion: h.source_region,
+        targetRegion: h.target_region,
+        occurredAt: new Date(h.occurred_at as string).toISOString(),
+        receivedAt: new Date(h.received_at as string).toISOString(),
+        payload: JSON.parse(h.payload as string),
+      })),
+    };
+  }
 }
 
+function seesDivision(division: string, viewer: string, office?: string): boolean {
+  if (office) return SERVICE_OFFICES.find((o) => o.id === office)?.districts.includes(division) ?? false;
+  return /^\d{6}$/.test(viewer) && covers(viewer, division);
+}
+
+/**
+ * Which side sees a case whole: the side that decides and the side the data is about. For subsidies
+ * the paying hukou region; for marriages the registering office; funerals and economic checks both sides
+ * (an economic-check answer is for the requesting office). The other side sees the state and its events.
+ */
+const FULL_VIEW: Record<string, Array<'accepting' | 'responsible'>> = {
+  'disability-subsidy': ['responsible'],
+  'marriage-registration': ['accepting'],
+  'funeral-transfer': ['accepting', 'responsible'],
+  'economic-check': ['accepting', 'responsible'],
+};
+
 function roleOf(row: Row, viewer: string, office?: string): 'full' | 'status' | undefined {
-  const sees = (division: string) => {
-    if (office) return SERVICE_OFFICES.find((o) => o.id === office)?.districts.includes(division) ?? false;
-    return /^\d{6}$/.test(viewer) && covers(viewer, division);
-  };
-  if (sees(row.responsible_region as string)) return 'full';
-  if (sees(row.accepting_region as string)) return 'status';
+  const sides = { accepting: row.accepting_region as string, responsible: row.responsible_region as string };
+  const full = FULL_VIEW[row.workflow as string] ?? ['responsible'];
+  if (full.some((side) => seesDivision(sides[side], viewer, office))) return 'full';
+  if (Object.values(sides).some((d) => seesDivision(d, viewer, office))) return 'status';
   return undefined;
 }

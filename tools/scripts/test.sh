@@ -4,6 +4,9 @@ source "$(dirname "$0")/lib.sh"
 ensure_node_modules
 ensure_infra
 
+# The console's browser test drives Debian's chromium (playwright-core brings no browser).
+command -v chromium >/dev/null || (apt-get update && apt-get install -y chromium)
+
 results=()
 failed=0
 run() { # name, command...

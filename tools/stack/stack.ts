@@ -18,6 +18,7 @@ export interface StackOptions {
   registryPort?: number;
   nodePorts?: Record<string, number>;
   relayPort?: number;
+  opsPort?: number;
   databasePrefix?: string;
   extraEnv?: Record<string, string>;
   logDir?: string;
@@ -36,6 +37,7 @@ export function stackServices(o: StackOptions = {}): ServiceSpec[] {
   const nodePorts = o.nodePorts ?? { '510000': 3201, '500000': 3202 };
   const gatewayPort = o.gatewayPort ?? 3000;
   const relayPort = o.relayPort ?? 3300;
+  const opsPort = o.opsPort ?? 3100;
   const common = {
     TONGBAN_TOPIC_NAMESPACE: ns,
     TONGBAN_SCHEMA_REGISTRY_URL: `http://127.0.0.1:${registryPort}`,
@@ -75,6 +77,18 @@ export function stackServices(o: StackOptions = {}): ServiceSpec[] {
         TONGBAN_RELAY_DATABASES: [`${db}_gateway`, ...nodes.map(([region]) => `${db}_node_${region}`)].join(','),
       },
       healthUrl: `http://127.0.0.1:${relayPort}/health`,
+    },
+    {
+      name: 'ops',
+      main: 'services/ops/src/main.js',
+      env: {
+        ...common,
+        TONGBAN_OPS_PORT: String(opsPort),
+        TONGBAN_OPS_DATABASE: `${db}_ops`,
+        TONGBAN_OPS_NODES: nodes.map(([region]) => region).join(','),
+        TONGBAN_NODE_URLS: nodes.map(([region, port]) => `${region}=http://127.0.0.1:${port}`).join(','),
+      },
+      healthUrl: `http://127.0.0.1:${opsPort}/health`,
     },
   ];
 }

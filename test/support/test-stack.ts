@@ -25,6 +25,8 @@ export interface TestStack {
   kafka: Kafka;
   databases: { gateway: string; nodes: Record<string, string> };
   env: Record<string, string>;
+  /** Starts one more instance of a region node (same database and consumer group): a replica or a restart. */
+  startNodeReplica(region: string): Promise<RegionNodeApp>;
   /** Starts an outbox relay on the gateway's database (and the nodes'); stop it to pause delivery. */
   startRelay(options?: { maxLanes?: number; databases?: string[] }): Promise<OutboxRelay>;
   inbox(region: string): string;
@@ -37,7 +39,7 @@ function portOf(app: INestApplication): number {
 
 /** Quiet loggers for tests: only errors reach the output. */
 export function testLogger(service: string, region?: string): JsonLogger {
-  return new JsonLogger(service, region, 'error');
+  return new JsonLogger(service, region, service === 'region-node' ? 'info' : 'error');
 }
 
 /**
@@ -78,6 +80,7 @@ async function buildStack(
   const relays: OutboxRelay[] = [];
   const kafka = createKafka(BROKERS, `test-${id}`);
   const nodeUrls: string[] = [];
+  const nodeConfigs = new Map<string, ReturnType<typeof readRegionNodeConfig>>();
   for (const region of regions) {
     databases.nodes[region] = `tb_${id}_node_${region}`;
     const config = readRegionNodeConfig({
@@ -87,6 +90,7 @@ async function buildStack(
       TONGBAN_NODE_DATABASE: databases.nodes[region],
       TONGBAN_NODE_GROUP: `${namespace}.region-node.${region}`,
     });
+    nodeConfigs.set(region, config);
     const node = await createRegionNodeApp(config, testLogger('region-node', region));
     cleanups.push(() => node.close());
     await node.start();
@@ -100,6 +104,7 @@ async function buildStack(
   cleanups.push(() => gateway.close());
   await gateway.app.listen(0, '127.0.0.1');
 
+  const baseCleanups = cleanups.length;
   const stack: TestStack = {
     id,
     namespace,
@@ -111,6 +116,12 @@ async function buildStack(
     databases,
     env,
     inbox: (region) => topics.inbox(namespace, region),
+    async startNodeReplica(region) {
+      const replica = await createRegionNodeApp(nodeConfigs.get(region)!, testLogger('region-node', region));
+      cleanups.push(() => replica.close().catch(() => undefined));
+      await replica.start();
+      return replica;
+    },
     async startRelay(o = {}) {
       const relay = new OutboxRelay({
         kafka,
@@ -128,7 +139,8 @@ async function buildStack(
     async stop() {
       await Promise.all(relays.map((r) => r.stop()));
       await gateway.close();
-      for (const node of nodes.values()) await node.close();
+      for (const node of nodes.values()) await node.close().catch(() => undefined);
+      for (const cleanup of cleanups.filter((_, i) => i >= baseCleanups)) await cleanup();
       await registry.close();
       const admin = kafka.admin();
       await admin.connect();

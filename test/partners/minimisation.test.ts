@@ -4,14 +4,16 @@ import { contractsDir } from '@tongban/config';
 import { example } from '../support/examples';
 import { getCase, post, startTestStack, TestStack } from '../support/test-stack';
 import { waitFor } from '../support/wait';
-import { readRaw } from './partner-support';
+import { createConnection } from 'mysql2/promise';
+import { MYSQL } from '../support/test-stack';
+import { ADMIN_TOKEN, readRaw } from './partner-support';
 
 describe('data minimisation at the gateway', () => {
   let stack: TestStack;
   let codec: AvroCodec;
 
   beforeAll(async () => {
-    stack = await startTestStack();
+    stack = await startTestStack({ env: { TONGBAN_ADMIN_TOKEN: ADMIN_TOKEN } });
     codec = new AvroCodec(new SchemaCatalogue(join(contractsDir(), 'avro')), new SchemaRegistryClient(stack.registryUrl), false);
   });
   afterAll(async () => {
@@ -58,5 +60,37 @@ describe('data minimisation at the gateway', () => {
     const missing = await post(stack, body, 'dev-chengdu');
     expect(missing.status).toBe(400);
     expect(JSON.stringify(missing.body)).toContain('payload.authorisationRef');
+  });
+
+  it('records each cross-region disclosure in the audit chain, found again by the person’s ID number', async () => {
+    const body = example('SubsidyApplicationSubmitted', `${stack.id}-dsr`);
+    const accepted = await post(stack, body, 'dev-chengdu');
+    expect(accepted.status).toBe(202);
+    const ask = (idNumber: string, token = ADMIN_TOKEN) =>
+      fetch(`${stack.gatewayUrl}/v1/disclosures?idNumber=${idNumber}`, { headers: token ? { authorization: `Bearer ${token}` } : {} });
+    expect((await ask('500111196804170022', '')).status).toBe(401);
+    expect((await ask('500111196804170022', 'dev-chengdu')).status).toBe(403);
+    expect((await ask('500111196804170023')).status).toBe(400);
+
+    const answer = (await (await ask('500111196804170022')).json()) as { disclosures: Array<Record<string, unknown>> };
+    const mine = answer.disclosures.find((d) => d.eventId === accepted.body.eventId);
+    expect(mine).toMatchObject({ caseId: body.caseId, eventType: 'SubsidyApplicationSubmitted', fromRegion: '510104', toRegion: '500111' });
+    expect(mine!.fields).toEqual(expect.arrayContaining(['applicant.idNumber', 'applicant.name', 'certificateNumber', 'disabilityGrade', 'contactPhone']));
+
+    // The death registered earlier disclosed the deceased's data but not the withheld cause of death.
+    const death = (await (await ask('500111194109030045')).json()) as { disclosures: Array<{ fields: string[] }> };
+    expect(death.disclosures).toHaveLength(1);
+    expect(death.disclosures[0].fields).not.toContain('causeOfDeath');
+    expect(death.disclosures[0].fields).toContain('deceased.name');
+
+    // The log keeps keyed hashes, never the ID numbers.
+    const conn = await createConnection({ ...MYSQL, database: stack.databases.gateway });
+    try {
+      const [entries] = await conn.query('SELECT * FROM audit_entries');
+      const [subjects] = await conn.query('SELECT * FROM audit_subjects');
+      expect(JSON.stringify([entries, subjects])).not.toContain('500111196804170022');
+    } finally {
+      await conn.end();
+    }
   });
 });

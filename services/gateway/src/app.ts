@@ -3,6 +3,7 @@ import { INestApplication, Module, DynamicModule } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { DataSource } from 'typeorm';
 import { AvroCodec, RecordValidator, SchemaCatalogue, SchemaRegistryClient } from '@tongban/avro';
+import { AuditLog, AuditLogSchema1764300000000 } from '@tongban/audit';
 import { ApiKeyService, MysqlApiKeyStore, TokenBucketLimiter } from '@tongban/auth';
 import { contractsDir } from '@tongban/config';
 import { HttpErrorFilter } from '@tongban/http';
@@ -19,6 +20,8 @@ import { GatewayConfig } from './gateway.config';
 import { AcceptEventService } from './events/application/accept-event.service';
 import { API_KEYS, EventsController, GATEWAY_LOGGER } from './events/infrastructure/events.controller';
 import { CasesController, NODE_URLS, ROUTING } from './cases/cases.controller';
+import { DisclosureRecorder } from './events/application/disclosure-recorder';
+import { DISCLOSURES, DisclosuresController } from './events/infrastructure/disclosures.controller';
 import { GatewaySchema1764000000000 } from './migrations/1764000000000-gateway-schema';
 import { ApiKeys1765000000000, ApiKeysAdminController, GATEWAY_AUTH, GatewayAuth, ROTATION_OVERLAP_MS } from './auth';
 
@@ -34,7 +37,7 @@ export async function createGatewayApp(config: GatewayConfig, logger = new JsonL
     mysql: config.infra.mysql,
     database: config.database,
     entities: [],
-    migrations: [GatewaySchema1764000000000, ApiKeys1765000000000],
+    migrations: [GatewaySchema1764000000000, AuditLogSchema1764300000000, ApiKeys1765000000000],
   });
   const catalogue = new SchemaCatalogue(join(contractsDir(), 'avro'));
   const registry = new SchemaRegistryClient(config.infra.schemaRegistryUrl);
@@ -59,6 +62,8 @@ export async function createGatewayApp(config: GatewayConfig, logger = new JsonL
   const metrics = createMetricsRegistry('gateway');
   const accepted = counter(metrics, 'tongban_events_accepted_total', 'Events accepted into the outbox', ['event_type']);
   const divisions = new DivisionCatalogue();
+  const minimiser = new Minimiser(catalogue, readMinimisationPolicy(minimisationPolicyPath(contractsDir())));
+  const disclosures = new DisclosureRecorder(new AuditLog(dataSource, { personKey: config.auditPersonKey, chain: 'disclosures' }), minimiser);
   const service = new AcceptEventService({
     dataSource,
     codec,
@@ -68,7 +73,8 @@ export async function createGatewayApp(config: GatewayConfig, logger = new JsonL
     routing,
     topicNamespace: config.infra.topicNamespace,
     outboxLanes: config.outboxLanes,
-    minimiser: new Minimiser(catalogue, readMinimisationPolicy(minimisationPolicyPath(contractsDir()))),
+    minimiser,
+    disclosures,
     onAccepted: (eventType) => accepted.inc({ event_type: eventType }),
   });
   const admin = kafka.admin();
@@ -85,12 +91,13 @@ export async function createGatewayApp(config: GatewayConfig, logger = new JsonL
     static build(): DynamicModule {
       return {
         module: GatewayModule,
-        controllers: [EventsController, CasesController, ApiKeysAdminController, OpsController],
+        controllers: [EventsController, CasesController, ApiKeysAdminController, DisclosuresController, OpsController],
         providers: [
           { provide: AcceptEventService, useValue: service },
           { provide: API_KEYS, useValue: auth },
           { provide: GATEWAY_AUTH, useValue: auth },
           { provide: ROTATION_OVERLAP_MS, useValue: config.rotationOverlapMs },
+          { provide: DISCLOSURES, useValue: disclosures },
           { provide: GATEWAY_LOGGER, useValue: logger },
           { provide: NODE_URLS, useValue: config.nodeUrls },
           { provide: ROUTING, useValue: routing },

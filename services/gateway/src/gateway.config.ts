@@ -20,6 +20,8 @@ export interface GatewayConfig {
   rateLimit: { ratePerSecond: number; burst: number; bootstrapKeys: boolean };
   /** How long a rotated key keeps working next to its successor. */
   rotationOverlapMs: number;
+  /** Key of the person hashes in the disclosure audit (TONGBAN_AUDIT_PERSON_KEY; locally generated). */
+  auditPersonKey: string;
 }
 
 export function readGatewayConfig(env: Record<string, string | undefined> = process.env): GatewayConfig {
@@ -51,8 +53,10 @@ export function readGatewayConfig(env: Record<string, string | undefined> = proc
       burst: r.int('TONGBAN_RATE_LIMIT_BURST', 100, { min: 1, max: 1_000_000 }),
       bootstrapKeys: r.bool('TONGBAN_RATE_LIMIT_BOOTSTRAP_KEYS', false),
     },
+    auditPersonKey: r.optional('TONGBAN_AUDIT_PERSON_KEY') ?? localSecret('audit-person-key'),
     rotationOverlapMs: r.int('TONGBAN_API_KEY_ROTATION_OVERLAP_SECONDS', 86_400, { min: 0, max: 90 * 86_400 }) * 1000,
   };
+  if (Buffer.byteLength(config.auditPersonKey) < 16) r.fail('TONGBAN_AUDIT_PERSON_KEY must be at least 16 bytes');
   if (config.adminToken.length < 16) r.fail('TONGBAN_ADMIN_TOKEN must be at least 16 characters');
   r.done();
   return config;

@@ -81,3 +81,15 @@ describe('the minimisation policy', () => {
     expect(() => new Minimiser(catalogue, broken)).toThrow(/"nope" is not a field/);
   });
 });
+
+describe('personal data of a minimised record', () => {
+  it('does not attribute fields of a person whose ID was withheld to anyone else', () => {
+    const example = examples.find((e) => e.eventType === 'DeathRegistered')!;
+    const { value } = minimiser.minimise('DeathRegistered', 'addressee', example.payload);
+    const found = minimiser.personalData('DeathRegistered', value);
+    expect(found).toEqual([
+      { idNumber: '500111194109030045', fields: ['birthDate', 'deceased.idNumber', 'deceased.name', 'placeOfDeath.detail'] },
+      { idNumber: null, fields: ['informant.name', 'informant.phone'] },
+    ]);
+  });
+});

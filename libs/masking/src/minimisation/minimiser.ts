@@ -79,13 +79,15 @@ export class Minimiser {
     const byPerson = new Map<string | null, Set<string>>();
     const orphan: string[] = [];
     collectPii(c.fields, record, c.named, '', null, byPerson, orphan, this.policy.redaction.string);
-    const first = [...byPerson.keys()].find((k) => k !== null) ?? null;
+    const first = [...byPerson.keys()].find((k) => k !== null && k !== UNIDENTIFIED) ?? null;
     if (orphan.length) {
       const set = byPerson.get(first) ?? new Set<string>();
       orphan.forEach((p) => set.add(p));
       byPerson.set(first, set);
     }
-    return [...byPerson.entries()].filter(([, f]) => f.size > 0).map(([idNumber, f]) => ({ idNumber, fields: [...f].sort() }));
+    return [...byPerson.entries()]
+      .filter(([, f]) => f.size > 0)
+      .map(([idNumber, f]) => ({ idNumber: idNumber === UNIDENTIFIED ? null : idNumber, fields: [...f].sort() }));
   }
 
   private require(eventType: string): Compiled {
@@ -94,6 +96,8 @@ export class Minimiser {
     return c;
   }
 }
+
+const UNIDENTIFIED = '\u0000unidentified';
 
 function compile(paths: string[]): Allowed {
   if (paths.includes('*')) return true;
@@ -218,7 +222,8 @@ function collectPii(
   redaction: string,
 ): void {
   const own = typeof value.idNumber === 'string' && value.idNumber ? value.idNumber.toUpperCase() : null;
-  const holder = own ?? person;
+  // A person record whose ID was withheld describes someone the recipient cannot identify by ID.
+  const holder = own ?? (fields.some((f) => f.name === 'idNumber') && prefix ? UNIDENTIFIED : person);
   if (own && !byPerson.has(own)) byPerson.set(own, new Set());
   for (const f of fields) {
     const name = f.name as string;

@@ -7,6 +7,7 @@ import { enqueue, HEADERS, OutboxMessage } from '@tongban/kafka';
 import { Minimiser, RecipientRole } from '@tongban/masking';
 import { DivisionCatalogue, RoutingTable, topics } from '@tongban/regions';
 import { EventRequest, newEventId, validateEventRequest } from '../domain/event-request';
+import type { DisclosureRecorder } from './disclosure-recorder';
 
 export class IdempotencyConflictError extends TongbanError {
   constructor(key: string) {
@@ -33,6 +34,8 @@ export interface AcceptEventDeps {
   outboxLanes: number;
   /** Applies contracts/policy/minimisation.json to each copy before it leaves the gateway. */
   minimiser: Minimiser;
+  /** Records cross-region disclosures of personal data in the audit log, inside the accept transaction. */
+  disclosures?: DisclosureRecorder;
   onAccepted?: (eventType: string) => void;
 }
 
@@ -104,6 +107,8 @@ export class AcceptEventService {
           [eventId, request.eventType, request.caseId, request.sourceRegion, request.targetRegion, caller.keyId, correlationId],
         );
         await enqueue(manager, messages, this.deps.outboxLanes);
+        // Last in the transaction: the audit chain's head stays locked only until the commit.
+        await this.deps.disclosures?.record(manager, caller, request, eventId, copies);
       });
     } catch (e) {
       if (idempotencyKey && e instanceof KeyAlreadyUsed) {

@@ -123,7 +123,8 @@ function authorisationProblems(eventType: string, payload: Record<string, unknow
   if (!rule) return [];
   const value = payload[rule.field];
   if (typeof value === 'string' && REFERENCE.test(value.trim())) return [];
-  if (value !== undefined && typeof value !== 'string') return []; // the schema check already names it
+  // Absent or not a string: the schema check already names the field.
+  if (value === undefined || typeof value !== 'string') return [];
   return [{ path: `payload.${rule.field}`, problem: `is required: the reference of ${rule.what} (3–100 visible characters)` }];
 }
 

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { createConnection } from 'mysql2/promise';
 import { Kafka, logLevel } from 'kafkajs';
 import { repoRoot } from '@tongban/config';
+import { checkCharacter } from '@tongban/regions';
 import { dropDatabase } from '@tongban/persistence';
 import { RunningService, startStack } from '../stack/stack';
 
@@ -32,6 +33,13 @@ function parseArgs(): Options {
 const MYSQL = { host: process.env.TONGBAN_MYSQL_HOST ?? '127.0.0.1', port: Number(process.env.TONGBAN_MYSQL_PORT ?? 3306), user: 'root', password: '' };
 const BROKERS = (process.env.TONGBAN_KAFKA_BROKERS ?? '127.0.0.1:9092').split(',');
 
+/** A valid resident ID number for the n-th fictional person: Dazu, born on a day after 1930-01-01. */
+function fictionalIdNumber(n: number): string {
+  const birth = new Date(Date.UTC(1930, 0, 1) + (n % 25000) * 86_400_000).toISOString().slice(0, 10).replace(/-/g, '');
+  const first17 = `500111${birth}${String(Math.floor(n / 25000) * 2 + 100).padStart(3, '0').slice(-3)}`;
+  return first17 + checkCharacter(first17);
+}
+
 function percentile(sorted: number[], p: number): number {
   if (sorted.length === 0) return NaN;
   return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
@@ -57,7 +65,14 @@ async function fullPath(o: Options, gatewayUrl: string, nodeDb: string) {
   const sentAt = new Map<string, number>();
   const runTag = randomUUID().slice(0, 8);
   const post = async (i: number, record: boolean) => {
-    const body = { ...template, caseId: `BENCH-${runTag}-${record ? 'm' : 'w'}-${i}` };
+    // A different (fictional, valid) person per event: one person's many applications would all be
+    // duplicates of the first, which measures the duplicate rule rather than the pipeline.
+    const idNumber = fictionalIdNumber(record ? i : 1_000_000 + i);
+    const body = {
+      ...template,
+      caseId: `BENCH-${runTag}-${record ? 'm' : 'w'}-${i}`,
+      payload: { ...template.payload, applicant: { ...template.payload.applicant, idNumber }, certificateNumber: `${idNumber}41` },
+    };
     const t0 = Date.now();
     const res = await fetch(`${gatewayUrl}/v1/events`, {
       method: 'POST',
@@ -83,7 +98,7 @@ async function fullPath(o: Options, gatewayUrl: string, nodeDb: string) {
   };
   const conn = await createConnection({ ...MYSQL, database: nodeDb });
   const storedCount = async () => {
-    const [rows] = await conn.query('SELECT COUNT(*) AS n FROM case_events WHERE case_id LIKE ?', [`BENCH-${runTag}-m-%`]);
+    const [rows] = await conn.query("SELECT COUNT(*) AS n FROM case_events WHERE case_id LIKE ? AND event_type = 'SubsidyApplicationSubmitted'", [`BENCH-${runTag}-m-%`]);
     return Number((rows as Array<{ n: number }>)[0].n);
   };
   console.log(`  warm-up: ${o.warmup} events`);
@@ -101,7 +116,7 @@ async function fullPath(o: Options, gatewayUrl: string, nodeDb: string) {
   }
   await sending;
   const [rows] = await conn.query(
-    'SELECT event_id, UNIX_TIMESTAMP(received_at) * 1000 AS at FROM case_events WHERE case_id LIKE ?',
+    "SELECT event_id, UNIX_TIMESTAMP(received_at) * 1000 AS at FROM case_events WHERE case_id LIKE ? AND event_type = 'SubsidyApplicationSubmitted'",
     [`BENCH-${runTag}-m-%`],
   );
   await conn.end();
@@ -192,6 +207,7 @@ async function main(): Promise<void> {
       registryPort: 3981,
       nodePorts: { '510000': 3911, '500000': 3912 },
       relayPort: 3930,
+      opsPort: 3931,
       extraEnv: { TONGBAN_LOG_LEVEL: 'warn' },
     },
     (line) => console.log(`  ${line}`),

@@ -26,7 +26,7 @@ export function region(code: string): string {
 
 /** Surname kept, the rest masked, as operators see names. */
 export function maskName(name: string): string {
-  return name.length <= 1 ? name : `${name[0]}${'*'.repeat(name.length - 1)}`;
+  return name.length <= 1 ? name : `${name[0]}*`;
 }
 
 export function maskId(id: string): string {

@@ -134,8 +134,19 @@ export async function startStack(
   const stop = async () => {
     for (const s of [...services].reverse()) await stopService(s);
   };
+  // Children must not outlive a stack whose owner is interrupted.
+  const onSignal = (signal: NodeJS.Signals) => {
+    onProgress(`${signal}: stopping the services (each finishes its work in flight)`);
+    void stop().finally(() => process.exit(signal === 'SIGINT' ? 130 : 143));
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+  process.once('exit', () => services.forEach((s) => s.child.exitCode === null && s.child.kill('SIGKILL')));
   try {
     for (const spec of stackServices(options)) {
+      if (await answers(spec.healthUrl)) {
+        throw new Error(`something already answers on ${new URL(spec.healthUrl).host} (where ${spec.name} should start); stop it or choose other ports`);
+      }
       const started = Date.now();
       const running = spawnService(spec, logDir);
       services.push(running);
@@ -149,6 +160,15 @@ export async function startStack(
     throw e;
   }
   return { services, stop };
+}
+
+async function answers(url: string): Promise<boolean> {
+  try {
+    await fetch(url, { signal: AbortSignal.timeout(1000) });
+    return true;
+  } catch {
+    return false;
+  }
 }
 
 /** SIGTERM (graceful: in-flight work finishes, consumers leave their group), SIGKILL after 15 s. */

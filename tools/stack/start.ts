@@ -9,18 +9,10 @@ async function main(): Promise<void> {
   console.log('  relay            http://127.0.0.1:3300/health');
   console.log('  logs             .tongban/logs/');
   console.log('Press Ctrl-C to stop.');
-  let stopping = false;
-  const stop = () => {
-    if (stopping) return;
-    stopping = true;
-    console.log('\nstopping: each service finishes its work in flight');
-    stack.stop().then(() => process.exit(0));
-  };
-  process.on('SIGINT', stop);
-  process.on('SIGTERM', stop);
+  // Ctrl-C stops every service gracefully (startStack handles the signal).
   for (const s of stack.services) {
     s.child.once('exit', (code, signal) => {
-      if (!stopping) console.error(`${s.spec.name} exited (${code ?? signal}); see .tongban/logs/${s.spec.name}.log`);
+      if (code !== 0 && signal !== 'SIGTERM') console.error(`${s.spec.name} exited (${code ?? signal}); see .tongban/logs/${s.spec.name}.log`);
     });
   }
 }

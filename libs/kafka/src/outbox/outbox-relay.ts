@@ -98,7 +98,7 @@ export class OutboxRelay {
         if (!this.conn) await this.reconnect();
         if (Date.now() - this.lastClaim > (this.options.claimIntervalMs ?? 2000)) await this.claimLanes();
         let sent = 0;
-        for (const lane of this.ownedLanes()) {
+        for (const lane of await this.lanesWithWork()) {
           if (!this.running) break;
           sent += await this.drainLane(lane);
         }
@@ -141,6 +141,17 @@ export class OutboxRelay {
         this.options.logger?.event('info', 'outbox lane claimed', { lane });
       }
     }
+  }
+
+  /** One query for every owned lane (not one per lane), so an idle relay costs the database little. */
+  private async lanesWithWork(): Promise<number[]> {
+    const owned = this.ownedLanes();
+    if (owned.length === 0) return [];
+    const [rows] = await this.conn!.query<RowDataPacket[]>(
+      'SELECT DISTINCT lane FROM outbox_events WHERE sent_at IS NULL AND lane IN (?)',
+      [owned],
+    );
+    return rows.map((r) => Number(r.lane));
   }
 
   private async drainLane(lane: number): Promise<number> {

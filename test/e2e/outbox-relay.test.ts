@@ -97,6 +97,9 @@ describe('outbox and relay', () => {
     await waitFor(async () => ((await count(stack.databases.gateway, 'SELECT COUNT(*) AS n FROM outbox_events WHERE sent_at IS NULL')) === 0 ? true : undefined), 'the outbox to drain');
     expect(a.published).toBeGreaterThan(0);
     expect(b.published).toBeGreaterThan(0);
+    // The counters move just after the rows are marked sent: wait for them, then make sure they stop at 120.
+    await waitFor(async () => (a.published + b.published >= 120 ? true : undefined), 'both relays to count their rows');
+    await new Promise((r) => setTimeout(r, 300));
     expect(a.published + b.published).toBe(120);
     await expectEachOnce(stack, stack.inbox('500000'), eventIds);
     const node = stack.databases.nodes['500000'];

@@ -39,7 +39,7 @@ function portOf(app: INestApplication): number {
 
 /** Quiet loggers for tests: only errors reach the output. */
 export function testLogger(service: string, region?: string): JsonLogger {
-  return new JsonLogger(service, region, service === 'region-node' ? 'info' : 'error');
+  return new JsonLogger(service, region, 'error');
 }
 
 /**

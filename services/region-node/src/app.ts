@@ -7,7 +7,9 @@ import { DataSource } from 'typeorm';
 import { AvroCodec, SchemaCatalogue, SchemaRegistryClient } from '@tongban/avro';
 import { contractsDir } from '@tongban/config';
 import { HttpErrorFilter } from '@tongban/http';
-import { createKafka, ensureTopics, PassThroughRpcFilter, ServerTongbanKafka } from '@tongban/kafka';
+import {
+  createKafka, ensureTopics, HOLD_ADMINISTRATION, HoldsController, MysqlHoldStore, PassThroughRpcFilter, readRetryPolicy, ServerTongbanKafka,
+} from '@tongban/kafka';
 import {
   counter, createMetricsRegistry, HEALTH_CHECKS, HealthCheck, JsonLogger, METRICS_REGISTRY, OpsController,
 } from '@tongban/observability';
@@ -18,11 +20,13 @@ import { ApplyEventService } from './casework/application/apply-event.service';
 import { APPLIED_COUNTER, InboxController, NODE_LOGGER } from './casework/infrastructure/inbox.controller';
 import { CASE_REPOSITORY, CasesQueryController, NODE_DATA_SOURCE } from './casework/infrastructure/cases-query.controller';
 import { CaseRepository } from './casework/infrastructure/case.repository';
+import { EventsQueryController } from './casework/infrastructure/events-query.controller';
 import { FollowUpPublisher } from './casework/infrastructure/follow-up.publisher';
 import { TimerScheduler } from './casework/infrastructure/timer.scheduler';
 import { TimerReconciler } from './casework/infrastructure/timer.reconciler';
 import { NodeSchema1764000000000 } from './migrations/1764000000000-node-schema';
 import { CaseworkIndexes1764200000000 } from './migrations/1764200000000-casework-indexes';
+import { CaseHolds1764600000000 } from './migrations/1764600000000-case-holds';
 
 export interface RegionNodeApp {
   app: INestApplication;
@@ -37,7 +41,7 @@ export async function createRegionNodeApp(config: RegionNodeConfig, logger = new
     mysql: config.infra.mysql,
     database: config.database,
     entities: [],
-    migrations: [NodeSchema1764000000000, CaseworkIndexes1764200000000],
+    migrations: [NodeSchema1764000000000, CaseworkIndexes1764200000000, CaseHolds1764600000000],
   });
   const catalogue = new SchemaCatalogue(join(contractsDir(), 'avro'));
   const registry = new SchemaRegistryClient(config.infra.schemaRegistryUrl);
@@ -88,6 +92,9 @@ export async function createRegionNodeApp(config: RegionNodeConfig, logger = new
     codec,
     logger,
     partitionsConsumedConcurrently: config.partitionsConsumedConcurrently,
+    // TONGBAN_RETRY_DELAYS (5s,1m,10m), TONGBAN_RETRY_IN_PLACE_ATTEMPTS (3), TONGBAN_RETRY_IN_PLACE_BACKOFF_MS (200)
+    retry: readRetryPolicy(process.env),
+    holds: new MysqlHoldStore(dataSource),
     onProcessed: (outcome, meta) => {
       if (outcome === 'dead-lettered') deadLettered.inc({ event_type: meta.eventType ?? 'unknown' });
     },
@@ -98,7 +105,7 @@ export async function createRegionNodeApp(config: RegionNodeConfig, logger = new
     static build(): DynamicModule {
       return {
         module: RegionNodeModule,
-        controllers: [InboxController, CasesQueryController, OpsController],
+        controllers: [InboxController, CasesQueryController, EventsQueryController, OpsController, HoldsController],
         providers: [
           { provide: ApplyEventService, useValue: applyService },
           { provide: CASE_REPOSITORY, useValue: cases },
@@ -107,6 +114,7 @@ export async function createRegionNodeApp(config: RegionNodeConfig, logger = new
           { provide: NODE_DATA_SOURCE, useValue: dataSource },
           { provide: HEALTH_CHECKS, useValue: checks },
           { provide: METRICS_REGISTRY, useValue: metrics },
+          { provide: HOLD_ADMINISTRATION, useValue: server },
         ],
       };
     }
@@ -114,7 +122,9 @@ export async function createRegionNodeApp(config: RegionNodeConfig, logger = new
 
   const app = await NestFactory.create(RegionNodeModule.build(), { logger });
   app.useGlobalFilters(new HttpErrorFilter(logger));
-  const microservice = app.connectMicroservice({ strategy: server });
+  // Deferred, so that the filter is in place before the handlers are bound: without it Nest turns every
+  // handler error into "Internal server error" and the transport could not tell retriable from permanent.
+  const microservice = app.connectMicroservice({ strategy: server }, { deferInitialization: true });
   microservice.useGlobalFilters(new PassThroughRpcFilter());
 
   return {

@@ -1,21 +1,8 @@
-import { Kafka, Producer, IHeaders } from 'kafkajs';
-import { TongbanError } from '@tongban/errors';
+import { Kafka, Producer } from 'kafkajs';
 import { topics } from '@tongban/regions';
+import { FailureFacts, failureHeaders, nextStep } from './failure-headers';
 
-/** Failure facts that travel with a dead letter, as Kafka headers. */
-export const FAILURE_HEADERS = {
-  originalTopic: 'tongban-original-topic',
-  originalPartition: 'tongban-original-partition',
-  originalOffset: 'tongban-original-offset',
-  originalKey: 'tongban-original-key',
-  errorClass: 'tongban-error-class',
-  errorCode: 'tongban-error-code',
-  errorMessage: 'tongban-error-message',
-  attempts: 'tongban-attempts',
-  firstFailureAt: 'tongban-first-failure-at',
-  lastFailureAt: 'tongban-last-failure-at',
-  consumerGroup: 'tongban-consumer-group',
-} as const;
+export { FAILURE_HEADERS } from './failure-headers';
 
 export interface FailedMessage {
   topic: string;
@@ -23,20 +10,18 @@ export interface FailedMessage {
   offset: string;
   key: Buffer | null;
   value: Buffer | null;
-  headers?: IHeaders;
+  headers?: Record<string, string>;
 }
 
 /**
- * Parks a message that cannot be processed on `<topic>.dlq`, with the original bytes untouched and
- * the reason in headers, so an operator can find, inspect and replay it. Nothing is dropped.
+ * Writes the copies of failed messages: to a retry topic, to the dead-letter topic, or back to the
+ * original topic for a replay. Idempotent producer with acks=all: a copy is stored before the
+ * consumer's offset moves on, so nothing is dropped. The original bytes are never touched.
  */
-export class DeadLetterPublisher {
+export class FailurePublisher {
   private producer?: Producer;
 
-  constructor(
-    private readonly kafka: Kafka,
-    private readonly consumerGroup: string,
-  ) {}
+  constructor(private readonly kafka: Kafka) {}
 
   async connect(): Promise<void> {
     this.producer = this.kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
@@ -47,24 +32,50 @@ export class DeadLetterPublisher {
     await this.producer?.disconnect();
   }
 
+  async send(topic: string, key: Buffer | string | null, value: Buffer | null, headers: Record<string, string>): Promise<void> {
+    if (!this.producer) throw new Error('FailurePublisher is not connected');
+    await this.producer.send({ topic, acks: -1, messages: [{ key, value, headers }] });
+  }
+}
+
+/**
+ * Parks a message that cannot be processed on `<topic>.dlq`, with the original bytes untouched and
+ * the reason in headers, so an operator can find, inspect and replay it.
+ */
+export class DeadLetterPublisher {
+  private readonly publisher: FailurePublisher;
+
+  constructor(
+    kafka: Kafka,
+    private readonly consumerGroup: string,
+  ) {
+    this.publisher = new FailurePublisher(kafka);
+  }
+
+  connect(): Promise<void> {
+    return this.publisher.connect();
+  }
+
+  disconnect(): Promise<void> {
+    return this.publisher.disconnect();
+  }
+
   async publish(message: FailedMessage, error: unknown, attempts: number, firstFailureAt: Date): Promise<string> {
     const dlq = topics.dlq(message.topic);
-    const err = error as Error;
-    const headers: IHeaders = {
-      ...(message.headers ?? {}),
-      [FAILURE_HEADERS.originalTopic]: message.topic,
-      [FAILURE_HEADERS.originalPartition]: String(message.partition),
-      [FAILURE_HEADERS.originalOffset]: message.offset,
-      [FAILURE_HEADERS.originalKey]: message.key?.toString('utf8') ?? '',
-      [FAILURE_HEADERS.errorClass]: err?.name ?? 'Error',
-      [FAILURE_HEADERS.errorCode]: error instanceof TongbanError ? error.code : 'UNEXPECTED',
-      [FAILURE_HEADERS.errorMessage]: (err?.message ?? String(error)).slice(0, 2000),
-      [FAILURE_HEADERS.attempts]: String(attempts),
-      [FAILURE_HEADERS.firstFailureAt]: firstFailureAt.toISOString(),
-      [FAILURE_HEADERS.lastFailureAt]: new Date().toISOString(),
-      [FAILURE_HEADERS.consumerGroup]: this.consumerGroup,
+    const now = new Date();
+    const facts: FailureFacts = {
+      origin: { topic: message.topic, partition: message.partition, offset: message.offset },
+      key: message.key?.toString('utf8') ?? '',
+      error,
+      retriable: false,
+      attempts,
+      firstFailureAt,
+      lastFailureAt: now,
+      consumerGroup: this.consumerGroup,
+      failedTopic: message.topic,
+      step: nextStep({ delaysMs: [] }, message.topic, 0, false, now),
     };
-    await this.producer!.send({ topic: dlq, acks: -1, messages: [{ key: message.key, value: message.value, headers }] });
+    await this.publisher.send(dlq, message.key, message.value, failureHeaders(message.headers ?? {}, facts));
     return dlq;
   }
 }

@@ -1,6 +1,7 @@
 import { BaseRpcContext } from '@nestjs/microservices';
 
 export interface InboxMessageMeta {
+  /** Where the message was first written (a retry copy or a held message reports its original place). */
   topic: string;
   partition: number;
   offset: string;
@@ -8,6 +9,14 @@ export interface InboxMessageMeta {
   schemaId: number;
   eventType: string;
   headers: Record<string, string>;
+  /** Tries so far, this one included, over every retry topic. */
+  attempt?: number;
+  /** 0 on the inbox, n on `.retry.<n>`. */
+  retryLevel?: number;
+  /** Set when this delivery is an operator's replay of a dead letter. */
+  replayOf?: string;
+  /** True when the message waited in a hold behind an earlier message of its case. */
+  released?: boolean;
 }
 
 /** What an event handler may know about the Kafka message it is handling. */

@@ -4,21 +4,42 @@ import { isObservable, lastValueFrom } from 'rxjs';
 import { AvroCodec, DecodeFailure } from '@tongban/avro';
 import { isRetriable, TongbanError } from '@tongban/errors';
 import { JsonLogger, withLogContext } from '@tongban/observability';
-import { DeadLetterPublisher } from '../failures/dead-letter';
-import { headerText } from '../kafka-client';
+import { ensureTopics } from '../admin/topics';
+import { FailurePublisher } from '../failures/dead-letter';
+import {
+  classifyTopic, errorCodeOf, failureHeaders, failureTopics, MessageOrigin, nextStep, originRef, parseOriginRef, PriorFailure,
+  readPriorFailure, REPLAY_OF_HEADER, withoutFailureHeaders,
+} from '../failures/failure-headers';
+import { DEFAULT_RETRY_POLICY, RetryPolicy } from '../failures/retry-policy';
+import { HEADERS, headerText } from '../kafka-client';
+import { admit, checkReleasable, HoldNotReleasableError } from '../ordering/hold-state';
+import type { HeldMessage, Hold, HoldResolution, HoldStatus, HoldStore } from '../ordering/hold-store.port';
+import type { HoldAdministration, HoldDescription, ReleaseResult } from '../ordering/holds.controller';
 import { InboxContext, InboxMessageMeta } from './inbox.context';
+
+export type ProcessOutcome = 'applied' | 'held' | 'retry-scheduled' | 'dead-lettered';
 
 export interface ServerTongbanKafkaOptions {
   kafka: Kafka;
   groupId: string;
+  /** The inboxes; their retry topics are consumed too, their retry and dead-letter topics created at start. */
   topics: string[];
   codec: AvroCodec;
   logger: JsonLogger;
-  /** Tries in place for a retriable failure before the message is dead-lettered. */
+  /** Tries in place, then retry topics with growing delays, then the dead-letter topic (see `readRetryPolicy`). */
+  retry?: Partial<RetryPolicy>;
+  /** @deprecated use `retry.inPlaceAttempts` */
   maxAttempts?: number;
+  /** @deprecated use `retry.inPlaceBackoffMs` */
   retryBackoffMs?: number;
+  /** Keeps later messages of a case behind a failed one (order per case); without it, no holds. */
+  holds?: HoldStore;
+  /** How long one instance may work on a hold before another may take it over. */
+  holdLeaseMs?: number;
+  /** How often holds left half-way by a crash are looked for. */
+  holdSweepIntervalMs?: number;
   partitionsConsumedConcurrently?: number;
-  onProcessed?: (outcome: 'applied' | 'dead-lettered', meta: Partial<InboxMessageMeta>) => void;
+  onProcessed?: (outcome: ProcessOutcome, meta: Partial<InboxMessageMeta>) => void;
 }
 
 export class NoHandlerError extends TongbanError {
@@ -30,38 +51,95 @@ export class NoHandlerError extends TongbanError {
 /** The pattern of a handler that takes every event type without one of its own. */
 const CATCH_ALL = '*';
 
+/** One delivery of a message to a handler: from an inbox, a retry topic, or a hold. */
+interface Delivery {
+  /** Where this copy was read (for logs), and its topic (`hold` for a held message). */
+  from: string;
+  fromTopic: string;
+  mainTopic: string;
+  level: number;
+  origin: MessageOrigin;
+  ref: string;
+  key: string;
+  rawKey: Buffer | string | null;
+  value: Buffer | null;
+  headers: Record<string, string>;
+  eventId: string | null;
+  prior?: PriorFailure;
+  replayOf?: string;
+  held?: HeldMessage;
+}
+
+type Attempt = { ok: true; meta: Partial<InboxMessageMeta> } | { ok: false; error: unknown; tries: number; meta: Partial<InboxMessageMeta> };
+
+function textHeaders(headers: KafkaMessage['headers']): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const name of Object.keys(headers ?? {})) out[name] = headerText(headers, name) ?? '';
+  return out;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
 /**
  * A Nest transport for tongban inboxes: Avro in the wire format, handlers picked by event type
  * (`@EventPattern('SubsidyApplicationSubmitted')`, or `'*'` for any), offsets committed only after
- * the handler's effect is stored, and a message that cannot be processed parked on `<topic>.dlq`
- * so the partition moves on.
+ * the handler's effect is stored. A retriable failure is tried again in place, then through
+ * `<topic>.retry.<n>` with growing delays, then parked on `<topic>.dlq`; a permanent one goes to the
+ * dead-letter topic at once, so the partition moves on. With a hold store, later messages of a case
+ * wait behind its failed message until it succeeds, is replayed or is discarded.
  */
-export class ServerTongbanKafka extends Server implements CustomTransportStrategy {
+export class ServerTongbanKafka extends Server implements CustomTransportStrategy, HoldAdministration {
   private consumer?: Consumer;
-  private readonly deadLetters: DeadLetterPublisher;
+  private readonly failures: FailurePublisher;
+  private readonly policy: RetryPolicy;
+  private readonly resumeTimers = new Map<string, NodeJS.Timeout>();
+  private sweepTimer?: NodeJS.Timeout;
+  private sweeping = false;
+  private closing = false;
 
   constructor(private readonly options: ServerTongbanKafkaOptions) {
     super();
-    this.deadLetters = new DeadLetterPublisher(options.kafka, options.groupId);
+    this.failures = new FailurePublisher(options.kafka);
+    this.policy = {
+      inPlaceAttempts: options.retry?.inPlaceAttempts ?? options.maxAttempts ?? DEFAULT_RETRY_POLICY.inPlaceAttempts,
+      inPlaceBackoffMs: options.retry?.inPlaceBackoffMs ?? options.retryBackoffMs ?? DEFAULT_RETRY_POLICY.inPlaceBackoffMs,
+      delaysMs: options.retry?.delaysMs ?? DEFAULT_RETRY_POLICY.delaysMs,
+    };
+  }
+
+  /** The retry topics this transport reads besides the inboxes. */
+  get retryTopics(): string[] {
+    return this.options.topics.flatMap((t) => failureTopics(t, this.policy).slice(0, -1));
+  }
+
+  private get leaseMs(): number {
+    return this.options.holdLeaseMs ?? 30_000;
   }
 
   async listen(callback: (...optionalParams: unknown[]) => unknown): Promise<void> {
     try {
-      await this.deadLetters.connect();
+      await this.failures.connect();
+      await this.ensureFailureTopics();
       this.consumer = this.options.kafka.consumer({
         groupId: this.options.groupId,
         allowAutoTopicCreation: false,
         sessionTimeout: 30000,
         heartbeatInterval: 3000,
+        // A resumed retry partition joins the next fetch: keep idle long-polls short so it is read on time.
+        maxWaitTimeInMs: 1000,
       });
       await this.consumer.connect();
-      await this.consumer.subscribe({ topics: this.options.topics, fromBeginning: true });
+      await this.consumer.subscribe({ topics: [...this.options.topics, ...this.retryTopics], fromBeginning: true });
       await this.consumer.run({
         autoCommit: false,
         eachBatchAutoResolve: false,
         partitionsConsumedConcurrently: this.options.partitionsConsumedConcurrently ?? 3,
         eachBatch: (payload) => this.eachBatch(payload),
       });
+      if (this.options.holds) {
+        this.sweepTimer = setInterval(() => void this.sweep(), this.options.holdSweepIntervalMs ?? 5_000);
+        this.sweepTimer.unref();
+      }
       callback();
     } catch (e) {
       callback(e);
@@ -69,9 +147,13 @@ export class ServerTongbanKafka extends Server implements CustomTransportStrateg
   }
 
   async close(): Promise<void> {
+    this.closing = true;
+    if (this.sweepTimer) clearInterval(this.sweepTimer);
+    for (const t of this.resumeTimers.values()) clearTimeout(t);
+    this.resumeTimers.clear();
     // kafkajs finishes the batch in flight before it leaves the group.
     await this.consumer?.disconnect();
-    await this.deadLetters.disconnect().catch(() => undefined);
+    await this.failures.disconnect().catch(() => undefined);
   }
 
   on(): never {
@@ -82,52 +164,183 @@ export class ServerTongbanKafka extends Server implements CustomTransportStrateg
     return this.consumer as T;
   }
 
-  private async eachBatch({ batch, resolveOffset, heartbeat, isRunning, isStale }: EachBatchPayload): Promise<void> {
+  /** Retry topics get as many partitions as their inbox (the key keeps a case on one); dead letters one. */
+  private async ensureFailureTopics(): Promise<void> {
+    const admin = this.options.kafka.admin();
+    await admin.connect();
+    let partitions: Map<string, number>;
+    try {
+      const { topics } = await admin.fetchTopicMetadata({ topics: this.options.topics });
+      partitions = new Map(topics.map((t) => [t.name, t.partitions.length]));
+    } finally {
+      await admin.disconnect();
+    }
+    await ensureTopics(
+      this.options.kafka,
+      this.options.topics.flatMap((t) =>
+        failureTopics(t, this.policy).map((topic) => ({ topic, numPartitions: topic.endsWith('.dlq') ? 1 : partitions.get(t) ?? 6 })),
+      ),
+    );
+  }
+
+  private async eachBatch({ batch, resolveOffset, heartbeat, isRunning, isStale, pause }: EachBatchPayload): Promise<void> {
+    const stage = classifyTopic(batch.topic);
+    const holds = this.options.holds
+      ? await this.options.holds.openHolds(batch.messages.map((m) => m.key?.toString() ?? ''))
+      : new Map<string, Hold>();
     let last: string | undefined;
     for (const message of batch.messages) {
-      if (!isRunning() || isStale()) break;
-      await this.process(batch.topic, batch.partition, message);
+      if (!isRunning() || isStale() || this.closing) break;
+      if (stage.level > 0) {
+        const due = this.dueAt(stage.level, message);
+        if (due > Date.now()) {
+          // Not due yet: stop reading this retry partition until it is, without holding up anything else.
+          this.pauseUntil(batch.topic, batch.partition, due, pause);
+          break;
+        }
+      }
+      const delivery = this.deliveryOf(batch.topic, batch.partition, message);
+      await this.handle(delivery, holds);
       resolveOffset(message.offset);
       last = message.offset;
       await heartbeat();
     }
     if (last !== undefined) {
-      await this.consumer!.commitOffsets([
-        { topic: batch.topic, partition: batch.partition, offset: (BigInt(last) + 1n).toString() },
-      ]);
+      await this.consumer!.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: (BigInt(last) + 1n).toString() }]);
     }
   }
 
-  private async process(topic: string, partition: number, message: KafkaMessage): Promise<void> {
-    const headers: Record<string, string> = {};
-    for (const name of Object.keys(message.headers ?? {})) headers[name] = headerText(message.headers, name) ?? '';
-    const meta: Partial<InboxMessageMeta> = { topic, partition, offset: message.offset, key: message.key?.toString() ?? '', headers };
-    const maxAttempts = this.options.maxAttempts ?? 5;
-    const firstFailureAt = new Date();
+  private dueAt(level: number, message: KafkaMessage): number {
+    const due = Date.parse(headerText(message.headers, 'tongban-retry-due-at') ?? '');
+    if (!Number.isNaN(due)) return due;
+    return Number(message.timestamp) + (this.policy.delaysMs[level - 1] ?? 0);
+  }
+
+  private pauseUntil(topic: string, partition: number, due: number, pause: () => () => void): void {
+    const resume = pause();
+    const id = `${topic}:${partition}`;
+    clearTimeout(this.resumeTimers.get(id));
+    const timer = setTimeout(() => {
+      this.resumeTimers.delete(id);
+      if (!this.closing) resume();
+    }, Math.max(0, due - Date.now()));
+    timer.unref();
+    this.resumeTimers.set(id, timer);
+  }
+
+  private deliveryOf(topic: string, partition: number, message: KafkaMessage): Delivery {
+    const stage = classifyTopic(topic);
+    const headers = textHeaders(message.headers);
+    const prior = stage.level > 0 ? readPriorFailure(headers) : undefined;
+    const replayOf = headers[REPLAY_OF_HEADER] || undefined;
+    const here = { topic, partition, offset: message.offset };
+    // A retry copy and a replay answer for the message first written: holds and history know it by that place.
+    const origin = prior?.origin ?? (replayOf ? parseOriginRef(replayOf) : undefined) ?? here;
+    return {
+      from: originRef(here),
+      fromTopic: topic,
+      mainTopic: stage.mainTopic,
+      level: stage.level,
+      origin,
+      ref: originRef(origin),
+      key: message.key?.toString('utf8') ?? '',
+      rawKey: message.key,
+      value: message.value,
+      headers,
+      eventId: headers[HEADERS.eventId] || null,
+      prior,
+      replayOf,
+    };
+  }
+
+  private async handle(d: Delivery, holds: Map<string, Hold>): Promise<void> {
+    const store = this.options.holds;
+    let blocker = false;
+    if (store && d.key) {
+      const admission = admit(holds.get(d.key), { ref: d.ref, replayOf: d.replayOf });
+      if (admission === 'hold') {
+        if (await this.appendToHold(d)) return;
+        holds.delete(d.key);
+      }
+      blocker = admission === 'blocker';
+    }
+    const result = await this.attempt(d);
+    if (result.ok) {
+      this.options.onProcessed?.('applied', result.meta);
+      if (blocker && store) {
+        await this.release(d.key, { from: ['forwarding', 'retrying', 'parked'], blockerRef: d.ref, resolution: d.replayOf ? 'replayed' : 'applied' });
+        holds.delete(d.key);
+      }
+      return;
+    }
+    await this.forward(d, result.error, result.tries, result.meta);
+    if (store && d.key) {
+      const hold = await store.get(d.key);
+      if (hold) holds.set(d.key, hold);
+    }
+  }
+
+  private async appendToHold(d: Delivery): Promise<boolean> {
+    const held = await this.untilDone('hold a message', () =>
+      this.options.holds!.append(d.key, {
+        ref: d.ref,
+        eventId: d.eventId,
+        topic: d.origin.topic,
+        partition: d.origin.partition,
+        offset: d.origin.offset,
+        value: d.value,
+        headers: withoutFailureHeaders(d.headers),
+        waitsForRef: '',
+        waitsForEventId: null,
+      }),
+    );
+    if (held) {
+      this.options.logger.event('info', 'event held behind an earlier event of its case', {
+        caseKey: d.key, eventId: d.eventId, topic: d.origin.topic, partition: d.origin.partition, offset: d.origin.offset,
+      });
+      this.options.onProcessed?.('held', { topic: d.origin.topic, partition: d.origin.partition, offset: d.origin.offset, key: d.key });
+    }
+    return held;
+  }
+
+  /** Decodes and dispatches, trying again in place after a retriable failure. */
+  private async attempt(d: Delivery): Promise<Attempt> {
+    const meta: Partial<InboxMessageMeta> = {
+      topic: d.origin.topic,
+      partition: d.origin.partition,
+      offset: d.origin.offset,
+      key: d.key,
+      headers: d.headers,
+      retryLevel: d.level,
+      replayOf: d.replayOf,
+      released: Boolean(d.held),
+    };
+    const tries = Math.max(1, this.policy.inPlaceAttempts);
     for (let attempt = 1; ; attempt++) {
+      meta.attempt = (d.prior?.attempts ?? 0) + attempt;
       try {
-        const decoded = await this.options.codec.decode(message.value, { topic, partition, offset: message.offset });
+        const decoded = await this.options.codec.decode(d.value, d.origin);
         const envelope = (decoded.value as { envelope?: { eventId?: string; correlationId?: string; caseId?: string } }).envelope ?? {};
         Object.assign(meta, { schemaId: decoded.schemaId, eventType: decoded.eventType });
         await withLogContext({ correlationId: envelope.correlationId, eventId: envelope.eventId, caseId: envelope.caseId }, () =>
           this.dispatch(decoded.eventType, decoded.value, new InboxContext([meta as InboxMessageMeta])),
         );
-        this.options.onProcessed?.('applied', meta);
-        return;
+        return { ok: true, meta };
       } catch (error) {
-        const retriable = !(error instanceof DecodeFailure) && isRetriable(error);
-        if (retriable && attempt < maxAttempts) {
+        if (this.retriable(error) && attempt < tries && !this.closing) {
           this.options.logger.event('warn', 'event failed, retrying in place', {
-            topic, partition, offset: message.offset, attempt, error: (error as Error).message,
+            from: d.from, attempt: meta.attempt, errorCode: errorCodeOf(error), error: (error as Error)?.message,
           });
-          await new Promise((r) => setTimeout(r, (this.options.retryBackoffMs ?? 200) * 2 ** (attempt - 1)));
+          await sleep(this.policy.inPlaceBackoffMs * 2 ** (attempt - 1));
           continue;
         }
-        await this.deadLetter(topic, partition, message, error, attempt, firstFailureAt);
-        this.options.onProcessed?.('dead-lettered', meta);
-        return;
+        return { ok: false, error, tries: attempt, meta };
       }
     }
+  }
+
+  private retriable(error: unknown): boolean {
+    return !(error instanceof DecodeFailure) && isRetriable(error);
   }
 
   private async dispatch(eventType: string, value: unknown, context: InboxContext): Promise<void> {
@@ -137,26 +350,201 @@ export class ServerTongbanKafka extends Server implements CustomTransportStrateg
     if (isObservable(result)) await lastValueFrom(result, { defaultValue: undefined });
   }
 
-  private async deadLetter(topic: string, partition: number, message: KafkaMessage, error: unknown, attempts: number, firstFailureAt: Date) {
-    // Publishing the dead letter must succeed before the offset moves on; retry until it does.
+  /**
+   * Sends a failed message on: to the next retry topic, or to the dead-letter topic. With holds, the
+   * case is blocked first (so nothing of it overtakes), then the copy is written, then the offset moves.
+   */
+  private async forward(d: Delivery, error: unknown, tries: number, meta: Partial<InboxMessageMeta>): Promise<void> {
+    const now = new Date();
+    const retriable = this.retriable(error);
+    // A replay arrives on the inbox (level 0), so it starts the failure path again from the first retry topic.
+    const step = nextStep(this.policy, d.mainTopic, d.level, retriable, now);
+    const attempts = (d.prior?.attempts ?? 0) + tries;
+    const headers = failureHeaders(d.headers, {
+      origin: d.origin,
+      key: d.key,
+      error,
+      retriable,
+      attempts,
+      firstFailureAt: d.prior?.firstFailureAt ?? now,
+      lastFailureAt: now,
+      consumerGroup: this.options.groupId,
+      failedTopic: d.fromTopic,
+      step,
+    });
+    const store = this.options.holds;
+    if (store && d.key) {
+      await this.untilDone('block the case', () =>
+        store.block(
+          d.key,
+          {
+            ref: d.ref,
+            eventId: d.eventId,
+            topic: d.origin.topic,
+            partition: d.origin.partition,
+            offset: d.origin.offset,
+            key: d.key,
+            value: d.value,
+            headers: withoutFailureHeaders(d.headers),
+            forwardTopic: step.topic,
+            forwardHeaders: headers,
+            errorCode: errorCodeOf(error),
+            errorMessage: (error as Error)?.message ?? String(error),
+          },
+          d.held?.id,
+        ),
+      );
+    }
+    await this.untilDone(`write to ${step.topic}`, () => this.failures.send(step.topic, d.rawKey, d.value, headers));
+    if (store && d.key) await this.untilDone('mark the case blocked', () => store.forwarded(d.key, d.ref, step.kind === 'retry' ? 'retrying' : 'parked'));
+    const fields = {
+      from: d.from, to: step.topic, caseKey: d.key, eventId: d.eventId, attempts,
+      errorCode: errorCodeOf(error), error: (error as Error)?.message,
+    };
+    if (step.kind === 'retry') {
+      this.options.logger.event('warn', 'event failed, sent to a retry topic', { ...fields, dueAt: step.dueAt.toISOString() });
+      this.options.onProcessed?.('retry-scheduled', meta);
+    } else {
+      this.options.logger.event('error', 'event dead-lettered', fields);
+      this.options.onProcessed?.('dead-lettered', meta);
+    }
+  }
+
+  /**
+   * Processes the messages held behind a settled blocker, in order, then closes the hold. A held message
+   * that fails becomes the new blocker and the rest keep waiting behind it.
+   */
+  private async release(
+    caseKey: string,
+    o: { from: HoldStatus[]; blockerRef?: string; resolution: HoldResolution },
+  ): Promise<ReleaseResult> {
+    const store = this.options.holds!;
+    const claimed = await this.untilDone('claim a hold', () =>
+      store.claimRelease(caseKey, { from: o.from, blockerRef: o.blockerRef, resolution: o.resolution, leaseMs: this.leaseMs }),
+    );
+    if (!claimed) return { caseKey, resolution: o.resolution, outcome: 'busy', applied: 0 };
+    let applied = 0;
+    for (;;) {
+      await this.untilDone('renew a hold lease', () => store.renewLease(caseKey, this.leaseMs));
+      const next = await this.untilDone('read a held message', () => store.nextHeld(caseKey));
+      if (!next) {
+        if (await this.untilDone('close a hold', () => store.closeIfEmpty(caseKey))) {
+          this.options.logger.event('info', 'hold released', { caseKey, resolution: o.resolution, applied });
+          return { caseKey, resolution: o.resolution, outcome: 'released', applied };
+        }
+        continue;
+      }
+      const d: Delivery = {
+        from: `hold:${caseKey}`,
+        fromTopic: next.topic,
+        mainTopic: classifyTopic(next.topic).mainTopic,
+        level: 0,
+        origin: { topic: next.topic, partition: next.partition, offset: next.offset },
+        ref: next.ref,
+        key: caseKey,
+        rawKey: caseKey,
+        value: next.value,
+        headers: next.headers,
+        eventId: next.eventId,
+        held: next,
+      };
+      const result = await this.attempt(d);
+      if (result.ok) {
+        await this.untilDone('mark a held message applied', () => store.markHeld(next.id, 'applied'));
+        this.options.onProcessed?.('applied', result.meta);
+        applied++;
+        continue;
+      }
+      await this.forward(d, result.error, result.tries, result.meta);
+      return { caseKey, resolution: o.resolution, outcome: 'reblocked', applied, blockerRef: next.ref };
+    }
+  }
+
+  /** Finishes holds that a crashed instance left half-way. */
+  private async sweep(): Promise<void> {
+    const store = this.options.holds;
+    if (!store || this.sweeping || this.closing) return;
+    this.sweeping = true;
+    try {
+      for (const hold of await store.stalled(this.leaseMs)) {
+        if (this.closing) break;
+        if (hold.status === 'forwarding') {
+          if (!(await store.claimStalledForward(hold.caseKey, this.leaseMs))) continue;
+          const b = await store.blocker(hold.caseKey);
+          if (!b) continue;
+          await this.failures.send(b.forwardTopic, b.key, b.value, b.forwardHeaders);
+          await store.forwarded(hold.caseKey, b.ref, b.forwardTopic.endsWith('.dlq') ? 'parked' : 'retrying');
+          this.options.logger.event('warn', 'blocked event sent on after a crash', { caseKey: hold.caseKey, to: b.forwardTopic });
+        } else if (hold.status === 'releasing') {
+          await this.release(hold.caseKey, { from: [], resolution: hold.resolution ?? 'applied' });
+        }
+      }
+    } catch (e) {
+      this.options.logger.event('warn', 'hold sweep failed', { error: (e as Error).message });
+    } finally {
+      this.sweeping = false;
+    }
+  }
+
+  /** Storage and broker hiccups must not skip a message: keep trying until it works or the transport closes. */
+  private async untilDone<T>(what: string, fn: () => Promise<T>): Promise<T> {
     for (let tries = 1; ; tries++) {
       try {
-        const dlq = await this.deadLetters.publish(
-          { topic, partition, offset: message.offset, key: message.key, value: message.value, headers: message.headers },
-          error,
-          attempts,
-          firstFailureAt,
-        );
-        this.options.logger.event('error', 'event dead-lettered', {
-          topic, partition, offset: message.offset, dlq, attempts,
-          errorCode: error instanceof TongbanError ? error.code : 'UNEXPECTED',
-          error: (error as Error)?.message,
-        });
-        return;
+        return await fn();
       } catch (e) {
-        this.options.logger.event('error', 'dead-letter publish failed, retrying', { error: (e as Error).message, tries });
-        await new Promise((r) => setTimeout(r, Math.min(5000, 200 * tries)));
+        if (this.closing && tries > 3) throw e;
+        this.options.logger.event('error', `could not ${what}, trying again`, { error: (e as Error).message, tries });
+        await sleep(Math.min(5000, 200 * tries));
       }
     }
+  }
+
+  // ---- hold administration, for the internal HTTP API (holds.controller.ts)
+
+  async listHolds(o: { includeClosed?: boolean; limit?: number } = {}): Promise<Hold[]> {
+    return this.requireHolds().list(o);
+  }
+
+  async describeHold(caseKey: string): Promise<HoldDescription | undefined> {
+    const store = this.requireHolds();
+    const hold = await store.get(caseKey);
+    if (!hold) return undefined;
+    const messages = await store.messages(caseKey);
+    return {
+      hold,
+      messages: messages.map((m) => ({
+        id: m.id, ref: m.ref, eventId: m.eventId, eventType: m.headers[HEADERS.eventType] ?? null,
+        status: m.status, waitsForRef: m.waitsForRef, waitsForEventId: m.waitsForEventId, heldAt: m.heldAt,
+      })),
+    };
+  }
+
+  /**
+   * An operator settles a dead-lettered blocker. `discarded`: the held messages are processed now, in
+   * order. `replayed`: the blocker's original bytes go back to its topic with `tongban-replay-of`
+   * (unless the caller published the replay itself, `republish: false`); the transport lets the
+   * replay through the hold and releases the rest once it is applied.
+   */
+  async releaseHold(caseKey: string, resolution: 'replayed' | 'discarded', o: { republish?: boolean } = {}): Promise<ReleaseResult> {
+    const store = this.requireHolds();
+    const hold = await store.get(caseKey);
+    checkReleasable(caseKey, hold);
+    if (resolution === 'discarded') {
+      const result = await this.release(caseKey, { from: ['parked'], blockerRef: hold!.blockerRef, resolution: 'discarded' });
+      if (result.outcome === 'busy') throw new HoldNotReleasableError(`the hold of ${caseKey} is being released already`);
+      return result;
+    }
+    if (o.republish !== false) {
+      const b = await store.blocker(caseKey);
+      if (!b) throw new HoldNotReleasableError(`the hold of ${caseKey} has no stored blocker to replay`);
+      await this.failures.send(b.topic, b.key, b.value, { ...withoutFailureHeaders(b.headers), [REPLAY_OF_HEADER]: b.ref });
+      this.options.logger.event('info', 'dead-lettered event replayed', { caseKey, ref: b.ref, eventId: b.eventId });
+    }
+    return { caseKey, resolution, outcome: 'replay-published', applied: 0, blockerRef: hold!.blockerRef };
+  }
+
+  private requireHolds(): HoldStore {
+    if (!this.options.holds) throw new TongbanError('HOLDS_DISABLED', 'this consumer keeps no holds');
+    return this.options.holds;
   }
 }

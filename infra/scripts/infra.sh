@@ -14,6 +14,10 @@
 #   TONGBAN_REDIS_HOST [127.0.0.1]        TONGBAN_REDIS_PORT [6379]
 #   TONGBAN_INFRA_RUN_DIR [infra/.run]    TONGBAN_INFRA_CACHE_DIR [infra/.cache]
 #     (a second broker for a test needs its own run dir, data dir and ports)
+#   TONGBAN_KAFKA_SECURITY [plaintext]    plaintext, or sasl: SASL/SCRAM-SHA-512 with ACLs (StandardAuthorizer)
+#   TONGBAN_SECRETS_DIR [.tongban/secrets] generated local credentials (never committed); with sasl the
+#     broker's users and passwords go to <secrets dir>/kafka/127.0.0.1-<port>.json, where createKafka finds them
+#   TONGBAN_KAFKA_NODES [510000 500000]   receiving nodes: one region-node and one partner principal each
 set -euo pipefail
 
 INFRA_DIR="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -40,6 +44,15 @@ KAFKA_PROPS="$RUN_DIR/kraft.properties"
 KAFKA_PID_FILE="$RUN_DIR/kafka.pid"
 KAFKA_LOG="$RUN_DIR/kafka.log"
 KAFKA_NODE_ID=1
+KAFKA_SECURITY="${TONGBAN_KAFKA_SECURITY:-plaintext}"
+REPO_DIR="$(cd "$INFRA_DIR/.." && pwd)"
+SECRETS_DIR="$(abs_path "${TONGBAN_SECRETS_DIR:-$REPO_DIR/.tongban/secrets}")"
+KAFKA_CREDENTIALS="$SECRETS_DIR/kafka/127.0.0.1-$KAFKA_PORT.json"
+KAFKA_SECURITY_MARKER="$KAFKA_DATA_DIR/security"
+KAFKA_ADMIN_CLIENT_PROPS="$RUN_DIR/admin-client.properties"
+KAFKA_ADMIN_CONTROLLER_PROPS="$RUN_DIR/admin-controller.properties"
+read -r -a KAFKA_NODES <<<"${TONGBAN_KAFKA_NODES:-510000 500000}"
+ACL_PLAN="$CONFIG_DIR/kafka-acls.conf"
 
 MYSQL_HOST="${TONGBAN_MYSQL_HOST:-127.0.0.1}"
 MYSQL_PORT="${TONGBAN_MYSQL_PORT:-3306}"
@@ -65,6 +78,8 @@ check_settings() {
     value="${!var}"
     [[ "$value" =~ ^[0-9]+$ ]] || die "${pair%%:*}='$value' is not a number; unset it or give a number"
   done
+  [[ "$KAFKA_SECURITY" == plaintext || "$KAFKA_SECURITY" == sasl ]] ||
+    die "TONGBAN_KAFKA_SECURITY='$KAFKA_SECURITY' must be plaintext or sasl"
   [[ "$KAFKA_PORT" != "$KAFKA_CONTROLLER_PORT" ]] ||
     die "TONGBAN_KAFKA_PORT and TONGBAN_KAFKA_CONTROLLER_PORT are both $KAFKA_PORT; they need two different ports"
   case "$KAFKA_DATA_DIR" in
@@ -171,14 +186,144 @@ kafka_tool() {
     -cp "$LIBS_DIR/*" "$@"
 }
 
+# ---------------------------------------------------------------- Kafka security (TONGBAN_KAFKA_SECURITY=sasl)
+
+kafka_principals() {
+  local node
+  printf '%s\n' admin relay gateway ops delivery
+  for node in "${KAFKA_NODES[@]}"; do printf '%s\n' "region-node-$node" "partner-$node"; done
+}
+
+# Generates the broker's SCRAM users and passwords once, into the ignored secrets folder. Production
+# supplies its own from a secret store (see docs/partners.md and infra/PRODUCTION.md).
+ensure_kafka_credentials() {
+  local name missing=0
+  if [[ -s "$KAFKA_CREDENTIALS" ]]; then
+    for name in $(kafka_principals); do grep -q "\"$name\":" "$KAFKA_CREDENTIALS" || missing=1; done
+    ((missing)) || return 0
+    say "adding principals missing from $KAFKA_CREDENTIALS"
+  fi
+  mkdir -p "$(dirname "$KAFKA_CREDENTIALS")"
+  chmod 700 "$SECRETS_DIR" "$(dirname "$KAFKA_CREDENTIALS")" 2>/dev/null || true
+  local tmp="$KAFKA_CREDENTIALS.tmp" first=1 pw
+  {
+    printf '{\n  "mechanism": "scram-sha-512",\n  "bootstrap": "%s:%s",\n  "defaultUser": "admin",\n  "users": {\n' "$KAFKA_HOST" "$KAFKA_PORT"
+    for name in $(kafka_principals); do
+      pw=""
+      [[ -s "$KAFKA_CREDENTIALS" ]] && pw="$(kafka_password "$name" 2>/dev/null || true)"
+      [[ -n "$pw" ]] || pw="$(head -c 48 /dev/urandom | base64 | tr -dc 'A-Za-z0-9' | head -c 32)"
+      ((first)) || printf ',\n'
+      first=0
+      printf '    "%s": "%s"' "$name" "$pw"
+    done
+    printf '\n  }\n}\n'
+  } >"$tmp"
+  chmod 600 "$tmp"
+  mv -f "$tmp" "$KAFKA_CREDENTIALS"
+  say "Kafka credentials for $(kafka_principals | wc -l) principals are in $KAFKA_CREDENTIALS (not committed)"
+}
+
+kafka_password() {
+  local pw
+  pw="$(sed -n "s/^ *\"$1\": *\"\([A-Za-z0-9]*\)\".*/\1/p" "$KAFKA_CREDENTIALS" | head -n 1)"
+  [[ -n "$pw" ]] || die "no password for Kafka principal $1 in $KAFKA_CREDENTIALS; delete the file to generate new ones (then 'infra.sh reset')"
+  printf '%s\n' "$pw"
+}
+
+write_admin_client_props() {
+  local pw
+  pw="$(kafka_password admin)"
+  (umask 077 && printf '%s\n' 'security.protocol=SASL_PLAINTEXT' 'sasl.mechanism=SCRAM-SHA-512' \
+    "sasl.jaas.config=org.apache.kafka.common.security.scram.ScramLoginModule required username=\"admin\" password=\"$pw\";" \
+    >"$KAFKA_ADMIN_CLIENT_PROPS")
+  (umask 077 && printf '%s\n' 'security.protocol=SASL_PLAINTEXT' 'sasl.mechanism=PLAIN' \
+    "sasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule required username=\"admin\" password=\"$pw\";" \
+    >"$KAFKA_ADMIN_CONTROLLER_PROPS")
+}
+
+# With SASL the raw Metadata probe is refused before authentication: ask the broker with the admin's
+# credentials instead (a JVM start, so slower, but it proves that SCRAM and the broker work).
+kafka_ready_sasl() {
+  local out
+  out="$(timeout "${1:-20}" java -Xms32m -Xmx128m -XX:+UseSerialGC -XX:TieredStopAtLevel=1 \
+    -Dlog4j.configuration="file:$CONFIG_DIR/tools-log4j.properties" -cp "$LIBS_DIR/*" \
+    kafka.admin.BrokerApiVersionsCommand --bootstrap-server "$KAFKA_HOST:$KAFKA_PORT" \
+    --command-config "$KAFKA_ADMIN_CLIENT_PROPS" 2>/dev/null)" || return 1
+  grep -q "(id: $KAFKA_NODE_ID " <<<"$out"
+}
+
+scram_config() { printf 'SCRAM-SHA-512=[iterations=8192,password=%s]' "$(kafka_password "$1")"; }
+
+# Creates (or updates) a SCRAM user; through the controller listener (PLAIN) when the admin itself has no
+# SCRAM credential yet, i.e. a data dir first formatted without SASL.
+kafka_set_scram_user() {
+  local name=$1 via=${2:-broker} out
+  local -a target=(--bootstrap-server "$KAFKA_HOST:$KAFKA_PORT" --command-config "$KAFKA_ADMIN_CLIENT_PROPS")
+  [[ "$via" == controller ]] && target=(--bootstrap-controller "127.0.0.1:$KAFKA_CONTROLLER_PORT" --command-config "$KAFKA_ADMIN_CONTROLLER_PROPS")
+  out="$(kafka_tool kafka.admin.ConfigCommand "${target[@]}" --alter --add-config "$(scram_config "$name")" \
+    --entity-type users --entity-name "$name" 2>&1)" || { printf '%s\n' "$out" | tail -n 5 | sed 's/^/    /' >&2; return 1; }
+}
+
+# Users and ACLs of the plan in infra/config/kafka-acls.conf; skipped when nothing changed since the last run.
+ensure_kafka_principals() {
+  local stamp_file="$KAFKA_DATA_DIR/principals.sha" stamp name
+  stamp="$( (cat "$KAFKA_CREDENTIALS" "$ACL_PLAN"; printf '%s\n' "${KAFKA_NODES[@]}") | sha256sum | cut -c1-64)"
+  [[ -f "$stamp_file" && "$(cat "$stamp_file")" == "$stamp" ]] && return 0
+  if [[ ! -f "$KAFKA_DATA_DIR/users-at-format" ]]; then
+    say "creating SCRAM users for $(kafka_principals | tr '\n' ' ')"
+    for name in $(kafka_principals); do
+      kafka_set_scram_user "$name" || die "could not create the SCRAM user $name (output above)"
+    done
+  fi
+  rm -f "$KAFKA_DATA_DIR/users-at-format"
+  say "applying the ACLs of $ACL_PLAN for namespace tongban"
+  if node -e "require.resolve('kafkajs', { paths: ['$REPO_DIR'] })" 2>/dev/null; then
+    TONGBAN_KAFKA_USERNAME=admin TONGBAN_KAFKA_PASSWORD="$(kafka_password admin)" \
+      node "$INFRA_DIR/scripts/kafka-acls.js" "$KAFKA_HOST:$KAFKA_PORT" "$ACL_PLAN" tongban "${KAFKA_NODES[@]}" ||
+      die "applying the Kafka ACLs failed (output above)"
+  else
+    apply_acls_with_java
+  fi
+  printf '%s\n' "$stamp" >"$stamp_file"
+}
+
+# Without node_modules (infra.sh run before npm ci): one AclCommand per line, slower but the same ACLs.
+apply_acls_with_java() {
+  local principal op rtype pattern name node line
+  while read -r principal op rtype pattern name; do
+    [[ -z "$principal" || "$principal" == \#* ]] && continue
+    for node in "${KAFKA_NODES[@]}"; do
+      local p="${principal//\$\{NODE\}/$node}" n="${name//\$\{NODE\}/$node}"
+      n="${n//\$\{NS\}/tongban}"
+      local -a res
+      case "$rtype" in
+        topic) res=(--topic "$n") ;;
+        group) res=(--group "$n") ;;
+        cluster) res=(--cluster) ;;
+        *) die "$ACL_PLAN: unknown resource type '$rtype'" ;;
+      esac
+      kafka_tool kafka.admin.AclCommand --bootstrap-server "$KAFKA_HOST:$KAFKA_PORT" --command-config "$KAFKA_ADMIN_CLIENT_PROPS" \
+        --add --allow-principal "User:$p" --operation "$op" --resource-pattern-type "$pattern" "${res[@]}" >/dev/null ||
+        die "AclCommand failed for: $line"
+      [[ "$principal$name" == *'${NODE}'* ]] || break
+    done
+  done <"$ACL_PLAN"
+}
+
 # ---------------------------------------------------------------- Kafka process
 
 render_kafka_props() {
   mkdir -p "$RUN_DIR"
-  sed -e "s|\${KAFKA_PORT}|$KAFKA_PORT|g" \
+  local template="$CONFIG_DIR/kraft.properties.template" admin_pw=""
+  if [[ "$KAFKA_SECURITY" == sasl ]]; then
+    template="$CONFIG_DIR/kraft-sasl.properties.template"
+    admin_pw="$(kafka_password admin)"
+  fi
+  (umask 077 && sed -e "s|\${KAFKA_PORT}|$KAFKA_PORT|g" \
     -e "s|\${KAFKA_CONTROLLER_PORT}|$KAFKA_CONTROLLER_PORT|g" \
     -e "s|\${KAFKA_LOG_DIRS}|$KAFKA_LOG_DIRS|g" \
-    "$CONFIG_DIR/kraft.properties.template" >"$KAFKA_PROPS.tmp"
+    -e "s|\${ADMIN_PASSWORD}|$admin_pw|g" \
+    "$template" >"$KAFKA_PROPS.tmp")
   # shellcheck disable=SC2016
   if grep -v '^#' "$KAFKA_PROPS.tmp" | grep -qF '${'; then
     die "unrendered \${...} left in $KAFKA_PROPS.tmp; infra/config/kraft.properties.template uses a token infra.sh does not know"
@@ -257,6 +402,10 @@ kafka_live_brokers() {
 }
 
 kafka_ready() {
+  if [[ "$KAFKA_SECURITY" == sasl ]]; then
+    port_open "$KAFKA_HOST" "$KAFKA_PORT" && kafka_ready_sasl "$((${1:-3} + 17))"
+    return
+  fi
   local n
   n="$(kafka_live_brokers "$KAFKA_HOST" "$KAFKA_PORT" "${1:-3}")" && ((n >= 1))
 }
@@ -315,24 +464,39 @@ ensure_kafka_storage() {
   fi
   [[ "$cluster_id" =~ ^[A-Za-z0-9_-]{22}$ ]] ||
     die "'$cluster_id' in $KAFKA_CLUSTER_ID_FILE is not a Kafka cluster id; delete the file and run again"
-  say "formatting Kafka storage in $KAFKA_LOG_DIRS (cluster id $cluster_id)"
-  if ! out="$(kafka_tool kafka.tools.StorageTool format -t "$cluster_id" -c "$KAFKA_PROPS" 2>&1)"; then
+  say "formatting Kafka storage in $KAFKA_LOG_DIRS (cluster id $cluster_id, $KAFKA_SECURITY)"
+  local -a scram=()
+  if [[ "$KAFKA_SECURITY" == sasl ]]; then
+    # Every user's SCRAM credential is written into the metadata log at format time (KIP-900).
+    local name
+    for name in $(kafka_principals); do scram+=(--add-scram "SCRAM-SHA-512=[name=$name,iterations=8192,password=$(kafka_password "$name")]"); done
+  fi
+  if ! out="$(kafka_tool kafka.tools.StorageTool format -t "$cluster_id" -c "$KAFKA_PROPS" "${scram[@]}" 2>&1)"; then
     rm -rf "$KAFKA_LOG_DIRS"
     printf '%s\n' "$out" | sed 's/^/    /' >&2
     die "formatting Kafka storage failed (output above); the half-written $KAFKA_LOG_DIRS was removed, run again after fixing the cause"
   fi
+  printf '%s\n' "$KAFKA_SECURITY" >"$KAFKA_SECURITY_MARKER"
+  [[ "$KAFKA_SECURITY" == sasl ]] && : >"$KAFKA_DATA_DIR/users-at-format"
+  rm -f "$KAFKA_DATA_DIR/principals.sha"
+  return 0
 }
 
 kafka_start() {
   check_settings
   ensure_java_maven
   fetch_kafka_libs
-  local pid started=$SECONDS
+  local pid started=$SECONDS migrate=0
+  if [[ "$KAFKA_SECURITY" == sasl ]]; then
+    ensure_kafka_credentials
+    write_admin_client_props
+  fi
   kafka_sync_pid_file
   pid="$KAFKA_RUNNING_PID"
   if [[ -n "$pid" ]]; then
     if kafka_ready; then
       say "Kafka already running on $KAFKA_HOST:$KAFKA_PORT (pid $pid); left as it is"
+      [[ "$KAFKA_SECURITY" == sasl ]] && ensure_kafka_principals
       return 0
     fi
     say "Kafka is running (pid $pid) but not answering yet; waiting for it"
@@ -347,8 +511,18 @@ kafka_start() {
     port_open 127.0.0.1 "$KAFKA_CONTROLLER_PORT" &&
       die "controller port $KAFKA_CONTROLLER_PORT is taken by $(port_owner "$KAFKA_CONTROLLER_PORT"); stop it or set TONGBAN_KAFKA_CONTROLLER_PORT"
 
+    if [[ "$KAFKA_SECURITY" == plaintext && -f "$KAFKA_CREDENTIALS" ]]; then
+      # Clients must not try SCRAM against a PLAINTEXT listener.
+      say "Kafka runs without SASL on port $KAFKA_PORT; moving its old credentials aside ($KAFKA_CREDENTIALS.disabled)"
+      mv -f "$KAFKA_CREDENTIALS" "$KAFKA_CREDENTIALS.disabled"
+    fi
     render_kafka_props
     ensure_kafka_storage
+    if [[ "$KAFKA_SECURITY" == sasl && "$(cat "$KAFKA_SECURITY_MARKER" 2>/dev/null)" != sasl ]]; then
+      say "the Kafka data in $KAFKA_LOG_DIRS was formatted without SASL: migrating it (topics kept) by adding the SCRAM users after start"
+      migrate=1
+      rm -f "$KAFKA_DATA_DIR/users-at-format" "$KAFKA_DATA_DIR/principals.sha"
+    fi
     [[ -f "$KAFKA_LOG" ]] && mv -f "$KAFKA_LOG" "$KAFKA_LOG.1"
     local -a heap
     read -r -a heap <<<"$KAFKA_HEAP_OPTS"
@@ -372,6 +546,23 @@ kafka_start() {
   fi
 
   local deadline=$((SECONDS + KAFKA_START_TIMEOUT))
+  if ((migrate)); then
+    # The admin has no SCRAM credential yet, so it is added through the controller listener (PLAIN).
+    until kafka_set_scram_user admin controller 2>/dev/null; do
+      if ! pid_running "$pid" || ((SECONDS >= deadline)); then
+        warn "could not add the admin's SCRAM credential to the existing data; re-formatting instead (its topics and messages are deleted)"
+        kill -TERM "$pid" 2>/dev/null || true
+        wait_gone "$pid" "$KAFKA_STOP_TIMEOUT" || kill -KILL "$pid" 2>/dev/null || true
+        rm -f "$KAFKA_PID_FILE"
+        rm -rf "$KAFKA_LOG_DIRS" "$KAFKA_CLUSTER_ID_FILE" "$KAFKA_SECURITY_MARKER"
+        kafka_start
+        return
+      fi
+      sleep 1
+    done
+    printf 'sasl\n' >"$KAFKA_SECURITY_MARKER"
+    say "the admin's SCRAM credential is in place; the other users follow once the broker answers"
+  fi
   while ! kafka_ready 2; do
     if ! pid_running "$pid"; then
       rm -f "$KAFKA_PID_FILE"
@@ -384,6 +575,11 @@ kafka_start() {
     fi
     sleep 0.5
   done
+  if [[ "$KAFKA_SECURITY" == sasl ]]; then
+    ensure_kafka_principals
+    say "Kafka ready on $KAFKA_HOST:$KAFKA_PORT with SASL/SCRAM-SHA-512 and ACLs (pid $pid) after $((SECONDS - started)) s; credentials in $KAFKA_CREDENTIALS"
+    return 0
+  fi
   say "Kafka ready on $KAFKA_HOST:$KAFKA_PORT (pid $pid) after $((SECONDS - started)) s"
 }
 
@@ -435,6 +631,7 @@ kafka_reset() {
   kafka_stop
   # Only what this script creates is removed, so a data dir pointed at a shared folder stays safe.
   rm -rf "$KAFKA_LOG_DIRS" "$KAFKA_CLUSTER_ID_FILE"
+  rm -f "$KAFKA_SECURITY_MARKER" "$KAFKA_DATA_DIR/principals.sha" "$KAFKA_DATA_DIR/users-at-format"
   rmdir "$KAFKA_DATA_DIR" 2>/dev/null || true
   say "Kafka data wiped ($KAFKA_DATA_DIR); the next start formats fresh storage"
 }

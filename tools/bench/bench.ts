@@ -6,6 +6,7 @@ import { Kafka, logLevel } from 'kafkajs';
 import { repoRoot } from '@tongban/config';
 import { checkCharacter } from '@tongban/regions';
 import { dropDatabase } from '@tongban/persistence';
+import { kafkaSecurityOptions, resolveKafkaCredentials } from '@tongban/kafka';
 import { RunningService, startStack } from '../stack/stack';
 
 /**
@@ -134,7 +135,7 @@ async function fullPath(o: Options, gatewayUrl: string, nodeDb: string) {
 }
 
 async function rawKafka(o: Options, messageSize: number) {
-  const kafka = new Kafka({ clientId: 'bench-raw', brokers: BROKERS, logLevel: logLevel.NOTHING });
+  const kafka = new Kafka({ clientId: 'bench-raw', brokers: BROKERS, ...kafkaSecurityOptions(resolveKafkaCredentials(BROKERS)), logLevel: logLevel.NOTHING });
   const topic = `bench-raw-${randomUUID().slice(0, 8)}`;
   const admin = kafka.admin();
   await admin.connect();
@@ -229,7 +230,7 @@ async function main(): Promise<void> {
     console.log('  peak memory (VmHWM): ' + memory.map(([n, mb]) => `${n} ${mb.toFixed(0)} MiB`).join(', '));
   } finally {
     await stack.stop();
-    const kafka = new Kafka({ clientId: 'bench-cleanup', brokers: BROKERS, logLevel: logLevel.NOTHING });
+    const kafka = new Kafka({ clientId: 'bench-cleanup', brokers: BROKERS, ...kafkaSecurityOptions(resolveKafkaCredentials(BROKERS)), logLevel: logLevel.NOTHING });
     const admin = kafka.admin();
     await admin.connect();
     const mine = (await admin.listTopics()).filter((t) => t.startsWith(`bench-${id}.`));

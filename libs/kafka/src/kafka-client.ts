@@ -1,5 +1,75 @@
-import { Kafka, logLevel, LogEntry } from 'kafkajs';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { Kafka, logLevel, LogEntry, SASLOptions } from 'kafkajs';
+import { repoRoot } from '@tongban/config';
 import type { JsonLogger } from '@tongban/observability';
+
+export type SaslMechanism = 'scram-sha-512' | 'scram-sha-256' | 'plain';
+
+export interface KafkaCredentials {
+  username: string;
+  password: string;
+  mechanism: SaslMechanism;
+}
+
+/** What infra.sh writes for a SASL broker into `<secrets dir>/kafka/<host>-<port>.json`. */
+interface CredentialsFile {
+  mechanism?: SaslMechanism;
+  defaultUser?: string;
+  users?: Record<string, string>;
+}
+
+function secretsDir(env: NodeJS.ProcessEnv): string {
+  return env.TONGBAN_SECRETS_DIR ?? join(repoRoot(), '.tongban', 'secrets');
+}
+
+/** The credentials file infra.sh generated for one of these brokers, if any. */
+export function kafkaCredentialsFile(brokers: string[], env: NodeJS.ProcessEnv = process.env): { file: string; content: CredentialsFile } | undefined {
+  for (const broker of brokers) {
+    const [host, port] = broker.split(':');
+    const names = [host, ...(['localhost', '127.0.0.1'].includes(host) ? ['127.0.0.1', 'localhost'] : [])];
+    for (const name of new Set(names)) {
+      const file = join(secretsDir(env), 'kafka', `${name}-${port}.json`);
+      try {
+        return { file, content: JSON.parse(readFileSync(file, 'utf8')) as CredentialsFile };
+      } catch {
+        // not this one
+      }
+    }
+  }
+  return undefined;
+}
+
+/**
+ * The SASL identity a client uses: TONGBAN_KAFKA_USERNAME / _PASSWORD / _SASL_MECHANISM when set
+ * (production), otherwise the default user of the broker's generated credentials file (local runs:
+ * the admin), otherwise none (a PLAINTEXT broker). TONGBAN_KAFKA_SECURITY=plaintext turns SASL off.
+ * A username without a password takes its password from the credentials file.
+ */
+export function resolveKafkaCredentials(brokers: string[], env: NodeJS.ProcessEnv = process.env): KafkaCredentials | undefined {
+  if (env.TONGBAN_KAFKA_SECURITY === 'plaintext') return undefined;
+  const mechanism = (env.TONGBAN_KAFKA_SASL_MECHANISM?.toLowerCase() as SaslMechanism | undefined) ?? undefined;
+  if (env.TONGBAN_KAFKA_USERNAME && env.TONGBAN_KAFKA_PASSWORD) {
+    return { username: env.TONGBAN_KAFKA_USERNAME, password: env.TONGBAN_KAFKA_PASSWORD, mechanism: mechanism ?? 'scram-sha-512' };
+  }
+  const found = kafkaCredentialsFile(brokers, env);
+  if (!found) {
+    if (env.TONGBAN_KAFKA_SECURITY === 'sasl') {
+      throw new Error(`TONGBAN_KAFKA_SECURITY=sasl but no TONGBAN_KAFKA_USERNAME/PASSWORD and no credentials file for ${brokers.join(',')} in ${secretsDir(env)}/kafka`);
+    }
+    return undefined;
+  }
+  const username = env.TONGBAN_KAFKA_USERNAME ?? found.content.defaultUser ?? 'admin';
+  const password = found.content.users?.[username];
+  if (!password) throw new Error(`${found.file} has no password for Kafka user "${username}"`);
+  return { username, password, mechanism: mechanism ?? found.content.mechanism ?? 'scram-sha-512' };
+}
+
+/** kafkajs connection options for these credentials (SASL without TLS: loopback or a private network only). */
+export function kafkaSecurityOptions(credentials: KafkaCredentials | undefined): { sasl?: SASLOptions; ssl?: boolean } {
+  if (!credentials) return {};
+  return { sasl: { mechanism: credentials.mechanism, username: credentials.username, password: credentials.password } as SASLOptions, ssl: false };
+}
 
 const LEVELS: Record<number, 'error' | 'warn' | 'info' | 'debug'> = {
   [logLevel.ERROR]: 'error',
@@ -8,11 +78,15 @@ const LEVELS: Record<number, 'error' | 'warn' | 'info' | 'debug'> = {
   [logLevel.DEBUG]: 'debug',
 };
 
-/** A kafkajs client whose log lines go through the process's JSON logger. */
-export function createKafka(brokers: string[], clientId: string, logger?: JsonLogger): Kafka {
+/**
+ * A kafkajs client whose log lines go through the process's JSON logger, authenticated as
+ * `credentials` or as resolveKafkaCredentials finds (nothing to set for local runs).
+ */
+export function createKafka(brokers: string[], clientId: string, logger?: JsonLogger, credentials?: KafkaCredentials): Kafka {
   return new Kafka({
     clientId,
     brokers,
+    ...kafkaSecurityOptions(credentials ?? resolveKafkaCredentials(brokers)),
     connectionTimeout: 5000,
     retry: { initialRetryTime: 200, retries: 8 },
     logLevel: logLevel.WARN,

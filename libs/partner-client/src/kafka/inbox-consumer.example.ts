@@ -1,6 +1,6 @@
 import { join } from 'node:path';
 import { Consumer, Kafka, logLevel, SASLOptions } from 'kafkajs';
-import { AvroCodec, SchemaCatalogue, SchemaRegistryClient } from '@tongban/avro';
+import { AvroCodec, DecodeFailure, SchemaCatalogue, SchemaRegistryClient } from '@tongban/avro';
 import { contractsDir } from '@tongban/config';
 
 export interface PartnerInboxOptions {
@@ -17,6 +17,8 @@ export interface PartnerInboxOptions {
   schemaRegistryUrl: string;
   /** Apply the event; resolve only once the effect is stored (the offset is committed after it). */
   onEvent: (event: { eventType: string; value: Record<string, unknown>; topic: string; partition: number; offset: string }) => Promise<void>;
+  /** A message that is not a tongban event (or written with a schema unknown here): noted, then skipped. */
+  onUndecodable?: (failure: DecodeFailure) => Promise<void> | void;
 }
 
 /**
@@ -36,8 +38,15 @@ export async function startPartnerInboxConsumer(o: PartnerInboxOptions): Promise
   await consumer.run({
     autoCommit: false,
     eachMessage: async ({ topic: t, partition, message }) => {
-      const decoded = await codec.decode(message.value, { topic: t, partition, offset: message.offset });
-      await o.onEvent({ eventType: decoded.eventType, value: decoded.value, topic: t, partition, offset: message.offset });
+      let decoded;
+      try {
+        decoded = await codec.decode(message.value, { topic: t, partition, offset: message.offset });
+      } catch (e) {
+        // Poison must not block the partition; a registry outage (not a DecodeFailure) is retried.
+        if (!(e instanceof DecodeFailure)) throw e;
+        await o.onUndecodable?.(e);
+      }
+      if (decoded) await o.onEvent({ eventType: decoded.eventType, value: decoded.value, topic: t, partition, offset: message.offset });
       await consumer.commitOffsets([{ topic: t, partition, offset: (BigInt(message.offset) + 1n).toString() }]);
     },
   });

@@ -254,12 +254,12 @@ kafka_ready_sasl() {
 
 scram_config() { printf 'SCRAM-SHA-512=[iterations=8192,password=%s]' "$(kafka_password "$1")"; }
 
-# Creates (or updates) a SCRAM user; through the controller listener (PLAIN) when the admin itself has no
-# SCRAM credential yet, i.e. a data dir first formatted without SASL.
+# Creates (or updates) a SCRAM user; as the admin over PLAIN (`plain`) when the admin itself has no SCRAM
+# credential yet, i.e. on the migration start of a data dir first formatted without SASL.
 kafka_set_scram_user() {
   local name=$1 via=${2:-broker} out
   local -a target=(--bootstrap-server "$KAFKA_HOST:$KAFKA_PORT" --command-config "$KAFKA_ADMIN_CLIENT_PROPS")
-  [[ "$via" == controller ]] && target=(--bootstrap-controller "127.0.0.1:$KAFKA_CONTROLLER_PORT" --command-config "$KAFKA_ADMIN_CONTROLLER_PROPS")
+  [[ "$via" == plain ]] && target=(--bootstrap-server "$KAFKA_HOST:$KAFKA_PORT" --command-config "$KAFKA_ADMIN_CONTROLLER_PROPS")
   out="$(kafka_tool kafka.admin.ConfigCommand "${target[@]}" --alter --add-config "$(scram_config "$name")" \
     --entity-type users --entity-name "$name" 2>&1)" || { printf '%s\n' "$out" | tail -n 5 | sed 's/^/    /' >&2; return 1; }
 }
@@ -523,6 +523,14 @@ kafka_start() {
       migrate=1
       rm -f "$KAFKA_DATA_DIR/users-at-format" "$KAFKA_DATA_DIR/principals.sha"
     fi
+    if ((migrate)); then
+      local admin_pw
+      admin_pw="$(kafka_password admin)"
+      # This start only: PLAIN for the admin beside SCRAM, to add the SCRAM users to data formatted without SASL.
+      printf '%s\n' 'listener.name.sasl_plaintext.sasl.enabled.mechanisms=SCRAM-SHA-512,PLAIN' \
+        "listener.name.sasl_plaintext.plain.sasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule required username=\"admin\" password=\"$admin_pw\" user_admin=\"$admin_pw\";" \
+        >>"$KAFKA_PROPS"
+    fi
     [[ -f "$KAFKA_LOG" ]] && mv -f "$KAFKA_LOG" "$KAFKA_LOG.1"
     local -a heap
     read -r -a heap <<<"$KAFKA_HEAP_OPTS"
@@ -547,21 +555,27 @@ kafka_start() {
 
   local deadline=$((SECONDS + KAFKA_START_TIMEOUT))
   if ((migrate)); then
-    # The admin has no SCRAM credential yet, so it is added through the controller listener (PLAIN).
-    until kafka_set_scram_user admin controller 2>/dev/null; do
+    # The admin has no SCRAM credential yet (Kafka 3.9 refuses SCRAM changes through the controller
+    # listener), so this one start also accepts PLAIN for the admin; then the broker restarts SCRAM-only.
+    until kafka_set_scram_user admin plain 2>/dev/null; do
       if ! pid_running "$pid" || ((SECONDS >= deadline)); then
         warn "could not add the admin's SCRAM credential to the existing data; re-formatting instead (its topics and messages are deleted)"
-        kill -TERM "$pid" 2>/dev/null || true
-        wait_gone "$pid" "$KAFKA_STOP_TIMEOUT" || kill -KILL "$pid" 2>/dev/null || true
-        rm -f "$KAFKA_PID_FILE"
-        rm -rf "$KAFKA_LOG_DIRS" "$KAFKA_CLUSTER_ID_FILE" "$KAFKA_SECURITY_MARKER"
-        kafka_start
-        return
+        migrate=0
+        break
       fi
       sleep 1
     done
-    printf 'sasl\n' >"$KAFKA_SECURITY_MARKER"
-    say "the admin's SCRAM credential is in place; the other users follow once the broker answers"
+    kill -TERM "$pid" 2>/dev/null || true
+    wait_gone "$pid" "$KAFKA_STOP_TIMEOUT" || kill -KILL "$pid" 2>/dev/null || true
+    rm -f "$KAFKA_PID_FILE"
+    if ((migrate)); then
+      printf 'sasl\n' >"$KAFKA_SECURITY_MARKER"
+      say "the admin's SCRAM credential is in place; restarting with SCRAM only (the other users follow)"
+    else
+      rm -rf "$KAFKA_LOG_DIRS" "$KAFKA_CLUSTER_ID_FILE" "$KAFKA_SECURITY_MARKER"
+    fi
+    kafka_start
+    return
   fi
   while ! kafka_ready 2; do
     if ! pid_running "$pid"; then

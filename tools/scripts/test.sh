@@ -24,6 +24,8 @@ mkdir -p .tongban
 rm -f .tongban/jest-*.json
 run "Unit tests" npx jest -c jest.config.js --ci --json --outputFile=.tongban/jest-unit.json
 run "Integration and end-to-end tests" npx jest -c test/jest.config.js --ci --json --outputFile=.tongban/jest-integration.json
+run "Chaos: kill -9 of a node, the relay, the gateway and a dedicated broker; nothing lost or doubled" \
+  node -r ./tools/runtime/register-aliases.js dist/tools/chaos/chaos.js
 
 step "Summary"
 printf '%s\n' "${results[@]}"

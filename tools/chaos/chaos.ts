@@ -1,0 +1,446 @@
+import { spawn } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createConnection, RowDataPacket } from 'mysql2/promise';
+import { Kafka } from 'kafkajs';
+import { repoRoot } from '@tongban/config';
+import { createKafka, FAILURE_HEADERS, headerText } from '@tongban/kafka';
+import { dropDatabase } from '@tongban/persistence';
+import { checkCharacter, topics } from '@tongban/regions';
+import { RunningService, ServiceSpec, spawnService, stackServices, stopService, waitForHealth } from '../stack/stack';
+
+/**
+ * npm run chaos: the whole stack as child processes on a Kafka broker of its own, a client streaming
+ * events at a steady rate, and meanwhile `kill -9` of a region node, the relay, the gateway and the
+ * broker (each restarted after a few seconds) and garbage bytes written straight into an inbox. Then
+ * the databases must show every accepted event applied exactly once at its node, no outbox row left
+ * unsent, and the garbage on the dead-letter topic. Exit 1 on any loss or duplicate.
+ */
+
+interface Options {
+  seconds: number;
+  rate: number;
+  kafkaPort: number;
+  portBase: number;
+  downSeconds: number;
+  keep: boolean;
+}
+
+function parseArgs(): Options {
+  const arg = (name: string, fallback: number) => {
+    const i = process.argv.indexOf(`--${name}`);
+    const raw = i >= 0 ? process.argv[i + 1] : process.env[`TONGBAN_CHAOS_${name.toUpperCase().replace(/-/g, '_')}`];
+    if (raw === undefined) return fallback;
+    const n = Number(raw);
+    if (!Number.isFinite(n) || n <= 0) throw new Error(`--${name} must be a positive number, got "${raw}"`);
+    return n;
+  };
+  return {
+    seconds: arg('seconds', 70),
+    rate: arg('rate', 20),
+    kafkaPort: arg('kafka-port', 19092),
+    portBase: arg('port-base', 3700),
+    downSeconds: arg('down-seconds', 4),
+    keep: process.argv.includes('--keep'),
+  };
+}
+
+const MYSQL = { host: process.env.TONGBAN_MYSQL_HOST ?? '127.0.0.1', port: Number(process.env.TONGBAN_MYSQL_PORT ?? 3306), user: 'root', password: '' };
+const CHONGQING = '500000';
+const SICHUAN = '510000';
+
+const started = Date.now();
+const clock = () => `${((Date.now() - started) / 1000).toFixed(1).padStart(6)} s`;
+const say = (line: string) => console.log(`  ${clock()}  ${line}`);
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** The chaos broker: infra.sh with its own ports, data and run directory, so no other run is disturbed. */
+class ChaosBroker {
+  readonly dir: string;
+  readonly env: Record<string, string>;
+
+  constructor(readonly port: number) {
+    this.dir = process.env.TONGBAN_CHAOS_DIR ?? join(tmpdir(), `tongban-chaos-${port}`);
+    this.env = {
+      TONGBAN_KAFKA_PORT: String(port),
+      TONGBAN_KAFKA_CONTROLLER_PORT: String(port + 1),
+      TONGBAN_KAFKA_DATA_DIR: join(this.dir, 'kafka'),
+      TONGBAN_INFRA_RUN_DIR: join(this.dir, 'run'),
+    };
+  }
+
+  get brokers(): string[] {
+    return [`127.0.0.1:${this.port}`];
+  }
+
+  infra(command: string): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const child = spawn('bash', [join(repoRoot(), 'infra/scripts/infra.sh'), command], { env: { ...process.env, ...this.env }, stdio: ['ignore', 'pipe', 'pipe'] });
+      let out = '';
+      child.stdout.on('data', (d) => (out += d));
+      child.stderr.on('data', (d) => (out += d));
+      child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`infra.sh ${command} failed (${code}):\n${out}`))));
+    });
+  }
+
+  async fresh(): Promise<void> {
+    await this.infra('kafka-stop').catch(() => undefined);
+    rmSync(this.dir, { recursive: true, force: true });
+    await this.infra('kafka-start');
+  }
+}
+
+interface Request {
+  n: number;
+  caseId: string;
+  idempotencyKey: string;
+  tries: number;
+  eventId?: string;
+  replayed: boolean;
+  refused?: string;
+}
+
+/** A municipal system's client: one request per event, retried with the same Idempotency-Key until accepted. */
+class Client {
+  readonly requests: Request[] = [];
+  private readonly template = JSON.parse(readFileSync(join(repoRoot(), 'contracts/examples/SubsidyApplicationSubmitted.json'), 'utf8'));
+  private inFlight = new Set<Promise<void>>();
+  retriedRequests = 0;
+
+  constructor(
+    private readonly gatewayUrl: string,
+    private readonly runTag: string,
+  ) {}
+
+  /** Starts one request every 1/rate seconds until `until`. */
+  async stream(rate: number, until: number): Promise<void> {
+    const interval = 1000 / rate;
+    let next = Date.now();
+    while (Date.now() < until) {
+      const p = this.send(this.requests.length);
+      this.inFlight.add(p);
+      void p.finally(() => this.inFlight.delete(p));
+      next += interval;
+      await sleep(Math.max(0, next - Date.now()));
+    }
+  }
+
+  async settle(): Promise<void> {
+    await Promise.all([...this.inFlight]);
+  }
+
+  private body(n: number) {
+    // Each event is a new case of its own fictional person (born 1940-01-01 + n days, registered in Dazu).
+    const birth = new Date(Date.UTC(1940, 0, 1) + n * 86_400_000).toISOString().slice(0, 10).replace(/-/g, '');
+    const first17 = `500111${birth}${String(100 + (n % 800)).padStart(3, '0')}`;
+    const idNumber = first17 + checkCharacter(first17);
+    return {
+      ...this.template,
+      caseId: `CHAOS-${this.runTag}-${n}`,
+      occurredAt: new Date().toISOString(),
+      payload: { ...this.template.payload, applicant: { ...this.template.payload.applicant, idNumber }, certificateNumber: `${idNumber}41` },
+    };
+  }
+
+  private async send(n: number): Promise<void> {
+    const body = this.body(n);
+    const request: Request = { n, caseId: body.caseId, idempotencyKey: `chaos-${this.runTag}-${n}`, tries: 0, replayed: false };
+    this.requests.push(request);
+    const deadline = Date.now() + 120_000;
+    while (Date.now() < deadline) {
+      request.tries++;
+      if (request.tries === 2) this.retriedRequests++;
+      try {
+        const res = await fetch(`${this.gatewayUrl}/v1/events`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', authorization: 'Bearer dev-chengdu', 'idempotency-key': request.idempotencyKey },
+          body: JSON.stringify(body),
+          signal: AbortSignal.timeout(10_000),
+        });
+        const answer = (await res.json().catch(() => ({}))) as { eventId?: string };
+        if (res.status === 202 && answer.eventId) {
+          request.eventId = answer.eventId;
+          request.replayed = res.headers.get('idempotent-replayed') === 'true';
+          return;
+        }
+        if (res.status >= 400 && res.status < 500 && res.status !== 429) {
+          request.refused = `${res.status} ${JSON.stringify(answer).slice(0, 200)}`;
+          return;
+        }
+      } catch {
+        // the gateway is down or the answer was lost: ask again with the same key
+      }
+      await sleep(Math.min(2000, 250 * request.tries));
+    }
+  }
+}
+
+async function withDb<T>(database: string, fn: (q: <R = RowDataPacket>(sql: string, params?: unknown[]) => Promise<R[]>) => Promise<T>): Promise<T> {
+  const conn = await createConnection({ ...MYSQL, database });
+  try {
+    return await fn(async (sql, params = []) => (await conn.query(sql, params))[0] as never);
+  } finally {
+    await conn.end();
+  }
+}
+
+async function writeGarbage(kafka: Kafka, topic: string, key: string): Promise<void> {
+  const producer = kafka.producer();
+  await producer.connect();
+  try {
+    await producer.send({ topic, acks: -1, messages: [{ key, value: Buffer.from('\u0001 this is not Avro in the Confluent wire format') }] });
+  } finally {
+    await producer.disconnect();
+  }
+}
+
+/** Reads a topic from the beginning to its current end, handing each message's partition, key and headers on. */
+async function readTopic(kafka: Kafka, topic: string, each: (m: { key: string; headers: Record<string, string> }) => void): Promise<void> {
+  const admin = kafka.admin();
+  await admin.connect();
+  const ends = await admin.fetchTopicOffsets(topic);
+  await admin.disconnect();
+  const remaining = new Map(ends.filter((p) => Number(p.high) > Number(p.low)).map((p) => [p.partition, Number(p.high)]));
+  if (remaining.size === 0) return;
+  const consumer = kafka.consumer({ groupId: `chaos-reader-${randomUUID()}` });
+  await consumer.connect();
+  await consumer.subscribe({ topic, fromBeginning: true });
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`reading ${topic} took longer than 60 s`)), 60_000);
+    void consumer
+      .run({
+        eachMessage: async ({ partition, message }) => {
+          const headers: Record<string, string> = {};
+          for (const name of Object.keys(message.headers ?? {})) headers[name] = headerText(message.headers, name) ?? '';
+          each({ key: message.key?.toString() ?? '', headers });
+          if (Number(message.offset) + 1 >= (remaining.get(partition) ?? 0)) remaining.delete(partition);
+          if (remaining.size === 0) {
+            clearTimeout(timer);
+            resolve();
+          }
+        },
+      })
+      .catch(reject);
+  });
+  await consumer.disconnect();
+}
+
+async function main(): Promise<void> {
+  const o = parseArgs();
+  const id = Date.now().toString(36);
+  const runTag = `${id}${randomUUID().slice(0, 4)}`;
+  const namespace = `chaos-${id}`;
+  const prefix = `tbchaos_${id}`;
+  const broker = new ChaosBroker(o.kafkaPort);
+  const logDir = join(repoRoot(), '.tongban', 'logs', `chaos-${id}`);
+  const gatewayPort = o.portBase;
+  const nodePorts = { [SICHUAN]: o.portBase + 11, [CHONGQING]: o.portBase + 12 };
+  const events: string[] = [];
+  const event = (what: string) => {
+    events.push(`${clock()}  ${what}`);
+    say(what);
+  };
+
+  console.log(`tongban chaos: ${o.seconds} s of events at ${o.rate}/s, kill -9 of a node, the relay, the gateway and the broker`);
+  console.log(`  broker 127.0.0.1:${o.kafkaPort} (own data in ${broker.dir}), services on ${o.portBase}+, logs in ${logDir}`);
+  say('starting a dedicated Kafka broker');
+  await broker.fresh();
+  const kafka = createKafka(broker.brokers, `chaos-${id}`);
+
+  // The stack of `npm start`, without the ops console (nothing here is for operators), on its own names.
+  const specs = stackServices({
+    namespace,
+    databasePrefix: prefix,
+    gatewayPort,
+    registryPort: o.portBase + 81,
+    nodePorts,
+    relayPort: o.portBase + 30,
+    opsPort: o.portBase + 31,
+    extraEnv: {
+      TONGBAN_KAFKA_BROKERS: broker.brokers.join(','),
+      TONGBAN_LOG_LEVEL: 'warn',
+      TONGBAN_RETRY_DELAYS: '2s,5s,10s',
+    },
+  }).filter((s) => s.name !== 'ops');
+  const running = new Map<string, RunningService>();
+  const start = async (spec: ServiceSpec) => {
+    const service = spawnService(spec, logDir);
+    running.set(spec.name, service);
+    await waitForHealth(spec.healthUrl, 90_000, service.child).catch((e) => {
+      throw new Error(`${spec.name} ${(e as Error).message}; see ${join(logDir, spec.name + '.log')}`);
+    });
+    return service;
+  };
+  /** Kills a service with SIGKILL; the returned promise restarts it after a pause and waits until it is healthy. */
+  const killAndRestart = async (name: string): Promise<{ restarted: Promise<void> }> => {
+    const spec = specs.find((s) => s.name === name)!;
+    const victim = running.get(name)!;
+    victim.child.kill('SIGKILL');
+    await new Promise((r) => (victim.child.exitCode !== null || victim.child.signalCode !== null ? r(undefined) : victim.child.once('exit', r)));
+    event(`kill -9 ${name} (pid ${victim.child.pid})`);
+    const restarted = (async () => {
+      await sleep(o.downSeconds * 1000);
+      const t0 = Date.now();
+      const again = await start(spec);
+      event(`${name} restarted (pid ${again.child.pid}, healthy after ${Date.now() - t0} ms)`);
+    })();
+    return { restarted };
+  };
+  const stopAll = async () => {
+    for (const s of [...running.values()].reverse()) await stopService(s).catch(() => undefined);
+  };
+  process.once('exit', () => running.forEach((s) => s.child.exitCode === null && s.child.kill('SIGKILL')));
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(signal, () => {
+      void stopAll()
+        .then(() => broker.infra('kafka-stop'))
+        .finally(() => process.exit(130));
+    });
+  }
+
+  let ok = false;
+  try {
+    for (const spec of specs) {
+      await start(spec);
+      say(`${spec.name} is up`);
+    }
+    const client = new Client(`http://127.0.0.1:${gatewayPort}`, runTag);
+    const inbox = topics.inbox(namespace, CHONGQING);
+    const garbageKey = `CHAOS-GARBAGE-${runTag}`;
+    const streamUntil = Date.now() + o.seconds * 1000;
+    event(`streaming ${o.rate} events/s for ${o.seconds} s`);
+    const streaming = client.stream(o.rate, streamUntil);
+
+    // The faults at fixed points of the stream, each while events keep coming; a restart runs on its own
+    // (a node rejoining its group waits for its killed predecessor's session to expire).
+    const slot = (o.seconds * 1000) / 8;
+    const streamStart = streamUntil - o.seconds * 1000;
+    const at = (k: number) => sleep(Math.max(0, streamStart + k * slot - Date.now()));
+    const restarts: Array<Promise<void>> = [];
+    await at(1);
+    restarts.push((await killAndRestart(`region-node-${CHONGQING}`)).restarted);
+    await at(2);
+    restarts.push((await killAndRestart('relay')).restarted);
+    await at(3);
+    restarts.push((await killAndRestart('gateway')).restarted);
+    await at(4);
+    await writeGarbage(kafka, inbox, garbageKey);
+    event(`garbage bytes written into ${inbox} (key ${garbageKey})`);
+    await at(4.5);
+    await broker.infra('kafka-kill');
+    event('kill -9 the Kafka broker');
+    await sleep(o.downSeconds * 1000);
+    const t0 = Date.now();
+    await broker.infra('kafka-start');
+    event(`Kafka broker restarted (ready after ${Date.now() - t0} ms)`);
+    await Promise.all(restarts);
+    await streaming;
+    await client.settle();
+    event(`stopped streaming: ${client.requests.length} requests sent`);
+
+    // Drain: every accepted event at both nodes, and every outbox empty.
+    const accepted = client.requests.filter((r) => r.eventId);
+    const ids = accepted.map((r) => r.eventId!);
+    const databases: Record<string, string> = { gateway: `${prefix}_gateway`, [CHONGQING]: `${prefix}_node_${CHONGQING}`, [SICHUAN]: `${prefix}_node_${SICHUAN}` };
+    const appliedAt = async (region: string) =>
+      ids.length === 0
+        ? 0
+        : withDb(databases[region], async (q) => Number((await q<{ n: number }>('SELECT COUNT(DISTINCT event_id) AS n FROM case_events WHERE event_id IN (?)', [ids]))[0].n));
+    const unsent = async () => {
+      let n = 0;
+      for (const db of Object.values(databases)) n += await withDb(db, async (q) => Number((await q<{ n: number }>('SELECT COUNT(*) AS n FROM outbox_events WHERE sent_at IS NULL'))[0].n));
+      return n;
+    };
+    const drainDeadline = Date.now() + 150_000;
+    let progress = { cq: 0, sc: 0, pending: -1 };
+    while (Date.now() < drainDeadline) {
+      progress = { cq: await appliedAt(CHONGQING), sc: await appliedAt(SICHUAN), pending: await unsent() };
+      if (progress.cq === ids.length && progress.sc === ids.length && progress.pending === 0) break;
+      await sleep(1000);
+    }
+    event(`drained: ${progress.cq}/${ids.length} applied at ${CHONGQING}, ${progress.sc}/${ids.length} at ${SICHUAN}, ${progress.pending} outbox rows unsent`);
+
+    // The proof, from the databases.
+    const problems: string[] = [];
+    const refused = client.requests.filter((r) => r.refused);
+    const unanswered = client.requests.filter((r) => !r.eventId && !r.refused);
+    for (const r of refused.slice(0, 5)) problems.push(`request ${r.n} refused: ${r.refused}`);
+    if (refused.length) problems.push(`${refused.length} requests refused by the gateway`);
+    if (unanswered.length) problems.push(`${unanswered.length} requests never accepted within 2 minutes of retries`);
+    const gatewayRows = await withDb(databases.gateway, (q) =>
+      q<{ event_id: string; case_id: string }>('SELECT event_id, case_id FROM accepted_events WHERE case_id LIKE ?', [`CHAOS-${runTag}-%`]),
+    );
+    const perCase = new Map<string, number>();
+    for (const r of gatewayRows) perCase.set(r.case_id, (perCase.get(r.case_id) ?? 0) + 1);
+    const twiceAccepted = [...perCase].filter(([, n]) => n > 1);
+    if (twiceAccepted.length) problems.push(`${twiceAccepted.length} requests accepted twice by the gateway (e.g. ${twiceAccepted[0][0]})`);
+    const gatewayIds = new Set(gatewayRows.map((r) => r.event_id));
+    const clientOnly = ids.filter((e) => !gatewayIds.has(e));
+    if (clientOnly.length) problems.push(`${clientOnly.length} event ids answered to the client but not in accepted_events`);
+    const gatewayOnly = [...gatewayIds].filter((e) => !ids.includes(e));
+    if (gatewayOnly.length) problems.push(`${gatewayOnly.length} events in accepted_events that no client answer named`);
+    const allIds = [...gatewayIds];
+    const group = (region: string) => `${namespace}.region-node.${region}`;
+    const counts: Record<string, { applied: number; missing: number; twice: number }> = {};
+    for (const region of [CHONGQING, SICHUAN]) {
+      const [history, claims] = await withDb(databases[region], async (q) => [
+        allIds.length ? await q<{ event_id: string; n: number }>('SELECT event_id, COUNT(*) AS n FROM case_events WHERE event_id IN (?) GROUP BY event_id', [allIds]) : [],
+        allIds.length
+          ? await q<{ event_id: string; n: number }>('SELECT event_id, COUNT(*) AS n FROM applied_events WHERE consumer = ? AND event_id IN (?) GROUP BY event_id', [group(region), allIds])
+          : [],
+      ]);
+      const seen = new Map(history.map((r) => [r.event_id, Number(r.n)]));
+      const claimed = new Map(claims.map((r) => [r.event_id, Number(r.n)]));
+      const missing = allIds.filter((e) => !seen.has(e) || !claimed.has(e));
+      const twice = allIds.filter((e) => (seen.get(e) ?? 0) > 1 || (claimed.get(e) ?? 0) > 1);
+      counts[region] = { applied: allIds.filter((e) => seen.get(e) === 1 && claimed.get(e) === 1).length, missing: missing.length, twice: twice.length };
+      if (missing.length) problems.push(`${missing.length} accepted events not applied at node ${region} (e.g. ${missing[0]})`);
+      if (twice.length) problems.push(`${twice.length} events applied more than once at node ${region}`);
+    }
+    const pending = await unsent();
+    if (pending) problems.push(`${pending} outbox rows left unsent`);
+    const garbage: Array<Record<string, string>> = [];
+    await readTopic(kafka, topics.dlq(inbox), (m) => m.key === garbageKey && garbage.push(m.headers));
+    // How often Kafka carried each event to the addressed inbox: more than once after a relay was killed
+    // between its send and its bookkeeping; the node's event-id check must have absorbed every extra copy.
+    const copies = new Map<string, number>();
+    const mine = new Set(allIds);
+    await readTopic(kafka, inbox, (m) => {
+      const eventId = m.headers['tongban-event-id'];
+      if (eventId && mine.has(eventId)) copies.set(eventId, (copies.get(eventId) ?? 0) + 1);
+    });
+    const extraCopies = [...copies.values()].reduce((sum, n) => sum + n - 1, 0);
+    if (garbage.length !== 1) problems.push(`the garbage is ${garbage.length} times on ${topics.dlq(inbox)}, expected once`);
+    else if (garbage[0][FAILURE_HEADERS.errorCode] !== 'WIRE_FORMAT_INVALID') problems.push(`the garbage was dead-lettered as ${garbage[0][FAILURE_HEADERS.errorCode]}`);
+
+    const replays = accepted.filter((r) => r.replayed).length;
+    console.log('\nWhat happened');
+    for (const line of events) console.log(`  ${line}`);
+    console.log('\nFigures');
+    console.log(`  requests sent ${client.requests.length}; retried by the client ${client.retriedRequests} (answered "Idempotent-Replayed" ${replays})`);
+    console.log(`  accepted by the gateway ${gatewayRows.length} events (${gatewayIds.size} distinct), refused ${refused.length}, never accepted ${unanswered.length}`);
+    for (const region of [CHONGQING, SICHUAN]) {
+      console.log(`  node ${region}${region === CHONGQING ? ' (addressed)' : ' (publisher’s own)'}: applied once ${counts[region].applied}, missing ${counts[region].missing}, more than once ${counts[region].twice}`);
+    }
+    console.log(`  copies in ${inbox}: ${[...copies.values()].reduce((a, b) => a + b, 0)} for ${copies.size} events (${extraCopies} extra, absorbed by the event-id check)`);
+    console.log(`  outbox rows unsent ${pending}; garbage on ${topics.dlq(inbox)}: ${garbage.length} (${garbage[0]?.[FAILURE_HEADERS.errorCode] ?? '-'})`);
+    ok = problems.length === 0 && gatewayRows.length > 0;
+    console.log(`\nVerdict: ${ok ? 'PASS — nothing lost, nothing applied twice' : 'FAIL'}`);
+    for (const p of problems) console.log(`  - ${p}`);
+  } finally {
+    await stopAll();
+    await broker.infra('kafka-stop').catch((e) => console.error(`  could not stop the chaos broker: ${(e as Error).message}`));
+    if (!o.keep) {
+      rmSync(broker.dir, { recursive: true, force: true });
+      for (const db of ['gateway', `node_${SICHUAN}`, `node_${CHONGQING}`, 'registry']) await dropDatabase(MYSQL, `${prefix}_${db}`).catch(() => undefined);
+    }
+  }
+  process.exit(ok ? 0 : 1);
+}
+
+main().catch((e) => {
+  console.error(`\nchaos failed: ${(e as Error).stack ?? e}`);
+  process.exit(1);
+});

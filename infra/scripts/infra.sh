@@ -14,7 +14,7 @@
 #   TONGBAN_REDIS_HOST [127.0.0.1]        TONGBAN_REDIS_PORT [6379]
 #   TONGBAN_INFRA_RUN_DIR [infra/.run]    TONGBAN_INFRA_CACHE_DIR [infra/.cache]
 #     (a second broker for a test needs its own run dir, data dir and ports)
-#   TONGBAN_KAFKA_SECURITY [plaintext]    plaintext, or sasl: SASL/SCRAM-SHA-512 with ACLs (StandardAuthorizer)
+#   TONGBAN_KAFKA_SECURITY [sasl]         sasl: SASL/SCRAM-SHA-512 with ACLs (StandardAuthorizer); or plaintext
 #   TONGBAN_SECRETS_DIR [.tongban/secrets] generated local credentials (never committed); with sasl the
 #     broker's users and passwords go to <secrets dir>/kafka/127.0.0.1-<port>.json, where createKafka finds them
 #   TONGBAN_KAFKA_NODES [510000 500000]   receiving nodes: one region-node and one partner principal each
@@ -44,7 +44,7 @@ KAFKA_PROPS="$RUN_DIR/kraft.properties"
 KAFKA_PID_FILE="$RUN_DIR/kafka.pid"
 KAFKA_LOG="$RUN_DIR/kafka.log"
 KAFKA_NODE_ID=1
-KAFKA_SECURITY="${TONGBAN_KAFKA_SECURITY:-plaintext}"
+KAFKA_SECURITY="${TONGBAN_KAFKA_SECURITY:-sasl}"
 REPO_DIR="$(cd "$INFRA_DIR/.." && pwd)"
 SECRETS_DIR="$(abs_path "${TONGBAN_SECRETS_DIR:-$REPO_DIR/.tongban/secrets}")"
 KAFKA_CREDENTIALS="$SECRETS_DIR/kafka/127.0.0.1-$KAFKA_PORT.json"
@@ -310,6 +310,19 @@ apply_acls_with_java() {
   done <"$ACL_PLAN"
 }
 
+# A broker we started keeps the security it started with until it is stopped: follow it, and say how to switch.
+adopt_running_security() {
+  local running=plaintext
+  grep -q '^listeners=SASL_PLAINTEXT' "$KAFKA_PROPS" 2>/dev/null && running=sasl
+  if [[ "$running" != "$KAFKA_SECURITY" ]]; then
+    warn "Kafka on port $KAFKA_PORT was started with security '$running', not '$KAFKA_SECURITY'; it is left as it is and clients follow it. To switch: infra.sh kafka-stop, then infra.sh up"
+    KAFKA_SECURITY=$running
+  fi
+  if [[ "$running" == plaintext && -f "$KAFKA_CREDENTIALS" ]]; then
+    mv -f "$KAFKA_CREDENTIALS" "$KAFKA_CREDENTIALS.disabled"
+  fi
+}
+
 # ---------------------------------------------------------------- Kafka process
 
 render_kafka_props() {
@@ -487,13 +500,14 @@ kafka_start() {
   ensure_java_maven
   fetch_kafka_libs
   local pid started=$SECONDS migrate=0
-  if [[ "$KAFKA_SECURITY" == sasl ]]; then
-    ensure_kafka_credentials
-    write_admin_client_props
-  fi
   kafka_sync_pid_file
   pid="$KAFKA_RUNNING_PID"
   if [[ -n "$pid" ]]; then
+    adopt_running_security
+    if [[ "$KAFKA_SECURITY" == sasl ]]; then
+      ensure_kafka_credentials
+      write_admin_client_props
+    fi
     if kafka_ready; then
       say "Kafka already running on $KAFKA_HOST:$KAFKA_PORT (pid $pid); left as it is"
       [[ "$KAFKA_SECURITY" == sasl ]] && ensure_kafka_principals
@@ -502,7 +516,7 @@ kafka_start() {
     say "Kafka is running (pid $pid) but not answering yet; waiting for it"
   else
     if port_open "$KAFKA_HOST" "$KAFKA_PORT"; then
-      if kafka_ready; then
+      if KAFKA_SECURITY=plaintext kafka_ready || { [[ "$KAFKA_SECURITY" == sasl && -s "$KAFKA_CREDENTIALS" ]] && write_admin_client_props && kafka_ready; }; then
         warn "a Kafka broker not started by this script ($(port_owner "$KAFKA_PORT")) answers on $KAFKA_HOST:$KAFKA_PORT; using it as it is (stop it yourself to run ours)"
         return 0
       fi
@@ -515,6 +529,10 @@ kafka_start() {
       # Clients must not try SCRAM against a PLAINTEXT listener.
       say "Kafka runs without SASL on port $KAFKA_PORT; moving its old credentials aside ($KAFKA_CREDENTIALS.disabled)"
       mv -f "$KAFKA_CREDENTIALS" "$KAFKA_CREDENTIALS.disabled"
+    fi
+    if [[ "$KAFKA_SECURITY" == sasl ]]; then
+      ensure_kafka_credentials
+      write_admin_client_props
     fi
     render_kafka_props
     ensure_kafka_storage
@@ -792,11 +810,12 @@ status_kafka() {
   S_STATE=down S_PID="" S_VERSION="$(kafka_version)" S_NOTE=""
   local recorded=""
   S_PID="$(kafka_pid)"
+  [[ -n "$S_PID" ]] && adopt_running_security 2>/dev/null
   [[ -f "$KAFKA_PID_FILE" ]] && recorded="$(tr -dc '0-9' <"$KAFKA_PID_FILE")"
   if kafka_ready 3; then
     S_STATE=up
     if [[ -n "$S_PID" ]]; then
-      S_NOTE="KRaft single node, data $KAFKA_DATA_DIR, log $KAFKA_LOG"
+      S_NOTE="KRaft single node, $KAFKA_SECURITY, data $KAFKA_DATA_DIR, log $KAFKA_LOG"
     else
       S_NOTE="not started by infra.sh ($(port_owner "$KAFKA_PORT"))"
     fi

@@ -200,7 +200,7 @@ export class ServerTongbanKafka extends Server implements CustomTransportStrateg
         }
       }
       const delivery = this.deliveryOf(batch.topic, batch.partition, message);
-      await this.handle(delivery, holds);
+      await this.handle(delivery, holds, heartbeat);
       resolveOffset(message.offset);
       last = message.offset;
       await heartbeat();
@@ -253,7 +253,7 @@ export class ServerTongbanKafka extends Server implements CustomTransportStrateg
     };
   }
 
-  private async handle(d: Delivery, holds: Map<string, Hold>): Promise<void> {
+  private async handle(d: Delivery, holds: Map<string, Hold>, heartbeat: () => Promise<void>): Promise<void> {
     const store = this.options.holds;
     let blocker = false;
     if (store && d.key) {
@@ -268,7 +268,7 @@ export class ServerTongbanKafka extends Server implements CustomTransportStrateg
     if (result.ok) {
       this.options.onProcessed?.('applied', result.meta);
       if (blocker && store) {
-        await this.release(d.key, { from: ['forwarding', 'retrying', 'parked'], blockerRef: d.ref, resolution: d.replayOf ? 'replayed' : 'applied' });
+        await this.release(d.key, { from: ['forwarding', 'retrying', 'parked'], blockerRef: d.ref, resolution: d.replayOf ? 'replayed' : 'applied' }, heartbeat);
         holds.delete(d.key);
       }
       return;
@@ -417,6 +417,8 @@ export class ServerTongbanKafka extends Server implements CustomTransportStrateg
   private async release(
     caseKey: string,
     o: { from: HoldStatus[]; blockerRef?: string; resolution: HoldResolution },
+    // Inside a batch the group must keep hearing from this member while a long hold drains.
+    heartbeat: () => Promise<void> = async () => undefined,
   ): Promise<ReleaseResult> {
     const store = this.options.holds!;
     const claimed = await this.untilDone('claim a hold', () =>
@@ -426,6 +428,7 @@ export class ServerTongbanKafka extends Server implements CustomTransportStrateg
     let applied = 0;
     for (;;) {
       await this.untilDone('renew a hold lease', () => store.renewLease(caseKey, this.leaseMs));
+      await heartbeat().catch(() => undefined);
       const next = await this.untilDone('read a held message', () => store.nextHeld(caseKey));
       if (!next) {
         if (await this.untilDone('close a hold', () => store.closeIfEmpty(caseKey))) {

@@ -39,8 +39,14 @@ export class CasesQueryController {
     if (problems.length) throw new ValidationError(problems);
     const where: string[] = [];
     const params: unknown[] = [];
-    if (workflow) (where.push('c.workflow = ?'), params.push(workflow));
-    if (state) (where.push('c.state = ?'), params.push(state));
+    if (workflow) {
+      where.push('c.workflow = ?');
+      params.push(workflow);
+    }
+    if (state) {
+      where.push('c.state = ?');
+      params.push(state);
+    }
     if (person) {
       where.push('c.case_id IN (SELECT case_id FROM case_persons WHERE person_hash = ?)');
       params.push(this.cases.personHash(person));

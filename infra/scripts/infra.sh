@@ -203,6 +203,11 @@ ensure_kafka_credentials() {
     ((missing)) || return 0
     say "adding principals missing from $KAFKA_CREDENTIALS"
   fi
+  if [[ ! -s "$KAFKA_CREDENTIALS" && -f "$KAFKA_SECURITY_MARKER" ]]; then
+    # New passwords for data that holds old ones: the next start re-keys it like a migration (topics kept).
+    say "no credentials file for existing Kafka data in $KAFKA_DATA_DIR; new passwords are set on this start"
+    rm -f "$KAFKA_SECURITY_MARKER" "$KAFKA_DATA_DIR/principals.sha"
+  fi
   mkdir -p "$(dirname "$KAFKA_CREDENTIALS")"
   chmod 700 "$SECRETS_DIR" "$(dirname "$KAFKA_CREDENTIALS")" 2>/dev/null || true
   local tmp="$KAFKA_CREDENTIALS.tmp" first=1 pw

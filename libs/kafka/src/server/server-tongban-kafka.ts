@@ -185,8 +185,9 @@ export class ServerTongbanKafka extends Server implements CustomTransportStrateg
 
   private async eachBatch({ batch, resolveOffset, heartbeat, isRunning, isStale, pause }: EachBatchPayload): Promise<void> {
     const stage = classifyTopic(batch.topic);
-    const holds = this.options.holds
-      ? await this.options.holds.openHolds(batch.messages.map((m) => m.key?.toString() ?? ''))
+    const store = this.options.holds;
+    const holds = store
+      ? await this.untilDone('read the holds of a batch', () => store.openHolds(batch.messages.map((m) => m.key?.toString() ?? '')))
       : new Map<string, Hold>();
     let last: string | undefined;
     for (const message of batch.messages) {

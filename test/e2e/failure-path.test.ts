@@ -88,7 +88,6 @@ describe('the failure path of the region node’s inbox', () => {
   let nodeDb: string;
   let inbox: string;
   let nodeUrl: string;
-  const saved = { ...process.env };
 
   const fault = (caseId: string) => query(nodeDb, 'INSERT IGNORE INTO test_faults (case_id) VALUES (?)', [caseId]);
   const heal = (caseId: string) => query(nodeDb, 'DELETE FROM test_faults WHERE case_id = ?', [caseId]);
@@ -106,18 +105,16 @@ describe('the failure path of the region node’s inbox', () => {
   const holdOf = async (caseId: string) => (await query<{ status: string; resolution: string | null; blocker_event_id: string }>(nodeDb, 'SELECT * FROM held_cases WHERE case_key = ?', [caseId]))[0];
 
   beforeAll(async () => {
-    // The node reads its retry policy from the environment at start: short delays for the test.
-    process.env.TONGBAN_RETRY_DELAYS = '3s,1s,1s';
-    process.env.TONGBAN_RETRY_IN_PLACE_ATTEMPTS = '2';
-    process.env.TONGBAN_RETRY_IN_PLACE_BACKOFF_MS = '50';
-    stack = await startTestStack();
+    // Short retry delays for the test, through the node's configuration.
+    stack = await startTestStack({
+      env: { TONGBAN_RETRY_DELAYS: '3s,1s,1s', TONGBAN_RETRY_IN_PLACE_ATTEMPTS: '2', TONGBAN_RETRY_IN_PLACE_BACKOFF_MS: '50' },
+    });
     nodeDb = stack.databases.nodes[CQ];
     inbox = stack.inbox(CQ);
     nodeUrl = `http://127.0.0.1:${(stack.nodes.get(CQ)!.app.getHttpServer().address() as AddressInfo).port}`;
     await installFaults(nodeDb);
   });
   afterAll(async () => {
-    process.env = saved;
     await stack?.stop();
   });
 

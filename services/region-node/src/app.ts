@@ -8,7 +8,7 @@ import { AvroCodec, SchemaCatalogue, SchemaRegistryClient } from '@tongban/avro'
 import { contractsDir } from '@tongban/config';
 import { HttpErrorFilter } from '@tongban/http';
 import {
-  createKafka, ensureTopics, HOLD_ADMINISTRATION, HoldsController, MysqlHoldStore, PassThroughRpcFilter, readRetryPolicy, ServerTongbanKafka,
+  createKafka, ensureTopics, HOLD_ADMINISTRATION, HoldsController, MysqlHoldStore, PassThroughRpcFilter, ServerTongbanKafka,
 } from '@tongban/kafka';
 import {
   counter, createMetricsRegistry, HEALTH_CHECKS, HealthCheck, JsonLogger, METRICS_REGISTRY, OpsController,
@@ -93,7 +93,7 @@ export async function createRegionNodeApp(config: RegionNodeConfig, logger = new
     logger,
     partitionsConsumedConcurrently: config.partitionsConsumedConcurrently,
     // TONGBAN_RETRY_DELAYS (5s,1m,10m), TONGBAN_RETRY_IN_PLACE_ATTEMPTS (3), TONGBAN_RETRY_IN_PLACE_BACKOFF_MS (200)
-    retry: readRetryPolicy(process.env),
+    retry: config.retry,
     holds: new MysqlHoldStore(dataSource),
     onProcessed: (outcome, meta) => {
       if (outcome === 'dead-lettered') deadLettered.inc({ event_type: meta.eventType ?? 'unknown' });

@@ -1,5 +1,6 @@
 import { EnvReader, InfraConfig, readInfraConfig } from '@tongban/config';
 import { WorkingCalendar } from '@tongban/calendar';
+import { readRetryPolicy, RetryPolicy } from '@tongban/kafka';
 import { isWellFormedDivision } from '@tongban/regions';
 import { DeadlinesConfig, parseDeadlines } from './casework/domain';
 
@@ -23,6 +24,8 @@ export interface RegionNodeConfig {
   outboxLanes: number;
   /** How often open deadlines in MySQL are checked against the scheduled jobs (a Redis restart loses jobs). */
   timerReconcileMs: number;
+  /** In-place tries, then retry topics with growing delays, then the dead-letter topic. */
+  retry: RetryPolicy;
 }
 
 const DEFAULT_PORTS: Record<string, number> = { '510000': 3201, '500000': 3202 };
@@ -51,6 +54,7 @@ export function readRegionNodeConfig(env: Record<string, string | undefined> = p
     ],
     outboxLanes: r.int('TONGBAN_OUTBOX_LANES', 16, { min: 1, max: 1024 }),
     timerReconcileMs: r.int('TONGBAN_TIMER_RECONCILE_MS', 60000, { min: 1000, max: 3600000 }),
+    retry: parsed(r, 'TONGBAN_RETRY_DELAYS', () => readRetryPolicy(env)) ?? readRetryPolicy({}),
   };
   r.done();
   return config;

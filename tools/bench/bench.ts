@@ -209,6 +209,7 @@ async function main(): Promise<void> {
       nodePorts: { '510000': 3911, '500000': 3912 },
       relayPort: 3930,
       opsPort: 3931,
+      deliveryPort: 3932,
       extraEnv: { TONGBAN_LOG_LEVEL: 'warn' },
     },
     (line) => console.log(`  ${line}`),
@@ -236,7 +237,7 @@ async function main(): Promise<void> {
     const mine = (await admin.listTopics()).filter((t) => t.startsWith(`bench-${id}.`));
     if (mine.length) await admin.deleteTopics({ topics: mine }).catch(() => undefined);
     await admin.disconnect();
-    for (const db of ['gateway', 'node_510000', 'node_500000', 'registry']) await dropDatabase(MYSQL, `${prefix}_${db}`);
+    for (const db of ['gateway', 'node_510000', 'node_500000', 'registry', 'ops', 'delivery']) await dropDatabase(MYSQL, `${prefix}_${db}`);
   }
 }
 

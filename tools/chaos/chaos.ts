@@ -249,7 +249,7 @@ async function main(): Promise<void> {
   await broker.fresh();
   const kafka = createKafka(broker.brokers, `chaos-${id}`);
 
-  // The stack of `npm start`, without the ops console (nothing here is for operators), on its own names.
+  // The stack of `npm start` without the ops console and partner delivery (neither is on the path under test), on its own names.
   const specs = stackServices({
     namespace,
     databasePrefix: prefix,
@@ -263,7 +263,7 @@ async function main(): Promise<void> {
       TONGBAN_LOG_LEVEL: 'warn',
       TONGBAN_RETRY_DELAYS: '2s,5s,10s',
     },
-  }).filter((s) => s.name !== 'ops');
+  }).filter((s) => s.name !== 'ops' && s.name !== 'delivery');
   const running = new Map<string, RunningService>();
   const start = async (spec: ServiceSpec) => {
     const service = spawnService(spec, logDir);

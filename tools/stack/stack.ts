@@ -19,6 +19,7 @@ export interface StackOptions {
   nodePorts?: Record<string, number>;
   relayPort?: number;
   opsPort?: number;
+  deliveryPort?: number;
   databasePrefix?: string;
   extraEnv?: Record<string, string>;
   logDir?: string;
@@ -38,6 +39,7 @@ export function stackServices(o: StackOptions = {}): ServiceSpec[] {
   const gatewayPort = o.gatewayPort ?? 3000;
   const relayPort = o.relayPort ?? 3300;
   const opsPort = o.opsPort ?? 3100;
+  const deliveryPort = o.deliveryPort ?? 3400;
   const common = {
     TONGBAN_TOPIC_NAMESPACE: ns,
     TONGBAN_SCHEMA_REGISTRY_URL: `http://127.0.0.1:${registryPort}`,
@@ -89,6 +91,18 @@ export function stackServices(o: StackOptions = {}): ServiceSpec[] {
         TONGBAN_NODE_URLS: nodes.map(([region, port]) => `${region}=http://127.0.0.1:${port}`).join(','),
       },
       healthUrl: `http://127.0.0.1:${opsPort}/health`,
+    },
+    {
+      name: 'delivery',
+      main: 'services/delivery/src/main.js',
+      env: {
+        ...common,
+        TONGBAN_DELIVERY_PORT: String(deliveryPort),
+        TONGBAN_DELIVERY_DATABASE: `${db}_delivery`,
+        TONGBAN_DELIVERY_KEYS_DATABASE: `${db}_gateway`,
+        TONGBAN_DELIVERY_NODES: nodes.map(([region]) => region).join(','),
+      },
+      healthUrl: `http://127.0.0.1:${deliveryPort}/health`,
     },
   ];
 }

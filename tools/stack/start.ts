@@ -7,6 +7,8 @@ async function main(): Promise<void> {
   console.log('  schema registry  http://127.0.0.1:8081');
   console.log('  region nodes     510000 on :3201, 500000 on :3202 (internal)');
   console.log('  relay            http://127.0.0.1:3300/health');
+  console.log('  ops console      http://127.0.0.1:3100/  (token dev-operator-token; CLI: npx tongban)');
+  console.log('  delivery         http://127.0.0.1:3400  (POST /v1/subscriptions for partner webhooks)');
   console.log('  logs             .tongban/logs/');
   console.log('Press Ctrl-C to stop.');
   // Ctrl-C stops every service gracefully (startStack handles the signal).

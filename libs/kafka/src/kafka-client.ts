@@ -95,7 +95,10 @@ export function createKafka(brokers: string[], clientId: string, logger?: JsonLo
       ({ level, log }: LogEntry) => {
         if (!logger) return;
         const { message, timestamp: _t, logger: _l, ...rest } = log;
-        logger.event(LEVELS[level] ?? 'info', `kafka: ${message}`, { kafka: rest });
+        // A rebalance answers heartbeats with REBALANCE_IN_PROGRESS; kafkajs logs that as an error, but it is
+        // the group working as designed (a member joined or left), not a fault an operator must look at.
+        const expected = /rebalancing/i.test(String((rest as { error?: unknown }).error ?? ''));
+        logger.event(expected ? 'info' : (LEVELS[level] ?? 'info'), `kafka: ${message}`, { kafka: rest });
       },
   });
 }

@@ -15,6 +15,7 @@ import {
 } from '@tongban/observability';
 import { openDatabase } from '@tongban/persistence';
 import { RoutingTable, topics } from '@tongban/regions';
+import { Minimiser, minimisationPolicyPath, readMinimisationPolicy } from '@tongban/masking';
 import { RegionNodeConfig } from './region-node.config';
 import { ApplyEventService } from './casework/application/apply-event.service';
 import { APPLIED_COUNTER, InboxController, NODE_LOGGER } from './casework/infrastructure/inbox.controller';
@@ -69,7 +70,10 @@ export async function createRegionNodeApp(config: RegionNodeConfig, logger = new
     calendar: config.calendar,
     deadlines: config.deadlines,
     cases,
-    publisher: new FollowUpPublisher(codec, catalogue, routing, config.infra.topicNamespace, config.region, config.outboxLanes),
+    publisher: new FollowUpPublisher(
+      codec, catalogue, routing, config.infra.topicNamespace, config.region, config.outboxLanes,
+      new Minimiser(catalogue, readMinimisationPolicy(minimisationPolicyPath(contractsDir()))),
+    ),
     timers,
     logger,
   });

@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { EntityManager } from 'typeorm';
 import { AvroCodec, SchemaCatalogue } from '@tongban/avro';
 import { enqueue, HEADERS } from '@tongban/kafka';
+import type { Minimiser } from '@tongban/masking';
 import { RoutingTable, topics } from '@tongban/regions';
 import type { FollowUpEvent } from '../domain';
 
@@ -14,8 +15,8 @@ export function eventIdFor(dedupeKey: string): string {
 
 /**
  * Publishes what the node decided (answers, rejections, escalations, reactions) through its own outbox,
- * in the same transaction as the decision: one copy to the addressee's node, one to this node so that
- * its copy of the case applies the event too.
+ * in the same transaction as the decision: one copy to the addressee's node, minimised by the policy for
+ * an addressee, and one to this node (the origin) so that its copy of the case applies the event too.
  */
 export class FollowUpPublisher {
   constructor(
@@ -25,6 +26,7 @@ export class FollowUpPublisher {
     private readonly namespace: string,
     private readonly node: string,
     private readonly lanes: number,
+    private readonly minimiser?: Minimiser,
   ) {}
 
   async publish(m: EntityManager, events: FollowUpEvent[], correlationId: string): Promise<string[]> {
@@ -46,11 +48,14 @@ export class FollowUpPublisher {
         producer: `region-node:${this.node}`,
         schemaVersion: schema.major,
       };
-      const value = await this.codec.encode(e.eventType, { envelope, ...e.payload });
-      const nodes = new Set([this.routing.nodeFor(e.targetRegion), this.node]);
-      await enqueue(
-        m,
-        [...nodes].map((node) => ({
+      const targetNode = this.routing.nodeFor(e.targetRegion);
+      const copies: Array<{ node: string; role: 'addressee' | 'origin' }> =
+        targetNode === this.node ? [{ node: targetNode, role: 'addressee' }] : [{ node: targetNode, role: 'addressee' }, { node: this.node, role: 'origin' }];
+      const messages = [];
+      for (const { node, role } of copies) {
+        const payload = this.minimiser ? this.minimiser.minimise(e.eventType, role, e.payload).value : e.payload;
+        const value = await this.codec.encode(e.eventType, { envelope, ...payload });
+        messages.push({
           eventId,
           topic: topics.inbox(this.namespace, node),
           key: e.caseId,
@@ -62,9 +67,9 @@ export class FollowUpPublisher {
             [HEADERS.sourceRegion]: e.sourceRegion,
             [HEADERS.targetRegion]: e.targetRegion,
           },
-        })),
-        this.lanes,
-      );
+        });
+      }
+      await enqueue(m, messages, this.lanes);
       ids.push(eventId);
     }
     return ids;

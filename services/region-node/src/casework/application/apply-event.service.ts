@@ -1,4 +1,5 @@
 import { DataSource, EntityManager } from 'typeorm';
+import type { Envelope } from '@tongban/avro';
 import type { WorkingCalendar } from '@tongban/calendar';
 import { claimEvent } from '@tongban/persistence';
 import type { JsonLogger } from '@tongban/observability';
@@ -13,16 +14,7 @@ import type { TimerJob } from '../infrastructure/timer.scheduler';
 
 /** The decoded Avro record of an inbox event: the envelope plus the payload's fields. */
 export interface IncomingEvent {
-  envelope: {
-    eventId: string;
-    eventType: string;
-    caseId: string;
-    sourceRegion: string;
-    targetRegion: string;
-    sourceOffice: string | null;
-    occurredAt: string;
-    correlationId: string;
-  };
+  envelope: Envelope;
   [field: string]: unknown;
 }
 

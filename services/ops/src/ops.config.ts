@@ -1,11 +1,10 @@
 import { EnvReader, InfraConfig, readInfraConfig } from '@tongban/config';
+import { localSecret } from '@tongban/auth';
 import { isWellFormedDivision } from '@tongban/regions';
 import { OperatorSpec, parseOperatorSpec } from './operators/operator-registry';
 
 /** Operators for local runs only; production supplies TONGBAN_OPERATORS from its secret store. */
 export const DEV_OPERATORS = 'admin:dev-admin-token:admin,operator:dev-operator-token:operator,viewer:dev-viewer-token:viewer';
-/** Key of the person hashes in the audit log for local runs only (TONGBAN_AUDIT_PERSON_KEY in production). */
-export const DEV_AUDIT_PERSON_KEY = 'dev-audit-person-key-not-for-production';
 
 export interface OpsConfig {
   infra: InfraConfig;
@@ -36,7 +35,9 @@ export function readOpsConfig(env: Record<string, string | undefined> = process.
   );
   const { operators, problems } = parseOperatorSpec(r.str('TONGBAN_OPERATORS', DEV_OPERATORS));
   for (const p of problems) r.fail(`TONGBAN_OPERATORS: ${p}`);
-  const auditPersonKey = r.str('TONGBAN_AUDIT_PERSON_KEY', DEV_AUDIT_PERSON_KEY);
+  // The same key as the gateway's disclosure audit, so a person's hash matches in both logs
+  // (TONGBAN_AUDIT_PERSON_KEY in production; generated once into the local secrets folder otherwise).
+  const auditPersonKey = r.optional('TONGBAN_AUDIT_PERSON_KEY') ?? localSecret('audit-person-key');
   if (Buffer.byteLength(auditPersonKey) < 16) r.fail('TONGBAN_AUDIT_PERSON_KEY must be at least 16 bytes');
   const maxReplayRate = r.int('TONGBAN_OPS_MAX_REPLAY_RATE', 200, { min: 1, max: 10000 });
   const config: OpsConfig = {

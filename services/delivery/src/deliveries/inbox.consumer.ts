@@ -1,5 +1,5 @@
 import { Consumer, Kafka } from 'kafkajs';
-import { AvroCodec } from '@tongban/avro';
+import { AvroCodec, DecodeFailure } from '@tongban/avro';
 import { Minimiser } from '@tongban/masking';
 import type { JsonLogger } from '@tongban/observability';
 import { RoutingTable } from '@tongban/regions';
@@ -44,8 +44,13 @@ export class InboxConsumer {
         try {
           decoded = await this.o.codec.decode(message.value, { topic, partition, offset: message.offset });
         } catch (e) {
-          // The region node dead-letters what it cannot read; delivery only skips it.
-          this.o.logger.event('warn', 'inbox message not delivered: it does not decode', { topic, partition, offset: message.offset, error: (e as Error).message });
+          // A registry that did not answer is worth waiting for: throwing makes kafkajs retry the message
+          // without committing it, so no delivery is lost. Bytes that can never decode are dead-lettered
+          // (with their reason) by the region node reading the same inbox; delivery passes over them.
+          if (!(e instanceof DecodeFailure)) throw e;
+          this.o.logger.event('warn', 'inbox message not delivered: it does not decode (the node dead-letters it)', {
+            topic, partition, offset: message.offset, error: (e as Error).message,
+          });
           return;
         }
         await this.handle(this.o.topics.get(topic) as string, decoded.eventType, decoded.value);

@@ -264,6 +264,14 @@ export class AuditLog {
     return { ok: true, chain: this.chain, checked: last, headSeq };
   }
 
+  /**
+   * Creates the chain's head row. Call it at start-up: done lazily inside a caller's transaction it needs
+   * a second pool connection, and under load every connection may be holding such a transaction.
+   */
+  async prepare(): Promise<void> {
+    await this.ensureHead();
+  }
+
   private async ensureHead(): Promise<void> {
     if (this.headReady) return;
     // Outside any caller's transaction, so two first appends never deadlock on creating the row.

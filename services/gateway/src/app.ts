@@ -63,7 +63,9 @@ export async function createGatewayApp(config: GatewayConfig, logger = new JsonL
   const accepted = counter(metrics, 'tongban_events_accepted_total', 'Events accepted into the outbox', ['event_type']);
   const divisions = new DivisionCatalogue();
   const minimiser = new Minimiser(catalogue, readMinimisationPolicy(minimisationPolicyPath(contractsDir())));
-  const disclosures = new DisclosureRecorder(new AuditLog(dataSource, { personKey: config.auditPersonKey, chain: 'disclosures' }), minimiser);
+  const disclosureLog = new AuditLog(dataSource, { personKey: config.auditPersonKey, chain: 'disclosures' });
+  await disclosureLog.prepare();
+  const disclosures = new DisclosureRecorder(disclosureLog, minimiser);
   const service = new AcceptEventService({
     dataSource,
     codec,

@@ -82,6 +82,7 @@ export async function createOpsApp(config: OpsConfig, logger = new JsonLogger('o
     });
 
     const audit = new AuditLog(dataSource, { personKey: config.auditPersonKey, chain: 'ops' });
+    await audit.prepare();
     const nodes = new NodeClient(config.nodeUrls, logger);
     const ingest = new IngestDeadLetterService(repository, codec, logger, (topic) => stored.inc({ topic }));
     const deadLetters = new DeadLetterService(

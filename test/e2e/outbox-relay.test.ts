@@ -42,6 +42,12 @@ describe('outbox and relay', () => {
     await stack?.stop();
   });
 
+  it('accepts a burst of concurrent requests on a fresh gateway, more than its connection pool', async () => {
+    const bodies = Array.from({ length: 40 }, (_, i) => example('SubsidyApplicationSubmitted', `${stack.id}-burst-${i}`));
+    const answers = await Promise.all(bodies.map((b) => post(stack, b, 'dev-chengdu')));
+    expect(answers.map((a) => a.status)).toEqual(bodies.map(() => 202));
+  });
+
   it('creates one event for a repeated Idempotency-Key with the same body', async () => {
     const body = example('SubsidyApplicationSubmitted', `${stack.id}-idem`);
     const key = `idem-${stack.id}`;

@@ -5,9 +5,9 @@ import { SchemaCatalogue, avroOptions } from '@tongban/avro';
 import {
   DivisionCatalogue,
   SERVICE_OFFICES,
+  formatCheckers,
   parseDisabilityCertificate,
   parseIdNumber,
-  uniformCreditCodeProblem,
 } from '@tongban/regions';
 
 /**
@@ -268,22 +268,8 @@ function formattedValues(
   return [];
 }
 
-const divisions = new DivisionCatalogue();
-const checkers: Record<string, (v: string) => string | undefined> = {
-  'id-number': (v) => {
-    const parsed = parseIdNumber(v);
-    return typeof parsed === 'string' ? parsed : undefined;
-  },
-  'division-code': (v) => divisions.problemWith(v),
-  'disability-certificate': (v) => {
-    const parsed = parseDisabilityCertificate(v);
-    return typeof parsed === 'string' ? parsed : undefined;
-  },
-  uscc: (v) => uniformCreditCodeProblem(v),
-  phone: (v) => (/^1[3-9]\d{9}$/.test(v) ? undefined : 'not a mainland mobile number'),
-  'office-id': (v) => (SERVICE_OFFICES.some((o) => o.id === v) ? undefined : 'unknown service office'),
-  'year-month': (v) => (/^\d{4}-(0[1-9]|1[0-2])$/.test(v) ? undefined : 'not YYYY-MM'),
-};
+// The same checkers the gateway validates requests with.
+const checkers = formatCheckers(new DivisionCatalogue());
 
 describe('examples', () => {
   it('exist for every event type and only for event types', () => {

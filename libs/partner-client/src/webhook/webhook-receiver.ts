@@ -1,19 +1,8 @@
+import type { Envelope } from '@tongban/avro';
 import { DEFAULT_TOLERANCE_SECONDS, verifyWebhook, WebhookVerificationError } from './webhook-signature';
 
 /** A tongban event as delivered by webhook: the envelope's facts and the minimised payload. */
-export interface DeliveredEvent {
-  eventId: string;
-  eventType: string;
-  caseId: string;
-  sourceRegion: string;
-  targetRegion: string;
-  sourceOffice: string | null;
-  occurredAt: string;
-  correlationId: string;
-  causationId: string | null;
-  schemaVersion: number;
-  payload: Record<string, unknown>;
-}
+export type DeliveredEvent = Omit<Envelope, 'producer'> & { payload: Record<string, unknown> };
 
 /**
  * Remembers which event ids were applied. The in-memory one suits one process; a partner with

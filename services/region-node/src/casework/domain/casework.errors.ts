@@ -1,15 +1,8 @@
+import type { RejectionReasonCode } from '@tongban/avro';
 import { TongbanError } from '@tongban/errors';
 
-/** `reasonCode` values of the CaseEventRejected contract. */
-export type RejectionReasonCode =
-  | 'UNKNOWN_CASE'
-  | 'ILLEGAL_TRANSITION'
-  | 'DUPLICATE_CASE'
-  | 'NOT_RESPONSIBLE'
-  | 'VALIDATION_FAILED'
-  | 'AUTHORISATION_MISSING'
-  | 'UNSUPPORTED_VERSION'
-  | 'OTHER';
+/** `reasonCode` values of the CaseEventRejected contract (generated from its schema). */
+export type { RejectionReasonCode };
 
 /**
  * A case rule refused an event. Never retriable: the same event against the same case is refused again.

@@ -31,3 +31,20 @@ export async function runHealthChecks(checks: HealthCheck[], timeoutMs = 3000): 
   }
   return report;
 }
+
+/**
+ * The checks of the dependencies most services share, named as `/health` reports them. Typed by the
+ * one call each needs, so this lib depends on no client library.
+ */
+export function dependencyChecks(deps: {
+  mysql?: { query(sql: string): Promise<unknown> };
+  kafka?: { describeCluster(): Promise<{ brokers: unknown[] }> };
+  redis?: { ping(): Promise<unknown> };
+}): HealthCheck[] {
+  const checks: HealthCheck[] = [];
+  const { mysql, kafka, redis } = deps;
+  if (mysql) checks.push({ name: 'mysql', check: () => mysql.query('SELECT 1') });
+  if (kafka) checks.push({ name: 'kafka', check: async () => ({ brokers: (await kafka.describeCluster()).brokers.length }) });
+  if (redis) checks.push({ name: 'redis', check: () => redis.ping() });
+  return checks;
+}

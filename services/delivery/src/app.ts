@@ -11,7 +11,7 @@ import { HttpErrorFilter } from '@tongban/http';
 import { createKafka } from '@tongban/kafka';
 import { minimisationPolicyPath, Minimiser, readMinimisationPolicy } from '@tongban/masking';
 import {
-  counter, createMetricsRegistry, HEALTH_CHECKS, HealthCheck, JsonLogger, METRICS_REGISTRY, OpsController,
+  counter, createMetricsRegistry, dependencyChecks, HEALTH_CHECKS, HealthCheck, JsonLogger, METRICS_REGISTRY, OpsController,
 } from '@tongban/observability';
 import { openDatabase } from '@tongban/persistence';
 import { RoutingTable, topics } from '@tongban/regions';
@@ -76,9 +76,7 @@ export async function createDeliveryApp(config: DeliveryConfig, logger = new Jso
   const admin = kafka.admin();
   await admin.connect();
   const checks: HealthCheck[] = [
-    { name: 'mysql', check: () => dataSource.query('SELECT 1') },
-    { name: 'kafka', check: async () => ({ brokers: (await admin.describeCluster()).brokers.length }) },
-    { name: 'redis', check: () => redis.ping() },
+    ...dependencyChecks({ mysql: dataSource, kafka: admin, redis }),
   ];
 
   @Module({})

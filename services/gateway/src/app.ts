@@ -10,7 +10,7 @@ import { HttpErrorFilter } from '@tongban/http';
 import { minimisationPolicyPath, Minimiser, readMinimisationPolicy } from '@tongban/masking';
 import { createKafka, ensureTopics } from '@tongban/kafka';
 import {
-  counter, createMetricsRegistry, HEALTH_CHECKS, HealthCheck, JsonLogger, METRICS_REGISTRY, OpsController,
+  counter, createMetricsRegistry, dependencyChecks, HEALTH_CHECKS, HealthCheck, JsonLogger, METRICS_REGISTRY, OpsController,
 } from '@tongban/observability';
 import { openDatabase } from '@tongban/persistence';
 import { DivisionCatalogue, formatCheckers, RoutingTable, topics } from '@tongban/regions';
@@ -82,9 +82,7 @@ export async function createGatewayApp(config: GatewayConfig, logger = new JsonL
   const admin = kafka.admin();
   await admin.connect();
   const checks: HealthCheck[] = [
-    { name: 'mysql', check: () => dataSource.query('SELECT 1') },
-    { name: 'kafka', check: async () => ({ brokers: (await admin.describeCluster()).brokers.length }) },
-    { name: 'redis', check: () => redis.ping() },
+    ...dependencyChecks({ mysql: dataSource, kafka: admin, redis }),
     { name: 'schemaRegistry', check: () => registry.ping() },
   ];
 

@@ -11,7 +11,7 @@ import { contractsDir } from '@tongban/config';
 import { HttpErrorFilter } from '@tongban/http';
 import { createKafka, ensureTopics } from '@tongban/kafka';
 import {
-  counter, createMetricsRegistry, HEALTH_CHECKS, HealthCheck, JsonLogger, METRICS_REGISTRY, OpsController,
+  counter, createMetricsRegistry, dependencyChecks, HEALTH_CHECKS, HealthCheck, JsonLogger, METRICS_REGISTRY, OpsController,
 } from '@tongban/observability';
 import { openDatabase } from '@tongban/persistence';
 import { DivisionCatalogue, formatCheckers, topics } from '@tongban/regions';
@@ -97,8 +97,7 @@ export async function createOpsApp(config: OpsConfig, logger = new JsonLogger('o
     closers.push(() => jobs.stop());
     const consumer = new DlqConsumer(kafka, config.groupId, dlqTopics, ingest, logger);
     const checks: HealthCheck[] = [
-      { name: 'mysql', check: () => dataSource.query('SELECT 1') },
-      { name: 'kafka', check: async () => ({ brokers: (await admin.describeCluster()).brokers.length }) },
+      ...dependencyChecks({ mysql: dataSource, kafka: admin }),
       { name: 'schemaRegistry', check: () => registry.ping() },
     ];
 

@@ -11,7 +11,7 @@ import {
   createKafka, ensureTopics, HOLD_ADMINISTRATION, HoldsController, MysqlHoldStore, PassThroughRpcFilter, ServerTongbanKafka,
 } from '@tongban/kafka';
 import {
-  counter, createMetricsRegistry, HEALTH_CHECKS, HealthCheck, JsonLogger, METRICS_REGISTRY, OpsController,
+  counter, createMetricsRegistry, dependencyChecks, HEALTH_CHECKS, HealthCheck, JsonLogger, METRICS_REGISTRY, OpsController,
 } from '@tongban/observability';
 import { openDatabase } from '@tongban/persistence';
 import { RoutingTable, topics } from '@tongban/regions';
@@ -84,9 +84,7 @@ export async function createRegionNodeApp(config: RegionNodeConfig, logger = new
   const admin = kafka.admin();
   await admin.connect();
   const checks: HealthCheck[] = [
-    { name: 'mysql', check: () => dataSource.query('SELECT 1') },
-    { name: 'kafka', check: async () => ({ brokers: (await admin.describeCluster()).brokers.length }) },
-    { name: 'redis', check: () => redis.ping() },
+    ...dependencyChecks({ mysql: dataSource, kafka: admin, redis }),
     { name: 'deadlines', check: () => timers.ping() },
   ];
   const server = new ServerTongbanKafka({

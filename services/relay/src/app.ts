@@ -4,7 +4,7 @@ import { NestFactory } from '@nestjs/core';
 import { createConnection } from 'mysql2/promise';
 import { createKafka, OutboxRelay, outboxBacklog } from '@tongban/kafka';
 import {
-  counter, createMetricsRegistry, gauge, HEALTH_CHECKS, HealthCheck, JsonLogger, METRICS_REGISTRY, OpsController,
+  counter, createMetricsRegistry, dependencyChecks, gauge, HEALTH_CHECKS, HealthCheck, JsonLogger, METRICS_REGISTRY, OpsController,
 } from '@tongban/observability';
 import { RelayConfig } from './relay.config';
 
@@ -38,7 +38,7 @@ export async function createRelayApp(config: RelayConfig, logger = new JsonLogge
   const admin = kafka.admin();
   await admin.connect();
   const checks: HealthCheck[] = [
-    { name: 'kafka', check: async () => ({ brokers: (await admin.describeCluster()).brokers.length }) },
+    ...dependencyChecks({ kafka: admin }),
     {
       name: 'mysql',
       check: async () => {

@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net';
 import type { NextFunction, Request, Response } from 'express';
 import { DataSource } from 'typeorm';
 import {
-  counter, createMetricsRegistry, HEALTH_CHECKS, HealthCheck, JsonLogger, METRICS_REGISTRY, OpsController,
+  counter, createMetricsRegistry, dependencyChecks, HEALTH_CHECKS, HealthCheck, JsonLogger, METRICS_REGISTRY, OpsController,
 } from '@tongban/observability';
 import { openDatabase } from '@tongban/persistence';
 import { SchemaRegistryConfig } from './schema-registry.config';
@@ -62,7 +62,7 @@ export async function createSchemaRegistryApp(
     onIncompatible: () => registrations.inc({ outcome: 'incompatible' }),
     onRetry: (code) => retries.inc({ reason: code }),
   });
-  const checks: HealthCheck[] = [{ name: 'mysql', check: () => dataSource.query('SELECT 1') }];
+  const checks: HealthCheck[] = dependencyChecks({ mysql: dataSource });
 
   @Module({})
   class SchemaRegistryModule {

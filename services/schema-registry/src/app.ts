@@ -57,6 +57,7 @@ export async function createSchemaRegistryApp(
   const requests = counter(metrics, 'tongban_schema_registry_requests_total', 'HTTP requests answered, by method and status', ['method', 'status']);
   const registry = new SchemaRegistryService(dataSource, new RegistryRepository(), {
     defaultCompatibility: config.defaultCompatibility,
+    strictRules: config.strictRules,
     logger,
     onRegistered: (created) => registrations.inc({ outcome: created ? 'created' : 'existing' }),
     onIncompatible: () => registrations.inc({ outcome: 'incompatible' }),

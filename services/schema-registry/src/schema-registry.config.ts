@@ -1,6 +1,6 @@
 import { EnvReader, readInfraConfig } from '@tongban/config';
 import type { MysqlConfig } from '@tongban/persistence';
-import { COMPATIBILITY_MODES, CompatibilityMode, DEFAULT_COMPATIBILITY } from '@tongban/avro';
+import { COMPATIBILITY_MODES, CompatibilityMode, DEFAULT_COMPATIBILITY, STRICT_RULES, StrictRule, isStrictRule } from '@tongban/avro';
 
 export interface SchemaRegistryConfig {
   port: number;
@@ -9,6 +9,8 @@ export interface SchemaRegistryConfig {
   mysql: MysqlConfig;
   /** Global compatibility level until one is set with `PUT /config`. */
   defaultCompatibility: CompatibilityMode;
+  /** Compatibility checks stricter than Java Avro's (`decimal-scale`, `full-names`); none by default. */
+  strictRules?: StrictRule[];
 }
 
 /** Reads and validates the registry's environment; throws ConfigError naming every bad variable. */
@@ -24,6 +26,11 @@ export function readSchemaRegistryConfig(env = new EnvReader()): SchemaRegistryC
     database,
     mysql: infra.mysql,
     defaultCompatibility: env.oneOf('TONGBAN_SCHEMA_REGISTRY_COMPATIBILITY', COMPATIBILITY_MODES, DEFAULT_COMPATIBILITY),
+    strictRules: env.list('TONGBAN_SCHEMA_REGISTRY_STRICT_RULES', []).filter((rule): rule is StrictRule => {
+      if (isStrictRule(rule)) return true;
+      env.fail(`TONGBAN_SCHEMA_REGISTRY_STRICT_RULES: expected a comma-separated list of ${STRICT_RULES.join(', ')}, got "${rule}"`);
+      return false;
+    }),
   };
   env.done();
   return config;

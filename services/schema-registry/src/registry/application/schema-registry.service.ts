@@ -1,7 +1,7 @@
 import { DataSource, EntityManager } from 'typeorm';
 import type { JsonLogger } from '@tongban/observability';
 import {
-  AvroSchema, CompatibilityMode, DEFAULT_COMPATIBILITY, checkCompatibility, isCompatibilityMode, parseSchema,
+  AvroSchema, CompatibilityMode, DEFAULT_COMPATIBILITY, StrictRule, checkCompatibility, isCompatibilityMode, parseSchema,
 } from '@tongban/avro';
 import { RegistryApiError, registryErrors } from '../domain/registry-errors';
 import { readSubmittedSchema } from '../domain/submitted-schema';
@@ -25,6 +25,8 @@ export interface CompatibilityAnswer {
 export interface RegistryServiceOptions {
   /** Global level when none was set with `PUT /config`. */
   defaultCompatibility?: CompatibilityMode;
+  /** Checks stricter than Java Avro's, by name; none by default, so verdicts are Confluent's. */
+  strictRules?: StrictRule[];
   logger?: JsonLogger;
   onRegistered?: (created: boolean) => void;
   onIncompatible?: () => void;
@@ -73,6 +75,7 @@ export class SchemaRegistryService {
           const mode = await this.modeOf(m, subject);
           const result = checkCompatibility(submitted.parsed, live.map((v) => this.parse(v.schemaId, v.schemaText)), mode, {
             labels: live.map((v) => `version ${v.version}`),
+            rules: this.options.strictRules,
           });
           if (!result.compatible) {
             this.options.onIncompatible?.();
@@ -193,6 +196,7 @@ export class SchemaRegistryService {
     }
     const result = checkCompatibility(submitted.parsed, against.map((v) => this.parse(v.schemaId, v.schemaText)), mode, {
       labels: against.map((v) => `version ${v.version}`),
+      rules: this.options.strictRules,
     });
     return verbose ? { is_compatible: result.compatible, messages: result.messages } : { is_compatible: result.compatible };
   }

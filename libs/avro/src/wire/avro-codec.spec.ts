@@ -28,7 +28,7 @@ describe('AvroCodec reading a writer the registry accepted under Java Avro rules
       eventId: '3f0c1a52-7d1e-4a4b-9a55-0d2b6c1e9f10', eventType: 'FuneralSubsidyGranted', caseId: 'FUN-510104-2026-000007',
     };
     const writer = avro.Type.forSchema(writerSchema as avro.Schema, avroOptions());
-    const sample = writer.random() as Record<string, unknown>;
+    const sample = writer.random() as unknown as Record<string, unknown>;
     const value = { ...sample, envelope: { ...(sample.envelope as object), ...envelope }, granted: [], paidOn: null, totalAmount: '123456789012.50' };
     const decoded = await codec.decode(frame(77, writer.toBuffer(value)));
     expect(decoded.eventType).toBe('FuneralSubsidyGranted');

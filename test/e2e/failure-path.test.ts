@@ -1,7 +1,7 @@
 import type { AddressInfo } from 'node:net';
 import { createConnection } from 'mysql2/promise';
-import { Kafka, Partitioners } from 'kafkajs';
-import { FAILURE_HEADERS, HEADERS, headerText } from '@tongban/kafka';
+import { Partitioners } from 'kafkajs';
+import { FAILURE_HEADERS, HEADERS } from '@tongban/kafka';
 import { example } from '../support/examples';
 import { MYSQL, post, startTestStack, TestStack } from '../support/test-stack';
 import { readTopic } from '../support/topic-reader';

@@ -1,6 +1,6 @@
 import { Job, MinimalJob, Queue, UnrecoverableError, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { signWebhook, WEBHOOK_HEADERS } from '@tongban/partner-client';
+import { signStandardWebhook, signWebhook, STANDARD_WEBHOOK_HEADERS, WEBHOOK_HEADERS } from '@tongban/partner-client';
 import type { JsonLogger } from '@tongban/observability';
 import { SubscriptionRepository } from '../subscriptions/subscription.repository';
 import { DeliveryStore, Ready } from './delivery.store';
@@ -102,6 +102,9 @@ export class DeliveryWorker {
           [WEBHOOK_HEADERS.timestamp]: String(timestamp),
           [WEBHOOK_HEADERS.signature]: signWebhook(secret, timestamp, row.body),
           [WEBHOOK_HEADERS.eventId]: row.event_id,
+          [STANDARD_WEBHOOK_HEADERS.id]: row.event_id,
+          [STANDARD_WEBHOOK_HEADERS.timestamp]: String(timestamp),
+          [STANDARD_WEBHOOK_HEADERS.signature]: signStandardWebhook(secret, row.event_id, timestamp, row.body),
           'user-agent': 'tongban-delivery/1',
         },
         body: row.body,

@@ -17,7 +17,7 @@ export interface InfraConfig {
    */
   /** Failed authentication attempts one client address may make per minute before it gets 429. */
   authFailuresPerMinute: number;
-  kafkaCredentials?: { username: string; password: string; mechanism: 'scram-sha-512' | 'scram-sha-256' | 'plain' };
+  kafkaCredentials?: { username: string; password: string; mechanism: (typeof SASL_MECHANISMS)[number] };
 }
 
 export interface RegistryCredentials {
@@ -72,9 +72,14 @@ function readRegistryCredentials(env: EnvReader): RegistryCredentials {
   };
 }
 
+const SASL_MECHANISMS = ['scram-sha-512', 'scram-sha-256', 'plain'] as const;
+type Mechanism = (typeof SASL_MECHANISMS)[number];
+
 function readKafkaCredentials(env: EnvReader): InfraConfig['kafkaCredentials'] {
   const security = env.oneOf('TONGBAN_KAFKA_SECURITY', ['sasl', 'plaintext'] as const, 'sasl');
-  const mechanism = env.oneOf('TONGBAN_KAFKA_SASL_MECHANISM', ['scram-sha-512', 'scram-sha-256', 'plain'] as const, 'scram-sha-512');
+  const named = env.optional('TONGBAN_KAFKA_SASL_MECHANISM');
+  const mechanism = (named?.toLowerCase() ?? 'scram-sha-512') as Mechanism;
+  if (!SASL_MECHANISMS.includes(mechanism)) env.fail(`TONGBAN_KAFKA_SASL_MECHANISM must be one of ${SASL_MECHANISMS.join(', ')}, got "${named}"`);
   // A PLAINTEXT broker has no identity to supply; choosing it is explicit in every profile.
   if (security === 'plaintext') return undefined;
   const username = env.devOptionalSecret('TONGBAN_KAFKA_USERNAME');

@@ -10,6 +10,8 @@ describe('schema registry access', () => {
   it.each([
     ['POST', '/subjects/a.b.C/versions', true],
     ['POST', '/subjects/a.b.C/versions/', true],
+    ['POST', '/SUBJECTS/a.b.C/Versions', true],
+    ['post', '/subjects/a.b.C/versions', true],
     ['PUT', '/config', true],
     ['PUT', '/config/a.b.C', true],
     ['PUT', '/mode', true],

@@ -37,7 +37,8 @@ export function parseRegistryUsers(spec: string): { users: RegistryUser[]; probl
 export function isWrite(method: string, path: string): boolean {
   const m = method.toUpperCase();
   if (m === 'PUT' || m === 'DELETE') return true;
-  return m === 'POST' && /^\/subjects\/[^/]+\/versions\/?$/.test(path);
+  // Express matches routes case-insensitively, so must this.
+  return m === 'POST' && /^\/subjects\/[^/]+\/versions\/?$/i.test(path);
 }
 
 const digest = (s: string) => createHash('sha256').update(s, 'utf8').digest();

@@ -106,6 +106,7 @@ describe('attack: schema registry without or with the wrong credentials', () => 
 
   it('health and metrics stay open for probes', async () => {
     expect((await call(registry.url, 'GET', '/health')).status).toBe(200);
+    expect((await call(registry.url, 'GET', '/metrics')).status).toBe(200);
   });
 });
 

@@ -45,11 +45,11 @@ export async function createRegionNodeApp(config: RegionNodeConfig, logger = new
     migrations: [NodeSchema1764000000000, CaseworkIndexes1764200000000, CaseHolds1764600000000],
   });
   const catalogue = new SchemaCatalogue(join(contractsDir(), 'avro'));
-  const registry = new SchemaRegistryClient(config.infra.schemaRegistryUrl);
+  const registry = new SchemaRegistryClient(config.infra.schemaRegistryUrl, { auth: config.infra.schemaRegistryAuth });
   const codec = new AvroCodec(catalogue, registry, config.autoRegisterSchemas);
   // Follow-up events (answers, rejections, escalations, reactions) are encoded here: their ids are needed up front.
   await codec.prepare();
-  const kafka = createKafka(config.infra.kafkaBrokers, config.infra.kafkaClientId, logger);
+  const kafka = createKafka(config.infra.kafkaBrokers, config.infra.kafkaClientId, logger, config.infra.kafkaCredentials);
   const inbox = topics.inbox(config.infra.topicNamespace, config.region);
   await ensureTopics(kafka, [{ topic: inbox }, { topic: topics.dlq(inbox), numPartitions: 1 }]);
   const redis = new Redis({ host: config.infra.redis.host, port: config.infra.redis.port, lazyConnect: true, maxRetriesPerRequest: 1 });

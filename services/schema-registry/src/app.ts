@@ -19,7 +19,10 @@ import { SchemasController } from './registry/infrastructure/schemas.controller'
 import { ConfigController } from './registry/infrastructure/config.controller';
 import { CompatibilityController, RootController } from './registry/infrastructure/compatibility.controller';
 import { RegistryErrorFilter } from './registry/infrastructure/registry-error.filter';
-import { registryHttpMiddleware } from './registry/infrastructure/registry-http';
+import { registryHttpMiddleware, sendApiError } from './registry/infrastructure/registry-http';
+import { registryAuthMiddleware } from './registry/infrastructure/registry-auth';
+import { registryErrors } from './registry/domain/registry-errors';
+import { failedAuthGuard, FailedAttemptLimiter } from '@tongban/auth';
 import { RegistrySchema1764100000000 } from './migrations/1764100000000-registry-schema';
 
 export interface SchemaRegistryApp {
@@ -62,6 +65,8 @@ export async function createSchemaRegistryApp(
     onRegistered: (created) => registrations.inc({ outcome: created ? 'created' : 'existing' }),
     onIncompatible: () => registrations.inc({ outcome: 'incompatible' }),
     onRetry: (code) => retries.inc({ reason: code }),
+    maxSchemaBytes: config.maxSchemaBytes,
+    maxSubjects: config.maxSubjects,
   });
   const checks: HealthCheck[] = dependencyChecks({ mysql: dataSource });
 
@@ -92,7 +97,10 @@ export async function createSchemaRegistryApp(
     res.on('finish', () => requests.inc({ method: req.method, status: String(res.statusCode) }));
     next();
   });
-  app.use(registryHttpMiddleware());
+  app.use(failedAuthGuard(new FailedAttemptLimiter(config.authFailuresPerMinute), (res, s) => sendApiError(res, registryErrors.tooManyFailedAttempts(s))));
+  app.use(registryAuthMiddleware(config.users));
+  // A JSON-escaped schema may take up to six bytes per character: room for the largest schema accepted.
+  app.use(registryHttpMiddleware(Math.max(1024 * 1024, config.maxSchemaBytes * 6 + 64 * 1024)));
   app.useGlobalFilters(new RegistryErrorFilter(logger));
 
   return {

@@ -34,6 +34,10 @@ export interface RegistryServiceOptions {
   onRetry?: (code: string) => void;
   /** Attempts of a registration that lost a race with another replica (duplicate key, deadlock). */
   maxAttempts?: number;
+  /** Largest schema text accepted, in bytes (a schema is stored and parsed whole). */
+  maxSchemaBytes?: number;
+  /** Most subjects the registry holds; a registration that would open one more is refused. */
+  maxSubjects?: number;
 }
 
 /** MySQL errors that mean "another replica got there first": the registration is tried again from the start. */
@@ -60,6 +64,9 @@ export class SchemaRegistryService {
 
   async register(subject: string, body: unknown): Promise<{ id: number }> {
     checkSubject(subject);
+    const text = (body as { schema?: unknown } | undefined)?.schema;
+    const maxBytes = this.options.maxSchemaBytes ?? 256 * 1024;
+    if (typeof text === 'string' && Buffer.byteLength(text) > maxBytes) throw registryErrors.schemaTooLarge(Buffer.byteLength(text), maxBytes);
     const submitted = readSubmittedSchema(body);
     const attempts = this.options.maxAttempts ?? 6;
     for (let attempt = 1; ; attempt++) {
@@ -71,6 +78,10 @@ export class SchemaRegistryService {
           if (same) {
             this.options.onRegistered?.(false);
             return { id: same.schemaId };
+          }
+          if (versions.length === 0 && this.options.maxSubjects !== undefined) {
+            const held = await this.repository.subjectCount(m);
+            if (held >= this.options.maxSubjects) throw registryErrors.tooManySubjects(this.options.maxSubjects);
           }
           const mode = await this.modeOf(m, subject);
           const result = checkCompatibility(submitted.parsed, live.map((v) => this.parse(v.schemaId, v.schemaText)), mode, {

@@ -1,7 +1,7 @@
 #!/usr/bin/env node
 // Builds the installable tarballs of the tools meant to run outside a checkout:
-//   node tools/packaging/pack.js [cli] → dist/packages/tongban-cli-<version>.tgz
-// Each package holds compiled JavaScript only (no TypeScript at run time) and no dependencies.
+//   node tools/packaging/pack.js [cli] [partner-client] → dist/packages/<name>-<version>.tgz
+// Each package holds compiled JavaScript only (no TypeScript at run time).
 const { execFileSync } = require('node:child_process');
 const { cpSync, mkdirSync, readFileSync, rmSync, writeFileSync } = require('node:fs');
 const { join } = require('node:path');
@@ -10,6 +10,9 @@ const root = join(__dirname, '..', '..');
 const out = join(root, 'dist', 'packages');
 const version = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8')).version;
 const tsc = require.resolve('typescript/bin/tsc', { paths: [root] });
+
+const rootPackage = JSON.parse(readFileSync(join(root, 'package.json'), 'utf8'));
+const pinned = (...names) => Object.fromEntries(names.map((n) => [n, rootPackage.dependencies[n]]));
 
 const PACKAGES = {
   cli() {
@@ -46,6 +49,44 @@ const PACKAGES = {
           bin: { tongban: 'bin/tongban.js' },
           files: ['bin', 'lib', 'README.md'],
           engines: { node: '>=20.19' },
+        },
+        null,
+        2,
+      ) + '\n',
+    );
+    return stage;
+  },
+  'partner-client'() {
+    const stage = join(out, 'stage', 'tongban-partner-client');
+    rmSync(stage, { recursive: true, force: true });
+    mkdirSync(stage, { recursive: true });
+    // One file of plain JavaScript: the libs it uses are bundled in, kafkajs and avsc stay dependencies.
+    require('esbuild').buildSync({
+      entryPoints: [join(root, 'libs/partner-client/src/index.ts')],
+      outfile: join(stage, 'lib', 'index.js'),
+      bundle: true,
+      platform: 'node',
+      target: 'node20',
+      format: 'cjs',
+      external: ['kafkajs', 'avsc'],
+      tsconfig: join(root, 'tsconfig.base.json'),
+      logLevel: 'warning',
+    });
+    // The reader schemas the inbox consumer resolves writers to, found beside the package's package.json.
+    cpSync(join(root, 'contracts', 'avro'), join(stage, 'contracts', 'avro'), { recursive: true });
+    cpSync(join(root, 'libs/partner-client/README.md'), join(stage, 'README.md'));
+    writeFileSync(
+      join(stage, 'package.json'),
+      JSON.stringify(
+        {
+          name: 'tongban-partner-client',
+          version,
+          description: 'Receive tongban transfers: a webhook verifier and receiver, and an inbox consumer for direct Kafka reading',
+          license: 'UNLICENSED',
+          main: 'lib/index.js',
+          files: ['lib', 'contracts', 'README.md'],
+          engines: { node: '>=20.19' },
+          dependencies: pinned('kafkajs', 'avsc'),
         },
         null,
         2,

@@ -8,7 +8,7 @@ import { createKafka, resolveKafkaCredentials } from '@tongban/kafka';
 import { signStandardWebhook } from '@tongban/partner-client';
 import { example } from '../support/examples';
 import { BROKERS } from '../support/test-stack';
-import { startTestRegistry } from '../support/test-registry';
+import { developmentRegistryAuth, startTestRegistry } from '../support/test-registry';
 import { uniqueId } from '../support/unique';
 
 const ROOT = join(__dirname, '../..');
@@ -60,7 +60,7 @@ describe('the partner client installed from its tarball, outside a checkout', ()
     const registry = await startTestRegistry(`tb_${ns.replace(/-/g, '_')}_registry`);
     const admin = createKafka(BROKERS, `package-test-${ns}`);
     try {
-      const codec = new AvroCodec(new SchemaCatalogue(join(contractsDir(), 'avro')), new SchemaRegistryClient(registry.url), true);
+      const codec = new AvroCodec(new SchemaCatalogue(join(contractsDir(), 'avro')), new SchemaRegistryClient(registry.url, { auth: developmentRegistryAuth() }), true);
       const body = example('SubsidyApplicationSubmitted', ns);
       const eventId = '2d8e4b1c-5a6f-4e3d-9c2b-1a0f9e8d7c6b';
       const value = await codec.encode('SubsidyApplicationSubmitted', {
@@ -87,7 +87,7 @@ describe('the partner client installed from its tarball, outside a checkout', ()
         {
           OPTIONS: JSON.stringify({
             brokers: BROKERS, username: credentials?.username, password: credentials?.password, mechanism: credentials?.mechanism,
-            node: '500000', namespace: ns, groupId: `partner.500000.${ns}`, schemaRegistryUrl: registry.url,
+            node: '500000', namespace: ns, groupId: `partner.500000.${ns}`, schemaRegistryUrl: registry.url, schemaRegistryAuth: developmentRegistryAuth(),
           }),
         },
       );

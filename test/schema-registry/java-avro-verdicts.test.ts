@@ -4,8 +4,11 @@ import { dropDatabase } from '@tongban/persistence';
 import { EnvReader } from '@tongban/config';
 import { createSchemaRegistryApp, SchemaRegistryApp } from '../../services/schema-registry/src/app';
 import { readSchemaRegistryConfig } from '../../services/schema-registry/src/schema-registry.config';
+import { developmentRegistryAuth } from '../support/test-registry';
 
 const MEDIA = 'application/vnd.schemaregistry.v1+json';
+const ADMIN = developmentRegistryAuth();
+const BASIC = `Basic ${Buffer.from(`${ADMIN.username}:${ADMIN.password}`).toString('base64')}`;
 
 const payment = (amount: object, namespace = 'cn.tongban.test.v1') => ({
   type: 'record',
@@ -21,7 +24,7 @@ const decimal = (precision: number, scale: number) => ({ type: 'bytes', logicalT
 /** A registry in this process, configured by the environment a deployment would give it. */
 async function startRegistry(env: Record<string, string>): Promise<{ registry: SchemaRegistryApp; url: string; database: string }> {
   const database = `tb_regj_${randomBytes(5).toString('hex')}`;
-  const config = readSchemaRegistryConfig(new EnvReader({ ...env, TONGBAN_SCHEMA_REGISTRY_DATABASE: database }));
+  const config = readSchemaRegistryConfig(new EnvReader({ ...env, TONGBAN_PROFILE: 'development', TONGBAN_SCHEMA_REGISTRY_DATABASE: database }));
   const registry = await createSchemaRegistryApp(config, new JsonLogger('schema-registry', undefined, 'error'));
   return { registry, url: await registry.listen(0, '127.0.0.1'), database };
 }
@@ -46,7 +49,7 @@ describe('schema registry verdicts agree with Java Avro, stricter rules only whe
   async function call(url: string, method: string, path: string, body?: unknown) {
     const res = await fetch(`${url}${path}`, {
       method,
-      headers: { accept: MEDIA, 'content-type': MEDIA },
+      headers: { accept: MEDIA, 'content-type': MEDIA, authorization: BASIC },
       body: body === undefined ? undefined : JSON.stringify(body),
     });
     return { status: res.status, body: (await res.json()) as Record<string, unknown> };
@@ -87,7 +90,7 @@ describe('schema registry verdicts agree with Java Avro, stricter rules only whe
   });
 
   it('refuses to start with a rule it does not know, naming the variable', () => {
-    expect(() => readSchemaRegistryConfig(new EnvReader({ TONGBAN_SCHEMA_REGISTRY_STRICT_RULES: 'decimal-precision' }))).toThrow(
+    expect(() => readSchemaRegistryConfig(new EnvReader({ TONGBAN_PROFILE: 'development', TONGBAN_SCHEMA_REGISTRY_STRICT_RULES: 'decimal-precision' }))).toThrow(
       /TONGBAN_SCHEMA_REGISTRY_STRICT_RULES: expected a comma-separated list of decimal-scale, full-names, got "decimal-precision"/,
     );
   });

@@ -2,10 +2,15 @@
 export interface HealthCheck {
   name: string;
   check: () => Promise<unknown>;
+  /**
+   * A dependency the service works without for a while (Redis for deadlines, which are reconciled from
+   * MySQL when it returns): reported down, the service `degraded` but still ready.
+   */
+  tolerated?: boolean;
 }
 
 export interface HealthReport {
-  status: 'ok' | 'error';
+  status: 'ok' | 'degraded' | 'error';
   checks: Record<string, { status: 'up' | 'down'; latencyMs: number; error?: string; details?: unknown }>;
 }
 
@@ -25,10 +30,12 @@ export async function runHealthChecks(checks: HealthCheck[], timeoutMs = 3000): 
     }),
   );
   const report: HealthReport = { status: 'ok', checks: {} };
-  for (const [name, result] of results) {
+  results.forEach(([name, result], i) => {
     report.checks[name] = result;
-    if (result.status === 'down') report.status = 'error';
-  }
+    if (result.status === 'up') return;
+    if (!checks[i].tolerated) report.status = 'error';
+    else if (report.status === 'ok') report.status = 'degraded';
+  });
   return report;
 }
 

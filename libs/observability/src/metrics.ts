@@ -1,10 +1,13 @@
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
-/** One Prometheus registry per process, with Node's default metrics and a `service` label. */
+/**
+ * One Prometheus registry per process, with Node's default metrics under their usual names
+ * (`process_*`, `nodejs_*`, so stock dashboards work) and a `service` label.
+ */
 export function createMetricsRegistry(service: string, region?: string): Registry {
   const registry = new Registry();
   registry.setDefaultLabels(region ? { service, region } : { service });
-  collectDefaultMetrics({ register: registry, prefix: 'tongban_process_' });
+  collectDefaultMetrics({ register: registry });
   return registry;
 }
 

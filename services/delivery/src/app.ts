@@ -11,7 +11,7 @@ import { HttpErrorFilter } from '@tongban/http';
 import { createKafka } from '@tongban/kafka';
 import { minimisationPolicyPath, Minimiser, readMinimisationPolicy } from '@tongban/masking';
 import {
-  counter, createMetricsRegistry, dependencyChecks, HEALTH_CHECKS, HealthCheck, JsonLogger, METRICS_REGISTRY, OpsController,
+  counter, createMetricsRegistry, httpMetrics, dependencyChecks, HEALTH_CHECKS, HealthCheck, JsonLogger, METRICS_REGISTRY, OpsController,
 } from '@tongban/observability';
 import { openDatabase } from '@tongban/persistence';
 import { RoutingTable, topics } from '@tongban/regions';
@@ -108,6 +108,8 @@ export async function createDeliveryApp(config: DeliveryConfig, logger = new Jso
   }
 
   const app = await NestFactory.create(DeliveryModule.build(), { logger });
+
+  app.use(httpMetrics(metrics));
   app.use(failedAuthGuard(new FailedAttemptLimiter(config.infra.authFailuresPerMinute)));
   app.useGlobalFilters(new HttpErrorFilter(logger));
   let sweeper: NodeJS.Timeout | undefined;

@@ -10,7 +10,7 @@ import { HttpErrorFilter } from '@tongban/http';
 import { minimisationPolicyPath, Minimiser, readMinimisationPolicy } from '@tongban/masking';
 import { createKafka, ensureTopics } from '@tongban/kafka';
 import {
-  counter, createMetricsRegistry, dependencyChecks, HEALTH_CHECKS, HealthCheck, JsonLogger, METRICS_REGISTRY, OpsController,
+  counter, createMetricsRegistry, httpMetrics, dependencyChecks, HEALTH_CHECKS, HealthCheck, JsonLogger, METRICS_REGISTRY, OpsController,
 } from '@tongban/observability';
 import { openDatabase } from '@tongban/persistence';
 import { DivisionCatalogue, formatCheckers, RoutingTable, topics } from '@tongban/regions';
@@ -110,6 +110,8 @@ export async function createGatewayApp(config: GatewayConfig, logger = new JsonL
   }
 
   const app = await NestFactory.create(GatewayModule.build(), { logger, bodyParser: true });
+
+  app.use(httpMetrics(metrics));
   app.use(failedAuthGuard(new FailedAttemptLimiter(config.infra.authFailuresPerMinute)));
   app.useGlobalFilters(new HttpErrorFilter(logger));
   return {

@@ -12,7 +12,7 @@ import { contractsDir } from '@tongban/config';
 import { HttpErrorFilter } from '@tongban/http';
 import { createKafka, ensureTopics } from '@tongban/kafka';
 import {
-  counter, createMetricsRegistry, dependencyChecks, HEALTH_CHECKS, HealthCheck, JsonLogger, METRICS_REGISTRY, OpsController,
+  counter, createMetricsRegistry, httpMetrics, dependencyChecks, HEALTH_CHECKS, HealthCheck, JsonLogger, METRICS_REGISTRY, OpsController,
 } from '@tongban/observability';
 import { openDatabase } from '@tongban/persistence';
 import { DivisionCatalogue, formatCheckers, topics } from '@tongban/regions';
@@ -122,6 +122,8 @@ export async function createOpsApp(config: OpsConfig, logger = new JsonLogger('o
     }
 
     const app = await NestFactory.create(OpsModule.build(), { logger, bodyParser: true });
+
+    app.use(httpMetrics(metrics));
     app.use(failedAuthGuard(new FailedAttemptLimiter(config.infra.authFailuresPerMinute)));
     app.useGlobalFilters(new HttpErrorFilter(logger));
     let consuming = false;

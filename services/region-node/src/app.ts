@@ -11,7 +11,7 @@ import {
   createKafka, ensureTopics, HOLD_ADMINISTRATION, HoldsController, MysqlHoldStore, PassThroughRpcFilter, ServerTongbanKafka,
 } from '@tongban/kafka';
 import {
-  counter, createMetricsRegistry, dependencyChecks, HEALTH_CHECKS, HealthCheck, JsonLogger, METRICS_REGISTRY, OpsController,
+  counter, createMetricsRegistry, httpMetrics, dependencyChecks, HEALTH_CHECKS, HealthCheck, JsonLogger, METRICS_REGISTRY, OpsController,
 } from '@tongban/observability';
 import { openDatabase } from '@tongban/persistence';
 import { RoutingTable, topics } from '@tongban/regions';
@@ -123,6 +123,8 @@ export async function createRegionNodeApp(config: RegionNodeConfig, logger = new
   }
 
   const app = await NestFactory.create(RegionNodeModule.build(), { logger });
+
+  app.use(httpMetrics(metrics));
   app.useGlobalFilters(new HttpErrorFilter(logger));
   // Deferred, so that the filter is in place before the handlers are bound: without it Nest turns every
   // handler error into "Internal server error" and the transport could not tell retriable from permanent.

@@ -4,7 +4,7 @@ import { NestFactory } from '@nestjs/core';
 import { createConnection } from 'mysql2/promise';
 import { createKafka, OutboxRelay, outboxBacklog } from '@tongban/kafka';
 import {
-  counter, createMetricsRegistry, dependencyChecks, gauge, HEALTH_CHECKS, HealthCheck, JsonLogger, METRICS_REGISTRY, OpsController,
+  counter, createMetricsRegistry, httpMetrics, dependencyChecks, gauge, HEALTH_CHECKS, HealthCheck, JsonLogger, METRICS_REGISTRY, OpsController,
 } from '@tongban/observability';
 import { RelayConfig } from './relay.config';
 
@@ -74,6 +74,7 @@ export async function createRelayApp(config: RelayConfig, logger = new JsonLogge
     }
   }
   const app = await NestFactory.create(RelayModule.build(), { logger });
+  app.use(httpMetrics(metrics));
   for (const relay of relays) await relay.start();
   return {
     app,

@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net';
 import type { NextFunction, Request, Response } from 'express';
 import { DataSource } from 'typeorm';
 import {
-  counter, createMetricsRegistry, dependencyChecks, HEALTH_CHECKS, HealthCheck, JsonLogger, METRICS_REGISTRY, OpsController,
+  counter, createMetricsRegistry, httpMetrics, dependencyChecks, HEALTH_CHECKS, HealthCheck, JsonLogger, METRICS_REGISTRY, OpsController,
 } from '@tongban/observability';
 import { openDatabase } from '@tongban/persistence';
 import { SchemaRegistryConfig } from './schema-registry.config';
@@ -89,6 +89,7 @@ export async function createSchemaRegistryApp(
   let app: INestApplication;
   try {
     app = await NestFactory.create(SchemaRegistryModule.build(), { logger, bodyParser: false });
+    app.use(httpMetrics(metrics));
   } catch (e) {
     await dataSource.destroy();
     throw e;

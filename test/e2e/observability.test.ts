@@ -1,0 +1,38 @@
+import { example } from '../support/examples';
+import { post, startTestStack, TestStack } from '../support/test-stack';
+
+describe('health and metrics a platform team can use as they are', () => {
+  let stack: TestStack;
+  beforeAll(async () => {
+    stack = await startTestStack();
+  });
+  afterAll(async () => {
+    await stack?.stop();
+  });
+
+  it('answers liveness apart from readiness, each dependency named in readiness', async () => {
+    const live = await fetch(`${stack.gatewayUrl}/health/live`);
+    expect(live.status).toBe(200);
+    expect(await live.json()).toMatchObject({ status: 'ok' });
+    const ready = await fetch(`${stack.gatewayUrl}/health/ready`);
+    expect(ready.status).toBe(200);
+    expect(await ready.json()).toMatchObject({ status: 'ok', checks: { mysql: { status: 'up' }, kafka: { status: 'up' } } });
+  });
+
+  it('counts and times requests by route pattern and status, with Node’s default metrics under their usual names', async () => {
+    const body = example('SubsidyApplicationSubmitted', `${stack.id}-metrics`);
+    expect((await post(stack, body, 'dev-chengdu')).status).toBe(202);
+    expect((await post(stack, { ...body, caseId: '' }, 'dev-chengdu')).status).toBe(400);
+    expect((await fetch(`${stack.gatewayUrl}/v1/cases/${encodeURIComponent(body.caseId)}`)).status).toBe(401);
+    const text = await (await fetch(`${stack.gatewayUrl}/metrics`)).text();
+    expect(text).toMatch(/^tongban_http_requests_total\{method="POST",route="\/v1\/events",status="202",service="gateway"\} 1$/m);
+    expect(text).toMatch(/^tongban_http_requests_total\{method="POST",route="\/v1\/events",status="400",service="gateway"\} 1$/m);
+    expect(text).toMatch(/^tongban_http_requests_total\{method="GET",route="\/v1\/cases\/:caseId",status="401",service="gateway"\} 1$/m);
+    const bucket = text.split('\n').find((l) => l.startsWith('tongban_http_request_duration_seconds_bucket{') && l.includes('route="/v1/events"') && l.includes('status="202"') && l.includes('le="10"'));
+    expect(bucket).toMatch(/ 1$/);
+    // No case id, and so no ID number or other personal data, becomes a label value.
+    expect(text).not.toContain(body.caseId);
+    expect(text).toMatch(/^process_cpu_user_seconds_total\{service="gateway"\} /m);
+    expect(text).toMatch(/^nodejs_heap_size_total_bytes\{service="gateway"\} /m);
+  });
+});

@@ -24,7 +24,22 @@ export class TimerScheduler {
     private readonly prefix: string,
     private readonly logger: JsonLogger,
   ) {
-    this.queue = new Queue<TimerJob>(queueName, { connection, prefix });
+    // Without the offline queue a call fails at once while Redis is down instead of waiting for it:
+    // the event is applied regardless, and the reconciliation schedules its deadline from MySQL later.
+    this.queue = new Queue<TimerJob>(queueName, { connection: { ...connection, enableOfflineQueue: false }, prefix });
+    this.queue.on('error', () => undefined);
+  }
+
+  /** How long one call to Redis may take before the caller goes on without it. */
+  static readonly CALL_TIMEOUT_MS = 2000;
+
+  private bounded<T>(what: string, call: Promise<T>): Promise<T> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`${what}: Redis did not answer within ${TimerScheduler.CALL_TIMEOUT_MS} ms`)), TimerScheduler.CALL_TIMEOUT_MS);
+    });
+    call.catch(() => undefined);
+    return Promise.race([call, timeout]).finally(() => clearTimeout(timer));
   }
 
   static jobId(t: TimerJob): string {
@@ -33,20 +48,23 @@ export class TimerScheduler {
 
   async schedule(t: TimerJob): Promise<void> {
     const delay = Math.max(0, Date.parse(t.dueAt) - Date.now());
-    await this.queue.add('deadline', t, {
-      jobId: TimerScheduler.jobId(t),
-      delay,
-      attempts: 10,
-      backoff: { type: 'exponential', delay: 1000 },
-      removeOnComplete: 1000,
-      removeOnFail: 5000,
-    });
+    await this.bounded(
+      'schedule a deadline',
+      this.queue.add('deadline', t, {
+        jobId: TimerScheduler.jobId(t),
+        delay,
+        attempts: 10,
+        backoff: { type: 'exponential', delay: 1000 },
+        removeOnComplete: 1000,
+        removeOnFail: 5000,
+      }),
+    );
   }
 
   async cancel(t: TimerJob): Promise<void> {
-    const job = await this.queue.getJob(TimerScheduler.jobId(t));
+    const job = await this.bounded('find a deadline', this.queue.getJob(TimerScheduler.jobId(t)));
     // A job that is running now finishes; the engine refuses it if the timer is no longer open.
-    await job?.remove().catch(() => undefined);
+    await (job ? this.bounded('remove a deadline', job.remove()) : undefined)?.catch(() => undefined);
   }
 
   start(fire: (t: TimerJob) => Promise<void>): void {
@@ -63,7 +81,7 @@ export class TimerScheduler {
   }
 
   async ping(): Promise<unknown> {
-    return (await this.queue.getJobCounts('delayed', 'waiting', 'active', 'failed')) as unknown;
+    return (await this.bounded('count deadlines', this.queue.getJobCounts('delayed', 'waiting', 'active', 'failed'))) as unknown;
   }
 
   async close(): Promise<void> {

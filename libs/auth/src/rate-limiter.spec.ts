@@ -30,10 +30,15 @@ describe('TokenBucketLimiter while Redis is down', () => {
     await limiter.take('k', limit);
     expect(errors).toHaveLength(1);
     redis.up = true;
+    // Redis is asked again only after a pause, so an outage costs requests no waiting.
+    await expect(limiter.take('k', limit)).rejects.toBeInstanceOf(RateLimitedError);
+    expect(limiter.perProcess).toBe(true);
+    clock += TokenBucketLimiter.REDIS_RETRY_MS;
     for (let i = 0; i < 5; i++) await limiter.take('k', limit);
     expect(limiter.perProcess).toBe(false);
     expect(recovered).toBe(1);
     redis.up = false;
+    clock += 5000;
     await limiter.take('k', limit);
     expect(errors).toHaveLength(2);
   });

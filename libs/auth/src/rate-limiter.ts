@@ -46,6 +46,8 @@ export class TokenBucketLimiter {
   /** Buckets of this process alone, used while Redis does not answer. */
   private readonly local = new Map<string, { tokens: number; ts: number }>();
   private degraded = false;
+  /** While degraded, Redis is asked again only from this time on, so an outage costs requests no waiting. */
+  private retryRedisAt = 0;
 
   /**
    * `onError` hears of the first Redis failure of an outage (not of every request), `onRecovered` of its end.
@@ -58,6 +60,9 @@ export class TokenBucketLimiter {
     private readonly now: () => number = Date.now,
   ) {}
 
+  /** How long the limit stays per process after a Redis failure before Redis is asked again. */
+  static readonly REDIS_RETRY_MS = 2000;
+
   /** Whether the limit is kept per process because Redis failed. */
   get perProcess(): boolean {
     return this.degraded;
@@ -67,6 +72,11 @@ export class TokenBucketLimiter {
   async take(bucket: string, limit: RateLimit): Promise<void> {
     if (limit.ratePerSecond <= 0) return;
     let answer: [number, number];
+    if (this.degraded && this.now() < this.retryRedisAt) {
+      answer = this.takeLocally(bucket, limit);
+      if (Number(answer[0]) !== 1) throw new RateLimitedError(Math.max(1, Math.ceil(Number(answer[1]) / 1000)));
+      return;
+    }
     try {
       answer = (await this.redis.eval(TOKEN_BUCKET, 1, `${this.keyPrefix}:ratelimit:${bucket}`, limit.ratePerSecond, Math.max(1, limit.burst))) as [number, number];
       if (this.degraded) {
@@ -77,6 +87,7 @@ export class TokenBucketLimiter {
     } catch (e) {
       // Availability first: a Redis outage must not stop every municipal system from publishing, nor lift
       // the limit; each gateway keeps it on its own until Redis answers again.
+      this.retryRedisAt = this.now() + TokenBucketLimiter.REDIS_RETRY_MS;
       if (!this.degraded) {
         this.degraded = true;
         this.local.clear();

@@ -2,6 +2,9 @@ import { createHash } from 'node:crypto';
 import { Job, Queue, Worker } from 'bullmq';
 import type { JsonLogger } from '@tongban/observability';
 
+/** Redis is tried again within 2 s of its return (BullMQ's own default waits up to 20 s after a long outage). */
+const reconnectDelay = (times: number) => Math.min(200 * times, 2000);
+
 export interface TimerJob {
   caseId: string;
   name: string;
@@ -26,7 +29,7 @@ export class TimerScheduler {
   ) {
     // Without the offline queue a call fails at once while Redis is down instead of waiting for it:
     // the event is applied regardless, and the reconciliation schedules its deadline from MySQL later.
-    this.queue = new Queue<TimerJob>(queueName, { connection: { ...connection, enableOfflineQueue: false }, prefix });
+    this.queue = new Queue<TimerJob>(queueName, { connection: { ...connection, enableOfflineQueue: false, retryStrategy: reconnectDelay }, prefix });
     this.queue.on('error', () => undefined);
   }
 
@@ -73,7 +76,7 @@ export class TimerScheduler {
       async (job: Job<TimerJob>) => {
         await fire(job.data);
       },
-      { connection: this.connection, prefix: this.prefix, concurrency: 4 },
+      { connection: { ...this.connection, retryStrategy: reconnectDelay }, prefix: this.prefix, concurrency: 4 },
     );
     this.worker.on('failed', (job, err) =>
       this.logger.event('error', 'deadline timer failed', { caseId: job?.data.caseId, timer: job?.data.name, error: err.message }),

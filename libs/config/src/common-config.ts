@@ -9,6 +9,10 @@ export interface InfraConfig {
   mysql: { host: string; port: number; user: string; password: string };
   redis: { host: string; port: number; keyPrefix: string };
   schemaRegistryUrl: string;
+  /** How long the service may take to stop before it exits with work unfinished (TONGBAN_SHUTDOWN_TIMEOUT_MS). */
+  shutdownTimeoutMs: number;
+  /** How the services create missing topics: defaults for one local broker; production 3 / 2 (see PRODUCTION.md). */
+  topics: { partitions: number; replicationFactor: number; minInsyncReplicas: number };
 }
 
 export function readInfraConfig(env: EnvReader, clientId: string): InfraConfig {
@@ -34,5 +38,16 @@ export function readInfraConfig(env: EnvReader, clientId: string): InfraConfig {
       keyPrefix: env.str('TONGBAN_REDIS_PREFIX', namespace),
     },
     schemaRegistryUrl: registry.replace(/\/+$/, ''),
+    shutdownTimeoutMs: env.int('TONGBAN_SHUTDOWN_TIMEOUT_MS', 10_000, { min: 100, max: 600_000 }),
+    topics: readTopicSettings(env),
   };
+}
+
+function readTopicSettings(env: EnvReader): InfraConfig['topics'] {
+  const replicationFactor = env.int('TONGBAN_TOPIC_REPLICATION_FACTOR', 1, { min: 1, max: 32 });
+  const minInsyncReplicas = env.int('TONGBAN_TOPIC_MIN_INSYNC_REPLICAS', 1, { min: 1, max: 32 });
+  if (minInsyncReplicas > replicationFactor) {
+    env.fail(`TONGBAN_TOPIC_MIN_INSYNC_REPLICAS must be at most TONGBAN_TOPIC_REPLICATION_FACTOR (${replicationFactor}), got ${minInsyncReplicas}`);
+  }
+  return { partitions: env.int('TONGBAN_TOPIC_PARTITIONS', 6, { min: 1, max: 10_000 }), replicationFactor, minInsyncReplicas };
 }

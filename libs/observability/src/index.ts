@@ -2,3 +2,4 @@ export * from './json-logger';
 export * from './metrics';
 export * from './health';
 export * from './ops-controller';
+export * from './shutdown';

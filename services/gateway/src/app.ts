@@ -45,7 +45,7 @@ export async function createGatewayApp(config: GatewayConfig, logger = new JsonL
   await codec.prepare();
   const routing = new RoutingTable(config.routing);
   const kafka = createKafka(config.infra.kafkaBrokers, config.infra.kafkaClientId, logger);
-  await ensureTopics(kafka, routing.nodes().map((node) => ({ topic: topics.inbox(config.infra.topicNamespace, node) })));
+  await ensureTopics(kafka, routing.nodes().map((node) => ({ topic: topics.inbox(config.infra.topicNamespace, node) })), config.infra.topics);
   // A request waits for Redis at most commandTimeout; then the rate limit is kept per process.
   const redis = new Redis({ host: config.infra.redis.host, port: config.infra.redis.port, lazyConnect: true, maxRetriesPerRequest: 1, commandTimeout: 500 });
   redis.on('error', () => undefined);

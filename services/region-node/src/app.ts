@@ -51,7 +51,7 @@ export async function createRegionNodeApp(config: RegionNodeConfig, logger = new
   await codec.prepare();
   const kafka = createKafka(config.infra.kafkaBrokers, config.infra.kafkaClientId, logger);
   const inbox = topics.inbox(config.infra.topicNamespace, config.region);
-  await ensureTopics(kafka, [{ topic: inbox }, { topic: topics.dlq(inbox), numPartitions: 1 }]);
+  await ensureTopics(kafka, [{ topic: inbox }, { topic: topics.dlq(inbox), numPartitions: 1 }], config.infra.topics);
   const redis = new Redis({ host: config.infra.redis.host, port: config.infra.redis.port, lazyConnect: true, maxRetriesPerRequest: 1 });
   redis.on('error', () => undefined);
 
@@ -89,6 +89,7 @@ export async function createRegionNodeApp(config: RegionNodeConfig, logger = new
   ];
   const server = new ServerTongbanKafka({
     kafka,
+    topicSettings: config.infra.topics,
     groupId: config.groupId,
     topics: [inbox],
     codec,

@@ -4,7 +4,7 @@ import { isObservable, lastValueFrom } from 'rxjs';
 import { AvroCodec, DecodeFailure } from '@tongban/avro';
 import { isDependencyFailure, isRetriable, TongbanError } from '@tongban/errors';
 import { JsonLogger, withLogContext } from '@tongban/observability';
-import { ensureTopics } from '../admin/topics';
+import { ensureTopics, TopicSettings } from '../admin/topics';
 import { FailurePublisher } from '../failures/dead-letter';
 import {
   classifyTopic, errorCodeOf, failureHeaders, failureTopics, MessageOrigin, nextStep, originRef, parseOriginRef, PriorFailure,
@@ -21,6 +21,8 @@ export type ProcessOutcome = 'applied' | 'held' | 'retry-scheduled' | 'dead-lett
 
 export interface ServerTongbanKafkaOptions {
   kafka: Kafka;
+  /** Replication factor and min.insync.replicas of the retry and dead-letter topics it creates. */
+  topicSettings?: TopicSettings;
   groupId: string;
   /** The inboxes; their retry topics are consumed too, their retry and dead-letter topics created at start. */
   topics: string[];
@@ -180,8 +182,17 @@ export class ServerTongbanKafka extends Server implements CustomTransportStrateg
     await admin.connect();
     let partitions: Map<string, number>;
     try {
-      const { topics } = await admin.fetchTopicMetadata({ topics: this.options.topics });
-      partitions = new Map(topics.map((t) => [t.name, t.partitions.length]));
+      // A topic created a moment ago may not be hosted yet ("does not host this topic-partition"): ask again.
+      for (let tries = 1; ; tries++) {
+        try {
+          const { topics } = await admin.fetchTopicMetadata({ topics: this.options.topics });
+          partitions = new Map(topics.map((t) => [t.name, t.partitions.length]));
+          break;
+        } catch (e) {
+          if (tries >= 10 || (e as { retriable?: boolean }).retriable === false) throw e;
+          await sleep(500 * tries);
+        }
+      }
     } finally {
       await admin.disconnect();
     }
@@ -190,6 +201,7 @@ export class ServerTongbanKafka extends Server implements CustomTransportStrateg
       this.options.topics.flatMap((t) =>
         failureTopics(t, this.policy).map((topic) => ({ topic, numPartitions: topic.endsWith('.dlq') ? 1 : partitions.get(t) ?? 6 })),
       ),
+      this.options.topicSettings,
     );
   }
 

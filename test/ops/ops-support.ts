@@ -26,8 +26,8 @@ export interface OpsTestStack {
 }
 
 /** A test stack (registry, two nodes, gateway, relay) and the ops service on a random port. */
-export async function startOpsStack(): Promise<OpsTestStack> {
-  const stack = await startTestStack();
+export async function startOpsStack(stackEnv: Record<string, string> = {}): Promise<OpsTestStack> {
+  const stack = await startTestStack({ env: stackEnv });
   const opsDatabase = `tb_${stack.id}_ops`;
   const nodeUrls = [...stack.nodes.entries()].map(([region, node]) => `${region}=http://127.0.0.1:${(node.app.getHttpServer().address() as AddressInfo).port}`);
   const env = {

@@ -48,7 +48,9 @@ export function testLogger(service: string, region?: string): JsonLogger {
  * The real services in this process on random ports, against the real Kafka, MariaDB and Redis,
  * with a topic namespace and databases of their own, so runs never collide.
  */
-export async function startTestStack(options: { regions?: string[]; relay?: boolean; env?: Record<string, string> } = {}): Promise<TestStack> {
+export async function startTestStack(
+  options: { regions?: string[]; relay?: boolean; env?: Record<string, string>; brokers?: string[] } = {},
+): Promise<TestStack> {
   const id = uniqueId();
   const namespace = `t-${id}`;
   const regions = options.regions ?? ['510000', '500000'];
@@ -66,22 +68,23 @@ async function buildStack(
   id: string,
   namespace: string,
   regions: string[],
-  options: { relay?: boolean; env?: Record<string, string> },
+  options: { relay?: boolean; env?: Record<string, string>; brokers?: string[] },
   cleanups: Array<() => Promise<unknown>>,
 ): Promise<TestStack> {
+  const brokers = options.brokers ?? BROKERS;
   const registry = await startTestRegistry(`tb_${id}_registry`);
   cleanups.push(() => registry.close());
   const env: Record<string, string> = {
     TONGBAN_PROFILE: 'development',
     TONGBAN_TOPIC_NAMESPACE: namespace,
     TONGBAN_SCHEMA_REGISTRY_URL: registry.url,
-    TONGBAN_KAFKA_BROKERS: BROKERS.join(','),
+    TONGBAN_KAFKA_BROKERS: brokers.join(','),
     ...(options.env ?? {}),
   };
   const databases = { gateway: `tb_${id}_gateway`, nodes: {} as Record<string, string> };
   const nodes = new Map<string, RegionNodeApp>();
   const relays: OutboxRelay[] = [];
-  const kafka = createKafka(BROKERS, `test-${id}`);
+  const kafka = createKafka(brokers, `test-${id}`);
   const nodeUrls: string[] = [];
   const nodeConfigs = new Map<string, ReturnType<typeof readRegionNodeConfig>>();
   for (const region of regions) {

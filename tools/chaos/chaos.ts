@@ -9,7 +9,7 @@ import { repoRoot } from '@tongban/config';
 import { createKafka, FAILURE_HEADERS, headerText } from '@tongban/kafka';
 import { dropDatabase } from '@tongban/persistence';
 import { checkCharacter, topics } from '@tongban/regions';
-import { RunningService, ServiceSpec, spawnService, stackServices, stopService, waitForHealth } from '../stack/stack';
+import { childEnv, RunningService, ServiceSpec, spawnService, stackServices, stopService, waitForHealth } from '../stack/stack';
 
 /**
  * npm run chaos: the whole stack as child processes on a Kafka broker of its own, a client streaming
@@ -77,7 +77,7 @@ class ChaosBroker {
 
   infra(command: string): Promise<void> {
     return new Promise((resolve, reject) => {
-      const child = spawn('bash', [join(repoRoot(), 'infra/scripts/infra.sh'), command], { env: { ...process.env, ...this.env }, stdio: ['ignore', 'pipe', 'pipe'] });
+      const child = spawn('bash', [join(repoRoot(), 'infra/scripts/infra.sh'), command], { env: childEnv(process.env, this.env), stdio: ['ignore', 'pipe', 'pipe'] });
       let out = '';
       child.stdout.on('data', (d) => (out += d));
       child.stderr.on('data', (d) => (out += d));

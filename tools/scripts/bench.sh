@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # npm run bench: the whole path against the raw Kafka client on the same broker.
 source "$(dirname "$0")/lib.sh"
+hermetic_env
 ensure_node_modules
 ensure_infra
 build

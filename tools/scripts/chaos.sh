@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # npm run chaos: kill -9 services and a dedicated Kafka broker while events stream; prove nothing is lost or doubled.
 source "$(dirname "$0")/lib.sh"
+hermetic_env
 ensure_node_modules
 ensure_infra
 build

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # npm test: installs what is missing, brings the infrastructure up, then runs every check and test.
 source "$(dirname "$0")/lib.sh"
+hermetic_env
 ensure_node_modules
 ensure_infra
 

@@ -10,6 +10,37 @@ export interface ServiceSpec {
   main: string;
   env: Record<string, string>;
   healthUrl: string;
+  /** TONGBAN_* names the child takes from the caller's environment besides INFRASTRUCTURE_ENV. */
+  inheritEnv?: readonly string[];
+}
+
+/**
+ * The TONGBAN_* settings a stack started by the scripts takes from the caller: where the shared
+ * infrastructure is and how much to log. Everything else (keys, namespaces, delays, databases) the
+ * stack sets itself, so a variable left in the caller's shell cannot change what a run proves.
+ */
+export const INFRASTRUCTURE_ENV: readonly string[] = [
+  'TONGBAN_HOME',
+  'TONGBAN_SECRETS_DIR',
+  'TONGBAN_INFRA_CACHE_DIR',
+  'TONGBAN_KAFKA_BROKERS',
+  'TONGBAN_MYSQL_HOST',
+  'TONGBAN_MYSQL_PORT',
+  'TONGBAN_MYSQL_USER',
+  'TONGBAN_MYSQL_PASSWORD',
+  'TONGBAN_MYSQL_SOCKET',
+  'TONGBAN_REDIS_HOST',
+  'TONGBAN_REDIS_PORT',
+  'TONGBAN_LOG_LEVEL',
+];
+
+/** The environment of a child process: the caller's without its TONGBAN_* settings (but those allowed), then `own`. */
+export function childEnv(caller: NodeJS.ProcessEnv, own: Record<string, string>, inherit: readonly string[] = []): NodeJS.ProcessEnv {
+  const env: NodeJS.ProcessEnv = {};
+  for (const [name, value] of Object.entries(caller)) {
+    if (!name.startsWith('TONGBAN_') || INFRASTRUCTURE_ENV.includes(name) || inherit.includes(name)) env[name] = value;
+  }
+  return { ...env, ...own };
 }
 
 export interface StackOptions {
@@ -23,6 +54,8 @@ export interface StackOptions {
   databasePrefix?: string;
   extraEnv?: Record<string, string>;
   logDir?: string;
+  /** TONGBAN_* names the caller's environment may set for this stack beyond where the infrastructure is. */
+  inheritEnv?: readonly string[];
 }
 
 export interface RunningService {
@@ -70,6 +103,7 @@ export function stackServices(o: StackOptions = {}): ServiceSpec[] {
         TONGBAN_NODE_URLS: nodes.map(([region, port]) => `${region}=http://127.0.0.1:${port}`).join(','),
       },
       healthUrl: `http://127.0.0.1:${gatewayPort}/health`,
+      inheritEnv: o.inheritEnv,
     },
     {
       name: 'relay',
@@ -134,7 +168,7 @@ export function spawnService(spec: ServiceSpec, logDir: string): RunningService 
   const log = createWriteStream(join(logDir, `${spec.name}.log`), { flags: 'a' });
   const child = spawn(process.execPath, ['-r', join(root, 'tools/runtime/register-aliases.js'), join(root, 'dist', spec.main)], {
     cwd: root,
-    env: { ...process.env, ...spec.env },
+    env: childEnv(process.env, spec.env, spec.inheritEnv),
     stdio: ['ignore', 'pipe', 'pipe'],
   });
   child.stdout?.pipe(log);

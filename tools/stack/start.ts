@@ -1,7 +1,8 @@
 import { startStack } from './stack';
 
 async function main(): Promise<void> {
-  const stack = await startStack({}, (line) => console.log(`  ${line}`));
+  // The one setting a caller brings to `npm start`: its own API keys instead of the documented local ones.
+  const stack = await startStack({ inheritEnv: ['TONGBAN_API_KEYS'] }, (line) => console.log(`  ${line}`));
   console.log('\ntongban is running:');
   console.log('  gateway          http://127.0.0.1:3000  (POST /v1/events, GET /v1/cases/:caseId, /health, /metrics)');
   console.log('  schema registry  http://127.0.0.1:8081');

@@ -1,4 +1,4 @@
-import { TongbanError } from '@tongban/errors';
+import { isDependencyFailure, TongbanError, UnavailableError } from '@tongban/errors';
 import { isWellFormedDivision, SERVICE_OFFICES } from '@tongban/regions';
 import { Caller, UnauthenticatedError } from './api-keys';
 import { apiKeyMatches, bearerToken, generateApiKey, hashApiKey, keyIdOf, legacyKeyIdOf, newSalt } from './api-key-credentials';
@@ -21,6 +21,8 @@ export interface ApiKeyServiceOptions {
   limitBootstrapKeys: boolean;
   /** How long an authenticated key is trusted without reading its row again (revocation on this replica is immediate). */
   cacheMs?: number;
+  /** While the key store is unreachable, a key authenticated within this time is still trusted (default 15 min). */
+  staleMs?: number;
   now?: () => Date;
 }
 
@@ -54,7 +56,7 @@ export interface IssueRequest {
  * revoke, authenticate, and a shared per-key rate limit.
  */
 export class ApiKeyService {
-  private readonly cache = new Map<string, { record: ApiKeyRecord; until: number }>();
+  private readonly cache = new Map<string, { record: ApiKeyRecord; until: number; at: number }>();
   private readonly now: () => Date;
 
   constructor(private readonly o: ApiKeyServiceOptions) {
@@ -195,11 +197,20 @@ export class ApiKeyService {
     const cacheMs = this.o.cacheMs ?? 1000;
     const hit = this.cache.get(key);
     if (hit && hit.until > Date.now()) return hit.record;
-    const record = await this.o.store.find(keyIdOf(key, this.o.keyIdKey));
+    let record: ApiKeyRecord | undefined;
+    try {
+      record = await this.o.store.find(keyIdOf(key, this.o.keyIdKey));
+    } catch (e) {
+      if (!isDependencyFailure(e)) throw e;
+      // The database is down: a key seen lately still gets its 400s and 429s; the request then fails with 503
+      // where it needs the database. A key not seen lately cannot be told from an unknown one: 503, not 401.
+      if (hit && Date.now() - hit.at < (this.o.staleMs ?? 15 * 60_000)) return hit.record;
+      throw new UnavailableError('the API key store', { cause: e });
+    }
     if (!record || !apiKeyMatches(key, record.salt, record.keyHash)) return undefined;
     if (cacheMs > 0) {
       if (this.cache.size > 10_000) this.cache.clear();
-      this.cache.set(key, { record, until: Date.now() + cacheMs });
+      this.cache.set(key, { record, until: Date.now() + cacheMs, at: Date.now() });
     }
     return record;
   }

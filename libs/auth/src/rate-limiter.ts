@@ -43,23 +43,73 @@ export interface RateLimit {
 
 /** A token bucket per API key in Redis: `ratePerSecond` refill, `burst` capacity. */
 export class TokenBucketLimiter {
+  /** Buckets of this process alone, used while Redis does not answer. */
+  private readonly local = new Map<string, { tokens: number; ts: number }>();
+  private degraded = false;
+  /** While degraded, Redis is asked again only from this time on, so an outage costs requests no waiting. */
+  private retryRedisAt = 0;
+
+  /**
+   * `onError` hears of the first Redis failure of an outage (not of every request), `onRecovered` of its end.
+   */
   constructor(
     private readonly redis: RedisEval,
     private readonly keyPrefix: string,
     private readonly onError: (e: unknown) => void = () => undefined,
+    private readonly onRecovered: () => void = () => undefined,
+    private readonly now: () => number = Date.now,
   ) {}
 
-  /** Resolves when allowed; throws RateLimitedError otherwise. A Redis failure lets the request through. */
+  /** How long the limit stays per process after a Redis failure before Redis is asked again. */
+  static readonly REDIS_RETRY_MS = 2000;
+
+  /** Whether the limit is kept per process because Redis failed. */
+  get perProcess(): boolean {
+    return this.degraded;
+  }
+
+  /** Resolves when allowed; throws RateLimitedError otherwise. While Redis fails, each process keeps the limit itself. */
   async take(bucket: string, limit: RateLimit): Promise<void> {
     if (limit.ratePerSecond <= 0) return;
     let answer: [number, number];
-    try {
-      answer = (await this.redis.eval(TOKEN_BUCKET, 1, `${this.keyPrefix}:ratelimit:${bucket}`, limit.ratePerSecond, Math.max(1, limit.burst))) as [number, number];
-    } catch (e) {
-      // Availability first: a Redis outage must not stop every municipal system from publishing.
-      this.onError(e);
+    if (this.degraded && this.now() < this.retryRedisAt) {
+      answer = this.takeLocally(bucket, limit);
+      if (Number(answer[0]) !== 1) throw new RateLimitedError(Math.max(1, Math.ceil(Number(answer[1]) / 1000)));
       return;
     }
+    try {
+      answer = (await this.redis.eval(TOKEN_BUCKET, 1, `${this.keyPrefix}:ratelimit:${bucket}`, limit.ratePerSecond, Math.max(1, limit.burst))) as [number, number];
+      if (this.degraded) {
+        this.degraded = false;
+        this.local.clear();
+        this.onRecovered();
+      }
+    } catch (e) {
+      // Availability first: a Redis outage must not stop every municipal system from publishing, nor lift
+      // the limit; each gateway keeps it on its own until Redis answers again.
+      this.retryRedisAt = this.now() + TokenBucketLimiter.REDIS_RETRY_MS;
+      if (!this.degraded) {
+        this.degraded = true;
+        this.local.clear();
+        this.onError(e);
+      }
+      answer = this.takeLocally(bucket, limit);
+    }
     if (Number(answer[0]) !== 1) throw new RateLimitedError(Math.max(1, Math.ceil(Number(answer[1]) / 1000)));
+  }
+
+  private takeLocally(bucket: string, limit: RateLimit): [number, number] {
+    const now = this.now();
+    const burst = Math.max(1, limit.burst);
+    const state = this.local.get(bucket) ?? { tokens: burst, ts: now };
+    state.tokens = Math.min(burst, state.tokens + (Math.max(0, now - state.ts) * limit.ratePerSecond) / 1000);
+    state.ts = now;
+    if (this.local.size >= 10_000 && !this.local.has(bucket)) this.local.clear();
+    this.local.set(bucket, state);
+    if (state.tokens >= 1) {
+      state.tokens -= 1;
+      return [1, 0];
+    }
+    return [0, Math.ceil(((1 - state.tokens) * 1000) / limit.ratePerSecond)];
   }
 }

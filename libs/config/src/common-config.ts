@@ -18,6 +18,10 @@ export interface InfraConfig {
   /** Failed authentication attempts one client address may make per minute before it gets 429. */
   authFailuresPerMinute: number;
   kafkaCredentials?: { username: string; password: string; mechanism: (typeof SASL_MECHANISMS)[number] };
+  /** How long the service may take to stop before it exits with work unfinished (TONGBAN_SHUTDOWN_TIMEOUT_MS). */
+  shutdownTimeoutMs: number;
+  /** How the services create missing topics: defaults for one local broker; production 3 / 2 (see PRODUCTION.md). */
+  topics: { partitions: number; replicationFactor: number; minInsyncReplicas: number };
 }
 
 export interface RegistryCredentials {
@@ -62,6 +66,8 @@ export function readInfraConfig(env: EnvReader, clientId: string, needs: InfraNe
     authFailuresPerMinute: env.int('TONGBAN_AUTH_FAILURES_PER_MINUTE', 30, { min: 1, max: 1_000_000 }),
     schemaRegistryAuth: needs.registry === false ? undefined : readRegistryCredentials(env),
     kafkaCredentials: needs.kafka === false ? undefined : readKafkaCredentials(env),
+    shutdownTimeoutMs: env.int('TONGBAN_SHUTDOWN_TIMEOUT_MS', 10_000, { min: 100, max: 600_000 }),
+    topics: readTopicSettings(env),
   };
 }
 
@@ -85,4 +91,13 @@ function readKafkaCredentials(env: EnvReader): InfraConfig['kafkaCredentials'] {
   const username = env.devOptionalSecret('TONGBAN_KAFKA_USERNAME');
   const password = env.devOptionalSecret('TONGBAN_KAFKA_PASSWORD');
   return username !== undefined && password !== undefined ? { username, password, mechanism } : undefined;
+}
+
+function readTopicSettings(env: EnvReader): InfraConfig['topics'] {
+  const replicationFactor = env.int('TONGBAN_TOPIC_REPLICATION_FACTOR', 1, { min: 1, max: 32 });
+  const minInsyncReplicas = env.int('TONGBAN_TOPIC_MIN_INSYNC_REPLICAS', 1, { min: 1, max: 32 });
+  if (minInsyncReplicas > replicationFactor) {
+    env.fail(`TONGBAN_TOPIC_MIN_INSYNC_REPLICAS must be at most TONGBAN_TOPIC_REPLICATION_FACTOR (${replicationFactor}), got ${minInsyncReplicas}`);
+  }
+  return { partitions: env.int('TONGBAN_TOPIC_PARTITIONS', 6, { min: 1, max: 10_000 }), replicationFactor, minInsyncReplicas };
 }

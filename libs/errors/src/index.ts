@@ -1,1 +1,2 @@
 export * from './tongban-error';
+export * from './dependency-failure';

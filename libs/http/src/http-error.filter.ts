@@ -1,6 +1,6 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException } from '@nestjs/common';
 import type { Response } from 'express';
-import { TongbanError, ValidationError } from '@tongban/errors';
+import { isDependencyFailure, TongbanError, ValidationError } from '@tongban/errors';
 import type { JsonLogger } from '@tongban/observability';
 
 /** HTTP status for each stable error code; anything not listed is a 500. */
@@ -16,6 +16,9 @@ const STATUS: Record<string, number> = {
   DEPENDENCY_UNAVAILABLE: 503,
 };
 
+/** Seconds a client is asked to wait when a dependency (database, cache, registry) is down: 503 with Retry-After. */
+export const DEPENDENCY_RETRY_AFTER_SECONDS = 5;
+
 /** Answers every error as `{ "error": { "code", "message", "details": [{ "path", "problem" }] } }`. */
 @Catch()
 export class HttpErrorFilter implements ExceptionFilter {
@@ -23,10 +26,18 @@ export class HttpErrorFilter implements ExceptionFilter {
 
   catch(exception: unknown, host: ArgumentsHost): void {
     const res = host.switchToHttp().getResponse<Response>();
+    if (isDependencyFailure(exception)) {
+      // The database or another dependency is unreachable: nothing was accepted, the client may try again.
+      this.logger?.event('warn', 'request refused: a dependency is unavailable', { error: (exception as Error)?.message });
+      res.setHeader('Retry-After', String(DEPENDENCY_RETRY_AFTER_SECONDS));
+      res.status(503).json({ error: { code: 'DEPENDENCY_UNAVAILABLE', message: 'a dependency of this service is unavailable; try again later', details: [] } });
+      return;
+    }
     if (exception instanceof TongbanError) {
       // A wrong credential answered other than 401 still counts against the caller's address.
       if ((exception as { failedAuthentication?: boolean }).failedAuthentication) res.locals.tongbanFailedAuth = true;
       const status = STATUS[exception.code] ?? (exception.retriable ? 503 : 500);
+      if (status === 503 && !res.getHeader('Retry-After')) res.setHeader('Retry-After', String(DEPENDENCY_RETRY_AFTER_SECONDS));
       if (status >= 500) this.logger?.event('error', 'request failed', { code: exception.code, error: exception.message });
       res.status(status).json({
         error: {

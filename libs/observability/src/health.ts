@@ -47,11 +47,14 @@ export function dependencyChecks(deps: {
   mysql?: { query(sql: string): Promise<unknown> };
   kafka?: { describeCluster(): Promise<{ brokers: unknown[] }> };
   redis?: { ping(): Promise<unknown> };
+  /** Dependencies the service keeps working without for a while: down, they make it degraded, not unready. */
+  tolerate?: Array<'mysql' | 'kafka' | 'redis'>;
 }): HealthCheck[] {
   const checks: HealthCheck[] = [];
   const { mysql, kafka, redis } = deps;
-  if (mysql) checks.push({ name: 'mysql', check: () => mysql.query('SELECT 1') });
-  if (kafka) checks.push({ name: 'kafka', check: async () => ({ brokers: (await kafka.describeCluster()).brokers.length }) });
-  if (redis) checks.push({ name: 'redis', check: () => redis.ping() });
+  const tolerated = (name: 'mysql' | 'kafka' | 'redis') => (deps.tolerate?.includes(name) ? { tolerated: true } : {});
+  if (mysql) checks.push({ name: 'mysql', check: () => mysql.query('SELECT 1'), ...tolerated('mysql') });
+  if (kafka) checks.push({ name: 'kafka', check: async () => ({ brokers: (await kafka.describeCluster()).brokers.length }), ...tolerated('kafka') });
+  if (redis) checks.push({ name: 'redis', check: () => redis.ping(), ...tolerated('redis') });
   return checks;
 }

@@ -3,3 +3,4 @@ export * from './metrics';
 export * from './health';
 export * from './ops-controller';
 export * from './http-metrics';
+export * from './shutdown';

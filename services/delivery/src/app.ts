@@ -8,7 +8,7 @@ import { API_KEYS_DDL, ApiKeyService, FailedAttemptLimiter, failedAuthGuard, Mys
 import { AvroCodec, SchemaCatalogue, SchemaRegistryClient } from '@tongban/avro';
 import { contractsDir } from '@tongban/config';
 import { HttpErrorFilter } from '@tongban/http';
-import { createKafka } from '@tongban/kafka';
+import { createKafka, DeadLetterPublisher } from '@tongban/kafka';
 import { minimisationPolicyPath, Minimiser, readMinimisationPolicy } from '@tongban/masking';
 import {
   counter, createMetricsRegistry, httpMetrics, dependencyChecks, HEALTH_CHECKS, HealthCheck, JsonLogger, METRICS_REGISTRY, OpsController,
@@ -78,6 +78,7 @@ export async function createDeliveryApp(config: DeliveryConfig, logger = new Jso
     subscriptions,
     store,
     worker,
+    deadLetters: new DeadLetterPublisher(kafka, config.groupId),
     logger,
   });
   const admin = kafka.admin();

@@ -1,5 +1,5 @@
 import { ConfigError } from '@tongban/config';
-import { JsonLogger } from '@tongban/observability';
+import { JsonLogger, stopOnSignals } from '@tongban/observability';
 import { readDeliveryConfig } from './delivery.config';
 import { createDeliveryApp } from './app';
 
@@ -17,12 +17,8 @@ async function main(): Promise<void> {
   }
   const delivery = await createDeliveryApp(config, logger);
   await delivery.start(config.port);
-  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-    process.once(signal, () => {
-      logger.event('info', 'delivery stopping', { signal });
-      delivery.close().then(() => process.exit(0), () => process.exit(1));
-    });
-  }
+  // SIGTERM or SIGINT: finish what is in flight within TONGBAN_SHUTDOWN_TIMEOUT_MS, then exit regardless.
+  stopOnSignals(logger, config.infra.shutdownTimeoutMs, () => delivery.close());
 }
 
 main().catch((e) => {

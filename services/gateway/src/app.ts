@@ -45,13 +45,17 @@ export async function createGatewayApp(config: GatewayConfig, logger = new JsonL
   await codec.prepare();
   const routing = new RoutingTable(config.routing);
   const kafka = createKafka(config.infra.kafkaBrokers, config.infra.kafkaClientId, logger, config.infra.kafkaCredentials);
-  await ensureTopics(kafka, routing.nodes().map((node) => ({ topic: topics.inbox(config.infra.topicNamespace, node) })));
-  const redis = new Redis({ host: config.infra.redis.host, port: config.infra.redis.port, lazyConnect: true, maxRetriesPerRequest: 1 });
+  await ensureTopics(kafka, routing.nodes().map((node) => ({ topic: topics.inbox(config.infra.topicNamespace, node) })), config.infra.topics);
+  // A request waits for Redis at most commandTimeout; then the rate limit is kept per process.
+  const redis = new Redis({ host: config.infra.redis.host, port: config.infra.redis.port, lazyConnect: true, maxRetriesPerRequest: 1, commandTimeout: 500 });
   redis.on('error', () => undefined);
   const keys = new ApiKeyService({
     store: new MysqlApiKeyStore(dataSource),
-    limiter: new TokenBucketLimiter(redis, config.infra.redis.keyPrefix, (e) =>
-      logger.event('warn', 'rate limit not checked: Redis failed', { error: (e as Error).message }),
+    limiter: new TokenBucketLimiter(
+      redis,
+      config.infra.redis.keyPrefix,
+      (e) => logger.event('warn', 'Redis failed: rate limits are kept per gateway process until it answers again', { error: (e as Error).message }),
+      () => logger.event('info', 'Redis answers again: rate limits are shared again'),
     ),
     defaultLimit: config.rateLimit,
     keyIdKey: config.keyIdKey,
@@ -83,7 +87,8 @@ export async function createGatewayApp(config: GatewayConfig, logger = new JsonL
   const admin = kafka.admin();
   await admin.connect();
   const checks: HealthCheck[] = [
-    ...dependencyChecks({ mysql: dataSource, kafka: admin, redis }),
+    // Without Redis the rate limits are kept per process, so Redis down leaves the gateway degraded, not unready.
+    ...dependencyChecks({ mysql: dataSource, kafka: admin, redis, tolerate: ['redis'] }),
     { name: 'schemaRegistry', check: () => registry.ping() },
   ];
 

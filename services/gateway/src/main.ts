@@ -1,4 +1,4 @@
-import { JsonLogger } from '@tongban/observability';
+import { JsonLogger, stopOnSignals } from '@tongban/observability';
 import { ConfigError } from '@tongban/config';
 import { readGatewayConfig } from './gateway.config';
 import { createGatewayApp } from './app';
@@ -18,12 +18,8 @@ async function main(): Promise<void> {
   const gateway = await createGatewayApp(config, logger);
   await gateway.app.listen(config.port, '0.0.0.0');
   logger.event('info', 'gateway listening', { port: config.port });
-  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-    process.once(signal, () => {
-      logger.event('info', 'gateway stopping', { signal });
-      gateway.close().then(() => process.exit(0), () => process.exit(1));
-    });
-  }
+  // SIGTERM or SIGINT: finish what is in flight within TONGBAN_SHUTDOWN_TIMEOUT_MS, then exit regardless.
+  stopOnSignals(logger, config.infra.shutdownTimeoutMs, () => gateway.close());
 }
 
 main().catch((e) => {

@@ -58,7 +58,7 @@ export async function createOpsApp(config: OpsConfig, logger = new JsonLogger('o
     await ensureTopics(kafka, [
       ...config.nodes.map((node) => ({ topic: topics.inbox(config.infra.topicNamespace, node) })),
       ...dlqTopics.map((topic) => ({ topic, numPartitions: 1 })),
-    ]);
+    ], config.infra.topics);
     const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
     await producer.connect();
     closers.push(() => producer.disconnect());

@@ -1,5 +1,5 @@
 import { ConfigError } from '@tongban/config';
-import { JsonLogger } from '@tongban/observability';
+import { JsonLogger, stopOnSignals } from '@tongban/observability';
 import { readOpsConfig } from './ops.config';
 import { createOpsApp } from './app';
 
@@ -18,12 +18,8 @@ async function main(): Promise<void> {
   const ops = await createOpsApp(config, logger);
   const url = await ops.start();
   logger.event('info', 'ops listening', { port: config.port, url, database: config.database });
-  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-    process.once(signal, () => {
-      logger.event('info', 'ops stopping', { signal });
-      ops.close().then(() => process.exit(0), () => process.exit(1));
-    });
-  }
+  // SIGTERM or SIGINT: finish what is in flight within TONGBAN_SHUTDOWN_TIMEOUT_MS, then exit regardless.
+  stopOnSignals(logger, config.infra.shutdownTimeoutMs, () => ops.close());
 }
 
 main().catch((e) => {

@@ -51,7 +51,7 @@ export async function createRegionNodeApp(config: RegionNodeConfig, logger = new
   await codec.prepare();
   const kafka = createKafka(config.infra.kafkaBrokers, config.infra.kafkaClientId, logger, config.infra.kafkaCredentials);
   const inbox = topics.inbox(config.infra.topicNamespace, config.region);
-  await ensureTopics(kafka, [{ topic: inbox }, { topic: topics.dlq(inbox), numPartitions: 1 }]);
+  await ensureTopics(kafka, [{ topic: inbox }, { topic: topics.dlq(inbox), numPartitions: 1 }], config.infra.topics);
   const redis = new Redis({ host: config.infra.redis.host, port: config.infra.redis.port, lazyConnect: true, maxRetriesPerRequest: 1 });
   redis.on('error', () => undefined);
 
@@ -84,11 +84,13 @@ export async function createRegionNodeApp(config: RegionNodeConfig, logger = new
   const admin = kafka.admin();
   await admin.connect();
   const checks: HealthCheck[] = [
-    ...dependencyChecks({ mysql: dataSource, kafka: admin, redis }),
+    // Deadlines survive a Redis outage (reconciled from MySQL), so Redis down leaves the node degraded, not unready.
+    ...dependencyChecks({ mysql: dataSource, kafka: admin, redis, tolerate: ['redis'] }),
     { name: 'deadlines', check: () => timers.ping() },
   ];
   const server = new ServerTongbanKafka({
     kafka,
+    topicSettings: config.infra.topics,
     groupId: config.groupId,
     topics: [inbox],
     codec,

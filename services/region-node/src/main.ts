@@ -1,5 +1,5 @@
 import { ConfigError } from '@tongban/config';
-import { JsonLogger } from '@tongban/observability';
+import { JsonLogger, stopOnSignals } from '@tongban/observability';
 import { readRegionNodeConfig } from './region-node.config';
 import { createRegionNodeApp } from './app';
 
@@ -17,12 +17,8 @@ async function main(): Promise<void> {
   const logger = new JsonLogger('region-node', config.region);
   const node = await createRegionNodeApp(config, logger);
   await node.start();
-  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-    process.once(signal, () => {
-      logger.event('info', 'region node stopping: finishing the batch in flight', { signal });
-      node.close().then(() => process.exit(0), () => process.exit(1));
-    });
-  }
+  // SIGTERM or SIGINT: finish what is in flight within TONGBAN_SHUTDOWN_TIMEOUT_MS, then exit regardless.
+  stopOnSignals(logger, config.infra.shutdownTimeoutMs, () => node.close());
 }
 
 main().catch((e) => {

@@ -31,6 +31,7 @@ export async function createRelayApp(config: RelayConfig, logger = new JsonLogge
         maxLanes: config.maxLanes,
         batchSize: config.batchSize,
         pollIntervalMs: config.pollIntervalMs,
+        lockTimeoutSeconds: config.lockTimeoutSeconds,
         logger,
         onPublished: (n) => published.inc({ database }, n),
       }),

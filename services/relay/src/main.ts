@@ -1,5 +1,5 @@
 import { ConfigError } from '@tongban/config';
-import { JsonLogger } from '@tongban/observability';
+import { JsonLogger, stopOnSignals } from '@tongban/observability';
 import { readRelayConfig } from './relay.config';
 import { createRelayApp } from './app';
 
@@ -18,12 +18,8 @@ async function main(): Promise<void> {
   const relay = await createRelayApp(config, logger);
   await relay.app.listen(config.port, '127.0.0.1');
   logger.event('info', 'relay started', { databases: config.databases, port: config.port });
-  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-    process.once(signal, () => {
-      logger.event('info', 'relay stopping: finishing the batch in flight', { signal });
-      relay.close().then(() => process.exit(0), () => process.exit(1));
-    });
-  }
+  // SIGTERM or SIGINT: finish what is in flight within TONGBAN_SHUTDOWN_TIMEOUT_MS, then exit regardless.
+  stopOnSignals(logger, config.infra.shutdownTimeoutMs, () => relay.close());
 }
 
 main().catch((e) => {

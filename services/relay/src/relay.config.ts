@@ -9,6 +9,8 @@ export interface RelayConfig {
   maxLanes: number;
   batchSize: number;
   pollIntervalMs: number;
+  /** Session wait_timeout of the lane-lock connection: how soon a vanished relay's lanes are free. */
+  lockTimeoutSeconds: number;
 }
 
 export function readRelayConfig(env: Record<string, string | undefined> = process.env): RelayConfig {
@@ -25,6 +27,7 @@ export function readRelayConfig(env: Record<string, string | undefined> = proces
     maxLanes: r.int('TONGBAN_RELAY_MAX_LANES', lanes, { min: 1, max: lanes }),
     batchSize: r.int('TONGBAN_RELAY_BATCH', 500, { min: 1, max: 10000 }),
     pollIntervalMs: r.int('TONGBAN_RELAY_POLL_MS', 50, { min: 5, max: 60000 }),
+    lockTimeoutSeconds: r.int('TONGBAN_RELAY_LOCK_TIMEOUT_SECONDS', 30, { min: 3, max: 28800 }),
   };
   r.done();
   return config;

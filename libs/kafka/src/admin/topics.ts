@@ -6,27 +6,56 @@ export interface TopicSpec {
   configEntries?: Array<{ name: string; value: string }>;
 }
 
-/** Creates the topics that are missing; existing ones are left as they are. */
-export async function ensureTopics(
-  kafka: Kafka,
-  specs: TopicSpec[],
-  options: { partitions?: number; replicationFactor?: number } = {},
-): Promise<void> {
+/**
+ * How new topics are created (TONGBAN_TOPIC_PARTITIONS, TONGBAN_TOPIC_REPLICATION_FACTOR,
+ * TONGBAN_TOPIC_MIN_INSYNC_REPLICAS): one broker locally; a province's 3-broker cluster uses
+ * replication factor 3 and min.insync.replicas 2, so an acks=all write survives one broker's loss.
+ */
+export interface TopicSettings {
+  partitions?: number;
+  replicationFactor?: number;
+  minInsyncReplicas?: number;
+}
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** The topic creation requests for `missing`, with the settings applied (a spec's own entries win). */
+export function topicRequests(missing: TopicSpec[], settings: TopicSettings = {}) {
+  return missing.map((s) => {
+    const entries = [...(s.configEntries ?? [])];
+    if (settings.minInsyncReplicas !== undefined && !entries.some((e) => e.name === 'min.insync.replicas')) {
+      entries.push({ name: 'min.insync.replicas', value: String(settings.minInsyncReplicas) });
+    }
+    return {
+      topic: s.topic,
+      numPartitions: s.numPartitions ?? settings.partitions ?? 6,
+      replicationFactor: settings.replicationFactor ?? 1,
+      configEntries: entries.length ? entries : undefined,
+    };
+  });
+}
+
+/**
+ * Creates the topics that are missing; existing ones are left as they are. A broker that has just
+ * created a topic (here or in another service starting at the same time) may not host it yet: a
+ * retriable answer is asked again a few times.
+ */
+export async function ensureTopics(kafka: Kafka, specs: TopicSpec[], settings: TopicSettings = {}): Promise<void> {
   const admin = kafka.admin();
   await admin.connect();
   try {
-    const existing = new Set(await admin.listTopics());
-    const missing = specs.filter((s) => !existing.has(s.topic));
-    if (missing.length === 0) return;
-    await admin.createTopics({
-      waitForLeaders: true,
-      topics: missing.map((s) => ({
-        topic: s.topic,
-        numPartitions: s.numPartitions ?? options.partitions ?? 6,
-        replicationFactor: options.replicationFactor ?? 1,
-        configEntries: s.configEntries,
-      })),
-    });
+    for (let tries = 1; ; tries++) {
+      try {
+        const existing = new Set(await admin.listTopics());
+        const missing = specs.filter((s) => !existing.has(s.topic));
+        if (missing.length === 0) return;
+        await admin.createTopics({ waitForLeaders: true, topics: topicRequests(missing, settings) });
+        return;
+      } catch (e) {
+        if (tries >= 10 || (e as { retriable?: boolean }).retriable === false) throw e;
+        await sleep(300 * tries);
+      }
+    }
   } finally {
     await admin.disconnect();
   }

@@ -16,8 +16,21 @@ export interface OutboxRelayOptions {
   claimIntervalMs?: number;
   /** Sent rows older than this are deleted. */
   retentionHours?: number;
+  /**
+   * The lock connection's session `wait_timeout`: a relay whose host vanished without closing its
+   * connection loses its lanes after this long (MySQL's default is 8 hours). A live relay keeps the
+   * connection busy at a third of it. Default 30 s.
+   */
+  lockTimeoutSeconds?: number;
   logger?: JsonLogger;
   onPublished?: (count: number, lane: number) => void;
+}
+
+/** Kafka did not take a batch: the database connection and the lanes are still good. */
+class BatchNotSentError extends Error {
+  constructor(cause: unknown) {
+    super(`batch not sent: ${(cause as Error)?.message ?? cause}`, { cause });
+  }
 }
 
 interface Row extends RowDataPacket {
@@ -32,7 +45,9 @@ interface Row extends RowDataPacket {
 /**
  * Moves outbox rows to Kafka with an idempotent producer (acks=all). Several relays may run against
  * one database: each lane is owned through a MySQL named lock held on the relay's own connection, so
- * no two relays send the same lane, and a relay that dies releases its lanes with its connection.
+ * no two relays send the same lane, and a relay that dies releases its lanes with its connection (a
+ * host lost without closing it, after the session's short `wait_timeout`). A Kafka outage keeps the
+ * lanes: the relay backs off and sends the same rows again.
  * A crash between the send and the `sent_at` update resends a batch: consumers dedupe by event id.
  */
 export class OutboxRelay {
@@ -44,6 +59,7 @@ export class OutboxRelay {
   private lastClaim = 0;
   private lastPurge = 0;
   private wake?: () => void;
+  private keepAlive?: NodeJS.Timeout;
   published = 0;
 
   constructor(private readonly options: OutboxRelayOptions) {}
@@ -62,11 +78,19 @@ export class OutboxRelay {
     await this.producer.connect();
     this.running = true;
     this.loop = this.run();
+    // While a batch waits for Kafka the lock connection is idle: keep it under its short wait_timeout.
+    this.keepAlive = setInterval(() => void this.conn?.query('DO 1').catch(() => undefined), (this.lockTimeoutSeconds * 1000) / 3);
+    this.keepAlive.unref();
+  }
+
+  private get lockTimeoutSeconds(): number {
+    return this.options.lockTimeoutSeconds ?? 30;
   }
 
   /** Finishes the batch in flight, releases the lanes and disconnects. */
   async stop(): Promise<void> {
     this.running = false;
+    clearInterval(this.keepAlive);
     this.wake?.();
     await this.loop?.catch(() => undefined);
     try {
@@ -107,12 +131,20 @@ export class OutboxRelay {
         if (sent === 0) await this.sleep(poll);
       } catch (e) {
         failures++;
-        this.options.logger?.event('error', 'outbox relay pass failed', { error: (e as Error).message, failures });
-        // A lost connection takes the lane locks with it: drop it, the next pass reconnects and claims afresh.
-        const old = this.conn;
-        this.conn = undefined;
-        this.owned.clear();
-        await old?.end().catch(() => undefined);
+        const kafkaOnly = e instanceof BatchNotSentError;
+        // Log the first failures and then every tenth: an outage of minutes must not flood the log.
+        if (failures <= 3 || failures % 10 === 0) {
+          this.options.logger?.event('error', kafkaOnly ? 'outbox batch not sent; the relay keeps its lanes and tries again' : 'outbox relay pass failed', {
+            error: (e as Error).message, failures, lanes: this.owned.size,
+          });
+        }
+        if (!kafkaOnly) {
+          // A lost connection takes the lane locks with it: drop it, the next pass reconnects and claims afresh.
+          const old = this.conn;
+          this.conn = undefined;
+          this.owned.clear();
+          await old?.end().catch(() => undefined);
+        }
         await this.sleep(Math.min(5000, 100 * 2 ** Math.min(failures, 6)));
       }
     }
@@ -123,7 +155,16 @@ export class OutboxRelay {
     const old = this.conn;
     this.conn = undefined;
     await old?.end().catch(() => undefined);
-    this.conn = await createConnection({ ...this.options.mysql, database: this.options.database, supportBigNumbers: true, bigNumberStrings: true });
+    const conn = await createConnection({ ...this.options.mysql, database: this.options.database, supportBigNumbers: true, bigNumberStrings: true });
+    conn.on('error', () => undefined);
+    try {
+      // The lane locks live as long as this session: a vanished host must not keep them for MySQL's 8 hours.
+      await conn.query('SET SESSION wait_timeout = ?', [this.lockTimeoutSeconds]);
+    } catch (e) {
+      await conn.end().catch(() => undefined);
+      throw e;
+    }
+    this.conn = conn;
     this.lastClaim = 0;
   }
 
@@ -170,6 +211,8 @@ export class OutboxRelay {
       acks: -1,
       compression: CompressionTypes.None,
       topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })),
+    }).catch((e) => {
+      throw new BatchNotSentError(e);
     });
     await this.conn!.query('UPDATE outbox_events SET sent_at = UTC_TIMESTAMP(3) WHERE id IN (?)', [rows.map((r) => r.id)]);
     this.published += rows.length;

@@ -2,9 +2,9 @@ import { CustomTransportStrategy, Server } from '@nestjs/microservices';
 import { Consumer, EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
 import { isObservable, lastValueFrom } from 'rxjs';
 import { AvroCodec, DecodeFailure } from '@tongban/avro';
-import { isRetriable, TongbanError } from '@tongban/errors';
+import { isDependencyFailure, isRetriable, TongbanError } from '@tongban/errors';
 import { JsonLogger, withLogContext } from '@tongban/observability';
-import { ensureTopics } from '../admin/topics';
+import { ensureTopics, TopicSettings } from '../admin/topics';
 import { FailurePublisher } from '../failures/dead-letter';
 import {
   classifyTopic, errorCodeOf, failureHeaders, failureTopics, MessageOrigin, nextStep, originRef, parseOriginRef, PriorFailure,
@@ -21,6 +21,8 @@ export type ProcessOutcome = 'applied' | 'held' | 'retry-scheduled' | 'dead-lett
 
 export interface ServerTongbanKafkaOptions {
   kafka: Kafka;
+  /** Replication factor and min.insync.replicas of the retry and dead-letter topics it creates. */
+  topicSettings?: TopicSettings;
   groupId: string;
   /** The inboxes; their retry topics are consumed too, their retry and dead-letter topics created at start. */
   topics: string[];
@@ -45,6 +47,16 @@ export interface ServerTongbanKafkaOptions {
 export class NoHandlerError extends TongbanError {
   constructor(eventType: string) {
     super('NO_HANDLER', `this node has no handler for ${eventType}`);
+  }
+}
+
+/**
+ * A message whose work waited for an unreachable dependency when the transport closed: its offset is
+ * not committed, so the next owner of the partition does it again.
+ */
+export class WorkInterruptedError extends TongbanError {
+  constructor() {
+    super('KAFKA.WORK_INTERRUPTED', 'the transport closed while a dependency was unavailable', true);
   }
 }
 
@@ -170,8 +182,17 @@ export class ServerTongbanKafka extends Server implements CustomTransportStrateg
     await admin.connect();
     let partitions: Map<string, number>;
     try {
-      const { topics } = await admin.fetchTopicMetadata({ topics: this.options.topics });
-      partitions = new Map(topics.map((t) => [t.name, t.partitions.length]));
+      // A topic created a moment ago may not be hosted yet ("does not host this topic-partition"): ask again.
+      for (let tries = 1; ; tries++) {
+        try {
+          const { topics } = await admin.fetchTopicMetadata({ topics: this.options.topics });
+          partitions = new Map(topics.map((t) => [t.name, t.partitions.length]));
+          break;
+        } catch (e) {
+          if (tries >= 10 || (e as { retriable?: boolean }).retriable === false) throw e;
+          await sleep(500 * tries);
+        }
+      }
     } finally {
       await admin.disconnect();
     }
@@ -180,6 +201,7 @@ export class ServerTongbanKafka extends Server implements CustomTransportStrateg
       this.options.topics.flatMap((t) =>
         failureTopics(t, this.policy).map((topic) => ({ topic, numPartitions: topic.endsWith('.dlq') ? 1 : partitions.get(t) ?? 6 })),
       ),
+      this.options.topicSettings,
     );
   }
 
@@ -201,7 +223,13 @@ export class ServerTongbanKafka extends Server implements CustomTransportStrateg
         }
       }
       const delivery = this.deliveryOf(batch.topic, batch.partition, message);
-      await this.handle(delivery, holds, heartbeat);
+      try {
+        await this.handle(delivery, holds, heartbeat);
+      } catch (e) {
+        // Closing while the database was down: what was done is committed, this message is done again later.
+        if (e instanceof WorkInterruptedError) break;
+        throw e;
+      }
       resolveOffset(message.offset);
       last = message.offset;
       await heartbeat();
@@ -265,7 +293,7 @@ export class ServerTongbanKafka extends Server implements CustomTransportStrateg
       }
       blocker = admission === 'blocker';
     }
-    const result = await this.attempt(d);
+    const result = await this.attempt(d, heartbeat);
     if (result.ok) {
       this.options.onProcessed?.('applied', result.meta);
       if (blocker && store) {
@@ -304,8 +332,13 @@ export class ServerTongbanKafka extends Server implements CustomTransportStrateg
     return held;
   }
 
-  /** Decodes and dispatches, trying again in place after a retriable failure. */
-  private async attempt(d: Delivery): Promise<Attempt> {
+  /**
+   * Decodes and dispatches, trying again in place after a retriable failure. A dependency that cannot be
+   * reached (the database, the registry) is not the message's fault: the work waits for it, heartbeating,
+   * without spending the message's retries, so an outage of any length sends nothing to the retry or
+   * dead-letter topics and the partition resumes by itself when the dependency is back.
+   */
+  private async attempt(d: Delivery, heartbeat: () => Promise<void> = async () => undefined): Promise<Attempt> {
     const meta: Partial<InboxMessageMeta> = {
       topic: d.origin.topic,
       partition: d.origin.partition,
@@ -317,6 +350,7 @@ export class ServerTongbanKafka extends Server implements CustomTransportStrateg
       released: Boolean(d.held),
     };
     const tries = Math.max(1, this.policy.inPlaceAttempts);
+    let waits = 0;
     for (let attempt = 1; ; attempt++) {
       meta.attempt = (d.prior?.attempts ?? 0) + attempt;
       try {
@@ -328,6 +362,19 @@ export class ServerTongbanKafka extends Server implements CustomTransportStrateg
         );
         return { ok: true, meta };
       } catch (error) {
+        if (isDependencyFailure(error)) {
+          if (this.closing) throw new WorkInterruptedError();
+          waits++;
+          if (waits === 1 || waits % 20 === 0) {
+            this.options.logger.event('warn', 'a dependency is unavailable; the event waits for it', {
+              from: d.from, waits, errorCode: errorCodeOf(error), error: (error as Error)?.message,
+            });
+          }
+          await sleep(Math.min(5000, 100 * 2 ** Math.min(waits, 6)));
+          await heartbeat().catch(() => undefined);
+          attempt--;
+          continue;
+        }
         if (this.retriable(error) && attempt < tries && !this.closing) {
           this.options.logger.event('warn', 'event failed, retrying in place', {
             from: d.from, attempt: meta.attempt, errorCode: errorCodeOf(error), error: (error as Error)?.message,
@@ -452,7 +499,7 @@ export class ServerTongbanKafka extends Server implements CustomTransportStrateg
         eventId: next.eventId,
         held: next,
       };
-      const result = await this.attempt(d);
+      const result = await this.attempt(d, heartbeat);
       if (result.ok) {
         await this.untilDone('mark a held message applied', () => store.markHeld(next.id, 'applied'));
         this.options.onProcessed?.('applied', result.meta);
@@ -496,7 +543,7 @@ export class ServerTongbanKafka extends Server implements CustomTransportStrateg
       try {
         return await fn();
       } catch (e) {
-        if (this.closing && tries > 3) throw e;
+        if (this.closing && tries > 3) throw isDependencyFailure(e) ? new WorkInterruptedError() : e;
         this.options.logger.event('error', `could not ${what}, trying again`, { error: (e as Error).message, tries });
         await sleep(Math.min(5000, 200 * tries));
       }

@@ -1,5 +1,7 @@
-import { Consumer, Kafka } from 'kafkajs';
+import { Consumer, Kafka, KafkaMessage } from 'kafkajs';
 import { AvroCodec, DecodeFailure } from '@tongban/avro';
+import { isDependencyFailure } from '@tongban/errors';
+import { DeadLetterPublisher, headerText } from '@tongban/kafka';
 import { Minimiser } from '@tongban/masking';
 import type { JsonLogger } from '@tongban/observability';
 import { RoutingTable } from '@tongban/regions';
@@ -29,11 +31,16 @@ export class InboxConsumer {
       subscriptions: SubscriptionRepository;
       store: DeliveryStore;
       worker: DeliveryWorker;
+      /** Where a message that cannot be turned into deliveries is parked, with its reason (ops stores it). */
+      deadLetters: DeadLetterPublisher;
       logger: JsonLogger;
+      /** Tries of a message that fails for a reason of its own before it is parked. */
+      attempts?: number;
     },
   ) {}
 
   async start(): Promise<void> {
+    await this.o.deadLetters.connect();
     this.consumer = this.o.kafka.consumer({ groupId: this.o.groupId });
     await this.consumer.connect();
     await this.consumer.subscribe({ topics: [...this.o.topics.keys()], fromBeginning: true });
@@ -53,9 +60,38 @@ export class InboxConsumer {
           });
           return;
         }
-        await this.handle(this.o.topics.get(topic) as string, decoded.eventType, decoded.value);
+        await this.handleOrPark(topic, partition, message, decoded.eventType, decoded.value);
       },
     });
+  }
+
+  /**
+   * A database or registry that does not answer is waited for (the message is read again, its offset not
+   * committed). Any other failure is the message's own: after a few tries it is parked on `<inbox>.dlq`
+   * with its reason, where the ops service shows it, and the partition moves on.
+   */
+  private async handleOrPark(topic: string, partition: number, message: KafkaMessage, eventType: string, record: Json): Promise<void> {
+    const attempts = this.o.attempts ?? 3;
+    const firstFailureAt = new Date();
+    for (let attempt = 1; ; attempt++) {
+      try {
+        await this.handle(this.o.topics.get(topic) as string, eventType, record);
+        return;
+      } catch (e) {
+        if (isDependencyFailure(e)) throw e;
+        if (attempt < attempts) {
+          await new Promise((r) => setTimeout(r, 200 * attempt));
+          continue;
+        }
+        const headers: Record<string, string> = {};
+        for (const name of Object.keys(message.headers ?? {})) headers[name] = headerText(message.headers, name) ?? '';
+        const dlq = await this.o.deadLetters.publish({ topic, partition, offset: message.offset, key: message.key, value: message.value, headers }, e, attempt, firstFailureAt);
+        this.o.logger.event('error', 'inbox message parked: no delivery could be made of it', {
+          topic, partition, offset: message.offset, dlq, eventType, error: (e as Error).message,
+        });
+        return;
+      }
+    }
   }
 
   async handle(node: string, eventType: string, record: Json): Promise<void> {
@@ -87,5 +123,6 @@ export class InboxConsumer {
 
   async close(): Promise<void> {
     await this.consumer?.disconnect();
+    await this.o.deadLetters.disconnect().catch(() => undefined);
   }
 }

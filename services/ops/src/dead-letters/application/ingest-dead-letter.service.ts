@@ -1,4 +1,5 @@
 import { AvroCodec } from '@tongban/avro';
+import { isDependencyFailure } from '@tongban/errors';
 import { FAILURE_HEADERS, HEADERS, headerText } from '@tongban/kafka';
 import type { IHeaders } from 'kafkajs';
 import { JsonLogger } from '@tongban/observability';
@@ -103,7 +104,7 @@ export class IngestDeadLetterService {
       rawValue: message.value,
       headers,
     };
-    const stored = await this.repository.insert(row);
+    const stored = await this.storeOrPark(row);
     if (stored) {
       this.onStored(message.topic);
       this.logger.event('info', 'dead letter stored', {
@@ -112,5 +113,45 @@ export class IngestDeadLetterService {
       });
     }
     return stored;
+  }
+
+  /**
+   * Stores the row; a row the database refuses for its content (a header that is not a number, a
+   * message too long) is stored again with only what is sure to fit, its reason saying why, so it shows
+   * in the console and the partition moves on. A database that does not answer is waited for (thrown).
+   */
+  private async storeOrPark(row: NewDeadLetter): Promise<boolean> {
+    try {
+      return await this.repository.insert(row);
+    } catch (e) {
+      if (isDependencyFailure(e)) throw e;
+      this.logger.event('error', 'dead letter not stored as it came; stored with its reason instead', {
+        dlqTopic: row.dlqTopic, partition: row.dlqPartition, offset: row.dlqOffset, error: (e as Error).message,
+      });
+      const headers: Record<string, string> = {};
+      for (const [name, value] of Object.entries(row.headers)) headers[name.slice(0, 200)] = value.slice(0, 2000);
+      const parked: NewDeadLetter = {
+        ...row,
+        originalPartition: Number.isInteger(row.originalPartition) ? row.originalPartition : null,
+        originalOffset: row.originalOffset && /^\d{1,18}$/.test(row.originalOffset) ? row.originalOffset : null,
+        errorClass: 'IngestFailure',
+        errorCode: 'OPS.INGEST_FAILED',
+        errorMessage: `could not be stored as it came (${(e as Error).message.slice(0, 500)}); reason given: ${row.errorMessage.slice(0, 2000)}`,
+        attempts: Number.isSafeInteger(row.attempts) && Math.abs(row.attempts) < 2 ** 31 ? row.attempts : 0,
+        schemaId: row.schemaId !== null && Number.isSafeInteger(row.schemaId) && row.schemaId < 2 ** 31 ? row.schemaId : null,
+        decodeError: row.decodeError?.slice(0, 2000) ?? null,
+        headers,
+      };
+      try {
+        return await this.repository.insert(parked);
+      } catch (again) {
+        if (isDependencyFailure(again)) throw again;
+        // Nothing of it can be stored: the log keeps its position, and the partition must not stop here.
+        this.logger.event('error', 'dead letter could not be stored at all; passed over', {
+          dlqTopic: row.dlqTopic, partition: row.dlqPartition, offset: row.dlqOffset, error: (again as Error).message,
+        });
+        return false;
+      }
+    }
   }
 }

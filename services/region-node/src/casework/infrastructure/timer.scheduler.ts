@@ -2,6 +2,9 @@ import { createHash } from 'node:crypto';
 import { Job, Queue, Worker } from 'bullmq';
 import type { JsonLogger } from '@tongban/observability';
 
+/** Redis is tried again within 2 s of its return (BullMQ's own default waits up to 20 s after a long outage). */
+const reconnectDelay = (times: number) => Math.min(200 * times, 2000);
+
 export interface TimerJob {
   caseId: string;
   name: string;
@@ -24,7 +27,22 @@ export class TimerScheduler {
     private readonly prefix: string,
     private readonly logger: JsonLogger,
   ) {
-    this.queue = new Queue<TimerJob>(queueName, { connection, prefix });
+    // Without the offline queue a call fails at once while Redis is down instead of waiting for it:
+    // the event is applied regardless, and the reconciliation schedules its deadline from MySQL later.
+    this.queue = new Queue<TimerJob>(queueName, { connection: { ...connection, enableOfflineQueue: false, retryStrategy: reconnectDelay }, prefix });
+    this.queue.on('error', () => undefined);
+  }
+
+  /** How long one call to Redis may take before the caller goes on without it. */
+  static readonly CALL_TIMEOUT_MS = 2000;
+
+  private bounded<T>(what: string, call: Promise<T>): Promise<T> {
+    let timer: NodeJS.Timeout | undefined;
+    const timeout = new Promise<never>((_, reject) => {
+      timer = setTimeout(() => reject(new Error(`${what}: Redis did not answer within ${TimerScheduler.CALL_TIMEOUT_MS} ms`)), TimerScheduler.CALL_TIMEOUT_MS);
+    });
+    call.catch(() => undefined);
+    return Promise.race([call, timeout]).finally(() => clearTimeout(timer));
   }
 
   static jobId(t: TimerJob): string {
@@ -33,20 +51,23 @@ export class TimerScheduler {
 
   async schedule(t: TimerJob): Promise<void> {
     const delay = Math.max(0, Date.parse(t.dueAt) - Date.now());
-    await this.queue.add('deadline', t, {
-      jobId: TimerScheduler.jobId(t),
-      delay,
-      attempts: 10,
-      backoff: { type: 'exponential', delay: 1000 },
-      removeOnComplete: 1000,
-      removeOnFail: 5000,
-    });
+    await this.bounded(
+      'schedule a deadline',
+      this.queue.add('deadline', t, {
+        jobId: TimerScheduler.jobId(t),
+        delay,
+        attempts: 10,
+        backoff: { type: 'exponential', delay: 1000 },
+        removeOnComplete: 1000,
+        removeOnFail: 5000,
+      }),
+    );
   }
 
   async cancel(t: TimerJob): Promise<void> {
-    const job = await this.queue.getJob(TimerScheduler.jobId(t));
+    const job = await this.bounded('find a deadline', this.queue.getJob(TimerScheduler.jobId(t)));
     // A job that is running now finishes; the engine refuses it if the timer is no longer open.
-    await job?.remove().catch(() => undefined);
+    await (job ? this.bounded('remove a deadline', job.remove()) : undefined)?.catch(() => undefined);
   }
 
   start(fire: (t: TimerJob) => Promise<void>): void {
@@ -55,7 +76,7 @@ export class TimerScheduler {
       async (job: Job<TimerJob>) => {
         await fire(job.data);
       },
-      { connection: this.connection, prefix: this.prefix, concurrency: 4 },
+      { connection: { ...this.connection, retryStrategy: reconnectDelay }, prefix: this.prefix, concurrency: 4 },
     );
     this.worker.on('failed', (job, err) =>
       this.logger.event('error', 'deadline timer failed', { caseId: job?.data.caseId, timer: job?.data.name, error: err.message }),
@@ -63,7 +84,7 @@ export class TimerScheduler {
   }
 
   async ping(): Promise<unknown> {
-    return (await this.queue.getJobCounts('delayed', 'waiting', 'active', 'failed')) as unknown;
+    return (await this.bounded('count deadlines', this.queue.getJobCounts('delayed', 'waiting', 'active', 'failed'))) as unknown;
   }
 
   async close(): Promise<void> {

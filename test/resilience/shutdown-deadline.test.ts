@@ -10,7 +10,7 @@ import { topics } from '@tongban/regions';
 import { RunningService, spawnService, stackServices, waitForHealth } from '../../tools/stack/stack';
 import { eventHeaders, exampleEvent } from '../ops/ops-support';
 import { BROKERS, MYSQL, post } from '../support/test-stack';
-import { startTestRegistry } from '../support/test-registry';
+import { developmentRegistryAuth, startTestRegistry } from '../support/test-registry';
 import { TcpProxy } from '../support/tcp-proxy';
 import { uniqueId } from '../support/unique';
 import { waitFor } from '../support/wait';
@@ -97,7 +97,7 @@ describe('shutdown with a deadline', () => {
   it('the region node exits within the deadline with its database hanging; the event is applied after the restart', async () => {
     const node = await start('region-node-500000', proxy.port);
     const inbox = topics.inbox(namespace, '500000');
-    const codec = new AvroCodec(new SchemaCatalogue(join(repoRoot(), 'contracts/avro')), new SchemaRegistryClient(registry.url));
+    const codec = new AvroCodec(new SchemaCatalogue(join(repoRoot(), 'contracts/avro')), new SchemaRegistryClient(registry.url, { auth: developmentRegistryAuth() }));
     const event = exampleEvent('SubsidyApplicationSubmitted', `${id}-stuck`);
     const kafka = createKafka(BROKERS, `test-${id}`);
     const producer = kafka.producer();

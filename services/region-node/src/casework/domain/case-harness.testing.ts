@@ -55,6 +55,9 @@ export class CaseHarness {
 
   async send(event: Send, options: { follow?: boolean } = {}): Promise<Decision> {
     const incoming: IncomingEvent = { eventId: event.eventId ?? `evt-${++this.seq}`, occurredAt: event.occurredAt ?? this.now, ...event } as IncomingEvent;
+    // A node receives an event after it occurred: the clock moves on to it.
+    const at = new Date(incoming.occurredAt as Date);
+    if (at.getTime() > this.now.getTime()) this.now = at;
     const decision = await decide(this.cases.get(incoming.caseId), incoming, this.context());
     if (decision.kind === 'applied') await this.store(decision, new Date(incoming.occurredAt as Date), options.follow ?? true);
     return decision;

@@ -34,6 +34,7 @@ async function paying(h: CaseHarness): Promise<void> {
   await h.send(fromChengdu('SubsidyApplicationSubmitted', application()));
   await h.send(fromDazu('SubsidyApplicationAcknowledged', { responsibleCaseRef: 'DZ-2026-77', handlingOffice: 'Dazu civil affairs' }));
   await h.send(fromDazu('SubsidyApproved', { grants, firstPaymentMonth: '2026-12', decisionRef: 'DZ-D-1' }));
+  h.now = new Date('2026-12-10T02:00:00Z');
   expectApplied(await h.send(fromDazu('SubsidyPaymentStarted', { payments: grants, firstPaidMonth: '2026-12', paidOn: '2026-12-10', paymentRef: 'P1' })));
 }
 
@@ -63,6 +64,7 @@ describe('disability subsidy state machine', () => {
     expect(supplied.timers.start[0]).toMatchObject({ name: 'subsidy.decide', dueAt: new Date('2026-12-07T16:00:00Z') });
 
     expect(expectApplied(await h.send(fromDazu('SubsidyApproved', { grants, firstPaymentMonth: '2026-12', decisionRef: 'D1' }))).nextState).toBe('approved');
+    h.now = new Date('2026-12-10T02:00:00Z');
     const paid = expectApplied(await h.send(fromDazu('SubsidyPaymentStarted', { payments: grants, firstPaidMonth: '2026-12', paidOn: '2026-12-10', paymentRef: 'P1' })));
     expect(paid.nextState).toBe('paying');
     expect(h.get(CASE).timers).toEqual({});
@@ -111,6 +113,7 @@ describe('disability subsidy state machine', () => {
     ['withdrawn', 'CaseEventRejected', 'responsible', { refusedEventType: 'X', reasonCode: 'OTHER' }, 'withdrawn'],
   ])('in %s, %s from the %s side → %s', async (state, eventType, side, payload, expected) => {
     const h = new CaseHarness();
+    h.now = new Date('2027-01-15T02:00:00Z');
     h.put(snapshot(state));
     const event = side === 'accepting' ? fromChengdu(eventType, payload) : fromDazu(eventType, payload);
     const decision = await h.send(event, { follow: false });
@@ -169,6 +172,17 @@ describe('disability subsidy state machine', () => {
     expect(again.emits).toEqual([]);
   });
 
+  it('refuses a payment whose first month lies after the event reporting it', async () => {
+    const h = new CaseHarness();
+    await h.send(fromChengdu('SubsidyApplicationSubmitted', application()));
+    await h.send(fromDazu('SubsidyApplicationAcknowledged'));
+    await h.send(fromDazu('SubsidyApproved', { grants, firstPaymentMonth: '2026-12', decisionRef: 'D' }));
+    const early = await h.send({ ...fromDazu('SubsidyPaymentStarted', { payments: grants, firstPaidMonth: '2026-12', paidOn: '2026-12-10', paymentRef: 'P' }), occurredAt: '2026-11-20T02:00:00Z' });
+    expect(early).toMatchObject({ kind: 'rejected', reasonCode: 'DATE_AFTER_EVENT', error: { rejectionCode: 'VALIDATION_FAILED' } });
+    h.now = new Date('2026-12-10T02:00:00Z');
+    expect(expectApplied(await h.send(fromDazu('SubsidyPaymentStarted', { payments: grants, firstPaidMonth: '2026-12', paidOn: '2026-12-10', paymentRef: 'P' }))).nextState).toBe('paying');
+  });
+
   it('refuses a payment start after a death notice', async () => {
     const h = new CaseHarness();
     await h.send(fromChengdu('SubsidyApplicationSubmitted', application()));
@@ -213,6 +227,7 @@ describe('disability subsidy state machine', () => {
       expect(h.get(CASE)).toMatchObject({ state: 'transferring', responsibleDivision: ANYUE, data: { payerDivision: ANYUE } });
       const start = (source: string, month: string) =>
         h.send({ eventType: 'SubsidyPaymentStarted', caseId: CASE, sourceRegion: source, targetRegion: CHENGDU, payload: { payments: grants, firstPaidMonth: month, paidOn: '2027-04-10', paymentRef: 'A1' } });
+      h.now = new Date('2027-05-10T02:00:00Z');
       expect(await start(DAZU, '2027-04')).toMatchObject({ kind: 'rejected', reasonCode: 'UNAUTHORISED_SENDER' });
       expect(await start(ANYUE, '2027-05')).toMatchObject({ kind: 'rejected', reasonCode: 'TRANSFER_GAP' });
       expect(await start(ANYUE, '2027-03')).toMatchObject({ kind: 'rejected', reasonCode: 'TRANSFER_DOUBLE_MONTH' });

@@ -12,6 +12,7 @@ import {
   localDateOf,
   month,
   Month,
+  monthHappenedBy,
   optionalLocalDate,
   person,
   text,
@@ -217,9 +218,9 @@ const transitions: Record<string, TransitionSpec<SubsidyState>> = {
       stopped: { code: 'PAYMENT_AFTER_STOP', message: 'the subsidy has been stopped (death, move or request); no payment may start' },
       paying: { code: 'PAYMENT_ALREADY_STARTED', message: 'the first payment has already been made' },
     },
-    apply: ({ payload, data, snapshot }) => {
+    apply: ({ payload, data, snapshot, occurredAt, context }) => {
       const d = data as SubsidyData;
-      const first = month(payload, 'firstPaidMonth');
+      const first = monthHappenedBy(month(payload, 'firstPaidMonth'), 'firstPaidMonth', occurredAt, context.now);
       requireSubset(grantTypes(payload, 'payments'), d.activeTypes, 'PAYMENT_NOT_GRANTED', 'granted and active');
       if (snapshot.state === 'transferring' && d.transfer) {
         const expected = d.transfer.firstMonthPaidByNew;

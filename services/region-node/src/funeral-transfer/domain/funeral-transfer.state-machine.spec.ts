@@ -27,6 +27,13 @@ const death = (caseId: string, deceased: typeof ZHAO, birthDate: string, sex: st
 const ev = (eventType: string, caseId: string, from: string, to: string, payload: Record<string, unknown> = {}): Send => ({ eventType, caseId, sourceRegion: from, targetRegion: to, payload });
 
 describe('funeral transfer state machine', () => {
+  it('refuses a death dated after the registration that reports it', async () => {
+    const h = new CaseHarness();
+    const d = await h.send({ ...death('FUN-DATE-1', ZHAO, '1941-09-03', 'FEMALE', CHENGDU), occurredAt: '2026-10-31T02:00:00Z' });
+    expect(d).toMatchObject({ kind: 'rejected', reasonCode: 'DATE_AFTER_EVENT', error: { rejectionCode: 'VALIDATION_FAILED' } });
+    expect(h.cases.size).toBe(0);
+  });
+
   it('cremates where the death happened, returns the ashes and grants the relief at home (scenario 4)', async () => {
     const h = new CaseHarness();
     const c = 'FUN-510104-2026-0001';

@@ -2,7 +2,7 @@ import { covers } from '@tongban/regions';
 import { GuardFailedError, UnauthorisedSenderError } from '../../casework/domain/casework.errors';
 import type { CaseSnapshot } from '../../casework/domain/casework.types';
 import { commonTransitions, followUp, TransitionInput, TransitionSpec, WorkflowDefinition } from '../../casework/domain/state-machine';
-import { asRecord, idNumber, invalid, localDate, localDateOf, person, text } from '../../casework/domain/values';
+import { asRecord, happenedBy, idNumber, invalid, localDate, person, text } from '../../casework/domain/values';
 
 /**
  * 殡葬: a death away from home. The place of death is the accepting side, the hukou region grants the
@@ -83,7 +83,8 @@ const transitions: Record<string, TransitionSpec<FuneralState>> = {
       const sex = payload.sex === 'MALE' ? 'M' : payload.sex === 'FEMALE' ? 'F' : undefined;
       if (sex !== id.sex) throw new GuardFailedError('IDENTITY_MISMATCH', `sex ${String(payload.sex)} differs from the ID number`);
       const deathDate = localDate(payload, 'deathDate');
-      if (deathDate < birthDate || deathDate > localDateOf(context.now)) throw invalid('deathDate', `${deathDate} is before the birth or in the future`);
+      if (deathDate < birthDate) throw invalid('deathDate', `${deathDate} is before the birth`);
+      happenedBy(deathDate, 'deathDate', occurredAt, context.now);
       text(payload, 'medicalDeathCertificateNumber');
       // The death notice goes to the hukou region and every region known to hold an active case for the person.
       const known = (await context.lookups.divisionsWithActiveCases?.(deceased.idNumber)) ?? [];

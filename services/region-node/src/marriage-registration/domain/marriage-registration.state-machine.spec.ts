@@ -11,6 +11,8 @@ const CHEN = { person: { idNumber: '500107199802210069', name: '陈芳', hukouDi
 
 const office = (eventType: string, payload: Record<string, unknown>, targetRegion = ANYUE, caseId = CASE) => ({
   eventType,
+  // A registration or filing is reported on its day.
+  ...(typeof (payload.registeredOn ?? payload.filedOn) === 'string' ? { occurredAt: `${String(payload.registeredOn ?? payload.filedOn)}T02:00:00Z` } : {}),
   caseId,
   sourceRegion: HTZ,
   sourceOffice: 'CQ-HTZ',
@@ -115,6 +117,19 @@ describe('marriage registration state machine', () => {
     expect(d.kind === 'applied' ? d.nextState : d.reasonCode).toBe(expected);
   });
 
+  it('judges the age on the day the registration happened, never a later stated date', async () => {
+    const h = new CaseHarness();
+    // He turns 22 on 2026-11-10; the registration was reported on the 9th but claims the 10th.
+    const young = { person: { idNumber: makeIdNumber(JIULONGPO, '2004-11-10', '011'), name: '测试', hukouDivision: JIULONGPO }, birthDate: '2004-11-10', sex: 'MALE' };
+    await checked(h, 'UNMARRIED', 'UNMARRIED', young, CHEN);
+    const early = await h.send({ ...office('MarriageRegistered', { certificateNumber: 'C', registeredOn: '2026-11-10' }), occurredAt: '2026-11-09T02:00:00Z' });
+    expect(early).toMatchObject({ kind: 'rejected', reasonCode: 'DATE_AFTER_EVENT', error: { rejectionCode: 'VALIDATION_FAILED' } });
+    expect(await h.send({ ...office('MarriageRegistered', { certificateNumber: 'C', registeredOn: '2026-11-09' }), occurredAt: '2026-11-09T02:00:00Z' })).toMatchObject({
+      kind: 'rejected',
+      reasonCode: 'UNDER_LEGAL_AGE',
+    });
+  });
+
   it('refuses a party whose stated birth date or sex differs from the ID number', async () => {
     const h = new CaseHarness();
     expect(await h.send(request({ ...WANG, birthDate: '1996-11-09' }))).toMatchObject({ kind: 'rejected', reasonCode: 'IDENTITY_MISMATCH' });
@@ -202,6 +217,14 @@ describe('divorce by agreement', () => {
     expect(await h.send(record(WANG, 'MARRIED', 'MARRIAGE'))).toMatchObject({ kind: 'rejected', reasonCode: 'RECORD_INCONSISTENT' });
     await h.send(record(WANG));
     expect(expectApplied(await h.send(record(CHEN))).nextState).toBe('divorce-recorded');
+  });
+
+  it('refuses a filing or a divorce dated after the event that reports it', async () => {
+    const h = new CaseHarness();
+    expect(await h.send({ ...filing('2026-11-05'), occurredAt: '2026-11-04T02:00:00Z' })).toMatchObject({ kind: 'rejected', reasonCode: 'DATE_AFTER_EVENT' });
+    expectApplied(await h.send(filing('2026-11-05')));
+    const d = await h.send(divorceEvent('DivorceRegistered', { certificateNumber: 'L1', registeredOn: '2026-12-10' }, '2026-12-09T02:00:00Z'));
+    expect(d).toMatchObject({ kind: 'rejected', reasonCode: 'DATE_AFTER_EVENT' });
   });
 
   it('refuses a filing whose stated cooling-off end is miscounted', async () => {

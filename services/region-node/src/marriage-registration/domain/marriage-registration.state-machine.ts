@@ -3,7 +3,7 @@ import { ageOn } from '@tongban/regions';
 import { GuardFailedError, UnauthorisedSenderError } from '../../casework/domain/casework.errors';
 import type { CaseSnapshot, IncomingEvent } from '../../casework/domain/casework.types';
 import { CaseOpening, commonTransitions, TransitionInput, TransitionSpec, WorkflowDefinition } from '../../casework/domain/state-machine';
-import { asRecord, idNumber, invalid, localDate, optionalLocalDate, optionalText, person, text } from '../../casework/domain/values';
+import { asRecord, happenedBy, idNumber, invalid, localDate, optionalLocalDate, optionalText, person, text } from '../../casework/domain/values';
 import { covers } from '@tongban/regions';
 
 /**
@@ -198,9 +198,10 @@ const transitions: Record<string, TransitionSpec<MarriageState>> = {
       requested: { code: 'STATUS_CHECKS_PENDING', message: "both parties' marital status must be checked first" },
       checking: { code: 'STATUS_CHECKS_PENDING', message: "both parties' marital status must be answered first" },
     },
-    apply: ({ payload, data }) => {
+    apply: ({ payload, data, occurredAt, context }) => {
       const d = data as MarriageData;
-      const registeredOn = localDate(payload, 'registeredOn');
+      // The age is judged on the day the registration happened, which cannot be after the event reporting it.
+      const registeredOn = happenedBy(localDate(payload, 'registeredOn'), 'registeredOn', occurredAt, context.now);
       const married = Object.values(d.checks).find((c) => c.status === 'MARRIED');
       if (married) throw new GuardFailedError('PARTY_MARRIED', `party ${married.idNumber.slice(0, 6)}… is recorded as married by ${married.hukouDivision}`);
       for (const p of d.parties) {
@@ -228,8 +229,8 @@ const transitions: Record<string, TransitionSpec<MarriageState>> = {
     to: 'cooling-off',
     senders: ['registry-office'],
     opens: opening('divorce'),
-    apply: ({ payload, data, context }) => {
-      const filedOn = localDate(payload, 'filedOn');
+    apply: ({ payload, data, context, occurredAt }) => {
+      const filedOn = happenedBy(localDate(payload, 'filedOn'), 'filedOn', occurredAt, context.now);
       const windows = divorceWindows(filedOn, context.calendar);
       const stated = { coolingOffEndsOn: optionalLocalDate(payload, 'coolingOffEndsOn'), appearBy: optionalLocalDate(payload, 'appearBy') };
       const plainAppearBy = addDays(windows.coolingOffEndsOn, DIVORCE_APPEARANCE_DAYS);
@@ -260,9 +261,9 @@ const transitions: Record<string, TransitionSpec<MarriageState>> = {
     from: DIVORCE_PENDING_STATES,
     to: 'divorced',
     senders: ['registry-office'],
-    apply: ({ payload, data }) => {
+    apply: ({ payload, data, occurredAt, context }) => {
       const d = data as MarriageData;
-      const on = localDate(payload, 'registeredOn');
+      const on = happenedBy(localDate(payload, 'registeredOn'), 'registeredOn', occurredAt, context.now);
       if (on <= d.coolingOffEndsOn!) throw new GuardFailedError('COOLING_OFF_NOT_OVER', `the cooling-off period runs until ${d.coolingOffEndsOn}`);
       if (on > d.appearBy!) throw new GuardFailedError('APPEARANCE_WINDOW_CLOSED', `both parties had to appear by ${d.appearBy}; the application is deemed withdrawn`);
       return { data: { ...d, registeredOn: on, certificateNumber: text(payload, 'certificateNumber') } };

@@ -60,7 +60,7 @@ describe('funeral transfer state machine', () => {
     const requested = expectApplied(
       await h.send(ev('RemainsTransportRequested', c, DAZU, ANYUE, { deceased: ZHANG, fromOrganisation: org(DAZU, '大足殡仪馆'), toOrganisation: org(ANYUE, '安岳殡仪馆') })),
     );
-    expect(requested.timers.start[0]).toMatchObject({ name: 'funeral.transport-answer', dueAt: new Date('2026-11-03T02:00:00Z'), mustActDivision: ANYUE, ownerDivision: DAZU });
+    expect(requested.timers.start[0]).toMatchObject({ name: 'funeral.transport-answer', dueAt: new Date('2026-11-02T06:00:00Z'), mustActDivision: ANYUE, ownerDivision: DAZU });
     expect(await h.send(ev('RemainsTransportAccepted', c, CHENGDU, DAZU))).toMatchObject({ kind: 'rejected', reasonCode: 'UNAUTHORISED_SENDER' });
     expect(await h.send(ev('CremationCompleted', c, DAZU, ANYUE, { cremationCertificateNumber: 'X', funeralHome: org(DAZU, 'x') }))).toMatchObject({ kind: 'rejected', reasonCode: 'REMAINS_IN_TRANSIT' });
     expect(expectApplied(await h.send(ev('RemainsTransportAccepted', c, ANYUE, DAZU, { receivingOrganisation: org(ANYUE, '安岳殡仪馆') }))).nextState).toBe('transport-accepted');
@@ -77,11 +77,12 @@ describe('funeral transfer state machine', () => {
     expect(expectApplied(await h.send(ev('CremationCompleted', c, DAZU, ANYUE, { cremationCertificateNumber: 'CR', funeralHome: org(DAZU, '大足殡仪馆') }))).nextState).toBe('cremated');
   });
 
-  it('reports a transport request left unanswered for 24 hours', async () => {
+  it('reports a transport request left unanswered for 4 hours (the brief’s default)', async () => {
     const h = new CaseHarness();
     const c = 'FUN-4';
     await h.send(death(c, ZHANG, '1950-12-01', 'MALE', DAZU));
-    await h.send(ev('RemainsTransportRequested', c, DAZU, ANYUE, { deceased: ZHANG, toOrganisation: org(ANYUE, '安岳殡仪馆') }));
+    await h.send({ ...ev('RemainsTransportRequested', c, DAZU, ANYUE, { deceased: ZHANG, toOrganisation: org(ANYUE, '安岳殡仪馆') }), occurredAt: '2026-11-02T10:00:00Z' });
+    expect(h.get(c).timers['funeral.transport-answer'].dueAt).toBe('2026-11-02T14:00:00.000Z');
     await h.fire(c, 'funeral.transport-answer');
     expect(h.published.at(-1)).toMatchObject({ eventType: 'CaseDeadlineBreached', sourceRegion: DAZU, targetRegion: ANYUE, payload: { deadline: 'REMAINS_TRANSPORT_ANSWER' } });
   });

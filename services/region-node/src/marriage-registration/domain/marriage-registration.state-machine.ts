@@ -68,14 +68,25 @@ export function underLegalAge(party: Pick<MarriageParty, 'birthDate' | 'sex'>, o
 }
 
 /**
- * The divorce windows from the filing date. Periods start the day after the filing (art. 201); a period whose
- * last day is a rest day ends on the next working day (art. 203) — applied to the appearance window, which the
- * office must be open to honour.
+ * The divorce windows from the filing date. Each period starts the day after it begins to run (Civil Code
+ * art. 201), and a period whose last day is a statutory rest day ends on the next working day instead (art.
+ * 203). The Ministry of Civil Affairs applies both to the divorce periods of art. 1077: 民发〔2020〕116号
+ * (关于贯彻落实《中华人民共和国民法典》中有关婚姻登记规定的通知) counts the 30-day cooling-off period from
+ * the day after the office receives the application, and moves its last day off a rest day the same way.
+ * The appearance window then runs 30 days from the (possibly extended) end of the cooling-off period.
  */
 export function divorceWindows(filedOn: LocalDate, calendar: WorkingCalendar): { coolingOffEndsOn: LocalDate; appearBy: LocalDate } {
-  const coolingOffEndsOn = addDays(filedOn, DIVORCE_COOLING_OFF_DAYS);
+  const coolingOffEndsOn = calendar.nextWorkingDayOnOrAfter(addDays(filedOn, DIVORCE_COOLING_OFF_DAYS));
   return { coolingOffEndsOn, appearBy: calendar.nextWorkingDayOnOrAfter(addDays(coolingOffEndsOn, DIVORCE_APPEARANCE_DAYS)) };
 }
+
+/** The same windows counted without the rest-day rule: what a sender may still state; we keep the extended ones. */
+export function plainDivorceWindows(filedOn: LocalDate): { coolingOffEndsOn: LocalDate; appearBy: LocalDate } {
+  const coolingOffEndsOn = addDays(filedOn, DIVORCE_COOLING_OFF_DAYS);
+  return { coolingOffEndsOn, appearBy: addDays(coolingOffEndsOn, DIVORCE_APPEARANCE_DAYS) };
+}
+
+const calendarNext = (calendar: WorkingCalendar, date: LocalDate) => calendar.nextWorkingDayOnOrAfter(date);
 
 function party(value: unknown, path: string, now: Date): MarriageParty {
   const record = asRecord(value, path);
@@ -139,6 +150,10 @@ function checkAnswered({ payload, data, event, snapshot }: TransitionInput) {
   const status = text(payload, 'status');
   if (!['UNMARRIED', 'MARRIED', 'DIVORCED', 'WIDOWED'].includes(status)) throw invalid('status', 'must be UNMARRIED, MARRIED, DIVORCED or WIDOWED');
   const checks = { ...d.checks, [checkId]: { ...check, status } };
+  // A party recorded as married cannot marry: the request is refused on that answer, not left waiting.
+  if (d.kind === 'marriage' && status === 'MARRIED') {
+    return { to: 'refused', data: { ...d, checks, refusal: 'PARTY_MARRIED', refusedParty: check.idNumber } };
+  }
   const allAnswered = d.parties.every((p) => Object.values(checks).some((c) => c.idNumber === p.idNumber && c.status));
   const to = d.kind === 'marriage' ? (allAnswered ? 'checks-complete' : 'checking') : snapshot.state;
   return { to, data: { ...d, checks } };
@@ -186,7 +201,7 @@ const transitions: Record<string, TransitionSpec<MarriageState>> = {
   },
   MaritalStatusCheckAnswered: {
     from: ['checking', ...DIVORCE_PENDING_STATES],
-    toOneOf: ['checking', 'checks-complete', ...DIVORCE_PENDING_STATES],
+    toOneOf: ['checking', 'checks-complete', 'refused', ...DIVORCE_PENDING_STATES],
     senders: ['responsible'],
     apply: checkAnswered,
   },
@@ -233,10 +248,12 @@ const transitions: Record<string, TransitionSpec<MarriageState>> = {
       const filedOn = happenedBy(localDate(payload, 'filedOn'), 'filedOn', occurredAt, context.now);
       const windows = divorceWindows(filedOn, context.calendar);
       const stated = { coolingOffEndsOn: optionalLocalDate(payload, 'coolingOffEndsOn'), appearBy: optionalLocalDate(payload, 'appearBy') };
-      const plainAppearBy = addDays(windows.coolingOffEndsOn, DIVORCE_APPEARANCE_DAYS);
+      const plain = plainDivorceWindows(filedOn);
+      // Either count is accepted as stated (offices that do not move a period off a rest day yet); the case keeps the extended one.
+      const accepted = (value: LocalDate | undefined, ...allowed: LocalDate[]) => value === undefined || allowed.includes(value);
       if (
-        (stated.coolingOffEndsOn && stated.coolingOffEndsOn !== windows.coolingOffEndsOn) ||
-        (stated.appearBy && stated.appearBy !== windows.appearBy && stated.appearBy !== plainAppearBy)
+        !accepted(stated.coolingOffEndsOn, windows.coolingOffEndsOn, plain.coolingOffEndsOn) ||
+        !accepted(stated.appearBy, windows.appearBy, plain.appearBy, addDays(windows.coolingOffEndsOn, DIVORCE_APPEARANCE_DAYS), calendarNext(context.calendar, plain.appearBy))
       ) {
         throw new GuardFailedError('DIVORCE_PERIOD_MISCOMPUTED', `filed on ${filedOn}: cooling-off ends ${windows.coolingOffEndsOn}, appearance by ${windows.appearBy}`);
       }

@@ -8,6 +8,7 @@ const LI = { idNumber: '500111196804170022', name: '李秀英', hukouDivision: '
 const ZHAO = { idNumber: '500111194109030045', name: '赵桂兰', hukouDivision: '500111' };
 const ZHANG = { idNumber: '512021195012010019', name: '张德福', hukouDivision: '512021' };
 const CHEN = { idNumber: '500107199802210069', name: '陈芳', hukouDivision: '500107' };
+const WANG = { idNumber: '512021199611080033', name: '王建国', hukouDivision: '512021' };
 const ZHAO_SUBSIDY = 'SUB-510104-2024-000087';
 
 const refusedWith = (eventType: string, reason: string) => (c: CaseView) =>
@@ -64,7 +65,7 @@ export const SCENARIOS: Scenario[] = [
         eventType: 'MarriageRecordUpdated',
         patch: (b) => {
           b.targetRegion = '500107';
-          payloadOf(b).person = CHEN;
+          Object.assign(payloadOf(b), { person: CHEN, spouse: WANG });
         },
         expectCase: { key: 'dev-cqhtz', state: 'recorded' },
       },

@@ -28,6 +28,7 @@ import { TimerReconciler } from './casework/infrastructure/timer.reconciler';
 import { NodeSchema1764000000000 } from './migrations/1764000000000-node-schema';
 import { CaseworkIndexes1764200000000 } from './migrations/1764200000000-casework-indexes';
 import { CaseHolds1764600000000 } from './migrations/1764600000000-case-holds';
+import { PersonFacts1764900000000 } from './migrations/1764900000000-person-facts';
 
 export interface RegionNodeApp {
   app: INestApplication;
@@ -42,7 +43,7 @@ export async function createRegionNodeApp(config: RegionNodeConfig, logger = new
     mysql: config.infra.mysql,
     database: config.database,
     entities: [],
-    migrations: [NodeSchema1764000000000, CaseworkIndexes1764200000000, CaseHolds1764600000000],
+    migrations: [NodeSchema1764000000000, CaseworkIndexes1764200000000, CaseHolds1764600000000, PersonFacts1764900000000],
   });
   const catalogue = new SchemaCatalogue(join(contractsDir(), 'avro'));
   const registry = new SchemaRegistryClient(config.infra.schemaRegistryUrl);

@@ -544,8 +544,9 @@ export interface CremationCompleted extends CremationCompletedPayload {
 
 /**
  * Payload of {@link DeathNoticeIssued}: the event without its envelope.
- * The fact of a death, fanned out to every region with an active case for the person: it stops subsidies,
- * cancels economic checks and widows the spouse. Receivers apply it once per person, whatever the copy.
+ * The fact of a death (the person, the date, the source case), fanned out to every region with an active case
+ * for the person other than the two sides of the death registration: it stops subsidies, cancels economic
+ * checks and widows the spouse. Receivers apply it once per person, whatever the copy.
  */
 export interface DeathNoticeIssuedPayload {
   /** The deceased. */
@@ -555,7 +556,10 @@ export interface DeathNoticeIssuedPayload {
    * Date `YYYY-MM-DD`.
    */
   deathDate: string;
-  /** Reference of the death registration (the medical death certificate number). */
+  /**
+   * The source case: the id of the funeral case that registered the death. Never the medical death
+   * certificate number, which stays with the registration.
+   */
   deathRegistrationRef: string;
   /**
    * Cases of the addressed region the issuer knows to concern the person; the receiver also matches by ID
@@ -565,8 +569,9 @@ export interface DeathNoticeIssuedPayload {
 }
 
 /**
- * The fact of a death, fanned out to every region with an active case for the person: it stops subsidies,
- * cancels economic checks and widows the spouse. Receivers apply it once per person, whatever the copy.
+ * The fact of a death (the person, the date, the source case), fanned out to every region with an active case
+ * for the person other than the two sides of the death registration: it stops subsidies, cancels economic
+ * checks and widows the spouse. Receivers apply it once per person, whatever the copy.
  */
 export interface DeathNoticeIssued extends DeathNoticeIssuedPayload {
   /** Routing and tracing facts. */
@@ -1041,9 +1046,9 @@ export interface MarriageParty {
 
 /**
  * Payload of {@link MarriageRecordUpdated}: the event without its envelope.
- * A registration changed a person's marital status; the person's hukou region updates its record. Sent for
- * each party, to that party's hukou region only; carries the registration's reference, not the other party's
- * details.
+ * A registration or a death changed a person's marital status; the person's hukou region updates its record.
+ * Sent for each party, to that party's hukou region only; carries the registration's reference and the spouse
+ * (or former or deceased spouse) as a PersonRef, never the spouse's other details.
  */
 export interface MarriageRecordUpdatedPayload {
   /** The person whose record changes. */
@@ -1059,12 +1064,17 @@ export interface MarriageRecordUpdatedPayload {
    * Date `YYYY-MM-DD`.
    */
   effectiveOn: string;
+  /**
+   * The spouse the registration joined or separated, or the deceased spouse: what the record region keeps
+   * beside the status. Null only from senders older than this field.
+   */
+  spouse: PersonRef | null;
 }
 
 /**
- * A registration changed a person's marital status; the person's hukou region updates its record. Sent for
- * each party, to that party's hukou region only; carries the registration's reference, not the other party's
- * details.
+ * A registration or a death changed a person's marital status; the person's hukou region updates its record.
+ * Sent for each party, to that party's hukou region only; carries the registration's reference and the spouse
+ * (or former or deceased spouse) as a PersonRef, never the spouse's other details.
  */
 export interface MarriageRecordUpdated extends MarriageRecordUpdatedPayload {
   /** Routing and tracing facts. */

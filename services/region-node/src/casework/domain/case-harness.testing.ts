@@ -1,8 +1,8 @@
 import { WorkingCalendar } from '@tongban/calendar';
 import { checkCharacter } from '@tongban/regions';
-import type { AppliedDecision, CaseSnapshot, DecideContext, Decision, FollowUpEvent, IncomingEvent } from './casework.types';
+import type { AppliedDecision, CaseSnapshot, DecideContext, Decision, FollowUpEvent, IncomingEvent, KnownDeath } from './casework.types';
 import { applyDecision, decide, decideTimer } from './engine';
-import { definitionFor } from './workflows';
+import { deathNoticeFrom, deathNoticesFor, knownDeathFrom, MaritalRecord, maritalRecordFrom, reactToDeathByRecords, reactToDeathNotice } from './reactions';
 
 /** A valid ID number for a test person: division, birth date YYYYMMDD, sequence (odd male, even female). */
 export function makeIdNumber(division: string, birthDate: string, sequence: string): string {
@@ -19,6 +19,11 @@ export type Send = Omit<IncomingEvent, 'eventId' | 'occurredAt'> & { eventId?: s
 export class CaseHarness {
   readonly cases = new Map<string, CaseSnapshot>();
   readonly published: FollowUpEvent[] = [];
+  /** Deaths known to the nodes (registered or noticed), as the node's known_deaths table keeps them. */
+  readonly deaths = new Map<string, KnownDeath>();
+  /** Marital records held by the record regions, as the node's marital_records table keeps them. */
+  readonly records = new Map<string, MaritalRecord>();
+  private readonly followed = new Set<string>();
   calendar = WorkingCalendar.china2026();
   now = new Date('2026-11-02T02:00:00Z');
   private seq = 0;
@@ -28,16 +33,10 @@ export class CaseHarness {
       calendar: this.calendar,
       now: this.now,
       lookups: {
-        openSubsidyCases: (idNumber, type) =>
-          [...this.cases.values()]
-            .filter((c) => c.workflow === 'disability-subsidy' && c.personKeys.includes(idNumber))
-            .filter((c) => (definitionFor(c.workflow)!.openStates as readonly string[]).includes(c.state))
-            .filter((c) => ((c.data.activeTypes ?? c.data.requestedTypes) as string[]).includes(type))
-            .map((c) => ({ caseId: c.caseId, state: c.state })),
-        divisionsWithActiveCases: (idNumber) =>
-          [...this.cases.values()]
-            .filter((c) => c.personKeys.includes(idNumber) && (definitionFor(c.workflow)!.openStates as readonly string[]).includes(c.state))
-            .map((c) => c.responsibleDivision),
+        // Answered from the one store, as the node's database answers them: the rules stay in the domain.
+        casesOfPerson: (idNumber, workflow) =>
+          [...this.cases.values()].filter((c) => c.personKeys.includes(idNumber) && (!workflow || c.workflow === workflow)),
+        deathOf: (idNumber) => this.deaths.get(idNumber),
       },
     };
   }
@@ -58,8 +57,10 @@ export class CaseHarness {
     // A node receives an event after it occurred: the clock moves on to it.
     const at = new Date(incoming.occurredAt as Date);
     if (at.getTime() > this.now.getTime()) this.now = at;
-    const decision = await decide(this.cases.get(incoming.caseId), incoming, this.context());
+    const held = this.cases.get(incoming.caseId);
+    const decision = await decide(held, incoming, this.context());
     if (decision.kind === 'applied') await this.store(decision, new Date(incoming.occurredAt as Date), options.follow ?? true);
+    await this.remember(incoming, decision, options.follow ?? true);
     return decision;
   }
 
@@ -75,10 +76,32 @@ export class CaseHarness {
   async followAll(events: FollowUpEvent[]): Promise<Decision[]> {
     const out: Decision[] = [];
     for (const e of events) {
+      // The same cause gives the same event id: a receiving node applies it once.
+      if (this.followed.has(e.dedupeKey)) continue;
+      this.followed.add(e.dedupeKey);
       this.published.push(e);
       out.push(await this.send({ ...e, sourceOffice: e.sourceOffice ?? null, eventId: e.dedupeKey }));
     }
     return out;
+  }
+
+  /** What the node service does beside the case: remember deaths and marital records, react to a death. */
+  private async remember(incoming: IncomingEvent, decision: Decision, follow: boolean): Promise<void> {
+    const record = maritalRecordFrom(incoming, this.cases.get(incoming.caseId));
+    if (record && (decision.kind === 'applied' || decision.reasonCode === 'UNKNOWN_CASE')) this.records.set(record.idNumber, record);
+    const death = knownDeathFrom(incoming);
+    const registered = incoming.eventType === 'DeathRegistered' && decision.kind === 'applied';
+    if (!death || (!registered && incoming.eventType !== 'DeathNoticeIssued')) return;
+    const notice = deathNoticeFrom(incoming);
+    if (!this.deaths.has(notice.deceasedIdNumber)) this.deaths.set(notice.deceasedIdNumber, death);
+    const personCases = [...this.cases.values()].filter((c) => c.personKeys.includes(notice.deceasedIdNumber));
+    const reactions = [
+      ...reactToDeathNotice(notice, personCases),
+      ...reactToDeathByRecords(notice, [...this.records.values()]),
+      ...(registered ? deathNoticesFor(this.get(incoming.caseId), personCases, notice) : []),
+    ];
+    if (follow) await this.followAll(reactions);
+    else this.published.push(...reactions);
   }
 
   private async store(decision: AppliedDecision, at: Date, follow: boolean): Promise<void> {

@@ -48,12 +48,22 @@ export interface CaseSnapshot {
   updatedAt: string;
 }
 
-/** Facts the engine asks the infrastructure for (a port: the database answers them). */
+/** A death this node knows of: registered here, or announced to it by a death notice. */
+export interface KnownDeath {
+  deathDate: string;
+  /** The funeral case that registered the death (the case a second registration is pointed to). */
+  sourceCaseId: string;
+}
+
+/**
+ * Facts the engine asks the infrastructure for (a port: the database answers them). The rules applied to the
+ * answers (which cases are open, which types block a new application) live in the domain, not in the adapters.
+ */
 export interface CaseLookups {
-  /** Open or active disability-subsidy cases of a person that include a subsidy type. */
-  openSubsidyCases(idNumber: string, subsidyType: string): Promise<Array<{ caseId: string; state: string }>> | Array<{ caseId: string; state: string }>;
-  /** Divisions holding an active case for the person (targets of the death notice fan-out). */
-  divisionsWithActiveCases?(idNumber: string): Promise<string[]> | string[];
+  /** Every case this node holds for a person, optionally of one workflow. */
+  casesOfPerson(idNumber: string, workflow?: WorkflowName): Promise<CaseSnapshot[]> | CaseSnapshot[];
+  /** The death of a person this node knows of, if any. */
+  deathOf?(idNumber: string): Promise<KnownDeath | undefined> | KnownDeath | undefined;
 }
 
 export interface DecideContext {

@@ -1,5 +1,5 @@
 import { covers } from '@tongban/regions';
-import { CaseRuleError, IllegalTransitionError, UnauthorisedSenderError, UnknownCaseError, UnknownEventTypeError } from './casework.errors';
+import { CaseRuleError, GuardFailedError, IllegalTransitionError, UnauthorisedSenderError, UnknownCaseError, UnknownEventTypeError } from './casework.errors';
 import type {
   AppliedDecision,
   CaseSnapshot,
@@ -92,6 +92,8 @@ async function decideOrThrow(snapshot: CaseSnapshot | undefined, incoming: Incom
     before = snapshot;
   }
 
+  if (spec.from === 'opens-case' && incoming.eventType !== 'DeathRegistered') await refuseForTheDeceased(before, incoming, context);
+
   const roles = rolesOf(definition, before, incoming.sourceRegion, incoming.sourceOffice);
   if (!roles.some((r) => spec.senders.includes(r))) {
     const who = `${incoming.sourceRegion}${incoming.sourceOffice ? `/${incoming.sourceOffice}` : ''}`;
@@ -139,6 +141,22 @@ async function decideOrThrow(snapshot: CaseSnapshot | undefined, incoming: Incom
     timers,
     emits: (outcome.emits ?? []).map((e) => ({ ...e, causationId: e.causationId ?? incoming.eventId })),
   };
+}
+
+/** No new application, marriage request or check is opened for a person this node knows to have died. */
+async function refuseForTheDeceased(opening: CaseSnapshot, incoming: IncomingEvent, context: DecideContext): Promise<void> {
+  if (!context.lookups.deathOf) return;
+  for (const id of opening.personKeys) {
+    const death = await context.lookups.deathOf(id);
+    if (death) {
+      throw new GuardFailedError(
+        'PERSON_DECEASED',
+        `${id.slice(0, 6)}… died on ${death.deathDate} (case ${death.sourceCaseId}); ${incoming.eventType} cannot open a case for the person`,
+        'VALIDATION_FAILED',
+        death.sourceCaseId,
+      );
+    }
+  }
 }
 
 function timerChanges(

@@ -1,6 +1,6 @@
-import { CaseHarness, expectApplied } from './case-harness.testing';
+import { CaseHarness, expectApplied, makeIdNumber } from './case-harness.testing';
 import type { CaseSnapshot, IncomingEvent } from './casework.types';
-import { applyHouseholdChange, deathNoticeFrom, householdChangeFor, reactToDeathNotice, reactToHukouMove, spouseHousehold } from './reactions';
+import { applyHouseholdChange, deathNoticeFrom, householdChangeFor, maritalRecordFrom, reactToDeathByRecords, reactToDeathNotice, reactToHukouMove, spouseHousehold } from './reactions';
 
 const CHENGDU = '510104';
 const DAZU = '500111';
@@ -86,9 +86,10 @@ describe('reactions to a death notice', () => {
     expect(events.map((e) => [e.eventType, e.caseId, e.sourceRegion, e.targetRegion])).toEqual([
       ['SubsidyRejected', 'SUB-REVIEW', DAZU, CHENGDU],
       ['EconomicCheckCancelled', 'ECK-1', CHENGDU, DAZU],
-      ['MarriageRecordUpdated', 'MAR-1', DAZU, JIULONGPO],
+      // Sent by the registering office that holds the case, not by the deceased's hukou region (another node).
+      ['MarriageRecordUpdated', 'MAR-1', JIULONGPO, JIULONGPO],
     ]);
-    expect(events[2].payload).toMatchObject({ person: husband, newStatus: 'WIDOWED', registrationKind: 'DEATH_OF_SPOUSE', effectiveOn: '2026-11-01' });
+    expect(events[2].payload).toMatchObject({ person: husband, newStatus: 'WIDOWED', registrationKind: 'DEATH_OF_SPOUSE', effectiveOn: '2026-11-01', spouse: ZHAO });
     const applied = await h.followAll(events);
     expect(applied.map((d) => d.kind)).toEqual(['applied', 'applied', 'applied']);
     expect(['SUB-REVIEW', 'ECK-1', 'MAR-1'].map((id) => h.get(id).state)).toEqual(['rejected', 'cancelled', 'ended-by-death']);
@@ -156,5 +157,106 @@ describe('household changes from marriage and divorce', () => {
     const separated = applyHouseholdChange(once, householdChangeFor(event('DivorceRegistered'), marriage)!);
     expect(spouseHousehold('512021199611080033', separated)).toEqual(['512021199611080033']);
     expect(householdChangeFor(event('MarriageRecordUpdated'), marriage)).toBeUndefined();
+  });
+});
+
+describe('a death remembered per node', () => {
+  const death = (caseId: string, from = CHENGDU) => ({
+    eventType: 'DeathRegistered', caseId, sourceRegion: from, targetRegion: DAZU,
+    payload: {
+      deceased: ZHAO, sex: 'FEMALE', birthDate: '1941-09-03', deathDate: '2026-11-01', placeOfDeath: { division: from, detail: '…' },
+      medicalDeathCertificateNumber: 'MD-1', causeOfDeath: null, informant: { name: '赵某', idNumber: null, phone: '1', relation: 'CHILD' },
+    },
+  });
+  const application = {
+    applicant: ZHAO, certificateNumber: '50011119410903004541', disabilityCategory: 'PHYSICAL', disabilityGrade: 'GRADE_1', subsidyTypes: ['NURSING'],
+    hardshipStatus: 'NONE', residence: { division: CHENGDU, detail: '…' }, contactPhone: '1', consentRef: 'C',
+  };
+  const party = (p: typeof ZHAO, birthDate: string, sex: string) => ({ person: p, birthDate, sex });
+  const widower = { idNumber: makeIdNumber(JIULONGPO, '1939-05-05', '001'), name: '孙某', hukouDivision: JIULONGPO };
+
+  it.each([
+    ['a subsidy application', { eventType: 'SubsidyApplicationSubmitted', caseId: 'SUB-LATE', sourceRegion: CHENGDU, targetRegion: DAZU, payload: application }],
+    [
+      'a marriage request',
+      { eventType: 'MarriageRegistrationRequested', caseId: 'MAR-LATE', sourceRegion: JIULONGPO, targetRegion: JIULONGPO, payload: { partyA: party(widower, '1939-05-05', 'MALE'), partyB: party(ZHAO, '1941-09-03', 'FEMALE') } },
+    ],
+    [
+      'an economic check',
+      { eventType: 'EconomicCheckRequested', caseId: 'ECK-LATE', sourceRegion: CHENGDU, targetRegion: DAZU, payload: { members: [{ person: LI, relation: 'SELF' }, { person: ZHAO, relation: 'PARENT' }], items: ['PENSIONS'], purpose: 'MINIMUM_LIVING_ALLOWANCE', authorisationRef: 'A', answerBy: '2026-11-30' } },
+    ],
+  ])('refuses %s for a person who died, pointing to the death', async (_what, event) => {
+    const h = new CaseHarness();
+    expectApplied(await h.send(death('FUN-1')));
+    const d = await h.send(event);
+    expect(d).toMatchObject({ kind: 'rejected', reasonCode: 'PERSON_DECEASED', error: { rejectionCode: 'VALIDATION_FAILED', relatedCaseId: 'FUN-1' } });
+    expect(h.cases.has(event.caseId)).toBe(false);
+  });
+
+  it('remembers a death it only heard of by a notice', async () => {
+    const h = new CaseHarness();
+    await h.send(notice());
+    expect(h.deaths.get(ZHAO.idNumber)).toEqual({ deathDate: '2026-11-01', sourceCaseId: 'FUN-510104-2026-0001' });
+    const d = await h.send({ eventType: 'SubsidyApplicationSubmitted', caseId: 'SUB-LATE', sourceRegion: CHENGDU, targetRegion: DAZU, payload: application });
+    expect(d).toMatchObject({ kind: 'rejected', reasonCode: 'PERSON_DECEASED' });
+  });
+});
+
+describe('widowhood across nodes', () => {
+  const WANG = { idNumber: '512021199611080033', name: '王建国', hukouDivision: ANYUE };
+  const CHEN = { idNumber: '500107199802210069', name: '陈芳', hukouDivision: JIULONGPO };
+  // What Anyue's node holds: his record (kept from the MarriageRecordUpdated addressed to it), not the case.
+  const recordUpdate = (spouse: unknown): IncomingEvent => ({
+    eventType: 'MarriageRecordUpdated', eventId: 'rec-1', caseId: 'MAR-CQHTZ-1', sourceRegion: JIULONGPO, sourceOffice: 'CQ-HTZ', targetRegion: ANYUE,
+    occurredAt: '2026-11-10T03:00:00Z',
+    payload: { person: WANG, newStatus: 'MARRIED', registrationKind: 'MARRIAGE', registrationRef: 'J1', effectiveOn: '2026-11-10', spouse },
+  });
+
+  it('widows the spouse from the record region of the deceased, whichever province registered the death', () => {
+    const record = maritalRecordFrom(recordUpdate(CHEN))!;
+    expect(record).toEqual({ idNumber: WANG.idNumber, status: 'MARRIED', spouse: CHEN, caseId: 'MAR-CQHTZ-1', recordDivision: ANYUE, effectiveOn: '2026-11-10' });
+    const death: IncomingEvent = {
+      eventType: 'DeathRegistered', eventId: 'd-1', caseId: 'FUN-510104-9', sourceRegion: CHENGDU, targetRegion: ANYUE, occurredAt: '2026-12-02T03:00:00Z',
+      payload: { deceased: WANG, deathDate: '2026-12-01' },
+    };
+    const events = reactToDeathByRecords(deathNoticeFrom(death), [record], { node: '510000' });
+    expect(events).toEqual([
+      expect.objectContaining({
+        eventType: 'MarriageRecordUpdated', caseId: 'MAR-CQHTZ-1', sourceRegion: ANYUE, targetRegion: JIULONGPO,
+        payload: { person: CHEN, newStatus: 'WIDOWED', registrationKind: 'DEATH_OF_SPOUSE', registrationRef: 'FUN-510104-9', effectiveOn: '2026-12-01', spouse: WANG },
+      }),
+    ]);
+    // The registering office's node applies it to the marriage case: the marriage ended by death.
+    expect(reactToDeathByRecords(deathNoticeFrom(death), [{ ...record, status: 'DIVORCED' }])).toEqual([]);
+  });
+
+  it('takes the spouse from the case when an older sender left it out', () => {
+    const marriage: CaseSnapshot = {
+      caseId: 'MAR-CQHTZ-1', workflow: 'marriage-registration', state: 'registered', acceptingDivision: JIULONGPO, acceptingOffice: 'CQ-HTZ', responsibleDivision: ANYUE,
+      personKeys: [WANG.idNumber, CHEN.idNumber], timers: {}, openedAt: '', updatedAt: '',
+      data: { kind: 'marriage', parties: [{ ...WANG, birthDate: '1996-11-08', sex: 'M' }, { ...CHEN, birthDate: '1998-02-21', sex: 'F' }], checks: {}, recordsUpdated: [] },
+    };
+    expect(maritalRecordFrom(recordUpdate(null), marriage)?.spouse).toEqual(CHEN);
+    expect(maritalRecordFrom(recordUpdate(null))?.spouse).toBeNull();
+  });
+
+  it('ends the marriage case at the registering office when the death reaches only the other province', async () => {
+    const h = new CaseHarness();
+    h.put({
+      caseId: 'MAR-CQHTZ-1', workflow: 'marriage-registration', state: 'recorded', acceptingDivision: JIULONGPO, acceptingOffice: 'CQ-HTZ', responsibleDivision: ANYUE,
+      personKeys: [WANG.idNumber, CHEN.idNumber], timers: {}, openedAt: '', updatedAt: '',
+      data: { kind: 'marriage', parties: [{ ...WANG, birthDate: '1996-11-08', sex: 'M' }, { ...CHEN, birthDate: '1998-02-21', sex: 'F' }], checks: {}, recordsUpdated: [WANG.idNumber, CHEN.idNumber] },
+    });
+    await h.send({ ...recordUpdate(CHEN), eventId: undefined });
+    expectApplied(await h.send({
+      eventType: 'DeathRegistered', caseId: 'FUN-510104-9', sourceRegion: CHENGDU, targetRegion: ANYUE, occurredAt: '2026-12-02T03:00:00Z',
+      payload: {
+        deceased: WANG, sex: 'MALE', birthDate: '1996-11-08', deathDate: '2026-12-01', placeOfDeath: { division: CHENGDU, detail: '…' },
+        medicalDeathCertificateNumber: 'MD-9', causeOfDeath: null, informant: { name: '王某', idNumber: null, phone: '1', relation: 'PARENT' },
+      },
+    }));
+    const widowing = h.published.filter((e) => e.eventType === 'MarriageRecordUpdated');
+    expect(widowing).toHaveLength(1);
+    expect(h.get('MAR-CQHTZ-1').state).toBe('ended-by-death');
   });
 });

@@ -1,6 +1,6 @@
 import { createHmac } from 'node:crypto';
 import { EntityManager } from 'typeorm';
-import type { CaseSnapshot, TimerStart } from '../domain';
+import type { CaseSnapshot, KnownDeath, MaritalRecord, TimerStart } from '../domain';
 
 interface CaseRow {
   case_id: string;
@@ -95,6 +95,51 @@ export class CaseRepository {
       }
     }
   }
+}
+
+/** Deaths and marital records the node remembers per person (keyed hashes, as the person index). */
+export class PersonFactsRepository {
+  constructor(private readonly cases: CaseRepository) {}
+
+  async deathOf(m: EntityManager, idNumber: string): Promise<KnownDeath | undefined> {
+    const [row]: Array<{ death_date: Date | string; source_case_id: string }> = await m.query(
+      'SELECT death_date, source_case_id FROM known_deaths WHERE person_hash = ?',
+      [this.cases.personHash(idNumber)],
+    );
+    return row ? { deathDate: dateText(row.death_date), sourceCaseId: row.source_case_id } : undefined;
+  }
+
+  /** The first death reported for a person stays; a later report of the same death changes nothing. */
+  async rememberDeath(m: EntityManager, idNumber: string, death: KnownDeath): Promise<void> {
+    await m.query('INSERT IGNORE INTO known_deaths (person_hash, death_date, source_case_id, noted_at) VALUES (?, ?, ?, UTC_TIMESTAMP(3))', [
+      this.cases.personHash(idNumber), death.deathDate, death.sourceCaseId,
+    ]);
+  }
+
+  async maritalRecordOf(m: EntityManager, idNumber: string): Promise<MaritalRecord | undefined> {
+    const [row]: Array<{ status: string; spouse: string | null; case_id: string; record_division: string; effective_on: Date | string }> = await m.query(
+      'SELECT status, spouse, case_id, record_division, effective_on FROM marital_records WHERE person_hash = ?',
+      [this.cases.personHash(idNumber)],
+    );
+    if (!row) return undefined;
+    const spouse = typeof row.spouse === 'string' ? JSON.parse(row.spouse) : row.spouse;
+    return { idNumber: idNumber.trim().toUpperCase(), status: row.status, spouse: spouse ?? null, caseId: row.case_id, recordDivision: row.record_division, effectiveOn: dateText(row.effective_on) };
+  }
+
+  async saveMaritalRecord(m: EntityManager, r: MaritalRecord): Promise<void> {
+    await m.query(
+      `INSERT INTO marital_records (person_hash, status, spouse, case_id, record_division, effective_on, updated_at) VALUES (?, ?, ?, ?, ?, ?, UTC_TIMESTAMP(3))
+       ON DUPLICATE KEY UPDATE status = VALUES(status), spouse = VALUES(spouse), case_id = VALUES(case_id), record_division = VALUES(record_division),
+         effective_on = VALUES(effective_on), updated_at = VALUES(updated_at)`,
+      [this.cases.personHash(r.idNumber), r.status, r.spouse ? JSON.stringify(r.spouse) : null, r.caseId, r.recordDivision, r.effectiveOn],
+    );
+  }
+}
+
+function dateText(value: Date | string): string {
+  // The connection runs in UTC: a DATE comes back as UTC midnight of that day.
+  if (value instanceof Date) return value.toISOString().slice(0, 10);
+  return String(value).slice(0, 10);
 }
 
 export function toSnapshot(row: CaseRow): CaseSnapshot {

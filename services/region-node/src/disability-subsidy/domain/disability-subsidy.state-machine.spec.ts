@@ -172,6 +172,64 @@ describe('disability subsidy state machine', () => {
     expect(again.emits).toEqual([]);
   });
 
+  describe('duplicates: only open or paid types block a new application', () => {
+    const second = (h: CaseHarness, types = ['NURSING']) => h.send(fromChengdu('SubsidyApplicationSubmitted', application({ subsidyTypes: types }), 'SUB-2'));
+    const duplicateOf = (d: Awaited<ReturnType<CaseHarness['send']>>) =>
+      expectApplied(d).emits.find((e) => e.eventType === 'SubsidyRejected' && e.payload.reasonCode === 'DUPLICATE_APPLICATION')?.payload.openCaseId ?? null;
+
+    it('a type under review blocks', async () => {
+      const h = new CaseHarness();
+      await h.send(fromChengdu('SubsidyApplicationSubmitted', application()));
+      expect(duplicateOf(await second(h))).toBe(CASE);
+    });
+
+    it('a type stopped while the other is still paid does not block', async () => {
+      const h = new CaseHarness();
+      await paying(h);
+      await h.send(fromDazu('SubsidyStopped', { subsidyTypes: ['NURSING'], reason: 'NO_LONGER_ELIGIBLE', effectiveMonth: '2027-01' }));
+      expect(h.get(CASE).state).toBe('paying');
+      expect(duplicateOf(await second(h))).toBeNull();
+      expect(duplicateOf(await h.send(fromChengdu('SubsidyApplicationSubmitted', application({ subsidyTypes: ['LIVING'] }), 'SUB-3')))).toBe(CASE);
+    });
+
+    it('a type asked for but not granted does not block once the case is decided', async () => {
+      const h = new CaseHarness();
+      await h.send(fromChengdu('SubsidyApplicationSubmitted', application()));
+      await h.send(fromDazu('SubsidyApplicationAcknowledged'));
+      await h.send(fromDazu('SubsidyApproved', { grants: [grants[0]], firstPaymentMonth: '2026-12', decisionRef: 'D' }));
+      expect(duplicateOf(await second(h))).toBeNull();
+    });
+
+    it.each([
+      ['refused', fromDazu('SubsidyRejected', { reasonCode: 'NOT_IN_HARDSHIP', reasonText: '…', openCaseId: null })],
+      ['withdrawn', fromChengdu('SubsidyApplicationWithdrawn', { withdrawnBy: 'APPLICANT', withdrawalRef: 'W' })],
+    ])('an application %s does not block', async (_what, ending) => {
+      const h = new CaseHarness();
+      await h.send(fromChengdu('SubsidyApplicationSubmitted', application()));
+      expectApplied(await h.send(ending));
+      expect(duplicateOf(await second(h))).toBeNull();
+    });
+
+    it('a lapsed application does not block', async () => {
+      const h = new CaseHarness();
+      await h.send(fromChengdu('SubsidyApplicationSubmitted', application()));
+      await h.send(fromDazu('SubsidyApplicationAcknowledged'));
+      await h.send(fromDazu('SubsidyMaterialsRequested', { materials: [], supplyBy: '2026-11-20' }));
+      await h.fire(CASE, 'subsidy.materials');
+      expect(h.get(CASE).state).toBe('rejected');
+      expect(duplicateOf(await second(h))).toBeNull();
+    });
+  });
+
+  it('refuses an application addressed to a region that is not the hukou region, whatever the ID prefix', async () => {
+    const h = new CaseHarness();
+    // Her ID number was issued in Dazu; her hukou is in Anyue now.
+    const moved = application({ applicant: { ...LI, hukouDivision: ANYUE } });
+    const toDazu = await h.send(fromChengdu('SubsidyApplicationSubmitted', moved));
+    expect(toDazu).toMatchObject({ kind: 'rejected', reasonCode: 'NOT_HUKOU_REGION', error: { rejectionCode: 'NOT_RESPONSIBLE' } });
+    expect(expectApplied(await h.send({ ...fromChengdu('SubsidyApplicationSubmitted', moved), targetRegion: ANYUE })).caseUpdates).toMatchObject({ responsibleDivision: ANYUE });
+  });
+
   it('refuses a payment whose first month lies after the event reporting it', async () => {
     const h = new CaseHarness();
     await h.send(fromChengdu('SubsidyApplicationSubmitted', application()));

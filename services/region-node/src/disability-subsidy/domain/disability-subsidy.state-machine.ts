@@ -1,5 +1,5 @@
 import { endOfShanghaiDay } from '@tongban/calendar';
-import { parseDisabilityCertificate } from '@tongban/regions';
+import { covers, parseDisabilityCertificate } from '@tongban/regions';
 import { GuardFailedError } from '../../casework/domain/casework.errors';
 import type { CaseSnapshot } from '../../casework/domain/casework.types';
 import { commonTransitions, followUp, TransitionInput, TransitionSpec, WorkflowDefinition } from '../../casework/domain/state-machine';
@@ -66,6 +66,19 @@ export interface SubsidyData {
 }
 
 const dataOf = (snapshot: CaseSnapshot) => snapshot.data as SubsidyData;
+
+/**
+ * The subsidy types a case holds for its applicant, which a new application for the same type must not
+ * duplicate: the types asked for while the case is undecided, the types granted and not stopped while it is
+ * approved or paying. A refused, withdrawn or lapsed application and a stopped type hold nothing.
+ */
+export function subsidyTypesHeld(snapshot: Pick<CaseSnapshot, 'workflow' | 'state' | 'data'>): string[] {
+  if (snapshot.workflow !== 'disability-subsidy') return [];
+  const d = snapshot.data as SubsidyData;
+  if ((SUBSIDY_REVIEW_STATES as readonly string[]).includes(snapshot.state)) return d.requestedTypes ?? [];
+  if ((SUBSIDY_ACTIVE_STATES as readonly string[]).includes(snapshot.state)) return d.activeTypes ?? [];
+  return [];
+}
 const payerOf = (snapshot: CaseSnapshot) => dataOf(snapshot).payerDivision ?? snapshot.responsibleDivision;
 
 function subsidyTypes(values: unknown[], path: string): string[] {
@@ -119,8 +132,11 @@ async function submitted({ event, payload, occurredAt, snapshot, context }: Tran
     payerDivision: applicant.hukouDivision,
   };
   // The same person and type may have one open or active case: refuse and point to it (the responsible side decides).
+  const others = (await context.lookups.casesOfPerson(applicant.idNumber, 'disability-subsidy')).filter(
+    (c) => c.caseId !== event.caseId && (c.data as SubsidyData).applicantIdNumber === applicant.idNumber,
+  );
   for (const type of types) {
-    const open = (await context.lookups.openSubsidyCases(applicant.idNumber, type)).find((c) => c.caseId !== event.caseId);
+    const open = others.find((c) => subsidyTypesHeld(c).includes(type));
     if (open) {
       const after = { ...snapshot, data };
       return {
@@ -145,6 +161,10 @@ const transitions: Record<string, TransitionSpec<SubsidyState>> = {
     senders: ['accepting'],
     opens: (event, payload, context) => {
       const applicant = person(payload.applicant, 'applicant', context.now);
+      // The hukou region decides: by the hukouDivision stated, never by the ID number's prefix.
+      if (!covers(event.targetRegion, applicant.hukouDivision)) {
+        throw new GuardFailedError('NOT_HUKOU_REGION', `the application is decided by the hukou region ${applicant.hukouDivision}, not ${event.targetRegion}`, 'NOT_RESPONSIBLE');
+      }
       const residence = payload.residence ? asRecord(payload.residence, 'residence') : {};
       return {
         acceptingDivision: typeof residence.division === 'string' ? residence.division : event.sourceRegion,

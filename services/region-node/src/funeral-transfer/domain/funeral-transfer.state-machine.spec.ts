@@ -1,4 +1,4 @@
-import { CaseHarness, expectApplied } from '../../casework/domain/case-harness.testing';
+import { CaseHarness, expectApplied, makeIdNumber } from '../../casework/domain/case-harness.testing';
 import type { Send } from '../../casework/domain/case-harness.testing';
 
 const CHENGDU = '510104';
@@ -39,9 +39,9 @@ describe('funeral transfer state machine', () => {
     const c = 'FUN-510104-2026-0001';
     const registered = expectApplied(await h.send(death(c, ZHAO, '1941-09-03', 'FEMALE', CHENGDU)));
     expect(registered.caseUpdates).toMatchObject({ acceptingDivision: CHENGDU, responsibleDivision: DAZU, personKeys: [ZHAO.idNumber] });
-    expect(registered.emits).toEqual([
-      expect.objectContaining({ eventType: 'DeathNoticeIssued', sourceRegion: CHENGDU, targetRegion: DAZU, payload: expect.objectContaining({ deceased: ZHAO, deathDate: '2026-11-01' }) }),
-    ]);
+    // The hukou region receives the registration itself; no other region holds a case for her, so no notice.
+    expect(registered.emits).toEqual([]);
+    expect(h.published.filter((e) => e.eventType === 'DeathNoticeIssued')).toEqual([]);
     expect(expectApplied(await h.send(ev('CremationCompleted', c, CHENGDU, DAZU, { cremationCertificateNumber: 'CR-1', funeralHome: org(CHENGDU, '成都殡仪馆'), crematedAt: '2026-11-03T02:00:00Z' }))).nextState).toBe('cremated');
     expect(expectApplied(await h.send(ev('AshesReturned', c, CHENGDU, DAZU))).nextState).toBe('ashes-returned');
     const claim = { deceased: ZHAO, deathDate: '2026-11-01', services: [], invoiceRefs: [], payeeAccount: null };
@@ -99,8 +99,35 @@ describe('funeral transfer state machine', () => {
       caseId: 'CHK-1', workflow: 'economic-check', state: 'requested', acceptingDivision: '510104', acceptingOffice: null, responsibleDivision: ANYUE,
       personKeys: [ZHAO.idNumber], timers: {}, data: {}, openedAt: '', updatedAt: '',
     });
-    const d = expectApplied(await h.send(death('F6', ZHAO, '1941-09-03', 'FEMALE', CHENGDU)));
-    expect(d.emits.map((e) => e.targetRegion).sort()).toEqual([DAZU, ANYUE].sort());
+    h.put({
+      caseId: 'CHK-OLD', workflow: 'economic-check', state: 'answered', acceptingDivision: '510104', acceptingOffice: null, responsibleDivision: '500106',
+      personKeys: [ZHAO.idNumber], timers: {}, data: {}, openedAt: '', updatedAt: '',
+    });
+    expectApplied(await h.send(death('F6', ZHAO, '1941-09-03', 'FEMALE', CHENGDU)));
+    const notices = h.published.filter((e) => e.eventType === 'DeathNoticeIssued');
+    // Anyue holds an open check; Dazu (the hukou region) gets the registration itself; Shapingba's check is closed.
+    expect(notices.map((e) => [e.sourceRegion, e.targetRegion])).toEqual([[CHENGDU, ANYUE]]);
+    expect(notices[0].payload).toEqual({ deceased: ZHAO, deathDate: '2026-11-01', deathRegistrationRef: 'F6', knownCaseIds: ['CHK-1'] });
+    expect(JSON.stringify(notices[0].payload)).not.toContain('MD-2026-0001');
+    expect(h.get('CHK-1').state).toBe('cancelled');
+  });
+
+  it('refuses a death registration addressed to a region that is not the hukou region', async () => {
+    const h = new CaseHarness();
+    // His ID number was issued in Dazu, but his hukou is in Anyue now: Anyue registers, Dazu does not.
+    const moved = { idNumber: makeIdNumber(DAZU, '1950-12-01', '001'), name: '张某', hukouDivision: ANYUE };
+    const toDazu = { ...death('F8', moved, '1950-12-01', 'MALE', CHENGDU), targetRegion: DAZU };
+    expect(await h.send(toDazu)).toMatchObject({ kind: 'rejected', reasonCode: 'NOT_HUKOU_REGION', error: { rejectionCode: 'NOT_RESPONSIBLE' } });
+    expectApplied(await h.send(death('F8', moved, '1950-12-01', 'MALE', CHENGDU)));
+  });
+
+  it('merges a second death registration for the same person into the first case', async () => {
+    const h = new CaseHarness();
+    expectApplied(await h.send(death('F9', ZHAO, '1941-09-03', 'FEMALE', CHENGDU)));
+    const second = await h.send(death('F10', ZHAO, '1941-09-03', 'FEMALE', DAZU));
+    expect(second).toMatchObject({ kind: 'rejected', reasonCode: 'DEATH_ALREADY_REGISTERED', error: { rejectionCode: 'DUPLICATE_CASE', relatedCaseId: 'F9' } });
+    expect(second.emits[0].payload).toMatchObject({ reasonCode: 'DUPLICATE_CASE', relatedCaseId: 'F9' });
+    expect(h.cases.has('F10')).toBe(false);
   });
 
   it('records ashes stored after the relief is claimed without leaving the claim', async () => {

@@ -130,6 +130,31 @@ describe('marriage registration state machine', () => {
     });
   });
 
+  it('refuses a pending marriage request when a party dies', async () => {
+    const h = new CaseHarness();
+    await h.send(request());
+    await h.send(checkRequest('CHK-A', WANG));
+    expectApplied(await h.send({
+      eventType: 'DeathRegistered', caseId: 'FUN-MAR-1', sourceRegion: '510104', targetRegion: JIULONGPO, occurredAt: '2026-11-03T02:00:00Z',
+      payload: {
+        deceased: CHEN.person, sex: 'FEMALE', birthDate: '1998-02-21', deathDate: '2026-11-02', placeOfDeath: { division: '510104', detail: '…' },
+        medicalDeathCertificateNumber: 'MD', causeOfDeath: null, informant: { name: '陈某', idNumber: null, phone: '1', relation: 'PARENT' },
+      },
+    }));
+    expect(h.get(CASE)).toMatchObject({ state: 'refused', data: { refusal: 'OTHER' } });
+  });
+
+  it('keeps the spouse in a record update, and refuses one naming someone else', async () => {
+    const h = new CaseHarness();
+    await checked(h);
+    await h.send(office('MarriageRegistered', { certificateNumber: 'J1', registeredOn: '2026-11-10' }));
+    const record = (spouse: unknown) =>
+      office('MarriageRecordUpdated', { person: WANG.person, newStatus: 'MARRIED', registrationKind: 'MARRIAGE', registrationRef: 'J1', effectiveOn: '2026-11-10', spouse }, ANYUE);
+    expect(await h.send(record({ idNumber: '500111196804170022', name: '李秀英', hukouDivision: '500111' }))).toMatchObject({ kind: 'rejected', reasonCode: 'SPOUSE_MISMATCH' });
+    expectApplied(await h.send(record(CHEN.person)));
+    expect(h.records.get(WANG.person.idNumber)).toMatchObject({ status: 'MARRIED', spouse: CHEN.person, recordDivision: ANYUE });
+  });
+
   it('refuses a party whose stated birth date or sex differs from the ID number', async () => {
     const h = new CaseHarness();
     expect(await h.send(request({ ...WANG, birthDate: '1996-11-09' }))).toMatchObject({ kind: 'rejected', reasonCode: 'IDENTITY_MISMATCH' });
@@ -230,6 +255,24 @@ describe('divorce by agreement', () => {
     expect(await h.send(record(WANG, 'MARRIED', 'MARRIAGE'))).toMatchObject({ kind: 'rejected', reasonCode: 'RECORD_INCONSISTENT' });
     await h.send(record(WANG));
     expect(expectApplied(await h.send(record(CHEN))).nextState).toBe('divorce-recorded');
+  });
+
+  it('ends a pending divorce when a party dies (ended by death, not divorced)', async () => {
+    const h = new CaseHarness();
+    await h.send(filing('2026-11-05'));
+    const death = {
+      eventType: 'DeathRegistered', caseId: 'FUN-DIV-1', sourceRegion: '510104', targetRegion: ANYUE, occurredAt: '2026-11-20T02:00:00Z',
+      payload: {
+        deceased: WANG.person, sex: 'MALE', birthDate: '1996-11-08', deathDate: '2026-11-19', placeOfDeath: { division: '510104', detail: '…' },
+        medicalDeathCertificateNumber: 'MD', causeOfDeath: null, informant: { name: '王某', idNumber: null, phone: '1', relation: 'PARENT' },
+      },
+    };
+    expectApplied(await h.send(death));
+    expect(h.get(DIV)).toMatchObject({ state: 'ended-by-death', timers: {} });
+    expect(h.published.find((e) => e.eventType === 'MarriageRecordUpdated')).toMatchObject({
+      sourceRegion: HTZ, sourceOffice: 'CQ-HTZ', targetRegion: JIULONGPO, payload: { person: CHEN.person, newStatus: 'WIDOWED', spouse: WANG.person },
+    });
+    expect(await h.send(divorceEvent('DivorceRegistered', { certificateNumber: 'L1', registeredOn: '2026-12-10' }, '2026-12-10T02:00:00Z'))).toMatchObject({ kind: 'rejected' });
   });
 
   it('refuses a filing or a divorce dated after the event that reports it', async () => {

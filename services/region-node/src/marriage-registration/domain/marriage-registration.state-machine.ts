@@ -17,7 +17,7 @@ export const MARRIAGE_STATES = [
   'registered',
   'recorded', // both hukou regions updated
   'refused',
-  'ended-by-death', // the spouse's record now says widowed
+  'ended-by-death', // a party died: the spouse's record now says widowed (a pending divorce ends the same way)
   'cooling-off', // 离婚冷静期: 30 days, either party may withdraw
   'awaiting-appearance', // the next 30 days: both must appear, else the application is deemed withdrawn
   'divorced',
@@ -164,12 +164,20 @@ function recordUpdated({ payload, data, snapshot, roles }: TransitionInput) {
   const p = partyOf(d, asRecord(payload.person, 'person').idNumber, 'person.idNumber');
   const newStatus = text(payload, 'newStatus');
   const kind = text(payload, 'registrationKind');
+  // The spouse the record keeps is the other party of this case (null only from older senders).
+  if (payload.spouse !== undefined && payload.spouse !== null) {
+    const spouseId = String(asRecord(payload.spouse, 'spouse').idNumber ?? '').trim().toUpperCase();
+    const other = d.parties.find((q) => q.idNumber !== p.idNumber);
+    if (!other || spouseId !== other.idNumber) throw new GuardFailedError('SPOUSE_MISMATCH', 'spouse: not the other party of this case');
+  }
   const expected: Record<string, [string, string]> = {
     registered: ['MARRIED', 'MARRIAGE'],
     divorced: ['DIVORCED', 'DIVORCE'],
   };
   if (newStatus === 'WIDOWED') {
-    if (kind !== 'DEATH_OF_SPOUSE' || !MARRIAGE_IN_FORCE_STATES.includes(snapshot.state as MarriageState)) {
+    // A death ends a marriage in force, and with it a divorce still pending (cooling-off or appearance window).
+    const inForce = d.kind === 'marriage' ? MARRIAGE_IN_FORCE_STATES : DIVORCE_PENDING_STATES;
+    if (kind !== 'DEATH_OF_SPOUSE' || !inForce.includes(snapshot.state as MarriageState)) {
       throw new GuardFailedError('RECORD_INCONSISTENT', `WIDOWED is recorded for the death of a spouse in a marriage in force, not ${kind} in ${snapshot.state}`);
     }
     return { to: 'ended-by-death', data: { ...d, widowed: p.idNumber } };
@@ -234,7 +242,7 @@ const transitions: Record<string, TransitionSpec<MarriageState>> = {
     apply: ({ payload, data }) => ({ data: { ...data, refusal: text(payload, 'reasonCode') } }),
   },
   MarriageRecordUpdated: {
-    from: ['registered', 'recorded', 'divorced'],
+    from: ['registered', 'recorded', 'divorced', ...DIVORCE_PENDING_STATES],
     toOneOf: ['registered', 'recorded', 'ended-by-death', 'divorced', 'divorce-recorded'],
     senders: ['registry-office', 'responsible'],
     apply: recordUpdated,

@@ -1,0 +1,35 @@
+import { MigrationInterface, QueryRunner } from 'typeorm';
+
+/**
+ * What a node remembers of a person beyond its cases, keyed by the person-index hash: deaths it registered or
+ * was told of (no new application, request or check for the deceased; one funeral case per death), and the
+ * marital records it holds as a hukou region (status and spouse, so that a death reaching it widows the spouse).
+ */
+export class PersonFacts1764900000000 implements MigrationInterface {
+  name = 'PersonFacts1764900000000';
+
+  async up(q: QueryRunner): Promise<void> {
+    await q.query(`CREATE TABLE known_deaths (
+      person_hash CHAR(64) NOT NULL,
+      death_date DATE NOT NULL,
+      source_case_id VARCHAR(100) NOT NULL,
+      noted_at DATETIME(3) NOT NULL,
+      PRIMARY KEY (person_hash)
+    ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4`);
+    await q.query(`CREATE TABLE marital_records (
+      person_hash CHAR(64) NOT NULL,
+      status VARCHAR(20) NOT NULL,
+      spouse JSON NULL,
+      case_id VARCHAR(100) NOT NULL,
+      record_division CHAR(6) NOT NULL,
+      effective_on DATE NOT NULL,
+      updated_at DATETIME(3) NOT NULL,
+      PRIMARY KEY (person_hash)
+    ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4`);
+  }
+
+  async down(q: QueryRunner): Promise<void> {
+    await q.query('DROP TABLE marital_records');
+    await q.query('DROP TABLE known_deaths');
+  }
+}

@@ -1282,6 +1282,12 @@ export interface SubsidyApplicationSubmittedPayload {
   hardshipStatus: HardshipStatus;
   /** Reference of the document proving the hardship status (an economic-check result may serve, by reference). */
   hardshipEvidenceRef: string | null;
+  /**
+   * The applicant is supported as extremely poor (特困人员): a hardship basis for the living subsidy beside
+   * hardshipStatus.
+   * Personal data: `income`.
+   */
+  extremelyPoor: boolean;
   /** Where the applicant lives (the accepting region). */
   residence: Address;
   /**

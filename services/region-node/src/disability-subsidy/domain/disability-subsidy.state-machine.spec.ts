@@ -221,6 +221,52 @@ describe('disability subsidy state machine', () => {
     });
   });
 
+  describe('eligibility', () => {
+    // The certificate's last two digits are the category (1–7) and the grade (1–4).
+    const CATEGORIES = ['VISUAL', 'HEARING', 'SPEECH', 'PHYSICAL', 'INTELLECTUAL', 'MENTAL', 'MULTIPLE'];
+    const apply = (category: string, grade: number, types: string[], hardship: Record<string, unknown> = {}) =>
+      new CaseHarness().send(
+        fromChengdu('SubsidyApplicationSubmitted', application({
+          certificateNumber: `${LI.idNumber}${CATEGORIES.indexOf(category) + 1}${grade}`,
+          disabilityCategory: category,
+          disabilityGrade: `GRADE_${grade}`,
+          subsidyTypes: types,
+          ...hardship,
+        })),
+      );
+    const refusal = async (d: ReturnType<typeof apply>) => expectApplied(await d).emits.find((e) => e.eventType === 'SubsidyRejected')?.payload.reasonCode ?? 'accepted';
+
+    it.each([
+      ['PHYSICAL', 1, 'accepted'],
+      ['VISUAL', 2, 'accepted'],
+      ['PHYSICAL', 3, 'GRADE_NOT_ELIGIBLE'],
+      ['HEARING', 4, 'GRADE_NOT_ELIGIBLE'],
+      ['INTELLECTUAL', 3, 'accepted'],
+      ['MENTAL', 4, 'accepted'],
+      ['MULTIPLE', 3, 'GRADE_NOT_ELIGIBLE'],
+    ])('nursing subsidy for %s grade %s → %s', async (category, grade, expected) => {
+      expect(await refusal(apply(category, grade, ['NURSING']))).toBe(expected);
+    });
+
+    it.each([
+      [{ hardshipStatus: 'MINIMUM_LIVING_ALLOWANCE' }, 'accepted'],
+      [{ hardshipStatus: 'LOW_INCOME' }, 'accepted'],
+      [{ hardshipStatus: 'NEAR_MINIMUM' }, 'accepted'],
+      [{ hardshipStatus: 'NONE', extremelyPoor: true }, 'accepted'],
+      [{ hardshipStatus: 'NONE' }, 'NOT_IN_HARDSHIP'],
+      [{ hardshipStatus: 'NONE', extremelyPoor: false }, 'NOT_IN_HARDSHIP'],
+    ])('living subsidy with %j → %s', async (hardship, expected) => {
+      expect(await refusal(apply('PHYSICAL', 3, ['LIVING'], hardship))).toBe(expected);
+    });
+
+    it('refuses the application and ends the case with the reason', async () => {
+      const h = new CaseHarness();
+      await h.send(fromChengdu('SubsidyApplicationSubmitted', application({ certificateNumber: `${LI.idNumber}43`, disabilityGrade: 'GRADE_3' })));
+      expect(h.get(CASE).state).toBe('rejected');
+      expect(h.published[0]).toMatchObject({ eventType: 'SubsidyRejected', sourceRegion: DAZU, targetRegion: CHENGDU, payload: { reasonCode: 'GRADE_NOT_ELIGIBLE' } });
+    });
+  });
+
   it('refuses an application addressed to a region that is not the hukou region, whatever the ID prefix', async () => {
     const h = new CaseHarness();
     // Her ID number was issued in Dazu; her hukou is in Anyue now.

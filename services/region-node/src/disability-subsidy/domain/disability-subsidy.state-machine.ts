@@ -91,6 +91,28 @@ function subsidyTypes(values: unknown[], path: string): string[] {
   return types;
 }
 
+/** Hardship statuses that found the living subsidy (困难残疾人生活补贴): 低保, low-income, near-低保; 特困 by its own flag. */
+export const HARDSHIP_BASES = ['MINIMUM_LIVING_ALLOWANCE', 'LOW_INCOME', 'NEAR_MINIMUM'] as const;
+
+/**
+ * Why a requested type is outside the subsidy, if it is. Nursing (重度残疾人护理补贴): grades 1–2, and grades 3–4
+ * only for intellectual or mental disability [SC L188; DZ L197]. Living: a hardship basis (低保, 特困,
+ * low-income or near-低保).
+ */
+export function ineligibility(type: string, a: { category: string; grade: string; hardshipStatus: string; extremelyPoor: boolean }): { code: string; text: string } | undefined {
+  if (type === 'NURSING') {
+    const severe = a.grade === 'GRADE_1' || a.grade === 'GRADE_2';
+    const extended = (a.grade === 'GRADE_3' || a.grade === 'GRADE_4') && (a.category === 'INTELLECTUAL' || a.category === 'MENTAL');
+    if (!severe && !extended) {
+      return { code: 'GRADE_NOT_ELIGIBLE', text: `the nursing subsidy covers grades 1–2, and grades 3–4 only for intellectual or mental disability, not ${a.category} ${a.grade}` };
+    }
+  }
+  if (type === 'LIVING' && !a.extremelyPoor && !(HARDSHIP_BASES as readonly string[]).includes(a.hardshipStatus)) {
+    return { code: 'NOT_IN_HARDSHIP', text: `the living subsidy needs a hardship basis (低保, 特困, low-income or near-低保), not ${a.hardshipStatus}` };
+  }
+  return undefined;
+}
+
 function grantTypes(payload: Record<string, unknown>, field: string): string[] {
   return subsidyTypes(
     list(payload, field).map((g, i) => asRecord(g, `${field}[${i}]`).subsidyType),
@@ -128,6 +150,7 @@ async function submitted({ event, payload, occurredAt, snapshot, context }: Tran
     disabilityCategory: String(payload.disabilityCategory),
     disabilityGrade: String(payload.disabilityGrade),
     hardshipStatus: String(payload.hardshipStatus ?? 'NONE'),
+    extremelyPoor: payload.extremelyPoor === true,
     requestedTypes: types,
     payerDivision: applicant.hukouDivision,
   };
@@ -147,6 +170,23 @@ async function submitted({ event, payload, occurredAt, snapshot, context }: Tran
             reasonText: `${type} is already open or paid for this person in case ${open.caseId} (${open.state})`,
             openCaseId: open.caseId,
           }, occurredAt, `duplicate:${event.caseId}`),
+        ],
+      };
+    }
+  }
+  // Eligibility is the responsible side's decision: refused with its reason, as a duplicate is.
+  for (const type of types) {
+    const why = ineligibility(type, { category: data.disabilityCategory, grade: data.disabilityGrade, hardshipStatus: data.hardshipStatus, extremelyPoor: data.extremelyPoor === true });
+    if (why) {
+      const after = { ...snapshot, data };
+      return {
+        data,
+        emits: [
+          followUp(after, 'SubsidyRejected', snapshot.responsibleDivision, snapshot.acceptingDivision, {
+            reasonCode: why.code,
+            reasonText: why.text,
+            openCaseId: null,
+          }, occurredAt, `ineligible:${event.caseId}`),
         ],
       };
     }

@@ -128,6 +128,18 @@ describe('reactions to a hukou move', () => {
     expect(reactToHukouMove(move, [...h.cases.values()])).toEqual([]);
   });
 
+  it('never ends the old payer before a month it paid, and hands an unpaid grant over from its first month', async () => {
+    const h = new CaseHarness();
+    await subsidy(h, 'SUB-LI', LI, '50011119680417002241', 'paying'); // paid from 2026-01
+    const early = { ...move, movedOn: '2025-12-20', moveRef: 'MOVE-EARLY' };
+    expect(reactToHukouMove(early, [...h.cases.values()])[0].payload).toMatchObject({ lastMonthPaidByPrevious: '2026-01', firstMonthPaidByNew: '2026-02' });
+    const approved: CaseSnapshot = { ...h.get('SUB-LI'), caseId: 'SUB-APPROVED', state: 'approved', data: { ...h.get('SUB-LI').data, firstPaidMonth: undefined, firstPaymentMonth: '2027-05' } };
+    const events = reactToHukouMove(move, [approved]);
+    expect(events[0].payload).toMatchObject({ lastMonthPaidByPrevious: '2027-04', firstMonthPaidByNew: '2027-05' });
+    h.put(approved);
+    expect(expectApplied((await h.followAll(events))[0]).nextState).toBe('transferring');
+  });
+
   it('ends an application under review so that it is made again in the new region', async () => {
     const h = new CaseHarness();
     await subsidy(h, 'SUB-LI', LI, '50011119680417002241', 'under-review');

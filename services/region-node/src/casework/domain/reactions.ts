@@ -16,7 +16,7 @@ import {
 } from '../../marriage-registration/domain/marriage-registration.state-machine';
 import type { CaseSnapshot, FollowUpEvent, IncomingEvent, KnownDeath } from './casework.types';
 import { followUp } from './state-machine';
-import { addMonths, asRecord, localDate, monthOf, Person, text, toInstant } from './values';
+import { addMonths, asRecord, compareMonths, localDate, monthOf, Person, text, toInstant } from './values';
 import { definitionFor } from './workflows';
 
 /**
@@ -265,7 +265,13 @@ export function reactToHukouMove(move: HukouMove, cases: readonly CaseSnapshot[]
     const payer = d.payerDivision ?? c.responsibleDivision;
     if (payer !== move.fromDivision || move.toDivision === move.fromDivision) continue;
     if (c.state === 'approved' || c.state === 'paying') {
-      const last = monthOf(move.movedOn);
+      // Through the month of the move, but never before a month already paid; before any payment the new
+      // payer takes the grant from its first month.
+      const moved = monthOf(move.movedOn);
+      const last =
+        c.state === 'approved' && d.firstPaymentMonth
+          ? addMonths(d.firstPaymentMonth, -1)
+          : d.firstPaidMonth && compareMonths(moved, d.firstPaidMonth) < 0 ? d.firstPaidMonth : moved;
       events.push(
         followUp(c, 'SubsidyTransferred', payer, move.toDivision, {
           person: { idNumber: d.applicantIdNumber, name: d.applicantName, hukouDivision: move.toDivision },

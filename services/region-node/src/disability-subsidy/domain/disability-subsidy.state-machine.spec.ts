@@ -338,6 +338,24 @@ describe('disability subsidy state machine', () => {
       expect(expectApplied(await start(ANYUE, '2027-04')).nextState).toBe('paying');
     });
 
+    it('refuses a last month before the months already paid', async () => {
+      const h = new CaseHarness();
+      await paying(h); // paid from 2026-12
+      const d = await h.send({ ...fromDazu('SubsidyTransferred', transfer('2026-11', '2026-12')), targetRegion: ANYUE });
+      expect(d).toMatchObject({ kind: 'rejected', reasonCode: 'TRANSFER_BEFORE_PAID' });
+      expect(expectApplied(await h.send({ ...fromDazu('SubsidyTransferred', transfer('2026-12', '2027-01')), targetRegion: ANYUE })).nextState).toBe('transferring');
+    });
+
+    it('before any payment, hands the grant over from its first month', async () => {
+      const h = new CaseHarness();
+      await h.send(fromChengdu('SubsidyApplicationSubmitted', application()));
+      await h.send(fromDazu('SubsidyApplicationAcknowledged'));
+      await h.send(fromDazu('SubsidyApproved', { grants, firstPaymentMonth: '2026-12', decisionRef: 'D' }));
+      const unpaid = await h.send({ ...fromDazu('SubsidyTransferred', transfer('2027-01', '2027-02')), targetRegion: ANYUE });
+      expect(unpaid).toMatchObject({ kind: 'rejected', reasonCode: 'TRANSFER_MONTH_NOT_PAID' });
+      expect(expectApplied(await h.send({ ...fromDazu('SubsidyTransferred', transfer('2026-11', '2026-12')), targetRegion: ANYUE })).nextState).toBe('transferring');
+    });
+
     it('refuses a transfer sent by a region that does not pay', async () => {
       const h = new CaseHarness();
       await paying(h);

@@ -315,6 +315,17 @@ const transitions: Record<string, TransitionSpec<SubsidyState>> = {
         const code = compareMonths(first, addMonths(last, 1)) > 0 ? 'TRANSFER_GAP' : 'TRANSFER_DOUBLE_MONTH';
         throw new GuardFailedError(code, `the previous payer pays through ${last}, so the new one starts at ${addMonths(last, 1)}, not ${first}`);
       }
+      // The old payer's last month must be one it paid: from its first paid month on; before any payment,
+      // the new payer takes the grant from its first month.
+      if (snapshot.state === 'paying' && d.firstPaidMonth && compareMonths(last, d.firstPaidMonth) < 0) {
+        throw new GuardFailedError('TRANSFER_BEFORE_PAID', `${previous} has paid since ${d.firstPaidMonth}; its last month cannot be ${last}`);
+      }
+      if (snapshot.state === 'approved' && d.firstPaymentMonth && first !== d.firstPaymentMonth) {
+        throw new GuardFailedError(
+          'TRANSFER_MONTH_NOT_PAID',
+          `${previous} has paid no month yet: the new payer starts the grant at ${d.firstPaymentMonth} (previous through ${addMonths(d.firstPaymentMonth, -1)}), not ${first}`,
+        );
+      }
       requireSubset(grantTypes(payload, 'subsidies'), d.activeTypes, 'TRANSFER_NOT_ACTIVE', 'active');
       return {
         caseUpdates: { responsibleDivision: moved.hukouDivision },

@@ -11,7 +11,7 @@ import {
   createKafka, ensureTopics, HOLD_ADMINISTRATION, HoldsController, MysqlHoldStore, PassThroughRpcFilter, ServerTongbanKafka,
 } from '@tongban/kafka';
 import {
-  counter, createMetricsRegistry, dependencyChecks, HEALTH_CHECKS, HealthCheck, JsonLogger, METRICS_REGISTRY, OpsController,
+  counter, createMetricsRegistry, dependencyChecks, gauge, HEALTH_CHECKS, HealthCheck, JsonLogger, METRICS_REGISTRY, OpsController,
 } from '@tongban/observability';
 import { openDatabase } from '@tongban/persistence';
 import { RoutingTable, topics } from '@tongban/regions';
@@ -82,6 +82,15 @@ export async function createRegionNodeApp(config: RegionNodeConfig, logger = new
   const metrics = createMetricsRegistry('region-node', config.region);
   const applied = counter(metrics, 'tongban_events_applied_total', 'Inbox events handled, by outcome', ['event_type', 'outcome']);
   const deadLettered = counter(metrics, 'tongban_events_dead_lettered_total', 'Inbox events parked on the dead-letter topic', ['event_type']);
+  // A year without a published State Council schedule counts weekends only: say so, once per year, and show it.
+  const scheduleMissing = gauge(metrics, 'tongban_calendar_schedule_missing', 'Years the node counts with weekends only (no published holiday schedule)', ['year']);
+  const reportMissingYear = (year: number) => {
+    scheduleMissing.set({ year: String(year) }, 1);
+    logger.event('warn', 'no published holiday schedule for this year: counting weekends only', { year, calendarDir: 'TONGBAN_CALENDAR_DIR' });
+  };
+  config.calendar.onMissingYear = reportMissingYear;
+  const thisYear = Number(new Date(Date.now() + 8 * 3_600_000).toISOString().slice(0, 4));
+  for (const year of config.calendar.missingYears(thisYear, thisYear + 1)) reportMissingYear(year);
   const admin = kafka.admin();
   await admin.connect();
   const checks: HealthCheck[] = [

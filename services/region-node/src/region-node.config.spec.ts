@@ -1,4 +1,7 @@
 import { ConfigError } from '@tongban/config';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { readRegionNodeConfig } from './region-node.config';
 
 describe('region node configuration', () => {
@@ -17,5 +20,23 @@ describe('region node configuration', () => {
       expect(text).toContain('TONGBAN_NODE_REGION must be a 6-digit division code, got "5000"');
       expect(text).toContain('TONGBAN_DEADLINES');
     }
+  });
+
+  describe('working-day calendar', () => {
+    it('reads the published schedules of libs/calendar/data by default', () => {
+      const { calendar } = readRegionNodeConfig({});
+      expect(calendar.hasSchedule(2026)).toBe(true);
+      expect(calendar.isWorkingDay('2026-10-08')).toBe(true);
+      expect(calendar.isWorkingDay('2026-10-07')).toBe(false);
+    });
+
+    it('reads another directory from TONGBAN_CALENDAR_DIR, and names a broken file', () => {
+      const dir = mkdtempSync(join(tmpdir(), 'tongban-node-calendar-'));
+      writeFileSync(join(dir, '2027.json'), JSON.stringify({ year: 2027, holidays: ['2027-01-01'], workdays: [] }));
+      const { calendar } = readRegionNodeConfig({ TONGBAN_CALENDAR_DIR: dir });
+      expect(calendar.missingYears(2026, 2027)).toEqual([2026]);
+      writeFileSync(join(dir, '2028.json'), '{ "year": 2028, "holidays": ["2028-02-30"] }');
+      expect(() => readRegionNodeConfig({ TONGBAN_CALENDAR_DIR: dir })).toThrow(ConfigError);
+    });
   });
 });

@@ -25,9 +25,16 @@ export const SCENARIOS: Scenario[] = [
     steps: [
       { say: 'Chengdu-Jinjiang accepts her application and hands it to Dazu, her hukou region', key: 'dev-chengdu', eventType: 'SubsidyApplicationSubmitted', expectCase: { key: 'dev-dazu', state: 'submitted', view: 'full' } },
       { say: 'Dazu acknowledges: the case is under review (the 2-working-day deadline is met)', key: 'dev-dazu', eventType: 'SubsidyApplicationAcknowledged', expectCase: { key: 'dev-dazu', state: 'under-review' } },
-      { say: 'Dazu asks for her 低保 certificate and the payee account', key: 'dev-dazu', eventType: 'SubsidyMaterialsRequested', expectCase: { key: 'dev-chengdu', state: 'materials-requested', view: 'status' } },
+      {
+        say: 'Dazu asks for her 低保 certificate and the payee account',
+        key: 'dev-dazu',
+        eventType: 'SubsidyMaterialsRequested',
+        // The example's supply date lies in the past (examples stay valid on any day); the demo asks for 30 days from today.
+        patch: (b) => (payloadOf(b).supplyBy = daysFromNow(30)),
+        expectCase: { key: 'dev-chengdu', state: 'materials-requested', view: 'status' },
+      },
       { say: 'Chengdu supplies them (the account travels only to the payer)', key: 'dev-chengdu', eventType: 'SubsidyMaterialsSupplied', expectCase: { key: 'dev-dazu', state: 'under-review' } },
-      { say: 'Dazu approves 95.00 + 100.00 yuan a month from 2026-12', key: 'dev-dazu', eventType: 'SubsidyApproved', expectCase: { key: 'dev-dazu', state: 'approved' } },
+      { say: 'Dazu approves 95.00 + 100.00 yuan a month from 2026-11', key: 'dev-dazu', eventType: 'SubsidyApproved', expectCase: { key: 'dev-dazu', state: 'approved' } },
       { say: 'Dazu makes the first payment', key: 'dev-dazu', eventType: 'SubsidyPaymentStarted', expectCases: [{ key: 'dev-dazu', state: 'paying' }, { key: 'dev-chengdu', state: 'paying', view: 'status' }] },
     ],
   },

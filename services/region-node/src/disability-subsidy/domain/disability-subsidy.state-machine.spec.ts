@@ -397,6 +397,15 @@ describe('disability subsidy state machine', () => {
       expect(h.get(CASE).state).toBe('rejected');
     });
 
+    it('refuses a materials request whose supply date is already past', async () => {
+      const h = new CaseHarness();
+      await h.send(fromChengdu('SubsidyApplicationSubmitted', application()));
+      await h.send(fromDazu('SubsidyApplicationAcknowledged'));
+      const d = await h.send(fromDazu('SubsidyMaterialsRequested', { materials: [], supplyBy: '2026-11-01' }));
+      expect(d).toMatchObject({ kind: 'rejected', reasonCode: 'PAYLOAD_INVALID' });
+      expect(h.get(CASE).state).toBe('under-review');
+    });
+
     it('does nothing when the scheduler wakes before the due time', async () => {
       const h = new CaseHarness();
       h.now = new Date('2026-11-02T01:30:00Z');

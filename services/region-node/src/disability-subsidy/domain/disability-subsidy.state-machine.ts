@@ -221,7 +221,12 @@ const transitions: Record<string, TransitionSpec<SubsidyState>> = {
     to: 'materials-requested',
     senders: ['responsible'],
     refusals: { submitted: { code: 'NOT_ACKNOWLEDGED', message: 'acknowledge the application before asking for materials' } },
-    apply: ({ payload, data }) => ({ data: { ...data, materialsSupplyBy: optionalLocalDate(payload, 'supplyBy') } }),
+    apply: ({ payload, data, occurredAt }) => {
+      const supplyBy = optionalLocalDate(payload, 'supplyBy');
+      // A supply date before the request would lapse the application at once.
+      if (supplyBy && supplyBy < localDateOf(occurredAt)) throw invalid('supplyBy', `${supplyBy} is before the request (${localDateOf(occurredAt)})`);
+      return { data: { ...data, materialsSupplyBy: supplyBy } };
+    },
   },
   SubsidyMaterialsSupplied: {
     from: ['materials-requested'],

@@ -392,6 +392,11 @@ export interface HouseholdMember {
   person: PersonRef;
   /** Relation to the applicant (SELF for the applicant). */
   relation: Relation;
+  /**
+   * Reference of this member's signed authorisation (授权书); required for every member aged 18 or more on the
+   * request date.
+   */
+  authorisationRef: string | null;
 }
 
 /** What the holding region found for one member and one item. Only the figures the item concerns are set. */

@@ -45,7 +45,7 @@ describe('case engine', () => {
     caseId: 'ECK-1',
     sourceRegion: '510104',
     targetRegion: '500111',
-    payload: { members: [{ person: { idNumber: '500111196001150028', name: '刘梅', hukouDivision: '500111' }, relation: 'SELF' }], items: ['PENSIONS'], purpose: 'OTHER_ASSISTANCE', authorisationRef: 'A', answerBy: '2026-11-20' },
+    payload: { members: [{ person: { idNumber: '500111196001150028', name: '刘梅', hukouDivision: '500111' }, relation: 'SELF', authorisationRef: 'A1' }], items: ['PENSIONS'], purpose: 'OTHER_ASSISTANCE', authorisationRef: 'A', answerBy: '2026-11-20' },
   };
 
   it('refuses an opening event for a case that already exists', async () => {

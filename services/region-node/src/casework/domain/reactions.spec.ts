@@ -71,7 +71,7 @@ describe('reactions to a death notice', () => {
     await subsidy(h, 'SUB-REVIEW', ZHAO, '50011119410903004541', 'under-review');
     await h.send({
       eventType: 'EconomicCheckRequested', caseId: 'ECK-1', sourceRegion: CHENGDU, targetRegion: DAZU,
-      payload: { members: [{ person: LI, relation: 'SELF' }, { person: ZHAO, relation: 'PARENT' }], items: ['PENSIONS'], purpose: 'MINIMUM_LIVING_ALLOWANCE', authorisationRef: 'A', answerBy: '2026-11-20' },
+      payload: { members: [{ person: LI, relation: 'SELF', authorisationRef: 'A1' }, { person: ZHAO, relation: 'PARENT', authorisationRef: 'A2' }], items: ['PENSIONS'], purpose: 'MINIMUM_LIVING_ALLOWANCE', authorisationRef: 'A', answerBy: '2026-11-20' },
     });
     const husband = { idNumber: '500107193905050011', name: '孙某', hukouDivision: JIULONGPO };
     h.put({
@@ -195,7 +195,7 @@ describe('a death remembered per node', () => {
     ],
     [
       'an economic check',
-      { eventType: 'EconomicCheckRequested', caseId: 'ECK-LATE', sourceRegion: CHENGDU, targetRegion: DAZU, payload: { members: [{ person: LI, relation: 'SELF' }, { person: ZHAO, relation: 'PARENT' }], items: ['PENSIONS'], purpose: 'MINIMUM_LIVING_ALLOWANCE', authorisationRef: 'A', answerBy: '2026-11-30' } },
+      { eventType: 'EconomicCheckRequested', caseId: 'ECK-LATE', sourceRegion: CHENGDU, targetRegion: DAZU, payload: { members: [{ person: LI, relation: 'SELF', authorisationRef: 'A1' }, { person: ZHAO, relation: 'PARENT', authorisationRef: 'A2' }], items: ['PENSIONS'], purpose: 'MINIMUM_LIVING_ALLOWANCE', authorisationRef: 'A', answerBy: '2026-11-30' } },
     ],
   ])('refuses %s for a person who died, pointing to the death', async (_what, event) => {
     const h = new CaseHarness();

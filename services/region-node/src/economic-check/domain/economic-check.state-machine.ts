@@ -2,7 +2,8 @@ import { endOfShanghaiDay } from '@tongban/calendar';
 import { GuardFailedError } from '../../casework/domain/casework.errors';
 import type { CaseSnapshot } from '../../casework/domain/casework.types';
 import { commonTransitions, TransitionSpec, WorkflowDefinition } from '../../casework/domain/state-machine';
-import { asRecord, invalid, list, localDate, localDateOf, person, text } from '../../casework/domain/values';
+import { ageOn } from '@tongban/regions';
+import { asRecord, idNumber, invalid, list, localDate, localDateOf, person, text } from '../../casework/domain/values';
 
 /**
  * 家庭经济状况核对: the requesting office asks the check centre of the region holding a member's data. No
@@ -13,14 +14,21 @@ export type EconomicCheckState = (typeof ECONOMIC_CHECK_STATES)[number];
 
 export const ECONOMIC_CHECK_OPEN_STATES: readonly EconomicCheckState[] = ['requested', 'acknowledged', 'partially-answered'];
 
+/** Age of majority: every member of 18 or more signs an authorisation of their own (授权书). */
+export const ADULT_AGE = 18;
+
 export interface EconomicCheckData {
   memberIdNumbers: string[];
+  /** Per member: whether an adult on the request date, and the authorisation they signed. */
+  authorisations?: Record<string, string | null>;
+  /** Member–item pairs answered so far (`<idNumber>:<item>`). */
+  answered?: string[];
   items: string[];
   purpose: string;
   authorisationRef: string;
   answerBy: string;
   answeredMembers?: string[];
-  missingItems?: Array<{ idNumber: string; item: string }>;
+  missingItems?: Array<{ idNumber: string; item: string; reasonText?: string | null }>;
   cancellation?: string;
   [key: string]: unknown;
 }
@@ -44,10 +52,22 @@ const transitions: Record<string, TransitionSpec<EconomicCheckState>> = {
       responsibleDivision: event.targetRegion,
       personKeys: list(payload, 'members').map((m, i) => person(asRecord(m, `members[${i}]`).person, `members[${i}].person`, context.now).idNumber),
     }),
-    apply: ({ payload, snapshot, occurredAt }) => {
+    apply: ({ payload, snapshot, occurredAt, context }) => {
       if (typeof payload.authorisationRef !== 'string' || !payload.authorisationRef.trim()) {
         throw new GuardFailedError('AUTHORISATION_MISSING', "no check without the members' signed authorisation (授权书)", 'AUTHORISATION_MISSING');
       }
+      // One signed authorisation per adult member: a minor is covered by the household's.
+      const requestedOn = localDateOf(occurredAt);
+      const authorisations: Record<string, string | null> = {};
+      list(payload, 'members').forEach((m, i) => {
+        const member = asRecord(m, `members[${i}]`);
+        const id = idNumber(asRecord(member.person, `members[${i}].person`).idNumber, `members[${i}].person.idNumber`, context.now);
+        const ref = typeof member.authorisationRef === 'string' && member.authorisationRef.trim() ? member.authorisationRef.trim() : null;
+        if (!ref && ageOn(id.birthDate, requestedOn) >= ADULT_AGE) {
+          throw new GuardFailedError('AUTHORISATION_MISSING', `members[${i}]: an adult member signs an authorisation of their own (授权书); none given`, 'AUTHORISATION_MISSING');
+        }
+        authorisations[id.value] = ref;
+      });
       if (snapshot.personKeys.length === 0) throw invalid('members', 'must name at least one household member');
       if (new Set(snapshot.personKeys).size !== snapshot.personKeys.length) throw invalid('members', 'names a person twice');
       const items = list(payload, 'items').map((x, i) => {
@@ -63,6 +83,8 @@ const transitions: Record<string, TransitionSpec<EconomicCheckState>> = {
           items,
           purpose: text(payload, 'purpose'),
           authorisationRef: payload.authorisationRef,
+          authorisations,
+          answered: [],
           answerBy,
         } satisfies EconomicCheckData,
       };
@@ -85,15 +107,24 @@ const transitions: Record<string, TransitionSpec<EconomicCheckState>> = {
       // Minimisation both ways: the centre answers for the members asked about, nobody else.
       const strangers = results.map((r) => String(r.idNumber ?? '').toUpperCase()).filter((id) => !d.memberIdNumbers.includes(id));
       if (strangers.length) throw new GuardFailedError('MEMBER_NOT_REQUESTED', `${strangers.length} result(s) concern people the request did not name`);
-      const missing = Array.isArray(payload.missingItems)
-        ? payload.missingItems.map((m, i) => {
-            const r = asRecord(m, `missingItems[${i}]`);
-            return { idNumber: String(r.idNumber), item: String(r.item) };
-          })
-        : [];
-      const complete = payload.complete === true && missing.length === 0;
+      // The answer is judged against the request, not by its own `complete` flag: every member and item asked.
+      const notAsked = results.flatMap((r, i) =>
+        (Array.isArray(r.items) ? r.items : []).map((x) => String(asRecord(x, `results[${i}].items[]`).item)).filter((item) => !d.items.includes(item)),
+      );
+      if (notAsked.length) throw new GuardFailedError('ITEM_NOT_REQUESTED', `the request did not ask for ${[...new Set(notAsked)].join(', ')}`);
+      const pairs = results.flatMap((r) => (Array.isArray(r.items) ? r.items : []).map((x) => `${String(r.idNumber).toUpperCase()}:${String((x as Record<string, unknown>).item)}`));
+      const answered = [...new Set([...(d.answered ?? []), ...pairs])];
+      const reasons = new Map(
+        (Array.isArray(payload.missingItems) ? payload.missingItems : []).map((m, i) => {
+          const r = asRecord(m, `missingItems[${i}]`);
+          return [`${String(r.idNumber).toUpperCase()}:${String(r.item)}`, typeof r.reasonText === 'string' ? r.reasonText : null] as const;
+        }),
+      );
+      const missing = d.memberIdNumbers.flatMap((id) =>
+        d.items.filter((item) => !answered.includes(`${id}:${item}`)).map((item) => ({ idNumber: id, item, reasonText: reasons.get(`${id}:${item}`) ?? null })),
+      );
       const answeredMembers = [...new Set([...(d.answeredMembers ?? []), ...results.map((r) => String(r.idNumber).toUpperCase())])];
-      return { to: complete ? 'answered' : 'partially-answered', data: { ...d, answeredMembers, missingItems: missing } };
+      return { to: missing.length === 0 ? 'answered' : 'partially-answered', data: { ...d, answered, answeredMembers, missingItems: missing } };
     },
   },
   EconomicCheckExpired: {

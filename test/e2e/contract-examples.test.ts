@@ -38,6 +38,18 @@ describe('the contract examples', () => {
     expect(datesIn(body).filter((d) => d.date > today)).toEqual([]);
   });
 
+  it('refuses an economic check naming an adult member without an authorisation of their own (400)', async () => {
+    const body = example('EconomicCheckRequested', `${stack.id}-noauth`);
+    const members = body.payload.members as Array<Record<string, unknown>>;
+    delete members[1].authorisationRef;
+    const res = await post(stack, body, keyFor(body));
+    expect(res.status).toBe(400);
+    expect((res.body.error as { details: unknown[] }).details).toContainEqual({
+      path: 'payload.members[1].authorisationRef',
+      problem: "is required for a member aged 18 or more: the reference of the member's own signed authorisation (授权书)",
+    });
+  });
+
   it.each(exampleTypes())('%s is accepted by the gateway (202)', async (eventType) => {
     const body = example(eventType, stack.id);
     const res = await post(stack, body, keyFor(body));

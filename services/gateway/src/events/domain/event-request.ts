@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { EventSchema, RecordValidator, SchemaCatalogue } from '@tongban/avro';
 import type { Problem } from '@tongban/errors';
-import { DivisionCatalogue, SERVICE_OFFICES } from '@tongban/regions';
+import { ageOn, DivisionCatalogue, parseIdNumber, SERVICE_OFFICES } from '@tongban/regions';
 
 /** The body of `POST /v1/events`, as documented by contracts/examples. */
 export interface EventRequest {
@@ -84,7 +84,8 @@ export function validateEventRequest(
   }
   if (schema && b.payload && typeof b.payload === 'object') {
     // One clear problem for a missing authorisation, in place of the schema's generic one.
-    for (const p of authorisationProblems(schema.eventType, b.payload as Record<string, unknown>)) {
+    const requestedOn = typeof b.occurredAt === 'string' && !Number.isNaN(Date.parse(b.occurredAt)) ? new Date(Date.parse(b.occurredAt)) : new Date(now);
+    for (const p of [...authorisationProblems(schema.eventType, b.payload as Record<string, unknown>), ...memberAuthorisationProblems(schema.eventType, b.payload as Record<string, unknown>, requestedOn)]) {
       const at = problems.findIndex((q) => q.path === p.path);
       if (at >= 0) problems.splice(at, 1);
       problems.push(p);
@@ -126,6 +127,24 @@ function authorisationProblems(eventType: string, payload: Record<string, unknow
   // Absent or not a string: the schema check already names the field.
   if (value === undefined || typeof value !== 'string') return [];
   return [{ path: `payload.${rule.field}`, problem: `is required: the reference of ${rule.what} (3–100 visible characters)` }];
+}
+
+/** Every adult member of an economic check signs an authorisation of their own (the household's covers minors). */
+function memberAuthorisationProblems(eventType: string, payload: Record<string, unknown>, requestedAt: Date): Problem[] {
+  if (eventType !== 'EconomicCheckRequested' || !Array.isArray(payload.members)) return [];
+  const on = new Date(requestedAt.getTime() + 8 * 3_600_000).toISOString().slice(0, 10);
+  const problems: Problem[] = [];
+  payload.members.forEach((m, i) => {
+    if (!m || typeof m !== 'object') return;
+    const member = m as { person?: { idNumber?: unknown }; authorisationRef?: unknown };
+    const id = parseIdNumber(member.person?.idNumber);
+    if (typeof id === 'string') return; // the format check names it
+    const ref = member.authorisationRef;
+    if (ageOn(id.birthDate, on) >= 18 && !(typeof ref === 'string' && REFERENCE.test(ref.trim()))) {
+      problems.push({ path: `payload.members[${i}].authorisationRef`, problem: "is required for a member aged 18 or more: the reference of the member's own signed authorisation (授权书)" });
+    }
+  });
+  return problems;
 }
 
 export function newEventId(): string {

@@ -153,6 +153,12 @@ export interface Envelope {
   producer: string;
   /** Major version of the event's contract (the v<n> of its namespace). */
   schemaVersion: number;
+  /**
+   * Service office id when the addressee is an office rather than a division, e.g. CQ-HTZ: answers to the
+   * office's cases carry it, so that only that office's systems take them.
+   * Format: `office-id`.
+   */
+  targetOffice: string | null;
 }
 
 /** An organisation (funeral home, transport service, office) identified by its unified social credit code. */

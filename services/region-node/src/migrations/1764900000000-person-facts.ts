@@ -3,7 +3,8 @@ import { MigrationInterface, QueryRunner } from 'typeorm';
 /**
  * What a node remembers of a person beyond its cases, keyed by the person-index hash: deaths it registered or
  * was told of (no new application, request or check for the deceased; one funeral case per death), and the
- * marital records it holds as a hukou region (status and spouse, so that a death reaching it widows the spouse).
+ * marital records it holds as a hukou region (status and spouse, so that a death reaching it widows the spouse);
+ * and the office each event of a case's history was addressed to.
  */
 export class PersonFacts1764900000000 implements MigrationInterface {
   name = 'PersonFacts1764900000000';
@@ -26,9 +27,12 @@ export class PersonFacts1764900000000 implements MigrationInterface {
       updated_at DATETIME(3) NOT NULL,
       PRIMARY KEY (person_hash)
     ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4`);
+    // The office an event was addressed to (answers to CQ-HTZ), beside the source office already kept.
+    await q.query('ALTER TABLE case_events ADD COLUMN target_office VARCHAR(32) NULL AFTER source_office');
   }
 
   async down(q: QueryRunner): Promise<void> {
+    await q.query('ALTER TABLE case_events DROP COLUMN target_office');
     await q.query('DROP TABLE marital_records');
     await q.query('DROP TABLE known_deaths');
   }

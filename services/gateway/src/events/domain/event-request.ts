@@ -11,13 +11,15 @@ export interface EventRequest {
   targetRegion: string;
   occurredAt: string;
   sourceOffice: string | null;
+  /** The service office addressed, when the target is an office's case (e.g. an answer to CQ-HTZ). */
+  targetOffice: string | null;
   correlationId: string | null;
   causationId: string | null;
   payload: Record<string, unknown>;
 }
 
 const ENVELOPE_FIELDS = new Set([
-  'eventType', 'caseId', 'sourceRegion', 'targetRegion', 'occurredAt', 'sourceOffice', 'correlationId', 'causationId', 'payload',
+  'eventType', 'caseId', 'sourceRegion', 'targetRegion', 'occurredAt', 'sourceOffice', 'targetOffice', 'correlationId', 'causationId', 'payload',
 ]);
 const CASE_ID = /^[A-Za-z0-9][A-Za-z0-9._:-]{2,99}$/;
 const TRACE_ID = /^[A-Za-z0-9._:-]{1,100}$/;
@@ -70,6 +72,13 @@ export function validateEventRequest(
       problems.push({ path: 'sourceRegion', problem: `office ${office.id} serves ${office.districts.join(', ')}, not ${b.sourceRegion}` });
     }
   }
+  if (b.targetOffice !== undefined && b.targetOffice !== null) {
+    const office = SERVICE_OFFICES.find((o) => o.id === b.targetOffice);
+    if (!office) problems.push({ path: 'targetOffice', problem: `unknown service office "${String(b.targetOffice)}"` });
+    else if (typeof b.targetRegion === 'string' && !office.districts.includes(b.targetRegion)) {
+      problems.push({ path: 'targetRegion', problem: `office ${office.id} serves ${office.districts.join(', ')}, not ${b.targetRegion}` });
+    }
+  }
   for (const field of ['correlationId', 'causationId'] as const) {
     const v = b[field];
     if (v !== undefined && v !== null && (typeof v !== 'string' || !TRACE_ID.test(v))) {
@@ -102,6 +111,7 @@ export function validateEventRequest(
       targetRegion: b.targetRegion as string,
       occurredAt: new Date(Date.parse(b.occurredAt as string)).toISOString(),
       sourceOffice: (b.sourceOffice as string | undefined) ?? null,
+      targetOffice: (b.targetOffice as string | undefined) ?? null,
       correlationId: (b.correlationId as string | undefined) ?? null,
       causationId: (b.causationId as string | undefined) ?? null,
       payload: b.payload as Record<string, unknown>,

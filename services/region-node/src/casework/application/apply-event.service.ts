@@ -95,6 +95,7 @@ export class ApplyEventService {
         sourceRegion: envelope.sourceRegion,
         targetRegion: envelope.targetRegion,
         sourceOffice: envelope.sourceOffice,
+        targetOffice: (envelope as { targetOffice?: string | null }).targetOffice ?? null,
         occurredAt: envelope.occurredAt,
         payload,
       };
@@ -226,11 +227,11 @@ export class ApplyEventService {
   ): Promise<void> {
     const seq = await this.deps.cases.nextSeq(m, e.caseId);
     await m.query(
-      `INSERT INTO case_events (event_id, case_id, seq, event_type, source_region, target_region, source_office, occurred_at, received_at,
+      `INSERT INTO case_events (event_id, case_id, seq, event_type, source_region, target_region, source_office, target_office, occurred_at, received_at,
          correlation_id, schema_id, outcome, outcome_reason, state_after, payload, kafka_topic, kafka_partition, kafka_offset)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, UTC_TIMESTAMP(3), ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, UTC_TIMESTAMP(3), ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       [
-        e.eventId, e.caseId, seq, e.eventType, e.sourceRegion, e.targetRegion, e.sourceOffice ?? null, new Date(e.occurredAt as string),
+        e.eventId, e.caseId, seq, e.eventType, e.sourceRegion, e.targetRegion, e.sourceOffice ?? null, e.targetOffice ?? null, new Date(e.occurredAt as string),
         meta.correlationId.slice(0, 100), meta.delivery.schemaId, outcome, reason, stateAfter, JSON.stringify(meta.payload),
         meta.delivery.topic, meta.delivery.partition, meta.delivery.offset,
       ],

@@ -20,6 +20,7 @@ export interface IncomingEvent {
   sourceRegion: string;
   targetRegion: string;
   sourceOffice?: string | null;
+  targetOffice?: string | null;
   occurredAt: InstantInput;
   payload: Record<string, unknown>;
 }
@@ -101,6 +102,8 @@ export interface FollowUpEvent {
   sourceRegion: string;
   targetRegion: string;
   sourceOffice?: string | null;
+  /** The service office addressed (CQ-HTZ) when the target division is the accepting side of an office's case. */
+  targetOffice?: string | null;
   occurredAt: Date;
   causationId?: string;
   dedupeKey: string;

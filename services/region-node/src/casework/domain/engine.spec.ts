@@ -117,4 +117,30 @@ describe('case engine', () => {
     expect(() => parseDeadlines('subsidyAck=3wd')).toThrow(/subsidyAck/);
     expect(() => parseDeadlines('subsidyDecide=twenty')).toThrow(/subsidyDecide=twenty/);
   });
+
+  describe('answers to a service office (CQ-HTZ)', () => {
+    const application = (caseId: string, types = ['NURSING']) => ({
+      eventType: 'SubsidyApplicationSubmitted', caseId, sourceRegion: '500107', sourceOffice: 'CQ-HTZ', targetRegion: '500111',
+      payload: {
+        applicant: { idNumber: '500111196804170022', name: '李秀英', hukouDivision: '500111' }, certificateNumber: '50011119680417002241',
+        disabilityCategory: 'PHYSICAL', disabilityGrade: 'GRADE_1', subsidyTypes: types, hardshipStatus: 'NONE', residence: { division: '500107', detail: '…' },
+        contactPhone: '1', consentRef: 'C',
+      },
+    });
+
+    it('names the office on a decision sent to the accepting side of its case', async () => {
+      const h = new CaseHarness();
+      expectApplied(await h.send(application('SUB-HTZ-1')));
+      const dup = expectApplied(await h.send(application('SUB-HTZ-2')));
+      expect(dup.emits[0]).toMatchObject({ eventType: 'SubsidyRejected', sourceRegion: '500111', targetRegion: '500107', targetOffice: 'CQ-HTZ' });
+    });
+
+    it('names the office on the refusal of an event it sent, and no office on a refusal to a division', async () => {
+      const h = new CaseHarness();
+      const refused = await h.send({ ...application('SUB-HTZ-3'), targetRegion: '510104' });
+      expect(refused.emits[0]).toMatchObject({ eventType: 'CaseEventRejected', targetRegion: '500107', targetOffice: 'CQ-HTZ' });
+      const plain = await h.send({ eventType: 'SubsidyApproved', caseId: 'NONE', sourceRegion: '500111', targetRegion: '510104', payload: {} });
+      expect(plain.emits[0]).toMatchObject({ eventType: 'CaseEventRejected', targetOffice: null });
+    });
+  });
 });

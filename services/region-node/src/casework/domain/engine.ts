@@ -139,8 +139,17 @@ async function decideOrThrow(snapshot: CaseSnapshot | undefined, incoming: Incom
     nextState,
     caseUpdates,
     timers,
-    emits: (outcome.emits ?? []).map((e) => ({ ...e, causationId: e.causationId ?? incoming.eventId })),
+    emits: (outcome.emits ?? []).map((e) => addressOffice({ ...e, causationId: e.causationId ?? incoming.eventId }, after)),
   };
+}
+
+/**
+ * An event addressed to the accepting side of a case a service office holds (CQ-HTZ) names the office as well
+ * as the district: several offices share a district, and only the case's office may take the answer.
+ */
+export function addressOffice(e: FollowUpEvent, snapshot: Pick<CaseSnapshot, 'acceptingDivision' | 'acceptingOffice'>): FollowUpEvent {
+  if (e.targetOffice || !snapshot.acceptingOffice || e.targetRegion !== snapshot.acceptingDivision || e.sourceOffice === snapshot.acceptingOffice) return e;
+  return { ...e, targetOffice: snapshot.acceptingOffice };
 }
 
 /** No new application, marriage request or check is opened for a person this node knows to have died. */
@@ -207,6 +216,8 @@ function rejected(snapshot: CaseSnapshot | undefined, incoming: IncomingEvent, e
       sourceRegion: incoming.targetRegion,
       targetRegion: incoming.sourceRegion,
       sourceOffice: null,
+      // Back to the office that sent the refused event, when an office sent it.
+      targetOffice: incoming.sourceOffice ?? null,
       occurredAt: now,
       causationId: incoming.eventId,
       dedupeKey: `rejection:${incoming.eventId}`,
@@ -259,7 +270,7 @@ export function decideTimer(snapshot: CaseSnapshot, timerName: string, context: 
     timers: { start: [], cancel: [timerName] },
     emits: [],
   };
-  const event = (eventType: string, payload: Record<string, unknown>, target: string): FollowUpEvent => ({
+  const event = (eventType: string, payload: Record<string, unknown>, target: string): FollowUpEvent => addressOffice({
     eventType,
     caseId: snapshot.caseId,
     sourceRegion: owner,
@@ -268,7 +279,7 @@ export function decideTimer(snapshot: CaseSnapshot, timerName: string, context: 
     occurredAt: dueAt,
     dedupeKey: `timer:${snapshot.caseId}:${timerName}:${open.dueAt}`,
     payload,
-  });
+  }, snapshot);
   switch (timer.onDue.kind) {
     case 'breach':
       base.emits.push(

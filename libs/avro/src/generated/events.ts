@@ -1245,6 +1245,55 @@ export interface MaterialRequest {
 export type StopReason = 'DEATH' | 'NO_LONGER_ELIGIBLE' | 'TRANSFERRED' | 'PERSON_REQUEST';
 
 /**
+ * Payload of {@link SubsidyAdjusted}: the event without its envelope.
+ * The payer changed a subsidy being granted: a new disability grade or category (a new certificate) or a new
+ * standard amount, from an effective month. Payer → accepting.
+ */
+export interface SubsidyAdjustedPayload {
+  /** What changed. */
+  reason: SubsidyAdjustmentReason;
+  /** The subsidy types adjusted with their new monthly amounts. */
+  grants: SubsidyGrant[];
+  /**
+   * First month paid at the new amounts, YYYY-MM.
+   * Format: `year-month`.
+   */
+  effectiveMonth: string;
+  /**
+   * The new disability certificate number after a reassessment; null when only the standard changed.
+   * Personal data: `health`. Format: `disability-certificate`.
+   */
+  certificateNumber: string | null;
+  /**
+   * The category after the change, when it changed.
+   * Personal data: `health`.
+   */
+  disabilityCategory: DisabilityCategory | null;
+  /**
+   * The grade after the change, when it changed.
+   * Personal data: `health`.
+   */
+  disabilityGrade: DisabilityGrade | null;
+  /** Reference of the written decision. */
+  decisionRef: string;
+}
+
+/**
+ * The payer changed a subsidy being granted: a new disability grade or category (a new certificate) or a new
+ * standard amount, from an effective month. Payer → accepting.
+ */
+export interface SubsidyAdjusted extends SubsidyAdjustedPayload {
+  /** Routing and tracing facts. */
+  envelope: Envelope;
+}
+
+/**
+ * GRADE_CHANGED or CATEGORY_CHANGED: a new certificate after reassessment; STANDARD_CHANGED: the region
+ * raised or lowered the standard; OTHER: see the decision.
+ */
+export type SubsidyAdjustmentReason = 'GRADE_CHANGED' | 'CATEGORY_CHANGED' | 'STANDARD_CHANGED' | 'OTHER';
+
+/**
  * Payload of {@link SubsidyApplicationAcknowledged}: the event without its envelope.
  * The responsible office took the case (within 2 working days, configurable). Responsible → accepting.
  */
@@ -1634,6 +1683,7 @@ export interface EventPayloads {
   RemainsTransportRefused: RemainsTransportRefusedPayload;
   RemainsTransportRequested: RemainsTransportRequestedPayload;
   RemainsTransported: RemainsTransportedPayload;
+  SubsidyAdjusted: SubsidyAdjustedPayload;
   SubsidyApplicationAcknowledged: SubsidyApplicationAcknowledgedPayload;
   SubsidyApplicationSubmitted: SubsidyApplicationSubmittedPayload;
   SubsidyApplicationWithdrawn: SubsidyApplicationWithdrawnPayload;
@@ -1683,6 +1733,7 @@ export const EVENT_TYPES: readonly EventType[] = [
   'RemainsTransportRefused',
   'RemainsTransportRequested',
   'RemainsTransported',
+  'SubsidyAdjusted',
   'SubsidyApplicationAcknowledged',
   'SubsidyApplicationSubmitted',
   'SubsidyApplicationWithdrawn',
@@ -1729,6 +1780,7 @@ export const EVENT_WORKFLOWS: Record<EventType, EventWorkflow> = {
   RemainsTransportRefused: 'funeral',
   RemainsTransportRequested: 'funeral',
   RemainsTransported: 'funeral',
+  SubsidyAdjusted: 'subsidy',
   SubsidyApplicationAcknowledged: 'subsidy',
   SubsidyApplicationSubmitted: 'subsidy',
   SubsidyApplicationWithdrawn: 'subsidy',

@@ -124,7 +124,7 @@ describe('disability subsidy state machine', () => {
     expect(Object.keys(disabilitySubsidyMachine.transitions).sort()).toEqual(
       [
         'SubsidyApplicationSubmitted', 'SubsidyApplicationAcknowledged', 'SubsidyMaterialsRequested', 'SubsidyMaterialsSupplied',
-        'SubsidyApproved', 'SubsidyRejected', 'SubsidyPaymentStarted', 'SubsidyTransferred', 'SubsidyStopped',
+        'SubsidyApproved', 'SubsidyRejected', 'SubsidyPaymentStarted', 'SubsidyTransferred', 'SubsidyAdjusted', 'SubsidyStopped',
         'SubsidyApplicationWithdrawn', 'CaseEventRejected', 'CaseDeadlineBreached',
       ].sort(),
     );
@@ -170,6 +170,50 @@ describe('disability subsidy state machine', () => {
     await h.send(fromDazu('SubsidyStopped', { subsidyTypes: ['LIVING', 'NURSING'], reason: 'PERSON_REQUEST', effectiveMonth: '2027-02' }));
     const again = expectApplied(await h.send(fromChengdu('SubsidyApplicationSubmitted', application(), 'SUB-2')));
     expect(again.emits).toEqual([]);
+  });
+
+  describe('adjustments (SubsidyAdjusted)', () => {
+    const adjust = (payload: Record<string, unknown>) => fromDazu('SubsidyAdjusted', { reason: 'STANDARD_CHANGED', grants: [{ subsidyType: 'NURSING', monthlyAmount: '110.00' }], effectiveMonth: '2027-01', decisionRef: 'ADJ-1', ...payload });
+
+    it('changes the standard of a paid type from a month on, keeping the case paying', async () => {
+      const h = new CaseHarness();
+      await paying(h);
+      expect(expectApplied(await h.send(adjust({}))).nextState).toBe('paying');
+      expect(h.get(CASE).data).toMatchObject({
+        grants: [{ subsidyType: 'LIVING', monthlyAmount: '100.00' }, { subsidyType: 'NURSING', monthlyAmount: '110.00' }],
+        adjustments: [{ reason: 'STANDARD_CHANGED', subsidyTypes: ['NURSING'], effectiveMonth: '2027-01', decisionRef: 'ADJ-1' }],
+      });
+    });
+
+    it('records a new grade from a new certificate', async () => {
+      const h = new CaseHarness();
+      await paying(h);
+      expectApplied(await h.send(adjust({ reason: 'GRADE_CHANGED', certificateNumber: `${LI.idNumber}42`, disabilityGrade: 'GRADE_2' })));
+      expect(h.get(CASE).data).toMatchObject({ disabilityGrade: 'GRADE_2', certificateNumber: `${LI.idNumber}42` });
+    });
+
+    it.each([
+      ['a grade that leaves the nursing subsidy', { reason: 'GRADE_CHANGED', certificateNumber: `${LI.idNumber}43` }, 'NO_LONGER_ELIGIBLE'],
+      ['a grade the certificate does not say', { reason: 'GRADE_CHANGED', certificateNumber: `${LI.idNumber}42`, disabilityGrade: 'GRADE_1' }, 'CERTIFICATE_MISMATCH'],
+      ['a certificate of someone else', { certificateNumber: '50011119410903004541' }, 'CERTIFICATE_MISMATCH'],
+      ['a month before the payments', { effectiveMonth: '2026-10' }, 'ADJUSTMENT_BEFORE_GRANT'],
+      ['a type not granted', { grants: [{ subsidyType: 'LIVING', monthlyAmount: '1.00' }, { subsidyType: 'NURSING', monthlyAmount: '1.00' }] }, 'applied'],
+    ])('with %s → %s', async (_what, payload, expected) => {
+      const h = new CaseHarness();
+      await paying(h);
+      const d = await h.send(adjust(payload));
+      expect(d.kind === 'applied' ? 'applied' : d.reasonCode).toBe(expected);
+    });
+
+    it('refuses an adjustment from the accepting side, or before a decision', async () => {
+      const h = new CaseHarness();
+      await h.send(fromChengdu('SubsidyApplicationSubmitted', application()));
+      expect(await h.send(adjust({}))).toMatchObject({ kind: 'rejected', reasonCode: 'NOT_GRANTED' });
+      await paying(new CaseHarness());
+      const p = new CaseHarness();
+      await paying(p);
+      expect(await p.send({ ...adjust({}), sourceRegion: CHENGDU, targetRegion: DAZU })).toMatchObject({ kind: 'rejected', reasonCode: 'UNAUTHORISED_SENDER' });
+    });
   });
 
   describe('duplicates: only open or paid types block a new application', () => {

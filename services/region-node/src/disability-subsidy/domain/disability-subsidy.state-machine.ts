@@ -338,6 +338,48 @@ const transitions: Record<string, TransitionSpec<SubsidyState>> = {
       };
     },
   },
+  SubsidyAdjusted: {
+    // A new grade or category after reassessment, or a new standard: the payer changes amounts from a month on.
+    from: ['approved', 'paying'],
+    to: 'same',
+    senders: ['payer'],
+    refusals: {
+      stopped: { code: 'ALREADY_STOPPED', message: 'the subsidy is stopped; nothing to adjust' },
+      transferring: { code: 'TRANSFER_PENDING', message: 'the new payer adjusts once it has started paying' },
+      ...Object.fromEntries(SUBSIDY_REVIEW_STATES.map((st) => [st, { code: 'NOT_GRANTED', message: 'only a granted subsidy is adjusted; decide the application first' }])),
+    },
+    apply: ({ payload, data }) => {
+      const d = data as SubsidyData;
+      const types = grantTypes(payload, 'grants');
+      requireSubset(types, d.activeTypes, 'ADJUSTMENT_NOT_ACTIVE', 'granted and active');
+      const effectiveMonth = month(payload, 'effectiveMonth');
+      const from = d.firstPaidMonth ?? d.firstPaymentMonth;
+      if (from && compareMonths(effectiveMonth, from) < 0) throw new GuardFailedError('ADJUSTMENT_BEFORE_GRANT', `the subsidy is paid from ${from}, not ${effectiveMonth}`);
+      let category = d.disabilityCategory;
+      let grade = d.disabilityGrade;
+      let certificateNumber = d.certificateNumber;
+      if (payload.certificateNumber !== undefined && payload.certificateNumber !== null) {
+        const certificate = parseDisabilityCertificate(payload.certificateNumber);
+        if (typeof certificate === 'string') throw invalid('certificateNumber', certificate);
+        if (certificate.idNumber !== d.applicantIdNumber) throw new GuardFailedError('CERTIFICATE_MISMATCH', "the new certificate's ID part is not the applicant's ID number");
+        [category, grade, certificateNumber] = [CATEGORY_SYMBOLS[certificate.category - 1], `GRADE_${certificate.grade}`, String(payload.certificateNumber).trim().toUpperCase()];
+      }
+      for (const [field, now] of [['disabilityCategory', category], ['disabilityGrade', grade]] as const) {
+        if (payload[field] !== undefined && payload[field] !== null && payload[field] !== now) {
+          throw new GuardFailedError('CERTIFICATE_MISMATCH', `${field} ${String(payload[field])} is not what the certificate says (${now})`);
+        }
+      }
+      // A reassessment that takes the person outside a subsidy ends it (SubsidyStopped NO_LONGER_ELIGIBLE), not an adjustment.
+      for (const type of d.activeTypes ?? []) {
+        const why = ineligibility(type, { category, grade, hardshipStatus: d.hardshipStatus, extremelyPoor: d.extremelyPoor === true });
+        if (why) throw new GuardFailedError('NO_LONGER_ELIGIBLE', `${why.text}; stop ${type} instead of adjusting it`);
+      }
+      const amounts = new Map(list(payload, 'grants').map((g) => [String((g as Record<string, unknown>).subsidyType), (g as Record<string, unknown>).monthlyAmount]));
+      const grants = (d.grants ?? []).map((g) => (amounts.has(g.subsidyType) ? { ...g, monthlyAmount: amounts.get(g.subsidyType) } : g));
+      const adjustments = [...(Array.isArray(d.adjustments) ? d.adjustments : []), { reason: text(payload, 'reason'), subsidyTypes: types, effectiveMonth, decisionRef: text(payload, 'decisionRef') }];
+      return { data: { ...d, grants, disabilityCategory: category, disabilityGrade: grade, certificateNumber, adjustments } };
+    },
+  },
   SubsidyStopped: {
     from: ['approved', 'paying', 'transferring'],
     toOneOf: ['stopped', 'approved', 'paying', 'transferring'],

@@ -363,6 +363,36 @@ export interface EconomicCheckExpired extends EconomicCheckExpiredPayload {
 }
 
 /**
+ * Payload of {@link EconomicCheckHouseholdChanged}: the event without its envelope.
+ * A marriage or divorce of a member was registered while the check was open: the household the check names
+ * may no longer be the household. Sent to the requesting office, which decides whether to ask again.
+ */
+export interface EconomicCheckHouseholdChangedPayload {
+  /** What changed. */
+  change: HouseholdChange;
+  /** The member of the check whose household changed. */
+  member: PersonRef;
+  /** The spouse who joins, or the former spouse who leaves. */
+  spouse: PersonRef;
+  /**
+   * Date of the registration.
+   * Date `YYYY-MM-DD`.
+   */
+  effectiveOn: string;
+  /** The marriage or divorce case that changed the household. */
+  marriageCaseId: string;
+}
+
+/**
+ * A marriage or divorce of a member was registered while the check was open: the household the check names
+ * may no longer be the household. Sent to the requesting office, which decides whether to ask again.
+ */
+export interface EconomicCheckHouseholdChanged extends EconomicCheckHouseholdChangedPayload {
+  /** Routing and tracing facts. */
+  envelope: Envelope;
+}
+
+/**
  * Payload of {@link EconomicCheckRequested}: the event without its envelope.
  * 家庭经济状况核对: the office deciding an assistance application asks the region holding a household's data to check
  * it. No authorisation, no check. Requesting office → holding region.
@@ -391,6 +421,12 @@ export interface EconomicCheckRequested extends EconomicCheckRequestedPayload {
   /** Routing and tracing facts. */
   envelope: Envelope;
 }
+
+/**
+ * MARRIAGE: the member married (the spouse joins the household); DIVORCE: the member divorced (the former
+ * spouse leaves it).
+ */
+export type HouseholdChange = 'MARRIAGE' | 'DIVORCE';
 
 /** A member of the applicant's household named in a check. */
 export interface HouseholdMember {
@@ -1669,6 +1705,7 @@ export interface EventPayloads {
   EconomicCheckAnswered: EconomicCheckAnsweredPayload;
   EconomicCheckCancelled: EconomicCheckCancelledPayload;
   EconomicCheckExpired: EconomicCheckExpiredPayload;
+  EconomicCheckHouseholdChanged: EconomicCheckHouseholdChangedPayload;
   EconomicCheckRequested: EconomicCheckRequestedPayload;
   FuneralSubsidyClaimed: FuneralSubsidyClaimedPayload;
   FuneralSubsidyGranted: FuneralSubsidyGrantedPayload;
@@ -1719,6 +1756,7 @@ export const EVENT_TYPES: readonly EventType[] = [
   'EconomicCheckAnswered',
   'EconomicCheckCancelled',
   'EconomicCheckExpired',
+  'EconomicCheckHouseholdChanged',
   'EconomicCheckRequested',
   'FuneralSubsidyClaimed',
   'FuneralSubsidyGranted',
@@ -1766,6 +1804,7 @@ export const EVENT_WORKFLOWS: Record<EventType, EventWorkflow> = {
   EconomicCheckAnswered: 'economiccheck',
   EconomicCheckCancelled: 'economiccheck',
   EconomicCheckExpired: 'economiccheck',
+  EconomicCheckHouseholdChanged: 'economiccheck',
   EconomicCheckRequested: 'economiccheck',
   FuneralSubsidyClaimed: 'funeral',
   FuneralSubsidyGranted: 'funeral',

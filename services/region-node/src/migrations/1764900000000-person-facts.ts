@@ -29,9 +29,12 @@ export class PersonFacts1764900000000 implements MigrationInterface {
     ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4`);
     // The office an event was addressed to (answers to CQ-HTZ), beside the source office already kept.
     await q.query('ALTER TABLE case_events ADD COLUMN target_office VARCHAR(32) NULL AFTER source_office');
+    // Who the spouse is (a PersonRef), so that a later economic check can name the household it should ask about.
+    await q.query('ALTER TABLE household_links ADD COLUMN spouse JSON NULL AFTER spouse_hash');
   }
 
   async down(q: QueryRunner): Promise<void> {
+    await q.query('ALTER TABLE household_links DROP COLUMN spouse');
     await q.query('ALTER TABLE case_events DROP COLUMN target_office');
     await q.query('DROP TABLE marital_records');
     await q.query('DROP TABLE known_deaths');

@@ -7,7 +7,7 @@ import { covers } from '@tongban/regions';
 import {
   AppliedDecision, applyDecision, CaseLookups, CaseSnapshot, DeadlinesConfig, decide, decideTimer, deathNoticeFrom, deathNoticesFor, Decision,
   FollowUpEvent, householdChangeFor, IncomingEvent as DomainEvent, isPublishedBy, knownDeathFrom, maritalRecordFrom, reactToDeathByRecords,
-  reactToDeathNotice, TimerStart,
+  reactToDeathNotice, reactToHouseholdChange, TimerStart, toInstant,
 } from '../domain';
 import { CaseRepository, PersonFactsRepository } from '../infrastructure/case.repository';
 import { eventIdFor, FollowUpPublisher } from '../infrastructure/follow-up.publisher';
@@ -104,7 +104,7 @@ export class ApplyEventService {
       const decision = await decide(loaded?.snapshot, incoming, this.context(m, now));
       const meta = { delivery, correlationId: envelope.correlationId, payload };
 
-      await this.rememberMaritalRecord(m, incoming, loaded?.snapshot, decision);
+      await this.rememberMaritalRecord(m, incoming, loaded?.snapshot, decision, envelope.correlationId);
       const death = knownDeathFrom(incoming);
       if (death && (envelope.eventType === 'DeathNoticeIssued' || decision.kind === 'applied')) {
         await this.reactToDeath(m, incoming, decision, envelope.correlationId, now);
@@ -178,10 +178,7 @@ export class ApplyEventService {
     const owned = decision.timers.start.filter((t: TimerStart) => isPublishedBy(this.deps.node, t.ownerDivision));
     await this.deps.cases.startTimers(m, after.caseId, decision.timers.start, now);
     for (const t of owned) work.schedule.push({ caseId: after.caseId, name: t.name, dueAt: t.dueAt.toISOString() });
-    const household = householdChangeFor(incoming, after);
-    if (household) {
-      await this.deps.cases.linkHousehold(m, household.members[0], household.members[1], household.effectiveOn, household.kind === 'spouses-joined', after.caseId);
-    }
+    if (incoming.eventType !== 'MarriageRecordUpdated') await this.householdChanged(m, incoming, after, meta.correlationId);
     return 'applied';
   }
 
@@ -210,11 +207,26 @@ export class ApplyEventService {
   }
 
   /** A record update addressed to a region this node serves: keep the person's status and spouse. */
-  private async rememberMaritalRecord(m: EntityManager, incoming: DomainEvent, snapshot: CaseSnapshot | undefined, decision: Decision): Promise<void> {
+  private async rememberMaritalRecord(m: EntityManager, incoming: DomainEvent, snapshot: CaseSnapshot | undefined, decision: Decision, correlationId: string): Promise<void> {
     if (incoming.eventType !== 'MarriageRecordUpdated' || !covers(this.deps.node, incoming.targetRegion)) return;
     if (decision.kind === 'rejected' && decision.reasonCode !== 'UNKNOWN_CASE') return;
     const record = maritalRecordFrom(incoming, snapshot);
     if (record) await this.facts.saveMaritalRecord(m, record);
+    await this.householdChanged(m, incoming, snapshot, correlationId);
+  }
+
+  /**
+   * A marriage or divorce registered here, or recorded by a record region this node serves: link or unlink the
+   * spouses for later checks, and flag the open economic checks of either to their requesters.
+   */
+  private async householdChanged(m: EntityManager, incoming: DomainEvent, snapshot: CaseSnapshot | undefined, correlationId: string): Promise<void> {
+    const change = householdChangeFor(incoming, snapshot);
+    if (!change) return;
+    const [a, b] = change.members;
+    await this.deps.cases.linkHousehold(m, a, b, change.effectiveOn, change.kind === 'spouses-joined', change.caseId, change.persons);
+    const cases = [...(await this.deps.cases.casesOfPerson(m, a, 'economic-check')), ...(await this.deps.cases.casesOfPerson(m, b, 'economic-check'))];
+    const unique = [...new Map(cases.map((c) => [c.caseId, c])).values()];
+    await this.deps.publisher.publish(m, reactToHouseholdChange(change, unique, toInstant(incoming.occurredAt), { node: this.deps.node }, incoming.eventId), correlationId);
   }
 
   private async history(
@@ -244,6 +256,7 @@ export class ApplyEventService {
     const lookups: CaseLookups = {
       casesOfPerson: (idNumber, workflow) => cases.casesOfPerson(m, idNumber, workflow),
       deathOf: (idNumber) => facts.deathOf(m, idNumber),
+      spouseOf: (idNumber) => facts.spouseOf(m, idNumber),
     };
     return { calendar: this.deps.calendar, now, lookups, deadlines: this.deps.deadlines };
   }

@@ -1,8 +1,8 @@
 import { WorkingCalendar } from '@tongban/calendar';
 import { checkCharacter } from '@tongban/regions';
-import type { AppliedDecision, CaseSnapshot, DecideContext, Decision, FollowUpEvent, IncomingEvent, KnownDeath } from './casework.types';
+import type { AppliedDecision, CaseSnapshot, DecideContext, Decision, FollowUpEvent, IncomingEvent, KnownDeath, KnownSpouse } from './casework.types';
 import { applyDecision, decide, decideTimer } from './engine';
-import { deathNoticeFrom, deathNoticesFor, knownDeathFrom, MaritalRecord, maritalRecordFrom, reactToDeathByRecords, reactToDeathNotice } from './reactions';
+import { deathNoticeFrom, deathNoticesFor, householdChangeFor, knownDeathFrom, MaritalRecord, maritalRecordFrom, reactToDeathByRecords, reactToDeathNotice, reactToHouseholdChange } from './reactions';
 
 /** A valid ID number for a test person: division, birth date YYYYMMDD, sequence (odd male, even female). */
 export function makeIdNumber(division: string, birthDate: string, sequence: string): string {
@@ -23,6 +23,8 @@ export class CaseHarness {
   readonly deaths = new Map<string, KnownDeath>();
   /** Marital records held by the record regions, as the node's marital_records table keeps them. */
   readonly records = new Map<string, MaritalRecord>();
+  /** Current spouses, as the node's household_links keep them. */
+  readonly spouses = new Map<string, KnownSpouse>();
   private readonly followed = new Set<string>();
   calendar = WorkingCalendar.china2026();
   now = new Date('2026-11-02T02:00:00Z');
@@ -37,6 +39,7 @@ export class CaseHarness {
         casesOfPerson: (idNumber, workflow) =>
           [...this.cases.values()].filter((c) => c.personKeys.includes(idNumber) && (!workflow || c.workflow === workflow)),
         deathOf: (idNumber) => this.deaths.get(idNumber),
+        spouseOf: (idNumber) => this.spouses.get(idNumber),
       },
     };
   }
@@ -89,6 +92,20 @@ export class CaseHarness {
   private async remember(incoming: IncomingEvent, decision: Decision, follow: boolean): Promise<void> {
     const record = maritalRecordFrom(incoming, this.cases.get(incoming.caseId));
     if (record && (decision.kind === 'applied' || decision.reasonCode === 'UNKNOWN_CASE')) this.records.set(record.idNumber, record);
+    const household =
+      (decision.kind === 'applied' || (incoming.eventType === 'MarriageRecordUpdated' && decision.reasonCode === 'UNKNOWN_CASE'))
+        ? householdChangeFor(incoming, this.cases.get(incoming.caseId))
+        : undefined;
+    if (household?.persons) {
+      const [a, b] = household.persons;
+      for (const [p, q] of [[a, b], [b, a]]) {
+        if (household.kind === 'spouses-joined') this.spouses.set(p.idNumber, { ...q, since: household.effectiveOn, caseId: household.caseId });
+        else if (this.spouses.get(p.idNumber)?.idNumber === q.idNumber) this.spouses.delete(p.idNumber);
+      }
+      const flags = reactToHouseholdChange(household, [...this.cases.values()], new Date(incoming.occurredAt as Date), {}, incoming.eventId);
+      if (follow) await this.followAll(flags);
+      else this.published.push(...flags);
+    }
     const death = knownDeathFrom(incoming);
     const registered = incoming.eventType === 'DeathRegistered' && decision.kind === 'applied';
     if (!death || (!registered && incoming.eventType !== 'DeathNoticeIssued')) return;

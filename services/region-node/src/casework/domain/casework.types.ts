@@ -65,6 +65,17 @@ export interface CaseLookups {
   casesOfPerson(idNumber: string, workflow?: WorkflowName): Promise<CaseSnapshot[]> | CaseSnapshot[];
   /** The death of a person this node knows of, if any. */
   deathOf?(idNumber: string): Promise<KnownDeath | undefined> | KnownDeath | undefined;
+  /** The person's current spouse as this node knows it (a marriage registered here, or the record it holds). */
+  spouseOf?(idNumber: string): Promise<KnownSpouse | undefined> | KnownSpouse | undefined;
+}
+
+/** A current spouse: who, since when, and the marriage case that joined them. */
+export interface KnownSpouse {
+  idNumber: string;
+  name: string;
+  hukouDivision: string;
+  since: string;
+  caseId: string;
 }
 
 export interface DecideContext {

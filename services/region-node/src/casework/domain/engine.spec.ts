@@ -11,7 +11,7 @@ const DOMAIN_EVENTS = [
   'MarriageRecordUpdated', 'DivorceApplicationFiled', 'DivorceApplicationWithdrawn', 'DivorceRegistered', 'DivorceApplicationLapsed',
   'DeathRegistered', 'RemainsTransportRequested', 'RemainsTransportAccepted', 'RemainsTransportRefused', 'RemainsTransported', 'CremationCompleted',
   'AshesStored', 'AshesReturned', 'FuneralSubsidyClaimed', 'FuneralSubsidyGranted', 'FuneralSubsidyRejected', 'DeathNoticeIssued',
-  'EconomicCheckRequested', 'EconomicCheckAcknowledged', 'EconomicCheckAnswered', 'EconomicCheckExpired', 'EconomicCheckCancelled',
+  'EconomicCheckRequested', 'EconomicCheckAcknowledged', 'EconomicCheckAnswered', 'EconomicCheckHouseholdChanged', 'EconomicCheckExpired', 'EconomicCheckCancelled',
   'CaseEventRejected', 'CaseDeadlineBreached',
 ];
 

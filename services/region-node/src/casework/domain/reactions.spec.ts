@@ -168,7 +168,7 @@ describe('household changes from marriage and divorce', () => {
     expect(spouseHousehold('512021199611080033', once)).toEqual(['512021199611080033', '500107199802210069']);
     const separated = applyHouseholdChange(once, householdChangeFor(event('DivorceRegistered'), marriage)!);
     expect(spouseHousehold('512021199611080033', separated)).toEqual(['512021199611080033']);
-    expect(householdChangeFor(event('MarriageRecordUpdated'), marriage)).toBeUndefined();
+    expect(householdChangeFor(event('MaritalStatusCheckAnswered'), marriage)).toBeUndefined();
   });
 });
 
@@ -270,5 +270,53 @@ describe('widowhood across nodes', () => {
     const widowing = h.published.filter((e) => e.eventType === 'MarriageRecordUpdated');
     expect(widowing).toHaveLength(1);
     expect(h.get('MAR-CQHTZ-1').state).toBe('ended-by-death');
+  });
+});
+
+describe('household links used by economic checks', () => {
+  const WANG = { idNumber: '512021199611080033', name: '王建国', hukouDivision: ANYUE };
+  const CHEN = { idNumber: '500107199802210069', name: '陈芳', hukouDivision: JIULONGPO };
+  const check = (caseId: string, members: Array<{ person: typeof WANG; relation: string }>) => ({
+    eventType: 'EconomicCheckRequested', caseId, sourceRegion: JIULONGPO, sourceOffice: 'CQ-HTZ', targetRegion: ANYUE,
+    payload: { members: members.map((m) => ({ ...m, authorisationRef: `A-${m.person.idNumber}` })), items: ['PENSIONS'], purpose: 'MINIMUM_LIVING_ALLOWANCE', authorisationRef: 'A', answerBy: '2026-11-30' },
+  });
+  const marry = async (h: CaseHarness) => {
+    const party = (p: typeof WANG, birthDate: string, sex: string) => ({ person: p, birthDate, sex });
+    const office = { sourceRegion: JIULONGPO, sourceOffice: 'CQ-HTZ', targetRegion: JIULONGPO, caseId: 'MAR-H' };
+    expectApplied(await h.send({ ...office, eventType: 'MarriageRegistrationRequested', payload: { partyA: party(WANG, '1996-11-08', 'MALE'), partyB: party(CHEN, '1998-02-21', 'FEMALE') } }));
+    for (const [id, p] of [['A', WANG], ['B', CHEN]] as const) {
+      expectApplied(await h.send({ ...office, targetRegion: p.hukouDivision, eventType: 'MaritalStatusCheckRequested', payload: { checkId: id, person: p, purpose: 'MARRIAGE_REGISTRATION' } }));
+      expectApplied(await h.send({ eventType: 'MaritalStatusCheckAnswered', caseId: 'MAR-H', sourceRegion: p.hukouDivision, targetRegion: JIULONGPO, payload: { checkId: id, status: 'UNMARRIED' } }));
+    }
+    expectApplied(await h.send({ ...office, eventType: 'MarriageRegistered', payload: { certificateNumber: 'J1', registeredOn: '2026-11-10' }, occurredAt: '2026-11-10T03:00:00Z' }));
+  };
+
+  it('flags an open check of either spouse to its requester when they marry', async () => {
+    const h = new CaseHarness();
+    expectApplied(await h.send(check('ECK-CHEN', [{ person: CHEN, relation: 'SELF' }])));
+    await marry(h);
+    const flags = h.published.filter((e) => e.eventType === 'EconomicCheckHouseholdChanged');
+    expect(flags[0]).toMatchObject({ caseId: 'ECK-CHEN', targetRegion: JIULONGPO, payload: { change: 'MARRIAGE', member: CHEN, spouse: WANG, effectiveOn: '2026-11-10', marriageCaseId: 'MAR-H' } });
+    expect(h.get('ECK-CHEN')).toMatchObject({ state: 'requested', data: { householdChanges: [{ change: 'MARRIAGE', member: CHEN.idNumber, spouse: WANG.idNumber }] } });
+  });
+
+  it('reads the household for a later check: a spouse the request leaves out is flagged', async () => {
+    const h = new CaseHarness();
+    await marry(h);
+    expectApplied(await h.send(check('ECK-LATER', [{ person: CHEN, relation: 'SELF' }])));
+    expect(h.get('ECK-LATER').data.householdChanges).toEqual([expect.objectContaining({ change: 'MARRIAGE', spouse: WANG.idNumber })]);
+    expectApplied(await h.send(check('ECK-BOTH', [{ person: CHEN, relation: 'SELF' }, { person: WANG, relation: 'SPOUSE' }])));
+    expect(h.get('ECK-BOTH').data.householdChanges).toBeUndefined();
+  });
+
+  it('learns the household at the record region from the record update (its spouse), without the case', async () => {
+    const h = new CaseHarness();
+    expectApplied(await h.send({ ...check('ECK-WANG', [{ person: WANG, relation: 'SELF' }]), sourceRegion: ANYUE, sourceOffice: null, targetRegion: '510104' }));
+    await h.send({
+      eventType: 'MarriageRecordUpdated', caseId: 'MAR-ELSEWHERE', sourceRegion: JIULONGPO, sourceOffice: 'CQ-HTZ', targetRegion: ANYUE, occurredAt: '2026-11-10T03:05:00Z',
+      payload: { person: WANG, newStatus: 'MARRIED', registrationKind: 'MARRIAGE', registrationRef: 'J1', effectiveOn: '2026-11-10', spouse: CHEN },
+    });
+    expect(h.spouses.get(WANG.idNumber)).toMatchObject({ idNumber: CHEN.idNumber, since: '2026-11-10' });
+    expect(h.get('ECK-WANG').data.householdChanges).toEqual([expect.objectContaining({ change: 'MARRIAGE', member: WANG.idNumber, marriageCaseId: 'MAR-ELSEWHERE' })]);
   });
 });

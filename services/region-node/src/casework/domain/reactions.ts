@@ -6,7 +6,7 @@ import {
   SubsidyData,
   SubsidyState,
 } from '../../disability-subsidy/domain/disability-subsidy.state-machine';
-import { ECONOMIC_CHECK_OPEN_STATES, EconomicCheckState } from '../../economic-check/domain/economic-check.state-machine';
+import { ECONOMIC_CHECK_OPEN_STATES, EconomicCheckState, householdFlags } from '../../economic-check/domain/economic-check.state-machine';
 import {
   DIVORCE_PENDING_STATES,
   MARRIAGE_IN_FORCE_STATES,
@@ -304,17 +304,54 @@ export function reactToHukouMove(move: HukouMove, cases: readonly CaseSnapshot[]
 export interface HouseholdChange {
   kind: 'spouses-joined' | 'spouses-separated';
   members: [string, string];
+  /** The two people, when known (the parties of the case, or the person and spouse of a record update). */
+  persons?: [Person, Person];
   effectiveOn: LocalDate;
   caseId: string;
 }
 
-/** A registered marriage or divorce changes the household; any other event does not. */
-export function householdChangeFor(event: IncomingEvent, snapshot: CaseSnapshot): HouseholdChange | undefined {
-  if (snapshot.workflow !== 'marriage-registration') return undefined;
+const asPerson = (p: { idNumber: string; name: string; hukouDivision: string }): Person => ({ idNumber: p.idNumber, name: p.name, hukouDivision: p.hukouDivision });
+
+/**
+ * A registered marriage or divorce changes the household (at the registering office), and so does the record
+ * update reaching a party's record region; any other event does not.
+ */
+export function householdChangeFor(event: IncomingEvent, snapshot: CaseSnapshot | undefined): HouseholdChange | undefined {
+  if (event.eventType === 'MarriageRecordUpdated') {
+    const record = maritalRecordFrom(event, snapshot);
+    if (!record?.spouse || (record.status !== 'MARRIED' && record.status !== 'DIVORCED')) return undefined;
+    const who = asRecord(event.payload.person, 'person');
+    const person = { idNumber: record.idNumber, name: text(who, 'name', 'person.name'), hukouDivision: text(who, 'hukouDivision', 'person.hukouDivision') };
+    return {
+      kind: record.status === 'MARRIED' ? 'spouses-joined' : 'spouses-separated',
+      members: [record.idNumber, record.spouse.idNumber],
+      persons: [person, record.spouse],
+      effectiveOn: record.effectiveOn,
+      caseId: event.caseId,
+    };
+  }
+  if (snapshot?.workflow !== 'marriage-registration') return undefined;
   const kind = event.eventType === 'MarriageRegistered' ? 'spouses-joined' : event.eventType === 'DivorceRegistered' ? 'spouses-separated' : undefined;
   if (!kind) return undefined;
   const [a, b] = (snapshot.data as MarriageData).parties;
-  return { kind, members: [a.idNumber, b.idNumber], effectiveOn: localDate(event.payload, 'registeredOn'), caseId: snapshot.caseId };
+  return { kind, members: [a.idNumber, b.idNumber], persons: a.name ? [asPerson(a), asPerson(b)] : undefined, effectiveOn: localDate(event.payload, 'registeredOn'), caseId: snapshot.caseId };
+}
+
+/**
+ * A household changed: every open economic check of this node naming either spouse is flagged to its requester
+ * (EconomicCheckHouseholdChanged), who decides whether to ask again.
+ */
+export function reactToHouseholdChange(change: HouseholdChange, cases: readonly CaseSnapshot[], at: Date, options: ReactionOptions = {}, causationId?: string): FollowUpEvent[] {
+  if (!change.persons) return [];
+  const events: FollowUpEvent[] = [];
+  for (const c of cases) {
+    if (c.workflow !== 'economic-check' || !inState<EconomicCheckState>(c, ECONOMIC_CHECK_OPEN_STATES)) continue;
+    for (const [member, spouse] of [change.persons, [change.persons[1], change.persons[0]]] as Array<[Person, Person]>) {
+      if (!c.personKeys.includes(member.idNumber)) continue;
+      events.push(...householdFlags(c, change.kind === 'spouses-joined' ? 'MARRIAGE' : 'DIVORCE', member, spouse, change.effectiveOn, change.caseId, at, causationId));
+    }
+  }
+  return only(events, options);
 }
 
 /** Person → spouse, after a change. Applying the same change twice gives the same map. */

@@ -1,9 +1,9 @@
 import { endOfShanghaiDay } from '@tongban/calendar';
 import { GuardFailedError } from '../../casework/domain/casework.errors';
-import type { CaseSnapshot } from '../../casework/domain/casework.types';
+import type { CaseSnapshot, FollowUpEvent } from '../../casework/domain/casework.types';
 import { commonTransitions, TransitionSpec, WorkflowDefinition } from '../../casework/domain/state-machine';
 import { ageOn } from '@tongban/regions';
-import { asRecord, idNumber, invalid, list, localDate, localDateOf, person, text } from '../../casework/domain/values';
+import { asRecord, idNumber, invalid, list, localDate, localDateOf, person, Person, text } from '../../casework/domain/values';
 
 /**
  * 家庭经济状况核对: the requesting office asks the check centre of the region holding a member's data. No
@@ -30,10 +30,46 @@ export interface EconomicCheckData {
   answeredMembers?: string[];
   missingItems?: Array<{ idNumber: string; item: string; reasonText?: string | null }>;
   cancellation?: string;
+  householdChanges?: Array<{ change: string; member: string; spouse: string; effectiveOn: string; marriageCaseId: string }>;
   [key: string]: unknown;
 }
 
 const dataOf = (snapshot: CaseSnapshot) => snapshot.data as EconomicCheckData;
+
+/**
+ * The flag to the requesting office that a member's household changed. Either side of the check may be the node
+ * that learns it: both candidates carry the same id, and each node publishes only its own side's.
+ */
+export function householdFlags(
+  check: Pick<CaseSnapshot, 'caseId' | 'acceptingDivision' | 'acceptingOffice' | 'responsibleDivision'>,
+  change: 'MARRIAGE' | 'DIVORCE',
+  member: Person,
+  spouse: Person,
+  effectiveOn: string,
+  marriageCaseId: string,
+  at: Date,
+  causationId?: string,
+): FollowUpEvent[] {
+  const payload = {
+    change,
+    member: { idNumber: member.idNumber, name: member.name, hukouDivision: member.hukouDivision },
+    spouse: { idNumber: spouse.idNumber, name: spouse.name, hukouDivision: spouse.hukouDivision },
+    effectiveOn,
+    marriageCaseId,
+  };
+  return [...new Set([check.acceptingDivision, check.responsibleDivision])].map((from) => ({
+    eventType: 'EconomicCheckHouseholdChanged',
+    caseId: check.caseId,
+    sourceRegion: from,
+    targetRegion: check.acceptingDivision,
+    sourceOffice: from === check.acceptingDivision ? check.acceptingOffice ?? null : null,
+    targetOffice: from === check.acceptingDivision ? null : check.acceptingOffice ?? null,
+    occurredAt: at,
+    causationId,
+    dedupeKey: `household:${check.caseId}:${marriageCaseId}:${change}:${member.idNumber}`,
+    payload,
+  }));
+}
 
 const CLOSED_REFUSALS = {
   expired: { code: 'ANSWER_AFTER_EXPIRY', message: 'the check expired before a full answer; the requesting office has moved on' },
@@ -52,7 +88,7 @@ const transitions: Record<string, TransitionSpec<EconomicCheckState>> = {
       responsibleDivision: event.targetRegion,
       personKeys: list(payload, 'members').map((m, i) => person(asRecord(m, `members[${i}]`).person, `members[${i}].person`, context.now).idNumber),
     }),
-    apply: ({ payload, snapshot, occurredAt, context }) => {
+    apply: async ({ payload, snapshot, occurredAt, context }) => {
       if (typeof payload.authorisationRef !== 'string' || !payload.authorisationRef.trim()) {
         throw new GuardFailedError('AUTHORISATION_MISSING', "no check without the members' signed authorisation (授权书)", 'AUTHORISATION_MISSING');
       }
@@ -77,7 +113,18 @@ const transitions: Record<string, TransitionSpec<EconomicCheckState>> = {
       if (items.length === 0) throw invalid('items', 'must request at least one item');
       const answerBy = localDate(payload, 'answerBy');
       if (answerBy <= localDateOf(occurredAt)) throw invalid('answerBy', `${answerBy} is not after the request date`);
+      // The household the node knows: a spouse of the applicant the request leaves out is flagged to the requester.
+      const emits = [];
+      const self = list(payload, 'members').map((m) => asRecord(m, 'members[]')).find((m) => m.relation === 'SELF');
+      if (self && context.lookups.spouseOf) {
+        const applicant = person(self.person, 'members[].person', context.now);
+        const spouse = await context.lookups.spouseOf(applicant.idNumber);
+        if (spouse && !snapshot.personKeys.includes(spouse.idNumber)) {
+          emits.push(...householdFlags(snapshot, 'MARRIAGE', applicant, spouse, spouse.since, spouse.caseId, occurredAt));
+        }
+      }
       return {
+        emits,
         data: {
           memberIdNumbers: snapshot.personKeys,
           items,
@@ -125,6 +172,22 @@ const transitions: Record<string, TransitionSpec<EconomicCheckState>> = {
       );
       const answeredMembers = [...new Set([...(d.answeredMembers ?? []), ...results.map((r) => String(r.idNumber).toUpperCase())])];
       return { to: missing.length === 0 ? 'answered' : 'partially-answered', data: { ...d, answered, answeredMembers, missingItems: missing } };
+    },
+  },
+  EconomicCheckHouseholdChanged: {
+    // A flag, not a move: the requester sees that the household changed and decides whether to ask again.
+    from: ECONOMIC_CHECK_OPEN_STATES,
+    to: 'same',
+    senders: ['accepting', 'check-centre'],
+    refusals: CLOSED_REFUSALS,
+    apply: ({ payload, data, event }) => {
+      const d = data as EconomicCheckData;
+      const member = asRecord(payload.member, 'member');
+      const id = String(member.idNumber ?? '').trim().toUpperCase();
+      if (!d.memberIdNumbers.includes(id)) throw new GuardFailedError('MEMBER_NOT_REQUESTED', 'member: not a member named by this check');
+      const spouse = asRecord(payload.spouse, 'spouse');
+      const change = { change: text(payload, 'change'), member: id, spouse: String(spouse.idNumber ?? '').toUpperCase(), effectiveOn: localDate(payload, 'effectiveOn'), marriageCaseId: text(payload, 'marriageCaseId'), eventId: event.eventId };
+      return { data: { ...d, householdChanges: [...(d.householdChanges ?? []), change] } };
     },
   },
   EconomicCheckExpired: {

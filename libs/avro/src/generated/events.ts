@@ -1450,6 +1450,80 @@ export interface SubsidyApproved extends SubsidyApprovedPayload {
   envelope: Envelope;
 }
 
+/**
+ * Payload of {@link SubsidyCaseHandedOver}: the event without its envelope.
+ * The applicant's hukou moved while the application was under review: the case, in the state it has reached,
+ * passes to the new hukou region, which reviews and decides it. Old responsible region → new responsible
+ * region; carries what the new region needs to hold the case if it did not yet.
+ */
+export interface SubsidyCaseHandedOverPayload {
+  /** The applicant, with the new hukou division. */
+  person: PersonRef;
+  /**
+   * GB/T 2260 code of the hukou before the move (the region handing over).
+   * Format: `division-code`.
+   */
+  previousHukouDivision: string;
+  /** Reference of the hukou move at the public security bureau. */
+  hukouMoveRef: string;
+  /**
+   * Date of the move.
+   * Date `YYYY-MM-DD`.
+   */
+  movedOn: string;
+  /** The state the case continues in. */
+  caseState: SubsidyReviewState;
+  /**
+   * When the application was made: its history starts there.
+   * Instant, ISO-8601 (`2026-11-02T09:30:00.000Z`).
+   */
+  openedAt: string;
+  /**
+   * The accepting (residence) region, which stays.
+   * Format: `division-code`.
+   */
+  acceptingDivision: string;
+  /**
+   * Disability certificate number.
+   * Personal data: `health`. Format: `disability-certificate`.
+   */
+  certificateNumber: string;
+  /**
+   * Disability category.
+   * Personal data: `health`.
+   */
+  disabilityCategory: DisabilityCategory;
+  /**
+   * Disability grade.
+   * Personal data: `health`.
+   */
+  disabilityGrade: DisabilityGrade;
+  /** The subsidies applied for. */
+  subsidyTypes: SubsidyType[];
+  /**
+   * Household hardship status.
+   * Personal data: `income`.
+   */
+  hardshipStatus: HardshipStatus;
+  /**
+   * Supported as extremely poor (特困).
+   * Personal data: `income`.
+   */
+  extremelyPoor: boolean;
+  /** The applicant's consent reference, which covers the new region's review. */
+  consentRef: string;
+}
+
+/**
+ * The applicant's hukou moved while the application was under review: the case, in the state it has reached,
+ * passes to the new hukou region, which reviews and decides it. Old responsible region → new responsible
+ * region; carries what the new region needs to hold the case if it did not yet.
+ */
+export interface SubsidyCaseHandedOver extends SubsidyCaseHandedOverPayload {
+  /** Routing and tracing facts. */
+  envelope: Envelope;
+}
+
 /** One subsidy type with its monthly amount. */
 export interface SubsidyGrant {
   /** The subsidy. */
@@ -1582,6 +1656,9 @@ export type SubsidyRejectionReason =
   | 'APPLICANT_DECEASED'
   | 'HUKOU_MOVED'
   | 'OTHER';
+
+/** Where the review stood. */
+export type SubsidyReviewState = 'SUBMITTED' | 'UNDER_REVIEW' | 'MATERIALS_REQUESTED';
 
 /**
  * Payload of {@link SubsidyStopped}: the event without its envelope.
@@ -1725,6 +1802,7 @@ export interface EventPayloads {
   SubsidyApplicationSubmitted: SubsidyApplicationSubmittedPayload;
   SubsidyApplicationWithdrawn: SubsidyApplicationWithdrawnPayload;
   SubsidyApproved: SubsidyApprovedPayload;
+  SubsidyCaseHandedOver: SubsidyCaseHandedOverPayload;
   SubsidyMaterialsRequested: SubsidyMaterialsRequestedPayload;
   SubsidyMaterialsSupplied: SubsidyMaterialsSuppliedPayload;
   SubsidyPaymentStarted: SubsidyPaymentStartedPayload;
@@ -1776,6 +1854,7 @@ export const EVENT_TYPES: readonly EventType[] = [
   'SubsidyApplicationSubmitted',
   'SubsidyApplicationWithdrawn',
   'SubsidyApproved',
+  'SubsidyCaseHandedOver',
   'SubsidyMaterialsRequested',
   'SubsidyMaterialsSupplied',
   'SubsidyPaymentStarted',
@@ -1824,6 +1903,7 @@ export const EVENT_WORKFLOWS: Record<EventType, EventWorkflow> = {
   SubsidyApplicationSubmitted: 'subsidy',
   SubsidyApplicationWithdrawn: 'subsidy',
   SubsidyApproved: 'subsidy',
+  SubsidyCaseHandedOver: 'subsidy',
   SubsidyMaterialsRequested: 'subsidy',
   SubsidyMaterialsSupplied: 'subsidy',
   SubsidyPaymentStarted: 'subsidy',

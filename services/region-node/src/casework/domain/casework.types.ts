@@ -128,6 +128,8 @@ export interface CaseUpdates {
   personKeys?: string[];
   /** The complete new `data` (not a patch). */
   data?: Record<string, unknown>;
+  /** When the case began, for a case handed over from another node (its history starts before this node held it). */
+  openedAt?: string;
 }
 
 export interface AppliedDecision {

@@ -6,7 +6,7 @@ import { definitionFor, knownEventTypes } from './workflows';
 
 const DOMAIN_EVENTS = [
   'SubsidyApplicationSubmitted', 'SubsidyApplicationAcknowledged', 'SubsidyMaterialsRequested', 'SubsidyMaterialsSupplied', 'SubsidyApproved',
-  'SubsidyRejected', 'SubsidyPaymentStarted', 'SubsidyTransferred', 'SubsidyAdjusted', 'SubsidyStopped', 'SubsidyApplicationWithdrawn',
+  'SubsidyRejected', 'SubsidyPaymentStarted', 'SubsidyTransferred', 'SubsidyCaseHandedOver', 'SubsidyAdjusted', 'SubsidyStopped', 'SubsidyApplicationWithdrawn',
   'MarriageRegistrationRequested', 'MaritalStatusCheckRequested', 'MaritalStatusCheckAnswered', 'MarriageRegistered', 'MarriageRegistrationRefused',
   'MarriageRecordUpdated', 'DivorceApplicationFiled', 'DivorceApplicationWithdrawn', 'DivorceRegistered', 'DivorceApplicationLapsed',
   'DeathRegistered', 'RemainsTransportRequested', 'RemainsTransportAccepted', 'RemainsTransportRefused', 'RemainsTransported', 'CremationCompleted',

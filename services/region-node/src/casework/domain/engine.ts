@@ -84,6 +84,21 @@ async function decideOrThrow(snapshot: CaseSnapshot | undefined, incoming: Incom
       openedAt: occurredAt.toISOString(),
       updatedAt: occurredAt.toISOString(),
     };
+  } else if (!snapshot && spec.adopts) {
+    const adopted = spec.adopts(incoming, payload, context);
+    before = {
+      caseId: incoming.caseId,
+      workflow: definition.workflow,
+      state: adopted.state,
+      acceptingDivision: adopted.acceptingDivision,
+      acceptingOffice: adopted.acceptingOffice ?? null,
+      responsibleDivision: adopted.responsibleDivision,
+      personKeys: adopted.personKeys,
+      timers: {},
+      data: adopted.data ?? {},
+      openedAt: adopted.openedAt,
+      updatedAt: occurredAt.toISOString(),
+    };
   } else {
     if (!snapshot) throw new UnknownCaseError(incoming.caseId, incoming.eventType);
     if (snapshot.workflow !== definition.workflow) {
@@ -117,13 +132,14 @@ async function decideOrThrow(snapshot: CaseSnapshot | undefined, incoming: Incom
   }
 
   const caseUpdates = {
-    ...(spec.from === 'opens-case'
+    ...(spec.from === 'opens-case' || !snapshot
       ? {
           acceptingDivision: before.acceptingDivision,
           acceptingOffice: before.acceptingOffice,
           responsibleDivision: before.responsibleDivision,
           personKeys: before.personKeys,
           data: before.data,
+          ...(spec.from === 'opens-case' ? {} : { openedAt: before.openedAt }),
         }
       : {}),
     ...outcome.caseUpdates,

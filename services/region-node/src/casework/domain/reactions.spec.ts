@@ -140,13 +140,15 @@ describe('reactions to a hukou move', () => {
     expect(expectApplied((await h.followAll(events))[0]).nextState).toBe('transferring');
   });
 
-  it('ends an application under review so that it is made again in the new region', async () => {
+  it('hands an application under review over to the new region instead of ending it', async () => {
     const h = new CaseHarness();
     await subsidy(h, 'SUB-LI', LI, '50011119680417002241', 'under-review');
     const events = reactToHukouMove(move, [...h.cases.values()]);
-    expect(events[0]).toMatchObject({ eventType: 'SubsidyRejected', payload: { reasonCode: 'HUKOU_MOVED' } });
+    expect(events).toEqual([
+      expect.objectContaining({ eventType: 'SubsidyCaseHandedOver', sourceRegion: DAZU, targetRegion: ANYUE, payload: expect.objectContaining({ caseState: 'UNDER_REVIEW', acceptingDivision: CHENGDU, subsidyTypes: ['NURSING'] }) }),
+    ]);
     await h.followAll(events);
-    expect(h.get('SUB-LI').state).toBe('rejected');
+    expect(h.get('SUB-LI')).toMatchObject({ state: 'under-review', responsibleDivision: ANYUE });
   });
 });
 

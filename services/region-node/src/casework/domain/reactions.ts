@@ -1,6 +1,7 @@
 import { LocalDate } from '@tongban/calendar';
 import { covers } from '@tongban/regions';
 import {
+  REVIEW_STATE_SYMBOL,
   SUBSIDY_ACTIVE_STATES,
   SUBSIDY_REVIEW_STATES,
   SubsidyData,
@@ -253,7 +254,7 @@ export interface HukouMove {
 
 /**
  * A hukou move transfers each active subsidy: the old payer pays through the month of the move (M), the new one
- * from M+1 — no gap, no double month. An application under review ends (HUKOU_MOVED) and is made again there.
+ * from M+1 — no gap, no double month. An application under review is handed over to the new region as it stands.
  */
 export function reactToHukouMove(move: HukouMove, cases: readonly CaseSnapshot[], options: ReactionOptions = {}): FollowUpEvent[] {
   const events: FollowUpEvent[] = [];
@@ -288,12 +289,24 @@ export function reactToHukouMove(move: HukouMove, cases: readonly CaseSnapshot[]
         }, move.at, key(c, 'SubsidyTransferred')),
       );
     } else if (inState<SubsidyState>(c, SUBSIDY_REVIEW_STATES)) {
+      // Under review: the case goes to the new hukou region as it stands, not refused to be made again.
       events.push(
-        followUp(c, 'SubsidyRejected', c.responsibleDivision, c.acceptingDivision, {
-          reasonCode: 'HUKOU_MOVED',
-          reasonText: `the hukou moved to ${move.toDivision} on ${move.movedOn}; apply there`,
-          openCaseId: null,
-        }, move.at, key(c, 'SubsidyRejected')),
+        followUp(c, 'SubsidyCaseHandedOver', c.responsibleDivision, move.toDivision, {
+          person: { idNumber: d.applicantIdNumber, name: d.applicantName, hukouDivision: move.toDivision },
+          previousHukouDivision: c.responsibleDivision,
+          hukouMoveRef: move.moveRef,
+          movedOn: move.movedOn,
+          caseState: REVIEW_STATE_SYMBOL[c.state],
+          openedAt: new Date(c.openedAt),
+          acceptingDivision: c.acceptingDivision,
+          certificateNumber: d.certificateNumber,
+          disabilityCategory: d.disabilityCategory,
+          disabilityGrade: d.disabilityGrade,
+          subsidyTypes: d.requestedTypes,
+          hardshipStatus: d.hardshipStatus,
+          extremelyPoor: d.extremelyPoor === true,
+          consentRef: String(d.consentRef ?? ''),
+        }, move.at, key(c, 'SubsidyCaseHandedOver')),
       );
     }
   }

@@ -124,7 +124,7 @@ describe('disability subsidy state machine', () => {
     expect(Object.keys(disabilitySubsidyMachine.transitions).sort()).toEqual(
       [
         'SubsidyApplicationSubmitted', 'SubsidyApplicationAcknowledged', 'SubsidyMaterialsRequested', 'SubsidyMaterialsSupplied',
-        'SubsidyApproved', 'SubsidyRejected', 'SubsidyPaymentStarted', 'SubsidyTransferred', 'SubsidyAdjusted', 'SubsidyStopped',
+        'SubsidyApproved', 'SubsidyRejected', 'SubsidyPaymentStarted', 'SubsidyTransferred', 'SubsidyCaseHandedOver', 'SubsidyAdjusted', 'SubsidyStopped',
         'SubsidyApplicationWithdrawn', 'CaseEventRejected', 'CaseDeadlineBreached',
       ].sort(),
     );
@@ -170,6 +170,48 @@ describe('disability subsidy state machine', () => {
     await h.send(fromDazu('SubsidyStopped', { subsidyTypes: ['LIVING', 'NURSING'], reason: 'PERSON_REQUEST', effectiveMonth: '2027-02' }));
     const again = expectApplied(await h.send(fromChengdu('SubsidyApplicationSubmitted', application(), 'SUB-2')));
     expect(again.emits).toEqual([]);
+  });
+
+  describe('hand-over after a hukou move during review', () => {
+    const handover = (state = 'UNDER_REVIEW') => ({
+      ...fromDazu('SubsidyCaseHandedOver', {
+        person: { ...LI, hukouDivision: ANYUE }, previousHukouDivision: DAZU, hukouMoveRef: 'HM-1', movedOn: '2026-11-04', caseState: state,
+        openedAt: '2026-11-02T02:00:00Z', acceptingDivision: CHENGDU, certificateNumber: '50011119680417002241', disabilityCategory: 'PHYSICAL',
+        disabilityGrade: 'GRADE_1', subsidyTypes: ['LIVING', 'NURSING'], hardshipStatus: 'MINIMUM_LIVING_ALLOWANCE', extremelyPoor: false, consentRef: 'C-1',
+      }),
+      targetRegion: ANYUE,
+      occurredAt: '2026-11-05T02:00:00Z',
+    });
+
+    it('moves the case, in its state, to the new hukou region, which then decides it', async () => {
+      const h = new CaseHarness();
+      await h.send(fromChengdu('SubsidyApplicationSubmitted', application()));
+      await h.send(fromDazu('SubsidyApplicationAcknowledged'));
+      const moved = expectApplied(await h.send(handover()));
+      expect(moved).toMatchObject({ nextState: 'under-review', caseUpdates: { responsibleDivision: ANYUE } });
+      expect(moved.timers.start).toEqual([expect.objectContaining({ name: 'subsidy.decide', mustActDivision: ANYUE, dueAt: new Date('2026-12-03T16:00:00Z') })]);
+      expect(await h.send(fromDazu('SubsidyApproved', { grants, firstPaymentMonth: '2026-12', decisionRef: 'D' }))).toMatchObject({ kind: 'rejected', reasonCode: 'UNAUTHORISED_SENDER' });
+      const approved = await h.send({ ...fromDazu('SubsidyApproved', { grants, firstPaymentMonth: '2026-12', decisionRef: 'AY-1' }), sourceRegion: ANYUE });
+      expect(expectApplied(approved).nextState).toBe('approved');
+      expect(h.get(CASE).data).toMatchObject({ payerDivision: ANYUE, handovers: [{ from: DAZU, to: ANYUE, hukouMoveRef: 'HM-1' }] });
+    });
+
+    it('lets a node that did not hold the case take it over as it stands', async () => {
+      const { decide } = await import('../../casework/domain/engine');
+      const h = new CaseHarness();
+      const d = expectApplied(await decide(undefined, { ...handover('MATERIALS_REQUESTED'), eventId: 'e-1' }, h.context()));
+      expect(d).toMatchObject({
+        previousState: undefined,
+        nextState: 'materials-requested',
+        caseUpdates: { acceptingDivision: CHENGDU, responsibleDivision: ANYUE, personKeys: [LI.idNumber], openedAt: '2026-11-02T02:00:00.000Z' },
+      });
+    });
+
+    it('refuses a hand-over once the subsidy is granted (that is a transfer)', async () => {
+      const h = new CaseHarness();
+      await paying(h);
+      expect(await h.send(handover())).toMatchObject({ kind: 'rejected', reasonCode: 'ALREADY_DECIDED' });
+    });
   });
 
   describe('adjustments (SubsidyAdjusted)', () => {

@@ -13,9 +13,11 @@ import {
   month,
   Month,
   monthHappenedBy,
+  localDate,
   optionalLocalDate,
   person,
   text,
+  toInstant,
 } from '../../casework/domain/values';
 
 /** 残疾人两项补贴: living subsidy (生活补贴) and nursing subsidy (护理补贴), decided and paid by the hukou region. */
@@ -36,6 +38,9 @@ export const SUBSIDY_REVIEW_STATES: readonly SubsidyState[] = ['submitted', 'und
 /** Benefits granted and not stopped: what a death notice stops and a hukou move transfers. */
 export const SUBSIDY_ACTIVE_STATES: readonly SubsidyState[] = ['approved', 'paying', 'transferring'];
 export const SUBSIDY_OPEN_STATES: readonly SubsidyState[] = [...SUBSIDY_REVIEW_STATES, ...SUBSIDY_ACTIVE_STATES];
+
+const REVIEW_STATE_OF: Record<string, SubsidyState> = { SUBMITTED: 'submitted', UNDER_REVIEW: 'under-review', MATERIALS_REQUESTED: 'materials-requested' };
+export const REVIEW_STATE_SYMBOL: Record<string, string> = Object.fromEntries(Object.entries(REVIEW_STATE_OF).map(([k, v]) => [v, k]));
 
 export const SUBSIDY_TYPES = ['LIVING', 'NURSING'] as const;
 const CATEGORY_SYMBOLS = ['VISUAL', 'HEARING', 'SPEECH', 'PHYSICAL', 'INTELLECTUAL', 'MENTAL', 'MULTIPLE'];
@@ -151,6 +156,7 @@ async function submitted({ event, payload, occurredAt, snapshot, context }: Tran
     disabilityGrade: String(payload.disabilityGrade),
     hardshipStatus: String(payload.hardshipStatus ?? 'NONE'),
     extremelyPoor: payload.extremelyPoor === true,
+    consentRef: String(payload.consentRef).trim(),
     requestedTypes: types,
     payerDivision: applicant.hukouDivision,
   };
@@ -299,12 +305,68 @@ const transitions: Record<string, TransitionSpec<SubsidyState>> = {
       return { data: { ...d, firstPaidMonth: d.firstPaidMonth ?? first } };
     },
   },
+  SubsidyCaseHandedOver: {
+    // A hukou move during review: the case goes on in the new hukou region, in the state it has reached.
+    from: SUBSIDY_REVIEW_STATES,
+    to: 'same',
+    senders: ['responsible'],
+    refusals: Object.fromEntries(
+      SUBSIDY_ACTIVE_STATES.map((st) => [st, { code: 'ALREADY_DECIDED', message: 'a granted subsidy moves with SubsidyTransferred (months paid by each region)' }]),
+    ),
+    adopts: (event, payload, context) => {
+      const moved = person(payload.person, 'person', context.now);
+      const state = REVIEW_STATE_OF[String(payload.caseState)];
+      if (!state) throw invalid('caseState', 'must be SUBMITTED, UNDER_REVIEW or MATERIALS_REQUESTED');
+      const previous = text(payload, 'previousHukouDivision');
+      const data: SubsidyData = {
+        applicantIdNumber: moved.idNumber,
+        applicantName: moved.name,
+        hukouDivision: previous,
+        certificateNumber: text(payload, 'certificateNumber').trim().toUpperCase(),
+        disabilityCategory: text(payload, 'disabilityCategory'),
+        disabilityGrade: text(payload, 'disabilityGrade'),
+        hardshipStatus: text(payload, 'hardshipStatus'),
+        extremelyPoor: payload.extremelyPoor === true,
+        requestedTypes: subsidyTypes(list(payload, 'subsidyTypes'), 'subsidyTypes'),
+        payerDivision: previous,
+        consentRef: text(payload, 'consentRef'),
+      };
+      return {
+        state,
+        openedAt: toInstant(payload.openedAt, 'openedAt').toISOString(),
+        acceptingDivision: text(payload, 'acceptingDivision'),
+        acceptingOffice: null,
+        responsibleDivision: previous,
+        personKeys: [moved.idNumber],
+        data,
+      };
+    },
+    apply: ({ payload, data, snapshot, context, occurredAt }) => {
+      const d = data as SubsidyData;
+      const moved = person(payload.person, 'person', context.now);
+      if (moved.idNumber !== d.applicantIdNumber) throw new GuardFailedError('PERSON_MISMATCH', 'the hand-over names another person');
+      const previous = text(payload, 'previousHukouDivision');
+      if (previous !== snapshot.responsibleDivision) throw new GuardFailedError('NOT_RESPONSIBLE', `the case is with ${snapshot.responsibleDivision}, not ${previous}`, 'NOT_RESPONSIBLE');
+      if (covers(previous, moved.hukouDivision)) throw new GuardFailedError('NO_MOVE', 'the new hukou division is the old one');
+      const handovers = [
+        ...(Array.isArray(d.handovers) ? d.handovers : []),
+        { from: previous, to: moved.hukouDivision, movedOn: localDate(payload, 'movedOn'), hukouMoveRef: text(payload, 'hukouMoveRef'), at: occurredAt.toISOString() },
+      ];
+      // The new region's deadline runs from the hand-over.
+      const running = disabilitySubsidyMachine.timers.filter((t) => t.activeIn.includes(snapshot.state as SubsidyState)).map((t) => t.name);
+      return {
+        caseUpdates: { responsibleDivision: moved.hukouDivision },
+        data: { ...d, hukouDivision: moved.hukouDivision, payerDivision: moved.hukouDivision, handovers },
+        restartTimers: running,
+      };
+    },
+  },
   SubsidyTransferred: {
     from: ['approved', 'paying'],
     to: 'transferring',
     senders: ['payer'],
     refusals: Object.fromEntries(
-      SUBSIDY_REVIEW_STATES.map((s) => [s, { code: 'TRANSFER_DURING_REVIEW', message: 'a move during review ends the application (SubsidyRejected HUKOU_MOVED); apply again in the new hukou region' }]),
+      SUBSIDY_REVIEW_STATES.map((s) => [s, { code: 'TRANSFER_DURING_REVIEW', message: 'a move during review hands the case over (SubsidyCaseHandedOver); nothing has been paid to transfer' }]),
     ),
     apply: ({ payload, data, snapshot, context }) => {
       const d = data as SubsidyData;

@@ -9,13 +9,15 @@
  *   tongban dlq discard <id> --reason TEXT
  *   tongban audit list [--actor A] [--action A] [--case-id C] [--person ID] [--limit N]
  *   tongban audit verify
+ *   tongban calendar check [--dir DIR] [--years FROM..TO]   which years have no published holiday schedule (local)
  *
  * Filters: --state --region --topic --workflow --event-type --error-class --error-code --case-id --event-id --from --to
  * Connection: --url (TONGBAN_OPS_URL, default http://127.0.0.1:3100), --token (TONGBAN_OPS_TOKEN).
  * Exit codes: 0 ok, 1 failed (including a broken audit chain or a bulk replay with failures), 2 usage,
  * 3 not found, 4 not authenticated or not allowed, 5 conflict (e.g. already discarded), 6 invalid input, 7 ops service unreachable.
  */
-import { readFileSync } from 'node:fs';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 
 export const EXIT = { ok: 0, failed: 1, usage: 2, notFound: 3, denied: 4, conflict: 5, invalid: 6, unreachable: 7 } as const;
 
@@ -23,7 +25,7 @@ const FILTERS: Record<string, string> = {
   state: 'state', region: 'region', topic: 'topic', workflow: 'workflow', 'event-type': 'eventType', 'error-class': 'errorClass',
   'error-code': 'errorCode', 'case-id': 'caseId', 'event-id': 'eventId', from: 'from', to: 'to',
 };
-const VALUE_FLAGS = new Set([...Object.keys(FILTERS), 'url', 'token', 'limit', 'cursor', 'note', 'reason', 'rate', 'wait', 'file', 'actor', 'action', 'person', 'before']);
+const VALUE_FLAGS = new Set([...Object.keys(FILTERS), 'url', 'token', 'limit', 'cursor', 'note', 'reason', 'rate', 'wait', 'file', 'actor', 'action', 'person', 'before', 'dir', 'years']);
 const BOOLEAN_FLAGS = new Set(['json', 'clear', 'all', 'dry-run', 'help']);
 
 const USAGE = `usage: tongban <command> [options]
@@ -37,6 +39,8 @@ const USAGE = `usage: tongban <command> [options]
   dlq discard <id> --reason TEXT                   drop a dead letter, saying why
   audit list [--actor A] [--action A] [--case-id C] [--person ID] [--limit N]
   audit verify                                     check the audit log's hash chain (admin)
+  calendar check [--dir DIR] [--years FROM..TO]    years without a published holiday schedule (a file per year in
+                                                   TONGBAN_CALENDAR_DIR, default libs/calendar/data; this year and next)
 
 filters: --state parked|replayed|discarded --region --topic --workflow --event-type --error-class
          --error-code --case-id --event-id --from ISO --to ISO
@@ -45,6 +49,42 @@ exit codes: 0 ok, 1 failed, 2 usage, 3 not found, 4 denied, 5 conflict, 6 invali
 `;
 
 export class UsageError extends Error {}
+
+/** The calendar data directory: --dir, TONGBAN_CALENDAR_DIR, or libs/calendar/data of the checkout. */
+function calendarDir(flags: Record<string, string | true>, env: Record<string, string | undefined>): string {
+  if (typeof flags.dir === 'string') return flags.dir;
+  if (env.TONGBAN_CALENDAR_DIR) return env.TONGBAN_CALENDAR_DIR;
+  let dir = __dirname;
+  while (dir !== dirname(dir)) {
+    if (existsSync(join(dir, 'libs', 'calendar', 'data'))) return join(dir, 'libs', 'calendar', 'data');
+    dir = dirname(dir);
+  }
+  return join(process.cwd(), 'libs', 'calendar', 'data');
+}
+
+/**
+ * Which years of a range have no schedule file (`<year>.json`): the nodes count those with weekends only.
+ * Local: reads the directory the nodes read, no ops API needed.
+ */
+export function calendarCheck(dir: string, from: number, to: number): { dir: string; published: Array<{ year: number; source: string }>; missing: number[] } {
+  if (!existsSync(dir)) throw new UsageError(`calendar directory ${dir} does not exist`);
+  const published = readdirSync(dir)
+    .filter((f) => /^\d{4}\.json$/.test(f))
+    .map((f) => {
+      let source = '';
+      try {
+        source = String((JSON.parse(readFileSync(join(dir, f), 'utf8')) as { source?: unknown }).source ?? '');
+      } catch {
+        source = '(not readable JSON)';
+      }
+      return { year: Number(f.slice(0, 4)), source };
+    })
+    .sort((a, b) => a.year - b.year);
+  const have = new Set(published.map((p) => p.year));
+  const missing: number[] = [];
+  for (let y = from; y <= to; y++) if (!have.has(y)) missing.push(y);
+  return { dir, published, missing };
+}
 
 interface Parsed {
   positional: string[];
@@ -270,6 +310,27 @@ export async function run(argv: string[], io: Io): Promise<number> {
       const r = await client.call<{ entries: Array<Record<string, any>> }>('GET', `/v1/audit?${q}`); // eslint-disable-line @typescript-eslint/no-explicit-any
       print(r, () => table(r.entries, [['SEQ', (e) => e.seq], ['AT', (e) => String(e.at).slice(0, 19)], ['ACTOR', (e) => e.actor], ['ACTION', (e) => e.action], ['CASES', (e) => (e.subject as { cases: string[] }).cases.join(',')], ['DETAILS', (e) => JSON.stringify(e.details)]]));
       return EXIT.ok;
+    }
+    if (group === 'calendar' && command === 'check') {
+      const thisYear = Number(new Date(Date.now() + 8 * 3_600_000).toISOString().slice(0, 4));
+      let [from, to] = [thisYear, thisYear + 1];
+      if (typeof flags.years === 'string') {
+        const m = /^(\d{4})(?:\.\.(\d{4}))?$/.exec(flags.years);
+        if (!m || (m[2] && Number(m[2]) < Number(m[1]))) throw new UsageError('--years is YEAR or FROM..TO, e.g. 2026..2028');
+        [from, to] = [Number(m[1]), Number(m[2] ?? m[1])];
+      }
+      const r = calendarCheck(calendarDir(flags, io.env), from, to);
+      print({ ...r, from, to }, () =>
+        [
+          `calendar data: ${r.dir}`,
+          ...r.published.map((p) => `  ${p.year}  published${p.source ? `: ${p.source}` : ''}`),
+          r.missing.length
+            ? `missing for ${from}..${to}: ${r.missing.join(', ')} — the nodes count only weekends as rest days there; add <year>.json from the State Council notice`
+            : `every year of ${from}..${to} has a published schedule`,
+          '',
+        ].join('\n'),
+      );
+      return r.missing.length ? EXIT.failed : EXIT.ok;
     }
     throw new UsageError(`unknown command "${positional.join(' ')}"`);
   } catch (e) {

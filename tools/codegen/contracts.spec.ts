@@ -203,6 +203,7 @@ interface Example {
   targetRegion: string;
   occurredAt: string;
   sourceOffice?: string | null;
+  targetOffice?: string | null;
   correlationId?: string;
   causationId?: string | null;
   payload: Json;
@@ -219,6 +220,7 @@ function envelopeOf(example: Example, major: number): Json {
     sourceRegion: example.sourceRegion,
     targetRegion: example.targetRegion,
     sourceOffice: example.sourceOffice ?? null,
+    targetOffice: example.targetOffice ?? null,
     occurredAt: example.occurredAt,
     correlationId: example.correlationId ?? 'c-1',
     causationId: example.causationId ?? null,
@@ -282,7 +284,7 @@ describe('examples', () => {
 
     it('is a POST /v1/events body', () => {
       expect(example).toBeDefined();
-      const allowed = ['eventType', 'caseId', 'sourceRegion', 'targetRegion', 'occurredAt', 'sourceOffice', 'correlationId', 'causationId', 'payload'];
+      const allowed = ['eventType', 'caseId', 'sourceRegion', 'targetRegion', 'occurredAt', 'sourceOffice', 'targetOffice', 'correlationId', 'causationId', 'payload'];
       expect(Object.keys(example!).filter((k) => !allowed.includes(k))).toEqual([]);
       expect(example!.eventType).toBe(eventType);
       expect(example!.caseId).toMatch(/^(SUB|MAR|FUN|ECK)-[0-9A-Z]+-\d{4}-\d{6}$/);

@@ -8,6 +8,7 @@ const LI = { idNumber: '500111196804170022', name: '李秀英', hukouDivision: '
 const ZHAO = { idNumber: '500111194109030045', name: '赵桂兰', hukouDivision: '500111' };
 const ZHANG = { idNumber: '512021195012010019', name: '张德福', hukouDivision: '512021' };
 const CHEN = { idNumber: '500107199802210069', name: '陈芳', hukouDivision: '500107' };
+const WANG = { idNumber: '512021199611080033', name: '王建国', hukouDivision: '512021' };
 const ZHAO_SUBSIDY = 'SUB-510104-2024-000087';
 
 const refusedWith = (eventType: string, reason: string) => (c: CaseView) =>
@@ -24,9 +25,16 @@ export const SCENARIOS: Scenario[] = [
     steps: [
       { say: 'Chengdu-Jinjiang accepts her application and hands it to Dazu, her hukou region', key: 'dev-chengdu', eventType: 'SubsidyApplicationSubmitted', expectCase: { key: 'dev-dazu', state: 'submitted', view: 'full' } },
       { say: 'Dazu acknowledges: the case is under review (the 2-working-day deadline is met)', key: 'dev-dazu', eventType: 'SubsidyApplicationAcknowledged', expectCase: { key: 'dev-dazu', state: 'under-review' } },
-      { say: 'Dazu asks for her 低保 certificate and the payee account', key: 'dev-dazu', eventType: 'SubsidyMaterialsRequested', expectCase: { key: 'dev-chengdu', state: 'materials-requested', view: 'status' } },
+      {
+        say: 'Dazu asks for her 低保 certificate and the payee account',
+        key: 'dev-dazu',
+        eventType: 'SubsidyMaterialsRequested',
+        // The example's supply date lies in the past (examples stay valid on any day); the demo asks for 30 days from today.
+        patch: (b) => (payloadOf(b).supplyBy = daysFromNow(30)),
+        expectCase: { key: 'dev-chengdu', state: 'materials-requested', view: 'status' },
+      },
       { say: 'Chengdu supplies them (the account travels only to the payer)', key: 'dev-chengdu', eventType: 'SubsidyMaterialsSupplied', expectCase: { key: 'dev-dazu', state: 'under-review' } },
-      { say: 'Dazu approves 95.00 + 100.00 yuan a month from 2026-12', key: 'dev-dazu', eventType: 'SubsidyApproved', expectCase: { key: 'dev-dazu', state: 'approved' } },
+      { say: 'Dazu approves 95.00 + 100.00 yuan a month from 2026-11', key: 'dev-dazu', eventType: 'SubsidyApproved', expectCase: { key: 'dev-dazu', state: 'approved' } },
       { say: 'Dazu makes the first payment', key: 'dev-dazu', eventType: 'SubsidyPaymentStarted', expectCases: [{ key: 'dev-dazu', state: 'paying' }, { key: 'dev-chengdu', state: 'paying', view: 'status' }] },
     ],
   },
@@ -64,7 +72,7 @@ export const SCENARIOS: Scenario[] = [
         eventType: 'MarriageRecordUpdated',
         patch: (b) => {
           b.targetRegion = '500107';
-          payloadOf(b).person = CHEN;
+          Object.assign(payloadOf(b), { person: CHEN, spouse: WANG });
         },
         expectCase: { key: 'dev-cqhtz', state: 'recorded' },
       },

@@ -1,3 +1,4 @@
+import { loadYearSchedules, missingYears } from './calendar-data';
 import { CalendarSpec, parseCalendarSpec } from './calendar-spec';
 import { CHINA_2026_CALENDAR_SPEC } from './china-2026';
 import { addDays, endOfShanghaiDay, isWeekend, LocalDate, shanghaiDateOf } from './local-date';
@@ -20,10 +21,38 @@ export const CALENDAR_ENV = 'TONGBAN_CALENDAR';
 export class WorkingCalendar {
   private readonly holidays: ReadonlySet<LocalDate>;
   private readonly workdays: ReadonlySet<LocalDate>;
+  /** Years with a published schedule; undefined when the calendar does not know (a spec string: no warnings). */
+  private readonly published?: ReadonlySet<number>;
+  private readonly reported = new Set<number>();
+  /**
+   * Called once per year the first time a date of a year without a published schedule is asked about: that
+   * year falls back to weekends only (the node logs a warning and sets a metric).
+   */
+  onMissingYear?: (year: number) => void;
 
-  constructor(spec: CalendarSpec = { holidays: [], workdays: [] }) {
+  constructor(spec: CalendarSpec = { holidays: [], workdays: [] }, publishedYears?: Iterable<number>) {
     this.holidays = new Set(spec.holidays);
     this.workdays = new Set(spec.workdays);
+    this.published = publishedYears ? new Set(publishedYears) : undefined;
+  }
+
+  /** The schedules of a data directory (see `loadYearSchedules`); years without a file count weekends only. */
+  static fromDirectory(dir: string): WorkingCalendar {
+    const schedules = [...loadYearSchedules(dir).values()];
+    return new WorkingCalendar(
+      { holidays: schedules.flatMap((s) => s.holidays), workdays: schedules.flatMap((s) => s.workdays) },
+      schedules.map((s) => s.year),
+    );
+  }
+
+  /** Whether a year has a published schedule (true for every year of a calendar made from a spec string). */
+  hasSchedule(year: number): boolean {
+    return this.published ? this.published.has(year) : true;
+  }
+
+  /** The years of a range without a published schedule. */
+  missingYears(from: number, to: number): number[] {
+    return this.published ? missingYears(this.published, from, to) : [];
   }
 
   /** From a spec string (see `parseCalendarSpec`); throws `CalendarSpecError` naming the bad item. */
@@ -43,6 +72,13 @@ export class WorkingCalendar {
   }
 
   isWorkingDay(date: LocalDate): boolean {
+    if (this.published) {
+      const year = Number(date.slice(0, 4));
+      if (!this.published.has(year) && !this.reported.has(year)) {
+        this.reported.add(year);
+        this.onMissingYear?.(year);
+      }
+    }
     if (this.workdays.has(date)) return true;
     if (this.holidays.has(date)) return false;
     return !isWeekend(date);

@@ -32,6 +32,22 @@ describe('resident ID number', () => {
     expect(parseIdNumber(fixed, today)).toBe(problem);
   });
 
+  it.each(['990000', '000000', '160000', '240000', '380000', '470000', '550000', '660000', '720000', '830000', '910000'])(
+    'refuses an ID number starting %s: not a GB/T 2260 province code',
+    (division) => {
+      const first17 = `${division}19800101001`;
+      expect(parseIdNumber(first17 + checkCharacter(first17))).toBe(`division ${division} does not start with a province code of GB/T 2260`);
+    },
+  );
+
+  it.each(['110101', '150000', '210000', '230000', '310000', '370000', '410000', '460000', '500000', '540000', '610000', '650000', '710000', '810000', '820000', '512099'])(
+    'accepts the province prefix of %s without checking the other four digits',
+    (division) => {
+      const first17 = `${division}19800101001`;
+      expect(parseIdNumber(first17 + checkCharacter(first17))).toMatchObject({ division });
+    },
+  );
+
   it('computes age on a date', () => {
     expect(ageOn('1998-02-21', '2020-02-20')).toBe(21);
     expect(ageOn('1998-02-21', '2020-02-21')).toBe(22);

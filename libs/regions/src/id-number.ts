@@ -18,6 +18,20 @@ export function checkCharacter(first17: string): string {
   return CHECK[sum % 11];
 }
 
+/**
+ * Province-level codes of GB/T 2260 that an ID number may start with: 11–15, 21–23, 31–37, 41–46, 50–54,
+ * 61–65, 71 (Taiwan), 81 and 82 (Hong Kong, Macao). The other four digits are not checked: codes of
+ * divisions since merged or renamed stay valid in the numbers issued under them.
+ */
+const PROVINCE_RANGES: ReadonlyArray<readonly [number, number]> = [
+  [11, 15], [21, 23], [31, 37], [41, 46], [50, 54], [61, 65], [71, 71], [81, 82],
+];
+
+export function isProvincePrefix(prefix: string): boolean {
+  const n = Number(prefix);
+  return /^\d{2}$/.test(prefix) && PROVINCE_RANGES.some(([lo, hi]) => n >= lo && n <= hi);
+}
+
 export function normaliseIdNumber(raw: string): string {
   return raw.trim().toUpperCase();
 }
@@ -27,6 +41,7 @@ export function parseIdNumber(raw: unknown, today: Date = new Date()): IdNumberI
   if (typeof raw !== 'string') return 'must be an 18-character resident ID number';
   const value = normaliseIdNumber(raw);
   if (!/^\d{17}[\dX]$/.test(value)) return 'must be 17 digits followed by a digit or X';
+  if (!isProvincePrefix(value.slice(0, 2))) return `division ${value.slice(0, 6)} does not start with a province code of GB/T 2260`;
   const y = Number(value.slice(6, 10));
   const m = Number(value.slice(10, 12));
   const d = Number(value.slice(12, 14));

@@ -11,7 +11,7 @@ import {
   createKafka, ensureTopics, HOLD_ADMINISTRATION, HoldsController, MysqlHoldStore, PassThroughRpcFilter, ServerTongbanKafka,
 } from '@tongban/kafka';
 import {
-  counter, createMetricsRegistry, httpMetrics, dependencyChecks, HEALTH_CHECKS, HealthCheck, JsonLogger, METRICS_REGISTRY, OpsController,
+  counter, createMetricsRegistry, httpMetrics, dependencyChecks, gauge, HEALTH_CHECKS, HealthCheck, JsonLogger, METRICS_REGISTRY, OpsController,
 } from '@tongban/observability';
 import { openDatabase } from '@tongban/persistence';
 import { RoutingTable, topics } from '@tongban/regions';
@@ -28,6 +28,7 @@ import { TimerReconciler } from './casework/infrastructure/timer.reconciler';
 import { NodeSchema1764000000000 } from './migrations/1764000000000-node-schema';
 import { CaseworkIndexes1764200000000 } from './migrations/1764200000000-casework-indexes';
 import { CaseHolds1764600000000 } from './migrations/1764600000000-case-holds';
+import { PersonFacts1764900000000 } from './migrations/1764900000000-person-facts';
 
 export interface RegionNodeApp {
   app: INestApplication;
@@ -42,7 +43,7 @@ export async function createRegionNodeApp(config: RegionNodeConfig, logger = new
     mysql: config.infra.mysql,
     database: config.database,
     entities: [],
-    migrations: [NodeSchema1764000000000, CaseworkIndexes1764200000000, CaseHolds1764600000000],
+    migrations: [NodeSchema1764000000000, CaseworkIndexes1764200000000, CaseHolds1764600000000, PersonFacts1764900000000],
   });
   const catalogue = new SchemaCatalogue(join(contractsDir(), 'avro'));
   const registry = new SchemaRegistryClient(config.infra.schemaRegistryUrl, { auth: config.infra.schemaRegistryAuth });
@@ -81,6 +82,15 @@ export async function createRegionNodeApp(config: RegionNodeConfig, logger = new
   const metrics = createMetricsRegistry('region-node', config.region);
   const applied = counter(metrics, 'tongban_events_applied_total', 'Inbox events handled, by outcome', ['event_type', 'outcome']);
   const deadLettered = counter(metrics, 'tongban_events_dead_lettered_total', 'Inbox events parked on the dead-letter topic', ['event_type']);
+  // A year without a published State Council schedule counts weekends only: say so, once per year, and show it.
+  const scheduleMissing = gauge(metrics, 'tongban_calendar_schedule_missing', 'Years the node counts with weekends only (no published holiday schedule)', ['year']);
+  const reportMissingYear = (year: number) => {
+    scheduleMissing.set({ year: String(year) }, 1);
+    logger.event('warn', 'no published holiday schedule for this year: counting weekends only', { year, calendarDir: 'TONGBAN_CALENDAR_DIR' });
+  };
+  config.calendar.onMissingYear = reportMissingYear;
+  const thisYear = Number(new Date(Date.now() + 8 * 3_600_000).toISOString().slice(0, 4));
+  for (const year of config.calendar.missingYears(thisYear, thisYear + 1)) reportMissingYear(year);
   const admin = kafka.admin();
   await admin.connect();
   const checks: HealthCheck[] = [

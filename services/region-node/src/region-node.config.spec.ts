@@ -1,4 +1,7 @@
 import { ConfigError } from '@tongban/config';
+import { mkdtempSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { DEV_PERSON_INDEX_KEY, readRegionNodeConfig } from './region-node.config';
 
 describe('region node configuration', () => {
@@ -36,5 +39,23 @@ describe('region node configuration', () => {
   it('takes the documented person index key only in the development profile', () => {
     expect(readRegionNodeConfig({ TONGBAN_PROFILE: 'development' }).personIndexKey).toBe(DEV_PERSON_INDEX_KEY);
     expect(() => readRegionNodeConfig({ TONGBAN_PROFILE: 'production' })).toThrow(/TONGBAN_PERSON_INDEX_KEY is required/);
+  });
+
+  describe('working-day calendar', () => {
+    it('reads the published schedules of libs/calendar/data by default', () => {
+      const { calendar } = readRegionNodeConfig({ TONGBAN_PROFILE: 'development' });
+      expect(calendar.hasSchedule(2026)).toBe(true);
+      expect(calendar.isWorkingDay('2026-10-08')).toBe(true);
+      expect(calendar.isWorkingDay('2026-10-07')).toBe(false);
+    });
+
+    it('reads another directory from TONGBAN_CALENDAR_DIR, and names a broken file', () => {
+      const dir = mkdtempSync(join(tmpdir(), 'tongban-node-calendar-'));
+      writeFileSync(join(dir, '2027.json'), JSON.stringify({ year: 2027, holidays: ['2027-01-01'], workdays: [] }));
+      const { calendar } = readRegionNodeConfig({ TONGBAN_PROFILE: 'development', TONGBAN_CALENDAR_DIR: dir });
+      expect(calendar.missingYears(2026, 2027)).toEqual([2026]);
+      writeFileSync(join(dir, '2028.json'), '{ "year": 2028, "holidays": ["2028-02-30"] }');
+      expect(() => readRegionNodeConfig({ TONGBAN_PROFILE: 'development', TONGBAN_CALENDAR_DIR: dir })).toThrow(ConfigError);
+    });
   });
 });

@@ -1,4 +1,5 @@
-import { EnvReader, InfraConfig, readInfraConfig } from '@tongban/config';
+import { join } from 'node:path';
+import { EnvReader, InfraConfig, readInfraConfig, repoRoot } from '@tongban/config';
 import { WorkingCalendar } from '@tongban/calendar';
 import { readRetryPolicy, RetryPolicy } from '@tongban/kafka';
 import { isWellFormedDivision } from '@tongban/regions';
@@ -46,7 +47,12 @@ export function readRegionNodeConfig(env: Record<string, string | undefined> = p
     partitionsConsumedConcurrently: r.int('TONGBAN_NODE_CONCURRENCY', 3, { min: 1, max: 64 }),
     personIndexKey: r.secret('TONGBAN_PERSON_INDEX_KEY', DEV_PERSON_INDEX_KEY),
     deadlines: parsed(r, 'TONGBAN_DEADLINES', () => parseDeadlines(env.TONGBAN_DEADLINES)) ?? parseDeadlines(''),
-    calendar: parsed(r, 'TONGBAN_CALENDAR', () => WorkingCalendar.fromEnv(env as NodeJS.ProcessEnv)) ?? WorkingCalendar.china2026(),
+    // TONGBAN_CALENDAR (a spec string) wins; else the published schedules, a file per year (libs/calendar/data).
+    calendar:
+      (env.TONGBAN_CALENDAR !== undefined
+        ? parsed(r, 'TONGBAN_CALENDAR', () => WorkingCalendar.fromEnv(env as NodeJS.ProcessEnv))
+        : parsed(r, 'TONGBAN_CALENDAR_DIR', () => WorkingCalendar.fromDirectory(r.str('TONGBAN_CALENDAR_DIR', join(repoRoot(), 'libs', 'calendar', 'data'))))) ??
+      WorkingCalendar.china2026(),
     routing: [
       ...r.pairs<string>('TONGBAN_ROUTING', '', (prefix, node) =>
         /^\d{2,6}$/.test(prefix) && isWellFormedDivision(node) ? { value: node } : { problem: `"${prefix}=${node}" must be <code prefix>=<node division>` },

@@ -153,6 +153,12 @@ export interface Envelope {
   producer: string;
   /** Major version of the event's contract (the v<n> of its namespace). */
   schemaVersion: number;
+  /**
+   * Service office id when the addressee is an office rather than a division, e.g. CQ-HTZ: answers to the
+   * office's cases carry it, so that only that office's systems take them.
+   * Format: `office-id`.
+   */
+  targetOffice: string | null;
 }
 
 /** An organisation (funeral home, transport service, office) identified by its unified social credit code. */
@@ -357,6 +363,36 @@ export interface EconomicCheckExpired extends EconomicCheckExpiredPayload {
 }
 
 /**
+ * Payload of {@link EconomicCheckHouseholdChanged}: the event without its envelope.
+ * A marriage or divorce of a member was registered while the check was open: the household the check names
+ * may no longer be the household. Sent to the requesting office, which decides whether to ask again.
+ */
+export interface EconomicCheckHouseholdChangedPayload {
+  /** What changed. */
+  change: HouseholdChange;
+  /** The member of the check whose household changed. */
+  member: PersonRef;
+  /** The spouse who joins, or the former spouse who leaves. */
+  spouse: PersonRef;
+  /**
+   * Date of the registration.
+   * Date `YYYY-MM-DD`.
+   */
+  effectiveOn: string;
+  /** The marriage or divorce case that changed the household. */
+  marriageCaseId: string;
+}
+
+/**
+ * A marriage or divorce of a member was registered while the check was open: the household the check names
+ * may no longer be the household. Sent to the requesting office, which decides whether to ask again.
+ */
+export interface EconomicCheckHouseholdChanged extends EconomicCheckHouseholdChangedPayload {
+  /** Routing and tracing facts. */
+  envelope: Envelope;
+}
+
+/**
  * Payload of {@link EconomicCheckRequested}: the event without its envelope.
  * 家庭经济状况核对: the office deciding an assistance application asks the region holding a household's data to check
  * it. No authorisation, no check. Requesting office → holding region.
@@ -386,12 +422,23 @@ export interface EconomicCheckRequested extends EconomicCheckRequestedPayload {
   envelope: Envelope;
 }
 
+/**
+ * MARRIAGE: the member married (the spouse joins the household); DIVORCE: the member divorced (the former
+ * spouse leaves it).
+ */
+export type HouseholdChange = 'MARRIAGE' | 'DIVORCE';
+
 /** A member of the applicant's household named in a check. */
 export interface HouseholdMember {
   /** The member. */
   person: PersonRef;
   /** Relation to the applicant (SELF for the applicant). */
   relation: Relation;
+  /**
+   * Reference of this member's signed authorisation (授权书); required for every member aged 18 or more on the
+   * request date.
+   */
+  authorisationRef: string | null;
 }
 
 /** What the holding region found for one member and one item. Only the figures the item concerns are set. */
@@ -544,8 +591,9 @@ export interface CremationCompleted extends CremationCompletedPayload {
 
 /**
  * Payload of {@link DeathNoticeIssued}: the event without its envelope.
- * The fact of a death, fanned out to every region with an active case for the person: it stops subsidies,
- * cancels economic checks and widows the spouse. Receivers apply it once per person, whatever the copy.
+ * The fact of a death (the person, the date, the source case), fanned out to every region with an active case
+ * for the person other than the two sides of the death registration: it stops subsidies, cancels economic
+ * checks and widows the spouse. Receivers apply it once per person, whatever the copy.
  */
 export interface DeathNoticeIssuedPayload {
   /** The deceased. */
@@ -555,7 +603,10 @@ export interface DeathNoticeIssuedPayload {
    * Date `YYYY-MM-DD`.
    */
   deathDate: string;
-  /** Reference of the death registration (the medical death certificate number). */
+  /**
+   * The source case: the id of the funeral case that registered the death. Never the medical death
+   * certificate number, which stays with the registration.
+   */
   deathRegistrationRef: string;
   /**
    * Cases of the addressed region the issuer knows to concern the person; the receiver also matches by ID
@@ -565,8 +616,9 @@ export interface DeathNoticeIssuedPayload {
 }
 
 /**
- * The fact of a death, fanned out to every region with an active case for the person: it stops subsidies,
- * cancels economic checks and widows the spouse. Receivers apply it once per person, whatever the copy.
+ * The fact of a death (the person, the date, the source case), fanned out to every region with an active case
+ * for the person other than the two sides of the death registration: it stops subsidies, cancels economic
+ * checks and widows the spouse. Receivers apply it once per person, whatever the copy.
  */
 export interface DeathNoticeIssued extends DeathNoticeIssuedPayload {
   /** Routing and tracing facts. */
@@ -1041,9 +1093,9 @@ export interface MarriageParty {
 
 /**
  * Payload of {@link MarriageRecordUpdated}: the event without its envelope.
- * A registration changed a person's marital status; the person's hukou region updates its record. Sent for
- * each party, to that party's hukou region only; carries the registration's reference, not the other party's
- * details.
+ * A registration or a death changed a person's marital status; the person's hukou region updates its record.
+ * Sent for each party, to that party's hukou region only; carries the registration's reference and the spouse
+ * (or former or deceased spouse) as a PersonRef, never the spouse's other details.
  */
 export interface MarriageRecordUpdatedPayload {
   /** The person whose record changes. */
@@ -1059,12 +1111,17 @@ export interface MarriageRecordUpdatedPayload {
    * Date `YYYY-MM-DD`.
    */
   effectiveOn: string;
+  /**
+   * The spouse the registration joined or separated, or the deceased spouse: what the record region keeps
+   * beside the status. Null only from senders older than this field.
+   */
+  spouse: PersonRef | null;
 }
 
 /**
- * A registration changed a person's marital status; the person's hukou region updates its record. Sent for
- * each party, to that party's hukou region only; carries the registration's reference, not the other party's
- * details.
+ * A registration or a death changed a person's marital status; the person's hukou region updates its record.
+ * Sent for each party, to that party's hukou region only; carries the registration's reference and the spouse
+ * (or former or deceased spouse) as a PersonRef, never the spouse's other details.
  */
 export interface MarriageRecordUpdated extends MarriageRecordUpdatedPayload {
   /** Routing and tracing facts. */
@@ -1224,6 +1281,55 @@ export interface MaterialRequest {
 export type StopReason = 'DEATH' | 'NO_LONGER_ELIGIBLE' | 'TRANSFERRED' | 'PERSON_REQUEST';
 
 /**
+ * Payload of {@link SubsidyAdjusted}: the event without its envelope.
+ * The payer changed a subsidy being granted: a new disability grade or category (a new certificate) or a new
+ * standard amount, from an effective month. Payer → accepting.
+ */
+export interface SubsidyAdjustedPayload {
+  /** What changed. */
+  reason: SubsidyAdjustmentReason;
+  /** The subsidy types adjusted with their new monthly amounts. */
+  grants: SubsidyGrant[];
+  /**
+   * First month paid at the new amounts, YYYY-MM.
+   * Format: `year-month`.
+   */
+  effectiveMonth: string;
+  /**
+   * The new disability certificate number after a reassessment; null when only the standard changed.
+   * Personal data: `health`. Format: `disability-certificate`.
+   */
+  certificateNumber: string | null;
+  /**
+   * The category after the change, when it changed.
+   * Personal data: `health`.
+   */
+  disabilityCategory: DisabilityCategory | null;
+  /**
+   * The grade after the change, when it changed.
+   * Personal data: `health`.
+   */
+  disabilityGrade: DisabilityGrade | null;
+  /** Reference of the written decision. */
+  decisionRef: string;
+}
+
+/**
+ * The payer changed a subsidy being granted: a new disability grade or category (a new certificate) or a new
+ * standard amount, from an effective month. Payer → accepting.
+ */
+export interface SubsidyAdjusted extends SubsidyAdjustedPayload {
+  /** Routing and tracing facts. */
+  envelope: Envelope;
+}
+
+/**
+ * GRADE_CHANGED or CATEGORY_CHANGED: a new certificate after reassessment; STANDARD_CHANGED: the region
+ * raised or lowered the standard; OTHER: see the decision.
+ */
+export type SubsidyAdjustmentReason = 'GRADE_CHANGED' | 'CATEGORY_CHANGED' | 'STANDARD_CHANGED' | 'OTHER';
+
+/**
  * Payload of {@link SubsidyApplicationAcknowledged}: the event without its envelope.
  * The responsible office took the case (within 2 working days, configurable). Responsible → accepting.
  */
@@ -1272,6 +1378,12 @@ export interface SubsidyApplicationSubmittedPayload {
   hardshipStatus: HardshipStatus;
   /** Reference of the document proving the hardship status (an economic-check result may serve, by reference). */
   hardshipEvidenceRef: string | null;
+  /**
+   * The applicant is supported as extremely poor (特困人员): a hardship basis for the living subsidy beside
+   * hardshipStatus.
+   * Personal data: `income`.
+   */
+  extremelyPoor: boolean;
   /** Where the applicant lives (the accepting region). */
   residence: Address;
   /**
@@ -1334,6 +1446,80 @@ export interface SubsidyApprovedPayload {
 
 /** The responsible office granted the application. Responsible → accepting. */
 export interface SubsidyApproved extends SubsidyApprovedPayload {
+  /** Routing and tracing facts. */
+  envelope: Envelope;
+}
+
+/**
+ * Payload of {@link SubsidyCaseHandedOver}: the event without its envelope.
+ * The applicant's hukou moved while the application was under review: the case, in the state it has reached,
+ * passes to the new hukou region, which reviews and decides it. Old responsible region → new responsible
+ * region; carries what the new region needs to hold the case if it did not yet.
+ */
+export interface SubsidyCaseHandedOverPayload {
+  /** The applicant, with the new hukou division. */
+  person: PersonRef;
+  /**
+   * GB/T 2260 code of the hukou before the move (the region handing over).
+   * Format: `division-code`.
+   */
+  previousHukouDivision: string;
+  /** Reference of the hukou move at the public security bureau. */
+  hukouMoveRef: string;
+  /**
+   * Date of the move.
+   * Date `YYYY-MM-DD`.
+   */
+  movedOn: string;
+  /** The state the case continues in. */
+  caseState: SubsidyReviewState;
+  /**
+   * When the application was made: its history starts there.
+   * Instant, ISO-8601 (`2026-11-02T09:30:00.000Z`).
+   */
+  openedAt: string;
+  /**
+   * The accepting (residence) region, which stays.
+   * Format: `division-code`.
+   */
+  acceptingDivision: string;
+  /**
+   * Disability certificate number.
+   * Personal data: `health`. Format: `disability-certificate`.
+   */
+  certificateNumber: string;
+  /**
+   * Disability category.
+   * Personal data: `health`.
+   */
+  disabilityCategory: DisabilityCategory;
+  /**
+   * Disability grade.
+   * Personal data: `health`.
+   */
+  disabilityGrade: DisabilityGrade;
+  /** The subsidies applied for. */
+  subsidyTypes: SubsidyType[];
+  /**
+   * Household hardship status.
+   * Personal data: `income`.
+   */
+  hardshipStatus: HardshipStatus;
+  /**
+   * Supported as extremely poor (特困).
+   * Personal data: `income`.
+   */
+  extremelyPoor: boolean;
+  /** The applicant's consent reference, which covers the new region's review. */
+  consentRef: string;
+}
+
+/**
+ * The applicant's hukou moved while the application was under review: the case, in the state it has reached,
+ * passes to the new hukou region, which reviews and decides it. Old responsible region → new responsible
+ * region; carries what the new region needs to hold the case if it did not yet.
+ */
+export interface SubsidyCaseHandedOver extends SubsidyCaseHandedOverPayload {
   /** Routing and tracing facts. */
   envelope: Envelope;
 }
@@ -1471,6 +1657,9 @@ export type SubsidyRejectionReason =
   | 'HUKOU_MOVED'
   | 'OTHER';
 
+/** Where the review stood. */
+export type SubsidyReviewState = 'SUBMITTED' | 'UNDER_REVIEW' | 'MATERIALS_REQUESTED';
+
 /**
  * Payload of {@link SubsidyStopped}: the event without its envelope.
  * A subsidy stops from a month on. Payer → accepting region (and to the new payer on a transfer).
@@ -1593,6 +1782,7 @@ export interface EventPayloads {
   EconomicCheckAnswered: EconomicCheckAnsweredPayload;
   EconomicCheckCancelled: EconomicCheckCancelledPayload;
   EconomicCheckExpired: EconomicCheckExpiredPayload;
+  EconomicCheckHouseholdChanged: EconomicCheckHouseholdChangedPayload;
   EconomicCheckRequested: EconomicCheckRequestedPayload;
   FuneralSubsidyClaimed: FuneralSubsidyClaimedPayload;
   FuneralSubsidyGranted: FuneralSubsidyGrantedPayload;
@@ -1607,10 +1797,12 @@ export interface EventPayloads {
   RemainsTransportRefused: RemainsTransportRefusedPayload;
   RemainsTransportRequested: RemainsTransportRequestedPayload;
   RemainsTransported: RemainsTransportedPayload;
+  SubsidyAdjusted: SubsidyAdjustedPayload;
   SubsidyApplicationAcknowledged: SubsidyApplicationAcknowledgedPayload;
   SubsidyApplicationSubmitted: SubsidyApplicationSubmittedPayload;
   SubsidyApplicationWithdrawn: SubsidyApplicationWithdrawnPayload;
   SubsidyApproved: SubsidyApprovedPayload;
+  SubsidyCaseHandedOver: SubsidyCaseHandedOverPayload;
   SubsidyMaterialsRequested: SubsidyMaterialsRequestedPayload;
   SubsidyMaterialsSupplied: SubsidyMaterialsSuppliedPayload;
   SubsidyPaymentStarted: SubsidyPaymentStartedPayload;
@@ -1642,6 +1834,7 @@ export const EVENT_TYPES: readonly EventType[] = [
   'EconomicCheckAnswered',
   'EconomicCheckCancelled',
   'EconomicCheckExpired',
+  'EconomicCheckHouseholdChanged',
   'EconomicCheckRequested',
   'FuneralSubsidyClaimed',
   'FuneralSubsidyGranted',
@@ -1656,10 +1849,12 @@ export const EVENT_TYPES: readonly EventType[] = [
   'RemainsTransportRefused',
   'RemainsTransportRequested',
   'RemainsTransported',
+  'SubsidyAdjusted',
   'SubsidyApplicationAcknowledged',
   'SubsidyApplicationSubmitted',
   'SubsidyApplicationWithdrawn',
   'SubsidyApproved',
+  'SubsidyCaseHandedOver',
   'SubsidyMaterialsRequested',
   'SubsidyMaterialsSupplied',
   'SubsidyPaymentStarted',
@@ -1688,6 +1883,7 @@ export const EVENT_WORKFLOWS: Record<EventType, EventWorkflow> = {
   EconomicCheckAnswered: 'economiccheck',
   EconomicCheckCancelled: 'economiccheck',
   EconomicCheckExpired: 'economiccheck',
+  EconomicCheckHouseholdChanged: 'economiccheck',
   EconomicCheckRequested: 'economiccheck',
   FuneralSubsidyClaimed: 'funeral',
   FuneralSubsidyGranted: 'funeral',
@@ -1702,10 +1898,12 @@ export const EVENT_WORKFLOWS: Record<EventType, EventWorkflow> = {
   RemainsTransportRefused: 'funeral',
   RemainsTransportRequested: 'funeral',
   RemainsTransported: 'funeral',
+  SubsidyAdjusted: 'subsidy',
   SubsidyApplicationAcknowledged: 'subsidy',
   SubsidyApplicationSubmitted: 'subsidy',
   SubsidyApplicationWithdrawn: 'subsidy',
   SubsidyApproved: 'subsidy',
+  SubsidyCaseHandedOver: 'subsidy',
   SubsidyMaterialsRequested: 'subsidy',
   SubsidyMaterialsSupplied: 'subsidy',
   SubsidyPaymentStarted: 'subsidy',

@@ -29,7 +29,7 @@ describe('schema catalogue', () => {
       envelope: {
         eventId: '1b4e28ba-2fa1-11d2-883f-0016d3cca427', eventType: example.eventType, caseId: example.caseId,
         sourceRegion: example.sourceRegion, targetRegion: example.targetRegion, sourceOffice: null,
-        occurredAt: example.occurredAt, correlationId: 'c-1', causationId: null, producer: 'test', schemaVersion: 1,
+        occurredAt: example.occurredAt, correlationId: 'c-1', causationId: null, producer: 'test', schemaVersion: 1, targetOffice: null,
       },
       ...example.payload,
     };

@@ -62,6 +62,9 @@ export class AcceptEventService {
     const validated = validateEventRequest(body, this.deps);
     if (!validated.ok) throw new ValidationError(validated.problems);
     const { request, schema } = validated;
+    // A key bound to a service office always publishes as that office: an event without sourceOffice is
+    // stamped with it (another office, or a district outside the office, is refused below).
+    if (caller.office && request.sourceOffice === null) request.sourceOffice = caller.office.id;
     const refusal = mayPublishFor(caller, request.sourceRegion, request.sourceOffice);
     if (refusal) throw new ForbiddenRegionError(refusal);
     if (idempotencyKey !== undefined && !/^[\x21-\x7e]{1,200}$/.test(idempotencyKey)) {
@@ -82,6 +85,7 @@ export class AcceptEventService {
       causationId: request.causationId,
       producer: `municipal:${caller.office?.id ?? caller.division}:${caller.keyId}`,
       schemaVersion: schema.major,
+      targetOffice: request.targetOffice,
     };
     const copies = this.copiesFor(request);
     const messages: OutboxMessage[] = [];

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { EventSchema, RecordValidator, SchemaCatalogue } from '@tongban/avro';
 import type { Problem } from '@tongban/errors';
-import { DivisionCatalogue, SERVICE_OFFICES } from '@tongban/regions';
+import { ageOn, DivisionCatalogue, parseIdNumber, SERVICE_OFFICES } from '@tongban/regions';
 
 /** The body of `POST /v1/events`, as documented by contracts/examples. */
 export interface EventRequest {
@@ -11,13 +11,15 @@ export interface EventRequest {
   targetRegion: string;
   occurredAt: string;
   sourceOffice: string | null;
+  /** The service office addressed, when the target is an office's case (e.g. an answer to CQ-HTZ). */
+  targetOffice: string | null;
   correlationId: string | null;
   causationId: string | null;
   payload: Record<string, unknown>;
 }
 
 const ENVELOPE_FIELDS = new Set([
-  'eventType', 'caseId', 'sourceRegion', 'targetRegion', 'occurredAt', 'sourceOffice', 'correlationId', 'causationId', 'payload',
+  'eventType', 'caseId', 'sourceRegion', 'targetRegion', 'occurredAt', 'sourceOffice', 'targetOffice', 'correlationId', 'causationId', 'payload',
 ]);
 const CASE_ID = /^[A-Za-z0-9][A-Za-z0-9._:-]{2,99}$/;
 const TRACE_ID = /^[A-Za-z0-9._:-]{1,100}$/;
@@ -70,6 +72,13 @@ export function validateEventRequest(
       problems.push({ path: 'sourceRegion', problem: `office ${office.id} serves ${office.districts.join(', ')}, not ${b.sourceRegion}` });
     }
   }
+  if (b.targetOffice !== undefined && b.targetOffice !== null) {
+    const office = SERVICE_OFFICES.find((o) => o.id === b.targetOffice);
+    if (!office) problems.push({ path: 'targetOffice', problem: `unknown service office "${String(b.targetOffice)}"` });
+    else if (typeof b.targetRegion === 'string' && !office.districts.includes(b.targetRegion)) {
+      problems.push({ path: 'targetRegion', problem: `office ${office.id} serves ${office.districts.join(', ')}, not ${b.targetRegion}` });
+    }
+  }
   for (const field of ['correlationId', 'causationId'] as const) {
     const v = b[field];
     if (v !== undefined && v !== null && (typeof v !== 'string' || !TRACE_ID.test(v))) {
@@ -84,7 +93,8 @@ export function validateEventRequest(
   }
   if (schema && b.payload && typeof b.payload === 'object') {
     // One clear problem for a missing authorisation, in place of the schema's generic one.
-    for (const p of authorisationProblems(schema.eventType, b.payload as Record<string, unknown>)) {
+    const requestedOn = typeof b.occurredAt === 'string' && !Number.isNaN(Date.parse(b.occurredAt)) ? new Date(Date.parse(b.occurredAt)) : new Date(now);
+    for (const p of [...authorisationProblems(schema.eventType, b.payload as Record<string, unknown>), ...memberAuthorisationProblems(schema.eventType, b.payload as Record<string, unknown>, requestedOn)]) {
       const at = problems.findIndex((q) => q.path === p.path);
       if (at >= 0) problems.splice(at, 1);
       problems.push(p);
@@ -101,6 +111,7 @@ export function validateEventRequest(
       targetRegion: b.targetRegion as string,
       occurredAt: new Date(Date.parse(b.occurredAt as string)).toISOString(),
       sourceOffice: (b.sourceOffice as string | undefined) ?? null,
+      targetOffice: (b.targetOffice as string | undefined) ?? null,
       correlationId: (b.correlationId as string | undefined) ?? null,
       causationId: (b.causationId as string | undefined) ?? null,
       payload: b.payload as Record<string, unknown>,
@@ -126,6 +137,24 @@ function authorisationProblems(eventType: string, payload: Record<string, unknow
   // Absent or not a string: the schema check already names the field.
   if (value === undefined || typeof value !== 'string') return [];
   return [{ path: `payload.${rule.field}`, problem: `is required: the reference of ${rule.what} (3–100 visible characters)` }];
+}
+
+/** Every adult member of an economic check signs an authorisation of their own (the household's covers minors). */
+function memberAuthorisationProblems(eventType: string, payload: Record<string, unknown>, requestedAt: Date): Problem[] {
+  if (eventType !== 'EconomicCheckRequested' || !Array.isArray(payload.members)) return [];
+  const on = new Date(requestedAt.getTime() + 8 * 3_600_000).toISOString().slice(0, 10);
+  const problems: Problem[] = [];
+  payload.members.forEach((m, i) => {
+    if (!m || typeof m !== 'object') return;
+    const member = m as { person?: { idNumber?: unknown }; authorisationRef?: unknown };
+    const id = parseIdNumber(member.person?.idNumber);
+    if (typeof id === 'string') return; // the format check names it
+    const ref = member.authorisationRef;
+    if (ageOn(id.birthDate, on) >= 18 && !(typeof ref === 'string' && REFERENCE.test(ref.trim()))) {
+      problems.push({ path: `payload.members[${i}].authorisationRef`, problem: "is required for a member aged 18 or more: the reference of the member's own signed authorisation (授权书)" });
+    }
+  });
+  return problems;
 }
 
 export function newEventId(): string {

@@ -3,12 +3,13 @@ import type { Envelope } from '@tongban/avro';
 import type { WorkingCalendar } from '@tongban/calendar';
 import { claimEvent } from '@tongban/persistence';
 import type { JsonLogger } from '@tongban/observability';
+import { covers } from '@tongban/regions';
 import {
-  applyDecision, CaseLookups, CaseSnapshot, DeadlinesConfig, decide, decideTimer, deathNoticeFrom, Decision,
-  FollowUpEvent, householdChangeFor, IncomingEvent as DomainEvent, isPublishedBy, reactToDeathNotice, TimerStart,
+  AppliedDecision, applyDecision, CaseLookups, CaseSnapshot, DeadlinesConfig, decide, decideTimer, deathNoticeFrom, deathNoticesFor, Decision,
+  FollowUpEvent, householdChangeFor, IncomingEvent as DomainEvent, isPublishedBy, knownDeathFrom, maritalRecordFrom, reactToDeathByRecords,
+  reactToDeathNotice, reactToHouseholdChange, TimerStart, toInstant,
 } from '../domain';
-import { SUBSIDY_OPEN_STATES, SubsidyData } from '../../disability-subsidy/domain/disability-subsidy.state-machine';
-import { CaseRepository } from '../infrastructure/case.repository';
+import { CaseRepository, PersonFactsRepository } from '../infrastructure/case.repository';
 import { eventIdFor, FollowUpPublisher } from '../infrastructure/follow-up.publisher';
 import type { TimerJob } from '../infrastructure/timer.scheduler';
 
@@ -60,6 +61,8 @@ export interface ApplyEventDeps {
   calendar: WorkingCalendar;
   deadlines: DeadlinesConfig;
   cases: CaseRepository;
+  /** Deaths and marital records; made from `cases` when left out. */
+  facts?: PersonFactsRepository;
   publisher: FollowUpPublisher;
   timers: TimerPort;
   logger: JsonLogger;
@@ -73,7 +76,11 @@ export interface ApplyEventDeps {
  * rejected with its reason and answered to the sender by a CaseEventRejected; the consumer goes on.
  */
 export class ApplyEventService {
-  constructor(private readonly deps: ApplyEventDeps) {}
+  private readonly facts: PersonFactsRepository;
+
+  constructor(private readonly deps: ApplyEventDeps) {
+    this.facts = deps.facts ?? new PersonFactsRepository(deps.cases);
+  }
 
   async apply(event: IncomingEvent, delivery: Delivery): Promise<ApplyOutcome> {
     const work: TimerWork = { schedule: [], cancel: [] };
@@ -88,6 +95,7 @@ export class ApplyEventService {
         sourceRegion: envelope.sourceRegion,
         targetRegion: envelope.targetRegion,
         sourceOffice: envelope.sourceOffice,
+        targetOffice: (envelope as { targetOffice?: string | null }).targetOffice ?? null,
         occurredAt: envelope.occurredAt,
         payload,
       };
@@ -96,14 +104,13 @@ export class ApplyEventService {
       const decision = await decide(loaded?.snapshot, incoming, this.context(m, now));
       const meta = { delivery, correlationId: envelope.correlationId, payload };
 
-      if (envelope.eventType === 'DeathNoticeIssued') {
-        const notice = deathNoticeFrom(incoming);
-        const personCases = await this.deps.cases.casesOfPerson(m, notice.deceasedIdNumber);
-        const reactions = reactToDeathNotice(notice, personCases, { node: this.deps.node });
-        await this.deps.publisher.publish(m, reactions, envelope.correlationId);
+      await this.rememberMaritalRecord(m, incoming, loaded?.snapshot, decision, envelope.correlationId);
+      const death = knownDeathFrom(incoming);
+      if (death && (envelope.eventType === 'DeathNoticeIssued' || decision.kind === 'applied')) {
+        await this.reactToDeath(m, incoming, decision, envelope.correlationId, now);
         if (decision.kind === 'rejected' && decision.reasonCode === 'UNKNOWN_CASE') {
           // The notice fans out to every region with a case for the person; this node has no funeral case.
-          await this.history(m, incoming, meta, 'noted', `reactions: ${reactions.map((r) => r.eventType).join(', ') || 'none'}`, '-');
+          await this.history(m, incoming, meta, 'noted', 'death remembered; reactions published', '-');
           return 'noted' as const;
         }
       } else if (decision.kind === 'rejected' && decision.reasonCode === 'UNKNOWN_CASE' && !loaded && PARTICIPATION_EVENTS.has(envelope.eventType)) {
@@ -171,11 +178,55 @@ export class ApplyEventService {
     const owned = decision.timers.start.filter((t: TimerStart) => isPublishedBy(this.deps.node, t.ownerDivision));
     await this.deps.cases.startTimers(m, after.caseId, decision.timers.start, now);
     for (const t of owned) work.schedule.push({ caseId: after.caseId, name: t.name, dueAt: t.dueAt.toISOString() });
-    const household = householdChangeFor(incoming, after);
-    if (household) {
-      await this.deps.cases.linkHousehold(m, household.members[0], household.members[1], household.effectiveOn, household.kind === 'spouses-joined', after.caseId);
-    }
+    if (incoming.eventType !== 'MarriageRecordUpdated') await this.householdChanged(m, incoming, after, meta.correlationId);
     return 'applied';
+  }
+
+  /**
+   * A death registered here or announced by a notice: the node remembers it (no new case for the person, one
+   * funeral case per death), reacts on its own cases and records, and — for a registration — sends the death
+   * notices to the other regions with an open case of the person.
+   */
+  private async reactToDeath(m: EntityManager, incoming: DomainEvent, decision: Decision, correlationId: string, now: Date): Promise<void> {
+    const notice = deathNoticeFrom(incoming);
+    await this.facts.rememberDeath(m, notice.deceasedIdNumber, knownDeathFrom(incoming)!);
+    const node = { node: this.deps.node };
+    const personCases = await this.deps.cases.casesOfPerson(m, notice.deceasedIdNumber);
+    const record = await this.facts.maritalRecordOf(m, notice.deceasedIdNumber);
+    const reactions = [
+      ...reactToDeathNotice(notice, personCases, node),
+      ...reactToDeathByRecords(notice, record ? [record] : [], node),
+    ];
+    if (incoming.eventType === 'DeathRegistered' && decision.kind === 'applied') {
+      const funeral = applyDecision(undefined, decision as AppliedDecision, now);
+      reactions.push(...deathNoticesFor(funeral, personCases, notice, node));
+    }
+    const seen = new Set(decision.emits.map((e) => e.dedupeKey));
+    const unique = reactions.filter((r) => !seen.has(r.dedupeKey) && (seen.add(r.dedupeKey), true));
+    await this.deps.publisher.publish(m, unique, correlationId);
+  }
+
+  /** A record update addressed to a region this node serves: keep the person's status and spouse. */
+  private async rememberMaritalRecord(m: EntityManager, incoming: DomainEvent, snapshot: CaseSnapshot | undefined, decision: Decision, correlationId: string): Promise<void> {
+    if (incoming.eventType !== 'MarriageRecordUpdated' || !covers(this.deps.node, incoming.targetRegion)) return;
+    if (decision.kind === 'rejected' && decision.reasonCode !== 'UNKNOWN_CASE') return;
+    const record = maritalRecordFrom(incoming, snapshot);
+    if (record) await this.facts.saveMaritalRecord(m, record);
+    await this.householdChanged(m, incoming, snapshot, correlationId);
+  }
+
+  /**
+   * A marriage or divorce registered here, or recorded by a record region this node serves: link or unlink the
+   * spouses for later checks, and flag the open economic checks of either to their requesters.
+   */
+  private async householdChanged(m: EntityManager, incoming: DomainEvent, snapshot: CaseSnapshot | undefined, correlationId: string): Promise<void> {
+    const change = householdChangeFor(incoming, snapshot);
+    if (!change) return;
+    const [a, b] = change.members;
+    await this.deps.cases.linkHousehold(m, a, b, change.effectiveOn, change.kind === 'spouses-joined', change.caseId, change.persons);
+    const cases = [...(await this.deps.cases.casesOfPerson(m, a, 'economic-check')), ...(await this.deps.cases.casesOfPerson(m, b, 'economic-check'))];
+    const unique = [...new Map(cases.map((c) => [c.caseId, c])).values()];
+    await this.deps.publisher.publish(m, reactToHouseholdChange(change, unique, toInstant(incoming.occurredAt), { node: this.deps.node }, incoming.eventId), correlationId);
   }
 
   private async history(
@@ -188,11 +239,11 @@ export class ApplyEventService {
   ): Promise<void> {
     const seq = await this.deps.cases.nextSeq(m, e.caseId);
     await m.query(
-      `INSERT INTO case_events (event_id, case_id, seq, event_type, source_region, target_region, source_office, occurred_at, received_at,
+      `INSERT INTO case_events (event_id, case_id, seq, event_type, source_region, target_region, source_office, target_office, occurred_at, received_at,
          correlation_id, schema_id, outcome, outcome_reason, state_after, payload, kafka_topic, kafka_partition, kafka_offset)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, UTC_TIMESTAMP(3), ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, UTC_TIMESTAMP(3), ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
       [
-        e.eventId, e.caseId, seq, e.eventType, e.sourceRegion, e.targetRegion, e.sourceOffice ?? null, new Date(e.occurredAt as string),
+        e.eventId, e.caseId, seq, e.eventType, e.sourceRegion, e.targetRegion, e.sourceOffice ?? null, e.targetOffice ?? null, new Date(e.occurredAt as string),
         meta.correlationId.slice(0, 100), meta.delivery.schemaId, outcome, reason, stateAfter, JSON.stringify(meta.payload),
         meta.delivery.topic, meta.delivery.partition, meta.delivery.offset,
       ],
@@ -201,21 +252,11 @@ export class ApplyEventService {
 
   private context(m: EntityManager, now: Date) {
     const cases = this.deps.cases;
+    const facts = this.facts;
     const lookups: CaseLookups = {
-      async openSubsidyCases(idNumber, subsidyType) {
-        const found = await cases.casesOfPerson(m, idNumber, 'disability-subsidy');
-        return found
-          .filter((c) => (SUBSIDY_OPEN_STATES as readonly string[]).includes(c.state))
-          .filter((c) => {
-            const d = c.data as SubsidyData;
-            return [...(d.requestedTypes ?? []), ...(d.activeTypes ?? [])].includes(subsidyType);
-          })
-          .map((c) => ({ caseId: c.caseId, state: c.state }));
-      },
-      async divisionsWithActiveCases(idNumber) {
-        const found = await cases.casesOfPerson(m, idNumber);
-        return [...new Set(found.flatMap((c) => [c.acceptingDivision, c.responsibleDivision]))];
-      },
+      casesOfPerson: (idNumber, workflow) => cases.casesOfPerson(m, idNumber, workflow),
+      deathOf: (idNumber) => facts.deathOf(m, idNumber),
+      spouseOf: (idNumber) => facts.spouseOf(m, idNumber),
     };
     return { calendar: this.deps.calendar, now, lookups, deadlines: this.deps.deadlines };
   }

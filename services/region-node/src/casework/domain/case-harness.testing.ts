@@ -1,8 +1,8 @@
 import { WorkingCalendar } from '@tongban/calendar';
 import { checkCharacter } from '@tongban/regions';
-import type { AppliedDecision, CaseSnapshot, DecideContext, Decision, FollowUpEvent, IncomingEvent } from './casework.types';
+import type { AppliedDecision, CaseSnapshot, DecideContext, Decision, FollowUpEvent, IncomingEvent, KnownDeath, KnownSpouse } from './casework.types';
 import { applyDecision, decide, decideTimer } from './engine';
-import { definitionFor } from './workflows';
+import { deathNoticeFrom, deathNoticesFor, householdChangeFor, knownDeathFrom, MaritalRecord, maritalRecordFrom, reactToDeathByRecords, reactToDeathNotice, reactToHouseholdChange } from './reactions';
 
 /** A valid ID number for a test person: division, birth date YYYYMMDD, sequence (odd male, even female). */
 export function makeIdNumber(division: string, birthDate: string, sequence: string): string {
@@ -19,6 +19,13 @@ export type Send = Omit<IncomingEvent, 'eventId' | 'occurredAt'> & { eventId?: s
 export class CaseHarness {
   readonly cases = new Map<string, CaseSnapshot>();
   readonly published: FollowUpEvent[] = [];
+  /** Deaths known to the nodes (registered or noticed), as the node's known_deaths table keeps them. */
+  readonly deaths = new Map<string, KnownDeath>();
+  /** Marital records held by the record regions, as the node's marital_records table keeps them. */
+  readonly records = new Map<string, MaritalRecord>();
+  /** Current spouses, as the node's household_links keep them. */
+  readonly spouses = new Map<string, KnownSpouse>();
+  private readonly followed = new Set<string>();
   calendar = WorkingCalendar.china2026();
   now = new Date('2026-11-02T02:00:00Z');
   private seq = 0;
@@ -28,16 +35,11 @@ export class CaseHarness {
       calendar: this.calendar,
       now: this.now,
       lookups: {
-        openSubsidyCases: (idNumber, type) =>
-          [...this.cases.values()]
-            .filter((c) => c.workflow === 'disability-subsidy' && c.personKeys.includes(idNumber))
-            .filter((c) => (definitionFor(c.workflow)!.openStates as readonly string[]).includes(c.state))
-            .filter((c) => ((c.data.activeTypes ?? c.data.requestedTypes) as string[]).includes(type))
-            .map((c) => ({ caseId: c.caseId, state: c.state })),
-        divisionsWithActiveCases: (idNumber) =>
-          [...this.cases.values()]
-            .filter((c) => c.personKeys.includes(idNumber) && (definitionFor(c.workflow)!.openStates as readonly string[]).includes(c.state))
-            .map((c) => c.responsibleDivision),
+        // Answered from the one store, as the node's database answers them: the rules stay in the domain.
+        casesOfPerson: (idNumber, workflow) =>
+          [...this.cases.values()].filter((c) => c.personKeys.includes(idNumber) && (!workflow || c.workflow === workflow)),
+        deathOf: (idNumber) => this.deaths.get(idNumber),
+        spouseOf: (idNumber) => this.spouses.get(idNumber),
       },
     };
   }
@@ -55,8 +57,13 @@ export class CaseHarness {
 
   async send(event: Send, options: { follow?: boolean } = {}): Promise<Decision> {
     const incoming: IncomingEvent = { eventId: event.eventId ?? `evt-${++this.seq}`, occurredAt: event.occurredAt ?? this.now, ...event } as IncomingEvent;
-    const decision = await decide(this.cases.get(incoming.caseId), incoming, this.context());
+    // A node receives an event after it occurred: the clock moves on to it.
+    const at = new Date(incoming.occurredAt as Date);
+    if (at.getTime() > this.now.getTime()) this.now = at;
+    const held = this.cases.get(incoming.caseId);
+    const decision = await decide(held, incoming, this.context());
     if (decision.kind === 'applied') await this.store(decision, new Date(incoming.occurredAt as Date), options.follow ?? true);
+    await this.remember(incoming, decision, options.follow ?? true);
     return decision;
   }
 
@@ -72,10 +79,46 @@ export class CaseHarness {
   async followAll(events: FollowUpEvent[]): Promise<Decision[]> {
     const out: Decision[] = [];
     for (const e of events) {
+      // The same cause gives the same event id: a receiving node applies it once.
+      if (this.followed.has(e.dedupeKey)) continue;
+      this.followed.add(e.dedupeKey);
       this.published.push(e);
       out.push(await this.send({ ...e, sourceOffice: e.sourceOffice ?? null, eventId: e.dedupeKey }));
     }
     return out;
+  }
+
+  /** What the node service does beside the case: remember deaths and marital records, react to a death. */
+  private async remember(incoming: IncomingEvent, decision: Decision, follow: boolean): Promise<void> {
+    const record = maritalRecordFrom(incoming, this.cases.get(incoming.caseId));
+    if (record && (decision.kind === 'applied' || decision.reasonCode === 'UNKNOWN_CASE')) this.records.set(record.idNumber, record);
+    const household =
+      (decision.kind === 'applied' || (incoming.eventType === 'MarriageRecordUpdated' && decision.reasonCode === 'UNKNOWN_CASE'))
+        ? householdChangeFor(incoming, this.cases.get(incoming.caseId))
+        : undefined;
+    if (household?.persons) {
+      const [a, b] = household.persons;
+      for (const [p, q] of [[a, b], [b, a]]) {
+        if (household.kind === 'spouses-joined') this.spouses.set(p.idNumber, { ...q, since: household.effectiveOn, caseId: household.caseId });
+        else if (this.spouses.get(p.idNumber)?.idNumber === q.idNumber) this.spouses.delete(p.idNumber);
+      }
+      const flags = reactToHouseholdChange(household, [...this.cases.values()], new Date(incoming.occurredAt as Date), {}, incoming.eventId);
+      if (follow) await this.followAll(flags);
+      else this.published.push(...flags);
+    }
+    const death = knownDeathFrom(incoming);
+    const registered = incoming.eventType === 'DeathRegistered' && decision.kind === 'applied';
+    if (!death || (!registered && incoming.eventType !== 'DeathNoticeIssued')) return;
+    const notice = deathNoticeFrom(incoming);
+    if (!this.deaths.has(notice.deceasedIdNumber)) this.deaths.set(notice.deceasedIdNumber, death);
+    const personCases = [...this.cases.values()].filter((c) => c.personKeys.includes(notice.deceasedIdNumber));
+    const reactions = [
+      ...reactToDeathNotice(notice, personCases),
+      ...reactToDeathByRecords(notice, [...this.records.values()]),
+      ...(registered ? deathNoticesFor(this.get(incoming.caseId), personCases, notice) : []),
+    ];
+    if (follow) await this.followAll(reactions);
+    else this.published.push(...reactions);
   }
 
   private async store(decision: AppliedDecision, at: Date, follow: boolean): Promise<void> {

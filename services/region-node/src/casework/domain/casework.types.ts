@@ -20,6 +20,7 @@ export interface IncomingEvent {
   sourceRegion: string;
   targetRegion: string;
   sourceOffice?: string | null;
+  targetOffice?: string | null;
   occurredAt: InstantInput;
   payload: Record<string, unknown>;
 }
@@ -48,12 +49,33 @@ export interface CaseSnapshot {
   updatedAt: string;
 }
 
-/** Facts the engine asks the infrastructure for (a port: the database answers them). */
+/** A death this node knows of: registered here, or announced to it by a death notice. */
+export interface KnownDeath {
+  deathDate: string;
+  /** The funeral case that registered the death (the case a second registration is pointed to). */
+  sourceCaseId: string;
+}
+
+/**
+ * Facts the engine asks the infrastructure for (a port: the database answers them). The rules applied to the
+ * answers (which cases are open, which types block a new application) live in the domain, not in the adapters.
+ */
 export interface CaseLookups {
-  /** Open or active disability-subsidy cases of a person that include a subsidy type. */
-  openSubsidyCases(idNumber: string, subsidyType: string): Promise<Array<{ caseId: string; state: string }>> | Array<{ caseId: string; state: string }>;
-  /** Divisions holding an active case for the person (targets of the death notice fan-out). */
-  divisionsWithActiveCases?(idNumber: string): Promise<string[]> | string[];
+  /** Every case this node holds for a person, optionally of one workflow. */
+  casesOfPerson(idNumber: string, workflow?: WorkflowName): Promise<CaseSnapshot[]> | CaseSnapshot[];
+  /** The death of a person this node knows of, if any. */
+  deathOf?(idNumber: string): Promise<KnownDeath | undefined> | KnownDeath | undefined;
+  /** The person's current spouse as this node knows it (a marriage registered here, or the record it holds). */
+  spouseOf?(idNumber: string): Promise<KnownSpouse | undefined> | KnownSpouse | undefined;
+}
+
+/** A current spouse: who, since when, and the marriage case that joined them. */
+export interface KnownSpouse {
+  idNumber: string;
+  name: string;
+  hukouDivision: string;
+  since: string;
+  caseId: string;
 }
 
 export interface DecideContext {
@@ -91,6 +113,8 @@ export interface FollowUpEvent {
   sourceRegion: string;
   targetRegion: string;
   sourceOffice?: string | null;
+  /** The service office addressed (CQ-HTZ) when the target division is the accepting side of an office's case. */
+  targetOffice?: string | null;
   occurredAt: Date;
   causationId?: string;
   dedupeKey: string;
@@ -104,6 +128,8 @@ export interface CaseUpdates {
   personKeys?: string[];
   /** The complete new `data` (not a patch). */
   data?: Record<string, unknown>;
+  /** When the case began, for a case handed over from another node (its history starts before this node held it). */
+  openedAt?: string;
 }
 
 export interface AppliedDecision {

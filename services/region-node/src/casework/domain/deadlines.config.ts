@@ -19,7 +19,7 @@ export const DEFAULT_DEADLINES: Readonly<DeadlinesConfig> = Object.freeze<Deadli
   subsidyDecide: { unit: 'working-days', amount: 20 },
   subsidyMaterials: { unit: 'calendar-days', amount: 30 },
   maritalStatusCheck: { unit: 'working-days', amount: 1 },
-  remainsTransportAnswer: { unit: 'hours', amount: 24 },
+  remainsTransportAnswer: { unit: 'hours', amount: 4 },
   funeralSubsidyDecide: { unit: 'working-days', amount: 10 },
   economicCheckAnswer: { unit: 'working-days', amount: 10 },
 });

@@ -6,12 +6,12 @@ import { definitionFor, knownEventTypes } from './workflows';
 
 const DOMAIN_EVENTS = [
   'SubsidyApplicationSubmitted', 'SubsidyApplicationAcknowledged', 'SubsidyMaterialsRequested', 'SubsidyMaterialsSupplied', 'SubsidyApproved',
-  'SubsidyRejected', 'SubsidyPaymentStarted', 'SubsidyTransferred', 'SubsidyStopped', 'SubsidyApplicationWithdrawn',
+  'SubsidyRejected', 'SubsidyPaymentStarted', 'SubsidyTransferred', 'SubsidyCaseHandedOver', 'SubsidyAdjusted', 'SubsidyStopped', 'SubsidyApplicationWithdrawn',
   'MarriageRegistrationRequested', 'MaritalStatusCheckRequested', 'MaritalStatusCheckAnswered', 'MarriageRegistered', 'MarriageRegistrationRefused',
   'MarriageRecordUpdated', 'DivorceApplicationFiled', 'DivorceApplicationWithdrawn', 'DivorceRegistered', 'DivorceApplicationLapsed',
   'DeathRegistered', 'RemainsTransportRequested', 'RemainsTransportAccepted', 'RemainsTransportRefused', 'RemainsTransported', 'CremationCompleted',
   'AshesStored', 'AshesReturned', 'FuneralSubsidyClaimed', 'FuneralSubsidyGranted', 'FuneralSubsidyRejected', 'DeathNoticeIssued',
-  'EconomicCheckRequested', 'EconomicCheckAcknowledged', 'EconomicCheckAnswered', 'EconomicCheckExpired', 'EconomicCheckCancelled',
+  'EconomicCheckRequested', 'EconomicCheckAcknowledged', 'EconomicCheckAnswered', 'EconomicCheckHouseholdChanged', 'EconomicCheckExpired', 'EconomicCheckCancelled',
   'CaseEventRejected', 'CaseDeadlineBreached',
 ];
 
@@ -45,7 +45,7 @@ describe('case engine', () => {
     caseId: 'ECK-1',
     sourceRegion: '510104',
     targetRegion: '500111',
-    payload: { members: [{ person: { idNumber: '500111196001150028', name: '刘梅', hukouDivision: '500111' }, relation: 'SELF' }], items: ['PENSIONS'], purpose: 'OTHER_ASSISTANCE', authorisationRef: 'A', answerBy: '2026-11-20' },
+    payload: { members: [{ person: { idNumber: '500111196001150028', name: '刘梅', hukouDivision: '500111' }, relation: 'SELF', authorisationRef: 'A1' }], items: ['PENSIONS'], purpose: 'OTHER_ASSISTANCE', authorisationRef: 'A', answerBy: '2026-11-20' },
   };
 
   it('refuses an opening event for a case that already exists', async () => {
@@ -116,5 +116,31 @@ describe('case engine', () => {
     });
     expect(() => parseDeadlines('subsidyAck=3wd')).toThrow(/subsidyAck/);
     expect(() => parseDeadlines('subsidyDecide=twenty')).toThrow(/subsidyDecide=twenty/);
+  });
+
+  describe('answers to a service office (CQ-HTZ)', () => {
+    const application = (caseId: string, types = ['NURSING']) => ({
+      eventType: 'SubsidyApplicationSubmitted', caseId, sourceRegion: '500107', sourceOffice: 'CQ-HTZ', targetRegion: '500111',
+      payload: {
+        applicant: { idNumber: '500111196804170022', name: '李秀英', hukouDivision: '500111' }, certificateNumber: '50011119680417002241',
+        disabilityCategory: 'PHYSICAL', disabilityGrade: 'GRADE_1', subsidyTypes: types, hardshipStatus: 'NONE', residence: { division: '500107', detail: '…' },
+        contactPhone: '1', consentRef: 'C',
+      },
+    });
+
+    it('names the office on a decision sent to the accepting side of its case', async () => {
+      const h = new CaseHarness();
+      expectApplied(await h.send(application('SUB-HTZ-1')));
+      const dup = expectApplied(await h.send(application('SUB-HTZ-2')));
+      expect(dup.emits[0]).toMatchObject({ eventType: 'SubsidyRejected', sourceRegion: '500111', targetRegion: '500107', targetOffice: 'CQ-HTZ' });
+    });
+
+    it('names the office on the refusal of an event it sent, and no office on a refusal to a division', async () => {
+      const h = new CaseHarness();
+      const refused = await h.send({ ...application('SUB-HTZ-3'), targetRegion: '510104' });
+      expect(refused.emits[0]).toMatchObject({ eventType: 'CaseEventRejected', targetRegion: '500107', targetOffice: 'CQ-HTZ' });
+      const plain = await h.send({ eventType: 'SubsidyApproved', caseId: 'NONE', sourceRegion: '500111', targetRegion: '510104', payload: {} });
+      expect(plain.emits[0]).toMatchObject({ eventType: 'CaseEventRejected', targetOffice: null });
+    });
   });
 });

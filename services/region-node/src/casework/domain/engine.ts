@@ -1,5 +1,5 @@
 import { covers } from '@tongban/regions';
-import { CaseRuleError, IllegalTransitionError, UnauthorisedSenderError, UnknownCaseError, UnknownEventTypeError } from './casework.errors';
+import { CaseRuleError, GuardFailedError, IllegalTransitionError, UnauthorisedSenderError, UnknownCaseError, UnknownEventTypeError } from './casework.errors';
 import type {
   AppliedDecision,
   CaseSnapshot,
@@ -84,6 +84,21 @@ async function decideOrThrow(snapshot: CaseSnapshot | undefined, incoming: Incom
       openedAt: occurredAt.toISOString(),
       updatedAt: occurredAt.toISOString(),
     };
+  } else if (!snapshot && spec.adopts) {
+    const adopted = spec.adopts(incoming, payload, context);
+    before = {
+      caseId: incoming.caseId,
+      workflow: definition.workflow,
+      state: adopted.state,
+      acceptingDivision: adopted.acceptingDivision,
+      acceptingOffice: adopted.acceptingOffice ?? null,
+      responsibleDivision: adopted.responsibleDivision,
+      personKeys: adopted.personKeys,
+      timers: {},
+      data: adopted.data ?? {},
+      openedAt: adopted.openedAt,
+      updatedAt: occurredAt.toISOString(),
+    };
   } else {
     if (!snapshot) throw new UnknownCaseError(incoming.caseId, incoming.eventType);
     if (snapshot.workflow !== definition.workflow) {
@@ -91,6 +106,8 @@ async function decideOrThrow(snapshot: CaseSnapshot | undefined, incoming: Incom
     }
     before = snapshot;
   }
+
+  if (spec.from === 'opens-case' && incoming.eventType !== 'DeathRegistered') await refuseForTheDeceased(before, incoming, context);
 
   const roles = rolesOf(definition, before, incoming.sourceRegion, incoming.sourceOffice);
   if (!roles.some((r) => spec.senders.includes(r))) {
@@ -115,13 +132,14 @@ async function decideOrThrow(snapshot: CaseSnapshot | undefined, incoming: Incom
   }
 
   const caseUpdates = {
-    ...(spec.from === 'opens-case'
+    ...(spec.from === 'opens-case' || !snapshot
       ? {
           acceptingDivision: before.acceptingDivision,
           acceptingOffice: before.acceptingOffice,
           responsibleDivision: before.responsibleDivision,
           personKeys: before.personKeys,
           data: before.data,
+          ...(spec.from === 'opens-case' ? {} : { openedAt: before.openedAt }),
         }
       : {}),
     ...outcome.caseUpdates,
@@ -137,8 +155,33 @@ async function decideOrThrow(snapshot: CaseSnapshot | undefined, incoming: Incom
     nextState,
     caseUpdates,
     timers,
-    emits: (outcome.emits ?? []).map((e) => ({ ...e, causationId: e.causationId ?? incoming.eventId })),
+    emits: (outcome.emits ?? []).map((e) => addressOffice({ ...e, causationId: e.causationId ?? incoming.eventId }, after)),
   };
+}
+
+/**
+ * An event addressed to the accepting side of a case a service office holds (CQ-HTZ) names the office as well
+ * as the district: several offices share a district, and only the case's office may take the answer.
+ */
+export function addressOffice(e: FollowUpEvent, snapshot: Pick<CaseSnapshot, 'acceptingDivision' | 'acceptingOffice'>): FollowUpEvent {
+  if (e.targetOffice || !snapshot.acceptingOffice || e.targetRegion !== snapshot.acceptingDivision || e.sourceOffice === snapshot.acceptingOffice) return e;
+  return { ...e, targetOffice: snapshot.acceptingOffice };
+}
+
+/** No new application, marriage request or check is opened for a person this node knows to have died. */
+async function refuseForTheDeceased(opening: CaseSnapshot, incoming: IncomingEvent, context: DecideContext): Promise<void> {
+  if (!context.lookups.deathOf) return;
+  for (const id of opening.personKeys) {
+    const death = await context.lookups.deathOf(id);
+    if (death) {
+      throw new GuardFailedError(
+        'PERSON_DECEASED',
+        `${id.slice(0, 6)}… died on ${death.deathDate} (case ${death.sourceCaseId}); ${incoming.eventType} cannot open a case for the person`,
+        'VALIDATION_FAILED',
+        death.sourceCaseId,
+      );
+    }
+  }
 }
 
 function timerChanges(
@@ -189,6 +232,8 @@ function rejected(snapshot: CaseSnapshot | undefined, incoming: IncomingEvent, e
       sourceRegion: incoming.targetRegion,
       targetRegion: incoming.sourceRegion,
       sourceOffice: null,
+      // Back to the office that sent the refused event, when an office sent it.
+      targetOffice: incoming.sourceOffice ?? null,
       occurredAt: now,
       causationId: incoming.eventId,
       dedupeKey: `rejection:${incoming.eventId}`,
@@ -241,7 +286,7 @@ export function decideTimer(snapshot: CaseSnapshot, timerName: string, context: 
     timers: { start: [], cancel: [timerName] },
     emits: [],
   };
-  const event = (eventType: string, payload: Record<string, unknown>, target: string): FollowUpEvent => ({
+  const event = (eventType: string, payload: Record<string, unknown>, target: string): FollowUpEvent => addressOffice({
     eventType,
     caseId: snapshot.caseId,
     sourceRegion: owner,
@@ -250,7 +295,7 @@ export function decideTimer(snapshot: CaseSnapshot, timerName: string, context: 
     occurredAt: dueAt,
     dedupeKey: `timer:${snapshot.caseId}:${timerName}:${open.dueAt}`,
     payload,
-  });
+  }, snapshot);
   switch (timer.onDue.kind) {
     case 'breach':
       base.emits.push(

@@ -47,6 +47,11 @@ export interface TransitionSpec<S extends string> {
   refusals?: Partial<Record<S, { code: string; message: string }>>;
   /** For 'opens-case' events: the case's divisions and people, read from the event. */
   opens?: (event: IncomingEvent, payload: Record<string, unknown>, context: DecideContext) => CaseOpening;
+  /**
+   * For an event that continues a case the receiving node may not hold yet (a case handed over to a region on
+   * another node): the case as the event describes it, in the state it has reached. Used only when no case exists.
+   */
+  adopts?: (event: IncomingEvent, payload: Record<string, unknown>, context: DecideContext) => CaseOpening & { state: S; openedAt: string };
   /** Guards (throw a CaseRuleError) and the effect. */
   apply?: (input: TransitionInput) => TransitionOutcome | Promise<TransitionOutcome>;
 }

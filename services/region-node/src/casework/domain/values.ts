@@ -54,6 +54,27 @@ export function localDateOf(instant: Date): LocalDate {
   return shanghaiDateOf(instant);
 }
 
+/**
+ * A date a payload reports as having happened (a registration, a filing, a death) cannot lie after the event
+ * that reports it, nor after today: an event may not announce what has not happened yet.
+ */
+export function happenedBy(date: LocalDate, path: string, occurredAt: Date, now: Date): LocalDate {
+  const reported = localDateOf(occurredAt);
+  const today = localDateOf(now);
+  const limit = reported < today ? reported : today;
+  if (date > limit) {
+    throw new GuardFailedError('DATE_AFTER_EVENT', `${path}: ${date} is after ${limit === reported ? `the event (occurred ${reported})` : `today (${today})`}`);
+  }
+  return date;
+}
+
+/** The same for a month: a payment month cannot lie after the month of the event that reports it. */
+export function monthHappenedBy(m: string, path: string, occurredAt: Date, now: Date): string {
+  const limit = [localDateOf(occurredAt), localDateOf(now)].sort()[0].slice(0, 7);
+  if (m > limit) throw new GuardFailedError('DATE_AFTER_EVENT', `${path}: ${m} is after the month of the event (${limit})`);
+  return m;
+}
+
 export function idNumber(value: unknown, path: string, now: Date): IdNumberInfo {
   const parsed = parseIdNumber(value, now);
   if (typeof parsed === 'string') throw invalid(path, parsed);

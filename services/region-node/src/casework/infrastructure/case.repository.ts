@@ -1,6 +1,6 @@
 import { createHmac } from 'node:crypto';
 import { EntityManager } from 'typeorm';
-import type { CaseSnapshot, TimerStart } from '../domain';
+import type { CaseSnapshot, KnownDeath, KnownSpouse, MaritalRecord, TimerStart } from '../domain';
 
 interface CaseRow {
   case_id: string;
@@ -85,16 +85,77 @@ export class CaseRepository {
     if (names.length) await m.query('DELETE FROM case_timers WHERE case_id = ? AND name IN (?)', [caseId, names]);
   }
 
-  async linkHousehold(m: EntityManager, a: string, b: string, on: string, joined: boolean, caseId: string): Promise<void> {
+  async linkHousehold(m: EntityManager, a: string, b: string, on: string, joined: boolean, caseId: string, persons?: [unknown, unknown]): Promise<void> {
     const [ha, hb] = [this.personHash(a), this.personHash(b)];
-    for (const [p, s] of [[ha, hb], [hb, ha]]) {
+    for (const [p, s, spouse] of [[ha, hb, persons?.[1]], [hb, ha, persons?.[0]]] as Array<[string, string, unknown]>) {
       if (joined) {
-        await m.query('INSERT IGNORE INTO household_links (person_hash, spouse_hash, since, case_id) VALUES (?, ?, ?, ?)', [p, s, on, caseId]);
+        await m.query('INSERT IGNORE INTO household_links (person_hash, spouse_hash, spouse, since, case_id) VALUES (?, ?, ?, ?, ?)', [
+          p, s, spouse ? JSON.stringify(spouse) : null, on, caseId,
+        ]);
       } else {
         await m.query('UPDATE household_links SET until = ? WHERE person_hash = ? AND spouse_hash = ? AND until IS NULL', [on, p, s]);
       }
     }
   }
+}
+
+/** Deaths and marital records the node remembers per person (keyed hashes, as the person index). */
+export class PersonFactsRepository {
+  constructor(private readonly cases: CaseRepository) {}
+
+  async deathOf(m: EntityManager, idNumber: string): Promise<KnownDeath | undefined> {
+    const [row]: Array<{ death_date: Date | string; source_case_id: string }> = await m.query(
+      'SELECT death_date, source_case_id FROM known_deaths WHERE person_hash = ?',
+      [this.cases.personHash(idNumber)],
+    );
+    return row ? { deathDate: dateText(row.death_date), sourceCaseId: row.source_case_id } : undefined;
+  }
+
+  /** The first death reported for a person stays; a later report of the same death changes nothing. */
+  async rememberDeath(m: EntityManager, idNumber: string, death: KnownDeath): Promise<void> {
+    await m.query('INSERT IGNORE INTO known_deaths (person_hash, death_date, source_case_id, noted_at) VALUES (?, ?, ?, UTC_TIMESTAMP(3))', [
+      this.cases.personHash(idNumber), death.deathDate, death.sourceCaseId,
+    ]);
+  }
+
+  async maritalRecordOf(m: EntityManager, idNumber: string): Promise<MaritalRecord | undefined> {
+    const [row]: Array<{ status: string; spouse: string | null; case_id: string; record_division: string; effective_on: Date | string }> = await m.query(
+      'SELECT status, spouse, case_id, record_division, effective_on FROM marital_records WHERE person_hash = ?',
+      [this.cases.personHash(idNumber)],
+    );
+    if (!row) return undefined;
+    const spouse = typeof row.spouse === 'string' ? JSON.parse(row.spouse) : row.spouse;
+    return { idNumber: idNumber.trim().toUpperCase(), status: row.status, spouse: spouse ?? null, caseId: row.case_id, recordDivision: row.record_division, effectiveOn: dateText(row.effective_on) };
+  }
+
+  /** The current spouse: a marriage linked here (and not dissolved), else the marital record this node holds. */
+  async spouseOf(m: EntityManager, idNumber: string): Promise<KnownSpouse | undefined> {
+    const [link]: Array<{ spouse: string | null; since: Date | string; case_id: string }> = await m.query(
+      'SELECT spouse, since, case_id FROM household_links WHERE person_hash = ? AND until IS NULL AND spouse IS NOT NULL ORDER BY since DESC LIMIT 1',
+      [this.cases.personHash(idNumber)],
+    );
+    if (link) {
+      const spouse = (typeof link.spouse === 'string' ? JSON.parse(link.spouse) : link.spouse) as Omit<KnownSpouse, 'since' | 'caseId'>;
+      return { ...spouse, since: dateText(link.since), caseId: link.case_id };
+    }
+    const record = await this.maritalRecordOf(m, idNumber);
+    return record?.status === 'MARRIED' && record.spouse ? { ...record.spouse, since: record.effectiveOn, caseId: record.caseId } : undefined;
+  }
+
+  async saveMaritalRecord(m: EntityManager, r: MaritalRecord): Promise<void> {
+    await m.query(
+      `INSERT INTO marital_records (person_hash, status, spouse, case_id, record_division, effective_on, updated_at) VALUES (?, ?, ?, ?, ?, ?, UTC_TIMESTAMP(3))
+       ON DUPLICATE KEY UPDATE status = VALUES(status), spouse = VALUES(spouse), case_id = VALUES(case_id), record_division = VALUES(record_division),
+         effective_on = VALUES(effective_on), updated_at = VALUES(updated_at)`,
+      [this.cases.personHash(r.idNumber), r.status, r.spouse ? JSON.stringify(r.spouse) : null, r.caseId, r.recordDivision, r.effectiveOn],
+    );
+  }
+}
+
+function dateText(value: Date | string): string {
+  // The connection runs in UTC: a DATE comes back as UTC midnight of that day.
+  if (value instanceof Date) return value.toISOString().slice(0, 10);
+  return String(value).slice(0, 10);
 }
 
 export function toSnapshot(row: CaseRow): CaseSnapshot {

@@ -47,6 +47,7 @@ export class FollowUpPublisher {
         causationId: e.causationId ?? null,
         producer: `region-node:${this.node}`,
         schemaVersion: schema.major,
+        targetOffice: e.targetOffice ?? null,
       };
       const targetNode = this.routing.nodeFor(e.targetRegion);
       const copies: Array<{ node: string; role: 'addressee' | 'origin' }> =

@@ -34,6 +34,7 @@ async function paying(h: CaseHarness): Promise<void> {
   await h.send(fromChengdu('SubsidyApplicationSubmitted', application()));
   await h.send(fromDazu('SubsidyApplicationAcknowledged', { responsibleCaseRef: 'DZ-2026-77', handlingOffice: 'Dazu civil affairs' }));
   await h.send(fromDazu('SubsidyApproved', { grants, firstPaymentMonth: '2026-12', decisionRef: 'DZ-D-1' }));
+  h.now = new Date('2026-12-10T02:00:00Z');
   expectApplied(await h.send(fromDazu('SubsidyPaymentStarted', { payments: grants, firstPaidMonth: '2026-12', paidOn: '2026-12-10', paymentRef: 'P1' })));
 }
 
@@ -63,6 +64,7 @@ describe('disability subsidy state machine', () => {
     expect(supplied.timers.start[0]).toMatchObject({ name: 'subsidy.decide', dueAt: new Date('2026-12-07T16:00:00Z') });
 
     expect(expectApplied(await h.send(fromDazu('SubsidyApproved', { grants, firstPaymentMonth: '2026-12', decisionRef: 'D1' }))).nextState).toBe('approved');
+    h.now = new Date('2026-12-10T02:00:00Z');
     const paid = expectApplied(await h.send(fromDazu('SubsidyPaymentStarted', { payments: grants, firstPaidMonth: '2026-12', paidOn: '2026-12-10', paymentRef: 'P1' })));
     expect(paid.nextState).toBe('paying');
     expect(h.get(CASE).timers).toEqual({});
@@ -111,6 +113,7 @@ describe('disability subsidy state machine', () => {
     ['withdrawn', 'CaseEventRejected', 'responsible', { refusedEventType: 'X', reasonCode: 'OTHER' }, 'withdrawn'],
   ])('in %s, %s from the %s side → %s', async (state, eventType, side, payload, expected) => {
     const h = new CaseHarness();
+    h.now = new Date('2027-01-15T02:00:00Z');
     h.put(snapshot(state));
     const event = side === 'accepting' ? fromChengdu(eventType, payload) : fromDazu(eventType, payload);
     const decision = await h.send(event, { follow: false });
@@ -121,7 +124,7 @@ describe('disability subsidy state machine', () => {
     expect(Object.keys(disabilitySubsidyMachine.transitions).sort()).toEqual(
       [
         'SubsidyApplicationSubmitted', 'SubsidyApplicationAcknowledged', 'SubsidyMaterialsRequested', 'SubsidyMaterialsSupplied',
-        'SubsidyApproved', 'SubsidyRejected', 'SubsidyPaymentStarted', 'SubsidyTransferred', 'SubsidyStopped',
+        'SubsidyApproved', 'SubsidyRejected', 'SubsidyPaymentStarted', 'SubsidyTransferred', 'SubsidyCaseHandedOver', 'SubsidyAdjusted', 'SubsidyStopped',
         'SubsidyApplicationWithdrawn', 'CaseEventRejected', 'CaseDeadlineBreached',
       ].sort(),
     );
@@ -169,6 +172,207 @@ describe('disability subsidy state machine', () => {
     expect(again.emits).toEqual([]);
   });
 
+  describe('hand-over after a hukou move during review', () => {
+    const handover = (state = 'UNDER_REVIEW') => ({
+      ...fromDazu('SubsidyCaseHandedOver', {
+        person: { ...LI, hukouDivision: ANYUE }, previousHukouDivision: DAZU, hukouMoveRef: 'HM-1', movedOn: '2026-11-04', caseState: state,
+        openedAt: '2026-11-02T02:00:00Z', acceptingDivision: CHENGDU, certificateNumber: '50011119680417002241', disabilityCategory: 'PHYSICAL',
+        disabilityGrade: 'GRADE_1', subsidyTypes: ['LIVING', 'NURSING'], hardshipStatus: 'MINIMUM_LIVING_ALLOWANCE', extremelyPoor: false, consentRef: 'C-1',
+      }),
+      targetRegion: ANYUE,
+      occurredAt: '2026-11-05T02:00:00Z',
+    });
+
+    it('moves the case, in its state, to the new hukou region, which then decides it', async () => {
+      const h = new CaseHarness();
+      await h.send(fromChengdu('SubsidyApplicationSubmitted', application()));
+      await h.send(fromDazu('SubsidyApplicationAcknowledged'));
+      const moved = expectApplied(await h.send(handover()));
+      expect(moved).toMatchObject({ nextState: 'under-review', caseUpdates: { responsibleDivision: ANYUE } });
+      expect(moved.timers.start).toEqual([expect.objectContaining({ name: 'subsidy.decide', mustActDivision: ANYUE, dueAt: new Date('2026-12-03T16:00:00Z') })]);
+      expect(await h.send(fromDazu('SubsidyApproved', { grants, firstPaymentMonth: '2026-12', decisionRef: 'D' }))).toMatchObject({ kind: 'rejected', reasonCode: 'UNAUTHORISED_SENDER' });
+      const approved = await h.send({ ...fromDazu('SubsidyApproved', { grants, firstPaymentMonth: '2026-12', decisionRef: 'AY-1' }), sourceRegion: ANYUE });
+      expect(expectApplied(approved).nextState).toBe('approved');
+      expect(h.get(CASE).data).toMatchObject({ payerDivision: ANYUE, handovers: [{ from: DAZU, to: ANYUE, hukouMoveRef: 'HM-1' }] });
+    });
+
+    it('lets a node that did not hold the case take it over as it stands', async () => {
+      const { decide } = await import('../../casework/domain/engine');
+      const h = new CaseHarness();
+      const d = expectApplied(await decide(undefined, { ...handover('MATERIALS_REQUESTED'), eventId: 'e-1' }, h.context()));
+      expect(d).toMatchObject({
+        previousState: undefined,
+        nextState: 'materials-requested',
+        caseUpdates: { acceptingDivision: CHENGDU, responsibleDivision: ANYUE, personKeys: [LI.idNumber], openedAt: '2026-11-02T02:00:00.000Z' },
+      });
+    });
+
+    it('refuses a hand-over once the subsidy is granted (that is a transfer)', async () => {
+      const h = new CaseHarness();
+      await paying(h);
+      expect(await h.send(handover())).toMatchObject({ kind: 'rejected', reasonCode: 'ALREADY_DECIDED' });
+    });
+  });
+
+  describe('adjustments (SubsidyAdjusted)', () => {
+    const adjust = (payload: Record<string, unknown>) => fromDazu('SubsidyAdjusted', { reason: 'STANDARD_CHANGED', grants: [{ subsidyType: 'NURSING', monthlyAmount: '110.00' }], effectiveMonth: '2027-01', decisionRef: 'ADJ-1', ...payload });
+
+    it('changes the standard of a paid type from a month on, keeping the case paying', async () => {
+      const h = new CaseHarness();
+      await paying(h);
+      expect(expectApplied(await h.send(adjust({}))).nextState).toBe('paying');
+      expect(h.get(CASE).data).toMatchObject({
+        grants: [{ subsidyType: 'LIVING', monthlyAmount: '100.00' }, { subsidyType: 'NURSING', monthlyAmount: '110.00' }],
+        adjustments: [{ reason: 'STANDARD_CHANGED', subsidyTypes: ['NURSING'], effectiveMonth: '2027-01', decisionRef: 'ADJ-1' }],
+      });
+    });
+
+    it('records a new grade from a new certificate', async () => {
+      const h = new CaseHarness();
+      await paying(h);
+      expectApplied(await h.send(adjust({ reason: 'GRADE_CHANGED', certificateNumber: `${LI.idNumber}42`, disabilityGrade: 'GRADE_2' })));
+      expect(h.get(CASE).data).toMatchObject({ disabilityGrade: 'GRADE_2', certificateNumber: `${LI.idNumber}42` });
+    });
+
+    it.each([
+      ['a grade that leaves the nursing subsidy', { reason: 'GRADE_CHANGED', certificateNumber: `${LI.idNumber}43` }, 'NO_LONGER_ELIGIBLE'],
+      ['a grade the certificate does not say', { reason: 'GRADE_CHANGED', certificateNumber: `${LI.idNumber}42`, disabilityGrade: 'GRADE_1' }, 'CERTIFICATE_MISMATCH'],
+      ['a certificate of someone else', { certificateNumber: '50011119410903004541' }, 'CERTIFICATE_MISMATCH'],
+      ['a month before the payments', { effectiveMonth: '2026-10' }, 'ADJUSTMENT_BEFORE_GRANT'],
+      ['a type not granted', { grants: [{ subsidyType: 'LIVING', monthlyAmount: '1.00' }, { subsidyType: 'NURSING', monthlyAmount: '1.00' }] }, 'applied'],
+    ])('with %s → %s', async (_what, payload, expected) => {
+      const h = new CaseHarness();
+      await paying(h);
+      const d = await h.send(adjust(payload));
+      expect(d.kind === 'applied' ? 'applied' : d.reasonCode).toBe(expected);
+    });
+
+    it('refuses an adjustment from the accepting side, or before a decision', async () => {
+      const h = new CaseHarness();
+      await h.send(fromChengdu('SubsidyApplicationSubmitted', application()));
+      expect(await h.send(adjust({}))).toMatchObject({ kind: 'rejected', reasonCode: 'NOT_GRANTED' });
+      await paying(new CaseHarness());
+      const p = new CaseHarness();
+      await paying(p);
+      expect(await p.send({ ...adjust({}), sourceRegion: CHENGDU, targetRegion: DAZU })).toMatchObject({ kind: 'rejected', reasonCode: 'UNAUTHORISED_SENDER' });
+    });
+  });
+
+  describe('duplicates: only open or paid types block a new application', () => {
+    const second = (h: CaseHarness, types = ['NURSING']) => h.send(fromChengdu('SubsidyApplicationSubmitted', application({ subsidyTypes: types }), 'SUB-2'));
+    const duplicateOf = (d: Awaited<ReturnType<CaseHarness['send']>>) =>
+      expectApplied(d).emits.find((e) => e.eventType === 'SubsidyRejected' && e.payload.reasonCode === 'DUPLICATE_APPLICATION')?.payload.openCaseId ?? null;
+
+    it('a type under review blocks', async () => {
+      const h = new CaseHarness();
+      await h.send(fromChengdu('SubsidyApplicationSubmitted', application()));
+      expect(duplicateOf(await second(h))).toBe(CASE);
+    });
+
+    it('a type stopped while the other is still paid does not block', async () => {
+      const h = new CaseHarness();
+      await paying(h);
+      await h.send(fromDazu('SubsidyStopped', { subsidyTypes: ['NURSING'], reason: 'NO_LONGER_ELIGIBLE', effectiveMonth: '2027-01' }));
+      expect(h.get(CASE).state).toBe('paying');
+      expect(duplicateOf(await second(h))).toBeNull();
+      expect(duplicateOf(await h.send(fromChengdu('SubsidyApplicationSubmitted', application({ subsidyTypes: ['LIVING'] }), 'SUB-3')))).toBe(CASE);
+    });
+
+    it('a type asked for but not granted does not block once the case is decided', async () => {
+      const h = new CaseHarness();
+      await h.send(fromChengdu('SubsidyApplicationSubmitted', application()));
+      await h.send(fromDazu('SubsidyApplicationAcknowledged'));
+      await h.send(fromDazu('SubsidyApproved', { grants: [grants[0]], firstPaymentMonth: '2026-12', decisionRef: 'D' }));
+      expect(duplicateOf(await second(h))).toBeNull();
+    });
+
+    it.each([
+      ['refused', fromDazu('SubsidyRejected', { reasonCode: 'NOT_IN_HARDSHIP', reasonText: '…', openCaseId: null })],
+      ['withdrawn', fromChengdu('SubsidyApplicationWithdrawn', { withdrawnBy: 'APPLICANT', withdrawalRef: 'W' })],
+    ])('an application %s does not block', async (_what, ending) => {
+      const h = new CaseHarness();
+      await h.send(fromChengdu('SubsidyApplicationSubmitted', application()));
+      expectApplied(await h.send(ending));
+      expect(duplicateOf(await second(h))).toBeNull();
+    });
+
+    it('a lapsed application does not block', async () => {
+      const h = new CaseHarness();
+      await h.send(fromChengdu('SubsidyApplicationSubmitted', application()));
+      await h.send(fromDazu('SubsidyApplicationAcknowledged'));
+      await h.send(fromDazu('SubsidyMaterialsRequested', { materials: [], supplyBy: '2026-11-20' }));
+      await h.fire(CASE, 'subsidy.materials');
+      expect(h.get(CASE).state).toBe('rejected');
+      expect(duplicateOf(await second(h))).toBeNull();
+    });
+  });
+
+  describe('eligibility', () => {
+    // The certificate's last two digits are the category (1–7) and the grade (1–4).
+    const CATEGORIES = ['VISUAL', 'HEARING', 'SPEECH', 'PHYSICAL', 'INTELLECTUAL', 'MENTAL', 'MULTIPLE'];
+    const apply = (category: string, grade: number, types: string[], hardship: Record<string, unknown> = {}) =>
+      new CaseHarness().send(
+        fromChengdu('SubsidyApplicationSubmitted', application({
+          certificateNumber: `${LI.idNumber}${CATEGORIES.indexOf(category) + 1}${grade}`,
+          disabilityCategory: category,
+          disabilityGrade: `GRADE_${grade}`,
+          subsidyTypes: types,
+          ...hardship,
+        })),
+      );
+    const refusal = async (d: ReturnType<typeof apply>) => expectApplied(await d).emits.find((e) => e.eventType === 'SubsidyRejected')?.payload.reasonCode ?? 'accepted';
+
+    it.each([
+      ['PHYSICAL', 1, 'accepted'],
+      ['VISUAL', 2, 'accepted'],
+      ['PHYSICAL', 3, 'GRADE_NOT_ELIGIBLE'],
+      ['HEARING', 4, 'GRADE_NOT_ELIGIBLE'],
+      ['INTELLECTUAL', 3, 'accepted'],
+      ['MENTAL', 4, 'accepted'],
+      ['MULTIPLE', 3, 'GRADE_NOT_ELIGIBLE'],
+    ])('nursing subsidy for %s grade %s → %s', async (category, grade, expected) => {
+      expect(await refusal(apply(category, grade, ['NURSING']))).toBe(expected);
+    });
+
+    it.each([
+      [{ hardshipStatus: 'MINIMUM_LIVING_ALLOWANCE' }, 'accepted'],
+      [{ hardshipStatus: 'LOW_INCOME' }, 'accepted'],
+      [{ hardshipStatus: 'NEAR_MINIMUM' }, 'accepted'],
+      [{ hardshipStatus: 'NONE', extremelyPoor: true }, 'accepted'],
+      [{ hardshipStatus: 'NONE' }, 'NOT_IN_HARDSHIP'],
+      [{ hardshipStatus: 'NONE', extremelyPoor: false }, 'NOT_IN_HARDSHIP'],
+    ])('living subsidy with %j → %s', async (hardship, expected) => {
+      expect(await refusal(apply('PHYSICAL', 3, ['LIVING'], hardship))).toBe(expected);
+    });
+
+    it('refuses the application and ends the case with the reason', async () => {
+      const h = new CaseHarness();
+      await h.send(fromChengdu('SubsidyApplicationSubmitted', application({ certificateNumber: `${LI.idNumber}43`, disabilityGrade: 'GRADE_3' })));
+      expect(h.get(CASE).state).toBe('rejected');
+      expect(h.published[0]).toMatchObject({ eventType: 'SubsidyRejected', sourceRegion: DAZU, targetRegion: CHENGDU, payload: { reasonCode: 'GRADE_NOT_ELIGIBLE' } });
+    });
+  });
+
+  it('refuses an application addressed to a region that is not the hukou region, whatever the ID prefix', async () => {
+    const h = new CaseHarness();
+    // Her ID number was issued in Dazu; her hukou is in Anyue now.
+    const moved = application({ applicant: { ...LI, hukouDivision: ANYUE } });
+    const toDazu = await h.send(fromChengdu('SubsidyApplicationSubmitted', moved));
+    expect(toDazu).toMatchObject({ kind: 'rejected', reasonCode: 'NOT_HUKOU_REGION', error: { rejectionCode: 'NOT_RESPONSIBLE' } });
+    expect(expectApplied(await h.send({ ...fromChengdu('SubsidyApplicationSubmitted', moved), targetRegion: ANYUE })).caseUpdates).toMatchObject({ responsibleDivision: ANYUE });
+  });
+
+  it('refuses a payment whose first month lies after the event reporting it', async () => {
+    const h = new CaseHarness();
+    await h.send(fromChengdu('SubsidyApplicationSubmitted', application()));
+    await h.send(fromDazu('SubsidyApplicationAcknowledged'));
+    await h.send(fromDazu('SubsidyApproved', { grants, firstPaymentMonth: '2026-12', decisionRef: 'D' }));
+    const early = await h.send({ ...fromDazu('SubsidyPaymentStarted', { payments: grants, firstPaidMonth: '2026-12', paidOn: '2026-12-10', paymentRef: 'P' }), occurredAt: '2026-11-20T02:00:00Z' });
+    expect(early).toMatchObject({ kind: 'rejected', reasonCode: 'DATE_AFTER_EVENT', error: { rejectionCode: 'VALIDATION_FAILED' } });
+    h.now = new Date('2026-12-10T02:00:00Z');
+    expect(expectApplied(await h.send(fromDazu('SubsidyPaymentStarted', { payments: grants, firstPaidMonth: '2026-12', paidOn: '2026-12-10', paymentRef: 'P' }))).nextState).toBe('paying');
+  });
+
   it('refuses a payment start after a death notice', async () => {
     const h = new CaseHarness();
     await h.send(fromChengdu('SubsidyApplicationSubmitted', application()));
@@ -213,10 +417,29 @@ describe('disability subsidy state machine', () => {
       expect(h.get(CASE)).toMatchObject({ state: 'transferring', responsibleDivision: ANYUE, data: { payerDivision: ANYUE } });
       const start = (source: string, month: string) =>
         h.send({ eventType: 'SubsidyPaymentStarted', caseId: CASE, sourceRegion: source, targetRegion: CHENGDU, payload: { payments: grants, firstPaidMonth: month, paidOn: '2027-04-10', paymentRef: 'A1' } });
+      h.now = new Date('2027-05-10T02:00:00Z');
       expect(await start(DAZU, '2027-04')).toMatchObject({ kind: 'rejected', reasonCode: 'UNAUTHORISED_SENDER' });
       expect(await start(ANYUE, '2027-05')).toMatchObject({ kind: 'rejected', reasonCode: 'TRANSFER_GAP' });
       expect(await start(ANYUE, '2027-03')).toMatchObject({ kind: 'rejected', reasonCode: 'TRANSFER_DOUBLE_MONTH' });
       expect(expectApplied(await start(ANYUE, '2027-04')).nextState).toBe('paying');
+    });
+
+    it('refuses a last month before the months already paid', async () => {
+      const h = new CaseHarness();
+      await paying(h); // paid from 2026-12
+      const d = await h.send({ ...fromDazu('SubsidyTransferred', transfer('2026-11', '2026-12')), targetRegion: ANYUE });
+      expect(d).toMatchObject({ kind: 'rejected', reasonCode: 'TRANSFER_BEFORE_PAID' });
+      expect(expectApplied(await h.send({ ...fromDazu('SubsidyTransferred', transfer('2026-12', '2027-01')), targetRegion: ANYUE })).nextState).toBe('transferring');
+    });
+
+    it('before any payment, hands the grant over from its first month', async () => {
+      const h = new CaseHarness();
+      await h.send(fromChengdu('SubsidyApplicationSubmitted', application()));
+      await h.send(fromDazu('SubsidyApplicationAcknowledged'));
+      await h.send(fromDazu('SubsidyApproved', { grants, firstPaymentMonth: '2026-12', decisionRef: 'D' }));
+      const unpaid = await h.send({ ...fromDazu('SubsidyTransferred', transfer('2027-01', '2027-02')), targetRegion: ANYUE });
+      expect(unpaid).toMatchObject({ kind: 'rejected', reasonCode: 'TRANSFER_MONTH_NOT_PAID' });
+      expect(expectApplied(await h.send({ ...fromDazu('SubsidyTransferred', transfer('2026-11', '2026-12')), targetRegion: ANYUE })).nextState).toBe('transferring');
     });
 
     it('refuses a transfer sent by a region that does not pay', async () => {
@@ -258,6 +481,15 @@ describe('disability subsidy state machine', () => {
       await h.fire(CASE, 'subsidy.materials');
       expect(h.published.at(-1)).toMatchObject({ eventType: 'SubsidyRejected', sourceRegion: DAZU, payload: { reasonCode: 'MATERIALS_NOT_SUPPLIED' } });
       expect(h.get(CASE).state).toBe('rejected');
+    });
+
+    it('refuses a materials request whose supply date is already past', async () => {
+      const h = new CaseHarness();
+      await h.send(fromChengdu('SubsidyApplicationSubmitted', application()));
+      await h.send(fromDazu('SubsidyApplicationAcknowledged'));
+      const d = await h.send(fromDazu('SubsidyMaterialsRequested', { materials: [], supplyBy: '2026-11-01' }));
+      expect(d).toMatchObject({ kind: 'rejected', reasonCode: 'PAYLOAD_INVALID' });
+      expect(h.get(CASE).state).toBe('under-review');
     });
 
     it('does nothing when the scheduler wakes before the due time', async () => {

@@ -1,4 +1,4 @@
-import { CaseHarness, expectApplied } from '../../casework/domain/case-harness.testing';
+import { CaseHarness, expectApplied, makeIdNumber } from '../../casework/domain/case-harness.testing';
 import type { Send } from '../../casework/domain/case-harness.testing';
 
 const CHENGDU = '510104';
@@ -14,8 +14,8 @@ const request = (overrides: Record<string, unknown> = {}): Send => ({
   targetRegion: DAZU,
   payload: {
     members: [
-      { person: LIU_QIANG, relation: 'SELF' },
-      { person: LIU_MEI, relation: 'PARENT' },
+      { person: LIU_QIANG, relation: 'SELF', authorisationRef: 'AUTH-1' },
+      { person: LIU_MEI, relation: 'PARENT', authorisationRef: 'AUTH-2' },
     ],
     items: ['PENSIONS', 'REAL_ESTATE'],
     purpose: 'MINIMUM_LIVING_ALLOWANCE',
@@ -25,6 +25,8 @@ const request = (overrides: Record<string, unknown> = {}): Send => ({
   },
 });
 const fromCentre = (eventType: string, payload: Record<string, unknown>): Send => ({ eventType, caseId: CASE, sourceRegion: DAZU, targetRegion: CHENGDU, payload });
+const CHILD = { idNumber: makeIdNumber(CHENGDU, '2015-03-01', '002'), name: '刘小', hukouDivision: CHENGDU };
+const answer = (idNumber: string, ...items: string[]) => ({ idNumber, items: items.map((item) => ({ item, found: false, source: 'S', asOf: '2026-10-31' })) });
 const result = (idNumber: string) => ({ idNumber, items: [{ item: 'PENSIONS', found: true, monthlyIncome: '2100.00', source: 'HRSS', asOf: '2026-10-31' }] });
 
 describe('economic check state machine', () => {
@@ -34,10 +36,33 @@ describe('economic check state machine', () => {
     expect(opened.caseUpdates).toMatchObject({ acceptingDivision: CHENGDU, responsibleDivision: DAZU, personKeys: [LIU_QIANG.idNumber, LIU_MEI.idNumber] });
     expect(opened.timers.start[0]).toMatchObject({ name: 'economic-check.answer', dueAt: new Date('2026-11-16T16:00:00Z'), mustActDivision: DAZU, ownerDivision: CHENGDU });
     expect(expectApplied(await h.send(fromCentre('EconomicCheckAcknowledged', { checkCentreRef: 'DZ-HD-1' }))).timers).toEqual({ start: [], cancel: [] });
-    const partial = expectApplied(await h.send(fromCentre('EconomicCheckAnswered', { results: [result(LIU_MEI.idNumber)], complete: false, missingItems: [{ idNumber: LIU_MEI.idNumber, item: 'REAL_ESTATE', reasonText: null }] })));
+    const partial = expectApplied(await h.send(fromCentre('EconomicCheckAnswered', { results: [result(LIU_MEI.idNumber)], complete: false, missingItems: [{ idNumber: LIU_MEI.idNumber, item: 'REAL_ESTATE', reasonText: 'registry slow' }] })));
     expect(partial.nextState).toBe('partially-answered');
-    const full = expectApplied(await h.send(fromCentre('EconomicCheckAnswered', { results: [result(LIU_MEI.idNumber)], complete: true, missingItems: [] })));
+    const rest = [answer(LIU_QIANG.idNumber, 'PENSIONS', 'REAL_ESTATE'), answer(LIU_MEI.idNumber, 'REAL_ESTATE')];
+    const full = expectApplied(await h.send(fromCentre('EconomicCheckAnswered', { results: rest, complete: true, missingItems: [] })));
     expect(full).toMatchObject({ nextState: 'answered', timers: { cancel: ['economic-check.answer'] } });
+    expect(h.get(CASE).data.missingItems).toEqual([]);
+  });
+
+  it('leaves a check partly answered when an answer calling itself complete leaves out a member or an item', async () => {
+    const h = new CaseHarness();
+    await h.send(request());
+    const d = expectApplied(await h.send(fromCentre('EconomicCheckAnswered', { results: [answer(LIU_MEI.idNumber, 'PENSIONS', 'REAL_ESTATE'), answer(LIU_QIANG.idNumber, 'PENSIONS')], complete: true, missingItems: [] })));
+    expect(d.nextState).toBe('partially-answered');
+    expect(h.get(CASE).data.missingItems).toEqual([{ idNumber: LIU_QIANG.idNumber, item: 'REAL_ESTATE', reasonText: null }]);
+    expect(await h.send(fromCentre('EconomicCheckAnswered', { results: [answer(LIU_QIANG.idNumber, 'VEHICLES')], complete: true, missingItems: [] }))).toMatchObject({
+      kind: 'rejected',
+      reasonCode: 'ITEM_NOT_REQUESTED',
+    });
+  });
+
+  it.each([
+    ['an adult member without an authorisation of their own', [{ person: LIU_QIANG, relation: 'SELF', authorisationRef: 'AUTH-1' }, { person: LIU_MEI, relation: 'PARENT' }], 'AUTHORISATION_MISSING'],
+    ['a minor member without one (the household’s covers the child)', [{ person: LIU_QIANG, relation: 'SELF', authorisationRef: 'AUTH-1' }, { person: CHILD, relation: 'CHILD' }], 'requested'],
+  ])('with %s → %s', async (_what, members, expected) => {
+    const d = await new CaseHarness().send(request({ members }));
+    expect(d.kind === 'applied' ? d.nextState : d.reasonCode).toBe(expected);
+    if (d.kind === 'rejected') expect(d.error.rejectionCode).toBe('AUTHORISATION_MISSING');
   });
 
   it('refuses a check without the members’ signed authorisation', async () => {

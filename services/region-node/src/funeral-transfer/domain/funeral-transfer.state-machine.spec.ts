@@ -1,4 +1,4 @@
-import { CaseHarness, expectApplied } from '../../casework/domain/case-harness.testing';
+import { CaseHarness, expectApplied, makeIdNumber } from '../../casework/domain/case-harness.testing';
 import type { Send } from '../../casework/domain/case-harness.testing';
 
 const CHENGDU = '510104';
@@ -27,14 +27,21 @@ const death = (caseId: string, deceased: typeof ZHAO, birthDate: string, sex: st
 const ev = (eventType: string, caseId: string, from: string, to: string, payload: Record<string, unknown> = {}): Send => ({ eventType, caseId, sourceRegion: from, targetRegion: to, payload });
 
 describe('funeral transfer state machine', () => {
+  it('refuses a death dated after the registration that reports it', async () => {
+    const h = new CaseHarness();
+    const d = await h.send({ ...death('FUN-DATE-1', ZHAO, '1941-09-03', 'FEMALE', CHENGDU), occurredAt: '2026-10-31T02:00:00Z' });
+    expect(d).toMatchObject({ kind: 'rejected', reasonCode: 'DATE_AFTER_EVENT', error: { rejectionCode: 'VALIDATION_FAILED' } });
+    expect(h.cases.size).toBe(0);
+  });
+
   it('cremates where the death happened, returns the ashes and grants the relief at home (scenario 4)', async () => {
     const h = new CaseHarness();
     const c = 'FUN-510104-2026-0001';
     const registered = expectApplied(await h.send(death(c, ZHAO, '1941-09-03', 'FEMALE', CHENGDU)));
     expect(registered.caseUpdates).toMatchObject({ acceptingDivision: CHENGDU, responsibleDivision: DAZU, personKeys: [ZHAO.idNumber] });
-    expect(registered.emits).toEqual([
-      expect.objectContaining({ eventType: 'DeathNoticeIssued', sourceRegion: CHENGDU, targetRegion: DAZU, payload: expect.objectContaining({ deceased: ZHAO, deathDate: '2026-11-01' }) }),
-    ]);
+    // The hukou region receives the registration itself; no other region holds a case for her, so no notice.
+    expect(registered.emits).toEqual([]);
+    expect(h.published.filter((e) => e.eventType === 'DeathNoticeIssued')).toEqual([]);
     expect(expectApplied(await h.send(ev('CremationCompleted', c, CHENGDU, DAZU, { cremationCertificateNumber: 'CR-1', funeralHome: org(CHENGDU, '成都殡仪馆'), crematedAt: '2026-11-03T02:00:00Z' }))).nextState).toBe('cremated');
     expect(expectApplied(await h.send(ev('AshesReturned', c, CHENGDU, DAZU))).nextState).toBe('ashes-returned');
     const claim = { deceased: ZHAO, deathDate: '2026-11-01', services: [], invoiceRefs: [], payeeAccount: null };
@@ -53,7 +60,7 @@ describe('funeral transfer state machine', () => {
     const requested = expectApplied(
       await h.send(ev('RemainsTransportRequested', c, DAZU, ANYUE, { deceased: ZHANG, fromOrganisation: org(DAZU, '大足殡仪馆'), toOrganisation: org(ANYUE, '安岳殡仪馆') })),
     );
-    expect(requested.timers.start[0]).toMatchObject({ name: 'funeral.transport-answer', dueAt: new Date('2026-11-03T02:00:00Z'), mustActDivision: ANYUE, ownerDivision: DAZU });
+    expect(requested.timers.start[0]).toMatchObject({ name: 'funeral.transport-answer', dueAt: new Date('2026-11-02T06:00:00Z'), mustActDivision: ANYUE, ownerDivision: DAZU });
     expect(await h.send(ev('RemainsTransportAccepted', c, CHENGDU, DAZU))).toMatchObject({ kind: 'rejected', reasonCode: 'UNAUTHORISED_SENDER' });
     expect(await h.send(ev('CremationCompleted', c, DAZU, ANYUE, { cremationCertificateNumber: 'X', funeralHome: org(DAZU, 'x') }))).toMatchObject({ kind: 'rejected', reasonCode: 'REMAINS_IN_TRANSIT' });
     expect(expectApplied(await h.send(ev('RemainsTransportAccepted', c, ANYUE, DAZU, { receivingOrganisation: org(ANYUE, '安岳殡仪馆') }))).nextState).toBe('transport-accepted');
@@ -70,11 +77,12 @@ describe('funeral transfer state machine', () => {
     expect(expectApplied(await h.send(ev('CremationCompleted', c, DAZU, ANYUE, { cremationCertificateNumber: 'CR', funeralHome: org(DAZU, '大足殡仪馆') }))).nextState).toBe('cremated');
   });
 
-  it('reports a transport request left unanswered for 24 hours', async () => {
+  it('reports a transport request left unanswered for 4 hours (the brief’s default)', async () => {
     const h = new CaseHarness();
     const c = 'FUN-4';
     await h.send(death(c, ZHANG, '1950-12-01', 'MALE', DAZU));
-    await h.send(ev('RemainsTransportRequested', c, DAZU, ANYUE, { deceased: ZHANG, toOrganisation: org(ANYUE, '安岳殡仪馆') }));
+    await h.send({ ...ev('RemainsTransportRequested', c, DAZU, ANYUE, { deceased: ZHANG, toOrganisation: org(ANYUE, '安岳殡仪馆') }), occurredAt: '2026-11-02T10:00:00Z' });
+    expect(h.get(c).timers['funeral.transport-answer'].dueAt).toBe('2026-11-02T14:00:00.000Z');
     await h.fire(c, 'funeral.transport-answer');
     expect(h.published.at(-1)).toMatchObject({ eventType: 'CaseDeadlineBreached', sourceRegion: DAZU, targetRegion: ANYUE, payload: { deadline: 'REMAINS_TRANSPORT_ANSWER' } });
   });
@@ -91,8 +99,35 @@ describe('funeral transfer state machine', () => {
       caseId: 'CHK-1', workflow: 'economic-check', state: 'requested', acceptingDivision: '510104', acceptingOffice: null, responsibleDivision: ANYUE,
       personKeys: [ZHAO.idNumber], timers: {}, data: {}, openedAt: '', updatedAt: '',
     });
-    const d = expectApplied(await h.send(death('F6', ZHAO, '1941-09-03', 'FEMALE', CHENGDU)));
-    expect(d.emits.map((e) => e.targetRegion).sort()).toEqual([DAZU, ANYUE].sort());
+    h.put({
+      caseId: 'CHK-OLD', workflow: 'economic-check', state: 'answered', acceptingDivision: '510104', acceptingOffice: null, responsibleDivision: '500106',
+      personKeys: [ZHAO.idNumber], timers: {}, data: {}, openedAt: '', updatedAt: '',
+    });
+    expectApplied(await h.send(death('F6', ZHAO, '1941-09-03', 'FEMALE', CHENGDU)));
+    const notices = h.published.filter((e) => e.eventType === 'DeathNoticeIssued');
+    // Anyue holds an open check; Dazu (the hukou region) gets the registration itself; Shapingba's check is closed.
+    expect(notices.map((e) => [e.sourceRegion, e.targetRegion])).toEqual([[CHENGDU, ANYUE]]);
+    expect(notices[0].payload).toEqual({ deceased: ZHAO, deathDate: '2026-11-01', deathRegistrationRef: 'F6', knownCaseIds: ['CHK-1'] });
+    expect(JSON.stringify(notices[0].payload)).not.toContain('MD-2026-0001');
+    expect(h.get('CHK-1').state).toBe('cancelled');
+  });
+
+  it('refuses a death registration addressed to a region that is not the hukou region', async () => {
+    const h = new CaseHarness();
+    // His ID number was issued in Dazu, but his hukou is in Anyue now: Anyue registers, Dazu does not.
+    const moved = { idNumber: makeIdNumber(DAZU, '1950-12-01', '001'), name: '张某', hukouDivision: ANYUE };
+    const toDazu = { ...death('F8', moved, '1950-12-01', 'MALE', CHENGDU), targetRegion: DAZU };
+    expect(await h.send(toDazu)).toMatchObject({ kind: 'rejected', reasonCode: 'NOT_HUKOU_REGION', error: { rejectionCode: 'NOT_RESPONSIBLE' } });
+    expectApplied(await h.send(death('F8', moved, '1950-12-01', 'MALE', CHENGDU)));
+  });
+
+  it('merges a second death registration for the same person into the first case', async () => {
+    const h = new CaseHarness();
+    expectApplied(await h.send(death('F9', ZHAO, '1941-09-03', 'FEMALE', CHENGDU)));
+    const second = await h.send(death('F10', ZHAO, '1941-09-03', 'FEMALE', DAZU));
+    expect(second).toMatchObject({ kind: 'rejected', reasonCode: 'DEATH_ALREADY_REGISTERED', error: { rejectionCode: 'DUPLICATE_CASE', relatedCaseId: 'F9' } });
+    expect(second.emits[0].payload).toMatchObject({ reasonCode: 'DUPLICATE_CASE', relatedCaseId: 'F9' });
+    expect(h.cases.has('F10')).toBe(false);
   });
 
   it('records ashes stored after the relief is claimed without leaving the claim', async () => {

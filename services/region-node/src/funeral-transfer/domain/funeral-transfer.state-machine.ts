@@ -1,8 +1,8 @@
 import { covers } from '@tongban/regions';
 import { GuardFailedError, UnauthorisedSenderError } from '../../casework/domain/casework.errors';
 import type { CaseSnapshot } from '../../casework/domain/casework.types';
-import { commonTransitions, followUp, TransitionInput, TransitionSpec, WorkflowDefinition } from '../../casework/domain/state-machine';
-import { asRecord, idNumber, invalid, localDate, localDateOf, person, text } from '../../casework/domain/values';
+import { commonTransitions, TransitionInput, TransitionSpec, WorkflowDefinition } from '../../casework/domain/state-machine';
+import { asRecord, happenedBy, idNumber, invalid, localDate, person, text } from '../../casework/domain/values';
 
 /**
  * 殡葬: a death away from home. The place of death is the accepting side, the hukou region grants the
@@ -27,6 +27,7 @@ const AFTER_CREMATION: readonly FuneralState[] = ['cremated', 'ashes-stored', 'a
 
 export interface FuneralData {
   deceasedIdNumber: string;
+  deceased?: { idNumber: string; name: string; hukouDivision: string };
   hukouDivision: string;
   deathDate: string;
   transportDestination?: string;
@@ -67,6 +68,10 @@ const transitions: Record<string, TransitionSpec<FuneralState>> = {
     senders: ['accepting'],
     opens: (event, payload, context) => {
       const deceased = person(payload.deceased, 'deceased', context.now);
+      // The death registration goes to the hukou region (by hukouDivision, never by the ID number's prefix).
+      if (!covers(event.targetRegion, deceased.hukouDivision)) {
+        throw new GuardFailedError('NOT_HUKOU_REGION', `a death is registered with the hukou region ${deceased.hukouDivision}, not ${event.targetRegion}`, 'NOT_RESPONSIBLE');
+      }
       const place = asRecord(payload.placeOfDeath, 'placeOfDeath');
       return {
         acceptingDivision: typeof place.division === 'string' ? place.division : event.sourceRegion,
@@ -75,7 +80,7 @@ const transitions: Record<string, TransitionSpec<FuneralState>> = {
         personKeys: [deceased.idNumber],
       };
     },
-    apply: async ({ payload, snapshot, context, occurredAt, event }) => {
+    apply: async ({ payload, snapshot, context, occurredAt }) => {
       const deceased = person(payload.deceased, 'deceased', context.now);
       const id = idNumber(deceased.idNumber, 'deceased.idNumber', context.now);
       const birthDate = localDate(payload, 'birthDate');
@@ -83,22 +88,19 @@ const transitions: Record<string, TransitionSpec<FuneralState>> = {
       const sex = payload.sex === 'MALE' ? 'M' : payload.sex === 'FEMALE' ? 'F' : undefined;
       if (sex !== id.sex) throw new GuardFailedError('IDENTITY_MISMATCH', `sex ${String(payload.sex)} differs from the ID number`);
       const deathDate = localDate(payload, 'deathDate');
-      if (deathDate < birthDate || deathDate > localDateOf(context.now)) throw invalid('deathDate', `${deathDate} is before the birth or in the future`);
+      if (deathDate < birthDate) throw invalid('deathDate', `${deathDate} is before the birth`);
+      happenedBy(deathDate, 'deathDate', occurredAt, context.now);
       text(payload, 'medicalDeathCertificateNumber');
-      // The death notice goes to the hukou region and every region known to hold an active case for the person.
-      const known = (await context.lookups.divisionsWithActiveCases?.(deceased.idNumber)) ?? [];
-      const targets = [...new Set([deceased.hukouDivision, ...known])].filter((d) => d !== snapshot.acceptingDivision);
-      const data: FuneralData = { deceasedIdNumber: deceased.idNumber, hukouDivision: deceased.hukouDivision, deathDate, noticesSent: targets };
-      const after = { ...snapshot, data };
-      const emits = targets.map((target) =>
-        followUp(after, 'DeathNoticeIssued', snapshot.acceptingDivision, target, {
-          deceased: { idNumber: deceased.idNumber, name: deceased.name, hukouDivision: deceased.hukouDivision },
-          deathDate,
-          deathRegistrationRef: text(payload, 'medicalDeathCertificateNumber'),
-          knownCaseIds: [],
-        }, occurredAt, `death-notice:${deceased.idNumber}:${target}`, event.eventId, snapshot.acceptingOffice),
-      );
-      return { data, emits };
+      // One death, one case: a second registration for the person is pointed to the first (this node remembers deaths).
+      const known = await context.lookups.deathOf?.(deceased.idNumber);
+      const earlier = known && known.sourceCaseId !== snapshot.caseId ? known.sourceCaseId
+        : (await context.lookups.casesOfPerson(deceased.idNumber, 'funeral-transfer')).find((c) => c.caseId !== snapshot.caseId)?.caseId;
+      if (earlier) {
+        throw new GuardFailedError('DEATH_ALREADY_REGISTERED', `the death of this person is already registered in case ${earlier}; add to that case`, 'DUPLICATE_CASE', earlier);
+      }
+      // Death notices to the regions with an active case are reactions of the nodes (reactions.ts: deathNoticesFor).
+      const data: FuneralData = { deceasedIdNumber: deceased.idNumber, deceased, hukouDivision: deceased.hukouDivision, deathDate };
+      return { data };
     },
   },
   RemainsTransportRequested: {

@@ -11,6 +11,8 @@ const CHEN = { person: { idNumber: '500107199802210069', name: '陈芳', hukouDi
 
 const office = (eventType: string, payload: Record<string, unknown>, targetRegion = ANYUE, caseId = CASE) => ({
   eventType,
+  // A registration or filing is reported on its day.
+  ...(typeof (payload.registeredOn ?? payload.filedOn) === 'string' ? { occurredAt: `${String(payload.registeredOn ?? payload.filedOn)}T02:00:00Z` } : {}),
   caseId,
   sourceRegion: HTZ,
   sourceOffice: 'CQ-HTZ',
@@ -86,12 +88,12 @@ describe('marriage registration state machine', () => {
   });
 
   it.each([
-    ['MARRIED', 'UNMARRIED', 'PARTY_MARRIED'],
-    ['UNMARRIED', 'MARRIED', 'PARTY_MARRIED'],
+    ['MARRIED', 'UNMARRIED', 'ILLEGAL_TRANSITION'],
+    ['UNMARRIED', 'MARRIED', 'ILLEGAL_TRANSITION'],
     ['DIVORCED', 'WIDOWED', 'registered'],
   ])('with answers %s and %s, registration → %s', async (a, b, expected) => {
     const h = new CaseHarness();
-    await checked(h, a, b);
+    await checked(h, a, b).catch(() => undefined);
     const d = await h.send(office('MarriageRegistered', { certificateNumber: 'C', registeredOn: '2026-11-10' }));
     expect(d.kind === 'applied' ? d.nextState : d.reasonCode).toBe(expected);
   });
@@ -115,16 +117,66 @@ describe('marriage registration state machine', () => {
     expect(d.kind === 'applied' ? d.nextState : d.reasonCode).toBe(expected);
   });
 
+  it('judges the age on the day the registration happened, never a later stated date', async () => {
+    const h = new CaseHarness();
+    // He turns 22 on 2026-11-10; the registration was reported on the 9th but claims the 10th.
+    const young = { person: { idNumber: makeIdNumber(JIULONGPO, '2004-11-10', '011'), name: '测试', hukouDivision: JIULONGPO }, birthDate: '2004-11-10', sex: 'MALE' };
+    await checked(h, 'UNMARRIED', 'UNMARRIED', young, CHEN);
+    const early = await h.send({ ...office('MarriageRegistered', { certificateNumber: 'C', registeredOn: '2026-11-10' }), occurredAt: '2026-11-09T02:00:00Z' });
+    expect(early).toMatchObject({ kind: 'rejected', reasonCode: 'DATE_AFTER_EVENT', error: { rejectionCode: 'VALIDATION_FAILED' } });
+    expect(await h.send({ ...office('MarriageRegistered', { certificateNumber: 'C', registeredOn: '2026-11-09' }), occurredAt: '2026-11-09T02:00:00Z' })).toMatchObject({
+      kind: 'rejected',
+      reasonCode: 'UNDER_LEGAL_AGE',
+    });
+  });
+
+  it('refuses a pending marriage request when a party dies', async () => {
+    const h = new CaseHarness();
+    await h.send(request());
+    await h.send(checkRequest('CHK-A', WANG));
+    expectApplied(await h.send({
+      eventType: 'DeathRegistered', caseId: 'FUN-MAR-1', sourceRegion: '510104', targetRegion: JIULONGPO, occurredAt: '2026-11-03T02:00:00Z',
+      payload: {
+        deceased: CHEN.person, sex: 'FEMALE', birthDate: '1998-02-21', deathDate: '2026-11-02', placeOfDeath: { division: '510104', detail: '…' },
+        medicalDeathCertificateNumber: 'MD', causeOfDeath: null, informant: { name: '陈某', idNumber: null, phone: '1', relation: 'PARENT' },
+      },
+    }));
+    expect(h.get(CASE)).toMatchObject({ state: 'refused', data: { refusal: 'OTHER' } });
+  });
+
+  it('keeps the spouse in a record update, and refuses one naming someone else', async () => {
+    const h = new CaseHarness();
+    await checked(h);
+    await h.send(office('MarriageRegistered', { certificateNumber: 'J1', registeredOn: '2026-11-10' }));
+    const record = (spouse: unknown) =>
+      office('MarriageRecordUpdated', { person: WANG.person, newStatus: 'MARRIED', registrationKind: 'MARRIAGE', registrationRef: 'J1', effectiveOn: '2026-11-10', spouse }, ANYUE);
+    expect(await h.send(record({ idNumber: '500111196804170022', name: '李秀英', hukouDivision: '500111' }))).toMatchObject({ kind: 'rejected', reasonCode: 'SPOUSE_MISMATCH' });
+    expectApplied(await h.send(record(CHEN.person)));
+    expect(h.records.get(WANG.person.idNumber)).toMatchObject({ status: 'MARRIED', spouse: CHEN.person, recordDivision: ANYUE });
+  });
+
   it('refuses a party whose stated birth date or sex differs from the ID number', async () => {
     const h = new CaseHarness();
     expect(await h.send(request({ ...WANG, birthDate: '1996-11-09' }))).toMatchObject({ kind: 'rejected', reasonCode: 'IDENTITY_MISMATCH' });
     expect(await h.send(request({ ...WANG, sex: 'FEMALE' }))).toMatchObject({ kind: 'rejected', reasonCode: 'IDENTITY_MISMATCH' });
   });
 
+  it('refuses the request at once when a party is answered MARRIED', async () => {
+    const h = new CaseHarness();
+    await h.send(request());
+    await h.send(checkRequest('CHK-A', WANG));
+    await h.send(checkRequest('CHK-B', CHEN));
+    const married = expectApplied(await h.send(answer('CHK-A', ANYUE, 'MARRIED')));
+    expect(married).toMatchObject({ nextState: 'refused', timers: { cancel: ['marriage.status-checks'] } });
+    expect(h.get(CASE).data).toMatchObject({ refusal: 'PARTY_MARRIED', refusedParty: WANG.person.idNumber });
+    // The other answer arriving later is refused: the case is closed.
+    expect(await h.send(answer('CHK-B', JIULONGPO))).toMatchObject({ kind: 'rejected', reasonCode: 'ILLEGAL_TRANSITION' });
+  });
+
   it('ends a pending request with a refusal, and refuses nothing after it', async () => {
     const h = new CaseHarness();
-    await checked(h, 'MARRIED');
-    expect(expectApplied(await h.send(office('MarriageRegistrationRefused', { reasonCode: 'PARTY_MARRIED', reasonText: '…', concernedPartyIdNumber: WANG.person.idNumber }))).nextState).toBe('refused');
+    await checked(h, 'DIVORCED');
+    expect(expectApplied(await h.send(office('MarriageRegistrationRefused', { reasonCode: 'NOT_VOLUNTARY', reasonText: '…', concernedPartyIdNumber: WANG.person.idNumber }))).nextState).toBe('refused');
     expect(await h.send(office('MarriageRegistered', { certificateNumber: 'C', registeredOn: '2026-11-10' }))).toMatchObject({ kind: 'rejected', reasonCode: 'ILLEGAL_TRANSITION' });
   });
 
@@ -146,11 +198,11 @@ describe('divorce by agreement', () => {
   const divorceEvent = (eventType: string, payload: Record<string, unknown>, occurredAt: string) => ({ ...office(eventType, payload, ANYUE, DIV), occurredAt });
 
   it.each([
-    ['2026-11-05', '2026-12-05', '2027-01-04'],
+    ['2026-11-05', '2026-12-07', '2027-01-06'], // day 30 is a Saturday: the cooling-off period ends on Monday
     ['2026-11-03', '2026-12-03', '2027-01-04'], // day 60 is a Saturday: the window ends on the next working day
-    ['2026-08-27', '2026-09-26', '2026-10-26'],
+    ['2026-08-27', '2026-09-28', '2026-10-28'], // day 30 falls in the Mid-Autumn holiday
     ['2026-08-11', '2026-09-10', '2026-10-10'], // a Saturday worked in exchange for National Day is a working day
-    ['2026-08-06', '2026-09-05', '2026-10-08'], // day 60 falls in the National Day holiday
+    ['2026-08-06', '2026-09-07', '2026-10-08'], // both periods end on a rest day
   ])('filed on %s: cooling-off ends %s, appearance by %s', (filedOn, coolingOffEndsOn, appearBy) => {
     expect(divorceWindows(filedOn, WorkingCalendar.china2026())).toEqual({ coolingOffEndsOn, appearBy });
   });
@@ -158,22 +210,23 @@ describe('divorce by agreement', () => {
   it('lets either party withdraw during the cooling-off period but not after it', async () => {
     const h = new CaseHarness();
     expect(expectApplied(await h.send(filing('2026-11-05'))).timers.start.map((t) => [t.name, t.dueAt.toISOString()])).toEqual([
-      ['divorce.cooling-off', '2026-12-05T16:00:00.000Z'],
-      ['divorce.appearance', '2027-01-04T16:00:00.000Z'],
+      ['divorce.cooling-off', '2026-12-07T16:00:00.000Z'],
+      ['divorce.appearance', '2027-01-06T16:00:00.000Z'],
     ]);
-    const late = await h.send(divorceEvent('DivorceApplicationWithdrawn', { withdrawingPartyIdNumber: CHEN.person.idNumber, withdrawnOn: '2026-12-06' }, '2026-12-06T02:00:00Z'));
+    const late = await h.send(divorceEvent('DivorceApplicationWithdrawn', { withdrawingPartyIdNumber: CHEN.person.idNumber, withdrawnOn: '2026-12-08' }, '2026-12-08T02:00:00Z'));
     expect(late).toMatchObject({ kind: 'rejected', reasonCode: 'COOLING_OFF_OVER' });
     const stranger = await h.send(divorceEvent('DivorceApplicationWithdrawn', { withdrawingPartyIdNumber: '500111196804170022', withdrawnOn: '2026-12-01' }, '2026-12-01T02:00:00Z'));
     expect(stranger).toMatchObject({ kind: 'rejected', reasonCode: 'NOT_A_PARTY' });
-    const ok = expectApplied(await h.send(divorceEvent('DivorceApplicationWithdrawn', { withdrawingPartyIdNumber: CHEN.person.idNumber, withdrawnOn: '2026-12-05' }, '2026-12-05T02:00:00Z')));
+    // Day 30 (2026-12-05) is a Saturday: the period runs to Monday 2026-12-07, and a withdrawal that day counts.
+    const ok = expectApplied(await h.send(divorceEvent('DivorceApplicationWithdrawn', { withdrawingPartyIdNumber: CHEN.person.idNumber, withdrawnOn: '2026-12-07' }, '2026-12-07T02:00:00Z')));
     expect(ok).toMatchObject({ nextState: 'divorce-withdrawn', timers: { cancel: ['divorce.cooling-off', 'divorce.appearance'] } });
   });
 
   it.each([
-    ['2026-12-05', 'COOLING_OFF_NOT_OVER'],
-    ['2026-12-06', 'divorced'],
-    ['2027-01-04', 'divorced'],
-    ['2027-01-05', 'APPEARANCE_WINDOW_CLOSED'],
+    ['2026-12-07', 'COOLING_OFF_NOT_OVER'],
+    ['2026-12-08', 'divorced'],
+    ['2027-01-06', 'divorced'],
+    ['2027-01-07', 'APPEARANCE_WINDOW_CLOSED'],
   ])('filed on 2026-11-05, registering on %s → %s', async (registeredOn, expected) => {
     const h = new CaseHarness();
     await h.send(filing('2026-11-05'));
@@ -187,9 +240,9 @@ describe('divorce by agreement', () => {
     const advanced = expectApplied(await h.fire(DIV, 'divorce.cooling-off'));
     expect(advanced).toMatchObject({ nextState: 'awaiting-appearance', emits: [] });
     expect(Object.keys(h.get(DIV).timers)).toEqual(['divorce.appearance']);
-    expect(await h.send(divorceEvent('DivorceApplicationLapsed', { appearBy: '2027-01-04' }, '2027-01-02T02:00:00Z'))).toMatchObject({ kind: 'rejected', reasonCode: 'APPEARANCE_WINDOW_OPEN' });
+    expect(await h.send(divorceEvent('DivorceApplicationLapsed', { appearBy: '2027-01-06' }, '2027-01-02T02:00:00Z'))).toMatchObject({ kind: 'rejected', reasonCode: 'APPEARANCE_WINDOW_OPEN' });
     await h.fire(DIV, 'divorce.appearance');
-    expect(h.published.at(-1)).toMatchObject({ eventType: 'DivorceApplicationLapsed', payload: { appearBy: '2027-01-04' } });
+    expect(h.published.at(-1)).toMatchObject({ eventType: 'DivorceApplicationLapsed', payload: { appearBy: '2027-01-06' } });
     expect(h.get(DIV).state).toBe('divorce-lapsed');
   });
 
@@ -202,6 +255,38 @@ describe('divorce by agreement', () => {
     expect(await h.send(record(WANG, 'MARRIED', 'MARRIAGE'))).toMatchObject({ kind: 'rejected', reasonCode: 'RECORD_INCONSISTENT' });
     await h.send(record(WANG));
     expect(expectApplied(await h.send(record(CHEN))).nextState).toBe('divorce-recorded');
+  });
+
+  it('ends a pending divorce when a party dies (ended by death, not divorced)', async () => {
+    const h = new CaseHarness();
+    await h.send(filing('2026-11-05'));
+    const death = {
+      eventType: 'DeathRegistered', caseId: 'FUN-DIV-1', sourceRegion: '510104', targetRegion: ANYUE, occurredAt: '2026-11-20T02:00:00Z',
+      payload: {
+        deceased: WANG.person, sex: 'MALE', birthDate: '1996-11-08', deathDate: '2026-11-19', placeOfDeath: { division: '510104', detail: '…' },
+        medicalDeathCertificateNumber: 'MD', causeOfDeath: null, informant: { name: '王某', idNumber: null, phone: '1', relation: 'PARENT' },
+      },
+    };
+    expectApplied(await h.send(death));
+    expect(h.get(DIV)).toMatchObject({ state: 'ended-by-death', timers: {} });
+    expect(h.published.find((e) => e.eventType === 'MarriageRecordUpdated')).toMatchObject({
+      sourceRegion: HTZ, sourceOffice: 'CQ-HTZ', targetRegion: JIULONGPO, payload: { person: CHEN.person, newStatus: 'WIDOWED', spouse: WANG.person },
+    });
+    expect(await h.send(divorceEvent('DivorceRegistered', { certificateNumber: 'L1', registeredOn: '2026-12-10' }, '2026-12-10T02:00:00Z'))).toMatchObject({ kind: 'rejected' });
+  });
+
+  it('refuses a filing or a divorce dated after the event that reports it', async () => {
+    const h = new CaseHarness();
+    expect(await h.send({ ...filing('2026-11-05'), occurredAt: '2026-11-04T02:00:00Z' })).toMatchObject({ kind: 'rejected', reasonCode: 'DATE_AFTER_EVENT' });
+    expectApplied(await h.send(filing('2026-11-05')));
+    const d = await h.send(divorceEvent('DivorceRegistered', { certificateNumber: 'L1', registeredOn: '2026-12-10' }, '2026-12-09T02:00:00Z'));
+    expect(d).toMatchObject({ kind: 'rejected', reasonCode: 'DATE_AFTER_EVENT' });
+  });
+
+  it('accepts a filing that states the cooling-off end moved off a rest day, and keeps it', async () => {
+    const h = new CaseHarness();
+    expectApplied(await h.send(filing('2026-11-05', { coolingOffEndsOn: '2026-12-07', appearBy: '2027-01-06' })));
+    expect(h.get(DIV).data).toMatchObject({ coolingOffEndsOn: '2026-12-07', appearBy: '2027-01-06' });
   });
 
   it('refuses a filing whose stated cooling-off end is miscounted', async () => {

@@ -3,7 +3,7 @@ import { ageOn } from '@tongban/regions';
 import { GuardFailedError, UnauthorisedSenderError } from '../../casework/domain/casework.errors';
 import type { CaseSnapshot, IncomingEvent } from '../../casework/domain/casework.types';
 import { CaseOpening, commonTransitions, TransitionInput, TransitionSpec, WorkflowDefinition } from '../../casework/domain/state-machine';
-import { asRecord, idNumber, invalid, localDate, optionalLocalDate, optionalText, person, text } from '../../casework/domain/values';
+import { asRecord, happenedBy, idNumber, invalid, localDate, optionalLocalDate, optionalText, person, text } from '../../casework/domain/values';
 import { covers } from '@tongban/regions';
 
 /**
@@ -17,7 +17,7 @@ export const MARRIAGE_STATES = [
   'registered',
   'recorded', // both hukou regions updated
   'refused',
-  'ended-by-death', // the spouse's record now says widowed
+  'ended-by-death', // a party died: the spouse's record now says widowed (a pending divorce ends the same way)
   'cooling-off', // 离婚冷静期: 30 days, either party may withdraw
   'awaiting-appearance', // the next 30 days: both must appear, else the application is deemed withdrawn
   'divorced',
@@ -68,14 +68,25 @@ export function underLegalAge(party: Pick<MarriageParty, 'birthDate' | 'sex'>, o
 }
 
 /**
- * The divorce windows from the filing date. Periods start the day after the filing (art. 201); a period whose
- * last day is a rest day ends on the next working day (art. 203) — applied to the appearance window, which the
- * office must be open to honour.
+ * The divorce windows from the filing date. Each period starts the day after it begins to run (Civil Code
+ * art. 201), and a period whose last day is a statutory rest day ends on the next working day instead (art.
+ * 203). The Ministry of Civil Affairs applies both to the divorce periods of art. 1077: 民发〔2020〕116号
+ * (关于贯彻落实《中华人民共和国民法典》中有关婚姻登记规定的通知) counts the 30-day cooling-off period from
+ * the day after the office receives the application, and moves its last day off a rest day the same way.
+ * The appearance window then runs 30 days from the (possibly extended) end of the cooling-off period.
  */
 export function divorceWindows(filedOn: LocalDate, calendar: WorkingCalendar): { coolingOffEndsOn: LocalDate; appearBy: LocalDate } {
-  const coolingOffEndsOn = addDays(filedOn, DIVORCE_COOLING_OFF_DAYS);
+  const coolingOffEndsOn = calendar.nextWorkingDayOnOrAfter(addDays(filedOn, DIVORCE_COOLING_OFF_DAYS));
   return { coolingOffEndsOn, appearBy: calendar.nextWorkingDayOnOrAfter(addDays(coolingOffEndsOn, DIVORCE_APPEARANCE_DAYS)) };
 }
+
+/** The same windows counted without the rest-day rule: what a sender may still state; we keep the extended ones. */
+export function plainDivorceWindows(filedOn: LocalDate): { coolingOffEndsOn: LocalDate; appearBy: LocalDate } {
+  const coolingOffEndsOn = addDays(filedOn, DIVORCE_COOLING_OFF_DAYS);
+  return { coolingOffEndsOn, appearBy: addDays(coolingOffEndsOn, DIVORCE_APPEARANCE_DAYS) };
+}
+
+const calendarNext = (calendar: WorkingCalendar, date: LocalDate) => calendar.nextWorkingDayOnOrAfter(date);
 
 function party(value: unknown, path: string, now: Date): MarriageParty {
   const record = asRecord(value, path);
@@ -139,6 +150,10 @@ function checkAnswered({ payload, data, event, snapshot }: TransitionInput) {
   const status = text(payload, 'status');
   if (!['UNMARRIED', 'MARRIED', 'DIVORCED', 'WIDOWED'].includes(status)) throw invalid('status', 'must be UNMARRIED, MARRIED, DIVORCED or WIDOWED');
   const checks = { ...d.checks, [checkId]: { ...check, status } };
+  // A party recorded as married cannot marry: the request is refused on that answer, not left waiting.
+  if (d.kind === 'marriage' && status === 'MARRIED') {
+    return { to: 'refused', data: { ...d, checks, refusal: 'PARTY_MARRIED', refusedParty: check.idNumber } };
+  }
   const allAnswered = d.parties.every((p) => Object.values(checks).some((c) => c.idNumber === p.idNumber && c.status));
   const to = d.kind === 'marriage' ? (allAnswered ? 'checks-complete' : 'checking') : snapshot.state;
   return { to, data: { ...d, checks } };
@@ -149,12 +164,20 @@ function recordUpdated({ payload, data, snapshot, roles }: TransitionInput) {
   const p = partyOf(d, asRecord(payload.person, 'person').idNumber, 'person.idNumber');
   const newStatus = text(payload, 'newStatus');
   const kind = text(payload, 'registrationKind');
+  // The spouse the record keeps is the other party of this case (null only from older senders).
+  if (payload.spouse !== undefined && payload.spouse !== null) {
+    const spouseId = String(asRecord(payload.spouse, 'spouse').idNumber ?? '').trim().toUpperCase();
+    const other = d.parties.find((q) => q.idNumber !== p.idNumber);
+    if (!other || spouseId !== other.idNumber) throw new GuardFailedError('SPOUSE_MISMATCH', 'spouse: not the other party of this case');
+  }
   const expected: Record<string, [string, string]> = {
     registered: ['MARRIED', 'MARRIAGE'],
     divorced: ['DIVORCED', 'DIVORCE'],
   };
   if (newStatus === 'WIDOWED') {
-    if (kind !== 'DEATH_OF_SPOUSE' || !MARRIAGE_IN_FORCE_STATES.includes(snapshot.state as MarriageState)) {
+    // A death ends a marriage in force, and with it a divorce still pending (cooling-off or appearance window).
+    const inForce = d.kind === 'marriage' ? MARRIAGE_IN_FORCE_STATES : DIVORCE_PENDING_STATES;
+    if (kind !== 'DEATH_OF_SPOUSE' || !inForce.includes(snapshot.state as MarriageState)) {
       throw new GuardFailedError('RECORD_INCONSISTENT', `WIDOWED is recorded for the death of a spouse in a marriage in force, not ${kind} in ${snapshot.state}`);
     }
     return { to: 'ended-by-death', data: { ...d, widowed: p.idNumber } };
@@ -186,7 +209,7 @@ const transitions: Record<string, TransitionSpec<MarriageState>> = {
   },
   MaritalStatusCheckAnswered: {
     from: ['checking', ...DIVORCE_PENDING_STATES],
-    toOneOf: ['checking', 'checks-complete', ...DIVORCE_PENDING_STATES],
+    toOneOf: ['checking', 'checks-complete', 'refused', ...DIVORCE_PENDING_STATES],
     senders: ['responsible'],
     apply: checkAnswered,
   },
@@ -198,9 +221,10 @@ const transitions: Record<string, TransitionSpec<MarriageState>> = {
       requested: { code: 'STATUS_CHECKS_PENDING', message: "both parties' marital status must be checked first" },
       checking: { code: 'STATUS_CHECKS_PENDING', message: "both parties' marital status must be answered first" },
     },
-    apply: ({ payload, data }) => {
+    apply: ({ payload, data, occurredAt, context }) => {
       const d = data as MarriageData;
-      const registeredOn = localDate(payload, 'registeredOn');
+      // The age is judged on the day the registration happened, which cannot be after the event reporting it.
+      const registeredOn = happenedBy(localDate(payload, 'registeredOn'), 'registeredOn', occurredAt, context.now);
       const married = Object.values(d.checks).find((c) => c.status === 'MARRIED');
       if (married) throw new GuardFailedError('PARTY_MARRIED', `party ${married.idNumber.slice(0, 6)}… is recorded as married by ${married.hukouDivision}`);
       for (const p of d.parties) {
@@ -218,7 +242,7 @@ const transitions: Record<string, TransitionSpec<MarriageState>> = {
     apply: ({ payload, data }) => ({ data: { ...data, refusal: text(payload, 'reasonCode') } }),
   },
   MarriageRecordUpdated: {
-    from: ['registered', 'recorded', 'divorced'],
+    from: ['registered', 'recorded', 'divorced', ...DIVORCE_PENDING_STATES],
     toOneOf: ['registered', 'recorded', 'ended-by-death', 'divorced', 'divorce-recorded'],
     senders: ['registry-office', 'responsible'],
     apply: recordUpdated,
@@ -228,14 +252,16 @@ const transitions: Record<string, TransitionSpec<MarriageState>> = {
     to: 'cooling-off',
     senders: ['registry-office'],
     opens: opening('divorce'),
-    apply: ({ payload, data, context }) => {
-      const filedOn = localDate(payload, 'filedOn');
+    apply: ({ payload, data, context, occurredAt }) => {
+      const filedOn = happenedBy(localDate(payload, 'filedOn'), 'filedOn', occurredAt, context.now);
       const windows = divorceWindows(filedOn, context.calendar);
       const stated = { coolingOffEndsOn: optionalLocalDate(payload, 'coolingOffEndsOn'), appearBy: optionalLocalDate(payload, 'appearBy') };
-      const plainAppearBy = addDays(windows.coolingOffEndsOn, DIVORCE_APPEARANCE_DAYS);
+      const plain = plainDivorceWindows(filedOn);
+      // Either count is accepted as stated (offices that do not move a period off a rest day yet); the case keeps the extended one.
+      const accepted = (value: LocalDate | undefined, ...allowed: LocalDate[]) => value === undefined || allowed.includes(value);
       if (
-        (stated.coolingOffEndsOn && stated.coolingOffEndsOn !== windows.coolingOffEndsOn) ||
-        (stated.appearBy && stated.appearBy !== windows.appearBy && stated.appearBy !== plainAppearBy)
+        !accepted(stated.coolingOffEndsOn, windows.coolingOffEndsOn, plain.coolingOffEndsOn) ||
+        !accepted(stated.appearBy, windows.appearBy, plain.appearBy, addDays(windows.coolingOffEndsOn, DIVORCE_APPEARANCE_DAYS), calendarNext(context.calendar, plain.appearBy))
       ) {
         throw new GuardFailedError('DIVORCE_PERIOD_MISCOMPUTED', `filed on ${filedOn}: cooling-off ends ${windows.coolingOffEndsOn}, appearance by ${windows.appearBy}`);
       }
@@ -260,9 +286,9 @@ const transitions: Record<string, TransitionSpec<MarriageState>> = {
     from: DIVORCE_PENDING_STATES,
     to: 'divorced',
     senders: ['registry-office'],
-    apply: ({ payload, data }) => {
+    apply: ({ payload, data, occurredAt, context }) => {
       const d = data as MarriageData;
-      const on = localDate(payload, 'registeredOn');
+      const on = happenedBy(localDate(payload, 'registeredOn'), 'registeredOn', occurredAt, context.now);
       if (on <= d.coolingOffEndsOn!) throw new GuardFailedError('COOLING_OFF_NOT_OVER', `the cooling-off period runs until ${d.coolingOffEndsOn}`);
       if (on > d.appearBy!) throw new GuardFailedError('APPEARANCE_WINDOW_CLOSED', `both parties had to appear by ${d.appearBy}; the application is deemed withdrawn`);
       return { data: { ...d, registeredOn: on, certificateNumber: text(payload, 'certificateNumber') } };

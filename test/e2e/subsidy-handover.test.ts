@@ -1,0 +1,59 @@
+import { createConnection } from 'mysql2/promise';
+import { example } from '../support/examples';
+import { MYSQL, post, startTestStack, TestStack } from '../support/test-stack';
+import { waitFor } from '../support/wait';
+
+async function caseRow(database: string, caseId: string) {
+  const conn = await createConnection({ ...MYSQL, database });
+  try {
+    const [rows] = await conn.query('SELECT state, responsible_region FROM cases WHERE case_id = ?', [caseId]);
+    return (rows as Array<{ state: string; responsible_region: string }>)[0];
+  } finally {
+    await conn.end();
+  }
+}
+
+/**
+ * 李秀英 lives in Chengdu with her hukou in Anyue (both on the Sichuan node) and moves her hukou to Dazu during
+ * the review: the case goes to Dazu, on the Chongqing node that never held it, and Dazu decides it.
+ */
+describe('a subsidy application handed over after a hukou move during review', () => {
+  let stack: TestStack;
+  beforeAll(async () => {
+    stack = await startTestStack();
+  });
+  afterAll(async () => {
+    await stack?.stop();
+  });
+
+  it('moves the case to the new hukou region’s node, which then approves it', async () => {
+    const now = () => new Date().toISOString();
+    const submitted = example('SubsidyApplicationSubmitted', `${stack.id}-handover`);
+    submitted.targetRegion = '512021';
+    submitted.occurredAt = now();
+    submitted.payload.applicant = { idNumber: '500111196804170022', name: '李秀英', hukouDivision: '512021' };
+    expect((await post(stack, submitted, 'dev-chengdu')).status).toBe(202);
+    const ack = example('SubsidyApplicationAcknowledged');
+    Object.assign(ack, { caseId: submitted.caseId, sourceRegion: '512021', occurredAt: now() });
+    await waitFor(async () => ((await caseRow(stack.databases.nodes['510000'], submitted.caseId))?.state === 'submitted' ? true : undefined), 'the case at Sichuan');
+    expect((await post(stack, ack, 'dev-anyue')).status).toBe(202);
+    await waitFor(async () => ((await caseRow(stack.databases.nodes['510000'], submitted.caseId))?.state === 'under-review' ? true : undefined), 'the acknowledgement');
+    expect(await caseRow(stack.databases.nodes['500000'], submitted.caseId)).toBeUndefined();
+
+    const handover = example('SubsidyCaseHandedOver');
+    Object.assign(handover, { caseId: submitted.caseId, sourceRegion: '512021', targetRegion: '500111', occurredAt: now() });
+    Object.assign(handover.payload, { person: { idNumber: '500111196804170022', name: '李秀英', hukouDivision: '500111' }, previousHukouDivision: '512021', movedOn: now().slice(0, 10), openedAt: submitted.occurredAt });
+    expect((await post(stack, handover, 'dev-anyue')).status).toBe(202);
+    for (const node of ['500000', '510000']) {
+      await waitFor(async () => {
+        const row = await caseRow(stack.databases.nodes[node], submitted.caseId);
+        return row?.responsible_region === '500111' && row.state === 'under-review' ? true : undefined;
+      }, `the case with Dazu at node ${node}`);
+    }
+
+    const approved = example('SubsidyApproved');
+    Object.assign(approved, { caseId: submitted.caseId, sourceRegion: '500111', targetRegion: '510104', occurredAt: now() });
+    expect((await post(stack, approved, 'dev-dazu')).status).toBe(202);
+    await waitFor(async () => ((await caseRow(stack.databases.nodes['510000'], submitted.caseId))?.state === 'approved' ? true : undefined), 'the approval by Dazu, seen in Chengdu');
+  });
+});

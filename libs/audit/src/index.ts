@@ -1,3 +1,4 @@
 export * from './canonical-json';
 export * from './audit-schema';
 export * from './audit-log';
+export * from './disclosure';

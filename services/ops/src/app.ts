@@ -5,7 +5,7 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { Gauge } from 'prom-client';
 import { DataSource } from 'typeorm';
-import { AuditLog } from '@tongban/audit';
+import { AuditLog, DISCLOSURE_CHAIN } from '@tongban/audit';
 import { AvroCodec, RecordValidator, SchemaCatalogue, SchemaRegistryClient } from '@tongban/avro';
 import { contractsDir } from '@tongban/config';
 import { HttpErrorFilter } from '@tongban/http';
@@ -14,7 +14,8 @@ import {
   counter, createMetricsRegistry, dependencyChecks, HEALTH_CHECKS, HealthCheck, JsonLogger, METRICS_REGISTRY, OpsController,
 } from '@tongban/observability';
 import { openDatabase } from '@tongban/persistence';
-import { DivisionCatalogue, formatCheckers, topics } from '@tongban/regions';
+import { Minimiser, minimisationPolicyPath, readMinimisationPolicy } from '@tongban/masking';
+import { DivisionCatalogue, formatCheckers, RoutingTable, topics } from '@tongban/regions';
 import { OpsConfig } from './ops.config';
 import { OpsSchema1764300000000 } from './migrations/1764300000000-ops-schema';
 import { OperatorRegistry } from './operators/operator-registry';
@@ -83,10 +84,17 @@ export async function createOpsApp(config: OpsConfig, logger = new JsonLogger('o
 
     const audit = new AuditLog(dataSource, { personKey: config.auditPersonKey, chain: 'ops' });
     await audit.prepare();
+    const disclosures = new AuditLog(dataSource, { personKey: config.auditPersonKey, chain: DISCLOSURE_CHAIN });
+    await disclosures.prepare();
+    const publishChecks = {
+      minimiser: new Minimiser(catalogue, readMinimisationPolicy(minimisationPolicyPath(contractsDir()))),
+      routing: new RoutingTable(config.routing),
+      disclosures,
+    };
     const nodes = new NodeClient(config.nodeUrls, logger);
     const ingest = new IngestDeadLetterService(repository, codec, logger, (topic) => stored.inc({ topic }));
     const deadLetters = new DeadLetterService(
-      dataSource, repository, codec, new RecordValidator(formatCheckers(new DivisionCatalogue())), producer, nodes, audit, logger,
+      dataSource, repository, codec, new RecordValidator(formatCheckers(new DivisionCatalogue())), producer, nodes, audit, logger, publishChecks,
       (action) => actions.inc({ action }),
     );
     const jobs = new BulkReplayService(dataSource, repository, deadLetters, nodes, audit, logger, {

@@ -15,6 +15,8 @@ export interface OpsConfig {
   nodes: string[];
   /** Where each node's internal API answers (applied events, hold release). */
   nodeUrls: Map<string, string>;
+  /** Finer routing (`TONGBAN_ROUTING`, as the gateway's): which node a corrected event's copy is for. */
+  routing: Array<[string, string]>;
   groupId: string;
   operators: OperatorSpec[];
   auditPersonKey: string;
@@ -33,6 +35,11 @@ export function readOpsConfig(env: Record<string, string | undefined> = process.
   const nodeUrls = r.pairs<string>('TONGBAN_NODE_URLS', '510000=http://127.0.0.1:3201,500000=http://127.0.0.1:3202', (node, url) =>
     isWellFormedDivision(node) && /^https?:\/\//.test(url) ? { value: url.replace(/\/+$/, '') } : { problem: `"${node}=${url}" must be <node division>=<http url>` },
   );
+  const routing = [
+    ...r.pairs<string>('TONGBAN_ROUTING', '', (prefix, node) =>
+      /^\d{2,6}$/.test(prefix) && isWellFormedDivision(node) ? { value: node } : { problem: `"${prefix}=${node}" must be <code prefix>=<node division>` },
+    ),
+  ];
   const { operators, problems } = parseOperatorSpec(r.str('TONGBAN_OPERATORS', DEV_OPERATORS));
   for (const p of problems) r.fail(`TONGBAN_OPERATORS: ${p}`);
   // The same key as the gateway's disclosure audit, so a person's hash matches in both logs
@@ -47,6 +54,7 @@ export function readOpsConfig(env: Record<string, string | undefined> = process.
     database: r.str('TONGBAN_OPS_DATABASE', 'tongban_ops'),
     nodes,
     nodeUrls,
+    routing,
     groupId: r.str('TONGBAN_OPS_GROUP', `${infra.topicNamespace}.ops`),
     operators,
     auditPersonKey,

@@ -11,9 +11,9 @@ import { HttpErrorFilter } from '@tongban/http';
 import { createKafka } from '@tongban/kafka';
 import { minimisationPolicyPath, Minimiser, readMinimisationPolicy } from '@tongban/masking';
 import {
-  counter, createMetricsRegistry, dependencyChecks, HEALTH_CHECKS, HealthCheck, JsonLogger, METRICS_REGISTRY, OpsController,
+  counter, createMetricsRegistry, dependencyChecks, HEALTH_CHECKS, HealthCheck, JsonLogger, METRICS_REGISTRY, OpsController, retentionMetrics,
 } from '@tongban/observability';
-import { openDatabase } from '@tongban/persistence';
+import { openDatabase, RetentionJob } from '@tongban/persistence';
 import { RoutingTable, topics } from '@tongban/regions';
 import { DeliveryConfig } from './delivery.config';
 import { DeliverySchema1765100000000 } from './migrations/1765100000000-delivery-schema';
@@ -21,6 +21,7 @@ import { SecretBox } from './subscriptions/secret-box';
 import { SubscriptionRepository } from './subscriptions/subscription.repository';
 import { DELIVERY_KEYS, KNOWN_EVENT_TYPES, SubscriptionsController, URL_POLICY } from './subscriptions/subscriptions.controller';
 import { DeliveryStore } from './deliveries/delivery.store';
+import { parkedBodiesRule } from './deliveries/delivery.retention';
 import { DeliveryWorker } from './deliveries/delivery.worker';
 import { InboxConsumer } from './deliveries/inbox.consumer';
 import { DELIVERY_ADMIN_TOKEN, DeliveriesController } from './deliveries/deliveries.controller';
@@ -28,6 +29,8 @@ import { DELIVERY_ADMIN_TOKEN, DeliveriesController } from './deliveries/deliver
 export interface DeliveryApp {
   app: INestApplication;
   dataSource: DataSource;
+  /** Empties parked deliveries' bodies past their retention. */
+  retention: RetentionJob;
   /** Starts reading the inboxes, sending deliveries and serving HTTP on `port` (0: any free port). */
   start(port?: number, host?: string): Promise<string>;
   close(): Promise<void>;
@@ -73,6 +76,13 @@ export async function createDeliveryApp(config: DeliveryConfig, logger = new Jso
     worker,
     logger,
   });
+  const retention = new RetentionJob({
+    dataSource,
+    rules: [parkedBodiesRule(config.retention.keepMs.deliveryBodies)],
+    intervalMs: config.retention.intervalMs,
+    ...retentionMetrics(metrics),
+    onError: (e) => logger.event('warn', 'retention purge failed', { error: (e as Error).message }),
+  });
   const admin = kafka.admin();
   await admin.connect();
   const checks: HealthCheck[] = [
@@ -112,8 +122,10 @@ export async function createDeliveryApp(config: DeliveryConfig, logger = new Jso
   return {
     app,
     dataSource,
+    retention,
     async start(port = config.port, host = '0.0.0.0') {
       worker.start();
+      retention.start();
       await consumer.start();
       await sweep().catch((e) => logger.event('warn', 'delivery sweep failed', { error: (e as Error).message }));
       sweeper = setInterval(() => void sweep().catch((e) => logger.event('warn', 'delivery sweep failed', { error: (e as Error).message })), config.sweepIntervalMs);
@@ -124,6 +136,7 @@ export async function createDeliveryApp(config: DeliveryConfig, logger = new Jso
     },
     async close() {
       if (sweeper) clearInterval(sweeper);
+      await retention.stop();
       await consumer.close().catch(() => undefined);
       await worker.close().catch(() => undefined);
       await app.close();

@@ -1,5 +1,6 @@
 import { EnvReader, InfraConfig, readInfraConfig } from '@tongban/config';
 import { localSecret } from '@tongban/auth';
+import { readRetentionConfig, RetentionConfig } from '@tongban/persistence';
 import { isWellFormedDivision } from '@tongban/regions';
 
 export interface DeliveryConfig {
@@ -24,6 +25,10 @@ export interface DeliveryConfig {
   allowHttp: boolean;
   sweepIntervalMs: number;
   autoRegisterSchemas: boolean;
+  /** Purge of parked delivery bodies (`TONGBAN_RETENTION`, `TONGBAN_RETENTION_INTERVAL`). */
+  retention: RetentionConfig;
+  /** Key of the person hashes in the delivery's disclosure audit (TONGBAN_AUDIT_PERSON_KEY; locally generated). */
+  auditPersonKey: string;
 }
 
 export function readDeliveryConfig(env: Record<string, string | undefined> = process.env): DeliveryConfig {
@@ -54,7 +59,10 @@ export function readDeliveryConfig(env: Record<string, string | undefined> = pro
     allowHttp: r.bool('TONGBAN_DELIVERY_ALLOW_HTTP', false),
     sweepIntervalMs: r.int('TONGBAN_DELIVERY_SWEEP_INTERVAL_MS', 10_000, { min: 100, max: 3_600_000 }),
     autoRegisterSchemas: r.bool('TONGBAN_SCHEMA_AUTO_REGISTER', true),
+    retention: readRetentionConfig(r),
+    auditPersonKey: r.optional('TONGBAN_AUDIT_PERSON_KEY') ?? localSecret('audit-person-key'),
   };
+  if (Buffer.byteLength(config.auditPersonKey) < 16) r.fail('TONGBAN_AUDIT_PERSON_KEY must be at least 16 bytes');
   if (config.adminToken.length < 16) r.fail('TONGBAN_ADMIN_TOKEN must be at least 16 characters');
   if (config.secretKey.length < 16) r.fail('TONGBAN_DELIVERY_SECRET_KEY must be at least 16 characters');
   r.done();

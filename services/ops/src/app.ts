@@ -11,9 +11,9 @@ import { contractsDir } from '@tongban/config';
 import { HttpErrorFilter } from '@tongban/http';
 import { createKafka, ensureTopics } from '@tongban/kafka';
 import {
-  counter, createMetricsRegistry, dependencyChecks, HEALTH_CHECKS, HealthCheck, JsonLogger, METRICS_REGISTRY, OpsController,
+  counter, createMetricsRegistry, dependencyChecks, HEALTH_CHECKS, HealthCheck, JsonLogger, METRICS_REGISTRY, OpsController, retentionMetrics,
 } from '@tongban/observability';
-import { openDatabase } from '@tongban/persistence';
+import { openDatabase, RetentionJob } from '@tongban/persistence';
 import { Minimiser, minimisationPolicyPath, readMinimisationPolicy } from '@tongban/masking';
 import { DivisionCatalogue, formatCheckers, RoutingTable, topics } from '@tongban/regions';
 import { OpsConfig } from './ops.config';
@@ -22,6 +22,7 @@ import { OperatorRegistry } from './operators/operator-registry';
 import { OPERATORS } from './operators/operator-request';
 import { MeController } from './operators/me.controller';
 import { DeadLetterRepository } from './dead-letters/infrastructure/dead-letter.repository';
+import { resolvedDeadLettersRule } from './dead-letters/infrastructure/dead-letter.retention';
 import { NodeClient } from './dead-letters/infrastructure/node-client';
 import { DlqConsumer } from './dead-letters/infrastructure/dlq.consumer';
 import { DlqController, ReplayJobsController } from './dead-letters/infrastructure/dlq.controller';
@@ -35,6 +36,8 @@ export interface OpsApp {
   app: INestApplication;
   dataSource: DataSource;
   audit: AuditLog;
+  /** Empties resolved dead letters past their retention. */
+  retention: RetentionJob;
   /** The dead-letter topics read, one per node. */
   dlqTopics: string[];
   /** Starts reading the dead-letter topics and serving HTTP (port 0 picks a free one); resolves to the base URL. */
@@ -103,6 +106,14 @@ export async function createOpsApp(config: OpsConfig, logger = new JsonLogger('o
       outcomeWaitMs: config.replayOutcomeWaitMs,
     });
     closers.push(() => jobs.stop());
+    const retention = new RetentionJob({
+      dataSource,
+      rules: [resolvedDeadLettersRule(config.retention.keepMs.deadLetters)],
+      intervalMs: config.retention.intervalMs,
+      ...retentionMetrics(metrics),
+      onError: (e) => logger.event('warn', 'retention purge failed', { error: (e as Error).message }),
+    });
+    closers.push(() => retention.stop());
     const consumer = new DlqConsumer(kafka, config.groupId, dlqTopics, ingest, logger);
     const checks: HealthCheck[] = [
       ...dependencyChecks({ mysql: dataSource, kafka: admin }),
@@ -135,10 +146,12 @@ export async function createOpsApp(config: OpsConfig, logger = new JsonLogger('o
       app,
       dataSource,
       audit,
+      retention,
       dlqTopics,
       async start(port = config.port, host = config.host) {
         await consumer.start();
         consuming = true;
+        retention.start();
         await app.listen(port, host);
         const address = app.getHttpServer().address() as AddressInfo;
         const url = `http://${host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host}:${address.port}`;

@@ -1,5 +1,6 @@
 import { EnvReader, InfraConfig, readInfraConfig } from '@tongban/config';
 import { localSecret } from '@tongban/auth';
+import { readRetentionConfig, RetentionConfig } from '@tongban/persistence';
 import { isWellFormedDivision } from '@tongban/regions';
 import { OperatorSpec, parseOperatorSpec } from './operators/operator-registry';
 
@@ -25,6 +26,8 @@ export interface OpsConfig {
   maxReplayRate: number;
   /** How long a bulk replay waits for the outcome of what it re-published. */
   replayOutcomeWaitMs: number;
+  /** Purge of resolved dead letters' payloads (`TONGBAN_RETENTION`, `TONGBAN_RETENTION_INTERVAL`). */
+  retention: RetentionConfig;
 }
 
 export function readOpsConfig(env: Record<string, string | undefined> = process.env): OpsConfig {
@@ -61,6 +64,7 @@ export function readOpsConfig(env: Record<string, string | undefined> = process.
     replayRate: Math.min(maxReplayRate, r.int('TONGBAN_OPS_REPLAY_RATE', 20, { min: 1, max: 10000 })),
     maxReplayRate,
     replayOutcomeWaitMs: r.int('TONGBAN_OPS_REPLAY_OUTCOME_WAIT_MS', 30000, { min: 0, max: 600000 }),
+    retention: readRetentionConfig(r),
   };
   r.done();
   return config;

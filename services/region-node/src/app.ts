@@ -8,12 +8,13 @@ import { AvroCodec, SchemaCatalogue, SchemaRegistryClient } from '@tongban/avro'
 import { contractsDir } from '@tongban/config';
 import { HttpErrorFilter } from '@tongban/http';
 import {
-  createKafka, ensureTopics, HOLD_ADMINISTRATION, HoldsController, MysqlHoldStore, PassThroughRpcFilter, ServerTongbanKafka,
+  createKafka, ensureTopics, heldMessagesRule, HOLD_ADMINISTRATION, HoldsController, MysqlHoldStore, PassThroughRpcFilter, sentOutboxRule,
+  ServerTongbanKafka,
 } from '@tongban/kafka';
 import {
-  counter, createMetricsRegistry, dependencyChecks, HEALTH_CHECKS, HealthCheck, JsonLogger, METRICS_REGISTRY, OpsController,
+  counter, createMetricsRegistry, dependencyChecks, HEALTH_CHECKS, HealthCheck, JsonLogger, METRICS_REGISTRY, OpsController, retentionMetrics,
 } from '@tongban/observability';
-import { openDatabase } from '@tongban/persistence';
+import { openDatabase, RetentionJob } from '@tongban/persistence';
 import { RoutingTable, topics } from '@tongban/regions';
 import { Minimiser, minimisationPolicyPath, readMinimisationPolicy } from '@tongban/masking';
 import { RegionNodeConfig } from './region-node.config';
@@ -28,10 +29,14 @@ import { TimerReconciler } from './casework/infrastructure/timer.reconciler';
 import { NodeSchema1764000000000 } from './migrations/1764000000000-node-schema';
 import { CaseworkIndexes1764200000000 } from './migrations/1764200000000-casework-indexes';
 import { CaseHolds1764600000000 } from './migrations/1764600000000-case-holds';
+import { CaseRetention1766000000000 } from './migrations/1766000000000-case-retention';
+import { casePayloadsRule } from './casework/infrastructure/case-payload.retention';
 
 export interface RegionNodeApp {
   app: INestApplication;
   dataSource: DataSource;
+  /** Purges case payloads, held messages and sent outbox rows past their retention. */
+  retention: RetentionJob;
   /** Starts consuming the inbox and serving the internal HTTP API. */
   start(): Promise<void>;
   close(): Promise<void>;
@@ -42,7 +47,7 @@ export async function createRegionNodeApp(config: RegionNodeConfig, logger = new
     mysql: config.infra.mysql,
     database: config.database,
     entities: [],
-    migrations: [NodeSchema1764000000000, CaseworkIndexes1764200000000, CaseHolds1764600000000],
+    migrations: [NodeSchema1764000000000, CaseworkIndexes1764200000000, CaseHolds1764600000000, CaseRetention1766000000000],
   });
   const catalogue = new SchemaCatalogue(join(contractsDir(), 'avro'));
   const registry = new SchemaRegistryClient(config.infra.schemaRegistryUrl);
@@ -81,6 +86,14 @@ export async function createRegionNodeApp(config: RegionNodeConfig, logger = new
   const metrics = createMetricsRegistry('region-node', config.region);
   const applied = counter(metrics, 'tongban_events_applied_total', 'Inbox events handled, by outcome', ['event_type', 'outcome']);
   const deadLettered = counter(metrics, 'tongban_events_dead_lettered_total', 'Inbox events parked on the dead-letter topic', ['event_type']);
+  const keep = config.retention.keepMs;
+  const retention = new RetentionJob({
+    dataSource,
+    rules: [casePayloadsRule(keep.casePayloads), heldMessagesRule(keep.heldMessages), sentOutboxRule(keep.outbox)],
+    intervalMs: config.retention.intervalMs,
+    ...retentionMetrics(metrics),
+    onError: (e) => logger.event('warn', 'retention purge failed', { error: (e as Error).message }),
+  });
   const admin = kafka.admin();
   await admin.connect();
   const checks: HealthCheck[] = [
@@ -132,8 +145,10 @@ export async function createRegionNodeApp(config: RegionNodeConfig, logger = new
   return {
     app,
     dataSource,
+    retention,
     async start() {
       timers.start((job) => applyService.fireTimer(job).then(() => undefined));
+      retention.start();
       await reconciler.start();
       await app.startAllMicroservices();
       await app.listen(config.port, config.host);
@@ -141,6 +156,7 @@ export async function createRegionNodeApp(config: RegionNodeConfig, logger = new
     },
     async close() {
       await app.close();
+      await retention.stop();
       reconciler.stop();
       await timers.close();
       await admin.disconnect().catch(() => undefined);

@@ -130,7 +130,7 @@ export class DeliveryStore {
   async redeliver(deliveryId: string): Promise<Ready | undefined> {
     const r = await this.ds.query(
       `UPDATE deliveries SET state = 'queued', generation = generation + 1, attempts = 0, first_attempt_at = UTC_TIMESTAMP(3), parked_at = NULL
-       WHERE delivery_id = ? AND state = 'parked'`,
+       WHERE delivery_id = ? AND state = 'parked' AND body IS NOT NULL`,
       [deliveryId],
     );
     if ((r as { affectedRows: number }).affectedRows === 0) return undefined;

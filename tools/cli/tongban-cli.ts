@@ -39,7 +39,8 @@ const USAGE = `usage: tongban <command> [options]
                                                    fields only; checked and minimised as at the gateway)
   dlq discard <id> --reason TEXT                   drop a dead letter, saying why
   audit list [--actor A] [--action A] [--case-id C] [--person ID] [--limit N]
-  audit verify                                     check the audit log's hash chain (admin)
+  audit verify                                     check every audit chain (ops, gateway, nodes, delivery) and
+                                                   the person index they cover (admin)
 
 filters: --state parked|replayed|discarded --region --topic --workflow --event-type --error-class
          --error-code --case-id --event-id --from ISO --to ISO
@@ -263,8 +264,23 @@ export async function run(argv: string[], io: Io): Promise<number> {
       return EXIT.ok;
     }
     if (group === 'audit' && command === 'verify') {
-      const r = await client.call<{ ok: boolean; checked: number; headSeq: number; firstBroken?: { seq: number; problem: string; message: string } }>('GET', '/v1/audit/verify');
-      print(r, () => (r.ok ? `audit chain intact: ${r.checked} entries\n` : `audit chain BROKEN at entry ${r.firstBroken!.seq} (${r.firstBroken!.problem}): ${r.firstBroken!.message}\n`));
+      type Chain = { database?: string; chain: string; ok: boolean; checked: number };
+      type Index = { database: string; ok: boolean; rows: number };
+      const r = await client.call<{
+        ok: boolean; checked: number; headSeq: number; chains?: Chain[]; indexes?: Index[];
+        firstBroken?: { seq: number; problem: string; message: string; database?: string; chain?: string };
+      }>('GET', '/v1/audit/verify');
+      const where = (c: { database?: string; chain?: string }) => [c.database, c.chain].filter(Boolean).join(' / ');
+      const lines = [
+        ...(r.chains ?? []).map((c) => `  ${c.ok ? 'ok    ' : 'BROKEN'}  ${where(c)}: ${c.checked} entries`),
+        ...(r.indexes ?? []).map((i) => `  ${i.ok ? 'ok    ' : 'BROKEN'}  ${i.database} / person index: ${i.rows} rows covered by the chain`),
+      ].join('\n');
+      print(r, () =>
+        (r.ok
+          ? `audit chain intact: ${r.checked} entries in ${(r.chains ?? []).length || 1} chain(s)\n`
+          : `audit chain BROKEN at entry ${r.firstBroken!.seq}${r.firstBroken!.database ? ` of ${where(r.firstBroken!)}` : ''} (${r.firstBroken!.problem}): ${r.firstBroken!.message}\n`) +
+        (lines ? `${lines}\n` : ''),
+      );
       return r.ok ? EXIT.ok : EXIT.failed;
     }
     if (group === 'audit' && command === 'list') {

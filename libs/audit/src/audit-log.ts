@@ -212,7 +212,8 @@ export class AuditLog {
 
   /** Walks the whole chain and reports the first entry that was changed, removed or moved. */
   async verify(batchSize = 500): Promise<AuditVerification> {
-    await this.ensureHead();
+    // Reads only: a verifier may look at another service's database but never writes to it. A chain
+    // whose head row is gone verifies as ending at entry 0, so any entry left shows as truncated.
     const [head] = await this.dataSource.query('SELECT last_seq, last_hash FROM audit_chain_heads WHERE chain = ?', [this.chain]);
     const headSeq = Number(head?.last_seq ?? 0);
     let prevHash = GENESIS_HASH;

@@ -6,6 +6,9 @@ export const DISCLOSURE_ACTION = 'personal-data-disclosed';
 /** The chain every service keeps its disclosures in, in its own database. */
 export const DISCLOSURE_CHAIN = 'disclosures';
 
+/** The action a region node records each new person index row under (case id and the row's hashes). */
+export const PERSON_INDEXED_ACTION = 'person-indexed';
+
 /** Personal fields of one person in what was disclosed (`idNumber` null when the record names nobody). */
 export interface PersonalFields {
   idNumber: string | null;

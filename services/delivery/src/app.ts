@@ -14,6 +14,7 @@ import {
   counter, createMetricsRegistry, dependencyChecks, HEALTH_CHECKS, HealthCheck, JsonLogger, METRICS_REGISTRY, OpsController, retentionMetrics,
 } from '@tongban/observability';
 import { openDatabase, RetentionJob } from '@tongban/persistence';
+import { AuditLog, AuditLogSchema1764300000000, DISCLOSURE_CHAIN } from '@tongban/audit';
 import { RoutingTable, topics } from '@tongban/regions';
 import { DeliveryConfig } from './delivery.config';
 import { DeliverySchema1765100000000 } from './migrations/1765100000000-delivery-schema';
@@ -38,7 +39,7 @@ export interface DeliveryApp {
 
 /** The delivery service: webhook subscriptions of partner systems, signed deliveries with retries. */
 export async function createDeliveryApp(config: DeliveryConfig, logger = new JsonLogger('delivery')): Promise<DeliveryApp> {
-  const dataSource = await openDatabase({ mysql: config.infra.mysql, database: config.database, entities: [], migrations: [DeliverySchema1765100000000] });
+  const dataSource = await openDatabase({ mysql: config.infra.mysql, database: config.database, entities: [], migrations: [DeliverySchema1765100000000, AuditLogSchema1764300000000] });
   const keysSource = await openDatabase({ mysql: config.infra.mysql, database: config.keysDatabase, entities: [], migrations: [], poolSize: 3 });
   await keysSource.query(API_KEYS_DDL);
   const keys = new ApiKeyService({ store: new MysqlApiKeyStore(keysSource), defaultLimit: { ratePerSecond: 0, burst: 1 }, limitBootstrapKeys: false });
@@ -53,8 +54,11 @@ export async function createDeliveryApp(config: DeliveryConfig, logger = new Jso
 
   const metrics = createMetricsRegistry('delivery');
   const outcomes = counter(metrics, 'tongban_webhook_deliveries_total', 'Webhook delivery attempts by outcome', ['outcome']);
-  const subscriptions = new SubscriptionRepository(dataSource, new SecretBox(config.secretKey));
-  const store = new DeliveryStore(dataSource);
+  // The delivery's own disclosures chain: every webhook delivered, every subscription change.
+  const disclosures = new AuditLog(dataSource, { personKey: config.auditPersonKey, chain: DISCLOSURE_CHAIN });
+  await disclosures.prepare();
+  const subscriptions = new SubscriptionRepository(dataSource, new SecretBox(config.secretKey), 1000, disclosures);
+  const store = new DeliveryStore(dataSource, { audit: disclosures, minimiser });
   const worker = new DeliveryWorker({
     connection: redis,
     prefix: `${config.infra.redis.keyPrefix}:delivery`,

@@ -29,7 +29,8 @@ import { DlqController, ReplayJobsController } from './dead-letters/infrastructu
 import { IngestDeadLetterService } from './dead-letters/application/ingest-dead-letter.service';
 import { DeadLetterService } from './dead-letters/application/dead-letter.service';
 import { BulkReplayService } from './dead-letters/application/bulk-replay.service';
-import { AuditController, OPS_AUDIT } from './audit/audit.controller';
+import { AuditController, CHAIN_VERIFIER, OPS_AUDIT } from './audit/audit.controller';
+import { ChainVerifier } from './audit/chain-verifier';
 import { ConsoleController } from './console/console.controller';
 
 export interface OpsApp {
@@ -132,6 +133,7 @@ export async function createOpsApp(config: OpsConfig, logger = new JsonLogger('o
             { provide: BulkReplayService, useValue: jobs },
             { provide: OPERATORS, useValue: new OperatorRegistry(config.operators) },
             { provide: OPS_AUDIT, useValue: audit },
+            { provide: CHAIN_VERIFIER, useValue: new ChainVerifier([audit, disclosures], config.database, config.infra.mysql, config.auditDatabases, config.auditPersonKey) },
             { provide: HEALTH_CHECKS, useValue: checks },
             { provide: METRICS_REGISTRY, useValue: metrics },
           ],

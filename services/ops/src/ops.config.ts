@@ -28,6 +28,8 @@ export interface OpsConfig {
   replayOutcomeWaitMs: number;
   /** Purge of resolved dead letters' payloads (`TONGBAN_RETENTION`, `TONGBAN_RETENTION_INTERVAL`). */
   retention: RetentionConfig;
+  /** Databases whose audit chains `audit verify` walks besides its own (the gateway's, each node's, delivery's). */
+  auditDatabases: string[];
 }
 
 export function readOpsConfig(env: Record<string, string | undefined> = process.env): OpsConfig {
@@ -65,6 +67,7 @@ export function readOpsConfig(env: Record<string, string | undefined> = process.
     maxReplayRate,
     replayOutcomeWaitMs: r.int('TONGBAN_OPS_REPLAY_OUTCOME_WAIT_MS', 30000, { min: 0, max: 600000 }),
     retention: readRetentionConfig(r),
+    auditDatabases: r.list('TONGBAN_AUDIT_DATABASES', ['tongban_gateway', ...nodes.map((n) => `tongban_node_${n}`), 'tongban_delivery']),
   };
   r.done();
   return config;

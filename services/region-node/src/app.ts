@@ -15,6 +15,7 @@ import {
   counter, createMetricsRegistry, dependencyChecks, HEALTH_CHECKS, HealthCheck, JsonLogger, METRICS_REGISTRY, OpsController, retentionMetrics,
 } from '@tongban/observability';
 import { openDatabase, RetentionJob } from '@tongban/persistence';
+import { AuditLog, AuditLogSchema1764300000000, DISCLOSURE_CHAIN } from '@tongban/audit';
 import { RoutingTable, topics } from '@tongban/regions';
 import { Minimiser, minimisationPolicyPath, readMinimisationPolicy } from '@tongban/masking';
 import { RegionNodeConfig } from './region-node.config';
@@ -47,7 +48,7 @@ export async function createRegionNodeApp(config: RegionNodeConfig, logger = new
     mysql: config.infra.mysql,
     database: config.database,
     entities: [],
-    migrations: [NodeSchema1764000000000, CaseworkIndexes1764200000000, CaseHolds1764600000000, CaseRetention1766000000000],
+    migrations: [NodeSchema1764000000000, CaseworkIndexes1764200000000, CaseHolds1764600000000, CaseRetention1766000000000, AuditLogSchema1764300000000],
   });
   const catalogue = new SchemaCatalogue(join(contractsDir(), 'avro'));
   const registry = new SchemaRegistryClient(config.infra.schemaRegistryUrl);
@@ -60,7 +61,10 @@ export async function createRegionNodeApp(config: RegionNodeConfig, logger = new
   const redis = new Redis({ host: config.infra.redis.host, port: config.infra.redis.port, lazyConnect: true, maxRetriesPerRequest: 1 });
   redis.on('error', () => undefined);
 
-  const cases = new CaseRepository(config.personIndexKey);
+  // The node's own disclosures chain: what it publishes to other regions, and its person index rows.
+  const disclosures = new AuditLog(dataSource, { personKey: config.auditPersonKey, chain: DISCLOSURE_CHAIN });
+  await disclosures.prepare();
+  const cases = new CaseRepository(config.personIndexKey, disclosures);
   const routing = new RoutingTable(config.routing);
   const timers = new TimerScheduler(
     `deadlines-${config.region}`,
@@ -78,6 +82,7 @@ export async function createRegionNodeApp(config: RegionNodeConfig, logger = new
     publisher: new FollowUpPublisher(
       codec, catalogue, routing, config.infra.topicNamespace, config.region, config.outboxLanes,
       new Minimiser(catalogue, readMinimisationPolicy(minimisationPolicyPath(contractsDir()))),
+      disclosures,
     ),
     timers,
     logger,

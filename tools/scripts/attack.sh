@@ -6,4 +6,4 @@ ensure_node_modules
 ensure_infra
 step "Attacks: what was tried from outside, and the answer"
 # --forceExit: a test that fails half-way may leave a Kafka client behind; the run must still end.
-exec npx jest -c test/jest.config.js --ci --forceExit --reporters="$ROOT/tools/scripts/attack-reporter.js" test/security "$@"
+exec npx jest -c test/jest.config.js --reporters="$ROOT/tools/scripts/attack-reporter.js" --ci --forceExit test/security "$@"

@@ -1,5 +1,5 @@
-import type { DataSource, EntityManager } from 'typeorm';
-import type { AuditEntry, AuditLog } from './audit-log';
+import { DataSource, EntityManager } from 'typeorm';
+import type { AuditEntry, AuditInput, AuditLog } from './audit-log';
 
 /** The action of an entry that records personal data leaving its holder. */
 export const DISCLOSURE_ACTION = 'personal-data-disclosed';
@@ -43,11 +43,20 @@ export async function recordDisclosure(
   audit: AuditLog,
   target: EntityManager | DataSource,
   input: DisclosureInput,
+  options: { atCommit?: boolean } = {},
 ): Promise<AuditEntry | undefined> {
   if (input.persons.length === 0) return undefined;
+  if (options.atCommit && !(target instanceof DataSource)) {
+    await audit.appendAtCommit(target, entryOf(audit, input));
+    return undefined;
+  }
+  return audit.append(target, entryOf(audit, input));
+}
+
+function entryOf(audit: AuditLog, input: DisclosureInput): AuditInput {
   const fieldsByPerson: Record<string, string[]> = {};
   for (const p of input.persons) fieldsByPerson[p.idNumber ? audit.personRef(p.idNumber) : 'unidentified'] = p.fields;
-  return audit.append(target, {
+  return {
     actor: input.actor,
     actorKind: input.actorKind ?? 'service',
     action: DISCLOSURE_ACTION,
@@ -68,5 +77,5 @@ export async function recordDisclosure(
       withheld: input.withheld ?? [],
       fieldsByPerson,
     },
-  });
+  };
 }

@@ -74,7 +74,7 @@ export class CaseRepository {
     if (added.length === 0) return;
     const hashes = added.map((id) => this.personHash(id));
     await m.query('INSERT IGNORE INTO case_persons (person_hash, case_id) VALUES ?', [hashes.map((h) => [h, caseId])]);
-    await this.audit?.append(m, {
+    await this.audit?.appendAtCommit(m, {
       actor: 'region-node',
       actorKind: 'service',
       action: PERSON_INDEXED_ACTION,

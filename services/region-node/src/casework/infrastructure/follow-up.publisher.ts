@@ -72,7 +72,7 @@ export class FollowUpPublisher {
             recipientRole: role,
             withheld: minimised?.withheld ?? [],
             persons: this.minimiser.personalData(e.eventType, payload),
-          });
+          }, { atCommit: true });
         }
         const value = await this.codec.encode(e.eventType, { envelope, ...payload });
         messages.push({

@@ -47,6 +47,26 @@ describe('audit log (MariaDB)', () => {
     expect((await log.verify()).ok).toBe(true);
   });
 
+  it('appends an entry queued at commit only when the transaction commits, and keeps the chain whole under concurrency', async () => {
+    const log = new AuditLog(a, { personKey: KEY, chain: 'at-commit' });
+    await expect(
+      a.transaction(async (manager) => {
+        await log.appendAtCommit(manager, { actor: 'alice', action: 'rolled-back' });
+        throw new Error('abort');
+      }),
+    ).rejects.toThrow('abort');
+    await a.transaction(async (manager) => {
+      await log.appendAtCommit(manager, { actor: 'alice', action: 'queued' });
+      // Not written yet: the head is locked only when the transaction commits.
+      expect(Number((await manager.query("SELECT COUNT(*) AS n FROM audit_entries WHERE chain = 'at-commit'"))[0].n)).toBe(0);
+    });
+    await Promise.all(
+      Array.from({ length: 20 }, (_, i) => a.transaction((manager) => log.appendAtCommit(manager, { actor: 'bob', action: 'concurrent', details: { i } }))),
+    );
+    expect((await log.list({ order: 'asc', limit: 100 })).map((e) => e.action)).toEqual(['queued', ...Array(20).fill('concurrent')]);
+    expect(await log.verify()).toEqual({ ok: true, chain: 'at-commit', checked: 21, headSeq: 21 });
+  });
+
   it('records a person by a keyed hash and finds the entries for a data-subject request', async () => {
     const log = new AuditLog(a, { personKey: KEY, chain: 'persons' });
     await log.record({ actor: 'delivery', actorKind: 'service', action: 'disclosure', subject: { persons: ['500111196804170022'], cases: ['SUB-1'], regions: ['510000'] } });

@@ -54,7 +54,7 @@ describe('tongban CLI against the ops service', () => {
 
     const shown = await cli(['dlq', 'show', String(first.id), '--json'], env);
     expect(JSON.parse(shown.stdout).payload.applicant).toMatchObject({ idNumber: '500111********0022', name: '李*' });
-    expect((await cli(['dlq', 'show', String(first.id), '--clear'], env)).code).toBe(4);
+    expect((await cli(['dlq', 'show', String(first.id), '--clear', '--reason', 'checking the applicant'], env)).code).toBe(4);
 
     expect((await cli(['dlq', 'replay', String(first.id)], { ...env, TONGBAN_OPS_TOKEN: TOKENS.viewer })).code).toBe(4);
     const replayed = await cli(['dlq', 'replay', String(first.id), '--json'], env);

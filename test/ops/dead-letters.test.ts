@@ -80,7 +80,7 @@ describe('ops service: dead letters', () => {
     expect(masked.body.rawBase64).toBeUndefined();
 
     expect((await api(t, 'GET', `/v1/dlq/${item.id}?view=clear`, TOKENS.operator)).status).toBe(403);
-    const clear = await api(t, 'GET', `/v1/dlq/${item.id}?view=clear`, TOKENS.admin);
+    const clear = await api(t, 'GET', `/v1/dlq/${item.id}?view=clear&reason=checking%20the%20applicant`, TOKENS.admin);
     expect(clear.status).toBe(200);
     expect(clear.body.payload.applicant.idNumber).toBe('510104199001091234');
 
@@ -140,13 +140,13 @@ describe('ops service: dead letters', () => {
 
     const fixed = { ...event, applicant: { idNumber: '500111196804170022', name: '李秀英', hukouDivision: '500111' } };
     const dry = await api(t, 'POST', `/v1/dlq/${item.id}/edit`, TOKENS.operator, { event: fixed, dryRun: true });
-    expect(dry.body).toEqual({ id: item.id, valid: true });
+    expect(dry.body).toEqual({ id: item.id, valid: true, withheld: [] });
     const replayed = await api(t, 'POST', `/v1/dlq/${item.id}/edit`, TOKENS.operator, { event: fixed, note: 'corrected check character' });
     expect(replayed.status).toBe(200);
     expect(replayed.body).toMatchObject({ state: 'replayed', alreadyApplied: 'no' });
     await waitFor(async () => ((await getCase(t.stack, event.envelope.caseId, 'dev-dazu')).status === 200 ? true : undefined), 'the corrected case at the node');
 
-    const shown = await api(t, 'GET', `/v1/dlq/${item.id}?view=clear`, TOKENS.admin);
+    const shown = await api(t, 'GET', `/v1/dlq/${item.id}?view=clear&reason=checking%20the%20correction`, TOKENS.admin);
     expect(shown.body.payload.applicant.idNumber).toBe('500111196804170023');
     expect(shown.body.edited.applicant.idNumber).toBe('500111196804170022');
     const [entry] = (await api(t, 'GET', `/v1/audit?action=dlq.edit-replay&caseId=${event.envelope.caseId}`, TOKENS.operator)).body.entries;

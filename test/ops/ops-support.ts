@@ -36,6 +36,7 @@ export async function startOpsStack(stackEnv: Record<string, string> = {}): Prom
     TONGBAN_NODE_URLS: nodeUrls.join(','),
     TONGBAN_OPERATORS: OPERATORS,
     TONGBAN_OPS_REPLAY_OUTCOME_WAIT_MS: '30000',
+    TONGBAN_AUDIT_DATABASES: [stack.databases.gateway, ...Object.values(stack.databases.nodes)].join(','),
   };
   let ops: OpsApp;
   try {

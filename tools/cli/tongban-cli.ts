@@ -2,10 +2,10 @@
  * `tongban` — the operators' command line, a client of the ops API (plain Node, no dependencies).
  *
  *   tongban dlq list [filters] [--limit N] [--cursor C] [--json]
- *   tongban dlq show <id> [--clear] [--json]
+ *   tongban dlq show <id> [--clear --reason TEXT] [--json]
  *   tongban dlq replay <id> [--note TEXT]
  *   tongban dlq replay (--all | filters) [--rate N] [--limit N] [--wait SECONDS]   bulk, with a progress bar
- *   tongban dlq edit <id> --file corrected.json [--dry-run] [--note TEXT]
+ *   tongban dlq edit <id> --file corrected.json [--dry-run] [--reason TEXT]
  *   tongban dlq discard <id> --reason TEXT
  *   tongban audit list [--actor A] [--action A] [--case-id C] [--person ID] [--limit N]
  *   tongban audit verify
@@ -31,14 +31,18 @@ const BOOLEAN_FLAGS = new Set(['json', 'clear', 'all', 'dry-run', 'help']);
 const USAGE = `usage: tongban <command> [options]
 
   dlq list [filters] [--limit N] [--cursor C]      dead letters, newest first
-  dlq show <id> [--clear]                          one dead letter (personal data masked; --clear needs admin, audited)
+  dlq show <id> [--clear --reason TEXT]            one dead letter (personal data masked; --clear needs admin and
+                                                   a reason, both audited)
   dlq replay <id> [--note TEXT]                    re-publish the original bytes to the original topic
   dlq replay (--all | filters) [--rate N] [--limit N] [--wait S]
                                                    bulk replay of the parked letters matching the filters
-  dlq edit <id> --file event.json [--dry-run]      replay a corrected copy (validated against the schema)
+  dlq edit <id> --file event.json [--dry-run] [--reason TEXT]
+                                                   replay a corrected copy of a parked letter, once (payload
+                                                   fields only; checked and minimised as at the gateway)
   dlq discard <id> --reason TEXT                   drop a dead letter, saying why
   audit list [--actor A] [--action A] [--case-id C] [--person ID] [--limit N]
-  audit verify                                     check the audit log's hash chain (admin)
+  audit verify                                     check every audit chain (ops, gateway, nodes, delivery) and
+                                                   the person index they cover (admin)
   calendar check [--dir DIR] [--years FROM..TO]    years without a published holiday schedule (a file per year in
                                                    TONGBAN_CALENDAR_DIR, default libs/calendar/data; this year and next)
 
@@ -228,7 +232,9 @@ export async function run(argv: string[], io: Io): Promise<number> {
     }
     if (group === 'dlq' && command === 'show') {
       const id = idArg(positional, 'show');
-      const d = await client.call<Record<string, any>>('GET', `/v1/dlq/${id}${flags.clear ? '?view=clear' : ''}`); // eslint-disable-line @typescript-eslint/no-explicit-any
+      if (flags.clear && (typeof flags.reason !== 'string' || !flags.reason.trim())) throw new UsageError('show --clear needs --reason: why the personal data must be seen (it is audited)');
+      const query = flags.clear ? `?${new URLSearchParams({ view: 'clear', reason: flags.reason as string })}` : '';
+      const d = await client.call<Record<string, any>>('GET', `/v1/dlq/${id}${query}`); // eslint-disable-line @typescript-eslint/no-explicit-any
       print(d, () =>
         [
           `dead letter ${d.id}  ${d.state}  (${d.view})`,
@@ -286,7 +292,7 @@ export async function run(argv: string[], io: Io): Promise<number> {
       } catch (e) {
         throw new UsageError(`cannot read ${flags.file}: ${(e as Error).message}`);
       }
-      const r = await client.call<Record<string, any>>('POST', `/v1/dlq/${id}/edit`, { event, note: flags.note, dryRun: flags['dry-run'] === true }); // eslint-disable-line @typescript-eslint/no-explicit-any
+      const r = await client.call<Record<string, any>>('POST', `/v1/dlq/${id}/edit`, { event, note: flags.reason ?? flags.note, dryRun: flags['dry-run'] === true }); // eslint-disable-line @typescript-eslint/no-explicit-any
       print(r, () => (r.valid ? `the corrected event is valid; nothing was sent\n` : `replayed a corrected copy of dead letter ${r.id}; already applied at the node: ${r.alreadyApplied}\n`));
       return EXIT.ok;
     }
@@ -298,8 +304,23 @@ export async function run(argv: string[], io: Io): Promise<number> {
       return EXIT.ok;
     }
     if (group === 'audit' && command === 'verify') {
-      const r = await client.call<{ ok: boolean; checked: number; headSeq: number; firstBroken?: { seq: number; problem: string; message: string } }>('GET', '/v1/audit/verify');
-      print(r, () => (r.ok ? `audit chain intact: ${r.checked} entries\n` : `audit chain BROKEN at entry ${r.firstBroken!.seq} (${r.firstBroken!.problem}): ${r.firstBroken!.message}\n`));
+      type Chain = { database?: string; chain: string; ok: boolean; checked: number };
+      type Index = { database: string; ok: boolean; rows: number };
+      const r = await client.call<{
+        ok: boolean; checked: number; headSeq: number; chains?: Chain[]; indexes?: Index[];
+        firstBroken?: { seq: number; problem: string; message: string; database?: string; chain?: string };
+      }>('GET', '/v1/audit/verify');
+      const where = (c: { database?: string; chain?: string }) => [c.database, c.chain].filter(Boolean).join(' / ');
+      const lines = [
+        ...(r.chains ?? []).map((c) => `  ${c.ok ? 'ok    ' : 'BROKEN'}  ${where(c)}: ${c.checked} entries`),
+        ...(r.indexes ?? []).map((i) => `  ${i.ok ? 'ok    ' : 'BROKEN'}  ${i.database} / person index: ${i.rows} rows covered by the chain`),
+      ].join('\n');
+      print(r, () =>
+        (r.ok
+          ? `audit chain intact: ${r.checked} entries in ${(r.chains ?? []).length || 1} chain(s)\n`
+          : `audit chain BROKEN at entry ${r.firstBroken!.seq}${r.firstBroken!.database ? ` of ${where(r.firstBroken!)}` : ''} (${r.firstBroken!.problem}): ${r.firstBroken!.message}\n`) +
+        (lines ? `${lines}\n` : ''),
+      );
       return r.ok ? EXIT.ok : EXIT.failed;
     }
     if (group === 'audit' && command === 'list') {

@@ -124,6 +124,7 @@ export function stackServices(o: StackOptions = {}): ServiceSpec[] {
         TONGBAN_OPS_DATABASE: `${db}_ops`,
         TONGBAN_OPS_NODES: nodes.map(([region]) => region).join(','),
         TONGBAN_NODE_URLS: nodes.map(([region, port]) => `${region}=http://127.0.0.1:${port}`).join(','),
+        TONGBAN_AUDIT_DATABASES: [`${db}_gateway`, ...nodes.map(([region]) => `${db}_node_${region}`), `${db}_delivery`].join(','),
       },
       healthUrl: `http://127.0.0.1:${opsPort}/health`,
     },

@@ -1,5 +1,5 @@
 import { createHash, createHmac, randomUUID } from 'node:crypto';
-import { DataSource, EntityManager } from 'typeorm';
+import { DataSource, EntityManager, EntitySubscriberInterface, QueryRunner } from 'typeorm';
 import { TongbanError } from '@tongban/errors';
 import { canonicalJson } from './canonical-json';
 
@@ -139,6 +139,8 @@ export class AuditLog {
   readonly chain: string;
   private readonly personKey: Buffer;
   private headReady = false;
+  private readonly pending = new WeakMap<QueryRunner, AuditInput[]>();
+  private subscribed = false;
 
   constructor(
     private readonly dataSource: DataSource,
@@ -167,6 +169,45 @@ export class AuditLog {
     if (isEntityManager(target) && target.queryRunner?.isTransactionActive) return this.appendIn(target, input);
     const ds = isEntityManager(target) ? target.connection : target;
     return ds.transaction('READ COMMITTED', (manager) => this.appendIn(manager, input));
+  }
+
+  /**
+   * Queues an entry in the caller's transaction and appends it just before that transaction commits
+   * (dropped if it rolls back). The chain's head is then locked only for the commit, not for the rest of
+   * a long transaction: concurrent writers of a busy chain (a node's consumers) wait less on each other.
+   * Outside a transaction it appends at once.
+   */
+  async appendAtCommit(manager: EntityManager, input: AuditInput): Promise<void> {
+    const qr = manager.queryRunner;
+    if (!qr?.isTransactionActive || manager.connection !== this.dataSource) {
+      await this.append(manager, input);
+      return;
+    }
+    if (!input.actor?.trim()) throw new AuditLogError('an audit entry needs an actor');
+    if (!input.action?.trim()) throw new AuditLogError('an audit entry needs an action');
+    this.subscribe();
+    const queued = this.pending.get(qr) ?? [];
+    queued.push(input);
+    this.pending.set(qr, queued);
+  }
+
+  private subscribe(): void {
+    if (this.subscribed) return;
+    this.subscribed = true;
+    const flush = async (qr: QueryRunner) => {
+      const queued = this.pending.get(qr);
+      if (!queued?.length) return;
+      this.pending.delete(qr);
+      await this.ensureHead();
+      await this.appendManyIn(qr.manager, queued);
+    };
+    const subscriber: EntitySubscriberInterface = {
+      beforeTransactionCommit: (e) => (e.queryRunner ? flush(e.queryRunner) : undefined),
+      afterTransactionRollback: (e) => {
+        if (e.queryRunner) this.pending.delete(e.queryRunner);
+      },
+    };
+    this.dataSource.subscribers.push(subscriber);
   }
 
   /** Appends in a transaction of the log's own data source. */
@@ -212,7 +253,8 @@ export class AuditLog {
 
   /** Walks the whole chain and reports the first entry that was changed, removed or moved. */
   async verify(batchSize = 500): Promise<AuditVerification> {
-    await this.ensureHead();
+    // Reads only: a verifier may look at another service's database but never writes to it. A chain
+    // whose head row is gone verifies as ending at entry 0, so any entry left shows as truncated.
     const [head] = await this.dataSource.query('SELECT last_seq, last_hash FROM audit_chain_heads WHERE chain = ?', [this.chain]);
     const headSeq = Number(head?.last_seq ?? 0);
     let prevHash = GENESIS_HASH;
@@ -280,54 +322,66 @@ export class AuditLog {
   }
 
   private async appendIn(manager: EntityManager, input: AuditInput): Promise<AuditEntry> {
+    const [entry] = await this.appendManyIn(manager, [input]);
+    return entry;
+  }
+
+  /** Appends entries in order under one lock of the head: one read and one write of it, two inserts. */
+  private async appendManyIn(manager: EntityManager, inputs: AuditInput[]): Promise<AuditEntry[]> {
     const [head] = await manager.query('SELECT last_seq, last_hash FROM audit_chain_heads WHERE chain = ? FOR UPDATE', [this.chain]);
     if (!head) throw new AuditLogError(`audit chain ${this.chain} has no head row`);
-    const seq = Number(head.last_seq) + 1;
-    const prevHash = String(head.last_hash);
-    const content: Omit<AuditEntry, 'prevHash' | 'hash'> = {
-      chain: this.chain,
-      seq,
-      entryId: randomUUID(),
-      at: new Date().toISOString(),
-      actor: input.actor.trim(),
-      actorKind: input.actorKind ?? 'operator',
-      action: input.action.trim(),
-      subject: {
-        messages: uniq(input.subject?.messages),
-        cases: uniq(input.subject?.cases),
-        persons: uniq((input.subject?.persons ?? []).map((p) => this.personRef(p))),
-        regions: uniq(input.subject?.regions),
-      },
-      details: JSON.parse(canonicalJson(input.details ?? {})) as Record<string, unknown>,
-      before: input.before === undefined ? null : JSON.parse(canonicalJson(input.before)),
-      after: input.after === undefined ? null : JSON.parse(canonicalJson(input.after)),
-    };
-    const hash = entryHash(prevHash, content);
+    let seq = Number(head.last_seq);
+    let prevHash = String(head.last_hash);
+    const entries: AuditEntry[] = [];
+    for (const input of inputs) {
+      seq++;
+      const content: Omit<AuditEntry, 'prevHash' | 'hash'> = {
+        chain: this.chain,
+        seq,
+        entryId: randomUUID(),
+        at: new Date().toISOString(),
+        actor: input.actor.trim(),
+        actorKind: input.actorKind ?? 'operator',
+        action: input.action.trim(),
+        subject: {
+          messages: uniq(input.subject?.messages),
+          cases: uniq(input.subject?.cases),
+          persons: uniq((input.subject?.persons ?? []).map((p) => this.personRef(p))),
+          regions: uniq(input.subject?.regions),
+        },
+        details: JSON.parse(canonicalJson(input.details ?? {})) as Record<string, unknown>,
+        before: input.before === undefined ? null : JSON.parse(canonicalJson(input.before)),
+        after: input.after === undefined ? null : JSON.parse(canonicalJson(input.after)),
+      };
+      const hash = entryHash(prevHash, content);
+      entries.push({ ...content, prevHash, hash });
+      prevHash = hash;
+    }
     await manager.query(
       `INSERT INTO audit_entries (chain, seq, entry_id, recorded_at, actor, actor_kind, action, subject, details, before_state, after_state, prev_hash, hash)
-       VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      [
-        this.chain, seq, content.entryId, new Date(content.at), content.actor, content.actorKind, content.action,
-        canonicalJson(content.subject), canonicalJson(content.details),
-        content.before === null ? null : canonicalJson(content.before),
-        content.after === null ? null : canonicalJson(content.after),
-        prevHash, hash,
-      ],
+       VALUES ${entries.map(() => '(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)').join(', ')}`,
+      entries.flatMap((e) => [
+        this.chain, e.seq, e.entryId, new Date(e.at), e.actor, e.actorKind, e.action,
+        canonicalJson(e.subject), canonicalJson(e.details),
+        e.before === null ? null : canonicalJson(e.before),
+        e.after === null ? null : canonicalJson(e.after),
+        e.prevHash, e.hash,
+      ]),
     );
-    const refs: Array<[string, string]> = [
-      ...content.subject.messages.map((r) => ['message', r] as [string, string]),
-      ...content.subject.cases.map((r) => ['case', r] as [string, string]),
-      ...content.subject.persons.map((r) => ['person', r] as [string, string]),
-      ...content.subject.regions.map((r) => ['region', r] as [string, string]),
-    ];
+    const refs: Array<[string, string, number]> = entries.flatMap((e) => [
+      ...e.subject.messages.map((r) => ['message', r, e.seq] as [string, string, number]),
+      ...e.subject.cases.map((r) => ['case', r, e.seq] as [string, string, number]),
+      ...e.subject.persons.map((r) => ['person', r, e.seq] as [string, string, number]),
+      ...e.subject.regions.map((r) => ['region', r, e.seq] as [string, string, number]),
+    ]);
     if (refs.length > 0) {
       await manager.query(
         `INSERT IGNORE INTO audit_subjects (chain, kind, ref, seq) VALUES ${refs.map(() => '(?, ?, ?, ?)').join(', ')}`,
-        refs.flatMap(([kind, ref]) => [this.chain, kind, ref.slice(0, 200), seq]),
+        refs.flatMap(([kind, ref, at]) => [this.chain, kind, ref.slice(0, 200), at]),
       );
     }
-    await manager.query('UPDATE audit_chain_heads SET last_seq = ?, last_hash = ? WHERE chain = ?', [seq, hash, this.chain]);
-    return { ...content, prevHash, hash };
+    await manager.query('UPDATE audit_chain_heads SET last_seq = ?, last_hash = ? WHERE chain = ?', [seq, prevHash, this.chain]);
+    return entries;
   }
 
   private toEntry(row: EntryRow): AuditEntry {

@@ -1,3 +1,5 @@
 export * from './canonical-json';
 export * from './audit-schema';
 export * from './audit-log';
+export * from './disclosure';
+export * from './index-coverage';

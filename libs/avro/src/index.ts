@@ -5,5 +5,6 @@ export * from './wire/wire-format';
 export * from './wire/registry-client';
 export * from './wire/avro-codec';
 export * from './validation/record-validator';
+export * from './validation/authorisation-rules';
 export * from './generated/events';
 export * from './compatibility';

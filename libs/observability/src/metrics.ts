@@ -31,3 +31,13 @@ export function histogram(
     new Histogram({ name, help, labelNames, buckets, registers: [registry] })
   );
 }
+
+/** The retention purge's metrics: rows purged per kind, and when it last ran. */
+export function retentionMetrics(registry: Registry): { onPurged: (kind: string, rows: number) => void; onRun: (at: Date) => void } {
+  const purged = counter(registry, 'tongban_retention_purged_rows_total', 'Rows purged (deleted or emptied) past their retention, by kind', ['kind']);
+  const lastRun = gauge(registry, 'tongban_retention_last_run_timestamp_seconds', 'When the retention purge last completed, Unix seconds');
+  return {
+    onPurged: (kind, rows) => purged.inc({ kind }, rows),
+    onRun: (at) => lastRun.set(at.getTime() / 1000),
+  };
+}

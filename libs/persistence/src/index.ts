@@ -1,2 +1,3 @@
 export * from './data-source';
 export * from './applied-event.entity';
+export * from './retention';

@@ -11,9 +11,10 @@ import { HttpErrorFilter } from '@tongban/http';
 import { createKafka, DeadLetterPublisher } from '@tongban/kafka';
 import { minimisationPolicyPath, Minimiser, readMinimisationPolicy } from '@tongban/masking';
 import {
-  counter, createMetricsRegistry, httpMetrics, dependencyChecks, HEALTH_CHECKS, HealthCheck, JsonLogger, METRICS_REGISTRY, OpsController,
+  counter, createMetricsRegistry, httpMetrics, dependencyChecks, HEALTH_CHECKS, HealthCheck, JsonLogger, METRICS_REGISTRY, OpsController, retentionMetrics,
 } from '@tongban/observability';
-import { openDatabase } from '@tongban/persistence';
+import { openDatabase, RetentionJob } from '@tongban/persistence';
+import { AuditLog, AuditLogSchema1764300000000, DISCLOSURE_CHAIN } from '@tongban/audit';
 import { RoutingTable, topics } from '@tongban/regions';
 import { DeliveryConfig } from './delivery.config';
 import { DeliverySchema1765100000000 } from './migrations/1765100000000-delivery-schema';
@@ -21,6 +22,7 @@ import { SecretBox } from './subscriptions/secret-box';
 import { SubscriptionRepository } from './subscriptions/subscription.repository';
 import { DELIVERY_KEYS, KNOWN_EVENT_TYPES, SubscriptionsController, URL_POLICY, UrlPolicy } from './subscriptions/subscriptions.controller';
 import { DeliveryStore } from './deliveries/delivery.store';
+import { parkedBodiesRule } from './deliveries/delivery.retention';
 import { DeliveryWorker } from './deliveries/delivery.worker';
 import { InboxConsumer } from './deliveries/inbox.consumer';
 import { DELIVERY_ADMIN_TOKEN, DeliveriesController } from './deliveries/deliveries.controller';
@@ -28,6 +30,8 @@ import { DELIVERY_ADMIN_TOKEN, DeliveriesController } from './deliveries/deliver
 export interface DeliveryApp {
   app: INestApplication;
   dataSource: DataSource;
+  /** Empties parked deliveries' bodies past their retention. */
+  retention: RetentionJob;
   /** Starts reading the inboxes, sending deliveries and serving HTTP on `port` (0: any free port). */
   start(port?: number, host?: string): Promise<string>;
   close(): Promise<void>;
@@ -35,7 +39,7 @@ export interface DeliveryApp {
 
 /** The delivery service: webhook subscriptions of partner systems, signed deliveries with retries. */
 export async function createDeliveryApp(config: DeliveryConfig, logger = new JsonLogger('delivery')): Promise<DeliveryApp> {
-  const dataSource = await openDatabase({ mysql: config.infra.mysql, database: config.database, entities: [], migrations: [DeliverySchema1765100000000] });
+  const dataSource = await openDatabase({ mysql: config.infra.mysql, database: config.database, entities: [], migrations: [DeliverySchema1765100000000, AuditLogSchema1764300000000] });
   const keysSource = await openDatabase({ mysql: config.infra.mysql, database: config.keysDatabase, entities: [], migrations: [], poolSize: 3 });
   await keysSource.query(API_KEYS_DDL);
   const keys = new ApiKeyService({ store: new MysqlApiKeyStore(keysSource), defaultLimit: { ratePerSecond: 0, burst: 1 }, limitBootstrapKeys: false, keyIdKey: config.keyIdKey });
@@ -56,8 +60,11 @@ export async function createDeliveryApp(config: DeliveryConfig, logger = new Jso
 
   const metrics = createMetricsRegistry('delivery');
   const outcomes = counter(metrics, 'tongban_webhook_deliveries_total', 'Webhook delivery attempts by outcome', ['outcome']);
-  const subscriptions = new SubscriptionRepository(dataSource, new SecretBox(config.secretKey));
-  const store = new DeliveryStore(dataSource);
+  // The delivery's own disclosures chain: every webhook delivered, every subscription change.
+  const disclosures = new AuditLog(dataSource, { personKey: config.auditPersonKey, chain: DISCLOSURE_CHAIN });
+  await disclosures.prepare();
+  const subscriptions = new SubscriptionRepository(dataSource, new SecretBox(config.secretKey), 1000, disclosures);
+  const store = new DeliveryStore(dataSource, { audit: disclosures, minimiser });
   const worker = new DeliveryWorker({
     connection: redis,
     prefix: `${config.infra.redis.keyPrefix}:delivery`,
@@ -80,6 +87,13 @@ export async function createDeliveryApp(config: DeliveryConfig, logger = new Jso
     worker,
     deadLetters: new DeadLetterPublisher(kafka, config.groupId),
     logger,
+  });
+  const retention = new RetentionJob({
+    dataSource,
+    rules: [parkedBodiesRule(config.retention.keepMs.deliveryBodies)],
+    intervalMs: config.retention.intervalMs,
+    ...retentionMetrics(metrics),
+    onError: (e) => logger.event('warn', 'retention purge failed', { error: (e as Error).message }),
   });
   const admin = kafka.admin();
   await admin.connect();
@@ -123,8 +137,10 @@ export async function createDeliveryApp(config: DeliveryConfig, logger = new Jso
   return {
     app,
     dataSource,
+    retention,
     async start(port = config.port, host = '0.0.0.0') {
       worker.start();
+      retention.start();
       await consumer.start();
       await sweep().catch((e) => logger.event('warn', 'delivery sweep failed', { error: (e as Error).message }));
       sweeper = setInterval(() => void sweep().catch((e) => logger.event('warn', 'delivery sweep failed', { error: (e as Error).message })), config.sweepIntervalMs);
@@ -135,6 +151,7 @@ export async function createDeliveryApp(config: DeliveryConfig, logger = new Jso
     },
     async close() {
       if (sweeper) clearInterval(sweeper);
+      await retention.stop();
       await consumer.close().catch(() => undefined);
       await worker.close().catch(() => undefined);
       await app.close();

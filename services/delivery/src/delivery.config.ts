@@ -1,4 +1,5 @@
 import { EnvReader, InfraConfig, readInfraConfig } from '@tongban/config';
+import { readRetentionConfig, RetentionConfig } from '@tongban/persistence';
 import { isWellFormedDivision } from '@tongban/regions';
 
 export interface DeliveryConfig {
@@ -30,6 +31,10 @@ export interface DeliveryConfig {
   maxSubscriptionsPerKey: number;
   sweepIntervalMs: number;
   autoRegisterSchemas: boolean;
+  /** Purge of parked delivery bodies (`TONGBAN_RETENTION`, `TONGBAN_RETENTION_INTERVAL`). */
+  retention: RetentionConfig;
+  /** Key of the person hashes in the delivery's disclosure audit (TONGBAN_AUDIT_PERSON_KEY; locally generated). */
+  auditPersonKey: string;
 }
 
 export function readDeliveryConfig(env: Record<string, string | undefined> = process.env): DeliveryConfig {
@@ -64,11 +69,14 @@ export function readDeliveryConfig(env: Record<string, string | undefined> = pro
     maxSubscriptionsPerKey: r.int('TONGBAN_DELIVERY_MAX_SUBSCRIPTIONS_PER_KEY', 20, { min: 1, max: 100_000 }),
     sweepIntervalMs: r.int('TONGBAN_DELIVERY_SWEEP_INTERVAL_MS', 10_000, { min: 100, max: 3_600_000 }),
     autoRegisterSchemas: r.bool('TONGBAN_SCHEMA_AUTO_REGISTER', true),
+    retention: readRetentionConfig(r),
+    auditPersonKey: r.secret('TONGBAN_AUDIT_PERSON_KEY', { generate: 'audit-person-key' }),
   };
   if (!r.development && config.allowHttp) r.fail(`TONGBAN_DELIVERY_ALLOW_HTTP=true is refused in the ${r.profile} profile: webhooks go over https`);
   if (!r.development && config.allowLoopback) r.fail(`TONGBAN_DELIVERY_ALLOW_LOOPBACK=true is refused in the ${r.profile} profile`);
   if (config.adminToken && config.adminToken.length < 16) r.fail('TONGBAN_ADMIN_TOKEN must be at least 16 characters');
   if (config.secretKey && config.secretKey.length < 16) r.fail('TONGBAN_DELIVERY_SECRET_KEY must be at least 16 characters');
+  if (config.auditPersonKey && Buffer.byteLength(config.auditPersonKey) < 16) r.fail('TONGBAN_AUDIT_PERSON_KEY must be at least 16 bytes');
   r.done();
   return config;
 }

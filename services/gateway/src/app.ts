@@ -8,11 +8,11 @@ import { ApiKeyService, FailedAttemptLimiter, failedAuthGuard, MysqlApiKeyStore,
 import { contractsDir } from '@tongban/config';
 import { HttpErrorFilter } from '@tongban/http';
 import { minimisationPolicyPath, Minimiser, readMinimisationPolicy } from '@tongban/masking';
-import { createKafka, ensureTopics } from '@tongban/kafka';
+import { createKafka, ensureTopics, sentOutboxRule } from '@tongban/kafka';
 import {
-  counter, createMetricsRegistry, httpMetrics, dependencyChecks, HEALTH_CHECKS, HealthCheck, JsonLogger, METRICS_REGISTRY, OpsController,
+  counter, createMetricsRegistry, httpMetrics, dependencyChecks, HEALTH_CHECKS, HealthCheck, JsonLogger, METRICS_REGISTRY, OpsController, retentionMetrics,
 } from '@tongban/observability';
-import { openDatabase } from '@tongban/persistence';
+import { deleteOlder, openDatabase, RetentionJob } from '@tongban/persistence';
 import { DivisionCatalogue, formatCheckers, RoutingTable, topics } from '@tongban/regions';
 import { join } from 'node:path';
 import Redis from 'ioredis';
@@ -28,6 +28,8 @@ import { ApiKeys1765000000000, ApiKeysAdminController, GATEWAY_AUTH, GatewayAuth
 export interface GatewayApp {
   app: INestApplication;
   dataSource: DataSource;
+  /** Purges idempotency records and sent outbox rows past their retention (runs on its own timer). */
+  retention: RetentionJob;
   close(): Promise<void>;
 }
 
@@ -84,6 +86,17 @@ export async function createGatewayApp(config: GatewayConfig, logger = new JsonL
     disclosures,
     onAccepted: (eventType) => accepted.inc({ event_type: eventType }),
   });
+  const retention = new RetentionJob({
+    dataSource,
+    rules: [
+      deleteOlder('idempotency', config.retention.keepMs.idempotency, 'idempotency_keys', 'created_at < ?'),
+      sentOutboxRule(config.retention.keepMs.outbox),
+    ],
+    intervalMs: config.retention.intervalMs,
+    ...retentionMetrics(metrics),
+    onError: (e) => logger.event('warn', 'retention purge failed', { error: (e as Error).message }),
+  });
+  retention.start();
   const admin = kafka.admin();
   await admin.connect();
   const checks: HealthCheck[] = [
@@ -122,8 +135,10 @@ export async function createGatewayApp(config: GatewayConfig, logger = new JsonL
   return {
     app,
     dataSource,
+    retention,
     async close() {
       await app.close();
+      await retention.stop();
       await admin.disconnect().catch(() => undefined);
       redis.disconnect();
       await dataSource.destroy();

@@ -1,5 +1,6 @@
 import { EnvReader, InfraConfig, readInfraConfig } from '@tongban/config';
 import { parseApiKeySpec } from '@tongban/auth';
+import { readRetentionConfig, RetentionConfig } from '@tongban/persistence';
 import { isWellFormedDivision } from '@tongban/regions';
 
 /** Keys for local runs only; production supplies TONGBAN_API_KEYS from its secret store. */
@@ -24,6 +25,8 @@ export interface GatewayConfig {
   rotationOverlapMs: number;
   /** Key of the person hashes in the disclosure audit (TONGBAN_AUDIT_PERSON_KEY; locally generated). */
   auditPersonKey: string;
+  /** Purge of idempotency records and sent outbox rows (`TONGBAN_RETENTION`, `TONGBAN_RETENTION_INTERVAL`). */
+  retention: RetentionConfig;
 }
 
 export function readGatewayConfig(env: Record<string, string | undefined> = process.env): GatewayConfig {
@@ -58,6 +61,7 @@ export function readGatewayConfig(env: Record<string, string | undefined> = proc
       bootstrapKeys: r.bool('TONGBAN_RATE_LIMIT_BOOTSTRAP_KEYS', true),
     },
     auditPersonKey: r.secret('TONGBAN_AUDIT_PERSON_KEY', { generate: 'audit-person-key' }),
+    retention: readRetentionConfig(r),
     rotationOverlapMs: r.int('TONGBAN_API_KEY_ROTATION_OVERLAP_SECONDS', 86_400, { min: 0, max: 90 * 86_400 }) * 1000,
   };
   if (config.auditPersonKey && Buffer.byteLength(config.auditPersonKey) < 16) r.fail('TONGBAN_AUDIT_PERSON_KEY must be at least 16 bytes');

@@ -6,35 +6,40 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { Gauge } from 'prom-client';
 import { DataSource } from 'typeorm';
-import { AuditLog } from '@tongban/audit';
+import { AuditLog, DISCLOSURE_CHAIN } from '@tongban/audit';
 import { AvroCodec, RecordValidator, SchemaCatalogue, SchemaRegistryClient } from '@tongban/avro';
 import { contractsDir } from '@tongban/config';
 import { HttpErrorFilter } from '@tongban/http';
 import { createKafka, ensureTopics } from '@tongban/kafka';
 import {
-  counter, createMetricsRegistry, httpMetrics, dependencyChecks, HEALTH_CHECKS, HealthCheck, JsonLogger, METRICS_REGISTRY, OpsController,
+  counter, createMetricsRegistry, httpMetrics, dependencyChecks, HEALTH_CHECKS, HealthCheck, JsonLogger, METRICS_REGISTRY, OpsController, retentionMetrics,
 } from '@tongban/observability';
-import { openDatabase } from '@tongban/persistence';
-import { DivisionCatalogue, formatCheckers, topics } from '@tongban/regions';
+import { openDatabase, RetentionJob } from '@tongban/persistence';
+import { Minimiser, minimisationPolicyPath, readMinimisationPolicy } from '@tongban/masking';
+import { DivisionCatalogue, formatCheckers, RoutingTable, topics } from '@tongban/regions';
 import { OpsConfig } from './ops.config';
 import { OpsSchema1764300000000 } from './migrations/1764300000000-ops-schema';
 import { OperatorRegistry } from './operators/operator-registry';
 import { OPERATORS } from './operators/operator-request';
 import { MeController } from './operators/me.controller';
 import { DeadLetterRepository } from './dead-letters/infrastructure/dead-letter.repository';
+import { resolvedDeadLettersRule } from './dead-letters/infrastructure/dead-letter.retention';
 import { NodeClient } from './dead-letters/infrastructure/node-client';
 import { DlqConsumer } from './dead-letters/infrastructure/dlq.consumer';
 import { DlqController, ReplayJobsController } from './dead-letters/infrastructure/dlq.controller';
 import { IngestDeadLetterService } from './dead-letters/application/ingest-dead-letter.service';
 import { DeadLetterService } from './dead-letters/application/dead-letter.service';
 import { BulkReplayService } from './dead-letters/application/bulk-replay.service';
-import { AuditController, OPS_AUDIT } from './audit/audit.controller';
+import { AuditController, CHAIN_VERIFIER, OPS_AUDIT } from './audit/audit.controller';
+import { ChainVerifier } from './audit/chain-verifier';
 import { ConsoleController } from './console/console.controller';
 
 export interface OpsApp {
   app: INestApplication;
   dataSource: DataSource;
   audit: AuditLog;
+  /** Empties resolved dead letters past their retention. */
+  retention: RetentionJob;
   /** The dead-letter topics read, one per node. */
   dlqTopics: string[];
   /** Starts reading the dead-letter topics and serving HTTP (port 0 picks a free one); resolves to the base URL. */
@@ -84,10 +89,17 @@ export async function createOpsApp(config: OpsConfig, logger = new JsonLogger('o
 
     const audit = new AuditLog(dataSource, { personKey: config.auditPersonKey, chain: 'ops' });
     await audit.prepare();
+    const disclosures = new AuditLog(dataSource, { personKey: config.auditPersonKey, chain: DISCLOSURE_CHAIN });
+    await disclosures.prepare();
+    const publishChecks = {
+      minimiser: new Minimiser(catalogue, readMinimisationPolicy(minimisationPolicyPath(contractsDir()))),
+      routing: new RoutingTable(config.routing),
+      disclosures,
+    };
     const nodes = new NodeClient(config.nodeUrls, logger);
     const ingest = new IngestDeadLetterService(repository, codec, logger, (topic) => stored.inc({ topic }));
     const deadLetters = new DeadLetterService(
-      dataSource, repository, codec, new RecordValidator(formatCheckers(new DivisionCatalogue())), producer, nodes, audit, logger,
+      dataSource, repository, codec, new RecordValidator(formatCheckers(new DivisionCatalogue())), producer, nodes, audit, logger, publishChecks,
       (action) => actions.inc({ action }),
     );
     const jobs = new BulkReplayService(dataSource, repository, deadLetters, nodes, audit, logger, {
@@ -96,6 +108,14 @@ export async function createOpsApp(config: OpsConfig, logger = new JsonLogger('o
       outcomeWaitMs: config.replayOutcomeWaitMs,
     });
     closers.push(() => jobs.stop());
+    const retention = new RetentionJob({
+      dataSource,
+      rules: [resolvedDeadLettersRule(config.retention.keepMs.deadLetters)],
+      intervalMs: config.retention.intervalMs,
+      ...retentionMetrics(metrics),
+      onError: (e) => logger.event('warn', 'retention purge failed', { error: (e as Error).message }),
+    });
+    closers.push(() => retention.stop());
     const consumer = new DlqConsumer(kafka, config.groupId, dlqTopics, ingest, logger);
     const checks: HealthCheck[] = [
       ...dependencyChecks({ mysql: dataSource, kafka: admin }),
@@ -114,6 +134,7 @@ export async function createOpsApp(config: OpsConfig, logger = new JsonLogger('o
             { provide: BulkReplayService, useValue: jobs },
             { provide: OPERATORS, useValue: new OperatorRegistry(config.operators) },
             { provide: OPS_AUDIT, useValue: audit },
+            { provide: CHAIN_VERIFIER, useValue: new ChainVerifier([audit, disclosures], config.database, config.infra.mysql, config.auditDatabases, config.auditPersonKey) },
             { provide: HEALTH_CHECKS, useValue: checks },
             { provide: METRICS_REGISTRY, useValue: metrics },
           ],
@@ -131,10 +152,12 @@ export async function createOpsApp(config: OpsConfig, logger = new JsonLogger('o
       app,
       dataSource,
       audit,
+      retention,
       dlqTopics,
       async start(port = config.port, host = config.host) {
         await consumer.start();
         consuming = true;
+        retention.start();
         await app.listen(port, host);
         const address = app.getHttpServer().address() as AddressInfo;
         const url = `http://${host === '0.0.0.0' || host === '::' ? '127.0.0.1' : host}:${address.port}`;

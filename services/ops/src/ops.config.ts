@@ -1,4 +1,5 @@
 import { EnvReader, InfraConfig, readInfraConfig } from '@tongban/config';
+import { readRetentionConfig, RetentionConfig } from '@tongban/persistence';
 import { isWellFormedDivision } from '@tongban/regions';
 import { OperatorSpec, parseOperatorSpec } from './operators/operator-registry';
 
@@ -14,6 +15,8 @@ export interface OpsConfig {
   nodes: string[];
   /** Where each node's internal API answers (applied events, hold release). */
   nodeUrls: Map<string, string>;
+  /** Finer routing (`TONGBAN_ROUTING`, as the gateway's): which node a corrected event's copy is for. */
+  routing: Array<[string, string]>;
   groupId: string;
   operators: OperatorSpec[];
   auditPersonKey: string;
@@ -22,6 +25,10 @@ export interface OpsConfig {
   maxReplayRate: number;
   /** How long a bulk replay waits for the outcome of what it re-published. */
   replayOutcomeWaitMs: number;
+  /** Purge of resolved dead letters' payloads (`TONGBAN_RETENTION`, `TONGBAN_RETENTION_INTERVAL`). */
+  retention: RetentionConfig;
+  /** Databases whose audit chains `audit verify` walks besides its own (the gateway's, each node's, delivery's). */
+  auditDatabases: string[];
 }
 
 export function readOpsConfig(env: Record<string, string | undefined> = process.env): OpsConfig {
@@ -32,6 +39,11 @@ export function readOpsConfig(env: Record<string, string | undefined> = process.
   const nodeUrls = r.pairs<string>('TONGBAN_NODE_URLS', '510000=http://127.0.0.1:3201,500000=http://127.0.0.1:3202', (node, url) =>
     isWellFormedDivision(node) && /^https?:\/\//.test(url) ? { value: url.replace(/\/+$/, '') } : { problem: `"${node}=${url}" must be <node division>=<http url>` },
   );
+  const routing = [
+    ...r.pairs<string>('TONGBAN_ROUTING', '', (prefix, node) =>
+      /^\d{2,6}$/.test(prefix) && isWellFormedDivision(node) ? { value: node } : { problem: `"${prefix}=${node}" must be <code prefix>=<node division>` },
+    ),
+  ];
   const { operators, problems } = parseOperatorSpec(r.secret('TONGBAN_OPERATORS', DEV_OPERATORS));
   for (const p of problems) r.fail(`TONGBAN_OPERATORS: ${p}`);
   // The same key as the gateway's disclosure audit, so a person's hash matches in both logs
@@ -46,12 +58,15 @@ export function readOpsConfig(env: Record<string, string | undefined> = process.
     database: r.str('TONGBAN_OPS_DATABASE', 'tongban_ops'),
     nodes,
     nodeUrls,
+    routing,
     groupId: r.str('TONGBAN_OPS_GROUP', `${infra.topicNamespace}.ops`),
     operators,
     auditPersonKey,
     replayRate: Math.min(maxReplayRate, r.int('TONGBAN_OPS_REPLAY_RATE', 20, { min: 1, max: 10000 })),
     maxReplayRate,
     replayOutcomeWaitMs: r.int('TONGBAN_OPS_REPLAY_OUTCOME_WAIT_MS', 30000, { min: 0, max: 600000 }),
+    retention: readRetentionConfig(r),
+    auditDatabases: r.list('TONGBAN_AUDIT_DATABASES', ['tongban_gateway', ...nodes.map((n) => `tongban_node_${n}`), 'tongban_delivery']),
   };
   r.done();
   return config;

@@ -8,12 +8,14 @@ import { AvroCodec, SchemaCatalogue, SchemaRegistryClient } from '@tongban/avro'
 import { contractsDir } from '@tongban/config';
 import { HttpErrorFilter } from '@tongban/http';
 import {
-  createKafka, ensureTopics, HOLD_ADMINISTRATION, HoldsController, MysqlHoldStore, PassThroughRpcFilter, ServerTongbanKafka,
+  createKafka, ensureTopics, heldMessagesRule, HOLD_ADMINISTRATION, HoldsController, MysqlHoldStore, PassThroughRpcFilter, sentOutboxRule,
+  ServerTongbanKafka,
 } from '@tongban/kafka';
 import {
-  counter, createMetricsRegistry, httpMetrics, dependencyChecks, gauge, HEALTH_CHECKS, HealthCheck, JsonLogger, METRICS_REGISTRY, OpsController,
+  counter, createMetricsRegistry, httpMetrics, dependencyChecks, gauge, HEALTH_CHECKS, HealthCheck, JsonLogger, METRICS_REGISTRY, OpsController, retentionMetrics,
 } from '@tongban/observability';
-import { openDatabase } from '@tongban/persistence';
+import { openDatabase, RetentionJob } from '@tongban/persistence';
+import { AuditLog, AuditLogSchema1764300000000, DISCLOSURE_CHAIN } from '@tongban/audit';
 import { RoutingTable, topics } from '@tongban/regions';
 import { Minimiser, minimisationPolicyPath, readMinimisationPolicy } from '@tongban/masking';
 import { RegionNodeConfig } from './region-node.config';
@@ -29,10 +31,14 @@ import { NodeSchema1764000000000 } from './migrations/1764000000000-node-schema'
 import { CaseworkIndexes1764200000000 } from './migrations/1764200000000-casework-indexes';
 import { CaseHolds1764600000000 } from './migrations/1764600000000-case-holds';
 import { PersonFacts1764900000000 } from './migrations/1764900000000-person-facts';
+import { CaseRetention1766000000000 } from './migrations/1766000000000-case-retention';
+import { casePayloadsRule } from './casework/infrastructure/case-payload.retention';
 
 export interface RegionNodeApp {
   app: INestApplication;
   dataSource: DataSource;
+  /** Purges case payloads, held messages and sent outbox rows past their retention. */
+  retention: RetentionJob;
   /** Starts consuming the inbox and serving the internal HTTP API. */
   start(): Promise<void>;
   close(): Promise<void>;
@@ -43,7 +49,10 @@ export async function createRegionNodeApp(config: RegionNodeConfig, logger = new
     mysql: config.infra.mysql,
     database: config.database,
     entities: [],
-    migrations: [NodeSchema1764000000000, CaseworkIndexes1764200000000, CaseHolds1764600000000, PersonFacts1764900000000],
+    migrations: [
+      NodeSchema1764000000000, CaseworkIndexes1764200000000, AuditLogSchema1764300000000, CaseHolds1764600000000, PersonFacts1764900000000,
+      CaseRetention1766000000000,
+    ],
   });
   const catalogue = new SchemaCatalogue(join(contractsDir(), 'avro'));
   const registry = new SchemaRegistryClient(config.infra.schemaRegistryUrl, { auth: config.infra.schemaRegistryAuth });
@@ -56,7 +65,10 @@ export async function createRegionNodeApp(config: RegionNodeConfig, logger = new
   const redis = new Redis({ host: config.infra.redis.host, port: config.infra.redis.port, lazyConnect: true, maxRetriesPerRequest: 1 });
   redis.on('error', () => undefined);
 
-  const cases = new CaseRepository(config.personIndexKey);
+  // The node's own disclosures chain: what it publishes to other regions, and its person index rows.
+  const disclosures = new AuditLog(dataSource, { personKey: config.auditPersonKey, chain: DISCLOSURE_CHAIN });
+  await disclosures.prepare();
+  const cases = new CaseRepository(config.personIndexKey, disclosures);
   const routing = new RoutingTable(config.routing);
   const timers = new TimerScheduler(
     `deadlines-${config.region}`,
@@ -74,6 +86,7 @@ export async function createRegionNodeApp(config: RegionNodeConfig, logger = new
     publisher: new FollowUpPublisher(
       codec, catalogue, routing, config.infra.topicNamespace, config.region, config.outboxLanes,
       new Minimiser(catalogue, readMinimisationPolicy(minimisationPolicyPath(contractsDir()))),
+      disclosures,
     ),
     timers,
     logger,
@@ -91,6 +104,14 @@ export async function createRegionNodeApp(config: RegionNodeConfig, logger = new
   config.calendar.onMissingYear = reportMissingYear;
   const thisYear = Number(new Date(Date.now() + 8 * 3_600_000).toISOString().slice(0, 4));
   for (const year of config.calendar.missingYears(thisYear, thisYear + 1)) reportMissingYear(year);
+  const keep = config.retention.keepMs;
+  const retention = new RetentionJob({
+    dataSource,
+    rules: [casePayloadsRule(keep.casePayloads), heldMessagesRule(keep.heldMessages), sentOutboxRule(keep.outbox)],
+    intervalMs: config.retention.intervalMs,
+    ...retentionMetrics(metrics),
+    onError: (e) => logger.event('warn', 'retention purge failed', { error: (e as Error).message }),
+  });
   const admin = kafka.admin();
   await admin.connect();
   const checks: HealthCheck[] = [
@@ -146,8 +167,10 @@ export async function createRegionNodeApp(config: RegionNodeConfig, logger = new
   return {
     app,
     dataSource,
+    retention,
     async start() {
       timers.start((job) => applyService.fireTimer(job).then(() => undefined));
+      retention.start();
       await reconciler.start();
       await app.startAllMicroservices();
       await app.listen(config.port, config.host);
@@ -155,6 +178,7 @@ export async function createRegionNodeApp(config: RegionNodeConfig, logger = new
     },
     async close() {
       await app.close();
+      await retention.stop();
       reconciler.stop();
       await timers.close();
       await admin.disconnect().catch(() => undefined);

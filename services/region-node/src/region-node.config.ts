@@ -1,5 +1,6 @@
 import { join } from 'node:path';
 import { EnvReader, InfraConfig, readInfraConfig, repoRoot } from '@tongban/config';
+import { readRetentionConfig, RetentionConfig } from '@tongban/persistence';
 import { WorkingCalendar } from '@tongban/calendar';
 import { readRetryPolicy, RetryPolicy } from '@tongban/kafka';
 import { isWellFormedDivision } from '@tongban/regions';
@@ -27,6 +28,10 @@ export interface RegionNodeConfig {
   timerReconcileMs: number;
   /** In-place tries, then retry topics with growing delays, then the dead-letter topic. */
   retry: RetryPolicy;
+  /** What is purged when (`TONGBAN_RETENTION`, `TONGBAN_RETENTION_INTERVAL`). */
+  retention: RetentionConfig;
+  /** Key of the person hashes in the node's disclosure audit (TONGBAN_AUDIT_PERSON_KEY; locally generated). */
+  auditPersonKey: string;
 }
 
 const DEFAULT_PORTS: Record<string, number> = { '510000': 3201, '500000': 3202 };
@@ -61,7 +66,10 @@ export function readRegionNodeConfig(env: Record<string, string | undefined> = p
     outboxLanes: r.int('TONGBAN_OUTBOX_LANES', 16, { min: 1, max: 1024 }),
     timerReconcileMs: r.int('TONGBAN_TIMER_RECONCILE_MS', 60000, { min: 1000, max: 3600000 }),
     retry: parsed(r, 'TONGBAN_RETRY_DELAYS', () => readRetryPolicy(env)) ?? readRetryPolicy({}),
+    retention: readRetentionConfig(r),
+    auditPersonKey: r.secret('TONGBAN_AUDIT_PERSON_KEY', { generate: 'audit-person-key' }),
   };
+  if (config.auditPersonKey && Buffer.byteLength(config.auditPersonKey) < 16) r.fail('TONGBAN_AUDIT_PERSON_KEY must be at least 16 bytes');
   r.done();
   return config;
 }

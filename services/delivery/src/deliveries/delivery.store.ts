@@ -1,4 +1,6 @@
-import { DataSource } from 'typeorm';
+import { DataSource, EntityManager } from 'typeorm';
+import { AuditLog, recordDisclosure } from '@tongban/audit';
+import type { Minimiser } from '@tongban/masking';
 
 export type DeliveryState = 'waiting' | 'queued' | 'delivered' | 'parked';
 
@@ -72,7 +74,11 @@ export interface Ready {
  * head holds its line until it is redelivered).
  */
 export class DeliveryStore {
-  constructor(private readonly ds: DataSource) {}
+  constructor(
+    private readonly ds: DataSource,
+    /** The delivery's disclosures chain, and the policy that tells whose data a body carries. */
+    private readonly disclosures?: { audit: AuditLog; minimiser: Minimiser },
+  ) {}
 
   /** Records a delivery once per subscription and event (a re-read Kafka message adds nothing). */
   async add(d: { subscriptionId: string; eventId: string; eventType: string; caseId: string; targetRegion: string; body: string }): Promise<void> {
@@ -109,13 +115,37 @@ export class DeliveryStore {
     );
   }
 
-  /** Delivered: the body is dropped, the partner has it now (no personal data kept longer than needed). */
+  /**
+   * Delivered: the body is dropped, the partner has it now (no personal data kept longer than needed).
+   * What it disclosed is recorded in the same transaction.
+   */
   async delivered(deliveryId: string, generation: number): Promise<boolean> {
-    const r = await this.ds.query(
-      `UPDATE deliveries SET state = 'delivered', delivered_at = UTC_TIMESTAMP(3), body = NULL WHERE delivery_id = ? AND state = 'queued' AND generation = ?`,
-      [deliveryId, generation],
-    );
-    return (r as { affectedRows: number }).affectedRows > 0;
+    return this.ds.transaction(async (m) => {
+      const [row]: DeliveryRow[] = await m.query('SELECT * FROM deliveries WHERE delivery_id = ? FOR UPDATE', [deliveryId]);
+      const r = await m.query(
+        `UPDATE deliveries SET state = 'delivered', delivered_at = UTC_TIMESTAMP(3), body = NULL WHERE delivery_id = ? AND state = 'queued' AND generation = ?`,
+        [deliveryId, generation],
+      );
+      const done = (r as { affectedRows: number }).affectedRows > 0;
+      if (done && row?.body && this.disclosures) await this.recordDelivered(m, row);
+      return done;
+    });
+  }
+
+  private async recordDelivered(m: EntityManager, row: DeliveryRow): Promise<void> {
+    const sent = JSON.parse(row.body as string) as { eventId: string; eventType: string; caseId: string; sourceRegion: string; targetRegion: string; payload: Record<string, unknown> };
+    await recordDisclosure(this.disclosures!.audit, m, {
+      actor: 'delivery',
+      eventType: sent.eventType,
+      eventId: sent.eventId,
+      caseId: sent.caseId,
+      fromRegion: sent.sourceRegion,
+      toRegion: sent.targetRegion,
+      channel: 'webhook',
+      recipient: `subscription:${row.subscription_id}`,
+      recipientRole: 'webhook',
+      persons: this.disclosures!.minimiser.personalData(sent.eventType, sent.payload),
+    });
   }
 
   async park(deliveryId: string, generation: number): Promise<boolean> {
@@ -130,7 +160,7 @@ export class DeliveryStore {
   async redeliver(deliveryId: string): Promise<Ready | undefined> {
     const r = await this.ds.query(
       `UPDATE deliveries SET state = 'queued', generation = generation + 1, attempts = 0, first_attempt_at = UTC_TIMESTAMP(3), parked_at = NULL
-       WHERE delivery_id = ? AND state = 'parked'`,
+       WHERE delivery_id = ? AND state = 'parked' AND body IS NOT NULL`,
       [deliveryId],
     );
     if ((r as { affectedRows: number }).affectedRows === 0) return undefined;

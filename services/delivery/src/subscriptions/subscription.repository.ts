@@ -1,5 +1,6 @@
 import { randomBytes, randomUUID } from 'node:crypto';
-import { DataSource } from 'typeorm';
+import { DataSource, EntityManager } from 'typeorm';
+import type { AuditLog } from '@tongban/audit';
 import { covers } from '@tongban/regions';
 import { SecretBox } from './secret-box';
 
@@ -43,17 +44,22 @@ export class SubscriptionRepository {
     private readonly ds: DataSource,
     private readonly box: SecretBox,
     private readonly cacheMs = 1000,
+    /** The delivery's disclosures chain: who may receive what is recorded with each change. */
+    private readonly audit?: AuditLog,
   ) {}
 
   async create(s: Omit<Subscription, 'subscriptionId' | 'createdAt'>): Promise<{ subscription: Subscription; secret: string }> {
     const subscriptionId = randomUUID();
     // The Standard Webhooks form (base64 after whsec_), which stock verifiers decode as it is.
     const secret = `whsec_${randomBytes(32).toString('base64')}`;
-    await this.ds.query(
-      `INSERT INTO subscriptions (subscription_id, key_id, system_name, region, url, event_types, secret_enc, created_at)
-       VALUES (?, ?, ?, ?, ?, ?, ?, UTC_TIMESTAMP(3))`,
-      [subscriptionId, s.keyId, s.systemName, s.region, s.url, JSON.stringify(s.eventTypes), this.box.seal(secret)],
-    );
+    await this.ds.transaction(async (m) => {
+      await m.query(
+        `INSERT INTO subscriptions (subscription_id, key_id, system_name, region, url, event_types, secret_enc, created_at)
+         VALUES (?, ?, ?, ?, ?, ?, ?, UTC_TIMESTAMP(3))`,
+        [subscriptionId, s.keyId, s.systemName, s.region, s.url, JSON.stringify(s.eventTypes), this.box.seal(secret)],
+      );
+      await this.record(m, 'subscription.created', { subscriptionId, ...s });
+    });
     this.cache = undefined;
     return { subscription: (await this.get(subscriptionId)) as Subscription, secret };
   }
@@ -74,8 +80,24 @@ export class SubscriptionRepository {
   }
 
   async remove(subscriptionId: string): Promise<void> {
-    await this.ds.query('UPDATE subscriptions SET deleted_at = UTC_TIMESTAMP(3) WHERE subscription_id = ? AND deleted_at IS NULL', [subscriptionId]);
+    await this.ds.transaction(async (m) => {
+      const [row]: Row[] = await m.query('SELECT * FROM subscriptions WHERE subscription_id = ? AND deleted_at IS NULL FOR UPDATE', [subscriptionId]);
+      if (!row) return;
+      await m.query('UPDATE subscriptions SET deleted_at = UTC_TIMESTAMP(3) WHERE subscription_id = ?', [subscriptionId]);
+      const { createdAt: _c, ...s } = view(row);
+      await this.record(m, 'subscription.deleted', s);
+    });
     this.cache = undefined;
+  }
+
+  private async record(m: EntityManager, action: string, s: Omit<Subscription, 'createdAt'>): Promise<void> {
+    await this.audit?.append(m, {
+      actor: `partner:${s.systemName}:${s.keyId}`,
+      actorKind: 'service',
+      action,
+      subject: { regions: [s.region] },
+      details: { subscriptionId: s.subscriptionId, keyId: s.keyId, systemName: s.systemName, region: s.region, urlHost: hostOf(s.url), eventTypes: s.eventTypes },
+    });
   }
 
   /** Active subscriptions whose region covers the addressed region and that want this event type. */
@@ -86,5 +108,13 @@ export class SubscriptionRepository {
     return this.cache.rows
       .map(view)
       .filter((s) => covers(s.region, targetRegion) && (s.eventTypes.includes('*') || s.eventTypes.includes(eventType)));
+  }
+}
+
+function hostOf(url: string): string {
+  try {
+    return new URL(url).host;
+  } catch {
+    return '';
   }
 }

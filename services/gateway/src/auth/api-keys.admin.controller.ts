@@ -1,6 +1,8 @@
 import { Body, Controller, Get, Headers, HttpCode, Inject, Param, Post, Query } from '@nestjs/common';
 import { ApiKeyView } from '@tongban/auth';
 import { Problem, ValidationError } from '@tongban/errors';
+import { DISCLOSURES } from '../events/infrastructure/disclosures.controller';
+import type { DisclosureRecorder } from '../events/application/disclosure-recorder';
 import { GATEWAY_AUTH, GatewayAuth } from './gateway-auth';
 
 export const ROTATION_OVERLAP_MS = Symbol('ROTATION_OVERLAP_MS');
@@ -11,7 +13,13 @@ export class ApiKeysAdminController {
   constructor(
     @Inject(GATEWAY_AUTH) private readonly auth: GatewayAuth,
     @Inject(ROTATION_OVERLAP_MS) private readonly overlapMs: number,
+    @Inject(DISCLOSURES) private readonly disclosures: DisclosureRecorder,
   ) {}
+
+  /** Who may publish and read is part of what is disclosed to whom: every key change goes to the gateway's chain. */
+  private recordKey(action: string, details: Record<string, unknown>): Promise<unknown> {
+    return this.disclosures.audit.record({ actor: 'admin', action, details });
+  }
 
   @Get()
   async list(@Headers('authorization') authorization: string | undefined, @Query('system') system?: string): Promise<{ keys: ApiKeyView[] }> {
@@ -38,6 +46,7 @@ export class ApiKeysAdminController {
     const burst = optionalPositive(body?.burst, 'burst', problems);
     if (problems.length) throw new ValidationError(problems);
     const { key, view } = await this.auth.keys.issue({ systemName: systemName as string, binding: binding as string, expiresAt, ratePerSecond: rate, burst });
+    await this.recordKey('api-key.issued', { ...view });
     return { key, ...view };
   }
 
@@ -50,6 +59,7 @@ export class ApiKeysAdminController {
     const overlap = optionalPositive(body?.overlapSeconds, 'overlapSeconds', problems, true);
     if (problems.length) throw new ValidationError(problems);
     const { key, view, previous } = await this.auth.keys.rotate(keyId, overlap === null ? this.overlapMs : overlap * 1000);
+    await this.recordKey('api-key.rotated', { ...view, previous });
     return { key, ...view, previous };
   }
 
@@ -57,7 +67,9 @@ export class ApiKeysAdminController {
   @HttpCode(200)
   async revoke(@Headers('authorization') authorization: string | undefined, @Param('keyId') keyId: string) {
     this.auth.admin(authorization);
-    return this.auth.keys.revoke(keyId);
+    const revoked = await this.auth.keys.revoke(keyId);
+    await this.recordKey('api-key.revoked', { keyId, result: revoked });
+    return revoked;
   }
 }
 

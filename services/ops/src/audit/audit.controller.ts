@@ -5,8 +5,10 @@ import { Problem } from '@tongban/errors';
 import { OperatorRegistry } from '../operators/operator-registry';
 import { OPERATORS, operatorOf } from '../operators/operator-request';
 import { failOn } from '../dead-letters/infrastructure/dlq-filter';
+import { ChainVerifier } from './chain-verifier';
 
 export const OPS_AUDIT = Symbol('OPS_AUDIT');
+export const CHAIN_VERIFIER = Symbol('CHAIN_VERIFIER');
 
 /** The audit log as operators read it, and its verification (admins). */
 @Controller('v1/audit')
@@ -14,6 +16,7 @@ export class AuditController {
   constructor(
     @Inject(OPS_AUDIT) private readonly audit: AuditLog,
     @Inject(OPERATORS) private readonly operators: OperatorRegistry,
+    @Inject(CHAIN_VERIFIER) private readonly verifier: ChainVerifier,
   ) {}
 
   @Get()
@@ -51,6 +54,6 @@ export class AuditController {
   @Get('verify')
   verify(@Req() req: Request): Promise<unknown> {
     operatorOf(this.operators, req, 'audit.verify');
-    return this.audit.verify();
+    return this.verifier.verifyAll();
   }
 }

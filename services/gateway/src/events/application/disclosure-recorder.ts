@@ -1,11 +1,11 @@
 import type { EntityManager } from 'typeorm';
-import { AuditLog } from '@tongban/audit';
+import { AuditLog, recordDisclosure } from '@tongban/audit';
 import type { Caller } from '@tongban/auth';
 import type { Minimiser } from '@tongban/masking';
 import type { EventRequest } from '../domain/event-request';
 import type { EventCopy } from './accept-event.service';
 
-export const DISCLOSURE_ACTION = 'personal-data-disclosed';
+export { DISCLOSURE_ACTION } from '@tongban/audit';
 
 /**
  * Records, in the hash-chained audit log and in the same transaction as the outbox rows, which personal
@@ -23,29 +23,18 @@ export class DisclosureRecorder {
     if (request.targetRegion === request.sourceRegion) return;
     const copy = copies.find((c) => c.role === 'addressee');
     if (!copy) return;
-    const persons = this.minimiser.personalData(request.eventType, copy.payload);
-    if (persons.length === 0) return;
-    const fields: Record<string, string[]> = {};
-    for (const p of persons) fields[p.idNumber ? this.audit.personRef(p.idNumber) : 'unidentified'] = p.fields;
-    await this.audit.append(manager, {
+    await recordDisclosure(this.audit, manager, {
       actor: `municipal:${caller.office?.id ?? caller.division}:${caller.keyId}`,
-      actorKind: 'service',
-      action: DISCLOSURE_ACTION,
-      subject: {
-        messages: [eventId],
-        cases: [request.caseId],
-        persons: persons.flatMap((p) => (p.idNumber ? [p.idNumber] : [])),
-        regions: [request.targetRegion],
-      },
-      details: {
-        eventType: request.eventType,
-        fromRegion: request.sourceRegion,
-        toRegion: request.targetRegion,
-        toNode: copy.node,
-        recipientRole: copy.role,
-        withheld: copy.withheld,
-        fieldsByPerson: fields,
-      },
+      eventType: request.eventType,
+      eventId,
+      caseId: request.caseId,
+      fromRegion: request.sourceRegion,
+      toRegion: request.targetRegion,
+      channel: 'inbox',
+      toNode: copy.node,
+      recipientRole: copy.role,
+      withheld: copy.withheld,
+      persons: this.minimiser.personalData(request.eventType, copy.payload),
     });
   }
 }

@@ -1,5 +1,5 @@
 import { randomUUID } from 'node:crypto';
-import type { EventSchema, RecordValidator, SchemaCatalogue } from '@tongban/avro';
+import { authorisationProblems, type EventSchema, type RecordValidator, type SchemaCatalogue } from '@tongban/avro';
 import type { Problem } from '@tongban/errors';
 import { ageOn, DivisionCatalogue, parseIdNumber, SERVICE_OFFICES } from '@tongban/regions';
 
@@ -119,25 +119,7 @@ export function validateEventRequest(
   };
 }
 
-/**
- * Events that disclose a person's data on the strength of a signed authorisation or consent must carry
- * its reference (no authorisation, no check: 家庭经济状况核对 needs the members' 授权书).
- */
-const AUTHORISATION_FIELDS: Record<string, { field: string; what: string }> = {
-  EconomicCheckRequested: { field: 'authorisationRef', what: "the household members' signed authorisation (授权书); no authorisation, no check" },
-  SubsidyApplicationSubmitted: { field: 'consentRef', what: "the applicant's signed consent to share data" },
-};
 const REFERENCE = /^[\x21-\x7e]{3,100}$/;
-
-function authorisationProblems(eventType: string, payload: Record<string, unknown>): Problem[] {
-  const rule = AUTHORISATION_FIELDS[eventType];
-  if (!rule) return [];
-  const value = payload[rule.field];
-  if (typeof value === 'string' && REFERENCE.test(value.trim())) return [];
-  // Absent or not a string: the schema check already names the field.
-  if (value === undefined || typeof value !== 'string') return [];
-  return [{ path: `payload.${rule.field}`, problem: `is required: the reference of ${rule.what} (3–100 visible characters)` }];
-}
 
 /** Every adult member of an economic check signs an authorisation of their own (the household's covers minors). */
 function memberAuthorisationProblems(eventType: string, payload: Record<string, unknown>, requestedAt: Date): Problem[] {

@@ -23,6 +23,8 @@ export class DisclosuresController {
     const audit = this.disclosures.audit;
     const ref = audit.personRef(id);
     const entries = await audit.list({ personRef: ref, action: DISCLOSURE_ACTION, limit: Number(limit ?? 1000) || 1000, order: 'asc' });
+    // The lookup itself is a processing of the person's data: recorded in the same chain.
+    await audit.record({ actor: 'admin', action: 'data-subject.lookup', subject: { persons: [id] }, details: { found: entries.length } });
     return {
       personRef: ref,
       disclosures: entries.map((e) => ({

@@ -1,16 +1,17 @@
 import { createHash } from 'node:crypto';
 import { DataSource, EntityManager } from 'typeorm';
 import type { IHeaders, Producer } from 'kafkajs';
-import { AuditLog } from '@tongban/audit';
-import { AvroCodec, RecordValidator } from '@tongban/avro';
-import { canonicalJson } from '@tongban/audit';
+import { AuditLog, canonicalJson, recordDisclosure } from '@tongban/audit';
+import { authorisationProblems, AvroCodec, RecordValidator } from '@tongban/avro';
 import { TongbanError, ValidationError } from '@tongban/errors';
 import { NotFoundError } from '@tongban/http';
 import { CONNECT_ERROR_HEADERS, FAILURE_HEADERS } from '@tongban/kafka';
-import { collectPii, maskBySchema } from '@tongban/masking';
+import { collectPii, maskBySchema, Minimiser, RecipientRole } from '@tongban/masking';
 import { JsonLogger } from '@tongban/observability';
+import type { RoutingTable } from '@tongban/regions';
 import type { Operator } from '../../operators/operator-registry';
-import { AppliedAnswer, DeadLetterFilter, deadLetterRef, REPLAY_HEADERS, replayRefOf } from '../domain/dead-letter';
+import { AppliedAnswer, DeadLetterFilter, deadLetterRef, regionOfTopic, REPLAY_HEADERS, replayRefOf } from '../domain/dead-letter';
+import { correctedRecord, envelopeProblems } from '../domain/edit-rules';
 import { changedPaths, pick } from '../domain/json-diff';
 import { DeadLetterRepository, DeadLetterRow, Page } from '../infrastructure/dead-letter.repository';
 import { NodeClient } from '../infrastructure/node-client';
@@ -38,6 +39,17 @@ const FAILURE_HEADER_NAMES = new Set<string>([
   ...Object.values(REPLAY_HEADERS),
 ]);
 
+/**
+ * What a corrected replay goes through besides the schema, as an event at the gateway does: the
+ * minimisation policy for the copy's recipient, and a disclosure record when it crosses regions.
+ */
+export interface PublishChecks {
+  minimiser: Minimiser;
+  routing: RoutingTable;
+  /** This service's `disclosures` chain, in its own database. */
+  disclosures: AuditLog;
+}
+
 function sha256(value: unknown): string {
   return createHash('sha256').update(canonicalJson(value)).digest('hex');
 }
@@ -57,6 +69,7 @@ export class DeadLetterService {
     private readonly nodes: NodeClient,
     private readonly audit: AuditLog,
     private readonly logger: JsonLogger,
+    private readonly checks: PublishChecks,
     private readonly onAction: (action: string) => void = () => undefined,
   ) {}
 
@@ -71,7 +84,8 @@ export class DeadLetterService {
   }
 
   /** One dead letter for an operator: payload masked by the schema, or in the clear (audited). */
-  async show(id: number, operator: Operator, clear: boolean): Promise<Record<string, unknown>> {
+  async show(id: number, operator: Operator, clear: boolean, reason?: string): Promise<Record<string, unknown>> {
+    if (clear && !reason?.trim()) throw new ValidationError([{ path: 'reason', problem: 'is required for the clear view: say why the personal data must be seen' }]);
     let row = await this.require(id);
     if (!row.decoded && row.rawValue) row = await this.retryDecode(row);
     const schema = row.eventType ? this.codec.catalogue.event(row.eventType)?.schema : undefined;
@@ -90,6 +104,7 @@ export class DeadLetterService {
           deadLetterId: row.id,
           fields: schema && row.decoded ? collectPii(schema, row.decoded).map((p) => p.path) : [],
           raw: row.rawValue ? 'shown' : 'none',
+          reason: reason!.trim(),
         },
       });
       this.onAction('view-clear');
@@ -142,31 +157,51 @@ export class DeadLetterService {
     });
   }
 
-  /** Checks a corrected event against its schema; returns every problem with its path. */
-  validateEdit(row: DeadLetterRow, event: unknown, eventType = row.eventType ?? undefined): { eventType: string; problems: Array<{ path: string; problem: string }> } {
-    if (!eventType) throw new ValidationError([{ path: 'eventType', problem: 'is required: the dead letter did not decode, say which event this is' }]);
+  /**
+   * Checks a corrected event as the gateway checks a published one: the dead letter's own envelope and
+   * event type (only payload fields may change), the schema with its formats, the authorisation rules.
+   */
+  validateEdit(row: DeadLetterRow, event: Record<string, unknown>, declaredType?: string): { eventType: string; record: Record<string, unknown>; problems: Array<{ path: string; problem: string }> } {
+    if (!row.eventType || !row.decoded) {
+      throw new ConflictError(`dead letter ${row.id} did not decode: without its envelope there is nothing a correction could keep, so it cannot be corrected (discard it)`);
+    }
+    const eventType = row.eventType;
     const schema = this.codec.catalogue.event(eventType)?.schema;
-    if (!schema) throw new ValidationError([{ path: 'eventType', problem: `${eventType} is not an event type of the contracts` }]);
-    const problems = this.validator.validate(schema, event, '');
-    const declared = (event as { envelope?: { eventType?: unknown } } | null)?.envelope?.eventType;
-    if (declared !== undefined && declared !== eventType) problems.push({ path: 'envelope.eventType', problem: `must be ${eventType}` });
-    return { eventType, problems };
+    if (!schema) throw new ConflictError(`dead letter ${row.id} is a ${eventType}, which is not an event type of the contracts`);
+    const problems = envelopeProblems(row.decoded, event, eventType, declaredType);
+    const record = correctedRecord(row.decoded, event);
+    problems.push(...this.validator.validate(schema, record, ''));
+    for (const p of authorisationProblems(eventType, record, '')) {
+      const at = problems.findIndex((q) => q.path === p.path);
+      if (at >= 0) problems.splice(at, 1);
+      problems.push(p);
+    }
+    return { eventType, record, problems };
   }
 
-  /** Replays a corrected copy (validated against the schema, encoded with the codec); the original stays stored. */
+  /**
+   * Replays a corrected copy of a parked dead letter, once: validated, minimised for the copy's
+   * recipient, encoded with the codec; the disclosure it makes is recorded with the replay. The
+   * original stays stored.
+   */
   async editAndReplay(
     id: number,
     operator: Operator,
-    input: { event: unknown; eventType?: string; note?: string; dryRun?: boolean },
-  ): Promise<ReplayResult | { id: number; valid: true }> {
+    input: { event: Record<string, unknown>; eventType?: string; note?: string; dryRun?: boolean },
+  ): Promise<ReplayResult | { id: number; valid: true; withheld: string[] }> {
     const current = await this.require(id);
-    const { eventType, problems } = this.validateEdit(current, input.event, input.eventType ?? current.eventType ?? undefined);
+    if (current.state !== 'parked') throw new ConflictError(`dead letter ${id} is ${current.state}; only a parked one can be corrected and replayed, once`);
+    const { eventType, record, problems } = this.validateEdit(current, input.event, input.eventType);
     if (problems.length > 0) throw new ValidationError(problems, `${problems.length} problem(s) in the corrected event`);
-    if (input.dryRun) return { id, valid: true };
     const schema = this.codec.catalogue.event(eventType)!.schema;
+    const envelope = record.envelope as { eventId: string; caseId: string; sourceRegion: string; targetRegion: string };
+    const node = regionOfTopic(current.originalTopic) ?? current.region;
+    const role: RecipientRole = node && this.checks.routing.nodeFor(envelope.targetRegion) !== node ? 'origin' : 'addressee';
+    const { value: minimised, withheld } = this.checks.minimiser.minimise(eventType, role, record);
+    if (input.dryRun) return { id, valid: true, withheld };
     let bytes: Buffer;
     try {
-      bytes = await this.codec.encode(eventType, input.event);
+      bytes = await this.codec.encode(eventType, minimised);
     } catch (e) {
       throw new ValidationError([{ path: '', problem: `does not encode as ${eventType}: ${(e as Error).message}` }]);
     }
@@ -174,23 +209,40 @@ export class DeadLetterService {
     const decoded = toJson((await this.codec.decode(bytes)).value);
     return this.dataSource.transaction('READ COMMITTED', async (manager) => {
       const row = await this.require(id, manager, true);
-      if (row.state === 'discarded') throw new ConflictError(`dead letter ${id} was discarded and cannot be replayed`);
-      const envelope = decoded.envelope as { eventId?: string; caseId?: string; sourceRegion?: string; targetRegion?: string };
+      if (row.state !== 'parked') throw new ConflictError(`dead letter ${id} is ${row.state}; only a parked one can be corrected and replayed, once`);
       const alreadyApplied = await this.nodes.wasApplied(row.region, {
-        eventId: envelope.eventId ?? null, caseId: envelope.caseId ?? null, sourceRegion: envelope.sourceRegion ?? null, targetRegion: envelope.targetRegion ?? null,
+        eventId: envelope.eventId, caseId: envelope.caseId, sourceRegion: envelope.sourceRegion, targetRegion: envelope.targetRegion,
       });
-      const replayedTo = await this.publish(row, bytes, operator, envelope.caseId ?? row.messageKey, true);
       await this.repository.markReplayed(manager, id, operator.name, { value: bytes, decoded });
       // Only the changed fields, masked, and hashes of the whole events: the log itself discloses nothing.
-      const paths = changedPaths(row.decoded ?? {}, decoded);
+      // What the operator changed; fields the policy withheld from the recipient are listed apart.
+      const paths = changedPaths(row.decoded ?? {}, decoded).filter((p) => !withheld.some((w) => p === w || p.startsWith(`${w}.`) || p.startsWith(`${w}[`)));
       await this.audit.append(manager, {
         actor: operator.name,
         action: 'dlq.edit-replay',
         subject: this.subject({ ...row, decoded }),
-        details: { deadLetterId: id, eventType, changedFields: paths, alreadyApplied, replayedTo, note: input.note },
+        details: { deadLetterId: id, eventType, changedFields: paths, withheld, alreadyApplied, note: input.note },
         before: { state: row.state, sha256: sha256(row.decoded), fields: pick(row.decoded ? maskBySchema(schema, row.decoded) : {}, paths) },
         after: { state: 'replayed', sha256: sha256(decoded), fields: pick(maskBySchema(schema, decoded), paths) },
       });
+      if (role === 'addressee' && envelope.sourceRegion !== envelope.targetRegion) {
+        await recordDisclosure(this.checks.disclosures, manager, {
+          actor: `operator:${operator.name}`,
+          actorKind: 'operator',
+          eventType,
+          eventId: envelope.eventId,
+          caseId: envelope.caseId,
+          fromRegion: envelope.sourceRegion,
+          toRegion: envelope.targetRegion,
+          channel: 'replay',
+          toNode: node ?? undefined,
+          recipientRole: role,
+          withheld,
+          persons: this.checks.minimiser.personalData(eventType, decoded),
+        });
+      }
+      // Published last: a refusal above rolls everything back and nothing has left.
+      const replayedTo = await this.publish(row, bytes, operator, envelope.caseId, true);
       this.onAction('edit-replay');
       const hold = await this.nodes.releaseHold(row.region, row.messageKey, 'replayed');
       this.logger.event('info', 'dead letter corrected and replayed', { deadLetterId: id, operator: operator.name, changedFields: paths.length });

@@ -87,11 +87,17 @@ export class DlqController {
   }
 
   @Get(':id')
-  show(@Req() req: Request, @Param('id') id: string, @Query('view') view?: string): Promise<unknown> {
+  show(@Req() req: Request, @Param('id') id: string, @Query('view') view?: string, @Query('reason') reason?: unknown): Promise<unknown> {
     const clear = view === 'clear';
     if (view !== undefined && view !== 'clear' && view !== 'masked') throw new ValidationError([{ path: 'view', problem: 'must be masked or clear' }]);
     const operator = operatorOf(this.operators, req, clear ? 'dlq.read-clear' : 'dlq.read');
-    return this.deadLetters.show(idOf(id), operator, clear);
+    if (!clear) return this.deadLetters.show(idOf(id), operator, false);
+    // The stated reason goes into the audit entry of the access (PIPL: purpose of each processing).
+    const problems: Problem[] = [];
+    const text = optionalText({ reason }, 'reason', problems, 500);
+    if (problems.length === 0 && !text?.trim()) problems.push({ path: 'reason', problem: 'is required for the clear view: say why the personal data must be seen' });
+    failOn(problems);
+    return this.deadLetters.show(idOf(id), operator, true, text);
   }
 
   @Post(':id/replay')
@@ -115,7 +121,7 @@ export class DlqController {
     const note = optionalText(body ?? {}, 'note', problems);
     const eventType = optionalText(body ?? {}, 'eventType', problems, 100);
     failOn(problems);
-    return this.deadLetters.editAndReplay(idOf(id), operator, { event: body.event, eventType, note, dryRun: body.dryRun === true });
+    return this.deadLetters.editAndReplay(idOf(id), operator, { event: body.event as Record<string, unknown>, eventType, note, dryRun: body.dryRun === true });
   }
 
   @Post(':id/discard')

@@ -1,5 +1,6 @@
 import { createHmac } from 'node:crypto';
 import { EntityManager } from 'typeorm';
+import { AuditLog, PERSON_INDEXED_ACTION } from '@tongban/audit';
 import type { CaseSnapshot, KnownDeath, KnownSpouse, MaritalRecord, TimerStart } from '../domain';
 
 interface CaseRow {
@@ -28,7 +29,14 @@ interface StoredData {
  * in an index in the clear.
  */
 export class CaseRepository {
-  constructor(private readonly personIndexKey: string) {}
+  /**
+   * `audit`: the node's disclosures chain. Each new person index row is recorded there in the same
+   * transaction, so `audit verify` finds a row deleted (or slipped in) behind the chain's back.
+   */
+  constructor(
+    private readonly personIndexKey: string,
+    private readonly audit?: AuditLog,
+  ) {}
 
   personHash(idNumber: string): string {
     return createHmac('sha256', this.personIndexKey).update(idNumber.trim().toUpperCase()).digest('hex');
@@ -54,9 +62,25 @@ export class CaseRepository {
         [s.state, s.acceptingDivision, s.responsibleDivision, s.acceptingOffice ?? null, lastEventId, JSON.stringify(stored), new Date(s.updatedAt), s.caseId],
       );
     }
-    const rows = s.personKeys.map((id) => [this.personHash(id), s.caseId]);
-    if (rows.length) await m.query('INSERT IGNORE INTO case_persons (person_hash, case_id) VALUES ?', [rows]);
+    if (s.personKeys.length) await this.index(m, s.caseId, s.personKeys);
     return (previousVersion ?? 0) + 1;
+  }
+
+  private async index(m: EntityManager, caseId: string, idNumbers: string[]): Promise<void> {
+    const known = new Set<string>(
+      (await m.query('SELECT person_hash FROM case_persons WHERE case_id = ?', [caseId])).map((r: { person_hash: string }) => r.person_hash),
+    );
+    const added = [...new Set(idNumbers)].filter((id) => !known.has(this.personHash(id)));
+    if (added.length === 0) return;
+    const hashes = added.map((id) => this.personHash(id));
+    await m.query('INSERT IGNORE INTO case_persons (person_hash, case_id) VALUES ?', [hashes.map((h) => [h, caseId])]);
+    await this.audit?.appendAtCommit(m, {
+      actor: 'region-node',
+      actorKind: 'service',
+      action: PERSON_INDEXED_ACTION,
+      subject: { cases: [caseId], persons: added },
+      details: { caseId, personHashes: [...hashes].sort() },
+    });
   }
 
   async casesOfPerson(m: EntityManager, idNumber: string, workflow?: string): Promise<CaseSnapshot[]> {

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { EntityManager } from 'typeorm';
+import { AuditLog, recordDisclosure } from '@tongban/audit';
 import { AvroCodec, SchemaCatalogue } from '@tongban/avro';
 import { enqueue, eventHeaders } from '@tongban/kafka';
 import type { Minimiser } from '@tongban/masking';
@@ -17,6 +18,8 @@ export function eventIdFor(dedupeKey: string): string {
  * Publishes what the node decided (answers, rejections, escalations, reactions) through its own outbox,
  * in the same transaction as the decision: one copy to the addressee's node, minimised by the policy for
  * an addressee, and one to this node (the origin) so that its copy of the case applies the event too.
+ * What the addressee's copy discloses of a person to another region is recorded in the node's own
+ * disclosures chain, in the same transaction.
  */
 export class FollowUpPublisher {
   constructor(
@@ -27,6 +30,7 @@ export class FollowUpPublisher {
     private readonly node: string,
     private readonly lanes: number,
     private readonly minimiser?: Minimiser,
+    private readonly disclosures?: AuditLog,
   ) {}
 
   async publish(m: EntityManager, events: FollowUpEvent[], correlationId: string): Promise<string[]> {
@@ -54,7 +58,23 @@ export class FollowUpPublisher {
         targetNode === this.node ? [{ node: targetNode, role: 'addressee' }] : [{ node: targetNode, role: 'addressee' }, { node: this.node, role: 'origin' }];
       const messages = [];
       for (const { node, role } of copies) {
-        const payload = this.minimiser ? this.minimiser.minimise(e.eventType, role, e.payload).value : e.payload;
+        const minimised = this.minimiser?.minimise(e.eventType, role, e.payload);
+        const payload = minimised ? minimised.value : e.payload;
+        if (role === 'addressee' && e.targetRegion !== e.sourceRegion && this.disclosures && this.minimiser) {
+          await recordDisclosure(this.disclosures, m, {
+            actor: `region-node:${this.node}`,
+            eventType: e.eventType,
+            eventId,
+            caseId: e.caseId,
+            fromRegion: e.sourceRegion,
+            toRegion: e.targetRegion,
+            channel: 'inbox',
+            toNode: node,
+            recipientRole: role,
+            withheld: minimised?.withheld ?? [],
+            persons: this.minimiser.personalData(e.eventType, payload),
+          }, { atCommit: true });
+        }
         const value = await this.codec.encode(e.eventType, { envelope, ...payload });
         messages.push({
           eventId,

@@ -5,6 +5,7 @@ import { FAILURE_HEADERS, HEADERS, headerText } from '@tongban/kafka';
 import { example } from '../support/examples';
 import { MYSQL, post, startTestStack, TestStack } from '../support/test-stack';
 import { waitFor } from '../support/wait';
+import { internalHeaders } from '../support/internal-api';
 
 const CQ = '500000';
 
@@ -208,24 +209,24 @@ describe('the failure path of the region node’s inbox', () => {
     await waitFor(async () => ((await heldRows(first.caseId)).some((r) => r.event_id === later.body.eventId) ? true : undefined), 'the later event held');
     expect(await history(first.caseId)).toEqual([]);
 
-    const listed = (await (await fetch(`${nodeUrl}/internal/holds`)).json()) as { holds: Array<{ caseKey: string; status: string; heldCount: number }> };
+    const listed = (await (await fetch(`${nodeUrl}/internal/holds`, { headers: internalHeaders(stack, 'test') })).json()) as { holds: Array<{ caseKey: string; status: string; heldCount: number }> };
     const mine = listed.holds.find((x) => x.caseKey === first.caseId);
     // the later event, and any follow-up the Sichuan node sent about the case meanwhile
     expect(mine).toMatchObject({ status: 'parked' });
     expect(mine!.heldCount).toBeGreaterThanOrEqual(1);
-    const described = (await (await fetch(`${nodeUrl}/internal/holds/${encodeURIComponent(first.caseId)}`)).json()) as {
+    const described = (await (await fetch(`${nodeUrl}/internal/holds/${encodeURIComponent(first.caseId)}`, { headers: internalHeaders(stack, 'test') })).json()) as {
       messages: Array<{ eventId: string; status: string; waitsForEventId: string }>;
     };
     expect(described.messages).toContainEqual(expect.objectContaining({ eventId: later.body.eventId, status: 'held', waitsForEventId: eventId }));
 
     const refused = await fetch(`${nodeUrl}/internal/holds/${encodeURIComponent(first.caseId)}/release`, {
-      method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ resolution: 'forgotten' }),
+      method: 'POST', headers: internalHeaders(stack, 'test:operator', { 'content-type': 'application/json' }), body: JSON.stringify({ resolution: 'forgotten' }),
     });
     expect(refused.status).toBe(400);
 
     await heal(first.caseId);
     const released = await fetch(`${nodeUrl}/internal/holds/${encodeURIComponent(first.caseId)}/release`, {
-      method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ resolution: 'replayed' }),
+      method: 'POST', headers: internalHeaders(stack, 'test:operator', { 'content-type': 'application/json' }), body: JSON.stringify({ resolution: 'replayed' }),
     });
     expect(released.status).toBe(200);
     expect(await released.json()).toMatchObject({ outcome: 'replay-published' });
@@ -278,13 +279,13 @@ describe('the failure path of the region node’s inbox', () => {
 
     expect(await holdOf(garbageKey)).toMatchObject({ status: 'parked' });
     const res = await fetch(`${nodeUrl}/internal/holds/${garbageKey}/release`, {
-      method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ resolution: 'discarded' }),
+      method: 'POST', headers: internalHeaders(stack, 'test:operator', { 'content-type': 'application/json' }), body: JSON.stringify({ resolution: 'discarded' }),
     });
     expect(res.status).toBe(200);
     expect(await res.json()).toMatchObject({ outcome: 'released', resolution: 'discarded', applied: 0 });
     expect(await holdOf(garbageKey)).toMatchObject({ status: 'closed', resolution: 'discarded' });
     expect((await fetch(`${nodeUrl}/internal/holds/${garbageKey}/release`, {
-      method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ resolution: 'discarded' }),
+      method: 'POST', headers: internalHeaders(stack, 'test:operator', { 'content-type': 'application/json' }), body: JSON.stringify({ resolution: 'discarded' }),
     })).status).toBe(404);
   });
 });

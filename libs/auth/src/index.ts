@@ -4,3 +4,4 @@ export * from './api-key.store';
 export * from './api-key.service';
 export * from './rate-limiter';
 export * from './local-secrets';
+export * from './service-token';

@@ -6,7 +6,7 @@ import { AvroCodec, RecordValidator, SchemaCatalogue, SchemaRegistryClient } fro
 import { AuditLog, AuditLogSchema1764300000000 } from '@tongban/audit';
 import { ApiKeyService, MysqlApiKeyStore, TokenBucketLimiter } from '@tongban/auth';
 import { contractsDir } from '@tongban/config';
-import { HttpErrorFilter } from '@tongban/http';
+import { HttpErrorFilter, installRequestLimits } from '@tongban/http';
 import { minimisationPolicyPath, Minimiser, readMinimisationPolicy } from '@tongban/masking';
 import { createKafka, ensureTopics } from '@tongban/kafka';
 import {
@@ -19,7 +19,7 @@ import Redis from 'ioredis';
 import { GatewayConfig } from './gateway.config';
 import { AcceptEventService } from './events/application/accept-event.service';
 import { API_KEYS, EventsController, GATEWAY_LOGGER } from './events/infrastructure/events.controller';
-import { CasesController, NODE_URLS, ROUTING } from './cases/cases.controller';
+import { CasesController, NODE_SERVICE_TOKEN, NODE_URLS, ROUTING } from './cases/cases.controller';
 import { DisclosureRecorder } from './events/application/disclosure-recorder';
 import { DISCLOSURES, DisclosuresController } from './events/infrastructure/disclosures.controller';
 import { GatewaySchema1764000000000 } from './migrations/1764000000000-gateway-schema';
@@ -45,7 +45,10 @@ export async function createGatewayApp(config: GatewayConfig, logger = new JsonL
   await codec.prepare();
   const routing = new RoutingTable(config.routing);
   const kafka = createKafka(config.infra.kafkaBrokers, config.infra.kafkaClientId, logger);
-  await ensureTopics(kafka, routing.nodes().map((node) => ({ topic: topics.inbox(config.infra.topicNamespace, node) })));
+  await ensureTopics(
+    kafka,
+    routing.nodes().flatMap((node) => [{ topic: topics.inbox(config.infra.topicNamespace, node) }, { topic: topics.local(config.infra.topicNamespace, node) }]),
+  );
   const redis = new Redis({ host: config.infra.redis.host, port: config.infra.redis.port, lazyConnect: true, maxRetriesPerRequest: 1 });
   redis.on('error', () => undefined);
   const keys = new ApiKeyService({
@@ -100,6 +103,7 @@ export async function createGatewayApp(config: GatewayConfig, logger = new JsonL
           { provide: DISCLOSURES, useValue: disclosures },
           { provide: GATEWAY_LOGGER, useValue: logger },
           { provide: NODE_URLS, useValue: config.nodeUrls },
+          { provide: NODE_SERVICE_TOKEN, useValue: config.nodeServiceToken },
           { provide: ROUTING, useValue: routing },
           { provide: HEALTH_CHECKS, useValue: checks },
           { provide: METRICS_REGISTRY, useValue: metrics },
@@ -109,6 +113,7 @@ export async function createGatewayApp(config: GatewayConfig, logger = new JsonL
   }
 
   const app = await NestFactory.create(GatewayModule.build(), { logger, bodyParser: true });
+  installRequestLimits(app);
   app.useGlobalFilters(new HttpErrorFilter(logger));
   return {
     app,

@@ -1,5 +1,5 @@
 import { EnvReader, InfraConfig, readInfraConfig } from '@tongban/config';
-import { localSecret } from '@tongban/auth';
+import { localSecret, readServiceToken } from '@tongban/auth';
 import { isWellFormedDivision } from '@tongban/regions';
 import { OperatorSpec, parseOperatorSpec } from './operators/operator-registry';
 
@@ -15,6 +15,8 @@ export interface OpsConfig {
   nodes: string[];
   /** Where each node's internal API answers (applied events, hold release). */
   nodeUrls: Map<string, string>;
+  /** TONGBAN_NODE_SERVICE_TOKEN, shared with the nodes and the gateway. */
+  nodeServiceToken: string;
   groupId: string;
   operators: OperatorSpec[];
   auditPersonKey: string;
@@ -47,6 +49,7 @@ export function readOpsConfig(env: Record<string, string | undefined> = process.
     database: r.str('TONGBAN_OPS_DATABASE', 'tongban_ops'),
     nodes,
     nodeUrls,
+    nodeServiceToken: readServiceToken(r, env),
     groupId: r.str('TONGBAN_OPS_GROUP', `${infra.topicNamespace}.ops`),
     operators,
     auditPersonKey,

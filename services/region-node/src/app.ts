@@ -6,7 +6,7 @@ import Redis from 'ioredis';
 import { DataSource } from 'typeorm';
 import { AvroCodec, SchemaCatalogue, SchemaRegistryClient } from '@tongban/avro';
 import { contractsDir } from '@tongban/config';
-import { HttpErrorFilter } from '@tongban/http';
+import { HttpErrorFilter, installRequestLimits } from '@tongban/http';
 import {
   createKafka, ensureTopics, HOLD_ADMINISTRATION, HoldsController, MysqlHoldStore, PassThroughRpcFilter, ServerTongbanKafka,
 } from '@tongban/kafka';
@@ -28,6 +28,8 @@ import { TimerReconciler } from './casework/infrastructure/timer.reconciler';
 import { NodeSchema1764000000000 } from './migrations/1764000000000-node-schema';
 import { CaseworkIndexes1764200000000 } from './migrations/1764200000000-casework-indexes';
 import { CaseHolds1764600000000 } from './migrations/1764600000000-case-holds';
+import { InternalActions1765100000000 } from './migrations/1765100000000-internal-actions';
+import { internalAccess } from './internal/internal-access.middleware';
 
 export interface RegionNodeApp {
   app: INestApplication;
@@ -42,7 +44,7 @@ export async function createRegionNodeApp(config: RegionNodeConfig, logger = new
     mysql: config.infra.mysql,
     database: config.database,
     entities: [],
-    migrations: [NodeSchema1764000000000, CaseworkIndexes1764200000000, CaseHolds1764600000000],
+    migrations: [NodeSchema1764000000000, CaseworkIndexes1764200000000, CaseHolds1764600000000, InternalActions1765100000000],
   });
   const catalogue = new SchemaCatalogue(join(contractsDir(), 'avro'));
   const registry = new SchemaRegistryClient(config.infra.schemaRegistryUrl);
@@ -51,7 +53,14 @@ export async function createRegionNodeApp(config: RegionNodeConfig, logger = new
   await codec.prepare();
   const kafka = createKafka(config.infra.kafkaBrokers, config.infra.kafkaClientId, logger);
   const inbox = topics.inbox(config.infra.topicNamespace, config.region);
-  await ensureTopics(kafka, [{ topic: inbox }, { topic: topics.dlq(inbox), numPartitions: 1 }]);
+  // The region's own copies of what it published (see topics.local); read by this node alone.
+  const local = topics.local(config.infra.topicNamespace, config.region);
+  await ensureTopics(kafka, [
+    { topic: inbox },
+    { topic: topics.dlq(inbox), numPartitions: 1 },
+    { topic: local },
+    { topic: topics.dlq(local), numPartitions: 1 },
+  ]);
   const redis = new Redis({ host: config.infra.redis.host, port: config.infra.redis.port, lazyConnect: true, maxRetriesPerRequest: 1 });
   redis.on('error', () => undefined);
 
@@ -90,7 +99,7 @@ export async function createRegionNodeApp(config: RegionNodeConfig, logger = new
   const server = new ServerTongbanKafka({
     kafka,
     groupId: config.groupId,
-    topics: [inbox],
+    topics: [inbox, local],
     codec,
     logger,
     partitionsConsumedConcurrently: config.partitionsConsumedConcurrently,
@@ -123,7 +132,9 @@ export async function createRegionNodeApp(config: RegionNodeConfig, logger = new
   }
 
   const app = await NestFactory.create(RegionNodeModule.build(), { logger });
+  installRequestLimits(app);
   app.useGlobalFilters(new HttpErrorFilter(logger));
+  app.use(internalAccess(config.serviceToken, dataSource, logger));
   // Deferred, so that the filter is in place before the handlers are bound: without it Nest turns every
   // handler error into "Internal server error" and the transport could not tell retriable from permanent.
   const microservice = app.connectMicroservice({ strategy: server }, { deferInitialization: true });
@@ -137,7 +148,7 @@ export async function createRegionNodeApp(config: RegionNodeConfig, logger = new
       await reconciler.start();
       await app.startAllMicroservices();
       await app.listen(config.port, config.host);
-      logger.event('info', 'region node started', { inbox, group: config.groupId, port: config.port });
+      logger.event('info', 'region node started', { inbox, local, group: config.groupId, port: config.port });
     },
     async close() {
       await app.close();

@@ -132,7 +132,7 @@ export class DeadLetterService {
         after: { state: 'replayed' },
       });
       this.onAction('replay');
-      const hold = await this.nodes.releaseHold(row.region, row.messageKey, 'replayed');
+      const hold = await this.nodes.releaseHold(row.region, row.messageKey, 'replayed', operator.name);
       this.logger.event('info', 'dead letter replayed', { deadLetterId: id, operator: operator.name, eventId: row.eventId, alreadyApplied, jobId: options.jobId });
       return { id, state: 'replayed' as const, alreadyApplied, replayedTo, replayRef: replayRefOf(row), hold };
     });
@@ -188,7 +188,7 @@ export class DeadLetterService {
         after: { state: 'replayed', sha256: sha256(decoded), fields: pick(maskBySchema(schema, decoded), paths) },
       });
       this.onAction('edit-replay');
-      const hold = await this.nodes.releaseHold(row.region, row.messageKey, 'replayed');
+      const hold = await this.nodes.releaseHold(row.region, row.messageKey, 'replayed', operator.name);
       this.logger.event('info', 'dead letter corrected and replayed', { deadLetterId: id, operator: operator.name, changedFields: paths.length });
       return { id, state: 'replayed' as const, alreadyApplied, replayedTo, replayRef: replayRefOf(row), hold };
     });
@@ -211,7 +211,7 @@ export class DeadLetterService {
       return row;
     });
     this.onAction('discard');
-    const hold = await this.nodes.releaseHold(result.region, result.messageKey, 'discarded');
+    const hold = await this.nodes.releaseHold(result.region, result.messageKey, 'discarded', operator.name);
     return { id, state: 'discarded', hold };
   }
 

@@ -7,7 +7,7 @@ import { DataSource } from 'typeorm';
 import { API_KEYS_DDL, ApiKeyService, MysqlApiKeyStore } from '@tongban/auth';
 import { AvroCodec, SchemaCatalogue, SchemaRegistryClient } from '@tongban/avro';
 import { contractsDir } from '@tongban/config';
-import { HttpErrorFilter } from '@tongban/http';
+import { HttpErrorFilter, installRequestLimits } from '@tongban/http';
 import { createKafka } from '@tongban/kafka';
 import { minimisationPolicyPath, Minimiser, readMinimisationPolicy } from '@tongban/masking';
 import {
@@ -101,6 +101,7 @@ export async function createDeliveryApp(config: DeliveryConfig, logger = new Jso
   }
 
   const app = await NestFactory.create(DeliveryModule.build(), { logger });
+  installRequestLimits(app);
   app.useGlobalFilters(new HttpErrorFilter(logger));
   let sweeper: NodeJS.Timeout | undefined;
   const sweep = async () => {

@@ -8,6 +8,7 @@ import {
   counter, createMetricsRegistry, dependencyChecks, HEALTH_CHECKS, HealthCheck, JsonLogger, METRICS_REGISTRY, OpsController,
 } from '@tongban/observability';
 import { openDatabase } from '@tongban/persistence';
+import { installRequestLimits } from '@tongban/http';
 import { SchemaRegistryConfig } from './schema-registry.config';
 import { SchemaRegistryService } from './registry/application/schema-registry.service';
 import { RegistryRepository } from './registry/infrastructure/registry.repository';
@@ -91,6 +92,8 @@ export async function createSchemaRegistryApp(
     res.on('finish', () => requests.inc({ method: req.method, status: String(res.statusCode) }));
     next();
   });
+  // URL and X-Correlation-Id bounds; bodies are read (and bounded) by the registry's own middleware.
+  installRequestLimits(app, undefined, false);
   app.use(registryHttpMiddleware());
   app.useGlobalFilters(new RegistryErrorFilter(logger));
 

@@ -87,7 +87,7 @@ export class AcceptEventService {
     const messages: OutboxMessage[] = [];
     for (const copy of copies) {
       const value = await this.deps.codec.encode(request.eventType, { envelope, ...copy.payload });
-      messages.push(this.messageFor(request, eventId, correlationId, copy.node, value));
+      messages.push(this.messageFor(request, eventId, correlationId, copy, value));
     }
     const requestHash = idempotencyKey ? hashRequest(request) : '';
 
@@ -135,10 +135,11 @@ export class AcceptEventService {
     return target === source ? [copy(target, 'addressee')] : [copy(target, 'addressee'), copy(source, 'origin')];
   }
 
-  private messageFor(request: EventRequest, eventId: string, correlationId: string, node: string, value: Buffer): OutboxMessage {
+  private messageFor(request: EventRequest, eventId: string, correlationId: string, copy: EventCopy, value: Buffer): OutboxMessage {
     return {
       eventId,
-      topic: topics.inbox(this.deps.topicNamespace, node),
+      // The publisher's own copy goes to its node's local topic, which no partner principal may read.
+      topic: copy.role === 'origin' ? topics.local(this.deps.topicNamespace, copy.node) : topics.inbox(this.deps.topicNamespace, copy.node),
       key: request.caseId,
       value,
       headers: {

@@ -163,7 +163,9 @@ describe('the failure path of the region node’s inbox', () => {
     // in order: the blocker first, then what waited behind it
     expect(events[0]).toBe(eventId);
     expect(events.indexOf(ack.body.eventId as string)).toBeGreaterThan(0);
-    expect(await holdOf(first.caseId)).toMatchObject({ status: 'closed', resolution: 'applied' });
+    // The hold closes once everything that waited in it (the acknowledgement's copies) is through.
+    const closed = await waitFor(async () => ((await holdOf(first.caseId))?.status === 'closed' ? holdOf(first.caseId) : undefined), 'the hold to close', 10_000);
+    expect(closed).toMatchObject({ status: 'closed', resolution: 'applied' });
     expect(await inTopic(`${inbox}.retry.2`, eventId)).toEqual([]);
     expect(await inTopic(`${inbox}.dlq`, eventId)).toEqual([]);
   });

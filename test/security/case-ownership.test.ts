@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { AvroCodec, SchemaCatalogue, SchemaRegistryClient } from '@tongban/avro';
 import { contractsDir } from '@tongban/config';
+import { HEADERS } from '@tongban/kafka';
 import { eventIdFor } from '../../services/region-node/src/casework/infrastructure/follow-up.publisher';
 import { readRaw } from '../partners/partner-support';
 import { example } from '../support/examples';
@@ -55,14 +56,32 @@ describe('attack: acting on another division’s case', () => {
     expect((await getCase(stack, opened.caseId, 'dev-anyue')).status).toBe(404);
   });
 
-  it('an Anyue key opening a case under a Chengdu case id first is refused, and Chengdu still opens it', async () => {
+  it('an Anyue key opening a case under a Chengdu case id gets 400; sent past the gateway, the node refuses it; Chengdu still opens it', async () => {
     const caseId = `SUB-510104-2026-000777-${stack.id}`;
     const squat = example('SubsidyApplicationSubmitted');
     Object.assign(squat, { caseId, sourceRegion: '512021' });
     Object.assign(squat.payload, { applicant: ZHAO, certificateNumber: `${ZHAO.idNumber}41`, residence: { division: '512021', detail: '安岳县岳阳镇 1 号' } });
-    const sent = await post(stack, squat, 'dev-anyue');
-    expect(sent.status).toBe(202);
-    const { decoded } = await rejectionOf(sent.body.eventId as string, '510000');
+    const refused = await post(stack, squat, 'dev-anyue');
+    expect(refused.status).toBe(400);
+    expect((refused.body.error as { details: Array<{ path: string; problem: string }> }).details).toEqual([
+      { path: 'caseId', problem: expect.stringContaining('<a division code 512021 covers>') },
+    ]);
+
+    // The same event written straight into Dazu's inbox (a gateway that does not check, a replay):
+    // the node refuses it before it meets any case, and says nothing about the case.
+    const eventId = '3b8f9a52-6c1d-4e0f-9a7b-2d5e8c4f1a60';
+    const value = await codec.encode('SubsidyApplicationSubmitted', {
+      envelope: {
+        eventId, eventType: squat.eventType, caseId, sourceRegion: '512021', targetRegion: '500111', sourceOffice: null,
+        occurredAt: squat.occurredAt, correlationId: eventId, causationId: null, producer: 'municipal:512021:test', schemaVersion: 1,
+      },
+      ...squat.payload,
+    });
+    const producer = stack.kafka.producer();
+    await producer.connect();
+    await producer.send({ topic: stack.inbox('500000'), messages: [{ key: caseId, value, headers: { [HEADERS.eventId]: eventId } }] });
+    await producer.disconnect();
+    const { decoded } = await rejectionOf(eventId, '510000');
     expect(decoded).toMatchObject({ reasonCode: 'NOT_RESPONSIBLE', caseState: null });
     expect(decoded.reasonText).toMatch(/^CASE_ID_NOT_OWNED: /);
     // Dazu, the addressee, holds the refused event as its part of the exchange, but no case.

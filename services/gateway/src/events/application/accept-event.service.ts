@@ -5,7 +5,7 @@ import { Caller, ForbiddenRegionError, mayPublishFor } from '@tongban/auth';
 import { TongbanError, ValidationError } from '@tongban/errors';
 import { enqueue, HEADERS, OutboxMessage } from '@tongban/kafka';
 import { Minimiser, RecipientRole } from '@tongban/masking';
-import { DivisionCatalogue, RoutingTable, topics } from '@tongban/regions';
+import { CASE_OPENING_EVENTS, caseIdOpenerProblem, DivisionCatalogue, RoutingTable, topics } from '@tongban/regions';
 import { EventRequest, newEventId, validateEventRequest } from '../domain/event-request';
 import type { DisclosureRecorder } from './disclosure-recorder';
 
@@ -64,6 +64,9 @@ export class AcceptEventService {
     const { request, schema } = validated;
     const refusal = mayPublishFor(caller, request.sourceRegion, request.sourceOffice);
     if (refusal) throw new ForbiddenRegionError(refusal);
+    // The node refuses it too; saying so here spares the sender a silent asynchronous refusal.
+    const notOwned = CASE_OPENING_EVENTS.includes(request.eventType) ? caseIdOpenerProblem(request.caseId, request.sourceRegion, request.sourceOffice) : undefined;
+    if (notOwned) throw new ValidationError([{ path: 'caseId', problem: notOwned }]);
     if (idempotencyKey !== undefined && !/^[\x21-\x7e]{1,200}$/.test(idempotencyKey)) {
       throw new ValidationError([{ path: 'Idempotency-Key', problem: 'must be 1–200 visible ASCII characters' }]);
     }

@@ -1,4 +1,6 @@
+import { CASE_OPENING_EVENTS } from '@tongban/regions';
 import { caseIdOpenerProblem, opensCase, withoutIdNumbers } from './case-ownership';
+import { knownEventTypes } from './workflows';
 
 describe('case ids bound to their opener', () => {
   it.each([
@@ -19,6 +21,8 @@ describe('case ids bound to their opener', () => {
   it('knows which events open a case', () => {
     expect(['SubsidyApplicationSubmitted', 'EconomicCheckRequested', 'DeathRegistered', 'MarriageRegistrationRequested', 'DivorceApplicationFiled'].every(opensCase)).toBe(true);
     expect(['SubsidyApproved', 'CaseEventRejected', 'RemainsTransportRequested', 'Nope'].some(opensCase)).toBe(false);
+    // The gateway refuses foreign case ids early from its own list: it must be the state machines' list.
+    expect(knownEventTypes().filter(opensCase).sort()).toEqual([...CASE_OPENING_EVENTS].sort());
   });
 
   it('leaves ID and certificate numbers out of refusal texts', () => {

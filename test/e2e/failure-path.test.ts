@@ -1,54 +1,14 @@
 import type { AddressInfo } from 'node:net';
 import { createConnection } from 'mysql2/promise';
-import { Kafka, Partitioners } from 'kafkajs';
-import { FAILURE_HEADERS, HEADERS, headerText } from '@tongban/kafka';
+import { Partitioners } from 'kafkajs';
+import { FAILURE_HEADERS, HEADERS } from '@tongban/kafka';
 import { example } from '../support/examples';
 import { MYSQL, post, startTestStack, TestStack } from '../support/test-stack';
+import { readTopic } from '../support/topic-reader';
 import { waitFor } from '../support/wait';
 import { internalHeaders } from '../support/internal-api';
 
 const CQ = '500000';
-
-interface TopicMessage {
-  partition: number;
-  offset: string;
-  key: string;
-  value: Buffer | null;
-  headers: Record<string, string>;
-}
-
-/** Every message of a topic from the beginning up to its current end. */
-async function readTopic(kafka: Kafka, topic: string): Promise<TopicMessage[]> {
-  const admin = kafka.admin();
-  await admin.connect();
-  const ends = await admin.fetchTopicOffsets(topic);
-  await admin.disconnect();
-  const remaining = new Map(ends.filter((p) => Number(p.high) > Number(p.low)).map((p) => [p.partition, Number(p.high)]));
-  const out: TopicMessage[] = [];
-  if (remaining.size === 0) return out;
-  const consumer = kafka.consumer({ groupId: `reader-${topic}-${Date.now()}-${Math.random().toString(36).slice(2)}` });
-  await consumer.connect();
-  await consumer.subscribe({ topic, fromBeginning: true });
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`reading ${topic} took too long`)), 20_000);
-    consumer
-      .run({
-        eachMessage: async ({ partition, message }) => {
-          const headers: Record<string, string> = {};
-          for (const name of Object.keys(message.headers ?? {})) headers[name] = headerText(message.headers, name) ?? '';
-          out.push({ partition, offset: message.offset, key: message.key?.toString() ?? '', value: message.value, headers });
-          if (Number(message.offset) + 1 >= (remaining.get(partition) ?? 0)) remaining.delete(partition);
-          if (remaining.size === 0) {
-            clearTimeout(timer);
-            resolve();
-          }
-        },
-      })
-      .catch(reject);
-  });
-  await consumer.disconnect();
-  return out;
-}
 
 async function query<T = Record<string, unknown>>(database: string, sql: string, params: unknown[] = []): Promise<T[]> {
   const conn = await createConnection({ ...MYSQL, database });

@@ -45,7 +45,7 @@ export async function startOpsStack(): Promise<OpsTestStack> {
     throw e;
   }
   const url = await ops.start(0, '127.0.0.1');
-  const codec = new AvroCodec(new SchemaCatalogue(join(__dirname, '../../contracts/avro')), new SchemaRegistryClient(stack.registryUrl));
+  const codec = new AvroCodec(new SchemaCatalogue(join(__dirname, '../../contracts/avro')), new SchemaRegistryClient(stack.registryUrl, { auth: stack.registryAuth }));
   const publisher = new DeadLetterPublisher(stack.kafka, `${stack.namespace}.region-node.test`);
   await publisher.connect();
   return {

@@ -4,12 +4,12 @@ import { join } from 'node:path';
 import * as kafkajs from 'kafkajs';
 import { Kafka, logLevel } from 'kafkajs';
 import { AvroCodec, SchemaCatalogue, SchemaRegistryClient } from '@tongban/avro';
-import { contractsDir, repoRoot } from '@tongban/config';
+import { contractsDir, localSecret, repoRoot } from '@tongban/config';
 import { createKafka, KafkaCredentials, kafkaCredentialsFile, kafkaSecurityOptions, resolveKafkaCredentials } from '@tongban/kafka';
 import { startPartnerInboxConsumer } from '@tongban/partner-client';
 import { example } from '../support/examples';
 import { BROKERS } from '../support/test-stack';
-import { startTestRegistry } from '../support/test-registry';
+import { developmentRegistryAuth, startTestRegistry } from '../support/test-registry';
 import { uniqueId } from '../support/unique';
 import { waitFor } from '../support/wait';
 
@@ -145,7 +145,7 @@ describe('direct Kafka reading with SASL/SCRAM and ACLs', () => {
   it('lets a partner decode its inbox through the registry and commit, as the example shows', async () => {
     const registry = await startTestRegistry(`tb_${ns.replace(/-/g, '_')}_registry`);
     try {
-      const codec = new AvroCodec(new SchemaCatalogue(join(contractsDir(), 'avro')), new SchemaRegistryClient(registry.url), true);
+      const codec = new AvroCodec(new SchemaCatalogue(join(contractsDir(), 'avro')), new SchemaRegistryClient(registry.url, { auth: developmentRegistryAuth() }), true);
       const body = example('SubsidyApplicationSubmitted', ns);
       const eventId = '7f1c3c2e-3d5b-4c1e-9a51-0c7e8d6b5a40';
       const value = await codec.encode('SubsidyApplicationSubmitted', {
@@ -168,6 +168,7 @@ describe('direct Kafka reading with SASL/SCRAM and ACLs', () => {
         namespace: ns,
         groupId,
         schemaRegistryUrl: registry.url,
+        schemaRegistryAuth: { username: 'partner', password: localSecret('schema-registry-reader-password') },
         onEvent: async (e) => void seen.push(`${e.eventType}:${(e.value.envelope as { eventId: string }).eventId}`),
       });
       // The plain text message of the first test does not decode: the example notes it and moves on.

@@ -15,7 +15,7 @@ describe('data minimisation at the gateway', () => {
 
   beforeAll(async () => {
     stack = await startTestStack({ env: { TONGBAN_ADMIN_TOKEN: ADMIN_TOKEN } });
-    codec = new AvroCodec(new SchemaCatalogue(join(contractsDir(), 'avro')), new SchemaRegistryClient(stack.registryUrl), false);
+    codec = new AvroCodec(new SchemaCatalogue(join(contractsDir(), 'avro')), new SchemaRegistryClient(stack.registryUrl, { auth: stack.registryAuth }), false);
   });
   afterAll(async () => {
     await stack?.stop();

@@ -43,6 +43,8 @@ export async function startDelivery(stack: TestStack, env: Record<string, string
       TONGBAN_DELIVERY_GROUP: `${stack.namespace}.delivery`,
       TONGBAN_ADMIN_TOKEN: ADMIN_TOKEN,
       TONGBAN_DELIVERY_SWEEP_INTERVAL_MS: '500',
+      // The test receivers listen on loopback: allowed only in the development profile, and only when said.
+      TONGBAN_DELIVERY_ALLOW_LOOPBACK: 'true',
       ...env,
     }),
     testLogger('delivery'),

@@ -1,3 +1,4 @@
+import { Webhook } from 'standardwebhooks';
 import { signWebhook, verifyWebhook } from '@tongban/partner-client';
 import { example } from '../support/examples';
 import { post, startTestStack, TestStack } from '../support/test-stack';
@@ -75,11 +76,18 @@ describe('webhook deliveries to partner systems', () => {
     await waitFor(async () => (receiver.applied.some((e) => e.eventId === eventId) ? true : undefined), 'the delivery');
     const got = receiver.receptions.find((r) => r.headers['tongban-event-id'] === eventId)!;
     expect(got.headers['tongban-signature']).toMatch(/^v1=[0-9a-f]{64}$/);
-    expect(verifyWebhook({ secret, headers: got.headers, body: got.body })).toEqual({ eventId, timestamp: Number(got.headers['tongban-timestamp']) });
-    // Tampered and stale copies of the same delivery are refused.
-    expect(() => verifyWebhook({ secret, headers: got.headers, body: got.body.replace('500111', '500112') })).toThrow(/signature/);
+    expect(got.headers['webhook-id']).toBe(eventId);
+    expect(got.headers['webhook-signature']).toMatch(/^v1,[A-Za-z0-9+/]{43}=$/);
+    // A partner verifies with a stock Standard Webhooks library, given the secret as issued.
+    expect(new Webhook(secret).verify(got.body, got.headers as Record<string, string>)).toMatchObject({ eventId });
+    expect(() => new Webhook(secret).verify(got.body.replace('500111', '500112'), got.headers as Record<string, string>)).toThrow();
+    expect(verifyWebhook({ secret, headers: got.headers, body: got.body })).toEqual({ eventId, timestamp: Number(got.headers['webhook-timestamp']) });
+    // tongban's own headers verify too; tampered and stale copies of the same delivery are refused.
+    const own = Object.fromEntries(Object.entries(got.headers).filter(([name]) => !name.startsWith('webhook-')));
+    expect(verifyWebhook({ secret, headers: own, body: got.body })).toEqual({ eventId, timestamp: Number(got.headers['tongban-timestamp']) });
+    expect(() => verifyWebhook({ secret, headers: own, body: got.body.replace('500111', '500112') })).toThrow(/signature/);
     const old = Math.floor(Date.now() / 1000) - 3600;
-    expect(() => verifyWebhook({ secret, headers: { ...got.headers, 'tongban-timestamp': String(old), 'tongban-signature': signWebhook(secret, old, got.body) }, body: got.body })).toThrow(/more than 300 s/);
+    expect(() => verifyWebhook({ secret, headers: { ...own, 'tongban-timestamp': String(old), 'tongban-signature': signWebhook(secret, old, got.body) }, body: got.body })).toThrow(/more than 300 s/);
 
     // Minimisation proven on the bytes that arrived: the phone and the street address never left.
     const phone = body.payload.contactPhone as string;

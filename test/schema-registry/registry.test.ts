@@ -10,6 +10,8 @@ import { createSchemaRegistryApp, SchemaRegistryApp } from '../../services/schem
 
 const MYSQL = { host: '127.0.0.1', port: 3306, user: 'root', password: '' };
 const MEDIA = 'application/vnd.schemaregistry.v1+json';
+const ADMIN = { username: 'registry-admin', password: 'registry-admin-password-0123' };
+const BASIC = `Basic ${Buffer.from(`${ADMIN.username}:${ADMIN.password}`).toString('base64')}`;
 
 const person = (fields: object[] = []) => ({
   type: 'record',
@@ -38,7 +40,7 @@ describe('schema registry (Confluent REST API over MySQL)', () => {
   async function call(method: string, path: string, body?: unknown, contentType = MEDIA): Promise<Answer> {
     const res = await fetch(`${url}${path}`, {
       method,
-      headers: body === undefined ? { accept: MEDIA } : { accept: MEDIA, 'content-type': contentType },
+      headers: body === undefined ? { accept: MEDIA, authorization: BASIC } : { accept: MEDIA, 'content-type': contentType, authorization: BASIC },
       body: body === undefined ? undefined : typeof body === 'string' ? body : JSON.stringify(body),
     });
     const text = await res.text();
@@ -55,7 +57,17 @@ describe('schema registry (Confluent REST API over MySQL)', () => {
 
   beforeAll(async () => {
     registry = await createSchemaRegistryApp(
-      { port: 0, host: '127.0.0.1', database, mysql: MYSQL, defaultCompatibility: 'BACKWARD' },
+      {
+        port: 0,
+        host: '127.0.0.1',
+        database,
+        mysql: MYSQL,
+        defaultCompatibility: 'BACKWARD',
+        users: [{ name: ADMIN.username, password: ADMIN.password, role: 'admin' }],
+        maxSchemaBytes: 256 * 1024,
+        maxSubjects: 10_000,
+        authFailuresPerMinute: 30,
+      },
       new JsonLogger('schema-registry', undefined, 'error'),
     );
     url = await registry.listen(0, '127.0.0.1');
@@ -68,7 +80,7 @@ describe('schema registry (Confluent REST API over MySQL)', () => {
 
   describe('with the third-party client @kafkajs/confluent-schema-registry', () => {
     it('registers, encodes and decodes, then reads old data with an evolved schema', async () => {
-      const client = new SchemaRegistry({ host: url });
+      const client = new SchemaRegistry({ host: url, auth: ADMIN });
       const s = subject('Person');
       const { id } = await client.register({ type: SchemaType.AVRO, schema: JSON.stringify(personV1) }, { subject: s });
       expect(id).toBeGreaterThan(0);
@@ -94,7 +106,7 @@ describe('schema registry (Confluent REST API over MySQL)', () => {
     });
 
     it('refuses an incompatible schema with the reasons', async () => {
-      const client = new SchemaRegistry({ host: url });
+      const client = new SchemaRegistry({ host: url, auth: ADMIN });
       const s = subject('Person');
       await client.register({ type: SchemaType.AVRO, schema: JSON.stringify(personV1) }, { subject: s });
       await expect(client.register({ type: SchemaType.AVRO, schema: JSON.stringify(personNeedsAge) }, { subject: s })).rejects.toThrow(
@@ -104,7 +116,7 @@ describe('schema registry (Confluent REST API over MySQL)', () => {
   });
 
   it('serves tongban’s own registry client', async () => {
-    const client = new SchemaRegistryClient(url);
+    const client = new SchemaRegistryClient(url, { auth: ADMIN });
     const s = subject('Person');
     const id = await client.register(s, personV1);
     expect(await client.lookup(s, personV1)).toBe(id);
@@ -113,11 +125,11 @@ describe('schema registry (Confluent REST API over MySQL)', () => {
 
   it('registers every tongban event schema through the codec, once', async () => {
     const catalogue = new SchemaCatalogue(join(contractsDir(), 'avro'));
-    const codec = new AvroCodec(catalogue, new SchemaRegistryClient(url));
+    const codec = new AvroCodec(catalogue, new SchemaRegistryClient(url, { auth: ADMIN }));
     await codec.prepare();
     const ids = await Promise.all(catalogue.eventTypes().map((t) => codec.writerId(t)));
     expect(new Set(ids).size).toBe(catalogue.eventTypes().length);
-    const again = new AvroCodec(catalogue, new SchemaRegistryClient(url), false);
+    const again = new AvroCodec(catalogue, new SchemaRegistryClient(url, { auth: ADMIN }), false);
     expect(await Promise.all(catalogue.eventTypes().map((t) => again.writerId(t)))).toEqual(ids);
   });
 

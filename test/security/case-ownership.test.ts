@@ -28,7 +28,7 @@ describe('attack: acting on another division’s case', () => {
 
   beforeAll(async () => {
     stack = await startTestStack();
-    codec = new AvroCodec(new SchemaCatalogue(join(contractsDir(), 'avro')), new SchemaRegistryClient(stack.registryUrl), false);
+    codec = new AvroCodec(new SchemaCatalogue(join(contractsDir(), 'avro')), new SchemaRegistryClient(stack.registryUrl, { auth: stack.registryAuth }), false);
   });
   afterAll(async () => {
     await stack?.stop();

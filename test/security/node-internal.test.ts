@@ -34,7 +34,7 @@ describe('attack: calling a region node’s internal API directly', () => {
   });
 
   it('listens on 127.0.0.1 unless TONGBAN_NODE_HOST says otherwise', () => {
-    expect(readRegionNodeConfig({}).host).toBe('127.0.0.1');
+    expect(readRegionNodeConfig({ TONGBAN_PROFILE: 'development' }).host).toBe('127.0.0.1');
     expect((t.stack.nodes.get('510000')!.app.getHttpServer().address() as AddressInfo).address).toBe('127.0.0.1');
   });
 

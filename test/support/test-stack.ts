@@ -9,7 +9,7 @@ import { createGatewayApp, GatewayApp } from '../../services/gateway/src/app';
 import { readGatewayConfig } from '../../services/gateway/src/gateway.config';
 import { createRegionNodeApp, RegionNodeApp } from '../../services/region-node/src/app';
 import { readRegionNodeConfig } from '../../services/region-node/src/region-node.config';
-import { startTestRegistry } from './test-registry';
+import { developmentRegistryAuth, startTestRegistry } from './test-registry';
 import { uniqueId } from './unique';
 
 export const MYSQL = { host: '127.0.0.1', port: 3306, user: 'root', password: '' };
@@ -20,6 +20,8 @@ export interface TestStack {
   namespace: string;
   gatewayUrl: string;
   registryUrl: string;
+  /** What a client of the registry sends (the development profile's admin user). */
+  registryAuth: { username: string; password: string };
   gateway: GatewayApp;
   nodes: Map<string, RegionNodeApp>;
   kafka: Kafka;
@@ -70,6 +72,7 @@ async function buildStack(
   const registry = await startTestRegistry(`tb_${id}_registry`);
   cleanups.push(() => registry.close());
   const env: Record<string, string> = {
+    TONGBAN_PROFILE: 'development',
     TONGBAN_TOPIC_NAMESPACE: namespace,
     TONGBAN_SCHEMA_REGISTRY_URL: registry.url,
     TONGBAN_KAFKA_BROKERS: BROKERS.join(','),
@@ -112,6 +115,7 @@ async function buildStack(
     namespace,
     gatewayUrl: `http://127.0.0.1:${portOf(gateway.app)}`,
     registryUrl: registry.url,
+    registryAuth: developmentRegistryAuth(),
     gateway,
     nodes,
     kafka,

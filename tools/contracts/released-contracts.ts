@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import { EventSchema, SchemaCatalogue } from '@tongban/avro';
 // Until libs/avro/src/index.ts exports './compatibility', reach it directly.
 import {
-  CompatibilityMode, DEFAULT_COMPATIBILITY, checkCompatibility, isCompatibilityMode, normalizedForm,
+  CompatibilityMode, DEFAULT_COMPATIBILITY, StrictRule, checkCompatibility, isCompatibilityMode, normalizedForm,
 } from '@tongban/avro';
 
 /**
@@ -121,6 +121,12 @@ export interface SubjectReport {
   messages: string[];
 }
 
+/**
+ * Our own contracts are held to more than Java Avro asks: partners read them in other languages, where
+ * a decimal read under another scale is a wrong amount, and a moved record is a new name to map.
+ */
+export const CONTRACT_RULES: StrictRule[] = ['decimal-scale', 'full-names'];
+
 /** Compares every current event schema with its released versions under the subject's mode. */
 export function compareWithReleased(released: ReleasedContracts, catalogue = released.catalogue()): SubjectReport[] {
   const modes = released.compatibility();
@@ -135,6 +141,7 @@ export function compareWithReleased(released: ReleasedContracts, catalogue = rel
     const mode = released.modeOf(subject, modes);
     const result = checkCompatibility(event.schema, versions, mode, {
       labels: versions.map((_, i) => (i === versions.length - 1 ? `the released v${i + 1}` : `released v${i + 1}`)),
+      rules: CONTRACT_RULES,
     });
     reports.push({ subject, status: result.compatible ? 'compatible' : 'breaking', mode, messages: result.messages });
   }

@@ -41,6 +41,7 @@ export function stackServices(o: StackOptions = {}): ServiceSpec[] {
   const opsPort = o.opsPort ?? 3100;
   const deliveryPort = o.deliveryPort ?? 3400;
   const common = {
+    TONGBAN_PROFILE: 'development',
     TONGBAN_TOPIC_NAMESPACE: ns,
     TONGBAN_SCHEMA_REGISTRY_URL: `http://127.0.0.1:${registryPort}`,
     ...(o.extraEnv ?? {}),
@@ -101,6 +102,8 @@ export function stackServices(o: StackOptions = {}): ServiceSpec[] {
         TONGBAN_DELIVERY_DATABASE: `${db}_delivery`,
         TONGBAN_DELIVERY_KEYS_DATABASE: `${db}_gateway`,
         TONGBAN_DELIVERY_NODES: nodes.map(([region]) => region).join(','),
+        // Local partner receivers (the demo's, a developer's) listen on loopback.
+        TONGBAN_DELIVERY_ALLOW_LOOPBACK: 'true',
       },
       healthUrl: `http://127.0.0.1:${deliveryPort}/health`,
     },

@@ -1,4 +1,4 @@
-import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { createHash, createHmac, randomBytes, timingSafeEqual } from 'node:crypto';
 
 /** Issued keys carry their id, so the gateway finds the row without trying every hash: `tbk_<id>_<secret>`. */
 const ISSUED = /^tbk_([0-9a-f]{16})_([A-Za-z0-9_-]{43})$/;
@@ -14,14 +14,27 @@ export function generateApiKey(): NewApiKey {
   return { keyId, key: `tbk_${keyId}_${randomBytes(32).toString('base64url')}` };
 }
 
+/** Whether a key is one the gateway issued (its id is random and travels inside it). */
+export function isIssuedKey(key: string): boolean {
+  return ISSUED.test(key);
+}
+
 /**
- * The id of the row a presented key must match. Issued keys name it; a bootstrap key from
- * TONGBAN_API_KEYS keeps the id it always had (the first 12 hex digits of its SHA-256), so
- * idempotency records made with it stay valid.
+ * The id of the row a presented key must match. Issued keys name it (random); a key from
+ * TONGBAN_API_KEYS gets a keyed HMAC (TONGBAN_API_KEY_ID_KEY), so the id that travels in every
+ * envelope's `producer` says nothing about the key to anyone without that secret.
  */
-export function keyIdOf(key: string): string {
+export function keyIdOf(key: string, idKey: string): string {
   const m = ISSUED.exec(key);
-  return m ? m[1] : createHash('sha256').update(key, 'utf8').digest('hex').slice(0, 12);
+  return m ? m[1] : `c${createHmac('sha256', idKey).update(key, 'utf8').digest('hex').slice(0, 23)}`;
+}
+
+/**
+ * The id a key from TONGBAN_API_KEYS had before ids were keyed: the first 12 hex digits of its plain
+ * SHA-256, which anyone can compute from a guess. Only used to move such rows to their keyed id.
+ */
+export function legacyKeyIdOf(key: string): string {
+  return createHash('sha256').update(key, 'utf8').digest('hex').slice(0, 12);
 }
 
 export function newSalt(): string {

@@ -1,7 +1,7 @@
 import { TongbanError } from '@tongban/errors';
 import { isWellFormedDivision, SERVICE_OFFICES } from '@tongban/regions';
 import { Caller, UnauthenticatedError } from './api-keys';
-import { apiKeyMatches, bearerToken, generateApiKey, hashApiKey, keyIdOf, newSalt } from './api-key-credentials';
+import { apiKeyMatches, bearerToken, generateApiKey, hashApiKey, keyIdOf, legacyKeyIdOf, newSalt } from './api-key-credentials';
 import { ApiKeyRecord, ApiKeyStore } from './api-key.store';
 import { RateLimit, TokenBucketLimiter } from './rate-limiter';
 
@@ -15,7 +15,9 @@ export interface ApiKeyServiceOptions {
   store: ApiKeyStore;
   limiter?: TokenBucketLimiter;
   defaultLimit: RateLimit;
-  /** Whether keys from TONGBAN_API_KEYS are rate limited too (off for local runs, benchmarks, demos). */
+  /** HMAC key of the ids of configured keys (TONGBAN_API_KEY_ID_KEY): equal on every gateway and delivery replica. */
+  keyIdKey: string;
+  /** Whether keys from TONGBAN_API_KEYS are rate limited like issued ones (on unless turned off). */
   limitBootstrapKeys: boolean;
   /** How long an authenticated key is trusted without reading its row again (revocation on this replica is immediate). */
   cacheMs?: number;
@@ -59,29 +61,42 @@ export class ApiKeyService {
     this.now = o.now ?? (() => new Date());
   }
 
-  /** Seeds keys of TONGBAN_API_KEYS; a key already present (even revoked) is left as it is. */
+  /**
+   * Seeds keys of TONGBAN_API_KEYS; a key already present (even revoked) is left as it is. A key stored
+   * under its former, unkeyed id is carried over: its keyed row takes the former row's state and names
+   * it in `rotatedFrom`, and the former row is revoked, so it no longer authenticates while what was
+   * made with it (webhook subscriptions) follows the rotation.
+   */
   async seedBootstrap(keys: Array<{ key: string; binding: string }>): Promise<void> {
     for (const { key, binding } of keys) {
       const salt = newSalt();
       const { division, officeId } = bindingOf(binding);
+      const keyId = keyIdOf(key, this.o.keyIdKey);
+      const former = await this.o.store.find(legacyKeyIdOf(key));
+      const carried = former && former.origin === 'bootstrap' && apiKeyMatches(key, former.salt, former.keyHash) ? former : undefined;
+      if (carried && (await this.o.store.find(keyId))) {
+        if (!carried.revokedAt) await this.o.store.revoke(carried.keyId, this.now());
+        continue;
+      }
       await this.o.store.insert(
         {
-          keyId: keyIdOf(key),
+          keyId,
           salt,
           keyHash: hashApiKey(key, salt),
           division,
           officeId,
-          systemName: `bootstrap:${binding}`,
+          systemName: carried?.systemName ?? `bootstrap:${binding}`,
           origin: 'bootstrap',
-          rotatedFrom: null,
-          createdAt: this.now(),
-          expiresAt: null,
-          revokedAt: null,
-          ratePerSecond: null,
-          burst: null,
+          rotatedFrom: carried?.keyId ?? null,
+          createdAt: carried?.createdAt ?? this.now(),
+          expiresAt: carried?.expiresAt ?? null,
+          revokedAt: carried?.revokedAt ?? null,
+          ratePerSecond: carried?.ratePerSecond ?? null,
+          burst: carried?.burst ?? null,
         },
         { ignoreExisting: true },
       );
+      if (carried && !carried.revokedAt) await this.o.store.revoke(carried.keyId, this.now());
     }
   }
 
@@ -150,6 +165,23 @@ export class ApiKeyService {
     return viewOf((await this.o.store.find(keyId)) as ApiKeyRecord, this.now());
   }
 
+  /**
+   * Whether what a key made (a webhook subscription) may still act: the key is neither revoked nor
+   * expired, or it was rotated into a key that is (a rotation keeps a partner's subscriptions).
+   * Read from the store every time, so a revocation on any replica counts at once.
+   */
+  async isLive(keyId: string, depth = 0): Promise<boolean> {
+    const record = await this.o.store.find(keyId);
+    if (!record) return false;
+    const now = this.now();
+    const active = !(record.revokedAt && record.revokedAt <= now) && !(record.expiresAt && record.expiresAt <= now);
+    if (active) return true;
+    if (depth >= 16) return false;
+    const successors = (await this.o.store.list({ systemName: record.systemName })).filter((r) => r.rotatedFrom === keyId);
+    for (const s of successors) if (await this.isLive(s.keyId, depth + 1)) return true;
+    return false;
+  }
+
   async list(filter: { systemName?: string } = {}): Promise<ApiKeyView[]> {
     const now = this.now();
     return (await this.o.store.list(filter)).map((r) => viewOf(r, now));
@@ -163,7 +195,7 @@ export class ApiKeyService {
     const cacheMs = this.o.cacheMs ?? 1000;
     const hit = this.cache.get(key);
     if (hit && hit.until > Date.now()) return hit.record;
-    const record = await this.o.store.find(keyIdOf(key));
+    const record = await this.o.store.find(keyIdOf(key, this.o.keyIdKey));
     if (!record || !apiKeyMatches(key, record.salt, record.keyHash)) return undefined;
     if (cacheMs > 0) {
       if (this.cache.size > 10_000) this.cache.clear();

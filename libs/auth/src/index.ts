@@ -5,3 +5,4 @@ export * from './api-key.service';
 export * from './rate-limiter';
 export * from './local-secrets';
 export * from './service-token';
+export * from './failed-attempts';

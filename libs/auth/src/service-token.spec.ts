@@ -36,12 +36,13 @@ describe('service token of the region nodes’ internal API', () => {
   it('requires the token outside the development profile and a long one everywhere', () => {
     const read = (env: Record<string, string>) => {
       const r = new EnvReader(env);
-      const token = readServiceToken(r, env);
+      const token = readServiceToken(r);
       r.done();
       return token;
     };
     expect(() => read({ TONGBAN_PROFILE: 'production' })).toThrow(ConfigError);
     expect(() => read({ TONGBAN_PROFILE: 'production' })).toThrow(/TONGBAN_NODE_SERVICE_TOKEN is required/);
+    expect(() => read({})).toThrow(/TONGBAN_NODE_SERVICE_TOKEN is required/);
     expect(() => read({ TONGBAN_PROFILE: 'production', TONGBAN_NODE_SERVICE_TOKEN: 'short' })).toThrow(/at least 32/);
     expect(read({ TONGBAN_PROFILE: 'production', TONGBAN_NODE_SERVICE_TOKEN: TOKEN })).toBe(TOKEN);
   });

@@ -1,6 +1,5 @@
 import type { EnvReader } from '@tongban/config';
 import { secretEquals } from './api-key-credentials';
-import { localSecret } from './local-secrets';
 
 /**
  * The service token that the gateway and the ops service present to a region node's internal API,
@@ -21,16 +20,11 @@ export const SERVICE_HEADERS = {
 export const SERVICE_TOKEN_VARIABLE = 'TONGBAN_NODE_SERVICE_TOKEN';
 
 /**
- * Reads TONGBAN_NODE_SERVICE_TOKEN. In the development profile (TONGBAN_PROFILE unset or
- * `development`) a missing token is generated once into the local secrets directory, so processes
- * started together agree on it; in any other profile it is required.
+ * Reads TONGBAN_NODE_SERVICE_TOKEN: required outside the development profile; in development, when
+ * unset, generated once into the local secrets folder so that processes started together agree on it.
  */
-export function readServiceToken(r: EnvReader, env: Record<string, string | undefined>): string {
-  const given = r.optional(SERVICE_TOKEN_VARIABLE);
-  const development = (env.TONGBAN_PROFILE ?? 'development') === 'development' || env.TONGBAN_PROFILE === '';
-  const token = given ?? (development ? localSecret('node-service-token') : r.str(SERVICE_TOKEN_VARIABLE));
-  if (token && token.length < 32) r.fail(`${SERVICE_TOKEN_VARIABLE} must be at least 32 characters`);
-  return token;
+export function readServiceToken(r: EnvReader): string {
+  return r.secret(SERVICE_TOKEN_VARIABLE, { generate: 'node-service-token' }, { minLength: 32 });
 }
 
 /** What a request to a node's internal API presented, read from its headers. */

@@ -9,9 +9,33 @@ export interface InfraConfig {
   mysql: { host: string; port: number; user: string; password: string };
   redis: { host: string; port: number; keyPrefix: string };
   schemaRegistryUrl: string;
+  /** HTTP basic credentials for the schema registry (TONGBAN_SCHEMA_REGISTRY_USERNAME / _PASSWORD). */
+  schemaRegistryAuth?: RegistryCredentials;
+  /**
+   * The SASL identity (TONGBAN_KAFKA_USERNAME / _PASSWORD / _SASL_MECHANISM): required outside the development
+   * profile; in development, when unset, the client takes the broker's generated credentials file.
+   */
+  /** Failed authentication attempts one client address may make per minute before it gets 429. */
+  authFailuresPerMinute: number;
+  kafkaCredentials?: { username: string; password: string; mechanism: (typeof SASL_MECHANISMS)[number] };
 }
 
-export function readInfraConfig(env: EnvReader, clientId: string): InfraConfig {
+export interface RegistryCredentials {
+  username: string;
+  password: string;
+}
+
+/** The registry user the development profile gives every service; its password is generated per checkout. */
+export const DEV_SCHEMA_REGISTRY_USER = 'tongban';
+export const DEV_SCHEMA_REGISTRY_PASSWORD_SECRET = 'schema-registry-password';
+
+/** Which shared secrets a process reads: the relay needs no registry, the registry no Kafka. */
+export interface InfraNeeds {
+  kafka?: boolean;
+  registry?: boolean;
+}
+
+export function readInfraConfig(env: EnvReader, clientId: string, needs: InfraNeeds = {}): InfraConfig {
   const brokers = env.list('TONGBAN_KAFKA_BROKERS', ['127.0.0.1:9092']);
   for (const b of brokers) if (!/^[\w.-]+:\d+$/.test(b)) env.fail(`TONGBAN_KAFKA_BROKERS must list host:port, got "${b}"`);
   const namespace = env.str('TONGBAN_TOPIC_NAMESPACE', 'tongban');
@@ -26,7 +50,8 @@ export function readInfraConfig(env: EnvReader, clientId: string): InfraConfig {
       host: env.str('TONGBAN_MYSQL_HOST', '127.0.0.1'),
       port: env.port('TONGBAN_MYSQL_PORT', 3306),
       user: env.str('TONGBAN_MYSQL_USER', 'root'),
-      password: env.optional('TONGBAN_MYSQL_PASSWORD') ?? '',
+      // Empty is a valid password (a local MariaDB's root), but outside development it must be said.
+      password: env.secret('TONGBAN_MYSQL_PASSWORD', '', { allowEmpty: true }),
     },
     redis: {
       host: env.str('TONGBAN_REDIS_HOST', '127.0.0.1'),
@@ -34,5 +59,30 @@ export function readInfraConfig(env: EnvReader, clientId: string): InfraConfig {
       keyPrefix: env.str('TONGBAN_REDIS_PREFIX', namespace),
     },
     schemaRegistryUrl: registry.replace(/\/+$/, ''),
+    authFailuresPerMinute: env.int('TONGBAN_AUTH_FAILURES_PER_MINUTE', 30, { min: 1, max: 1_000_000 }),
+    schemaRegistryAuth: needs.registry === false ? undefined : readRegistryCredentials(env),
+    kafkaCredentials: needs.kafka === false ? undefined : readKafkaCredentials(env),
   };
+}
+
+function readRegistryCredentials(env: EnvReader): RegistryCredentials {
+  return {
+    username: env.secret('TONGBAN_SCHEMA_REGISTRY_USERNAME', DEV_SCHEMA_REGISTRY_USER),
+    password: env.secret('TONGBAN_SCHEMA_REGISTRY_PASSWORD', { generate: DEV_SCHEMA_REGISTRY_PASSWORD_SECRET }),
+  };
+}
+
+const SASL_MECHANISMS = ['scram-sha-512', 'scram-sha-256', 'plain'] as const;
+type Mechanism = (typeof SASL_MECHANISMS)[number];
+
+function readKafkaCredentials(env: EnvReader): InfraConfig['kafkaCredentials'] {
+  const security = env.oneOf('TONGBAN_KAFKA_SECURITY', ['sasl', 'plaintext'] as const, 'sasl');
+  const named = env.optional('TONGBAN_KAFKA_SASL_MECHANISM');
+  const mechanism = (named?.toLowerCase() ?? 'scram-sha-512') as Mechanism;
+  if (!SASL_MECHANISMS.includes(mechanism)) env.fail(`TONGBAN_KAFKA_SASL_MECHANISM must be one of ${SASL_MECHANISMS.join(', ')}, got "${named}"`);
+  // A PLAINTEXT broker has no identity to supply; choosing it is explicit in every profile.
+  if (security === 'plaintext') return undefined;
+  const username = env.devOptionalSecret('TONGBAN_KAFKA_USERNAME');
+  const password = env.devOptionalSecret('TONGBAN_KAFKA_PASSWORD');
+  return username !== undefined && password !== undefined ? { username, password, mechanism } : undefined;
 }

@@ -1,4 +1,8 @@
 import { TongbanError } from '@tongban/errors';
+import { localSecret } from './local-secrets';
+
+/** The one profile in which documented development keys and generated secrets come into force. */
+export const DEVELOPMENT_PROFILE = 'development';
 
 export class ConfigError extends TongbanError {
   constructor(readonly problems: string[]) {
@@ -14,8 +18,45 @@ type Env = Record<string, string | undefined>;
  */
 export class EnvReader {
   private readonly problems: string[] = [];
+  /** `TONGBAN_PROFILE`; anything but `development` (unset included) is treated as production. */
+  readonly profile: string;
 
-  constructor(private readonly env: Env = process.env) {}
+  constructor(private readonly env: Env = process.env) {
+    this.profile = env.TONGBAN_PROFILE || 'production';
+  }
+
+  get development(): boolean {
+    return this.profile === DEVELOPMENT_PROFILE;
+  }
+
+  /**
+   * A secret: the variable when set (an empty value stays empty and is refused unless `allowEmpty`);
+   * when unset, the development profile takes `dev` (a documented value, or `{ generate: name }` for
+   * one generated into the local secrets folder) and any other profile records the variable as missing.
+   */
+  secret(name: string, dev: string | { generate: string }, o: { allowEmpty?: boolean; minLength?: number } = {}): string {
+    const raw = this.env[name];
+    if (raw === undefined) {
+      if (!this.development) {
+        this.problems.push(`${name} is required: the ${this.profile} profile takes no development secret (set it, or TONGBAN_PROFILE=development for a local run)`);
+        return '';
+      }
+      return typeof dev === 'string' ? dev : localSecret(dev.generate);
+    }
+    if (raw === '' && !o.allowEmpty) {
+      this.problems.push(`${name} is set but empty`);
+      return '';
+    }
+    if (raw !== '' && o.minLength && Buffer.byteLength(raw) < o.minLength) this.problems.push(`${name} must be at least ${o.minLength} bytes`);
+    return raw;
+  }
+
+  /** A secret only the development profile may leave unset, and then without a value (`undefined`). */
+  devOptionalSecret(name: string): string | undefined {
+    const raw = this.env[name];
+    if (raw === undefined && this.development) return undefined;
+    return this.secret(name, '');
+  }
 
   str(name: string, fallback?: string): string {
     const raw = this.env[name];

@@ -24,6 +24,8 @@ export class HttpErrorFilter implements ExceptionFilter {
   catch(exception: unknown, host: ArgumentsHost): void {
     const res = host.switchToHttp().getResponse<Response>();
     if (exception instanceof TongbanError) {
+      // A wrong credential answered other than 401 still counts against the caller's address.
+      if ((exception as { failedAuthentication?: boolean }).failedAuthentication) res.locals.tongbanFailedAuth = true;
       const status = STATUS[exception.code] ?? (exception.retriable ? 503 : 500);
       if (status >= 500) this.logger?.event('error', 'request failed', { code: exception.code, error: exception.message });
       res.status(status).json({

@@ -1,4 +1,5 @@
 export * from './kafka-client';
+export * from './headers/event-headers';
 export * from './admin/topics';
 export * from './outbox/outbox';
 export * from './outbox/outbox-relay';

@@ -4,7 +4,7 @@ import { NestFactory } from '@nestjs/core';
 import { join } from 'node:path';
 import Redis from 'ioredis';
 import { DataSource } from 'typeorm';
-import { API_KEYS_DDL, ApiKeyService, MysqlApiKeyStore } from '@tongban/auth';
+import { API_KEYS_DDL, ApiKeyService, FailedAttemptLimiter, failedAuthGuard, MysqlApiKeyStore } from '@tongban/auth';
 import { AvroCodec, SchemaCatalogue, SchemaRegistryClient } from '@tongban/avro';
 import { contractsDir } from '@tongban/config';
 import { HttpErrorFilter, installRequestLimits } from '@tongban/http';
@@ -19,7 +19,7 @@ import { DeliveryConfig } from './delivery.config';
 import { DeliverySchema1765100000000 } from './migrations/1765100000000-delivery-schema';
 import { SecretBox } from './subscriptions/secret-box';
 import { SubscriptionRepository } from './subscriptions/subscription.repository';
-import { DELIVERY_KEYS, KNOWN_EVENT_TYPES, SubscriptionsController, URL_POLICY } from './subscriptions/subscriptions.controller';
+import { DELIVERY_KEYS, KNOWN_EVENT_TYPES, SubscriptionsController, URL_POLICY, UrlPolicy } from './subscriptions/subscriptions.controller';
 import { DeliveryStore } from './deliveries/delivery.store';
 import { DeliveryWorker } from './deliveries/delivery.worker';
 import { InboxConsumer } from './deliveries/inbox.consumer';
@@ -38,13 +38,19 @@ export async function createDeliveryApp(config: DeliveryConfig, logger = new Jso
   const dataSource = await openDatabase({ mysql: config.infra.mysql, database: config.database, entities: [], migrations: [DeliverySchema1765100000000] });
   const keysSource = await openDatabase({ mysql: config.infra.mysql, database: config.keysDatabase, entities: [], migrations: [], poolSize: 3 });
   await keysSource.query(API_KEYS_DDL);
-  const keys = new ApiKeyService({ store: new MysqlApiKeyStore(keysSource), defaultLimit: { ratePerSecond: 0, burst: 1 }, limitBootstrapKeys: false });
+  const keys = new ApiKeyService({ store: new MysqlApiKeyStore(keysSource), defaultLimit: { ratePerSecond: 0, burst: 1 }, limitBootstrapKeys: false, keyIdKey: config.keyIdKey });
+  const urlPolicy: UrlPolicy = {
+    development: config.development,
+    allowHttp: config.allowHttp,
+    allowLoopback: config.allowLoopback,
+    maxSubscriptionsPerKey: config.maxSubscriptionsPerKey,
+  };
 
   const catalogue = new SchemaCatalogue(join(contractsDir(), 'avro'));
-  const codec = new AvroCodec(catalogue, new SchemaRegistryClient(config.infra.schemaRegistryUrl), config.autoRegisterSchemas);
+  const codec = new AvroCodec(catalogue, new SchemaRegistryClient(config.infra.schemaRegistryUrl, { auth: config.infra.schemaRegistryAuth }), config.autoRegisterSchemas);
   const minimiser = new Minimiser(catalogue, readMinimisationPolicy(minimisationPolicyPath(contractsDir())));
   const routing = new RoutingTable(config.routing);
-  const kafka = createKafka(config.infra.kafkaBrokers, config.infra.kafkaClientId, logger);
+  const kafka = createKafka(config.infra.kafkaBrokers, config.infra.kafkaClientId, logger, config.infra.kafkaCredentials);
   const redis = new Redis({ host: config.infra.redis.host, port: config.infra.redis.port, maxRetriesPerRequest: null });
   redis.on('error', () => undefined);
 
@@ -60,6 +66,7 @@ export async function createDeliveryApp(config: DeliveryConfig, logger = new Jso
     policy: config,
     logger,
     onOutcome: (outcome) => outcomes.inc({ outcome }),
+    keyIsLive: (keyId) => keys.isLive(keyId),
   });
   const consumer = new InboxConsumer({
     kafka,
@@ -89,7 +96,7 @@ export async function createDeliveryApp(config: DeliveryConfig, logger = new Jso
           { provide: DELIVERY_KEYS, useValue: keys },
           { provide: DELIVERY_ADMIN_TOKEN, useValue: config.adminToken },
           { provide: KNOWN_EVENT_TYPES, useValue: catalogue.eventTypes() },
-          { provide: URL_POLICY, useValue: config.allowHttp },
+          { provide: URL_POLICY, useValue: urlPolicy },
           { provide: SubscriptionRepository, useValue: subscriptions },
           { provide: DeliveryStore, useValue: store },
           { provide: DeliveryWorker, useValue: worker },
@@ -102,6 +109,7 @@ export async function createDeliveryApp(config: DeliveryConfig, logger = new Jso
 
   const app = await NestFactory.create(DeliveryModule.build(), { logger });
   installRequestLimits(app);
+  app.use(failedAuthGuard(new FailedAttemptLimiter(config.infra.authFailuresPerMinute)));
   app.useGlobalFilters(new HttpErrorFilter(logger));
   let sweeper: NodeJS.Timeout | undefined;
   const sweep = async () => {

@@ -4,7 +4,7 @@ import { NestFactory } from '@nestjs/core';
 import { DataSource } from 'typeorm';
 import { AvroCodec, RecordValidator, SchemaCatalogue, SchemaRegistryClient } from '@tongban/avro';
 import { AuditLog, AuditLogSchema1764300000000 } from '@tongban/audit';
-import { ApiKeyService, MysqlApiKeyStore, TokenBucketLimiter } from '@tongban/auth';
+import { ApiKeyService, FailedAttemptLimiter, failedAuthGuard, MysqlApiKeyStore, TokenBucketLimiter } from '@tongban/auth';
 import { contractsDir } from '@tongban/config';
 import { HttpErrorFilter, installRequestLimits } from '@tongban/http';
 import { minimisationPolicyPath, Minimiser, readMinimisationPolicy } from '@tongban/masking';
@@ -40,11 +40,11 @@ export async function createGatewayApp(config: GatewayConfig, logger = new JsonL
     migrations: [GatewaySchema1764000000000, AuditLogSchema1764300000000, ApiKeys1765000000000],
   });
   const catalogue = new SchemaCatalogue(join(contractsDir(), 'avro'));
-  const registry = new SchemaRegistryClient(config.infra.schemaRegistryUrl);
+  const registry = new SchemaRegistryClient(config.infra.schemaRegistryUrl, { auth: config.infra.schemaRegistryAuth });
   const codec = new AvroCodec(catalogue, registry, config.autoRegisterSchemas);
   await codec.prepare();
   const routing = new RoutingTable(config.routing);
-  const kafka = createKafka(config.infra.kafkaBrokers, config.infra.kafkaClientId, logger);
+  const kafka = createKafka(config.infra.kafkaBrokers, config.infra.kafkaClientId, logger, config.infra.kafkaCredentials);
   await ensureTopics(
     kafka,
     routing.nodes().flatMap((node) => [{ topic: topics.inbox(config.infra.topicNamespace, node) }, { topic: topics.local(config.infra.topicNamespace, node) }]),
@@ -57,6 +57,7 @@ export async function createGatewayApp(config: GatewayConfig, logger = new JsonL
       logger.event('warn', 'rate limit not checked: Redis failed', { error: (e as Error).message }),
     ),
     defaultLimit: config.rateLimit,
+    keyIdKey: config.keyIdKey,
     limitBootstrapKeys: config.rateLimit.bootstrapKeys,
   });
   await keys.seedBootstrap(config.apiKeys);
@@ -114,6 +115,7 @@ export async function createGatewayApp(config: GatewayConfig, logger = new JsonL
 
   const app = await NestFactory.create(GatewayModule.build(), { logger, bodyParser: true });
   installRequestLimits(app);
+  app.use(failedAuthGuard(new FailedAttemptLimiter(config.infra.authFailuresPerMinute)));
   app.useGlobalFilters(new HttpErrorFilter(logger));
   return {
     app,

@@ -1,5 +1,5 @@
 import { EnvReader, InfraConfig, readInfraConfig } from '@tongban/config';
-import { localSecret, parseApiKeySpec, readServiceToken } from '@tongban/auth';
+import { parseApiKeySpec, readServiceToken } from '@tongban/auth';
 import { isWellFormedDivision } from '@tongban/regions';
 
 /** Keys for local runs only; production supplies TONGBAN_API_KEYS from its secret store. */
@@ -19,6 +19,8 @@ export interface GatewayConfig {
   outboxLanes: number;
   /** Bearer token of the admin endpoints (keys, disclosures); locally generated into .tongban/secrets. */
   adminToken: string;
+  /** HMAC key of configured keys' ids (TONGBAN_API_KEY_ID_KEY): the same on the gateway and delivery. */
+  keyIdKey: string;
   rateLimit: { ratePerSecond: number; burst: number; bootstrapKeys: boolean };
   /** How long a rotated key keeps working next to its successor. */
   rotationOverlapMs: number;
@@ -29,7 +31,8 @@ export interface GatewayConfig {
 export function readGatewayConfig(env: Record<string, string | undefined> = process.env): GatewayConfig {
   const r = new EnvReader(env);
   const infra = readInfraConfig(r, 'tongban-gateway');
-  const keySpec = r.str('TONGBAN_API_KEYS', DEV_API_KEYS);
+  // Outside development the keys may all be issued through the admin API: unset or empty means none here.
+  const keySpec = r.development ? r.secret('TONGBAN_API_KEYS', DEV_API_KEYS, { allowEmpty: true }) : (r.optional('TONGBAN_API_KEYS') ?? '');
   const { keys, problems } = parseApiKeySpec(keySpec);
   for (const p of problems) r.fail(`TONGBAN_API_KEYS: ${p}`);
   const routing = [
@@ -47,20 +50,21 @@ export function readGatewayConfig(env: Record<string, string | undefined> = proc
     apiKeys: keys,
     routing,
     nodeUrls,
-    nodeServiceToken: readServiceToken(r, env),
+    nodeServiceToken: readServiceToken(r),
     autoRegisterSchemas: r.bool('TONGBAN_SCHEMA_AUTO_REGISTER', true),
     outboxLanes: r.int('TONGBAN_OUTBOX_LANES', 16, { min: 1, max: 1024 }),
-    adminToken: r.optional('TONGBAN_ADMIN_TOKEN') ?? localSecret('admin-token'),
+    adminToken: r.secret('TONGBAN_ADMIN_TOKEN', { generate: 'admin-token' }),
+    keyIdKey: r.secret('TONGBAN_API_KEY_ID_KEY', { generate: 'api-key-id-key' }, { minLength: 16 }),
     rateLimit: {
       ratePerSecond: r.int('TONGBAN_RATE_LIMIT_PER_SECOND', 50, { min: 0, max: 1_000_000 }),
       burst: r.int('TONGBAN_RATE_LIMIT_BURST', 100, { min: 1, max: 1_000_000 }),
-      bootstrapKeys: r.bool('TONGBAN_RATE_LIMIT_BOOTSTRAP_KEYS', false),
+      bootstrapKeys: r.bool('TONGBAN_RATE_LIMIT_BOOTSTRAP_KEYS', true),
     },
-    auditPersonKey: r.optional('TONGBAN_AUDIT_PERSON_KEY') ?? localSecret('audit-person-key'),
+    auditPersonKey: r.secret('TONGBAN_AUDIT_PERSON_KEY', { generate: 'audit-person-key' }),
     rotationOverlapMs: r.int('TONGBAN_API_KEY_ROTATION_OVERLAP_SECONDS', 86_400, { min: 0, max: 90 * 86_400 }) * 1000,
   };
-  if (Buffer.byteLength(config.auditPersonKey) < 16) r.fail('TONGBAN_AUDIT_PERSON_KEY must be at least 16 bytes');
-  if (config.adminToken.length < 16) r.fail('TONGBAN_ADMIN_TOKEN must be at least 16 characters');
+  if (config.auditPersonKey && Buffer.byteLength(config.auditPersonKey) < 16) r.fail('TONGBAN_AUDIT_PERSON_KEY must be at least 16 bytes');
+  if (config.adminToken && config.adminToken.length < 16) r.fail('TONGBAN_ADMIN_TOKEN must be at least 16 characters');
   r.done();
   return config;
 }

@@ -1,4 +1,5 @@
 import 'reflect-metadata';
+import { FailedAttemptLimiter, failedAuthGuard } from '@tongban/auth';
 import { DynamicModule, INestApplication, Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import type { AddressInfo } from 'node:net';
@@ -51,9 +52,9 @@ export async function createOpsApp(config: OpsConfig, logger = new JsonLogger('o
   };
   try {
     const catalogue = new SchemaCatalogue(join(contractsDir(), 'avro'));
-    const registry = new SchemaRegistryClient(config.infra.schemaRegistryUrl);
+    const registry = new SchemaRegistryClient(config.infra.schemaRegistryUrl, { auth: config.infra.schemaRegistryAuth });
     const codec = new AvroCodec(catalogue, registry, true);
-    const kafka = createKafka(config.infra.kafkaBrokers, config.infra.kafkaClientId, logger);
+    const kafka = createKafka(config.infra.kafkaBrokers, config.infra.kafkaClientId, logger, config.infra.kafkaCredentials);
     const dlqTopics = config.nodes.flatMap((node) => [
       topics.dlq(topics.inbox(config.infra.topicNamespace, node)),
       topics.dlq(topics.local(config.infra.topicNamespace, node)),
@@ -126,6 +127,7 @@ export async function createOpsApp(config: OpsConfig, logger = new JsonLogger('o
 
     const app = await NestFactory.create(OpsModule.build(), { logger, bodyParser: true });
     installRequestLimits(app);
+    app.use(failedAuthGuard(new FailedAttemptLimiter(config.infra.authFailuresPerMinute)));
     app.useGlobalFilters(new HttpErrorFilter(logger));
     let consuming = false;
     return {

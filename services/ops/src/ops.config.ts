@@ -1,5 +1,5 @@
 import { EnvReader, InfraConfig, readInfraConfig } from '@tongban/config';
-import { localSecret, readServiceToken } from '@tongban/auth';
+import { readServiceToken } from '@tongban/auth';
 import { isWellFormedDivision } from '@tongban/regions';
 import { OperatorSpec, parseOperatorSpec } from './operators/operator-registry';
 
@@ -35,12 +35,12 @@ export function readOpsConfig(env: Record<string, string | undefined> = process.
   const nodeUrls = r.pairs<string>('TONGBAN_NODE_URLS', '510000=http://127.0.0.1:3201,500000=http://127.0.0.1:3202', (node, url) =>
     isWellFormedDivision(node) && /^https?:\/\//.test(url) ? { value: url.replace(/\/+$/, '') } : { problem: `"${node}=${url}" must be <node division>=<http url>` },
   );
-  const { operators, problems } = parseOperatorSpec(r.str('TONGBAN_OPERATORS', DEV_OPERATORS));
+  const { operators, problems } = parseOperatorSpec(r.secret('TONGBAN_OPERATORS', DEV_OPERATORS));
   for (const p of problems) r.fail(`TONGBAN_OPERATORS: ${p}`);
   // The same key as the gateway's disclosure audit, so a person's hash matches in both logs
-  // (TONGBAN_AUDIT_PERSON_KEY in production; generated once into the local secrets folder otherwise).
-  const auditPersonKey = r.optional('TONGBAN_AUDIT_PERSON_KEY') ?? localSecret('audit-person-key');
-  if (Buffer.byteLength(auditPersonKey) < 16) r.fail('TONGBAN_AUDIT_PERSON_KEY must be at least 16 bytes');
+  // (TONGBAN_AUDIT_PERSON_KEY in production; generated once into the local secrets folder in the development profile).
+  const auditPersonKey = r.secret('TONGBAN_AUDIT_PERSON_KEY', { generate: 'audit-person-key' });
+  if (auditPersonKey && Buffer.byteLength(auditPersonKey) < 16) r.fail('TONGBAN_AUDIT_PERSON_KEY must be at least 16 bytes');
   const maxReplayRate = r.int('TONGBAN_OPS_MAX_REPLAY_RATE', 200, { min: 1, max: 10000 });
   const config: OpsConfig = {
     infra,
@@ -49,7 +49,7 @@ export function readOpsConfig(env: Record<string, string | undefined> = process.
     database: r.str('TONGBAN_OPS_DATABASE', 'tongban_ops'),
     nodes,
     nodeUrls,
-    nodeServiceToken: readServiceToken(r, env),
+    nodeServiceToken: readServiceToken(r),
     groupId: r.str('TONGBAN_OPS_GROUP', `${infra.topicNamespace}.ops`),
     operators,
     auditPersonKey,

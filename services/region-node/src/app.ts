@@ -47,11 +47,11 @@ export async function createRegionNodeApp(config: RegionNodeConfig, logger = new
     migrations: [NodeSchema1764000000000, CaseworkIndexes1764200000000, CaseHolds1764600000000, InternalActions1765100000000],
   });
   const catalogue = new SchemaCatalogue(join(contractsDir(), 'avro'));
-  const registry = new SchemaRegistryClient(config.infra.schemaRegistryUrl);
+  const registry = new SchemaRegistryClient(config.infra.schemaRegistryUrl, { auth: config.infra.schemaRegistryAuth });
   const codec = new AvroCodec(catalogue, registry, config.autoRegisterSchemas);
   // Follow-up events (answers, rejections, escalations, reactions) are encoded here: their ids are needed up front.
   await codec.prepare();
-  const kafka = createKafka(config.infra.kafkaBrokers, config.infra.kafkaClientId, logger);
+  const kafka = createKafka(config.infra.kafkaBrokers, config.infra.kafkaClientId, logger, config.infra.kafkaCredentials);
   const inbox = topics.inbox(config.infra.topicNamespace, config.region);
   // The region's own copies of what it published (see topics.local); read by this node alone.
   const local = topics.local(config.infra.topicNamespace, config.region);

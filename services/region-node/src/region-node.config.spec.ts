@@ -1,9 +1,9 @@
 import { ConfigError } from '@tongban/config';
-import { readRegionNodeConfig } from './region-node.config';
+import { DEV_PERSON_INDEX_KEY, readRegionNodeConfig } from './region-node.config';
 
 describe('region node configuration', () => {
   it('defaults to the Chongqing node on its documented port and database', () => {
-    const c = readRegionNodeConfig({});
+    const c = readRegionNodeConfig({ TONGBAN_PROFILE: 'development' });
     expect(c).toMatchObject({ region: '500000', port: 3202, database: 'tongban_node_500000', groupId: 'tongban.region-node.500000' });
     expect(c.retry.delaysMs).toEqual([5000, 60000, 600000]);
   });
@@ -17,5 +17,24 @@ describe('region node configuration', () => {
       expect(text).toContain('TONGBAN_NODE_REGION must be a 6-digit division code, got "5000"');
       expect(text).toContain('TONGBAN_DEADLINES');
     }
+  });
+
+  it('refuses to start outside development without its secrets, naming each', () => {
+    expect(() => readRegionNodeConfig({})).toThrow(ConfigError);
+    try {
+      readRegionNodeConfig({ TONGBAN_PERSON_INDEX_KEY: '' });
+    } catch (e) {
+      const text = (e as ConfigError).message;
+      for (const name of ['TONGBAN_MYSQL_PASSWORD', 'TONGBAN_KAFKA_USERNAME', 'TONGBAN_KAFKA_PASSWORD', 'TONGBAN_SCHEMA_REGISTRY_USERNAME', 'TONGBAN_SCHEMA_REGISTRY_PASSWORD']) {
+        expect(text).toContain(`${name} is required`);
+      }
+      // Set but empty is not "use the development key".
+      expect(text).toContain('TONGBAN_PERSON_INDEX_KEY is set but empty');
+    }
+  });
+
+  it('takes the documented person index key only in the development profile', () => {
+    expect(readRegionNodeConfig({ TONGBAN_PROFILE: 'development' }).personIndexKey).toBe(DEV_PERSON_INDEX_KEY);
+    expect(() => readRegionNodeConfig({ TONGBAN_PROFILE: 'production' })).toThrow(/TONGBAN_PERSON_INDEX_KEY is required/);
   });
 });

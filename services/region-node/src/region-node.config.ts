@@ -5,7 +5,7 @@ import { readServiceToken } from '@tongban/auth';
 import { isWellFormedDivision } from '@tongban/regions';
 import { DeadlinesConfig, parseDeadlines } from './casework/domain';
 
-/** Only for local runs: production sets its own secret (the person index is useless without it). */
+/** Only in the development profile: any other sets its own secret (the person index is useless without it). */
 export const DEV_PERSON_INDEX_KEY = 'tongban-local-person-index-key';
 
 export interface RegionNodeConfig {
@@ -44,12 +44,12 @@ export function readRegionNodeConfig(env: Record<string, string | undefined> = p
     region,
     port: r.port('TONGBAN_NODE_PORT', DEFAULT_PORTS[region] ?? 3200),
     host: r.str('TONGBAN_NODE_HOST', '127.0.0.1'),
-    serviceToken: readServiceToken(r, env),
+    serviceToken: readServiceToken(r),
     database: r.str('TONGBAN_NODE_DATABASE', `tongban_node_${region}`),
     groupId: r.str('TONGBAN_NODE_GROUP', `${infra.topicNamespace}.region-node.${region}`),
     autoRegisterSchemas: r.bool('TONGBAN_SCHEMA_AUTO_REGISTER', true),
     partitionsConsumedConcurrently: r.int('TONGBAN_NODE_CONCURRENCY', 3, { min: 1, max: 64 }),
-    personIndexKey: r.str('TONGBAN_PERSON_INDEX_KEY', DEV_PERSON_INDEX_KEY),
+    personIndexKey: r.secret('TONGBAN_PERSON_INDEX_KEY', DEV_PERSON_INDEX_KEY),
     deadlines: parsed(r, 'TONGBAN_DEADLINES', () => parseDeadlines(env.TONGBAN_DEADLINES)) ?? parseDeadlines(''),
     calendar: parsed(r, 'TONGBAN_CALENDAR', () => WorkingCalendar.fromEnv(env as NodeJS.ProcessEnv)) ?? WorkingCalendar.china2026(),
     routing: [

@@ -16,7 +16,7 @@ export interface RelayApp {
 
 /** One outbox relay per configured database, with /health and /metrics. */
 export async function createRelayApp(config: RelayConfig, logger = new JsonLogger('relay')): Promise<RelayApp> {
-  const kafka = createKafka(config.infra.kafkaBrokers, config.infra.kafkaClientId, logger);
+  const kafka = createKafka(config.infra.kafkaBrokers, config.infra.kafkaClientId, logger, config.infra.kafkaCredentials);
   const metrics = createMetricsRegistry('relay');
   const published = counter(metrics, 'tongban_events_published_total', 'Outbox rows published to Kafka', ['database']);
   const backlog = gauge(metrics, 'tongban_outbox_pending_messages', 'Outbox rows not yet published', ['database']);

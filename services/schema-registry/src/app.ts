@@ -20,7 +20,10 @@ import { SchemasController } from './registry/infrastructure/schemas.controller'
 import { ConfigController } from './registry/infrastructure/config.controller';
 import { CompatibilityController, RootController } from './registry/infrastructure/compatibility.controller';
 import { RegistryErrorFilter } from './registry/infrastructure/registry-error.filter';
-import { registryHttpMiddleware } from './registry/infrastructure/registry-http';
+import { registryHttpMiddleware, sendApiError } from './registry/infrastructure/registry-http';
+import { registryAuthMiddleware } from './registry/infrastructure/registry-auth';
+import { registryErrors } from './registry/domain/registry-errors';
+import { failedAuthGuard, FailedAttemptLimiter } from '@tongban/auth';
 import { RegistrySchema1764100000000 } from './migrations/1764100000000-registry-schema';
 
 export interface SchemaRegistryApp {
@@ -58,10 +61,13 @@ export async function createSchemaRegistryApp(
   const requests = counter(metrics, 'tongban_schema_registry_requests_total', 'HTTP requests answered, by method and status', ['method', 'status']);
   const registry = new SchemaRegistryService(dataSource, new RegistryRepository(), {
     defaultCompatibility: config.defaultCompatibility,
+    strictRules: config.strictRules,
     logger,
     onRegistered: (created) => registrations.inc({ outcome: created ? 'created' : 'existing' }),
     onIncompatible: () => registrations.inc({ outcome: 'incompatible' }),
     onRetry: (code) => retries.inc({ reason: code }),
+    maxSchemaBytes: config.maxSchemaBytes,
+    maxSubjects: config.maxSubjects,
   });
   const checks: HealthCheck[] = dependencyChecks({ mysql: dataSource });
 
@@ -94,7 +100,10 @@ export async function createSchemaRegistryApp(
   });
   // URL and X-Correlation-Id bounds; bodies are read (and bounded) by the registry's own middleware.
   installRequestLimits(app, undefined, false);
-  app.use(registryHttpMiddleware());
+  app.use(failedAuthGuard(new FailedAttemptLimiter(config.authFailuresPerMinute), (res, s) => sendApiError(res, registryErrors.tooManyFailedAttempts(s))));
+  app.use(registryAuthMiddleware(config.users));
+  // A JSON-escaped schema may take up to six bytes per character: room for the largest schema accepted.
+  app.use(registryHttpMiddleware(Math.max(1024 * 1024, config.maxSchemaBytes * 6 + 64 * 1024)));
   app.useGlobalFilters(new RegistryErrorFilter(logger));
 
   return {

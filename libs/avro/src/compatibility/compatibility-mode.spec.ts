@@ -1,4 +1,5 @@
 import { CompatibilityMode, COMPATIBILITY_MODES, checkCompatibility } from './compatibility-mode';
+import { StrictRule } from './schema-resolution';
 
 const rec = (fields: object[], name = 'cn.tongban.test.v1.Case', extra: object = {}) => ({ type: 'record', name, fields, ...extra });
 const field = (name: string, type: unknown, extra: object = {}) => ({ name, type, ...extra });
@@ -49,8 +50,10 @@ const RULES: Array<[rule: string, reader: unknown, writer: unknown, problem: str
     one(['null', rec([field('a', 'string'), field('b', 'string')], 'Agent')]), one(['null', rec([field('a', 'string')], 'Agent')]), '/fields/x/fields/b: reader field has no default and the writer lacks it'],
 
   ['a record matched by full name', one(rec([field('a', 'int')], 'cn.tongban.common.v1.PersonRef')), one(rec([field('a', 'int')], 'cn.tongban.common.v1.PersonRef')), null],
-  ['a record moved to another namespace', one(rec([field('a', 'int')], 'cn.tongban.common.v2.PersonRef')), one(rec([field('a', 'int')], 'cn.tongban.common.v1.PersonRef')),
-    '/fields/x: reader record cn.tongban.common.v2.PersonRef does not match writer record cn.tongban.common.v1.PersonRef'],
+  // Java Avro (1.9 and later) matches named types by their short name.
+  ['a record moved to another namespace', one(rec([field('a', 'int')], 'cn.tongban.common.v2.PersonRef')), one(rec([field('a', 'int')], 'cn.tongban.common.v1.PersonRef')), null],
+  ['a record renamed without an alias', one(rec([field('a', 'int')], 'cn.tongban.common.v1.Person')), one(rec([field('a', 'int')], 'cn.tongban.common.v1.PersonRef')),
+    '/fields/x: reader record cn.tongban.common.v1.Person does not match writer record cn.tongban.common.v1.PersonRef (by name or reader alias)'],
   ['a record moved with the old full name as an alias', one(rec([field('a', 'int')], 'cn.tongban.common.v2.PersonRef', { aliases: ['cn.tongban.common.v1.PersonRef'] })),
     one(rec([field('a', 'int')], 'cn.tongban.common.v1.PersonRef')), null],
   ['a nested record field added with a default', rec([field('applicant', rec([field('id', 'string'), field('name', 'string', { default: '' })], 'PersonRef'))]),
@@ -73,9 +76,13 @@ const RULES: Array<[rule: string, reader: unknown, writer: unknown, problem: str
   ['a uuid read as a string', one('string'), one({ type: 'string', logicalType: 'uuid' }), null],
   ['a timestamp read from a string', one({ type: 'long', logicalType: 'timestamp-millis' }), one('string'), '/fields/x: reader type long (timestamp-millis) cannot read writer type string'],
   ['a decimal unchanged', one(decimal(12, 2)), one(decimal(12, 2)), null],
-  ['a decimal with another scale', one(decimal(12, 3)), one(decimal(12, 2)), '/fields/x: decimal(12,3) in the reader differs from decimal(12,2) in the writer'],
-  ['a decimal with another precision', one(decimal(14, 2)), one(decimal(12, 2)), '/fields/x: decimal(14,2) in the reader differs from decimal(12,2) in the writer'],
-  ['plain bytes read as a decimal', one(decimal(12, 2)), one('bytes'), '/fields/x: reader decimal(12,2) cannot read plain bytes'],
+  // Java Avro ignores logical types: a decimal resolves as the bytes it is written in.
+  ['a decimal with a wider precision', one(decimal(14, 2)), one(decimal(12, 2)), null],
+  ['a decimal with a narrower precision', one(decimal(10, 2)), one(decimal(12, 2)), null],
+  ['a decimal with another scale', one(decimal(12, 3)), one(decimal(12, 2)), null],
+  ['plain bytes read as a decimal', one(decimal(12, 2)), one('bytes'), null],
+  ['a decimal read as a string', one('string'), one(decimal(12, 2)), null],
+  ['a decimal read as a long', one('long'), one(decimal(12, 2)), '/fields/x: reader type long cannot read writer type bytes (decimal(12,2))'],
 
   ['a recursive record gaining a defaulted field',
     rec([field('value', 'int'), field('label', 'string', { default: '' }), field('next', ['null', 'Node'], { default: null })], 'Node'),
@@ -150,5 +157,34 @@ describe('compatibility modes', () => {
 
   it('takes schema text as well as parsed JSON', () => {
     expect(checkCompatibility(JSON.stringify(BwithY), [JSON.stringify(A)], 'FULL').compatible).toBe(true);
+  });
+});
+
+describe('verdicts as Java Avro gives them, and the stricter rules by name', () => {
+  const money = (d: unknown) => rec([field('amount', d)], 'cn.tongban.subsidy.v1.SubsidyPaymentStarted');
+
+  it.each(['BACKWARD', 'FORWARD', 'FULL', 'FULL_TRANSITIVE'] as CompatibilityMode[])(
+    'accepts widening a decimal from precision 12 to 14 with the same scale under %s',
+    (mode) => {
+      expect(checkCompatibility(money(decimal(14, 2)), [money(decimal(12, 2))], mode).messages).toEqual([]);
+    },
+  );
+
+  const STRICT: Array<[rule: StrictRule, reader: object, writer: object, problem: string | null]> = [
+    ['decimal-scale', money(decimal(14, 2)), money(decimal(12, 2)), null],
+    ['decimal-scale', money(decimal(12, 3)), money(decimal(12, 2)),
+      '/fields/amount: decimal(12,3) in the reader has another scale than decimal(12,2) in the writer (rule decimal-scale)'],
+    ['decimal-scale', money(decimal(12, 2)), money('bytes'), '/fields/amount: reader decimal(12,2) cannot read plain bytes without a writer scale (rule decimal-scale)'],
+    ['decimal-scale', money('bytes'), money(decimal(12, 2)), null],
+    ['full-names', one(rec([field('a', 'int')], 'cn.tongban.common.v2.PersonRef')), one(rec([field('a', 'int')], 'cn.tongban.common.v1.PersonRef')),
+      '/fields/x: reader record cn.tongban.common.v2.PersonRef does not match writer record cn.tongban.common.v1.PersonRef (by full name or reader alias)'],
+    ['full-names', one(rec([field('a', 'int')], 'cn.tongban.common.v2.PersonRef', { aliases: ['cn.tongban.common.v1.PersonRef'] })),
+      one(rec([field('a', 'int')], 'cn.tongban.common.v1.PersonRef')), null],
+  ];
+  it.each(STRICT)('under rule %s: %j reading %j', (rule, reader, writer, problem) => {
+    expect(checkCompatibility(reader, [writer], 'BACKWARD').compatible).toBe(true);
+    const strict = checkCompatibility(reader, [writer], 'BACKWARD', { rules: [rule] });
+    if (problem === null) expect(strict.messages).toEqual([]);
+    else expect(strict.messages).toEqual([`${problem} (new schema reading data written by the old schema)`]);
   });
 });

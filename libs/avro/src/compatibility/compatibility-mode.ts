@@ -1,5 +1,5 @@
 import { AvroSchema, SchemaInput, isParsedSchema, parseSchema } from './avro-schema';
-import { Incompatibility, resolutionProblems } from './schema-resolution';
+import { Incompatibility, StrictRule, resolutionProblems } from './schema-resolution';
 
 export const COMPATIBILITY_MODES = [
   'BACKWARD',
@@ -36,6 +36,8 @@ export interface CompatibilityResult {
 export interface CompatibilityOptions {
   /** Labels of the existing schemas for messages, e.g. registry versions; oldest first like the schemas. */
   labels?: string[];
+  /** Checks stricter than Java Avro's, by name (none by default: the verdicts are Java Avro's). */
+  rules?: StrictRule[];
 }
 
 /**
@@ -62,12 +64,12 @@ export function checkCompatibility(
     const old = asSchema(existingSchemas[i]);
     const label = options.labels?.[i] ?? (existingSchemas.length === 1 ? 'the old schema' : `old schema #${i + 1}`);
     if (backward) {
-      for (const p of resolutionProblems(next, old)) {
+      for (const p of resolutionProblems(next, old, options.rules)) {
         problems.push({ ...p, direction: 'backward', against: label, message: `${p.path || '/'}: ${p.reason} (new schema reading data written by ${label})` });
       }
     }
     if (forward) {
-      for (const p of resolutionProblems(old, next)) {
+      for (const p of resolutionProblems(old, next, options.rules)) {
         problems.push({ ...p, direction: 'forward', against: label, message: `${p.path || '/'}: ${p.reason} (${label} reading data written by the new schema)` });
       }
     }

@@ -18,6 +18,22 @@ export interface Incompatibility {
   reason: string;
 }
 
+/**
+ * Checks stricter than Java Avro's `SchemaCompatibility` (what Confluent's registry applies), each
+ * switched on by name. Without any, a verdict here is the one Java Avro gives.
+ * - `decimal-scale`: a decimal must keep its scale, and plain bytes must not become a decimal. Java
+ *   Avro ignores logical types, so it accepts a scale change; a reader that applies its own scale
+ *   then reads 12.50 as 1.250.
+ * - `full-names`: named types match by full name (or a reader alias). Java Avro since 1.9 matches
+ *   them by their short name, so it accepts moving a record to another namespace.
+ */
+export const STRICT_RULES = ['decimal-scale', 'full-names'] as const;
+export type StrictRule = (typeof STRICT_RULES)[number];
+
+export function isStrictRule(value: unknown): value is StrictRule {
+  return typeof value === 'string' && (STRICT_RULES as readonly string[]).includes(value);
+}
+
 /** Writer primitive → the reader primitives that can read it (Avro's promotions). */
 const PROMOTIONS: Record<PrimitiveName, PrimitiveName[]> = {
   null: ['null'],
@@ -34,11 +50,13 @@ const PROMOTIONS: Record<PrimitiveName, PrimitiveName[]> = {
  * Every reason why a reader using `reader` cannot decode data written with `writer`, following the
  * schema-resolution rules of the Avro specification. An empty list means the pair is compatible.
  */
-export function resolutionProblems(reader: AvroSchema, writer: AvroSchema): Incompatibility[] {
-  return new Resolution().check(reader, writer, '');
+export function resolutionProblems(reader: AvroSchema, writer: AvroSchema, rules: Iterable<StrictRule> = []): Incompatibility[] {
+  return new Resolution(new Set(rules)).check(reader, writer, '');
 }
 
 class Resolution {
+  constructor(private readonly rules: ReadonlySet<StrictRule>) {}
+
   /** Pairs being checked further up: a recursive type that gets back to one is assumed compatible. */
   private readonly inProgress = new Map<AvroSchema, Set<AvroSchema>>();
 
@@ -85,7 +103,7 @@ class Resolution {
         if (reader.size !== w.size) {
           return [{ kind: 'FIXED_SIZE_MISMATCH', path, reason: `fixed ${reader.fullName} has size ${reader.size} in the reader and ${w.size} in the writer` }];
         }
-        return decimalProblems(reader, w, path);
+        return this.decimalProblems(reader, w, path);
       }
       case 'array':
         return this.check(reader.items, (writer as typeof reader).items, `${path}/items`);
@@ -97,7 +115,7 @@ class Resolution {
 
   private primitive(reader: PrimitiveSchema, writer: PrimitiveSchema, path: string): Incompatibility[] {
     if (!PROMOTIONS[writer.type].includes(reader.type)) return [mismatch(reader, writer, path)];
-    return decimalProblems(reader, writer, path);
+    return this.decimalProblems(reader, writer, path);
   }
 
   private writerUnion(reader: AvroSchema, writer: UnionSchema, path: string): Incompatibility[] {
@@ -132,10 +150,38 @@ class Resolution {
     );
   }
 
-  /** Undefined when the names match (full name, or the writer's full name among the reader's aliases). */
+  /**
+   * Undefined when the names match: the same short name (Java Avro) or, under `full-names`, the same
+   * full name; or the writer's full name among the reader's aliases.
+   */
   private nameProblems(reader: NamedSchema, writer: NamedSchema, path: string): Incompatibility[] | undefined {
-    if (reader.fullName === writer.fullName || reader.aliases.includes(writer.fullName)) return undefined;
-    return [{ kind: 'NAME_MISMATCH', path, reason: `reader ${reader.kind} ${reader.fullName} does not match writer ${writer.kind} ${writer.fullName} (by full name or reader alias)` }];
+    if (reader.aliases.includes(writer.fullName)) return undefined;
+    const strict = this.rules.has('full-names');
+    if (strict ? reader.fullName === writer.fullName : shortName(reader.fullName) === shortName(writer.fullName)) return undefined;
+    const by = strict ? 'by full name or reader alias' : 'by name or reader alias';
+    return [{ kind: 'NAME_MISMATCH', path, reason: `reader ${reader.kind} ${reader.fullName} does not match writer ${writer.kind} ${writer.fullName} (${by})` }];
+  }
+
+  /**
+   * Java Avro resolves logical types by their underlying type; only `decimal-scale` looks at
+   * decimals, and then only at the scale: a wider or narrower precision reads the same bytes.
+   */
+  private decimalProblems(reader: Logical, writer: Logical, path: string): Incompatibility[] {
+    if (!this.rules.has('decimal-scale')) return [];
+    const r = reader.logicalType === 'decimal';
+    const w = writer.logicalType === 'decimal';
+    if (r && w) {
+      if ((reader.scale ?? 0) === (writer.scale ?? 0)) return [];
+      return [{
+        kind: 'DECIMAL_MISMATCH',
+        path,
+        reason: `decimal(${reader.precision},${reader.scale}) in the reader has another scale than decimal(${writer.precision},${writer.scale}) in the writer (rule decimal-scale)`,
+      }];
+    }
+    if (r) {
+      return [{ kind: 'DECIMAL_MISMATCH', path, reason: `reader decimal(${reader.precision},${reader.scale}) cannot read plain bytes without a writer scale (rule decimal-scale)` }];
+    }
+    return [];
   }
 
   private record(reader: RecordSchema, writer: RecordSchema, path: string): Incompatibility[] {
@@ -157,28 +203,14 @@ function mismatch(reader: AvroSchema, writer: AvroSchema, path: string): Incompa
   return { kind: 'TYPE_MISMATCH', path, reason: `reader type ${describe(reader)} cannot read writer type ${describe(writer)}` };
 }
 
-/**
- * Logical types resolve by their underlying type, except decimals: the same bytes mean another number
- * under another scale, and tongban's decimal reader needs the writer's decimal with the same scale.
- */
-function decimalProblems(
-  reader: { logicalType?: string; precision?: number; scale?: number },
-  writer: { logicalType?: string; precision?: number; scale?: number },
-  path: string,
-): Incompatibility[] {
-  const r = reader.logicalType === 'decimal';
-  const w = writer.logicalType === 'decimal';
-  if (!r && !w) return [];
-  if (r && w) {
-    if (reader.scale === writer.scale && reader.precision === writer.precision) return [];
-    return [{
-      kind: 'DECIMAL_MISMATCH',
-      path,
-      reason: `decimal(${reader.precision},${reader.scale}) in the reader differs from decimal(${writer.precision},${writer.scale}) in the writer`,
-    }];
-  }
-  if (r) return [{ kind: 'DECIMAL_MISMATCH', path, reason: `reader decimal(${reader.precision},${reader.scale}) cannot read plain bytes without a writer scale` }];
-  return [];
+interface Logical {
+  logicalType?: string;
+  precision?: number;
+  scale?: number;
+}
+
+function shortName(fullName: string): string {
+  return fullName.slice(fullName.lastIndexOf('.') + 1);
 }
 
 function sameKindAndName(a: AvroSchema, b: AvroSchema): boolean {

@@ -87,15 +87,25 @@ export class DecimalType extends avro.types.LogicalType {
   }
 
   protected override _resolve(type: avro.Type) {
-    if (type instanceof DecimalType && type.scale === this.scale && type.precision <= this.precision) {
-      return (v: string) => v;
-    }
+    // The writer's decimal has already become its exact string under the writer's own scale: keep
+    // the value, padded to this scale where it is shorter (a wider precision is as readable).
+    if (type instanceof DecimalType) return (v: string) => padScale(v, this.scale);
+    // Plain bytes carry no scale of their own: read them under this one, as Java Avro does.
+    if (avro.Type.isType(type, 'bytes')) return (v: Buffer) => this._fromValue(v);
     return undefined;
   }
 
   protected override _export(schema: avro.Schema): void {
     Object.assign(schema as object, { precision: this.precision, scale: this.scale });
   }
+}
+
+/** `12.5` under scale 2 → `12.50`; digits beyond the scale are kept, never dropped. */
+export function padScale(value: string, scale: number): string {
+  const dot = value.indexOf('.');
+  const fraction = dot < 0 ? 0 : value.length - dot - 1;
+  if (fraction >= scale) return value;
+  return `${dot < 0 ? `${value}.` : value}${'0'.repeat(scale - fraction)}`;
 }
 
 export class UuidType extends avro.types.LogicalType {

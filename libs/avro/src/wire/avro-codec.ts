@@ -5,6 +5,7 @@ import { SchemaRegistryClient } from './registry-client';
 import { frame, unframe } from './wire-format';
 import { SchemaCatalogue, EventSchema } from '../schema/schema-catalogue';
 import { avroOptions } from '../schema/logical-types';
+import { withWriterNames } from '../schema/writer-names';
 
 export interface DecodedEvent<T = Record<string, unknown>> {
   schemaId: number;
@@ -99,13 +100,17 @@ export class AvroCodec {
     if (!event) {
       throw new DecodeFailure('EVENT_TYPE_UNKNOWN', `schema ${schemaId} writes ${fullName || 'an unnamed type'}, which this reader does not know`);
     }
-    let resolver: avro.Resolver | null = null;
     try {
-      resolver = event.type.createResolver(writer);
+      return { event, resolver: event.type.createResolver(writer), writer };
     } catch (e) {
-      throw new DecodeFailure('AVRO_DECODE_FAILED', `writer schema ${schemaId} cannot be read as ${fullName}: ${(e as Error).message}`, {}, { cause: e });
+      // A nested type the writer keeps in another namespace: read it through the writer's names.
+      try {
+        const reader = avro.Type.forSchema(withWriterNames(event.schema, JSON.parse(text)) as avro.Schema, avroOptions());
+        return { event: { ...event, type: reader }, resolver: reader.createResolver(writer), writer };
+      } catch {
+        throw new DecodeFailure('AVRO_DECODE_FAILED', `writer schema ${schemaId} cannot be read as ${fullName}: ${(e as Error).message}`, {}, { cause: e });
+      }
     }
-    return { event, resolver, writer };
   }
 
   private require(eventType: string): EventSchema {

@@ -10,11 +10,17 @@ const MEDIA = 'application/vnd.schemaregistry.v1+json';
 export class SchemaRegistryClient {
   private readonly idsBySubjectSchema = new Map<string, Promise<number>>();
   private readonly schemasById = new Map<number, Promise<string>>();
+  private readonly timeoutMs: number;
+  private readonly authorization?: string;
 
+  /** `auth`: HTTP basic credentials of a registry user, sent with every request (as Confluent's clients send them). */
   constructor(
     readonly baseUrl: string,
-    private readonly timeoutMs = 5000,
-  ) {}
+    options: { auth?: { username: string; password: string }; timeoutMs?: number } = {},
+  ) {
+    this.timeoutMs = options.timeoutMs ?? 5000;
+    if (options.auth) this.authorization = `Basic ${Buffer.from(`${options.auth.username}:${options.auth.password}`, 'utf8').toString('base64')}`;
+  }
 
   /** Registers (or finds) `schema` under `subject` and returns its global id. */
   register(subject: string, schema: object | string): Promise<number> {
@@ -65,7 +71,7 @@ export class SchemaRegistryClient {
     try {
       response = await fetch(`${this.baseUrl}${path}`, {
         method,
-        headers: { accept: MEDIA, 'content-type': MEDIA },
+        headers: { accept: MEDIA, 'content-type': MEDIA, ...(this.authorization ? { authorization: this.authorization } : {}) },
         body: body === undefined ? undefined : JSON.stringify(body),
         signal: AbortSignal.timeout(this.timeoutMs),
       });

@@ -1,6 +1,6 @@
 import { TongbanError } from '@tongban/errors';
 import {
-  classifyTopic, FAILURE_HEADERS, failureHeaders, failureTopics, nextStep, originRef, parseOriginRef, readPriorFailure, REPLAY_OF_HEADER,
+  classifyTopic, CONNECT_ERROR_HEADERS, FAILURE_HEADERS, failureHeaders, failureTopics, nextStep, originRef, parseOriginRef, readPriorFailure, REPLAY_OF_HEADER,
   replayMessage, withoutFailureHeaders,
 } from './failure-headers';
 
@@ -98,6 +98,21 @@ describe('failure headers', () => {
     expect(second[FAILURE_HEADERS.attempts]).toBe('4');
     expect(second[FAILURE_HEADERS.retryLevel]).toBe('2');
     expect(withoutFailureHeaders(second)).toEqual(own);
+  });
+
+  it('gives a dead letter Kafka Connect’s error headers too, and a retry copy none of them', () => {
+    const error = new TypeError('x is undefined');
+    const dead = failureHeaders(own, { ...facts, error, step: nextStep(policy, INBOX, 3, true, now) });
+    expect(dead).toMatchObject({
+      [CONNECT_ERROR_HEADERS.topic]: INBOX,
+      [CONNECT_ERROR_HEADERS.partition]: '2',
+      [CONNECT_ERROR_HEADERS.offset]: '41',
+      [CONNECT_ERROR_HEADERS.exceptionClass]: 'TypeError',
+      [CONNECT_ERROR_HEADERS.exceptionMessage]: 'x is undefined',
+    });
+    expect(dead[CONNECT_ERROR_HEADERS.exceptionStacktrace]).toContain('TypeError: x is undefined');
+    expect(Object.keys(failureHeaders(own, facts)).filter((h) => h.startsWith('__connect.errors.'))).toEqual([]);
+    expect(withoutFailureHeaders(dead)).toEqual(own);
   });
 
   it('finds no prior failure on a first delivery', () => {

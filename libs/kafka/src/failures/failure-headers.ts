@@ -25,6 +25,19 @@ export const FAILURE_HEADERS = {
 } as const;
 
 /**
+ * The same facts on a dead letter under Kafka Connect's names (`errors.deadletterqueue.context.headers.enable`),
+ * so that tools which inspect or redrive Connect dead-letter topics read tongban's as well.
+ */
+export const CONNECT_ERROR_HEADERS = {
+  topic: '__connect.errors.topic',
+  partition: '__connect.errors.partition',
+  offset: '__connect.errors.offset',
+  exceptionClass: '__connect.errors.exception.class.name',
+  exceptionMessage: '__connect.errors.exception.message',
+  exceptionStacktrace: '__connect.errors.exception.stacktrace',
+} as const;
+
+/**
  * Set on a dead letter re-published to its original topic: the reference (`originRef`) of the
  * message it replays. The consumer lets such a message through the hold its original left.
  */
@@ -97,7 +110,7 @@ export function readPriorFailure(headers: Record<string, string>): PriorFailure 
   };
 }
 
-const FAILURE_HEADER_NAMES = new Set<string>(Object.values(FAILURE_HEADERS));
+const FAILURE_HEADER_NAMES = new Set<string>([...Object.values(FAILURE_HEADERS), ...Object.values(CONNECT_ERROR_HEADERS)]);
 
 /** The message's own headers (event id, type, regions, …) without the failure facts. */
 export function withoutFailureHeaders(headers: Record<string, string>): Record<string, string> {
@@ -152,6 +165,13 @@ export function failureHeaders(own: Record<string, string>, f: FailureFacts): Re
   if (f.step.kind === 'retry') {
     headers[FAILURE_HEADERS.retryLevel] = String(f.step.level);
     headers[FAILURE_HEADERS.retryDueAt] = f.step.dueAt.toISOString();
+  } else {
+    headers[CONNECT_ERROR_HEADERS.topic] = f.origin.topic;
+    headers[CONNECT_ERROR_HEADERS.partition] = String(f.origin.partition);
+    headers[CONNECT_ERROR_HEADERS.offset] = f.origin.offset;
+    headers[CONNECT_ERROR_HEADERS.exceptionClass] = errorClassOf(f.error);
+    headers[CONNECT_ERROR_HEADERS.exceptionMessage] = message.slice(0, 2000);
+    if (err instanceof Error && err.stack) headers[CONNECT_ERROR_HEADERS.exceptionStacktrace] = err.stack.slice(0, 4000);
   }
   return headers;
 }

@@ -15,6 +15,8 @@ export interface PartnerInboxOptions {
   /** Must start with `partner.<node>.`: the ACLs allow the region only its own groups. */
   groupId: string;
   schemaRegistryUrl: string;
+  /** The region's registry reader (HTTP basic), issued with its Kafka credentials. */
+  schemaRegistryAuth?: { username: string; password: string };
   /** Apply the event; resolve only once the effect is stored (the offset is committed after it). */
   onEvent: (event: { eventType: string; value: Record<string, unknown>; topic: string; partition: number; offset: string }) => Promise<void>;
   /** A message that is not a tongban event (or written with a schema unknown here): noted, then skipped. */
@@ -30,7 +32,7 @@ export interface PartnerInboxOptions {
 export async function startPartnerInboxConsumer(o: PartnerInboxOptions): Promise<Consumer> {
   const sasl = { mechanism: o.mechanism ?? 'scram-sha-512', username: o.username, password: o.password } as SASLOptions;
   const kafka = new Kafka({ clientId: o.username, brokers: o.brokers, sasl, ssl: false, logLevel: logLevel.WARN });
-  const codec = new AvroCodec(new SchemaCatalogue(join(contractsDir(), 'avro')), new SchemaRegistryClient(o.schemaRegistryUrl), false);
+  const codec = new AvroCodec(new SchemaCatalogue(join(contractsDir(), 'avro')), new SchemaRegistryClient(o.schemaRegistryUrl, { auth: o.schemaRegistryAuth }), false);
   const consumer = kafka.consumer({ groupId: o.groupId });
   const topic = `${o.namespace ?? 'tongban'}.${o.node}.inbox`;
   await consumer.connect();

@@ -1,4 +1,4 @@
-import { signWebhook, verifyWebhook, WebhookVerificationError } from './webhook-signature';
+import { signingKey, signStandardWebhook, signWebhook, verifyWebhook, WebhookVerificationError } from './webhook-signature';
 import { WebhookReceiver } from './webhook-receiver';
 
 const secret = 'whsec_test_secret';
@@ -62,5 +62,43 @@ describe('the reference receiver', () => {
     fail = false;
     expect((await receiver.handle(h, body)).status).toBe(200);
     expect(applied).toEqual(['e-1']);
+  });
+});
+
+describe('Standard Webhooks signatures', () => {
+  // The stock verifier a partner would use (standardwebhooks on npm; the same scheme exists in other languages).
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { Webhook } = require('standardwebhooks') as { Webhook: new (secret: string) => { verify(body: string, headers: Record<string, string>): unknown } };
+  const secret = `whsec_${Buffer.from('a 32-byte signing secret for test').toString('base64')}`;
+  const body = '{"eventType":"SubsidyApplicationSubmitted"}';
+  const id = '6f1c2a3b-0d4e-4f5a-8b9c-0a1b2c3d4e5f';
+  const now = Math.floor(Date.now() / 1000);
+  const headers = (sig = signStandardWebhook(secret, id, now, body)) => ({ 'webhook-id': id, 'webhook-timestamp': String(now), 'webhook-signature': sig });
+
+  it('is accepted by the stock verifier, and by tongban’s own', () => {
+    expect(new Webhook(secret).verify(body, headers())).toEqual(JSON.parse(body));
+    expect(verifyWebhook({ secret, headers: headers(), body })).toEqual({ eventId: id, timestamp: now });
+  });
+
+  it('is refused by both when the body changed', () => {
+    expect(() => new Webhook(secret).verify(body.replace('Subsidy', 'Funeral'), headers())).toThrow();
+    expect(() => verifyWebhook({ secret, headers: headers(), body: body.replace('Subsidy', 'Funeral') })).toThrow(/does not match/);
+  });
+
+  it('accepts any of several signatures sent while a secret is rotated', () => {
+    const other = signStandardWebhook(`whsec_${Buffer.from('the previous secret').toString('base64')}`, id, now, body);
+    expect(verifyWebhook({ secret, headers: headers(`${other} ${signStandardWebhook(secret, id, now, body)}`), body }).eventId).toBe(id);
+  });
+
+  it('refuses an old delivery replayed later', () => {
+    const old = now - 3600;
+    const h = { 'webhook-id': id, 'webhook-timestamp': String(old), 'webhook-signature': signStandardWebhook(secret, id, old, body) };
+    expect(() => verifyWebhook({ secret, headers: h, body })).toThrow(/more than 300 s/);
+  });
+
+  it('keys a base64url secret issued before by its decoded bytes', () => {
+    const legacy = `whsec_${Buffer.from('legacy secret bytes ~~~').toString('base64url')}`;
+    expect(signingKey(legacy)).toEqual(Buffer.from('legacy secret bytes ~~~'));
+    expect(signingKey('plain-text-secret')).toEqual(Buffer.from('plain-text-secret'));
   });
 });

@@ -1,9 +1,10 @@
 import { Job, MinimalJob, Queue, UnrecoverableError, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
-import { signWebhook, WEBHOOK_HEADERS } from '@tongban/partner-client';
+import { signStandardWebhook, signWebhook, STANDARD_WEBHOOK_HEADERS, WEBHOOK_HEADERS } from '@tongban/partner-client';
 import type { JsonLogger } from '@tongban/observability';
 import { SubscriptionRepository } from '../subscriptions/subscription.repository';
 import { DeliveryStore, Ready } from './delivery.store';
+import { sendWebhook } from '../targets/webhook-sender';
 
 export interface DeliveryJob {
   deliveryId: string;
@@ -16,6 +17,8 @@ export interface DeliveryPolicy {
   backoffMaxMs: number;
   requestTimeoutMs: number;
   concurrency: number;
+  /** Loopback receivers allowed (development profile only); private, link-local and metadata never. */
+  allowLoopback: boolean;
 }
 
 /** Exponential backoff with full jitter on its upper half, capped, never past the end of the retry window. */
@@ -42,6 +45,8 @@ export class DeliveryWorker {
       policy: DeliveryPolicy;
       logger: JsonLogger;
       onOutcome?: (outcome: 'delivered' | 'failed' | 'parked') => void;
+      /** Whether the key that made a subscription (or a key it was rotated into) is still valid. */
+      keyIsLive?: (keyId: string) => Promise<boolean>;
     },
   ) {
     this.queue = new Queue<DeliveryJob>('deliveries', { connection: o.connection, prefix: o.prefix });
@@ -91,36 +96,38 @@ export class DeliveryWorker {
       await this.o.store.park(deliveryId, generation);
       return;
     }
+    // Revoking (or letting expire) the key that made a subscription stops its deliveries at once.
+    if (this.o.keyIsLive && !(await this.o.keyIsLive(subscription.keyId))) {
+      await this.o.store.attempted(deliveryId, null, 'refused: key revoked or expired');
+      await this.o.store.park(deliveryId, generation);
+      this.o.onOutcome?.('parked');
+      return;
+    }
     const timestamp = Math.floor(Date.now() / 1000);
-    let status: number | null = null;
-    let error: string | null = null;
-    try {
-      const res = await fetch(subscription.url, {
-        method: 'POST',
-        headers: {
-          'content-type': 'application/json',
-          [WEBHOOK_HEADERS.timestamp]: String(timestamp),
-          [WEBHOOK_HEADERS.signature]: signWebhook(secret, timestamp, row.body),
-          [WEBHOOK_HEADERS.eventId]: row.event_id,
-          'user-agent': 'tongban-delivery/1',
-        },
-        body: row.body,
-        redirect: 'manual',
-        signal: AbortSignal.timeout(this.o.policy.requestTimeoutMs),
-      });
-      status = res.status;
-      await res.arrayBuffer().catch(() => undefined);
-      if (status >= 200 && status < 300) {
-        await this.o.store.attempted(deliveryId, status, null);
-        if (await this.o.store.delivered(deliveryId, generation)) {
-          this.o.onOutcome?.('delivered');
-          await this.advanceAfter(row.subscription_id, row.case_id);
-        }
-        return;
+    const sent = await sendWebhook(subscription.url, {
+      headers: {
+        'content-type': 'application/json',
+        [WEBHOOK_HEADERS.timestamp]: String(timestamp),
+        [WEBHOOK_HEADERS.signature]: signWebhook(secret, timestamp, row.body),
+        [WEBHOOK_HEADERS.eventId]: row.event_id,
+        [STANDARD_WEBHOOK_HEADERS.id]: row.event_id,
+        [STANDARD_WEBHOOK_HEADERS.timestamp]: String(timestamp),
+        [STANDARD_WEBHOOK_HEADERS.signature]: signStandardWebhook(secret, row.event_id, timestamp, row.body),
+        'user-agent': 'tongban-delivery/1',
+      },
+      body: row.body,
+      timeoutMs: this.o.policy.requestTimeoutMs,
+      policy: { allowLoopback: this.o.policy.allowLoopback },
+    });
+    const status = sent.status || null;
+    const error = sent.error;
+    if (error === null) {
+      await this.o.store.attempted(deliveryId, status, null);
+      if (await this.o.store.delivered(deliveryId, generation)) {
+        this.o.onOutcome?.('delivered');
+        await this.advanceAfter(row.subscription_id, row.case_id);
       }
-      error = `receiver answered ${status}`;
-    } catch (e) {
-      error = (e as Error).name === 'TimeoutError' ? `no answer within ${this.o.policy.requestTimeoutMs} ms` : (e as Error).message;
+      return;
     }
     await this.o.store.attempted(deliveryId, status, error);
     if (Date.now() - startedAt >= this.o.policy.retryWindowMs) {

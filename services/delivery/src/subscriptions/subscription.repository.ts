@@ -47,7 +47,8 @@ export class SubscriptionRepository {
 
   async create(s: Omit<Subscription, 'subscriptionId' | 'createdAt'>): Promise<{ subscription: Subscription; secret: string }> {
     const subscriptionId = randomUUID();
-    const secret = `whsec_${randomBytes(32).toString('base64url')}`;
+    // The Standard Webhooks form (base64 after whsec_), which stock verifiers decode as it is.
+    const secret = `whsec_${randomBytes(32).toString('base64')}`;
     await this.ds.query(
       `INSERT INTO subscriptions (subscription_id, key_id, system_name, region, url, event_types, secret_enc, created_at)
        VALUES (?, ?, ?, ?, ?, ?, ?, UTC_TIMESTAMP(3))`,

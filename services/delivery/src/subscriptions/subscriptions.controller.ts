@@ -1,7 +1,10 @@
 import { Body, Controller, Delete, Get, Headers, HttpCode, Inject, Param, Post } from '@nestjs/common';
 import { ApiKeyService, Caller, ForbiddenRegionError } from '@tongban/auth';
 import { NotFoundError } from '@tongban/http';
-import { Problem, ValidationError } from '@tongban/errors';
+import { Problem, TongbanError, ValidationError } from '@tongban/errors';
+import { lookup } from 'node:dns/promises';
+import { isIP } from 'node:net';
+import { refusalFor } from '../targets/address-policy';
 import { isWellFormedDivision } from '@tongban/regions';
 import { covers } from '@tongban/regions';
 import { SubscriptionRepository } from './subscription.repository';
@@ -9,6 +12,14 @@ import { SubscriptionRepository } from './subscription.repository';
 export const DELIVERY_KEYS = Symbol('DELIVERY_KEYS');
 export const KNOWN_EVENT_TYPES = Symbol('KNOWN_EVENT_TYPES');
 export const URL_POLICY = Symbol('URL_POLICY');
+
+/** What a subscription's URL may be, and how many one partner system may hold. */
+export interface UrlPolicy {
+  development: boolean;
+  allowHttp: boolean;
+  allowLoopback: boolean;
+  maxSubscriptionsPerKey: number;
+}
 
 /** Whether a partner key may receive the events addressed to `region`. */
 export function mayReceiveFor(caller: Caller, region: string): boolean {
@@ -26,7 +37,7 @@ export class SubscriptionsController {
     @Inject(DELIVERY_KEYS) private readonly keys: ApiKeyService,
     private readonly subscriptions: SubscriptionRepository,
     @Inject(KNOWN_EVENT_TYPES) private readonly eventTypes: string[],
-    @Inject(URL_POLICY) private readonly allowHttp: boolean,
+    @Inject(URL_POLICY) private readonly policy: UrlPolicy,
   ) {}
 
   /** Body: `{ "url", "eventTypes": ["*"] or a list, "region" }`; answers the signing secret once. */
@@ -36,7 +47,7 @@ export class SubscriptionsController {
     const caller = await this.keys.authenticate(authorization);
     const problems: Problem[] = [];
     const url = typeof body?.url === 'string' ? body.url : '';
-    problems.push(...urlProblems(url, this.allowHttp));
+    problems.push(...(await urlProblems(url, this.policy)));
     const region = body?.region;
     if (typeof region !== 'string' || !isWellFormedDivision(region)) problems.push({ path: 'region', problem: 'must be a 6-digit division code' });
     const types = body?.eventTypes ?? ['*'];
@@ -48,6 +59,10 @@ export class SubscriptionsController {
     if (problems.length) throw new ValidationError(problems);
     if (!mayReceiveFor(caller, region as string)) {
       throw new ForbiddenRegionError(`key for ${caller.office?.id ?? caller.division} may not subscribe to events addressed to ${region}`);
+    }
+    const owner = caller.system ?? caller.keyId;
+    if ((await this.subscriptions.listBySystem(owner)).length >= this.policy.maxSubscriptionsPerKey) {
+      throw new TongbanError('CONFLICT', `this key already holds ${this.policy.maxSubscriptionsPerKey} subscriptions, the most allowed; delete one first`);
     }
     const { subscription, secret } = await this.subscriptions.create({
       keyId: caller.keyId,
@@ -75,14 +90,32 @@ export class SubscriptionsController {
   }
 }
 
-function urlProblems(raw: string, allowHttp: boolean): Problem[] {
+/**
+ * Where a webhook may point: https (plain http only in the development profile), never at a private,
+ * link-local, metadata or other internal address, as the name resolves now (every connect checks again).
+ */
+async function urlProblems(raw: string, policy: UrlPolicy): Promise<Problem[]> {
   let url: URL;
   try {
     url = new URL(raw);
   } catch {
-    return [{ path: 'url', problem: 'must be an absolute http(s) URL' }];
+    return [{ path: 'url', problem: 'must be an absolute https URL' }];
   }
-  const loopback = ['127.0.0.1', 'localhost', '[::1]'].includes(url.hostname);
-  if (url.protocol === 'https:' || (url.protocol === 'http:' && (allowHttp || loopback))) return [];
-  return [{ path: 'url', problem: 'must be https (plain http only for loopback, or with TONGBAN_DELIVERY_ALLOW_HTTP=true)' }];
+  if (url.username || url.password) return [{ path: 'url', problem: 'must not carry credentials' }];
+  const host = url.hostname.replace(/^\[|\]$/g, '');
+  const plainHttpAllowed = policy.development && (policy.allowHttp || policy.allowLoopback);
+  if (!(url.protocol === 'https:' || (url.protocol === 'http:' && plainHttpAllowed))) {
+    return [{ path: 'url', problem: policy.development ? 'must be https (plain http with TONGBAN_DELIVERY_ALLOW_HTTP or _ALLOW_LOOPBACK in development)' : 'must be https' }];
+  }
+  let addresses: string[];
+  try {
+    addresses = isIP(host) ? [host] : (await lookup(host, { all: true })).map((a) => a.address);
+  } catch {
+    return [{ path: 'url', problem: `host ${host} does not resolve` }];
+  }
+  for (const address of addresses) {
+    const refused = refusalFor(address, { allowLoopback: policy.development && policy.allowLoopback });
+    if (refused) return [{ path: 'url', problem: `${refused.replace(/^refused: /, 'points at a ')}, which is not a partner's receiver` }];
+  }
+  return [];
 }

@@ -5,6 +5,8 @@ import { TongbanError } from '@tongban/errors';
 export const GATEWAY_AUTH = Symbol('GATEWAY_AUTH');
 
 export class AdminForbiddenError extends TongbanError {
+  /** A guess at the admin token: counted like a 401 by the per-address limit. */
+  readonly failedAuthentication = true;
   constructor() {
     super('FORBIDDEN', 'this endpoint needs the admin token');
   }

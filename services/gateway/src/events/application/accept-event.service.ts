@@ -3,7 +3,7 @@ import { DataSource } from 'typeorm';
 import { AvroCodec, RecordValidator, SchemaCatalogue } from '@tongban/avro';
 import { Caller, ForbiddenRegionError, mayPublishFor } from '@tongban/auth';
 import { TongbanError, ValidationError } from '@tongban/errors';
-import { enqueue, HEADERS, OutboxMessage } from '@tongban/kafka';
+import { enqueue, eventHeaders, OutboxMessage } from '@tongban/kafka';
 import { Minimiser, RecipientRole } from '@tongban/masking';
 import { CASE_OPENING_EVENTS, caseIdOpenerProblem, DivisionCatalogue, RoutingTable, topics } from '@tongban/regions';
 import { EventRequest, newEventId, validateEventRequest } from '../domain/event-request';
@@ -145,13 +145,16 @@ export class AcceptEventService {
       topic: copy.role === 'origin' ? topics.local(this.deps.topicNamespace, copy.node) : topics.inbox(this.deps.topicNamespace, copy.node),
       key: request.caseId,
       value,
-      headers: {
-        [HEADERS.eventId]: eventId,
-        [HEADERS.eventType]: request.eventType,
-        [HEADERS.correlationId]: correlationId,
-        [HEADERS.sourceRegion]: request.sourceRegion,
-        [HEADERS.targetRegion]: request.targetRegion,
-      },
+      headers: eventHeaders({
+        eventId,
+        eventType: request.eventType,
+        schemaName: this.deps.catalogue.event(request.eventType)?.fullName ?? request.eventType,
+        caseId: request.caseId,
+        correlationId,
+        sourceRegion: request.sourceRegion,
+        targetRegion: request.targetRegion,
+        occurredAt: request.occurredAt,
+      }),
     };
   }
 

@@ -6,7 +6,7 @@ import { AvroCodec, RecordValidator } from '@tongban/avro';
 import { canonicalJson } from '@tongban/audit';
 import { TongbanError, ValidationError } from '@tongban/errors';
 import { NotFoundError } from '@tongban/http';
-import { FAILURE_HEADERS } from '@tongban/kafka';
+import { CONNECT_ERROR_HEADERS, FAILURE_HEADERS } from '@tongban/kafka';
 import { collectPii, maskBySchema } from '@tongban/masking';
 import { JsonLogger } from '@tongban/observability';
 import type { Operator } from '../../operators/operator-registry';
@@ -32,7 +32,11 @@ export interface ReplayResult {
   hold: string;
 }
 
-const FAILURE_HEADER_NAMES = new Set<string>([...Object.values(FAILURE_HEADERS), ...Object.values(REPLAY_HEADERS)]);
+const FAILURE_HEADER_NAMES = new Set<string>([
+  ...Object.values(FAILURE_HEADERS),
+  ...Object.values(CONNECT_ERROR_HEADERS),
+  ...Object.values(REPLAY_HEADERS),
+]);
 
 function sha256(value: unknown): string {
   return createHash('sha256').update(canonicalJson(value)).digest('hex');

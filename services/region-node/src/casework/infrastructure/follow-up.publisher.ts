@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { EntityManager } from 'typeorm';
 import { AvroCodec, SchemaCatalogue } from '@tongban/avro';
-import { enqueue, HEADERS } from '@tongban/kafka';
+import { enqueue, eventHeaders } from '@tongban/kafka';
 import type { Minimiser } from '@tongban/masking';
 import { RoutingTable, topics } from '@tongban/regions';
 import type { FollowUpEvent } from '../domain';
@@ -60,13 +60,16 @@ export class FollowUpPublisher {
           topic: role === 'origin' ? topics.local(this.namespace, node) : topics.inbox(this.namespace, node),
           key: e.caseId,
           value,
-          headers: {
-            [HEADERS.eventId]: eventId,
-            [HEADERS.eventType]: e.eventType,
-            [HEADERS.correlationId]: correlationId,
-            [HEADERS.sourceRegion]: e.sourceRegion,
-            [HEADERS.targetRegion]: e.targetRegion,
-          },
+          headers: eventHeaders({
+            eventId,
+            eventType: e.eventType,
+            schemaName: schema.fullName,
+            caseId: e.caseId,
+            correlationId,
+            sourceRegion: e.sourceRegion,
+            targetRegion: e.targetRegion,
+            occurredAt: envelope.occurredAt,
+          }),
         });
       }
       await enqueue(m, messages, this.lanes);

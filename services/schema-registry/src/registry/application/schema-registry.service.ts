@@ -1,7 +1,7 @@
 import { DataSource, EntityManager } from 'typeorm';
 import type { JsonLogger } from '@tongban/observability';
 import {
-  AvroSchema, CompatibilityMode, DEFAULT_COMPATIBILITY, checkCompatibility, isCompatibilityMode, parseSchema,
+  AvroSchema, CompatibilityMode, DEFAULT_COMPATIBILITY, StrictRule, checkCompatibility, isCompatibilityMode, parseSchema,
 } from '@tongban/avro';
 import { RegistryApiError, registryErrors } from '../domain/registry-errors';
 import { readSubmittedSchema } from '../domain/submitted-schema';
@@ -25,6 +25,8 @@ export interface CompatibilityAnswer {
 export interface RegistryServiceOptions {
   /** Global level when none was set with `PUT /config`. */
   defaultCompatibility?: CompatibilityMode;
+  /** Checks stricter than Java Avro's, by name; none by default, so verdicts are Confluent's. */
+  strictRules?: StrictRule[];
   logger?: JsonLogger;
   onRegistered?: (created: boolean) => void;
   onIncompatible?: () => void;
@@ -32,6 +34,10 @@ export interface RegistryServiceOptions {
   onRetry?: (code: string) => void;
   /** Attempts of a registration that lost a race with another replica (duplicate key, deadlock). */
   maxAttempts?: number;
+  /** Largest schema text accepted, in bytes (a schema is stored and parsed whole). */
+  maxSchemaBytes?: number;
+  /** Most subjects the registry holds; a registration that would open one more is refused. */
+  maxSubjects?: number;
 }
 
 /** MySQL errors that mean "another replica got there first": the registration is tried again from the start. */
@@ -58,6 +64,9 @@ export class SchemaRegistryService {
 
   async register(subject: string, body: unknown): Promise<{ id: number }> {
     checkSubject(subject);
+    const text = (body as { schema?: unknown } | undefined)?.schema;
+    const maxBytes = this.options.maxSchemaBytes ?? 256 * 1024;
+    if (typeof text === 'string' && Buffer.byteLength(text) > maxBytes) throw registryErrors.schemaTooLarge(Buffer.byteLength(text), maxBytes);
     const submitted = readSubmittedSchema(body);
     const attempts = this.options.maxAttempts ?? 6;
     for (let attempt = 1; ; attempt++) {
@@ -70,9 +79,14 @@ export class SchemaRegistryService {
             this.options.onRegistered?.(false);
             return { id: same.schemaId };
           }
+          if (versions.length === 0 && this.options.maxSubjects !== undefined) {
+            const held = await this.repository.subjectCount(m);
+            if (held >= this.options.maxSubjects) throw registryErrors.tooManySubjects(this.options.maxSubjects);
+          }
           const mode = await this.modeOf(m, subject);
           const result = checkCompatibility(submitted.parsed, live.map((v) => this.parse(v.schemaId, v.schemaText)), mode, {
             labels: live.map((v) => `version ${v.version}`),
+            rules: this.options.strictRules,
           });
           if (!result.compatible) {
             this.options.onIncompatible?.();
@@ -193,6 +207,7 @@ export class SchemaRegistryService {
     }
     const result = checkCompatibility(submitted.parsed, against.map((v) => this.parse(v.schemaId, v.schemaText)), mode, {
       labels: against.map((v) => `version ${v.version}`),
+      rules: this.options.strictRules,
     });
     return verbose ? { is_compatible: result.compatible, messages: result.messages } : { is_compatible: result.compatible };
   }

@@ -57,6 +57,13 @@ export const registryErrors = {
       42203,
       `Invalid compatibility level ${JSON.stringify(value)}. Valid values are none, backward, forward, full, backward_transitive, forward_transitive and full_transitive.`,
     ),
+  schemaTooLarge: (bytes: number, limit: number) => new RegistryApiError(422, 42201, `Invalid schema: ${bytes} bytes, more than the limit of ${limit}`),
+  tooManySubjects: (limit: number) =>
+    new RegistryApiError(422, 42210, `Subject limit reached: this registry holds at most ${limit} subjects; delete unused subjects permanently first.`),
+  unauthorized: (message = 'Unauthorized: send HTTP basic credentials of a registry user') => new RegistryApiError(401, 40101, message),
+  forbidden: (user: string, operation: string) => new RegistryApiError(403, 40301, `User ${user} is denied operation ${operation}: writes need an admin credential.`),
+  tooManyFailedAttempts: (retryAfter: number) =>
+    new RegistryApiError(429, 42901, `Too many failed authentication attempts from this address; retry after ${retryAfter} s.`),
   invalidSubject: (reason: string) => new RegistryApiError(422, 42208, `Invalid subject: ${reason}`),
   store: (cause: unknown) =>
     new RegistryApiError(500, 50001, `Error in the backend data store: ${(cause as Error)?.message ?? String(cause)}`, {}, true),

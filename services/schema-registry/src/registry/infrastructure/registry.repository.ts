@@ -59,6 +59,11 @@ export class RegistryRepository {
     return rows.map(toVersion);
   }
 
+  async subjectCount(m: EntityManager): Promise<number> {
+    const rows: Array<{ n: string | number }> = await m.query('SELECT COUNT(DISTINCT subject) AS n FROM subject_versions');
+    return Number(rows[0]?.n ?? 0);
+  }
+
   async subjects(m: EntityManager, includeDeleted: boolean, prefix = ''): Promise<string[]> {
     const rows: Array<{ subject: string }> = await m.query(
       `SELECT DISTINCT subject FROM subject_versions

@@ -1,0 +1,59 @@
+import { ConfigError } from '@tongban/config';
+import { DEV_API_KEYS, readGatewayConfig } from './gateway.config';
+
+const problems = (env: Record<string, string>): string[] => {
+  try {
+    readGatewayConfig(env);
+  } catch (e) {
+    return (e as ConfigError).problems;
+  }
+  return [];
+};
+
+describe('gateway configuration', () => {
+  it('takes the documented keys and generated secrets in the development profile', () => {
+    const c = readGatewayConfig({ TONGBAN_PROFILE: 'development' });
+    expect(c.apiKeys.map((k) => `${k.key}=${k.binding}`).join(',')).toBe(DEV_API_KEYS);
+    expect(c.adminToken.length).toBeGreaterThanOrEqual(16);
+    expect(c.keyIdKey.length).toBeGreaterThanOrEqual(16);
+    expect(c.rateLimit.bootstrapKeys).toBe(true);
+  });
+
+  it('refuses to start in any other profile, naming every missing secret at once', () => {
+    const missing = problems({}).filter((p) => p.includes('is required')).map((p) => p.split(' ')[0]);
+    expect(missing).toEqual(
+      expect.arrayContaining([
+        'TONGBAN_ADMIN_TOKEN',
+        'TONGBAN_API_KEY_ID_KEY',
+        'TONGBAN_AUDIT_PERSON_KEY',
+        'TONGBAN_MYSQL_PASSWORD',
+        'TONGBAN_KAFKA_USERNAME',
+        'TONGBAN_KAFKA_PASSWORD',
+        'TONGBAN_SCHEMA_REGISTRY_USERNAME',
+        'TONGBAN_SCHEMA_REGISTRY_PASSWORD',
+        'TONGBAN_NODE_SERVICE_TOKEN',
+      ]),
+    );
+  });
+
+  it('never takes the development keys outside development: unset means none, keys come from the admin API', () => {
+    const c = readGatewayConfig({
+      TONGBAN_ADMIN_TOKEN: 'admin-token-from-the-store',
+      TONGBAN_API_KEY_ID_KEY: 'key-id-key-from-the-store',
+      TONGBAN_AUDIT_PERSON_KEY: 'audit-key-from-the-store',
+      TONGBAN_NODE_SERVICE_TOKEN: 'node-service-token-from-the-store-0001',
+      TONGBAN_MYSQL_PASSWORD: 'pw',
+      TONGBAN_KAFKA_USERNAME: 'gateway',
+      TONGBAN_KAFKA_PASSWORD: 'pw',
+      TONGBAN_SCHEMA_REGISTRY_USERNAME: 'gateway',
+      TONGBAN_SCHEMA_REGISTRY_PASSWORD: 'pw',
+    });
+    expect(c.apiKeys).toEqual([]);
+    expect(c.infra.kafkaCredentials).toEqual({ username: 'gateway', password: 'pw', mechanism: 'scram-sha-512' });
+  });
+
+  it('reads an empty key list as empty in development too, and an empty admin token as a fault', () => {
+    expect(readGatewayConfig({ TONGBAN_PROFILE: 'development', TONGBAN_API_KEYS: '' }).apiKeys).toEqual([]);
+    expect(problems({ TONGBAN_PROFILE: 'development', TONGBAN_ADMIN_TOKEN: '' })).toContain('TONGBAN_ADMIN_TOKEN is set but empty');
+  });
+});

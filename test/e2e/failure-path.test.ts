@@ -199,7 +199,8 @@ describe('the failure path of the region node’s inbox', () => {
     }, 'the replayed blocker and then the held event applied');
     expect(events[0]).toBe(eventId);
     expect(events.indexOf(later.body.eventId as string)).toBeGreaterThan(0);
-    expect(await holdOf(first.caseId)).toMatchObject({ status: 'closed', resolution: 'replayed' });
+    const closed = await waitFor(async () => ((await holdOf(first.caseId))?.status === 'closed' ? holdOf(first.caseId) : undefined), 'the hold to close', 10_000);
+    expect(closed).toMatchObject({ status: 'closed', resolution: 'replayed' });
     const replays = (await readTopic(stack.kafka, inbox)).filter((m) => m.headers['tongban-replay-of']);
     expect(replays).toContainEqual(expect.objectContaining({ key: first.caseId, headers: expect.objectContaining({ [HEADERS.eventId]: eventId }) }));
   });

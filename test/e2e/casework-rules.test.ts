@@ -85,17 +85,21 @@ describe('case rules at the region nodes', () => {
   });
 
   it('finds a person’s cases by ID number, for the caller’s region only', async () => {
-    const search = async (key: string, query: string) => {
-      const res = await fetch(`${stack.gatewayUrl}/v1/cases?${query}`, { headers: { authorization: `Bearer ${key}` } });
+    const search = async (key: string, body: Record<string, unknown>) => {
+      const res = await fetch(`${stack.gatewayUrl}/v1/cases:search`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${key}`, 'content-type': 'application/json' },
+        body: JSON.stringify(body),
+      });
       return { status: res.status, body: (await res.json()) as { cases: Array<{ caseId: string; workflow: string; view: string }> } };
     };
-    const dazu = await search('dev-dazu', 'person=500111194109030045');
+    const dazu = await search('dev-dazu', { person: '500111194109030045' });
     expect(dazu.status).toBe(200);
     expect(dazu.body.cases.map((c) => c.caseId).sort()).toEqual([`FUN-510104-2026-000007-${stack.id}`, zhaoSubsidy()].sort());
-    const subsidies = await search('dev-dazu', 'person=500111194109030045&workflow=disability-subsidy');
+    const subsidies = await search('dev-dazu', { person: '500111194109030045', workflow: 'disability-subsidy' });
     expect(subsidies.body.cases.map((c) => c.caseId)).toEqual([zhaoSubsidy()]);
-    expect((await search('dev-anyue', 'person=500111194109030045')).body.cases).toEqual([]);
-    const bad = await search('dev-dazu', 'person=500111194109030046');
+    expect((await search('dev-anyue', { person: '500111194109030045' })).body.cases).toEqual([]);
+    const bad = await search('dev-dazu', { person: '500111194109030046' });
     expect(bad.status).toBe(400);
     // The index holds keyed hashes, never the ID number.
     const index = await rows<{ person_hash: string }>(stack.databases.nodes['500000'], 'SELECT person_hash FROM case_persons');

@@ -6,6 +6,7 @@ import { example } from '../support/examples';
 import { MYSQL, post, startTestStack, TestStack } from '../support/test-stack';
 import { readTopic } from '../support/topic-reader';
 import { waitFor } from '../support/wait';
+import { internalHeaders } from '../support/internal-api';
 
 const CQ = '500000';
 
@@ -122,7 +123,9 @@ describe('the failure path of the region node’s inbox', () => {
     // in order: the blocker first, then what waited behind it
     expect(events[0]).toBe(eventId);
     expect(events.indexOf(ack.body.eventId as string)).toBeGreaterThan(0);
-    expect(await holdOf(first.caseId)).toMatchObject({ status: 'closed', resolution: 'applied' });
+    // The hold closes once everything that waited in it (the acknowledgement's copies) is through.
+    const closed = await waitFor(async () => ((await holdOf(first.caseId))?.status === 'closed' ? holdOf(first.caseId) : undefined), 'the hold to close', 10_000);
+    expect(closed).toMatchObject({ status: 'closed', resolution: 'applied' });
     expect(await inTopic(`${inbox}.retry.2`, eventId)).toEqual([]);
     expect(await inTopic(`${inbox}.dlq`, eventId)).toEqual([]);
   });
@@ -168,24 +171,24 @@ describe('the failure path of the region node’s inbox', () => {
     await waitFor(async () => ((await heldRows(first.caseId)).some((r) => r.event_id === later.body.eventId) ? true : undefined), 'the later event held');
     expect(await history(first.caseId)).toEqual([]);
 
-    const listed = (await (await fetch(`${nodeUrl}/internal/holds`)).json()) as { holds: Array<{ caseKey: string; status: string; heldCount: number }> };
+    const listed = (await (await fetch(`${nodeUrl}/internal/holds`, { headers: internalHeaders(stack, 'test') })).json()) as { holds: Array<{ caseKey: string; status: string; heldCount: number }> };
     const mine = listed.holds.find((x) => x.caseKey === first.caseId);
     // the later event, and any follow-up the Sichuan node sent about the case meanwhile
     expect(mine).toMatchObject({ status: 'parked' });
     expect(mine!.heldCount).toBeGreaterThanOrEqual(1);
-    const described = (await (await fetch(`${nodeUrl}/internal/holds/${encodeURIComponent(first.caseId)}`)).json()) as {
+    const described = (await (await fetch(`${nodeUrl}/internal/holds/${encodeURIComponent(first.caseId)}`, { headers: internalHeaders(stack, 'test') })).json()) as {
       messages: Array<{ eventId: string; status: string; waitsForEventId: string }>;
     };
     expect(described.messages).toContainEqual(expect.objectContaining({ eventId: later.body.eventId, status: 'held', waitsForEventId: eventId }));
 
     const refused = await fetch(`${nodeUrl}/internal/holds/${encodeURIComponent(first.caseId)}/release`, {
-      method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ resolution: 'forgotten' }),
+      method: 'POST', headers: internalHeaders(stack, 'test:operator', { 'content-type': 'application/json' }), body: JSON.stringify({ resolution: 'forgotten' }),
     });
     expect(refused.status).toBe(400);
 
     await heal(first.caseId);
     const released = await fetch(`${nodeUrl}/internal/holds/${encodeURIComponent(first.caseId)}/release`, {
-      method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ resolution: 'replayed' }),
+      method: 'POST', headers: internalHeaders(stack, 'test:operator', { 'content-type': 'application/json' }), body: JSON.stringify({ resolution: 'replayed' }),
     });
     expect(released.status).toBe(200);
     expect(await released.json()).toMatchObject({ outcome: 'replay-published' });
@@ -196,7 +199,8 @@ describe('the failure path of the region node’s inbox', () => {
     }, 'the replayed blocker and then the held event applied');
     expect(events[0]).toBe(eventId);
     expect(events.indexOf(later.body.eventId as string)).toBeGreaterThan(0);
-    expect(await holdOf(first.caseId)).toMatchObject({ status: 'closed', resolution: 'replayed' });
+    const closed = await waitFor(async () => ((await holdOf(first.caseId))?.status === 'closed' ? holdOf(first.caseId) : undefined), 'the hold to close', 10_000);
+    expect(closed).toMatchObject({ status: 'closed', resolution: 'replayed' });
     const replays = (await readTopic(stack.kafka, inbox)).filter((m) => m.headers['tongban-replay-of']);
     expect(replays).toContainEqual(expect.objectContaining({ key: first.caseId, headers: expect.objectContaining({ [HEADERS.eventId]: eventId }) }));
   });
@@ -238,13 +242,13 @@ describe('the failure path of the region node’s inbox', () => {
 
     expect(await holdOf(garbageKey)).toMatchObject({ status: 'parked' });
     const res = await fetch(`${nodeUrl}/internal/holds/${garbageKey}/release`, {
-      method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ resolution: 'discarded' }),
+      method: 'POST', headers: internalHeaders(stack, 'test:operator', { 'content-type': 'application/json' }), body: JSON.stringify({ resolution: 'discarded' }),
     });
     expect(res.status).toBe(200);
     expect(await res.json()).toMatchObject({ outcome: 'released', resolution: 'discarded', applied: 0 });
     expect(await holdOf(garbageKey)).toMatchObject({ status: 'closed', resolution: 'discarded' });
     expect((await fetch(`${nodeUrl}/internal/holds/${garbageKey}/release`, {
-      method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ resolution: 'discarded' }),
+      method: 'POST', headers: internalHeaders(stack, 'test:operator', { 'content-type': 'application/json' }), body: JSON.stringify({ resolution: 'discarded' }),
     })).status).toBe(404);
   });
 });

@@ -84,7 +84,7 @@ describe('ops service: dead letters', () => {
     expect(clear.status).toBe(200);
     expect(clear.body.payload.applicant.idNumber).toBe('510104199001091234');
 
-    const audit = await api(t, 'GET', `/v1/audit?action=dlq.view-clear&person=510104199001091234`, TOKENS.operator);
+    const audit = await api(t, 'POST', '/v1/audit:search', TOKENS.operator, { action: 'dlq.view-clear', person: '510104199001091234' });
     expect(audit.body.entries).toHaveLength(1);
     expect(audit.body.entries[0]).toMatchObject({ actor: 'alice', action: 'dlq.view-clear', subject: { cases: [event.envelope.caseId] } });
     expect(audit.body.entries[0].details.fields).toContain('applicant.idNumber');

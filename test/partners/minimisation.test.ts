@@ -1,6 +1,7 @@
 import { join } from 'node:path';
 import { AvroCodec, SchemaCatalogue, SchemaRegistryClient } from '@tongban/avro';
 import { contractsDir } from '@tongban/config';
+import { topics } from '@tongban/regions';
 import { example } from '../support/examples';
 import { getCase, post, startTestStack, TestStack } from '../support/test-stack';
 import { waitFor } from '../support/wait';
@@ -38,8 +39,8 @@ describe('data minimisation at the gateway', () => {
     expect((decoded.informant as Record<string, unknown>).name).toBe('孙伟');
     expect((decoded.deceased as Record<string, unknown>).idNumber).toBe('500111194109030045');
 
-    // The publisher's own node keeps its whole record: the data did not leave Sichuan.
-    const [own] = await readRaw(stack.kafka, stack.inbox('510000'), eventId);
+    // The publisher's own node keeps its whole record, on its local topic: the data did not leave Sichuan.
+    const [own] = await readRaw(stack.kafka, topics.local(stack.namespace, '510000'), eventId);
     const ownDecoded = (await codec.decode(own.value)).value as Record<string, unknown>;
     expect(ownDecoded.causeOfDeath).toBe(body.payload.causeOfDeath);
     expect((ownDecoded.informant as Record<string, unknown>).idNumber).toBe(informantId);
@@ -67,7 +68,11 @@ describe('data minimisation at the gateway', () => {
     const accepted = await post(stack, body, 'dev-chengdu');
     expect(accepted.status).toBe(202);
     const ask = (idNumber: string, token = ADMIN_TOKEN) =>
-      fetch(`${stack.gatewayUrl}/v1/disclosures?idNumber=${idNumber}`, { headers: token ? { authorization: `Bearer ${token}` } : {} });
+      fetch(`${stack.gatewayUrl}/v1/disclosures:search`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', ...(token ? { authorization: `Bearer ${token}` } : {}) },
+        body: JSON.stringify({ idNumber }),
+      });
     expect((await ask('500111196804170022', '')).status).toBe(401);
     expect((await ask('500111196804170022', 'dev-chengdu')).status).toBe(403);
     expect((await ask('500111196804170023')).status).toBe(400);

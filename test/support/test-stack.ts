@@ -79,6 +79,8 @@ async function buildStack(
     TONGBAN_TOPIC_NAMESPACE: namespace,
     TONGBAN_SCHEMA_REGISTRY_URL: registry.url,
     TONGBAN_KAFKA_BROKERS: brokers.join(','),
+    // Shared by the gateway, the nodes and ops of this run: the nodes' internal API needs it.
+    TONGBAN_NODE_SERVICE_TOKEN: `test-node-service-token-${id}-${'0'.repeat(16)}`,
     ...(options.env ?? {}),
   };
   const databases = { gateway: `tb_${id}_gateway`, nodes: {} as Record<string, string> };

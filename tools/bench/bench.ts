@@ -71,7 +71,7 @@ async function fullPath(o: Options, gatewayUrl: string, nodeDb: string) {
     const idNumber = fictionalIdNumber(record ? i : 1_000_000 + i);
     const body = {
       ...template,
-      caseId: `BENCH-${runTag}-${record ? 'm' : 'w'}-${i}`,
+      caseId: `BENCH-510104-${runTag}-${record ? 'm' : 'w'}-${i}`, // the second part names the opener (Jinjiang)
       payload: { ...template.payload, applicant: { ...template.payload.applicant, idNumber }, certificateNumber: `${idNumber}41` },
     };
     const t0 = Date.now();
@@ -99,7 +99,7 @@ async function fullPath(o: Options, gatewayUrl: string, nodeDb: string) {
   };
   const conn = await createConnection({ ...MYSQL, database: nodeDb });
   const storedCount = async () => {
-    const [rows] = await conn.query("SELECT COUNT(*) AS n FROM case_events WHERE case_id LIKE ? AND event_type = 'SubsidyApplicationSubmitted'", [`BENCH-${runTag}-m-%`]);
+    const [rows] = await conn.query("SELECT COUNT(*) AS n FROM case_events WHERE case_id LIKE ? AND event_type = 'SubsidyApplicationSubmitted'", [`BENCH-510104-${runTag}-m-%`]);
     return Number((rows as Array<{ n: number }>)[0].n);
   };
   console.log(`  warm-up: ${o.warmup} events`);
@@ -118,7 +118,7 @@ async function fullPath(o: Options, gatewayUrl: string, nodeDb: string) {
   await sending;
   const [rows] = await conn.query(
     "SELECT event_id, UNIX_TIMESTAMP(received_at) * 1000 AS at FROM case_events WHERE case_id LIKE ? AND event_type = 'SubsidyApplicationSubmitted'",
-    [`BENCH-${runTag}-m-%`],
+    [`BENCH-510104-${runTag}-m-%`],
   );
   await conn.end();
   const latencies: number[] = [];

@@ -138,7 +138,7 @@ class Client {
     const idNumber = first17 + checkCharacter(first17);
     return {
       ...this.template,
-      caseId: `CHAOS-${this.runTag}-${n}`,
+      caseId: `CHAOS-510104-${this.runTag}-${n}`, // the second part names the opener (Jinjiang)
       occurredAt: new Date().toISOString(),
       payload: { ...this.template.payload, applicant: { ...this.template.payload.applicant, idNumber }, certificateNumber: `${idNumber}41` },
     };
@@ -370,7 +370,7 @@ async function main(): Promise<void> {
     if (refused.length) problems.push(`${refused.length} requests refused by the gateway`);
     if (unanswered.length) problems.push(`${unanswered.length} requests never accepted within 2 minutes of retries`);
     const gatewayRows = await withDb(databases.gateway, (q) =>
-      q<{ event_id: string; case_id: string }>('SELECT event_id, case_id FROM accepted_events WHERE case_id LIKE ?', [`CHAOS-${runTag}-%`]),
+      q<{ event_id: string; case_id: string }>('SELECT event_id, case_id FROM accepted_events WHERE case_id LIKE ?', [`CHAOS-510104-${runTag}-%`]),
     );
     const perCase = new Map<string, number>();
     for (const r of gatewayRows) perCase.set(r.case_id, (perCase.get(r.case_id) ?? 0) + 1);

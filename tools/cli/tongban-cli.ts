@@ -325,10 +325,20 @@ export async function run(argv: string[], io: Io): Promise<number> {
     }
     if (group === 'audit' && command === 'list') {
       const q = new URLSearchParams();
-      for (const [flag, field] of [['actor', 'actor'], ['action', 'action'], ['case-id', 'caseId'], ['person', 'person'], ['limit', 'limit'], ['before', 'before'], ['from', 'from'], ['to', 'to']]) {
+      for (const [flag, field] of [['actor', 'actor'], ['action', 'action'], ['case-id', 'caseId'], ['limit', 'limit'], ['before', 'before'], ['from', 'from'], ['to', 'to']]) {
         if (typeof flags[flag] === 'string') q.set(field, flags[flag] as string);
       }
-      const r = await client.call<{ entries: Array<Record<string, any>> }>('GET', `/v1/audit?${q}`); // eslint-disable-line @typescript-eslint/no-explicit-any
+      // An ID number never goes into a URL: a person's entries are asked for in a POST body.
+      const byPerson = typeof flags.person === 'string';
+      if (byPerson && ['actor', 'case-id', 'from', 'to'].some((f) => flags[f] !== undefined)) throw new UsageError('--person combines only with --action, --limit and --before');
+      const r = byPerson
+        ? await client.call<{ entries: Array<Record<string, any>> }>('POST', '/v1/audit:search', { // eslint-disable-line @typescript-eslint/no-explicit-any
+            person: flags.person,
+            action: flags.action,
+            limit: flags.limit === undefined ? undefined : Number(flags.limit),
+            before: flags.before === undefined ? undefined : Number(flags.before),
+          })
+        : await client.call<{ entries: Array<Record<string, any>> }>('GET', `/v1/audit?${q}`); // eslint-disable-line @typescript-eslint/no-explicit-any
       print(r, () => table(r.entries, [['SEQ', (e) => e.seq], ['AT', (e) => String(e.at).slice(0, 19)], ['ACTOR', (e) => e.actor], ['ACTION', (e) => e.action], ['CASES', (e) => (e.subject as { cases: string[] }).cases.join(',')], ['DETAILS', (e) => JSON.stringify(e.details)]]));
       return EXIT.ok;
     }

@@ -4,4 +4,5 @@ export * from './api-key.store';
 export * from './api-key.service';
 export * from './rate-limiter';
 export * from './local-secrets';
+export * from './service-token';
 export * from './failed-attempts';

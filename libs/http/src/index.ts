@@ -1,1 +1,2 @@
 export * from './http-error.filter';
+export * from './request-limits';

@@ -4,3 +4,4 @@ export * from './routing-table';
 export * from './id-number';
 export * from './certificates';
 export * from './formats';
+export * from './case-ids';

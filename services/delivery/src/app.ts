@@ -7,7 +7,7 @@ import { DataSource } from 'typeorm';
 import { API_KEYS_DDL, ApiKeyService, FailedAttemptLimiter, failedAuthGuard, MysqlApiKeyStore } from '@tongban/auth';
 import { AvroCodec, SchemaCatalogue, SchemaRegistryClient } from '@tongban/avro';
 import { contractsDir } from '@tongban/config';
-import { HttpErrorFilter } from '@tongban/http';
+import { HttpErrorFilter, installRequestLimits } from '@tongban/http';
 import { createKafka, DeadLetterPublisher } from '@tongban/kafka';
 import { minimisationPolicyPath, Minimiser, readMinimisationPolicy } from '@tongban/masking';
 import {
@@ -125,6 +125,7 @@ export async function createDeliveryApp(config: DeliveryConfig, logger = new Jso
   const app = await NestFactory.create(DeliveryModule.build(), { logger });
 
   app.use(httpMetrics(metrics));
+  installRequestLimits(app);
   app.use(failedAuthGuard(new FailedAttemptLimiter(config.infra.authFailuresPerMinute)));
   app.useGlobalFilters(new HttpErrorFilter(logger));
   let sweeper: NodeJS.Timeout | undefined;

@@ -6,7 +6,7 @@ import { AvroCodec, RecordValidator, SchemaCatalogue, SchemaRegistryClient } fro
 import { AuditLog, AuditLogSchema1764300000000 } from '@tongban/audit';
 import { ApiKeyService, FailedAttemptLimiter, failedAuthGuard, MysqlApiKeyStore, TokenBucketLimiter } from '@tongban/auth';
 import { contractsDir } from '@tongban/config';
-import { HttpErrorFilter } from '@tongban/http';
+import { HttpErrorFilter, installRequestLimits } from '@tongban/http';
 import { minimisationPolicyPath, Minimiser, readMinimisationPolicy } from '@tongban/masking';
 import { createKafka, ensureTopics, sentOutboxRule } from '@tongban/kafka';
 import {
@@ -19,7 +19,7 @@ import Redis from 'ioredis';
 import { GatewayConfig } from './gateway.config';
 import { AcceptEventService } from './events/application/accept-event.service';
 import { API_KEYS, EventsController, GATEWAY_LOGGER } from './events/infrastructure/events.controller';
-import { CasesController, NODE_URLS, ROUTING } from './cases/cases.controller';
+import { CasesController, NODE_SERVICE_TOKEN, NODE_URLS, ROUTING } from './cases/cases.controller';
 import { DisclosureRecorder } from './events/application/disclosure-recorder';
 import { DISCLOSURES, DisclosuresController } from './events/infrastructure/disclosures.controller';
 import { GatewaySchema1764000000000 } from './migrations/1764000000000-gateway-schema';
@@ -47,7 +47,11 @@ export async function createGatewayApp(config: GatewayConfig, logger = new JsonL
   await codec.prepare();
   const routing = new RoutingTable(config.routing);
   const kafka = createKafka(config.infra.kafkaBrokers, config.infra.kafkaClientId, logger, config.infra.kafkaCredentials);
-  await ensureTopics(kafka, routing.nodes().map((node) => ({ topic: topics.inbox(config.infra.topicNamespace, node) })), config.infra.topics);
+  await ensureTopics(
+    kafka,
+    routing.nodes().flatMap((node) => [{ topic: topics.inbox(config.infra.topicNamespace, node) }, { topic: topics.local(config.infra.topicNamespace, node) }]),
+    config.infra.topics,
+  );
   // A request waits for Redis at most commandTimeout; then the rate limit is kept per process.
   const redis = new Redis({ host: config.infra.redis.host, port: config.infra.redis.port, lazyConnect: true, maxRetriesPerRequest: 1, commandTimeout: 500 });
   redis.on('error', () => undefined);
@@ -119,6 +123,7 @@ export async function createGatewayApp(config: GatewayConfig, logger = new JsonL
           { provide: DISCLOSURES, useValue: disclosures },
           { provide: GATEWAY_LOGGER, useValue: logger },
           { provide: NODE_URLS, useValue: config.nodeUrls },
+          { provide: NODE_SERVICE_TOKEN, useValue: config.nodeServiceToken },
           { provide: ROUTING, useValue: routing },
           { provide: HEALTH_CHECKS, useValue: checks },
           { provide: METRICS_REGISTRY, useValue: metrics },
@@ -130,6 +135,7 @@ export async function createGatewayApp(config: GatewayConfig, logger = new JsonL
   const app = await NestFactory.create(GatewayModule.build(), { logger, bodyParser: true });
 
   app.use(httpMetrics(metrics));
+  installRequestLimits(app);
   app.use(failedAuthGuard(new FailedAttemptLimiter(config.infra.authFailuresPerMinute)));
   app.useGlobalFilters(new HttpErrorFilter(logger));
   return {

@@ -31,6 +31,7 @@ describe('gateway configuration', () => {
         'TONGBAN_KAFKA_PASSWORD',
         'TONGBAN_SCHEMA_REGISTRY_USERNAME',
         'TONGBAN_SCHEMA_REGISTRY_PASSWORD',
+        'TONGBAN_NODE_SERVICE_TOKEN',
       ]),
     );
   });
@@ -40,6 +41,7 @@ describe('gateway configuration', () => {
       TONGBAN_ADMIN_TOKEN: 'admin-token-from-the-store',
       TONGBAN_API_KEY_ID_KEY: 'key-id-key-from-the-store',
       TONGBAN_AUDIT_PERSON_KEY: 'audit-key-from-the-store',
+      TONGBAN_NODE_SERVICE_TOKEN: 'node-service-token-from-the-store-0001',
       TONGBAN_MYSQL_PASSWORD: 'pw',
       TONGBAN_KAFKA_USERNAME: 'gateway',
       TONGBAN_KAFKA_PASSWORD: 'pw',

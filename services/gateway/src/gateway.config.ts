@@ -1,5 +1,5 @@
 import { EnvReader, InfraConfig, readInfraConfig } from '@tongban/config';
-import { parseApiKeySpec } from '@tongban/auth';
+import { parseApiKeySpec, readServiceToken } from '@tongban/auth';
 import { readRetentionConfig, RetentionConfig } from '@tongban/persistence';
 import { isWellFormedDivision } from '@tongban/regions';
 
@@ -14,6 +14,8 @@ export interface GatewayConfig {
   apiKeys: Array<{ key: string; binding: string }>;
   routing: Array<[string, string]>;
   nodeUrls: Map<string, string>;
+  /** TONGBAN_NODE_SERVICE_TOKEN: presented to the region nodes' internal API (case queries). */
+  nodeServiceToken: string;
   autoRegisterSchemas: boolean;
   outboxLanes: number;
   /** Bearer token of the admin endpoints (keys, disclosures); locally generated into .tongban/secrets. */
@@ -51,6 +53,7 @@ export function readGatewayConfig(env: Record<string, string | undefined> = proc
     apiKeys: keys,
     routing,
     nodeUrls,
+    nodeServiceToken: readServiceToken(r),
     autoRegisterSchemas: r.bool('TONGBAN_SCHEMA_AUTO_REGISTER', true),
     outboxLanes: r.int('TONGBAN_OUTBOX_LANES', 16, { min: 1, max: 1024 }),
     adminToken: r.secret('TONGBAN_ADMIN_TOKEN', { generate: 'admin-token' }),

@@ -9,7 +9,7 @@ import { DataSource } from 'typeorm';
 import { AuditLog, DISCLOSURE_CHAIN } from '@tongban/audit';
 import { AvroCodec, RecordValidator, SchemaCatalogue, SchemaRegistryClient } from '@tongban/avro';
 import { contractsDir } from '@tongban/config';
-import { HttpErrorFilter } from '@tongban/http';
+import { HttpErrorFilter, installRequestLimits } from '@tongban/http';
 import { createKafka, ensureTopics } from '@tongban/kafka';
 import {
   counter, createMetricsRegistry, httpMetrics, dependencyChecks, HEALTH_CHECKS, HealthCheck, JsonLogger, METRICS_REGISTRY, OpsController, retentionMetrics,
@@ -31,6 +31,7 @@ import { IngestDeadLetterService } from './dead-letters/application/ingest-dead-
 import { DeadLetterService } from './dead-letters/application/dead-letter.service';
 import { BulkReplayService } from './dead-letters/application/bulk-replay.service';
 import { AuditController, CHAIN_VERIFIER, OPS_AUDIT } from './audit/audit.controller';
+import { AuditSearchController } from './audit/audit-search.controller';
 import { ChainVerifier } from './audit/chain-verifier';
 import { ConsoleController } from './console/console.controller';
 
@@ -59,9 +60,12 @@ export async function createOpsApp(config: OpsConfig, logger = new JsonLogger('o
     const registry = new SchemaRegistryClient(config.infra.schemaRegistryUrl, { auth: config.infra.schemaRegistryAuth });
     const codec = new AvroCodec(catalogue, registry, true);
     const kafka = createKafka(config.infra.kafkaBrokers, config.infra.kafkaClientId, logger, config.infra.kafkaCredentials);
-    const dlqTopics = config.nodes.map((node) => topics.dlq(topics.inbox(config.infra.topicNamespace, node)));
+    const dlqTopics = config.nodes.flatMap((node) => [
+      topics.dlq(topics.inbox(config.infra.topicNamespace, node)),
+      topics.dlq(topics.local(config.infra.topicNamespace, node)),
+    ]);
     await ensureTopics(kafka, [
-      ...config.nodes.map((node) => ({ topic: topics.inbox(config.infra.topicNamespace, node) })),
+      ...config.nodes.flatMap((node) => [{ topic: topics.inbox(config.infra.topicNamespace, node) }, { topic: topics.local(config.infra.topicNamespace, node) }]),
       ...dlqTopics.map((topic) => ({ topic, numPartitions: 1 })),
     ], config.infra.topics);
     const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
@@ -96,7 +100,7 @@ export async function createOpsApp(config: OpsConfig, logger = new JsonLogger('o
       routing: new RoutingTable(config.routing),
       disclosures,
     };
-    const nodes = new NodeClient(config.nodeUrls, logger);
+    const nodes = new NodeClient(config.nodeUrls, logger, config.nodeServiceToken);
     const ingest = new IngestDeadLetterService(repository, codec, logger, (topic) => stored.inc({ topic }));
     const deadLetters = new DeadLetterService(
       dataSource, repository, codec, new RecordValidator(formatCheckers(new DivisionCatalogue())), producer, nodes, audit, logger, publishChecks,
@@ -128,7 +132,7 @@ export async function createOpsApp(config: OpsConfig, logger = new JsonLogger('o
         return {
           module: OpsModule,
           // The jobs controller first: its fixed path must win over `v1/dlq/:id`.
-          controllers: [ReplayJobsController, DlqController, AuditController, MeController, ConsoleController, OpsController],
+          controllers: [ReplayJobsController, DlqController, AuditController, AuditSearchController, MeController, ConsoleController, OpsController],
           providers: [
             { provide: DeadLetterService, useValue: deadLetters },
             { provide: BulkReplayService, useValue: jobs },
@@ -145,6 +149,7 @@ export async function createOpsApp(config: OpsConfig, logger = new JsonLogger('o
     const app = await NestFactory.create(OpsModule.build(), { logger, bodyParser: true });
 
     app.use(httpMetrics(metrics));
+    installRequestLimits(app);
     app.use(failedAuthGuard(new FailedAttemptLimiter(config.infra.authFailuresPerMinute)));
     app.useGlobalFilters(new HttpErrorFilter(logger));
     let consuming = false;

@@ -1,5 +1,6 @@
 import { EnvReader, InfraConfig, readInfraConfig } from '@tongban/config';
 import { readRetentionConfig, RetentionConfig } from '@tongban/persistence';
+import { readServiceToken } from '@tongban/auth';
 import { isWellFormedDivision } from '@tongban/regions';
 import { OperatorSpec, parseOperatorSpec } from './operators/operator-registry';
 
@@ -17,6 +18,8 @@ export interface OpsConfig {
   nodeUrls: Map<string, string>;
   /** Finer routing (`TONGBAN_ROUTING`, as the gateway's): which node a corrected event's copy is for. */
   routing: Array<[string, string]>;
+  /** TONGBAN_NODE_SERVICE_TOKEN, shared with the nodes and the gateway. */
+  nodeServiceToken: string;
   groupId: string;
   operators: OperatorSpec[];
   auditPersonKey: string;
@@ -59,6 +62,7 @@ export function readOpsConfig(env: Record<string, string | undefined> = process.
     nodes,
     nodeUrls,
     routing,
+    nodeServiceToken: readServiceToken(r),
     groupId: r.str('TONGBAN_OPS_GROUP', `${infra.topicNamespace}.ops`),
     operators,
     auditPersonKey,

@@ -6,7 +6,7 @@ import Redis from 'ioredis';
 import { DataSource } from 'typeorm';
 import { AvroCodec, SchemaCatalogue, SchemaRegistryClient } from '@tongban/avro';
 import { contractsDir } from '@tongban/config';
-import { HttpErrorFilter } from '@tongban/http';
+import { HttpErrorFilter, installRequestLimits } from '@tongban/http';
 import {
   createKafka, ensureTopics, heldMessagesRule, HOLD_ADMINISTRATION, HoldsController, MysqlHoldStore, PassThroughRpcFilter, sentOutboxRule,
   ServerTongbanKafka,
@@ -33,6 +33,8 @@ import { CaseHolds1764600000000 } from './migrations/1764600000000-case-holds';
 import { PersonFacts1764900000000 } from './migrations/1764900000000-person-facts';
 import { CaseRetention1766000000000 } from './migrations/1766000000000-case-retention';
 import { casePayloadsRule } from './casework/infrastructure/case-payload.retention';
+import { InternalActions1765100000000 } from './migrations/1765100000000-internal-actions';
+import { internalAccess } from './internal/internal-access.middleware';
 
 export interface RegionNodeApp {
   app: INestApplication;
@@ -51,7 +53,7 @@ export async function createRegionNodeApp(config: RegionNodeConfig, logger = new
     entities: [],
     migrations: [
       NodeSchema1764000000000, CaseworkIndexes1764200000000, AuditLogSchema1764300000000, CaseHolds1764600000000, PersonFacts1764900000000,
-      CaseRetention1766000000000,
+      InternalActions1765100000000, CaseRetention1766000000000,
     ],
   });
   const catalogue = new SchemaCatalogue(join(contractsDir(), 'avro'));
@@ -61,7 +63,14 @@ export async function createRegionNodeApp(config: RegionNodeConfig, logger = new
   await codec.prepare();
   const kafka = createKafka(config.infra.kafkaBrokers, config.infra.kafkaClientId, logger, config.infra.kafkaCredentials);
   const inbox = topics.inbox(config.infra.topicNamespace, config.region);
-  await ensureTopics(kafka, [{ topic: inbox }, { topic: topics.dlq(inbox), numPartitions: 1 }], config.infra.topics);
+  // The region's own copies of what it published (see topics.local); read by this node alone.
+  const local = topics.local(config.infra.topicNamespace, config.region);
+  await ensureTopics(kafka, [
+    { topic: inbox },
+    { topic: topics.dlq(inbox), numPartitions: 1 },
+    { topic: local },
+    { topic: topics.dlq(local), numPartitions: 1 },
+  ], config.infra.topics);
   const redis = new Redis({ host: config.infra.redis.host, port: config.infra.redis.port, lazyConnect: true, maxRetriesPerRequest: 1 });
   redis.on('error', () => undefined);
 
@@ -123,7 +132,7 @@ export async function createRegionNodeApp(config: RegionNodeConfig, logger = new
     kafka,
     topicSettings: config.infra.topics,
     groupId: config.groupId,
-    topics: [inbox],
+    topics: [inbox, local],
     codec,
     logger,
     partitionsConsumedConcurrently: config.partitionsConsumedConcurrently,
@@ -158,7 +167,9 @@ export async function createRegionNodeApp(config: RegionNodeConfig, logger = new
   const app = await NestFactory.create(RegionNodeModule.build(), { logger });
 
   app.use(httpMetrics(metrics));
+  installRequestLimits(app);
   app.useGlobalFilters(new HttpErrorFilter(logger));
+  app.use(internalAccess(config.serviceToken, dataSource, logger));
   // Deferred, so that the filter is in place before the handlers are bound: without it Nest turns every
   // handler error into "Internal server error" and the transport could not tell retriable from permanent.
   const microservice = app.connectMicroservice({ strategy: server }, { deferInitialization: true });
@@ -174,7 +185,7 @@ export async function createRegionNodeApp(config: RegionNodeConfig, logger = new
       await reconciler.start();
       await app.startAllMicroservices();
       await app.listen(config.port, config.host);
-      logger.event('info', 'region node started', { inbox, group: config.groupId, port: config.port });
+      logger.event('info', 'region node started', { inbox, local, group: config.groupId, port: config.port });
     },
     async close() {
       await app.close();

@@ -3,6 +3,7 @@ import { EnvReader, InfraConfig, readInfraConfig, repoRoot } from '@tongban/conf
 import { readRetentionConfig, RetentionConfig } from '@tongban/persistence';
 import { WorkingCalendar } from '@tongban/calendar';
 import { readRetryPolicy, RetryPolicy } from '@tongban/kafka';
+import { readServiceToken } from '@tongban/auth';
 import { isWellFormedDivision } from '@tongban/regions';
 import { DeadlinesConfig, parseDeadlines } from './casework/domain';
 
@@ -14,7 +15,10 @@ export interface RegionNodeConfig {
   /** The node's own division: it reads `<namespace>.<region>.inbox` and nothing else. */
   region: string;
   port: number;
+  /** The internal API listens on loopback unless TONGBAN_NODE_HOST says otherwise. */
   host: string;
+  /** TONGBAN_NODE_SERVICE_TOKEN: what the gateway and ops present to the internal API. */
+  serviceToken: string;
   database: string;
   groupId: string;
   autoRegisterSchemas: boolean;
@@ -46,6 +50,7 @@ export function readRegionNodeConfig(env: Record<string, string | undefined> = p
     region,
     port: r.port('TONGBAN_NODE_PORT', DEFAULT_PORTS[region] ?? 3200),
     host: r.str('TONGBAN_NODE_HOST', '127.0.0.1'),
+    serviceToken: readServiceToken(r),
     database: r.str('TONGBAN_NODE_DATABASE', `tongban_node_${region}`),
     groupId: r.str('TONGBAN_NODE_GROUP', `${infra.topicNamespace}.region-node.${region}`),
     autoRegisterSchemas: r.bool('TONGBAN_SCHEMA_AUTO_REGISTER', true),

@@ -8,6 +8,7 @@ import {
   counter, createMetricsRegistry, httpMetrics, dependencyChecks, HEALTH_CHECKS, HealthCheck, JsonLogger, METRICS_REGISTRY, OpsController,
 } from '@tongban/observability';
 import { openDatabase } from '@tongban/persistence';
+import { installRequestLimits } from '@tongban/http';
 import { SchemaRegistryConfig } from './schema-registry.config';
 import { SchemaRegistryService } from './registry/application/schema-registry.service';
 import { RegistryRepository } from './registry/infrastructure/registry.repository';
@@ -98,6 +99,8 @@ export async function createSchemaRegistryApp(
     res.on('finish', () => requests.inc({ method: req.method, status: String(res.statusCode) }));
     next();
   });
+  // URL and X-Correlation-Id bounds; bodies are read (and bounded) by the registry's own middleware.
+  installRequestLimits(app, undefined, false);
   app.use(failedAuthGuard(new FailedAttemptLimiter(config.authFailuresPerMinute), (res, s) => sendApiError(res, registryErrors.tooManyFailedAttempts(s))));
   app.use(registryAuthMiddleware(config.users));
   // A JSON-escaped schema may take up to six bytes per character: room for the largest schema accepted.

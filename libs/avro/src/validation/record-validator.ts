@@ -8,15 +8,25 @@ export type FormatChecker = (value: string) => string | undefined;
 const INT32 = 2 ** 31;
 
 /**
+ * Longest string accepted where the contract marks no `"maxLength"` (Avro itself has no bound): long
+ * enough for any reference or code, short enough that nothing downstream has to cope with megabytes.
+ */
+export const DEFAULT_STRING_MAX_LENGTH = 500;
+
+/**
  * Validates a JSON value against a self-contained Avro schema and lists every problem with its path:
  * missing and unknown fields, wrong types, enum symbols, dates, timestamps, decimals, and the
- * `"format"` markings of the contracts (ID numbers, division codes, ...). Logical types are checked
+ * `"format"` markings of the contracts (ID numbers, division codes, ...), and the `"maxLength"` of
+ * string fields (characters; unmarked strings get `defaultMaxLength`). Logical types are checked
  * as tongban's JSON carries them (see logical-types.ts).
  */
 export class RecordValidator {
   private readonly named = new Map<string, Json>();
 
-  constructor(private readonly formats: Record<string, FormatChecker> = {}) {}
+  constructor(
+    private readonly formats: Record<string, FormatChecker> = {},
+    private readonly defaultMaxLength = DEFAULT_STRING_MAX_LENGTH,
+  ) {}
 
   validate(schema: unknown, value: unknown, path: string): Problem[] {
     const problems: Problem[] = [];
@@ -31,9 +41,9 @@ export class RecordValidator {
     return problems.length === 0;
   }
 
-  private check(schema: unknown, value: unknown, path: string, out: Problem[], structural = false, format?: string): void {
-    if (typeof schema === 'string') return this.checkNamedOrPrimitive(schema, value, path, out, structural, format);
-    if (Array.isArray(schema)) return this.checkUnion(schema, value, path, out, structural, format);
+  private check(schema: unknown, value: unknown, path: string, out: Problem[], structural = false, format?: string, maxLength?: number): void {
+    if (typeof schema === 'string') return this.checkNamedOrPrimitive(schema, value, path, out, structural, format, maxLength);
+    if (Array.isArray(schema)) return this.checkUnion(schema, value, path, out, structural, format, maxLength);
     const s = schema as Json;
     if (typeof s.name === 'string' && ['record', 'enum', 'fixed'].includes(s.type as string)) this.named.set(s.name, s);
     if (s.logicalType) return this.checkLogical(s, value, path, out);
@@ -59,11 +69,11 @@ export class RecordValidator {
         if (typeof value !== 'string' || Buffer.byteLength(value, 'latin1') !== s.size) out.push({ path, problem: `must be ${s.size} bytes` });
         return;
       default:
-        return this.check(s.type, value, path, out, structural, (s.format as string | undefined) ?? format);
+        return this.check(s.type, value, path, out, structural, (s.format as string | undefined) ?? format, (s.maxLength as number | undefined) ?? maxLength);
     }
   }
 
-  private checkNamedOrPrimitive(type: string, value: unknown, path: string, out: Problem[], structural: boolean, format?: string): void {
+  private checkNamedOrPrimitive(type: string, value: unknown, path: string, out: Problem[], structural: boolean, format?: string, maxLength?: number): void {
     const named = this.named.get(type);
     if (named) return this.check(named, value, path, out, structural);
     const wrong = (what: string): void => void out.push({ path, problem: value === undefined ? 'is required' : `must be ${what}` });
@@ -87,6 +97,9 @@ export class RecordValidator {
       case 'string':
         if (typeof value !== 'string') return wrong('a string');
         if (value.trim() === '') return void out.push({ path, problem: 'must not be empty' });
+        if (!structural && value.length > (maxLength ?? this.defaultMaxLength)) {
+          return void out.push({ path, problem: `must be at most ${maxLength ?? this.defaultMaxLength} characters, got ${value.length}` });
+        }
         if (format && !structural) {
           const problem = this.formats[format]?.(value);
           if (problem) out.push({ path, problem });
@@ -111,14 +124,14 @@ export class RecordValidator {
       const v = (value as Json)[f.name as string];
       const fieldPath = path ? `${path}.${f.name}` : String(f.name);
       if (v === undefined && 'default' in f) continue;
-      this.check(f.type, v, fieldPath, out, structural, f.format as string | undefined);
+      this.check(f.type, v, fieldPath, out, structural, f.format as string | undefined, f.maxLength as number | undefined);
     }
     for (const k of Object.keys(value)) {
       if (!known.has(k)) out.push({ path: path ? `${path}.${k}` : k, problem: `is not a field of ${String(s.name).split('.').pop()}` });
     }
   }
 
-  private checkUnion(branches: unknown[], value: unknown, path: string, out: Problem[], structural: boolean, format?: string): void {
+  private checkUnion(branches: unknown[], value: unknown, path: string, out: Problem[], structural: boolean, format?: string, maxLength?: number): void {
     if (value === undefined) return void out.push({ path, problem: 'is required' });
     if (value === null) {
       if (!branches.includes('null')) out.push({ path, problem: 'must not be null' });
@@ -126,9 +139,9 @@ export class RecordValidator {
     }
     const candidates = branches.filter((b) => b !== 'null');
     const fitting = candidates.find((b) => this.fits(b, value));
-    if (fitting !== undefined) return this.check(fitting, value, path, out, structural, format);
+    if (fitting !== undefined) return this.check(fitting, value, path, out, structural, format, maxLength);
     // No branch fits: report against the only branch when there is one, so the problem is specific.
-    if (candidates.length === 1) return this.check(candidates[0], value, path, out, structural, format);
+    if (candidates.length === 1) return this.check(candidates[0], value, path, out, structural, format, maxLength);
     out.push({ path, problem: 'does not match any allowed type' });
   }
 

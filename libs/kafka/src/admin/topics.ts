@@ -45,18 +45,40 @@ export async function ensureTopics(kafka: Kafka, specs: TopicSpec[], settings: T
   await admin.connect();
   try {
     for (let tries = 1; ; tries++) {
+      let missing: TopicSpec[] = [];
       try {
         const existing = new Set(await admin.listTopics());
-        const missing = specs.filter((s) => !existing.has(s.topic));
+        missing = specs.filter((s) => !existing.has(s.topic));
         if (missing.length === 0) return;
         await admin.createTopics({ waitForLeaders: true, topics: topicRequests(missing, settings) });
         return;
       } catch (e) {
-        if (tries >= 10 || (e as { retriable?: boolean }).retriable === false) throw e;
+        // A busy broker may answer the leader check of a topic it has just created with "does not host
+        // this topic-partition", which kafkajs does not retry: wait for the metadata ourselves.
+        const err = e as { type?: string; cause?: { type?: string }; retriable?: boolean };
+        if (err.type === 'UNKNOWN_TOPIC_OR_PARTITION' || err.cause?.type === 'UNKNOWN_TOPIC_OR_PARTITION') {
+          await untilLeadersKnown(admin, missing.map((s) => s.topic));
+          return;
+        }
+        if (tries >= 10 || err.retriable === false) throw e;
         await sleep(300 * tries);
       }
     }
   } finally {
     await admin.disconnect();
+  }
+}
+
+async function untilLeadersKnown(admin: ReturnType<Kafka['admin']>, topics: string[], timeoutMs = 30_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      const { topics: found } = await admin.fetchTopicMetadata({ topics });
+      if (found.length === topics.length && found.every((t) => t.partitions.length > 0 && t.partitions.every((p) => p.leader >= 0))) return;
+    } catch (e) {
+      if (Date.now() > deadline) throw e;
+    }
+    if (Date.now() > deadline) throw new Error(`topics ${topics.join(', ')} have no leaders after ${timeoutMs} ms`);
+    await new Promise((r) => setTimeout(r, 250));
   }
 }

@@ -1,46 +1,72 @@
-import { Controller, Get, Headers, Inject, Param, Query, Res } from '@nestjs/common';
+import { Body, Controller, Get, Headers, HttpCode, Inject, Param, Post, Query, Res } from '@nestjs/common';
 import type { Response } from 'express';
-import { Caller } from '@tongban/auth';
+import { Caller, serviceHeaders } from '@tongban/auth';
 import type { GatewayAuth } from '../auth/gateway-auth';
-import { UnavailableError } from '@tongban/errors';
+import { UnavailableError, ValidationError } from '@tongban/errors';
 import { RoutingTable } from '@tongban/regions';
 import { API_KEYS } from '../events/infrastructure/events.controller';
+import { caseSearchFrom, searchQueryFrom } from './case-query';
 
 export const NODE_URLS = Symbol('NODE_URLS');
 export const ROUTING = Symbol('ROUTING');
+export const NODE_SERVICE_TOKEN = Symbol('NODE_SERVICE_TOKEN');
 
 /**
  * Case queries answered by the caller's own region node, which holds every case its region takes
- * part in and decides what the caller may see (the whole case, only its status, or nothing).
+ * part in and decides what the caller may see (the whole case, only its status, or nothing). The
+ * viewer travels in headers the node believes only with the service token, taken from the
+ * authenticated key and nothing the caller wrote; only the known query parameters are passed on.
  */
-@Controller('v1/cases')
+@Controller()
 export class CasesController {
   constructor(
     @Inject(API_KEYS) private readonly keys: GatewayAuth,
     @Inject(NODE_URLS) private readonly nodeUrls: Map<string, string>,
     @Inject(ROUTING) private readonly routing: RoutingTable,
+    @Inject(NODE_SERVICE_TOKEN) private readonly serviceToken: string,
   ) {}
 
-  @Get(':caseId')
+  /** A person search: the ID number travels in the body, never in a URL (URLs end up in logs). */
+  @Post('v1/cases\\:search')
+  @HttpCode(200)
+  async searchByBody(@Body() body: unknown, @Headers('authorization') auth: string | undefined, @Res() res: Response): Promise<void> {
+    const caller = await this.keys.caller(auth, res);
+    const search = caseSearchFrom(body);
+    if (!search.ok) throw new ValidationError(search.problems);
+    await this.forward(caller, '/internal/cases/search', res, { method: 'POST', body: search.value });
+  }
+
+  @Get('v1/cases/:caseId')
   async one(@Param('caseId') caseId: string, @Headers('authorization') auth: string | undefined, @Res() res: Response): Promise<void> {
     const caller = await this.keys.caller(auth, res);
-    await this.forward(caller, `/internal/cases/${encodeURIComponent(caseId)}`, {}, res);
+    await this.forward(caller, `/internal/cases/${encodeURIComponent(caseId)}`, res);
   }
 
-  @Get()
-  async search(@Query() query: Record<string, string>, @Headers('authorization') auth: string | undefined, @Res() res: Response): Promise<void> {
+  @Get('v1/cases')
+  async search(@Query() query: Record<string, unknown>, @Headers('authorization') auth: string | undefined, @Res() res: Response): Promise<void> {
     const caller = await this.keys.caller(auth, res);
-    await this.forward(caller, '/internal/cases', query, res);
+    const search = searchQueryFrom(query);
+    if (!search.ok) throw new ValidationError(search.problems);
+    const params = new URLSearchParams(search.value);
+    await this.forward(caller, `/internal/cases${params.size ? `?${params}` : ''}`, res);
   }
 
-  private async forward(caller: Caller, path: string, query: Record<string, string>, res: Response): Promise<void> {
+  private async forward(caller: Caller, path: string, res: Response, o: { method?: string; body?: unknown } = {}): Promise<void> {
     const node = this.routing.nodeFor(caller.division);
     const base = this.nodeUrls.get(node);
     if (!base) throw new UnavailableError(`region node ${node} (no URL configured in TONGBAN_NODE_URLS)`);
-    const params = new URLSearchParams({ ...query, viewer: caller.division, ...(caller.office ? { office: caller.office.id } : {}) });
+    const headers = {
+      ...serviceHeaders(this.serviceToken, `gateway:${caller.keyId}`, { division: caller.division, office: caller.office?.id }),
+      ...(o.body !== undefined ? { 'content-type': 'application/json' } : {}),
+    };
     let answer: globalThis.Response;
     try {
-      answer = await fetch(`${base}${path}?${params}`, { signal: AbortSignal.timeout(5000) });
+      answer = await fetch(`${base}${path}`, {
+        method: o.method ?? 'GET',
+        headers,
+        body: o.body === undefined ? undefined : JSON.stringify(o.body),
+        signal: AbortSignal.timeout(5000),
+      });
     } catch (e) {
       throw new UnavailableError(`region node ${node}`, { cause: e });
     }

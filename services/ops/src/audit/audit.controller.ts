@@ -23,6 +23,9 @@ export class AuditController {
   async list(@Req() req: Request, @Query() q: Record<string, string | undefined>): Promise<unknown> {
     operatorOf(this.operators, req, 'audit.read');
     const problems: Problem[] = [];
+    if (q.person !== undefined) {
+      problems.push({ path: 'person', problem: 'ID numbers are not taken in URLs: send {"person": "<ID number>"} in the body of POST /v1/audit:search' });
+    }
     const num = (name: string) => {
       if (!q[name]) return undefined;
       const n = Number(q[name]);
@@ -40,7 +43,6 @@ export class AuditController {
       action: q.action || undefined,
       caseId: q.caseId || undefined,
       message: q.message || undefined,
-      personIdNumber: q.person || undefined,
       from: time('from'),
       to: time('to'),
       beforeSeq: num('before'),

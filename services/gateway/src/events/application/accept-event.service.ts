@@ -5,7 +5,7 @@ import { Caller, ForbiddenRegionError, mayPublishFor } from '@tongban/auth';
 import { TongbanError, ValidationError } from '@tongban/errors';
 import { enqueue, eventHeaders, OutboxMessage } from '@tongban/kafka';
 import { Minimiser, RecipientRole } from '@tongban/masking';
-import { DivisionCatalogue, RoutingTable, topics } from '@tongban/regions';
+import { CASE_OPENING_EVENTS, caseIdOpenerProblem, DivisionCatalogue, RoutingTable, topics } from '@tongban/regions';
 import { EventRequest, newEventId, validateEventRequest } from '../domain/event-request';
 import type { DisclosureRecorder } from './disclosure-recorder';
 
@@ -67,6 +67,9 @@ export class AcceptEventService {
     if (caller.office && request.sourceOffice === null) request.sourceOffice = caller.office.id;
     const refusal = mayPublishFor(caller, request.sourceRegion, request.sourceOffice);
     if (refusal) throw new ForbiddenRegionError(refusal);
+    // The node refuses it too; saying so here spares the sender a silent asynchronous refusal.
+    const notOwned = CASE_OPENING_EVENTS.includes(request.eventType) ? caseIdOpenerProblem(request.caseId, request.sourceRegion, request.sourceOffice) : undefined;
+    if (notOwned) throw new ValidationError([{ path: 'caseId', problem: notOwned }]);
     if (idempotencyKey !== undefined && !/^[\x21-\x7e]{1,200}$/.test(idempotencyKey)) {
       throw new ValidationError([{ path: 'Idempotency-Key', problem: 'must be 1–200 visible ASCII characters' }]);
     }
@@ -91,7 +94,7 @@ export class AcceptEventService {
     const messages: OutboxMessage[] = [];
     for (const copy of copies) {
       const value = await this.deps.codec.encode(request.eventType, { envelope, ...copy.payload });
-      messages.push(this.messageFor(request, eventId, correlationId, copy.node, value));
+      messages.push(this.messageFor(request, eventId, correlationId, copy, value));
     }
     const requestHash = idempotencyKey ? hashRequest(request) : '';
 
@@ -139,10 +142,11 @@ export class AcceptEventService {
     return target === source ? [copy(target, 'addressee')] : [copy(target, 'addressee'), copy(source, 'origin')];
   }
 
-  private messageFor(request: EventRequest, eventId: string, correlationId: string, node: string, value: Buffer): OutboxMessage {
+  private messageFor(request: EventRequest, eventId: string, correlationId: string, copy: EventCopy, value: Buffer): OutboxMessage {
     return {
       eventId,
-      topic: topics.inbox(this.deps.topicNamespace, node),
+      // The publisher's own copy goes to its node's local topic, which no partner principal may read.
+      topic: copy.role === 'origin' ? topics.local(this.deps.topicNamespace, copy.node) : topics.inbox(this.deps.topicNamespace, copy.node),
       key: request.caseId,
       value,
       headers: eventHeaders({

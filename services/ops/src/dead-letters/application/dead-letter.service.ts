@@ -151,7 +151,7 @@ export class DeadLetterService {
         after: { state: 'replayed' },
       });
       this.onAction('replay');
-      const hold = await this.nodes.releaseHold(row.region, row.messageKey, 'replayed');
+      const hold = await this.nodes.releaseHold(row.region, row.messageKey, 'replayed', operator.name);
       this.logger.event('info', 'dead letter replayed', { deadLetterId: id, operator: operator.name, eventId: row.eventId, alreadyApplied, jobId: options.jobId });
       return { id, state: 'replayed' as const, alreadyApplied, replayedTo, replayRef: replayRefOf(row), hold };
     });
@@ -244,7 +244,7 @@ export class DeadLetterService {
       // Published last: a refusal above rolls everything back and nothing has left.
       const replayedTo = await this.publish(row, bytes, operator, envelope.caseId, true);
       this.onAction('edit-replay');
-      const hold = await this.nodes.releaseHold(row.region, row.messageKey, 'replayed');
+      const hold = await this.nodes.releaseHold(row.region, row.messageKey, 'replayed', operator.name);
       this.logger.event('info', 'dead letter corrected and replayed', { deadLetterId: id, operator: operator.name, changedFields: paths.length });
       return { id, state: 'replayed' as const, alreadyApplied, replayedTo, replayRef: replayRefOf(row), hold };
     });
@@ -267,7 +267,7 @@ export class DeadLetterService {
       return row;
     });
     this.onAction('discard');
-    const hold = await this.nodes.releaseHold(result.region, result.messageKey, 'discarded');
+    const hold = await this.nodes.releaseHold(result.region, result.messageKey, 'discarded', operator.name);
     return { id, state: 'discarded', hold };
   }
 

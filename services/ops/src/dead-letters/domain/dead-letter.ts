@@ -45,9 +45,9 @@ export function replayRefOf(row: { originalTopic: string; originalPartition: num
     : deadLetterRef(row.dlqTopic, row.dlqPartition, row.dlqOffset);
 }
 
-/** `<namespace>.<node>.inbox` → the node's division code. */
+/** `<namespace>.<node>.inbox` (or `.local`) → the node's division code. */
 export function regionOfTopic(topic: string): string | undefined {
-  return /\.(\d{6})\.inbox(?:\.|$)/.exec(topic)?.[1];
+  return /\.(\d{6})\.(?:inbox|local)(?:\.|$)/.exec(topic)?.[1];
 }
 
 const WORKFLOW_OF: Array<[RegExp, string]> = [

@@ -1,3 +1,4 @@
+import { serviceHeaders } from '@tongban/auth';
 import { JsonLogger } from '@tongban/observability';
 import { AppliedAnswer } from '../domain/dead-letter';
 
@@ -17,6 +18,8 @@ export class NodeClient {
   constructor(
     private readonly urls: Map<string, string>,
     private readonly logger: JsonLogger,
+    /** TONGBAN_NODE_SERVICE_TOKEN: the nodes' internal API answers nobody without it. */
+    private readonly serviceToken: string,
     private readonly timeoutMs = 3000,
   ) {}
 
@@ -41,7 +44,7 @@ export class NodeClient {
     const viewers = [...new Set([event.targetRegion, event.sourceRegion].filter((v): v is string => !!v))];
     let notFound = 0;
     for (const viewer of viewers) {
-      const res = await this.get(`${base}/internal/cases/${encodeURIComponent(event.caseId)}?viewer=${encodeURIComponent(viewer)}`);
+      const res = await this.get(`${base}/internal/cases/${encodeURIComponent(event.caseId)}`, { division: viewer });
       if (res.status === 404) {
         notFound++;
         continue;
@@ -55,13 +58,19 @@ export class NodeClient {
   }
 
   /** Tells the node the dead letter of `key` is resolved; a node without the endpoint (404) is fine. */
-  async releaseHold(node: string | null, key: string | null, resolution: 'replayed' | 'discarded'): Promise<'released' | 'nothing-held' | 'failed'> {
+  async releaseHold(
+    node: string | null,
+    key: string | null,
+    resolution: 'replayed' | 'discarded',
+    operator = 'unnamed',
+  ): Promise<'released' | 'nothing-held' | 'failed'> {
     const base = node ? this.urls.get(node) : undefined;
     if (!base || !key) return 'nothing-held';
     try {
       const res = await fetch(`${base}/internal/holds/${encodeURIComponent(key)}/release`, {
         method: 'POST',
-        headers: { 'content-type': 'application/json' },
+        // The node records who asked: the operator behind this ops service.
+        headers: { 'content-type': 'application/json', ...serviceHeaders(this.serviceToken, `ops:${operator.replace(/[^A-Za-z0-9._@-]/g, '_').slice(0, 100)}`) },
         body: JSON.stringify({ resolution }),
         signal: AbortSignal.timeout(this.timeoutMs),
       });
@@ -75,8 +84,8 @@ export class NodeClient {
     }
   }
 
-  private async get(url: string): Promise<{ status: number; text: string }> {
-    const res = await fetch(url, { signal: AbortSignal.timeout(this.timeoutMs) });
+  private async get(url: string, viewer?: { division: string }): Promise<{ status: number; text: string }> {
+    const res = await fetch(url, { headers: serviceHeaders(this.serviceToken, 'ops', viewer), signal: AbortSignal.timeout(this.timeoutMs) });
     return { status: res.status, text: await res.text() };
   }
 }

@@ -5,9 +5,10 @@ import { claimEvent } from '@tongban/persistence';
 import type { JsonLogger } from '@tongban/observability';
 import { covers } from '@tongban/regions';
 import {
-  AppliedDecision, applyDecision, CaseLookups, CaseSnapshot, DeadlinesConfig, decide, decideTimer, deathNoticeFrom, deathNoticesFor, Decision,
-  FollowUpEvent, householdChangeFor, IncomingEvent as DomainEvent, isPublishedBy, knownDeathFrom, maritalRecordFrom, reactToDeathByRecords,
-  reactToDeathNotice, reactToHouseholdChange, TimerStart, toInstant,
+  AppliedDecision, applyDecision, CaseIdNotOwnedError, caseIdOpenerProblem, CaseLookups, CaseSnapshot,
+  DeadlinesConfig, deathNoticeFrom, deathNoticesFor, decide, decideTimer, Decision, FollowUpEvent,
+  householdChangeFor, IncomingEvent as DomainEvent, isPublishedBy, knownDeathFrom, maritalRecordFrom, opensCase,
+  reactToDeathByRecords, reactToDeathNotice, reactToHouseholdChange, refuse, TimerStart, toInstant, withoutIdNumbers,
 } from '../domain';
 import { CaseRepository, PersonFactsRepository } from '../infrastructure/case.repository';
 import { eventIdFor, FollowUpPublisher } from '../infrastructure/follow-up.publisher';
@@ -101,8 +102,15 @@ export class ApplyEventService {
       };
       const loaded = await this.deps.cases.load(m, envelope.caseId, true);
       const now = this.now();
-      const decision = await decide(loaded?.snapshot, incoming, this.context(m, now));
       const meta = { delivery, correlationId: envelope.correlationId, payload };
+      // A case id belongs to its opener: an opening event naming another opener is refused before it
+      // meets the case, and its answer says nothing of whether such a case exists.
+      const notOwned = opensCase(envelope.eventType) ? caseIdOpenerProblem(envelope.caseId, envelope.sourceRegion, envelope.sourceOffice) : undefined;
+      if (notOwned) {
+        const refused = refuse(undefined, incoming, new CaseIdNotOwnedError(`case id ${envelope.caseId}: ${notOwned}`), now);
+        return this.record(m, undefined, incoming, refused, meta, work, now);
+      }
+      const decision = await decide(loaded?.snapshot, incoming, this.context(m, now));
 
       await this.rememberMaritalRecord(m, incoming, loaded?.snapshot, decision, envelope.correlationId);
       const death = knownDeathFrom(incoming);
@@ -163,7 +171,7 @@ export class ApplyEventService {
     const mine = (e: FollowUpEvent) => isPublishedBy(this.deps.node, e.sourceRegion);
     await this.deps.publisher.publish(m, decision.emits.filter(mine), meta.correlationId);
     if (decision.kind === 'rejected') {
-      await this.history(m, incoming, meta, 'rejected', `${decision.reasonCode}: ${decision.reason}`, loaded?.snapshot.state ?? '-');
+      await this.history(m, incoming, meta, 'rejected', withoutIdNumbers(`${decision.reasonCode}: ${decision.reason}`), loaded?.snapshot.state ?? '-');
       this.deps.logger.event('warn', 'event refused by the case', { eventType: incoming.eventType, reason: decision.reasonCode });
       return 'rejected';
     }

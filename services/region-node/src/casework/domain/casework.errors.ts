@@ -40,8 +40,19 @@ export class UnknownEventTypeError extends CaseRuleError {
 
 /** The sending region does not play a role that may send this event in this case. */
 export class UnauthorisedSenderError extends CaseRuleError {
-  constructor(message: string) {
+  /** `party` false: the sender plays no role in the case at all, and must learn nothing about it. */
+  constructor(
+    message: string,
+    readonly party = true,
+  ) {
     super('UNAUTHORISED_SENDER', message, 'NOT_RESPONSIBLE');
+  }
+}
+
+/** An opening event whose case id names another opener (see caseIdOpenerProblem). */
+export class CaseIdNotOwnedError extends CaseRuleError {
+  constructor(message: string) {
+    super('CASE_ID_NOT_OWNED', message, 'NOT_RESPONSIBLE');
   }
 }
 

@@ -1,5 +1,6 @@
 import { covers } from '@tongban/regions';
 import { CaseRuleError, GuardFailedError, IllegalTransitionError, UnauthorisedSenderError, UnknownCaseError, UnknownEventTypeError } from './casework.errors';
+import { withoutIdNumbers } from './case-ownership';
 import type {
   AppliedDecision,
   CaseSnapshot,
@@ -114,6 +115,7 @@ async function decideOrThrow(snapshot: CaseSnapshot | undefined, incoming: Incom
     const who = `${incoming.sourceRegion}${incoming.sourceOffice ? `/${incoming.sourceOffice}` : ''}`;
     throw new UnauthorisedSenderError(
       `${incoming.eventType} must come from the ${spec.senders.join(' or ')} side of case ${before.caseId}; ${who} is ${roles.length ? `the ${roles.join(', ')} side` : 'not a party'}`,
+      roles.length > 0,
     );
   }
 
@@ -223,8 +225,19 @@ function startTimer(
   };
 }
 
+/**
+ * The refusal of an event, with the CaseEventRejected answered to its sender. A sender that is no party
+ * to the case is told only what it would hear of a case that does not exist (no state, no reason from
+ * the case); no answer carries an ID number, since it travels to another region.
+ */
+export function refuse(snapshot: CaseSnapshot | undefined, incoming: IncomingEvent, error: CaseRuleError, now: Date): RejectedDecision {
+  return rejected(snapshot, incoming, error, now);
+}
+
 function rejected(snapshot: CaseSnapshot | undefined, incoming: IncomingEvent, error: CaseRuleError, now: Date): RejectedDecision {
   const emits: FollowUpEvent[] = [];
+  const outsider = error instanceof UnauthorisedSenderError && !error.party;
+  const told = outsider ? new UnknownCaseError(incoming.caseId, incoming.eventType) : error;
   if (incoming.eventType !== 'CaseEventRejected') {
     emits.push({
       eventType: 'CaseEventRejected',
@@ -240,10 +253,10 @@ function rejected(snapshot: CaseSnapshot | undefined, incoming: IncomingEvent, e
       payload: {
         refusedEventId: incoming.eventId,
         refusedEventType: incoming.eventType,
-        reasonCode: error.rejectionCode,
-        reasonText: `${error.code}: ${error.message}`,
-        caseState: snapshot?.state ?? null,
-        relatedCaseId: error.relatedCaseId ?? null,
+        reasonCode: told.rejectionCode,
+        reasonText: withoutIdNumbers(`${told.code}: ${told.message}`),
+        caseState: outsider ? null : snapshot?.state ?? null,
+        relatedCaseId: outsider ? null : told.relatedCaseId ?? null,
       },
     });
   }

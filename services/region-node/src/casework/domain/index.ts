@@ -6,3 +6,4 @@ export * from './engine';
 export * from './workflows';
 export * from './reactions';
 export { toInstant, addMonths, monthOf, isMonth } from './values';
+export * from './case-ownership';

@@ -1,8 +1,10 @@
-import { Controller, Get, Inject, Param, Query } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Inject, Param, Post, Query, Req } from '@nestjs/common';
+import type { Request } from 'express';
 import { DataSource } from 'typeorm';
-import { ValidationError } from '@tongban/errors';
+import { Problem, ValidationError } from '@tongban/errors';
 import { NotFoundError } from '@tongban/http';
-import { covers, parseIdNumber, SERVICE_OFFICES } from '@tongban/regions';
+import { covers, parseIdNumber } from '@tongban/regions';
+import { internalCallerOf } from '../../internal/internal-access.middleware';
 import { CaseRepository, toSnapshot } from './case.repository';
 
 export const NODE_DATA_SOURCE = Symbol('NODE_DATA_SOURCE');
@@ -10,10 +12,23 @@ export const CASE_REPOSITORY = Symbol('CASE_REPOSITORY');
 
 type Row = Record<string, unknown>;
 
+/** The key a query is made for: its division, and its service office when it is an office key. */
+export interface Viewer {
+  division: string;
+  office?: string;
+}
+
+/** The viewer the gateway named in its authenticated headers; the query string is never asked. */
+function viewerOf(req: Request): Viewer {
+  const viewer = internalCallerOf(req).viewer;
+  if (!viewer) throw new ValidationError([{ path: 'x-tongban-viewer-division', problem: 'a case query must name the viewer' }]);
+  return viewer;
+}
+
 /**
- * The node's cases as the gateway asks for them on behalf of a caller (`viewer` division, optional
- * `office`): the responsible (addressed) side sees the whole case with its history and open deadlines,
- * the accepting (publishing) side its state and deadlines, anyone else nothing (404). Internal only.
+ * The node's cases as the gateway asks for them on behalf of a caller (the viewer comes from the
+ * gateway's authenticated headers): the parties of a case see it, the deciding side whole, the other
+ * its state and events; anyone else gets 404, as if the case did not exist. Internal only.
  */
 @Controller('internal/cases')
 export class CasesQueryController {
@@ -24,17 +39,37 @@ export class CasesQueryController {
 
   @Get()
   async search(
-    @Query('viewer') viewer = '',
-    @Query('office') office?: string,
+    @Req() req: Request,
     @Query('workflow') workflow?: string,
     @Query('state') state?: string,
-    @Query('person') person?: string,
     @Query('limit') limitText = '50',
   ): Promise<unknown> {
-    const problems = [];
-    if (!office && !/^\d{6}$/.test(viewer)) problems.push({ path: 'viewer', problem: 'must be a division code' });
+    return this.find(viewerOf(req), { workflow, state, limit: limitText });
+  }
+
+  /** Search by person: the ID number travels in the body, never in a URL. */
+  @Post('search')
+  @HttpCode(200)
+  async searchByBody(@Req() req: Request, @Body() body: unknown): Promise<unknown> {
+    const b = (body && typeof body === 'object' && !Array.isArray(body) ? body : {}) as Record<string, unknown>;
+    const problems: Problem[] = [];
+    for (const k of ['workflow', 'state', 'person'] as const) {
+      if (b[k] !== undefined && typeof b[k] !== 'string') problems.push({ path: k, problem: 'must be a string' });
+    }
+    if (problems.length) throw new ValidationError(problems);
+    return this.find(viewerOf(req), {
+      workflow: b.workflow as string | undefined,
+      state: b.state as string | undefined,
+      person: b.person as string | undefined,
+      limit: b.limit === undefined ? '50' : String(b.limit),
+    });
+  }
+
+  private async find(viewer: Viewer, q: { workflow?: string; state?: string; person?: string; limit: string }): Promise<unknown> {
+    const { workflow, state, person } = q;
+    const problems: Problem[] = [];
     if (person !== undefined && typeof parseIdNumber(person) === 'string') problems.push({ path: 'person', problem: 'must be a valid resident ID number' });
-    const limit = Number(limitText);
+    const limit = Number(q.limit);
     if (!Number.isInteger(limit) || limit < 1 || limit > 500) problems.push({ path: 'limit', problem: 'must be 1–500' });
     if (problems.length) throw new ValidationError(problems);
     const where: string[] = [];
@@ -56,7 +91,7 @@ export class CasesQueryController {
       params,
     );
     const visible = rows
-      .map((r) => ({ row: r, role: roleOf(r, viewer, office) }))
+      .map((r) => ({ row: r, role: roleOf(r, viewer) }))
       .filter((x) => x.role)
       .slice(0, limit);
     return {
@@ -73,10 +108,11 @@ export class CasesQueryController {
   }
 
   @Get(':caseId')
-  async one(@Param('caseId') caseId: string, @Query('viewer') viewer = '', @Query('office') office?: string): Promise<unknown> {
+  async one(@Param('caseId') caseId: string, @Req() req: Request): Promise<unknown> {
+    const viewer = viewerOf(req);
     const [row]: Row[] = await this.dataSource.query('SELECT * FROM cases WHERE case_id = ?', [caseId]);
-    if (!row) return this.participation(caseId, viewer, office);
-    const role = roleOf(row, viewer, office);
+    if (!row) return this.participation(caseId, viewer);
+    const role = roleOf(row, viewer);
     if (!role) throw new NotFoundError(`case ${caseId} not found`);
     const deadlines: Row[] = await this.dataSource.query(
       'SELECT name, started_at, due_at, must_act_division FROM case_timers WHERE case_id = ? ORDER BY due_at',
@@ -136,12 +172,14 @@ export class CasesQueryController {
    * A case held by another node, seen from a region that took part in it (a hukou region answering a
    * status check): the events it sent or received, nothing else.
    */
-  private async participation(caseId: string, viewer: string, office?: string): Promise<unknown> {
+  private async participation(caseId: string, viewer: Viewer): Promise<unknown> {
     const rows: Row[] = await this.dataSource.query(
-      `SELECT event_id, seq, event_type, source_region, target_region, occurred_at, received_at, payload FROM case_events WHERE case_id = ? ORDER BY seq`,
+      `SELECT event_id, seq, event_type, source_region, target_region, source_office, occurred_at, received_at, payload FROM case_events WHERE case_id = ? ORDER BY seq`,
       [caseId],
     );
-    const mine = rows.filter((h) => seesDivision(h.source_region as string, viewer, office) || seesDivision(h.target_region as string, viewer, office));
+    const mine = rows.filter(
+      (h) => isSide(viewer, h.source_region as string, (h.source_office as string | null) ?? null) || isSide(viewer, h.target_region as string, null),
+    );
     if (mine.length === 0) throw new NotFoundError(`case ${caseId} not found`);
     return {
       caseId,
@@ -159,9 +197,14 @@ export class CasesQueryController {
   }
 }
 
-function seesDivision(division: string, viewer: string, office?: string): boolean {
-  if (office) return SERVICE_OFFICES.find((o) => o.id === office)?.districts.includes(division) ?? false;
-  return /^\d{6}$/.test(viewer) && covers(viewer, division);
+/**
+ * Whether a key is one side of a case: an office key (CQ-HTZ) is the side whose office is that office,
+ * whatever district it serves; a division key is a side whose division it covers (a city key its
+ * districts, a province key the province) and whose office, if any, is not a service office's.
+ */
+export function isSide(viewer: Viewer, division: string, office: string | null): boolean {
+  if (viewer.office) return office === viewer.office;
+  return !office && /^\d{6}$/.test(division ?? '') && covers(viewer.division, division);
 }
 
 /**
@@ -176,10 +219,17 @@ const FULL_VIEW: Record<string, Array<'accepting' | 'responsible'>> = {
   'economic-check': ['accepting', 'responsible'],
 };
 
-function roleOf(row: Row, viewer: string, office?: string): 'full' | 'status' | undefined {
-  const sides = { accepting: row.accepting_region as string, responsible: row.responsible_region as string };
+/**
+ * The parties of a case (see the README's query section): the accepting side (its office when a service
+ * office opened it, else its division) and the responsible side (the hukou or data-holding division).
+ */
+export function roleOf(row: Row, viewer: Viewer): 'full' | 'status' | undefined {
+  const party = {
+    accepting: isSide(viewer, row.accepting_region as string, (row.accepting_office as string | null) ?? null),
+    responsible: isSide(viewer, row.responsible_region as string, null),
+  };
   const full = FULL_VIEW[row.workflow as string] ?? ['responsible'];
-  if (full.some((side) => seesDivision(sides[side], viewer, office))) return 'full';
-  if (Object.values(sides).some((d) => seesDivision(d, viewer, office))) return 'status';
+  if (full.some((side) => party[side])) return 'full';
+  if (party.accepting || party.responsible) return 'status';
   return undefined;
 }

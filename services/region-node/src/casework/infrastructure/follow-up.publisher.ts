@@ -78,7 +78,7 @@ export class FollowUpPublisher {
         const value = await this.codec.encode(e.eventType, { envelope, ...payload });
         messages.push({
           eventId,
-          topic: topics.inbox(this.namespace, node),
+          topic: role === 'origin' ? topics.local(this.namespace, node) : topics.inbox(this.namespace, node),
           key: e.caseId,
           value,
           headers: eventHeaders({

@@ -135,7 +135,7 @@ async function submitted({ event, payload, occurredAt, snapshot, context }: Tran
   const certificate = parseDisabilityCertificate(payload.certificateNumber);
   if (typeof certificate === 'string') throw invalid('certificateNumber', certificate);
   if (certificate.idNumber !== applicant.idNumber) {
-    throw new GuardFailedError('CERTIFICATE_MISMATCH', `the certificate's ID part ${certificate.idNumber} is not the applicant's ID number`);
+    throw new GuardFailedError('CERTIFICATE_MISMATCH', "the certificate's ID part is not the applicant's ID number");
   }
   if (payload.disabilityCategory !== CATEGORY_SYMBOLS[certificate.category - 1] || payload.disabilityGrade !== `GRADE_${certificate.grade}`) {
     throw new GuardFailedError(

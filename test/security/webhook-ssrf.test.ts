@@ -44,6 +44,7 @@ describe('attack: webhook subscriptions aimed at internal addresses', () => {
       TONGBAN_DELIVERY_GROUP: `${stack.namespace}.delivery-prod`,
       TONGBAN_API_KEY_ID_KEY: localSecret('api-key-id-key'),
       TONGBAN_DELIVERY_SECRET_KEY: 'delivery-secret-key-from-the-store',
+      TONGBAN_AUDIT_PERSON_KEY: 'audit-person-key-from-the-store',
       TONGBAN_MYSQL_PASSWORD: '',
       TONGBAN_KAFKA_USERNAME: kafka?.defaultUser ?? 'admin',
       TONGBAN_KAFKA_PASSWORD: kafka?.users?.[kafka?.defaultUser ?? 'admin'] ?? '',

@@ -1,15 +1,15 @@
-import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { readFileSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { createConnection, RowDataPacket } from 'mysql2/promise';
 import { Kafka } from 'kafkajs';
 import { repoRoot } from '@tongban/config';
-import { createKafka, FAILURE_HEADERS, headerText } from '@tongban/kafka';
+import { createKafka, FAILURE_HEADERS } from '@tongban/kafka';
 import { dropDatabase } from '@tongban/persistence';
-import { checkCharacter, topics } from '@tongban/regions';
-import { childEnv, RunningService, ServiceSpec, spawnService, stackServices, stopService, waitForHealth } from '../stack/stack';
+import { topics } from '@tongban/regions';
+import { RunningService, ServiceSpec, spawnService, stackServices, stopService, waitForHealth } from '../stack/stack';
+import { ChaosBroker, Client, readTopic } from './chaos-support';
+import { runCycles, wantsCycles } from './chaos-cycles';
 
 /**
  * npm run chaos: the whole stack as child processes on a Kafka broker of its own, a client streaming
@@ -56,127 +56,6 @@ const clock = () => `${((Date.now() - started) / 1000).toFixed(1).padStart(6)} s
 const say = (line: string) => console.log(`  ${clock()}  ${line}`);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** The chaos broker: infra.sh with its own ports, data and run directory, so no other run is disturbed. */
-class ChaosBroker {
-  readonly dir: string;
-  readonly env: Record<string, string>;
-
-  constructor(readonly port: number) {
-    this.dir = process.env.TONGBAN_CHAOS_DIR ?? join(tmpdir(), `tongban-chaos-${port}`);
-    this.env = {
-      TONGBAN_KAFKA_PORT: String(port),
-      TONGBAN_KAFKA_CONTROLLER_PORT: String(port + 1),
-      TONGBAN_KAFKA_DATA_DIR: join(this.dir, 'kafka'),
-      TONGBAN_INFRA_RUN_DIR: join(this.dir, 'run'),
-    };
-  }
-
-  get brokers(): string[] {
-    return [`127.0.0.1:${this.port}`];
-  }
-
-  infra(command: string): Promise<void> {
-    return new Promise((resolve, reject) => {
-      const child = spawn('bash', [join(repoRoot(), 'infra/scripts/infra.sh'), command], { env: childEnv(process.env, this.env), stdio: ['ignore', 'pipe', 'pipe'] });
-      let out = '';
-      child.stdout.on('data', (d) => (out += d));
-      child.stderr.on('data', (d) => (out += d));
-      child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`infra.sh ${command} failed (${code}):\n${out}`))));
-    });
-  }
-
-  async fresh(): Promise<void> {
-    await this.infra('kafka-stop').catch(() => undefined);
-    rmSync(this.dir, { recursive: true, force: true });
-    await this.infra('kafka-start');
-  }
-}
-
-interface Request {
-  n: number;
-  caseId: string;
-  idempotencyKey: string;
-  tries: number;
-  eventId?: string;
-  replayed: boolean;
-  refused?: string;
-}
-
-/** A municipal system's client: one request per event, retried with the same Idempotency-Key until accepted. */
-class Client {
-  readonly requests: Request[] = [];
-  private readonly template = JSON.parse(readFileSync(join(repoRoot(), 'contracts/examples/SubsidyApplicationSubmitted.json'), 'utf8'));
-  private inFlight = new Set<Promise<void>>();
-  retriedRequests = 0;
-
-  constructor(
-    private readonly gatewayUrl: string,
-    private readonly runTag: string,
-  ) {}
-
-  /** Starts one request every 1/rate seconds until `until`. */
-  async stream(rate: number, until: number): Promise<void> {
-    const interval = 1000 / rate;
-    let next = Date.now();
-    while (Date.now() < until) {
-      const p = this.send(this.requests.length);
-      this.inFlight.add(p);
-      void p.finally(() => this.inFlight.delete(p));
-      next += interval;
-      await sleep(Math.max(0, next - Date.now()));
-    }
-  }
-
-  async settle(): Promise<void> {
-    await Promise.all([...this.inFlight]);
-  }
-
-  private body(n: number) {
-    // Each event is a new case of its own fictional person (born 1940-01-01 + n days, registered in Dazu).
-    const birth = new Date(Date.UTC(1940, 0, 1) + n * 86_400_000).toISOString().slice(0, 10).replace(/-/g, '');
-    const first17 = `500111${birth}${String(100 + (n % 800)).padStart(3, '0')}`;
-    const idNumber = first17 + checkCharacter(first17);
-    return {
-      ...this.template,
-      caseId: `CHAOS-510104-${this.runTag}-${n}`, // the second part names the opener (Jinjiang)
-      occurredAt: new Date().toISOString(),
-      payload: { ...this.template.payload, applicant: { ...this.template.payload.applicant, idNumber }, certificateNumber: `${idNumber}41` },
-    };
-  }
-
-  private async send(n: number): Promise<void> {
-    const body = this.body(n);
-    const request: Request = { n, caseId: body.caseId, idempotencyKey: `chaos-${this.runTag}-${n}`, tries: 0, replayed: false };
-    this.requests.push(request);
-    const deadline = Date.now() + 120_000;
-    while (Date.now() < deadline) {
-      request.tries++;
-      if (request.tries === 2) this.retriedRequests++;
-      try {
-        const res = await fetch(`${this.gatewayUrl}/v1/events`, {
-          method: 'POST',
-          headers: { 'content-type': 'application/json', authorization: 'Bearer dev-chengdu', 'idempotency-key': request.idempotencyKey },
-          body: JSON.stringify(body),
-          signal: AbortSignal.timeout(10_000),
-        });
-        const answer = (await res.json().catch(() => ({}))) as { eventId?: string };
-        if (res.status === 202 && answer.eventId) {
-          request.eventId = answer.eventId;
-          request.replayed = res.headers.get('idempotent-replayed') === 'true';
-          return;
-        }
-        if (res.status >= 400 && res.status < 500 && res.status !== 429) {
-          request.refused = `${res.status} ${JSON.stringify(answer).slice(0, 200)}`;
-          return;
-        }
-      } catch {
-        // the gateway is down or the answer was lost: ask again with the same key
-      }
-      await sleep(Math.min(2000, 250 * request.tries));
-    }
-  }
-}
-
 async function withDb<T>(database: string, fn: (q: <R = RowDataPacket>(sql: string, params?: unknown[]) => Promise<R[]>) => Promise<T>): Promise<T> {
   const conn = await createConnection({ ...MYSQL, database });
   try {
@@ -194,37 +73,6 @@ async function writeGarbage(kafka: Kafka, topic: string, key: string): Promise<v
   } finally {
     await producer.disconnect();
   }
-}
-
-/** Reads a topic from the beginning to its current end, handing each message's partition, key and headers on. */
-async function readTopic(kafka: Kafka, topic: string, each: (m: { key: string; headers: Record<string, string> }) => void): Promise<void> {
-  const admin = kafka.admin();
-  await admin.connect();
-  const ends = await admin.fetchTopicOffsets(topic);
-  await admin.disconnect();
-  const remaining = new Map(ends.filter((p) => Number(p.high) > Number(p.low)).map((p) => [p.partition, Number(p.high)]));
-  if (remaining.size === 0) return;
-  const consumer = kafka.consumer({ groupId: `chaos-reader-${randomUUID()}` });
-  await consumer.connect();
-  await consumer.subscribe({ topic, fromBeginning: true });
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`reading ${topic} took longer than 60 s`)), 60_000);
-    void consumer
-      .run({
-        eachMessage: async ({ partition, message }) => {
-          const headers: Record<string, string> = {};
-          for (const name of Object.keys(message.headers ?? {})) headers[name] = headerText(message.headers, name) ?? '';
-          each({ key: message.key?.toString() ?? '', headers });
-          if (Number(message.offset) + 1 >= (remaining.get(partition) ?? 0)) remaining.delete(partition);
-          if (remaining.size === 0) {
-            clearTimeout(timer);
-            resolve();
-          }
-        },
-      })
-      .catch(reject);
-  });
-  await consumer.disconnect();
 }
 
 async function main(): Promise<void> {
@@ -440,7 +288,7 @@ async function main(): Promise<void> {
   process.exit(ok ? 0 : 1);
 }
 
-main().catch((e) => {
+(wantsCycles(process.argv) ? runCycles(process.argv).then((ok) => process.exit(ok ? 0 : 1)) : main()).catch((e) => {
   console.error(`\nchaos failed: ${(e as Error).stack ?? e}`);
   process.exit(1);
 });

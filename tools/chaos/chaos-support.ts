@@ -1,0 +1,327 @@
+import { spawn, ChildProcess } from 'node:child_process';
+import { randomUUID } from 'node:crypto';
+import { mkdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createConnection } from 'mysql2/promise';
+import { Kafka } from 'kafkajs';
+import { repoRoot } from '@tongban/config';
+import { headerText } from '@tongban/kafka';
+import { checkCharacter } from '@tongban/regions';
+import { childEnv } from '../stack/stack';
+
+/** What the chaos runs share: their own broker, MariaDB and Redis, and the municipal client. */
+
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** The chaos broker: infra.sh with its own ports, data and run directory, so no other run is disturbed. */
+export class ChaosBroker {
+  readonly dir: string;
+  readonly env: Record<string, string>;
+
+  constructor(readonly port: number) {
+    this.dir = process.env.TONGBAN_CHAOS_DIR ?? join(tmpdir(), `tongban-chaos-${port}`);
+    this.env = {
+      TONGBAN_KAFKA_PORT: String(port),
+      TONGBAN_KAFKA_CONTROLLER_PORT: String(port + 1),
+      TONGBAN_KAFKA_DATA_DIR: join(this.dir, 'kafka'),
+      TONGBAN_INFRA_RUN_DIR: join(this.dir, 'run'),
+    };
+  }
+
+  get brokers(): string[] {
+    return [`127.0.0.1:${this.port}`];
+  }
+
+  infra(command: string): Promise<void> {
+    return new Promise((resolve, reject) => {
+      const child = spawn('bash', [join(repoRoot(), 'infra/scripts/infra.sh'), command], { env: childEnv(process.env, this.env), stdio: ['ignore', 'pipe', 'pipe'] });
+      let out = '';
+      child.stdout.on('data', (d) => (out += d));
+      child.stderr.on('data', (d) => (out += d));
+      child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`infra.sh ${command} failed (${code}):\n${out}`))));
+    });
+  }
+
+  async fresh(): Promise<void> {
+    await this.infra('kafka-stop').catch(() => undefined);
+    rmSync(this.dir, { recursive: true, force: true });
+    await this.infra('kafka-start');
+  }
+
+  async remove(): Promise<void> {
+    await this.infra('kafka-stop').catch(() => undefined);
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+}
+
+export interface Request {
+  n: number;
+  caseId: string;
+  idempotencyKey: string;
+  tries: number;
+  eventId?: string;
+  replayed: boolean;
+  refused?: string;
+  /** The event type sent (SubsidyApplicationSubmitted, or a follow-up of the same case). */
+  eventType: string;
+  /** For a follow-up: the request whose event it must come after at every node. */
+  follows?: number;
+}
+
+/** A municipal system's client: one request per event, retried with the same Idempotency-Key until accepted. */
+export class Client {
+  readonly requests: Request[] = [];
+  private readonly template = JSON.parse(readFileSync(join(repoRoot(), 'contracts/examples/SubsidyApplicationSubmitted.json'), 'utf8'));
+  private inFlight = new Set<Promise<void>>();
+  retriedRequests = 0;
+  private stopped = false;
+  private readonly withdrawal = JSON.parse(readFileSync(join(repoRoot(), 'contracts/examples/SubsidyApplicationWithdrawn.json'), 'utf8'));
+
+  /** `followUpEvery`: every k-th case also gets a withdrawal, sent once its submission was accepted (order per case). */
+  constructor(
+    private readonly gatewayUrl: string,
+    private readonly runTag: string,
+    private readonly followUpEvery = 0,
+  ) {}
+
+  /** Ends `stream` before its time. */
+  stop(): void {
+    this.stopped = true;
+  }
+
+  /** Starts one request every 1/rate seconds until `until`. */
+  async stream(rate: number, until: number): Promise<void> {
+    const interval = 1000 / rate;
+    let next = Date.now();
+    while (Date.now() < until && !this.stopped) {
+      const p = this.send(this.requests.length);
+      this.inFlight.add(p);
+      void p.finally(() => this.inFlight.delete(p));
+      next += interval;
+      await sleep(Math.max(0, next - Date.now()));
+    }
+  }
+
+  async settle(): Promise<void> {
+    await Promise.all([...this.inFlight]);
+  }
+
+  private body(n: number) {
+    // Each event is a new case of its own fictional person (born 1940-01-01 + n days, registered in Dazu).
+    const birth = new Date(Date.UTC(1940, 0, 1) + n * 86_400_000).toISOString().slice(0, 10).replace(/-/g, '');
+    const first17 = `500111${birth}${String(100 + (n % 800)).padStart(3, '0')}`;
+    const idNumber = first17 + checkCharacter(first17);
+    return {
+      ...this.template,
+      caseId: `CHAOS-510104-${this.runTag}-${n}`, // the second part names the opener (Jinjiang)
+      occurredAt: new Date().toISOString(),
+      payload: { ...this.template.payload, applicant: { ...this.template.payload.applicant, idNumber }, certificateNumber: `${idNumber}41` },
+    };
+  }
+
+  private async send(n: number): Promise<void> {
+    const body = this.body(n);
+    const request: Request = { n, caseId: body.caseId, idempotencyKey: `chaos-${this.runTag}-${n}`, tries: 0, replayed: false, eventType: body.eventType };
+    this.requests.push(request);
+    await this.post(request, body);
+    if (this.followUpEvery > 0 && n % this.followUpEvery === 0 && request.eventId) {
+      const followUp = {
+        ...this.withdrawal,
+        caseId: body.caseId,
+        occurredAt: new Date().toISOString(),
+      };
+      const next: Request = {
+        n: -1, caseId: body.caseId, idempotencyKey: `chaos-${this.runTag}-${n}-w`, tries: 0, replayed: false, eventType: followUp.eventType, follows: n,
+      };
+      this.requests.push(next);
+      await this.post(next, followUp);
+    }
+  }
+
+  private async post(request: Request, body: Record<string, unknown>): Promise<void> {
+    const deadline = Date.now() + 120_000;
+    while (Date.now() < deadline) {
+      request.tries++;
+      if (request.tries === 2) this.retriedRequests++;
+      try {
+        const res = await fetch(`${this.gatewayUrl}/v1/events`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', authorization: 'Bearer dev-chengdu', 'idempotency-key': request.idempotencyKey },
+          body: JSON.stringify(body),
+          signal: AbortSignal.timeout(10_000),
+        });
+        const answer = (await res.json().catch(() => ({}))) as { eventId?: string };
+        if (res.status === 202 && answer.eventId) {
+          request.eventId = answer.eventId;
+          request.replayed = res.headers.get('idempotent-replayed') === 'true';
+          return;
+        }
+        if (res.status >= 400 && res.status < 500 && res.status !== 429) {
+          request.refused = `${res.status} ${JSON.stringify(answer).slice(0, 200)}`;
+          return;
+        }
+      } catch {
+        // the gateway is down or the answer was lost: ask again with the same key
+      }
+      await sleep(Math.min(2000, 250 * request.tries));
+    }
+  }
+}
+
+/** Reads a topic from the beginning to its current end, handing each message's partition, key and headers on. */
+export async function readTopic(kafka: Kafka, topic: string, each: (m: { key: string; headers: Record<string, string> }) => void): Promise<void> {
+  const admin = kafka.admin();
+  await admin.connect();
+  const ends = await admin.fetchTopicOffsets(topic);
+  await admin.disconnect();
+  const remaining = new Map(ends.filter((p) => Number(p.high) > Number(p.low)).map((p) => [p.partition, Number(p.high)]));
+  if (remaining.size === 0) return;
+  const consumer = kafka.consumer({ groupId: `chaos-reader-${randomUUID()}` });
+  await consumer.connect();
+  await consumer.subscribe({ topic, fromBeginning: true });
+  await new Promise<void>((resolve, reject) => {
+    const timer = setTimeout(() => reject(new Error(`reading ${topic} took longer than 60 s`)), 60_000);
+    void consumer
+      .run({
+        eachMessage: async ({ partition, message }) => {
+          const headers: Record<string, string> = {};
+          for (const name of Object.keys(message.headers ?? {})) headers[name] = headerText(message.headers, name) ?? '';
+          each({ key: message.key?.toString() ?? '', headers });
+          if (Number(message.offset) + 1 >= (remaining.get(partition) ?? 0)) remaining.delete(partition);
+          if (remaining.size === 0) {
+            clearTimeout(timer);
+            resolve();
+          }
+        },
+      })
+      .catch(reject);
+  });
+  await consumer.disconnect();
+}
+
+/** Whether something accepts TCP connections on a loopback port. */
+async function answersOn(port: number): Promise<boolean> {
+  const { connect } = await import('node:net');
+  return new Promise((resolve) => {
+    const s = connect(port, '127.0.0.1');
+    s.once('connect', () => {
+      s.destroy();
+      resolve(true);
+    });
+    s.once('error', () => resolve(false));
+  });
+}
+
+/** A process of the chaos run's own infrastructure, started in the foreground so that it can be killed with -9. */
+abstract class OwnServer {
+  protected child?: ChildProcess;
+  readonly dir: string;
+
+  constructor(readonly port: number, name: string) {
+    this.dir = join(tmpdir(), `tongban-chaos-${name}-${port}`);
+  }
+
+  get pid(): number | undefined {
+    return this.child?.pid;
+  }
+
+  protected abstract command(): { file: string; args: string[] };
+  protected abstract ready(): Promise<boolean>;
+
+  async start(): Promise<void> {
+    if (await answersOn(this.port)) throw new Error(`something already listens on 127.0.0.1:${this.port}`);
+    const { file, args } = this.command();
+    const child = spawn(file, args, { stdio: ['ignore', 'ignore', 'pipe'], env: childEnv(process.env, {}) });
+    let err = '';
+    child.stderr?.on('data', (d) => (err = (err + d).slice(-4000)));
+    this.child = child;
+    const deadline = Date.now() + 60_000;
+    while (Date.now() < deadline) {
+      if (child.exitCode !== null) throw new Error(`${file} exited (${child.exitCode}): ${err}`);
+      if (await this.ready().catch(() => false)) return;
+      await sleep(200);
+    }
+    throw new Error(`${file} not ready on ${this.port} after 60 s: ${err}`);
+  }
+
+  async kill(): Promise<void> {
+    const child = this.child;
+    if (!child || child.exitCode !== null || child.signalCode !== null) return;
+    const exited = new Promise((r) => child.once('exit', r));
+    child.kill('SIGKILL');
+    await exited;
+  }
+
+  async remove(): Promise<void> {
+    await this.kill();
+    rmSync(this.dir, { recursive: true, force: true });
+  }
+}
+
+/** A MariaDB of the run's own: its own data folder and port, root without a password (grant tables skipped). */
+export class OwnMariaDb extends OwnServer {
+  constructor(port: number) {
+    super(port, 'mariadb');
+  }
+
+  get mysql() {
+    return { host: '127.0.0.1', port: this.port, user: 'root', password: '' };
+  }
+
+  async create(): Promise<void> {
+    rmSync(this.dir, { recursive: true, force: true });
+    mkdirSync(this.dir, { recursive: true });
+    await new Promise<void>((resolve, reject) => {
+      const c = spawn('mariadb-install-db', ['--no-defaults', `--datadir=${join(this.dir, 'data')}`, '--user=root', '--skip-test-db', '--auth-root-authentication-method=normal'], {
+        stdio: ['ignore', 'ignore', 'pipe'],
+      });
+      let err = '';
+      c.stderr?.on('data', (d) => (err += d));
+      c.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`mariadb-install-db failed (${code}): ${err}`))));
+    });
+    await this.start();
+  }
+
+  protected command() {
+    return {
+      file: 'mariadbd',
+      args: [
+        '--no-defaults', `--datadir=${join(this.dir, 'data')}`, `--port=${this.port}`, `--socket=${join(this.dir, 'mysqld.sock')}`,
+        '--bind-address=127.0.0.1', '--user=root', '--skip-grant-tables', '--max-connections=1000', '--innodb-buffer-pool-size=128M',
+        '--innodb-log-file-size=64M', '--skip-log-bin', `--pid-file=${join(this.dir, 'mysqld.pid')}`,
+      ],
+    };
+  }
+
+  protected async ready(): Promise<boolean> {
+    const conn = await createConnection({ ...this.mysql, connectTimeout: 1000 });
+    await conn.query('SELECT 1');
+    await conn.end();
+    return true;
+  }
+}
+
+/** A Redis of the run's own, with an append-only file so BullMQ's jobs survive a kill -9. */
+export class OwnRedis extends OwnServer {
+  constructor(port: number) {
+    super(port, 'redis');
+  }
+
+  async create(): Promise<void> {
+    rmSync(this.dir, { recursive: true, force: true });
+    mkdirSync(this.dir, { recursive: true });
+    await this.start();
+  }
+
+  protected command() {
+    return {
+      file: 'redis-server',
+      args: ['--port', String(this.port), '--bind', '127.0.0.1', '--dir', this.dir, '--save', '', '--appendonly', 'yes', '--daemonize', 'no'],
+    };
+  }
+
+  protected async ready(): Promise<boolean> {
+    return answersOn(this.port);
+  }
+}

@@ -1,3 +1,4 @@
 export * from './env-reader';
 export * from './common-config';
 export * from './repo-paths';
+export * from './kafka-tls-config';

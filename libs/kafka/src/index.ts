@@ -13,3 +13,4 @@ export * from './ordering/hold-state';
 export * from './ordering/holds.ddl';
 export * from './ordering/mysql-hold-store';
 export * from './ordering/holds.controller';
+export * from './mirror';

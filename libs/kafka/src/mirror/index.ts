@@ -1,0 +1,2 @@
+export * from './replication-lag';
+export * from './mirror-lag.reader';

@@ -20,9 +20,11 @@ mirror_select() {
   MIRROR_PROPS="$RUN_DIR/mirror-$target.properties"
   MIRROR_PID_FILE="$RUN_DIR/mirror-$target.pid"
   MIRROR_LOG="$RUN_DIR/mirror-$target.log"
-  # Topics addressed to the target province, in any namespace (tests use their own); the ACLs of
-  # mirror-source-acls.conf decide which of them the mirror can actually see.
-  MIRROR_TOPICS=".*\\\\.$target\\\\.inbox"
+  # Inboxes of every node of the target province (division codes start with its two digits), in any
+  # namespace (tests use their own); the ACLs of mirror-source-acls.conf decide which of them the mirror
+  # can actually see. MIRROR_PATTERN is the regex; MIRROR_TOPICS the same, escaped for a properties file.
+  MIRROR_PATTERN=".*\\.${target:0:2}\\d{4}\\.inbox"
+  MIRROR_TOPICS="${MIRROR_PATTERN//\\/\\\\}"
 }
 
 is_our_mirror() {
@@ -114,7 +116,8 @@ status.storage.replication.factor=1
 
 # Progress is stored every 2 s: after a crash at most that much is copied again (at least once; the
 # receiving node drops the copies by event id).
-offset.flush.interval.ms=2000
+# (A Connect worker setting: in dedicated mode the worker of a flow takes it from the target cluster's prefix.)
+$t.offset.flush.interval.ms=2000
 $t.producer.acks=all
 $t.producer.enable.idempotence=true
 $t.producer.linger.ms=5
@@ -130,10 +133,14 @@ print_mirror_log_tail() {
   fi
 }
 
-# The last fault line of the mirror's current log, or nothing.
+# The last fault line of the mirror's log from the last two minutes, or nothing (a fault that stopped
+# repeating, e.g. an ACL added since, no longer counts).
 mirror_fault() {
   [[ -f "$MIRROR_LOG" ]] || return 0
-  tail -n 400 "$MIRROR_LOG" | grep -E "$MIRROR_FAULTS" | tail -n 1 | cut -c1-300 || true
+  local since
+  since="$(date -d '-120 sec' '+%Y-%m-%d %H:%M:%S')"
+  tail -n 2000 "$MIRROR_LOG" | grep -E "^\[.*($MIRROR_FAULTS)" |
+    awk -v since="$since" 'substr($0, 2, 19) >= since' | tail -n 1 | cut -c1-300 || true
 }
 
 mirror_start() {
@@ -156,7 +163,7 @@ mirror_start() {
   [[ -f "$MIRROR_LOG" ]] && mv -f "$MIRROR_LOG" "$MIRROR_LOG.1"
   local -a heap
   read -r -a heap <<<"$MIRROR_HEAP_OPTS"
-  say "starting $MIRROR_NAME: MirrorMaker 2 in province $MIRROR_TARGET, pulling $MIRROR_TOPICS from province $MIRROR_SOURCE over TLS"
+  say "starting $MIRROR_NAME: MirrorMaker 2 in province $MIRROR_TARGET, pulling $MIRROR_PATTERN from province $MIRROR_SOURCE over TLS"
   # shellcheck disable=SC2016
   nohup setsid bash -c 'echo $$ >"$0"; exec "$@"' "$MIRROR_PID_FILE" \
     java "${heap[@]}" -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -XX:+ExitOnOutOfMemoryError -Djava.awt.headless=true \
@@ -234,6 +241,6 @@ status_mirror() {
   if [[ -n "$fault" ]]; then
     S_STATE=error S_NOTE="$fault (log $MIRROR_LOG)"
   else
-    S_STATE=up S_NOTE="pulls $MIRROR_TOPICS from province $MIRROR_SOURCE into $MIRROR_TARGET, log $MIRROR_LOG"
+    S_STATE=up S_NOTE="pulls $MIRROR_PATTERN from province $MIRROR_SOURCE into $MIRROR_TARGET, log $MIRROR_LOG"
   fi
 }

@@ -31,6 +31,14 @@ export class MirrorLagReader {
 
   constructor(private readonly options: MirrorLagReaderOptions) {}
 
+  get source(): string {
+    return this.options.sourceAlias;
+  }
+
+  get target(): string {
+    return this.options.targetAlias;
+  }
+
   async start(): Promise<void> {
     const { target, source, sourceAlias } = this.options;
     this.sourceAdmin = source.admin();

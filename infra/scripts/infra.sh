@@ -14,10 +14,10 @@
 #   Sichuan (and the single broker):
 #   TONGBAN_KAFKA_PORT [9092]             local clients, SASL/SCRAM
 #   TONGBAN_KAFKA_LINK_PORT [9093]        SASL_SSL listener for the other province (two provinces only)
-#   TONGBAN_KAFKA_CONTROLLER_PORT [19092] KRaft controller (was 9093 before the link existed)
+#   TONGBAN_KAFKA_CONTROLLER_PORT [19192] KRaft controller (was 9093 before the link existed)
 #   TONGBAN_KAFKA_DATA_DIR [infra/.data/kafka]
 #   Chongqing:
-#   TONGBAN_KAFKA_CQ_PORT [9094]  TONGBAN_KAFKA_CQ_LINK_PORT [9095]  TONGBAN_KAFKA_CQ_CONTROLLER_PORT [19094]
+#   TONGBAN_KAFKA_CQ_PORT [9094]  TONGBAN_KAFKA_CQ_LINK_PORT [9095]  TONGBAN_KAFKA_CQ_CONTROLLER_PORT [19194]
 #   TONGBAN_KAFKA_CQ_DATA_DIR [infra/.data/kafka-500000]
 #   TONGBAN_KAFKA_HEAP_OPTS [-Xms256m -Xmx1g]    TONGBAN_MIRROR_HEAP_OPTS [-Xms64m -Xmx384m]
 #   TONGBAN_KAFKA_START_TIMEOUT [90]      TONGBAN_KAFKA_STOP_TIMEOUT [30]   (seconds)
@@ -53,11 +53,11 @@ PROVINCES="${TONGBAN_PROVINCES:-two}"
 KAFKA_HOST=127.0.0.1
 SC_PORT="${TONGBAN_KAFKA_PORT:-9092}"
 SC_LINK_PORT="${TONGBAN_KAFKA_LINK_PORT:-9093}"
-SC_CONTROLLER_PORT="${TONGBAN_KAFKA_CONTROLLER_PORT:-19092}"
+SC_CONTROLLER_PORT="${TONGBAN_KAFKA_CONTROLLER_PORT:-19192}"
 SC_DATA_DIR="$(abs_path "${TONGBAN_KAFKA_DATA_DIR:-$INFRA_DIR/.data/kafka}")"
 CQ_PORT="${TONGBAN_KAFKA_CQ_PORT:-9094}"
 CQ_LINK_PORT="${TONGBAN_KAFKA_CQ_LINK_PORT:-9095}"
-CQ_CONTROLLER_PORT="${TONGBAN_KAFKA_CQ_CONTROLLER_PORT:-19094}"
+CQ_CONTROLLER_PORT="${TONGBAN_KAFKA_CQ_CONTROLLER_PORT:-19194}"
 CQ_DATA_DIR="$(abs_path "${TONGBAN_KAFKA_CQ_DATA_DIR:-$INFRA_DIR/.data/kafka-500000}")"
 KAFKA_HEAP_OPTS="${TONGBAN_KAFKA_HEAP_OPTS:--Xms256m -Xmx1g}"
 KAFKA_START_TIMEOUT="${TONGBAN_KAFKA_START_TIMEOUT:-90}"
@@ -142,16 +142,17 @@ kafka_up() {
 }
 
 kafka_down() {
-  local cluster
-  # Mirrors first: a mirror whose cluster went away first only logs errors until it is stopped.
-  if [[ "$PROVINCES" == two ]]; then
-    mirror_select 500000 && mirror_stop
-    mirror_select 510000 && mirror_stop
-  fi
-  for cluster in $(clusters | tac); do
-    kafka_select "$cluster"
-    kafka_stop
+  local target
+  # Mirrors first: a mirror whose cluster went away first only logs errors until it is stopped. Whatever the
+  # mode, everything of the other mode that still runs is stopped too (e.g. down with single after up with two).
+  for target in 500000 510000; do
+    mirror_select "$target"
+    if [[ "$PROVINCES" == two || -n "$(mirror_pid)" ]]; then mirror_stop; fi
   done
+  kafka_select 500000
+  if [[ "$PROVINCES" == two || -n "$(kafka_pid)" ]]; then kafka_stop; fi
+  kafka_select "$(clusters | head -n 1)"
+  kafka_stop
 }
 
 # The broker a one-broker command acts on: the single development broker, or a province's (510000, 500000).

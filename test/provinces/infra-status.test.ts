@@ -1,4 +1,7 @@
-import { components, ensureProvinces, infra, infraAsync, SIDE } from './province-stack';
+import { AclOperationTypes, AclPermissionTypes, AclResourceTypes, ResourcePatternTypes } from 'kafkajs';
+import { uniqueId } from '../support/unique';
+import { waitFor } from '../support/wait';
+import { admin, components, ensureProvinces, infra, infraAsync, SIDE } from './province-stack';
 
 /** `infra:status -- --json`: how scripts and operators find every broker and mirror the scripts started. */
 describe('infra status of the two provinces', () => {
@@ -29,5 +32,29 @@ describe('infra status of the two provinces', () => {
     const after = components().find((c) => c.name === 'mirror-sichuan')!;
     expect(after).toMatchObject({ state: 'up', pid: expect.any(Number) });
     expect(after.pid).not.toBe(before.pid);
+  }, 300_000);
+
+  it('shows a mirror whose principal lacks an ACL as error, with the reason, and up again once the ACL is there', async () => {
+    // An inbox the mirror may see and read, but whose configuration it may not describe: it cannot create the
+    // topic on its own side, so it logs an authorisation error at every topic refresh.
+    const topic = `t-${uniqueId()}.500000.inbox`;
+    const a = admin(SIDE.sichuan).admin();
+    await a.connect();
+    const acl = (operation: AclOperationTypes) => ({
+      resourceType: AclResourceTypes.TOPIC, resourceName: topic, resourcePatternType: ResourcePatternTypes.LITERAL,
+      principal: 'User:mirror-500000', host: '*', operation, permissionType: AclPermissionTypes.ALLOW,
+    });
+    try {
+      await a.createTopics({ waitForLeaders: true, topics: [{ topic, numPartitions: 1 }] });
+      await a.createAcls({ acl: [acl(AclOperationTypes.DESCRIBE), acl(AclOperationTypes.READ)] });
+      const broken = await waitFor(async () => components().find((c) => c.name === 'mirror-chongqing' && c.state === 'error'), 'mirror-chongqing in error', 120_000, 2_000);
+      expect(broken.note).toMatch(/AuthorizationException/);
+      expect(broken.pid).toEqual(expect.any(Number));
+      await a.createAcls({ acl: [acl(AclOperationTypes.DESCRIBE_CONFIGS)] });
+      await waitFor(async () => components().find((c) => c.name === 'mirror-chongqing' && c.state === 'up'), 'mirror-chongqing up again', 150_000, 5_000);
+    } finally {
+      await a.deleteTopics({ topics: [topic] }).catch(() => undefined);
+      await a.disconnect();
+    }
   }, 300_000);
 });

@@ -133,12 +133,12 @@ print_mirror_log_tail() {
   fi
 }
 
-# The last fault line of the mirror's log from the last two minutes, or nothing (a fault that stopped
+# The last fault line of the mirror's log from the last minute, or nothing (a fault that stopped
 # repeating, e.g. an ACL added since, no longer counts).
 mirror_fault() {
   [[ -f "$MIRROR_LOG" ]] || return 0
   local since
-  since="$(date -d '-120 sec' '+%Y-%m-%d %H:%M:%S')"
+  since="$(date -d '-60 sec' '+%Y-%m-%d %H:%M:%S')"
   tail -n 2000 "$MIRROR_LOG" | grep -E "^\[.*($MIRROR_FAULTS)" |
     awk -v since="$since" 'substr($0, 2, 19) >= since' | tail -n 1 | cut -c1-300 || true
 }

@@ -31,7 +31,8 @@ ensure_kafka_credentials() {
     printf '{\n  "mechanism": "scram-sha-512",\n  "bootstrap": "%s:%s",\n  "defaultUser": "admin",\n  "users": {\n' "$KAFKA_HOST" "$KAFKA_PORT"
     for name in $(kafka_principals); do
       pw=""
-      [[ -s "$KAFKA_CREDENTIALS" ]] && pw="$(kafka_password "$name" 2>/dev/null || true)"
+      # kafka_password dies (exits its subshell) for a principal the file lacks: that one gets a new password.
+      [[ -s "$KAFKA_CREDENTIALS" ]] && { pw="$(kafka_password "$name" 2>/dev/null)" || pw=""; }
       [[ -n "$pw" ]] || pw="$(head -c 48 /dev/urandom | base64 | tr -dc 'A-Za-z0-9' | head -c 32)"
       ((first)) || printf ',\n'
       first=0

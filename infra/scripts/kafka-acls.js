@@ -1,14 +1,15 @@
 #!/usr/bin/env node
 // Applies the ACL plan of infra/config/kafka-acls.conf for one topic namespace, as the admin.
 //   node infra/scripts/kafka-acls.js <host:port> <plan file> <namespace> <node>...
-// Credentials: TONGBAN_KAFKA_USERNAME / TONGBAN_KAFKA_PASSWORD (SCRAM-SHA-512). The partner tests
-// require() this file to give their own namespace the same ACLs.
+// Credentials: TONGBAN_KAFKA_USERNAME / TONGBAN_KAFKA_PASSWORD (SCRAM-SHA-512); ${SOURCE} in a plan (the
+// mirror plans) from TONGBAN_ACL_SOURCE. The partner and province tests require() this file to give their
+// own namespace the same ACLs.
 'use strict';
 const { readFileSync } = require('fs');
 const path = require('path');
 
-/** The plan's lines with ${NS} and ${NODE} filled in, one ACL each. */
-function aclPlan(text, namespace, nodes) {
+/** The plan's lines with ${NS}, ${NODE} and any of `vars` (e.g. { SOURCE: 'sichuan' }) filled in, one ACL each. */
+function aclPlan(text, namespace, nodes, vars = {}) {
   const acls = [];
   for (const raw of text.split('\n')) {
     const line = raw.trim();
@@ -17,7 +18,10 @@ function aclPlan(text, namespace, nodes) {
     if (!name) throw new Error(`kafka-acls.conf: "${line}" needs principal operation resource pattern name`);
     const perNode = `${principal}${name}`.includes('${NODE}') ? nodes : [undefined];
     for (const node of perNode) {
-      const fill = (s) => s.split('${NS}').join(namespace).split('${NODE}').join(node ?? '');
+      const fill = (s) =>
+        Object.entries(vars).reduce((t, [k, v]) => t.split(`\${${k}}`).join(v), s.split('${NS}').join(namespace).split('${NODE}').join(node ?? ''));
+      const left = `${fill(principal)} ${fill(name)}`.match(/\$\{\w+\}/);
+      if (left) throw new Error(`kafka-acls.conf: "${line}" uses ${left[0]}, which was not given`);
       acls.push({ principal: `User:${fill(principal)}`, operation, resourceType, patternType, name: fill(name) });
     }
   }
@@ -60,8 +64,11 @@ if (require.main === module) {
   const admin = kafka.admin();
   admin
     .connect()
-    .then(() => applyAcls(admin, aclPlan(readFileSync(planFile, 'utf8'), namespace, nodes), kafkajs))
-    .then((n) => process.stdout.write(`[infra] ${n} ACLs in place for namespace ${namespace}\n`))
+    .then(() => {
+      const vars = process.env.TONGBAN_ACL_SOURCE ? { SOURCE: process.env.TONGBAN_ACL_SOURCE } : {};
+      return applyAcls(admin, aclPlan(readFileSync(planFile, 'utf8'), namespace, nodes, vars), kafkajs);
+    })
+    .then((n) => process.stdout.write(`[infra] ${n} ACLs of ${path.basename(planFile)} in place for namespace ${namespace}\n`))
     .finally(() => admin.disconnect())
     .catch((e) => {
       process.stderr.write(`[infra] error: ${e.message}\n`);

@@ -16,3 +16,4 @@ export * from './ordering/holds.ddl';
 export * from './ordering/mysql-hold-store';
 export * from './ordering/holds-retention';
 export * from './ordering/holds.controller';
+export * from './mirror';

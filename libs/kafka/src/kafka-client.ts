@@ -1,7 +1,9 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import type { ConnectionOptions } from 'node:tls';
 import { Kafka, logLevel, LogEntry, SASLOptions } from 'kafkajs';
-import { repoRoot } from '@tongban/config';
+import { KafkaTlsConfig, kafkaTlsConfig, repoRoot } from '@tongban/config';
+import { TongbanError } from '@tongban/errors';
 import type { JsonLogger } from '@tongban/observability';
 
 export type SaslMechanism = 'scram-sha-512' | 'scram-sha-256' | 'plain';
@@ -65,10 +67,37 @@ export function resolveKafkaCredentials(brokers: string[], env: NodeJS.ProcessEn
   return { username, password, mechanism: mechanism ?? found.content.mechanism ?? 'scram-sha-512' };
 }
 
-/** kafkajs connection options for these credentials (SASL without TLS: loopback or a private network only). */
-export function kafkaSecurityOptions(credentials: KafkaCredentials | undefined): { sasl?: SASLOptions; ssl?: boolean } {
-  if (!credentials) return {};
-  return { sasl: { mechanism: credentials.mechanism, username: credentials.username, password: credentials.password } as SASLOptions, ssl: false };
+export class KafkaTlsCaUnreadableError extends TongbanError {
+  constructor(file: string, cause: unknown) {
+    super('KAFKA.TLS_CA_UNREADABLE', `cannot read the Kafka CA file ${file} (TONGBAN_KAFKA_SSL_CA_FILE): ${(cause as Error).message}`, false, { cause });
+  }
+}
+
+/**
+ * kafkajs `ssl` for a TLS setting: false (SASL_PLAINTEXT, loopback or a private network only), true (the
+ * system's CAs) or the given CA only. Node checks the broker's certificate against the host name either way.
+ */
+export function kafkaTlsOptions(tls: KafkaTlsConfig): boolean | ConnectionOptions {
+  if (!tls.enabled) return false;
+  if (!tls.caFile) return true;
+  try {
+    return { ca: [readFileSync(tls.caFile, 'utf8')] };
+  } catch (e) {
+    throw new KafkaTlsCaUnreadableError(tls.caFile, e);
+  }
+}
+
+/**
+ * kafkajs connection options for these credentials and TLS setting (TONGBAN_KAFKA_SSL and
+ * TONGBAN_KAFKA_SSL_CA_FILE when not given): SASL_SSL, SASL_PLAINTEXT, SSL or nothing.
+ */
+export function kafkaSecurityOptions(
+  credentials: KafkaCredentials | undefined,
+  tls: KafkaTlsConfig = kafkaTlsConfig(),
+): { sasl?: SASLOptions; ssl?: boolean | ConnectionOptions } {
+  const ssl = kafkaTlsOptions(tls);
+  if (!credentials) return ssl === false ? {} : { ssl };
+  return { sasl: { mechanism: credentials.mechanism, username: credentials.username, password: credentials.password } as SASLOptions, ssl };
 }
 
 const LEVELS: Record<number, 'error' | 'warn' | 'info' | 'debug'> = {
@@ -80,13 +109,14 @@ const LEVELS: Record<number, 'error' | 'warn' | 'info' | 'debug'> = {
 
 /**
  * A kafkajs client whose log lines go through the process's JSON logger, authenticated as
- * `credentials` or as resolveKafkaCredentials finds (nothing to set for local runs).
+ * `credentials` or as resolveKafkaCredentials finds (nothing to set for local runs), over TLS when `tls`
+ * (default: TONGBAN_KAFKA_SSL, TONGBAN_KAFKA_SSL_CA_FILE) says so.
  */
-export function createKafka(brokers: string[], clientId: string, logger?: JsonLogger, credentials?: KafkaCredentials): Kafka {
+export function createKafka(brokers: string[], clientId: string, logger?: JsonLogger, credentials?: KafkaCredentials, tls?: KafkaTlsConfig): Kafka {
   return new Kafka({
     clientId,
     brokers,
-    ...kafkaSecurityOptions(credentials ?? resolveKafkaCredentials(brokers)),
+    ...kafkaSecurityOptions(credentials ?? resolveKafkaCredentials(brokers), tls),
     connectionTimeout: 5000,
     retry: { initialRetryTime: 200, retries: 8 },
     logLevel: logLevel.WARN,

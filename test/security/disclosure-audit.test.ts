@@ -13,6 +13,8 @@ import { waitFor } from '../support/wait';
 const PERSON_KEY = 'test-audit-person-key-0123456789';
 const OPERATORS = 'alice:disclosure-admin-token:admin';
 const DECEASED = '500111194109030045';
+/** A third region, on the Sichuan node with Chengdu, where the deceased has an open case. */
+const ANYUE = '512021';
 const LAUNCHER = join(__dirname, '../../tools/cli/tongban.js');
 
 function cli(args: string[], env: Record<string, string>): Promise<{ code: number; stdout: string }> {
@@ -77,8 +79,28 @@ describe('attack: a disclosure that leaves no trace, and a record rewritten afte
     expect(subscribed.status).toBe(201);
     ({ secret, subscriptionId } = (await subscribed.json()) as { secret: string; subscriptionId: string });
 
-    // A death in Chengdu of a Dazu resident: the gateway discloses it to Chongqing, the Sichuan node then
-    // issues the death notice itself, and delivery pushes it to Dazu's webhook.
+    // The deceased applied for a disability subsidy in Anyue (where she lived), decided by Dazu (her hukou region).
+    const application = example('SubsidyApplicationSubmitted', `${stack.id}-disclosure`);
+    application.caseId = application.caseId.replace('-510104-', `-${ANYUE}-`);
+    Object.assign(application, { sourceRegion: ANYUE, targetRegion: '500111', occurredAt: new Date().toISOString() });
+    Object.assign(application.payload, {
+      applicant: { idNumber: DECEASED, name: '赵桂兰', hukouDivision: '500111' },
+      certificateNumber: `${DECEASED}41`,
+      residence: { division: ANYUE, detail: '安岳县岳阳镇外南街 12 号' },
+      hardshipEvidenceRef: `DB-${ANYUE}-2025-0102`,
+      consentRef: `CONSENT-${ANYUE}-2026-0007`,
+    });
+    const subsidyCaseId = application.caseId;
+    const applied = await post(stack, application, 'dev-anyue');
+    expect(applied.status).toBe(202);
+    await waitFor(async () => {
+      const rows = (await stack.nodes.get('510000')!.dataSource.query('SELECT state FROM cases WHERE case_id = ?', [subsidyCaseId])) as Array<{ state: string }>;
+      return rows[0]?.state === 'submitted' ? true : undefined;
+    }, 'the open subsidy case at the Sichuan node');
+
+    // A death in Chengdu of that Dazu resident: the gateway discloses it to Chongqing (the hukou region gets the
+    // registration itself), the Sichuan node then issues the death notice to Anyue on its own, and delivery
+    // pushes the registration to Dazu's webhook.
     const body = example('DeathRegistered', `${stack.id}-disclosure`);
     body.occurredAt = new Date().toISOString();
     const accepted = await post(stack, body, 'dev-chengdu');
@@ -104,9 +126,10 @@ describe('attack: a disclosure that leaves no trace, and a record rewritten afte
     }, 'the death notice’s disclosure record');
     expect(notice).toMatchObject({
       actor: 'region-node:510000',
-      subject: { persons: [node.personRef(DECEASED)], regions: ['500111'] },
-      details: { fromRegion: '510104', toRegion: '500111', channel: 'inbox', recipientRole: 'addressee' },
+      subject: { persons: [node.personRef(DECEASED)], regions: [ANYUE] },
+      details: { fromRegion: '510104', toRegion: ANYUE, channel: 'inbox', recipientRole: 'addressee' },
     });
+    expect(notice.subject.cases).toEqual([caseId]);
     expect(notice.details.fieldsByPerson).toEqual({ [node.personRef(DECEASED)]: expect.arrayContaining(['deceased.idNumber', 'deceased.name']) });
   });
 
@@ -131,7 +154,9 @@ describe('attack: a disclosure that leaves no trace, and a record rewritten afte
     expect(rotated.status).toBe(201);
     const { keyId: newKeyId } = (await rotated.json()) as { keyId: string };
     expect((await admin(`/v1/admin/api-keys/${newKeyId}/revoke`, 'POST')).status).toBe(200);
-    const lookup = await admin(`/v1/disclosures?idNumber=${DECEASED}`);
+    // The ID number goes in the body, never in a URL.
+    expect((await admin(`/v1/disclosures?idNumber=${DECEASED}`)).status).toBe(400);
+    const lookup = await admin('/v1/disclosures:search', 'POST', { idNumber: DECEASED });
     expect(lookup.status).toBe(200);
     expect(((await lookup.json()) as { disclosures: Array<{ eventId: string }> }).disclosures.map((d) => d.eventId)).toContain(deathEventId);
 
@@ -169,10 +194,11 @@ describe('attack: a disclosure that leaves no trace, and a record rewritten afte
 
     // … and, on the Sichuan node, rewrites where the death notice went.
     const sichuan = stack.nodes.get('510000')!.dataSource;
-    await sichuan.query(
-      "UPDATE audit_entries SET details = REPLACE(details, '\"toRegion\":\"500111\"', '\"toRegion\":\"510104\"') WHERE chain = ? AND action = ?",
+    const update = (await sichuan.query(
+      `UPDATE audit_entries SET details = REPLACE(details, '"toRegion":"${ANYUE}"', '"toRegion":"510104"') WHERE chain = ? AND action = ?`,
       [DISCLOSURE_CHAIN, DISCLOSURE_ACTION],
-    );
+    )) as { affectedRows: number };
+    expect(update.affectedRows).toBeGreaterThan(0);
     const rewritten = await verify();
     expect(rewritten.chains.find((c: { database: string; chain: string }) => c.database === stack.databases.nodes['510000'] && c.chain === DISCLOSURE_CHAIN))
       .toMatchObject({ ok: false, firstBroken: { problem: 'changed' } });

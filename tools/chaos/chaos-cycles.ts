@@ -141,7 +141,8 @@ export async function runCycles(argv: string[]): Promise<boolean> {
   const start = async (spec: ServiceSpec) => {
     const service = spawnService(spec, logDir);
     running.set(spec.name, service);
-    await waitForHealth(spec.healthUrl, 120_000, service.child).catch((e) => {
+    // A restarted node joins its group only once the killed member's session has expired; on a loaded machine that takes minutes.
+    await waitForHealth(spec.healthUrl, 300_000, service.child).catch((e) => {
       throw new Error(`${spec.name} ${(e as Error).message}; see ${join(logDir, spec.name + '.log')}`);
     });
   };

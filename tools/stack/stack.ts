@@ -151,7 +151,8 @@ export async function waitForHealth(url: string, timeoutMs: number, child?: Chil
   while (Date.now() < deadline) {
     if (child && child.exitCode !== null) throw new Error(`exited with code ${child.exitCode} before it was healthy`);
     try {
-      const res = await fetch(url, { signal: AbortSignal.timeout(2000) });
+      // Longer than a service's own health check timeout (3 s), so a slow dependency answers 503 instead of an abort.
+      const res = await fetch(url, { signal: AbortSignal.timeout(5000) });
       if (res.ok) return;
       last = `${res.status} ${await res.text()}`;
     } catch (e) {

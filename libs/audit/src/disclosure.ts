@@ -15,21 +15,33 @@ export interface PersonalFields {
   fields: string[];
 }
 
-/** One disclosure of personal data: an event or webhook that carries someone's data to another party. */
+/**
+ * One disclosure of personal data: an event or webhook that carries someone's data to another party,
+ * or a case read through the gateway that answers with it.
+ */
 export interface DisclosureInput {
-  /** Who disclosed: `municipal:<division>:<key id>`, `region-node:<node>`, `operator:<name>`, `delivery`. */
+  /**
+   * Who disclosed: `municipal:<division>:<key id>`, `region-node:<node>`, `operator:<name>`, `delivery`;
+   * for a read, who read, as the gateway named it (`gateway:<key id>`).
+   */
   actor: string;
   actorKind?: 'operator' | 'service';
+  /** The event type disclosed; `case-read` for a read (its fields then name the event types they came from). */
   eventType: string;
-  eventId: string;
+  /** The event disclosed; none for a read. */
+  eventId?: string;
   caseId: string;
   fromRegion: string;
   toRegion: string;
-  /** How it left: a node's inbox topic, a partner webhook, an operator's replay. */
-  channel: 'inbox' | 'webhook' | 'replay';
+  /**
+   * How it left: a node's inbox topic, a partner webhook, an operator's replay, or a read of the case
+   * through the gateway (`read`: the node that answered records it).
+   */
+  channel: 'inbox' | 'webhook' | 'replay' | 'read';
+  /** In what capacity the recipient got it: `addressee`, `webhook`, …; for a read, the view it got (`full`, `participant`). */
   recipientRole: string;
   toNode?: string;
-  /** A webhook's subscription, or another reference of the recipient. */
+  /** A webhook's subscription, a reader's division (and office), or another reference of the recipient. */
   recipient?: string;
   withheld?: string[];
   persons: PersonalFields[];
@@ -61,7 +73,7 @@ function entryOf(audit: AuditLog, input: DisclosureInput): AuditInput {
     actorKind: input.actorKind ?? 'service',
     action: DISCLOSURE_ACTION,
     subject: {
-      messages: [input.eventId],
+      messages: input.eventId ? [input.eventId] : [],
       cases: [input.caseId],
       persons: input.persons.flatMap((p) => (p.idNumber ? [p.idNumber] : [])),
       regions: [input.toRegion],

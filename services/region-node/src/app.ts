@@ -21,7 +21,7 @@ import { Minimiser, minimisationPolicyPath, readMinimisationPolicy } from '@tong
 import { RegionNodeConfig } from './region-node.config';
 import { ApplyEventService } from './casework/application/apply-event.service';
 import { APPLIED_COUNTER, InboxController, NODE_LOGGER } from './casework/infrastructure/inbox.controller';
-import { CASE_REPOSITORY, CasesQueryController, NODE_DATA_SOURCE } from './casework/infrastructure/cases-query.controller';
+import { CASE_REPOSITORY, CasesQueryController, NODE_DATA_SOURCE, READ_DISCLOSURES } from './casework/infrastructure/cases-query.controller';
 import { CaseRepository } from './casework/infrastructure/case.repository';
 import { EventsQueryController } from './casework/infrastructure/events-query.controller';
 import { FollowUpPublisher } from './casework/infrastructure/follow-up.publisher';
@@ -74,10 +74,12 @@ export async function createRegionNodeApp(config: RegionNodeConfig, logger = new
   const redis = new Redis({ host: config.infra.redis.host, port: config.infra.redis.port, lazyConnect: true, maxRetriesPerRequest: 1 });
   redis.on('error', () => undefined);
 
-  // The node's own disclosures chain: what it publishes to other regions, and its person index rows.
+  // The node's own disclosures chain: what it publishes to other regions, the case reads it answers with
+  // personal data, and its person index rows.
   const disclosures = new AuditLog(dataSource, { personKey: config.auditPersonKey, chain: DISCLOSURE_CHAIN });
   await disclosures.prepare();
   const cases = new CaseRepository(config.personIndexKey, disclosures);
+  const minimiser = new Minimiser(catalogue, readMinimisationPolicy(minimisationPolicyPath(contractsDir())));
   const routing = new RoutingTable(config.routing);
   const timers = new TimerScheduler(
     `deadlines-${config.region}`,
@@ -94,7 +96,7 @@ export async function createRegionNodeApp(config: RegionNodeConfig, logger = new
     cases,
     publisher: new FollowUpPublisher(
       codec, catalogue, routing, config.infra.topicNamespace, config.region, config.outboxLanes,
-      new Minimiser(catalogue, readMinimisationPolicy(minimisationPolicyPath(contractsDir()))),
+      minimiser,
       disclosures,
     ),
     timers,
@@ -156,6 +158,7 @@ export async function createRegionNodeApp(config: RegionNodeConfig, logger = new
           { provide: NODE_LOGGER, useValue: logger },
           { provide: APPLIED_COUNTER, useValue: applied },
           { provide: NODE_DATA_SOURCE, useValue: dataSource },
+          { provide: READ_DISCLOSURES, useValue: { audit: disclosures, minimiser, node: config.region } },
           { provide: HEALTH_CHECKS, useValue: checks },
           { provide: METRICS_REGISTRY, useValue: metrics },
           { provide: HOLD_ADMINISTRATION, useValue: server },

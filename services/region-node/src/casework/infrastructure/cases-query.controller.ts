@@ -1,14 +1,26 @@
-import { Body, Controller, Get, HttpCode, Inject, Param, Post, Query, Req } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Inject, Optional, Param, Post, Query, Req } from '@nestjs/common';
 import type { Request } from 'express';
 import { DataSource } from 'typeorm';
+import { AuditLog, recordDisclosure } from '@tongban/audit';
 import { Problem, ValidationError } from '@tongban/errors';
 import { NotFoundError } from '@tongban/http';
 import { covers, parseIdNumber } from '@tongban/regions';
 import { internalCallerOf } from '../../internal/internal-access.middleware';
+import type { Minimiser } from '@tongban/masking';
+import { personsInRead, ReadEvent } from './case-read.disclosure';
 import { CaseRepository, toSnapshot } from './case.repository';
 
 export const NODE_DATA_SOURCE = Symbol('NODE_DATA_SOURCE');
 export const CASE_REPOSITORY = Symbol('CASE_REPOSITORY');
+export const READ_DISCLOSURES = Symbol('READ_DISCLOSURES');
+
+/** Where a read that answers with personal data is recorded: the node's disclosures chain. */
+export interface ReadDisclosures {
+  audit: AuditLog;
+  minimiser: Pick<Minimiser, 'personalData'>;
+  /** The node that answers (its region id). */
+  node: string;
+}
 
 type Row = Record<string, unknown>;
 
@@ -29,12 +41,15 @@ function viewerOf(req: Request): Viewer {
  * The node's cases as the gateway asks for them on behalf of a caller (the viewer comes from the
  * gateway's authenticated headers): the parties of a case see it, the deciding side whole, the other
  * its state and events; anyone else gets 404, as if the case did not exist. Internal only.
+ * A read answered with payloads (the full or participant view) is recorded in the node's disclosures
+ * chain before it is answered, naming the reader, the case and the persons whose fields it carried.
  */
 @Controller('internal/cases')
 export class CasesQueryController {
   constructor(
     @Inject(NODE_DATA_SOURCE) private readonly dataSource: DataSource,
     @Inject(CASE_REPOSITORY) private readonly cases: CaseRepository,
+    @Optional() @Inject(READ_DISCLOSURES) private readonly disclosures?: ReadDisclosures,
   ) {}
 
   @Get()
@@ -111,7 +126,7 @@ export class CasesQueryController {
   async one(@Param('caseId') caseId: string, @Req() req: Request): Promise<unknown> {
     const viewer = viewerOf(req);
     const [row]: Row[] = await this.dataSource.query('SELECT * FROM cases WHERE case_id = ?', [caseId]);
-    if (!row) return this.participation(caseId, viewer);
+    if (!row) return this.participation(caseId, viewer, internalCallerOf(req).actor);
     const role = roleOf(row, viewer);
     if (!role) throw new NotFoundError(`case ${caseId} not found`);
     const deadlines: Row[] = await this.dataSource.query(
@@ -148,11 +163,13 @@ export class CasesQueryController {
         history: history.map((h) => ({ seq: Number(h.seq), eventType: h.event_type, outcome: h.outcome, reason: h.outcome_reason, stateAfter: h.state_after, at: new Date(h.received_at as string).toISOString() })),
       };
     }
+    const payloads = history.map((h) => ({ eventType: h.event_type as string, payload: JSON.parse(h.payload as string) as Record<string, unknown> }));
+    await this.recordRead(internalCallerOf(req).actor, viewer, caseId, 'full', payloads);
     return {
       ...summary,
       version: Number(row.version),
       data: snapshot.data,
-      history: history.map((h) => ({
+      history: history.map((h, i) => ({
         eventId: h.event_id,
         seq: Number(h.seq),
         eventType: h.event_type,
@@ -163,16 +180,32 @@ export class CasesQueryController {
         outcome: h.outcome,
         reason: h.outcome_reason,
         stateAfter: h.state_after,
-        payload: JSON.parse(h.payload as string),
+        payload: payloads[i].payload,
       })),
     };
+  }
+
+  /** One append per answered read that carries personal data; nothing when it carries none. */
+  private async recordRead(actor: string, viewer: Viewer, caseId: string, view: 'full' | 'participant', events: ReadEvent[]): Promise<void> {
+    if (!this.disclosures) return;
+    await recordDisclosure(this.disclosures.audit, this.dataSource, {
+      actor,
+      eventType: 'case-read',
+      caseId,
+      fromRegion: this.disclosures.node,
+      toRegion: viewer.division,
+      channel: 'read',
+      recipientRole: view,
+      recipient: `viewer:${viewer.division}${viewer.office ? `:${viewer.office}` : ''}`,
+      persons: personsInRead(this.disclosures.minimiser, events),
+    });
   }
 
   /**
    * A case held by another node, seen from a region that took part in it (a hukou region answering a
    * status check): the events it sent or received, nothing else.
    */
-  private async participation(caseId: string, viewer: Viewer): Promise<unknown> {
+  private async participation(caseId: string, viewer: Viewer, actor: string): Promise<unknown> {
     const rows: Row[] = await this.dataSource.query(
       `SELECT event_id, seq, event_type, source_region, target_region, source_office, occurred_at, received_at, payload FROM case_events WHERE case_id = ? ORDER BY seq`,
       [caseId],
@@ -181,17 +214,19 @@ export class CasesQueryController {
       (h) => isSide(viewer, h.source_region as string, (h.source_office as string | null) ?? null) || isSide(viewer, h.target_region as string, null),
     );
     if (mine.length === 0) throw new NotFoundError(`case ${caseId} not found`);
+    const payloads = mine.map((h) => ({ eventType: h.event_type as string, payload: JSON.parse(h.payload as string) as Record<string, unknown> }));
+    await this.recordRead(actor, viewer, caseId, 'participant', payloads);
     return {
       caseId,
       view: 'participant',
-      history: mine.map((h) => ({
+      history: mine.map((h, i) => ({
         eventId: h.event_id,
         eventType: h.event_type,
         sourceRegion: h.source_region,
         targetRegion: h.target_region,
         occurredAt: new Date(h.occurred_at as string).toISOString(),
         receivedAt: new Date(h.received_at as string).toISOString(),
-        payload: JSON.parse(h.payload as string),
+        payload: payloads[i].payload,
       })),
     };
   }

@@ -40,4 +40,8 @@ describe('personsInRead', () => {
     expect(personsInRead(minimiser, [])).toEqual([]);
     expect(personsInRead(minimiser, [{ eventType: 'NoSuchEvent', payload: { name: 'x' } }])).toEqual([{ idNumber: null, fields: ['NoSuchEvent.*'] }]);
   });
+
+  it('counts nothing for a payload the retention purge emptied', () => {
+    expect(personsInRead(minimiser, [{ eventType: 'SubsidyApplicationSubmitted', payload: null }])).toEqual([]);
+  });
 });

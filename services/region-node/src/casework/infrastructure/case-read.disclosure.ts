@@ -4,7 +4,8 @@ import type { Minimiser } from '@tongban/masking';
 /** An event of a case as a read answers with it: its type and its stored payload. */
 export interface ReadEvent {
   eventType: string;
-  payload: Record<string, unknown>;
+  /** Null once the retention purge emptied it. */
+  payload: Record<string, unknown> | null;
 }
 
 /**
@@ -22,6 +23,8 @@ export function personsInRead(minimiser: Pick<Minimiser, 'personalData'>, events
     byPerson.set(idNumber, set);
   };
   for (const e of events) {
+    // A payload purged after its retention discloses nothing.
+    if (!e.payload) continue;
     let found;
     try {
       found = minimiser.personalData(e.eventType, e.payload);

@@ -1,6 +1,6 @@
 import { createConnection } from 'mysql2/promise';
 import { example } from '../support/examples';
-import { MYSQL, post, startTestStack, TestStack } from '../support/test-stack';
+import { getCase, MYSQL, post, startTestStack, TestStack } from '../support/test-stack';
 import { waitFor } from '../support/wait';
 
 async function caseRow(database: string, caseId: string) {
@@ -40,9 +40,19 @@ describe('a subsidy application handed over after a hukou move during review', (
     await waitFor(async () => ((await caseRow(stack.databases.nodes['510000'], submitted.caseId))?.state === 'under-review' ? true : undefined), 'the acknowledgement');
     expect(await caseRow(stack.databases.nodes['500000'], submitted.caseId)).toBeUndefined();
 
+    // Anyue's system hands the case over with its history as Anyue's node keeps it (no payloads).
+    type Entry = { eventId: string; eventType: string; sourceRegion: string; targetRegion: string; occurredAt: string; outcome: string; stateAfter: string; carriedOver?: boolean; payload?: unknown };
+    const before = await getCase(stack, submitted.caseId, 'dev-anyue');
+    expect(before.status).toBe(200);
+    const earlier = (before.body.history as Entry[]).map(({ eventId, eventType, sourceRegion, targetRegion, occurredAt, outcome, stateAfter }) => ({ eventId, eventType, sourceRegion, targetRegion, occurredAt, outcome, stateAfter }));
+    expect(earlier.map((e) => e.eventType)).toEqual(['SubsidyApplicationSubmitted', 'SubsidyApplicationAcknowledged']);
+
     const handover = example('SubsidyCaseHandedOver');
     Object.assign(handover, { caseId: submitted.caseId, sourceRegion: '512021', targetRegion: '500111', occurredAt: now() });
-    Object.assign(handover.payload, { person: { idNumber: '500111196804170022', name: '李秀英', hukouDivision: '500111' }, previousHukouDivision: '512021', movedOn: now().slice(0, 10), openedAt: submitted.occurredAt });
+    Object.assign(handover.payload, {
+      person: { idNumber: '500111196804170022', name: '李秀英', hukouDivision: '500111' }, previousHukouDivision: '512021', movedOn: now().slice(0, 10), openedAt: submitted.occurredAt,
+      priorHistory: earlier,
+    });
     expect((await post(stack, handover, 'dev-anyue')).status).toBe(202);
     for (const node of ['500000', '510000']) {
       await waitFor(async () => {
@@ -50,6 +60,19 @@ describe('a subsidy application handed over after a hukou move during review', (
         return row?.responsible_region === '500111' && row.state === 'under-review' ? true : undefined;
       }, `the case with Dazu at node ${node}`);
     }
+
+    // The case moved with its history: Dazu's node, which never held it, shows what happened before the hand-over.
+    const atDazu = await getCase(stack, submitted.caseId, 'dev-dazu');
+    expect(atDazu.status).toBe(200);
+    const history = atDazu.body.history as Entry[];
+    expect(history.map((e) => e.eventType)).toEqual(['SubsidyApplicationSubmitted', 'SubsidyApplicationAcknowledged', 'SubsidyCaseHandedOver']);
+    expect(history.slice(0, 2).map(({ eventId, occurredAt, outcome, stateAfter, carriedOver }) => ({ eventId, occurredAt, outcome, stateAfter, carriedOver }))).toEqual(
+      earlier.map(({ eventId, occurredAt, outcome, stateAfter }) => ({ eventId, occurredAt, outcome, stateAfter, carriedOver: true })),
+    );
+    expect(history.slice(0, 2).map((e) => e.payload)).toEqual([{}, {}]);
+    // The node that held the case keeps its history once: nothing is carried over twice.
+    const atAnyue = (await getCase(stack, submitted.caseId, 'dev-anyue')).body.history as Entry[] | undefined;
+    if (atAnyue) expect(atAnyue.filter((e) => e.carriedOver)).toEqual([]);
 
     const approved = example('SubsidyApproved');
     Object.assign(approved, { caseId: submitted.caseId, sourceRegion: '500111', targetRegion: '510104', occurredAt: now() });

@@ -1235,6 +1235,36 @@ export type StatusCheckPurpose = 'MARRIAGE_REGISTRATION' | 'DIVORCE_REGISTRATION
 
 // --- cn.tongban.subsidy.v1 ---------------------------------------------------------------------------
 
+/**
+ * One entry of a case's history as the region handing the case over kept it: what happened and with which
+ * outcome, never the event's payload (personal data stays where it was collected).
+ */
+export interface CarriedHistoryEntry {
+  /** Id of the event the entry records. */
+  eventId: string;
+  /** Type of the event, e.g. SubsidyApplicationAcknowledged. */
+  eventType: string;
+  /**
+   * GB/T 2260 code of the region that sent the event.
+   * Format: `division-code`.
+   */
+  sourceRegion: string;
+  /**
+   * GB/T 2260 code of the region the event was addressed to.
+   * Format: `division-code`.
+   */
+  targetRegion: string;
+  /**
+   * When the event happened.
+   * Instant, ISO-8601 (`2026-11-02T09:30:00.000Z`).
+   */
+  occurredAt: string;
+  /** What the holding node did with it: applied, rejected or noted. */
+  outcome: string;
+  /** The case's state after the event ('-' when none). */
+  stateAfter: string;
+}
+
 /** Category digit 1–7 of the certificate. */
 export type DisabilityCategory =
   | 'VISUAL'
@@ -1512,6 +1542,11 @@ export interface SubsidyCaseHandedOverPayload {
   extremelyPoor: boolean;
   /** The applicant's consent reference, which covers the new region's review. */
   consentRef: string;
+  /**
+   * The case's history before the hand-over, oldest first, as the region handing over kept it (types, ids,
+   * times, outcomes, states; no payloads). The new region's node keeps it as the start of the case's history.
+   */
+  priorHistory: CarriedHistoryEntry[];
 }
 
 /**

@@ -5,7 +5,7 @@ import { claimEvent } from '@tongban/persistence';
 import type { JsonLogger } from '@tongban/observability';
 import { covers } from '@tongban/regions';
 import {
-  AppliedDecision, applyDecision, CaseIdNotOwnedError, caseIdOpenerProblem, CaseLookups, CaseSnapshot,
+  AppliedDecision, applyDecision, CARRIED_OVER_TOPIC, carriedHistoryOf, CaseIdNotOwnedError, entriesToCarry, toCarriedEntry, caseIdOpenerProblem, CaseLookups, CaseSnapshot,
   DeadlinesConfig, deathNoticeFrom, deathNoticesFor, decide, decideTimer, Decision, FollowUpEvent,
   householdChangeFor, IncomingEvent as DomainEvent, isPublishedBy, knownDeathFrom, maritalRecordFrom, opensCase,
   reactToDeathByRecords, reactToDeathNotice, reactToHouseholdChange, refuse, TimerStart, toInstant, withoutIdNumbers,
@@ -125,10 +125,48 @@ export class ApplyEventService {
         await this.history(m, incoming, meta, 'noted', 'case held by another node; kept as this region\'s part of it', '-');
         return 'noted' as const;
       }
+      if (decision.kind === 'applied' && envelope.eventType === 'SubsidyCaseHandedOver') await this.carryHistory(m, incoming);
       return this.record(m, loaded, incoming, decision, meta, work, now);
     });
     await this.afterCommit(work);
     return outcome;
+  }
+
+  /**
+   * A case handed over moves with its history: the entries the hand-over carries are kept before it, marked as
+   * carried over (topic `carried-over`, no payload). Entries this node keeps already — it held the case, or the
+   * hand-over came again — are not written twice.
+   */
+  private async carryHistory(m: EntityManager, incoming: DomainEvent): Promise<void> {
+    const entries = carriedHistoryOf(incoming.payload);
+    if (entries.length === 0) return;
+    const kept: Array<{ event_id: string }> = await m.query('SELECT event_id FROM case_events WHERE event_id IN (?)', [entries.map((e) => e.eventId)]);
+    for (const e of entriesToCarry(entries, kept.map((r) => r.event_id))) {
+      const seq = await this.deps.cases.nextSeq(m, incoming.caseId);
+      await m.query(
+        `INSERT IGNORE INTO case_events (event_id, case_id, seq, event_type, source_region, target_region, source_office, target_office, occurred_at, received_at,
+           correlation_id, schema_id, outcome, outcome_reason, state_after, payload, kafka_topic, kafka_partition, kafka_offset)
+         VALUES (?, ?, ?, ?, ?, ?, NULL, NULL, ?, UTC_TIMESTAMP(3), ?, 0, ?, ?, ?, '{}', ?, -1, 0)`,
+        [
+          e.eventId, incoming.caseId, seq, e.eventType, e.sourceRegion, e.targetRegion, e.occurredAt, incoming.eventId, e.outcome,
+          `carried over from ${incoming.sourceRegion} with the hand-over ${incoming.eventId}`, e.stateAfter, CARRIED_OVER_TOPIC,
+        ],
+      );
+    }
+  }
+
+  /** A hand-over this node publishes carries the case's history as this node keeps it (payloads left behind). */
+  private async withHistory(m: EntityManager, e: FollowUpEvent): Promise<FollowUpEvent> {
+    if (e.eventType !== 'SubsidyCaseHandedOver' || (Array.isArray(e.payload.priorHistory) && e.payload.priorHistory.length > 0)) return e;
+    const rows: Array<Record<string, unknown>> = await m.query(
+      'SELECT event_id, event_type, source_region, target_region, occurred_at, outcome, state_after FROM case_events WHERE case_id = ? ORDER BY seq',
+      [e.caseId],
+    );
+    const priorHistory = rows.map((r) => toCarriedEntry({
+      eventId: String(r.event_id), eventType: String(r.event_type), sourceRegion: String(r.source_region), targetRegion: String(r.target_region),
+      occurredAt: r.occurred_at as Date, outcome: String(r.outcome), stateAfter: String(r.state_after),
+    }));
+    return { ...e, payload: { ...e.payload, priorHistory } };
   }
 
   /** A deadline fell due: escalate, lapse or advance the case as its state machine says. */
@@ -169,7 +207,9 @@ export class ApplyEventService {
     now: Date,
   ): Promise<ApplyOutcome> {
     const mine = (e: FollowUpEvent) => isPublishedBy(this.deps.node, e.sourceRegion);
-    await this.deps.publisher.publish(m, decision.emits.filter(mine), meta.correlationId);
+    const published: FollowUpEvent[] = [];
+    for (const e of decision.emits.filter(mine)) published.push(await this.withHistory(m, e));
+    await this.deps.publisher.publish(m, published, meta.correlationId);
     if (decision.kind === 'rejected') {
       await this.history(m, incoming, meta, 'rejected', withoutIdNumbers(`${decision.reasonCode}: ${decision.reason}`), loaded?.snapshot.state ?? '-');
       this.deps.logger.event('warn', 'event refused by the case', { eventType: incoming.eventType, reason: decision.reasonCode });

@@ -7,3 +7,4 @@ export * from './workflows';
 export * from './reactions';
 export { toInstant, addMonths, monthOf, isMonth } from './values';
 export * from './case-ownership';
+export * from './carried-history';

@@ -5,6 +5,7 @@ import { AuditLog, recordDisclosure } from '@tongban/audit';
 import { Problem, ValidationError } from '@tongban/errors';
 import { NotFoundError } from '@tongban/http';
 import { covers, parseIdNumber } from '@tongban/regions';
+import { CARRIED_OVER_TOPIC } from '../domain';
 import { internalCallerOf } from '../../internal/internal-access.middleware';
 import type { Minimiser } from '@tongban/masking';
 import { personsInRead, ReadEvent } from './case-read.disclosure';
@@ -23,6 +24,9 @@ export interface ReadDisclosures {
 }
 
 type Row = Record<string, unknown>;
+
+/** Entries carried over with a hand-over are marked as such (they came from the region that held the case). */
+const carried = (h: Row): { carriedOver?: true } => (h.kafka_topic === CARRIED_OVER_TOPIC ? { carriedOver: true } : {});
 
 /** The key a query is made for: its division, and its service office when it is an office key. */
 export interface Viewer {
@@ -152,7 +156,7 @@ export class CasesQueryController {
       })),
     };
     const history: Row[] = await this.dataSource.query(
-      `SELECT event_id, seq, event_type, source_region, target_region, occurred_at, received_at, outcome, outcome_reason, state_after, payload
+      `SELECT event_id, seq, event_type, source_region, target_region, occurred_at, received_at, outcome, outcome_reason, state_after, payload, kafka_topic
        FROM case_events WHERE case_id = ? ORDER BY seq`,
       [caseId],
     );
@@ -160,7 +164,10 @@ export class CasesQueryController {
       // The publishing side follows its case: the events and outcomes, not the other side's data.
       return {
         ...summary,
-        history: history.map((h) => ({ seq: Number(h.seq), eventType: h.event_type, outcome: h.outcome, reason: h.outcome_reason, stateAfter: h.state_after, at: new Date(h.received_at as string).toISOString() })),
+        history: history.map((h) => ({
+          seq: Number(h.seq), eventType: h.event_type, outcome: h.outcome, reason: h.outcome_reason, stateAfter: h.state_after, at: new Date(h.received_at as string).toISOString(),
+          ...carried(h),
+        })),
       };
     }
     const payloads = history.map((h) => ({ eventType: h.event_type as string, payload: JSON.parse(h.payload as string) as Record<string, unknown> }));
@@ -181,6 +188,7 @@ export class CasesQueryController {
         reason: h.outcome_reason,
         stateAfter: h.state_after,
         payload: payloads[i].payload,
+        ...carried(h),
       })),
     };
   }

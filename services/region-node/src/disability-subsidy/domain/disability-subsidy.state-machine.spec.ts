@@ -207,6 +207,25 @@ describe('disability subsidy state machine', () => {
       });
     });
 
+    it('takes the history the hand-over carries, and refuses one that is malformed', async () => {
+      const { decide } = await import('../../casework/domain/engine');
+      const { carriedHistoryOf } = await import('../../casework/domain/carried-history');
+      const h = new CaseHarness();
+      const priorHistory = [
+        { eventId: 'a1', eventType: 'SubsidyApplicationSubmitted', sourceRegion: CHENGDU, targetRegion: DAZU, occurredAt: '2026-11-02T02:00:00Z', outcome: 'applied', stateAfter: 'submitted' },
+        { eventId: 'a2', eventType: 'SubsidyApplicationAcknowledged', sourceRegion: DAZU, targetRegion: CHENGDU, occurredAt: '2026-11-03T02:00:00Z', outcome: 'applied', stateAfter: 'under-review' },
+      ];
+      const event = { ...handover(), eventId: 'e-2' };
+      event.payload = { ...event.payload, priorHistory };
+      expect(expectApplied(await decide(undefined, event, h.context())).nextState).toBe('under-review');
+      expect(carriedHistoryOf(event.payload).map((e) => [e.eventType, e.stateAfter])).toEqual([
+        ['SubsidyApplicationSubmitted', 'submitted'],
+        ['SubsidyApplicationAcknowledged', 'under-review'],
+      ]);
+      const bad = { ...event, eventId: 'e-3', payload: { ...event.payload, priorHistory: [{ ...priorHistory[0], outcome: 'maybe' }] } };
+      expect(await decide(undefined, bad, h.context())).toMatchObject({ kind: 'rejected', reasonCode: 'PAYLOAD_INVALID' });
+    });
+
     it('refuses a hand-over once the subsidy is granted (that is a transfer)', async () => {
       const h = new CaseHarness();
       await paying(h);

@@ -1,5 +1,6 @@
 import { endOfShanghaiDay } from '@tongban/calendar';
 import { covers, parseDisabilityCertificate } from '@tongban/regions';
+import { carriedHistoryOf } from '../../casework/domain/carried-history';
 import { GuardFailedError } from '../../casework/domain/casework.errors';
 import type { CaseSnapshot } from '../../casework/domain/casework.types';
 import { commonTransitions, followUp, TransitionInput, TransitionSpec, WorkflowDefinition } from '../../casework/domain/state-machine';
@@ -348,6 +349,8 @@ const transitions: Record<string, TransitionSpec<SubsidyState>> = {
       const previous = text(payload, 'previousHukouDivision');
       if (previous !== snapshot.responsibleDivision) throw new GuardFailedError('NOT_RESPONSIBLE', `the case is with ${snapshot.responsibleDivision}, not ${previous}`, 'NOT_RESPONSIBLE');
       if (covers(previous, moved.hukouDivision)) throw new GuardFailedError('NO_MOVE', 'the new hukou division is the old one');
+      // The history it carries is checked here; the node keeps it beside the case (see carried-history.ts).
+      carriedHistoryOf(payload);
       const handovers = [
         ...(Array.isArray(d.handovers) ? d.handovers : []),
         { from: previous, to: moved.hukouDivision, movedOn: localDate(payload, 'movedOn'), hukouMoveRef: text(payload, 'hukouMoveRef'), at: occurredAt.toISOString() },

@@ -164,7 +164,11 @@ describe('attack: webhook subscriptions aimed at internal addresses', () => {
       TONGBAN_DELIVERY_DATABASE: `tb_${stack.id}_delivery_connect`,
     });
     expect((await subscribe(allowed, key, `http://127.0.0.1:${receiver.port}/hook`)).status).toBe(201);
+    // `allowed` reads the inboxes from the beginning: the events published by the tests above match this
+    // subscription too, and while loopback is allowed it may deliver them. Only what reaches the receiver
+    // once `allowed` is closed (its worker waits for the jobs it runs) counts.
     await allowed.app.close();
+    const whileAllowed = receiver.hits.length;
     const refusing = await startDelivery(stack, {
       TONGBAN_DELIVERY_ALLOW_LOOPBACK: 'false',
       TONGBAN_DELIVERY_GROUP: `${stack.namespace}.delivery-connect-b`,
@@ -179,7 +183,7 @@ describe('attack: webhook subscriptions aimed at internal addresses', () => {
       return found?.lastError ? found : undefined;
     }, 'an attempt', 30_000);
     expect(d.lastError).toBe('refused: loopback address');
-    expect(receiver.hits).toEqual([]);
+    expect(receiver.hits.slice(whileAllowed)).toEqual([]);
   });
 });
 

@@ -23,7 +23,7 @@ import { SubscriptionRepository } from './subscriptions/subscription.repository'
 import { DELIVERY_KEYS, KNOWN_EVENT_TYPES, SubscriptionsController, URL_POLICY, UrlPolicy } from './subscriptions/subscriptions.controller';
 import { DeliveryStore } from './deliveries/delivery.store';
 import { parkedBodiesRule } from './deliveries/delivery.retention';
-import { DeliveryWorker } from './deliveries/delivery.worker';
+import { DeliveryWorker, deliveryQueuePrefix } from './deliveries/delivery.worker';
 import { InboxConsumer } from './deliveries/inbox.consumer';
 import { DELIVERY_ADMIN_TOKEN, DeliveriesController } from './deliveries/deliveries.controller';
 
@@ -67,7 +67,7 @@ export async function createDeliveryApp(config: DeliveryConfig, logger = new Jso
   const store = new DeliveryStore(dataSource, { audit: disclosures, minimiser });
   const worker = new DeliveryWorker({
     connection: redis,
-    prefix: `${config.infra.redis.keyPrefix}:delivery`,
+    prefix: deliveryQueuePrefix(config.infra.redis.keyPrefix, config.database),
     store,
     subscriptions,
     policy: config,

@@ -1,4 +1,4 @@
-import { backoffDelay } from './delivery.worker';
+import { backoffDelay, deliveryQueuePrefix } from './delivery.worker';
 
 describe('delivery backoff', () => {
   const p = { backoffInitialMs: 1000, backoffMaxMs: 60_000 };
@@ -13,5 +13,12 @@ describe('delivery backoff', () => {
     expect(backoffDelay(30, p, Infinity, () => 1)).toBe(60_000);
     expect(backoffDelay(30, p, 2500, () => 1)).toBe(2500);
     expect(backoffDelay(3, p, -10, () => 1)).toBe(0);
+  });
+});
+
+describe('delivery queue prefix', () => {
+  it('is scoped by the database, so deliveries with different databases on one Redis never share a queue', () => {
+    expect(deliveryQueuePrefix('tongban', 'tongban_delivery')).toBe('tongban:delivery:tongban_delivery');
+    expect(deliveryQueuePrefix('t-1', 'a')).not.toBe(deliveryQueuePrefix('t-1', 'b'));
   });
 });

@@ -29,6 +29,15 @@ export function backoffDelay(attemptsMade: number, p: Pick<DeliveryPolicy, 'back
 }
 
 /**
+ * The Redis prefix of the delivery queue. Jobs name rows of one database (delivery ids are its
+ * AUTO_INCREMENT), so deliveries with different databases against one Redis need queues of their own:
+ * a shared queue would let one take the other's jobs and look them up in the wrong database.
+ */
+export function deliveryQueuePrefix(keyPrefix: string, database: string): string {
+  return `${keyPrefix}:delivery:${database}`;
+}
+
+/**
  * Sends deliveries: one BullMQ job per head of a case's line, retried with backoff until the retry
  * window closes, then parked. Success queues the next delivery of the same case.
  */

@@ -13,6 +13,8 @@ describe('envelopeProblems', () => {
     ['another target region and event id', { envelope: { ...original.envelope, targetRegion: '510100', eventId: 'e-2' } }, undefined, ['envelope.eventId', 'envelope.targetRegion']],
     ['an added envelope field', { envelope: { ...original.envelope, producer: 'me' } }, undefined, ['envelope.producer']],
     ['another declared event type', {}, 'DeathRegistered', ['eventType']],
+    ['a field left out (an editor of an older envelope)', { envelope: { eventId: 'e-1', caseId: 'CASE-1' } }, undefined, []],
+    ['a field left out and another changed', { envelope: { eventId: 'e-1', targetRegion: '510100' } }, undefined, ['envelope.targetRegion']],
   ])('%s', (_name, edited, declared, paths) => {
     expect(envelopeProblems(original, edited, 'SubsidyApplicationSubmitted', declared).map((p) => p.path)).toEqual(paths);
   });

@@ -1,5 +1,5 @@
 import type { Problem } from '@tongban/errors';
-import { changedPaths } from './json-diff';
+import { changedPaths, flatten } from './json-diff';
 
 type Json = Record<string, unknown>;
 
@@ -14,7 +14,10 @@ export function envelopeProblems(original: Json, edited: Json, eventType: string
     problems.push({ path: 'eventType', problem: `must stay ${eventType}: a correction keeps the dead letter's event type` });
   }
   if (edited.envelope === undefined) return problems;
-  for (const path of changedPaths(original.envelope ?? {}, edited.envelope)) {
+  // A field left out of the edited envelope is kept as it was (the replay uses the dead letter's envelope):
+  // an editor written against an older envelope, without a field added since, changes nothing.
+  const given = flatten(edited.envelope);
+  for (const path of changedPaths(original.envelope ?? {}, edited.envelope).filter((p) => given.has(p))) {
     problems.push({ path: `envelope.${path}`, problem: "must stay as in the dead letter: only payload fields may be corrected" });
   }
   return problems;

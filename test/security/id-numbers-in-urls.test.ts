@@ -26,7 +26,7 @@ describe('attack: ID numbers in URLs of the ops service', () => {
     });
     await parkEvent(t, '500000', event, new TongbanError('NO_HANDLER', 'no handler'));
     const item = await waitFor(async () => (await api(t, 'GET', `/v1/dlq?eventId=${event.envelope.eventId}`, TOKENS.viewer)).body.items?.[0], 'the dead letter');
-    expect((await api(t, 'GET', `/v1/dlq/${item.id}?view=clear`, TOKENS.admin)).status).toBe(200);
+    expect((await api(t, 'GET', `/v1/dlq/${item.id}?view=clear&reason=${encodeURIComponent('data-subject request check')}`, TOKENS.admin)).status).toBe(200);
   });
   afterAll(async () => {
     await t?.stop();

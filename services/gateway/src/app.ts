@@ -68,7 +68,7 @@ export async function createGatewayApp(config: GatewayConfig, logger = new JsonL
     limitBootstrapKeys: config.rateLimit.bootstrapKeys,
   });
   await keys.seedBootstrap(config.apiKeys);
-  const auth = new GatewayAuth(keys, config.adminToken);
+  const auth = new GatewayAuth(keys, config.adminToken, config.province);
 
   const metrics = createMetricsRegistry('gateway');
   const accepted = counter(metrics, 'tongban_events_accepted_total', 'Events accepted into the outbox', ['event_type']);

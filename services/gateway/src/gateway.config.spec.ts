@@ -11,6 +11,15 @@ const problems = (env: Record<string, string>): string[] => {
 };
 
 describe('gateway configuration', () => {
+  it('serves one province when TONGBAN_GATEWAY_PROVINCE names it, and every division when unset', () => {
+    expect(readGatewayConfig({ TONGBAN_PROFILE: 'development', TONGBAN_GATEWAY_PROVINCE: '500000' }).province).toBe('500000');
+    expect(readGatewayConfig({ TONGBAN_PROFILE: 'development' }).province).toBeUndefined();
+  });
+
+  it.each(['500111', '5000', 'CQ', '990000'])('refuses %s as the province: it must be a province division code', (code) => {
+    expect(problems({ TONGBAN_PROFILE: 'development', TONGBAN_GATEWAY_PROVINCE: code }).join('\n')).toContain(`TONGBAN_GATEWAY_PROVINCE must be a province's division code`);
+  });
+
   it('takes the documented keys and generated secrets in the development profile', () => {
     const c = readGatewayConfig({ TONGBAN_PROFILE: 'development' });
     expect(c.apiKeys.map((k) => `${k.key}=${k.binding}`).join(',')).toBe(DEV_API_KEYS);

@@ -1,7 +1,7 @@
 import { EnvReader, InfraConfig, readInfraConfig } from '@tongban/config';
 import { parseApiKeySpec, readServiceToken } from '@tongban/auth';
 import { readRetentionConfig, RetentionConfig } from '@tongban/persistence';
-import { isWellFormedDivision } from '@tongban/regions';
+import { isWellFormedDivision, provinceOf } from '@tongban/regions';
 
 /** Keys for local runs only; production supplies TONGBAN_API_KEYS from its secret store. */
 export const DEV_API_KEYS =
@@ -9,6 +9,11 @@ export const DEV_API_KEYS =
 
 export interface GatewayConfig {
   infra: InfraConfig;
+  /**
+   * The province this gateway serves (TONGBAN_GATEWAY_PROVINCE, e.g. 510000): keys of other provinces get 403 and
+   * are sent to their own province's gateway. Unset: one gateway for every division (single-cluster development).
+   */
+  province?: string;
   port: number;
   database: string;
   apiKeys: Array<{ key: string; binding: string }>;
@@ -46,8 +51,13 @@ export function readGatewayConfig(env: Record<string, string | undefined> = proc
   const nodeUrls = r.pairs<string>('TONGBAN_NODE_URLS', '510000=http://127.0.0.1:3201,500000=http://127.0.0.1:3202', (node, url) =>
     isWellFormedDivision(node) && /^https?:\/\//.test(url) ? { value: url.replace(/\/+$/, '') } : { problem: `"${node}=${url}" must be <node division>=<http url>` },
   );
+  const province = r.optional('TONGBAN_GATEWAY_PROVINCE');
+  if (province !== undefined && !(isWellFormedDivision(province) && provinceOf(province) === province)) {
+    r.fail(`TONGBAN_GATEWAY_PROVINCE must be a province's division code (two digits and 0000, e.g. 510000), got "${province}"`);
+  }
   const config: GatewayConfig = {
     infra,
+    province,
     port: r.port('TONGBAN_GATEWAY_PORT', 3000),
     database: r.str('TONGBAN_GATEWAY_DATABASE', 'tongban_gateway'),
     apiKeys: keys,

@@ -1,5 +1,6 @@
 import type { Response } from 'express';
-import { ApiKeyService, bearerToken, Caller, RateLimitedError, secretEquals, UnauthenticatedError } from '@tongban/auth';
+import { ApiKeyService, bearerToken, Caller, ForbiddenRegionError, RateLimitedError, secretEquals, UnauthenticatedError } from '@tongban/auth';
+import { provinceOf } from '@tongban/regions';
 import { TongbanError } from '@tongban/errors';
 
 export const GATEWAY_AUTH = Symbol('GATEWAY_AUTH');
@@ -20,15 +21,24 @@ export class GatewayAuth {
   constructor(
     readonly keys: ApiKeyService,
     private readonly adminToken: string,
+    /** The province this gateway serves; undefined serves every division (one gateway for both provinces). */
+    private readonly province?: string,
   ) {}
 
   async caller(authorization: string | undefined, res?: Response): Promise<Caller> {
+    let caller: Caller;
     try {
-      return await this.keys.authenticate(authorization);
+      caller = await this.keys.authenticate(authorization);
     } catch (e) {
       if (e instanceof RateLimitedError) res?.setHeader('Retry-After', String(e.retryAfterSeconds));
       throw e;
     }
+    if (this.province && provinceOf(caller.division) !== this.province) {
+      throw new ForbiddenRegionError(
+        `this gateway serves province ${this.province}; a key of ${caller.division} publishes and reads through the gateway of province ${provinceOf(caller.division)}`,
+      );
+    }
+    return caller;
   }
 
   admin(authorization: string | undefined): void {

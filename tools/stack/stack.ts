@@ -2,6 +2,7 @@ import { ChildProcess, spawn } from 'node:child_process';
 import { createWriteStream, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { repoRoot } from '@tongban/config';
+import { ensureProvinceDatabaseUser, grantMirrors, ProvinceLayout, provinceDatabaseUser, ProvincePorts } from './provinces';
 
 /** One tongban process of a local stack. */
 export interface ServiceSpec {
@@ -56,6 +57,11 @@ export interface StackOptions {
   logDir?: string;
   /** TONGBAN_* names the caller's environment may set for this stack beyond where the infrastructure is. */
   inheritEnv?: readonly string[];
+  /**
+   * Both provinces, each with its own copy of every service on its own cluster (see provinceStackServices);
+   * the port options above are then ignored. Absent: one copy of the services on one cluster.
+   */
+  provinces?: ProvinceLayout[];
 }
 
 export interface RunningService {
@@ -63,29 +69,81 @@ export interface RunningService {
   child: ChildProcess;
 }
 
-/** The processes of a two-node stack (Sichuan 510000, Chongqing 500000), in start order. */
+/** The processes of a two-node stack on one cluster (Sichuan 510000, Chongqing 500000), in start order. */
 export function stackServices(o: StackOptions = {}): ServiceSpec[] {
   const ns = o.namespace ?? 'tongban';
-  const db = o.databasePrefix ?? 'tongban';
-  const registryPort = o.registryPort ?? 8081;
-  const nodePorts = o.nodePorts ?? { '510000': 3201, '500000': 3202 };
-  const gatewayPort = o.gatewayPort ?? 3000;
-  const relayPort = o.relayPort ?? 3300;
-  const opsPort = o.opsPort ?? 3100;
-  const deliveryPort = o.deliveryPort ?? 3400;
-  const common = {
-    TONGBAN_PROFILE: 'development',
-    TONGBAN_TOPIC_NAMESPACE: ns,
-    TONGBAN_SCHEMA_REGISTRY_URL: `http://127.0.0.1:${registryPort}`,
-    ...(o.extraEnv ?? {}),
-  };
-  const nodes = Object.entries(nodePorts);
+  return servicesOf({
+    namespace: ns,
+    db: o.databasePrefix ?? 'tongban',
+    nodePorts: o.nodePorts ?? { '510000': 3201, '500000': 3202 },
+    ports: {
+      registry: o.registryPort ?? 8081,
+      gateway: o.gatewayPort ?? 3000,
+      relay: o.relayPort ?? 3300,
+      ops: o.opsPort ?? 3100,
+      delivery: o.deliveryPort ?? 3400,
+    },
+    env: { TONGBAN_PROFILE: 'development', TONGBAN_TOPIC_NAMESPACE: ns, ...(o.extraEnv ?? {}) },
+    suffix: '',
+    inheritEnv: o.inheritEnv,
+  });
+}
+
+/**
+ * The processes of both provinces, each a full copy on its own cluster, its own databases (`<prefix>_sc_*`,
+ * `<prefix>_cq_*`) reached as its own MySQL user, its own Redis key prefix and its own ports; the only link
+ * between them is MirrorMaker 2. Names end in `-sichuan` / `-chongqing`.
+ */
+export function provinceStackServices(provinces: ProvinceLayout[], o: StackOptions = {}): ServiceSpec[] {
+  const ns = o.namespace ?? 'tongban';
+  const prefix = o.databasePrefix ?? 'tongban';
+  return provinces.flatMap((p) => {
+    const dbUser = provinceDatabaseUser(prefix, p);
+    return servicesOf({
+      namespace: ns,
+      db: dbUser.user,
+      nodePorts: { [p.code]: p.ports.node },
+      ports: p.ports,
+      env: {
+        TONGBAN_PROFILE: 'development',
+        TONGBAN_TOPIC_NAMESPACE: ns,
+        TONGBAN_KAFKA_BROKERS: p.brokers.join(','),
+        TONGBAN_MYSQL_USER: dbUser.user,
+        TONGBAN_MYSQL_PASSWORD: dbUser.password,
+        TONGBAN_REDIS_PREFIX: `${ns}:${p.code}`,
+        ...(o.extraEnv ?? {}),
+      },
+      gatewayEnv: { TONGBAN_GATEWAY_PROVINCE: p.code },
+      suffix: `-${p.alias}`,
+      inheritEnv: o.inheritEnv,
+    });
+  });
+}
+
+interface ServicesOf {
+  namespace: string;
+  /** Prefix of the databases (`<db>_gateway`, `<db>_node_<region>`, ...). */
+  db: string;
+  nodePorts: Record<string, number>;
+  ports: Omit<ProvincePorts, 'node'>;
+  env: Record<string, string>;
+  gatewayEnv?: Record<string, string>;
+  /** Appended to each process's name. */
+  suffix: string;
+  inheritEnv?: readonly string[];
+}
+
+function servicesOf(o: ServicesOf): ServiceSpec[] {
+  const { db, ports } = o;
+  const common = { TONGBAN_SCHEMA_REGISTRY_URL: `http://127.0.0.1:${ports.registry}`, ...o.env };
+  const nodes = Object.entries(o.nodePorts);
+  const nodeUrls = nodes.map(([region, port]) => `${region}=http://127.0.0.1:${port}`).join(',');
   return [
     {
-      name: 'schema-registry',
+      name: `schema-registry${o.suffix}`,
       main: 'services/schema-registry/src/main.js',
-      env: { ...common, TONGBAN_SCHEMA_REGISTRY_PORT: String(registryPort), TONGBAN_SCHEMA_REGISTRY_DATABASE: `${db}_registry` },
-      healthUrl: `http://127.0.0.1:${registryPort}/health`,
+      env: { ...common, TONGBAN_SCHEMA_REGISTRY_PORT: String(ports.registry), TONGBAN_SCHEMA_REGISTRY_DATABASE: `${db}_registry` },
+      healthUrl: `http://127.0.0.1:${ports.registry}/health`,
     },
     ...nodes.map(([region, port]) => ({
       name: `region-node-${region}`,
@@ -94,53 +152,54 @@ export function stackServices(o: StackOptions = {}): ServiceSpec[] {
       healthUrl: `http://127.0.0.1:${port}/health`,
     })),
     {
-      name: 'gateway',
+      name: `gateway${o.suffix}`,
       main: 'services/gateway/src/main.js',
       env: {
         ...common,
-        TONGBAN_GATEWAY_PORT: String(gatewayPort),
+        TONGBAN_GATEWAY_PORT: String(ports.gateway),
         TONGBAN_GATEWAY_DATABASE: `${db}_gateway`,
-        TONGBAN_NODE_URLS: nodes.map(([region, port]) => `${region}=http://127.0.0.1:${port}`).join(','),
+        TONGBAN_NODE_URLS: nodeUrls,
+        ...(o.gatewayEnv ?? {}),
       },
-      healthUrl: `http://127.0.0.1:${gatewayPort}/health`,
+      healthUrl: `http://127.0.0.1:${ports.gateway}/health`,
       inheritEnv: o.inheritEnv,
     },
     {
-      name: 'relay',
+      name: `relay${o.suffix}`,
       main: 'services/relay/src/main.js',
       env: {
         ...common,
-        TONGBAN_RELAY_PORT: String(relayPort),
+        TONGBAN_RELAY_PORT: String(ports.relay),
         TONGBAN_RELAY_DATABASES: [`${db}_gateway`, ...nodes.map(([region]) => `${db}_node_${region}`)].join(','),
       },
-      healthUrl: `http://127.0.0.1:${relayPort}/health`,
+      healthUrl: `http://127.0.0.1:${ports.relay}/health`,
     },
     {
-      name: 'ops',
+      name: `ops${o.suffix}`,
       main: 'services/ops/src/main.js',
       env: {
         ...common,
-        TONGBAN_OPS_PORT: String(opsPort),
+        TONGBAN_OPS_PORT: String(ports.ops),
         TONGBAN_OPS_DATABASE: `${db}_ops`,
         TONGBAN_OPS_NODES: nodes.map(([region]) => region).join(','),
-        TONGBAN_NODE_URLS: nodes.map(([region, port]) => `${region}=http://127.0.0.1:${port}`).join(','),
+        TONGBAN_NODE_URLS: nodeUrls,
         TONGBAN_AUDIT_DATABASES: [`${db}_gateway`, ...nodes.map(([region]) => `${db}_node_${region}`), `${db}_delivery`].join(','),
       },
-      healthUrl: `http://127.0.0.1:${opsPort}/health`,
+      healthUrl: `http://127.0.0.1:${ports.ops}/health`,
     },
     {
-      name: 'delivery',
+      name: `delivery${o.suffix}`,
       main: 'services/delivery/src/main.js',
       env: {
         ...common,
-        TONGBAN_DELIVERY_PORT: String(deliveryPort),
+        TONGBAN_DELIVERY_PORT: String(ports.delivery),
         TONGBAN_DELIVERY_DATABASE: `${db}_delivery`,
         TONGBAN_DELIVERY_KEYS_DATABASE: `${db}_gateway`,
         TONGBAN_DELIVERY_NODES: nodes.map(([region]) => region).join(','),
         // Local partner receivers (the demo's, a developer's) listen on loopback.
         TONGBAN_DELIVERY_ALLOW_LOOPBACK: 'true',
       },
-      healthUrl: `http://127.0.0.1:${deliveryPort}/health`,
+      healthUrl: `http://127.0.0.1:${ports.delivery}/health`,
     },
   ];
 }
@@ -196,7 +255,15 @@ export async function startStack(
   process.once('SIGTERM', onSignal);
   process.once('exit', () => services.forEach((s) => s.child.exitCode === null && s.child.kill('SIGKILL')));
   try {
-    for (const spec of stackServices(options)) {
+    const specs = options.provinces ? provinceStackServices(options.provinces, options) : stackServices(options);
+    if (options.provinces) {
+      const prefix = options.databasePrefix ?? 'tongban';
+      for (const p of options.provinces) await ensureProvinceDatabaseUser(provinceDatabaseUser(prefix, p));
+      onProgress(`MySQL users ${options.provinces.map((p) => provinceDatabaseUser(prefix, p).user).join(', ')} (each only on its own province's databases)`);
+      await grantMirrors(options.namespace ?? 'tongban', options.provinces);
+      onProgress(`MirrorMaker 2 may carry the inbox topics of namespace ${options.namespace ?? 'tongban'} to their province`);
+    }
+    for (const spec of specs) {
       if (await answers(spec.healthUrl)) {
         throw new Error(`something already answers on ${new URL(spec.healthUrl).host} (where ${spec.name} should start); stop it or choose other ports`);
       }

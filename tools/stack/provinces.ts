@@ -1,0 +1,126 @@
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import * as kafkajs from 'kafkajs';
+import { Kafka, logLevel } from 'kafkajs';
+import { createConnection } from 'mysql2/promise';
+import { localSecret, repoRoot } from '@tongban/config';
+import { kafkaCredentialsFile, kafkaSecurityOptions } from '@tongban/kafka';
+
+/** Where one province's processes listen; each province has its own copy of every service. */
+export interface ProvincePorts {
+  gateway: number;
+  registry: number;
+  node: number;
+  relay: number;
+  ops: number;
+  delivery: number;
+}
+
+/** One province of a two-province stack: its division code, its own Kafka cluster and its ports. */
+export interface ProvinceLayout {
+  /** The province's division code, which is also its region node's (510000, 500000). */
+  code: string;
+  /** Its MirrorMaker 2 cluster alias and the suffix of its processes' names. */
+  alias: 'sichuan' | 'chongqing';
+  /** Short tag in database and MySQL user names (`<prefix>_sc_gateway`, user `<prefix>_sc`). */
+  tag: 'sc' | 'cq';
+  /** The province's own cluster, local listener. */
+  brokers: string[];
+  ports: ProvincePorts;
+}
+
+/** The ports shared/design.md fixes for both provinces on one machine (node and relay are internal). */
+export const DEFAULT_PROVINCE_PORTS: Record<ProvinceLayout['alias'], ProvincePorts> = {
+  sichuan: { gateway: 3000, registry: 8081, node: 3201, relay: 3300, ops: 3100, delivery: 3400 },
+  chongqing: { gateway: 3010, registry: 8091, node: 3202, relay: 3310, ops: 3110, delivery: 3410 },
+};
+
+/**
+ * The two provinces as `npm run infra:up` starts their clusters: Sichuan on TONGBAN_KAFKA_PORT (9092),
+ * Chongqing on TONGBAN_KAFKA_CQ_PORT (9094); `ports` replaces the default ports.
+ */
+export function twoProvinces(env: NodeJS.ProcessEnv = process.env, ports: Partial<Record<ProvinceLayout['alias'], ProvincePorts>> = {}): ProvinceLayout[] {
+  const sichuanBroker = env.TONGBAN_KAFKA_BROKERS?.split(',')[0] ?? `127.0.0.1:${env.TONGBAN_KAFKA_PORT ?? 9092}`;
+  return [
+    { code: '510000', alias: 'sichuan', tag: 'sc', brokers: [sichuanBroker], ports: ports.sichuan ?? DEFAULT_PROVINCE_PORTS.sichuan },
+    { code: '500000', alias: 'chongqing', tag: 'cq', brokers: [`127.0.0.1:${env.TONGBAN_KAFKA_CQ_PORT ?? 9094}`], ports: ports.chongqing ?? DEFAULT_PROVINCE_PORTS.chongqing },
+  ];
+}
+
+/** The MySQL account of one province's services: it may touch only databases named `<prefix>_<tag>_*`. */
+export interface ProvinceDatabaseUser {
+  user: string;
+  password: string;
+  /** The grant's schema pattern, as MariaDB reads it (`_` escaped). */
+  pattern: string;
+}
+
+export function provinceDatabaseUser(prefix: string, p: ProvinceLayout): ProvinceDatabaseUser {
+  const user = `${prefix}_${p.tag}`;
+  if (!/^[a-z0-9_]{1,64}$/.test(user)) throw new Error(`database prefix "${prefix}" must be lowercase letters, digits and _`);
+  return { user, password: localSecret(`mysql-${p.alias}-password`), pattern: `${user}_%`.replace(/_/g, '\\_') };
+}
+
+/**
+ * Creates (or re-keys) a province's MySQL account with rights on its own schemas only, connecting as the
+ * administrator the infrastructure settings name (root with an empty password locally).
+ */
+export async function ensureProvinceDatabaseUser(u: ProvinceDatabaseUser, env: NodeJS.ProcessEnv = process.env): Promise<void> {
+  const conn = await createConnection({
+    host: env.TONGBAN_MYSQL_HOST ?? '127.0.0.1',
+    port: Number(env.TONGBAN_MYSQL_PORT ?? 3306),
+    user: env.TONGBAN_MYSQL_USER ?? 'root',
+    password: env.TONGBAN_MYSQL_PASSWORD ?? '',
+    ...(env.TONGBAN_MYSQL_SOCKET ? { socketPath: env.TONGBAN_MYSQL_SOCKET } : {}),
+  });
+  try {
+    for (const host of ['localhost', '127.0.0.1']) {
+      await conn.query('CREATE USER IF NOT EXISTS ?@? IDENTIFIED BY ?', [u.user, host, u.password]);
+      await conn.query('ALTER USER ?@? IDENTIFIED BY ?', [u.user, host, u.password]);
+      await conn.query(`GRANT ALL PRIVILEGES ON \`${u.pattern}\`.* TO ?@?`, [u.user, host]);
+    }
+  } finally {
+    await conn.end();
+  }
+}
+
+/** The administrator of a province's cluster, from the credentials infra.sh generated for it. */
+export function provinceAdmin(p: ProvinceLayout, clientId: string): Kafka {
+  const found = kafkaCredentialsFile(p.brokers);
+  const password = found?.content.users?.admin;
+  const credentials = password ? { username: 'admin', password, mechanism: 'scram-sha-512' as const } : undefined;
+  return new Kafka({ clientId, brokers: p.brokers, ...kafkaSecurityOptions(credentials, { enabled: false }), logLevel: logLevel.NOTHING, retry: { retries: 5 } });
+}
+
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const acls = require(join(repoRoot(), 'infra/scripts/kafka-acls.js')) as {
+  aclPlan(text: string, ns: string, nodes: string[], vars?: Record<string, string>): unknown[];
+  applyAcls(admin: kafkajs.Admin, acls: unknown[], k: typeof kafkajs): Promise<number>;
+};
+
+/**
+ * Lets each province's MirrorMaker 2 carry a topic namespace's inbox traffic for its own province, with the
+ * ACLs infra.sh gives the `tongban` namespace: in the source province the target's mirror reads the target's
+ * inbox; in the target province it writes it. A stack with its own namespace (demo, tests) needs this.
+ */
+export async function grantMirrors(namespace: string, provinces: ProvinceLayout[]): Promise<number> {
+  const plan = (file: string) => readFileSync(join(repoRoot(), 'infra/config', file), 'utf8');
+  let granted = 0;
+  for (const target of provinces) {
+    for (const source of provinces.filter((p) => p !== target)) {
+      for (const [p, file, vars] of [
+        [source, 'mirror-source-acls.conf', {}],
+        [target, 'mirror-target-acls.conf', { SOURCE: source.alias }],
+      ] as const) {
+        const admin = provinceAdmin(p, `tongban-stack-acls-${p.alias}`).admin();
+        await admin.connect();
+        try {
+          granted += await acls.applyAcls(admin, acls.aclPlan(plan(file), namespace, [target.code], vars), kafkajs);
+        } finally {
+          await admin.disconnect();
+        }
+      }
+    }
+  }
+  return granted;
+}

@@ -1,7 +1,11 @@
 import { randomBytes } from 'node:crypto';
 import { createKafka } from '@tongban/kafka';
 import { dropDatabase } from '@tongban/persistence';
+import { parseApiKeySpec } from '@tongban/auth';
+import { provinceOf, SERVICE_OFFICES } from '@tongban/regions';
+import { DEV_API_KEYS } from '../../services/gateway/src/gateway.config';
 import { startStack } from '../stack/stack';
+import { dropProvinceDatabaseUser, ProvinceLayout, twoProvinces } from '../stack/provinces';
 import { bold, green, red } from './console-format';
 import { ScenarioPlayer } from './scenario-player';
 import { SCENARIOS } from './scenarios';
@@ -17,6 +21,23 @@ const EXTERNAL_GATEWAY = process.env.TONGBAN_DEMO_GATEWAY;
 const KEEP = process.argv.includes('--keep');
 const MYSQL = { host: process.env.TONGBAN_MYSQL_HOST ?? '127.0.0.1', port: Number(process.env.TONGBAN_MYSQL_PORT ?? 3306), user: 'root', password: '' };
 const BASE = Number(process.env.TONGBAN_DEMO_PORT_BASE ?? 3500);
+/** Both provinces, as `npm start` runs them, unless the infrastructure runs one cluster (TONGBAN_PROVINCES=one). */
+const TWO = process.env.TONGBAN_PROVINCES !== 'one';
+const PROVINCE_NAMES: Record<string, string> = { '510000': 'Sichuan', '500000': 'Chongqing' };
+
+/** The demo's own ports: Sichuan's from BASE, Chongqing's from BASE + 100. */
+function demoProvinces(): ProvinceLayout[] {
+  const at = (base: number) => ({ gateway: base, registry: base + 81, node: base + 11, relay: base + 30, ops: base + 31, delivery: base + 32 });
+  return twoProvinces(process.env, { sichuan: at(BASE), chongqing: at(BASE + 100) });
+}
+
+/** Each development key's province: a municipal system talks to its own province's gateway. */
+function provinceOfKey(key: string): string | undefined {
+  const binding = parseApiKeySpec(DEV_API_KEYS).keys.find((k) => k.key === key)?.binding;
+  if (!binding) return undefined;
+  const office = SERVICE_OFFICES.find((o) => o.id === binding);
+  return provinceOf(office ? office.division : binding);
+}
 
 async function main(): Promise<void> {
   const runId = randomBytes(3).toString('hex').toUpperCase();
@@ -24,14 +45,21 @@ async function main(): Promise<void> {
   console.log('Names and ID numbers are shown masked, as an operator sees them.');
   let stop: (() => Promise<void>) | undefined;
   let gateway = EXTERNAL_GATEWAY;
+  let gatewayFor: ((key: string) => { url: string; name: string } | undefined) | undefined;
   const namespace = `demo-${runId.toLowerCase()}`;
   const prefix = `tbdemo_${runId.toLowerCase()}`;
   if (gateway) {
     console.log(`playing against the services at ${gateway}`);
   } else {
-    console.log(`starting the services (topics ${namespace}.*, databases ${prefix}_*):`);
+    const provinces = TWO ? demoProvinces() : undefined;
+    console.log(
+      provinces
+        ? `starting both provinces, each with its own Kafka cluster, services and databases (topics ${namespace}.*, databases ${prefix}_sc_*, ${prefix}_cq_*):`
+        : `starting the services (topics ${namespace}.*, databases ${prefix}_*):`,
+    );
     const stack = await startStack(
       {
+        provinces,
         namespace,
         databasePrefix: prefix,
         gatewayPort: BASE,
@@ -46,16 +74,24 @@ async function main(): Promise<void> {
     );
     stop = stack.stop;
     gateway = `http://127.0.0.1:${BASE}`;
+    if (provinces) {
+      for (const p of provinces) console.log(`  ${PROVINCE_NAMES[p.code]} (${p.code}): gateway http://127.0.0.1:${p.ports.gateway}, ops console http://127.0.0.1:${p.ports.ops}/, cluster ${p.brokers.join(',')}`);
+      console.log('  a municipal system publishes through its own province\'s gateway; MirrorMaker 2 carries what is addressed to the other province');
+      gatewayFor = (key) => {
+        const p = provinces.find((x) => x.code === provinceOfKey(key));
+        return p && { url: `http://127.0.0.1:${p.ports.gateway}`, name: `${PROVINCE_NAMES[p.code]}'s gateway` };
+      };
+    }
   }
   let results;
   try {
-    results = await new ScenarioPlayer({ gatewayUrl: gateway, runId }).play(SCENARIOS);
+    results = await new ScenarioPlayer({ gatewayUrl: gateway, gatewayFor, runId }).play(SCENARIOS);
   } finally {
     if (stop) {
       console.log('\nstopping the services the demo started');
       await stop();
       if (KEEP) console.log(`kept: databases ${prefix}_*, topics ${namespace}.*`);
-      else await removeDemoData(namespace, prefix);
+      else await removeDemoData(namespace, TWO && !EXTERNAL_GATEWAY ? [`${prefix}_sc`, `${prefix}_cq`] : [prefix]);
     }
   }
   const passed = results.filter((r) => r.ok).length;
@@ -65,20 +101,25 @@ async function main(): Promise<void> {
   process.exit(ok ? 0 : 1);
 }
 
-async function removeDemoData(namespace: string, prefix: string): Promise<void> {
-  const kafka = createKafka((process.env.TONGBAN_KAFKA_BROKERS ?? '127.0.0.1:9092').split(','), 'tongban-demo-cleanup');
-  const admin = kafka.admin();
-  try {
-    await admin.connect();
-    const mine = (await admin.listTopics()).filter((t) => t.startsWith(`${namespace}.`));
-    if (mine.length) await admin.deleteTopics({ topics: mine });
-  } catch (e) {
-    console.log(`could not remove the demo's topics: ${(e as Error).message}`);
-  } finally {
-    await admin.disconnect().catch(() => undefined);
+async function removeDemoData(namespace: string, prefixes: string[]): Promise<void> {
+  const clusters = TWO ? demoProvinces().map((p) => p.brokers) : [(process.env.TONGBAN_KAFKA_BROKERS ?? '127.0.0.1:9092').split(',')];
+  for (const brokers of clusters) {
+    const admin = createKafka(brokers, 'tongban-demo-cleanup').admin();
+    try {
+      await admin.connect();
+      const mine = (await admin.listTopics()).filter((t) => t.startsWith(`${namespace}.`));
+      if (mine.length) await admin.deleteTopics({ topics: mine });
+    } catch (e) {
+      console.log(`could not remove the demo's topics on ${brokers.join(',')}: ${(e as Error).message}`);
+    } finally {
+      await admin.disconnect().catch(() => undefined);
+    }
   }
-  for (const db of ['gateway', 'node_510000', 'node_500000', 'registry', 'ops', 'delivery']) {
-    await dropDatabase(MYSQL, `${prefix}_${db}`).catch(() => undefined);
+  if (TWO) for (const user of prefixes) await dropProvinceDatabaseUser(user).catch(() => undefined);
+  for (const prefix of prefixes) {
+    for (const db of ['gateway', 'node_510000', 'node_500000', 'registry', 'ops', 'delivery']) {
+      await dropDatabase(MYSQL, `${prefix}_${db}`).catch(() => undefined);
+    }
   }
 }
 

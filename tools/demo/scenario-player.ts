@@ -3,6 +3,8 @@ import { CaseView, EventBody, exampleBody, Scenario, Step } from './scenario';
 
 export interface PlayerOptions {
   gatewayUrl: string;
+  /** With two provinces: the gateway of the key's own province (its URL and a name to show), else gatewayUrl. */
+  gatewayFor?: (key: string) => { url: string; name: string } | undefined;
   /** Appended to every case id so that runs never meet each other's cases. */
   runId: string;
   print?: (line: string) => void;
@@ -52,8 +54,12 @@ export class ScenarioPlayer {
   }
 
   async getCase(caseId: string, key: string): Promise<{ status: number; body: CaseView }> {
-    const res = await fetch(`${this.options.gatewayUrl}/v1/cases/${encodeURIComponent(caseId)}`, { headers: { authorization: `Bearer ${key}` } });
+    const res = await fetch(`${this.gateway(key).url}/v1/cases/${encodeURIComponent(caseId)}`, { headers: { authorization: `Bearer ${key}` } });
     return { status: res.status, body: (await res.json()) as CaseView };
+  }
+
+  private gateway(key: string): { url: string; name: string } {
+    return this.options.gatewayFor?.(key) ?? { url: this.options.gatewayUrl, name: 'the gateway' };
   }
 
   /** Plays one step; returns '' when its expectations held, or what went wrong. */
@@ -66,7 +72,8 @@ export class ScenarioPlayer {
     this.print(`     ${region(body.sourceRegion)} → ${region(body.targetRegion)}   ${cyan(body.eventType)}   ${dim(body.caseId)}`);
     const who = people(body);
     if (who) this.print(`     ${dim('about')} ${who}`);
-    const res = await fetch(`${this.options.gatewayUrl}/v1/events`, {
+    const gateway = this.gateway(step.key);
+    const res = await fetch(`${gateway.url}/v1/events`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', authorization: `Bearer ${step.key}` },
       body: JSON.stringify(body),
@@ -74,13 +81,13 @@ export class ScenarioPlayer {
     const answer = (await res.json()) as { eventId?: string; error?: { code: string; message: string; details: Array<{ path: string; problem: string }> } };
     const expected = step.expectStatus ?? 202;
     if (res.status !== expected) {
-      const problem = `gateway answered ${res.status}, expected ${expected}: ${JSON.stringify(answer.error ?? answer)}`;
+      const problem = `${gateway.name} answered ${res.status}, expected ${expected}: ${JSON.stringify(answer.error ?? answer)}`;
       this.print(`     ${red('✗')} ${problem}`);
       return problem;
     }
-    if (res.status === 202) this.print(`     ${green('✓')} accepted by the gateway (event ${answer.eventId})`);
+    if (res.status === 202) this.print(`     ${green('✓')} accepted by ${gateway.name} (event ${answer.eventId})`);
     else {
-      this.print(`     ${green('✓')} refused by the gateway as expected: ${res.status} ${answer.error?.code}`);
+      this.print(`     ${green('✓')} refused by ${gateway.name} as expected: ${res.status} ${answer.error?.code}`);
       for (const d of answer.error?.details ?? []) this.print(`       ${yellow(d.path)}: ${d.problem}`);
     }
     for (const expectation of step.expectCases ?? (step.expectCase ? [step.expectCase] : [])) {

@@ -61,24 +61,39 @@ export function provinceDatabaseUser(prefix: string, p: ProvinceLayout): Provinc
   return { user, password: localSecret(`mysql-${p.alias}-password`), pattern: `${user}_%`.replace(/_/g, '\\_') };
 }
 
-/**
- * Creates (or re-keys) a province's MySQL account with rights on its own schemas only, connecting as the
- * administrator the infrastructure settings name (root with an empty password locally).
- */
-export async function ensureProvinceDatabaseUser(u: ProvinceDatabaseUser, env: NodeJS.ProcessEnv = process.env): Promise<void> {
-  const conn = await createConnection({
+/** A connection as the administrator the infrastructure settings name (root with an empty password locally). */
+function adminConnection(env: NodeJS.ProcessEnv) {
+  return createConnection({
     host: env.TONGBAN_MYSQL_HOST ?? '127.0.0.1',
     port: Number(env.TONGBAN_MYSQL_PORT ?? 3306),
     user: env.TONGBAN_MYSQL_USER ?? 'root',
     password: env.TONGBAN_MYSQL_PASSWORD ?? '',
     ...(env.TONGBAN_MYSQL_SOCKET ? { socketPath: env.TONGBAN_MYSQL_SOCKET } : {}),
   });
+}
+
+/**
+ * Creates (or re-keys) a province's MySQL account with rights on its own schemas only, connecting as the
+ * administrator the infrastructure settings name (root with an empty password locally).
+ */
+export async function ensureProvinceDatabaseUser(u: ProvinceDatabaseUser, env: NodeJS.ProcessEnv = process.env): Promise<void> {
+  const conn = await adminConnection(env);
   try {
     for (const host of ['localhost', '127.0.0.1']) {
       await conn.query('CREATE USER IF NOT EXISTS ?@? IDENTIFIED BY ?', [u.user, host, u.password]);
       await conn.query('ALTER USER ?@? IDENTIFIED BY ?', [u.user, host, u.password]);
       await conn.query(`GRANT ALL PRIVILEGES ON \`${u.pattern}\`.* TO ?@?`, [u.user, host]);
     }
+  } finally {
+    await conn.end();
+  }
+}
+
+/** Removes a province's MySQL account (a demo's or a test's, when its databases go). */
+export async function dropProvinceDatabaseUser(user: string, env: NodeJS.ProcessEnv = process.env): Promise<void> {
+  const conn = await adminConnection(env);
+  try {
+    for (const host of ['localhost', '127.0.0.1']) await conn.query('DROP USER IF EXISTS ?@?', [user, host]);
   } finally {
     await conn.end();
   }

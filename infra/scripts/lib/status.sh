@@ -3,8 +3,10 @@
 
 # Services of `npm start`, found by the ports design.md fixes (name, port); Chongqing's only with two provinces.
 service_ports() {
-  printf '%s\n' "gateway-sichuan 3000" "ops-sichuan 3100" "registry-sichuan 8081" "delivery-sichuan 3400"
-  [[ "$PROVINCES" == two ]] && printf '%s\n' "gateway-chongqing 3010" "ops-chongqing 3110" "registry-chongqing 8091" "delivery-chongqing 3410"
+  printf '%s\n' "gateway-sichuan 3000" "ops-sichuan 3100" "registry-sichuan 8081" "delivery-sichuan 3400" \
+    "region-node-510000 3201" "relay-sichuan 3300"
+  [[ "$PROVINCES" == two ]] && printf '%s\n' "gateway-chongqing 3010" "ops-chongqing 3110" "registry-chongqing 8091" "delivery-chongqing 3410" \
+    "region-node-500000 3202" "relay-chongqing 3310"
   return 0
 }
 

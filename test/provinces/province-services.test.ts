@@ -1,0 +1,191 @@
+import { createConnection } from 'mysql2/promise';
+import { example } from '../support/examples';
+import { uniqueId } from '../support/unique';
+import { waitFor } from '../support/wait';
+import { RunningService, startStack } from '../../tools/stack/stack';
+import { dropProvinceDatabaseUser, ProvinceLayout, provinceDatabaseUser, twoProvinces } from '../../tools/stack/provinces';
+import { dropDatabase } from '@tongban/persistence';
+import { createKafka } from '@tongban/kafka';
+import { infraAsync, SIDE } from './province-stack';
+
+/**
+ * Both provinces' services as `npm start` runs them (processes, each province on its own cluster, own MySQL
+ * user and own Redis prefix), on ports of this test, with MirrorMaker 2 of `npm run infra:up` as the only link.
+ */
+const id = uniqueId();
+const namespace = `t-${id}`;
+const prefix = `tbp_${id.replace(/-/g, '_')}`;
+const at = (base: number) => ({ gateway: base, registry: base + 1, node: base + 2, relay: base + 3, ops: base + 4, delivery: base + 5 });
+// The default infrastructure (npm test) or the province tests' own pair of clusters.
+const provinces: ProvinceLayout[] = twoProvinces(
+  { TONGBAN_KAFKA_PORT: String(SIDE.sichuan.port), TONGBAN_KAFKA_CQ_PORT: String(SIDE.chongqing.port) },
+  { sichuan: at(4710), chongqing: at(4810) },
+);
+const [sc, cq] = provinces;
+const gateway = (p: ProvinceLayout) => `http://127.0.0.1:${p.ports.gateway}`;
+const MYSQL = { host: '127.0.0.1', port: 3306, user: 'root', password: '' };
+
+interface HistoryEntry {
+  seq: number;
+  eventType: string;
+  outcome: string;
+}
+
+async function post(p: ProvinceLayout, key: string, body: unknown) {
+  const res = await fetch(`${gateway(p)}/v1/events`, {
+    method: 'POST',
+    headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` },
+    body: JSON.stringify(body),
+  });
+  return { status: res.status, body: (await res.json()) as { eventId?: string; error?: { code: string; message: string } } };
+}
+
+async function history(p: ProvinceLayout, key: string, caseId: string): Promise<HistoryEntry[] | undefined> {
+  const res = await fetch(`${gateway(p)}/v1/cases/${encodeURIComponent(caseId)}`, { headers: { authorization: `Bearer ${key}` } });
+  if (res.status !== 200) return undefined;
+  return ((await res.json()) as { history?: HistoryEntry[] }).history ?? [];
+}
+
+/** Chengdu's application for a case, and its withdrawal: two events per case, in that order. */
+function caseEvents(caseId: string): unknown[] {
+  const now = new Date().toISOString();
+  return ['SubsidyApplicationSubmitted', 'SubsidyApplicationWithdrawn'].map((type) => ({ ...example(type), caseId, occurredAt: now }));
+}
+
+const SENT_TYPES = ['SubsidyApplicationSubmitted', 'SubsidyApplicationWithdrawn'];
+
+/** Per case, the sent events as Dazu's node applied them (by type, in its order): each must appear once, in order. */
+async function appliedAtDazu(caseIds: string[]): Promise<Map<string, string[]>> {
+  const out = new Map<string, string[]>();
+  for (const caseId of caseIds) {
+    const h = await history(cq, 'dev-dazu', caseId);
+    out.set(caseId, (h ?? []).filter((e) => SENT_TYPES.includes(e.eventType)).sort((a, b) => a.seq - b.seq).map((e) => e.eventType));
+  }
+  return out;
+}
+
+describe('both provinces as separate deployments linked only by MirrorMaker 2', () => {
+  let services: RunningService[] = [];
+  let stop: () => Promise<void> = async () => undefined;
+
+  beforeAll(async () => {
+    const stack = await startStack({ provinces, namespace, databasePrefix: prefix, logDir: `/tmp/tongban-province-services-${id}` });
+    services = stack.services;
+    stop = stack.stop;
+  }, 240_000);
+
+  afterAll(async () => {
+    await stop();
+    for (const p of provinces) {
+      const admin = createKafka(p.brokers, `cleanup-${id}`).admin();
+      await admin.connect();
+      const mine = (await admin.listTopics()).filter((t) => t.startsWith(`${namespace}.`));
+      if (mine.length) await admin.deleteTopics({ topics: mine }).catch(() => undefined);
+      await admin.disconnect();
+      const user = provinceDatabaseUser(prefix, p).user;
+      for (const db of ['gateway', `node_${p.code}`, 'registry', 'ops', 'delivery']) await dropDatabase(MYSQL, `${user}_${db}`);
+      await dropProvinceDatabaseUser(user);
+    }
+  }, 120_000);
+
+  it('gives each province its own copy of every service, bound to its own cluster and its own MySQL user', () => {
+    for (const p of provinces) {
+      const own = services.filter((s) => s.spec.name.endsWith(`-${p.alias}`) || s.spec.name === `region-node-${p.code}`);
+      expect(own.map((s) => s.spec.name.replace(`-${p.alias}`, '')).sort()).toEqual(
+        ['delivery', 'gateway', 'ops', `region-node-${p.code}`, 'relay', 'schema-registry'].sort(),
+      );
+      for (const s of own) {
+        expect(s.spec.env.TONGBAN_KAFKA_BROKERS).toBe(p.brokers.join(','));
+        expect(s.spec.env.TONGBAN_MYSQL_USER).toBe(provinceDatabaseUser(prefix, p).user);
+        expect(s.spec.env.TONGBAN_REDIS_PREFIX).toBe(`${namespace}:${p.code}`);
+        const other = provinces.find((x) => x !== p)!;
+        expect(JSON.stringify(s.spec.env)).not.toContain(other.brokers[0]);
+      }
+    }
+  });
+
+  it("refuses a province's MySQL user every database of the other province", async () => {
+    const user = provinceDatabaseUser(prefix, sc);
+    const conn = await createConnection({ ...MYSQL, user: user.user, password: user.password });
+    try {
+      const [own] = await conn.query(`SELECT COUNT(*) AS n FROM \`${user.user}_gateway\`.accepted_events`);
+      expect(own).toHaveLength(1);
+      await expect(conn.query(`SELECT 1 FROM \`${provinceDatabaseUser(prefix, cq).user}_gateway\`.accepted_events LIMIT 1`)).rejects.toThrow(/denied/i);
+      await expect(conn.query(`CREATE DATABASE \`${prefix}_other\``)).rejects.toThrow(/denied/i);
+    } finally {
+      await conn.end();
+    }
+  });
+
+  it("answers a key of the other province with 403 at each gateway, naming the province's own gateway", async () => {
+    const body = { ...example('SubsidyApplicationSubmitted'), caseId: `SUB-510104-2026-000123-${id}W` };
+    const atSichuan = await post(sc, 'dev-dazu', body);
+    expect(atSichuan.status).toBe(403);
+    expect(atSichuan.body.error?.message).toContain('gateway of province 500000');
+    const atChongqing = await post(cq, 'dev-chengdu', body);
+    expect(atChongqing.status).toBe(403);
+    expect(atChongqing.body.error?.message).toContain('gateway of province 510000');
+  });
+
+  it('carries a case from Chengdu (Sichuan gateway) to Dazu (Chongqing node) and the answer back', async () => {
+    const caseId = `SUB-510104-2026-000123-${id}A`;
+    const now = new Date().toISOString();
+    expect((await post(sc, 'dev-chengdu', { ...example('SubsidyApplicationSubmitted'), caseId, occurredAt: now })).status).toBe(202);
+    await waitFor(async () => (await history(cq, 'dev-dazu', caseId))?.length || undefined, 'the case at Dazu', 60_000, 200);
+    expect((await post(cq, 'dev-dazu', { ...example('SubsidyApplicationAcknowledged'), caseId, occurredAt: now })).status).toBe(202);
+    const back = await waitFor(
+      async () => ((await history(sc, 'dev-chengdu', caseId)) ?? []).find((e) => e.eventType === 'SubsidyApplicationAcknowledged'),
+      "Dazu's acknowledgement back in Chengdu",
+      60_000,
+      200,
+    );
+    expect(back.outcome).toBe('applied');
+  }, 150_000);
+
+  it('applies every event once and in order per case in Chongqing when its mirror is killed with kill -9 while events flow', async () => {
+    const caseIds = Array.from({ length: 24 }, (_, i) => `SUB-510104-2026-000123-${id}K${i}`);
+    const accepted: string[] = [];
+    let killed = false;
+    for (const [i, caseId] of caseIds.entries()) {
+      for (const body of caseEvents(caseId)) {
+        const res = await post(sc, 'dev-chengdu', body);
+        expect(res.status).toBe(202);
+        accepted.push(res.body.eventId!);
+      }
+      if (i === 8) {
+        await infraAsync('mirror-kill', cq.code);
+        killed = true;
+      }
+      if (i === 16) await infraAsync('mirror-start', cq.code);
+    }
+    expect(killed).toBe(true);
+    const applied = await waitFor(async () => {
+      const seen = await appliedAtDazu(caseIds);
+      return [...seen.values()].every((types) => types.length >= SENT_TYPES.length) ? seen : undefined;
+    }, 'every case complete at Dazu', 240_000, 1000);
+    const lost = [...applied.values()].reduce((n, t) => n + Math.max(0, SENT_TYPES.length - t.length), 0);
+    const doubled = [...applied.values()].reduce((n, t) => n + Math.max(0, t.length - SENT_TYPES.length), 0);
+    console.log(`mirror kill -9: ${accepted.length} events accepted in Sichuan for ${caseIds.length} cases; at Dazu ${lost} lost, ${doubled} doubled`);
+    for (const types of applied.values()) expect(types).toEqual(SENT_TYPES);
+  }, 420_000);
+
+  it('keeps events in Sichuan while the link is down and delivers them in order when it returns', async () => {
+    const caseIds = Array.from({ length: 10 }, (_, i) => `SUB-510104-2026-000123-${id}L${i}`);
+    await infraAsync('mirror-stop', cq.code);
+    try {
+      for (const caseId of caseIds) for (const body of caseEvents(caseId)) expect((await post(sc, 'dev-chengdu', body)).status).toBe(202);
+      // Sichuan has them (its own copies are applied by its own node) ...
+      await waitFor(async () => ((await history(sc, 'dev-chengdu', caseIds[9]))?.length ? true : undefined), 'the last case in Sichuan', 60_000, 200);
+      // ... and Chongqing does not, while the link is down.
+      await new Promise((r) => setTimeout(r, 3000));
+      expect(await history(cq, 'dev-dazu', caseIds[0])).toBeUndefined();
+    } finally {
+      await infraAsync('mirror-start', cq.code);
+    }
+    const applied = await waitFor(async () => {
+      const seen = await appliedAtDazu(caseIds);
+      return [...seen.values()].every((types) => types.length >= SENT_TYPES.length) ? seen : undefined;
+    }, 'the backlog at Dazu', 240_000, 1000);
+    for (const types of applied.values()) expect(types).toEqual(SENT_TYPES);
+  }, 420_000);
+});

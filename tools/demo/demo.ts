@@ -21,8 +21,8 @@ const EXTERNAL_GATEWAY = process.env.TONGBAN_DEMO_GATEWAY;
 const KEEP = process.argv.includes('--keep');
 const MYSQL = { host: process.env.TONGBAN_MYSQL_HOST ?? '127.0.0.1', port: Number(process.env.TONGBAN_MYSQL_PORT ?? 3306), user: 'root', password: '' };
 const BASE = Number(process.env.TONGBAN_DEMO_PORT_BASE ?? 3500);
-/** Both provinces, as `npm start` runs them, unless the infrastructure runs one cluster (TONGBAN_PROVINCES=one). */
-const TWO = process.env.TONGBAN_PROVINCES !== 'one';
+/** Both provinces, as `npm start` runs them, unless the infrastructure runs one cluster (TONGBAN_PROVINCES=single). */
+const TWO = process.env.TONGBAN_PROVINCES !== 'single';
 const PROVINCE_NAMES: Record<string, string> = { '510000': 'Sichuan', '500000': 'Chongqing' };
 
 /** The demo's own ports: Sichuan's from BASE, Chongqing's from BASE + 100. */

@@ -1,8 +1,8 @@
 import { startStack } from './stack';
 import { DEFAULT_PROVINCE_PORTS, twoProvinces } from './provinces';
 
-/** TONGBAN_PROVINCES=one (as for infra.sh) runs one copy of the services on one cluster, for development. */
-const TWO = process.env.TONGBAN_PROVINCES !== 'one';
+/** TONGBAN_PROVINCES=single (as for infra.sh) runs one copy of the services on one cluster, for development. */
+const TWO = process.env.TONGBAN_PROVINCES !== 'single';
 
 async function main(): Promise<void> {
   // The one setting a caller brings to `npm start`: its own API keys instead of the documented local ones.

@@ -176,8 +176,16 @@ describe('both provinces as separate deployments linked only by MirrorMaker 2', 
       for (const caseId of caseIds) for (const body of caseEvents(caseId)) expect((await post(sc, 'dev-chengdu', body)).status).toBe(202);
       // Sichuan has them (its own copies are applied by its own node) ...
       await waitFor(async () => ((await history(sc, 'dev-chengdu', caseIds[9]))?.length ? true : undefined), 'the last case in Sichuan', 60_000, 200);
-      // ... and Chongqing does not, while the link is down.
-      await new Promise((r) => setTimeout(r, 3000));
+      // ... and Chongqing does not, while the link is down; its ops reports them waiting in Sichuan.
+      const waiting = await waitFor(async () => {
+        const link = await linkStatus(cq);
+        return (link.incoming[0]?.messages ?? 0) >= caseIds.length * SENT_TYPES.length ? link : undefined;
+      }, "the backlog in Chongqing's ops", 60_000, 1000);
+      expect(waiting.incoming[0]).toMatchObject({ source: 'sichuan', target: 'chongqing' });
+      expect(waiting.incoming[0].oldestAgeMs).toBeGreaterThan(0);
+      const metrics = await (await fetch(`http://127.0.0.1:${cq.ports.ops}/metrics`)).text();
+      const gauge = metrics.match(/^tongban_mirror_lag_messages\{[^}]*source="sichuan",target="chongqing"[^}]*\} (\d+)/m);
+      expect(Number(gauge?.[1])).toBeGreaterThanOrEqual(caseIds.length * SENT_TYPES.length);
       expect(await history(cq, 'dev-dazu', caseIds[0])).toBeUndefined();
     } finally {
       await infraAsync('mirror-start', cq.code);
@@ -187,5 +195,13 @@ describe('both provinces as separate deployments linked only by MirrorMaker 2', 
       return [...seen.values()].every((types) => types.length >= SENT_TYPES.length) ? seen : undefined;
     }, 'the backlog at Dazu', 240_000, 1000);
     for (const types of applied.values()) expect(types).toEqual(SENT_TYPES);
+    const drained = await waitFor(async () => ((await linkStatus(cq)).incoming[0]?.messages === 0 ? true : undefined), 'the lag back to 0', 60_000, 1000);
+    expect(drained).toBe(true);
   }, 420_000);
 });
+
+async function linkStatus(p: ProvinceLayout): Promise<{ configured: boolean; incoming: Array<{ source: string; target: string; messages?: number; oldestAgeMs?: number; error?: string }> }> {
+  const res = await fetch(`http://127.0.0.1:${p.ports.ops}/v1/link`, { headers: { authorization: 'Bearer dev-operator-token' } });
+  expect(res.status).toBe(200);
+  return (await res.json()) as never;
+}

@@ -3,7 +3,7 @@ import { join } from 'node:path';
 import * as kafkajs from 'kafkajs';
 import { Kafka, logLevel } from 'kafkajs';
 import { createConnection } from 'mysql2/promise';
-import { localSecret, repoRoot } from '@tongban/config';
+import { localSecret, repoRoot, secretsDir } from '@tongban/config';
 import { kafkaCredentialsFile, kafkaSecurityOptions } from '@tongban/kafka';
 
 /** Where one province's processes listen; each province has its own copy of every service. */
@@ -26,6 +26,8 @@ export interface ProvinceLayout {
   tag: 'sc' | 'cq';
   /** The province's own cluster, local listener. */
   brokers: string[];
+  /** Its link listener (SASL_SSL), which only the other province's mirror reads. */
+  link: string;
   ports: ProvincePorts;
 }
 
@@ -42,9 +44,43 @@ export const DEFAULT_PROVINCE_PORTS: Record<ProvinceLayout['alias'], ProvincePor
 export function twoProvinces(env: NodeJS.ProcessEnv = process.env, ports: Partial<Record<ProvinceLayout['alias'], ProvincePorts>> = {}): ProvinceLayout[] {
   const sichuanBroker = env.TONGBAN_KAFKA_BROKERS?.split(',')[0] ?? `127.0.0.1:${env.TONGBAN_KAFKA_PORT ?? 9092}`;
   return [
-    { code: '510000', alias: 'sichuan', tag: 'sc', brokers: [sichuanBroker], ports: ports.sichuan ?? DEFAULT_PROVINCE_PORTS.sichuan },
-    { code: '500000', alias: 'chongqing', tag: 'cq', brokers: [`127.0.0.1:${env.TONGBAN_KAFKA_CQ_PORT ?? 9094}`], ports: ports.chongqing ?? DEFAULT_PROVINCE_PORTS.chongqing },
+    {
+      code: '510000',
+      alias: 'sichuan',
+      tag: 'sc',
+      brokers: [sichuanBroker],
+      link: `127.0.0.1:${env.TONGBAN_KAFKA_LINK_PORT ?? 9093}`,
+      ports: ports.sichuan ?? DEFAULT_PROVINCE_PORTS.sichuan,
+    },
+    {
+      code: '500000',
+      alias: 'chongqing',
+      tag: 'cq',
+      brokers: [`127.0.0.1:${env.TONGBAN_KAFKA_CQ_PORT ?? 9094}`],
+      link: `127.0.0.1:${env.TONGBAN_KAFKA_CQ_LINK_PORT ?? 9095}`,
+      ports: ports.chongqing ?? DEFAULT_PROVINCE_PORTS.chongqing,
+    },
   ];
+}
+
+/**
+ * What ops in `target` needs to report the lag of the flow into it: the other province's link listener, its CA,
+ * and the principal of the mirror that runs in `target` (the only one the source lets read the inbox topics).
+ */
+export function incomingLinkEnv(target: ProvinceLayout, provinces: ProvinceLayout[]): Record<string, string> {
+  const source = provinces.find((p) => p !== target);
+  if (!source) return {};
+  const username = `mirror-${target.code}`;
+  const password = kafkaCredentialsFile(source.brokers)?.content.users?.[username];
+  if (!password) return {};
+  return {
+    TONGBAN_OPS_MIRROR_SOURCE_BROKERS: source.link,
+    TONGBAN_OPS_MIRROR_SOURCE: source.alias,
+    TONGBAN_OPS_MIRROR_TARGET: target.alias,
+    TONGBAN_OPS_MIRROR_USERNAME: username,
+    TONGBAN_OPS_MIRROR_PASSWORD: password,
+    TONGBAN_OPS_MIRROR_CA_FILE: join(secretsDir(), 'tls', source.code, 'ca.pem'),
+  };
 }
 
 /** The MySQL account of one province's services: it may touch only databases named `<prefix>_<tag>_*`. */

@@ -2,7 +2,7 @@ import { ChildProcess, spawn } from 'node:child_process';
 import { createWriteStream, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { repoRoot } from '@tongban/config';
-import { ensureProvinceDatabaseUser, grantMirrors, ProvinceLayout, provinceDatabaseUser, ProvincePorts } from './provinces';
+import { ensureProvinceDatabaseUser, grantMirrors, incomingLinkEnv, ProvinceLayout, provinceDatabaseUser, ProvincePorts } from './provinces';
 
 /** One tongban process of a local stack. */
 export interface ServiceSpec {
@@ -114,6 +114,7 @@ export function provinceStackServices(provinces: ProvinceLayout[], o: StackOptio
         ...(o.extraEnv ?? {}),
       },
       gatewayEnv: { TONGBAN_GATEWAY_PROVINCE: p.code },
+      opsEnv: incomingLinkEnv(p, provinces),
       suffix: `-${p.alias}`,
       inheritEnv: o.inheritEnv,
     });
@@ -128,6 +129,7 @@ interface ServicesOf {
   ports: Omit<ProvincePorts, 'node'>;
   env: Record<string, string>;
   gatewayEnv?: Record<string, string>;
+  opsEnv?: Record<string, string>;
   /** Appended to each process's name. */
   suffix: string;
   inheritEnv?: readonly string[];
@@ -184,6 +186,7 @@ function servicesOf(o: ServicesOf): ServiceSpec[] {
         TONGBAN_OPS_NODES: nodes.map(([region]) => region).join(','),
         TONGBAN_NODE_URLS: nodeUrls,
         TONGBAN_AUDIT_DATABASES: [`${db}_gateway`, ...nodes.map(([region]) => `${db}_node_${region}`), `${db}_delivery`].join(','),
+        ...(o.opsEnv ?? {}),
       },
       healthUrl: `http://127.0.0.1:${ports.ops}/health`,
     },

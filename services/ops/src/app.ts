@@ -10,7 +10,9 @@ import { AuditLog, DISCLOSURE_CHAIN } from '@tongban/audit';
 import { AvroCodec, RecordValidator, SchemaCatalogue, SchemaRegistryClient } from '@tongban/avro';
 import { contractsDir } from '@tongban/config';
 import { HttpErrorFilter, installRequestLimits } from '@tongban/http';
-import { createKafka, ensureTopics } from '@tongban/kafka';
+import { createKafka, ensureTopics, MirrorLagReader, registerMirrorLagMetrics } from '@tongban/kafka';
+import { LINK_LAG, LinkController } from './link/link.controller';
+import { LinkLag } from './link/link-lag';
 import {
   counter, createMetricsRegistry, httpMetrics, dependencyChecks, HEALTH_CHECKS, HealthCheck, JsonLogger, METRICS_REGISTRY, OpsController, retentionMetrics,
 } from '@tongban/observability';
@@ -91,6 +93,23 @@ export async function createOpsApp(config: OpsConfig, logger = new JsonLogger('o
       },
     });
 
+    // The flow into this province from the other one: its lag in /metrics, GET /v1/link and the console.
+    const links: LinkLag[] = [];
+    if (config.mirror) {
+      const m = config.mirror;
+      const reader = new MirrorLagReader({
+        source: createKafka(m.sourceBrokers, `${config.infra.kafkaClientId}-link`, logger, m.credentials, { enabled: true, caFile: m.caFile }),
+        target: kafka,
+        sourceAlias: m.sourceAlias,
+        targetAlias: m.targetAlias,
+        topics: new RegExp(`^${config.infra.topicNamespace}\\.(${config.nodes.join('|')})\\.inbox$`),
+        groupId: `${m.sourceAlias}-mm2-lag-${config.infra.topicNamespace}`,
+      });
+      links.push(new LinkLag(reader, m.threshold));
+      registerMirrorLagMetrics(metrics, links, m.threshold, logger);
+      closers.push(() => Promise.all(links.map((l) => l.close())));
+    }
+
     const audit = new AuditLog(dataSource, { personKey: config.auditPersonKey, chain: 'ops' });
     await audit.prepare();
     const disclosures = new AuditLog(dataSource, { personKey: config.auditPersonKey, chain: DISCLOSURE_CHAIN });
@@ -132,7 +151,7 @@ export async function createOpsApp(config: OpsConfig, logger = new JsonLogger('o
         return {
           module: OpsModule,
           // The jobs controller first: its fixed path must win over `v1/dlq/:id`.
-          controllers: [ReplayJobsController, DlqController, AuditController, AuditSearchController, MeController, ConsoleController, OpsController],
+          controllers: [ReplayJobsController, DlqController, AuditController, AuditSearchController, MeController, LinkController, ConsoleController, OpsController],
           providers: [
             { provide: DeadLetterService, useValue: deadLetters },
             { provide: BulkReplayService, useValue: jobs },
@@ -141,6 +160,7 @@ export async function createOpsApp(config: OpsConfig, logger = new JsonLogger('o
             { provide: CHAIN_VERIFIER, useValue: new ChainVerifier([audit, disclosures], config.database, config.infra.mysql, config.auditDatabases, config.auditPersonKey) },
             { provide: HEALTH_CHECKS, useValue: checks },
             { provide: METRICS_REGISTRY, useValue: metrics },
+            { provide: LINK_LAG, useValue: links },
           ],
         };
       }

@@ -7,6 +7,20 @@ import { OperatorSpec, parseOperatorSpec } from './operators/operator-registry';
 /** Operators for local runs only; production supplies TONGBAN_OPERATORS from its secret store. */
 export const DEV_OPERATORS = 'admin:dev-admin-token:admin,operator:dev-operator-token:operator,viewer:dev-viewer-token:viewer';
 
+/** The MirrorMaker 2 flow into this province whose lag ops reports (TONGBAN_OPS_MIRROR_*). */
+export interface MirrorLagConfig {
+  /** The other province's link listener (SASL_SSL), e.g. 127.0.0.1:9093 for ops in Chongqing. */
+  sourceBrokers: string[];
+  sourceAlias: string;
+  targetAlias: string;
+  /** The mirror's own principal: the only one the source province lets read these inbox topics. */
+  credentials: { username: string; password: string; mechanism: 'scram-sha-512' };
+  /** The source province's CA (host names are checked against its certificate). */
+  caFile?: string;
+  /** Above either, a warning is logged and the console shows the link as behind. */
+  threshold: { messages: number; oldestAgeMs: number };
+}
+
 export interface OpsConfig {
   infra: InfraConfig;
   port: number;
@@ -32,6 +46,31 @@ export interface OpsConfig {
   retention: RetentionConfig;
   /** Databases whose audit chains `audit verify` walks besides its own (the gateway's, each node's, delivery's). */
   auditDatabases: string[];
+  /** The incoming replication flow, when this ops runs in one of two linked provinces. */
+  mirror?: MirrorLagConfig;
+}
+
+function readMirrorLagConfig(r: EnvReader): MirrorLagConfig | undefined {
+  const sourceBrokers = r.list('TONGBAN_OPS_MIRROR_SOURCE_BROKERS', []);
+  const threshold = {
+    messages: r.int('TONGBAN_OPS_MIRROR_LAG_MAX_MESSAGES', 1000, { min: 0, max: 1_000_000_000 }),
+    oldestAgeMs: r.int('TONGBAN_OPS_MIRROR_LAG_MAX_AGE_SECONDS', 300, { min: 0, max: 30 * 86_400 }) * 1000,
+  };
+  const names = ['TONGBAN_OPS_MIRROR_SOURCE', 'TONGBAN_OPS_MIRROR_TARGET', 'TONGBAN_OPS_MIRROR_USERNAME', 'TONGBAN_OPS_MIRROR_PASSWORD'] as const;
+  const [sourceAlias, targetAlias, username, password] = names.map((n) => r.optional(n));
+  if (sourceBrokers.length === 0) return undefined;
+  for (const b of sourceBrokers) if (!/^[\w.-]+:\d+$/.test(b)) r.fail(`TONGBAN_OPS_MIRROR_SOURCE_BROKERS must list host:port, got "${b}"`);
+  names.forEach((n, i) => {
+    if (![sourceAlias, targetAlias, username, password][i]) r.fail(`${n} is required with TONGBAN_OPS_MIRROR_SOURCE_BROKERS`);
+  });
+  return {
+    sourceBrokers,
+    sourceAlias: sourceAlias ?? '',
+    targetAlias: targetAlias ?? '',
+    credentials: { username: username ?? '', password: password ?? '', mechanism: 'scram-sha-512' },
+    caFile: r.optional('TONGBAN_OPS_MIRROR_CA_FILE'),
+    threshold,
+  };
 }
 
 export function readOpsConfig(env: Record<string, string | undefined> = process.env): OpsConfig {
@@ -71,6 +110,7 @@ export function readOpsConfig(env: Record<string, string | undefined> = process.
     replayOutcomeWaitMs: r.int('TONGBAN_OPS_REPLAY_OUTCOME_WAIT_MS', 30000, { min: 0, max: 600000 }),
     retention: readRetentionConfig(r),
     auditDatabases: r.list('TONGBAN_AUDIT_DATABASES', ['tongban_gateway', ...nodes.map((n) => `tongban_node_${n}`), 'tongban_delivery']),
+    mirror: readMirrorLagConfig(r),
   };
   r.done();
   return config;

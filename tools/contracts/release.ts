@@ -4,12 +4,15 @@ import { EVENT_COMPATIBILITY, ReleasedContracts, compareWithReleased } from './r
 /**
  * Records the current event schemas as released (contracts/released/<fullName>.avsc, with a history
  * per subject for the transitive modes) and the mode of each subject in compatibility.json.
- * Refuses a breaking change unless `--force`.
+ * Refuses a breaking change unless `--force`. Every released version gets its fixed schema id in
+ * `released/schema-ids.json`, which each province's registry imports (ids kept forever, never reused);
+ * `--ids-only` writes that file for the released versions alone, releasing nothing.
  */
 export function main(argv: string[] = process.argv.slice(2), out: (line: string) => void = (line) => void process.stdout.write(line + '\n')): number {
   const force = argv.includes('--force');
   const root = argv.find((a) => !a.startsWith('--')) ?? contractsDir();
   const released = new ReleasedContracts(root);
+  if (argv.includes('--ids-only')) return writeIds(released, out);
   let catalogue;
   let reports;
   try {
@@ -43,7 +46,21 @@ export function main(argv: string[] = process.argv.slice(2), out: (line: string)
     modes.subjects[event.fullName] ??= EVENT_COMPATIBILITY;
   }
   released.writeCompatibility(modes);
+  if (writeIds(released, out) !== 0) return 1;
   out(`contracts: released ${catalogue.allEvents().length} subject(s): ${counts.new} new, ${counts.changed} changed, ${counts.unchanged} unchanged`);
+  return 0;
+}
+
+/** Gives the released versions their fixed ids; with `--ids-only`, without releasing the current schemas. */
+function writeIds(released: ReleasedContracts, out: (line: string) => void): number {
+  let ids;
+  try {
+    ids = released.writeSchemaIds();
+  } catch (e) {
+    out(`contracts: ${(e as Error).message}`);
+    return 1;
+  }
+  out(`contracts: ${ids.schemas.filter((e) => !e.retired).length} released schema version(s) hold fixed ids (released/schema-ids.json)`);
   return 0;
 }
 

@@ -107,4 +107,60 @@ describe('contracts check and release', () => {
     writeFileSync(join(root, 'released/compatibility.json'), JSON.stringify({ default: 'SIDEWAYS', subjects: {} }));
     expect(run(check, [root])).toMatchObject({ code: 1, output: expect.stringContaining('default mode "SIDEWAYS" is not a compatibility mode') });
   });
+
+  describe('schema ids', () => {
+    const ids = () => JSON.parse(readFileSync(join(root, 'released/schema-ids.json'), 'utf8')) as { schemas: Array<{ id: number; subject: string; retired?: boolean }> };
+
+    it('gives every released version a fixed id, keeping it across releases', () => {
+      contracts(root, [{ name: 'grade', type: 'string' }]);
+      run(release, [root]);
+      expect(ids().schemas.map((e) => [e.id, e.subject])).toEqual([[1, SUBJECT]]);
+      contracts(root, [{ name: 'grade', type: 'string' }, { name: 'note', type: ['null', 'string'], default: null }]);
+      expect(run(release, [root]).output).toContain('2 released schema version(s) hold fixed ids');
+      expect(ids().schemas.map((e) => e.id)).toEqual([1, 2]);
+      expect(run(check, [root]).code).toBe(0);
+    });
+
+    it('retires, never drops, the id of a version a forced break removed', () => {
+      contracts(root, [{ name: 'grade', type: 'string' }]);
+      run(release, [root]);
+      contracts(root, [{ name: 'grade', type: 'int' }]);
+      expect(run(release, [root, '--force']).code).toBe(0);
+      expect(ids().schemas.map((e) => [e.id, e.retired ?? false])).toEqual([[1, true], [2, false]]);
+      expect(run(check, [root]).code).toBe(0);
+    });
+
+    it('fails the check when a released version has no id or the manifest is missing', () => {
+      contracts(root, [{ name: 'grade', type: 'string' }]);
+      run(release, [root]);
+      const file = join(root, 'released/schema-ids.json');
+      writeFileSync(file, JSON.stringify({ schemas: [] }));
+      expect(run(check, [root])).toMatchObject({ code: 1, output: expect.stringContaining(`SCHEMA IDS: ${SUBJECT}: released v1 has no schema id; run npm run contracts:release`) });
+      rmSync(file);
+      expect(run(check, [root])).toMatchObject({ code: 1, output: expect.stringContaining('contracts/released has no schema-ids.json') });
+    });
+
+    it('with --ids-only gives the released versions ids without releasing the current schemas', () => {
+      contracts(root, [{ name: 'grade', type: 'string' }]);
+      run(release, [root]);
+      rmSync(join(root, 'released/schema-ids.json'));
+      contracts(root, [{ name: 'grade', type: 'string' }, { name: 'note', type: ['null', 'string'], default: null }]);
+      expect(run(release, [root, '--ids-only']).code).toBe(0);
+      expect(ids().schemas.map((e) => e.id)).toEqual([1]);
+      expect(existsSync(join(root, `released/history/${SUBJECT}`))).toBe(false);
+      expect(run(check, [root]).code).toBe(0);
+    });
+
+    it('fails the check when an id names a schema that is not released', () => {
+      contracts(root, [{ name: 'grade', type: 'string' }]);
+      run(release, [root]);
+      const file = join(root, 'released/schema-ids.json');
+      const manifest = ids();
+      (manifest.schemas[0] as { subject: string }).subject = 'cn.tongban.subsidy.v1.Other';
+      writeFileSync(file, JSON.stringify(manifest));
+      const { code, output } = run(check, [root]);
+      expect(code).toBe(1);
+      expect(output).toContain('cn.tongban.subsidy.v1.Other: id 1 names a schema that is not released');
+    });
+  });
 });

@@ -1,6 +1,9 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
-import { EventSchema, SchemaCatalogue } from '@tongban/avro';
+import {
+  EventSchema, SCHEMA_ID_MANIFEST_FILE, SchemaCatalogue, SchemaIdManifest, SchemaIdManifestError, assignSchemaIds, formatSchemaIdManifest,
+  readSchemaIdManifest, releasedVersionsOf, schemaFingerprint,
+} from '@tongban/avro';
 // Until libs/avro/src/index.ts exports './compatibility', reach it directly.
 import {
   CompatibilityMode, DEFAULT_COMPATIBILITY, StrictRule, checkCompatibility, isCompatibilityMode, normalizedForm,
@@ -108,6 +111,26 @@ export class ReleasedContracts {
     rmSync(join(this.dir, 'history', subject), { recursive: true, force: true });
   }
 
+  /** The schema id manifest, or undefined before the first release that wrote one. */
+  schemaIds(): SchemaIdManifest | undefined {
+    const file = join(this.dir, SCHEMA_ID_MANIFEST_FILE);
+    return existsSync(file) ? readSchemaIdManifest(file) : undefined;
+  }
+
+  /** Gives every released version its id (kept, or the next free one) and writes the manifest. */
+  writeSchemaIds(): SchemaIdManifest {
+    let previous: SchemaIdManifest | undefined;
+    try {
+      previous = this.schemaIds();
+    } catch (e) {
+      // A broken manifest must be repaired by hand: renumbering would change ids records already carry.
+      throw new Error(`${(e as Error).message}; repair it (ids must never change) before releasing`);
+    }
+    const manifest = assignSchemaIds(previous, new Map(this.subjects().map((s) => [s, this.versions(s)])));
+    writeFileSync(join(this.dir, SCHEMA_ID_MANIFEST_FILE), formatSchemaIdManifest(manifest));
+    return manifest;
+  }
+
   writeCompatibility(file: CompatibilityFile): void {
     const subjects = Object.fromEntries(Object.entries(file.subjects).sort(([a], [b]) => a.localeCompare(b)));
     writeFileSync(join(this.dir, 'compatibility.json'), JSON.stringify({ $comment: COMMENT, default: file.default, subjects }, null, 2) + '\n');
@@ -155,4 +178,32 @@ export function compareWithReleased(released: ReleasedContracts, catalogue = rel
     }
   }
   return reports;
+}
+
+/**
+ * What is wrong with the schema id manifest against the released schemas: every released version
+ * needs an id, and no live entry may name a schema that is not released. Empty when all is well.
+ */
+export function schemaIdProblems(released: ReleasedContracts): string[] {
+  let manifest: SchemaIdManifest | undefined;
+  try {
+    manifest = released.schemaIds();
+  } catch (e) {
+    return e instanceof SchemaIdManifestError ? e.problems.map((p) => `${SCHEMA_ID_MANIFEST_FILE}: ${p}`) : [(e as Error).message];
+  }
+  const subjects = released.subjects();
+  if (!manifest) return subjects.length ? [`contracts/released has no ${SCHEMA_ID_MANIFEST_FILE}: run npm run contracts:release`] : [];
+  const problems: string[] = [];
+  const live = new Set(manifest.schemas.filter((e) => !e.retired).map((e) => `${e.subject}\u0000${e.fingerprint}`));
+  for (const subject of subjects) {
+    released.versions(subject).forEach((schema, i) => {
+      if (!live.delete(`${subject}\u0000${schemaFingerprint(schema)}`)) problems.push(`${subject}: released v${i + 1} has no schema id`);
+    });
+  }
+  for (const subject of new Set(manifest.schemas.map((e) => e.subject))) {
+    for (const e of releasedVersionsOf(manifest, subject)) {
+      if (live.has(`${subject}\u0000${e.fingerprint}`)) problems.push(`${subject}: id ${e.id} names a schema that is not released (mark it retired, never delete it)`);
+    }
+  }
+  return problems.map((p) => `${p}; run npm run contracts:release`);
 }

@@ -8,3 +8,4 @@ export * from './validation/record-validator';
 export * from './validation/authorisation-rules';
 export * from './generated/events';
 export * from './compatibility';
+export * from './released/schema-id-manifest';

@@ -17,3 +17,4 @@ export * from './ordering/mysql-hold-store';
 export * from './ordering/holds-retention';
 export * from './ordering/holds.controller';
 export * from './mirror';
+export * from './failures/arrival';

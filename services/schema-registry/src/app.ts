@@ -9,7 +9,9 @@ import {
 } from '@tongban/observability';
 import { openDatabase } from '@tongban/persistence';
 import { installRequestLimits } from '@tongban/http';
-import { SchemaRegistryConfig } from './schema-registry.config';
+import { readSchemaIdManifest } from '@tongban/avro';
+import { LOCAL_ID_RANGE, SchemaRegistryConfig } from './schema-registry.config';
+import { ReleasedSchemas, importReleasedSchemas, releasedSchemasOf } from './registry/application/released-import';
 import { SchemaRegistryService } from './registry/application/schema-registry.service';
 import { RegistryRepository } from './registry/infrastructure/registry.repository';
 import { SchemaEntity } from './registry/infrastructure/schema.entity';
@@ -44,7 +46,10 @@ class DataSourceCloser implements OnApplicationShutdown {
   }
 }
 
-/** Builds the schema registry (database migrated, not yet listening). */
+/**
+ * Builds the schema registry (database migrated, the released schema ids imported when
+ * `config.releasedIds` names the manifest; not yet listening).
+ */
 export async function createSchemaRegistryApp(
   config: SchemaRegistryConfig,
   logger = new JsonLogger('schema-registry'),
@@ -55,6 +60,17 @@ export async function createSchemaRegistryApp(
     entities: [SchemaEntity, SubjectVersionEntity, SubjectConfigEntity],
     migrations: [RegistrySchema1764100000000],
   });
+  let released: ReleasedSchemas | undefined;
+  if (config.releasedIds) {
+    try {
+      const manifest = readSchemaIdManifest(config.releasedIds);
+      await importReleasedSchemas(dataSource, manifest, { firstLocalId: config.firstLocalId ?? LOCAL_ID_RANGE.min, logger });
+      released = releasedSchemasOf(manifest);
+    } catch (e) {
+      await dataSource.destroy();
+      throw e;
+    }
+  }
   const metrics = createMetricsRegistry('schema-registry');
   const registrations = counter(metrics, 'tongban_schema_registrations_total', 'Register requests, by whether a new version was created', ['outcome']);
   const retries = counter(metrics, 'tongban_schema_registration_retries_total', 'Registrations started again after losing a race (duplicate key, deadlock)', ['reason']);
@@ -68,6 +84,8 @@ export async function createSchemaRegistryApp(
     onRetry: (code) => retries.inc({ reason: code }),
     maxSchemaBytes: config.maxSchemaBytes,
     maxSubjects: config.maxSubjects,
+    released,
+    unreleased: config.unreleasedSchemas,
   });
   const checks: HealthCheck[] = dependencyChecks({ mysql: dataSource });
 

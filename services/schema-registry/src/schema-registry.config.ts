@@ -1,6 +1,11 @@
-import { DEV_SCHEMA_REGISTRY_PASSWORD_SECRET, DEV_SCHEMA_REGISTRY_USER, EnvReader, localSecret, readInfraConfig } from '@tongban/config';
+import { join } from 'node:path';
+import {
+  DEV_SCHEMA_REGISTRY_PASSWORD_SECRET, DEV_SCHEMA_REGISTRY_USER, EnvReader, contractsDir, localSecret, readInfraConfig,
+} from '@tongban/config';
 import type { MysqlConfig } from '@tongban/persistence';
-import { COMPATIBILITY_MODES, CompatibilityMode, DEFAULT_COMPATIBILITY, STRICT_RULES, StrictRule, isStrictRule } from '@tongban/avro';
+import {
+  COMPATIBILITY_MODES, CompatibilityMode, DEFAULT_COMPATIBILITY, RELEASED_ID_MAX, SCHEMA_ID_MANIFEST_FILE, STRICT_RULES, StrictRule, isStrictRule,
+} from '@tongban/avro';
 import { parseRegistryUsers, RegistryUser } from './registry/infrastructure/registry-auth';
 
 export interface SchemaRegistryConfig {
@@ -20,7 +25,24 @@ export interface SchemaRegistryConfig {
   maxSubjects: number;
   /** Failed authentication attempts per minute from one address before 429. */
   authFailuresPerMinute: number;
+  /**
+   * The released contracts' schema id manifest, imported at start so that every released schema has
+   * the same id in every province's registry. Without it, ids come from the registry's own sequence.
+   */
+  releasedIds?: string;
+  /**
+   * A schema that is not in the manifest: `allow` registers it with an id of this registry's own range
+   * (from `firstLocalId`), `refuse` answers 422 (42205). Default `allow`.
+   */
+  unreleasedSchemas?: UnreleasedSchemas;
+  /** First id this registry gives a schema the manifest does not hold; above RELEASED_ID_MAX. */
+  firstLocalId?: number;
 }
+
+export const UNRELEASED_SCHEMA_POLICIES = ['allow', 'refuse'] as const;
+export type UnreleasedSchemas = (typeof UNRELEASED_SCHEMA_POLICIES)[number];
+/** Ids a registry gives schemas that are not released: above the release range, up to the wire format's limit. */
+export const LOCAL_ID_RANGE = { min: RELEASED_ID_MAX + 1, max: 2 ** 31 - 1 } as const;
 
 /**
  * The development profile's users: the services' admin (the password every tongban client of the
@@ -31,6 +53,24 @@ export function developmentRegistryUsers(): string {
     `${DEV_SCHEMA_REGISTRY_USER}:${localSecret(DEV_SCHEMA_REGISTRY_PASSWORD_SECRET)}:admin`,
     `partner:${localSecret('schema-registry-reader-password')}:read`,
   ].join(',');
+}
+
+/**
+ * Where the released schema ids come from and what happens to a schema that is not released. Only the
+ * development profile registers unreleased schemas by default or may run without the manifest
+ * (`TONGBAN_SCHEMA_REGISTRY_RELEASED_IDS=none`): elsewhere an id the other province's registry cannot
+ * know must not reach a topic.
+ */
+function readReleasedIds(env: EnvReader): Pick<SchemaRegistryConfig, 'releasedIds' | 'unreleasedSchemas' | 'firstLocalId'> {
+  const file = env.str('TONGBAN_SCHEMA_REGISTRY_RELEASED_IDS', join(contractsDir(), 'released', SCHEMA_ID_MANIFEST_FILE));
+  if (file === 'none' && !env.development) {
+    env.fail('TONGBAN_SCHEMA_REGISTRY_RELEASED_IDS=none is for the development profile only: both provinces\' registries must import the released schema ids');
+  }
+  return {
+    releasedIds: file === 'none' ? undefined : file,
+    unreleasedSchemas: env.oneOf('TONGBAN_SCHEMA_REGISTRY_UNRELEASED', UNRELEASED_SCHEMA_POLICIES, env.development ? 'allow' : 'refuse'),
+    firstLocalId: env.int('TONGBAN_SCHEMA_REGISTRY_FIRST_LOCAL_ID', LOCAL_ID_RANGE.min, LOCAL_ID_RANGE),
+  };
 }
 
 /** Reads and validates the registry's environment; throws ConfigError naming every bad variable. */
@@ -59,6 +99,7 @@ export function readSchemaRegistryConfig(env = new EnvReader()): SchemaRegistryC
     maxSchemaBytes: env.int('TONGBAN_SCHEMA_REGISTRY_MAX_SCHEMA_BYTES', 256 * 1024, { min: 1024, max: 16 * 1024 * 1024 }),
     maxSubjects: env.int('TONGBAN_SCHEMA_REGISTRY_MAX_SUBJECTS', 10_000, { min: 1, max: 10_000_000 }),
     authFailuresPerMinute: infra.authFailuresPerMinute,
+    ...readReleasedIds(env),
   };
   env.done();
   return config;

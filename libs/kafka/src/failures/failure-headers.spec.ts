@@ -78,9 +78,20 @@ describe('failure headers', () => {
       [FAILURE_HEADERS.consumerGroup]: 'tongban.region-node.500000',
       [FAILURE_HEADERS.failedTopic]: INBOX,
       [FAILURE_HEADERS.failureKind]: 'retriable',
+      [FAILURE_HEADERS.arrivedVia]: 'unknown',
       [FAILURE_HEADERS.retryLevel]: '1',
       [FAILURE_HEADERS.retryDueAt]: '2026-11-25T08:00:05.000Z',
     });
+  });
+
+  it('names the link as the origin of a dead letter the other province wrote, and drops that on a replay', () => {
+    const sichuan = { ...own, 'tongban-source-region': '510104', ce_source: 'urn:tongban:division:510104' };
+    const error = new TongbanError('SCHEMA_ID_UNKNOWN', 'schema id 51000007 is not in the registry');
+    const h = failureHeaders(sichuan, { ...facts, error, retriable: false, step: nextStep(policy, INBOX, 0, false, now) });
+    expect(h).toMatchObject({ [FAILURE_HEADERS.arrivedVia]: 'link', [FAILURE_HEADERS.arrivedFrom]: '510000', [FAILURE_HEADERS.errorCode]: 'SCHEMA_ID_UNKNOWN' });
+    expect(replayMessage({ key: 'SUB-1', value: null, headers: h }).headers).not.toHaveProperty(FAILURE_HEADERS.arrivedVia);
+    const local = failureHeaders({ ...own, 'tongban-source-region': '500103' }, { ...facts, step: nextStep(policy, INBOX, 0, false, now) });
+    expect(local).toMatchObject({ [FAILURE_HEADERS.arrivedVia]: 'local', [FAILURE_HEADERS.arrivedFrom]: '500000' });
   });
 
   it('names an error that is not a TongbanError UNEXPECTED and keeps its class', () => {

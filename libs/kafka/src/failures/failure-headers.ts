@@ -1,6 +1,7 @@
 import { TongbanError } from '@tongban/errors';
 import { topics } from '@tongban/regions';
 import type { RetryPolicy } from './retry-policy';
+import { ARRIVAL_HEADERS, arrivalHeaders, arrivalOf } from './arrival';
 
 /** Failure facts that travel with a retried or dead-lettered message, as Kafka headers. */
 export const FAILURE_HEADERS = {
@@ -22,6 +23,10 @@ export const FAILURE_HEADERS = {
   retryDueAt: 'tongban-retry-due-at',
   /** `retriable` or `permanent`: why the message went where it went. */
   failureKind: 'tongban-failure-kind',
+  /** `link` when the other province wrote the record and MirrorMaker 2 carried it here, else `local` or `unknown`. */
+  arrivedVia: ARRIVAL_HEADERS.via,
+  /** The province that wrote the record, when known. */
+  arrivedFrom: ARRIVAL_HEADERS.from,
 } as const;
 
 /**
@@ -161,6 +166,8 @@ export function failureHeaders(own: Record<string, string>, f: FailureFacts): Re
     [FAILURE_HEADERS.consumerGroup]: f.consumerGroup,
     [FAILURE_HEADERS.failedTopic]: f.failedTopic,
     [FAILURE_HEADERS.failureKind]: f.retriable ? 'retriable' : 'permanent',
+    // A record from the link that fails here (an id this province's registry cannot resolve, bytes that do not decode) is told apart.
+    ...arrivalHeaders(arrivalOf(f.origin.topic, own)),
   };
   if (f.step.kind === 'retry') {
     headers[FAILURE_HEADERS.retryLevel] = String(f.step.level);

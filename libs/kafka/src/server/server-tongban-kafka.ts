@@ -7,7 +7,7 @@ import { JsonLogger, withLogContext } from '@tongban/observability';
 import { ensureTopics, TopicSettings } from '../admin/topics';
 import { FailurePublisher } from '../failures/dead-letter';
 import {
-  classifyTopic, errorCodeOf, failureHeaders, failureTopics, MessageOrigin, nextStep, originRef, parseOriginRef, PriorFailure,
+  classifyTopic, errorCodeOf, FAILURE_HEADERS, failureHeaders, failureTopics, MessageOrigin, nextStep, originRef, parseOriginRef, PriorFailure,
   readPriorFailure, REPLAY_OF_HEADER, withoutFailureHeaders,
 } from '../failures/failure-headers';
 import { DEFAULT_RETRY_POLICY, RetryPolicy } from '../failures/retry-policy';
@@ -448,6 +448,7 @@ export class ServerTongbanKafka extends Server implements CustomTransportStrateg
     const fields = {
       from: d.from, to: step.topic, caseKey: d.key, eventId: d.eventId, attempts,
       errorCode: errorCodeOf(error), error: (error as Error)?.message,
+      arrivedVia: headers[FAILURE_HEADERS.arrivedVia], arrivedFrom: headers[FAILURE_HEADERS.arrivedFrom],
     };
     if (step.kind === 'retry') {
       this.options.logger.event('warn', 'event failed, sent to a retry topic', { ...fields, dueAt: step.dueAt.toISOString() });

@@ -8,6 +8,7 @@ import { readSubmittedSchema } from '../domain/submitted-schema';
 import { VersionRef, checkSubject } from '../domain/version-ref';
 import { RegistryRepository, StoredVersion } from '../infrastructure/registry.repository';
 import { GLOBAL_CONFIG_SUBJECT } from '../infrastructure/subject-config.entity';
+import type { ReleasedSchemas } from './released-import';
 
 /** What `GET /subjects/{subject}/versions/{version}` and a look-up answer. */
 export interface SubjectVersionView {
@@ -38,6 +39,10 @@ export interface RegistryServiceOptions {
   maxSchemaBytes?: number;
   /** Most subjects the registry holds; a registration that would open one more is refused. */
   maxSubjects?: number;
+  /** The released schemas (imported at start): registered under their fixed ids. */
+  released?: ReleasedSchemas;
+  /** A schema that is not released: registered under an id of the registry's own (`allow`, the default) or refused (42205). */
+  unreleased?: 'allow' | 'refuse';
 }
 
 /** MySQL errors that mean "another replica got there first": the registration is tried again from the start. */
@@ -79,8 +84,11 @@ export class SchemaRegistryService {
             this.options.onRegistered?.(false);
             return { id: same.schemaId };
           }
+          const releasedId = this.options.released?.idByFingerprint.get(submitted.fingerprint);
+          if (releasedId === undefined && this.options.unreleased === 'refuse') throw registryErrors.notReleased(subject);
           if (versions.length === 0 && this.options.maxSubjects !== undefined) {
-            const held = await this.repository.subjectCount(m);
+            // The release's own subjects are not what the limit guards against.
+            const held = await this.repository.subjectCount(m, this.options.released?.subjects);
             if (held >= this.options.maxSubjects) throw registryErrors.tooManySubjects(this.options.maxSubjects);
           }
           const mode = await this.modeOf(m, subject);
@@ -94,11 +102,11 @@ export class SchemaRegistryService {
           }
           const id =
             (await this.repository.schemaIdByFingerprint(m, submitted.fingerprint)) ??
-            (await this.repository.insertSchema(m, {
-              schemaText: submitted.text,
-              canonicalText: submitted.normalized,
-              fingerprint: submitted.fingerprint,
-            }));
+            (await this.repository.insertSchema(
+              m,
+              { schemaText: submitted.text, canonicalText: submitted.normalized, fingerprint: submitted.fingerprint },
+              releasedId,
+            ));
           const version = Math.max(0, ...versions.map((v) => v.version)) + 1;
           await this.repository.insertVersion(m, subject, version, id);
           this.options.onRegistered?.(true);

@@ -64,6 +64,14 @@ export const registryErrors = {
   forbidden: (user: string, operation: string) => new RegistryApiError(403, 40301, `User ${user} is denied operation ${operation}: writes need an admin credential.`),
   tooManyFailedAttempts: (retryAfter: number) =>
     new RegistryApiError(429, 42901, `Too many failed authentication attempts from this address; retry after ${retryAfter} s.`),
+  notReleased: (subject: string) =>
+    new RegistryApiError(
+      422,
+      42205,
+      `Operation not permitted: the schema submitted under subject '${subject}' is not a released contract. This registry ` +
+        'registers only schemas of the released schema id manifest, so that every province\'s registry gives them the same id; ' +
+        'release the schema (contracts:release) and restart the registries with the new manifest.',
+    ),
   invalidSubject: (reason: string) => new RegistryApiError(422, 42208, `Invalid subject: ${reason}`),
   store: (cause: unknown) =>
     new RegistryApiError(500, 50001, `Error in the backend data store: ${(cause as Error)?.message ?? String(cause)}`, {}, true),

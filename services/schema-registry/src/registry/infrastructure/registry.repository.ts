@@ -59,8 +59,11 @@ export class RegistryRepository {
     return rows.map(toVersion);
   }
 
-  async subjectCount(m: EntityManager): Promise<number> {
-    const rows: Array<{ n: string | number }> = await m.query('SELECT COUNT(DISTINCT subject) AS n FROM subject_versions');
+  /** Subjects held, those in `except` (the released ones) not counted. */
+  async subjectCount(m: EntityManager, except: string[] = []): Promise<number> {
+    const rows: Array<{ n: string | number }> = except.length
+      ? await m.query('SELECT COUNT(DISTINCT subject) AS n FROM subject_versions WHERE subject NOT IN (?)', [except])
+      : await m.query('SELECT COUNT(DISTINCT subject) AS n FROM subject_versions');
     return Number(rows[0]?.n ?? 0);
   }
 
@@ -87,14 +90,30 @@ export class RegistryRepository {
     return rows[0] ? Number(rows[0].id) : undefined;
   }
 
-  /** Inserts a new schema; a concurrent insert of the same fingerprint fails with ER_DUP_ENTRY. */
-  async insertSchema(m: EntityManager, s: { schemaText: string; canonicalText: string; fingerprint: string }): Promise<number> {
+  /**
+   * Inserts a new schema, under `id` when given (a released schema's fixed id), otherwise under the next
+   * id of the sequence; a concurrent insert of the same fingerprint or id fails with ER_DUP_ENTRY.
+   */
+  async insertSchema(m: EntityManager, s: { schemaText: string; canonicalText: string; fingerprint: string }, id?: number): Promise<number> {
     const result: { insertId: number } = await m.query(
-      `INSERT INTO \`schemas\` (schema_type, schema_text, canonical_text, fingerprint, created_at)
-       VALUES ('AVRO', ?, ?, ?, UTC_TIMESTAMP(3))`,
-      [s.schemaText, s.canonicalText, s.fingerprint],
+      `INSERT INTO \`schemas\` (id, schema_type, schema_text, canonical_text, fingerprint, created_at)
+       VALUES (?, 'AVRO', ?, ?, ?, UTC_TIMESTAMP(3))`,
+      [id ?? null, s.schemaText, s.canonicalText, s.fingerprint],
     );
-    return Number(result.insertId);
+    return id ?? Number(result.insertId);
+  }
+
+  /**
+   * Makes the sequence give ids from `first` on (InnoDB keeps it above the highest id held), so ids the
+   * registry numbers itself never meet the released range below it.
+   */
+  async startSchemaIdsAt(m: EntityManager, first: number): Promise<void> {
+    if (!Number.isSafeInteger(first) || first < 1) throw new Error(`invalid first schema id ${first}`);
+    const rows: Array<{ next: number | string | null }> = await m.query(
+      `SELECT AUTO_INCREMENT AS next FROM information_schema.TABLES WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = 'schemas'`,
+    );
+    if (Number(rows[0]?.next ?? 0) >= first) return;
+    await m.query(`ALTER TABLE \`schemas\` AUTO_INCREMENT = ${first}`);
   }
 
   /** Adds a version; a concurrent insert of the same (subject, version) fails with ER_DUP_ENTRY. */

@@ -41,6 +41,7 @@ export class DocsPage {
 <meta charset="utf-8">
 <meta name="viewport" content="width=device-width, initial-scale=1">
 <title>${escapeHtml(this.doc.info.title)} · API</title>
+<link rel="icon" href="data:,">
 <style>${STYLE}</style>
 </head>
 <body>
@@ -77,7 +78,7 @@ export class DocsPage {
   ${eventTypes.map((e) => this.eventType(e.name, e.schema)).join('\n')}
   </section>
   <section class="tag"><h2 id="errors">Errors</h2>
-  <p class="lead">Every error has the same shape; a bad input is always a 4xx naming each problem.</p>
+  <p class="lead">Every error has the same shape (<code>application/json</code>); a bad input is always a 4xx naming each problem.</p>
   ${this.schemaTable(this.resolve({ $ref: '#/components/schemas/Error' }))}
   ${this.errorList()}
   </section>
@@ -168,7 +169,9 @@ export class DocsPage {
 
   private errorList(): string {
     const responses = this.doc.components.responses as Record<string, { description: string; content: { 'application/json': { example: { error: { code: string } } } } }>;
-    return `<table><thead><tr><th>code</th><th>meaning</th></tr></thead><tbody>${Object.values(responses)
+    const byCode = new Map<string, (typeof responses)[string]>();
+    for (const r of Object.values(responses)) if (!byCode.has(r.content['application/json'].example.error.code)) byCode.set(r.content['application/json'].example.error.code, r);
+    return `<table><thead><tr><th>code</th><th>meaning</th></tr></thead><tbody>${[...byCode.values()]
       .map((r) => `<tr><td><code>${escapeHtml(r.content['application/json'].example.error.code)}</code></td><td>${prose(r.description)}</td></tr>`)
       .join('')}</tbody></table>`;
   }
@@ -275,7 +278,7 @@ const STYLE = `
 body { margin: 0; font: 15px/1.55 system-ui, -apple-system, "Segoe UI", "Noto Sans", "Noto Sans CJK SC", "PingFang SC", "Microsoft YaHei", "WenQuanYi Micro Hei", sans-serif; color: var(--ink); background: #fff; display: flex; }
 code, pre { font-family: ui-monospace, "SFMono-Regular", Menlo, Consolas, "Liberation Mono", monospace; font-size: 0.9em; }
 a { color: var(--get); text-decoration: none; } a:hover { text-decoration: underline; }
-nav.side { position: sticky; top: 0; height: 100vh; overflow-y: auto; width: 300px; flex: none; background: var(--bg); border-right: 1px solid var(--line); padding: 20px 16px; font-size: 13px; }
+nav.side { position: sticky; top: 0; height: 100vh; overflow-y: auto; width: 320px; flex: none; background: var(--bg); border-right: 1px solid var(--line); padding: 20px 16px; font-size: 13px; }
 nav.side .brand { font-weight: 700; font-size: 17px; margin: 0 0 12px; color: var(--accent); } nav.side .brand span { color: var(--ink); font-weight: 500; }
 nav.side h2 { font-size: 11px; text-transform: uppercase; letter-spacing: .06em; color: var(--muted); margin: 18px 0 6px; }
 nav.side ul { list-style: none; margin: 0; padding: 0; } nav.side li { margin: 3px 0; white-space: nowrap; overflow: hidden; text-overflow: ellipsis; }

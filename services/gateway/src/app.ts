@@ -5,7 +5,7 @@ import { DataSource } from 'typeorm';
 import { AvroCodec, RecordValidator, SchemaCatalogue, SchemaRegistryClient } from '@tongban/avro';
 import { AuditLog, AuditLogSchema1764300000000 } from '@tongban/audit';
 import { ApiKeyService, FailedAttemptLimiter, failedAuthGuard, MysqlApiKeyStore, TokenBucketLimiter } from '@tongban/auth';
-import { contractsDir } from '@tongban/config';
+import { contractsDir, repoRoot } from '@tongban/config';
 import { HttpErrorFilter, installRequestLimits } from '@tongban/http';
 import { minimisationPolicyPath, Minimiser, readMinimisationPolicy } from '@tongban/masking';
 import { createKafka, ensureTopics, sentOutboxRule } from '@tongban/kafka';
@@ -14,6 +14,7 @@ import {
 } from '@tongban/observability';
 import { deleteOlder, openDatabase, RetentionJob } from '@tongban/persistence';
 import { DivisionCatalogue, formatCheckers, RoutingTable, topics } from '@tongban/regions';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import Redis from 'ioredis';
 import { GatewayConfig } from './gateway.config';
@@ -24,6 +25,8 @@ import { DisclosureRecorder } from './events/application/disclosure-recorder';
 import { DISCLOSURES, DisclosuresController } from './events/infrastructure/disclosures.controller';
 import { GatewaySchema1764000000000 } from './migrations/1764000000000-gateway-schema';
 import { ApiKeys1765000000000, ApiKeysAdminController, GATEWAY_AUTH, GatewayAuth, ROTATION_OVERLAP_MS } from './auth';
+import { AcceptedEventOffice1767000000000, EVENT_STATUS, EventStatusController, EventStatusReader } from './event-status';
+import { buildOpenApiDocument, OPENAPI_DOCUMENT, OpenApiController } from './openapi';
 
 export interface GatewayApp {
   app: INestApplication;
@@ -39,13 +42,15 @@ export async function createGatewayApp(config: GatewayConfig, logger = new JsonL
     mysql: config.infra.mysql,
     database: config.database,
     entities: [],
-    migrations: [GatewaySchema1764000000000, AuditLogSchema1764300000000, ApiKeys1765000000000],
+    migrations: [GatewaySchema1764000000000, AuditLogSchema1764300000000, ApiKeys1765000000000, AcceptedEventOffice1767000000000],
   });
   const catalogue = new SchemaCatalogue(join(contractsDir(), 'avro'));
   const registry = new SchemaRegistryClient(config.infra.schemaRegistryUrl, { auth: config.infra.schemaRegistryAuth });
   const codec = new AvroCodec(catalogue, registry, config.autoRegisterSchemas);
   await codec.prepare();
   const routing = new RoutingTable(config.routing);
+  // Derived from the same contracts the gateway validates against: a new event type is described as soon as it is accepted.
+  const openapi = buildOpenApiDocument({ catalogue, examplesDir: join(contractsDir(), 'examples'), version: gatewayVersion() });
   const kafka = createKafka(config.infra.kafkaBrokers, config.infra.kafkaClientId, logger, config.infra.kafkaCredentials);
   await ensureTopics(
     kafka,
@@ -114,7 +119,7 @@ export async function createGatewayApp(config: GatewayConfig, logger = new JsonL
     static build(): DynamicModule {
       return {
         module: GatewayModule,
-        controllers: [EventsController, CasesController, ApiKeysAdminController, DisclosuresController, OpsController],
+        controllers: [EventsController, EventStatusController, CasesController, ApiKeysAdminController, DisclosuresController, OpsController, OpenApiController],
         providers: [
           { provide: AcceptEventService, useValue: service },
           { provide: API_KEYS, useValue: auth },
@@ -127,6 +132,8 @@ export async function createGatewayApp(config: GatewayConfig, logger = new JsonL
           { provide: ROUTING, useValue: routing },
           { provide: HEALTH_CHECKS, useValue: checks },
           { provide: METRICS_REGISTRY, useValue: metrics },
+          { provide: EVENT_STATUS, useValue: new EventStatusReader(dataSource) },
+          { provide: OPENAPI_DOCUMENT, useValue: openapi },
         ],
       };
     }
@@ -150,4 +157,13 @@ export async function createGatewayApp(config: GatewayConfig, logger = new JsonL
       await dataSource.destroy();
     },
   };
+}
+
+/** The version in the checkout's package.json (the API description's `info.version`). */
+function gatewayVersion(): string {
+  try {
+    return String((JSON.parse(readFileSync(join(repoRoot(), 'package.json'), 'utf8')) as { version?: unknown }).version ?? '0.0.0');
+  } catch {
+    return '0.0.0';
+  }
 }

@@ -109,9 +109,9 @@ export class AcceptEventService {
           if ((claimed as { affectedRows: number }).affectedRows === 0) throw new KeyAlreadyUsed();
         }
         await manager.query(
-          `INSERT INTO accepted_events (event_id, event_type, case_id, source_region, target_region, key_id, correlation_id, accepted_at)
-           VALUES (?, ?, ?, ?, ?, ?, ?, UTC_TIMESTAMP(3))`,
-          [eventId, request.eventType, request.caseId, request.sourceRegion, request.targetRegion, caller.keyId, correlationId],
+          `INSERT INTO accepted_events (event_id, event_type, case_id, source_region, target_region, source_office, key_id, correlation_id, accepted_at)
+           VALUES (?, ?, ?, ?, ?, ?, ?, ?, UTC_TIMESTAMP(3))`,
+          [eventId, request.eventType, request.caseId, request.sourceRegion, request.targetRegion, request.sourceOffice, caller.keyId, correlationId],
         );
         await enqueue(manager, messages, this.deps.outboxLanes);
         // Last in the transaction: the audit chain's head stays locked only until the commit.

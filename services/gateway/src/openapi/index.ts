@@ -1,0 +1,4 @@
+export * from './avro-json-schema';
+export * from './openapi-document';
+export * from './docs-page';
+export * from './openapi.controller';

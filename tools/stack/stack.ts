@@ -115,6 +115,9 @@ export function provinceStackServices(provinces: ProvinceLayout[], o: StackOptio
       },
       gatewayEnv: { TONGBAN_GATEWAY_PROVINCE: p.code },
       opsEnv: incomingLinkEnv(p, provinces),
+      // Schemas not in a release get ids only this province's registry knows: disjoint ranges make such an id,
+      // should it cross the link, a clear "unknown schema" dead letter rather than another schema's id.
+      registryEnv: { TONGBAN_SCHEMA_REGISTRY_FIRST_LOCAL_ID: p.code === '510000' ? '51000000' : '50000000' },
       suffix: `-${p.alias}`,
       inheritEnv: o.inheritEnv,
     });
@@ -130,6 +133,7 @@ interface ServicesOf {
   env: Record<string, string>;
   gatewayEnv?: Record<string, string>;
   opsEnv?: Record<string, string>;
+  registryEnv?: Record<string, string>;
   /** Appended to each process's name. */
   suffix: string;
   inheritEnv?: readonly string[];
@@ -144,7 +148,7 @@ function servicesOf(o: ServicesOf): ServiceSpec[] {
     {
       name: `schema-registry${o.suffix}`,
       main: 'services/schema-registry/src/main.js',
-      env: { ...common, TONGBAN_SCHEMA_REGISTRY_PORT: String(ports.registry), TONGBAN_SCHEMA_REGISTRY_DATABASE: `${db}_registry` },
+      env: { ...common, TONGBAN_SCHEMA_REGISTRY_PORT: String(ports.registry), TONGBAN_SCHEMA_REGISTRY_DATABASE: `${db}_registry`, ...(o.registryEnv ?? {}) },
       healthUrl: `http://127.0.0.1:${ports.registry}/health`,
     },
     ...nodes.map(([region, port]) => ({

@@ -201,21 +201,27 @@ function poster(gatewayUrl: string) {
   };
 }
 
-/** Accept (the gateway's accepted_at) → stored at the Chongqing node (received_at), per event, in ms. */
-async function acceptToStored(prefix: string, eventIds: string[]): Promise<number[]> {
+/** Milliseconds per event from one timestamp to another, across the stack's databases (one clock: the server's). */
+async function spans(prefix: string, eventIds: string[], from: string, to: string, join: string): Promise<number[]> {
   const out: number[] = [];
   for (let i = 0; i < eventIds.length; i += 5000) {
     const rows = await query<RowDataPacket>(
       undefined,
-      `SELECT TIMESTAMPDIFF(MICROSECOND, a.accepted_at, c.received_at) / 1000 AS ms
-         FROM \`${prefix}_gateway\`.accepted_events a JOIN \`${prefix}_node_500000\`.case_events c ON c.event_id = a.event_id
-        WHERE a.event_id IN (?)`,
+      `SELECT TIMESTAMPDIFF(MICROSECOND, ${from}, ${to}) / 1000 AS ms FROM \`${prefix}_gateway\`.${join} WHERE a.event_id IN (?)`,
       [eventIds.slice(i, i + 5000)],
     );
     out.push(...rows.map((r) => Number(r.ms)));
   }
   return out;
 }
+
+/** Accept (the gateway's accepted_at) → stored at the Chongqing node (the case event's received_at), read back per event. */
+const acceptToStored = (prefix: string, ids: string[]) =>
+  spans(prefix, ids, 'a.accepted_at', 'c.received_at', `accepted_events a JOIN \`${prefix}_node_500000\`.case_events c ON c.event_id = a.event_id`);
+
+/** Accept → the relay's sent_at of the outbox row for the Chongqing inbox: the relay's share of the path. */
+const acceptToSent = (prefix: string, ids: string[]) =>
+  spans(prefix, ids, 'a.accepted_at', 'b.sent_at', "accepted_events a JOIN outbox_events b ON b.event_id = a.event_id AND b.topic LIKE '%.500000.inbox'");
 
 /** (b) C clients post N events back to back; done when the stack has caught up. */
 async function closedLoop(t: Target, post: ReturnType<typeof poster>) {
@@ -245,6 +251,7 @@ async function closedLoop(t: Target, post: ReturnType<typeof poster>) {
     eventsPerSecond: o.events / seconds,
     seconds,
     http: latency(http),
+    acceptToSent: latency(await acceptToSent(t.prefix, ids)),
     acceptToStored: latency(await acceptToStored(t.prefix, ids)),
   };
 }
@@ -281,6 +288,7 @@ async function openLoop(t: Target, post: ReturnType<typeof poster>, rate: number
     sent: total,
     failed,
     http: latency(http),
+    acceptToSent: latency(await acceptToSent(t.prefix, ids)),
     acceptToStored: latency(await acceptToStored(t.prefix, ids)),
   };
 }
@@ -331,6 +339,7 @@ async function baseline(brokers: string[], id: string, samples: RecordSample[], 
   // Let the consumer join its group before the clock starts.
   await sleep(3000);
   const started = Date.now();
+  const ticker = setInterval(() => out(`\r  baseline: ${received}/${total} consumed (${((received * 1000) / (Date.now() - started)).toFixed(0)}/s)   `), 1000);
   let sent = 0;
   await Promise.all(
     Array.from({ length: o.rawInFlight }, async () => {
@@ -344,11 +353,10 @@ async function baseline(brokers: string[], id: string, samples: RecordSample[], 
           return { key: `${s.key.slice(0, -8)}${String(first + j).padStart(8, '0')}`, value: s.value, headers: s.headers };
         });
         await producer.send({ topic, acks: -1, compression: CompressionTypes.None, messages });
-        out(`\r  baseline: ${received}/${total} consumed   `);
       }
     }),
   );
-  await done;
+  await done.finally(() => clearInterval(ticker));
   out('\n');
   await consumer.disconnect();
   await producer.disconnect();
@@ -435,12 +443,12 @@ async function main(): Promise<void> {
       log('| measurement | rate | latency |');
       log('|---|---|---|');
       log(`| (a) raw kafkajs: idempotent, acks=all, ${raw.batch} records/send, ${raw.inFlight} sends in flight, eachBatch, ${raw.partitions} partitions | ${fmt(raw.recordsPerSecond)} records/s | produce → consume ${l(raw.produceToConsume)} |`);
-      log(`| (b) full path, closed loop, ${closed.concurrency} clients, ${closed.events} events, until every group caught up | ${fmt(closed.eventsPerSecond, 1)} events/s (accepted ${fmt(closed.acceptedPerSecond, 1)}/s) | HTTP ${l(closed.http)}; accept → stored ${l(closed.acceptToStored)} |`);
-      log(`| (c) full path, open loop at ${fmt(open.targetPerSecond, 1)}/s for ${fmt(open.seconds, 1)} s (${open.sent} events, ${open.failed} failed) | ${fmt(open.targetPerSecond, 1)} events/s offered | HTTP ${l(open.http)}; accept → stored ${l(open.acceptToStored)} |`);
-      log(`\nRatio full path / baseline: ${result.ratio.toFixed(4)} (events/s over records/s)`);
-      log(`Peak memory (VmHWM): ${Object.entries(memoryMiB).map(([n, mb]) => `${n} ${mb} MiB`).join(', ')}`);
-      log(`Rows written per event: ${rowsPerEvent.toFixed(1)} (${Object.entries(rowsByTable).map(([k, v]) => `${k} ${v.toFixed(2)}`).join(', ')})`);
-      log(`Load average at end: ${result.machine.loadAverage.atEnd.join(' ')}`);
+      log(`| (b) full path, closed loop, ${closed.concurrency} clients, ${closed.events} events, until every group caught up | ${fmt(closed.eventsPerSecond, 1)} events/s (accepted ${fmt(closed.acceptedPerSecond, 1)}/s) | HTTP ${l(closed.http)}; accept → sent by the relay ${l(closed.acceptToSent)}; accept → stored ${l(closed.acceptToStored)} |`);
+      log(`| (c) full path, open loop at ${fmt(open.targetPerSecond, 1)}/s for ${fmt(open.seconds, 1)} s (${open.sent} events, ${open.failed} failed) | ${fmt(open.targetPerSecond, 1)} events/s offered | HTTP ${l(open.http)}; accept → sent by the relay ${l(open.acceptToSent)}; accept → stored ${l(open.acceptToStored)} |`);
+      log(`| ratio (b) / (a) | ${result.ratio.toFixed(4)} | events/s over records/s |`);
+      log(`| (d) peak memory (VmHWM) | ${Object.entries(memoryMiB).map(([n, mb]) => `${n} ${mb} MiB`).join(', ')} | |`);
+      log(`| (d) rows written per event | ${rowsPerEvent.toFixed(1)} | ${Object.entries(rowsByTable).map(([k, v]) => `${k} ${fmt(v, 2)}`).join(', ')} |`);
+      log(`\nLoad average at end: ${result.machine.loadAverage.atEnd.join(' ')}`);
     }
   } finally {
     if (!stackStopped) await stack.stop();

@@ -165,13 +165,17 @@ async function backlog(t: Target): Promise<{ outbox: number; lag: number }> {
 
 /** Waits until nothing is on its way; resolves to when that was first seen. */
 async function caughtUp(t: Target, label: string, started: number, timeoutMs = 900_000): Promise<number> {
+  let shown = 0;
   for (;;) {
     const b = await backlog(t);
     const now = Date.now();
-    out(`\r  ${label}: ${b.outbox} outbox rows unsent, consumer lag ${b.lag} (${((now - started) / 1000).toFixed(1)} s)     `);
     if (b.outbox === 0 && b.lag === 0) {
-      out('\n');
+      out(`\r  ${label}: caught up after ${((now - started) / 1000).toFixed(1)} s                              \n`);
       return now;
+    }
+    if (now - shown >= 2000) {
+      shown = now;
+      out(`\r  ${label}: ${b.outbox} outbox rows unsent, consumer lag ${b.lag} (${((now - started) / 1000).toFixed(1)} s)     `);
     }
     if (now - started > timeoutMs) throw new Error(`${label}: not caught up after ${timeoutMs / 1000} s`);
     await sleep(100);
@@ -221,7 +225,7 @@ const acceptToStored = (prefix: string, ids: string[]) =>
 
 /** Accept → the relay's sent_at of the outbox row for the Chongqing inbox: the relay's share of the path. */
 const acceptToSent = (prefix: string, ids: string[]) =>
-  spans(prefix, ids, 'a.accepted_at', 'b.sent_at', "accepted_events a JOIN outbox_events b ON b.event_id = a.event_id AND b.topic LIKE '%.500000.inbox'");
+  spans(prefix, ids, 'a.accepted_at', 'b.sent_at', `accepted_events a JOIN \`${prefix}_gateway\`.outbox_events b ON b.event_id = a.event_id AND b.topic LIKE '%.500000.inbox'`);
 
 /** (b) C clients post N events back to back; done when the stack has caught up. */
 async function closedLoop(t: Target, post: ReturnType<typeof poster>) {

@@ -87,15 +87,26 @@ interface SentBatch {
   messages: Array<{ topic: string; key: string; value: string }>;
 }
 
-/** A Kafka whose producers record every batch; `failNext` makes the next sends fail. */
-function fakeKafka(relay: string, sent: SentBatch[], control: { failNext: number } = { failNext: 0 }): Kafka {
+/**
+ * A Kafka whose producers record every batch they took; `failNext` makes the next sends fail, `failCalls`
+ * the sends of those numbers (1 is the first), and `duringSend` sees the database while a send is under way.
+ */
+function fakeKafka(
+  relay: string,
+  sent: SentBatch[],
+  control: { failNext: number; failCalls?: number[]; duringSend?: () => void } = { failNext: 0 },
+): Kafka {
+  let calls = 0;
   return {
     producer: () => ({
       connect: async () => undefined,
       disconnect: async () => undefined,
       sendBatch: async (batch: { topicMessages: Array<{ topic: string; messages: Array<{ key: string; value: Buffer }> }> }) => {
-        if (control.failNext > 0) {
-          control.failNext--;
+        calls++;
+        await new Promise((r) => setTimeout(r, 1));
+        control.duringSend?.();
+        if (control.failNext > 0 || control.failCalls?.includes(calls)) {
+          if (control.failNext > 0) control.failNext--;
           throw new Error('broker not available');
         }
         sent.push({
@@ -214,6 +225,23 @@ describe('OutboxRelay', () => {
     await until('the outbox to drain', () => database.pending() === 0);
     expect(relay.ownedLanes()).toHaveLength(16);
     expect(valuesByKey(sent)).toEqual(writtenByKey(rows));
+  });
+
+  it('sends a batch Kafka refused again before anything after it, and records each batch only once Kafka took it', async () => {
+    const rows = Array.from({ length: 60 }, (_, i) => database.add(`case-${i % 7}`));
+    const sent: SentBatch[] = [];
+    const recordedDuringSend: number[] = [];
+    const control = {
+      failNext: 0,
+      failCalls: [2],
+      duringSend: () => recordedDuringSend.push(database.rows.filter((r) => r.sent_at !== null).length),
+    };
+    await start(relayOn(fakeKafka('a', sent, control), { batchSize: 10 }));
+    await until('the outbox to drain', () => database.pending() === 0);
+    expect(sent.map((b) => b.messages.length)).toEqual([10, 10, 10, 10, 10, 10]);
+    expect(sent.flatMap((b) => b.messages.map((m) => m.value))).toEqual(rows.map((r) => r.value.toString()));
+    // Sends 1, 2 (refused), 2 again, 3, …: while a batch is being sent, every batch before it is recorded, none after.
+    expect(recordedDuringSend).toEqual([0, 10, 10, 20, 30, 40, 50]);
   });
 
   it('two relays split the lanes; every row is sent once, each case in order, while rows keep arriving', async () => {

@@ -1,8 +1,10 @@
+import { randomUUID } from 'node:crypto';
 import { createConnection } from 'mysql2/promise';
 import { example } from '../support/examples';
-import { MYSQL, post, startTestStack, TestStack } from '../support/test-stack';
-import { eventIdCounts } from '../support/topic-reader';
+import { MYSQL, post, startTestStack, TestStack, testLogger } from '../support/test-stack';
+import { eventIdCounts, readTopic } from '../support/topic-reader';
 import { waitFor } from '../support/wait';
+import { laneOf, OutboxRelay } from '@tongban/kafka';
 import { topics } from '@tongban/regions';
 
 async function count(database: string, sql: string, params: unknown[] = []): Promise<number> {
@@ -116,6 +118,61 @@ describe('outbox and relay', () => {
       await a.stop();
       await b.stop();
     }
+  });
+
+  it('keeps each case in order through large batches split between two relays', async () => {
+    const topic = `${stack.namespace}.relay-order`;
+    const admin = stack.kafka.admin();
+    await admin.connect();
+    await admin.createTopics({ waitForLeaders: true, topics: [{ topic, numPartitions: 6, replicationFactor: 1 }] });
+    await admin.disconnect();
+    const conn = await createConnection({ ...MYSQL, database: stack.databases.gateway });
+    const cases = Array.from({ length: 60 }, (_, i) => `${stack.id}-order-${i}`);
+    const written = new Map<string, number>(cases.map((c) => [c, 0]));
+    // Rows written as the gateway writes them, many per case, the cases interleaved across all lanes.
+    const write = async (rows: number) => {
+      const values: unknown[] = [];
+      for (let i = 0; i < rows; i++) {
+        const key = cases[i % cases.length];
+        const seq = written.get(key)!;
+        written.set(key, seq + 1);
+        values.push([randomUUID(), laneOf(key), topic, key, Buffer.from(`${key}:${seq}`), JSON.stringify({ seq: String(seq) }), new Date()]);
+      }
+      await conn.query('INSERT INTO outbox_events (event_id, lane, topic, message_key, value, headers, created_at) VALUES ?', [values]);
+    };
+    const batches: number[] = [];
+    const relay = () =>
+      new OutboxRelay({
+        kafka: stack.kafka,
+        mysql: MYSQL,
+        database: stack.databases.gateway,
+        maxLanes: 8,
+        claimIntervalMs: 200,
+        logger: testLogger('relay'),
+        onPublished: (n) => batches.push(n),
+      });
+    const a = relay();
+    const b = relay();
+    try {
+      // A backlog waiting before the relays start, then more rows while they run.
+      await write(3000);
+      await a.start();
+      await b.start();
+      for (let wave = 0; wave < 10; wave++) await write(200);
+      await waitFor(async () => ((await count(stack.databases.gateway, 'SELECT COUNT(*) AS n FROM outbox_events WHERE sent_at IS NULL AND topic = ?', [topic])) === 0 ? true : undefined), 'the outbox to drain', 60_000);
+      expect(a.published).toBeGreaterThan(0);
+      expect(b.published).toBeGreaterThan(0);
+      // One send carried the rows of many lanes: more than the 500 rows a lane was once sent in.
+      expect(Math.max(...batches)).toBeGreaterThan(500);
+    } finally {
+      await a.stop();
+      await b.stop();
+      await conn.end();
+    }
+    const arrived = new Map<string, number[]>();
+    for (const m of await readTopic(stack.kafka, topic)) arrived.set(m.key, [...(arrived.get(m.key) ?? []), Number(m.headers.seq)]);
+    expect(arrived.size).toBe(cases.length);
+    for (const key of cases) expect(arrived.get(key)).toEqual(Array.from({ length: written.get(key)! }, (_, i) => i));
   });
 
   it('takes over the lanes of a relay that went away', async () => {

@@ -1,8 +1,9 @@
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
+import { cpus, loadavg } from 'node:os';
 import { join } from 'node:path';
-import { createConnection } from 'mysql2/promise';
-import { Kafka, logLevel } from 'kafkajs';
+import { createConnection, RowDataPacket } from 'mysql2/promise';
+import { Admin, CompressionTypes, IHeaders, Kafka, logLevel } from 'kafkajs';
 import { repoRoot } from '@tongban/config';
 import { checkCharacter } from '@tongban/regions';
 import { dropDatabase } from '@tongban/persistence';
@@ -10,29 +11,69 @@ import { kafkaSecurityOptions, resolveKafkaCredentials } from '@tongban/kafka';
 import { RunningService, startStack } from '../stack/stack';
 
 /**
- * Publishes N events through the whole path (HTTP → outbox → relay → Kafka → region node stored)
- * and, on the same broker, N messages of the same size through bare kafkajs (produce → consume),
- * then prints both rates, latencies, memory and their ratio.
+ * The whole path against raw kafkajs on the same broker, in one run:
+ *  (a) baseline: bare kafkajs produce → consume of records like the real ones (size, headers, keys),
+ *      idempotent producer, acks=all, hundreds of records per send, a few sends in flight, consumed
+ *      with eachBatch, while the stack is stopped;
+ *  (b) the full path in a closed loop: C concurrent HTTP clients post N events, until the outboxes are
+ *      empty and every consumer group of the inbox and local topics has caught up;
+ *  (c) an open loop at half the rate of (b) for a fixed time: the HTTP answer and accept → stored at
+ *      the target node (the gateway's accepted_at against the node's received_at, read back per event);
+ *  (d) peak memory per service (VmHWM) and the rows written per event in the stack's databases.
+ * The stack is its own (ports, databases, topic namespace, keys): the caller's TONGBAN_* settings other
+ * than where the infrastructure is do not reach it.
  */
 interface Options {
   events: number;
   concurrency: number;
   warmup: number;
+  openSeconds: number;
+  rawRecords: number;
+  rawBatch: number;
+  rawInFlight: number;
+  portBase: number;
+  brokers: string[];
+  json: boolean;
 }
 
-function parseArgs(): Options {
-  const arg = (name: string, fallback: number) => {
-    const i = process.argv.indexOf(`--${name}`);
-    const raw = i >= 0 ? process.argv[i + 1] : process.env[`TONGBAN_BENCH_${name.toUpperCase()}`];
+function parseArgs(argv = process.argv.slice(2), env = process.env): Options {
+  const value = (name: string): string | undefined => {
+    const i = argv.indexOf(`--${name}`);
+    return i >= 0 ? argv[i + 1] : env[`TONGBAN_BENCH_${name.toUpperCase().replace(/-/g, '_')}`];
+  };
+  const int = (name: string, fallback: number) => {
+    const raw = value(name);
     const n = raw === undefined ? fallback : Number(raw);
     if (!Number.isInteger(n) || n <= 0) throw new Error(`--${name} must be a positive whole number, got "${raw}"`);
     return n;
   };
-  return { events: arg('events', 20000), concurrency: arg('concurrency', 64), warmup: arg('warmup', 200) };
+  // The broker (cluster) of both measurements: the stack's services and the raw client use the same.
+  const brokers = (value('brokers') ?? env.TONGBAN_KAFKA_BROKERS ?? '127.0.0.1:9092').split(',').map((b) => b.trim()).filter(Boolean);
+  return {
+    events: int('events', 5000),
+    concurrency: int('concurrency', 64),
+    warmup: int('warmup', 200),
+    openSeconds: Math.max(10, int('open-seconds', 15)),
+    rawRecords: int('raw-records', 100_000),
+    rawBatch: int('raw-batch', 500),
+    rawInFlight: int('raw-in-flight', 4),
+    portBase: int('port-base', 3900),
+    brokers,
+    json: argv.includes('--json'),
+  };
 }
 
+const o = parseArgs();
 const MYSQL = { host: process.env.TONGBAN_MYSQL_HOST ?? '127.0.0.1', port: Number(process.env.TONGBAN_MYSQL_PORT ?? 3306), user: 'root', password: '' };
-const BROKERS = (process.env.TONGBAN_KAFKA_BROKERS ?? '127.0.0.1:9092').split(',');
+/** Progress and the table go to stdout, or to stderr with --json (stdout then carries the JSON object only). */
+const out = (text: string) => (o.json ? process.stderr : process.stdout).write(text);
+const log = (line: string) => out(`${line}\n`);
+
+interface Latency {
+  p50: number;
+  p99: number;
+  samples: number;
+}
 
 /** A valid resident ID number for the n-th fictional person: Dazu, born on a day after 1930-01-01. */
 function fictionalIdNumber(n: number): string {
@@ -41,40 +82,118 @@ function fictionalIdNumber(n: number): string {
   return first17 + checkCharacter(first17);
 }
 
-function percentile(sorted: number[], p: number): number {
-  if (sorted.length === 0) return NaN;
-  return sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))];
+function latency(values: number[]): Latency {
+  const sorted = [...values].sort((a, b) => a - b);
+  const at = (p: number) => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] : NaN);
+  return { p50: at(50), p99: at(99), samples: sorted.length };
 }
 
-function rssOf(pid: number | undefined): number {
+function peakRssMiB(pid: number | undefined): number {
   if (!pid) return 0;
   try {
     const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-    return m ? Number(m[1]) / 1024 : 0;
+    return m ? Math.round(Number(m[1]) / 1024) : 0;
   } catch {
     return 0;
   }
 }
 
-function progress(label: string, done: number, total: number, started: number): void {
-  const secs = (Date.now() - started) / 1000;
-  process.stdout.write(`\r  ${label}: ${done}/${total} (${(done / Math.max(secs, 0.001)).toFixed(0)}/s, ${secs.toFixed(1)} s)   `);
+const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+function kafkaFor(brokers: string[], clientId: string): Kafka {
+  return new Kafka({ clientId, brokers, ...kafkaSecurityOptions(resolveKafkaCredentials(brokers)), logLevel: logLevel.NOTHING });
 }
 
-async function fullPath(o: Options, gatewayUrl: string, nodeDb: string) {
+/** The running stack: where to post, which databases and topics are its own. */
+interface Target {
+  gatewayUrl: string;
+  prefix: string;
+  namespace: string;
+  admin: Admin;
+}
+
+const databasesOf = (prefix: string) => ['gateway', 'node_510000', 'node_500000', 'registry', 'ops', 'delivery'].map((d) => `${prefix}_${d}`);
+
+async function query<T extends RowDataPacket>(database: string | undefined, sql: string, params: unknown[] = []): Promise<T[]> {
+  const conn = await createConnection({ ...MYSQL, ...(database ? { database } : {}), supportBigNumbers: true, bigNumberStrings: true });
+  try {
+    const [rows] = await conn.query<T[]>(sql, params);
+    return rows;
+  } finally {
+    await conn.end();
+  }
+}
+
+/** Exact row counts of every table of the stack's databases. */
+async function countRows(prefix: string): Promise<Map<string, number>> {
+  const counts = new Map<string, number>();
+  for (const database of databasesOf(prefix)) {
+    const tables = await query<RowDataPacket>(undefined, "SELECT table_name AS t FROM information_schema.tables WHERE table_schema = ? AND table_type = 'BASE TABLE'", [database]);
+    for (const { t } of tables) {
+      const [row] = await query<RowDataPacket>(database, `SELECT COUNT(*) AS n FROM \`${t}\``);
+      counts.set(`${database.slice(prefix.length + 1)}.${t}`, Number(row.n));
+    }
+  }
+  return counts;
+}
+
+/**
+ * What is still on its way: unsent outbox rows in the stack's databases, plus the lag of every consumer
+ * group of the stack on the inbox and local topics (the topics the gateway's events go to, and the
+ * nodes' reactions).
+ */
+async function backlog(t: Target): Promise<{ outbox: number; lag: number }> {
+  let outbox = 0;
+  for (const db of ['gateway', 'node_510000', 'node_500000']) {
+    const [row] = await query<RowDataPacket>(`${t.prefix}_${db}`, 'SELECT COUNT(*) AS n FROM outbox_events WHERE sent_at IS NULL');
+    outbox += Number(row.n);
+  }
+  const topics = (await t.admin.listTopics()).filter((n) => n.startsWith(`${t.namespace}.`) && (n.endsWith('.inbox') || n.endsWith('.local')));
+  const groups = (await t.admin.listGroups()).groups.map((g) => g.groupId).filter((g) => g.startsWith(`${t.namespace}.`));
+  let lag = 0;
+  for (const topic of topics) {
+    const ends = new Map((await t.admin.fetchTopicOffsets(topic)).map((p) => [p.partition, Number(p.high)]));
+    for (const groupId of groups) {
+      const [committed] = await t.admin.fetchOffsets({ groupId, topics: [topic] });
+      // A group with no offset on any partition of the topic does not read it.
+      if (committed.partitions.every((p) => Number(p.offset) < 0)) continue;
+      for (const p of committed.partitions) lag += Math.max(0, (ends.get(p.partition) ?? 0) - Math.max(0, Number(p.offset)));
+    }
+  }
+  return { outbox, lag };
+}
+
+/** Waits until nothing is on its way; resolves to when that was first seen. */
+async function caughtUp(t: Target, label: string, started: number, timeoutMs = 900_000): Promise<number> {
+  let shown = 0;
+  for (;;) {
+    const b = await backlog(t);
+    const now = Date.now();
+    if (b.outbox === 0 && b.lag === 0) {
+      out(`\r  ${label}: caught up after ${((now - started) / 1000).toFixed(1)} s                              \n`);
+      return now;
+    }
+    if (now - shown >= 2000) {
+      shown = now;
+      out(`\r  ${label}: ${b.outbox} outbox rows unsent, consumer lag ${b.lag} (${((now - started) / 1000).toFixed(1)} s)     `);
+    }
+    if (now - started > timeoutMs) throw new Error(`${label}: not caught up after ${timeoutMs / 1000} s`);
+    await sleep(100);
+  }
+}
+
+/** Posts one event of a fresh fictional person; resolves to its event id and the time the answer took. */
+function poster(gatewayUrl: string) {
   const template = JSON.parse(readFileSync(join(repoRoot(), 'contracts/examples/SubsidyApplicationSubmitted.json'), 'utf8'));
-  const sentAt = new Map<string, number>();
   const runTag = randomUUID().slice(0, 8);
-  const post = async (i: number, record: boolean) => {
-    // A different (fictional, valid) person per event: one person's many applications would all be
-    // duplicates of the first, which measures the duplicate rule rather than the pipeline.
-    const idNumber = fictionalIdNumber(record ? i : 1_000_000 + i);
+  return async (phase: 'w' | 'c' | 'o', i: number, since = Date.now()): Promise<{ eventId: string; ms: number }> => {
+    // A different person per event: one person's many applications would all be duplicates of the first.
+    const idNumber = fictionalIdNumber({ c: 0, w: 1_000_000, o: 2_000_000 }[phase] + i);
     const body = {
       ...template,
-      caseId: `BENCH-510104-${runTag}-${record ? 'm' : 'w'}-${i}`, // the second part names the opener (Jinjiang)
+      caseId: `BENCH-510104-${runTag}-${phase}-${i}`, // the second part names the opener (Jinjiang)
       payload: { ...template.payload, applicant: { ...template.payload.applicant, idNumber }, certificateNumber: `${idNumber}41` },
     };
-    const t0 = Date.now();
     const res = await fetch(`${gatewayUrl}/v1/events`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', authorization: 'Bearer dev-chengdu' },
@@ -82,163 +201,265 @@ async function fullPath(o: Options, gatewayUrl: string, nodeDb: string) {
     });
     const answer = (await res.json()) as { eventId?: string };
     if (res.status !== 202 || !answer.eventId) throw new Error(`gateway answered ${res.status}: ${JSON.stringify(answer)}`);
-    if (record) sentAt.set(answer.eventId, t0);
+    return { eventId: answer.eventId, ms: Date.now() - since };
   };
-  const run = async (count: number, record: boolean) => {
-    let next = 0;
-    const started = Date.now();
-    await Promise.all(
-      Array.from({ length: o.concurrency }, async () => {
-        while (next < count) {
-          const i = next++;
-          await post(i, record);
-          if (record && i % 500 === 0) progress('accepted', sentAt.size, count, started);
-        }
-      }),
-    );
-  };
-  const conn = await createConnection({ ...MYSQL, database: nodeDb });
-  const storedCount = async () => {
-    const [rows] = await conn.query("SELECT COUNT(*) AS n FROM case_events WHERE case_id LIKE ? AND event_type = 'SubsidyApplicationSubmitted'", [`BENCH-510104-${runTag}-m-%`]);
-    return Number((rows as Array<{ n: number }>)[0].n);
-  };
-  console.log(`  warm-up: ${o.warmup} events`);
-  await run(o.warmup, false);
-  const started = Date.now();
-  const sending = run(o.events, true);
-  let stored = 0;
-  let sendDone = false;
-  sending.then(() => (sendDone = true));
-  while (stored < o.events) {
-    await new Promise((r) => setTimeout(r, 500));
-    stored = await storedCount();
-    process.stdout.write(`\r  full path: accepted ${sentAt.size}/${o.events}, stored at the node ${stored}/${o.events} (${((stored * 1000) / (Date.now() - started)).toFixed(0)}/s)   `);
-    if (sendDone && Date.now() - started > 600_000) throw new Error('events did not all arrive within 10 minutes');
-  }
-  await sending;
-  const [rows] = await conn.query(
-    "SELECT event_id, UNIX_TIMESTAMP(received_at) * 1000 AS at FROM case_events WHERE case_id LIKE ? AND event_type = 'SubsidyApplicationSubmitted'",
-    [`BENCH-510104-${runTag}-m-%`],
-  );
-  await conn.end();
-  const latencies: number[] = [];
-  let last = 0;
-  for (const r of rows as Array<{ event_id: string; at: string }>) {
-    const sent = sentAt.get(r.event_id);
-    const at = Number(r.at);
-    last = Math.max(last, at);
-    if (sent !== undefined) latencies.push(at - sent);
-  }
-  latencies.sort((a, b) => a - b);
-  process.stdout.write('\n');
-  return { rate: (o.events * 1000) / (last - started), p50: percentile(latencies, 50), p99: percentile(latencies, 99), seconds: (last - started) / 1000 };
 }
 
-async function rawKafka(o: Options, messageSize: number) {
-  const kafka = new Kafka({ clientId: 'bench-raw', brokers: BROKERS, ...kafkaSecurityOptions(resolveKafkaCredentials(BROKERS)), logLevel: logLevel.NOTHING });
-  const topic = `bench-raw-${randomUUID().slice(0, 8)}`;
-  const admin = kafka.admin();
-  await admin.connect();
-  await admin.createTopics({ waitForLeaders: true, topics: [{ topic, numPartitions: 6, replicationFactor: 1 }] });
-  const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1 });
-  const consumer = kafka.consumer({ groupId: `${topic}-group` });
-  await producer.connect();
-  await consumer.connect();
-  await consumer.subscribe({ topic, fromBeginning: true });
-  const latencies: number[] = [];
-  let received = 0;
-  let lastAt = 0;
-  const payload = Buffer.alloc(Math.max(messageSize - 8, 0), 7);
-  const done = new Promise<void>((resolve) => {
-    consumer.run({
-      eachMessage: async ({ message }) => {
-        const now = Date.now();
-        latencies.push(now - Number(message.value!.readBigUInt64BE(0)));
-        received++;
-        lastAt = now;
-        if (received === o.events) resolve();
-      },
-    });
-  });
-  await new Promise((r) => setTimeout(r, 1500));
-  const started = Date.now();
-  // The same concurrency as the HTTP clients: each "client" sends one message and waits for acks=all.
+/** Milliseconds per event from one timestamp to another, across the stack's databases (one clock: the server's). */
+async function spans(prefix: string, eventIds: string[], from: string, to: string, join: string): Promise<number[]> {
+  const out: number[] = [];
+  for (let i = 0; i < eventIds.length; i += 5000) {
+    const rows = await query<RowDataPacket>(
+      undefined,
+      `SELECT TIMESTAMPDIFF(MICROSECOND, ${from}, ${to}) / 1000 AS ms FROM \`${prefix}_gateway\`.${join} WHERE a.event_id IN (?)`,
+      [eventIds.slice(i, i + 5000)],
+    );
+    out.push(...rows.map((r) => Number(r.ms)));
+  }
+  return out;
+}
+
+/** Accept (the gateway's accepted_at) → stored at the Chongqing node (the case event's received_at), read back per event. */
+const acceptToStored = (prefix: string, ids: string[]) =>
+  spans(prefix, ids, 'a.accepted_at', 'c.received_at', `accepted_events a JOIN \`${prefix}_node_500000\`.case_events c ON c.event_id = a.event_id`);
+
+/** Accept → the relay's sent_at of the outbox row for the Chongqing inbox: the relay's share of the path. */
+const acceptToSent = (prefix: string, ids: string[]) =>
+  spans(prefix, ids, 'a.accepted_at', 'b.sent_at', `accepted_events a JOIN \`${prefix}_gateway\`.outbox_events b ON b.event_id = a.event_id AND b.topic LIKE '%.500000.inbox'`);
+
+/** (b) C clients post N events back to back; done when the stack has caught up. */
+async function closedLoop(t: Target, post: ReturnType<typeof poster>) {
+  const http: number[] = [];
+  const ids: string[] = [];
   let next = 0;
+  let lastAnswer = 0;
+  const started = Date.now();
   await Promise.all(
     Array.from({ length: o.concurrency }, async () => {
       while (next < o.events) {
-        const i = next++;
-        const value = Buffer.concat([Buffer.alloc(8), payload]);
-        value.writeBigUInt64BE(BigInt(Date.now()), 0);
-        await producer.send({ topic, acks: -1, messages: [{ key: `case-${i}`, value }] });
-        if (i % 1000 === 0) progress('raw kafkajs', received, o.events, started);
+        const r = await post('c', next++);
+        http.push(r.ms);
+        ids.push(r.eventId);
+        lastAnswer = Date.now();
+        if (ids.length % 500 === 0) out(`\r  closed loop: ${ids.length}/${o.events} accepted (${((ids.length * 1000) / (Date.now() - started)).toFixed(0)}/s)   `);
       }
     }),
   );
-  await done;
-  process.stdout.write('\n');
+  out('\n');
+  const done = await caughtUp(t, 'closed loop', started);
+  const seconds = (done - started) / 1000;
+  return {
+    events: o.events,
+    concurrency: o.concurrency,
+    acceptedPerSecond: (o.events * 1000) / (lastAnswer - started),
+    eventsPerSecond: o.events / seconds,
+    seconds,
+    http: latency(http),
+    acceptToSent: latency(await acceptToSent(t.prefix, ids)),
+    acceptToStored: latency(await acceptToStored(t.prefix, ids)),
+  };
+}
+
+/** (c) Requests on a fixed schedule, whatever the answers take; latency counts from the scheduled time. */
+async function openLoop(t: Target, post: ReturnType<typeof poster>, rate: number) {
+  const total = Math.max(1, Math.round(rate * o.openSeconds));
+  const http: number[] = [];
+  const ids: string[] = [];
+  let failed = 0;
+  const inFlight: Array<Promise<void>> = [];
+  const started = Date.now();
+  for (let i = 0; i < total; i++) {
+    const due = started + (i * 1000) / rate;
+    if (due > Date.now()) await sleep(due - Date.now());
+    inFlight.push(
+      post('o', i, due).then(
+        (r) => {
+          http.push(r.ms);
+          ids.push(r.eventId);
+        },
+        () => void failed++,
+      ),
+    );
+    if (i % 100 === 0) out(`\r  open loop at ${rate.toFixed(0)}/s: ${i}/${total} sent   `);
+  }
+  await Promise.all(inFlight);
+  const sentSeconds = (Date.now() - started) / 1000;
+  out('\n');
+  await caughtUp(t, 'open loop', started);
+  return {
+    targetPerSecond: rate,
+    seconds: sentSeconds,
+    sent: total,
+    failed,
+    http: latency(http),
+    acceptToSent: latency(await acceptToSent(t.prefix, ids)),
+    acceptToStored: latency(await acceptToStored(t.prefix, ids)),
+  };
+}
+
+interface RecordSample {
+  key: string;
+  value: Buffer;
+  headers: IHeaders;
+}
+
+/** Real records the relay sent during the run: their values, headers and keys are what the baseline sends. */
+async function realRecords(prefix: string): Promise<RecordSample[]> {
+  const rows = await query<RowDataPacket>(`${prefix}_gateway`, 'SELECT message_key, value, headers FROM outbox_events ORDER BY id DESC LIMIT 1000');
+  return rows.map((r) => ({ key: String(r.message_key), value: r.value as Buffer, headers: JSON.parse(String(r.headers)) as IHeaders }));
+}
+
+/** (a) Bare kafkajs on the same broker, as a fair client would use it. */
+async function baseline(brokers: string[], id: string, samples: RecordSample[], partitions: number) {
+  const kafka = kafkaFor(brokers, 'bench-raw');
+  const topic = `bench-${id}.raw`;
+  const admin = kafka.admin();
+  await admin.connect();
+  await admin.createTopics({ waitForLeaders: true, topics: [{ topic, numPartitions: partitions, replicationFactor: 1 }] });
+  const producer = kafka.producer({ idempotent: true, allowAutoTopicCreation: false });
+  const consumer = kafka.consumer({ groupId: `bench-${id}.raw`, maxBytes: 10 * 1024 * 1024 });
+  await producer.connect();
+  await consumer.connect();
+  await consumer.subscribe({ topic, fromBeginning: true });
+  const delays: number[] = [];
+  let received = 0;
+  let lastAt = 0;
+  const total = o.rawRecords;
+  const done = new Promise<void>((resolve, reject) => {
+    consumer
+      .run({
+        eachBatch: async ({ batch, resolveOffset, heartbeat }) => {
+          const now = Date.now();
+          for (const m of batch.messages) delays.push(now - Number(m.timestamp));
+          received += batch.messages.length;
+          resolveOffset(batch.lastOffset());
+          await heartbeat();
+          lastAt = now;
+          if (received >= total) resolve();
+        },
+      })
+      .catch(reject);
+  });
+  // Let the consumer join its group before the clock starts.
+  await sleep(3000);
+  const started = Date.now();
+  const ticker = setInterval(() => out(`\r  baseline: ${received}/${total} consumed (${((received * 1000) / (Date.now() - started)).toFixed(0)}/s)   `), 1000);
+  let sent = 0;
+  await Promise.all(
+    Array.from({ length: o.rawInFlight }, async () => {
+      while (sent < total) {
+        const first = sent;
+        const n = Math.min(o.rawBatch, total - first);
+        sent += n;
+        // Keys like the real ones (one case each), values and headers of real records.
+        const messages = Array.from({ length: n }, (_, j) => {
+          const s = samples[(first + j) % samples.length];
+          return { key: `${s.key.slice(0, -8)}${String(first + j).padStart(8, '0')}`, value: s.value, headers: s.headers };
+        });
+        await producer.send({ topic, acks: -1, compression: CompressionTypes.None, messages });
+      }
+    }),
+  );
+  await done.finally(() => clearInterval(ticker));
+  out('\n');
   await consumer.disconnect();
   await producer.disconnect();
   await admin.deleteTopics({ topics: [topic] }).catch(() => undefined);
   await admin.disconnect();
-  latencies.sort((a, b) => a - b);
-  return { rate: (o.events * 1000) / (lastAt - started), p50: percentile(latencies, 50), p99: percentile(latencies, 99), seconds: (lastAt - started) / 1000 };
+  const seconds = (lastAt - started) / 1000;
+  return { records: total, recordsPerSecond: total / seconds, seconds, partitions, batch: o.rawBatch, inFlight: o.rawInFlight, produceToConsume: latency(delays) };
 }
 
-async function messageSizeOf(gatewayDb: string): Promise<number> {
-  const conn = await createConnection({ ...MYSQL, database: gatewayDb });
-  try {
-    const [rows] = await conn.query('SELECT AVG(LENGTH(value)) AS size FROM outbox_events');
-    return Math.round(Number((rows as Array<{ size: string }>)[0].size));
-  } finally {
-    await conn.end();
-  }
-}
+const fmt = (n: number, digits = 0) => (Number.isFinite(n) ? n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits }) : '–');
 
 async function main(): Promise<void> {
-  const o = parseArgs();
   const id = Date.now().toString(36);
   const prefix = `tbbench_${id}`;
-  console.log(`tongban benchmark: ${o.events} events, ${o.concurrency} concurrent clients, broker ${BROKERS.join(',')}`);
+  const namespace = `bench-${id}`;
+  const load = { atStart: loadavg() };
+  log(`tongban benchmark: ${o.events} events, ${o.concurrency} clients, open loop ${o.openSeconds} s, baseline ${o.rawRecords} records; broker ${o.brokers.join(',')}`);
+  const p = o.portBase;
   const stack = await startStack(
     {
-      namespace: `bench-${id}`,
+      namespace,
       databasePrefix: prefix,
-      gatewayPort: 3900,
-      registryPort: 3981,
-      nodePorts: { '510000': 3911, '500000': 3912 },
-      relayPort: 3930,
-      opsPort: 3931,
-      deliveryPort: 3932,
+      gatewayPort: p,
+      registryPort: p + 81,
+      nodePorts: { '510000': p + 11, '500000': p + 12 },
+      relayPort: p + 30,
+      opsPort: p + 31,
+      deliveryPort: p + 32,
       // The benchmark measures the path, not the per-key limit: one key sends every event.
-      extraEnv: { TONGBAN_LOG_LEVEL: 'warn', TONGBAN_RATE_LIMIT_PER_SECOND: '0' },
+      extraEnv: { TONGBAN_LOG_LEVEL: 'warn', TONGBAN_RATE_LIMIT_PER_SECOND: '0', TONGBAN_KAFKA_BROKERS: o.brokers.join(',') },
     },
-    (line) => console.log(`  ${line}`),
+    (line) => log(`  ${line}`),
   );
-  const byName = (name: string): RunningService | undefined => stack.services.find((s) => s.spec.name === name);
+  const kafka = kafkaFor(o.brokers, 'bench-admin');
+  const admin = kafka.admin();
+  await admin.connect();
+  let stackStopped = false;
   try {
-    const full = await fullPath(o, 'http://127.0.0.1:3900', `${prefix}_node_500000`);
-    const size = await messageSizeOf(`${prefix}_gateway`);
-    const memory = ['gateway', 'relay', 'region-node-500000', 'region-node-510000', 'schema-registry'].map(
-      (name) => [name, rssOf(byName(name)?.child.pid)] as const,
-    );
-    const raw = await rawKafka(o, size);
-    const row = (name: string, r: { rate: number; p50: number; p99: number; seconds: number }) =>
-      `  ${name.padEnd(34)} ${r.rate.toFixed(0).padStart(8)} ev/s   p50 ${r.p50.toFixed(0).padStart(5)} ms   p99 ${r.p99.toFixed(0).padStart(5)} ms   (${r.seconds.toFixed(1)} s)`;
-    console.log(`\nResults (${o.events} events of ${size} bytes Avro, concurrency ${o.concurrency}):`);
-    console.log(row('tongban HTTP → outbox → node', full));
-    console.log(row('raw kafkajs produce → consume', raw));
-    console.log(`  ratio tongban / raw kafkajs: ${(full.rate / raw.rate).toFixed(3)}`);
-    console.log('  peak memory (VmHWM): ' + memory.map(([n, mb]) => `${n} ${mb.toFixed(0)} MiB`).join(', '));
-  } finally {
+    const t: Target = { gatewayUrl: `http://127.0.0.1:${p}`, prefix, namespace, admin };
+    const post = poster(t.gatewayUrl);
+    log(`  warm-up: ${o.warmup} events`);
+    for (let i = 0; i < o.warmup; i += o.concurrency) {
+      await Promise.all(Array.from({ length: Math.min(o.concurrency, o.warmup - i) }, (_, j) => post('w', i + j)));
+    }
+    await caughtUp(t, 'warm-up', Date.now());
+    const rowsBefore = await countRows(prefix);
+    const closed = await closedLoop(t, post);
+    const rowsAfter = await countRows(prefix);
+    const rowsByTable: Record<string, number> = {};
+    for (const [table, n] of rowsAfter) if (n !== (rowsBefore.get(table) ?? 0)) rowsByTable[table] = (n - (rowsBefore.get(table) ?? 0)) / o.events;
+    const rowsPerEvent = Object.values(rowsByTable).reduce((a, b) => a + b, 0);
+    const open = await openLoop(t, post, closed.eventsPerSecond / 2);
+    const memoryMiB: Record<string, number> = {};
+    for (const s of stack.services as RunningService[]) memoryMiB[s.spec.name] = peakRssMiB(s.child.pid);
+    const samples = await realRecords(prefix);
+    const inbox = (await admin.fetchTopicMetadata({ topics: [`${namespace}.500000.inbox`] })).topics[0];
+    log('  stopping the stack for the baseline');
     await stack.stop();
-    const kafka = new Kafka({ clientId: 'bench-cleanup', brokers: BROKERS, ...kafkaSecurityOptions(resolveKafkaCredentials(BROKERS)), logLevel: logLevel.NOTHING });
-    const admin = kafka.admin();
-    await admin.connect();
-    const mine = (await admin.listTopics()).filter((t) => t.startsWith(`bench-${id}.`));
+    stackStopped = true;
+    const raw = await baseline(o.brokers, id, samples, inbox.partitions.length);
+    load.atStart = load.atStart.map((x) => Math.round(x * 100) / 100);
+    const result = {
+      date: new Date().toISOString(),
+      machine: { cores: cpus().length, loadAverage: { atStart: load.atStart, atEnd: loadavg().map((x) => Math.round(x * 100) / 100) } },
+      brokers: o.brokers,
+      record: {
+        averageBytes: Math.round(samples.reduce((a, s) => a + s.value.length, 0) / samples.length),
+        headers: Object.keys(samples[0]?.headers ?? {}).length,
+      },
+      baseline: raw,
+      closedLoop: closed,
+      openLoop: open,
+      ratio: closed.eventsPerSecond / raw.recordsPerSecond,
+      peakMemoryMiB: memoryMiB,
+      rowsPerEvent,
+      rowsPerEventByTable: rowsByTable,
+    };
+    if (o.json) {
+      process.stdout.write(`${JSON.stringify(result)}\n`);
+    } else {
+      const l = (a: Latency) => `p50 ${fmt(a.p50)} ms, p99 ${fmt(a.p99)} ms`;
+      log(`\nResults ${result.date.slice(0, 16)}Z, ${result.machine.cores} cores, load average ${load.atStart.join(' ')} at start, broker ${o.brokers.join(',')}`);
+      log(`Records of ${result.record.averageBytes} bytes Avro with ${result.record.headers} headers, keyed by case.\n`);
+      log('| measurement | rate | latency |');
+      log('|---|---|---|');
+      log(`| (a) raw kafkajs: idempotent, acks=all, ${raw.batch} records/send, ${raw.inFlight} sends in flight, eachBatch, ${raw.partitions} partitions | ${fmt(raw.recordsPerSecond)} records/s | produce → consume ${l(raw.produceToConsume)} |`);
+      log(`| (b) full path, closed loop, ${closed.concurrency} clients, ${closed.events} events, until every group caught up | ${fmt(closed.eventsPerSecond, 1)} events/s (accepted ${fmt(closed.acceptedPerSecond, 1)}/s) | HTTP ${l(closed.http)}; accept → sent by the relay ${l(closed.acceptToSent)}; accept → stored ${l(closed.acceptToStored)} |`);
+      log(`| (c) full path, open loop at ${fmt(open.targetPerSecond, 1)}/s for ${fmt(open.seconds, 1)} s (${open.sent} events, ${open.failed} failed) | ${fmt(open.targetPerSecond, 1)} events/s offered | HTTP ${l(open.http)}; accept → sent by the relay ${l(open.acceptToSent)}; accept → stored ${l(open.acceptToStored)} |`);
+      log(`| ratio (b) / (a) | ${result.ratio.toFixed(4)} | events/s over records/s |`);
+      log(`| (d) peak memory (VmHWM) | ${Object.entries(memoryMiB).map(([n, mb]) => `${n} ${mb} MiB`).join(', ')} | |`);
+      log(`| (d) rows written per event | ${rowsPerEvent.toFixed(1)} | ${Object.entries(rowsByTable).map(([k, v]) => `${k} ${fmt(v, 2)}`).join(', ')} |`);
+      log(`\nLoad average at end: ${result.machine.loadAverage.atEnd.join(' ')}`);
+    }
+  } finally {
+    if (!stackStopped) await stack.stop();
+    const mine = (await admin.listTopics().catch(() => [] as string[])).filter((n) => n.startsWith(`${namespace}.`));
     if (mine.length) await admin.deleteTopics({ topics: mine }).catch(() => undefined);
     await admin.disconnect();
-    for (const db of ['gateway', 'node_510000', 'node_500000', 'registry', 'ops', 'delivery']) await dropDatabase(MYSQL, `${prefix}_${db}`);
+    for (const db of databasesOf(prefix)) await dropDatabase(MYSQL, db);
   }
 }
 

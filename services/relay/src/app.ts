@@ -30,6 +30,7 @@ export async function createRelayApp(config: RelayConfig, logger = new JsonLogge
         lanes: config.lanes,
         maxLanes: config.maxLanes,
         batchSize: config.batchSize,
+        maxBatchBytes: config.batchBytes,
         pollIntervalMs: config.pollIntervalMs,
         lockTimeoutSeconds: config.lockTimeoutSeconds,
         logger,

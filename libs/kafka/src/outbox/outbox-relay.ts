@@ -1,4 +1,4 @@
-import { createConnection, Connection, RowDataPacket } from 'mysql2/promise';
+import { createConnection, Connection, ResultSetHeader, RowDataPacket } from 'mysql2/promise';
 import { Kafka, Producer, CompressionTypes } from 'kafkajs';
 import type { JsonLogger } from '@tongban/observability';
 import { DEFAULT_LANES } from './outbox';
@@ -10,12 +10,24 @@ export interface OutboxRelayOptions {
   lanes?: number;
   /** How many lanes one relay takes at most; the rest are left for other relays. */
   maxLanes?: number;
+  /** Rows one pass reads across all owned lanes and sends with one `sendBatch`. Default 2000. */
   batchSize?: number;
+  /**
+   * Bytes (values and headers) one pass sends at most, whatever `batchSize` says: the broker refuses a
+   * partition's record batch over its `message.max.bytes` (1 MiB by default). Default 900,000.
+   */
+  maxBatchBytes?: number;
+  /**
+   * The longest an idle relay waits before it looks again. A pass that found rows is followed by the
+   * next at once; after an empty pass the wait grows from 1 ms to this. Default 50.
+   */
   pollIntervalMs?: number;
   /** How often a relay tries to take lanes nobody holds (another relay died or left). */
   claimIntervalMs?: number;
   /** Sent rows older than this are deleted. */
   retentionHours?: number;
+  /** How often the purge of sent rows runs while it is not behind. Default 60 s. */
+  purgeIntervalMs?: number;
   /**
    * The lock connection's session `wait_timeout`: a relay whose host vanished without closing its
    * connection loses its lanes after this long (MySQL's default is 8 hours). A live relay keeps the
@@ -23,8 +35,12 @@ export interface OutboxRelayOptions {
    */
   lockTimeoutSeconds?: number;
   logger?: JsonLogger;
-  onPublished?: (count: number, lane: number) => void;
+  /** After each sent batch: how many rows, and how many of them per lane. */
+  onPublished?: (count: number, lanes: ReadonlyMap<number, number>) => void;
 }
+
+export const DEFAULT_RELAY_BATCH = 2000;
+export const DEFAULT_RELAY_BATCH_BYTES = 900_000;
 
 /** Kafka did not take a batch: the database connection and the lanes are still good. */
 class BatchNotSentError extends Error {
@@ -33,13 +49,48 @@ class BatchNotSentError extends Error {
   }
 }
 
-interface Row extends RowDataPacket {
+export interface OutboxRow {
   id: string;
+  lane: number;
   event_id: string;
   topic: string;
   message_key: string;
   value: Buffer;
   headers: string;
+}
+
+interface Row extends RowDataPacket, OutboxRow {}
+
+/**
+ * The rows one send carries: the oldest first, as many as fit in `maxBytes` (at least one). Rows come
+ * in id order, so what is left out of any lane is that lane's newest rows, sent by the next pass.
+ */
+export function takeBatch<T extends Pick<OutboxRow, 'value' | 'headers'>>(rows: T[], maxBytes: number): T[] {
+  let bytes = 0;
+  for (let i = 0; i < rows.length; i++) {
+    bytes += rows[i].value.length + rows[i].headers.length;
+    if (bytes > maxBytes && i > 0) return rows.slice(0, i);
+  }
+  return rows;
+}
+
+/**
+ * The `sendBatch` payload of rows in id order: one entry per topic, each topic's messages in the order
+ * of the rows, so that messages of one key (one case) reach their partition in the order they were written.
+ */
+export function topicMessagesOf(rows: OutboxRow[]): Array<{ topic: string; messages: Array<{ key: string; value: Buffer; headers: Record<string, string> }> }> {
+  const byTopic = new Map<string, Array<{ key: string; value: Buffer; headers: Record<string, string> }>>();
+  for (const row of rows) {
+    let list = byTopic.get(row.topic);
+    if (!list) byTopic.set(row.topic, (list = []));
+    list.push({ key: row.message_key, value: row.value, headers: JSON.parse(row.headers) });
+  }
+  return [...byTopic].map(([topic, messages]) => ({ topic, messages }));
+}
+
+/** The wait after the `emptyPasses`-th pass in a row that found nothing: 1, 2, 4, … ms up to `maxMs`. */
+export function idleDelay(emptyPasses: number, maxMs: number): number {
+  return Math.min(maxMs, 2 ** Math.min(emptyPasses, 20));
 }
 
 /**
@@ -48,6 +99,10 @@ interface Row extends RowDataPacket {
  * no two relays send the same lane, and a relay that dies releases its lanes with its connection (a
  * host lost without closing it, after the session's short `wait_timeout`). A Kafka outage keeps the
  * lanes: the relay backs off and sends the same rows again.
+ *
+ * One pass reads the oldest unsent rows of every owned lane in one query and sends them with one
+ * `sendBatch`; one batch is in flight at a time, so a lane's rows reach Kafka in id order. A pass that
+ * found rows is followed by the next at once; the relay sleeps only when a pass found nothing.
  * A crash between the send and the `sent_at` update resends a batch: consumers dedupe by event id.
  */
 export class OutboxRelay {
@@ -58,14 +113,24 @@ export class OutboxRelay {
   private loop?: Promise<void>;
   private lastClaim = 0;
   private lastPurge = 0;
+  /** The last purge deleted as many rows as it may: purge again on the next pass. */
+  private purgeBehind = false;
   private wake?: () => void;
+  /** A nudge came after the last pass started reading: the next idle wait is skipped. */
+  private nudged = false;
   private keepAlive?: NodeJS.Timeout;
   published = 0;
+  /** Sent rows deleted by this relay's purge. */
+  purged = 0;
 
   constructor(private readonly options: OutboxRelayOptions) {}
 
   get lanes(): number {
     return this.options.lanes ?? DEFAULT_LANES;
+  }
+
+  private get batchSize(): number {
+    return this.options.batchSize ?? DEFAULT_RELAY_BATCH;
   }
 
   ownedLanes(): number[] {
@@ -105,8 +170,9 @@ export class OutboxRelay {
     await this.producer?.disconnect().catch(() => undefined);
   }
 
-  /** Lets a caller that just wrote rows skip the poll delay. */
+  /** Lets a caller that just wrote rows skip the idle wait. */
   nudge(): void {
+    this.nudged = true;
     this.wake?.();
   }
 
@@ -117,18 +183,20 @@ export class OutboxRelay {
   private async run(): Promise<void> {
     const poll = this.options.pollIntervalMs ?? 50;
     let failures = 0;
+    let emptyPasses = 0;
     while (this.running) {
       try {
         if (!this.conn) await this.reconnect();
         if (Date.now() - this.lastClaim > (this.options.claimIntervalMs ?? 2000)) await this.claimLanes();
-        let sent = 0;
-        for (const lane of await this.lanesWithWork()) {
-          if (!this.running) break;
-          sent += await this.drainLane(lane);
-        }
+        this.nudged = false;
+        const sent = await this.pass();
         await this.purge();
         failures = 0;
-        if (sent === 0) await this.sleep(poll);
+        if (sent > 0 || this.nudged) {
+          emptyPasses = 0;
+          continue;
+        }
+        await this.sleep(idleDelay(emptyPasses++, poll));
       } catch (e) {
         failures++;
         const kafkaOnly = e instanceof BatchNotSentError;
@@ -184,50 +252,52 @@ export class OutboxRelay {
     }
   }
 
-  /** One query for every owned lane (not one per lane), so an idle relay costs the database little. */
-  private async lanesWithWork(): Promise<number[]> {
+  /**
+   * Reads the oldest unsent rows of every owned lane in one query, sends them with one `sendBatch`
+   * and marks them sent. The index on `sent_at` holds the unsent rows in id order: the read stops
+   * after the batch, however many sent rows the table keeps.
+   */
+  private async pass(): Promise<number> {
     const owned = this.ownedLanes();
-    if (owned.length === 0) return [];
-    const [rows] = await this.conn!.query<RowDataPacket[]>(
-      'SELECT DISTINCT lane FROM outbox_events WHERE sent_at IS NULL AND lane IN (?)',
-      [owned],
+    if (owned.length === 0) return 0;
+    const [found] = await this.conn!.query<Row[]>(
+      'SELECT id, lane, event_id, topic, message_key, value, headers FROM outbox_events FORCE INDEX (idx_outbox_sent) ' +
+        'WHERE sent_at IS NULL AND lane IN (?) ORDER BY id LIMIT ?',
+      [owned, this.batchSize],
     );
-    return rows.map((r) => Number(r.lane));
-  }
-
-  private async drainLane(lane: number): Promise<number> {
-    const [rows] = await this.conn!.query<Row[]>(
-      'SELECT id, event_id, topic, message_key, value, headers FROM outbox_events WHERE lane = ? AND sent_at IS NULL ORDER BY id LIMIT ?',
-      [lane, this.options.batchSize ?? 500],
-    );
-    if (rows.length === 0) return 0;
-    const byTopic = new Map<string, Array<{ key: string; value: Buffer; headers: Record<string, string> }>>();
-    for (const row of rows) {
-      const list = byTopic.get(row.topic) ?? [];
-      list.push({ key: row.message_key, value: row.value, headers: JSON.parse(row.headers) });
-      byTopic.set(row.topic, list);
-    }
-    await this.producer!.sendBatch({
-      acks: -1,
-      compression: CompressionTypes.None,
-      topicMessages: [...byTopic].map(([topic, messages]) => ({ topic, messages })),
-    }).catch((e) => {
+    if (found.length === 0) return 0;
+    const rows = takeBatch(found, this.options.maxBatchBytes ?? DEFAULT_RELAY_BATCH_BYTES);
+    await this.producer!.sendBatch({ acks: -1, compression: CompressionTypes.None, topicMessages: topicMessagesOf(rows) }).catch((e) => {
       throw new BatchNotSentError(e);
     });
     await this.conn!.query('UPDATE outbox_events SET sent_at = UTC_TIMESTAMP(3) WHERE id IN (?)', [rows.map((r) => r.id)]);
     this.published += rows.length;
-    this.options.onPublished?.(rows.length, lane);
+    if (this.options.onPublished) {
+      const perLane = new Map<number, number>();
+      for (const row of rows) perLane.set(Number(row.lane), (perLane.get(Number(row.lane)) ?? 0) + 1);
+      this.options.onPublished(rows.length, perLane);
+    }
     return rows.length;
   }
 
+  /**
+   * Deletes sent rows past retention on this relay's own lanes. A purge that deleted its full chunk
+   * (twice a batch) runs again on the next pass: since a pass sends at most one batch, the purge
+   * deletes faster than the relay sends until it has caught up, then it runs once per interval.
+   */
   private async purge(): Promise<void> {
-    if (Date.now() - this.lastPurge < 60_000 || !this.owned.has(0)) return;
+    if (!this.purgeBehind && Date.now() - this.lastPurge < (this.options.purgeIntervalMs ?? 60_000)) return;
+    const owned = this.ownedLanes();
+    if (owned.length === 0) return;
     this.lastPurge = Date.now();
-    const hours = this.options.retentionHours ?? 168;
-    await this.conn!.query(
-      'DELETE FROM outbox_events WHERE sent_at IS NOT NULL AND sent_at < UTC_TIMESTAMP(3) - INTERVAL ? HOUR LIMIT 10000',
-      [hours],
+    const chunk = 2 * this.batchSize;
+    const keepMicroseconds = Math.round((this.options.retentionHours ?? 168) * 3_600_000_000);
+    const [result] = await this.conn!.query<ResultSetHeader>(
+      'DELETE FROM outbox_events WHERE sent_at < UTC_TIMESTAMP(3) - INTERVAL ? MICROSECOND AND lane IN (?) LIMIT ?',
+      [keepMicroseconds, owned, chunk],
     );
+    this.purged += result.affectedRows;
+    this.purgeBehind = result.affectedRows >= chunk;
   }
 
   private sleep(ms: number): Promise<void> {

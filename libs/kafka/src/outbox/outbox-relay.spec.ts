@@ -1,0 +1,304 @@
+import type { Kafka } from 'kafkajs';
+import { idleDelay, OutboxRelay, OutboxRelayOptions, takeBatch, topicMessagesOf } from './outbox-relay';
+import { laneOf } from './outbox';
+
+/**
+ * An in-memory outbox table and MySQL's named locks, answering the statements the relay sends.
+ * Several relays (connections) share one database, as in production.
+ */
+interface FakeRow {
+  id: number;
+  lane: number;
+  event_id: string;
+  topic: string;
+  message_key: string;
+  value: Buffer;
+  headers: string;
+  sent_at: number | null;
+}
+
+class FakeDatabase {
+  rows: FakeRow[] = [];
+  locks = new Map<string, number>();
+  private nextId = 1;
+  private nextConnection = 1;
+
+  add(key: string, topic = 'inbox', sentAt: number | null = null): FakeRow {
+    const id = this.nextId++;
+    const row = { id, lane: laneOf(key), event_id: `event-${id}`, topic, message_key: key, value: Buffer.from(`value-${id}`), headers: '{"h":"1"}', sent_at: sentAt };
+    this.rows.push(row);
+    return row;
+  }
+
+  pending(): number {
+    return this.rows.filter((r) => r.sent_at === null).length;
+  }
+
+  connect() {
+    const me = this.nextConnection++;
+    return {
+      on: () => undefined,
+      end: async () => {
+        for (const [name, holder] of this.locks) if (holder === me) this.locks.delete(name);
+      },
+      query: async (sql: string, params: unknown[] = []) => this.answer(me, sql, params),
+    };
+  }
+
+  private answer(me: number, sql: string, params: unknown[]): [unknown, unknown] {
+    if (sql.startsWith('SET SESSION') || sql === 'DO 1') return [{}, undefined];
+    if (sql.startsWith('SELECT GET_LOCK')) {
+      const name = params[0] as string;
+      const free = !this.locks.has(name) || this.locks.get(name) === me;
+      if (free) this.locks.set(name, me);
+      return [[{ got: free ? 1 : 0 }], undefined];
+    }
+    if (sql.startsWith('SELECT RELEASE_LOCK')) {
+      if (this.locks.get(params[0] as string) === me) this.locks.delete(params[0] as string);
+      return [[{}], undefined];
+    }
+    if (sql.startsWith('SELECT id, lane')) {
+      const [lanes, limit] = params as [number[], number];
+      const found = this.rows.filter((r) => r.sent_at === null && lanes.includes(r.lane)).sort((a, b) => a.id - b.id).slice(0, limit);
+      return [found.map((r) => ({ ...r, id: String(r.id) })), undefined];
+    }
+    if (sql.startsWith('UPDATE outbox_events SET sent_at')) {
+      const ids = new Set((params[0] as string[]).map(Number));
+      for (const r of this.rows) if (ids.has(r.id)) r.sent_at = Date.now();
+      return [{ affectedRows: ids.size }, undefined];
+    }
+    if (sql.startsWith('DELETE FROM outbox_events')) {
+      const [keepMicroseconds, lanes, limit] = params as [number, number[], number];
+      const cutoff = Date.now() - keepMicroseconds / 1000;
+      const doomed = this.rows.filter((r) => r.sent_at !== null && r.sent_at < cutoff && lanes.includes(r.lane)).slice(0, limit);
+      const gone = new Set(doomed);
+      this.rows = this.rows.filter((r) => !gone.has(r));
+      return [{ affectedRows: doomed.length }, undefined];
+    }
+    throw new Error(`the fake database does not know: ${sql}`);
+  }
+}
+
+let database: FakeDatabase;
+jest.mock('mysql2/promise', () => ({ createConnection: async () => database.connect() }));
+
+interface SentBatch {
+  relay: string;
+  messages: Array<{ topic: string; key: string; value: string }>;
+}
+
+/**
+ * A Kafka whose producers record every batch they took; `failNext` makes the next sends fail, `failCalls`
+ * the sends of those numbers (1 is the first), and `duringSend` sees the database while a send is under way.
+ */
+function fakeKafka(
+  relay: string,
+  sent: SentBatch[],
+  control: { failNext: number; failCalls?: number[]; duringSend?: () => void } = { failNext: 0 },
+): Kafka {
+  let calls = 0;
+  return {
+    producer: () => ({
+      connect: async () => undefined,
+      disconnect: async () => undefined,
+      sendBatch: async (batch: { topicMessages: Array<{ topic: string; messages: Array<{ key: string; value: Buffer }> }> }) => {
+        calls++;
+        await new Promise((r) => setTimeout(r, 1));
+        control.duringSend?.();
+        if (control.failNext > 0 || control.failCalls?.includes(calls)) {
+          if (control.failNext > 0) control.failNext--;
+          throw new Error('broker not available');
+        }
+        sent.push({
+          relay,
+          messages: batch.topicMessages.flatMap((t) => t.messages.map((m) => ({ topic: t.topic, key: m.key, value: m.value.toString() }))),
+        });
+        return [];
+      },
+    }),
+  } as unknown as Kafka;
+}
+
+async function until(what: string, condition: () => boolean): Promise<void> {
+  const deadline = Date.now() + 10_000;
+  while (!condition()) {
+    if (Date.now() > deadline) throw new Error(`gave up waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 5));
+  }
+}
+
+function relayOn(kafka: Kafka, options: Partial<OutboxRelayOptions> = {}): OutboxRelay {
+  return new OutboxRelay({
+    kafka,
+    mysql: { host: 'db', port: 3306, user: 'relay', password: '' },
+    database: 'tongban_gateway',
+    claimIntervalMs: 10,
+    ...options,
+  });
+}
+
+/** The values each case's messages arrived with on each topic (where Kafka keeps order), in arrival order. */
+function valuesByKey(sent: SentBatch[]): Map<string, string[]> {
+  const out = new Map<string, string[]>();
+  for (const m of sent.flatMap((b) => b.messages)) out.set(`${m.topic} ${m.key}`, [...(out.get(`${m.topic} ${m.key}`) ?? []), m.value]);
+  return out;
+}
+
+/** The values each case's rows were written with for each topic, in id order. */
+function writtenByKey(rows: FakeRow[]): Map<string, string[]> {
+  const out = new Map<string, string[]>();
+  for (const r of [...rows].sort((a, b) => a.id - b.id)) {
+    const key = `${r.topic} ${r.message_key}`;
+    out.set(key, [...(out.get(key) ?? []), r.value.toString()]);
+  }
+  return out;
+}
+
+describe('OutboxRelay', () => {
+  let relays: OutboxRelay[];
+  beforeEach(() => {
+    database = new FakeDatabase();
+    relays = [];
+  });
+  afterEach(async () => {
+    await Promise.all(relays.map((r) => r.stop()));
+  });
+  const start = async (relay: OutboxRelay) => {
+    relays.push(relay);
+    await relay.start();
+    return relay;
+  };
+
+  it('sends the pending rows of all its lanes with one sendBatch, each case in the order written', async () => {
+    const rows: FakeRow[] = [];
+    for (let i = 0; i < 300; i++) rows.push(database.add(`case-${i % 40}`, i % 3 === 0 ? 'local' : 'inbox'));
+    expect(new Set(rows.map((r) => r.lane)).size).toBeGreaterThan(8);
+    const sent: SentBatch[] = [];
+    const relay = await start(relayOn(fakeKafka('a', sent), { batchSize: 1000 }));
+    await until('the outbox to drain', () => database.pending() === 0);
+    expect(sent).toHaveLength(1);
+    expect(sent[0].messages).toHaveLength(300);
+    expect(valuesByKey(sent)).toEqual(writtenByKey(rows));
+    expect(relay.published).toBe(300);
+  });
+
+  it('goes again at once while passes find rows: a backlog of many batches drains without the poll wait', async () => {
+    const rows = Array.from({ length: 1000 }, (_, i) => database.add(`case-${i % 70}`));
+    const sent: SentBatch[] = [];
+    // An idle wait of an hour: the backlog can only drain if busy passes never wait.
+    await start(relayOn(fakeKafka('a', sent), { batchSize: 100, pollIntervalMs: 3_600_000 }));
+    await until('the outbox to drain', () => database.pending() === 0);
+    expect(sent.map((b) => b.messages.length)).toEqual(Array(10).fill(100));
+    expect(valuesByKey(sent)).toEqual(writtenByKey(rows));
+  });
+
+  it('wakes for rows written while it is idle when nudged', async () => {
+    const sent: SentBatch[] = [];
+    const relay = await start(relayOn(fakeKafka('a', sent), { pollIntervalMs: 3_600_000 }));
+    await until('every lane to be claimed', () => relay.ownedLanes().length === 16);
+    await new Promise((r) => setTimeout(r, 50));
+    database.add('case-late');
+    relay.nudge();
+    await until('the late row to be sent', () => database.pending() === 0);
+    expect(sent.flatMap((b) => b.messages.map((m) => m.key))).toEqual(['case-late']);
+  });
+
+  it('caps a send at the byte limit and leaves the rest of each lane for the next pass', async () => {
+    const rows = Array.from({ length: 50 }, (_, i) => database.add(`case-${i % 5}`));
+    const sent: SentBatch[] = [];
+    const oneRow = rows[0].value.length + rows[0].headers.length;
+    await start(relayOn(fakeKafka('a', sent), { maxBatchBytes: oneRow * 10 }));
+    await until('the outbox to drain', () => database.pending() === 0);
+    expect(sent.length).toBeGreaterThanOrEqual(5);
+    expect(Math.max(...sent.map((b) => b.messages.length))).toBeLessThanOrEqual(10);
+    expect(valuesByKey(sent)).toEqual(writtenByKey(rows));
+  });
+
+  it('keeps its lanes when Kafka refuses a batch and sends the same rows again', async () => {
+    const rows = Array.from({ length: 20 }, (_, i) => database.add(`case-${i % 4}`));
+    const sent: SentBatch[] = [];
+    const control = { failNext: 2 };
+    const relay = await start(relayOn(fakeKafka('a', sent, control)));
+    await until('two refused sends', () => control.failNext === 0);
+    expect(relay.ownedLanes()).toHaveLength(16);
+    expect(database.pending()).toBe(20);
+    await until('the outbox to drain', () => database.pending() === 0);
+    expect(relay.ownedLanes()).toHaveLength(16);
+    expect(valuesByKey(sent)).toEqual(writtenByKey(rows));
+  });
+
+  it('sends a batch Kafka refused again before anything after it, and records each batch only once Kafka took it', async () => {
+    const rows = Array.from({ length: 60 }, (_, i) => database.add(`case-${i % 7}`));
+    const sent: SentBatch[] = [];
+    const recordedDuringSend: number[] = [];
+    const control = {
+      failNext: 0,
+      failCalls: [2],
+      duringSend: () => recordedDuringSend.push(database.rows.filter((r) => r.sent_at !== null).length),
+    };
+    await start(relayOn(fakeKafka('a', sent, control), { batchSize: 10 }));
+    await until('the outbox to drain', () => database.pending() === 0);
+    expect(sent.map((b) => b.messages.length)).toEqual([10, 10, 10, 10, 10, 10]);
+    expect(sent.flatMap((b) => b.messages.map((m) => m.value))).toEqual(rows.map((r) => r.value.toString()));
+    // Sends 1, 2 (refused), 2 again, 3, …: while a batch is being sent, every batch before it is recorded, none after.
+    expect(recordedDuringSend).toEqual([0, 10, 10, 20, 30, 40, 50]);
+  });
+
+  it('two relays split the lanes; every row is sent once, each case in order, while rows keep arriving', async () => {
+    const sent: SentBatch[] = [];
+    const a = await start(relayOn(fakeKafka('a', sent), { maxLanes: 8, batchSize: 50 }));
+    const b = await start(relayOn(fakeKafka('b', sent), { maxLanes: 8, batchSize: 50 }));
+    await until('the lanes to be split', () => a.ownedLanes().length + b.ownedLanes().length === 16);
+    expect(a.ownedLanes().filter((l) => b.ownedLanes().includes(l))).toEqual([]);
+    for (let wave = 0; wave < 5; wave++) {
+      for (let i = 0; i < 200; i++) database.add(`case-${i % 90}`, i % 2 ? 'inbox' : 'local');
+      await new Promise((r) => setTimeout(r, 2));
+    }
+    await until('the outbox to drain', () => database.pending() === 0);
+    const messages = sent.flatMap((batch) => batch.messages.map((m) => ({ ...m, relay: batch.relay })));
+    expect(messages).toHaveLength(1000);
+    expect(new Set(messages.map((m) => m.value)).size).toBe(1000);
+    for (const m of messages) expect((m.relay === 'a' ? a : b).ownedLanes()).toContain(laneOf(m.key));
+    expect(valuesByKey(sent)).toEqual(writtenByKey(database.rows));
+    expect(a.published + b.published).toBe(1000);
+  });
+
+  it('purges sent rows past retention faster than it sends: a purge that was full runs again on the next pass', async () => {
+    const longAgo = Date.now() - 3 * 3_600_000;
+    for (let i = 0; i < 3000; i++) database.add(`old-${i % 50}`, 'inbox', longAgo);
+    const recent = Array.from({ length: 30 }, (_, i) => database.add(`new-${i}`));
+    const sent: SentBatch[] = [];
+    // Chunks of 2 × 100 rows and an interval of an hour: 3000 rows go only if a full purge repeats at once.
+    const relay = await start(relayOn(fakeKafka('a', sent), { batchSize: 100, retentionHours: 1, purgeIntervalMs: 3_600_000, pollIntervalMs: 5 }));
+    await until('the old rows to be purged', () => relay.purged === 3000);
+    await until('the new rows to be sent', () => database.pending() === 0);
+    // What was sent just now is kept for its retention.
+    expect(database.rows.map((r) => r.id).sort((x, y) => x - y)).toEqual(recent.map((r) => r.id));
+  });
+});
+
+describe('takeBatch', () => {
+  const row = (bytes: number) => ({ value: Buffer.alloc(bytes), headers: '' });
+  it('takes the oldest rows that fit, and at least one', () => {
+    expect(takeBatch([row(40), row(40), row(40)], 100)).toHaveLength(2);
+    expect(takeBatch([row(500), row(1)], 100)).toHaveLength(1);
+    expect(takeBatch([row(10), row(10)], 100)).toHaveLength(2);
+  });
+});
+
+describe('topicMessagesOf', () => {
+  it('groups by topic and keeps the row order within each topic', () => {
+    const row = (id: number, topic: string, key: string) => ({ id: String(id), lane: 0, event_id: `e${id}`, topic, message_key: key, value: Buffer.from(String(id)), headers: '{}' });
+    const grouped = topicMessagesOf([row(1, 'a', 'k1'), row(2, 'b', 'k1'), row(3, 'a', 'k2'), row(4, 'a', 'k1')]);
+    expect(grouped.map((t) => [t.topic, t.messages.map((m) => m.value.toString())])).toEqual([
+      ['a', ['1', '3', '4']],
+      ['b', ['2']],
+    ]);
+  });
+});
+
+describe('idleDelay', () => {
+  it('starts at a millisecond and doubles up to the poll interval', () => {
+    expect([0, 1, 2, 3, 4, 5, 6, 7, 30].map((n) => idleDelay(n, 50))).toEqual([1, 2, 4, 8, 16, 32, 50, 50, 50]);
+  });
+});

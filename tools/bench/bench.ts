@@ -9,6 +9,7 @@ import { checkCharacter } from '@tongban/regions';
 import { dropDatabase } from '@tongban/persistence';
 import { kafkaSecurityOptions, resolveKafkaCredentials } from '@tongban/kafka';
 import { RunningService, startStack } from '../stack/stack';
+import { dropProvinceDatabaseUser, ProvinceLayout, twoProvinces } from '../stack/provinces';
 
 /**
  * The whole path against raw kafkajs on the same broker, in one run:
@@ -33,6 +34,8 @@ interface Options {
   rawInFlight: number;
   portBase: number;
   brokers: string[];
+  /** Which paths to measure: one cluster (both nodes on it), two provinces linked by MirrorMaker 2, or both. */
+  paths: Array<'one' | 'two'>;
   json: boolean;
 }
 
@@ -59,8 +62,15 @@ function parseArgs(argv = process.argv.slice(2), env = process.env): Options {
     rawInFlight: int('raw-in-flight', 4),
     portBase: int('port-base', 3900),
     brokers,
+    paths: parsePaths(value('paths') ?? 'one,two'),
     json: argv.includes('--json'),
   };
+}
+
+function parsePaths(raw: string): Options['paths'] {
+  const paths = raw.split(',').map((p) => p.trim());
+  if (paths.length === 0 || paths.some((p) => p !== 'one' && p !== 'two')) throw new Error(`--paths must be one, two or one,two; got "${raw}"`);
+  return [...new Set(paths)] as Options['paths'];
 }
 
 const o = parseArgs();
@@ -107,12 +117,36 @@ function kafkaFor(brokers: string[], clientId: string): Kafka {
 /** The running stack: where to post, which databases and topics are its own. */
 interface Target {
   gatewayUrl: string;
-  prefix: string;
   namespace: string;
-  admin: Admin;
+  /** One admin per cluster the stack runs on. */
+  admins: Admin[];
+  databases: {
+    /** The publishing gateway's (Sichuan's with two provinces). */
+    gateway: string;
+    /** The Chongqing node's, where the events are stored. */
+    target: string;
+    /** The databases with an outbox (gateway and nodes). */
+    outboxes: string[];
+    all: string[];
+  };
 }
 
-const databasesOf = (prefix: string) => ['gateway', 'node_510000', 'node_500000', 'registry', 'ops', 'delivery'].map((d) => `${prefix}_${d}`);
+const SERVICE_DATABASES = ['gateway', 'node_510000', 'node_500000', 'registry', 'ops', 'delivery'];
+
+function databasesOf(prefix: string, provinces?: ProvinceLayout[]): Target['databases'] {
+  if (!provinces) {
+    const db = (d: string) => `${prefix}_${d}`;
+    return { gateway: db('gateway'), target: db('node_500000'), outboxes: ['gateway', 'node_510000', 'node_500000'].map(db), all: SERVICE_DATABASES.map(db) };
+  }
+  const [sc, cq] = provinces.map((p) => `${prefix}_${p.tag}`);
+  const perProvince = (p: string, node: string) => ['gateway', `node_${node}`, 'registry', 'ops', 'delivery'].map((d) => `${p}_${d}`);
+  return {
+    gateway: `${sc}_gateway`,
+    target: `${cq}_node_500000`,
+    outboxes: [`${sc}_gateway`, `${sc}_node_510000`, `${cq}_gateway`, `${cq}_node_500000`],
+    all: [...perProvince(sc, '510000'), ...perProvince(cq, '500000')],
+  };
+}
 
 async function query<T extends RowDataPacket>(database: string | undefined, sql: string, params: unknown[] = []): Promise<T[]> {
   const conn = await createConnection({ ...MYSQL, ...(database ? { database } : {}), supportBigNumbers: true, bigNumberStrings: true });
@@ -125,9 +159,9 @@ async function query<T extends RowDataPacket>(database: string | undefined, sql:
 }
 
 /** Exact row counts of every table of the stack's databases. */
-async function countRows(prefix: string): Promise<Map<string, number>> {
+async function countRows(prefix: string, databases: string[]): Promise<Map<string, number>> {
   const counts = new Map<string, number>();
-  for (const database of databasesOf(prefix)) {
+  for (const database of databases) {
     const tables = await query<RowDataPacket>(undefined, "SELECT table_name AS t FROM information_schema.tables WHERE table_schema = ? AND table_type = 'BASE TABLE'", [database]);
     for (const { t } of tables) {
       const [row] = await query<RowDataPacket>(database, `SELECT COUNT(*) AS n FROM \`${t}\``);
@@ -144,20 +178,24 @@ async function countRows(prefix: string): Promise<Map<string, number>> {
  */
 async function backlog(t: Target): Promise<{ outbox: number; lag: number }> {
   let outbox = 0;
-  for (const db of ['gateway', 'node_510000', 'node_500000']) {
-    const [row] = await query<RowDataPacket>(`${t.prefix}_${db}`, 'SELECT COUNT(*) AS n FROM outbox_events WHERE sent_at IS NULL');
+  for (const db of t.databases.outboxes) {
+    const [row] = await query<RowDataPacket>(db, 'SELECT COUNT(*) AS n FROM outbox_events WHERE sent_at IS NULL');
     outbox += Number(row.n);
   }
-  const topics = (await t.admin.listTopics()).filter((n) => n.startsWith(`${t.namespace}.`) && (n.endsWith('.inbox') || n.endsWith('.local')));
-  const groups = (await t.admin.listGroups()).groups.map((g) => g.groupId).filter((g) => g.startsWith(`${t.namespace}.`));
   let lag = 0;
-  for (const topic of topics) {
-    const ends = new Map((await t.admin.fetchTopicOffsets(topic)).map((p) => [p.partition, Number(p.high)]));
-    for (const groupId of groups) {
-      const [committed] = await t.admin.fetchOffsets({ groupId, topics: [topic] });
-      // A group with no offset on any partition of the topic does not read it.
-      if (committed.partitions.every((p) => Number(p.offset) < 0)) continue;
-      for (const p of committed.partitions) lag += Math.max(0, (ends.get(p.partition) ?? 0) - Math.max(0, Number(p.offset)));
+  // With two provinces, each cluster's groups read their own copies; a record not mirrored yet shows as the
+  // target group's lag once the mirror has copied it, and as unsent nowhere before: the stored counts close that gap.
+  for (const admin of t.admins) {
+    const topics = (await admin.listTopics()).filter((n) => n.startsWith(`${t.namespace}.`) && (n.endsWith('.inbox') || n.endsWith('.local')));
+    const groups = (await admin.listGroups()).groups.map((g) => g.groupId).filter((g) => g.startsWith(`${t.namespace}.`));
+    for (const topic of topics) {
+      const ends = new Map((await admin.fetchTopicOffsets(topic)).map((p) => [p.partition, Number(p.high)]));
+      for (const groupId of groups) {
+        const [committed] = await admin.fetchOffsets({ groupId, topics: [topic] });
+        // A group with no offset on any partition of the topic does not read it.
+        if (committed.partitions.every((p) => Number(p.offset) < 0)) continue;
+        for (const p of committed.partitions) lag += Math.max(0, (ends.get(p.partition) ?? 0) - Math.max(0, Number(p.offset)));
+      }
     }
   }
   return { outbox, lag };
@@ -169,7 +207,7 @@ async function caughtUp(t: Target, label: string, started: number, timeoutMs = 9
   for (;;) {
     const b = await backlog(t);
     const now = Date.now();
-    if (b.outbox === 0 && b.lag === 0) {
+    if (b.outbox === 0 && b.lag === 0 && (await storedAtTarget(t)) >= posted) {
       out(`\r  ${label}: caught up after ${((now - started) / 1000).toFixed(1)} s                              \n`);
       return now;
     }
@@ -180,6 +218,14 @@ async function caughtUp(t: Target, label: string, started: number, timeoutMs = 9
     if (now - started > timeoutMs) throw new Error(`${label}: not caught up after ${timeoutMs / 1000} s`);
     await sleep(100);
   }
+}
+
+/** Events accepted by the gateway so far in this path's run (every one must reach the Chongqing node). */
+let posted = 0;
+
+async function storedAtTarget(t: Target): Promise<number> {
+  const [row] = await query<RowDataPacket>(t.databases.target, "SELECT COUNT(*) AS n FROM case_events WHERE case_id LIKE 'BENCH-%' AND event_type = 'SubsidyApplicationSubmitted'");
+  return Number(row.n);
 }
 
 /** Posts one event of a fresh fictional person; resolves to its event id and the time the answer took. */
@@ -201,17 +247,18 @@ function poster(gatewayUrl: string) {
     });
     const answer = (await res.json()) as { eventId?: string };
     if (res.status !== 202 || !answer.eventId) throw new Error(`gateway answered ${res.status}: ${JSON.stringify(answer)}`);
+    posted++;
     return { eventId: answer.eventId, ms: Date.now() - since };
   };
 }
 
 /** Milliseconds per event from one timestamp to another, across the stack's databases (one clock: the server's). */
-async function spans(prefix: string, eventIds: string[], from: string, to: string, join: string): Promise<number[]> {
+async function spans(t: Target, eventIds: string[], from: string, to: string, join: string): Promise<number[]> {
   const out: number[] = [];
   for (let i = 0; i < eventIds.length; i += 5000) {
     const rows = await query<RowDataPacket>(
       undefined,
-      `SELECT TIMESTAMPDIFF(MICROSECOND, ${from}, ${to}) / 1000 AS ms FROM \`${prefix}_gateway\`.${join} WHERE a.event_id IN (?)`,
+      `SELECT TIMESTAMPDIFF(MICROSECOND, ${from}, ${to}) / 1000 AS ms FROM \`${t.databases.gateway}\`.${join} WHERE a.event_id IN (?)`,
       [eventIds.slice(i, i + 5000)],
     );
     out.push(...rows.map((r) => Number(r.ms)));
@@ -220,12 +267,12 @@ async function spans(prefix: string, eventIds: string[], from: string, to: strin
 }
 
 /** Accept (the gateway's accepted_at) → stored at the Chongqing node (the case event's received_at), read back per event. */
-const acceptToStored = (prefix: string, ids: string[]) =>
-  spans(prefix, ids, 'a.accepted_at', 'c.received_at', `accepted_events a JOIN \`${prefix}_node_500000\`.case_events c ON c.event_id = a.event_id`);
+const acceptToStored = (t: Target, ids: string[]) =>
+  spans(t, ids, 'a.accepted_at', 'c.received_at', `accepted_events a JOIN \`${t.databases.target}\`.case_events c ON c.event_id = a.event_id`);
 
 /** Accept → the relay's sent_at of the outbox row for the Chongqing inbox: the relay's share of the path. */
-const acceptToSent = (prefix: string, ids: string[]) =>
-  spans(prefix, ids, 'a.accepted_at', 'b.sent_at', `accepted_events a JOIN \`${prefix}_gateway\`.outbox_events b ON b.event_id = a.event_id AND b.topic LIKE '%.500000.inbox'`);
+const acceptToSent = (t: Target, ids: string[]) =>
+  spans(t, ids, 'a.accepted_at', 'b.sent_at', `accepted_events a JOIN \`${t.databases.gateway}\`.outbox_events b ON b.event_id = a.event_id AND b.topic LIKE '%.500000.inbox'`);
 
 /** (b) C clients post N events back to back; done when the stack has caught up. */
 async function closedLoop(t: Target, post: ReturnType<typeof poster>) {
@@ -255,8 +302,8 @@ async function closedLoop(t: Target, post: ReturnType<typeof poster>) {
     eventsPerSecond: o.events / seconds,
     seconds,
     http: latency(http),
-    acceptToSent: latency(await acceptToSent(t.prefix, ids)),
-    acceptToStored: latency(await acceptToStored(t.prefix, ids)),
+    acceptToSent: latency(await acceptToSent(t, ids)),
+    acceptToStored: latency(await acceptToStored(t, ids)),
   };
 }
 
@@ -292,8 +339,8 @@ async function openLoop(t: Target, post: ReturnType<typeof poster>, rate: number
     sent: total,
     failed,
     http: latency(http),
-    acceptToSent: latency(await acceptToSent(t.prefix, ids)),
-    acceptToStored: latency(await acceptToStored(t.prefix, ids)),
+    acceptToSent: latency(await acceptToSent(t, ids)),
+    acceptToStored: latency(await acceptToStored(t, ids)),
   };
 }
 
@@ -304,8 +351,8 @@ interface RecordSample {
 }
 
 /** Real records the relay sent during the run: their values, headers and keys are what the baseline sends. */
-async function realRecords(prefix: string): Promise<RecordSample[]> {
-  const rows = await query<RowDataPacket>(`${prefix}_gateway`, 'SELECT message_key, value, headers FROM outbox_events ORDER BY id DESC LIMIT 1000');
+async function realRecords(gatewayDatabase: string): Promise<RecordSample[]> {
+  const rows = await query<RowDataPacket>(gatewayDatabase, 'SELECT message_key, value, headers FROM outbox_events ORDER BY id DESC LIMIT 1000');
   return rows.map((r) => ({ key: String(r.message_key), value: r.value as Buffer, headers: JSON.parse(String(r.headers)) as IHeaders }));
 }
 
@@ -372,15 +419,23 @@ async function baseline(brokers: string[], id: string, samples: RecordSample[], 
 
 const fmt = (n: number, digits = 0) => (Number.isFinite(n) ? n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits }) : '–');
 
-async function main(): Promise<void> {
-  const id = Date.now().toString(36);
-  const prefix = `tbbench_${id}`;
-  const namespace = `bench-${id}`;
-  const load = { atStart: loadavg() };
-  log(`tongban benchmark: ${o.events} events, ${o.concurrency} clients, open loop ${o.openSeconds} s, baseline ${o.rawRecords} records; broker ${o.brokers.join(',')}`);
-  const p = o.portBase;
+/** One path measured end to end: its own stack (one cluster, or both provinces), warm-up, closed and open loop. */
+async function measurePath(path: 'one' | 'two', id: string) {
+  const prefix = `tbbench_${id}_${path}`;
+  const namespace = `bench-${id}-${path}`;
+  const p = o.portBase + (path === 'two' ? 200 : 0);
+  const provinces =
+    path === 'two'
+      ? twoProvinces(process.env, {
+          sichuan: { gateway: p, registry: p + 81, node: p + 11, relay: p + 30, ops: p + 31, delivery: p + 32 },
+          chongqing: { gateway: p + 100, registry: p + 181, node: p + 111, relay: p + 130, ops: p + 131, delivery: p + 132 },
+        })
+      : undefined;
+  log(path === 'two' ? '\nTwo provinces: Sichuan gateway → Sichuan cluster → MirrorMaker 2 → Chongqing cluster → Chongqing node' : '\nOne cluster: gateway → cluster → both nodes');
+  posted = 0;
   const stack = await startStack(
     {
+      provinces,
       namespace,
       databasePrefix: prefix,
       gatewayPort: p,
@@ -390,77 +445,89 @@ async function main(): Promise<void> {
       opsPort: p + 31,
       deliveryPort: p + 32,
       // The benchmark measures the path, not the per-key limit: one key sends every event.
-      extraEnv: { TONGBAN_LOG_LEVEL: 'warn', TONGBAN_RATE_LIMIT_PER_SECOND: '0', TONGBAN_KAFKA_BROKERS: o.brokers.join(',') },
+      extraEnv: { TONGBAN_LOG_LEVEL: 'warn', TONGBAN_RATE_LIMIT_PER_SECOND: '0', ...(provinces ? {} : { TONGBAN_KAFKA_BROKERS: o.brokers.join(',') }) },
     },
     (line) => log(`  ${line}`),
   );
-  const kafka = kafkaFor(o.brokers, 'bench-admin');
-  const admin = kafka.admin();
-  await admin.connect();
-  let stackStopped = false;
+  const clusters = provinces ? provinces.map((x) => x.brokers) : [o.brokers];
+  const admins = clusters.map((brokers, i) => kafkaFor(brokers, `bench-admin-${i}`).admin());
+  for (const a of admins) await a.connect();
+  const databases = databasesOf(prefix, provinces);
+  let stopped = false;
   try {
-    const t: Target = { gatewayUrl: `http://127.0.0.1:${p}`, prefix, namespace, admin };
+    const t: Target = { gatewayUrl: `http://127.0.0.1:${p}`, namespace, admins, databases };
     const post = poster(t.gatewayUrl);
     log(`  warm-up: ${o.warmup} events`);
     for (let i = 0; i < o.warmup; i += o.concurrency) {
       await Promise.all(Array.from({ length: Math.min(o.concurrency, o.warmup - i) }, (_, j) => post('w', i + j)));
     }
     await caughtUp(t, 'warm-up', Date.now());
-    const rowsBefore = await countRows(prefix);
+    const rowsBefore = await countRows(prefix, databases.all);
     const closed = await closedLoop(t, post);
-    const rowsAfter = await countRows(prefix);
+    const rowsAfter = await countRows(prefix, databases.all);
     const rowsByTable: Record<string, number> = {};
     for (const [table, n] of rowsAfter) if (n !== (rowsBefore.get(table) ?? 0)) rowsByTable[table] = (n - (rowsBefore.get(table) ?? 0)) / o.events;
     const rowsPerEvent = Object.values(rowsByTable).reduce((a, b) => a + b, 0);
     const open = await openLoop(t, post, closed.eventsPerSecond / 2);
     const memoryMiB: Record<string, number> = {};
     for (const s of stack.services as RunningService[]) memoryMiB[s.spec.name] = peakRssMiB(s.child.pid);
-    const samples = await realRecords(prefix);
-    const inbox = (await admin.fetchTopicMetadata({ topics: [`${namespace}.500000.inbox`] })).topics[0];
-    log('  stopping the stack for the baseline');
+    const samples = await realRecords(databases.gateway);
+    const inbox = (await admins[0].fetchTopicMetadata({ topics: [`${namespace}.500000.inbox`] })).topics[0];
     await stack.stop();
-    stackStopped = true;
-    const raw = await baseline(o.brokers, id, samples, inbox.partitions.length);
-    load.atStart = load.atStart.map((x) => Math.round(x * 100) / 100);
-    const result = {
-      date: new Date().toISOString(),
-      machine: { cores: cpus().length, loadAverage: { atStart: load.atStart, atEnd: loadavg().map((x) => Math.round(x * 100) / 100) } },
-      brokers: o.brokers,
-      record: {
-        averageBytes: Math.round(samples.reduce((a, s) => a + s.value.length, 0) / samples.length),
-        headers: Object.keys(samples[0]?.headers ?? {}).length,
-      },
-      baseline: raw,
-      closedLoop: closed,
-      openLoop: open,
-      ratio: closed.eventsPerSecond / raw.recordsPerSecond,
-      peakMemoryMiB: memoryMiB,
-      rowsPerEvent,
-      rowsPerEventByTable: rowsByTable,
-    };
-    if (o.json) {
-      process.stdout.write(`${JSON.stringify(result)}\n`);
-    } else {
-      const l = (a: Latency) => `p50 ${fmt(a.p50)} ms, p99 ${fmt(a.p99)} ms`;
-      log(`\nResults ${result.date.slice(0, 16)}Z, ${result.machine.cores} cores, load average ${load.atStart.join(' ')} at start, broker ${o.brokers.join(',')}`);
-      log(`Records of ${result.record.averageBytes} bytes Avro with ${result.record.headers} headers, keyed by case.\n`);
-      log('| measurement | rate | latency |');
-      log('|---|---|---|');
-      log(`| (a) raw kafkajs: idempotent, acks=all, ${raw.batch} records/send, ${raw.inFlight} sends in flight, eachBatch, ${raw.partitions} partitions | ${fmt(raw.recordsPerSecond)} records/s | produce → consume ${l(raw.produceToConsume)} |`);
-      log(`| (b) full path, closed loop, ${closed.concurrency} clients, ${closed.events} events, until every group caught up | ${fmt(closed.eventsPerSecond, 1)} events/s (accepted ${fmt(closed.acceptedPerSecond, 1)}/s) | HTTP ${l(closed.http)}; accept → sent by the relay ${l(closed.acceptToSent)}; accept → stored ${l(closed.acceptToStored)} |`);
-      log(`| (c) full path, open loop at ${fmt(open.targetPerSecond, 1)}/s for ${fmt(open.seconds, 1)} s (${open.sent} events, ${open.failed} failed) | ${fmt(open.targetPerSecond, 1)} events/s offered | HTTP ${l(open.http)}; accept → sent by the relay ${l(open.acceptToSent)}; accept → stored ${l(open.acceptToStored)} |`);
-      log(`| ratio (b) / (a) | ${result.ratio.toFixed(4)} | events/s over records/s |`);
-      log(`| (d) peak memory (VmHWM) | ${Object.entries(memoryMiB).map(([n, mb]) => `${n} ${mb} MiB`).join(', ')} | |`);
-      log(`| (d) rows written per event | ${rowsPerEvent.toFixed(1)} | ${Object.entries(rowsByTable).map(([k, v]) => `${k} ${fmt(v, 2)}`).join(', ')} |`);
-      log(`\nLoad average at end: ${result.machine.loadAverage.atEnd.join(' ')}`);
-    }
+    stopped = true;
+    return { path, closedLoop: closed, openLoop: open, peakMemoryMiB: memoryMiB, rowsPerEvent, rowsPerEventByTable: rowsByTable, samples, partitions: inbox.partitions.length };
   } finally {
-    if (!stackStopped) await stack.stop();
-    const mine = (await admin.listTopics().catch(() => [] as string[])).filter((n) => n.startsWith(`${namespace}.`));
-    if (mine.length) await admin.deleteTopics({ topics: mine }).catch(() => undefined);
-    await admin.disconnect();
-    for (const db of databasesOf(prefix)) await dropDatabase(MYSQL, db);
+    if (!stopped) await stack.stop();
+    for (const a of admins) {
+      const mine = (await a.listTopics().catch(() => [] as string[])).filter((n) => n.startsWith(`${namespace}.`));
+      if (mine.length) await a.deleteTopics({ topics: mine }).catch(() => undefined);
+      await a.disconnect();
+    }
+    for (const db of databases.all) await dropDatabase(MYSQL, db);
+    if (provinces) for (const x of provinces) await dropProvinceDatabaseUser(`${prefix}_${x.tag}`).catch(() => undefined);
   }
+}
+
+async function main(): Promise<void> {
+  const id = Date.now().toString(36);
+  const load = { atStart: loadavg().map((x) => Math.round(x * 100) / 100) };
+  log(`tongban benchmark: ${o.events} events, ${o.concurrency} clients, open loop ${o.openSeconds} s, baseline ${o.rawRecords} records; paths ${o.paths.join(', ')}; baseline broker ${o.brokers.join(',')}`);
+  const paths = [];
+  for (const path of o.paths) paths.push(await measurePath(path, id));
+  log('\nBaseline, every stack stopped');
+  const samples = paths[0].samples;
+  const raw = await baseline(o.brokers, id, samples, paths[0].partitions);
+  const result = {
+    date: new Date().toISOString(),
+    machine: { cores: cpus().length, loadAverage: { atStart: load.atStart, atEnd: loadavg().map((x) => Math.round(x * 100) / 100) } },
+    brokers: o.brokers,
+    record: {
+      averageBytes: Math.round(samples.reduce((a, s) => a + s.value.length, 0) / samples.length),
+      headers: Object.keys(samples[0]?.headers ?? {}).length,
+    },
+    baseline: raw,
+    paths: paths.map(({ samples: _samples, partitions: _partitions, ...rest }) => ({ ...rest, ratio: rest.closedLoop.eventsPerSecond / raw.recordsPerSecond })),
+  };
+  if (o.json) {
+    process.stdout.write(`${JSON.stringify(result)}\n`);
+    return;
+  }
+  const l = (a: Latency) => `p50 ${fmt(a.p50)} ms, p99 ${fmt(a.p99)} ms`;
+  const name = (path: string) => (path === 'two' ? 'two provinces (MirrorMaker 2)' : 'one cluster');
+  log(`\nResults ${result.date.slice(0, 16)}Z, ${result.machine.cores} cores, load average ${load.atStart.join(' ')} at start, baseline broker ${o.brokers.join(',')}`);
+  log(`Records of ${result.record.averageBytes} bytes Avro with ${result.record.headers} headers, keyed by case.\n`);
+  log('| measurement | rate | latency |');
+  log('|---|---|---|');
+  log(`| (a) raw kafkajs: idempotent, acks=all, ${raw.batch} records/send, ${raw.inFlight} sends in flight, eachBatch, ${raw.partitions} partitions | ${fmt(raw.recordsPerSecond)} records/s | produce → consume ${l(raw.produceToConsume)} |`);
+  for (const r of result.paths) {
+    const { closedLoop: closed, openLoop: open } = r;
+    log(`| (b) ${name(r.path)}, closed loop, ${closed.concurrency} clients, ${closed.events} events, until stored in Chongqing and every group caught up | ${fmt(closed.eventsPerSecond, 1)} events/s (accepted ${fmt(closed.acceptedPerSecond, 1)}/s) | HTTP ${l(closed.http)}; accept → sent by the relay ${l(closed.acceptToSent)}; accept → stored ${l(closed.acceptToStored)} |`);
+    log(`| (c) ${name(r.path)}, open loop at ${fmt(open.targetPerSecond, 1)}/s for ${fmt(open.seconds, 1)} s (${open.sent} events, ${open.failed} failed) | ${fmt(open.targetPerSecond, 1)} events/s offered | HTTP ${l(open.http)}; accept → sent by the relay ${l(open.acceptToSent)}; accept → stored ${l(open.acceptToStored)} |`);
+    log(`| ratio (b) / (a), ${name(r.path)} | ${r.ratio.toFixed(4)} | events/s over records/s |`);
+    log(`| (d) peak memory (VmHWM), ${name(r.path)} | ${Object.entries(r.peakMemoryMiB).map(([n, mb]) => `${n} ${mb} MiB`).join(', ')} | |`);
+    log(`| (d) rows written per event, ${name(r.path)} | ${r.rowsPerEvent.toFixed(1)} | ${Object.entries(r.rowsPerEventByTable).map(([k, v]) => `${k} ${fmt(v, 2)}`).join(', ')} |`);
+  }
+  log(`\nLoad average at end: ${result.machine.loadAverage.atEnd.join(' ')}`);
 }
 
 main().catch((e) => {

@@ -10,6 +10,7 @@ export * from './server/server-tongban-kafka';
 export * from './server/pass-through-rpc.filter';
 export * from './failures/failure-headers';
 export * from './failures/retry-policy';
+export * from './failures/error-kind';
 export * from './ordering/hold-store.port';
 export * from './ordering/hold-state';
 export * from './ordering/holds.ddl';

@@ -1,11 +1,12 @@
 import { CustomTransportStrategy, Server } from '@nestjs/microservices';
 import { Consumer, EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
 import { isObservable, lastValueFrom } from 'rxjs';
-import { AvroCodec, DecodeFailure } from '@tongban/avro';
-import { isDependencyFailure, isRetriable, TongbanError } from '@tongban/errors';
+import { AvroCodec } from '@tongban/avro';
+import { isDependencyFailure, TongbanError } from '@tongban/errors';
 import { JsonLogger, withLogContext } from '@tongban/observability';
 import { ensureTopics, TopicSettings } from '../admin/topics';
 import { FailurePublisher } from '../failures/dead-letter';
+import { errorKindOf, isWorthRetrying } from '../failures/error-kind';
 import {
   classifyTopic, errorCodeOf, failureHeaders, failureTopics, MessageOrigin, nextStep, originRef, parseOriginRef, PriorFailure,
   readPriorFailure, REPLAY_OF_HEADER, withoutFailureHeaders,
@@ -96,8 +97,8 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
  * A Nest transport for tongban inboxes: Avro in the wire format, handlers picked by event type
  * (`@EventPattern('SubsidyApplicationSubmitted')`, or `'*'` for any), offsets committed only after
  * the handler's effect is stored. A retriable failure is tried again in place, then through
- * `<topic>.retry.<n>` with growing delays, then parked on `<topic>.dlq`; a permanent one goes to the
- * dead-letter topic at once, so the partition moves on. With a hold store, later messages of a case
+ * `<topic>.retry.<n>` with growing delays, then parked on `<topic>.dlq`; a permanent one (a programming
+ * error among them) goes to the dead-letter topic at once, so the partition moves on. With a hold store, later messages of a case
  * wait behind its failed message until it succeeds, is replayed or is discarded.
  */
 export class ServerTongbanKafka extends Server implements CustomTransportStrategy, HoldAdministration {
@@ -387,8 +388,9 @@ export class ServerTongbanKafka extends Server implements CustomTransportStrateg
     }
   }
 
+  /** Programming errors, decode failures and refusals are permanent: straight to the dead-letter topic. */
   private retriable(error: unknown): boolean {
-    return !(error instanceof DecodeFailure) && isRetriable(error);
+    return isWorthRetrying(errorKindOf(error));
   }
 
   private async dispatch(eventType: string, value: unknown, context: InboxContext): Promise<void> {

@@ -16,5 +16,5 @@ export * from './ordering/hold-state';
 export * from './ordering/holds.ddl';
 export * from './ordering/mysql-hold-store';
 export * from './ordering/holds-retention';
-export * from './ordering/holds.controller';
+export * from './ordering/hold-administration';
 export * from './mirror';

@@ -8,8 +8,7 @@ import { AvroCodec, SchemaCatalogue, SchemaRegistryClient } from '@tongban/avro'
 import { contractsDir } from '@tongban/config';
 import { HttpErrorFilter, installRequestLimits } from '@tongban/http';
 import {
-  createKafka, ensureTopics, heldMessagesRule, HOLD_ADMINISTRATION, HoldsController, MysqlHoldStore, PassThroughRpcFilter, sentOutboxRule,
-  ServerTongbanKafka,
+  createKafka, ensureTopics, heldMessagesRule, MysqlHoldStore, PassThroughRpcFilter, sentOutboxRule, ServerTongbanKafka,
 } from '@tongban/kafka';
 import {
   counter, createMetricsRegistry, httpMetrics, dependencyChecks, gauge, HEALTH_CHECKS, HealthCheck, JsonLogger, METRICS_REGISTRY, OpsController, retentionMetrics,
@@ -34,6 +33,7 @@ import { PersonFacts1764900000000 } from './migrations/1764900000000-person-fact
 import { CaseRetention1766000000000 } from './migrations/1766000000000-case-retention';
 import { casePayloadsRule } from './casework/infrastructure/case-payload.retention';
 import { InternalActions1765100000000 } from './migrations/1765100000000-internal-actions';
+import { HOLD_ADMINISTRATION, HoldsController } from './internal/holds.controller';
 import { internalAccess } from './internal/internal-access.middleware';
 
 export interface RegionNodeApp {
@@ -161,7 +161,7 @@ export async function createRegionNodeApp(config: RegionNodeConfig, logger = new
           { provide: READ_DISCLOSURES, useValue: { audit: disclosures, minimiser, node: config.region } },
           { provide: HEALTH_CHECKS, useValue: checks },
           { provide: METRICS_REGISTRY, useValue: metrics },
-          { provide: HOLD_ADMINISTRATION, useValue: server },
+          { provide: HOLD_ADMINISTRATION, useValue: server.holdAdministration },
         ],
       };
     }

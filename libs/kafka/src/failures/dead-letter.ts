@@ -13,6 +13,9 @@ export interface FailedMessage {
   headers?: Record<string, string>;
 }
 
+/** Where the copies of failed messages are written (a `FailurePublisher`, or a fake in unit specs). */
+export type FailureSink = Pick<FailurePublisher, 'send'>;
+
 /**
  * Writes the copies of failed messages: to a retry topic, to the dead-letter topic, or back to the
  * original topic for a replay. Idempotent producer with acks=all: a copy is stored before the

@@ -1,42 +1,9 @@
 import { Body, Controller, Get, HttpCode, Inject, Param, Post, Query } from '@nestjs/common';
 import { ValidationError } from '@tongban/errors';
-import { HoldNotFoundError } from './hold-state';
-import type { Hold, HoldResolution } from './hold-store.port';
+import { Hold, HoldAdministration, HoldDescription, HoldNotFoundError, ReleaseResult } from '@tongban/kafka';
 
-/** Injection token of the object that administers holds (the node's `ServerTongbanKafka`). */
+/** Injection token of the object that administers holds (`ServerTongbanKafka.holdAdministration`). */
 export const HOLD_ADMINISTRATION = Symbol('HOLD_ADMINISTRATION');
-
-export interface HeldMessageSummary {
-  id: string;
-  ref: string;
-  eventId: string | null;
-  eventType: string | null;
-  status: string;
-  waitsForRef: string;
-  waitsForEventId: string | null;
-  heldAt: Date;
-}
-
-export interface HoldDescription {
-  hold: Hold;
-  messages: HeldMessageSummary[];
-}
-
-export interface ReleaseResult {
-  caseKey: string;
-  resolution: HoldResolution;
-  /** `released`: every held message processed, hold closed; `reblocked`: one of them failed and now blocks;
-   *  `replay-published`: the blocker is back on its topic, the rest follow once it is applied; `busy`: someone else is releasing. */
-  outcome: 'released' | 'reblocked' | 'replay-published' | 'busy';
-  applied: number;
-  blockerRef?: string;
-}
-
-export interface HoldAdministration {
-  listHolds(o?: { includeClosed?: boolean; limit?: number }): Promise<Hold[]>;
-  describeHold(caseKey: string): Promise<HoldDescription | undefined>;
-  releaseHold(caseKey: string, resolution: 'replayed' | 'discarded', o?: { republish?: boolean }): Promise<ReleaseResult>;
-}
 
 /**
  * The node's internal API over per-case holds, for the ops service (not exposed through the gateway):
@@ -46,6 +13,9 @@ export interface HoldAdministration {
  * - `POST /internal/holds/:key/release` `{"resolution":"replayed"|"discarded","republish":true}` — settle a
  *   dead-lettered blocker: replay it (the node re-publishes its original bytes with `tongban-replay-of`
  *   unless `republish` is false because the caller did) or discard it; the held messages then follow in order.
+ *
+ * Like every route of the node but /health and /metrics, behind the service token (`internalAccess`);
+ * a release names its actor and is recorded in `internal_actions`.
  */
 @Controller('internal/holds')
 export class HoldsController {

@@ -1,9 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { createKafka } from '@tongban/kafka';
 import { dropDatabase } from '@tongban/persistence';
-import { parseApiKeySpec } from '@tongban/auth';
+import { DEV_API_KEYS, parseApiKeySpec } from '@tongban/auth';
 import { provinceOf, SERVICE_OFFICES } from '@tongban/regions';
-import { DEV_API_KEYS } from '../../services/gateway/src/gateway.config';
 import { startStack } from '../stack/stack';
 import { dropProvinceDatabaseUser, ProvinceLayout, twoProvinces } from '../stack/provinces';
 import { bold, green, red } from './console-format';

@@ -3,6 +3,13 @@ import { TongbanError } from '@tongban/errors';
 import { covers, isWellFormedDivision, SERVICE_OFFICES, ServiceOffice } from '@tongban/regions';
 
 /** Who is calling: a municipal system bound to one division (or one service office). */
+/**
+ * The documented keys of local runs (development profile only; production supplies TONGBAN_API_KEYS from its
+ * secret store): Sichuan's Chengdu, Anyue and province keys, Chongqing's Dazu, high-tech zone office and province keys.
+ */
+export const DEV_API_KEYS =
+  'dev-chengdu=510100,dev-anyue=512021,dev-dazu=500111,dev-cqhtz=CQ-HTZ,dev-sichuan=510000,dev-chongqing=500000';
+
 export interface Caller {
   keyId: string;
   /** The division the key speaks for; an office key speaks for its parent division's node. */

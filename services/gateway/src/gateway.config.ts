@@ -1,11 +1,9 @@
 import { EnvReader, InfraConfig, readInfraConfig } from '@tongban/config';
-import { parseApiKeySpec, readServiceToken } from '@tongban/auth';
+import { DEV_API_KEYS, parseApiKeySpec, readServiceToken } from '@tongban/auth';
 import { readRetentionConfig, RetentionConfig } from '@tongban/persistence';
 import { isWellFormedDivision, provinceOf } from '@tongban/regions';
 
-/** Keys for local runs only; production supplies TONGBAN_API_KEYS from its secret store. */
-export const DEV_API_KEYS =
-  'dev-chengdu=510100,dev-anyue=512021,dev-dazu=500111,dev-cqhtz=CQ-HTZ,dev-sichuan=510000,dev-chongqing=500000';
+export { DEV_API_KEYS } from '@tongban/auth';
 
 export interface GatewayConfig {
   infra: InfraConfig;

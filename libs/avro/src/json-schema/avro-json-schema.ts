@@ -90,6 +90,12 @@ export class AvroJsonSchemas {
     return { $ref: `${this.refPrefix}${name}` };
   }
 
+  /** The schema of a named Avro type (a shared record such as the envelope, an enum) by full name; answers its `$ref`. */
+  schemaOf(fullName: string): JsonSchema {
+    if (!this.catalogue.named.has(fullName)) throw new Error(`no Avro type named ${fullName}`);
+    return { $ref: `${this.refPrefix}${this.define(fullName, fullName.slice(0, fullName.lastIndexOf('.')))}` };
+  }
+
   private recordBody(record: Avro, namespace: string): JsonSchema {
     const properties: Record<string, JsonSchema> = {};
     const required: string[] = [];

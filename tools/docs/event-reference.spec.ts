@@ -78,7 +78,7 @@ describe('the event reference', () => {
     expect(page).toContain(JSON.stringify(sources.examples.SubsidyApproved, null, 2));
     const versions = releasedVersionsOf(sources.manifest!, 'cn.tongban.subsidy.v1.SubsidyApproved');
     expect(versions.length).toBeGreaterThan(0);
-    expect(page).toContain(`| schema id | ${versions[versions.length - 1].id} (latest released version) |`);
+    expect(page).toContain(`- **Schema id:** ${versions[versions.length - 1].id} (the latest released version)`);
     versions.forEach((v, i) => expect(page).toMatch(new RegExp(`^\\| ${i + 1} \\| ${v.id} \\| `, 'm')));
     // The second release added the envelope's targetOffice.
     expect(page).toContain('added `envelope.targetOffice`');
@@ -86,7 +86,7 @@ describe('the event reference', () => {
 
   it('says so when an event type is not released', () => {
     const page = buildEventReference({ ...sources, manifest: undefined }).get('SubsidyApproved.md')!;
-    expect(page).toContain('| schema id | not released yet |');
+    expect(page).toContain('- **Schema id:** not released yet');
     expect(page).toContain('None: this event type is not released yet');
   });
 

@@ -94,6 +94,11 @@ describe('the AsyncAPI document of the Kafka interface', () => {
     for (const c of PROVINCE_CLUSTERS) {
       const receivers = Object.values(doc.operations as Json).filter((op) => op.action === 'receive' && (op.channel as Json).$ref === `#/channels/inbox${c.node}`);
       expect(receivers).toHaveLength(2);
+      const groups = receivers.map((op) => op.bindings.kafka.groupId);
+      expect(groups).toContainEqual({ type: 'string', const: `tongban.region-node.${c.node}` });
+      const partner = groups.find((g) => g.pattern);
+      expect(new RegExp(partner.pattern).test(`partner.${c.node}.case-system`)).toBe(true);
+      expect(new RegExp(partner.pattern).test(`partner.${c.node === '510000' ? '500000' : '510000'}.case-system`)).toBe(false);
     }
   });
 

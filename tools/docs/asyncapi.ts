@@ -222,8 +222,9 @@ export function buildAsyncApiDocument(sources: ContractSources, options: AsyncAp
       channel: ref(`#/channels/${ch.inbox}`),
       title: `Partner systems of ${c.name} read its inbox`,
       description:
-        `As principal \`partner-${c.node}\` (SCRAM), which may read only this topic, with consumer groups of their own; or they receive the same copy as signed webhooks ` +
-        'from the delivery service (docs/partners.md), narrowed further by the policy\'s webhook list.',
+        `As principal \`partner-${c.node}\` (SCRAM), which may read only this topic and use only consumer groups starting with \`partner.${c.node}.\`; ` +
+        'or they receive the same copy as signed webhooks from the delivery service (docs/partners.md), narrowed further by the policy\'s webhook list.',
+      bindings: { kafka: { groupId: { type: 'string', pattern: `^partner\\.${c.node}\\.` }, bindingVersion: KAFKA_BINDING } },
       messages: channelMessages(ch.inbox),
     };
     operations[`publishTo${ch.local}`] = {

@@ -1,4 +1,5 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, existsSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { contractsDir } from '@tongban/config';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { main } from './generate-docs';
@@ -39,6 +40,22 @@ describe('generate-docs', () => {
     run(['--docs', docs]);
     expect(existsSync(join(docs, 'events', 'SubsidyForgotten.md'))).toBe(false);
     expect(run(['--check', '--docs', docs]).code).toBe(0);
+  });
+
+  it('--check finds the committed documents stale when the contracts change', () => {
+    const contracts = mkdtempSync(join(tmpdir(), 'contracts-'));
+    try {
+      cpSync(contractsDir(), contracts, { recursive: true });
+      const file = join(contracts, 'policy', 'minimisation.json');
+      const policy = JSON.parse(readFileSync(file, 'utf8'));
+      policy.events.SubsidyApproved.webhook = policy.events.SubsidyApproved.webhook.filter((p: string) => p !== 'decisionRef');
+      writeFileSync(file, JSON.stringify(policy));
+      const result = run(['--check', '--contracts', contracts]);
+      expect(result.code).toBe(1);
+      expect(result.output.split('\n').filter((l) => l.includes(' is stale'))).toEqual([expect.stringMatching(/events\/SubsidyApproved\.md is stale$/)]);
+    } finally {
+      rmSync(contracts, { recursive: true, force: true });
+    }
   });
 
   it('finds the committed documents up to date', () => {

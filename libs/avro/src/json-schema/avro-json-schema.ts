@@ -1,7 +1,7 @@
 import type { SchemaCatalogue } from '../schema/schema-catalogue';
 import { DEFAULT_STRING_MAX_LENGTH } from '../validation/record-validator';
 
-/** A JSON Schema (2020-12, the dialect of OpenAPI 3.1 and, as far as used here, of AsyncAPI 3.0) as a plain object. */
+/** A JSON Schema (2020-12, the dialect of OpenAPI 3.1) as a plain object. */
 export type JsonSchema = Record<string, unknown>;
 
 type Avro = Record<string, unknown>;

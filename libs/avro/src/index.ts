@@ -9,3 +9,4 @@ export * from './validation/authorisation-rules';
 export * from './generated/events';
 export * from './compatibility';
 export * from './released/schema-id-manifest';
+export * from './json-schema/avro-json-schema';

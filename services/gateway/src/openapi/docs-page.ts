@@ -1,4 +1,4 @@
-import type { JsonSchema } from './avro-json-schema';
+import type { JsonSchema } from '@tongban/avro';
 import type { OpenApiDocument, Operation } from './openapi-document';
 
 const METHODS = ['get', 'post', 'put', 'patch', 'delete'] as const;

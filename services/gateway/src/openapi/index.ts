@@ -1,4 +1,3 @@
-export * from './avro-json-schema';
 export * from './openapi-document';
 export * from './docs-page';
 export * from './openapi.controller';

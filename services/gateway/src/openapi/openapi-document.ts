@@ -1,8 +1,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { SchemaCatalogue } from '@tongban/avro';
+import { AvroJsonSchemas, type JsonSchema, type SchemaCatalogue } from '@tongban/avro';
 import { SERVICE_OFFICES } from '@tongban/regions';
-import { AvroJsonSchemas, JsonSchema } from './avro-json-schema';
 
 export type OpenApiDocument = Record<string, unknown> & {
   openapi: string;
@@ -65,7 +64,7 @@ export function readExamples(dir: string, eventTypes: string[]): Record<string, 
  * the moment the gateway can accept it.
  */
 export function buildOpenApiDocument(sources: OpenApiSources): OpenApiDocument {
-  const avro = new AvroJsonSchemas(sources.catalogue);
+  const avro = new AvroJsonSchemas(sources.catalogue, { officeIds: SERVICE_OFFICES.map((o) => o.id) });
   const eventTypes = sources.catalogue.eventTypes();
   const variants: Record<string, JsonSchema> = {};
   for (const eventType of eventTypes) {

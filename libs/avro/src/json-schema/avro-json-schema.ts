@@ -1,5 +1,5 @@
-import { DEFAULT_STRING_MAX_LENGTH, type SchemaCatalogue } from '@tongban/avro';
-import { SERVICE_OFFICES } from '@tongban/regions';
+import type { SchemaCatalogue } from '../schema/schema-catalogue';
+import { DEFAULT_STRING_MAX_LENGTH } from '../validation/record-validator';
 
 /** A JSON Schema (2020-12, the dialect of OpenAPI 3.1) as a plain object. */
 export type JsonSchema = Record<string, unknown>;
@@ -20,8 +20,17 @@ const FORMATS: Record<string, JsonSchema> = {
   uscc: { pattern: '^[0-9A-HJ-NPQRTUWXY]{2}[0-9]{6}[0-9A-HJ-NPQRTUWXY]{10}$', description: 'Unified social credit code (GB 32100-2015), 18 characters; the check character is verified.' },
   phone: { pattern: '^1[3-9][0-9]{9}$', description: '11-digit mainland mobile number.' },
   'year-month': { pattern: '^[0-9]{4}-(0[1-9]|1[0-2])$', description: 'A month, YYYY-MM.' },
-  'office-id': { enum: SERVICE_OFFICES.map((o) => o.id), description: 'A cross-region service office.' },
 };
+
+export interface AvroJsonSchemaOptions {
+  /** Where the named types are referred to: `#/components/schemas/` (OpenAPI, AsyncAPI) unless given. */
+  refPrefix?: string;
+  /**
+   * The ids a `"format": "office-id"` string may take (libs/regions' SERVICE_OFFICES); this lib does not
+   * depend on regions, so the caller passes them. Without them an office id is only described.
+   */
+  officeIds?: readonly string[];
+}
 
 function shortName(fullName: string): string {
   return fullName.slice(fullName.lastIndexOf('.') + 1);
@@ -37,11 +46,18 @@ export class AvroJsonSchemas {
   /** JSON Schemas by component name. */
   readonly schemas: Record<string, JsonSchema> = {};
   private readonly componentOf = new Map<string, string>();
+  private readonly refPrefix: string;
+  private readonly formats: Record<string, JsonSchema>;
 
   constructor(
     private readonly catalogue: SchemaCatalogue,
-    private readonly refPrefix = '#/components/schemas/',
+    options: AvroJsonSchemaOptions = {},
   ) {
+    this.refPrefix = options.refPrefix ?? '#/components/schemas/';
+    const office = options.officeIds
+      ? { enum: [...options.officeIds], description: 'A cross-region service office.' }
+      : { pattern: '\\S', description: 'A cross-region service office id, e.g. CQ-HTZ.' };
+    this.formats = { ...FORMATS, 'office-id': office };
     const counts = new Map<string, number>();
     for (const full of catalogue.named.keys()) counts.set(shortName(full), (counts.get(shortName(full)) ?? 0) + 1);
     for (const full of catalogue.named.keys()) this.componentOf.set(full, counts.get(shortName(full)) === 1 ? shortName(full) : full);
@@ -74,6 +90,12 @@ export class AvroJsonSchemas {
     return { $ref: `${this.refPrefix}${name}` };
   }
 
+  /** The schema of a named Avro type (a shared record such as the envelope, an enum) by full name; answers its `$ref`. */
+  schemaOf(fullName: string): JsonSchema {
+    if (!this.catalogue.named.has(fullName)) throw new Error(`no Avro type named ${fullName}`);
+    return { $ref: `${this.refPrefix}${this.define(fullName, fullName.slice(0, fullName.lastIndexOf('.')))}` };
+  }
+
   private recordBody(record: Avro, namespace: string): JsonSchema {
     const properties: Record<string, JsonSchema> = {};
     const required: string[] = [];
@@ -95,7 +117,7 @@ export class AvroJsonSchemas {
   /** One Avro type (name, primitive, union or inline definition) as JSON Schema. */
   private convert(type: unknown, namespace: string, marks: { format?: string; maxLength?: number } = {}): JsonSchema {
     if (typeof type === 'string') {
-      if (PRIMITIVES.has(type)) return primitive(type, marks);
+      if (PRIMITIVES.has(type)) return primitive(type, marks, this.formats);
       return { $ref: `${this.refPrefix}${this.define(type, namespace)}` };
     }
     if (Array.isArray(type)) {
@@ -108,7 +130,7 @@ export class AvroJsonSchemas {
     }
     if (t.type === 'array') return { type: 'array', items: this.convert(t.items, namespace) };
     if (t.type === 'map') return { type: 'object', additionalProperties: this.convert(t.values, namespace) };
-    if (t.logicalType) return logical(t);
+    if (t.logicalType) return logical(t, this.formats);
     return this.convert(t.type, namespace, { format: (t.format as string | undefined) ?? marks.format, maxLength: (t.maxLength as number | undefined) ?? marks.maxLength });
   }
 
@@ -144,7 +166,7 @@ function fullNameOf(schema: Avro, namespace: string): string {
   return `${(schema.namespace as string | undefined) ?? namespace}.${name}`;
 }
 
-function primitive(type: string, marks: { format?: string; maxLength?: number }): JsonSchema {
+function primitive(type: string, marks: { format?: string; maxLength?: number }, formats: Record<string, JsonSchema>): JsonSchema {
   switch (type) {
     case 'null':
       return { type: 'null' };
@@ -161,7 +183,7 @@ function primitive(type: string, marks: { format?: string; maxLength?: number })
       return { type: 'string' };
     default: {
       // The gateway refuses an empty or blank string, and one longer than the contract allows.
-      const format = marks.format ? FORMATS[marks.format] : undefined;
+      const format = marks.format ? formats[marks.format] : undefined;
       return {
         type: 'string',
         minLength: 1,
@@ -173,7 +195,7 @@ function primitive(type: string, marks: { format?: string; maxLength?: number })
   }
 }
 
-function logical(t: Avro): JsonSchema {
+function logical(t: Avro, formats: Record<string, JsonSchema>): JsonSchema {
   switch (t.logicalType) {
     case 'date':
       return { type: 'string', format: 'date', pattern: '^[0-9]{4}-[0-9]{2}-[0-9]{2}$' };
@@ -192,7 +214,7 @@ function logical(t: Avro): JsonSchema {
     case 'uuid':
       return { type: 'string', format: 'uuid', pattern: '^[0-9a-fA-F-]{36}$' };
     default:
-      return primitive(String(t.type), { format: t.format as string | undefined, maxLength: t.maxLength as number | undefined });
+      return primitive(String(t.type), { format: t.format as string | undefined, maxLength: t.maxLength as number | undefined }, formats);
   }
 }
 

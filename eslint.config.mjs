@@ -15,6 +15,17 @@ export default [
         {
           allow: [],
           depConstraints: [
+            // Layers: domain libs (codes, regions, schemas, masking) know no infrastructure; infrastructure libs
+            // build on them; services, tools and tests sit on top.
+            {
+              sourceTag: 'layer:domain',
+              onlyDependOnLibsWithTags: ['layer:domain'],
+              bannedExternalImports: ['kafkajs', 'mysql2', 'mysql2/*', 'typeorm', 'ioredis', 'bullmq', '@nestjs/*', 'express', 'prom-client'],
+            },
+            { sourceTag: 'layer:infrastructure', onlyDependOnLibsWithTags: ['layer:domain', 'layer:infrastructure'] },
+            { sourceTag: 'layer:service', onlyDependOnLibsWithTags: ['layer:domain', 'layer:infrastructure'] },
+            { sourceTag: 'layer:tool', onlyDependOnLibsWithTags: ['layer:domain', 'layer:infrastructure'] },
+            { sourceTag: 'layer:test', onlyDependOnLibsWithTags: ['layer:domain', 'layer:infrastructure', 'layer:service', 'layer:tool'] },
             { sourceTag: 'type:lib', onlyDependOnLibsWithTags: ['type:lib'] },
             { sourceTag: 'type:contracts', onlyDependOnLibsWithTags: ['type:lib'] },
             { sourceTag: 'type:app', onlyDependOnLibsWithTags: ['type:lib'] },

@@ -18,3 +18,4 @@ export * from './ordering/holds-retention';
 export * from './ordering/holds.controller';
 export * from './mirror';
 export * from './failures/arrival';
+export * from './publishing/event-publisher';

@@ -19,4 +19,12 @@ describe('topic names read back', () => {
     expect(topics.stage('orders.dlq')).toEqual({ mainTopic: 'orders', level: 0, deadLetter: true });
     expect(topics.stage('orders')).toEqual({ mainTopic: 'orders', level: 0, deadLetter: false });
   });
+
+  it('matches the inboxes of the given nodes and nothing else', () => {
+    const pattern = topics.inboxPattern('t-1.tongban', ['510000', '500000']);
+    expect([topics.inbox('t-1.tongban', '510000'), topics.inbox('t-1.tongban', '500000')].every((t) => pattern.test(t))).toBe(true);
+    for (const other of [topics.inbox('t-1.tongban', '510100'), topics.local('t-1.tongban', '510000'), topics.dlq(topics.inbox('t-1.tongban', '510000')), 't-1xtongban.510000.inbox']) {
+      expect(pattern.test(other)).toBe(false);
+    }
+  });
 });

@@ -15,6 +15,7 @@ export interface NodeTopic extends TopicStage {
 
 const NODE_TOPIC = /^(.+)\.(\d{6})\.(inbox|local)$/;
 const RETRY_TOPIC = /^(.+)\.retry\.(\d+)$/;
+const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 /**
  * Topic names are part of the fixed interface: `<namespace>.<node>.inbox`, `.retry.<n>`, `.dlq`.
@@ -25,6 +26,8 @@ const RETRY_TOPIC = /^(.+)\.retry\.(\d+)$/;
 export const topics = {
   inbox: (namespace: string, node: string) => `${namespace}.${node}.inbox`,
   local: (namespace: string, node: string) => `${namespace}.${node}.local`,
+  /** Matches exactly the inboxes of `nodes` (no retry or dead-letter topic), e.g. for a topic subscription. */
+  inboxPattern: (namespace: string, nodes: string[]) => new RegExp(`^${escape(namespace)}\\.(${nodes.map(escape).join('|')})\\.inbox$`),
   retry: (topic: string, n: number) => `${topic}.retry.${n}`,
   dlq: (topic: string) => `${topic}.dlq`,
 

@@ -102,7 +102,7 @@ export async function createOpsApp(config: OpsConfig, logger = new JsonLogger('o
         target: kafka,
         sourceAlias: m.sourceAlias,
         targetAlias: m.targetAlias,
-        topics: new RegExp(`^${config.infra.topicNamespace}\\.(${config.nodes.join('|')})\\.inbox$`),
+        topics: topics.inboxPattern(config.infra.topicNamespace, config.nodes),
         groupId: `${m.sourceAlias}-mm2-lag-${config.infra.topicNamespace}`,
       });
       links.push(new LinkLag(reader, m.threshold));

@@ -19,3 +19,4 @@ export * from './ordering/holds-retention';
 export * from './ordering/hold-administration';
 export * from './mirror';
 export * from './failures/arrival';
+export * from './publishing/event-publisher';

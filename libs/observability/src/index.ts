@@ -4,3 +4,4 @@ export * from './health';
 export * from './ops-controller';
 export * from './http-metrics';
 export * from './shutdown';
+export * from './run-service';

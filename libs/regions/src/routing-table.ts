@@ -21,15 +21,3 @@ export class RoutingTable {
     return [...new Set([...defaults, ...this.rules.map(([, node]) => node)])];
   }
 }
-
-/**
- * Topic names are part of the fixed interface: `<namespace>.<node>.inbox`, `.retry.<n>`, `.dlq`.
- * `<namespace>.<node>.local` holds the publishing region's own copies of its events (all fields): only
- * that node reads it, so nothing a partner principal may read carries more than was meant for it.
- */
-export const topics = {
-  inbox: (namespace: string, node: string) => `${namespace}.${node}.inbox`,
-  local: (namespace: string, node: string) => `${namespace}.${node}.local`,
-  retry: (topic: string, n: number) => `${topic}.retry.${n}`,
-  dlq: (topic: string) => `${topic}.dlq`,
-};

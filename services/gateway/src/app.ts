@@ -8,7 +8,7 @@ import { ApiKeyService, FailedAttemptLimiter, failedAuthGuard, MysqlApiKeyStore,
 import { contractsDir, repoRoot } from '@tongban/config';
 import { HttpErrorFilter, installRequestLimits } from '@tongban/http';
 import { minimisationPolicyPath, Minimiser, readMinimisationPolicy } from '@tongban/masking';
-import { createKafka, ensureTopics, sentOutboxRule } from '@tongban/kafka';
+import { createKafka, ensureTopics, EventPublisher, sentOutboxRule } from '@tongban/kafka';
 import {
   counter, createMetricsRegistry, httpMetrics, dependencyChecks, HEALTH_CHECKS, HealthCheck, JsonLogger, METRICS_REGISTRY, OpsController, retentionMetrics,
 } from '@tongban/observability';
@@ -84,14 +84,10 @@ export async function createGatewayApp(config: GatewayConfig, logger = new JsonL
   const disclosures = new DisclosureRecorder(disclosureLog, minimiser);
   const service = new AcceptEventService({
     dataSource,
-    codec,
     catalogue,
     divisions,
     validator: new RecordValidator(formatCheckers(divisions)),
-    routing,
-    topicNamespace: config.infra.topicNamespace,
-    outboxLanes: config.outboxLanes,
-    minimiser,
+    publisher: new EventPublisher({ codec, routing, minimiser, topicNamespace: config.infra.topicNamespace, outboxLanes: config.outboxLanes }),
     disclosures,
     onAccepted: (eventType) => accepted.inc({ event_type: eventType }),
   });

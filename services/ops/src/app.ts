@@ -10,7 +10,7 @@ import { AuditLog, DISCLOSURE_CHAIN } from '@tongban/audit';
 import { AvroCodec, RecordValidator, SchemaCatalogue, SchemaRegistryClient } from '@tongban/avro';
 import { contractsDir } from '@tongban/config';
 import { HttpErrorFilter, installRequestLimits } from '@tongban/http';
-import { createKafka, ensureTopics, MirrorLagReader, registerMirrorLagMetrics } from '@tongban/kafka';
+import { createKafka, ensureTopics, EventPublisher, MirrorLagReader, registerMirrorLagMetrics } from '@tongban/kafka';
 import { LINK_LAG, LinkController } from './link/link.controller';
 import { LinkLag } from './link/link-lag';
 import {
@@ -102,7 +102,7 @@ export async function createOpsApp(config: OpsConfig, logger = new JsonLogger('o
         target: kafka,
         sourceAlias: m.sourceAlias,
         targetAlias: m.targetAlias,
-        topics: new RegExp(`^${config.infra.topicNamespace}\\.(${config.nodes.join('|')})\\.inbox$`),
+        topics: topics.inboxPattern(config.infra.topicNamespace, config.nodes),
         groupId: `${m.sourceAlias}-mm2-lag-${config.infra.topicNamespace}`,
       });
       links.push(new LinkLag(reader, m.threshold));
@@ -114,9 +114,10 @@ export async function createOpsApp(config: OpsConfig, logger = new JsonLogger('o
     await audit.prepare();
     const disclosures = new AuditLog(dataSource, { personKey: config.auditPersonKey, chain: DISCLOSURE_CHAIN });
     await disclosures.prepare();
+    const minimiser = new Minimiser(catalogue, readMinimisationPolicy(minimisationPolicyPath(contractsDir())));
     const publishChecks = {
-      minimiser: new Minimiser(catalogue, readMinimisationPolicy(minimisationPolicyPath(contractsDir()))),
-      routing: new RoutingTable(config.routing),
+      publisher: new EventPublisher({ codec, routing: new RoutingTable(config.routing), minimiser, topicNamespace: config.infra.topicNamespace }),
+      minimiser,
       disclosures,
     };
     const nodes = new NodeClient(config.nodeUrls, logger, config.nodeServiceToken);

@@ -8,7 +8,7 @@ import { AvroCodec, SchemaCatalogue, SchemaRegistryClient } from '@tongban/avro'
 import { contractsDir } from '@tongban/config';
 import { HttpErrorFilter, installRequestLimits } from '@tongban/http';
 import {
-  createKafka, ensureTopics, heldMessagesRule, MysqlHoldStore, PassThroughRpcFilter, sentOutboxRule, ServerTongbanKafka,
+  createKafka, ensureTopics, EventPublisher, heldMessagesRule, MysqlHoldStore, PassThroughRpcFilter, sentOutboxRule, ServerTongbanKafka,
 } from '@tongban/kafka';
 import {
   counter, createMetricsRegistry, httpMetrics, dependencyChecks, gauge, HEALTH_CHECKS, HealthCheck, JsonLogger, METRICS_REGISTRY, OpsController, retentionMetrics,
@@ -95,9 +95,8 @@ export async function createRegionNodeApp(config: RegionNodeConfig, logger = new
     deadlines: config.deadlines,
     cases,
     publisher: new FollowUpPublisher(
-      codec, catalogue, routing, config.infra.topicNamespace, config.region, config.outboxLanes,
-      minimiser,
-      disclosures,
+      new EventPublisher({ codec, routing, minimiser, topicNamespace: config.infra.topicNamespace, outboxLanes: config.outboxLanes }),
+      catalogue, config.region, minimiser, disclosures,
     ),
     timers,
     logger,

@@ -1,4 +1,4 @@
-import { provinceOf } from '@tongban/regions';
+import { provinceOf, topics } from '@tongban/regions';
 import { HEADERS } from '../kafka-client';
 import { CLOUDEVENTS_HEADERS } from '../headers/event-headers';
 
@@ -22,7 +22,6 @@ export const ARRIVAL_HEADERS = {
   from: 'tongban-arrived-from',
 } as const;
 
-const INBOX = /^.+\.(\d{6})\.(inbox|local)(?:\.retry\.\d+|\.dlq)?$/;
 const DIVISION = /^\d{6}$/;
 const SOURCE_URN = /^urn:tongban:division:(\d{6})$/;
 
@@ -35,14 +34,14 @@ export function writerDivision(headers: Record<string, string>): string | undefi
 
 /** Where the record on `topic` (an inbox, `.local`, or one of their retry or dead-letter topics) came from. */
 export function arrivalOf(topic: string, headers: Record<string, string>): RecordArrival {
-  const m = INBOX.exec(topic);
-  if (!m) return { via: 'unknown' };
+  const read = topics.parse(topic);
+  if (!read) return { via: 'unknown' };
   // A node's own copies: only its province writes them, and the link never carries them.
-  if (m[2] === 'local') return { via: 'local', province: provinceOf(m[1]) };
+  if (read.kind === 'local') return { via: 'local', province: provinceOf(read.node) };
   const writer = writerDivision(headers);
   if (!writer) return { via: 'unknown' };
   const province = provinceOf(writer);
-  return province === provinceOf(m[1]) ? { via: 'local', province } : { via: 'link', province };
+  return province === provinceOf(read.node) ? { via: 'local', province } : { via: 'link', province };
 }
 
 export function arrivalHeaders(a: RecordArrival): Record<string, string> {

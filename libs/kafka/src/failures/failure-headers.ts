@@ -1,5 +1,5 @@
 import { TongbanError } from '@tongban/errors';
-import { topics } from '@tongban/regions';
+import { topics, TopicStage } from '@tongban/regions';
 import type { RetryPolicy } from './retry-policy';
 import { ARRIVAL_HEADERS, arrivalHeaders, arrivalOf } from './arrival';
 
@@ -65,11 +65,8 @@ export function parseOriginRef(ref: string): MessageOrigin | undefined {
 }
 
 /** Which stage of the failure path a topic is: the inbox itself (level 0), a retry topic, or the dead-letter topic. */
-export function classifyTopic(topic: string): { mainTopic: string; level: number; deadLetter: boolean } {
-  const retry = /^(.+)\.retry\.(\d+)$/.exec(topic);
-  if (retry) return { mainTopic: retry[1], level: Number(retry[2]), deadLetter: false };
-  if (topic.endsWith('.dlq')) return { mainTopic: topic.slice(0, -4), level: 0, deadLetter: true };
-  return { mainTopic: topic, level: 0, deadLetter: false };
+export function classifyTopic(topic: string): TopicStage {
+  return topics.stage(topic);
 }
 
 /** The retry topics and the dead-letter topic of an inbox, in the order a failing message visits them. */

@@ -1,5 +1,5 @@
 import { Consumer, Kafka, KafkaMessage } from 'kafkajs';
-import { AvroCodec, DecodeFailure } from '@tongban/avro';
+import { AvroCodec, DecodeFailure, Envelope } from '@tongban/avro';
 import { isDependencyFailure } from '@tongban/errors';
 import { DeadLetterPublisher, headerText } from '@tongban/kafka';
 import { Minimiser } from '@tongban/masking';
@@ -95,8 +95,9 @@ export class InboxConsumer {
   }
 
   async handle(node: string, eventType: string, record: Json): Promise<void> {
-    const envelope = record.envelope as Json;
-    const targetRegion = envelope.targetRegion as string;
+    // Every event record carries the common envelope: the codec decoded it with the event's schema.
+    const envelope = record.envelope as Envelope;
+    const targetRegion = envelope.targetRegion;
     if (this.o.routing.nodeFor(targetRegion) !== node) return;
     const subscriptions = await this.o.subscriptions.matching(targetRegion, eventType);
     if (subscriptions.length === 0) return;
@@ -116,8 +117,8 @@ export class InboxConsumer {
       payload,
     });
     for (const s of subscriptions) {
-      await this.o.store.add({ subscriptionId: s.subscriptionId, eventId: envelope.eventId as string, eventType, caseId: envelope.caseId as string, targetRegion, body });
-      await this.o.worker.enqueue(await this.o.store.advance(s.subscriptionId, envelope.caseId as string));
+      await this.o.store.add({ subscriptionId: s.subscriptionId, eventId: envelope.eventId, eventType, caseId: envelope.caseId, targetRegion, body });
+      await this.o.worker.enqueue(await this.o.store.advance(s.subscriptionId, envelope.caseId));
     }
   }
 

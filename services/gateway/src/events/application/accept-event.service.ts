@@ -1,11 +1,10 @@
 import { createHash } from 'node:crypto';
 import { DataSource } from 'typeorm';
-import { AvroCodec, RecordValidator, SchemaCatalogue } from '@tongban/avro';
+import { Envelope, RecordValidator, SchemaCatalogue } from '@tongban/avro';
 import { Caller, ForbiddenRegionError, mayPublishFor } from '@tongban/auth';
 import { TongbanError, ValidationError } from '@tongban/errors';
-import { enqueue, eventHeaders, OutboxMessage } from '@tongban/kafka';
-import { Minimiser, RecipientRole } from '@tongban/masking';
-import { CASE_OPENING_EVENTS, caseIdOpenerProblem, DivisionCatalogue, RoutingTable, topics } from '@tongban/regions';
+import { EventPublisher } from '@tongban/kafka';
+import { CASE_OPENING_EVENTS, caseIdOpenerProblem, DivisionCatalogue } from '@tongban/regions';
 import { EventRequest, newEventId, validateEventRequest } from '../domain/event-request';
 import type { DisclosureRecorder } from './disclosure-recorder';
 
@@ -25,26 +24,14 @@ export interface Accepted {
 
 export interface AcceptEventDeps {
   dataSource: DataSource;
-  codec: AvroCodec;
   catalogue: SchemaCatalogue;
   divisions: DivisionCatalogue;
   validator: RecordValidator;
-  routing: RoutingTable;
-  topicNamespace: string;
-  outboxLanes: number;
-  /** Applies contracts/policy/minimisation.json to each copy before it leaves the gateway. */
-  minimiser: Minimiser;
+  /** Makes the copies (minimised by contracts/policy/minimisation.json) and writes them to the outbox. */
+  publisher: EventPublisher;
   /** Records cross-region disclosures of personal data in the audit log, inside the accept transaction. */
   disclosures?: DisclosureRecorder;
   onAccepted?: (eventType: string) => void;
-}
-
-/** One copy of an accepted event, minimised for the node that receives it. */
-export interface EventCopy {
-  node: string;
-  role: RecipientRole;
-  payload: Record<string, unknown>;
-  withheld: string[];
 }
 
 /** Rolls the transaction back when the Idempotency-Key was used before. */
@@ -76,7 +63,7 @@ export class AcceptEventService {
 
     const eventId = newEventId();
     const correlationId = request.correlationId ?? correlationHeader ?? eventId;
-    const envelope = {
+    const envelope: Envelope = {
       eventId,
       eventType: request.eventType,
       caseId: request.caseId,
@@ -90,12 +77,8 @@ export class AcceptEventService {
       schemaVersion: schema.major,
       targetOffice: request.targetOffice,
     };
-    const copies = this.copiesFor(request);
-    const messages: OutboxMessage[] = [];
-    for (const copy of copies) {
-      const value = await this.deps.codec.encode(request.eventType, { envelope, ...copy.payload });
-      messages.push(this.messageFor(request, eventId, correlationId, copy, value));
-    }
+    // Minimised and encoded before the transaction: it holds its locks only while it writes.
+    const copies = await this.deps.publisher.prepare({ envelope, payload: request.payload });
     const requestHash = idempotencyKey ? hashRequest(request) : '';
 
     try {
@@ -113,7 +96,7 @@ export class AcceptEventService {
            VALUES (?, ?, ?, ?, ?, ?, ?, ?, UTC_TIMESTAMP(3))`,
           [eventId, request.eventType, request.caseId, request.sourceRegion, request.targetRegion, request.sourceOffice, caller.keyId, correlationId],
         );
-        await enqueue(manager, messages, this.deps.outboxLanes);
+        await this.deps.publisher.enqueue(manager, copies);
         // Last in the transaction: the audit chain's head stays locked only until the commit.
         await this.deps.disclosures?.record(manager, caller, request, eventId, copies);
       });
@@ -125,41 +108,6 @@ export class AcceptEventService {
     }
     this.deps.onAccepted?.(request.eventType);
     return { eventId, caseId: request.caseId, correlationId, replayed: false };
-  }
-
-  /**
-   * One copy to the addressee's node, and one to the publisher's own node so its view of the case is
-   * whole; each carries only the fields the minimisation policy lets pass to that recipient. When both
-   * are one node, that node gets the addressee's copy.
-   */
-  copiesFor(request: EventRequest): EventCopy[] {
-    const target = this.deps.routing.nodeFor(request.targetRegion);
-    const source = this.deps.routing.nodeFor(request.sourceRegion);
-    const copy = (node: string, role: RecipientRole): EventCopy => {
-      const { value, withheld } = this.deps.minimiser.minimise(request.eventType, role, request.payload);
-      return { node, role, payload: value, withheld };
-    };
-    return target === source ? [copy(target, 'addressee')] : [copy(target, 'addressee'), copy(source, 'origin')];
-  }
-
-  private messageFor(request: EventRequest, eventId: string, correlationId: string, copy: EventCopy, value: Buffer): OutboxMessage {
-    return {
-      eventId,
-      // The publisher's own copy goes to its node's local topic, which no partner principal may read.
-      topic: copy.role === 'origin' ? topics.local(this.deps.topicNamespace, copy.node) : topics.inbox(this.deps.topicNamespace, copy.node),
-      key: request.caseId,
-      value,
-      headers: eventHeaders({
-        eventId,
-        eventType: request.eventType,
-        schemaName: this.deps.catalogue.event(request.eventType)?.fullName ?? request.eventType,
-        caseId: request.caseId,
-        correlationId,
-        sourceRegion: request.sourceRegion,
-        targetRegion: request.targetRegion,
-        occurredAt: request.occurredAt,
-      }),
-    };
   }
 
   private async replay(caller: Caller, key: string, requestHash: string, request: EventRequest): Promise<Accepted> {

@@ -1,9 +1,9 @@
 import type { EntityManager } from 'typeorm';
 import { AuditLog, recordDisclosure } from '@tongban/audit';
 import type { Caller } from '@tongban/auth';
+import type { EventCopy } from '@tongban/kafka';
 import type { Minimiser } from '@tongban/masking';
 import type { EventRequest } from '../domain/event-request';
-import type { EventCopy } from './accept-event.service';
 
 export { DISCLOSURE_ACTION } from '@tongban/audit';
 

@@ -5,10 +5,9 @@ import { AuditLog, canonicalJson, recordDisclosure } from '@tongban/audit';
 import { authorisationProblems, AvroCodec, RecordValidator } from '@tongban/avro';
 import { TongbanError, ValidationError } from '@tongban/errors';
 import { NotFoundError } from '@tongban/http';
-import { CONNECT_ERROR_HEADERS, FAILURE_HEADERS } from '@tongban/kafka';
-import { collectPii, maskBySchema, Minimiser, RecipientRole } from '@tongban/masking';
+import { CONNECT_ERROR_HEADERS, EventPublisher, FAILURE_HEADERS } from '@tongban/kafka';
+import { collectPii, maskBySchema, Minimiser } from '@tongban/masking';
 import { JsonLogger } from '@tongban/observability';
-import type { RoutingTable } from '@tongban/regions';
 import type { Operator } from '../../operators/operator-registry';
 import { AppliedAnswer, DeadLetterFilter, deadLetterRef, regionOfTopic, REPLAY_HEADERS, replayRefOf } from '../domain/dead-letter';
 import { correctedRecord, envelopeProblems } from '../domain/edit-rules';
@@ -44,8 +43,10 @@ const FAILURE_HEADER_NAMES = new Set<string>([
  * minimisation policy for the copy's recipient, and a disclosure record when it crosses regions.
  */
 export interface PublishChecks {
+  /** Decides the copy's recipient role, minimises and encodes the copy as every publisher does. */
+  publisher: EventPublisher;
+  /** Names the personal data a disclosure record lists. */
   minimiser: Minimiser;
-  routing: RoutingTable;
   /** This service's `disclosures` chain, in its own database. */
   disclosures: AuditLog;
 }
@@ -196,12 +197,12 @@ export class DeadLetterService {
     const schema = this.codec.catalogue.event(eventType)!.schema;
     const envelope = record.envelope as { eventId: string; caseId: string; sourceRegion: string; targetRegion: string };
     const node = regionOfTopic(current.originalTopic) ?? current.region;
-    const role: RecipientRole = node && this.checks.routing.nodeFor(envelope.targetRegion) !== node ? 'origin' : 'addressee';
-    const { value: minimised, withheld } = this.checks.minimiser.minimise(eventType, role, record);
+    const role = this.checks.publisher.roleOf(envelope, node);
+    const { value: minimised, withheld } = this.checks.publisher.minimise(eventType, role, record);
     if (input.dryRun) return { id, valid: true, withheld };
     let bytes: Buffer;
     try {
-      bytes = await this.codec.encode(eventType, minimised);
+      bytes = await this.checks.publisher.encode(eventType, minimised);
     } catch (e) {
       throw new ValidationError([{ path: '', problem: `does not encode as ${eventType}: ${(e as Error).message}` }]);
     }

@@ -1,4 +1,4 @@
-import { AvroCodec } from '@tongban/avro';
+import { AvroCodec, Envelope } from '@tongban/avro';
 import { isDependencyFailure } from '@tongban/errors';
 import { FAILURE_HEADERS, HEADERS, headerText } from '@tongban/kafka';
 import type { IHeaders } from 'kafkajs';
@@ -14,15 +14,6 @@ export interface DlqMessage {
   key: Buffer | null;
   value: Buffer | null;
   headers?: IHeaders;
-}
-
-interface Envelope {
-  eventId?: string;
-  eventType?: string;
-  caseId?: string;
-  correlationId?: string;
-  sourceRegion?: string;
-  targetRegion?: string;
 }
 
 /** A decoded value as plain JSON: bytes (never in tongban's contracts outside logical types) as base64. */
@@ -71,7 +62,8 @@ export class IngestDeadLetterService {
     } catch (e) {
       decodeError = `${(e as { code?: string }).code ?? 'DECODE_FAILED'}: ${(e as Error).message}`;
     }
-    const envelope = ((decoded?.envelope as Envelope | undefined) ?? {}) as Envelope;
+    // What of the envelope decoded: a dead letter may be a record of another shape, or bytes that never decoded.
+    const envelope: Partial<Envelope> = (decoded?.envelope as Partial<Envelope> | undefined) ?? {};
     const originalTopic = h(FAILURE_HEADERS.originalTopic) ?? message.topic.replace(/\.dlq$/, '');
     const row: NewDeadLetter = {
       dlqTopic: message.topic,

@@ -1,3 +1,5 @@
+import { topics } from '@tongban/regions';
+
 /** Where a dead letter stands: parked until an operator replays or discards it. */
 export type DeadLetterState = 'parked' | 'replayed' | 'discarded';
 export const DEAD_LETTER_STATES: readonly DeadLetterState[] = ['parked', 'replayed', 'discarded'];
@@ -47,7 +49,7 @@ export function replayRefOf(row: { originalTopic: string; originalPartition: num
 
 /** `<namespace>.<node>.inbox` (or `.local`) → the node's division code. */
 export function regionOfTopic(topic: string): string | undefined {
-  return /\.(\d{6})\.(?:inbox|local)(?:\.|$)/.exec(topic)?.[1];
+  return topics.parse(topic)?.node;
 }
 
 const WORKFLOW_OF: Array<[RegExp, string]> = [

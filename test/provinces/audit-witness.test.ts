@@ -177,7 +177,7 @@ describe('the audit chains of each province witnessed by the other, over MirrorM
     const r = await verify(sichuan, true);
     expect(r.ok).toBe(false);
     expect(r.witness!.firstBroken).toMatchObject({ database: sichuan.gatewayDb, chain: 'disclosures', status: 'truncated', length: ENTRIES - 3, witnessedLength: ENTRIES });
-    expect(r.firstBroken).toMatchObject({ problem: 'truncated', database: sichuan.gatewayDb, chain: 'disclosures' });
+    expect(r.firstBroken).toMatchObject({ seq: ENTRIES - 2, problem: 'truncated', database: sichuan.gatewayDb, chain: 'disclosures' });
     expect(r.firstBroken!.message).toContain(`entries ${ENTRIES - 2} to ${ENTRIES} were removed`);
 
     // The operator's command says so and fails.

@@ -78,7 +78,15 @@ export class AuditController {
       ...report,
       ok: report.ok && witness.ok,
       ...(!report.firstBroken && broken
-        ? { firstBroken: { seq: broken.witnessedLength ?? 0, problem: broken.status === 'rewritten' ? 'changed' : broken.status === 'truncated' ? 'truncated' : 'missing', message: broken.message ?? '', database: broken.database, chain: broken.chain } }
+        ? {
+            firstBroken: {
+              seq: broken.brokenAt ?? 0,
+              problem: broken.status === 'rewritten' ? 'changed' : broken.status === 'truncated' ? 'truncated' : 'missing',
+              message: broken.message ?? '',
+              database: broken.database,
+              chain: broken.chain,
+            },
+          }
         : {}),
       witness,
     };

@@ -28,14 +28,14 @@ describe('a chain judged against the heads the other province witnessed', () => 
   it('finds a chain cut below a witnessed length, though the rest is consistent', () => {
     const cut = new Map([...original].filter(([seq]) => seq <= 25));
     const judged = judgeChain('tongban_ops', 'ops', witnessed, { length: 25, hashes: cut }, '500000');
-    expect(judged).toMatchObject({ status: 'truncated', length: 25, witnessedLength: 30 });
+    expect(judged).toMatchObject({ status: 'truncated', length: 25, witnessedLength: 30, brokenAt: 26 });
     expect(judged.message).toBe('tongban_ops.ops has 25 entries, but province 500000 witnessed it with 30 on 2026-11-30T00:30:00.000Z: entries 26 to 30 were removed');
   });
 
   it('finds an entry rewritten below a witnessed head and says between which witnessed heads it lies', () => {
     const rewritten = chain(30, 14);
     const judged = judgeChain('tongban_ops', 'ops', witnessed, { length: 30, hashes: rewritten }, '500000');
-    expect(judged.status).toBe('rewritten');
+    expect(judged).toMatchObject({ status: 'rewritten', brokenAt: 20 });
     expect(judged.message).toContain('entry 20 of tongban_ops.ops is not the one province 500000 witnessed');
     expect(judged.message).toContain('between 11 and 20');
   });

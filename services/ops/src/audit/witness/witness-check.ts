@@ -21,6 +21,8 @@ export interface ChainWitness {
   witnessedAt: string | null;
   /** Witnessed heads compared with the chain. */
   checked: number;
+  /** Truncated: the first entry missing; rewritten: the witnessed position found different. */
+  brokenAt?: number;
   message?: string;
 }
 
@@ -56,6 +58,7 @@ export function judgeChain(
       return {
         ...base,
         status: 'truncated',
+        brokenAt: current.length + 1,
         message:
           `${database}.${chain} has ${current.length} entries, but province ${witness} witnessed it with ${head.length}${when}: ` +
           `entries ${current.length + 1} to ${head.length} were removed`,
@@ -66,6 +69,7 @@ export function judgeChain(
       return {
         ...base,
         status: 'rewritten',
+        brokenAt: head.length,
         message:
           `entry ${head.length} of ${database}.${chain} is not the one province ${witness} witnessed${when}: ` +
           `an entry between ${from} and ${head.length} was changed or replaced and the chain re-hashed`,

@@ -1,4 +1,4 @@
-import { AuditLog, AuditLogSchema1764300000000 } from '@tongban/audit';
+import { AuditLog, AuditLogSchema1764300000000, entryHash } from '@tongban/audit';
 import { EnvReader } from '@tongban/config';
 import { createKafka } from '@tongban/kafka';
 import { JsonLogger } from '@tongban/observability';
@@ -16,8 +16,8 @@ import { SIDE } from './province-stack';
 /**
  * Each province's ops witnesses the other's audit chains over the real link: ops of Sichuan and of Chongqing
  * (in process, each on its own cluster with its own registry and databases) send their heads; MirrorMaker 2 of
- * `npm run infra:up` carries them across and the receipts back. A chain cut short and made consistent again
- * passes the bare chain walk but not `audit verify --witness`; the other province's untouched chains pass both.
+ * `npm run infra:up` carries them across and the receipts back. A chain cut short, or rewritten, and made consistent
+ * again passes the bare chain walk but not `audit verify --witness`; untouched chains pass both.
  */
 const id = uniqueId();
 const namespace = `t-${id}`;
@@ -206,5 +206,29 @@ describe('the audit chains of each province witnessed by the other, over MirrorM
     expect(cqCode).toBe(EXIT.ok);
     expect(cqOut).toContain(`ok      ${chongqing.gatewayDb} / disclosures: ${ENTRIES} entries; 510000 witnessed ${ENTRIES}`);
     expect(cqOut).toContain(`CONFLICT  province 510000's ${sichuan.gatewayDb} / disclosures`);
+  }, 200_000);
+
+  it('finds an entry rewritten in Chongqing and the chain re-hashed after it, though the chain is consistent in itself', async () => {
+    const before = await acknowledged(chongqing);
+    const witnessedOps = before.witness!.chains.find((c) => c.chain === 'ops' && c.database === db(cq, 'ops'))!;
+    expect(witnessedOps.witnessedLength).toBeGreaterThanOrEqual(3);
+    // Change who did entry 2 of ops's own chain, then give it and every later entry the hash it must carry.
+    const log = new AuditLog(chongqing.ops.dataSource, { personKey: 'any-key-of-16-bytes', chain: 'ops' });
+    const entries = (await log.list({ order: 'asc', limit: 1000 })).map((e) => (e.seq === 2 ? { ...e, actor: 'mallory' } : e));
+    let prev = entries[0].hash;
+    for (const e of entries.slice(1)) {
+      const { prevHash: _p, hash: _h, ...content } = e;
+      const hash = entryHash(prev, content);
+      await chongqing.ops.dataSource.query("UPDATE audit_entries SET actor = ?, prev_hash = ?, hash = ? WHERE chain = 'ops' AND seq = ?", [e.actor, prev, hash, e.seq]);
+      prev = hash;
+    }
+    await chongqing.ops.dataSource.query("UPDATE audit_chain_heads SET last_hash = ? WHERE chain = 'ops'", [prev]);
+    expect((await verify(chongqing, false)).ok).toBe(true);
+
+    const r = await verify(chongqing, true);
+    expect(r.ok).toBe(false);
+    expect(r.witness!.firstBroken).toMatchObject({ database: db(cq, 'ops'), chain: 'ops', status: 'rewritten' });
+    expect(r.witness!.firstBroken!.message).toContain('is not the one province 510000 witnessed');
+    expect(r.firstBroken).toMatchObject({ problem: 'changed', database: db(cq, 'ops'), chain: 'ops' });
   }, 200_000);
 });

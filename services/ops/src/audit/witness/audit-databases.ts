@@ -63,22 +63,20 @@ export class AuditDatabases {
     }
     return { heads, unreachable };
   }
+}
 
-  /** How many entries `chain` holds and the hashes of the entries at `positions` (those that exist). */
-  async entriesAt(database: string, chain: string, positions: number[]): Promise<{ length: number; hashes: Map<number, string> }> {
-    return this.use(database, async (ds) => {
-      const [last] = await ds.query('SELECT COALESCE(MAX(seq), 0) AS n FROM audit_entries WHERE chain = ?', [chain]);
-      const hashes = new Map<number, string>();
-      const wanted = [...new Set(positions.filter((p) => p > 0))];
-      for (let i = 0; i < wanted.length; i += 500) {
-        const batch = wanted.slice(i, i + 500);
-        const rows: Array<{ seq: string | number; hash: string }> = await ds.query(
-          `SELECT seq, hash FROM audit_entries WHERE chain = ? AND seq IN (${batch.map(() => '?').join(', ')})`,
-          [chain, ...batch],
-        );
-        for (const r of rows) hashes.set(Number(r.seq), r.hash);
-      }
-      return { length: Number(last.n), hashes };
-    });
+/** How many entries `chain` of the database `ds` holds and the hashes of the entries at `positions` (those that exist). */
+export async function entriesIn(ds: DataSource, chain: string, positions: number[]): Promise<{ length: number; hashes: Map<number, string> }> {
+  const [last] = await ds.query('SELECT COALESCE(MAX(seq), 0) AS n FROM audit_entries WHERE chain = ?', [chain]);
+  const hashes = new Map<number, string>();
+  const wanted = [...new Set(positions.filter((p) => p > 0))];
+  for (let i = 0; i < wanted.length; i += 500) {
+    const batch = wanted.slice(i, i + 500);
+    const rows: Array<{ seq: string | number; hash: string }> = await ds.query(
+      `SELECT seq, hash FROM audit_entries WHERE chain = ? AND seq IN (${batch.map(() => '?').join(', ')})`,
+      [chain, ...batch],
+    );
+    for (const r of rows) hashes.set(Number(r.seq), r.hash);
   }
+  return { length: Number(last.n), hashes };
 }

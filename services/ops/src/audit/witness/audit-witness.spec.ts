@@ -87,3 +87,46 @@ describe('the audit witness of one province', () => {
     expect(c.sent).toEqual([]);
   });
 });
+
+describe('the witness check of one province', () => {
+  /** Sichuan's ops: its gateway's chain has `length` entries; Chongqing acknowledged 10; the delivery database is gone. */
+  function sichuan(length: number) {
+    const hashOf = (seq: number) => String(seq).padStart(64, 'c');
+    const ds = {
+      query: async (sql: string, params: unknown[]) =>
+        sql.includes('MAX(seq)') ? [{ n: length }] : (params.slice(1) as number[]).filter((seq) => seq <= length).map((seq) => ({ seq, hash: hashOf(seq) })),
+    };
+    const databases = {
+      heads: async () => ({ heads: [{ ...head(length), headHash: hashOf(length) }], unreachable: [] }),
+      use: async (database: string, fn: (d: unknown) => Promise<unknown>) => {
+        if (database === 'tongban_delivery') throw new Error("Unknown database 'tongban_delivery'");
+        return fn(ds);
+      },
+    } as unknown as AuditDatabases;
+    const store = {
+      receipts: async () => [
+        { database: 'tongban_gateway', chain: 'disclosures', length: 10, headHash: hashOf(10), witnessedAt: '2026-11-30T00:10:00.000Z' },
+        ...(length === 12 ? [] : [{ database: 'tongban_delivery', chain: 'disclosures', length: 3, headHash: hashOf(3), witnessedAt: null }]),
+      ],
+      lastReceiptAt: async () => '2026-11-30T00:10:00.000Z',
+      conflicts: async () => [],
+    } as unknown as WitnessStore;
+    return new AuditWitness(
+      { province: '510000', partner: '500000', intervalMs: 300_000 }, 'tongban', {} as Kafka, {} as Producer, {} as AvroCodec, store, databases,
+      { event: () => undefined } as unknown as JsonLogger, 'tongban.ops.witness',
+    );
+  }
+
+  it('passes chains that still hold every witnessed head', async () => {
+    const r = await sichuan(12).check();
+    expect(r).toMatchObject({ ok: true, witness: '500000', lastAcknowledgedAt: '2026-11-30T00:10:00.000Z' });
+    expect(r.chains).toEqual([expect.objectContaining({ database: 'tongban_gateway', status: 'ok', length: 12, witnessedLength: 10 })]);
+  });
+
+  it('fails on a chain cut below a witnessed head, and on a witnessed database it cannot read', async () => {
+    const r = await sichuan(7).check();
+    expect(r.ok).toBe(false);
+    expect(r.firstBroken).toMatchObject({ database: 'tongban_gateway', status: 'truncated', length: 7, brokenAt: 8 });
+    expect(r.chains.find((c) => c.database === 'tongban_delivery')).toMatchObject({ status: 'unreachable', witnessedLength: 3 });
+  });
+});

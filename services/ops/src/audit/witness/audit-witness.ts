@@ -2,8 +2,8 @@ import type { Consumer, Kafka, Producer } from 'kafkajs';
 import type { AvroCodec } from '@tongban/avro';
 import type { AuditChainHeads } from '@tongban/avro';
 import type { JsonLogger } from '@tongban/observability';
-import { AuditDatabases } from './audit-databases';
-import { ChainWitness, judgeChain } from './witness-check';
+import { AuditDatabases, entriesIn } from './audit-databases';
+import { ChainWitness, judgeChain, WitnessReceipt } from './witness-check';
 import { WitnessConflict, WitnessStore } from './witness-store';
 
 export const AUDIT_CHAIN_HEADS = 'cn.tongban.audit.v1.AuditChainHeads';
@@ -169,22 +169,34 @@ export class AuditWitness {
     }
     const { heads } = await this.databases.heads();
     for (const h of heads) if (!byChain.has(`${h.database}\u0000${h.chain}`)) byChain.set(`${h.database}\u0000${h.chain}`, []);
-    const chains: ChainWitness[] = [];
+    // One connection per database for all of its chains.
+    const byDatabase = new Map<string, Array<[string, typeof receipts]>>();
     for (const [key, list] of [...byChain].sort(([a], [b]) => a.localeCompare(b))) {
       const [database, chain] = key.split('\u0000');
+      byDatabase.set(database, [...(byDatabase.get(database) ?? []), [chain, list]]);
+    }
+    const chains: ChainWitness[] = [];
+    for (const [database, list] of byDatabase) {
       try {
-        const current = await this.databases.entriesAt(database, chain, list.map((r) => r.length));
-        chains.push(judgeChain(database, chain, list, current, partner));
-      } catch (e) {
-        const longest = list.reduce<(typeof list)[number] | undefined>((a, r) => (!a || r.length > a.length ? r : a), undefined);
-        chains.push({
-          database, chain, status: 'unreachable', length: null, witnessedLength: longest?.length ?? null, witnessedAt: longest?.witnessedAt ?? null, checked: 0,
-          message: `database ${database} could not be read: ${(e as Error).message}`,
+        const judged: ChainWitness[] = await this.databases.use(database, async (ds) => {
+          const out: ChainWitness[] = [];
+          for (const [chain, receiptsOf] of list) out.push(judgeChain(database, chain, receiptsOf, await entriesIn(ds, chain, receiptsOf.map((r) => r.length)), partner));
+          return out;
         });
+        chains.push(...judged);
+      } catch (e) {
+        for (const [chain, receiptsOf] of list) {
+          const longest = receiptsOf.reduce<WitnessReceipt | undefined>((a, r) => (!a || r.length > a.length ? r : a), undefined);
+          chains.push({
+            database, chain, status: 'unreachable', length: null, witnessedLength: longest?.length ?? null, witnessedAt: longest?.witnessedAt ?? null, checked: 0,
+            message: `database ${database} could not be read: ${(e as Error).message}`,
+          });
+        }
       }
     }
-    // Chains never witnessed yet (new ones, or a witness not yet answering) are listed, not failed.
-    const firstBroken = chains.find((c) => c.status === 'truncated' || c.status === 'rewritten' || c.status === 'unreachable');
+    // A chain found cut short or rewritten comes first, then one that could not be read; chains never witnessed yet
+    // (new ones, or a witness not yet answering) are listed, not failed.
+    const firstBroken = chains.find((c) => c.status === 'truncated' || c.status === 'rewritten') ?? chains.find((c) => c.status === 'unreachable');
     return {
       ok: !firstBroken,
       province,

@@ -173,6 +173,16 @@ describe('ops service: dead letters', () => {
     expect((await fetch(`${t.url}/health`)).status).toBe(200);
   });
 
+  it('answers a witness check where ops serves both nodes (no partner province) with 409, and a bad flag with 400', async () => {
+    const none = await api(t, 'GET', '/v1/audit/verify?witness=true', TOKENS.admin);
+    expect(none.status).toBe(409);
+    expect(none.body.error.message).toContain('no partner province');
+    const bad = await api(t, 'GET', '/v1/audit/verify?witness=yes', TOKENS.admin);
+    expect(bad.status).toBe(400);
+    expect(bad.body.error.details).toEqual([{ path: 'witness', problem: 'must be true or false' }]);
+    expect((await api(t, 'GET', '/v1/audit/witnessed', TOKENS.admin)).status).toBe(409);
+  });
+
   it('verifies the audit chain and names an entry changed in SQL', async () => {
     const ok = await api(t, 'GET', '/v1/audit/verify', TOKENS.admin);
     expect(ok.body).toMatchObject({ ok: true });

@@ -8,7 +8,7 @@
  *   tongban dlq edit <id> --file corrected.json [--dry-run] [--reason TEXT]
  *   tongban dlq discard <id> --reason TEXT
  *   tongban audit list [--actor A] [--action A] [--case-id C] [--person ID] [--limit N]
- *   tongban audit verify
+ *   tongban audit verify [--witness]
  *   tongban calendar check [--dir DIR] [--years FROM..TO]   which years have no published holiday schedule (local)
  *
  * Filters: --state --region --topic --workflow --event-type --error-class --error-code --case-id --event-id --from --to
@@ -26,7 +26,7 @@ const FILTERS: Record<string, string> = {
   'error-code': 'errorCode', 'case-id': 'caseId', 'event-id': 'eventId', from: 'from', to: 'to',
 };
 const VALUE_FLAGS = new Set([...Object.keys(FILTERS), 'url', 'token', 'limit', 'cursor', 'note', 'reason', 'rate', 'wait', 'file', 'actor', 'action', 'person', 'before', 'dir', 'years']);
-const BOOLEAN_FLAGS = new Set(['json', 'clear', 'all', 'dry-run', 'help']);
+const BOOLEAN_FLAGS = new Set(['json', 'clear', 'all', 'dry-run', 'help', 'witness']);
 
 const USAGE = `usage: tongban <command> [options]
 
@@ -41,8 +41,10 @@ const USAGE = `usage: tongban <command> [options]
                                                    fields only; checked and minimised as at the gateway)
   dlq discard <id> --reason TEXT                   drop a dead letter, saying why
   audit list [--actor A] [--action A] [--case-id C] [--person ID] [--limit N]
-  audit verify                                     check every audit chain (ops, gateway, nodes, delivery) and
-                                                   the person index they cover (admin)
+  audit verify [--witness]                         check every audit chain (ops, gateway, nodes, delivery) and
+                                                   the person index they cover (admin); --witness also against
+                                                   the heads the other province witnessed (finds a chain cut
+                                                   short or rewritten however consistent it is in itself)
   calendar check [--dir DIR] [--years FROM..TO]    years without a published holiday schedule (a file per year in
                                                    TONGBAN_CALENDAR_DIR, default libs/calendar/data; this year and next)
 
@@ -306,14 +308,31 @@ export async function run(argv: string[], io: Io): Promise<number> {
     if (group === 'audit' && command === 'verify') {
       type Chain = { database?: string; chain: string; ok: boolean; checked: number };
       type Index = { database: string; ok: boolean; rows: number };
+      type Witnessed = { database: string; chain: string; status: string; length: number | null; witnessedLength: number | null; witnessedAt: string | null };
+      type Witness = {
+        ok: boolean; witness: string; lastAcknowledgedAt: string | null; chains: Witnessed[];
+        partnerConflicts: Array<{ database: string; chain: string; conflict: string }>;
+      };
       const r = await client.call<{
-        ok: boolean; checked: number; headSeq: number; chains?: Chain[]; indexes?: Index[];
+        ok: boolean; checked: number; headSeq: number; chains?: Chain[]; indexes?: Index[]; witness?: Witness;
         firstBroken?: { seq: number; problem: string; message: string; database?: string; chain?: string };
-      }>('GET', '/v1/audit/verify');
+      }>('GET', flags.witness === true ? '/v1/audit/verify?witness=true' : '/v1/audit/verify');
       const where = (c: { database?: string; chain?: string }) => [c.database, c.chain].filter(Boolean).join(' / ');
+      const w = r.witness;
+      const witnessed = (c: Witnessed) =>
+        c.status === 'unwitnessed'
+          ? `  -       ${where(c)}: not witnessed yet by ${w!.witness}`
+          : `  ${c.status === 'ok' ? 'ok    ' : c.status.toUpperCase()}  ${where(c)}: ${c.length ?? '?'} entries; ${w!.witness} witnessed ${c.witnessedLength} on ${c.witnessedAt ?? '?'}`;
       const lines = [
         ...(r.chains ?? []).map((c) => `  ${c.ok ? 'ok    ' : 'BROKEN'}  ${where(c)}: ${c.checked} entries`),
         ...(r.indexes ?? []).map((i) => `  ${i.ok ? 'ok    ' : 'BROKEN'}  ${i.database} / person index: ${i.rows} rows covered by the chain`),
+        ...(w
+          ? [
+              `witnessed by province ${w.witness} (last acknowledged ${w.lastAcknowledgedAt ?? 'never'}):`,
+              ...w.chains.map(witnessed),
+              ...w.partnerConflicts.map((c) => `  CONFLICT  province ${w.witness}'s ${where(c)}: ${c.conflict}`),
+            ]
+          : []),
       ].join('\n');
       print(r, () =>
         (r.ok

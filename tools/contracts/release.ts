@@ -2,7 +2,7 @@ import { contractsDir } from '@tongban/config';
 import { EVENT_COMPATIBILITY, ReleasedContracts, compareWithReleased } from './released-contracts';
 
 /**
- * Records the current event schemas as released (contracts/released/<fullName>.avsc, with a history
+ * Records the current event and service record schemas as released (contracts/released/<fullName>.avsc, with a history
  * per subject for the transitive modes) and the mode of each subject in compatibility.json.
  * Refuses a breaking change unless `--force`. Every released version gets its fixed schema id in
  * `released/schema-ids.json`, which each province's registry imports (ids kept forever, never reused);
@@ -40,14 +40,16 @@ export function main(argv: string[] = process.argv.slice(2), out: (line: string)
     out(`contracts: ${r.subject} released with a breaking change; its history starts again`);
   }
   const counts = { new: 0, changed: 0, unchanged: 0 };
-  for (const event of catalogue.allEvents().sort((a, b) => a.fullName.localeCompare(b.fullName))) {
-    counts[released.write(event.fullName, event.schema)]++;
-    // Every event carries the common envelope and crosses regions: see EVENT_COMPATIBILITY.
-    modes.subjects[event.fullName] ??= EVENT_COMPATIBILITY;
+  // Events and service records (cn.tongban.audit.*) alike: both cross the link between the provinces, whose
+  // services upgrade in any order, so both get EVENT_COMPATIBILITY and a fixed id.
+  const subjects = catalogue.releasable();
+  for (const { fullName, schema } of subjects) {
+    counts[released.write(fullName, schema)]++;
+    modes.subjects[fullName] ??= EVENT_COMPATIBILITY;
   }
   released.writeCompatibility(modes);
   if (writeIds(released, out) !== 0) return 1;
-  out(`contracts: released ${catalogue.allEvents().length} subject(s): ${counts.new} new, ${counts.changed} changed, ${counts.unchanged} unchanged`);
+  out(`contracts: released ${subjects.length} subject(s): ${counts.new} new, ${counts.changed} changed, ${counts.unchanged} unchanged`);
   return 0;
 }
 

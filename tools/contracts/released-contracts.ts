@@ -1,7 +1,7 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
-  EventSchema, SCHEMA_ID_MANIFEST_FILE, SchemaCatalogue, SchemaIdManifest, SchemaIdManifestError, assignSchemaIds, formatSchemaIdManifest,
+  SCHEMA_ID_MANIFEST_FILE, SchemaCatalogue, SchemaIdManifest, SchemaIdManifestError, assignSchemaIds, formatSchemaIdManifest,
   readSchemaIdManifest, releasedVersionsOf, schemaFingerprint,
 } from '@tongban/avro';
 // Until libs/avro/src/index.ts exports './compatibility', reach it directly.
@@ -150,11 +150,11 @@ export interface SubjectReport {
  */
 export const CONTRACT_RULES: StrictRule[] = ['decimal-scale', 'full-names'];
 
-/** Compares every current event schema with its released versions under the subject's mode. */
+/** Compares every current event and service record schema with its released versions under the subject's mode. */
 export function compareWithReleased(released: ReleasedContracts, catalogue = released.catalogue()): SubjectReport[] {
   const modes = released.compatibility();
   const reports: SubjectReport[] = [];
-  const current = new Map<string, EventSchema>(catalogue.allEvents().map((e) => [e.fullName, e]));
+  const current = new Map<string, { schema: Record<string, unknown> }>(catalogue.releasable().map((e) => [e.fullName, e]));
   for (const [subject, event] of [...current].sort(([a], [b]) => a.localeCompare(b))) {
     const versions = released.versions(subject);
     if (versions.length === 0) {

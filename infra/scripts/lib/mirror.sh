@@ -21,9 +21,11 @@ mirror_select() {
   MIRROR_PID_FILE="$RUN_DIR/mirror-$target.pid"
   MIRROR_LOG="$RUN_DIR/mirror-$target.log"
   # Inboxes of every node of the target province (division codes start with its two digits), in any
-  # namespace (tests use their own); the ACLs of mirror-source-acls.conf decide which of them the mirror
-  # can actually see. MIRROR_PATTERN is the regex; MIRROR_TOPICS the same, escaped for a properties file.
-  MIRROR_PATTERN=".*\\.${target:0:2}\\d{4}\\.inbox"
+  # namespace (tests use their own), and the audit witness records addressed to the province
+  # (<ns>.<province>.witness: the other province's audit heads, or its receipt of ours); the ACLs of
+  # mirror-source-acls.conf decide which of them the mirror can actually see. MIRROR_PATTERN is the regex;
+  # MIRROR_TOPICS the same, escaped for a properties file.
+  MIRROR_PATTERN=".*\\.${target:0:2}\\d{4}\\.(inbox|witness)"
   MIRROR_TOPICS="${MIRROR_PATTERN//\\/\\\\}"
 }
 
@@ -82,8 +84,8 @@ $t.security.protocol=SASL_PLAINTEXT
 $t.sasl.mechanism=SCRAM-SHA-512
 $t.sasl.jaas.config=$scram username="mirror-$MIRROR_TARGET" password="$target_pw";
 
-# One flow: the inboxes addressed to $MIRROR_TARGET, nothing else (retry and dead-letter topics end in
-# .retry.N and .dlq, so the anchored pattern leaves them out).
+# One flow: the inboxes and witness records addressed to $MIRROR_TARGET, nothing else (retry and dead-letter
+# topics end in .retry.N and .dlq, so the anchored pattern leaves them out).
 $s->$t.enabled=true
 $s->$t.topics=$MIRROR_TOPICS
 $s->$t.topics.exclude=.*[\\-\\.]internal, __.*

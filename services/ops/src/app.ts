@@ -32,7 +32,11 @@ import { DlqController, ReplayJobsController } from './dead-letters/infrastructu
 import { IngestDeadLetterService } from './dead-letters/application/ingest-dead-letter.service';
 import { DeadLetterService } from './dead-letters/application/dead-letter.service';
 import { BulkReplayService } from './dead-letters/application/bulk-replay.service';
-import { AuditController, CHAIN_VERIFIER, OPS_AUDIT } from './audit/audit.controller';
+import { AUDIT_WITNESS, AuditController, CHAIN_VERIFIER, OPS_AUDIT } from './audit/audit.controller';
+import { AuditDatabases } from './audit/witness/audit-databases';
+import { AuditWitness, witnessTopic } from './audit/witness/audit-witness';
+import { WitnessStore } from './audit/witness/witness-store';
+import { AuditWitness1764400000000 } from './migrations/1764400000000-audit-witness';
 import { AuditSearchController } from './audit/audit-search.controller';
 import { ChainVerifier } from './audit/chain-verifier';
 import { ConsoleController } from './console/console.controller';
@@ -45,6 +49,8 @@ export interface OpsApp {
   retention: RetentionJob;
   /** The dead-letter topics read, one per node. */
   dlqTopics: string[];
+  /** The other province's witness of this one's audit chains; undefined without a partner province. */
+  witness?: AuditWitness;
   /** Starts reading the dead-letter topics and serving HTTP (port 0 picks a free one); resolves to the base URL. */
   start(port?: number, host?: string): Promise<string>;
   close(): Promise<void>;
@@ -52,7 +58,7 @@ export interface OpsApp {
 
 /** Builds the ops service: database migrated, dead-letter topics present, not yet consuming or listening. */
 export async function createOpsApp(config: OpsConfig, logger = new JsonLogger('ops')): Promise<OpsApp> {
-  const dataSource = await openDatabase({ mysql: config.infra.mysql, database: config.database, entities: [], migrations: [OpsSchema1764300000000] });
+  const dataSource = await openDatabase({ mysql: config.infra.mysql, database: config.database, entities: [], migrations: [OpsSchema1764300000000, AuditWitness1764400000000] });
   const closers: Array<() => Promise<unknown>> = [() => dataSource.destroy()];
   const closeAll = async () => {
     for (const c of closers.reverse()) await c().catch(() => undefined);
@@ -69,6 +75,9 @@ export async function createOpsApp(config: OpsConfig, logger = new JsonLogger('o
     await ensureTopics(kafka, [
       ...config.nodes.flatMap((node) => [{ topic: topics.inbox(config.infra.topicNamespace, node) }, { topic: topics.local(config.infra.topicNamespace, node) }]),
       ...dlqTopics.map((topic) => ({ topic, numPartitions: 1 })),
+      // One partition each: the witness records of a province stay in order. The partner's mirror copies the
+      // outgoing one; the incoming one is where this province's mirror writes.
+      ...(config.witness ? [config.witness.province, config.witness.partner].map((p) => ({ topic: witnessTopic(config.infra.topicNamespace, p), numPartitions: 1 })) : []),
     ], config.infra.topics);
     const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
     await producer.connect();
@@ -120,6 +129,17 @@ export async function createOpsApp(config: OpsConfig, logger = new JsonLogger('o
       minimiser,
       disclosures,
     };
+    const auditDatabases = new AuditDatabases(dataSource, config.database, config.infra.mysql, config.auditDatabases);
+    const witnessStore = new WitnessStore(dataSource);
+    const witnessConflicts = counter(metrics, 'tongban_audit_witness_conflicts_total', "Heads the other province reported of its audit chains that contradict earlier ones (a chain cut short or rewritten there)", ['chain']);
+    const witness = config.witness
+      ? new AuditWitness(
+          config.witness, config.infra.topicNamespace, kafka, producer, codec, witnessStore, auditDatabases, logger, `${config.groupId}.witness`,
+          (c) => witnessConflicts.inc({ chain: `${c.database}.${c.chain}` }),
+        )
+      : undefined;
+    // Before the producer disconnects (closers run last first): the last heads go out on shutdown.
+    if (witness) closers.push(() => witness.stop());
     const nodes = new NodeClient(config.nodeUrls, logger, config.nodeServiceToken);
     const ingest = new IngestDeadLetterService(repository, codec, logger, (topic) => stored.inc({ topic }));
     const deadLetters = new DeadLetterService(
@@ -159,6 +179,7 @@ export async function createOpsApp(config: OpsConfig, logger = new JsonLogger('o
             { provide: OPERATORS, useValue: new OperatorRegistry(config.operators) },
             { provide: OPS_AUDIT, useValue: audit },
             { provide: CHAIN_VERIFIER, useValue: new ChainVerifier([audit, disclosures], config.database, config.infra.mysql, config.auditDatabases, config.auditPersonKey) },
+            { provide: AUDIT_WITNESS, useValue: witness && config.witness ? { witness, store: witnessStore, partner: config.witness.partner } : null },
             { provide: HEALTH_CHECKS, useValue: checks },
             { provide: METRICS_REGISTRY, useValue: metrics },
             { provide: LINK_LAG, useValue: links },
@@ -180,9 +201,11 @@ export async function createOpsApp(config: OpsConfig, logger = new JsonLogger('o
       audit,
       retention,
       dlqTopics,
+      witness,
       async start(port = config.port, host = config.host) {
         await consumer.start();
         consuming = true;
+        await witness?.start();
         retention.start();
         await app.listen(port, host);
         const address = app.getHttpServer().address() as AddressInfo;

@@ -12,4 +12,15 @@ describe('ops configuration', () => {
       expect(missing).toEqual(expect.arrayContaining(['TONGBAN_OPERATORS', 'TONGBAN_AUDIT_PERSON_KEY', 'TONGBAN_MYSQL_PASSWORD', 'TONGBAN_KAFKA_USERNAME']));
     }
   });
+
+  it('witnesses the other province when it serves one province, every 300 s unless told otherwise', () => {
+    const dev = { TONGBAN_PROFILE: 'development' };
+    expect(readOpsConfig({ ...dev, TONGBAN_OPS_NODES: '500000' }).witness).toEqual({ province: '500000', partner: '510000', intervalMs: 300_000 });
+    expect(readOpsConfig({ ...dev, TONGBAN_OPS_NODES: '510000', TONGBAN_OPS_WITNESS_INTERVAL_SECONDS: '60' }).witness).toEqual({ province: '510000', partner: '500000', intervalMs: 60_000 });
+    // Both nodes behind one ops (the one-cluster stack): no province, no witness; 0 turns it off.
+    expect(readOpsConfig(dev).witness).toBeUndefined();
+    expect(readOpsConfig({ ...dev, TONGBAN_OPS_NODES: '510000', TONGBAN_OPS_WITNESS_INTERVAL_SECONDS: '0' }).witness).toBeUndefined();
+    expect(readOpsConfig({ ...dev, TONGBAN_OPS_PROVINCE: '510000' }).witness?.partner).toBe('500000');
+    expect(() => readOpsConfig({ ...dev, TONGBAN_OPS_PROVINCE: '440000' })).toThrow(/TONGBAN_OPS_PROVINCE must be one of the linked provinces/);
+  });
 });

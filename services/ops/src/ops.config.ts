@@ -2,6 +2,7 @@ import { EnvReader, InfraConfig, readInfraConfig } from '@tongban/config';
 import { readRetentionConfig, RetentionConfig } from '@tongban/persistence';
 import { readServiceToken } from '@tongban/auth';
 import { isWellFormedDivision } from '@tongban/regions';
+import type { WitnessConfig } from './audit/witness/audit-witness';
 import { OperatorSpec, parseOperatorSpec } from './operators/operator-registry';
 
 /** Operators for local runs only; production supplies TONGBAN_OPERATORS from its secret store. */
@@ -48,6 +49,35 @@ export interface OpsConfig {
   auditDatabases: string[];
   /** The incoming replication flow, when this ops runs in one of two linked provinces. */
   mirror?: MirrorLagConfig;
+  /** The other province as witness of this one's audit chains (and this one of its), when ops runs in one of two linked provinces. */
+  witness?: WitnessConfig;
+}
+
+/** The two linked provinces: each witnesses the other's audit chains. */
+export const LINKED_PROVINCES = ['510000', '500000'] as const;
+
+/**
+ * TONGBAN_OPS_PROVINCE (default: the one province of TONGBAN_OPS_NODES, as each province's stack runs it),
+ * TONGBAN_OPS_WITNESS_PARTNER (default: the other linked province), TONGBAN_OPS_WITNESS_INTERVAL_SECONDS
+ * (default 300; 0 turns the witness off). Without a province (ops serving both nodes, as the one-cluster
+ * stack) there is no witness.
+ */
+function readWitnessConfig(r: EnvReader, nodes: string[]): WitnessConfig | undefined {
+  const single = nodes.length === 1 && (LINKED_PROVINCES as readonly string[]).includes(nodes[0]) ? nodes[0] : undefined;
+  const province = r.optional('TONGBAN_OPS_PROVINCE') ?? single;
+  const intervalSeconds = r.int('TONGBAN_OPS_WITNESS_INTERVAL_SECONDS', 300, { min: 0, max: 86_400 });
+  const named = r.optional('TONGBAN_OPS_WITNESS_PARTNER');
+  if (province !== undefined && !(LINKED_PROVINCES as readonly string[]).includes(province)) {
+    r.fail(`TONGBAN_OPS_PROVINCE must be one of the linked provinces ${LINKED_PROVINCES.join(', ')}, got "${province}"`);
+    return undefined;
+  }
+  if (!province || intervalSeconds === 0) return undefined;
+  const partner = named ?? LINKED_PROVINCES.find((p) => p !== province)!;
+  if (!isWellFormedDivision(partner) || partner === province) {
+    r.fail(`TONGBAN_OPS_WITNESS_PARTNER must be another province's 6-digit division code than ${province}, got "${partner}"`);
+    return undefined;
+  }
+  return { province, partner, intervalMs: intervalSeconds * 1000 };
 }
 
 function readMirrorLagConfig(r: EnvReader): MirrorLagConfig | undefined {
@@ -111,6 +141,7 @@ export function readOpsConfig(env: Record<string, string | undefined> = process.
     retention: readRetentionConfig(r),
     auditDatabases: r.list('TONGBAN_AUDIT_DATABASES', ['tongban_gateway', ...nodes.map((n) => `tongban_node_${n}`), 'tongban_delivery']),
     mirror: readMirrorLagConfig(r),
+    witness: readWitnessConfig(r, nodes),
   };
   r.done();
   return config;

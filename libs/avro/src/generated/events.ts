@@ -2,6 +2,65 @@
 // Regenerate with `node tools/codegen/generate-types.js`; CI runs it with --check.
 /* eslint-disable */
 
+// --- cn.tongban.audit.v1 -----------------------------------------------------------------------------
+
+/** The last entry of one audit chain: its position and hash. */
+export interface AuditChainHead {
+  /** The database that holds the chain, e.g. tongban_gateway. */
+  database: string;
+  /** The chain's name in that database, e.g. disclosures. */
+  chain: string;
+  /** Number of entries: the sequence number of the last one (0 for an empty chain). */
+  length: number;
+  /** SHA-256 (hex) of the last entry; 64 zeros for an empty chain. */
+  headHash: string;
+  /**
+   * When the last entry was recorded; null for an empty chain.
+   * Instant, ISO-8601 (`2026-11-02T09:30:00.000Z`).
+   */
+  headAt: string | null;
+  /**
+   * WITNESSED only: when the witness first received this head; null in a REPORTED record.
+   * Instant, ISO-8601 (`2026-11-02T09:30:00.000Z`).
+   */
+  witnessedAt: string | null;
+}
+
+/**
+ * Heads of one province's audit chains, exchanged by the ops services of the two provinces so that each
+ * witnesses the other's chains. Not a case event: it carries no envelope, travels on
+ * <namespace>.<province>.witness and never through a gateway. REPORTED: a province's own heads, sent to the
+ * other province, which stores them. WITNESSED: what the witness holds of the recipient's chains, sent back,
+ * so the owner can check its chains against heads it cannot change.
+ */
+export interface AuditChainHeads {
+  /** Whether the heads are the sender's own or the ones it witnessed of the recipient. */
+  kind: AuditHeadsKind;
+  /**
+   * The province whose chains the heads are (its division code).
+   * Format: `division-code`.
+   */
+  owner: string;
+  /**
+   * The province that sent the record (its division code).
+   * Format: `division-code`.
+   */
+  sender: string;
+  /**
+   * When the sender read the heads.
+   * Instant, ISO-8601 (`2026-11-02T09:30:00.000Z`).
+   */
+  sentAt: string;
+  /** One head per chain. */
+  heads: AuditChainHead[];
+}
+
+/**
+ * REPORTED: the sender's own heads. WITNESSED: the longest head the sender has witnessed of each of the
+ * recipient's chains.
+ */
+export type AuditHeadsKind = 'REPORTED' | 'WITNESSED';
+
 // --- cn.tongban.common.v1 ----------------------------------------------------------------------------
 
 /** A postal address inside a division. */

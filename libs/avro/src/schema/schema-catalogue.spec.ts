@@ -14,6 +14,16 @@ describe('schema catalogue', () => {
     expect(event).toMatchObject({ fullName: 'cn.tongban.subsidy.v1.SubsidyApplicationSubmitted', workflow: 'subsidy', major: 1 });
   });
 
+  it('keeps service records (cn.tongban.audit) apart from the case events, and releases both', () => {
+    const record = catalogue.serviceRecord('cn.tongban.audit.v1.AuditChainHeads');
+    expect(record).toMatchObject({ name: 'AuditChainHeads', area: 'audit', major: 1 });
+    expect(catalogue.eventTypes()).not.toContain('AuditChainHeads');
+    expect(catalogue.eventByFullName('cn.tongban.audit.v1.AuditChainHeads')).toBeUndefined();
+    const released = catalogue.releasable().map((r) => r.fullName);
+    expect(released).toContain('cn.tongban.audit.v1.AuditChainHeads');
+    expect(released).toHaveLength(catalogue.eventTypes().length + catalogue.serviceRecords().length);
+  });
+
   it('inlines shared named types once, so the schema stands alone', () => {
     const schema = catalogue.event('SubsidyApplicationSubmitted')!.schema;
     const text = JSON.stringify(schema);

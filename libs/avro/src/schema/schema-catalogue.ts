@@ -27,6 +27,27 @@ export interface EventSchema {
   file: string;
 }
 
+/**
+ * A record tongban's own services exchange (the ops services of the two provinces, say): no envelope, not a
+ * case event, so never in the gateway's catalogue, its examples or the minimisation policy. Its schema is
+ * released and holds a fixed id like an event's.
+ */
+export interface ServiceRecordSchema {
+  /** Short record name: `AuditChainHeads`. */
+  name: string;
+  /** Avro full name, also the registry subject. */
+  fullName: string;
+  /** The `<area>` of its namespace `cn.tongban.<area>.v<major>`. */
+  area: string;
+  major: number;
+  schema: Json;
+  type: avro.Type;
+  file: string;
+}
+
+/** Namespaces `cn.tongban.<area>.v<n>` whose top-level records are service records, not case events. */
+export const SERVICE_RECORD_AREAS: readonly string[] = ['audit'];
+
 const NAMESPACE = /^cn\.tongban\.([a-z]+)\.v(\d+)$/;
 const PRIMITIVES = new Set(['null', 'boolean', 'int', 'long', 'float', 'double', 'bytes', 'string']);
 
@@ -57,6 +78,7 @@ export class SchemaCatalogue {
   readonly named = new Map<string, { schema: Json; file: string }>();
   private readonly events = new Map<string, EventSchema>();
   private readonly byFullName = new Map<string, EventSchema>();
+  private readonly records = new Map<string, ServiceRecordSchema>();
 
   constructor(readonly root: string) {
     for (const file of walkAvsc(root)) {
@@ -74,6 +96,20 @@ export class SchemaCatalogue {
     }
     for (const [fullName, { schema, file }] of this.named) {
       const fields = schema.fields as Json[] | undefined;
+      const serviceArea = NAMESPACE.exec(fullName.slice(0, fullName.lastIndexOf('.')));
+      if (schema.type === 'record' && serviceArea && SERVICE_RECORD_AREAS.includes(serviceArea[1])) {
+        if (fields?.[0]?.name === 'envelope') throw new SchemaDefinitionError(`${fullName}: records of cn.tongban.${serviceArea[1]} are service records and carry no envelope`);
+        this.records.set(fullName, {
+          name: String(schema.name),
+          fullName,
+          area: serviceArea[1],
+          major: Number(serviceArea[2]),
+          schema: this.inline(fullName),
+          type: this.typeOf(fullName, file),
+          file: relative(root, file),
+        });
+        continue;
+      }
       if (schema.type !== 'record' || !fields?.length || fields[0].name !== 'envelope') continue;
       const ns = NAMESPACE.exec(fullName.slice(0, fullName.lastIndexOf('.')));
       if (!ns) throw new SchemaDefinitionError(`${fullName}: event namespaces are cn.tongban.<workflow>.v<major>`);
@@ -114,6 +150,28 @@ export class SchemaCatalogue {
 
   allEvents(): EventSchema[] {
     return [...this.events.values()];
+  }
+
+  /** The service record named `fullName` (see SERVICE_RECORD_AREAS), if the contracts define one. */
+  serviceRecord(fullName: string): ServiceRecordSchema | undefined {
+    return this.records.get(fullName);
+  }
+
+  serviceRecords(): ServiceRecordSchema[] {
+    return [...this.records.values()].sort((a, b) => a.fullName.localeCompare(b.fullName));
+  }
+
+  /** Everything released with a fixed schema id: every event and every service record, by full name. */
+  releasable(): Array<{ fullName: string; schema: Json }> {
+    return [...this.allEvents(), ...this.serviceRecords()].sort((a, b) => a.fullName.localeCompare(b.fullName));
+  }
+
+  private typeOf(fullName: string, file: string): avro.Type {
+    try {
+      return avro.Type.forSchema(this.inline(fullName) as avro.Schema, avroOptions());
+    } catch (e) {
+      throw new SchemaDefinitionError(`${relative(this.root, file)}: ${(e as Error).message}`);
+    }
   }
 
   /** The schema of `fullName` with every referenced named type defined at its first use. */

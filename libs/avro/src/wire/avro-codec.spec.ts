@@ -35,3 +35,38 @@ describe('AvroCodec reading a writer the registry accepted under Java Avro rules
     expect(decoded.value).toMatchObject({ totalAmount: '123456789012.50', envelope });
   });
 });
+
+describe('AvroCodec with service records', () => {
+  const catalogue = new SchemaCatalogue(join(contractsDir(), 'avro'));
+  const fullName = 'cn.tongban.audit.v1.AuditChainHeads';
+  const event = catalogue.event('FuneralSubsidyGranted')!;
+  const registered = new Map<number, string>([
+    [82, JSON.stringify(catalogue.serviceRecord(fullName)!.schema)],
+    [5, JSON.stringify(event.schema)],
+  ]);
+  const registry = {
+    register: async (subject: string) => (subject === fullName ? 82 : 5),
+    schemaById: async (id: number) => registered.get(id) ?? Promise.reject(new Error('unknown')),
+  };
+  const codec = new AvroCodec(catalogue, registry as unknown as SchemaRegistryClient, true);
+  const value = {
+    kind: 'REPORTED',
+    owner: '510000',
+    sender: '510000',
+    sentAt: '2026-11-30T01:00:00.000Z',
+    heads: [{ database: 'tongban_ops', chain: 'ops', length: 12, headHash: 'a'.repeat(64), headAt: '2026-11-30T00:59:00.000Z', witnessedAt: null }],
+  };
+
+  it('encodes and decodes a record by its full name, under its registered id', async () => {
+    const bytes = await codec.encodeRecord(fullName, value);
+    expect(bytes.readInt32BE(1)).toBe(82);
+    expect((await codec.decodeRecord(fullName, bytes)).value).toEqual(value);
+  });
+
+  it('refuses an event where a service record is expected, and an unknown record name', async () => {
+    // The writer schema is refused by name before its body is read.
+    const eventBytes = frame(5, Buffer.from([0]));
+    await expect(codec.decodeRecord(fullName, eventBytes)).rejects.toThrow(/writes cn\.tongban\.funeral\.v1\.FuneralSubsidyGranted, not cn\.tongban\.audit/);
+    await expect(codec.encodeRecord('cn.tongban.audit.v1.Nope', value)).rejects.toThrow(/unknown service record/);
+  });
+});

@@ -3,7 +3,7 @@ import { RegistryError } from './wire-errors';
 import { DecodeFailure, MessageOrigin } from './wire-errors';
 import { SchemaRegistryClient } from './registry-client';
 import { frame, unframe } from './wire-format';
-import { SchemaCatalogue, EventSchema } from '../schema/schema-catalogue';
+import { SchemaCatalogue, EventSchema, ServiceRecordSchema } from '../schema/schema-catalogue';
 import { avroOptions } from '../schema/logical-types';
 import { withWriterNames } from '../schema/writer-names';
 
@@ -22,6 +22,8 @@ export interface DecodedEvent<T = Record<string, unknown>> {
 export class AvroCodec {
   private readonly writerIds = new Map<string, number>();
   private readonly readers = new Map<number, Promise<{ event: EventSchema; resolver: avro.Resolver | null; writer: avro.Type }>>();
+  private readonly recordWriterIds = new Map<string, number>();
+  private readonly recordReaders = new Map<string, Promise<avro.Resolver>>();
 
   constructor(
     readonly catalogue: SchemaCatalogue,
@@ -72,6 +74,71 @@ export class AvroCodec {
       if (e instanceof DecodeFailure) throw e.withOrigin(origin);
       throw e;
     }
+  }
+
+  /** Encodes a service record (see SERVICE_RECORD_AREAS) by its full name: never an event. */
+  async encodeRecord(fullName: string, value: unknown): Promise<Buffer> {
+    const record = this.requireRecord(fullName);
+    let id = this.recordWriterIds.get(fullName);
+    if (id === undefined) {
+      id = this.autoRegister ? await this.registry.register(fullName, record.schema) : await this.registry.lookup(fullName, record.schema);
+      this.recordWriterIds.set(fullName, id);
+    }
+    return frame(id, record.type.toBuffer(value));
+  }
+
+  /**
+   * Decodes a service record written with any registered version of `fullName`; anything else (an event, another
+   * record) is a DecodeFailure, so a stray message on a service topic is refused rather than misread.
+   */
+  async decodeRecord<T = Record<string, unknown>>(fullName: string, bytes: Buffer | null | undefined, origin: MessageOrigin = {}): Promise<{ schemaId: number; value: T }> {
+    const record = this.requireRecord(fullName);
+    try {
+      const { schemaId, body } = unframe(bytes);
+      const key = `${schemaId}\u0000${fullName}`;
+      let pending = this.recordReaders.get(key);
+      if (!pending) {
+        pending = this.recordResolver(schemaId, record);
+        pending.catch(() => this.recordReaders.delete(key));
+        this.recordReaders.set(key, pending);
+      }
+      const resolver = await pending;
+      try {
+        return { schemaId, value: record.type.fromBuffer(body, resolver, true) as T };
+      } catch (e) {
+        throw new DecodeFailure('AVRO_DECODE_FAILED', `body does not decode with schema ${schemaId}: ${(e as Error).message}`, origin, { cause: e });
+      }
+    } catch (e) {
+      if (e instanceof DecodeFailure) throw e.withOrigin(origin);
+      throw e;
+    }
+  }
+
+  private async recordResolver(schemaId: number, record: ServiceRecordSchema): Promise<avro.Resolver> {
+    let text: string;
+    try {
+      text = await this.registry.schemaById(schemaId);
+    } catch (e) {
+      if (e instanceof RegistryError && e.status === 404) {
+        throw new DecodeFailure('SCHEMA_ID_UNKNOWN', `schema id ${schemaId} is not in the registry`, {}, { cause: e });
+      }
+      throw e;
+    }
+    const writer = avro.Type.forSchema(JSON.parse(text), avroOptions());
+    if (writer.name !== record.fullName) {
+      throw new DecodeFailure('EVENT_TYPE_UNKNOWN', `schema ${schemaId} writes ${writer.name || 'an unnamed type'}, not ${record.fullName}`);
+    }
+    try {
+      return record.type.createResolver(writer);
+    } catch (e) {
+      throw new DecodeFailure('AVRO_DECODE_FAILED', `writer schema ${schemaId} cannot be read as ${record.fullName}: ${(e as Error).message}`, {}, { cause: e });
+    }
+  }
+
+  private requireRecord(fullName: string): ServiceRecordSchema {
+    const record = this.catalogue.serviceRecord(fullName);
+    if (!record) throw new Error(`unknown service record ${fullName}`);
+    return record;
   }
 
   private readerFor(schemaId: number) {

@@ -1,4 +1,4 @@
-import { Controller, Get, Inject, Query, Req } from '@nestjs/common';
+import { ConflictException, Controller, Get, Inject, Query, Req } from '@nestjs/common';
 import type { Request } from 'express';
 import { AuditLog } from '@tongban/audit';
 import { Problem } from '@tongban/errors';
@@ -6,9 +6,13 @@ import { OperatorRegistry } from '../operators/operator-registry';
 import { OPERATORS, operatorOf } from '../operators/operator-request';
 import { failOn } from '../dead-letters/infrastructure/dlq-filter';
 import { ChainVerifier } from './chain-verifier';
+import { AuditWitness } from './witness/audit-witness';
+import { WitnessStore } from './witness/witness-store';
 
 export const OPS_AUDIT = Symbol('OPS_AUDIT');
 export const CHAIN_VERIFIER = Symbol('CHAIN_VERIFIER');
+/** The AuditWitness and its WitnessStore, or null where ops has no partner province. */
+export const AUDIT_WITNESS = Symbol('AUDIT_WITNESS');
 
 /** The audit log as operators read it, and its verification (admins). */
 @Controller('v1/audit')
@@ -17,6 +21,7 @@ export class AuditController {
     @Inject(OPS_AUDIT) private readonly audit: AuditLog,
     @Inject(OPERATORS) private readonly operators: OperatorRegistry,
     @Inject(CHAIN_VERIFIER) private readonly verifier: ChainVerifier,
+    @Inject(AUDIT_WITNESS) private readonly witness: { witness: AuditWitness; store: WitnessStore; partner: string } | null,
   ) {}
 
   @Get()
@@ -53,9 +58,50 @@ export class AuditController {
     return { entries, nextBefore: entries.length === query.limit ? entries[entries.length - 1].seq : null };
   }
 
+  /**
+   * Walks every chain; with `witness=true` also compares each with the heads the other province witnessed of it,
+   * which finds a chain cut short or rewritten below a witnessed head even when it is consistent in itself.
+   */
   @Get('verify')
-  verify(@Req() req: Request): Promise<unknown> {
+  async verify(@Req() req: Request, @Query('witness') witnessParam?: string): Promise<unknown> {
     operatorOf(this.operators, req, 'audit.verify');
-    return this.verifier.verifyAll();
+    if (witnessParam !== undefined && witnessParam !== 'true' && witnessParam !== 'false') {
+      failOn([{ path: 'witness', problem: 'must be true or false' }]);
+    }
+    const withWitness = witnessParam === 'true';
+    if (withWitness && !this.witness) throw this.noWitness();
+    const report = await this.verifier.verifyAll();
+    if (!withWitness) return report;
+    const witness = await this.witness!.witness.check();
+    const broken = witness.firstBroken;
+    return {
+      ...report,
+      ok: report.ok && witness.ok,
+      ...(!report.firstBroken && broken
+        ? {
+            firstBroken: {
+              seq: broken.brokenAt ?? 0,
+              problem: broken.status === 'rewritten' ? 'changed' : broken.status === 'truncated' ? 'truncated' : 'missing',
+              message: broken.message ?? '',
+              database: broken.database,
+              chain: broken.chain,
+            },
+          }
+        : {}),
+      witness,
+    };
+  }
+
+  /** What this province witnessed of the other province's chains: the longest head of each, and any contradiction. */
+  @Get('witnessed')
+  async witnessed(@Req() req: Request): Promise<unknown> {
+    operatorOf(this.operators, req, 'audit.verify');
+    if (!this.witness) throw this.noWitness();
+    const { store, partner } = this.witness;
+    return { owner: partner, heads: await store.longest(partner), conflicts: await store.conflicts(partner) };
+  }
+
+  private noWitness(): ConflictException {
+    return new ConflictException('this ops has no partner province to witness its audit chains: it serves both nodes or TONGBAN_OPS_WITNESS_INTERVAL_SECONDS is 0 (set TONGBAN_OPS_PROVINCE)');
   }
 }

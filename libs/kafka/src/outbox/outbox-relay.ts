@@ -1,5 +1,6 @@
 import { createConnection, Connection, ResultSetHeader, RowDataPacket } from 'mysql2/promise';
 import { Kafka, Producer, CompressionTypes } from 'kafkajs';
+import { PartitionTracker } from './partition-tracker';
 import type { JsonLogger } from '@tongban/observability';
 import { DEFAULT_LANES } from './outbox';
 
@@ -119,6 +120,7 @@ export class OutboxRelay {
   /** A nudge came after the last pass started reading: the next idle wait is skipped. */
   private nudged = false;
   private keepAlive?: NodeJS.Timeout;
+  private readonly partitions = new PartitionTracker();
   published = 0;
   /** Sent rows deleted by this relay's purge. */
   purged = 0;
@@ -139,7 +141,12 @@ export class OutboxRelay {
 
   /** Connects the producer and starts the loop; the database is (re)connected by the loop itself. */
   async start(): Promise<void> {
-    this.producer = this.options.kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
+    this.producer = this.options.kafka.producer({
+      idempotent: true,
+      maxInFlightRequests: 1,
+      allowAutoTopicCreation: false,
+      createPartitioner: this.partitions.createPartitioner,
+    });
     await this.producer.connect();
     this.running = true;
     this.loop = this.run();
@@ -267,9 +274,15 @@ export class OutboxRelay {
     );
     if (found.length === 0) return 0;
     const rows = takeBatch(found, this.options.maxBatchBytes ?? DEFAULT_RELAY_BATCH_BYTES);
-    await this.producer!.sendBatch({ acks: -1, compression: CompressionTypes.None, topicMessages: topicMessagesOf(rows) }).catch((e) => {
+    this.partitions.begin();
+    const answer = await this.producer!.sendBatch({ acks: -1, compression: CompressionTypes.None, topicMessages: topicMessagesOf(rows) }).catch((e) => {
       throw new BatchNotSentError(e);
     });
+    const unanswered = this.partitions.unanswered(answer);
+    if (unanswered.length > 0) {
+      // Rows stay unsent and go again (the event-id check absorbs what did arrive): see PartitionTracker.
+      throw new BatchNotSentError(new Error(`no acknowledgement for ${unanswered.join(', ')} (a partition leader changed during the send)`));
+    }
     await this.conn!.query('UPDATE outbox_events SET sent_at = UTC_TIMESTAMP(3) WHERE id IN (?)', [rows.map((r) => r.id)]);
     this.published += rows.length;
     if (this.options.onPublished) {

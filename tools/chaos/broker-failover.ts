@@ -16,7 +16,9 @@ import { ChaosBroker, Client, Request } from './chaos-support';
  * npm run chaos -- --brokers 3: a province cluster of three Kafka nodes (KRaft quorum, every topic with
  * replication factor 3 and min.insync.replicas 2, producers with acks=all), the stack on it, a client
  * streaming events through the gateway, and meanwhile `kill -9` of the node that leads the addressed
- * inbox's partitions; it is restarted after a pause and catches up. Then, case by case, every event the
+ * inbox's partitions; it is restarted after a pause and catches up. The inbox is created beforehand with
+ * node 1 first in every partition's replica list, so one node leads all of it (and is the first bootstrap
+ * address of every client) when it is killed. Then, case by case, every event the
  * gateway accepted (202) must be in the case history of each node exactly once and in the order it was
  * accepted. Exit 1 on any loss, duplicate or reordering.
  */
@@ -178,7 +180,10 @@ async function main(): Promise<void> {
   log(`  nodes on 127.0.0.1:${broker.brokers.map((b) => b.split(':')[1]).join(',')} (own data in ${broker.dir}), services on ${o.portBase}+, logs in ${logDir}`);
   event(`starting ${o.brokers} Kafka nodes`);
   const t0Kafka = Date.now();
-  await broker.fresh();
+  await broker.fresh().catch(async (e) => {
+    await broker.infra('kafka-stop').catch(() => undefined);
+    throw e;
+  });
   event(`Kafka quorum ready after ${Date.now() - t0Kafka} ms`);
   const kafka = createKafka(broker.brokers, `chaos-brokers-${id}`);
   const admin = kafka.admin();
@@ -237,11 +242,20 @@ async function main(): Promise<void> {
   let cases: CaseResult[] = [];
   const problems: string[] = [];
   try {
+    await admin.connect();
+    const partitions = 6;
+    await admin.createTopics({
+      waitForLeaders: true,
+      topics: [{
+        topic: inbox,
+        replicaAssignment: Array.from({ length: partitions }, (_, partition) => ({ partition, replicas: partition % 2 ? [1, 3, 2] : [1, 2, 3] })),
+        configEntries: [{ name: 'min.insync.replicas', value: '2' }],
+      }],
+    });
     for (const spec of specs) {
       await start(spec);
       event(`${spec.name} is up`);
     }
-    await admin.connect();
     const before = await until(admin, inbox, (ps) => ps.every((p) => p.isr.length === o.brokers), 60_000);
     if (before.ms === undefined) throw new Error(`${inbox} has no full ISR before the test: ${JSON.stringify(before.last)}`);
     const meta = (await admin.describeConfigs({ includeSynonyms: false, resources: [{ type: ConfigResourceTypes.TOPIC, name: inbox, configNames: ['min.insync.replicas'] }] })).resources[0];

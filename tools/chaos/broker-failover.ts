@@ -10,7 +10,7 @@ import { createKafka } from '@tongban/kafka';
 import { dropDatabase } from '@tongban/persistence';
 import { topics } from '@tongban/regions';
 import { childEnv, RunningService, ServiceSpec, spawnService, stackServices, stopService, waitForHealth } from '../stack/stack';
-import { ChaosBroker, Client, Request } from './chaos-support';
+import { ChaosBroker, Client, readTopic, Request } from './chaos-support';
 
 /**
  * npm run chaos -- --brokers 3: a province cluster of three Kafka nodes (KRaft quorum, every topic with
@@ -366,6 +366,24 @@ async function main(): Promise<void> {
     if (refused.length) problems.push(`${refused.length} requests refused by the gateway`);
     if (unanswered.length) problems.push(`${unanswered.length} requests never accepted within 2 minutes of retries`);
     if (lost) problems.push(`${lost} accepted events missing from a node's case history (e.g. ${cases.find((c) => c.lost)?.caseId})`);
+    // Where a missing event was lost: never in the addressed inbox although the relay marked its row sent (the
+    // send was acknowledged), or in the inbox but not applied by the node.
+    const missingHere = cases.flatMap((c) => c.accepted.filter((e) => !c.history[CHONGQING].includes(e)));
+    if (missingHere.length) {
+      const copies = new Map<string, number>();
+      const wanted = new Set(missingHere);
+      await readTopic(kafka, inbox, (m) => {
+        const e = m.headers['tongban-event-id'];
+        if (e && wanted.has(e)) copies.set(e, (copies.get(e) ?? 0) + 1);
+      });
+      const sent = await withDb(`${prefix}_gateway`, (q) =>
+        q<{ event_id: string; sent_at: Date | null }>('SELECT event_id, sent_at FROM outbox_events WHERE topic = ? AND event_id IN (?)', [inbox, missingHere]),
+      );
+      for (const e of missingHere.slice(0, 5)) {
+        const row = sent.find((r) => r.event_id === e);
+        problems.push(`event ${e}: ${copies.get(e) ?? 0} copies in ${inbox}; its outbox row ${row ? (row.sent_at ? `marked sent at ${row.sent_at.toISOString()}` : 'not sent') : 'absent'}`);
+      }
+    }
     if (doubled) problems.push(`${doubled} accepted events applied more than once at a node (e.g. ${cases.find((c) => c.doubled)?.caseId})`);
     if (reordered) problems.push(`${reordered} cases whose history at a node is not in the order of acceptance (e.g. ${cases.find((c) => c.outOfOrder)?.caseId})`);
     if (moved.ms === undefined) problems.push('the inbox partitions kept a dead leader');

@@ -5,7 +5,8 @@
 #
 #   infra.sh up | down | status [--json] | kafka-up | kafka-down | logs [-f] [-n N] [name]
 #   infra.sh kafka-start | kafka-stop | kafka-kill | reset [province]   one broker (no province: the single
-#            development broker on TONGBAN_KAFKA_PORT; 510000 or 500000: that province's cluster)
+#            development broker on TONGBAN_KAFKA_PORT, or all nodes of its quorum; 510000 or 500000: that
+#            province's cluster)
 #   infra.sh mirror-start | mirror-stop | mirror-kill <province>       the mirror that runs in (pulls into) it
 #   infra.sh kafka-kill-node | kafka-start-node <n>   one node of the single cluster's quorum
 #            (TONGBAN_KAFKA_BROKERS_PER_CLUSTER > 1): kill -9 it, or start it again (it catches up from the others)
@@ -202,14 +203,15 @@ main() {
       with_lock
       local t0=$SECONDS
       check_settings
-      say "bringing up local infrastructure: MariaDB, Redis, Kafka ($([[ $PROVINCES == two ]] && echo 'two provinces and their link' || echo 'single broker'))"
+      say "bringing up local infrastructure: MariaDB, Redis, Kafka ($([[ $PROVINCES == two ]] && echo 'two provinces and their link' || { ((KAFKA_BROKERS_PER_CLUSTER > 1)) && echo "one cluster of $KAFKA_BROKERS_PER_CLUSTER nodes" || echo 'single broker'; }))"
       ensure_mariadb
       ensure_redis
       kafka_up
       if [[ "$PROVINCES" == two ]]; then
         say "all up in $((SECONDS - t0)) s: Kafka Sichuan $KAFKA_HOST:$SC_PORT (link $SC_LINK_PORT), Chongqing $KAFKA_HOST:$CQ_PORT (link $CQ_LINK_PORT), MirrorMaker 2 each way, MariaDB $MYSQL_HOST:$MYSQL_PORT (root, empty password), Redis $REDIS_HOST:$REDIS_PORT"
       else
-        say "all up in $((SECONDS - t0)) s: Kafka $KAFKA_HOST:$SC_PORT, MariaDB $MYSQL_HOST:$MYSQL_PORT (root, empty password), Redis $REDIS_HOST:$REDIS_PORT"
+        kafka_select single
+        say "all up in $((SECONDS - t0)) s: Kafka $(kafka_quorum_ports)$( ((KAFKA_NODE_COUNT > 1)) && echo " ($KAFKA_NODE_COUNT nodes, RF $KAFKA_REPLICATION_FACTOR, min ISR $KAFKA_MIN_INSYNC_REPLICAS)"), MariaDB $MYSQL_HOST:$MYSQL_PORT (root, empty password), Redis $REDIS_HOST:$REDIS_PORT"
       fi
       ;;
     down)

@@ -5,8 +5,11 @@
 #
 #   infra.sh up | down | status [--json] | kafka-up | kafka-down | logs [-f] [-n N] [name]
 #   infra.sh kafka-start | kafka-stop | kafka-kill | reset [province]   one broker (no province: the single
-#            development broker on TONGBAN_KAFKA_PORT; 510000 or 500000: that province's cluster)
+#            development broker on TONGBAN_KAFKA_PORT, or all nodes of its quorum; 510000 or 500000: that
+#            province's cluster)
 #   infra.sh mirror-start | mirror-stop | mirror-kill <province>       the mirror that runs in (pulls into) it
+#   infra.sh kafka-kill-node | kafka-start-node <n>   one node of the single cluster's quorum
+#            (TONGBAN_KAFKA_BROKERS_PER_CLUSTER > 1): kill -9 it, or start it again (it catches up from the others)
 #
 # Environment (defaults in brackets):
 #   TONGBAN_PROVINCES [two]               two: Sichuan and Chongqing clusters and a mirror each way;
@@ -19,7 +22,15 @@
 #   Chongqing:
 #   TONGBAN_KAFKA_CQ_PORT [9094]  TONGBAN_KAFKA_CQ_LINK_PORT [9095]  TONGBAN_KAFKA_CQ_CONTROLLER_PORT [19194]
 #   TONGBAN_KAFKA_CQ_DATA_DIR [infra/.data/kafka-500000]
-#   TONGBAN_KAFKA_HEAP_OPTS [-Xms256m -Xmx1g]    TONGBAN_MIRROR_HEAP_OPTS [-Xms64m -Xmx384m]
+#   TONGBAN_KAFKA_BROKERS_PER_CLUSTER [1] 1, 3 or 5 nodes in the single cluster (TONGBAN_PROVINCES=single, or
+#                                         kafka-start without a province); each node is broker and controller, the
+#                                         nodes are the KRaft quorum. Node n (1..N) listens on TONGBAN_KAFKA_PORT +
+#                                         2(n-1), its controller on TONGBAN_KAFKA_CONTROLLER_PORT + 2(n-1); its data in
+#                                         <data dir>/quorum-N/node-n, its log kafka-node<n>.log in the run dir. With
+#                                         more than one: default.replication.factor 3 (internal topics too) and
+#                                         min.insync.replicas 2. The provinces run one broker each.
+#   TONGBAN_KAFKA_HEAP_OPTS [-Xms256m -Xmx1g; each node of a quorum -Xms128m -Xmx384m]
+#   TONGBAN_MIRROR_HEAP_OPTS [-Xms64m -Xmx384m]
 #   TONGBAN_KAFKA_START_TIMEOUT [90]      TONGBAN_KAFKA_STOP_TIMEOUT [30]   (seconds)
 #   TONGBAN_MIRROR_TOPICS_REFRESH [5]     seconds between the mirror's looks for new inbox topics
 #   TONGBAN_MYSQL_HOST [127.0.0.1]        TONGBAN_MYSQL_PORT [3306]
@@ -59,10 +70,14 @@ CQ_PORT="${TONGBAN_KAFKA_CQ_PORT:-9094}"
 CQ_LINK_PORT="${TONGBAN_KAFKA_CQ_LINK_PORT:-9095}"
 CQ_CONTROLLER_PORT="${TONGBAN_KAFKA_CQ_CONTROLLER_PORT:-19194}"
 CQ_DATA_DIR="$(abs_path "${TONGBAN_KAFKA_CQ_DATA_DIR:-$INFRA_DIR/.data/kafka-500000}")"
-KAFKA_HEAP_OPTS="${TONGBAN_KAFKA_HEAP_OPTS:--Xms256m -Xmx1g}"
+KAFKA_BROKERS_PER_CLUSTER="${TONGBAN_KAFKA_BROKERS_PER_CLUSTER:-1}"
+if [[ "$KAFKA_BROKERS_PER_CLUSTER" == 1 ]]; then
+  KAFKA_HEAP_OPTS="${TONGBAN_KAFKA_HEAP_OPTS:--Xms256m -Xmx1g}"
+else
+  KAFKA_HEAP_OPTS="${TONGBAN_KAFKA_HEAP_OPTS:--Xms128m -Xmx384m}"
+fi
 KAFKA_START_TIMEOUT="${TONGBAN_KAFKA_START_TIMEOUT:-90}"
 KAFKA_STOP_TIMEOUT="${TONGBAN_KAFKA_STOP_TIMEOUT:-30}"
-KAFKA_NODE_ID=1
 KAFKA_SECURITY="${TONGBAN_KAFKA_SECURITY:-sasl}"
 read -r -a KAFKA_NODES <<<"${TONGBAN_KAFKA_NODES:-510000 500000}"
 ACL_PLAN="$CONFIG_DIR/kafka-acls.conf"
@@ -104,7 +119,8 @@ check_settings() {
   for pair in TONGBAN_KAFKA_PORT:SC_PORT TONGBAN_KAFKA_LINK_PORT:SC_LINK_PORT TONGBAN_KAFKA_CONTROLLER_PORT:SC_CONTROLLER_PORT \
     TONGBAN_KAFKA_CQ_PORT:CQ_PORT TONGBAN_KAFKA_CQ_LINK_PORT:CQ_LINK_PORT TONGBAN_KAFKA_CQ_CONTROLLER_PORT:CQ_CONTROLLER_PORT \
     TONGBAN_MYSQL_PORT:MYSQL_PORT TONGBAN_REDIS_PORT:REDIS_PORT TONGBAN_MIRROR_TOPICS_REFRESH:MIRROR_TOPICS_REFRESH \
-    TONGBAN_KAFKA_START_TIMEOUT:KAFKA_START_TIMEOUT TONGBAN_KAFKA_STOP_TIMEOUT:KAFKA_STOP_TIMEOUT; do
+    TONGBAN_KAFKA_START_TIMEOUT:KAFKA_START_TIMEOUT TONGBAN_KAFKA_STOP_TIMEOUT:KAFKA_STOP_TIMEOUT \
+    TONGBAN_KAFKA_BROKERS_PER_CLUSTER:KAFKA_BROKERS_PER_CLUSTER; do
     var="${pair#*:}"
     value="${!var}"
     [[ "$value" =~ ^[0-9]+$ ]] || die "${pair%%:*}='$value' is not a number; unset it or give a number"
@@ -114,11 +130,17 @@ check_settings() {
     die "TONGBAN_KAFKA_SECURITY='$KAFKA_SECURITY' must be plaintext or sasl"
   [[ "$PROVINCES" == single || "$KAFKA_SECURITY" == sasl ]] ||
     die "TONGBAN_KAFKA_SECURITY=plaintext works only with TONGBAN_PROVINCES=single: the link between provinces needs SCRAM and TLS"
+  [[ "$KAFKA_BROKERS_PER_CLUSTER" =~ ^[135]$ ]] ||
+    die "TONGBAN_KAFKA_BROKERS_PER_CLUSTER='$KAFKA_BROKERS_PER_CLUSTER' must be 1, 3 or 5 (a KRaft quorum needs an odd number of voters)"
+  ((KAFKA_BROKERS_PER_CLUSTER == 1)) || [[ "$PROVINCES" == single ]] ||
+    die "TONGBAN_KAFKA_BROKERS_PER_CLUSTER=$KAFKA_BROKERS_PER_CLUSTER needs TONGBAN_PROVINCES=single: the provinces run one broker each (their link listener and mirrors expect one)"
   local -a ports=("$SC_PORT" "$SC_CONTROLLER_PORT")
+  local n
+  for ((n = 2; n <= KAFKA_BROKERS_PER_CLUSTER; n++)); do ports+=("$((SC_PORT + 2 * (n - 1)))" "$((SC_CONTROLLER_PORT + 2 * (n - 1)))"); done
   [[ "$PROVINCES" == two ]] && ports+=("$SC_LINK_PORT" "$CQ_PORT" "$CQ_LINK_PORT" "$CQ_CONTROLLER_PORT")
   local dup
   dup="$(printf '%s\n' "${ports[@]}" | sort | uniq -d | head -n 1)"
-  [[ -z "$dup" ]] || die "port $dup is given to two Kafka listeners (TONGBAN_KAFKA_*PORT); every listener needs its own port"
+  [[ -z "$dup" ]] || die "port $dup is given to two Kafka listeners (TONGBAN_KAFKA_*PORT; with several nodes, node n uses TONGBAN_KAFKA_PORT and TONGBAN_KAFKA_CONTROLLER_PORT + 2(n-1)); every listener needs its own port"
   [[ "$PROVINCES" == single || "$SC_DATA_DIR" != "$CQ_DATA_DIR" ]] ||
     die "TONGBAN_KAFKA_DATA_DIR and TONGBAN_KAFKA_CQ_DATA_DIR are the same folder; each province needs its own"
   case "$SC_DATA_DIR$CQ_DATA_DIR" in
@@ -159,7 +181,12 @@ kafka_down() {
 select_one() {
   local which="${1:-single}"
   case "$which" in
-    single | 510000 | 500000) kafka_select "$which" ;;
+    single) kafka_select single ;;
+    510000 | 500000)
+      ((KAFKA_BROKERS_PER_CLUSTER == 1)) ||
+        die "province $which runs one broker; TONGBAN_KAFKA_BROKERS_PER_CLUSTER=$KAFKA_BROKERS_PER_CLUSTER is for the single cluster (no province given)"
+      kafka_select "$which"
+      ;;
     *) die "unknown province '$which' (510000 Sichuan, 500000 Chongqing, or nothing for the single broker)" ;;
   esac
 }
@@ -176,14 +203,15 @@ main() {
       with_lock
       local t0=$SECONDS
       check_settings
-      say "bringing up local infrastructure: MariaDB, Redis, Kafka ($([[ $PROVINCES == two ]] && echo 'two provinces and their link' || echo 'single broker'))"
+      say "bringing up local infrastructure: MariaDB, Redis, Kafka ($([[ $PROVINCES == two ]] && echo 'two provinces and their link' || { ((KAFKA_BROKERS_PER_CLUSTER > 1)) && echo "one cluster of $KAFKA_BROKERS_PER_CLUSTER nodes" || echo 'single broker'; }))"
       ensure_mariadb
       ensure_redis
       kafka_up
       if [[ "$PROVINCES" == two ]]; then
         say "all up in $((SECONDS - t0)) s: Kafka Sichuan $KAFKA_HOST:$SC_PORT (link $SC_LINK_PORT), Chongqing $KAFKA_HOST:$CQ_PORT (link $CQ_LINK_PORT), MirrorMaker 2 each way, MariaDB $MYSQL_HOST:$MYSQL_PORT (root, empty password), Redis $REDIS_HOST:$REDIS_PORT"
       else
-        say "all up in $((SECONDS - t0)) s: Kafka $KAFKA_HOST:$SC_PORT, MariaDB $MYSQL_HOST:$MYSQL_PORT (root, empty password), Redis $REDIS_HOST:$REDIS_PORT"
+        kafka_select single
+        say "all up in $((SECONDS - t0)) s: Kafka $(kafka_quorum_ports)$( ((KAFKA_NODE_COUNT > 1)) && echo " ($KAFKA_NODE_COUNT nodes, RF $KAFKA_REPLICATION_FACTOR, min ISR $KAFKA_MIN_INSYNC_REPLICAS)"), MariaDB $MYSQL_HOST:$MYSQL_PORT (root, empty password), Redis $REDIS_HOST:$REDIS_PORT"
       fi
       ;;
     down)
@@ -199,6 +227,15 @@ main() {
     kafka-start) with_lock && check_settings && select_one "${1:-}" && kafka_start ;;
     kafka-stop) with_lock && check_settings && select_one "${1:-}" && kafka_stop ;;
     kafka-kill) with_lock && check_settings && select_one "${1:-}" && kafka_kill ;;
+    kafka-kill-node | kafka-start-node)
+      with_lock
+      check_settings
+      kafka_select single
+      ((KAFKA_NODE_COUNT > 1)) || die "$cmd: the single cluster has one node; set TONGBAN_KAFKA_BROKERS_PER_CLUSTER=3 for a quorum (or use kafka-kill / kafka-start)"
+      [[ -n "${1:-}" ]] || die "$cmd needs a node number (1 to $KAFKA_NODE_COUNT)"
+      kafka_select_node "$1"
+      if [[ "$cmd" == kafka-kill-node ]]; then kafka_kill_node "$1"; else kafka_quorum_start "$1"; fi
+      ;;
     reset)
       with_lock
       check_settings

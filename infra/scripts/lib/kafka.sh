@@ -1,4 +1,5 @@
-# Kafka jars and brokers: one KRaft node per cluster, selected with kafka_select.
+# Kafka jars and brokers: one KRaft node per cluster (or, for the single cluster, a quorum of
+# TONGBAN_KAFKA_BROKERS_PER_CLUSTER nodes), selected with kafka_select and kafka_select_node.
 # shellcheck shell=bash
 
 kafka_version() { sed -n 's:.*<kafka.version>\(.*\)</kafka.version>.*:\1:p' "$POM" | head -n 1; }
@@ -63,15 +64,57 @@ kafka_select() {
       ;;
     *) die "kafka_select: unknown cluster '$1'" ;;
   esac
-  KAFKA_LOG_DIRS="$KAFKA_DATA_DIR/logs"
+  # A quorum (single cluster only) keeps its data apart from the one-node cluster's, in quorum-<n>/ of the data
+  # dir: switching TONGBAN_KAFKA_BROKERS_PER_CLUSTER back and forth never mixes the two.
+  KAFKA_NODE_COUNT=1
+  if [[ "$1" == single ]] && ((KAFKA_BROKERS_PER_CLUSTER > 1)); then
+    KAFKA_NODE_COUNT=$KAFKA_BROKERS_PER_CLUSTER
+    KAFKA_DATA_DIR="$KAFKA_DATA_DIR/quorum-$KAFKA_NODE_COUNT"
+  fi
+  KAFKA_BASE_PORT=$KAFKA_PORT KAFKA_BASE_CONTROLLER_PORT=$KAFKA_CONTROLLER_PORT KAFKA_BASE_NAME=$KAFKA_NAME KAFKA_RUN_SUFFIX=$suffix
+  KAFKA_REPLICATION_FACTOR=1 KAFKA_MIN_INSYNC_REPLICAS=1
+  ((KAFKA_NODE_COUNT > 1)) && KAFKA_REPLICATION_FACTOR=$((KAFKA_NODE_COUNT < 3 ? KAFKA_NODE_COUNT : 3)) KAFKA_MIN_INSYNC_REPLICAS=2
+  local n
+  KAFKA_QUORUM_VOTERS=""
+  for ((n = 1; n <= KAFKA_NODE_COUNT; n++)); do
+    KAFKA_QUORUM_VOTERS+="${KAFKA_QUORUM_VOTERS:+,}$n@127.0.0.1:$(kafka_node_controller_port "$n")"
+  done
   KAFKA_CLUSTER_ID_FILE="$KAFKA_DATA_DIR/cluster-id"
   KAFKA_SECURITY_MARKER="$KAFKA_DATA_DIR/security"
-  KAFKA_PROPS="$RUN_DIR/kraft$suffix.properties"
-  KAFKA_PID_FILE="$RUN_DIR/kafka$suffix.pid"
-  KAFKA_LOG="$RUN_DIR/kafka$suffix.log"
   KAFKA_ADMIN_CLIENT_PROPS="$RUN_DIR/admin-client$suffix.properties"
   KAFKA_ADMIN_CONTROLLER_PROPS="$RUN_DIR/admin-controller$suffix.properties"
+  # The cluster's credentials are named after its first client port, the first bootstrap address clients get.
   KAFKA_CREDENTIALS="$SECRETS_DIR/kafka/127.0.0.1-$KAFKA_PORT.json"
+  kafka_select_node 1
+}
+
+# Ports of node n of a quorum: two apart from the cluster's (TONGBAN_KAFKA_PORT + 2(n-1), TONGBAN_KAFKA_CONTROLLER_PORT
+# + 2(n-1)), so a cluster whose controller port is its client port + 1 (as tests pick them) does not collide with itself.
+kafka_node_port() { printf '%s\n' $((KAFKA_BASE_PORT + 2 * ($1 - 1))); }
+kafka_node_controller_port() { printf '%s\n' $((KAFKA_BASE_CONTROLLER_PORT + 2 * ($1 - 1))); }
+
+# Points the per-process variables (ports, storage, properties, pid file, log) at node n of the selected cluster.
+# A one-node cluster has only node 1, with the file names it always had.
+kafka_select_node() {
+  local n=$1
+  [[ "$n" =~ ^[0-9]+$ ]] && ((n >= 1 && n <= KAFKA_NODE_COUNT)) ||
+    die "no Kafka node '$n': the cluster has nodes 1 to $KAFKA_NODE_COUNT (TONGBAN_KAFKA_BROKERS_PER_CLUSTER)"
+  KAFKA_NODE_ID=$n
+  KAFKA_PORT="$(kafka_node_port "$n")"
+  KAFKA_CONTROLLER_PORT="$(kafka_node_controller_port "$n")"
+  if ((KAFKA_NODE_COUNT == 1)); then
+    KAFKA_LOG_DIRS="$KAFKA_DATA_DIR/logs"
+    KAFKA_PROPS="$RUN_DIR/kraft$KAFKA_RUN_SUFFIX.properties"
+    KAFKA_PID_FILE="$RUN_DIR/kafka$KAFKA_RUN_SUFFIX.pid"
+    KAFKA_LOG="$RUN_DIR/kafka$KAFKA_RUN_SUFFIX.log"
+    KAFKA_NAME=$KAFKA_BASE_NAME
+  else
+    KAFKA_LOG_DIRS="$KAFKA_DATA_DIR/node-$n/logs"
+    KAFKA_PROPS="$RUN_DIR/kraft$KAFKA_RUN_SUFFIX-node$n.properties"
+    KAFKA_PID_FILE="$RUN_DIR/kafka$KAFKA_RUN_SUFFIX-node$n.pid"
+    KAFKA_LOG="$RUN_DIR/kafka$KAFKA_RUN_SUFFIX-node$n.log"
+    KAFKA_NAME="$KAFKA_BASE_NAME-$n"
+  fi
   KAFKA_RUNNING_PID=""
 }
 
@@ -97,6 +140,10 @@ render_kafka_props() {
   (umask 077 && sed -e "s|\${KAFKA_PORT}|$KAFKA_PORT|g" \
     -e "s|\${KAFKA_CONTROLLER_PORT}|$KAFKA_CONTROLLER_PORT|g" \
     -e "s|\${KAFKA_LOG_DIRS}|$KAFKA_LOG_DIRS|g" \
+    -e "s|\${KAFKA_NODE_ID}|$KAFKA_NODE_ID|g" \
+    -e "s|\${KAFKA_QUORUM_VOTERS}|$KAFKA_QUORUM_VOTERS|g" \
+    -e "s|\${KAFKA_REPLICATION_FACTOR}|$KAFKA_REPLICATION_FACTOR|g" \
+    -e "s|\${KAFKA_MIN_INSYNC_REPLICAS}|$KAFKA_MIN_INSYNC_REPLICAS|g" \
     -e "s|\${ADMIN_PASSWORD}|$admin_pw|g" \
     "$template" >"$KAFKA_PROPS.tmp")
   [[ -n "$KAFKA_LINK_PORT" ]] && add_link_listener "$KAFKA_PROPS.tmp"
@@ -229,7 +276,7 @@ meta_prop() { sed -n "s/^$1=//p" "$2" | head -n 1; }
 # Formats the storage on first start; a half-formatted or inconsistent one is wiped and formatted again.
 ensure_kafka_storage() {
   local meta="$KAFKA_LOG_DIRS/meta.properties" reason="" meta_id meta_node recorded_id
-  mkdir -p "$KAFKA_DATA_DIR"
+  mkdir -p "$KAFKA_DATA_DIR" "$(dirname "$KAFKA_LOG_DIRS")"
   # An empty log dir (made by hand, or by a format that died at once) is simply formatted.
   rmdir "$KAFKA_LOG_DIRS" 2>/dev/null || true
   if [[ -d "$KAFKA_LOG_DIRS" ]]; then
@@ -287,8 +334,52 @@ ensure_kafka_storage() {
   return 0
 }
 
+# Starts the selected node's JVM in the background (its own session, so a test runner that kills its process
+# group does not take it along); KAFKA_LAUNCHED_PID is its pid. Readiness is kafka_wait_ready's.
+KAFKA_LAUNCHED_PID=""
+kafka_launch() {
+  [[ -f "$KAFKA_LOG" ]] && mv -f "$KAFKA_LOG" "$KAFKA_LOG.1"
+  local -a heap
+  read -r -a heap <<<"$KAFKA_HEAP_OPTS"
+  say "starting Kafka $(kafka_version) ($KAFKA_NAME, KRaft, node $KAFKA_NODE_ID) on $KAFKA_HOST:$KAFKA_PORT${KAFKA_LINK_PORT:+ (link $KAFKA_LINK_PORT, SASL_SSL)}, data in $KAFKA_DATA_DIR"
+  # setsid: a test runner that kills its process group must not take the broker with it.
+  # 9>&- : the broker must not inherit the lock of this script.
+  # shellcheck disable=SC2016
+  nohup setsid bash -c 'echo $$ >"$0"; exec "$@"' "$KAFKA_PID_FILE" \
+    java "${heap[@]}" -XX:+UseG1GC -XX:MaxGCPauseMillis=20 -XX:InitiatingHeapOccupancyPercent=35 \
+    -XX:+ExitOnOutOfMemoryError -Djava.awt.headless=true -Dkafka.logs.dir="$RUN_DIR" \
+    -Dlog4j.configuration="file:$CONFIG_DIR/log4j.properties" \
+    -cp "$LIBS_DIR/*" kafka.Kafka "$KAFKA_PROPS" \
+    >>"$KAFKA_LOG" 2>&1 </dev/null 9>&- &
+  local i
+  for ((i = 0; i < 50; i++)); do
+    [[ -s "$KAFKA_PID_FILE" ]] && break
+    sleep 0.1
+  done
+  KAFKA_LAUNCHED_PID="$(tr -dc '0-9' <"$KAFKA_PID_FILE" 2>/dev/null || true)"
+  [[ -n "$KAFKA_LAUNCHED_PID" ]] || die "Kafka did not write its pid file $KAFKA_PID_FILE; see $KAFKA_LOG"
+}
+
+# Waits until the selected node answers (pid $1, until SECONDS reaches $2); dies with its log's tail if it exits or
+# takes too long.
+kafka_wait_ready() {
+  while ! kafka_ready 2; do
+    if ! pid_running "$1"; then
+      rm -f "$KAFKA_PID_FILE"
+      print_kafka_log_tail
+      die "Kafka (pid $1) exited during start-up; the log above says why. 'infra.sh reset' wipes its data if the storage is broken"
+    fi
+    if ((SECONDS >= $2)); then
+      print_kafka_log_tail
+      die "Kafka (pid $1) did not answer on $KAFKA_HOST:$KAFKA_PORT within ${KAFKA_START_TIMEOUT} s; it is still running: read the log above, then 'infra.sh kafka-stop'"
+    fi
+    sleep 0.5
+  done
+}
+
 kafka_start() {
   check_settings
+  if ((KAFKA_NODE_COUNT > 1)); then kafka_quorum_start; return; fi
   ensure_java_maven
   fetch_kafka_libs
   local pid started=$SECONDS migrate=0
@@ -347,26 +438,8 @@ kafka_start() {
         "listener.name.sasl_plaintext.plain.sasl.jaas.config=org.apache.kafka.common.security.plain.PlainLoginModule required username=\"admin\" password=\"$admin_pw\" user_admin=\"$admin_pw\";" \
         >>"$KAFKA_PROPS"
     fi
-    [[ -f "$KAFKA_LOG" ]] && mv -f "$KAFKA_LOG" "$KAFKA_LOG.1"
-    local -a heap
-    read -r -a heap <<<"$KAFKA_HEAP_OPTS"
-    say "starting Kafka $(kafka_version) ($KAFKA_NAME, KRaft, node 1) on $KAFKA_HOST:$KAFKA_PORT${KAFKA_LINK_PORT:+ (link $KAFKA_LINK_PORT, SASL_SSL)}, data in $KAFKA_DATA_DIR"
-    # setsid: a test runner that kills its process group must not take the broker with it.
-    # 9>&- : the broker must not inherit the lock of this script.
-    # shellcheck disable=SC2016
-    nohup setsid bash -c 'echo $$ >"$0"; exec "$@"' "$KAFKA_PID_FILE" \
-      java "${heap[@]}" -XX:+UseG1GC -XX:MaxGCPauseMillis=20 -XX:InitiatingHeapOccupancyPercent=35 \
-      -XX:+ExitOnOutOfMemoryError -Djava.awt.headless=true -Dkafka.logs.dir="$RUN_DIR" \
-      -Dlog4j.configuration="file:$CONFIG_DIR/log4j.properties" \
-      -cp "$LIBS_DIR/*" kafka.Kafka "$KAFKA_PROPS" \
-      >>"$KAFKA_LOG" 2>&1 </dev/null 9>&- &
-    local i
-    for ((i = 0; i < 50; i++)); do
-      [[ -s "$KAFKA_PID_FILE" ]] && break
-      sleep 0.1
-    done
-    pid="$(tr -dc '0-9' <"$KAFKA_PID_FILE" 2>/dev/null || true)"
-    [[ -n "$pid" ]] || die "Kafka did not write its pid file $KAFKA_PID_FILE; see $KAFKA_LOG"
+    kafka_launch
+    pid=$KAFKA_LAUNCHED_PID
   fi
 
   local deadline=$((SECONDS + KAFKA_START_TIMEOUT))
@@ -393,18 +466,7 @@ kafka_start() {
     kafka_start
     return
   fi
-  while ! kafka_ready 2; do
-    if ! pid_running "$pid"; then
-      rm -f "$KAFKA_PID_FILE"
-      print_kafka_log_tail
-      die "Kafka (pid $pid) exited during start-up; the log above says why. 'infra.sh reset' wipes its data if the storage is broken"
-    fi
-    if ((SECONDS >= deadline)); then
-      print_kafka_log_tail
-      die "Kafka (pid $pid) did not answer on $KAFKA_HOST:$KAFKA_PORT within ${KAFKA_START_TIMEOUT} s; it is still running: read the log above, then 'infra.sh kafka-stop'"
-    fi
-    sleep 0.5
-  done
+  kafka_wait_ready "$pid" "$deadline"
   if [[ "$KAFKA_SECURITY" == sasl ]]; then
     ensure_kafka_principals
     say "Kafka ready on $KAFKA_HOST:$KAFKA_PORT with SASL/SCRAM-SHA-512 and ACLs (pid $pid) after $((SECONDS - started)) s; credentials in $KAFKA_CREDENTIALS"
@@ -415,6 +477,7 @@ kafka_start() {
 
 kafka_stop() {
   check_settings
+  if ((KAFKA_NODE_COUNT > 1)); then kafka_quorum_stop; return; fi
   local pid
   kafka_sync_pid_file
   pid="$KAFKA_RUNNING_PID"
@@ -436,6 +499,7 @@ kafka_stop() {
 # Crash simulation for chaos tests: no clean shutdown, the pid file stays behind as after a real crash.
 kafka_kill() {
   check_settings
+  if ((KAFKA_NODE_COUNT > 1)); then kafka_quorum_kill; return; fi
   local pid
   pid="$(kafka_pid)"
   if [[ -z "$pid" ]]; then
@@ -449,6 +513,7 @@ kafka_kill() {
 }
 
 kafka_reset() {
+  if ((KAFKA_NODE_COUNT > 1)); then kafka_quorum_reset; return; fi
   kafka_stop
   # Only what this script creates is removed, so a data dir pointed at a shared folder stays safe.
   rm -rf "$KAFKA_LOG_DIRS" "$KAFKA_CLUSTER_ID_FILE"
@@ -466,7 +531,11 @@ status_kafka() {
   if kafka_ready 3; then
     S_STATE=up
     if [[ -n "$S_PID" ]]; then
-      S_NOTE="KRaft single node, $KAFKA_SECURITY, data $KAFKA_DATA_DIR, log $KAFKA_LOG"
+      if ((KAFKA_NODE_COUNT > 1)); then
+        S_NOTE="KRaft node $KAFKA_NODE_ID of $KAFKA_NODE_COUNT (broker and controller), $KAFKA_SECURITY, data $(dirname "$KAFKA_LOG_DIRS"), log $KAFKA_LOG"
+      else
+        S_NOTE="KRaft single node, $KAFKA_SECURITY, data $KAFKA_DATA_DIR, log $KAFKA_LOG"
+      fi
       if [[ -n "$KAFKA_LINK_PORT" ]] && ! kafka_running_has_link; then S_NOTE="$S_NOTE; started without the link listener (restart it)"; fi
     else
       S_NOTE="not started by infra.sh ($(port_owner "$KAFKA_PORT"))"
@@ -476,8 +545,145 @@ status_kafka() {
     S_NOTE="process runs but does not answer yet; see $KAFKA_LOG"
   elif [[ -n "$recorded" ]]; then
     S_NOTE="stale pid file (process $recorded is gone); 'infra.sh up' cleans it"
+    ((KAFKA_NODE_COUNT == 1)) || S_NOTE="stale pid file (process $recorded is gone); 'infra.sh kafka-start-node $KAFKA_NODE_ID' starts it again"
   else
     S_NOTE="start with 'infra.sh up'"
   fi
 }
 
+
+# ---------------------------------------------------------------- a quorum of nodes (TONGBAN_KAFKA_BROKERS_PER_CLUSTER)
+
+# Starts every node of the quorum that is not running (or only `$1`), then waits for each to answer. All are
+# launched before any is awaited: a KRaft quorum of three elects its controller only once two voters are up.
+# Users (formatted into every node's storage) and ACLs are the cluster's, applied once through one node.
+kafka_quorum_start() {
+  ensure_java_maven
+  fetch_kafka_libs
+  local only=${1:-} n started=$SECONDS
+  local -a nodes=() pids=()
+  if [[ -n "$only" ]]; then nodes=("$only"); else for ((n = 1; n <= KAFKA_NODE_COUNT; n++)); do nodes+=("$n"); done; fi
+  if [[ -f "$KAFKA_SECURITY_MARKER" && "$(cat "$KAFKA_SECURITY_MARKER")" != "$KAFKA_SECURITY" ]]; then
+    die "the Kafka quorum in $KAFKA_DATA_DIR was formatted with security '$(cat "$KAFKA_SECURITY_MARKER")', not '$KAFKA_SECURITY'; a quorum is not migrated: 'infra.sh reset' wipes it (its topics and messages), or set TONGBAN_KAFKA_SECURITY back"
+  fi
+  if [[ "$KAFKA_SECURITY" == sasl ]]; then
+    kafka_select_node 1
+    ensure_kafka_credentials
+    write_admin_client_props
+  fi
+  if [[ -n "$only" ]]; then
+    # One node alone cannot register with a controller (it needs a majority of the voters) and gives up.
+    local others=0
+    for ((n = 1; n <= KAFKA_NODE_COUNT; n++)); do
+      ((n == only)) && continue
+      kafka_select_node "$n"
+      [[ -n "$(kafka_pid)" ]] && others=$((others + 1))
+    done
+    ((others + 1 > KAFKA_NODE_COUNT / 2)) ||
+      die "only $others other node(s) of $KAFKA_NODE_COUNT run: node $only would have no controller quorum; start the whole cluster with 'infra.sh kafka-start'"
+  fi
+  for n in "${nodes[@]}"; do
+    kafka_select_node "$n"
+    kafka_sync_pid_file
+    if [[ -n "$KAFKA_RUNNING_PID" ]]; then
+      say "Kafka node $n already running on $KAFKA_HOST:$KAFKA_PORT (pid $KAFKA_RUNNING_PID); left as it is"
+      pids+=("$KAFKA_RUNNING_PID")
+      continue
+    fi
+    port_open "$KAFKA_HOST" "$KAFKA_PORT" &&
+      die "port $KAFKA_PORT of Kafka node $n is taken by $(port_owner "$KAFKA_PORT"); stop it, or move the cluster with TONGBAN_KAFKA_PORT (node n listens on it + 2(n-1))"
+    port_open 127.0.0.1 "$KAFKA_CONTROLLER_PORT" &&
+      die "controller port $KAFKA_CONTROLLER_PORT of Kafka node $n is taken by $(port_owner "$KAFKA_CONTROLLER_PORT"); stop it, or move the quorum with TONGBAN_KAFKA_CONTROLLER_PORT (node n uses it + 2(n-1))"
+    render_kafka_props
+    ensure_kafka_storage
+    kafka_launch
+    pids+=("$KAFKA_LAUNCHED_PID")
+  done
+  local deadline=$((SECONDS + KAFKA_START_TIMEOUT)) i
+  for i in "${!nodes[@]}"; do
+    kafka_select_node "${nodes[$i]}"
+    kafka_wait_ready "${pids[$i]}" "$deadline"
+  done
+  if [[ "$KAFKA_SECURITY" == sasl ]]; then
+    ensure_kafka_principals
+  fi
+  kafka_select_node 1
+  local where=""
+  [[ "$KAFKA_SECURITY" == sasl ]] && where="; credentials in $KAFKA_CREDENTIALS"
+  say "Kafka ready: node(s) ${nodes[*]} of $KAFKA_NODE_COUNT answer ($(kafka_quorum_ports)), replication factor $KAFKA_REPLICATION_FACTOR, min.insync.replicas $KAFKA_MIN_INSYNC_REPLICAS, $KAFKA_SECURITY, after $((SECONDS - started)) s$where"
+}
+
+# "127.0.0.1:9092,127.0.0.1:9094,..." : the client addresses of all nodes, as TONGBAN_KAFKA_BROKERS wants them.
+kafka_quorum_ports() {
+  local n out=""
+  for ((n = 1; n <= KAFKA_NODE_COUNT; n++)); do out+="${out:+,}$KAFKA_HOST:$(kafka_node_port "$n")"; done
+  printf '%s\n' "$out"
+}
+
+# SIGTERM to every node at once (each moves its leaderships away while a quorum is still there), SIGKILL to the
+# ones still running after TONGBAN_KAFKA_STOP_TIMEOUT.
+kafka_quorum_stop() {
+  local n pid
+  local -a pids=()
+  for ((n = 1; n <= KAFKA_NODE_COUNT; n++)); do
+    kafka_select_node "$n"
+    kafka_sync_pid_file
+    [[ -n "$KAFKA_RUNNING_PID" ]] && pids+=("$KAFKA_RUNNING_PID")
+  done
+  kafka_select_node 1
+  if ((${#pids[@]} == 0)); then
+    say "no Kafka node is running (nothing to stop)"
+    return 0
+  fi
+  say "stopping $((${#pids[@]})) Kafka nodes (pids ${pids[*]}, SIGTERM; up to ${KAFKA_STOP_TIMEOUT} s for a clean shutdown)"
+  kill -TERM "${pids[@]}" 2>/dev/null || true
+  local deadline=$((SECONDS + KAFKA_STOP_TIMEOUT))
+  for pid in "${pids[@]}"; do
+    if ! wait_gone "$pid" "$((deadline > SECONDS ? deadline - SECONDS : 0))"; then
+      warn "Kafka (pid $pid) still running after ${KAFKA_STOP_TIMEOUT} s; sending SIGKILL (next start recovers its logs)"
+      kill -KILL "$pid" 2>/dev/null || true
+      wait_gone "$pid" 10 || die "Kafka (pid $pid) survived SIGKILL; check 'ps -p $pid' (a process stuck in the kernel)"
+    fi
+  done
+  for ((n = 1; n <= KAFKA_NODE_COUNT; n++)); do
+    kafka_select_node "$n"
+    rm -f "$KAFKA_PID_FILE"
+  done
+  kafka_select_node 1
+  say "Kafka stopped ($((${#pids[@]})) nodes)"
+}
+
+kafka_quorum_kill() {
+  local n
+  for ((n = 1; n <= KAFKA_NODE_COUNT; n++)); do kafka_kill_node "$n"; done
+  kafka_select_node 1
+}
+
+# Crash of one node (SIGKILL, the pid file stays as after a real crash); the others keep serving if they are a quorum.
+kafka_kill_node() {
+  kafka_select_node "$1"
+  local pid
+  pid="$(kafka_pid)"
+  if [[ -z "$pid" ]]; then
+    say "Kafka node $1 is not running (nothing to kill)"
+    return 0
+  fi
+  say "killing Kafka node $1 (pid $pid, port $KAFKA_PORT) with SIGKILL"
+  kill -KILL "$pid" 2>/dev/null || true
+  wait_gone "$pid" 10 || die "Kafka node $1 (pid $pid) survived SIGKILL"
+  say "Kafka node $1 killed; 'infra.sh kafka-start-node $1' (or kafka-start) restarts it and it catches up"
+}
+
+kafka_quorum_reset() {
+  local n
+  kafka_quorum_stop
+  for ((n = 1; n <= KAFKA_NODE_COUNT; n++)); do
+    kafka_select_node "$n"
+    rm -rf "$KAFKA_LOG_DIRS"
+    rmdir "$(dirname "$KAFKA_LOG_DIRS")" 2>/dev/null || true
+  done
+  kafka_select_node 1
+  rm -f "$KAFKA_CLUSTER_ID_FILE" "$KAFKA_SECURITY_MARKER" "$KAFKA_DATA_DIR/principals.sha" "$KAFKA_DATA_DIR/users-at-format"
+  rmdir "$KAFKA_DATA_DIR" "$(dirname "$KAFKA_DATA_DIR")" 2>/dev/null || true
+  say "Kafka data of all $KAFKA_NODE_COUNT nodes wiped ($KAFKA_DATA_DIR); the next start formats fresh storage"
+}

@@ -33,13 +33,17 @@ status() {
       *) die "status: unknown option '$arg' (only --json)" ;;
     esac
   done
-  local all_up=1 cluster target name port
+  local all_up=1 cluster target name port n
   for cluster in $(clusters); do
     kafka_select "$cluster"
-    status_kafka
-    S_NAME=$KAFKA_NAME S_PORTS="$KAFKA_PORT${KAFKA_LINK_PORT:+ $KAFKA_LINK_PORT} $KAFKA_CONTROLLER_PORT"
-    [[ "$S_STATE" == up ]] || all_up=0
-    status_emit
+    # One line per node: kafka-1, kafka-2, ... for a quorum (TONGBAN_KAFKA_BROKERS_PER_CLUSTER), else the cluster's name.
+    for ((n = 1; n <= KAFKA_NODE_COUNT; n++)); do
+      kafka_select_node "$n"
+      status_kafka
+      S_NAME=$KAFKA_NAME S_PORTS="$KAFKA_PORT${KAFKA_LINK_PORT:+ $KAFKA_LINK_PORT} $KAFKA_CONTROLLER_PORT"
+      [[ "$S_STATE" == up ]] || all_up=0
+      status_emit
+    done
   done
   if [[ "$PROVINCES" == two ]]; then
     for target in 500000 510000; do
@@ -85,11 +89,12 @@ show_logs() {
   [[ "$lines" =~ ^[0-9]+$ ]] || die "logs: -n needs a number"
   case "$name" in
     "" | kafka) kafka_select "$(clusters | head -n 1)" && file=$KAFKA_LOG ;;
+    kafka-[0-9]) kafka_select single && kafka_select_node "${name#kafka-}" && file=$KAFKA_LOG ;;
     kafka-sichuan) kafka_select 510000 && file=$KAFKA_LOG ;;
     kafka-chongqing) kafka_select 500000 && file=$KAFKA_LOG ;;
     mirror-sichuan) mirror_select 510000 && file=$MIRROR_LOG ;;
     mirror-chongqing) mirror_select 500000 && file=$MIRROR_LOG ;;
-    *) die "logs: no log for '$name' (kafka-sichuan, kafka-chongqing, mirror-sichuan, mirror-chongqing)" ;;
+    *) die "logs: no log for '$name' (kafka-sichuan, kafka-chongqing, mirror-sichuan, mirror-chongqing; kafka-<n> for a node of a quorum)" ;;
   esac
   [[ -f "$file" ]] || die "no log yet at $file; start it with 'infra.sh up'"
   if ((follow)); then exec tail -n "$lines" -F "$file"; else tail -n "$lines" "$file"; fi

@@ -1,0 +1,74 @@
+import { spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { repoRoot } from '@tongban/config';
+import { childEnv } from '../../tools/stack/stack';
+
+/**
+ * TONGBAN_KAFKA_BROKERS_PER_CLUSTER: what infra.sh would start for a cluster of several nodes, read from the
+ * functions it is made of (sourced, nothing started). The real start, kill -9 and restart of one node under
+ * load is `npm run chaos -- --brokers 3`.
+ */
+describe('infra.sh with several Kafka nodes per cluster', () => {
+  let dir: string;
+
+  beforeAll(() => {
+    dir = mkdtempSync(join(tmpdir(), 'tongban-quorum-settings-'));
+    mkdirSync(join(dir, 'secrets', 'kafka'), { recursive: true });
+    writeFileSync(join(dir, 'secrets', 'kafka', '127.0.0.1-29900.json'), '{\n  "users": {\n    "admin": "secret1"\n  }\n}\n');
+  });
+  afterAll(() => rmSync(dir, { recursive: true, force: true }));
+
+  /** Runs `script` after sourcing infra.sh with a cluster on 29900 (controller 29901) in the test's folder. */
+  const infra = (script: string, env: Record<string, string>) =>
+    spawnSync('bash', ['-c', `source infra/scripts/infra.sh; ${script}`], {
+      cwd: repoRoot(),
+      encoding: 'utf8',
+      env: childEnv(process.env, {
+        TONGBAN_KAFKA_PORT: '29900',
+        TONGBAN_KAFKA_CONTROLLER_PORT: '29901',
+        TONGBAN_KAFKA_DATA_DIR: join(dir, 'kafka'),
+        TONGBAN_INFRA_RUN_DIR: join(dir, 'run'),
+        TONGBAN_SECRETS_DIR: join(dir, 'secrets'),
+        ...env,
+      }),
+    });
+  const three = { TONGBAN_PROVINCES: 'single', TONGBAN_KAFKA_BROKERS_PER_CLUSTER: '3' };
+
+  it('gives each of three nodes its id, its ports two apart, its own storage, and the quorum of all three', () => {
+    const r = infra('check_settings; kafka_select single; kafka_select_node 2; render_kafka_props; echo "$KAFKA_LOG_DIRS|$KAFKA_LOG|$KAFKA_NAME|$KAFKA_HEAP_OPTS"; cat "$KAFKA_PROPS"', three);
+    expect(r.stderr).toBe('');
+    const [where, ...props] = r.stdout.split('\n');
+    expect(where).toBe(`${join(dir, 'kafka', 'quorum-3', 'node-2', 'logs')}|${join(dir, 'run', 'kafka-node2.log')}|kafka-2|-Xms128m -Xmx384m`);
+    const setting = (name: string) => props.find((l) => l.startsWith(`${name}=`))?.slice(name.length + 1);
+    expect(setting('node.id')).toBe('2');
+    expect(setting('controller.quorum.voters')).toBe('1@127.0.0.1:29901,2@127.0.0.1:29903,3@127.0.0.1:29905');
+    expect(setting('listeners')).toBe('SASL_PLAINTEXT://127.0.0.1:29902,CONTROLLER://127.0.0.1:29903');
+    expect(setting('default.replication.factor')).toBe('3');
+    expect(setting('min.insync.replicas')).toBe('2');
+    expect(setting('offsets.topic.replication.factor')).toBe('3');
+    expect(setting('transaction.state.log.replication.factor')).toBe('3');
+    expect(setting('transaction.state.log.min.isr')).toBe('2');
+  });
+
+  it('keeps one node with its former names, replication factor 1, when the setting is absent', () => {
+    const r = infra('check_settings; kafka_select single; render_kafka_props; echo "$KAFKA_LOG_DIRS|$KAFKA_LOG|$KAFKA_NAME"; cat "$KAFKA_PROPS"', {});
+    expect(r.stderr).toBe('');
+    const [where, ...props] = r.stdout.split('\n');
+    expect(where).toBe(`${join(dir, 'kafka', 'logs')}|${join(dir, 'run', 'kafka.log')}|kafka`);
+    expect(props).toEqual(expect.arrayContaining(['node.id=1', 'controller.quorum.voters=1@127.0.0.1:29901', 'default.replication.factor=1', 'min.insync.replicas=1']));
+  });
+
+  it('refuses an even number of nodes, several nodes for the two provinces, and a node that does not exist', () => {
+    expect(infra('check_settings', { TONGBAN_PROVINCES: 'single', TONGBAN_KAFKA_BROKERS_PER_CLUSTER: '2' }).stderr).toMatch(/must be 1, 3 or 5/);
+    expect(infra('check_settings', { TONGBAN_KAFKA_BROKERS_PER_CLUSTER: '3' }).stderr).toMatch(/needs TONGBAN_PROVINCES=single/);
+    expect(infra('check_settings; kafka_select single; kafka_select_node 4', three).stderr).toMatch(/no Kafka node '4': the cluster has nodes 1 to 3/);
+    expect(infra('main kafka-kill-node 2', {}).stderr).toMatch(/the single cluster has one node/);
+  });
+
+  it('refuses ports of one node that another already uses', () => {
+    const r = infra('check_settings', { ...three, TONGBAN_KAFKA_CONTROLLER_PORT: '29902' });
+    expect(r.stderr).toMatch(/port 29902 is given to two Kafka listeners/);
+  });
+});

@@ -1,5 +1,6 @@
 import { createConnection } from 'mysql2/promise';
 import { DataSource, EntitySchema, MixedList } from 'typeorm';
+import { DEFAULT_MYSQL_POOL_LIMITS, MysqlPoolLimits } from '@tongban/config';
 
 export interface MysqlConfig {
   host: string;
@@ -15,6 +16,41 @@ export interface DatabaseOptions {
   entities: MixedList<(new () => unknown) | string | EntitySchema<any>>;
   migrations: MixedList<(new () => unknown) | string>;
   poolSize?: number;
+  /** Queue and timeouts of the pool (TONGBAN_MYSQL_POOL_QUEUE_LIMIT, _ACQUIRE_TIMEOUT_MS, _CONNECT_TIMEOUT_MS). */
+  pool?: MysqlPoolLimits;
+}
+
+/** The part of a mysql2 (callback) pool the acquire bound wraps. */
+interface CallbackPool {
+  getConnection(cb: (err: Error | null, connection?: { release(): void }) => void): void;
+}
+
+/**
+ * Gives up on a connection that does not come within `timeoutMs`: the caller gets an error coded
+ * POOL_ACQUIRE_TIMEOUT (a dependency failure: 503 at the edge), and a connection that comes later is
+ * handed straight back. mysql2's pool has no such bound of its own; without it a caller queued behind
+ * connections that hang waits for ever.
+ */
+export function boundAcquire(pool: CallbackPool, timeoutMs: number): void {
+  const acquire = pool.getConnection.bind(pool);
+  pool.getConnection = (cb) => {
+    let settled = false;
+    const timer = setTimeout(() => {
+      settled = true;
+      cb(Object.assign(new Error(`no database connection became free within ${timeoutMs} ms`), { code: 'POOL_ACQUIRE_TIMEOUT' }));
+    }, timeoutMs);
+    timer.unref();
+    acquire((err, connection) => {
+      clearTimeout(timer);
+      if (settled) {
+        if (!err) connection?.release();
+        return;
+      }
+      settled = true;
+      if (err && /queue limit reached/i.test(err.message)) Object.assign(err, { code: 'POOL_QUEUE_FULL' });
+      cb(err, connection);
+    });
+  };
 }
 
 const DATABASE_NAME = /^[A-Za-z0-9_]{1,64}$/;
@@ -43,6 +79,7 @@ export async function dropDatabase(mysql: MysqlConfig, database: string): Promis
 }
 
 export function createDataSource(options: DatabaseOptions): DataSource {
+  const limits = options.pool ?? DEFAULT_MYSQL_POOL_LIMITS;
   return new DataSource({
     type: 'mysql',
     host: options.mysql.host,
@@ -59,6 +96,9 @@ export function createDataSource(options: DatabaseOptions): DataSource {
     synchronize: false,
     migrationsRun: false,
     poolSize: options.poolSize ?? 10,
+    connectTimeout: limits.connectTimeoutMs,
+    // Bounded waiting: past queueLimit callers are refused at once instead of queueing without end.
+    extra: { waitForConnections: true, queueLimit: limits.queueLimit, enableKeepAlive: true },
     supportBigNumbers: true,
     bigNumberStrings: true,
     // Errors reach the caller as exceptions and are logged there, once, without the parameters.
@@ -71,6 +111,7 @@ export async function openDatabase(options: DatabaseOptions): Promise<DataSource
   await ensureDatabase(options.mysql, options.database);
   const ds = createDataSource(options);
   await ds.initialize();
+  bindPool(ds, options.pool ?? DEFAULT_MYSQL_POOL_LIMITS);
   try {
     await ds.runMigrations({ transaction: 'each' });
   } catch (e) {
@@ -78,4 +119,10 @@ export async function openDatabase(options: DatabaseOptions): Promise<DataSource
     throw e;
   }
   return ds;
+}
+
+/** Puts the acquire bound on a data source's pool; call after `initialize()`. */
+export function bindPool(ds: DataSource, limits: MysqlPoolLimits = DEFAULT_MYSQL_POOL_LIMITS): void {
+  const pool = (ds.driver as unknown as { pool?: CallbackPool }).pool;
+  if (pool) boundAcquire(pool, limits.acquireTimeoutMs);
 }

@@ -50,7 +50,7 @@ export interface OpsApp {
 
 /** Builds the ops service: database migrated, dead-letter topics present, not yet consuming or listening. */
 export async function createOpsApp(config: OpsConfig, logger = new JsonLogger('ops')): Promise<OpsApp> {
-  const dataSource = await openDatabase({ mysql: config.infra.mysql, database: config.database, entities: [], migrations: [OpsSchema1764300000000] });
+  const dataSource = await openDatabase({ mysql: config.infra.mysql, pool: config.infra.mysqlPool, database: config.database, entities: [], migrations: [OpsSchema1764300000000] });
   const closers: Array<() => Promise<unknown>> = [() => dataSource.destroy()];
   const closeAll = async () => {
     for (const c of closers.reverse()) await c().catch(() => undefined);

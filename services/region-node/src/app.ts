@@ -49,6 +49,7 @@ export interface RegionNodeApp {
 export async function createRegionNodeApp(config: RegionNodeConfig, logger = new JsonLogger('region-node', config.region)): Promise<RegionNodeApp> {
   const dataSource = await openDatabase({
     mysql: config.infra.mysql,
+    pool: config.infra.mysqlPool,
     database: config.database,
     entities: [],
     migrations: [
@@ -71,7 +72,14 @@ export async function createRegionNodeApp(config: RegionNodeConfig, logger = new
     { topic: local },
     { topic: topics.dlq(local), numPartitions: 1 },
   ], config.infra.topics);
-  const redis = new Redis({ host: config.infra.redis.host, port: config.infra.redis.port, lazyConnect: true, maxRetriesPerRequest: 1 });
+  // Only the health check uses this client: without an offline queue a ping fails at once while Redis is away.
+  const redis = new Redis({
+    host: config.infra.redis.host,
+    port: config.infra.redis.port,
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 1,
+    commandTimeout: config.infra.redis.commandTimeoutMs,
+  });
   redis.on('error', () => undefined);
 
   // The node's own disclosures chain: what it publishes to other regions, the case reads it answers with

@@ -6,7 +6,7 @@ import { AvroCodec, RecordValidator, SchemaCatalogue, SchemaRegistryClient } fro
 import { AuditLog, AuditLogSchema1764300000000 } from '@tongban/audit';
 import { ApiKeyService, FailedAttemptLimiter, failedAuthGuard, MysqlApiKeyStore, TokenBucketLimiter } from '@tongban/auth';
 import { contractsDir } from '@tongban/config';
-import { HttpErrorFilter, installRequestLimits } from '@tongban/http';
+import { HttpErrorFilter, inFlightLimit, installRequestLimits } from '@tongban/http';
 import { minimisationPolicyPath, Minimiser, readMinimisationPolicy } from '@tongban/masking';
 import { createKafka, ensureTopics, sentOutboxRule } from '@tongban/kafka';
 import {
@@ -37,6 +37,7 @@ export interface GatewayApp {
 export async function createGatewayApp(config: GatewayConfig, logger = new JsonLogger('gateway')): Promise<GatewayApp> {
   const dataSource = await openDatabase({
     mysql: config.infra.mysql,
+    pool: config.infra.mysqlPool,
     database: config.database,
     entities: [],
     migrations: [GatewaySchema1764000000000, AuditLogSchema1764300000000, ApiKeys1765000000000],
@@ -52,8 +53,15 @@ export async function createGatewayApp(config: GatewayConfig, logger = new JsonL
     routing.nodes().flatMap((node) => [{ topic: topics.inbox(config.infra.topicNamespace, node) }, { topic: topics.local(config.infra.topicNamespace, node) }]),
     config.infra.topics,
   );
-  // A request waits for Redis at most commandTimeout; then the rate limit is kept per process.
-  const redis = new Redis({ host: config.infra.redis.host, port: config.infra.redis.port, lazyConnect: true, maxRetriesPerRequest: 1, commandTimeout: 500 });
+  // A request waits for Redis at most commandTimeout; then the rate limit is kept per process. Without the
+  // offline queue a call fails at once while Redis is away, so no command piles up waiting for its return.
+  const redis = new Redis({
+    host: config.infra.redis.host,
+    port: config.infra.redis.port,
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 1,
+    commandTimeout: config.infra.redis.commandTimeoutMs,
+  });
   redis.on('error', () => undefined);
   const keys = new ApiKeyService({
     store: new MysqlApiKeyStore(dataSource),
@@ -135,6 +143,9 @@ export async function createGatewayApp(config: GatewayConfig, logger = new JsonL
   const app = await NestFactory.create(GatewayModule.build(), { logger, bodyParser: true });
 
   app.use(httpMetrics(metrics));
+  // Before the body is read: a request over the limit costs a 503, not a buffered body waiting on the database.
+  const overloaded = counter(metrics, 'tongban_http_overload_refusals_total', 'Requests answered 503 because TONGBAN_GATEWAY_MAX_IN_FLIGHT were being worked on');
+  app.use(inFlightLimit(config.maxInFlight, () => overloaded.inc()));
   installRequestLimits(app);
   app.use(failedAuthGuard(new FailedAttemptLimiter(config.infra.authFailuresPerMinute)));
   app.useGlobalFilters(new HttpErrorFilter(logger));

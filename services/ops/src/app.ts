@@ -110,6 +110,8 @@ export async function createOpsApp(config: OpsConfig, logger = new JsonLogger('o
       defaultRate: config.replayRate,
       maxRate: config.maxReplayRate,
       outcomeWaitMs: config.replayOutcomeWaitMs,
+      maxItems: config.replayMaxItems,
+      maxJobs: config.replayMaxJobs,
     });
     closers.push(() => jobs.stop());
     const retention = new RetentionJob({

@@ -1,4 +1,4 @@
-import { createConnection } from 'mysql2/promise';
+import { createConnection, createPool, Pool } from 'mysql2/promise';
 import { DataSource, EntitySchema, MixedList } from 'typeorm';
 import { DEFAULT_MYSQL_POOL_LIMITS, MysqlPoolLimits } from '@tongban/config';
 
@@ -125,4 +125,49 @@ export async function openDatabase(options: DatabaseOptions): Promise<DataSource
 export function bindPool(ds: DataSource, limits: MysqlPoolLimits = DEFAULT_MYSQL_POOL_LIMITS): void {
   const pool = (ds.driver as unknown as { pool?: CallbackPool }).pool;
   if (pool) boundAcquire(pool, limits.acquireTimeoutMs);
+}
+
+/** What `/health` asks of MySQL, answered apart from the service's own pool. */
+export interface MysqlProbe {
+  query(sql: string): Promise<unknown>;
+  close(): Promise<void>;
+}
+
+/**
+ * A health probe on a connection of its own: whether MySQL answers, not whether the service's pool has a
+ * connection free. Through the pool, a health check waits behind every request queued there; a busy
+ * gateway then looks dead for as long as it is busy, and a run waiting for it to be healthy waits on.
+ * The answer carries the pool's state (connections in use, free, callers waiting) as details.
+ */
+export function mysqlProbe(ds: DataSource, limits: MysqlPoolLimits = DEFAULT_MYSQL_POOL_LIMITS): MysqlProbe {
+  const o = ds.options as { host?: string; port?: number; username?: string; password?: string; database?: string };
+  let pool: Pool | undefined;
+  const open = () =>
+    (pool ??= createPool({
+      host: o.host,
+      port: o.port,
+      user: o.username,
+      password: o.password,
+      database: o.database,
+      connectionLimit: 1,
+      queueLimit: 10,
+      connectTimeout: limits.connectTimeoutMs,
+      enableKeepAlive: true,
+    }));
+  return {
+    async query(sql: string) {
+      await open().query(sql);
+      return poolState(ds);
+    },
+    async close() {
+      await pool?.end().catch(() => undefined);
+    },
+  };
+}
+
+/** Connections of a data source's pool: open, free, and callers waiting for one. */
+export function poolState(ds: DataSource): { open: number; free: number; waiting: number } | undefined {
+  const pool = (ds.driver as unknown as { pool?: { _allConnections?: { length: number }; _freeConnections?: { length: number }; _connectionQueue?: { length: number } } }).pool;
+  if (!pool?._allConnections) return undefined;
+  return { open: pool._allConnections.length, free: pool._freeConnections?.length ?? 0, waiting: pool._connectionQueue?.length ?? 0 };
 }

@@ -13,7 +13,7 @@ import { minimisationPolicyPath, Minimiser, readMinimisationPolicy } from '@tong
 import {
   counter, createMetricsRegistry, httpMetrics, dependencyChecks, HEALTH_CHECKS, HealthCheck, JsonLogger, METRICS_REGISTRY, OpsController, retentionMetrics,
 } from '@tongban/observability';
-import { openDatabase, RetentionJob } from '@tongban/persistence';
+import { mysqlProbe, openDatabase, RetentionJob } from '@tongban/persistence';
 import { AuditLog, AuditLogSchema1764300000000, DISCLOSURE_CHAIN } from '@tongban/audit';
 import { RoutingTable, topics } from '@tongban/regions';
 import { DeliveryConfig } from './delivery.config';
@@ -108,8 +108,10 @@ export async function createDeliveryApp(config: DeliveryConfig, logger = new Jso
   });
   const admin = kafka.admin();
   await admin.connect();
+  // Health asks MySQL on a connection of its own, not behind the requests queued for the pool.
+  const probe = mysqlProbe(dataSource, config.infra.mysqlPool);
   const checks: HealthCheck[] = [
-    ...dependencyChecks({ mysql: dataSource, kafka: admin, redis: queueRedis }),
+    ...dependencyChecks({ mysql: probe, kafka: admin, redis: queueRedis }),
   ];
 
   @Module({})
@@ -171,6 +173,7 @@ export async function createDeliveryApp(config: DeliveryConfig, logger = new Jso
       redis.disconnect();
       queueRedis.disconnect();
       await keysSource.destroy();
+      await probe.close();
       await dataSource.destroy();
     },
   };

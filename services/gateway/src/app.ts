@@ -12,7 +12,7 @@ import { createKafka, ensureTopics, sentOutboxRule } from '@tongban/kafka';
 import {
   counter, createMetricsRegistry, httpMetrics, dependencyChecks, HEALTH_CHECKS, HealthCheck, JsonLogger, METRICS_REGISTRY, OpsController, retentionMetrics,
 } from '@tongban/observability';
-import { deleteOlder, openDatabase, RetentionJob } from '@tongban/persistence';
+import { deleteOlder, mysqlProbe, openDatabase, RetentionJob } from '@tongban/persistence';
 import { DivisionCatalogue, formatCheckers, RoutingTable, topics } from '@tongban/regions';
 import { join } from 'node:path';
 import Redis from 'ioredis';
@@ -111,9 +111,11 @@ export async function createGatewayApp(config: GatewayConfig, logger = new JsonL
   retention.start();
   const admin = kafka.admin();
   await admin.connect();
+  // Health asks MySQL on a connection of its own, not behind the requests queued for the pool.
+  const probe = mysqlProbe(dataSource, config.infra.mysqlPool);
   const checks: HealthCheck[] = [
     // Without Redis the rate limits are kept per process, so Redis down leaves the gateway degraded, not unready.
-    ...dependencyChecks({ mysql: dataSource, kafka: admin, redis, tolerate: ['redis'] }),
+    ...dependencyChecks({ mysql: probe, kafka: admin, redis, tolerate: ['redis'] }),
     { name: 'schemaRegistry', check: () => registry.ping() },
   ];
 
@@ -158,6 +160,7 @@ export async function createGatewayApp(config: GatewayConfig, logger = new JsonL
       await retention.stop();
       await admin.disconnect().catch(() => undefined);
       redis.disconnect();
+      await probe.close();
       await dataSource.destroy();
     },
   };

@@ -14,7 +14,7 @@ import {
 import {
   counter, createMetricsRegistry, httpMetrics, dependencyChecks, gauge, HEALTH_CHECKS, HealthCheck, JsonLogger, METRICS_REGISTRY, OpsController, retentionMetrics,
 } from '@tongban/observability';
-import { openDatabase, RetentionJob } from '@tongban/persistence';
+import { mysqlProbe, openDatabase, RetentionJob } from '@tongban/persistence';
 import { AuditLog, AuditLogSchema1764300000000, DISCLOSURE_CHAIN } from '@tongban/audit';
 import { RoutingTable, topics } from '@tongban/regions';
 import { Minimiser, minimisationPolicyPath, readMinimisationPolicy } from '@tongban/masking';
@@ -133,9 +133,11 @@ export async function createRegionNodeApp(config: RegionNodeConfig, logger = new
   });
   const admin = kafka.admin();
   await admin.connect();
+  // Health asks MySQL on a connection of its own, not behind the requests queued for the pool.
+  const probe = mysqlProbe(dataSource, config.infra.mysqlPool);
   const checks: HealthCheck[] = [
     // Deadlines survive a Redis outage (reconciled from MySQL), so Redis down leaves the node degraded, not unready.
-    ...dependencyChecks({ mysql: dataSource, kafka: admin, redis, tolerate: ['redis'] }),
+    ...dependencyChecks({ mysql: probe, kafka: admin, redis, tolerate: ['redis'] }),
     { name: 'deadlines', check: () => timers.ping() },
   ];
   const server = new ServerTongbanKafka({
@@ -205,6 +207,7 @@ export async function createRegionNodeApp(config: RegionNodeConfig, logger = new
       await timers.close();
       await admin.disconnect().catch(() => undefined);
       redis.disconnect();
+      await probe.close();
       await dataSource.destroy();
     },
   };

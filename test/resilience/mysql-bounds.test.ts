@@ -1,3 +1,4 @@
+import { createDataSource, mysqlProbe } from '@tongban/persistence';
 import { example } from '../support/examples';
 import { MYSQL, post, startTestStack, TestStack } from '../support/test-stack';
 import { TcpProxy } from '../support/tcp-proxy';
@@ -61,5 +62,34 @@ describe('MySQL hanging: bounded waiting', () => {
       return r.status === 202 ? r : undefined;
     }, 'the gateway to accept again', 30_000, 250);
     expect(back.status).toBe(202);
+  });
+});
+
+/** The health probe asks MySQL on a connection of its own and never waits on a silent one past its bound. */
+describe('MySQL hanging: the health probe', () => {
+  let proxy: TcpProxy;
+
+  beforeAll(async () => {
+    proxy = await new TcpProxy({ host: MYSQL.host, port: MYSQL.port }).start();
+  });
+  afterAll(async () => {
+    await proxy?.restore();
+    await proxy?.stop();
+  });
+
+  it('answers, gives up on a silent database, and answers again when it is back', async () => {
+    const ds = createDataSource({ mysql: { ...MYSQL, port: proxy.port }, database: 'information_schema', entities: [], migrations: [] });
+    const probe = mysqlProbe(ds, { queueLimit: 10, acquireTimeoutMs: 500, connectTimeoutMs: 500 });
+    try {
+      await expect(probe.query('SELECT 1')).resolves.toBeUndefined();
+      proxy.freeze();
+      await expect(probe.query('SELECT 1')).rejects.toMatchObject({ code: 'ETIMEDOUT' });
+      // A new connection to a silent host is given up too, within the connect bound.
+      await expect(probe.query('SELECT 1')).rejects.toMatchObject({ code: 'ETIMEDOUT' });
+      await proxy.restore();
+      await expect(probe.query('SELECT 1')).resolves.toBeUndefined();
+    } finally {
+      await probe.close();
+    }
   });
 });

@@ -1,4 +1,4 @@
-import { createConnection, createPool, Pool } from 'mysql2/promise';
+import { Connection, createConnection } from 'mysql2/promise';
 import { DataSource, EntitySchema, MixedList } from 'typeorm';
 import { DEFAULT_MYSQL_POOL_LIMITS, MysqlPoolLimits } from '@tongban/config';
 
@@ -137,30 +137,63 @@ export interface MysqlProbe {
  * A health probe on a connection of its own: whether MySQL answers, not whether the service's pool has a
  * connection free. Through the pool, a health check waits behind every request queued there; a busy
  * gateway then looks dead for as long as it is busy, and a run waiting for it to be healthy waits on.
- * The answer carries the pool's state (connections in use, free, callers waiting) as details.
+ * A connection that fails or does not answer within `acquireTimeoutMs` is dropped and the next probe opens
+ * a new one, so a database lost without closing its connections is not waited for past that. The answer
+ * carries the pool's state (connections open, free, callers waiting) as details.
  */
 export function mysqlProbe(ds: DataSource, limits: MysqlPoolLimits = DEFAULT_MYSQL_POOL_LIMITS): MysqlProbe {
   const o = ds.options as { host?: string; port?: number; username?: string; password?: string; database?: string };
-  let pool: Pool | undefined;
-  const open = () =>
-    (pool ??= createPool({
+  let current: Promise<Connection> | undefined;
+  const connect = (): Promise<Connection> => {
+    const opening: Promise<Connection> = createConnection({
       host: o.host,
       port: o.port,
       user: o.username,
       password: o.password,
       database: o.database,
-      connectionLimit: 1,
-      queueLimit: 10,
       connectTimeout: limits.connectTimeoutMs,
       enableKeepAlive: true,
-    }));
+    }).then((connection) => {
+      // An idle connection the server drops reports it as an event; without a listener that would end the process.
+      connection.on('error', () => {
+        if (current === opening) current = undefined;
+      });
+      return connection;
+    });
+    opening.catch(() => {
+      if (current === opening) current = undefined;
+    });
+    return opening;
+  };
   return {
     async query(sql: string) {
-      await open().query(sql);
+      const opening = (current ??= connect());
+      const connection = await opening;
+      let timer: NodeJS.Timeout | undefined;
+      try {
+        await Promise.race([
+          connection.query(sql),
+          new Promise((_, reject) => {
+            timer = setTimeout(
+              () => reject(Object.assign(new Error(`MySQL did not answer within ${limits.acquireTimeoutMs} ms`), { code: 'ETIMEDOUT' })),
+              limits.acquireTimeoutMs,
+            );
+          }),
+        ]);
+      } catch (e) {
+        if (current === opening) current = undefined;
+        connection.destroy();
+        throw e;
+      } finally {
+        clearTimeout(timer);
+      }
       return poolState(ds);
     },
     async close() {
-      await pool?.end().catch(() => undefined);
+      const opening = current;
+      current = undefined;
+      const connection = await opening?.catch(() => undefined);
+      await connection?.end().catch(() => connection.destroy());
     },
   };
 }

@@ -26,7 +26,7 @@ describe('readInfraConfig: bounds while a dependency is slow or gone', () => {
   it('bounds the MySQL pools and Redis calls by default', () => {
     const c = readInfraConfig(new EnvReader({}), 'x');
     expect(c.mysqlPool).toEqual({ queueLimit: 200, acquireTimeoutMs: 5000, connectTimeoutMs: 5000 });
-    expect(c.redis.commandTimeoutMs).toBe(500);
+    expect(c.redis.commandTimeoutMs).toBe(2000);
   });
 
   it('takes the bounds from TONGBAN_MYSQL_POOL_QUEUE_LIMIT, _ACQUIRE_TIMEOUT_MS, _CONNECT_TIMEOUT_MS and TONGBAN_REDIS_COMMAND_TIMEOUT_MS', () => {

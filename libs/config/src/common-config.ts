@@ -10,8 +10,8 @@ export interface InfraConfig {
   /** Bounds of every MySQL pool while the database is slow or gone (see readMysqlPoolLimits). */
   mysqlPool: MysqlPoolLimits;
   /**
-   * `commandTimeoutMs` (TONGBAN_REDIS_COMMAND_TIMEOUT_MS): how long a caller that can go on without Redis (the
-   * gateway's shared rate limit, health checks, adding a job) waits for an answer. Such clients keep no
+   * `commandTimeoutMs` (TONGBAN_REDIS_COMMAND_TIMEOUT_MS): how long a call that can fail without harm (health
+   * checks, adding a delivery job the sweeper would add again) waits for a slow Redis. Such clients keep no
    * offline queue; only BullMQ workers wait for Redis without end, as BullMQ requires.
    */
   redis: { host: string; port: number; keyPrefix: string; commandTimeoutMs: number };
@@ -95,7 +95,7 @@ export function readInfraConfig(env: EnvReader, clientId: string, needs: InfraNe
       host: env.str('TONGBAN_REDIS_HOST', '127.0.0.1'),
       port: env.port('TONGBAN_REDIS_PORT', 6379),
       keyPrefix: env.str('TONGBAN_REDIS_PREFIX', namespace),
-      commandTimeoutMs: env.int('TONGBAN_REDIS_COMMAND_TIMEOUT_MS', 500, { min: 50, max: 60_000 }),
+      commandTimeoutMs: env.int('TONGBAN_REDIS_COMMAND_TIMEOUT_MS', 2000, { min: 50, max: 60_000 }),
     },
     schemaRegistryUrl: registry.replace(/\/+$/, ''),
     authFailuresPerMinute: env.int('TONGBAN_AUTH_FAILURES_PER_MINUTE', 30, { min: 1, max: 1_000_000 }),

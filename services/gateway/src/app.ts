@@ -60,7 +60,7 @@ export async function createGatewayApp(config: GatewayConfig, logger = new JsonL
     port: config.infra.redis.port,
     enableOfflineQueue: false,
     maxRetriesPerRequest: 1,
-    commandTimeout: config.infra.redis.commandTimeoutMs,
+    commandTimeout: 500,
   });
   redis.on('error', () => undefined);
   const keys = new ApiKeyService({

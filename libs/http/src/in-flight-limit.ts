@@ -29,9 +29,9 @@ export function inFlightLimit(max: number, onRefused?: () => void): InFlightLimi
     if (inFlight >= max) {
       refused++;
       onRefused?.();
-      // The body is not read: the connection is closed after the answer so that it does not linger.
+      // The body is not parsed (Node discards it once the answer is sent); the connection stays open, so a
+      // client trying again does not add a new TCP handshake to a listen queue that is already long.
       res.setHeader('Retry-After', String(OVERLOAD_RETRY_AFTER_SECONDS));
-      res.setHeader('Connection', 'close');
       res.status(503).json({
         error: { code: 'OVERLOADED', message: `this gateway is working on ${max} requests already; try again shortly`, details: [] },
       });

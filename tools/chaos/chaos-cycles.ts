@@ -3,8 +3,8 @@ import { createServer, Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { createConnection, RowDataPacket } from 'mysql2/promise';
-import { repoRoot } from '@tongban/config';
-import { WebhookReceiver } from '@tongban/partner-client';
+import { EnvReader, repoRoot } from '@tongban/config';
+import { InMemoryProcessedEvents, WebhookReceiver } from '@tongban/partner-client';
 import { RunningService, ServiceSpec, spawnService, stackServices, stopService, waitForHealth } from '../stack/stack';
 import { ChaosBroker, Client, OwnMariaDb, OwnRedis } from './chaos-support';
 
@@ -34,13 +34,15 @@ interface CycleOptions {
   portBase: number;
   downSeconds: number;
   keep: boolean;
+  /** TONGBAN_CHAOS_RECEIVER_MAX_IDS: event ids the partner's reference receiver remembers at most. */
+  receiverMaxIds: number;
 }
 
 export function wantsCycles(argv: string[]): boolean {
   return argv.includes('--cycles') || argv.includes('--kill');
 }
 
-function parseCycleArgs(argv: string[]): CycleOptions {
+export function parseCycleArgs(argv: string[], environment: Record<string, string | undefined> = process.env): CycleOptions {
   const value = (name: string) => {
     const i = argv.indexOf(`--${name}`);
     return i >= 0 ? argv[i + 1] : undefined;
@@ -52,6 +54,9 @@ function parseCycleArgs(argv: string[]): CycleOptions {
     if (!Number.isFinite(n) || n <= 0) throw new Error(`--${name} must be a positive number, got "${raw}"`);
     return n;
   };
+  const env = new EnvReader(environment);
+  const receiverMaxIds = env.int('TONGBAN_CHAOS_RECEIVER_MAX_IDS', 1_000_000, { min: 1, max: 100_000_000 });
+  env.done();
   const kill = (value('kill') ?? COMPONENTS.join(',')).split(',').map((s) => s.trim()).filter(Boolean);
   for (const k of kill) if (!(COMPONENTS as readonly string[]).includes(k)) throw new Error(`--kill: "${k}" is not one of ${COMPONENTS.join(', ')}`);
   return {
@@ -65,6 +70,7 @@ function parseCycleArgs(argv: string[]): CycleOptions {
     portBase: num('port-base', 3900),
     downSeconds: num('down-seconds', 3),
     keep: argv.includes('--keep'),
+    receiverMaxIds,
   };
 }
 
@@ -74,8 +80,11 @@ const OPS_TOKEN = 'dev-admin-token';
 const SICHUAN = '510000';
 const CHONGQING = '500000';
 
-/** The partner's reference receiver: verifies each webhook, applies each event id once, counts what arrived. */
-async function startReceiver(secret: () => string) {
+/**
+ * The partner's reference receiver: verifies each webhook, applies each event id once, counts what arrived.
+ * Its memory of applied ids is bounded (`maxIds`); the counts are the run's measurement.
+ */
+async function startReceiver(secret: () => string, maxIds: number) {
   let receiver: WebhookReceiver | undefined;
   const applied = new Map<string, number>();
   const receptions = new Map<string, number>();
@@ -83,7 +92,11 @@ async function startReceiver(secret: () => string) {
     const chunks: Buffer[] = [];
     req.on('data', (c) => chunks.push(c));
     req.on('end', async () => {
-      receiver ??= new WebhookReceiver({ secret: secret(), onEvent: (e) => void applied.set(e.eventId, (applied.get(e.eventId) ?? 0) + 1) });
+      receiver ??= new WebhookReceiver({
+        secret: secret(),
+        processed: new InMemoryProcessedEvents(undefined, maxIds),
+        onEvent: (e) => void applied.set(e.eventId, (applied.get(e.eventId) ?? 0) + 1),
+      });
       const id = String(req.headers['tongban-event-id'] ?? '');
       receptions.set(id, (receptions.get(id) ?? 0) + 1);
       const answer = await receiver.handle(req.headers, Buffer.concat(chunks)).catch(() => ({ status: 500, body: {} }));
@@ -165,7 +178,7 @@ export async function runCycles(argv: string[]): Promise<boolean> {
     }
     // A partner of Dazu (500111) subscribes to the applications addressed to it, with a key an operator issued.
     let secret = '';
-    receiver = await startReceiver(() => secret);
+    receiver = await startReceiver(() => secret, o.receiverMaxIds);
     const gatewayUrl = `http://127.0.0.1:${o.portBase}`;
     const issued = await fetch(`${gatewayUrl}/v1/admin/api-keys`, {
       method: 'POST',

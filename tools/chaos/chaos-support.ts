@@ -26,6 +26,8 @@ export class ChaosBroker {
       TONGBAN_KAFKA_CONTROLLER_PORT: String(port + 1),
       TONGBAN_KAFKA_DATA_DIR: join(this.dir, 'kafka'),
       TONGBAN_INFRA_RUN_DIR: join(this.dir, 'run'),
+      // A broker restarted on a loaded machine (recovering its logs beside the whole stack) may take minutes.
+      TONGBAN_KAFKA_START_TIMEOUT: process.env.TONGBAN_KAFKA_START_TIMEOUT ?? '300',
     };
   }
 

@@ -21,3 +21,33 @@ describe('readInfraConfig: topic settings and the stop deadline', () => {
     expect(() => r.done()).toThrow(/TONGBAN_TOPIC_MIN_INSYNC_REPLICAS must be at most TONGBAN_TOPIC_REPLICATION_FACTOR \(1\), got 2/);
   });
 });
+
+describe('readInfraConfig: bounds while a dependency is slow or gone', () => {
+  it('bounds the MySQL pools and Redis calls by default', () => {
+    const c = readInfraConfig(new EnvReader({}), 'x');
+    expect(c.mysqlPool).toEqual({ queueLimit: 200, acquireTimeoutMs: 5000, connectTimeoutMs: 5000 });
+    expect(c.redis.commandTimeoutMs).toBe(2000);
+  });
+
+  it('takes the bounds from TONGBAN_MYSQL_POOL_QUEUE_LIMIT, _ACQUIRE_TIMEOUT_MS, _CONNECT_TIMEOUT_MS and TONGBAN_REDIS_COMMAND_TIMEOUT_MS', () => {
+    const c = readInfraConfig(
+      new EnvReader({
+        TONGBAN_MYSQL_POOL_QUEUE_LIMIT: '50',
+        TONGBAN_MYSQL_ACQUIRE_TIMEOUT_MS: '2000',
+        TONGBAN_MYSQL_CONNECT_TIMEOUT_MS: '3000',
+        TONGBAN_REDIS_COMMAND_TIMEOUT_MS: '250',
+      }),
+      'x',
+    );
+    expect(c.mysqlPool).toEqual({ queueLimit: 50, acquireTimeoutMs: 2000, connectTimeoutMs: 3000 });
+    expect(c.redis.commandTimeoutMs).toBe(250);
+  });
+
+  it('refuses an unbounded or nonsensical value, naming the variable', () => {
+    const r = new EnvReader({ TONGBAN_MYSQL_POOL_QUEUE_LIMIT: '0', TONGBAN_MYSQL_ACQUIRE_TIMEOUT_MS: 'soon', TONGBAN_REDIS_COMMAND_TIMEOUT_MS: '-1' });
+    readInfraConfig(r, 'x');
+    expect(() => r.done()).toThrow(/TONGBAN_MYSQL_POOL_QUEUE_LIMIT must be a whole number from 1 to 100000, got "0"/);
+    expect(() => r.done()).toThrow(/TONGBAN_MYSQL_ACQUIRE_TIMEOUT_MS must be a whole number/);
+    expect(() => r.done()).toThrow(/TONGBAN_REDIS_COMMAND_TIMEOUT_MS must be a whole number/);
+  });
+});

@@ -7,7 +7,14 @@ export interface InfraConfig {
   /** First part of every topic name: `tongban` in production, unique per test run. */
   topicNamespace: string;
   mysql: { host: string; port: number; user: string; password: string };
-  redis: { host: string; port: number; keyPrefix: string };
+  /** Bounds of every MySQL pool while the database is slow or gone (see readMysqlPoolLimits). */
+  mysqlPool: MysqlPoolLimits;
+  /**
+   * `commandTimeoutMs` (TONGBAN_REDIS_COMMAND_TIMEOUT_MS): how long a call that can fail without harm (health
+   * checks, adding a delivery job the sweeper would add again) waits for a slow Redis. Such clients keep no
+   * offline queue; only BullMQ workers wait for Redis without end, as BullMQ requires.
+   */
+  redis: { host: string; port: number; keyPrefix: string; commandTimeoutMs: number };
   schemaRegistryUrl: string;
   /** HTTP basic credentials for the schema registry (TONGBAN_SCHEMA_REGISTRY_USERNAME / _PASSWORD). */
   schemaRegistryAuth?: RegistryCredentials;
@@ -22,6 +29,32 @@ export interface InfraConfig {
   shutdownTimeoutMs: number;
   /** How the services create missing topics: defaults for one local broker; production 3 / 2 (see PRODUCTION.md). */
   topics: { partitions: number; replicationFactor: number; minInsyncReplicas: number };
+}
+
+/**
+ * What a MySQL pool may hold while the database is slow or down, so that nothing waits or piles up
+ * without end: callers beyond `queueLimit` waiting for a connection are refused at once, a caller waits
+ * at most `acquireTimeoutMs` for one, and a new connection is given up after `connectTimeoutMs`.
+ * Each refusal is a dependency failure (503 with Retry-After at the HTTP edge).
+ */
+export interface MysqlPoolLimits {
+  /** TONGBAN_MYSQL_POOL_QUEUE_LIMIT: callers that may wait for a free connection of one pool. */
+  queueLimit: number;
+  /** TONGBAN_MYSQL_ACQUIRE_TIMEOUT_MS: how long a caller waits for a free connection. */
+  acquireTimeoutMs: number;
+  /** TONGBAN_MYSQL_CONNECT_TIMEOUT_MS: how long opening one connection may take. */
+  connectTimeoutMs: number;
+}
+
+export const DEFAULT_MYSQL_POOL_LIMITS: Readonly<MysqlPoolLimits> = { queueLimit: 200, acquireTimeoutMs: 5000, connectTimeoutMs: 5000 };
+
+export function readMysqlPoolLimits(env: EnvReader): MysqlPoolLimits {
+  const d = DEFAULT_MYSQL_POOL_LIMITS;
+  return {
+    queueLimit: env.int('TONGBAN_MYSQL_POOL_QUEUE_LIMIT', d.queueLimit, { min: 1, max: 100_000 }),
+    acquireTimeoutMs: env.int('TONGBAN_MYSQL_ACQUIRE_TIMEOUT_MS', d.acquireTimeoutMs, { min: 100, max: 600_000 }),
+    connectTimeoutMs: env.int('TONGBAN_MYSQL_CONNECT_TIMEOUT_MS', d.connectTimeoutMs, { min: 100, max: 600_000 }),
+  };
 }
 
 export interface RegistryCredentials {
@@ -57,10 +90,12 @@ export function readInfraConfig(env: EnvReader, clientId: string, needs: InfraNe
       // Empty is a valid password (a local MariaDB's root), but outside development it must be said.
       password: env.secret('TONGBAN_MYSQL_PASSWORD', '', { allowEmpty: true }),
     },
+    mysqlPool: readMysqlPoolLimits(env),
     redis: {
       host: env.str('TONGBAN_REDIS_HOST', '127.0.0.1'),
       port: env.port('TONGBAN_REDIS_PORT', 6379),
       keyPrefix: env.str('TONGBAN_REDIS_PREFIX', namespace),
+      commandTimeoutMs: env.int('TONGBAN_REDIS_COMMAND_TIMEOUT_MS', 2000, { min: 50, max: 60_000 }),
     },
     schemaRegistryUrl: registry.replace(/\/+$/, ''),
     authFailuresPerMinute: env.int('TONGBAN_AUTH_FAILURES_PER_MINUTE', 30, { min: 1, max: 1_000_000 }),

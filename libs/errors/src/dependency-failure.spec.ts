@@ -14,6 +14,8 @@ describe('isDependencyFailure', () => {
     ['a closed mysql2 connection', new Error("Can't add new command when connection is in closed state")],
     ['ioredis without its offline queue', new Error("Stream isn't writeable and enableOfflineQueue options is false")],
     ['an UnavailableError', new UnavailableError('the registry')],
+    ['no pool connection free in time', withCode('POOL_ACQUIRE_TIMEOUT', 'no database connection became free within 5000 ms')],
+    ["mysql2's full wait queue", new Error('Queue limit reached.')],
   ])('is true for %s', (_what, error) => expect(isDependencyFailure(error)).toBe(true));
 
   it.each([

@@ -10,6 +10,8 @@ const CONNECTION_CODES = new Set([
   'PROTOCOL_CONNECTION_LOST', 'PROTOCOL_SEQUENCE_TIMEOUT', 'PROTOCOL_ENQUEUE_AFTER_FATAL_ERROR', 'POOL_CLOSED',
   'ER_CON_COUNT_ERROR', 'ER_SERVER_SHUTDOWN', 'ER_NET_READ_INTERRUPTED', 'ER_NET_WRITE_INTERRUPTED',
   'ER_CONNECTION_KILLED', 'ER_LOCK_WAIT_TIMEOUT_ON_CONNECT',
+  // The pool's own bounds (libs/persistence): no connection free in time, or too many callers waiting.
+  'POOL_ACQUIRE_TIMEOUT', 'POOL_QUEUE_FULL',
 ]);
 
 /** Messages of connection failures that carry no code (mysql2's closed connections, ioredis). */
@@ -18,6 +20,7 @@ const CONNECTION_MESSAGES = [
   /connection is closed/i,
   /connection lost/i,
   /pool is closed/i,
+  /queue limit reached/i,
   /stream isn't writeable/i,
   /reached the max retries per request limit/i,
   /connect ETIMEDOUT|connect ECONNREFUSED/i,

@@ -1,2 +1,3 @@
 export * from './http-error.filter';
 export * from './request-limits';
+export * from './in-flight-limit';

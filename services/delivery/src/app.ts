@@ -13,7 +13,7 @@ import { minimisationPolicyPath, Minimiser, readMinimisationPolicy } from '@tong
 import {
   counter, createMetricsRegistry, httpMetrics, dependencyChecks, HEALTH_CHECKS, HealthCheck, JsonLogger, METRICS_REGISTRY, OpsController, retentionMetrics,
 } from '@tongban/observability';
-import { openDatabase, RetentionJob } from '@tongban/persistence';
+import { mysqlProbe, openDatabase, RetentionJob } from '@tongban/persistence';
 import { AuditLog, AuditLogSchema1764300000000, DISCLOSURE_CHAIN } from '@tongban/audit';
 import { RoutingTable, topics } from '@tongban/regions';
 import { DeliveryConfig } from './delivery.config';
@@ -39,8 +39,8 @@ export interface DeliveryApp {
 
 /** The delivery service: webhook subscriptions of partner systems, signed deliveries with retries. */
 export async function createDeliveryApp(config: DeliveryConfig, logger = new JsonLogger('delivery')): Promise<DeliveryApp> {
-  const dataSource = await openDatabase({ mysql: config.infra.mysql, database: config.database, entities: [], migrations: [DeliverySchema1765100000000, AuditLogSchema1764300000000] });
-  const keysSource = await openDatabase({ mysql: config.infra.mysql, database: config.keysDatabase, entities: [], migrations: [], poolSize: 3 });
+  const dataSource = await openDatabase({ mysql: config.infra.mysql, pool: config.infra.mysqlPool, database: config.database, entities: [], migrations: [DeliverySchema1765100000000, AuditLogSchema1764300000000] });
+  const keysSource = await openDatabase({ mysql: config.infra.mysql, pool: config.infra.mysqlPool, database: config.keysDatabase, entities: [], migrations: [], poolSize: 3 });
   await keysSource.query(API_KEYS_DDL);
   const keys = new ApiKeyService({ store: new MysqlApiKeyStore(keysSource), defaultLimit: { ratePerSecond: 0, burst: 1 }, limitBootstrapKeys: false, keyIdKey: config.keyIdKey });
   const urlPolicy: UrlPolicy = {
@@ -55,8 +55,18 @@ export async function createDeliveryApp(config: DeliveryConfig, logger = new Jso
   const minimiser = new Minimiser(catalogue, readMinimisationPolicy(minimisationPolicyPath(contractsDir())));
   const routing = new RoutingTable(config.routing);
   const kafka = createKafka(config.infra.kafkaBrokers, config.infra.kafkaClientId, logger, config.infra.kafkaCredentials);
+  // The worker's blocking reads wait for Redis (BullMQ requires maxRetriesPerRequest null there); what only
+  // adds jobs or checks health fails at once while Redis is away, so no command waits in memory for its return.
   const redis = new Redis({ host: config.infra.redis.host, port: config.infra.redis.port, maxRetriesPerRequest: null });
   redis.on('error', () => undefined);
+  const queueRedis = new Redis({
+    host: config.infra.redis.host,
+    port: config.infra.redis.port,
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 1,
+    commandTimeout: config.infra.redis.commandTimeoutMs,
+  });
+  queueRedis.on('error', () => undefined);
 
   const metrics = createMetricsRegistry('delivery');
   const outcomes = counter(metrics, 'tongban_webhook_deliveries_total', 'Webhook delivery attempts by outcome', ['outcome']);
@@ -67,6 +77,7 @@ export async function createDeliveryApp(config: DeliveryConfig, logger = new Jso
   const store = new DeliveryStore(dataSource, { audit: disclosures, minimiser });
   const worker = new DeliveryWorker({
     connection: redis,
+    queueConnection: queueRedis,
     prefix: deliveryQueuePrefix(config.infra.redis.keyPrefix, config.database),
     store,
     subscriptions,
@@ -97,8 +108,10 @@ export async function createDeliveryApp(config: DeliveryConfig, logger = new Jso
   });
   const admin = kafka.admin();
   await admin.connect();
+  // Health asks MySQL on a connection of its own, not behind the requests queued for the pool.
+  const probe = mysqlProbe(dataSource, config.infra.mysqlPool);
   const checks: HealthCheck[] = [
-    ...dependencyChecks({ mysql: dataSource, kafka: admin, redis }),
+    ...dependencyChecks({ mysql: probe, kafka: admin, redis: queueRedis }),
   ];
 
   @Module({})
@@ -158,7 +171,9 @@ export async function createDeliveryApp(config: DeliveryConfig, logger = new Jso
       await app.close();
       await admin.disconnect().catch(() => undefined);
       redis.disconnect();
+      queueRedis.disconnect();
       await keysSource.destroy();
+      await probe.close();
       await dataSource.destroy();
     },
   };

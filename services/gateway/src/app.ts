@@ -6,13 +6,13 @@ import { AvroCodec, RecordValidator, SchemaCatalogue, SchemaRegistryClient } fro
 import { AuditLog, AuditLogSchema1764300000000 } from '@tongban/audit';
 import { ApiKeyService, FailedAttemptLimiter, failedAuthGuard, MysqlApiKeyStore, TokenBucketLimiter } from '@tongban/auth';
 import { contractsDir, repoRoot } from '@tongban/config';
-import { HttpErrorFilter, installRequestLimits } from '@tongban/http';
+import { HttpErrorFilter, inFlightLimit, installRequestLimits } from '@tongban/http';
 import { minimisationPolicyPath, Minimiser, readMinimisationPolicy } from '@tongban/masking';
 import { createKafka, ensureTopics, EventPublisher, sentOutboxRule } from '@tongban/kafka';
 import {
   counter, createMetricsRegistry, httpMetrics, dependencyChecks, HEALTH_CHECKS, HealthCheck, JsonLogger, METRICS_REGISTRY, OpsController, retentionMetrics,
 } from '@tongban/observability';
-import { deleteOlder, openDatabase, RetentionJob } from '@tongban/persistence';
+import { deleteOlder, mysqlProbe, openDatabase, RetentionJob } from '@tongban/persistence';
 import { DivisionCatalogue, formatCheckers, RoutingTable, topics } from '@tongban/regions';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -40,6 +40,7 @@ export interface GatewayApp {
 export async function createGatewayApp(config: GatewayConfig, logger = new JsonLogger('gateway')): Promise<GatewayApp> {
   const dataSource = await openDatabase({
     mysql: config.infra.mysql,
+    pool: config.infra.mysqlPool,
     database: config.database,
     entities: [],
     migrations: [GatewaySchema1764000000000, AuditLogSchema1764300000000, ApiKeys1765000000000, AcceptedEventOffice1767000000000],
@@ -57,8 +58,15 @@ export async function createGatewayApp(config: GatewayConfig, logger = new JsonL
     routing.nodes().flatMap((node) => [{ topic: topics.inbox(config.infra.topicNamespace, node) }, { topic: topics.local(config.infra.topicNamespace, node) }]),
     config.infra.topics,
   );
-  // A request waits for Redis at most commandTimeout; then the rate limit is kept per process.
-  const redis = new Redis({ host: config.infra.redis.host, port: config.infra.redis.port, lazyConnect: true, maxRetriesPerRequest: 1, commandTimeout: 500 });
+  // A request waits for Redis at most commandTimeout; then the rate limit is kept per process. Without the
+  // offline queue a call fails at once while Redis is away, so no command piles up waiting for its return.
+  const redis = new Redis({
+    host: config.infra.redis.host,
+    port: config.infra.redis.port,
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 1,
+    commandTimeout: 500,
+  });
   redis.on('error', () => undefined);
   const keys = new ApiKeyService({
     store: new MysqlApiKeyStore(dataSource),
@@ -104,9 +112,11 @@ export async function createGatewayApp(config: GatewayConfig, logger = new JsonL
   retention.start();
   const admin = kafka.admin();
   await admin.connect();
+  // Health asks MySQL on a connection of its own, not behind the requests queued for the pool.
+  const probe = mysqlProbe(dataSource, config.infra.mysqlPool);
   const checks: HealthCheck[] = [
     // Without Redis the rate limits are kept per process, so Redis down leaves the gateway degraded, not unready.
-    ...dependencyChecks({ mysql: dataSource, kafka: admin, redis, tolerate: ['redis'] }),
+    ...dependencyChecks({ mysql: probe, kafka: admin, redis, tolerate: ['redis'] }),
     { name: 'schemaRegistry', check: () => registry.ping() },
   ];
 
@@ -138,6 +148,9 @@ export async function createGatewayApp(config: GatewayConfig, logger = new JsonL
   const app = await NestFactory.create(GatewayModule.build(), { logger, bodyParser: true });
 
   app.use(httpMetrics(metrics));
+  // Before the body is read: a request over the limit costs a 503, not a buffered body waiting on the database.
+  const overloaded = counter(metrics, 'tongban_http_overload_refusals_total', 'Requests answered 503 because TONGBAN_GATEWAY_MAX_IN_FLIGHT were being worked on');
+  app.use(inFlightLimit(config.maxInFlight, () => overloaded.inc()));
   installRequestLimits(app);
   app.use(failedAuthGuard(new FailedAttemptLimiter(config.infra.authFailuresPerMinute)));
   app.useGlobalFilters(new HttpErrorFilter(logger));
@@ -150,6 +163,7 @@ export async function createGatewayApp(config: GatewayConfig, logger = new JsonL
       await retention.stop();
       await admin.disconnect().catch(() => undefined);
       redis.disconnect();
+      await probe.close();
       await dataSource.destroy();
     },
   };

@@ -65,4 +65,12 @@ describe('gateway configuration', () => {
     expect(readGatewayConfig({ TONGBAN_PROFILE: 'development', TONGBAN_API_KEYS: '' }).apiKeys).toEqual([]);
     expect(problems({ TONGBAN_PROFILE: 'development', TONGBAN_ADMIN_TOKEN: '' })).toContain('TONGBAN_ADMIN_TOKEN is set but empty');
   });
+
+  it('bounds the requests worked on at once: 256 by default, TONGBAN_GATEWAY_MAX_IN_FLIGHT otherwise', () => {
+    expect(readGatewayConfig({ TONGBAN_PROFILE: 'development' }).maxInFlight).toBe(256);
+    expect(readGatewayConfig({ TONGBAN_PROFILE: 'development', TONGBAN_GATEWAY_MAX_IN_FLIGHT: '32' }).maxInFlight).toBe(32);
+    expect(problems({ TONGBAN_PROFILE: 'development', TONGBAN_GATEWAY_MAX_IN_FLIGHT: '0' })).toEqual([
+      'TONGBAN_GATEWAY_MAX_IN_FLIGHT must be a whole number from 1 to 100000, got "0"',
+    ]);
+  });
 });

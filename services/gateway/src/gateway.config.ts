@@ -32,6 +32,8 @@ export interface GatewayConfig {
   auditPersonKey: string;
   /** Purge of idempotency records and sent outbox rows (`TONGBAN_RETENTION`, `TONGBAN_RETENTION_INTERVAL`). */
   retention: RetentionConfig;
+  /** TONGBAN_GATEWAY_MAX_IN_FLIGHT: requests worked on at once; one more is answered 503 with Retry-After. */
+  maxInFlight: number;
 }
 
 export function readGatewayConfig(env: Record<string, string | undefined> = process.env): GatewayConfig {
@@ -74,6 +76,7 @@ export function readGatewayConfig(env: Record<string, string | undefined> = proc
     auditPersonKey: r.secret('TONGBAN_AUDIT_PERSON_KEY', { generate: 'audit-person-key' }),
     retention: readRetentionConfig(r),
     rotationOverlapMs: r.int('TONGBAN_API_KEY_ROTATION_OVERLAP_SECONDS', 86_400, { min: 0, max: 90 * 86_400 }) * 1000,
+    maxInFlight: r.int('TONGBAN_GATEWAY_MAX_IN_FLIGHT', 256, { min: 1, max: 100_000 }),
   };
   if (config.auditPersonKey && Buffer.byteLength(config.auditPersonKey) < 16) r.fail('TONGBAN_AUDIT_PERSON_KEY must be at least 16 bytes');
   if (config.adminToken && config.adminToken.length < 16) r.fail('TONGBAN_ADMIN_TOKEN must be at least 16 characters');

@@ -16,7 +16,7 @@ import { LinkLag } from './link/link-lag';
 import {
   counter, createMetricsRegistry, httpMetrics, dependencyChecks, HEALTH_CHECKS, HealthCheck, JsonLogger, METRICS_REGISTRY, OpsController, retentionMetrics,
 } from '@tongban/observability';
-import { openDatabase, RetentionJob } from '@tongban/persistence';
+import { mysqlProbe, openDatabase, RetentionJob } from '@tongban/persistence';
 import { Minimiser, minimisationPolicyPath, readMinimisationPolicy } from '@tongban/masking';
 import { DivisionCatalogue, formatCheckers, RoutingTable, topics } from '@tongban/regions';
 import { OpsConfig } from './ops.config';
@@ -58,8 +58,16 @@ export interface OpsApp {
 
 /** Builds the ops service: database migrated, dead-letter topics present, not yet consuming or listening. */
 export async function createOpsApp(config: OpsConfig, logger = new JsonLogger('ops')): Promise<OpsApp> {
-  const dataSource = await openDatabase({ mysql: config.infra.mysql, database: config.database, entities: [], migrations: [OpsSchema1764300000000, AuditWitness1764400000000] });
-  const closers: Array<() => Promise<unknown>> = [() => dataSource.destroy()];
+  const dataSource = await openDatabase({
+    mysql: config.infra.mysql,
+    pool: config.infra.mysqlPool,
+    database: config.database,
+    entities: [],
+    migrations: [OpsSchema1764300000000, AuditWitness1764400000000],
+  });
+  // Health asks MySQL on a connection of its own, not behind the requests queued for the pool.
+  const probe = mysqlProbe(dataSource, config.infra.mysqlPool);
+  const closers: Array<() => Promise<unknown>> = [() => dataSource.destroy(), () => probe.close()];
   const closeAll = async () => {
     for (const c of closers.reverse()) await c().catch(() => undefined);
   };
@@ -150,6 +158,8 @@ export async function createOpsApp(config: OpsConfig, logger = new JsonLogger('o
       defaultRate: config.replayRate,
       maxRate: config.maxReplayRate,
       outcomeWaitMs: config.replayOutcomeWaitMs,
+      maxItems: config.replayMaxItems,
+      maxJobs: config.replayMaxJobs,
     });
     closers.push(() => jobs.stop());
     const retention = new RetentionJob({
@@ -162,7 +172,7 @@ export async function createOpsApp(config: OpsConfig, logger = new JsonLogger('o
     closers.push(() => retention.stop());
     const consumer = new DlqConsumer(kafka, config.groupId, dlqTopics, ingest, logger);
     const checks: HealthCheck[] = [
-      ...dependencyChecks({ mysql: dataSource, kafka: admin }),
+      ...dependencyChecks({ mysql: probe, kafka: admin }),
       { name: 'schemaRegistry', check: () => registry.ping() },
     ];
 

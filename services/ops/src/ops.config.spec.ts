@@ -24,3 +24,14 @@ describe('ops configuration', () => {
     expect(() => readOpsConfig({ ...dev, TONGBAN_OPS_PROVINCE: '440000' })).toThrow(/TONGBAN_OPS_PROVINCE must be one of the linked provinces/);
   });
 });
+
+describe('ops configuration: bulk replay bounds', () => {
+  it('takes 10000 letters per job and 2 jobs at once unless TONGBAN_OPS_REPLAY_MAX_ITEMS / _MAX_JOBS say otherwise', () => {
+    expect(readOpsConfig({ TONGBAN_PROFILE: 'development' })).toMatchObject({ replayMaxItems: 10000, replayMaxJobs: 2 });
+    expect(readOpsConfig({ TONGBAN_PROFILE: 'development', TONGBAN_OPS_REPLAY_MAX_ITEMS: '500', TONGBAN_OPS_REPLAY_MAX_JOBS: '1' })).toMatchObject({
+      replayMaxItems: 500,
+      replayMaxJobs: 1,
+    });
+    expect(() => readOpsConfig({ TONGBAN_PROFILE: 'development', TONGBAN_OPS_REPLAY_MAX_JOBS: '0' })).toThrow(/TONGBAN_OPS_REPLAY_MAX_JOBS must be a whole number from 1 to 100/);
+  });
+});

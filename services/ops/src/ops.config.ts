@@ -43,6 +43,10 @@ export interface OpsConfig {
   maxReplayRate: number;
   /** How long a bulk replay waits for the outcome of what it re-published. */
   replayOutcomeWaitMs: number;
+  /** TONGBAN_OPS_REPLAY_MAX_ITEMS: dead letters one bulk replay takes at most (its `limit` may ask for fewer). */
+  replayMaxItems: number;
+  /** TONGBAN_OPS_REPLAY_MAX_JOBS: bulk replays one ops process runs at once; one more is answered 429. */
+  replayMaxJobs: number;
   /** Purge of resolved dead letters' payloads (`TONGBAN_RETENTION`, `TONGBAN_RETENTION_INTERVAL`). */
   retention: RetentionConfig;
   /** Databases whose audit chains `audit verify` walks besides its own (the gateway's, each node's, delivery's). */
@@ -138,6 +142,8 @@ export function readOpsConfig(env: Record<string, string | undefined> = process.
     replayRate: Math.min(maxReplayRate, r.int('TONGBAN_OPS_REPLAY_RATE', 20, { min: 1, max: 10000 })),
     maxReplayRate,
     replayOutcomeWaitMs: r.int('TONGBAN_OPS_REPLAY_OUTCOME_WAIT_MS', 30000, { min: 0, max: 600000 }),
+    replayMaxItems: r.int('TONGBAN_OPS_REPLAY_MAX_ITEMS', 10000, { min: 1, max: 1_000_000 }),
+    replayMaxJobs: r.int('TONGBAN_OPS_REPLAY_MAX_JOBS', 2, { min: 1, max: 100 }),
     retention: readRetentionConfig(r),
     auditDatabases: r.list('TONGBAN_AUDIT_DATABASES', ['tongban_gateway', ...nodes.map((n) => `tongban_node_${n}`), 'tongban_delivery']),
     mirror: readMirrorLagConfig(r),

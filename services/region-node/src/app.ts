@@ -13,7 +13,7 @@ import {
 import {
   counter, createMetricsRegistry, httpMetrics, dependencyChecks, gauge, HEALTH_CHECKS, HealthCheck, JsonLogger, METRICS_REGISTRY, OpsController, retentionMetrics,
 } from '@tongban/observability';
-import { openDatabase, RetentionJob } from '@tongban/persistence';
+import { mysqlProbe, openDatabase, RetentionJob } from '@tongban/persistence';
 import { AuditLog, AuditLogSchema1764300000000, DISCLOSURE_CHAIN } from '@tongban/audit';
 import { RoutingTable, topics } from '@tongban/regions';
 import { Minimiser, minimisationPolicyPath, readMinimisationPolicy } from '@tongban/masking';
@@ -49,6 +49,7 @@ export interface RegionNodeApp {
 export async function createRegionNodeApp(config: RegionNodeConfig, logger = new JsonLogger('region-node', config.region)): Promise<RegionNodeApp> {
   const dataSource = await openDatabase({
     mysql: config.infra.mysql,
+    pool: config.infra.mysqlPool,
     database: config.database,
     entities: [],
     migrations: [
@@ -71,7 +72,14 @@ export async function createRegionNodeApp(config: RegionNodeConfig, logger = new
     { topic: local },
     { topic: topics.dlq(local), numPartitions: 1 },
   ], config.infra.topics);
-  const redis = new Redis({ host: config.infra.redis.host, port: config.infra.redis.port, lazyConnect: true, maxRetriesPerRequest: 1 });
+  // Only the health check uses this client: without an offline queue a ping fails at once while Redis is away.
+  const redis = new Redis({
+    host: config.infra.redis.host,
+    port: config.infra.redis.port,
+    enableOfflineQueue: false,
+    maxRetriesPerRequest: 1,
+    commandTimeout: config.infra.redis.commandTimeoutMs,
+  });
   redis.on('error', () => undefined);
 
   // The node's own disclosures chain: what it publishes to other regions, the case reads it answers with
@@ -124,9 +132,11 @@ export async function createRegionNodeApp(config: RegionNodeConfig, logger = new
   });
   const admin = kafka.admin();
   await admin.connect();
+  // Health asks MySQL on a connection of its own, not behind the requests queued for the pool.
+  const probe = mysqlProbe(dataSource, config.infra.mysqlPool);
   const checks: HealthCheck[] = [
     // Deadlines survive a Redis outage (reconciled from MySQL), so Redis down leaves the node degraded, not unready.
-    ...dependencyChecks({ mysql: dataSource, kafka: admin, redis, tolerate: ['redis'] }),
+    ...dependencyChecks({ mysql: probe, kafka: admin, redis, tolerate: ['redis'] }),
     { name: 'deadlines', check: () => timers.ping() },
   ];
   const server = new ServerTongbanKafka({
@@ -196,6 +206,7 @@ export async function createRegionNodeApp(config: RegionNodeConfig, logger = new
       await timers.close();
       await admin.disconnect().catch(() => undefined);
       redis.disconnect();
+      await probe.close();
       await dataSource.destroy();
     },
   };

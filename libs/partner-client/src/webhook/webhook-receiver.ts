@@ -13,10 +13,25 @@ export interface ProcessedEvents {
   add(eventId: string): Promise<void>;
 }
 
+/**
+ * Keeps the ids of the last `retainMs` (7 days), and never more than `maxIds` (100,000) of them: past
+ * that the oldest are forgotten first, so memory stays bounded however many events arrive. Size
+ * `maxIds` above the events tongban may still redeliver (its retry window's worth); an id forgotten
+ * earlier would be applied again.
+ */
 export class InMemoryProcessedEvents implements ProcessedEvents {
   private readonly ids = new Map<string, number>();
 
-  constructor(private readonly retainMs = 7 * 86_400_000) {}
+  constructor(
+    private readonly retainMs = 7 * 86_400_000,
+    private readonly maxIds = 100_000,
+  ) {
+    if (!Number.isInteger(maxIds) || maxIds < 1) throw new Error(`maxIds must be a whole number of at least 1, got ${maxIds}`);
+  }
+
+  get size(): number {
+    return this.ids.size;
+  }
 
   async has(eventId: string): Promise<boolean> {
     return this.ids.has(eventId);
@@ -24,9 +39,10 @@ export class InMemoryProcessedEvents implements ProcessedEvents {
 
   async add(eventId: string): Promise<void> {
     const now = Date.now();
+    this.ids.delete(eventId);
     this.ids.set(eventId, now);
     for (const [id, at] of this.ids) {
-      if (now - at <= this.retainMs) break;
+      if (now - at <= this.retainMs && this.ids.size <= this.maxIds) break;
       this.ids.delete(id);
     }
   }

@@ -47,7 +47,14 @@ export class DeliveryWorker {
 
   constructor(
     private readonly o: {
+      /** The worker's connection: BullMQ's blocking reads wait for Redis (maxRetriesPerRequest null). */
       connection: Redis;
+      /**
+       * Where jobs are added: a connection without an offline queue, so that an add fails at once while
+       * Redis is away (the inbox message is read again, the sweeper repairs the rest) instead of waiting
+       * in memory without end. Defaults to `connection`.
+       */
+      queueConnection?: Redis;
       prefix: string;
       store: DeliveryStore;
       subscriptions: SubscriptionRepository;
@@ -58,7 +65,7 @@ export class DeliveryWorker {
       keyIsLive?: (keyId: string) => Promise<boolean>;
     },
   ) {
-    this.queue = new Queue<DeliveryJob>('deliveries', { connection: o.connection, prefix: o.prefix });
+    this.queue = new Queue<DeliveryJob>('deliveries', { connection: o.queueConnection ?? o.connection, prefix: o.prefix });
   }
 
   async enqueue(ready: Ready | undefined): Promise<void> {

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { DataSource } from 'typeorm';
 import { AuditLog } from '@tongban/audit';
-import { ValidationError } from '@tongban/errors';
+import { TongbanError, ValidationError } from '@tongban/errors';
 import { NotFoundError } from '@tongban/http';
 import { JsonLogger } from '@tongban/observability';
 import type { Operator } from '../../operators/operator-registry';
@@ -45,7 +45,8 @@ export class BulkReplayService {
     private readonly nodes: NodeClient,
     private readonly audit: AuditLog,
     private readonly logger: JsonLogger,
-    private readonly limits: { defaultRate: number; maxRate: number; outcomeWaitMs: number; maxItems?: number },
+    /** `maxItems`: letters one job takes at most; `maxJobs`: jobs this process runs at once (each holds its ids). */
+    private readonly limits: { defaultRate: number; maxRate: number; outcomeWaitMs: number; maxItems?: number; maxJobs?: number },
   ) {}
 
   async start(filter: DeadLetterFilter, operator: Operator, options: { ratePerSecond?: number; limit?: number; outcomeWaitMs?: number } = {}): Promise<ReplayJobView> {
@@ -56,6 +57,10 @@ export class BulkReplayService {
     const maxItems = this.limits.maxItems ?? 10000;
     const limit = options.limit ?? maxItems;
     if (!Number.isInteger(limit) || limit < 1 || limit > maxItems) throw new ValidationError([{ path: 'limit', problem: `must be a whole number from 1 to ${maxItems}` }]);
+    const maxJobs = this.limits.maxJobs ?? 2;
+    if (this.running.size >= maxJobs) {
+      throw new TongbanError('RATE_LIMITED', `${this.running.size} bulk replays are running here already (at most ${maxJobs}); start this one when one has finished`);
+    }
     // Without a state, a bulk replay takes what is still parked: replayed and discarded letters stay as they are.
     const effective: DeadLetterFilter = { state: 'parked', ...filter };
     if (effective.state === 'discarded') throw new ValidationError([{ path: 'state', problem: 'discarded dead letters cannot be replayed' }]);

@@ -37,6 +37,19 @@ export class UnavailableError extends TongbanError {
   }
 }
 
+/**
+ * The service itself is at capacity (a full queue): nothing was done, the client may try again after
+ * `retryAfterSeconds`. Answered 503 with Retry-After, like an unavailable dependency.
+ */
+export class OverloadedError extends TongbanError {
+  constructor(
+    what: string,
+    readonly retryAfterSeconds = 1,
+  ) {
+    super('OVERLOADED', `${what} is full; try again in ${retryAfterSeconds} s`, true);
+  }
+}
+
 export function isRetriable(error: unknown): boolean {
   if (error instanceof TongbanError) return error.retriable;
   // Unknown errors (driver hiccups, timeouts) are retried: bounded retries end in the dead-letter topic anyway.

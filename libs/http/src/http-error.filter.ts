@@ -14,6 +14,7 @@ const STATUS: Record<string, number> = {
   CONFLICT: 409,
   RATE_LIMITED: 429,
   DEPENDENCY_UNAVAILABLE: 503,
+  OVERLOADED: 503,
 };
 
 /** Seconds a client is asked to wait when a dependency (database, cache, registry) is down: 503 with Retry-After. */
@@ -37,8 +38,12 @@ export class HttpErrorFilter implements ExceptionFilter {
       // A wrong credential answered other than 401 still counts against the caller's address.
       if ((exception as { failedAuthentication?: boolean }).failedAuthentication) res.locals.tongbanFailedAuth = true;
       const status = STATUS[exception.code] ?? (exception.retriable ? 503 : 500);
-      if (status === 503 && !res.getHeader('Retry-After')) res.setHeader('Retry-After', String(DEPENDENCY_RETRY_AFTER_SECONDS));
-      if (status >= 500) this.logger?.event('error', 'request failed', { code: exception.code, error: exception.message });
+      if (status === 503 && !res.getHeader('Retry-After')) {
+        const retryAfter = (exception as { retryAfterSeconds?: unknown }).retryAfterSeconds;
+        res.setHeader('Retry-After', String(typeof retryAfter === 'number' && retryAfter > 0 ? Math.ceil(retryAfter) : DEPENDENCY_RETRY_AFTER_SECONDS));
+      }
+      if (exception.code === 'OVERLOADED') this.logger?.event('warn', 'request refused: the service is at capacity', { error: exception.message });
+      else if (status >= 500) this.logger?.event('error', 'request failed', { code: exception.code, error: exception.message });
       res.status(status).json({
         error: {
           code: exception.code,

@@ -34,6 +34,11 @@ export interface GatewayConfig {
   retention: RetentionConfig;
   /** TONGBAN_GATEWAY_MAX_IN_FLIGHT: requests worked on at once; one more is answered 503 with Retry-After. */
   maxInFlight: number;
+  /**
+   * Group commit of accepted events: at most `maxGroup` requests per transaction (TONGBAN_GATEWAY_GROUP_MAX), at most
+   * `maxQueue` waiting for one (TONGBAN_GATEWAY_QUEUE_MAX; more are answered 503 with Retry-After).
+   */
+  groupCommit: { maxGroup: number; maxQueue: number };
 }
 
 export function readGatewayConfig(env: Record<string, string | undefined> = process.env): GatewayConfig {
@@ -75,6 +80,10 @@ export function readGatewayConfig(env: Record<string, string | undefined> = proc
     },
     auditPersonKey: r.secret('TONGBAN_AUDIT_PERSON_KEY', { generate: 'audit-person-key' }),
     retention: readRetentionConfig(r),
+    groupCommit: {
+      maxGroup: r.int('TONGBAN_GATEWAY_GROUP_MAX', 64, { min: 1, max: 1000 }),
+      maxQueue: r.int('TONGBAN_GATEWAY_QUEUE_MAX', 2000, { min: 1, max: 1_000_000 }),
+    },
     rotationOverlapMs: r.int('TONGBAN_API_KEY_ROTATION_OVERLAP_SECONDS', 86_400, { min: 0, max: 90 * 86_400 }) * 1000,
     maxInFlight: r.int('TONGBAN_GATEWAY_MAX_IN_FLIGHT', 256, { min: 1, max: 100_000 }),
   };

@@ -547,7 +547,7 @@ function errorResponses(): Record<string, unknown> {
     PayloadTooLarge: error('The body is over 1 MiB.', 'PAYLOAD_TOO_LARGE', { message: 'the body is larger than 1048576 bytes', details: [{ path: 'body', problem: 'the body is larger than 1048576 bytes' }] }),
     UnsupportedMediaType: error('The body’s encoding or charset is not supported.', 'UNSUPPORTED_MEDIA_TYPE', { message: 'unsupported charset "LATIN-9"', details: [] }),
     RateLimited: error('Over the key’s rate limit.', 'RATE_LIMITED', { message: 'rate limit of this API key exceeded; retry after 1 s', details: [] }, retryAfter),
-    Unavailable: error('A dependency (database, region node, registry) is unavailable: nothing was done, try again.', 'DEPENDENCY_UNAVAILABLE', {
+    Unavailable: error('A dependency (database, region node, registry) is unavailable, or the gateway’s write queue is full (code OVERLOADED): nothing was done, try again after Retry-After.', 'DEPENDENCY_UNAVAILABLE', {
       message: 'a dependency of this service is unavailable; try again later',
       details: [],
     }, retryAfter),

@@ -19,7 +19,14 @@ export class DisclosureRecorder {
     private readonly minimiser: Minimiser,
   ) {}
 
-  async record(manager: EntityManager, caller: Caller, request: EventRequest, eventId: string, copies: EventCopy[]): Promise<void> {
+  async record(
+    manager: EntityManager,
+    caller: Caller,
+    request: EventRequest,
+    eventId: string,
+    copies: EventCopy[],
+    options: { atCommit?: boolean } = {},
+  ): Promise<void> {
     if (request.targetRegion === request.sourceRegion) return;
     const copy = copies.find((c) => c.role === 'addressee');
     if (!copy) return;
@@ -35,6 +42,6 @@ export class DisclosureRecorder {
       recipientRole: copy.role,
       withheld: copy.withheld,
       persons: this.minimiser.personalData(request.eventType, copy.payload),
-    });
+    }, options);
   }
 }

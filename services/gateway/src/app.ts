@@ -98,7 +98,7 @@ export async function createGatewayApp(config: GatewayConfig, logger = new JsonL
     publisher: new EventPublisher({ codec, routing, minimiser, topicNamespace: config.infra.topicNamespace, outboxLanes: config.outboxLanes }),
     disclosures,
     onAccepted: (eventType) => accepted.inc({ event_type: eventType }),
-    groupCommit: config.groupCommit,
+    groupCommit: { ...config.groupCommit, maxWaitMs: config.infra.mysqlPool.acquireTimeoutMs },
   });
   const retention = new RetentionJob({
     dataSource,

@@ -52,6 +52,8 @@ export interface PreparedEvent {
 export interface GroupCommitSettings {
   maxGroup: number;
   maxQueue: number;
+  /** Longest a request waits for a transaction to take it (the MySQL pool's acquire bound). */
+  maxWaitMs?: number;
 }
 
 export const DEFAULT_GROUP_COMMIT: GroupCommitSettings = { maxGroup: 64, maxQueue: 2000 };
@@ -71,6 +73,7 @@ export class AcceptEventService {
       {
         maxGroup: settings.maxGroup,
         maxQueue: settings.maxQueue,
+        maxWaitMs: settings.maxWaitMs,
         idempotency: (it) => (it.idempotencyKey ? { key: `${it.caller.keyId}\n${it.idempotencyKey}`, hash: it.requestHash } : undefined),
         replayOf: (it, first) => ({ eventId: first.eventId, caseId: it.request.caseId, correlationId: first.correlationId, replayed: true }),
         conflictOf: (it) => new IdempotencyConflictError(it.idempotencyKey as string),

@@ -1,4 +1,4 @@
-import { OverloadedError } from '@tongban/errors';
+import { OverloadedError, UnavailableError } from '@tongban/errors';
 import { GroupCommitWriter, GroupStore } from './group-commit-writer';
 
 /** A request as the fake store sees it: `bad` spoils any transaction it is in. */
@@ -163,5 +163,25 @@ describe('GroupCommitWriter', () => {
       'DatabaseDown', 'DatabaseDown', 'DatabaseDown', 'DatabaseDown',
     ]);
     expect(commit).toHaveBeenCalledTimes(2); // the opener's transaction and the group's, nothing more
+  });
+
+  it('refuses the requests queued behind a transaction that hangs once they waited maxWaitMs, and keeps the one being written', async () => {
+    const store = new FakeStore();
+    const w = new GroupCommitWriter<Item, Answer>(store, { maxGroup: 64, maxQueue: 100, maxWaitMs: 50 });
+    store.hold(); // the database stops answering during the first transaction
+    const first = w.submit({ id: 'opener' });
+    const queued = await Promise.allSettled([w.submit({ id: 'a' }), w.submit({ id: 'b' })]);
+    for (const q of queued) {
+      expect(q.status).toBe('rejected');
+      expect((q as PromiseRejectedResult).reason).toBeInstanceOf(UnavailableError);
+      expect((q as PromiseRejectedResult).reason).toMatchObject({ code: 'DEPENDENCY_UNAVAILABLE', retriable: true });
+    }
+    expect(w.waiting).toBe(0);
+    store.release();
+    await expect(first).resolves.toEqual({ id: 'opener' });
+    // A request taken into a group in time is not refused later by its timer.
+    await expect(w.submit({ id: 'c' })).resolves.toEqual({ id: 'c' });
+    await new Promise((r) => setTimeout(r, 80));
+    expect(store.transactions).toEqual([['opener'], ['c']]);
   });
 });

@@ -1,4 +1,4 @@
-import { OverloadedError } from '@tongban/errors';
+import { OverloadedError, UnavailableError } from '@tongban/errors';
 
 /** Writes items in one transaction. */
 export interface GroupStore<T, R> {
@@ -18,6 +18,11 @@ export interface GroupCommitOptions<T, R> {
   /** Seconds a refused client is asked to wait (Retry-After). */
   retryAfterSeconds?: number;
   /**
+   * Longest a submission waits for a transaction to take it (the pool's acquire bound): while a group hangs on a
+   * database that does not answer, the requests queued behind it are refused (503) rather than kept waiting.
+   */
+  maxWaitMs?: number;
+  /**
    * The idempotency identity of an item (`key`: the caller and its Idempotency-Key; `hash`: of what it asks for),
    * or undefined when it has none. Items of one group with the same key are written once.
    */
@@ -34,6 +39,7 @@ interface Waiting<T, R> {
   item: T;
   resolve: (value: R) => void;
   reject: (reason: unknown) => void;
+  timer?: NodeJS.Timeout;
 }
 
 /**
@@ -66,7 +72,18 @@ export class GroupCommitWriter<T, R> {
       return Promise.reject(new OverloadedError('the gateway\'s write queue', this.options.retryAfterSeconds ?? 1));
     }
     return new Promise<R>((resolve, reject) => {
-      this.queue.push({ item, resolve, reject });
+      const waiting: Waiting<T, R> = { item, resolve, reject };
+      const maxWaitMs = this.options.maxWaitMs;
+      if (maxWaitMs !== undefined) {
+        waiting.timer = setTimeout(() => {
+          const at = this.queue.indexOf(waiting);
+          if (at < 0) return;
+          this.queue.splice(at, 1);
+          reject(new UnavailableError(`the database (no transaction could take the request within ${maxWaitMs} ms)`));
+        }, maxWaitMs);
+        waiting.timer.unref();
+      }
+      this.queue.push(waiting);
       if (!this.running) void this.drain();
     });
   }
@@ -76,6 +93,7 @@ export class GroupCommitWriter<T, R> {
     try {
       while (this.queue.length > 0) {
         const group = this.queue.splice(0, this.options.maxGroup);
+        for (const w of group) clearTimeout(w.timer);
         let outcomes: Array<PromiseSettledResult<R>>;
         try {
           outcomes = await this.write(group.map((w) => w.item));

@@ -115,6 +115,19 @@ export class AvroCodec {
   }
 
   private async recordResolver(schemaId: number, record: ServiceRecordSchema): Promise<avro.Resolver> {
+    const { type: writer } = await this.writerSchema(schemaId);
+    if (writer.name !== record.fullName) {
+      throw new DecodeFailure('EVENT_TYPE_UNKNOWN', `schema ${schemaId} writes ${writer.name || 'an unnamed type'}, not ${record.fullName}`);
+    }
+    try {
+      return record.type.createResolver(writer);
+    } catch (e) {
+      throw new DecodeFailure('AVRO_DECODE_FAILED', `writer schema ${schemaId} cannot be read as ${record.fullName}: ${(e as Error).message}`, {}, { cause: e });
+    }
+  }
+
+  /** The writer's schema of a record, from the registry; an id it does not know is a decode failure. */
+  private async writerSchema(schemaId: number): Promise<{ json: unknown; type: avro.Type }> {
     let text: string;
     try {
       text = await this.registry.schemaById(schemaId);
@@ -124,15 +137,8 @@ export class AvroCodec {
       }
       throw e;
     }
-    const writer = avro.Type.forSchema(JSON.parse(text), avroOptions());
-    if (writer.name !== record.fullName) {
-      throw new DecodeFailure('EVENT_TYPE_UNKNOWN', `schema ${schemaId} writes ${writer.name || 'an unnamed type'}, not ${record.fullName}`);
-    }
-    try {
-      return record.type.createResolver(writer);
-    } catch (e) {
-      throw new DecodeFailure('AVRO_DECODE_FAILED', `writer schema ${schemaId} cannot be read as ${record.fullName}: ${(e as Error).message}`, {}, { cause: e });
-    }
+    const json: unknown = JSON.parse(text);
+    return { json, type: avro.Type.forSchema(json as avro.Schema, avroOptions()) };
   }
 
   private requireRecord(fullName: string): ServiceRecordSchema {
@@ -152,16 +158,7 @@ export class AvroCodec {
   }
 
   private async buildReader(schemaId: number) {
-    let text: string;
-    try {
-      text = await this.registry.schemaById(schemaId);
-    } catch (e) {
-      if (e instanceof RegistryError && e.status === 404) {
-        throw new DecodeFailure('SCHEMA_ID_UNKNOWN', `schema id ${schemaId} is not in the registry`, {}, { cause: e });
-      }
-      throw e;
-    }
-    const writer = avro.Type.forSchema(JSON.parse(text), avroOptions());
+    const { json: writerJson, type: writer } = await this.writerSchema(schemaId);
     const fullName = writer.name ?? '';
     const event = this.catalogue.eventByFullName(fullName);
     if (!event) {
@@ -172,7 +169,7 @@ export class AvroCodec {
     } catch (e) {
       // A nested type the writer keeps in another namespace: read it through the writer's names.
       try {
-        const reader = avro.Type.forSchema(withWriterNames(event.schema, JSON.parse(text)) as avro.Schema, avroOptions());
+        const reader = avro.Type.forSchema(withWriterNames(event.schema, writerJson) as avro.Schema, avroOptions());
         return { event: { ...event, type: reader }, resolver: reader.createResolver(writer), writer };
       } catch {
         throw new DecodeFailure('AVRO_DECODE_FAILED', `writer schema ${schemaId} cannot be read as ${fullName}: ${(e as Error).message}`, {}, { cause: e });

@@ -9,8 +9,8 @@ import { repoRoot } from '@tongban/config';
 import { createKafka } from '@tongban/kafka';
 import { dropDatabase } from '@tongban/persistence';
 import { topics } from '@tongban/regions';
-import { childEnv, RunningService, ServiceSpec, spawnService, stackServices, stopService, waitForHealth } from '../stack/stack';
-import { ChaosBroker, Client, readTopic, Request } from './chaos-support';
+import { childEnv, RunningService, ServiceSpec, spawnService, stopService, waitForHealth } from '../stack/stack';
+import { ChaosBroker, chaosStackSpecs, Client, readTopic, Request } from './chaos-support';
 
 /**
  * npm run chaos -- --brokers 3: a province cluster of three Kafka nodes (KRaft quorum, every topic with
@@ -188,22 +188,15 @@ async function main(): Promise<void> {
   const kafka = createKafka(broker.brokers, `chaos-brokers-${id}`);
   const admin = kafka.admin();
 
-  const specs = stackServices({
+  const specs = chaosStackSpecs({
     namespace,
     databasePrefix: prefix,
+    portBase: o.portBase,
     gatewayPort,
-    registryPort: o.portBase + 81,
     nodePorts,
-    relayPort: o.portBase + 30,
-    opsPort: o.portBase + 31,
-    extraEnv: {
-      TONGBAN_KAFKA_BROKERS: broker.brokers.join(','),
-      TONGBAN_TOPIC_REPLICATION_FACTOR: '3',
-      TONGBAN_TOPIC_MIN_INSYNC_REPLICAS: '2',
-      TONGBAN_LOG_LEVEL: 'warn',
-      TONGBAN_RETRY_DELAYS: '2s,5s,10s',
-    },
-  }).filter((s) => s.name !== 'ops' && s.name !== 'delivery');
+    brokers: broker.brokers,
+    extraEnv: { TONGBAN_TOPIC_REPLICATION_FACTOR: '3', TONGBAN_TOPIC_MIN_INSYNC_REPLICAS: '2' },
+  });
   const running: RunningService[] = [];
   const start = async (spec: ServiceSpec) => {
     const service = spawnService(spec, logDir);

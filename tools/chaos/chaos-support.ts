@@ -8,13 +8,38 @@ import { Kafka } from 'kafkajs';
 import { repoRoot } from '@tongban/config';
 import { headerText } from '@tongban/kafka';
 import { checkCharacter } from '@tongban/regions';
-import { childEnv } from '../stack/stack';
+import { childEnv, ServiceSpec, stackServices } from '../stack/stack';
 
 /** What the chaos runs share: their own broker, MariaDB and Redis, and the municipal client. */
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
 /** The chaos broker: infra.sh with its own ports, data and run directory, so no other run is disturbed. */
+/**
+ * The stack a chaos run kills: `npm start`'s services without the ops console and partner delivery (neither is on
+ * the path under test), on the run's own names and ports from `portBase`, against the run's own broker.
+ */
+export function chaosStackSpecs(o: {
+  namespace: string;
+  databasePrefix: string;
+  portBase: number;
+  gatewayPort: number;
+  nodePorts: Record<string, number>;
+  brokers: string[];
+  extraEnv?: Record<string, string>;
+}): ServiceSpec[] {
+  return stackServices({
+    namespace: o.namespace,
+    databasePrefix: o.databasePrefix,
+    gatewayPort: o.gatewayPort,
+    registryPort: o.portBase + 81,
+    nodePorts: o.nodePorts,
+    relayPort: o.portBase + 30,
+    opsPort: o.portBase + 31,
+    extraEnv: { TONGBAN_KAFKA_BROKERS: o.brokers.join(','), TONGBAN_LOG_LEVEL: 'warn', TONGBAN_RETRY_DELAYS: '2s,5s,10s', ...(o.extraEnv ?? {}) },
+  }).filter((s) => s.name !== 'ops' && s.name !== 'delivery');
+}
+
 export class ChaosBroker {
   readonly dir: string;
   readonly env: Record<string, string>;

@@ -7,8 +7,8 @@ import { repoRoot } from '@tongban/config';
 import { createKafka, FAILURE_HEADERS } from '@tongban/kafka';
 import { dropDatabase } from '@tongban/persistence';
 import { topics } from '@tongban/regions';
-import { RunningService, ServiceSpec, spawnService, stackServices, stopService, waitForHealth } from '../stack/stack';
-import { ChaosBroker, Client, readTopic } from './chaos-support';
+import { RunningService, ServiceSpec, spawnService, stopService, waitForHealth } from '../stack/stack';
+import { ChaosBroker, chaosStackSpecs, Client, readTopic } from './chaos-support';
 import { runCycles, wantsCycles } from './chaos-cycles';
 
 /**
@@ -97,21 +97,7 @@ async function main(): Promise<void> {
   await broker.fresh();
   const kafka = createKafka(broker.brokers, `chaos-${id}`);
 
-  // The stack of `npm start` without the ops console and partner delivery (neither is on the path under test), on its own names.
-  const specs = stackServices({
-    namespace,
-    databasePrefix: prefix,
-    gatewayPort,
-    registryPort: o.portBase + 81,
-    nodePorts,
-    relayPort: o.portBase + 30,
-    opsPort: o.portBase + 31,
-    extraEnv: {
-      TONGBAN_KAFKA_BROKERS: broker.brokers.join(','),
-      TONGBAN_LOG_LEVEL: 'warn',
-      TONGBAN_RETRY_DELAYS: '2s,5s,10s',
-    },
-  }).filter((s) => s.name !== 'ops' && s.name !== 'delivery');
+  const specs = chaosStackSpecs({ namespace, databasePrefix: prefix, portBase: o.portBase, gatewayPort, nodePorts, brokers: broker.brokers });
   const running = new Map<string, RunningService>();
   const start = async (spec: ServiceSpec) => {
     const service = spawnService(spec, logDir);

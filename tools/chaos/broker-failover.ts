@@ -1,4 +1,3 @@
-import { spawn } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { freemem, loadavg, totalmem } from 'node:os';
@@ -9,7 +8,7 @@ import { repoRoot } from '@tongban/config';
 import { createKafka } from '@tongban/kafka';
 import { dropDatabase } from '@tongban/persistence';
 import { topics } from '@tongban/regions';
-import { childEnv, RunningService, ServiceSpec, spawnService, stopService, waitForHealth } from '../stack/stack';
+import { RunningService, ServiceSpec, spawnService, stopService, waitForHealth } from '../stack/stack';
 import { ChaosBroker, chaosStackSpecs, Client, readTopic, Request } from './chaos-support';
 
 /**
@@ -90,13 +89,7 @@ class QuorumBroker extends ChaosBroker {
 
   /** infra.sh kafka-kill-node / kafka-start-node <node>. */
   node(command: 'kafka-kill-node' | 'kafka-start-node', node: number): Promise<void> {
-    return new Promise((resolve, reject) => {
-      const child = spawn('bash', [join(repoRoot(), 'infra/scripts/infra.sh'), command, String(node)], { env: childEnv(process.env, this.env), stdio: ['ignore', 'pipe', 'pipe'] });
-      let out = '';
-      child.stdout.on('data', (d) => (out += d));
-      child.stderr.on('data', (d) => (out += d));
-      child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`infra.sh ${command} ${node} failed (${code}):\n${out}`))));
-    });
+    return this.infra(command, String(node));
   }
 
   /** Pid of a running node, from the pid file infra.sh keeps in the run dir. */

@@ -8,13 +8,13 @@ import { Kafka } from 'kafkajs';
 import { repoRoot } from '@tongban/config';
 import { headerText } from '@tongban/kafka';
 import { checkCharacter } from '@tongban/regions';
+import { SideBroker } from '../stack/side-broker';
 import { childEnv, ServiceSpec, stackServices } from '../stack/stack';
 
 /** What the chaos runs share: their own broker, MariaDB and Redis, and the municipal client. */
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
-/** The chaos broker: infra.sh with its own ports, data and run directory, so no other run is disturbed. */
 /**
  * The stack a chaos run kills: `npm start`'s services without the ops console and partner delivery (neither is on
  * the path under test), on the run's own names and ports from `portBase`, against the run's own broker.
@@ -40,45 +40,13 @@ export function chaosStackSpecs(o: {
   }).filter((s) => s.name !== 'ops' && s.name !== 'delivery');
 }
 
-export class ChaosBroker {
-  readonly dir: string;
-  readonly env: Record<string, string>;
-
-  constructor(readonly port: number) {
-    this.dir = process.env.TONGBAN_CHAOS_DIR ?? join(tmpdir(), `tongban-chaos-${port}`);
-    this.env = {
-      TONGBAN_KAFKA_PORT: String(port),
-      TONGBAN_KAFKA_CONTROLLER_PORT: String(port + 1),
-      TONGBAN_KAFKA_DATA_DIR: join(this.dir, 'kafka'),
-      TONGBAN_INFRA_RUN_DIR: join(this.dir, 'run'),
+/** The chaos broker: a side broker with its own ports, data and run folder, so no other run is disturbed. */
+export class ChaosBroker extends SideBroker {
+  constructor(port: number) {
+    super(port, process.env.TONGBAN_CHAOS_DIR ?? join(tmpdir(), `tongban-chaos-${port}`), {
       // A broker restarted on a loaded machine (recovering its logs beside the whole stack) may take minutes.
       TONGBAN_KAFKA_START_TIMEOUT: process.env.TONGBAN_KAFKA_START_TIMEOUT ?? '300',
-    };
-  }
-
-  get brokers(): string[] {
-    return [`127.0.0.1:${this.port}`];
-  }
-
-  infra(command: string): Promise<void> {
-    return new Promise((resolve, reject) => {
-      const child = spawn('bash', [join(repoRoot(), 'infra/scripts/infra.sh'), command], { env: childEnv(process.env, this.env), stdio: ['ignore', 'pipe', 'pipe'] });
-      let out = '';
-      child.stdout.on('data', (d) => (out += d));
-      child.stderr.on('data', (d) => (out += d));
-      child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`infra.sh ${command} failed (${code}):\n${out}`))));
     });
-  }
-
-  async fresh(): Promise<void> {
-    await this.infra('kafka-stop').catch(() => undefined);
-    rmSync(this.dir, { recursive: true, force: true });
-    await this.infra('kafka-start');
-  }
-
-  async remove(): Promise<void> {
-    await this.infra('kafka-stop').catch(() => undefined);
-    rmSync(this.dir, { recursive: true, force: true });
   }
 }
 

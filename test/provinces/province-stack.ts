@@ -1,17 +1,12 @@
 import { execFile, execFileSync } from 'node:child_process';
 import { promisify } from 'node:util';
-import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import * as kafkajs from 'kafkajs';
 import { Kafka, logLevel } from 'kafkajs';
 import { KafkaTlsConfig, repoRoot } from '@tongban/config';
 import { KafkaCredentials, kafkaCredentialsFile, kafkaSecurityOptions } from '@tongban/kafka';
+import { grantMirrorLink, MirrorEnd } from '../../tools/stack/provinces';
 
-// eslint-disable-next-line @typescript-eslint/no-require-imports
-const { aclPlan, applyAcls } = require('../../infra/scripts/kafka-acls.js') as {
-  aclPlan(text: string, ns: string, nodes: string[], vars?: Record<string, string>): unknown[];
-  applyAcls(admin: kafkajs.Admin, acls: unknown[], k: typeof kafkajs): Promise<number>;
-};
 
 const script = join(repoRoot(), 'infra/scripts/infra.sh');
 const MIRRORED = ['kafka-sichuan', 'kafka-chongqing', 'mirror-chongqing', 'mirror-sichuan'];
@@ -144,17 +139,6 @@ export const admin = (p: Province) =>
  * mirror reads the target's inbox; in the target province, its mirror writes it.
  */
 export async function grantMirror(ns: string, source: Province, target: Province): Promise<void> {
-  const plan = (file: string) => readFileSync(join(repoRoot(), 'infra/config', file), 'utf8');
-  for (const [p, file, vars] of [
-    [source, 'mirror-source-acls.conf', {}],
-    [target, 'mirror-target-acls.conf', { SOURCE: source.alias }],
-  ] as const) {
-    const a = admin(p).admin();
-    await a.connect();
-    try {
-      await applyAcls(a, aclPlan(plan(file), ns, [target.division], vars), kafkajs);
-    } finally {
-      await a.disconnect();
-    }
-  }
+  const end = (p: Province): MirrorEnd => ({ code: p.division, alias: p.alias, admin: () => admin(p) });
+  await grantMirrorLink(ns, end(source), end(target));
 }

@@ -155,22 +155,39 @@ const acls = require(join(repoRoot(), 'infra/scripts/kafka-acls.js')) as {
  * inbox; in the target province it writes it. A stack with its own namespace (demo, tests) needs this.
  */
 export async function grantMirrors(namespace: string, provinces: ProvinceLayout[]): Promise<number> {
-  const plan = (file: string) => readFileSync(join(repoRoot(), 'infra/config', file), 'utf8');
+  const end = (p: ProvinceLayout): MirrorEnd => ({ code: p.code, alias: p.alias, admin: () => provinceAdmin(p, `tongban-stack-acls-${p.alias}`) });
   let granted = 0;
   for (const target of provinces) {
-    for (const source of provinces.filter((p) => p !== target)) {
-      for (const [p, file, vars] of [
-        [source, 'mirror-source-acls.conf', {}],
-        [target, 'mirror-target-acls.conf', { SOURCE: source.alias }],
-      ] as const) {
-        const admin = provinceAdmin(p, `tongban-stack-acls-${p.alias}`).admin();
-        await admin.connect();
-        try {
-          granted += await acls.applyAcls(admin, acls.aclPlan(plan(file), namespace, [target.code], vars), kafkajs);
-        } finally {
-          await admin.disconnect();
-        }
-      }
+    for (const source of provinces.filter((p) => p !== target)) granted += await grantMirrorLink(namespace, end(source), end(target));
+  }
+  return granted;
+}
+
+/** One side of a mirror link: the province's code, its alias in the mirror's names and an admin client of its cluster. */
+export interface MirrorEnd {
+  code: string;
+  alias: string;
+  admin(): Kafka;
+}
+
+/**
+ * The ACLs of one direction of the link: in the source province the target's mirror reads the target's inbox
+ * (`mirror-source-acls.conf`); in the target province it writes it (`mirror-target-acls.conf`). Returns how many
+ * ACLs were added (those already there are left).
+ */
+export async function grantMirrorLink(namespace: string, source: MirrorEnd, target: MirrorEnd): Promise<number> {
+  const plan = (file: string) => readFileSync(join(repoRoot(), 'infra/config', file), 'utf8');
+  let granted = 0;
+  for (const [p, file, vars] of [
+    [source, 'mirror-source-acls.conf', {}],
+    [target, 'mirror-target-acls.conf', { SOURCE: source.alias }],
+  ] as const) {
+    const admin = p.admin().admin();
+    await admin.connect();
+    try {
+      granted += await acls.applyAcls(admin, acls.aclPlan(plan(file), namespace, [target.code], vars), kafkajs);
+    } finally {
+      await admin.disconnect();
     }
   }
   return granted;

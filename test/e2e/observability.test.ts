@@ -1,5 +1,7 @@
+import type { AddressInfo } from 'node:net';
 import { example } from '../support/examples';
 import { post, startTestStack, TestStack } from '../support/test-stack';
+import { waitFor } from '../support/wait';
 
 describe('health and metrics a platform team can use as they are', () => {
   let stack: TestStack;
@@ -34,5 +36,32 @@ describe('health and metrics a platform team can use as they are', () => {
     expect(text).not.toContain(body.caseId);
     expect(text).toMatch(/^process_cpu_user_seconds_total\{service="gateway"\} /m);
     expect(text).toMatch(/^nodejs_heap_size_total_bytes\{service="gateway"\} /m);
+  });
+
+  it('shows each region node’s consumer lag per partition, read from the broker, back to zero once the event is applied', async () => {
+    const body = example('SubsidyApplicationSubmitted', `${stack.id}-lag`);
+    expect((await post(stack, body, 'dev-chengdu')).status).toBe(202);
+    const node = stack.nodes.get('500000')!;
+    const url = `http://127.0.0.1:${(node.app.getHttpServer().address() as AddressInfo).port}/metrics`;
+    const inbox = stack.inbox('500000');
+    const admin = stack.kafka.admin();
+    await admin.connect();
+    // The event is on the inbox (some partition has records) before the lag is read.
+    const ends = await waitFor(async () => {
+      const offsets = await admin.fetchTopicOffsets(inbox);
+      return offsets.some((p) => Number(p.high) > 0) ? offsets : undefined;
+    }, 'the event on the inbox', 30_000, 200);
+    await admin.disconnect();
+    const partitions = ends.length;
+    const lagOf = (text: string) =>
+      text.split('\n').filter((l) => l.startsWith('tongban_consumer_lag_messages{') && l.includes(`topic="${inbox}"`)).map((l) => Number(l.split(' ').at(-1)));
+    // Every partition of the inbox has a line, and once the node has applied (and committed) the event, all are 0.
+    const text = await waitFor(async () => {
+      const t = await (await fetch(url)).text();
+      const lags = lagOf(t);
+      return lags.length === partitions && lags.every((n) => n === 0) ? t : undefined;
+    }, 'the inbox lag back to 0 on every partition', 30_000, 500);
+    expect(text).toMatch(/^tongban_consumer_lag_up\{group="[^"]+",service="region-node",region="500000"\} 1$/m);
+    expect(text).toMatch(new RegExp(`^tongban_consumer_lag_messages\\{group="[^"]+",topic="${inbox.replace(/\./g, '\\.')}\\.retry\\.1",partition="0",service="region-node",region="500000"\\} 0$`, 'm'));
   });
 });

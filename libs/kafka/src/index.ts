@@ -1,6 +1,7 @@
 export * from './kafka-client';
 export * from './headers/event-headers';
 export * from './admin/topics';
+export * from './admin/consumer-lag';
 export * from './outbox/outbox';
 export * from './outbox/outbox-relay';
 export * from './outbox/outbox-retention';

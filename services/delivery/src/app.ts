@@ -8,7 +8,7 @@ import { API_KEYS_DDL, ApiKeyService, FailedAttemptLimiter, failedAuthGuard, Mys
 import { AvroCodec, SchemaCatalogue, SchemaRegistryClient } from '@tongban/avro';
 import { contractsDir } from '@tongban/config';
 import { HttpErrorFilter, installRequestLimits } from '@tongban/http';
-import { createKafka, DeadLetterPublisher } from '@tongban/kafka';
+import { createKafka, DeadLetterPublisher, registerConsumerLagMetrics } from '@tongban/kafka';
 import { minimisationPolicyPath, Minimiser, readMinimisationPolicy } from '@tongban/masking';
 import {
   counter, createMetricsRegistry, httpMetrics, dependencyChecks, HEALTH_CHECKS, HealthCheck, JsonLogger, METRICS_REGISTRY, OpsController, retentionMetrics,
@@ -86,10 +86,12 @@ export async function createDeliveryApp(config: DeliveryConfig, logger = new Jso
     onOutcome: (outcome) => outcomes.inc({ outcome }),
     keyIsLive: (keyId) => keys.isLive(keyId),
   });
+  const inboxes = new Map(config.nodes.map((node) => [topics.inbox(config.infra.topicNamespace, node), node]));
+  const closeLagMetrics = registerConsumerLagMetrics(metrics, { kafka, groupId: config.groupId, topics: () => [...inboxes.keys()] });
   const consumer = new InboxConsumer({
     kafka,
     groupId: config.groupId,
-    topics: new Map(config.nodes.map((node) => [topics.inbox(config.infra.topicNamespace, node), node])),
+    topics: inboxes,
     codec,
     minimiser,
     routing,
@@ -169,6 +171,7 @@ export async function createDeliveryApp(config: DeliveryConfig, logger = new Jso
       await consumer.close().catch(() => undefined);
       await worker.close().catch(() => undefined);
       await app.close();
+      await closeLagMetrics();
       await admin.disconnect().catch(() => undefined);
       redis.disconnect();
       queueRedis.disconnect();

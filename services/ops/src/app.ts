@@ -10,7 +10,7 @@ import { AuditLog, DISCLOSURE_CHAIN } from '@tongban/audit';
 import { AvroCodec, RecordValidator, SchemaCatalogue, SchemaRegistryClient } from '@tongban/avro';
 import { contractsDir } from '@tongban/config';
 import { HttpErrorFilter, installRequestLimits } from '@tongban/http';
-import { createKafka, ensureTopics, EventPublisher, MirrorLagReader, registerMirrorLagMetrics } from '@tongban/kafka';
+import { createKafka, ensureTopics, EventPublisher, MirrorLagReader, registerConsumerLagMetrics, registerMirrorLagMetrics } from '@tongban/kafka';
 import { LINK_LAG, LinkController } from './link/link.controller';
 import { LinkLag } from './link/link-lag';
 import {
@@ -171,6 +171,7 @@ export async function createOpsApp(config: OpsConfig, logger = new JsonLogger('o
     });
     closers.push(() => retention.stop());
     const consumer = new DlqConsumer(kafka, config.groupId, dlqTopics, ingest, logger);
+    closers.push(registerConsumerLagMetrics(metrics, { kafka, groupId: config.groupId, topics: () => dlqTopics }));
     const checks: HealthCheck[] = [
       ...dependencyChecks({ mysql: probe, kafka: admin }),
       { name: 'schemaRegistry', check: () => registry.ping() },

@@ -8,7 +8,7 @@ import { AvroCodec, SchemaCatalogue, SchemaRegistryClient } from '@tongban/avro'
 import { contractsDir } from '@tongban/config';
 import { HttpErrorFilter, installRequestLimits } from '@tongban/http';
 import {
-  createKafka, ensureTopics, EventPublisher, heldMessagesRule, MysqlHoldStore, PassThroughRpcFilter, sentOutboxRule, ServerTongbanKafka,
+  createKafka, ensureTopics, EventPublisher, heldMessagesRule, MysqlHoldStore, PassThroughRpcFilter, registerConsumerLagMetrics, sentOutboxRule, ServerTongbanKafka,
 } from '@tongban/kafka';
 import {
   counter, createMetricsRegistry, httpMetrics, dependencyChecks, gauge, HEALTH_CHECKS, HealthCheck, JsonLogger, METRICS_REGISTRY, OpsController, retentionMetrics,
@@ -155,6 +155,8 @@ export async function createRegionNodeApp(config: RegionNodeConfig, logger = new
     },
   });
 
+  const closeLagMetrics = registerConsumerLagMetrics(metrics, { kafka, groupId: config.groupId, topics: () => [inbox, local, ...server.retryTopics] });
+
   @Module({})
   class RegionNodeModule {
     static build(): DynamicModule {
@@ -204,6 +206,7 @@ export async function createRegionNodeApp(config: RegionNodeConfig, logger = new
       await retention.stop();
       reconciler.stop();
       await timers.close();
+      await closeLagMetrics();
       await admin.disconnect().catch(() => undefined);
       redis.disconnect();
       await probe.close();

@@ -11,4 +11,11 @@ describe('chaos cycles: options', () => {
     expect(() => parseCycleArgs(['--kill', 'printer'], {})).toThrow(/"printer" is not one of/);
     expect(() => parseCycleArgs([], { TONGBAN_CHAOS_RECEIVER_MAX_IDS: 'all' })).toThrow(/TONGBAN_CHAOS_RECEIVER_MAX_IDS must be a whole number/);
   });
+
+  it('reads a soak: minutes of streaming with no kill cycles, memory sampled', () => {
+    expect(parseCycleArgs(['--soak', '30', '--rate', '50'], {})).toMatchObject({ soakMinutes: 30, cycles: 0, rate: 50, sampleSeconds: 30 });
+    expect(parseCycleArgs(['--soak', '5', '--sample-seconds', '10'], {}).sampleSeconds).toBe(10);
+    expect(parseCycleArgs(['--cycles', '2'], {})).toMatchObject({ soakMinutes: 0, cycles: 2 });
+    expect(() => parseCycleArgs(['--soak', 'long'], {})).toThrow(/--soak must be a positive number/);
+  });
 });

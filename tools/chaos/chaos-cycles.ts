@@ -1,15 +1,18 @@
 import { randomUUID } from 'node:crypto';
 import { createServer, Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { createConnection, RowDataPacket } from 'mysql2/promise';
 import { EnvReader, repoRoot } from '@tongban/config';
 import { InMemoryProcessedEvents, WebhookReceiver } from '@tongban/partner-client';
 import { RunningService, ServiceSpec, spawnService, stackServices, stopService, waitForHealth } from '../stack/stack';
 import { ChaosBroker, Client, OwnMariaDb, OwnRedis } from './chaos-support';
+import { memoryTrend, residentMiB } from './memory-trend';
 
 /**
  * npm run chaos -- --cycles N --kill node,relay,gateway,broker,mariadb,redis,ops,delivery [--rate R] [--json]
+ * npm run chaos -- --soak MINUTES [--rate R] [--sample-seconds S] [--json]
  *
  * The whole stack as child processes on a broker, a MariaDB and a Redis of the run's own (other ports,
  * their own data folders), a municipal client streaming events at rate R (every fifth case also sends a
@@ -18,6 +21,9 @@ import { ChaosBroker, Client, OwnMariaDb, OwnRedis } from './chaos-support';
  * until every service is healthy again. Then it proves, per case: every accepted event applied exactly
  * once at each node and in order, no outbox row unsent, every webhook delivered once, the audit chain
  * intact.
+ *
+ * With `--soak`, nothing is killed: events stream for that many minutes while each service's resident memory is
+ * sampled, and the run also fails when a service's memory is not flat (see `memoryTrend`).
  */
 
 export const COMPONENTS = ['node', 'relay', 'gateway', 'broker', 'mariadb', 'redis', 'ops', 'delivery'] as const;
@@ -36,10 +42,14 @@ interface CycleOptions {
   keep: boolean;
   /** TONGBAN_CHAOS_RECEIVER_MAX_IDS: event ids the partner's reference receiver remembers at most. */
   receiverMaxIds: number;
+  /** Minutes of streaming without kills (a soak); 0 for a run of kill cycles. */
+  soakMinutes: number;
+  /** How often each service's resident memory is read. */
+  sampleSeconds: number;
 }
 
 export function wantsCycles(argv: string[]): boolean {
-  return argv.includes('--cycles') || argv.includes('--kill');
+  return argv.includes('--cycles') || argv.includes('--kill') || argv.includes('--soak');
 }
 
 export function parseCycleArgs(argv: string[], environment: Record<string, string | undefined> = process.env): CycleOptions {
@@ -59,8 +69,9 @@ export function parseCycleArgs(argv: string[], environment: Record<string, strin
   env.done();
   const kill = (value('kill') ?? COMPONENTS.join(',')).split(',').map((s) => s.trim()).filter(Boolean);
   for (const k of kill) if (!(COMPONENTS as readonly string[]).includes(k)) throw new Error(`--kill: "${k}" is not one of ${COMPONENTS.join(', ')}`);
+  const soakMinutes = num('soak', 0);
   return {
-    cycles: Math.floor(num('cycles', 1)),
+    cycles: soakMinutes > 0 ? 0 : Math.floor(num('cycles', 1)),
     kill: kill as Component[],
     rate: num('rate', 10),
     json: argv.includes('--json'),
@@ -71,6 +82,8 @@ export function parseCycleArgs(argv: string[], environment: Record<string, strin
     downSeconds: num('down-seconds', 3),
     keep: argv.includes('--keep'),
     receiverMaxIds,
+    soakMinutes,
+    sampleSeconds: num('sample-seconds', 30),
   };
 }
 
@@ -197,7 +210,24 @@ export async function runCycles(argv: string[]): Promise<boolean> {
 
     const client = new Client(gatewayUrl, runTag, 5);
     const streaming = client.stream(o.rate, Date.now() + 24 * 3600_000);
-    log(`streaming ${o.rate} events/s; ${o.cycles} cycle(s) of kill -9: ${o.kill.join(', ')}`);
+    const memory = new Map<string, number[]>(specs.map((s) => [s.name, []]));
+    const sample = () => {
+      for (const [name, service] of running) {
+        const mib = residentMiB(service.child.pid, (path) => readFileSync(path, 'utf8'));
+        if (mib !== undefined) memory.get(name)?.push(mib);
+      }
+    };
+    sample();
+    const sampler = setInterval(sample, o.sampleSeconds * 1000);
+    if (o.soakMinutes > 0) {
+      log(`soak: streaming ${o.rate} events/s for ${o.soakMinutes} min, nothing killed; memory read every ${o.sampleSeconds} s`);
+      const soakEnd = Date.now() + o.soakMinutes * 60_000;
+      while (Date.now() < soakEnd) {
+        await sleep(Math.min(60_000, soakEnd - Date.now()));
+        const now = [...running.keys()].map((name) => `${name} ${memory.get(name)?.at(-1) ?? '?'}`).join(', ');
+        log(`${client.requests.length} requests so far; resident MiB: ${now}`);
+      }
+    } else log(`streaming ${o.rate} events/s; ${o.cycles} cycle(s) of kill -9: ${o.kill.join(', ')}`);
     for (let cycle = 1; cycle <= o.cycles; cycle++) {
       for (const component of o.kill) {
         await sleep(1000 + Math.random() * 4000);
@@ -232,9 +262,12 @@ export async function runCycles(argv: string[]): Promise<boolean> {
       }
     }
     client.stop();
+    clearInterval(sampler);
     await streaming;
     await client.settle();
     log(`stopped streaming: ${client.requests.length} requests`);
+    // A killed and restarted service starts its memory again: the trend says something only for a soak.
+    const trends = Object.fromEntries([...memory].map(([name, samples]) => [name, memoryTrend(samples)]));
 
     // Drain, then prove from the databases and the receiver.
     const databases: Record<string, string> = { gateway: `${prefix}_gateway`, [CHONGQING]: `${prefix}_node_${CHONGQING}`, [SICHUAN]: `${prefix}_node_${SICHUAN}` };
@@ -317,6 +350,11 @@ export async function runCycles(argv: string[]): Promise<boolean> {
     const auditOk = audit.status === 200 && !auditText.includes('"ok":false') && auditText.includes('"ok":true');
     if (!auditOk) problems.push(`the audit chain does not verify: ${audit.status} ${auditText.slice(0, 300)}`);
 
+    if (o.soakMinutes > 0) {
+      for (const [name, t] of Object.entries(trends)) {
+        if (!t.flat) problems.push(`${name}'s resident memory is not flat: ${t.startMiB} MiB in the second quarter, ${t.endMiB} MiB in the last (${t.samples} samples)`);
+      }
+    }
     ok = problems.length === 0 && ids.length > 0;
     const figures = {
       date: new Date().toISOString(),
@@ -335,6 +373,8 @@ export async function runCycles(argv: string[]): Promise<boolean> {
       unsent: pending,
       webhooks: { expected: submissions.length, deliveredOnce: submissions.length - hooksMissing, missing: hooksMissing, extraReceptions },
       auditVerified: auditOk,
+      soakMinutes: o.soakMinutes,
+      memory: trends,
       problems,
     };
     if (o.json) console.log(JSON.stringify(figures));
@@ -343,8 +383,15 @@ export async function runCycles(argv: string[]): Promise<boolean> {
       console.log(`  requests ${figures.requests} (retried by the client ${figures.retriedByClient}); accepted ${figures.accepted}; lost ${lost}; doubled ${doubled}; out of order ${outOfOrder}`);
       for (const [region, v] of Object.entries(perNode)) console.log(`  node ${region}: applied once ${v.appliedOnce}, missing ${v.missing}, more than once ${v.twice}`);
       console.log(`  outbox rows unsent ${pending}; webhooks ${figures.webhooks.deliveredOnce}/${figures.webhooks.expected} delivered once (${extraReceptions} extra receptions absorbed by the receiver); audit chain ${auditOk ? 'verifies' : 'BROKEN'}`);
-      console.log(`  kills: ${Object.entries(kills).map(([k, n]) => `${k} ${n}`).join(', ')}`);
-      console.log(`  max recovery (kill until every service healthy): ${Object.entries(recovery).map(([k, ms]) => `${k} ${ms} ms`).join(', ')}`);
+      if (o.soakMinutes > 0) console.log(`  soak of ${o.soakMinutes} min at ${o.rate} events/s: nothing killed`);
+      else {
+        console.log(`  kills: ${Object.entries(kills).map(([k, n]) => `${k} ${n}`).join(', ')}`);
+        console.log(`  max recovery (kill until every service healthy): ${Object.entries(recovery).map(([k, ms]) => `${k} ${ms} ms`).join(', ')}`);
+      }
+      console.log(`  resident memory, MiB (median of the second quarter → of the last quarter, peak, samples every ${o.sampleSeconds} s):`);
+      for (const [name, t] of Object.entries(trends)) {
+        console.log(`    ${name.padEnd(22)} ${String(t.startMiB).padStart(6)} → ${String(t.endMiB).padStart(6)}  peak ${t.peakMiB}  (${t.samples} samples${o.soakMinutes > 0 ? (t.flat ? ', flat' : ', GROWING') : ''})`);
+      }
       console.log(`\nVerdict: ${ok ? 'PASS' : 'FAIL'}`);
       for (const p of problems) console.log(`  - ${p}`);
     }

@@ -1,4 +1,5 @@
 import type { Registry } from 'prom-client';
+import type { JsonLogger } from './json-logger';
 import { counter, histogram } from './metrics';
 
 /** What the middleware needs of an Express request and response, so this lib depends on no server library. */
@@ -9,6 +10,8 @@ interface Req {
 }
 interface Res {
   statusCode: number;
+  /** Express's per-request locals: an authenticating handler may leave `caller` (the calling system) there. */
+  locals?: { caller?: unknown };
   once(event: 'finish' | 'close', listener: () => void): unknown;
 }
 
@@ -16,9 +19,13 @@ interface Res {
  * Counts every HTTP request and times it, by method, route pattern and status: which routes are used,
  * which fail and how slowly, 4xx included. The route is the matched pattern (`/v1/cases/:caseId`),
  * never the URL, so that ids and ID numbers do not become label values; unmatched requests are
- * `unmatched`. Install it before the routes: `app.use(httpMetrics(registry))`.
+ * `unmatched`. Install it before the routes: `app.use(httpMetrics(registry, logger))`.
+ *
+ * With a logger it also writes one access line per answered request (`http request`: method, route, status,
+ * duration, and the calling system when the handler named it), 4xx included so that support can see which system
+ * fails; answers of 400 and more at `warn` when they are 5xx. Health probes and scrapes are left out.
  */
-export function httpMetrics(registry: Registry): (req: Req, res: Res, next: () => void) => void {
+export function httpMetrics(registry: Registry, logger?: JsonLogger): (req: Req, res: Res, next: () => void) => void {
   const requests = counter(registry, 'tongban_http_requests_total', 'HTTP requests answered, by method, route and status', ['method', 'route', 'status']);
   const duration = histogram(
     registry,
@@ -35,11 +42,25 @@ export function httpMetrics(registry: Registry): (req: Req, res: Res, next: () =
       done = true;
       const path = typeof req.route?.path === 'string' ? `${req.baseUrl ?? ''}${req.route.path}` : 'unmatched';
       const labels = { method: req.method, route: path || '/', status: String(res.statusCode) };
+      const seconds = Number(process.hrtime.bigint() - started) / 1e9;
       requests.inc(labels);
-      duration.observe(labels, Number(process.hrtime.bigint() - started) / 1e9);
+      duration.observe(labels, seconds);
+      if (logger && !QUIET_ROUTES.has(labels.route)) {
+        const caller = res.locals?.caller;
+        logger.event(res.statusCode >= 500 ? 'warn' : 'info', 'http request', {
+          method: labels.method,
+          route: labels.route,
+          status: res.statusCode,
+          durationMs: Math.round(seconds * 10_000) / 10,
+          ...(typeof caller === 'string' ? { caller } : {}),
+        });
+      }
     };
     res.once('finish', record);
     res.once('close', record);
     next();
   };
 }
+
+/** Probes and scrapes: answered every few seconds, they would bury the access lines that matter. */
+const QUIET_ROUTES = new Set(['/health', '/health/live', '/health/ready', '/metrics']);

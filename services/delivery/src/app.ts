@@ -139,7 +139,7 @@ export async function createDeliveryApp(config: DeliveryConfig, logger = new Jso
 
   const app = await NestFactory.create(DeliveryModule.build(), { logger });
 
-  app.use(httpMetrics(metrics));
+  app.use(httpMetrics(metrics, logger));
   installRequestLimits(app);
   app.use(failedAuthGuard(new FailedAttemptLimiter(config.infra.authFailuresPerMinute)));
   app.useGlobalFilters(new HttpErrorFilter(logger));

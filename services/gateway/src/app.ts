@@ -148,7 +148,7 @@ export async function createGatewayApp(config: GatewayConfig, logger = new JsonL
 
   const app = await NestFactory.create(GatewayModule.build(), { logger, bodyParser: true });
 
-  app.use(httpMetrics(metrics));
+  app.use(httpMetrics(metrics, logger));
   // Before the body is read: a request over the limit costs a 503, not a buffered body waiting on the database.
   const overloaded = counter(metrics, 'tongban_http_overload_refusals_total', 'Requests answered 503 because TONGBAN_GATEWAY_MAX_IN_FLIGHT were being worked on');
   app.use(inFlightLimit(config.maxInFlight, () => overloaded.inc()));

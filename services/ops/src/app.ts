@@ -201,7 +201,7 @@ export async function createOpsApp(config: OpsConfig, logger = new JsonLogger('o
 
     const app = await NestFactory.create(OpsModule.build(), { logger, bodyParser: true });
 
-    app.use(httpMetrics(metrics));
+    app.use(httpMetrics(metrics, logger));
     installRequestLimits(app);
     app.use(failedAuthGuard(new FailedAttemptLimiter(config.infra.authFailuresPerMinute)));
     app.useGlobalFilters(new HttpErrorFilter(logger));

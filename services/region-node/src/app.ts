@@ -180,7 +180,7 @@ export async function createRegionNodeApp(config: RegionNodeConfig, logger = new
 
   const app = await NestFactory.create(RegionNodeModule.build(), { logger });
 
-  app.use(httpMetrics(metrics));
+  app.use(httpMetrics(metrics, logger));
   installRequestLimits(app);
   app.useGlobalFilters(new HttpErrorFilter(logger));
   app.use(internalAccess(config.serviceToken, dataSource, logger));

@@ -76,7 +76,7 @@ export async function createRelayApp(config: RelayConfig, logger = new JsonLogge
     }
   }
   const app = await NestFactory.create(RelayModule.build(), { logger });
-  app.use(httpMetrics(metrics));
+  app.use(httpMetrics(metrics, logger));
   for (const relay of relays) await relay.start();
   return {
     app,

@@ -108,7 +108,7 @@ export async function createSchemaRegistryApp(
   let app: INestApplication;
   try {
     app = await NestFactory.create(SchemaRegistryModule.build(), { logger, bodyParser: false });
-    app.use(httpMetrics(metrics));
+    app.use(httpMetrics(metrics, logger));
   } catch (e) {
     await dataSource.destroy();
     throw e;

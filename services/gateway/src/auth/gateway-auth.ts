@@ -38,6 +38,8 @@ export class GatewayAuth {
         `this gateway serves province ${this.province}; a key of ${caller.division} publishes and reads through the gateway of province ${provinceOf(caller.division)}`,
       );
     }
+    // For the access log: which system the answer went to.
+    if (res && caller.system) res.locals.caller = caller.system;
     return caller;
   }
 

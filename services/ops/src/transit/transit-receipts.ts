@@ -111,6 +111,7 @@ const PAGES_PER_LOOK = 20;
  */
 export class TransitReceipts {
   private readonly windows = new Map<string, ReceiptWindow>();
+  private readonly warned = new Map<string, { error: string; at: number }>();
   private timer?: NodeJS.Timeout;
   private looking?: Promise<void>;
 
@@ -138,11 +139,11 @@ export class TransitReceipts {
     this.timer.unref();
   }
 
-  /** Sends what was recorded since the last look once more, then stops. */
+  /** Stops looking, after the look under way. Nothing is lost: the next start goes on from the stored cursor. */
   async stop(): Promise<void> {
     if (this.timer) clearInterval(this.timer);
     this.timer = undefined;
-    await this.look().catch(() => undefined);
+    await this.looking?.catch(() => undefined);
   }
 
   /** One look at every source; one at a time. */
@@ -158,7 +159,13 @@ export class TransitReceipts {
         await this.lookAt(source);
       } catch (e) {
         failure = e;
-        this.logger.event('warn', 'transit receipts could not be sent; the next look sends them', { source: source.name, to: this.config.partner, error: (e as Error).message });
+        // Once a minute per source and error, not at every look while a node is down.
+        const error = (e as Error).message;
+        const last = this.warned.get(source.name);
+        if (!last || last.error !== error || Date.now() - last.at >= 60_000) {
+          this.warned.set(source.name, { error, at: Date.now() });
+          this.logger.event('warn', 'transit receipts could not be sent; the next look sends them', { source: source.name, to: this.config.partner, error });
+        }
       }
     }
     if (failure) throw failure;

@@ -165,6 +165,8 @@ function servicesOf(o: ServicesOf): ServiceSpec[] {
         TONGBAN_GATEWAY_PORT: String(ports.gateway),
         TONGBAN_GATEWAY_DATABASE: `${db}_gateway`,
         TONGBAN_NODE_URLS: nodeUrls,
+        // Its own province's ops keeps the receipts of events that crossed to the other province.
+        TONGBAN_GATEWAY_OPS_URL: `http://127.0.0.1:${ports.ops}`,
         ...(o.gatewayEnv ?? {}),
       },
       healthUrl: `http://127.0.0.1:${ports.gateway}/health`,

@@ -20,12 +20,12 @@ import Redis from 'ioredis';
 import { GatewayConfig } from './gateway.config';
 import { AcceptEventService } from './events/application/accept-event.service';
 import { API_KEYS, EventsController, GATEWAY_LOGGER } from './events/infrastructure/events.controller';
-import { CasesController, NODE_SERVICE_TOKEN, NODE_URLS, ROUTING } from './cases/cases.controller';
+import { CASE_CROSSINGS, CasesController, NODE_SERVICE_TOKEN, NODE_URLS, ROUTING } from './cases/cases.controller';
 import { DisclosureRecorder } from './events/application/disclosure-recorder';
 import { DISCLOSURES, DisclosuresController } from './events/infrastructure/disclosures.controller';
 import { GatewaySchema1764000000000 } from './migrations/1764000000000-gateway-schema';
 import { ApiKeys1765000000000, ApiKeysAdminController, GATEWAY_AUTH, GatewayAuth, ROTATION_OVERLAP_MS } from './auth';
-import { AcceptedEventOffice1767000000000, EVENT_STATUS, EventStatusController, EventStatusReader } from './event-status';
+import { AcceptedEventOffice1767000000000, EVENT_STATUS, EventStatusController, EventStatusReader, OpsReceipts } from './event-status';
 import { buildOpenApiDocument, OPENAPI_DOCUMENT, OpenApiController } from './openapi';
 
 export interface GatewayApp {
@@ -121,6 +121,12 @@ export async function createGatewayApp(config: GatewayConfig, logger = new JsonL
     { name: 'schemaRegistry', check: () => registry.ping() },
   ];
 
+  // A gateway of one province answers where its events for the other province are; its ops keeps the receipts.
+  const eventStatus = new EventStatusReader(
+    dataSource,
+    config.province ? { province: config.province, receipts: new OpsReceipts(config.opsUrl, config.nodeServiceToken) } : undefined,
+  );
+
   @Module({})
   class GatewayModule {
     static build(): DynamicModule {
@@ -139,7 +145,8 @@ export async function createGatewayApp(config: GatewayConfig, logger = new JsonL
           { provide: ROUTING, useValue: routing },
           { provide: HEALTH_CHECKS, useValue: checks },
           { provide: METRICS_REGISTRY, useValue: metrics },
-          { provide: EVENT_STATUS, useValue: new EventStatusReader(dataSource) },
+          { provide: EVENT_STATUS, useValue: eventStatus },
+          ...(config.province ? [{ provide: CASE_CROSSINGS, useValue: eventStatus }] : []),
           { provide: OPENAPI_DOCUMENT, useValue: openapi },
         ],
       };

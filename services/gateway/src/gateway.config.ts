@@ -12,6 +12,11 @@ export interface GatewayConfig {
    * are sent to their own province's gateway. Unset: one gateway for every division (single-cluster development).
    */
   province?: string;
+  /**
+   * This province's ops service (TONGBAN_GATEWAY_OPS_URL, default http://127.0.0.1:3100), asked with the service
+   * token for the receipts of events addressed to the other province. Used only with `province`.
+   */
+  opsUrl: string;
   port: number;
   database: string;
   apiKeys: Array<{ key: string; binding: string }>;
@@ -63,6 +68,7 @@ export function readGatewayConfig(env: Record<string, string | undefined> = proc
   const config: GatewayConfig = {
     infra,
     province,
+    opsUrl: r.str('TONGBAN_GATEWAY_OPS_URL', 'http://127.0.0.1:3100').replace(/\/+$/, ''),
     port: r.port('TONGBAN_GATEWAY_PORT', 3000),
     database: r.str('TONGBAN_GATEWAY_DATABASE', 'tongban_gateway'),
     apiKeys: keys,
@@ -87,6 +93,7 @@ export function readGatewayConfig(env: Record<string, string | undefined> = proc
     rotationOverlapMs: r.int('TONGBAN_API_KEY_ROTATION_OVERLAP_SECONDS', 86_400, { min: 0, max: 90 * 86_400 }) * 1000,
     maxInFlight: r.int('TONGBAN_GATEWAY_MAX_IN_FLIGHT', 256, { min: 1, max: 100_000 }),
   };
+  if (!/^https?:\/\/[^/]+/.test(config.opsUrl)) r.fail(`TONGBAN_GATEWAY_OPS_URL must be an http(s) URL, got "${config.opsUrl}"`);
   if (config.auditPersonKey && Buffer.byteLength(config.auditPersonKey) < 16) r.fail('TONGBAN_AUDIT_PERSON_KEY must be at least 16 bytes');
   if (config.adminToken && config.adminToken.length < 16) r.fail('TONGBAN_ADMIN_TOKEN must be at least 16 characters');
   r.done();

@@ -37,6 +37,10 @@ import { AuditDatabases } from './audit/witness/audit-databases';
 import { AuditWitness, witnessTopic } from './audit/witness/audit-witness';
 import { WitnessStore } from './audit/witness/witness-store';
 import { AuditWitness1764400000000 } from './migrations/1764400000000-audit-witness';
+import { TransitReceipts1767100000000 } from './migrations/1767100000000-transit-receipts';
+import { ReceiptStore } from './transit/receipt-store';
+import { DeadLetterArrivals, NodeArrivals, TransitReceipts } from './transit/transit-receipts';
+import { OPS_SERVICE_TOKEN, TRANSIT_STORE, TransitController } from './transit/transit.controller';
 import { AuditSearchController } from './audit/audit-search.controller';
 import { ChainVerifier } from './audit/chain-verifier';
 import { ConsoleController } from './console/console.controller';
@@ -51,6 +55,8 @@ export interface OpsApp {
   dlqTopics: string[];
   /** The other province's witness of this one's audit chains; undefined without a partner province. */
   witness?: AuditWitness;
+  /** Receipts of events crossing between the provinces; undefined without a partner province. */
+  transit?: TransitReceipts;
   /** Starts reading the dead-letter topics and serving HTTP (port 0 picks a free one); resolves to the base URL. */
   start(port?: number, host?: string): Promise<string>;
   close(): Promise<void>;
@@ -63,7 +69,7 @@ export async function createOpsApp(config: OpsConfig, logger = new JsonLogger('o
     pool: config.infra.mysqlPool,
     database: config.database,
     entities: [],
-    migrations: [OpsSchema1764300000000, AuditWitness1764400000000],
+    migrations: [OpsSchema1764300000000, AuditWitness1764400000000, TransitReceipts1767100000000],
   });
   // Health asks MySQL on a connection of its own, not behind the requests queued for the pool.
   const probe = mysqlProbe(dataSource, config.infra.mysqlPool);
@@ -140,12 +146,32 @@ export async function createOpsApp(config: OpsConfig, logger = new JsonLogger('o
     const auditDatabases = new AuditDatabases(dataSource, config.database, config.infra.mysql, config.auditDatabases);
     const witnessStore = new WitnessStore(dataSource);
     const witnessConflicts = counter(metrics, 'tongban_audit_witness_conflicts_total', "Heads the other province reported of its audit chains that contradict earlier ones (a chain cut short or rewritten there)", ['chain']);
+    // Receipts of events that crossed: sent for what this province's nodes recorded of the partner's events, and
+    // kept of this province's events; both on the witness channel.
+    const receiptStore = new ReceiptStore(dataSource);
+    const receiptsSent = counter(metrics, 'tongban_transit_receipts_sent_total', 'Receipts of events from the other province sent back to it', []);
+    const transit = config.transit
+      ? new TransitReceipts(
+          config.transit, config.infra.topicNamespace, producer, codec, receiptStore,
+          config.nodes.flatMap((node) => {
+            const url = config.nodeUrls.get(node);
+            const inbox = topics.inbox(config.infra.topicNamespace, node);
+            return [
+              ...(url ? [new NodeArrivals(node, url, config.transit!.partner, config.nodeServiceToken)] : []),
+              new DeadLetterArrivals(dataSource, node, inbox, config.transit!.partner),
+            ];
+          }),
+          logger, (n) => receiptsSent.inc(n),
+        )
+      : undefined;
     const witness = config.witness
       ? new AuditWitness(
           config.witness, config.infra.topicNamespace, kafka, producer, codec, witnessStore, auditDatabases, logger, `${config.groupId}.witness`,
           (c) => witnessConflicts.inc({ chain: `${c.database}.${c.chain}` }),
+          transit ? (bytes, ref) => transit.handle(bytes, ref) : undefined,
         )
       : undefined;
+    if (transit) closers.push(() => transit.stop());
     // Before the producer disconnects (closers run last first): the last heads go out on shutdown.
     if (witness) closers.push(() => witness.stop());
     const nodes = new NodeClient(config.nodeUrls, logger, config.nodeServiceToken);
@@ -183,7 +209,7 @@ export async function createOpsApp(config: OpsConfig, logger = new JsonLogger('o
         return {
           module: OpsModule,
           // The jobs controller first: its fixed path must win over `v1/dlq/:id`.
-          controllers: [ReplayJobsController, DlqController, AuditController, AuditSearchController, MeController, LinkController, ConsoleController, OpsController],
+          controllers: [ReplayJobsController, DlqController, AuditController, AuditSearchController, MeController, LinkController, TransitController, ConsoleController, OpsController],
           providers: [
             { provide: DeadLetterService, useValue: deadLetters },
             { provide: BulkReplayService, useValue: jobs },
@@ -194,6 +220,8 @@ export async function createOpsApp(config: OpsConfig, logger = new JsonLogger('o
             { provide: HEALTH_CHECKS, useValue: checks },
             { provide: METRICS_REGISTRY, useValue: metrics },
             { provide: LINK_LAG, useValue: links },
+            { provide: TRANSIT_STORE, useValue: receiptStore },
+            { provide: OPS_SERVICE_TOKEN, useValue: config.nodeServiceToken },
           ],
         };
       }
@@ -213,10 +241,12 @@ export async function createOpsApp(config: OpsConfig, logger = new JsonLogger('o
       retention,
       dlqTopics,
       witness,
+      transit,
       async start(port = config.port, host = config.host) {
         await consumer.start();
         consuming = true;
         await witness?.start();
+        transit?.start();
         retention.start();
         await app.listen(port, host);
         const address = app.getHttpServer().address() as AddressInfo;

@@ -23,6 +23,19 @@ describe('ops configuration', () => {
     expect(readOpsConfig({ ...dev, TONGBAN_OPS_PROVINCE: '510000' }).witness?.partner).toBe('500000');
     expect(() => readOpsConfig({ ...dev, TONGBAN_OPS_PROVINCE: '440000' })).toThrow(/TONGBAN_OPS_PROVINCE must be one of the linked provinces/);
   });
+
+  it('sends transit receipts on the witness channel every second, 500 to a record, unless told otherwise', () => {
+    const dev = { TONGBAN_PROFILE: 'development' };
+    expect(readOpsConfig({ ...dev, TONGBAN_OPS_NODES: '500000' }).transit).toEqual({ province: '500000', partner: '510000', intervalMs: 1000, batchSize: 500, overlapMs: 10_000 });
+    expect(
+      readOpsConfig({ ...dev, TONGBAN_OPS_NODES: '510000', TONGBAN_OPS_RECEIPT_INTERVAL_MS: '250', TONGBAN_OPS_RECEIPT_BATCH: '50', TONGBAN_OPS_RECEIPT_OVERLAP_SECONDS: '30' }).transit,
+    ).toEqual({ province: '510000', partner: '500000', intervalMs: 250, batchSize: 50, overlapMs: 30_000 });
+    // No witness channel (both nodes behind one ops, or the witness off), or 0: no receipts.
+    expect(readOpsConfig(dev).transit).toBeUndefined();
+    expect(readOpsConfig({ ...dev, TONGBAN_OPS_NODES: '500000', TONGBAN_OPS_WITNESS_INTERVAL_SECONDS: '0' }).transit).toBeUndefined();
+    expect(readOpsConfig({ ...dev, TONGBAN_OPS_NODES: '500000', TONGBAN_OPS_RECEIPT_INTERVAL_MS: '0' }).transit).toBeUndefined();
+    expect(() => readOpsConfig({ ...dev, TONGBAN_OPS_RECEIPT_BATCH: '0' })).toThrow(/TONGBAN_OPS_RECEIPT_BATCH must be a whole number from 1 to 5000/);
+  });
 });
 
 describe('ops configuration: bulk replay bounds', () => {

@@ -3,6 +3,7 @@ import { readRetentionConfig, RetentionConfig } from '@tongban/persistence';
 import { readServiceToken } from '@tongban/auth';
 import { isWellFormedDivision } from '@tongban/regions';
 import type { WitnessConfig } from './audit/witness/audit-witness';
+import type { TransitConfig } from './transit/transit-receipts';
 import { OperatorSpec, parseOperatorSpec } from './operators/operator-registry';
 
 /** Operators for local runs only; production supplies TONGBAN_OPERATORS from its secret store. */
@@ -55,6 +56,8 @@ export interface OpsConfig {
   mirror?: MirrorLagConfig;
   /** The other province as witness of this one's audit chains (and this one of its), when ops runs in one of two linked provinces. */
   witness?: WitnessConfig;
+  /** Receipts of events crossing to and from the other province, on the witness channel (so only with `witness`). */
+  transit?: TransitConfig;
 }
 
 /** The two linked provinces: each witnesses the other's audit chains. */
@@ -82,6 +85,19 @@ function readWitnessConfig(r: EnvReader, nodes: string[]): WitnessConfig | undef
     return undefined;
   }
   return { province, partner, intervalMs: intervalSeconds * 1000 };
+}
+
+/**
+ * TONGBAN_OPS_RECEIPT_INTERVAL_MS (default 1000; 0 sends no receipts), TONGBAN_OPS_RECEIPT_BATCH (receipts per
+ * record, default 500), TONGBAN_OPS_RECEIPT_OVERLAP_SECONDS (default 10). Receipts ride the witness channel: none
+ * without a partner province.
+ */
+function readTransitConfig(r: EnvReader, witness: WitnessConfig | undefined): TransitConfig | undefined {
+  const intervalMs = r.int('TONGBAN_OPS_RECEIPT_INTERVAL_MS', 1000, { min: 0, max: 3_600_000 });
+  const batchSize = r.int('TONGBAN_OPS_RECEIPT_BATCH', 500, { min: 1, max: 5000 });
+  const overlapMs = r.int('TONGBAN_OPS_RECEIPT_OVERLAP_SECONDS', 10, { min: 0, max: 3600 }) * 1000;
+  if (!witness || intervalMs === 0) return undefined;
+  return { province: witness.province, partner: witness.partner, intervalMs, batchSize, overlapMs };
 }
 
 function readMirrorLagConfig(r: EnvReader): MirrorLagConfig | undefined {
@@ -149,6 +165,7 @@ export function readOpsConfig(env: Record<string, string | undefined> = process.
     mirror: readMirrorLagConfig(r),
     witness: readWitnessConfig(r, nodes),
   };
+  config.transit = readTransitConfig(r, config.witness);
   r.done();
   return config;
 }

@@ -31,6 +31,8 @@ import { CaseworkIndexes1764200000000 } from './migrations/1764200000000-casewor
 import { CaseHolds1764600000000 } from './migrations/1764600000000-case-holds';
 import { PersonFacts1764900000000 } from './migrations/1764900000000-person-facts';
 import { CaseRetention1766000000000 } from './migrations/1766000000000-case-retention';
+import { ArrivalsIndex1767100000000 } from './migrations/1767100000000-arrivals-index';
+import { ARRIVALS_INBOX, ArrivalsController } from './arrivals/arrivals.controller';
 import { casePayloadsRule } from './casework/infrastructure/case-payload.retention';
 import { InternalActions1765100000000 } from './migrations/1765100000000-internal-actions';
 import { HOLD_ADMINISTRATION, HoldsController } from './internal/holds.controller';
@@ -54,7 +56,7 @@ export async function createRegionNodeApp(config: RegionNodeConfig, logger = new
     entities: [],
     migrations: [
       NodeSchema1764000000000, CaseworkIndexes1764200000000, AuditLogSchema1764300000000, CaseHolds1764600000000, PersonFacts1764900000000,
-      InternalActions1765100000000, CaseRetention1766000000000,
+      InternalActions1765100000000, CaseRetention1766000000000, ArrivalsIndex1767100000000,
     ],
   });
   const catalogue = new SchemaCatalogue(join(contractsDir(), 'avro'));
@@ -162,13 +164,14 @@ export async function createRegionNodeApp(config: RegionNodeConfig, logger = new
     static build(): DynamicModule {
       return {
         module: RegionNodeModule,
-        controllers: [InboxController, CasesQueryController, EventsQueryController, OpsController, HoldsController],
+        controllers: [InboxController, CasesQueryController, EventsQueryController, ArrivalsController, OpsController, HoldsController],
         providers: [
           { provide: ApplyEventService, useValue: applyService },
           { provide: CASE_REPOSITORY, useValue: cases },
           { provide: NODE_LOGGER, useValue: logger },
           { provide: APPLIED_COUNTER, useValue: applied },
           { provide: NODE_DATA_SOURCE, useValue: dataSource },
+          { provide: ARRIVALS_INBOX, useValue: inbox },
           { provide: READ_DISCLOSURES, useValue: { audit: disclosures, minimiser, node: config.region } },
           { provide: HEALTH_CHECKS, useValue: checks },
           { provide: METRICS_REGISTRY, useValue: metrics },

@@ -61,6 +61,59 @@ export interface AuditChainHeads {
  */
 export type AuditHeadsKind = 'REPORTED' | 'WITNESSED';
 
+/**
+ * APPLIED: the node applied it to the case (or kept it as the region's part of a case held elsewhere).
+ * REJECTED: the node recorded it as not fitting the case and answered the sender with a CaseEventRejected.
+ * ARRIVED: it reached the receiving province but is parked as a dead letter there, waiting for an operator.
+ */
+export type TransitOutcome = 'APPLIED' | 'REJECTED' | 'ARRIVED';
+
+/** What became of one event in the receiving province. */
+export interface TransitReceipt {
+  /** The event's id (a UUID), as its envelope carries it. */
+  eventId: string;
+  /** The case the event belongs to. */
+  caseId: string;
+  /**
+   * The receiving region node (its division code).
+   * Format: `division-code`.
+   */
+  node: string;
+  /** What the receiving province did with the event. */
+  outcome: TransitOutcome;
+  /**
+   * When the receiving node recorded the outcome (for ARRIVED, when the dead letter was stored).
+   * Instant, ISO-8601 (`2026-11-02T09:30:00.000Z`).
+   */
+  at: string;
+}
+
+/**
+ * What the receiving province did with events the other province's gateway accepted for it: one batch of
+ * receipts, sent back by the receiving province's ops service on <namespace>.<owner>.witness, which the
+ * owner's MirrorMaker 2 carries home. Not a case event: no envelope, never through a gateway. Idempotent: a
+ * receipt names its event, and the same receipt received twice is the same fact.
+ */
+export interface TransitReceipts {
+  /**
+   * The province whose gateway accepted the events (its division code): the recipient of the receipts.
+   * Format: `division-code`.
+   */
+  owner: string;
+  /**
+   * The province that received the events and sends the receipts (its division code).
+   * Format: `division-code`.
+   */
+  sender: string;
+  /**
+   * When the sender made the batch.
+   * Instant, ISO-8601 (`2026-11-02T09:30:00.000Z`).
+   */
+  sentAt: string;
+  /** One receipt per event, in the order the receiving province recorded them. */
+  receipts: TransitReceipt[];
+}
+
 // --- cn.tongban.common.v1 ----------------------------------------------------------------------------
 
 /** A postal address inside a division. */

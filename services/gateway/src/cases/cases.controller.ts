@@ -1,4 +1,4 @@
-import { Body, Controller, Get, Headers, HttpCode, Inject, Param, Post, Query, Res } from '@nestjs/common';
+import { Body, Controller, Get, Headers, HttpCode, Inject, Optional, Param, Post, Query, Res } from '@nestjs/common';
 import type { Response } from 'express';
 import { Caller, serviceHeaders } from '@tongban/auth';
 import type { GatewayAuth } from '../auth/gateway-auth';
@@ -6,10 +6,14 @@ import { UnavailableError, ValidationError } from '@tongban/errors';
 import { RoutingTable } from '@tongban/regions';
 import { API_KEYS } from '../events/infrastructure/events.controller';
 import { caseSearchFrom, searchQueryFrom } from './case-query';
+import type { EventStatusReader } from '../event-status/event-status';
 
 export const NODE_URLS = Symbol('NODE_URLS');
 export const ROUTING = Symbol('ROUTING');
 export const NODE_SERVICE_TOKEN = Symbol('NODE_SERVICE_TOKEN');
+/** The caller's events of a case that cross to the other province (EventStatusReader.crossingsOf). */
+export const CASE_CROSSINGS = Symbol('CASE_CROSSINGS');
+export type CaseCrossings = Pick<EventStatusReader, 'crossingsOf'>;
 
 /**
  * Case queries answered by the caller's own region node, which holds every case its region takes
@@ -24,6 +28,7 @@ export class CasesController {
     @Inject(NODE_URLS) private readonly nodeUrls: Map<string, string>,
     @Inject(ROUTING) private readonly routing: RoutingTable,
     @Inject(NODE_SERVICE_TOKEN) private readonly serviceToken: string,
+    @Optional() @Inject(CASE_CROSSINGS) private readonly crossings?: CaseCrossings,
   ) {}
 
   /** A person search: the ID number travels in the body, never in a URL (URLs end up in logs). */
@@ -39,7 +44,9 @@ export class CasesController {
   @Get('v1/cases/:caseId')
   async one(@Param('caseId') caseId: string, @Headers('authorization') auth: string | undefined, @Res() res: Response): Promise<void> {
     const caller = await this.keys.caller(auth, res);
-    await this.forward(caller, `/internal/cases/${encodeURIComponent(caseId)}`, res);
+    // The accepting side's own events for the other province: where each is on its way (see README, Two provinces).
+    const withCrossings = this.crossings ? async (body: Record<string, unknown>) => ({ ...body, crossings: await this.crossings!.crossingsOf(caller, caseId) }) : undefined;
+    await this.forward(caller, `/internal/cases/${encodeURIComponent(caseId)}`, res, { amend: withCrossings });
   }
 
   @Get('v1/cases')
@@ -51,7 +58,12 @@ export class CasesController {
     await this.forward(caller, `/internal/cases${params.size ? `?${params}` : ''}`, res);
   }
 
-  private async forward(caller: Caller, path: string, res: Response, o: { method?: string; body?: unknown } = {}): Promise<void> {
+  private async forward(
+    caller: Caller,
+    path: string,
+    res: Response,
+    o: { method?: string; body?: unknown; amend?: (body: Record<string, unknown>) => Promise<Record<string, unknown>> } = {},
+  ): Promise<void> {
     const node = this.routing.nodeFor(caller.division);
     const base = this.nodeUrls.get(node);
     if (!base) throw new UnavailableError(`region node ${node} (no URL configured in TONGBAN_NODE_URLS)`);
@@ -70,6 +82,19 @@ export class CasesController {
     } catch (e) {
       throw new UnavailableError(`region node ${node}`, { cause: e });
     }
-    res.status(answer.status).type('application/json').send(await answer.text());
+    const text = await answer.text();
+    if (answer.status === 200 && o.amend) {
+      let body: unknown;
+      try {
+        body = JSON.parse(text);
+      } catch {
+        body = undefined;
+      }
+      if (body && typeof body === 'object' && !Array.isArray(body)) {
+        res.status(200).json(await o.amend(body as Record<string, unknown>));
+        return;
+      }
+    }
+    res.status(answer.status).type('application/json').send(text);
   }
 }

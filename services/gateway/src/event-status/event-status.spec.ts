@@ -2,6 +2,7 @@ import type { Caller } from '@tongban/auth';
 import { TongbanError } from '@tongban/errors';
 import { SERVICE_OFFICES } from '@tongban/regions';
 import { EventStatusReader, publishedBy, Queryable } from './event-status';
+import type { Receipt } from './transit';
 
 const ID = '0b9e6c9e-2f4a-4a53-9a51-6f1d2c3b4a5e';
 const CQ_HTZ = SERVICE_OFFICES.find((o) => o.id === 'CQ-HTZ')!;
@@ -116,5 +117,71 @@ describe('whose event it is', () => {
 
   it('is not a division key’s when an office published it, even in a district it covers', () => {
     expect(publishedBy(chongqing, officeEvent)).toBe(false);
+  });
+});
+
+describe('the transit of an event for the other province', () => {
+  const receipts = (found: Record<string, Receipt> | Error) => ({
+    asked: [] as string[][],
+    async find(_caller: Caller, ids: readonly string[]) {
+      this.asked.push([...ids]);
+      if (found instanceof Error) throw found;
+      return new Map(Object.entries(found).filter(([id]) => ids.includes(id)));
+    },
+  });
+  const sent = { copies: 2, pending: '0', last_sent_at: new Date('2026-11-02T09:30:02Z') };
+  const applied: Receipt = { eventId: ID, province: '500000', node: '500000', outcome: 'APPLIED', at: '2026-11-02T09:31:00.000Z' };
+
+  it('is in transit once sent, with no receipt', async () => {
+    const reader = new EventStatusReader(db(accepted(), sent), { province: '510000', receipts: receipts({}) });
+    expect((await reader.find(chengdu, ID)).transit).toEqual({ province: '500000', status: 'in-transit', since: '2026-11-02T09:30:02.000Z', at: null, node: null });
+  });
+
+  it('is what the receipt says once it came back', async () => {
+    const reader = new EventStatusReader(db(accepted(), sent), { province: '510000', receipts: receipts({ [ID]: applied }) });
+    expect((await reader.find(chengdu, ID)).transit).toMatchObject({ status: 'applied', at: '2026-11-02T09:31:00.000Z', node: '500000' });
+  });
+
+  it('is null while still in the outbox, without asking for receipts', async () => {
+    const lookup = receipts({});
+    const reader = new EventStatusReader(db(accepted(), { copies: 2, pending: '2', last_sent_at: null }), { province: '510000', receipts: lookup });
+    expect(await reader.find(chengdu, ID)).toMatchObject({ status: 'accepted', transit: null });
+    expect(lookup.asked).toEqual([]);
+  });
+
+  it('is unknown, not a failure, when the receipts cannot be read', async () => {
+    const reader = new EventStatusReader(db(accepted(), sent), { province: '510000', receipts: receipts(new Error('ops answered 503')) });
+    expect((await reader.find(chengdu, ID)).transit).toMatchObject({ status: 'unknown', error: expect.stringContaining('ops answered 503') });
+  });
+
+  it('is not part of the answer for an event that stays in the province, nor at a gateway for every province', async () => {
+    const within = new EventStatusReader(db(accepted({ target_region: '512021' }), sent), { province: '510000', receipts: receipts({}) });
+    expect(await within.find(chengdu, ID)).not.toHaveProperty('transit');
+    expect(await new EventStatusReader(db(accepted(), sent)).find(chengdu, ID)).not.toHaveProperty('transit');
+  });
+
+  it('lists the caller’s crossing events of a case, oldest first, leaving out other sides’ and those staying in the province', async () => {
+    const B = '1b9e6c9e-2f4a-4a53-9a51-6f1d2c3b4a5e';
+    const rows = [
+      accepted(),
+      accepted({ event_id: B, event_type: 'SubsidyApplicationWithdrawn', accepted_at: new Date('2026-11-02T09:40:00Z') }),
+      accepted({ event_id: 'c', source_region: '500111', target_region: '510104' }),
+      accepted({ event_id: 'd', target_region: '512021' }),
+    ];
+    const fake: Queryable = {
+      async query(sql: string) {
+        if (sql.includes('FROM accepted_events')) return rows;
+        if (sql.includes('FROM outbox_events')) return [{ event_id: ID, pending: '0', last_sent_at: new Date('2026-11-02T09:30:02Z') }, { event_id: B, pending: '1', last_sent_at: null }];
+        throw new Error(sql);
+      },
+    };
+    const lookup = receipts({ [ID]: applied });
+    const list = await new EventStatusReader(fake, { province: '510000', receipts: lookup }).crossingsOf(chengdu, 'SUB-510104-2026-000123');
+    expect(list).toEqual([
+      { eventId: ID, eventType: 'SubsidyApplicationSubmitted', acceptedAt: '2026-11-02T09:30:00.123Z', province: '500000', status: 'applied', since: '2026-11-02T09:30:02.000Z', at: '2026-11-02T09:31:00.000Z', node: '500000' },
+      { eventId: B, eventType: 'SubsidyApplicationWithdrawn', acceptedAt: '2026-11-02T09:40:00.000Z', province: '500000', status: 'accepted', since: null, at: null, node: null },
+    ]);
+    expect(lookup.asked).toEqual([[ID]]);
+    expect(await new EventStatusReader(fake).crossingsOf(chengdu, 'x')).toBeUndefined();
   });
 });

@@ -2,6 +2,7 @@ import type { Caller } from '@tongban/auth';
 import { ValidationError } from '@tongban/errors';
 import { NotFoundError } from '@tongban/http';
 import { covers } from '@tongban/regions';
+import { crossesTo, Receipt, ReceiptLookup, Transit, TransitStatus, transitOf } from './transit';
 
 /** What `GET /v1/events/:eventId` answers. */
 export interface EventStatus {
@@ -17,6 +18,26 @@ export interface EventStatus {
   status: 'accepted' | 'sent';
   /** When the last copy reached Kafka; null while accepted, and once retention purged the sent rows. */
   sentAt: string | null;
+  /**
+   * Only for an event addressed to the other province (a gateway of one province): where it is on its way
+   * there (see Transit); null while it is still in the outbox.
+   */
+  transit?: Transit | null;
+}
+
+/** The gateway's province and where it reads the receipts of events crossing from it. */
+export interface TransitSide {
+  province: string;
+  receipts: ReceiptLookup;
+}
+
+/** One crossing event of a case, as `GET /v1/cases/:caseId` lists them for the side that published them. */
+export interface CaseCrossing extends Omit<Transit, 'status'> {
+  eventId: string;
+  eventType: string;
+  acceptedAt: string;
+  /** As the event's transit; `accepted` while it is still in this gateway's outbox. */
+  status: TransitStatus | 'accepted';
 }
 
 /** The queries the reader needs (a TypeORM DataSource has this shape). */
@@ -60,7 +81,10 @@ const iso = (value: Date | string) => (value instanceof Date ? value : new Date(
  * Kafka). Another side's event is answered exactly like one that does not exist.
  */
 export class EventStatusReader {
-  constructor(private readonly db: Queryable) {}
+  constructor(
+    private readonly db: Queryable,
+    private readonly transit?: TransitSide,
+  ) {}
 
   async find(caller: Caller, eventId: string): Promise<EventStatus> {
     if (!EVENT_ID.test(eventId)) throw new ValidationError([{ path: 'eventId', problem: 'must be the UUID that POST /v1/events answered' }]);
@@ -77,6 +101,13 @@ export class EventStatusReader {
     )) as OutboxRow[];
     // Retention deletes only sent rows: an accepted event with no row left has been sent.
     const pending = Number(outbox?.pending ?? 0);
+    const sentAt = pending > 0 || !outbox?.last_sent_at ? null : iso(outbox.last_sent_at);
+    const to = crossesTo(this.transit?.province, row.target_region);
+    let transit: Transit | null | undefined;
+    if (to) {
+      const { receipts, error } = await this.receipts(caller, pending > 0 ? [] : [row.event_id]);
+      transit = transitOf({ to, sent: pending === 0, sentAt, receipt: receipts.get(row.event_id), receiptsError: error });
+    }
     return {
       eventId: row.event_id,
       eventType: row.event_type,
@@ -87,7 +118,55 @@ export class EventStatusReader {
       correlationId: row.correlation_id,
       acceptedAt: iso(row.accepted_at),
       status: pending > 0 ? 'accepted' : 'sent',
-      sentAt: pending > 0 || !outbox?.last_sent_at ? null : iso(outbox.last_sent_at),
+      sentAt,
+      ...(to ? { transit } : {}),
     };
+  }
+
+  /**
+   * The caller's events of a case that cross to the other province, oldest first, each with its transit;
+   * undefined for a gateway that serves every province. Events of another side are left out.
+   */
+  async crossingsOf(caller: Caller, caseId: string): Promise<CaseCrossing[] | undefined> {
+    if (!this.transit) return undefined;
+    const rows = (await this.db.query(
+      `SELECT event_id, event_type, source_region, target_region, source_office, accepted_at FROM accepted_events
+       WHERE case_id = ? ORDER BY accepted_at, event_id LIMIT 1000`,
+      [caseId],
+    )) as AcceptedRow[];
+    const mine = rows.filter((r) => publishedBy(caller, r) && crossesTo(this.transit!.province, r.target_region));
+    if (mine.length === 0) return [];
+    const outbox = (await this.db.query(
+      `SELECT event_id, SUM(sent_at IS NULL) AS pending, MAX(sent_at) AS last_sent_at FROM outbox_events
+       WHERE event_id IN (${mine.map(() => '?').join(', ')}) GROUP BY event_id`,
+      mine.map((r) => r.event_id),
+    )) as Array<OutboxRow & { event_id: string }>;
+    const byId = new Map(outbox.map((o) => [o.event_id, o]));
+    const sent = mine.filter((r) => Number(byId.get(r.event_id)?.pending ?? 0) === 0);
+    const { receipts, error } = await this.receipts(caller, sent.map((r) => r.event_id));
+    return mine.map((r): CaseCrossing => {
+      const o = byId.get(r.event_id);
+      const isSent = Number(o?.pending ?? 0) === 0;
+      const to = crossesTo(this.transit!.province, r.target_region)!;
+      const t = transitOf({
+        to,
+        sent: isSent,
+        sentAt: isSent && o?.last_sent_at ? iso(o.last_sent_at) : null,
+        receipt: receipts.get(r.event_id),
+        receiptsError: error,
+      });
+      // Still in the outbox here: not on its way yet.
+      return { eventId: r.event_id, eventType: r.event_type, acceptedAt: iso(r.accepted_at), ...(t ?? { province: to, status: 'accepted', since: null, at: null, node: null }) };
+    });
+  }
+
+  /** Receipts of sent crossing events; an ops that does not answer makes them unknown, never fails the read. */
+  private async receipts(caller: Caller, eventIds: string[]): Promise<{ receipts: Map<string, Receipt>; error?: string }> {
+    if (eventIds.length === 0 || !this.transit) return { receipts: new Map() };
+    try {
+      return { receipts: await this.transit.receipts.find(caller, eventIds) };
+    } catch (e) {
+      return { receipts: new Map(), error: `the receipts could not be read: ${(e as Error).message}` };
+    }
   }
 }

@@ -386,8 +386,46 @@ function sharedSchemas(): Record<string, JsonSchema> {
         acceptedAt: timestamp,
         status: { type: 'string', enum: ['accepted', 'sent'], description: '`accepted`: stored, not yet on Kafka; `sent`: every copy is on Kafka.' },
         sentAt: { anyOf: [timestamp, { type: 'null' }], description: 'When the last copy reached Kafka (null while accepted, and once the sent record is purged).' },
+        transit: {
+          anyOf: [ref('Transit'), { type: 'null' }],
+          description: "Only at a province's gateway, for an event addressed to the other province: where it is on its way there (null while still accepted).",
+        },
       },
       required: ['eventId', 'eventType', 'caseId', 'sourceRegion', 'targetRegion', 'sourceOffice', 'correlationId', 'acceptedAt', 'status', 'sentAt'],
+    },
+    Transit: {
+      type: 'object',
+      description: 'An event crossing to the other province, from the receipts that province sends back.',
+      properties: {
+        province: ref('DivisionCode'),
+        status: {
+          type: 'string',
+          enum: ['in-transit', 'arrived', 'applied', 'rejected', 'unknown'],
+          description:
+            '`in-transit`: sent into the link, no receipt yet; `arrived`: parked there as a dead letter; `applied`/`rejected`: what its node recorded; `unknown`: the receipts could not be read.',
+        },
+        since: { anyOf: [timestamp, { type: 'null' }], description: 'When it was sent into the link.' },
+        at: { anyOf: [timestamp, { type: 'null' }], description: 'When the other province recorded the outcome (null without a receipt).' },
+        node: { anyOf: [ref('DivisionCode'), { type: 'null' }], description: 'The receiving node (null without a receipt).' },
+        error: { type: 'string', description: 'Why the status is unknown.' },
+      },
+      required: ['province', 'status', 'since', 'at', 'node'],
+    },
+    CaseCrossing: {
+      type: 'object',
+      description: "One of the caller's events of the case addressed to the other province; `status` `accepted` while it is still in the outbox.",
+      properties: {
+        eventId: { type: 'string', format: 'uuid' },
+        eventType: { type: 'string' },
+        acceptedAt: timestamp,
+        province: ref('DivisionCode'),
+        status: { type: 'string', enum: ['accepted', 'in-transit', 'arrived', 'applied', 'rejected', 'unknown'] },
+        since: { anyOf: [timestamp, { type: 'null' }] },
+        at: { anyOf: [timestamp, { type: 'null' }] },
+        node: { anyOf: [ref('DivisionCode'), { type: 'null' }] },
+        error: { type: 'string' },
+      },
+      required: ['eventId', 'eventType', 'acceptedAt', 'province', 'status', 'since', 'at', 'node'],
     },
     CaseSearch: {
       type: 'object',
@@ -428,6 +466,11 @@ function sharedSchemas(): Record<string, JsonSchema> {
           items: { type: 'object', properties: { name: { type: 'string' }, startedAt: timestamp, dueAt: timestamp, mustAct: ref('DivisionCode') } },
         },
         history: { type: 'array', items: ref('CaseHistoryEntry') },
+        crossings: {
+          type: 'array',
+          items: ref('CaseCrossing'),
+          description: "Only at a province's gateway: the caller's own events of the case addressed to the other province, oldest first, each with where it is on its way.",
+        },
       },
       required: ['caseId', 'view', 'history'],
     },

@@ -1,5 +1,5 @@
 import type { Consumer, Kafka, Producer } from 'kafkajs';
-import type { AvroCodec } from '@tongban/avro';
+import { AvroCodec, DecodeFailure } from '@tongban/avro';
 import type { AuditChainHeads } from '@tongban/avro';
 import type { JsonLogger } from '@tongban/observability';
 import { AuditDatabases, entriesIn } from './audit-databases';
@@ -40,7 +40,8 @@ export interface WitnessReport {
  * answers with the longest head it holds of each of those chains (WITNESSED, on `<ns>.<province>.witness`).
  * The answer is kept as a receipt; `check()` compares the chains with every receipt, so a chain truncated or
  * rewritten below a witnessed head shows, however consistent it is in itself. Nothing but these records
- * crosses: neither province holds a credential of the other's.
+ * crosses: neither province holds a credential of the other's. The same channel carries the receipts of
+ * events that crossed (TransitReceipts, services/ops/src/transit), handed to `others`.
  */
 export class AuditWitness {
   private consumer?: Consumer;
@@ -58,6 +59,8 @@ export class AuditWitness {
     private readonly logger: JsonLogger,
     private readonly groupId: string,
     private readonly onConflict: (c: WitnessConflict) => void = () => undefined,
+    /** Other records of the channel (the transit receipts): true when one took the record. */
+    private readonly others: (bytes: Buffer | null, ref: string) => Promise<boolean> = async () => false,
   ) {}
 
   /** The topic this ops reads (records addressed to its province) and the one it writes (addressed to the partner). */
@@ -120,12 +123,13 @@ export class AuditWitness {
     await this.producer.send({ topic: this.topics.outgoing, acks: -1, messages: [{ key: record.owner, value }] });
   }
 
-  /** One record of the incoming topic: heads to witness, or the partner's receipt of ours. */
+  /** One record of the incoming topic: heads to witness, the partner's receipt of ours, or another record of the channel. */
   async handle(bytes: Buffer | null, ref: string): Promise<void> {
     let record: AuditChainHeads;
     try {
       record = (await this.codec.decodeRecord<AuditChainHeads>(AUDIT_CHAIN_HEADS, bytes)).value;
     } catch (e) {
+      if (e instanceof DecodeFailure && e.failure === 'EVENT_TYPE_UNKNOWN' && (await this.others(bytes, ref))) return;
       // Nothing else belongs on this topic and nothing can make it readable later: skip it, say so.
       this.logger.event('warn', 'audit witness: a record was skipped', { ref, error: (e as Error).message });
       return;

@@ -43,6 +43,11 @@ describe('GET /v1/events/:eventId', () => {
         acceptedAt: expect.stringMatching(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/),
         status: 'accepted',
         sentAt: null,
+        // Both nodes get a copy (the publisher's own and the addressee's); neither has it yet.
+        nodes: [
+          { node: '500000', outcome: 'pending', reason: null, at: null },
+          { node: '510000', outcome: 'pending', reason: null, at: null },
+        ],
       },
     });
     expect(Math.abs(Date.parse(before.body.acceptedAt as string) - Date.now())).toBeLessThan(60_000);
@@ -55,6 +60,30 @@ describe('GET /v1/events/:eventId', () => {
       return r.body.status === 'sent' ? r.body : undefined;
     }, 'the event sent');
     expect(Date.parse(after.sentAt as string)).toBeGreaterThanOrEqual(Date.parse(before.body.acceptedAt as string));
+    // Then each node's own answer: the addressee and the publisher's node have applied it.
+    const applied = await waitFor(async () => {
+      const r = await getEvent(eventId, 'dev-chengdu');
+      const nodes = r.body.nodes as Array<{ outcome: string }>;
+      return nodes.every((n) => n.outcome === 'applied') ? nodes : undefined;
+    }, 'both nodes to apply the event');
+    expect(applied).toEqual([
+      { node: '500000', outcome: 'applied', reason: null, at: expect.stringMatching(/Z$/) },
+      { node: '510000', outcome: 'applied', reason: null, at: expect.stringMatching(/Z$/) },
+    ]);
+  });
+
+  it('answers a node’s refusal with the case’s reason', async () => {
+    await stack.startRelay();
+    // A withdrawal of a case nobody opened: the addressee's node refuses it as an event of an unknown case.
+    const body = example('SubsidyApplicationWithdrawn', `${stack.id}-refused`);
+    const published = await post(stack, body, 'dev-chengdu');
+    expect(published.status).toBe(202);
+    const nodes = await waitFor(async () => {
+      const r = (await getEvent(published.body.eventId as string, 'dev-chengdu')).body.nodes as Array<{ node: string; outcome: string; reason: string | null }>;
+      return r.length > 0 && r.every((n) => n.outcome !== 'pending') ? r : undefined;
+    }, 'the nodes to handle the withdrawal');
+    const addressee = nodes.find((n) => n.node === '500000')!;
+    expect(addressee).toMatchObject({ outcome: 'rejected', reason: expect.stringMatching(/^UNKNOWN_CASE: /) });
   });
 
   it("answers another division's event, and an office key's, exactly as a missing one", async () => {

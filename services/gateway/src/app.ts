@@ -25,7 +25,7 @@ import { DisclosureRecorder } from './events/application/disclosure-recorder';
 import { DISCLOSURES, DisclosuresController } from './events/infrastructure/disclosures.controller';
 import { GatewaySchema1764000000000 } from './migrations/1764000000000-gateway-schema';
 import { ApiKeys1765000000000, ApiKeysAdminController, GATEWAY_AUTH, GatewayAuth, ROTATION_OVERLAP_MS } from './auth';
-import { AcceptedEventOffice1767000000000, EVENT_STATUS, EventStatusController, EventStatusReader, OpsReceipts } from './event-status';
+import { AcceptedEventOffice1767000000000, EVENT_STATUS, EventStatusController, EventStatusReader, NodeEvents, OpsReceipts } from './event-status';
 import { buildOpenApiDocument, OPENAPI_DOCUMENT, OpenApiController } from './openapi';
 
 export interface GatewayApp {
@@ -125,6 +125,7 @@ export async function createGatewayApp(config: GatewayConfig, logger = new JsonL
   const eventStatus = new EventStatusReader(
     dataSource,
     config.province ? { province: config.province, receipts: new OpsReceipts(config.opsUrl, config.nodeServiceToken) } : undefined,
+    new NodeEvents(config.nodeUrls, config.nodeServiceToken),
   );
 
   @Module({})

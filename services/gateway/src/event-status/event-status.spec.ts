@@ -2,6 +2,7 @@ import type { Caller } from '@tongban/auth';
 import { TongbanError } from '@tongban/errors';
 import { SERVICE_OFFICES } from '@tongban/regions';
 import { EventStatusReader, publishedBy, Queryable } from './event-status';
+import { NodeOutcome, NodeOutcomeLookup, outcomeFromAnswer } from './node-outcomes';
 import type { Receipt } from './transit';
 
 const ID = '0b9e6c9e-2f4a-4a53-9a51-6f1d2c3b4a5e';
@@ -183,5 +184,54 @@ describe('the transit of an event for the other province', () => {
     ]);
     expect(lookup.asked).toEqual([[ID]]);
     expect(await new EventStatusReader(fake).crossingsOf(chengdu, 'x')).toBeUndefined();
+  });
+});
+
+describe('GET /v1/events/:eventId: what each node of the province did', () => {
+  const nodes = (answers: Record<string, NodeOutcome>) => {
+    const asked: string[] = [];
+    const lookup: NodeOutcomeLookup = {
+      reaches: (node) => node in answers,
+      find: async (_caller, _id, node) => (asked.push(node), answers[node]),
+    };
+    return { lookup, asked };
+  };
+  const copies = 'ns.510000.local,ns.500000.inbox';
+
+  it('asks each reachable node that got a copy, and leaves the other province to the transit', async () => {
+    const { lookup, asked } = nodes({ '510000': { node: '510000', outcome: 'applied', reason: null, at: '2026-11-02T09:30:03.000Z' } });
+    const reader = new EventStatusReader(db(accepted(), { copies: 2, pending: '0', last_sent_at: new Date('2026-11-02T09:30:02Z'), topics: copies }), undefined, lookup);
+    const status = await reader.find(chengdu, ID);
+    expect(asked).toEqual(['510000']);
+    expect(status.nodes).toEqual([{ node: '510000', outcome: 'applied', reason: null, at: '2026-11-02T09:30:03.000Z' }]);
+  });
+
+  it('says pending for every node while a copy is still in the outbox, without asking', async () => {
+    const { lookup, asked } = nodes({ '510000': { node: '510000', outcome: 'applied', reason: null, at: null }, '500000': { node: '500000', outcome: 'applied', reason: null, at: null } });
+    const reader = new EventStatusReader(db(accepted(), { copies: 2, pending: '1', last_sent_at: null, topics: copies }), undefined, lookup);
+    expect((await reader.find(chengdu, ID)).nodes).toEqual([
+      { node: '500000', outcome: 'pending', reason: null, at: null },
+      { node: '510000', outcome: 'pending', reason: null, at: null },
+    ]);
+    expect(asked).toEqual([]);
+  });
+
+  it('lists no node once retention has purged the sent rows', async () => {
+    const { lookup } = nodes({ '510000': { node: '510000', outcome: 'applied', reason: null, at: null } });
+    const reader = new EventStatusReader(db(accepted(), { copies: 0, pending: null, last_sent_at: null, topics: null }), undefined, lookup);
+    expect((await reader.find(chengdu, ID)).nodes).toEqual([]);
+  });
+});
+
+describe('a node’s answer as an outcome', () => {
+  it.each([
+    [200, { outcome: 'applied', reason: null, appliedAt: '2026-11-02T09:30:03.000Z' }, { outcome: 'applied', reason: null, at: '2026-11-02T09:30:03.000Z' }],
+    [200, { outcome: 'rejected', reason: 'INVALID_TRANSITION: …', appliedAt: '2026-11-02T09:30:03.000Z' }, { outcome: 'rejected', reason: 'INVALID_TRANSITION: …', at: '2026-11-02T09:30:03.000Z' }],
+    [200, { outcome: 'noted', reason: 'case held by another node', appliedAt: '2026-11-02T09:30:03.000Z' }, { outcome: 'noted', reason: null, at: '2026-11-02T09:30:03.000Z' }],
+    [200, { outcome: null, reason: null, appliedAt: '2026-11-02T09:30:03.000Z' }, { outcome: 'applied', reason: null, at: '2026-11-02T09:30:03.000Z' }],
+    [404, { error: { code: 'NOT_FOUND' } }, { outcome: 'pending', reason: null, at: null }],
+    [503, undefined, { outcome: 'unknown', reason: 'the node answered 503', at: null }],
+  ])('%i %j', (status, body, expected) => {
+    expect(outcomeFromAnswer('510000', status, body)).toEqual({ node: '510000', ...expected });
   });
 });

@@ -1,7 +1,8 @@
 import type { Caller } from '@tongban/auth';
 import { ValidationError } from '@tongban/errors';
 import { NotFoundError } from '@tongban/http';
-import { covers } from '@tongban/regions';
+import { covers, topics } from '@tongban/regions';
+import type { NodeOutcome, NodeOutcomeLookup } from './node-outcomes';
 import { crossesTo, Receipt, ReceiptLookup, Transit, TransitStatus, transitOf } from './transit';
 
 /** What `GET /v1/events/:eventId` answers. */
@@ -23,6 +24,11 @@ export interface EventStatus {
    * there (see Transit); null while it is still in the outbox.
    */
   transit?: Transit | null;
+  /**
+   * What each node of this gateway's province that got a copy did with it (applied, rejected with the reason,
+   * noted, pending, or unknown when the node did not answer); a node of the other province is in `transit`.
+   */
+  nodes?: NodeOutcome[];
 }
 
 /** The gateway's province and where it reads the receipts of events crossing from it. */
@@ -84,6 +90,7 @@ export class EventStatusReader {
   constructor(
     private readonly db: Queryable,
     private readonly transit?: TransitSide,
+    private readonly nodes?: NodeOutcomeLookup,
   ) {}
 
   async find(caller: Caller, eventId: string): Promise<EventStatus> {
@@ -96,9 +103,9 @@ export class EventStatusReader {
     )) as AcceptedRow[];
     if (!row || !publishedBy(caller, row)) throw new NotFoundError(`event ${id} not found`);
     const [outbox] = (await this.db.query(
-      'SELECT COUNT(*) AS copies, SUM(sent_at IS NULL) AS pending, MAX(sent_at) AS last_sent_at FROM outbox_events WHERE event_id = ?',
+      'SELECT COUNT(*) AS copies, SUM(sent_at IS NULL) AS pending, MAX(sent_at) AS last_sent_at, GROUP_CONCAT(DISTINCT topic) AS topics FROM outbox_events WHERE event_id = ?',
       [id],
-    )) as OutboxRow[];
+    )) as Array<OutboxRow & { topics?: string | null }>;
     // Retention deletes only sent rows: an accepted event with no row left has been sent.
     const pending = Number(outbox?.pending ?? 0);
     const sentAt = pending > 0 || !outbox?.last_sent_at ? null : iso(outbox.last_sent_at);
@@ -108,6 +115,7 @@ export class EventStatusReader {
       const { receipts, error } = await this.receipts(caller, pending > 0 ? [] : [row.event_id]);
       transit = transitOf({ to, sent: pending === 0, sentAt, receipt: receipts.get(row.event_id), receiptsError: error });
     }
+    const nodes = this.nodes ? await this.nodeOutcomes(caller, row.event_id, outbox?.topics ?? null, pending > 0) : undefined;
     return {
       eventId: row.event_id,
       eventType: row.event_type,
@@ -120,7 +128,19 @@ export class EventStatusReader {
       status: pending > 0 ? 'accepted' : 'sent',
       sentAt,
       ...(to ? { transit } : {}),
+      ...(nodes ? { nodes } : {}),
     };
+  }
+
+  /**
+   * The copies' nodes this gateway can ask (its own province), from the outbox rows' topics; once retention has
+   * purged the sent rows the nodes are no longer known and the list is empty.
+   */
+  private async nodeOutcomes(caller: Caller, eventId: string, topicList: string | null, unsent: boolean): Promise<NodeOutcome[]> {
+    const nodes = [...new Set((topicList ?? '').split(',').map((t) => topics.parse(t)?.node).filter((n): n is string => !!n))].sort();
+    const mine = nodes.filter((n) => this.nodes!.reaches(n));
+    if (unsent) return mine.map((node) => ({ node, outcome: 'pending', reason: null, at: null }));
+    return Promise.all(mine.map((node) => this.nodes!.find(caller, eventId, node)));
   }
 
   /**

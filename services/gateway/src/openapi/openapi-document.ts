@@ -390,8 +390,28 @@ function sharedSchemas(): Record<string, JsonSchema> {
           anyOf: [ref('Transit'), { type: 'null' }],
           description: "Only at a province's gateway, for an event addressed to the other province: where it is on its way there (null while still accepted).",
         },
+        nodes: {
+          type: 'array',
+          items: ref('NodeOutcome'),
+          description: "What each node of this gateway's province that got a copy did with it (empty once the sent copies are purged).",
+        },
       },
       required: ['eventId', 'eventType', 'caseId', 'sourceRegion', 'targetRegion', 'sourceOffice', 'correlationId', 'acceptedAt', 'status', 'sentAt'],
+    },
+    NodeOutcome: {
+      type: 'object',
+      properties: {
+        node: ref('DivisionCode'),
+        outcome: {
+          type: 'string',
+          enum: ['applied', 'rejected', 'noted', 'pending', 'unknown'],
+          description:
+            "`applied` to its case; `rejected` by the case's rules (see `reason`); `noted` as this region's part of a case held elsewhere; `pending` not handled yet; `unknown` the node did not answer.",
+        },
+        reason: { anyOf: [{ type: 'string' }, { type: 'null' }], description: 'The case rule that refused it (`<REASON_CODE>: <text>`), for `rejected` only.' },
+        at: { anyOf: [timestamp, { type: 'null' }], description: 'When the node handled it.' },
+      },
+      required: ['node', 'outcome', 'reason', 'at'],
     },
     Transit: {
       type: 'object',

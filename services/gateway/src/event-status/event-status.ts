@@ -19,12 +19,8 @@ export interface EventStatus {
   sentAt: string | null;
 }
 
-/** The queries the reader needs (a TypeORM DataSource has this shape). */
-export interface Queryable {
-  query(sql: string, params: unknown[]): Promise<unknown>;
-}
-
-interface AcceptedRow {
+/** An accepted_events row as stored. */
+export interface StoredAcceptedEvent {
   event_id: string;
   event_type: string;
   case_id: string;
@@ -35,10 +31,17 @@ interface AcceptedRow {
   accepted_at: Date | string;
 }
 
-interface OutboxRow {
+/** The outbox rows of one event, summed up. */
+export interface StoredOutboxSummary {
   copies: number | string;
   pending: number | string | null;
   last_sent_at: Date | string | null;
+}
+
+/** What the reader needs of the store (the gateway's AcceptedEventsRepository). */
+export interface EventStatusStore {
+  acceptedEvent(eventId: string): Promise<StoredAcceptedEvent | undefined>;
+  outboxSummary(eventId: string): Promise<StoredOutboxSummary | undefined>;
 }
 
 const EVENT_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -60,21 +63,14 @@ const iso = (value: Date | string) => (value instanceof Date ? value : new Date(
  * Kafka). Another side's event is answered exactly like one that does not exist.
  */
 export class EventStatusReader {
-  constructor(private readonly db: Queryable) {}
+  constructor(private readonly store: EventStatusStore) {}
 
   async find(caller: Caller, eventId: string): Promise<EventStatus> {
     if (!EVENT_ID.test(eventId)) throw new ValidationError([{ path: 'eventId', problem: 'must be the UUID that POST /v1/events answered' }]);
     const id = eventId.toLowerCase();
-    const [row] = (await this.db.query(
-      `SELECT event_id, event_type, case_id, source_region, target_region, source_office, correlation_id, accepted_at
-       FROM accepted_events WHERE event_id = ?`,
-      [id],
-    )) as AcceptedRow[];
+    const row = await this.store.acceptedEvent(id);
     if (!row || !publishedBy(caller, row)) throw new NotFoundError(`event ${id} not found`);
-    const [outbox] = (await this.db.query(
-      'SELECT COUNT(*) AS copies, SUM(sent_at IS NULL) AS pending, MAX(sent_at) AS last_sent_at FROM outbox_events WHERE event_id = ?',
-      [id],
-    )) as OutboxRow[];
+    const outbox = await this.store.outboxSummary(id);
     // Retention deletes only sent rows: an accepted event with no row left has been sent.
     const pending = Number(outbox?.pending ?? 0);
     return {

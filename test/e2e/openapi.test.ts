@@ -113,6 +113,25 @@ describe('GET /openapi.json and GET /docs', () => {
     expect(checker.problems(doc.components.schemas.Error, refused.body)).toEqual([]);
   });
 
+  it('describes POST /v1/events:batch: its example is valid, and what it answers matches the 207 schema', async () => {
+    const op = doc.paths['/v1/events:batch'].post;
+    const schema = op.requestBody.content['application/json'].schema;
+    expect(checker.problems(schema, op.requestBody.content['application/json'].examples.twoEvents.value)).toEqual([]);
+    expect(checker.problems(schema, [])).not.toEqual([]);
+    const valid = { ...example('SubsidyApplicationSubmitted', `${stack.id}-batch`), idempotencyKey: `batch-${stack.id}` };
+    expect(checker.problems(schema, [valid])).toEqual([]);
+    const body = [valid, { ...example('SubsidyApplicationSubmitted', `${stack.id}-batch-bad`), priority: 'high' }];
+    const res = await fetch(`${stack.gatewayUrl}/v1/events:batch`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: 'Bearer dev-chengdu' },
+      body: JSON.stringify(body),
+    });
+    expect(res.status).toBe(207);
+    const answer = (await res.json()) as Json;
+    expect(answer.results.map((r: Json) => r.status)).toEqual([202, 400]);
+    expect(checker.problems(op.responses['207'].content['application/json'].schema, answer)).toEqual([]);
+  });
+
   it('serves the description as a self-contained page', async () => {
     const res = await fetch(`${stack.gatewayUrl}/docs`);
     expect(res.status).toBe(200);

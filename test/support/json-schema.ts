@@ -3,14 +3,14 @@ type Schema = Record<string, unknown> | boolean;
 /**
  * A JSON Schema (2020-12) checker for the keywords the gateway's OpenAPI document uses: `$ref` into
  * the document, type, const, enum, properties, required, additionalProperties, items, anyOf, oneOf,
- * allOf, pattern, minLength, maxLength, minimum, maximum and the formats date, date-time and uuid.
+ * allOf, pattern, minLength, maxLength, minimum, maximum, minItems, maxItems and the formats date, date-time and uuid.
  * It stands apart from the gateway's own Avro validator, so that the test checks the document, not
  * the code that wrote it. Any other keyword makes it throw, so nothing is silently taken as valid.
  */
 export class JsonSchemaChecker {
   private static readonly KNOWN = new Set([
     '$ref', 'type', 'const', 'enum', 'properties', 'required', 'additionalProperties', 'items', 'anyOf', 'oneOf', 'allOf',
-    'pattern', 'minLength', 'maxLength', 'minimum', 'maximum', 'format',
+    'pattern', 'minLength', 'maxLength', 'minimum', 'maximum', 'minItems', 'maxItems', 'format',
     // annotations
     'title', 'description', 'default', 'examples', 'discriminator', 'example', 'deprecated',
   ]);
@@ -66,6 +66,8 @@ export class JsonSchemaChecker {
         else if (s.additionalProperties !== undefined) this.check(s.additionalProperties as Schema, v, `${path}.${k}`, out);
       }
     }
+    if (Array.isArray(value) && typeof s.minItems === 'number' && value.length < s.minItems) out.push(`${path}: fewer than ${s.minItems} items`);
+    if (Array.isArray(value) && typeof s.maxItems === 'number' && value.length > s.maxItems) out.push(`${path}: more than ${s.maxItems} items`);
     if (Array.isArray(value) && s.items !== undefined) value.forEach((v, i) => this.check(s.items as Schema, v, `${path}[${i}]`, out));
     if (Array.isArray(s.allOf)) for (const sub of s.allOf as Schema[]) this.check(sub, value, path, out);
     if (Array.isArray(s.anyOf) && !(s.anyOf as Schema[]).some((sub) => this.problems(sub, value, path).length === 0)) {

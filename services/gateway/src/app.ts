@@ -20,6 +20,9 @@ import Redis from 'ioredis';
 import { GatewayConfig } from './gateway.config';
 import { AcceptEventService } from './events/application/accept-event.service';
 import { API_KEYS, EventsController, GATEWAY_LOGGER } from './events/infrastructure/events.controller';
+import { AcceptedEventsRepository } from './events/infrastructure/accepted-events.repository';
+import { BatchEventsController } from './events/infrastructure/batch-events.controller';
+import { batchRequestLimits } from './events/infrastructure/batch-limits';
 import { CASE_CROSSINGS, CasesController, NODE_SERVICE_TOKEN, NODE_URLS, ROUTING } from './cases/cases.controller';
 import { DisclosureRecorder } from './events/application/disclosure-recorder';
 import { DISCLOSURES, DisclosuresController } from './events/infrastructure/disclosures.controller';
@@ -90,8 +93,10 @@ export async function createGatewayApp(config: GatewayConfig, logger = new JsonL
   const disclosureLog = new AuditLog(dataSource, { personKey: config.auditPersonKey, chain: 'disclosures' });
   await disclosureLog.prepare();
   const disclosures = new DisclosureRecorder(disclosureLog, minimiser);
+  const acceptedEvents = new AcceptedEventsRepository(dataSource);
   const service = new AcceptEventService({
     dataSource,
+    store: acceptedEvents,
     catalogue,
     divisions,
     validator: new RecordValidator(formatCheckers(divisions)),
@@ -123,7 +128,7 @@ export async function createGatewayApp(config: GatewayConfig, logger = new JsonL
 
   // A gateway of one province answers where its events for the other province are; its ops keeps the receipts.
   const eventStatus = new EventStatusReader(
-    dataSource,
+    acceptedEvents,
     config.province ? { province: config.province, receipts: new OpsReceipts(config.opsUrl, config.nodeServiceToken) } : undefined,
     new NodeEvents(config.nodeUrls, config.nodeServiceToken),
   );
@@ -133,7 +138,7 @@ export async function createGatewayApp(config: GatewayConfig, logger = new JsonL
     static build(): DynamicModule {
       return {
         module: GatewayModule,
-        controllers: [EventsController, EventStatusController, CasesController, ApiKeysAdminController, DisclosuresController, OpsController, OpenApiController],
+        controllers: [EventsController, BatchEventsController, EventStatusController, CasesController, ApiKeysAdminController, DisclosuresController, OpsController, OpenApiController],
         providers: [
           { provide: AcceptEventService, useValue: service },
           { provide: API_KEYS, useValue: auth },
@@ -160,6 +165,8 @@ export async function createGatewayApp(config: GatewayConfig, logger = new JsonL
   // Before the body is read: a request over the limit costs a 503, not a buffered body waiting on the database.
   const overloaded = counter(metrics, 'tongban_http_overload_refusals_total', 'Requests answered 503 because TONGBAN_GATEWAY_MAX_IN_FLIGHT were being worked on');
   app.use(inFlightLimit(config.maxInFlight, () => overloaded.inc()));
+  // Batch uploads may carry more than 1 MiB: their own bounded parser, before the one of every other route.
+  app.use(batchRequestLimits({ ...config.batch, onRefused: () => overloaded.inc() }));
   installRequestLimits(app);
   app.use(failedAuthGuard(new FailedAttemptLimiter(config.infra.authFailuresPerMinute)));
   app.useGlobalFilters(new HttpErrorFilter(logger));

@@ -20,6 +20,16 @@ describe('gateway configuration', () => {
     expect(problems({ TONGBAN_PROFILE: 'development', TONGBAN_GATEWAY_PROVINCE: code }).join('\n')).toContain(`TONGBAN_GATEWAY_PROVINCE must be a province's division code`);
   });
 
+  it('bounds batch uploads: 8 MiB and 4 at once unless configured, within 1–64 MiB', () => {
+    expect(readGatewayConfig({ TONGBAN_PROFILE: 'development' }).batch).toEqual({ maxBytes: 8 * 1024 * 1024, maxInFlight: 4 });
+    expect(readGatewayConfig({ TONGBAN_PROFILE: 'development', TONGBAN_GATEWAY_BATCH_MAX_BYTES: '2097152', TONGBAN_GATEWAY_BATCH_MAX_IN_FLIGHT: '1' }).batch).toEqual({
+      maxBytes: 2097152,
+      maxInFlight: 1,
+    });
+    expect(problems({ TONGBAN_PROFILE: 'development', TONGBAN_GATEWAY_BATCH_MAX_BYTES: String(65 * 1024 * 1024) }).join('\n')).toContain('TONGBAN_GATEWAY_BATCH_MAX_BYTES');
+    expect(problems({ TONGBAN_PROFILE: 'development', TONGBAN_GATEWAY_BATCH_MAX_IN_FLIGHT: '0' }).join('\n')).toContain('TONGBAN_GATEWAY_BATCH_MAX_IN_FLIGHT');
+  });
+
   it('takes the documented keys and generated secrets in the development profile', () => {
     const c = readGatewayConfig({ TONGBAN_PROFILE: 'development' });
     expect(c.apiKeys.map((k) => `${k.key}=${k.binding}`).join(',')).toBe(DEV_API_KEYS);

@@ -44,6 +44,12 @@ export interface GatewayConfig {
    * `maxQueue` waiting for one (TONGBAN_GATEWAY_QUEUE_MAX; more are answered 503 with Retry-After).
    */
   groupCommit: { maxGroup: number; maxQueue: number };
+  /**
+   * `POST /v1/events:batch`: the largest body in bytes (TONGBAN_GATEWAY_BATCH_MAX_BYTES; every other route keeps
+   * 1 MiB) and how many batch uploads are worked on at once (TONGBAN_GATEWAY_BATCH_MAX_IN_FLIGHT; one more is
+   * answered 503 with Retry-After before its body is read). A batch holds at most 500 events.
+   */
+  batch: { maxBytes: number; maxInFlight: number };
 }
 
 export function readGatewayConfig(env: Record<string, string | undefined> = process.env): GatewayConfig {
@@ -89,6 +95,10 @@ export function readGatewayConfig(env: Record<string, string | undefined> = proc
     groupCommit: {
       maxGroup: r.int('TONGBAN_GATEWAY_GROUP_MAX', 64, { min: 1, max: 1000 }),
       maxQueue: r.int('TONGBAN_GATEWAY_QUEUE_MAX', 2000, { min: 1, max: 1_000_000 }),
+    },
+    batch: {
+      maxBytes: r.int('TONGBAN_GATEWAY_BATCH_MAX_BYTES', 8 * 1024 * 1024, { min: 1024 * 1024, max: 64 * 1024 * 1024 }),
+      maxInFlight: r.int('TONGBAN_GATEWAY_BATCH_MAX_IN_FLIGHT', 4, { min: 1, max: 1000 }),
     },
     rotationOverlapMs: r.int('TONGBAN_API_KEY_ROTATION_OVERLAP_SECONDS', 86_400, { min: 0, max: 90 * 86_400 }) * 1000,
     maxInFlight: r.int('TONGBAN_GATEWAY_MAX_IN_FLIGHT', 256, { min: 1, max: 100_000 }),

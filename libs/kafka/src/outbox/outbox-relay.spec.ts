@@ -275,6 +275,45 @@ describe('OutboxRelay', () => {
     // What was sent just now is kept for its retention.
     expect(database.rows.map((r) => r.id).sort((x, y) => x - y)).toEqual(recent.map((r) => r.id));
   });
+
+  it('purges a backlog of sent rows without waiting between chunks while it has nothing to send', async () => {
+    const longAgo = Date.now() - 3 * 3_600_000;
+    for (let i = 0; i < 3000; i++) database.add(`old-${i % 50}`, 'inbox', longAgo);
+    // Chunks of 2 × 100 rows, nothing to send, idle waits of an hour: 15 chunks go only if a purge that is behind never waits.
+    const relay = await start(relayOn(fakeKafka('a', []), { batchSize: 100, retentionHours: 1, purgeIntervalMs: 3_600_000, pollIntervalMs: 3_600_000 }));
+    await until('the old rows to be purged', () => relay.purged === 3000);
+    expect(database.rows).toEqual([]);
+  });
+
+  it('waits at most the poll interval once idle: a row written later, without a nudge, is sent within it', async () => {
+    const sent: SentBatch[] = [];
+    const relay = await start(relayOn(fakeKafka('a', sent), { pollIntervalMs: 40 }));
+    await until('every lane to be claimed', () => relay.ownedLanes().length === 16);
+    await new Promise((r) => setTimeout(r, 300)); // long enough for the idle wait to reach its ceiling
+    database.add('case-late');
+    const written = Date.now();
+    await until('the late row to be sent', () => database.pending() === 0);
+    expect(Date.now() - written).toBeLessThan(40 + 200);
+    expect(sent.flatMap((b) => b.messages.map((m) => m.key))).toEqual(['case-late']);
+  });
+
+  it('does not spin when it holds no lane', async () => {
+    const sent: SentBatch[] = [];
+    // Another relay holds every lane: this one finds nothing to send or purge, and must still let timers run.
+    const holder = await start(relayOn(fakeKafka('holder', sent), { pollIntervalMs: 20 }));
+    await until('every lane to be claimed', () => holder.ownedLanes().length === 16);
+    const idle = await start(relayOn(fakeKafka('idle', sent), { pollIntervalMs: 20 }));
+    const ticks = await new Promise<number>((resolve) => {
+      let n = 0;
+      const timer = setInterval(() => n++, 5);
+      setTimeout(() => {
+        clearInterval(timer);
+        resolve(n);
+      }, 200);
+    });
+    expect(idle.ownedLanes()).toEqual([]);
+    expect(ticks).toBeGreaterThan(5);
+  });
 });
 
 describe('takeBatch', () => {

@@ -199,7 +199,9 @@ export class OutboxRelay {
         const sent = await this.pass();
         await this.purge();
         failures = 0;
-        if (sent > 0 || this.nudged) {
+        // Work found (rows sent, a nudge, a purge that deleted a full chunk) means the next pass at once; a purge
+        // counts only while lanes are held (without them it does nothing, and the loop must not spin).
+        if (sent > 0 || this.nudged || (this.purgeBehind && this.owned.size > 0)) {
           emptyPasses = 0;
           continue;
         }

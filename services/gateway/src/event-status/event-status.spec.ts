@@ -1,7 +1,8 @@
 import type { Caller } from '@tongban/auth';
 import { TongbanError } from '@tongban/errors';
 import { SERVICE_OFFICES } from '@tongban/regions';
-import { EventStatusReader, publishedBy, Queryable } from './event-status';
+import { AcceptedEventsRepository, Queryable } from '../events/infrastructure/accepted-events.repository';
+import { EventStatusReader, publishedBy } from './event-status';
 import { NodeOutcome, NodeOutcomeLookup, outcomeFromAnswer } from './node-outcomes';
 import type { Receipt } from './transit';
 
@@ -28,8 +29,16 @@ function accepted(over: Record<string, unknown> = {}) {
   };
 }
 
-/** Answers the accepted_events row and the outbox summary the reader asks for, and records the queries. */
-function db(row: Record<string, unknown> | undefined, outbox: Record<string, unknown>): Queryable & { calls: Array<{ sql: string; params: unknown[] }> } {
+/**
+ * The gateway's repository over a fake database that answers the accepted_events row and the outbox summary
+ * the reader asks for, and records the queries.
+ */
+function db(row: Record<string, unknown> | undefined, outbox: Record<string, unknown>) {
+  const raw = rawDb(row, outbox);
+  return Object.assign(new AcceptedEventsRepository(raw), { calls: raw.calls, query: raw.query });
+}
+
+function rawDb(row: Record<string, unknown> | undefined, outbox: Record<string, unknown>): Queryable & { calls: Array<{ sql: string; params: unknown[] }> } {
   const calls: Array<{ sql: string; params: unknown[] }> = [];
   return {
     calls,
@@ -40,6 +49,11 @@ function db(row: Record<string, unknown> | undefined, outbox: Record<string, unk
       throw new Error(`unexpected query ${sql}`);
     },
   };
+}
+
+/** The reader on the gateway's repository over the fake database. */
+function reader(fake: Queryable): EventStatusReader {
+  return new EventStatusReader(new AcceptedEventsRepository(fake));
 }
 
 async function refusal(p: Promise<unknown>): Promise<{ code: string; message: string }> {
@@ -54,8 +68,8 @@ async function refusal(p: Promise<unknown>): Promise<{ code: string; message: st
 
 describe('GET /v1/events/:eventId', () => {
   it('answers an event still in the outbox as accepted', async () => {
-    const reader = new EventStatusReader(db(accepted(), { copies: 2, pending: '1', last_sent_at: new Date('2026-11-02T09:30:01Z') }));
-    expect(await reader.find(chengdu, ID)).toEqual({
+    const statusReader = reader(db(accepted(), { copies: 2, pending: '1', last_sent_at: new Date('2026-11-02T09:30:01Z') }));
+    expect(await statusReader.find(chengdu, ID)).toEqual({
       eventId: ID,
       eventType: 'SubsidyApplicationSubmitted',
       caseId: 'SUB-510104-2026-000123',
@@ -70,31 +84,31 @@ describe('GET /v1/events/:eventId', () => {
   });
 
   it('answers sent, with the time of the last copy, once every copy is on Kafka', async () => {
-    const reader = new EventStatusReader(db(accepted(), { copies: 2, pending: '0', last_sent_at: new Date('2026-11-02T09:30:02.5Z') }));
-    expect(await reader.find(chengdu, ID)).toMatchObject({ status: 'sent', sentAt: '2026-11-02T09:30:02.500Z' });
+    const statusReader = reader(db(accepted(), { copies: 2, pending: '0', last_sent_at: new Date('2026-11-02T09:30:02.5Z') }));
+    expect(await statusReader.find(chengdu, ID)).toMatchObject({ status: 'sent', sentAt: '2026-11-02T09:30:02.500Z' });
   });
 
   it('answers sent without a time once retention purged the sent rows', async () => {
-    const reader = new EventStatusReader(db(accepted(), { copies: 0, pending: null, last_sent_at: null }));
-    expect(await reader.find(sichuan, ID)).toMatchObject({ status: 'sent', sentAt: null });
+    const statusReader = reader(db(accepted(), { copies: 0, pending: null, last_sent_at: null }));
+    expect(await statusReader.find(sichuan, ID)).toMatchObject({ status: 'sent', sentAt: null });
   });
 
   it('answers another division’s event exactly as a missing one', async () => {
-    const other = await refusal(new EventStatusReader(db(accepted(), { copies: 1, pending: 0, last_sent_at: null })).find(dazu, ID));
-    const missing = await refusal(new EventStatusReader(db(undefined, { copies: 0, pending: 0, last_sent_at: null })).find(dazu, ID));
+    const other = await refusal(reader(db(accepted(), { copies: 1, pending: 0, last_sent_at: null })).find(dazu, ID));
+    const missing = await refusal(reader(db(undefined, { copies: 0, pending: 0, last_sent_at: null })).find(dazu, ID));
     expect(other).toEqual({ code: 'NOT_FOUND', message: `event ${ID} not found` });
     expect(other).toEqual(missing);
   });
 
   it('takes an upper-case id as the same id', async () => {
     const fake = db(accepted(), { copies: 1, pending: 0, last_sent_at: null });
-    await new EventStatusReader(fake).find(chengdu, ID.toUpperCase());
+    await reader(fake).find(chengdu, ID.toUpperCase());
     expect(fake.calls.map((c) => c.params)).toEqual([[ID], [ID]]);
   });
 
   it.each([['not a uuid'], ['1 OR 1=1'], [`${ID}x`], ['']])('refuses %j with 400 before asking the database', async (id) => {
     const fake = db(accepted(), { copies: 1, pending: 0, last_sent_at: null });
-    expect(await refusal(new EventStatusReader(fake).find(chengdu, id))).toMatchObject({ code: 'VALIDATION_FAILED' });
+    expect(await refusal(reader(fake).find(chengdu, id))).toMatchObject({ code: 'VALIDATION_FAILED' });
     expect(fake.calls).toEqual([]);
   });
 });
@@ -177,13 +191,13 @@ describe('the transit of an event for the other province', () => {
       },
     };
     const lookup = receipts({ [ID]: applied });
-    const list = await new EventStatusReader(fake, { province: '510000', receipts: lookup }).crossingsOf(chengdu, 'SUB-510104-2026-000123');
+    const list = await new EventStatusReader(new AcceptedEventsRepository(fake), { province: '510000', receipts: lookup }).crossingsOf(chengdu, 'SUB-510104-2026-000123');
     expect(list).toEqual([
       { eventId: ID, eventType: 'SubsidyApplicationSubmitted', acceptedAt: '2026-11-02T09:30:00.123Z', province: '500000', status: 'applied', since: '2026-11-02T09:30:02.000Z', at: '2026-11-02T09:31:00.000Z', node: '500000' },
       { eventId: B, eventType: 'SubsidyApplicationWithdrawn', acceptedAt: '2026-11-02T09:40:00.000Z', province: '500000', status: 'accepted', since: null, at: null, node: null },
     ]);
     expect(lookup.asked).toEqual([[ID]]);
-    expect(await new EventStatusReader(fake).crossingsOf(chengdu, 'x')).toBeUndefined();
+    expect(await new EventStatusReader(new AcceptedEventsRepository(fake)).crossingsOf(chengdu, 'x')).toBeUndefined();
   });
 });
 

@@ -46,12 +46,8 @@ export interface CaseCrossing extends Omit<Transit, 'status'> {
   status: TransitStatus | 'accepted';
 }
 
-/** The queries the reader needs (a TypeORM DataSource has this shape). */
-export interface Queryable {
-  query(sql: string, params: unknown[]): Promise<unknown>;
-}
-
-interface AcceptedRow {
+/** An accepted_events row as stored. */
+export interface StoredAcceptedEvent {
   event_id: string;
   event_type: string;
   case_id: string;
@@ -62,10 +58,22 @@ interface AcceptedRow {
   accepted_at: Date | string;
 }
 
-interface OutboxRow {
+/** The outbox rows of one event, summed up; `topics` lists the copies' topics (comma-separated). */
+export interface StoredOutboxSummary {
   copies: number | string;
   pending: number | string | null;
   last_sent_at: Date | string | null;
+  topics?: string | null;
+}
+
+/** What the reader needs of the store (the gateway's AcceptedEventsRepository). */
+export interface EventStatusStore {
+  acceptedEvent(eventId: string): Promise<StoredAcceptedEvent | undefined>;
+  outboxSummary(eventId: string): Promise<StoredOutboxSummary | undefined>;
+  /** A case's accepted events, oldest first (at most 1000). */
+  acceptedEventsOfCase(caseId: string): Promise<StoredAcceptedEvent[]>;
+  /** The outbox summaries of several events, by event id. */
+  outboxSummaries(eventIds: string[]): Promise<Array<StoredOutboxSummary & { event_id: string }>>;
 }
 
 const EVENT_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
@@ -88,7 +96,7 @@ const iso = (value: Date | string) => (value instanceof Date ? value : new Date(
  */
 export class EventStatusReader {
   constructor(
-    private readonly db: Queryable,
+    private readonly store: EventStatusStore,
     private readonly transit?: TransitSide,
     private readonly nodes?: NodeOutcomeLookup,
   ) {}
@@ -96,16 +104,9 @@ export class EventStatusReader {
   async find(caller: Caller, eventId: string): Promise<EventStatus> {
     if (!EVENT_ID.test(eventId)) throw new ValidationError([{ path: 'eventId', problem: 'must be the UUID that POST /v1/events answered' }]);
     const id = eventId.toLowerCase();
-    const [row] = (await this.db.query(
-      `SELECT event_id, event_type, case_id, source_region, target_region, source_office, correlation_id, accepted_at
-       FROM accepted_events WHERE event_id = ?`,
-      [id],
-    )) as AcceptedRow[];
+    const row = await this.store.acceptedEvent(id);
     if (!row || !publishedBy(caller, row)) throw new NotFoundError(`event ${id} not found`);
-    const [outbox] = (await this.db.query(
-      'SELECT COUNT(*) AS copies, SUM(sent_at IS NULL) AS pending, MAX(sent_at) AS last_sent_at, GROUP_CONCAT(DISTINCT topic) AS topics FROM outbox_events WHERE event_id = ?',
-      [id],
-    )) as Array<OutboxRow & { topics?: string | null }>;
+    const outbox = await this.store.outboxSummary(id);
     // Retention deletes only sent rows: an accepted event with no row left has been sent.
     const pending = Number(outbox?.pending ?? 0);
     const sentAt = pending > 0 || !outbox?.last_sent_at ? null : iso(outbox.last_sent_at);
@@ -149,18 +150,10 @@ export class EventStatusReader {
    */
   async crossingsOf(caller: Caller, caseId: string): Promise<CaseCrossing[] | undefined> {
     if (!this.transit) return undefined;
-    const rows = (await this.db.query(
-      `SELECT event_id, event_type, source_region, target_region, source_office, accepted_at FROM accepted_events
-       WHERE case_id = ? ORDER BY accepted_at, event_id LIMIT 1000`,
-      [caseId],
-    )) as AcceptedRow[];
+    const rows = await this.store.acceptedEventsOfCase(caseId);
     const mine = rows.filter((r) => publishedBy(caller, r) && crossesTo(this.transit!.province, r.target_region));
     if (mine.length === 0) return [];
-    const outbox = (await this.db.query(
-      `SELECT event_id, SUM(sent_at IS NULL) AS pending, MAX(sent_at) AS last_sent_at FROM outbox_events
-       WHERE event_id IN (${mine.map(() => '?').join(', ')}) GROUP BY event_id`,
-      mine.map((r) => r.event_id),
-    )) as Array<OutboxRow & { event_id: string }>;
+    const outbox = await this.store.outboxSummaries(mine.map((r) => r.event_id));
     const byId = new Map(outbox.map((o) => [o.event_id, o]));
     const sent = mine.filter((r) => Number(byId.get(r.event_id)?.pending ?? 0) === 0);
     const { receipts, error } = await this.receipts(caller, sent.map((r) => r.event_id));

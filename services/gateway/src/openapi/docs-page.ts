@@ -118,7 +118,9 @@ export class DocsPage {
       : `<h4>Request body${op.requestBody?.required ? '' : ' (optional)'}</h4>${op.requestBody?.description ? `<p>${prose(op.requestBody.description)}</p>` : ''}${
           body.schema.$ref === '#/components/schemas/EventRequest'
             ? `<p>One of the <a href="#events">${this.eventTypes().length} event types</a>, chosen by <code>eventType</code>.</p>`
-            : this.schemaTable(this.resolve(body.schema))
+            : (body.schema.items as JsonSchema | undefined)?.$ref === '#/components/schemas/EventBatchItem'
+              ? `<p>An array of ${escapeHtml(String(body.schema.minItems ?? 1))}–${escapeHtml(String(body.schema.maxItems ?? ''))} items, each one of the <a href="#events">${this.eventTypes().length} event types</a> (chosen by <code>eventType</code>) with an optional <code>idempotencyKey</code>.</p>`
+              : this.schemaTable(this.resolve(body.schema))
         }`;
     const responses = Object.entries(op.responses).map(([status, r]) => {
       const resolved = this.resolveResponse(r);

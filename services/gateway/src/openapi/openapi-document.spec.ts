@@ -71,6 +71,21 @@ describe('the gateway OpenAPI document', () => {
     expect(Object.keys(small.paths['/v1/events'].post.requestBody.content['application/json'].examples)).toEqual(['SubsidyApproved']);
   });
 
+  it('describes POST /v1/events:batch: an array of 1–500 event requests with their own idempotencyKey, answered 207 per item', () => {
+    const op = doc.paths['/v1/events:batch'].post;
+    expect(op.security).toEqual([{ apiKey: [] }]);
+    const body = op.requestBody.content['application/json'];
+    expect(body.schema).toEqual({ type: 'array', items: { $ref: '#/components/schemas/EventBatchItem' }, minItems: 1, maxItems: 500 });
+    expect(schemas.EventBatchItem.oneOf.map((r: Json) => r.$ref.split('/').pop())).toEqual(catalogue.eventTypes().map((t) => `${t}BatchItem`));
+    const item = schemas.SubsidyApplicationSubmittedBatchItem;
+    expect(Object.keys(item.properties)).toEqual([...Object.keys(schemas.SubsidyApplicationSubmittedRequest.properties), 'idempotencyKey']);
+    expect(item.additionalProperties).toBe(false);
+    expect(body.examples.twoEvents.value).toHaveLength(2);
+    expect(Object.keys(op.responses)).toEqual(expect.arrayContaining(['207', '400', '401', '413', '429', '503']));
+    expect(op.responses['207'].content['application/json'].schema).toEqual({ $ref: '#/components/schemas/EventBatchResults' });
+    expect(schemas.EventBatchResult.required).toEqual(['index', 'status']);
+  });
+
   it('points every $ref at something defined', () => {
     const refs = [...JSON.stringify(doc).matchAll(/"\$ref":"#\/components\/(schemas|responses)\/([^"]+)"/g)];
     const missing = refs.filter(([, kind, name]) => !(doc.components as Json)[kind][name]).map(([, kind, name]) => `${kind}/${name}`);

@@ -72,6 +72,17 @@ export function buildOpenApiDocument(sources: OpenApiSources): OpenApiDocument {
     const doc = sources.catalogue.named.get(event.fullName)?.schema.doc as string | undefined;
     variants[`${eventType}Request`] = eventRequestVariant(eventType, event.workflow, doc, avro.payloadOf(eventType));
   }
+  const batchVariants: Record<string, JsonSchema> = {};
+  for (const eventType of eventTypes) {
+    const single = variants[`${eventType}Request`] as JsonSchema & { properties: Record<string, JsonSchema> };
+    batchVariants[`${eventType}BatchItem`] = {
+      ...single,
+      properties: {
+        ...single.properties,
+        idempotencyKey: { ...ref('IdempotencyKey'), description: "The item's Idempotency-Key: the same key and body answer the first event id again (`replayed: true`), another body is 409." },
+      },
+    };
+  }
   const examples = readExamples(sources.examplesDir, eventTypes);
 
   const schemas: Record<string, JsonSchema> = {
@@ -81,6 +92,12 @@ export function buildOpenApiDocument(sources: OpenApiSources): OpenApiDocument {
       discriminator: { propertyName: 'eventType', mapping: Object.fromEntries(eventTypes.map((t) => [t, `#/components/schemas/${t}Request`])) },
     },
     ...variants,
+    EventBatchItem: {
+      description: 'One item of POST /v1/events:batch: an event request as POST /v1/events takes it, with its own optional `idempotencyKey`.',
+      oneOf: eventTypes.map((t) => ref(`${t}BatchItem`)),
+      discriminator: { propertyName: 'eventType', mapping: Object.fromEntries(eventTypes.map((t) => [t, `#/components/schemas/${t}BatchItem`])) },
+    },
+    ...batchVariants,
     ...sharedSchemas(),
     ...avro.schemas,
   };
@@ -139,6 +156,42 @@ export function buildOpenApiDocument(sources: OpenApiSources): OpenApiDocument {
             '403': response('ForbiddenRegion'),
             '409': response('IdempotencyConflict'),
             '413': response('PayloadTooLarge'),
+            '415': response('UnsupportedMediaType'),
+            ...KEYED_ERRORS,
+          },
+        },
+      },
+      '/v1/events:batch': {
+        post: {
+          operationId: 'publishEventBatch',
+          tags: ['events'],
+          summary: 'Publish up to 500 events at once (batch upload)',
+          description:
+            'For systems that upload a day\'s cases at night. Each item is judged exactly as POST /v1/events judges one request (contract, the key\'s ' +
+            'region and office, the case-id rule, its `idempotencyKey` like the Idempotency-Key header) and gets the answer that call would give: ' +
+            '`status` 202 with the event id, or the 4xx status with the error body. The accepted items are stored in one transaction; refused ones ' +
+            'are not. A key repeated within the batch is stored once, its repeats answered as replays (or 409 with another body). The answer is 207 ' +
+            'with one result per item, in order. A body that is not an array, or an empty one, is 400; more than 500 items, or a body over ' +
+            'TONGBAN_GATEWAY_BATCH_MAX_BYTES (8 MiB), is 413; a dependency down is 503 with Retry-After for the whole batch, nothing stored. ' +
+            'X-Correlation-Id is not given to the items: each names its own `correlationId`, else its event id is used.',
+          security: KEY,
+          requestBody: {
+            required: true,
+            description: 'A JSON array of 1–500 event requests, each with an optional `idempotencyKey`.',
+            content: {
+              'application/json': {
+                schema: { type: 'array', items: ref('EventBatchItem'), minItems: 1, maxItems: 500 },
+                examples: Object.keys(examples).length
+                  ? { twoEvents: { summary: 'Two events, one with an idempotency key', value: Object.entries(examples).slice(0, 2).map(([t, value], i) => (i === 0 ? { ...(value as object), idempotencyKey: `nightly-${t}-1` } : value)) } }
+                  : undefined,
+              },
+            },
+          },
+          responses: {
+            '207': json(ref('EventBatchResults'), 'One result per item, in the order of the request.'),
+            '400': response('ValidationFailed'),
+            '403': response('ForbiddenRegion'),
+            '413': response('BatchTooLarge'),
             '415': response('UnsupportedMediaType'),
             ...KEYED_ERRORS,
           },
@@ -372,6 +425,31 @@ function sharedSchemas(): Record<string, JsonSchema> {
       type: 'object',
       properties: { eventId: { type: 'string', format: 'uuid' }, caseId: ref('CaseId'), correlationId: { type: 'string' } },
       required: ['eventId', 'caseId', 'correlationId'],
+    },
+    IdempotencyKey: { type: 'string', pattern: '^[\\x21-\\x7e]{1,200}$', description: '1–200 visible ASCII characters.' },
+    EventBatchResults: {
+      type: 'object',
+      properties: { results: { type: 'array', items: ref('EventBatchResult') } },
+      required: ['results'],
+    },
+    EventBatchResult: {
+      type: 'object',
+      description: 'What POST /v1/events would have answered for this item alone.',
+      properties: {
+        index: { type: 'integer', minimum: 0, description: "The item's position in the request, from 0." },
+        status: { type: 'integer', description: '202 when accepted (stored), else the 4xx status of the refusal.' },
+        eventId: { type: 'string', format: 'uuid' },
+        caseId: ref('CaseId'),
+        correlationId: { type: 'string' },
+        replayed: { const: true, description: 'An earlier request or item with the same idempotencyKey created the event.' },
+        error: {
+          type: 'object',
+          description: 'The error body of the refusal (as `error` of POST /v1/events).',
+          properties: { code: { type: 'string' }, message: { type: 'string' }, details: { type: 'array', items: ref('Problem') } },
+          required: ['code', 'message', 'details'],
+        },
+      },
+      required: ['index', 'status'],
     },
     EventStatus: {
       type: 'object',
@@ -608,6 +686,10 @@ function errorResponses(): Record<string, unknown> {
     IdempotencyConflict: error('The Idempotency-Key was used with another body.', 'IDEMPOTENCY_CONFLICT', { message: 'Idempotency-Key "k-1" was already used with a different body', details: [] }),
     Conflict: error('The key is revoked.', 'CONFLICT', { message: 'API key k-1 is revoked; issue a new key instead', details: [] }),
     PayloadTooLarge: error('The body is over 1 MiB.', 'PAYLOAD_TOO_LARGE', { message: 'the body is larger than 1048576 bytes', details: [{ path: 'body', problem: 'the body is larger than 1048576 bytes' }] }),
+    BatchTooLarge: error('The batch holds more than 500 events, or its body is over TONGBAN_GATEWAY_BATCH_MAX_BYTES (8 MiB).', 'PAYLOAD_TOO_LARGE', {
+      message: 'holds 501 events; a batch holds at most 500',
+      details: [],
+    }),
     UnsupportedMediaType: error('The body’s encoding or charset is not supported.', 'UNSUPPORTED_MEDIA_TYPE', { message: 'unsupported charset "LATIN-9"', details: [] }),
     RateLimited: error('Over the key’s rate limit.', 'RATE_LIMITED', { message: 'rate limit of this API key exceeded; retry after 1 s', details: [] }, retryAfter),
     Unavailable: error('A dependency (database, region node, registry) is unavailable, or the gateway’s write queue is full (code OVERLOADED): nothing was done, try again after Retry-After.', 'DEPENDENCY_UNAVAILABLE', {

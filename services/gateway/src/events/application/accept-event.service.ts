@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { DataSource } from 'typeorm';
+import type { DataSource, EntityManager } from 'typeorm';
 import { Envelope, RecordValidator, SchemaCatalogue } from '@tongban/avro';
 import { Caller, ForbiddenRegionError, mayPublishFor } from '@tongban/auth';
 import { isDependencyFailure, TongbanError, ValidationError } from '@tongban/errors';
@@ -23,8 +23,43 @@ export interface Accepted {
   replayed: boolean;
 }
 
+/** An idempotency record to write: the caller's key id, its Idempotency-Key, the request's hash and its event. */
+export interface IdempotencyClaim {
+  keyId: string;
+  idempotencyKey: string;
+  requestHash: string;
+  eventId: string;
+}
+
+/** The holder of an idempotency key as stored; `correlationId` is null once its accepted event is gone. */
+export interface IdempotencyOwner extends IdempotencyClaim {
+  correlationId: string | null;
+}
+
+/** An accepted_events row. */
+export interface AcceptedEventRow {
+  eventId: string;
+  eventType: string;
+  caseId: string;
+  sourceRegion: string;
+  targetRegion: string;
+  sourceOffice: string | null;
+  keyId: string;
+  correlationId: string;
+}
+
+/** Where accepted events and their idempotency records are written, inside the caller's transaction. */
+export interface AcceptStore {
+  /** Writes the records not there yet (waiting for a concurrent transaction with the same key); answers how many were new. */
+  claimKeys(tx: EntityManager, claims: IdempotencyClaim[]): Promise<number>;
+  keyOwners(tx: EntityManager, keys: Array<{ keyId: string; idempotencyKey: string }>): Promise<IdempotencyOwner[]>;
+  insertAccepted(tx: EntityManager, events: AcceptedEventRow[]): Promise<void>;
+}
+
 export interface AcceptEventDeps {
   dataSource: DataSource;
+  /** The SQL of accepted events and idempotency records (AcceptedEventsRepository). */
+  store: AcceptStore;
   catalogue: SchemaCatalogue;
   divisions: DivisionCatalogue;
   validator: RecordValidator;
@@ -83,6 +118,39 @@ export class AcceptEventService {
   }
 
   async accept(caller: Caller, body: unknown, idempotencyKey?: string, correlationHeader?: string): Promise<Accepted> {
+    return this.writer.submit(await this.prepare(caller, body, idempotencyKey, correlationHeader, 'Idempotency-Key'));
+  }
+
+  /**
+   * A batch upload: every item is prepared exactly as `accept` prepares one request (validation, the key's
+   * region and office, the case-id rule, minimisation and encoding), and the valid ones are written together
+   * in ONE transaction, with the group writer's handling of idempotency keys (a key repeated within the batch
+   * is written once and the repeat answered as a replay, or a conflict). Answers one outcome per item, in the
+   * items' order: the accepted event or the refusal `POST /v1/events` would have answered. Throws, having
+   * written nothing, when a dependency fails (or on an error no single request would be refused with alone).
+   */
+  async acceptBatch(caller: Caller, items: BatchItem[]): Promise<Array<PromiseSettledResult<Accepted>>> {
+    const outcomes: Array<PromiseSettledResult<Accepted>> = new Array(items.length);
+    const prepared: PreparedEvent[] = [];
+    const positions: number[] = [];
+    for (let i = 0; i < items.length; i++) {
+      try {
+        prepared.push(await this.prepare(caller, items[i].body, items[i].idempotencyKey, undefined, 'idempotencyKey'));
+        positions.push(i);
+      } catch (error) {
+        if (!isRefusalOfItem(error)) throw error;
+        outcomes[i] = { status: 'rejected', reason: error };
+      }
+    }
+    const written = await this.writer.writeTogether(prepared);
+    const failed = written.find((o): o is PromiseRejectedResult => o.status === 'rejected' && !isRefusalOfItem(o.reason));
+    if (failed) throw failed.reason;
+    written.forEach((o, n) => (outcomes[positions[n]] = o));
+    return outcomes;
+  }
+
+  /** Validates, authorises, minimises and encodes one request: what its transaction will write. */
+  private async prepare(caller: Caller, body: unknown, idempotencyKey: unknown, correlationHeader: string | undefined, keyPath: string): Promise<PreparedEvent> {
     const validated = validateEventRequest(body, this.deps);
     if (!validated.ok) throw new ValidationError(validated.problems);
     const { request, schema } = validated;
@@ -94,9 +162,10 @@ export class AcceptEventService {
     // The node refuses it too; saying so here spares the sender a silent asynchronous refusal.
     const notOwned = CASE_OPENING_EVENTS.includes(request.eventType) ? caseIdOpenerProblem(request.caseId, request.sourceRegion, request.sourceOffice) : undefined;
     if (notOwned) throw new ValidationError([{ path: 'caseId', problem: notOwned }]);
-    if (idempotencyKey !== undefined && !/^[\x21-\x7e]{1,200}$/.test(idempotencyKey)) {
-      throw new ValidationError([{ path: 'Idempotency-Key', problem: 'must be 1–200 visible ASCII characters' }]);
+    if (idempotencyKey !== undefined && !(typeof idempotencyKey === 'string' && /^[\x21-\x7e]{1,200}$/.test(idempotencyKey))) {
+      throw new ValidationError([{ path: keyPath, problem: 'must be 1–200 visible ASCII characters' }]);
     }
+    const key = idempotencyKey as string | undefined;
 
     const eventId = newEventId();
     const correlationId = request.correlationId ?? correlationHeader ?? eventId;
@@ -116,70 +185,80 @@ export class AcceptEventService {
     };
     // Minimised and encoded before the transaction: it holds its locks only while it writes.
     const copies = await this.deps.publisher.prepare({ envelope, payload: request.payload });
-    const requestHash = idempotencyKey ? hashRequest(request) : '';
-    return this.writer.submit({ caller, request, idempotencyKey, requestHash, eventId, correlationId, copies });
+    const requestHash = key ? hashRequest(request) : '';
+    return { caller, request, idempotencyKey: key, requestHash, eventId, correlationId, copies };
   }
 
   /**
    * Writes a group of prepared requests in ONE transaction: multi-row inserts of their idempotency records,
    * accepted events and outbox rows, and their disclosure records appended under one lock of the chain's head
    * at the commit. A request whose Idempotency-Key an earlier one already used writes nothing and is answered
-   * as a replay (or a conflict) after the commit.
+   * as a replay (or a conflict) from what the transaction read of the key's holder: after the commit nothing
+   * is read, so a committed group is always answered.
    */
   async commitGroup(items: PreparedEvent[]): Promise<Array<PromiseSettledResult<Accepted>>> {
-    const used = new Set<PreparedEvent>();
+    const { store } = this.deps;
+    /** Items whose key an earlier request holds, with that holder (undefined when the record is gone). */
+    const held = new Map<PreparedEvent, IdempotencyOwner | undefined>();
     await this.deps.dataSource.transaction(async (manager) => {
-      const keyed = items.filter((it) => it.idempotencyKey);
-      if (keyed.length > 0) {
-        // A concurrent request with the same key (another gateway) waits here for the first to commit, then finds its row.
-        const claimed = await manager.query(
-          `INSERT IGNORE INTO idempotency_keys (key_id, idempotency_key, request_hash, event_id, created_at)
-           VALUES ${keyed.map(() => '(?, ?, ?, ?, UTC_TIMESTAMP(3))').join(', ')}`,
-          keyed.flatMap((it) => [it.caller.keyId, it.idempotencyKey, it.requestHash, it.eventId]),
-        );
-        if ((claimed as { affectedRows: number }).affectedRows < keyed.length) {
-          const rows: Array<{ key_id: string; idempotency_key: string; event_id: string }> = await manager.query(
-            `SELECT key_id, idempotency_key, event_id FROM idempotency_keys WHERE ${keyed.map(() => '(key_id = ? AND idempotency_key = ?)').join(' OR ')}`,
-            keyed.flatMap((it) => [it.caller.keyId, it.idempotencyKey]),
-          );
-          const owner = new Map(rows.map((r) => [`${r.key_id}\n${r.idempotency_key}`, r.event_id]));
-          for (const it of keyed) if (owner.get(`${it.caller.keyId}\n${it.idempotencyKey}`) !== it.eventId) used.add(it);
+      const claims = items
+        .filter((it) => it.idempotencyKey)
+        .map((it) => ({ item: it, claim: { keyId: it.caller.keyId, idempotencyKey: it.idempotencyKey as string, requestHash: it.requestHash, eventId: it.eventId } }));
+      // A concurrent request with the same key (another gateway) waits here for the first to commit, then finds its row.
+      if (claims.length > 0 && (await store.claimKeys(manager, claims.map((c) => c.claim))) < claims.length) {
+        const owners = new Map((await store.keyOwners(manager, claims.map((c) => c.claim))).map((o) => [ownerKey(o), o]));
+        for (const { item, claim } of claims) {
+          const owner = owners.get(ownerKey(claim));
+          if (owner?.eventId !== item.eventId) held.set(item, owner);
         }
       }
-      const fresh = items.filter((it) => !used.has(it));
+      const fresh = items.filter((it) => !held.has(it));
       if (fresh.length === 0) return;
-      await manager.query(
-        `INSERT INTO accepted_events (event_id, event_type, case_id, source_region, target_region, source_office, key_id, correlation_id, accepted_at)
-         VALUES ${fresh.map(() => '(?, ?, ?, ?, ?, ?, ?, ?, UTC_TIMESTAMP(3))').join(', ')}`,
-        fresh.flatMap(({ eventId, request, caller, correlationId }) => [
-          eventId, request.eventType, request.caseId, request.sourceRegion, request.targetRegion, request.sourceOffice, caller.keyId, correlationId,
-        ]),
+      await store.insertAccepted(
+        manager,
+        fresh.map(({ eventId, request, caller, correlationId }) => ({
+          eventId,
+          eventType: request.eventType,
+          caseId: request.caseId,
+          sourceRegion: request.sourceRegion,
+          targetRegion: request.targetRegion,
+          sourceOffice: request.sourceOffice,
+          keyId: caller.keyId,
+          correlationId,
+        })),
       );
       await this.deps.publisher.enqueue(manager, fresh.flatMap((it) => it.copies));
       // Appended at the commit, all of the group's under one lock: the chain's head stays locked only for the commit.
       for (const it of fresh) await this.deps.disclosures?.record(manager, it.caller, it.request, it.eventId, it.copies, { atCommit: true });
     });
-    return Promise.allSettled(
-      items.map(async (it): Promise<Accepted> => {
-        if (used.has(it)) return this.replay(it.caller, it.idempotencyKey as string, it.requestHash, it.request);
-        this.deps.onAccepted?.(it.request.eventType);
-        return { eventId: it.eventId, caseId: it.request.caseId, correlationId: it.correlationId, replayed: false };
-      }),
-    );
+    return items.map((it): PromiseSettledResult<Accepted> => {
+      if (held.has(it)) {
+        const owner = held.get(it);
+        if (!owner || owner.requestHash !== it.requestHash) return { status: 'rejected', reason: new IdempotencyConflictError(it.idempotencyKey as string) };
+        return { status: 'fulfilled', value: { eventId: owner.eventId, caseId: it.request.caseId, correlationId: owner.correlationId ?? owner.eventId, replayed: true } };
+      }
+      this.deps.onAccepted?.(it.request.eventType);
+      return { status: 'fulfilled', value: { eventId: it.eventId, caseId: it.request.caseId, correlationId: it.correlationId, replayed: false } };
+    });
   }
+}
 
-  private async replay(caller: Caller, key: string, requestHash: string, request: EventRequest): Promise<Accepted> {
-    const rows: Array<{ request_hash: string; event_id: string }> = await this.deps.dataSource.query(
-      'SELECT request_hash, event_id FROM idempotency_keys WHERE key_id = ? AND idempotency_key = ?',
-      [caller.keyId, key],
-    );
-    if (rows.length === 0 || rows[0].request_hash !== requestHash) throw new IdempotencyConflictError(key);
-    const [accepted]: Array<{ correlation_id: string }> = await this.deps.dataSource.query(
-      'SELECT correlation_id FROM accepted_events WHERE event_id = ?',
-      [rows[0].event_id],
-    );
-    return { eventId: rows[0].event_id, caseId: request.caseId, correlationId: accepted?.correlation_id ?? rows[0].event_id, replayed: true };
-  }
+/** One item of a batch: an event request, and the Idempotency-Key it carries in its `idempotencyKey` member. */
+export interface BatchItem {
+  body: unknown;
+  idempotencyKey?: unknown;
+}
+
+/**
+ * Whether an error refuses one item only (bad input, a region or office the key may not speak for, a
+ * reused key): a failing dependency, or an error no request is answered with, fails the whole batch.
+ */
+export function isRefusalOfItem(error: unknown): boolean {
+  return error instanceof TongbanError && !error.retriable && !isDependencyFailure(error);
+}
+
+function ownerKey(k: { keyId: string; idempotencyKey: string }): string {
+  return `${k.keyId}\n${k.idempotencyKey}`;
 }
 
 /** A stable digest of what the request asks for (key order does not matter). */

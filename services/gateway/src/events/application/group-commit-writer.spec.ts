@@ -184,4 +184,45 @@ describe('GroupCommitWriter', () => {
     await new Promise((r) => setTimeout(r, 80));
     expect(store.transactions).toEqual([['opener'], ['c']]);
   });
+
+  describe('writeTogether (a batch request)', () => {
+    it('writes every item in one transaction, however large, outside the queue and its group size', async () => {
+      const store = new FakeStore();
+      const w = writer(store, 2, 1);
+      const items = Array.from({ length: 7 }, (_, i) => ({ id: `i${i}` }));
+      const outcomes = await w.writeTogether(items);
+      expect(outcomes.map((o) => (o.status === 'fulfilled' ? o.value.id : 'refused'))).toEqual(items.map((i) => i.id));
+      expect(store.transactions).toEqual([items.map((i) => i.id)]);
+      expect(w.waiting).toBe(0);
+    });
+
+    it('resolves a key repeated in the batch in memory: one row, the repeat a replay, another body a conflict', async () => {
+      const store = new FakeStore();
+      const outcomes = await writer(store).writeTogether([
+        { id: 'a', key: 'k', body: 'x' },
+        { id: 'b' },
+        { id: 'a2', key: 'k', body: 'x' },
+        { id: 'a3', key: 'k', body: 'y' },
+      ]);
+      expect(outcomes.map((o) => (o.status === 'fulfilled' ? o.value : o.reason instanceof ConflictError ? 'conflict' : 'refused'))).toEqual([
+        { id: 'a' }, { id: 'b' }, { id: 'a', replayOf: 'a' }, 'conflict',
+      ]);
+      expect(store.transactions).toEqual([['a', 'b']]);
+    });
+
+    it('fails every item, repeats of a key included, without trying one alone when the database is down', async () => {
+      const store = new FakeStore();
+      const commit = jest.spyOn(store, 'commit');
+      store.down = true;
+      const outcomes = await writer(store).writeTogether([{ id: 'a', key: 'k', body: 'x' }, { id: 'b' }, { id: 'a2', key: 'k', body: 'x' }]);
+      expect(outcomes.map((o) => (o.status === 'rejected' ? (o.reason as Error).constructor.name : 'accepted'))).toEqual(['DatabaseDown', 'DatabaseDown', 'DatabaseDown']);
+      expect(commit).toHaveBeenCalledTimes(1);
+    });
+
+    it('answers an empty batch without a transaction', async () => {
+      const store = new FakeStore();
+      expect(await writer(store).writeTogether([])).toEqual([]);
+      expect(store.transactions).toEqual([]);
+    });
+  });
 });

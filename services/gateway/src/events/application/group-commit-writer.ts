@@ -88,6 +88,15 @@ export class GroupCommitWriter<T, R> {
     });
   }
 
+  /**
+   * Writes `items` as one group at once, outside the queue (a batch request: its own transaction), with the
+   * same handling of repeated keys and of a spoilt group as a queued group. Answers one outcome per item, in
+   * order; never throws.
+   */
+  writeTogether(items: T[]): Promise<Array<PromiseSettledResult<R>>> {
+    return this.write(items);
+  }
+
   private async drain(): Promise<void> {
     this.running = true;
     try {
@@ -140,6 +149,9 @@ export class GroupCommitWriter<T, R> {
         outcomes[i] = same
           ? { status: 'fulfilled', value: this.options.replayOf(item, leader.value) }
           : { status: 'rejected', reason: this.options.conflictOf ? this.options.conflictOf(item) : new Error('idempotency conflict') };
+      } else if (leader?.status === 'rejected' && this.options.failsEveryone?.(leader.reason)) {
+        // The database failed the first one: this one is not tried alone against it.
+        outcomes[i] = leader;
       } else {
         // The first one was refused: this one is judged by the database like any later request.
         [outcomes[i]] = await this.commitOrRetryAlone([item]);

@@ -70,7 +70,7 @@ export class EventStatusReader {
        FROM accepted_events WHERE event_id = ?`,
       [id],
     )) as AcceptedRow[];
-    if (!row || !publishedBy(caller, row)) throw new NotFoundError(`event ${id} not found`);
+    if (!row || !publishedBy(caller, row)) throw new NotFoundError(`event ${id} not found`, 'GATEWAY.EVENT_NOT_FOUND');
     const [outbox] = (await this.db.query(
       'SELECT COUNT(*) AS copies, SUM(sent_at IS NULL) AS pending, MAX(sent_at) AS last_sent_at FROM outbox_events WHERE event_id = ?',
       [id],

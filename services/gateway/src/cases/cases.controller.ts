@@ -70,6 +70,7 @@ export class CasesController {
     } catch (e) {
       throw new UnavailableError(`region node ${node}`, { cause: e });
     }
-    res.status(answer.status).type('application/json').send(await answer.text());
+    // The node's errors are problems already (application/problem+json): the type travels with them.
+    res.status(answer.status).type(answer.headers.get('content-type') ?? 'application/json').send(await answer.text());
   }
 }

@@ -11,6 +11,12 @@ describe('the gateway refuses bad input with every problem listed', () => {
   });
 
   const details = (body: Record<string, unknown>) => (body.error as { details: Array<{ path: string; problem: string }> }).details;
+  /** An RFC 9457 problem of `code`, with the deprecated `error` of before beside it. */
+  const expectProblem = (r: { status: number; body: Record<string, unknown>; headers: Headers }, code: string, type: string) => {
+    expect(r.headers.get('content-type')).toMatch(/^application\/problem\+json/);
+    expect(r.body).toMatchObject({ type: `https://tongban.example/problems/${type}`, title: expect.any(String), status: r.status, code, detail: expect.any(String) });
+    expect(r.body.detail).toBe((r.body.error as { message: string }).message);
+  };
 
   it.each([
     ['an unknown event type', (b: Record<string, unknown>) => (b.eventType = 'SubsidyGranted'), 'eventType', 'unknown event type "SubsidyGranted"'],
@@ -29,6 +35,8 @@ describe('the gateway refuses bad input with every problem listed', () => {
     expect(r.status).toBe(400);
     expect(r.body).toMatchObject({ error: { code: 'VALIDATION_FAILED' } });
     expect(details(r.body)).toContainEqual({ path, problem });
+    expectProblem(r, 'REQUEST.INVALID', 'request/invalid');
+    expect(r.body.problems).toContainEqual({ path, problem });
   });
 
   it('lists every problem of a request, not the first', async () => {
@@ -46,6 +54,7 @@ describe('the gateway refuses bad input with every problem listed', () => {
     const r = await post(stack, '{"eventType":', 'dev-chengdu');
     expect(r.status).toBe(400);
     expect(r.body).toHaveProperty('error.code');
+    expectProblem(r, 'REQUEST.MALFORMED_JSON', 'request/malformed-json');
   });
 
   it('answers 401 without a key and for an unknown key', async () => {
@@ -56,6 +65,8 @@ describe('the gateway refuses bad input with every problem listed', () => {
     const unknown = await post(stack, body, 'not-a-real-key');
     expect(unknown.status).toBe(401);
     expect(unknown.body).toMatchObject({ error: { code: 'UNAUTHENTICATED', message: 'unknown API key' } });
+    expectProblem(unknown, 'AUTH.UNAUTHENTICATED', 'auth/unauthenticated');
+    expect(unknown.headers.get('www-authenticate')).toMatch(/^Bearer /);
   });
 
   it('answers 403 when the key does not cover the source region', async () => {
@@ -63,6 +74,22 @@ describe('the gateway refuses bad input with every problem listed', () => {
     const r = await post(stack, body, 'dev-dazu');
     expect(r.status).toBe(403);
     expect(r.body).toMatchObject({ error: { code: 'FORBIDDEN_REGION', message: 'key for division 500111 may not publish for 510104' } });
+    expectProblem(r, 'AUTH.FORBIDDEN_REGION', 'auth/forbidden-region');
+  });
+
+  it("answers a case it does not know with the node's 404 problem", async () => {
+    const res = await fetch(`${stack.gatewayUrl}/v1/cases/SUB-510104-2026-${stack.id}`, { headers: { authorization: 'Bearer dev-chengdu' } });
+    const r = { status: res.status, body: (await res.json()) as Record<string, unknown>, headers: res.headers };
+    expect(r.status).toBe(404);
+    expectProblem(r, 'CASE.NOT_FOUND', 'case/not-found');
+    expect(r.body).toMatchObject({ error: { code: 'NOT_FOUND' } });
+  });
+
+  it('answers a route it does not have with a 404 problem', async () => {
+    const res = await fetch(`${stack.gatewayUrl}/v1/nowhere`, { headers: { authorization: 'Bearer dev-chengdu' } });
+    const r = { status: res.status, body: (await res.json()) as Record<string, unknown>, headers: res.headers };
+    expect(r.status).toBe(404);
+    expectProblem(r, 'REQUEST.ROUTE_NOT_FOUND', 'request/route-not-found');
   });
 
   it('lets a province key publish for any of its districts', async () => {

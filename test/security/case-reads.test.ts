@@ -44,7 +44,15 @@ describe('attack: reading other divisions’ cases with one valid key', () => {
       const r = await call(`${stack.gatewayUrl}/v1/cases/${anyueCase()}${query}`, { headers: bearer('dev-chengdu') });
       expect(r.status).toBe(404);
       // The same answer as for a case that does not exist: nothing tells the caller it does.
-      expect(r.body).toEqual({ error: { code: 'NOT_FOUND', message: `case ${anyueCase()} not found`, details: [] } });
+      const detail = `case ${anyueCase()} not found`;
+      expect(r.body).toEqual({
+        type: 'https://tongban.example/problems/case/not-found',
+        title: "No such case, or not the viewer's to see (the same answer)",
+        status: 404,
+        detail,
+        code: 'CASE.NOT_FOUND',
+        error: { code: 'NOT_FOUND', message: detail, details: [] },
+      });
     }
   });
 

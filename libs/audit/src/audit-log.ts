@@ -90,7 +90,7 @@ export interface AuditLogOptions {
 
 export class AuditLogError extends TongbanError {
   constructor(message: string) {
-    super('AUDIT_LOG_INVALID', message);
+    super('AUDIT.LOG_INVALID', message);
   }
 }
 

@@ -7,7 +7,7 @@ import { RateLimit, TokenBucketLimiter } from './rate-limiter';
 
 export class ApiKeyNotFoundError extends TongbanError {
   constructor(keyId: string) {
-    super('NOT_FOUND', `no API key ${keyId}`);
+    super('AUTH.API_KEY_NOT_FOUND', `no API key ${keyId}`);
   }
 }
 
@@ -148,7 +148,7 @@ export class ApiKeyService {
   async rotate(keyId: string, overlapMs: number): Promise<{ key: string; view: ApiKeyView; previous: ApiKeyView }> {
     const old = await this.o.store.find(keyId);
     if (!old) throw new ApiKeyNotFoundError(keyId);
-    if (old.revokedAt) throw new TongbanError('CONFLICT', `API key ${keyId} is revoked; issue a new key instead`);
+    if (old.revokedAt) throw new TongbanError('AUTH.API_KEY_REVOKED', `API key ${keyId} is revoked; issue a new key instead`);
     const issued = await this.issue(
       { systemName: old.systemName, binding: old.officeId ?? old.division, ratePerSecond: old.ratePerSecond, burst: old.burst },
       keyId,
@@ -220,7 +220,7 @@ function bindingOf(binding: string): { division: string; officeId: string | null
   const office = SERVICE_OFFICES.find((o) => o.id === binding);
   if (office) return { division: office.division, officeId: office.id };
   if (!isWellFormedDivision(binding)) {
-    throw new TongbanError('VALIDATION_FAILED', `"${binding}" is neither a 6-digit division code nor a known service office`);
+    throw new TongbanError('AUTH.BINDING_INVALID', `"${binding}" is neither a 6-digit division code nor a known service office`);
   }
   return { division: binding, officeId: null };
 }

@@ -21,13 +21,13 @@ export interface Caller {
 
 export class UnauthenticatedError extends TongbanError {
   constructor(message: string) {
-    super('UNAUTHENTICATED', message);
+    super('AUTH.UNAUTHENTICATED', message);
   }
 }
 
 export class ForbiddenRegionError extends TongbanError {
   constructor(message: string) {
-    super('FORBIDDEN_REGION', message);
+    super('AUTH.FORBIDDEN_REGION', message);
   }
 }
 

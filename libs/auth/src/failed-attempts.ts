@@ -1,4 +1,5 @@
 import type { NextFunction, Request, Response } from 'express';
+import { problemDetails, sendProblem } from '@tongban/http';
 
 /**
  * Failed authentication attempts per client address in a fixed one-minute window. Past the limit the
@@ -63,7 +64,7 @@ const OPEN_PATHS = new Set(['/health', '/metrics']);
 export function failedAuthGuard(
   limiter: FailedAttemptLimiter,
   answer: (res: Response, retryAfterSeconds: number) => void = (res, s) =>
-    void res.status(429).json({ error: { code: 'RATE_LIMITED', message: `too many failed authentication attempts from this address; retry after ${s} s`, details: [] } }),
+    sendProblem(res, problemDetails({ code: 'AUTH.TOO_MANY_FAILED_ATTEMPTS', detail: `too many failed authentication attempts from this address; retry after ${s} s` })),
 ) {
   return (req: Request, res: Response, next: NextFunction): void => {
     if (OPEN_PATHS.has(req.path)) return next();

@@ -2,7 +2,7 @@ import { TongbanError } from '@tongban/errors';
 
 export class RateLimitedError extends TongbanError {
   constructor(readonly retryAfterSeconds: number) {
-    super('RATE_LIMITED', `rate limit of this API key exceeded; retry after ${retryAfterSeconds} s`);
+    super('AUTH.RATE_LIMITED', `rate limit of this API key exceeded; retry after ${retryAfterSeconds} s`);
   }
 }
 

@@ -48,19 +48,19 @@ const OFFICE = /^[A-Z][A-Z0-9-]{1,19}$/;
  * constant time), and who it acts for. Actions (`mutating`) must name their actor.
  */
 export function authenticateService(headers: ServiceRequestHeaders, expectedToken: string, mutating: boolean): ServiceCaller {
-  if (!headers.token) return { ok: false, status: 401, code: 'UNAUTHENTICATED', message: `missing ${SERVICE_HEADERS.token}` };
-  if (!secretEquals(headers.token, expectedToken)) return { ok: false, status: 401, code: 'UNAUTHENTICATED', message: 'wrong service token' };
+  if (!headers.token) return { ok: false, status: 401, code: 'AUTH.UNAUTHENTICATED', message: `missing ${SERVICE_HEADERS.token}` };
+  if (!secretEquals(headers.token, expectedToken)) return { ok: false, status: 401, code: 'AUTH.UNAUTHENTICATED', message: 'wrong service token' };
   if (headers.actor !== undefined && !ACTOR.test(headers.actor)) {
-    return { ok: false, status: 400, code: 'VALIDATION_FAILED', message: `${SERVICE_HEADERS.actor} must be 1–120 letters, digits, . _ : @ or -` };
+    return { ok: false, status: 400, code: 'AUTH.SERVICE_HEADER_INVALID', message: `${SERVICE_HEADERS.actor} must be 1–120 letters, digits, . _ : @ or -` };
   }
-  if (mutating && !headers.actor) return { ok: false, status: 400, code: 'VALIDATION_FAILED', message: `an internal action must name its ${SERVICE_HEADERS.actor}` };
+  if (mutating && !headers.actor) return { ok: false, status: 400, code: 'AUTH.SERVICE_HEADER_INVALID', message: `an internal action must name its ${SERVICE_HEADERS.actor}` };
   let viewer: { division: string; office?: string } | undefined;
   if (headers.viewerDivision !== undefined || headers.viewerOffice !== undefined) {
     if (!headers.viewerDivision || !DIVISION.test(headers.viewerDivision)) {
-      return { ok: false, status: 400, code: 'VALIDATION_FAILED', message: `${SERVICE_HEADERS.viewerDivision} must be a division code` };
+      return { ok: false, status: 400, code: 'AUTH.SERVICE_HEADER_INVALID', message: `${SERVICE_HEADERS.viewerDivision} must be a division code` };
     }
     if (headers.viewerOffice !== undefined && !OFFICE.test(headers.viewerOffice)) {
-      return { ok: false, status: 400, code: 'VALIDATION_FAILED', message: `${SERVICE_HEADERS.viewerOffice} must be a service office id` };
+      return { ok: false, status: 400, code: 'AUTH.SERVICE_HEADER_INVALID', message: `${SERVICE_HEADERS.viewerOffice} must be a service office id` };
     }
     viewer = { division: headers.viewerDivision, ...(headers.viewerOffice ? { office: headers.viewerOffice } : {}) };
   }

@@ -6,7 +6,7 @@ export const DEVELOPMENT_PROFILE = 'development';
 
 export class ConfigError extends TongbanError {
   constructor(readonly problems: string[]) {
-    super('CONFIG_INVALID', `invalid configuration:\n  - ${problems.join('\n  - ')}`);
+    super('CONFIG.INVALID', `invalid configuration:\n  - ${problems.join('\n  - ')}`);
   }
 }
 

@@ -1,2 +1,3 @@
+export * from './codes';
 export * from './tongban-error';
 export * from './dependency-failure';

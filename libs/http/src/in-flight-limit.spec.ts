@@ -14,8 +14,8 @@ class FakeResponse extends EventEmitter {
     this.statusCode = code;
     return this;
   }
-  json(body: unknown) {
-    this.body = body;
+  send(body: string) {
+    this.body = JSON.parse(body);
     this.emit('finish');
     return this;
   }
@@ -37,7 +37,8 @@ describe('in-flight limit', () => {
     expect(third.passed).toBe(false);
     expect(third.res.statusCode).toBe(503);
     expect(third.res.headers['retry-after']).toMatch(/^\d+$/);
-    expect(third.res.body).toMatchObject({ error: { code: 'OVERLOADED' } });
+    expect(third.res.headers['content-type']).toMatch(/^application\/problem\+json/);
+    expect(third.res.body).toMatchObject({ status: 503, code: 'SERVICE.OVERLOADED', error: { code: 'OVERLOADED' } });
     expect(limit.inFlight).toBe(2);
     expect(limit.refused).toBe(1);
   });

@@ -1,4 +1,5 @@
 import type { NextFunction, Request, Response } from 'express';
+import { problemDetails, sendProblem } from './problem-details';
 
 /** Seconds a client refused for want of capacity is asked to wait. */
 export const OVERLOAD_RETRY_AFTER_SECONDS = 1;
@@ -32,9 +33,7 @@ export function inFlightLimit(max: number, onRefused?: () => void): InFlightLimi
       // The body is not parsed (Node discards it once the answer is sent); the connection stays open, so a
       // client trying again does not add a new TCP handshake to a listen queue that is already long.
       res.setHeader('Retry-After', String(OVERLOAD_RETRY_AFTER_SECONDS));
-      res.status(503).json({
-        error: { code: 'OVERLOADED', message: `this gateway is working on ${max} requests already; try again shortly`, details: [] },
-      });
+      sendProblem(res, problemDetails({ code: 'SERVICE.OVERLOADED', detail: `this gateway is working on ${max} requests already; try again shortly` }));
       return;
     }
     inFlight++;

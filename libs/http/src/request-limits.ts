@@ -1,6 +1,7 @@
 import type { INestApplication } from '@nestjs/common';
 import type { NestExpressApplication } from '@nestjs/platform-express';
 import type { NextFunction, Request, Response } from 'express';
+import { problemDetails, type ProblemDetails, sendProblem } from './problem-details';
 
 /** What one HTTP request may carry. Bodies above the limit get 413, the rest 400; nothing reaches a handler. */
 export interface RequestLimits {
@@ -17,23 +18,24 @@ export const CORRELATION_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 
 export interface LimitRefusal {
   status: number;
-  body: { error: { code: string; message: string; details: Array<{ path: string; problem: string }> } };
+  body: ProblemDetails;
 }
 
-function refusal(status: number, code: string, message: string, path?: string): LimitRefusal {
-  return { status, body: { error: { code, message, details: path ? [{ path, problem: message }] : [] } } };
+function refusal(code: string, message: string, path?: string, status?: number, legacyCode?: string): LimitRefusal {
+  const body = problemDetails({ code, detail: message, problems: path ? [{ path, problem: message }] : undefined, status, legacyCode });
+  return { status: body.status, body };
 }
 
 /** The problem with a request's target and headers, or undefined. */
 export function requestLimitProblem(req: { url: string; headers: Record<string, string | string[] | undefined> }, limits = DEFAULT_REQUEST_LIMITS): LimitRefusal | undefined {
   if (req.url.length > limits.urlChars) {
-    return refusal(400, 'VALIDATION_FAILED', `the URL is ${req.url.length} characters long; at most ${limits.urlChars} are accepted`, 'url');
+    return refusal('REQUEST.URL_TOO_LONG', `the URL is ${req.url.length} characters long; at most ${limits.urlChars} are accepted`, 'url');
   }
   const correlation = req.headers['x-correlation-id'];
   if (correlation !== undefined) {
     const value = Array.isArray(correlation) ? correlation.join(',') : correlation;
     if (!CORRELATION_ID.test(value)) {
-      return refusal(400, 'VALIDATION_FAILED', 'X-Correlation-Id must be 1–128 letters, digits, . _ : or -', 'X-Correlation-Id');
+      return refusal('REQUEST.CORRELATION_ID_INVALID', 'X-Correlation-Id must be 1–128 letters, digits, . _ : or -', 'X-Correlation-Id');
     }
   }
   return undefined;
@@ -44,19 +46,19 @@ export function bodyParserRefusal(err: unknown, limits = DEFAULT_REQUEST_LIMITS)
   const e = err as { type?: string; status?: number; message?: string };
   switch (e?.type) {
     case 'entity.too.large':
-      return refusal(413, 'PAYLOAD_TOO_LARGE', `the body is larger than ${limits.bodyBytes} bytes`, 'body');
+      return refusal('REQUEST.BODY_TOO_LARGE', `the body is larger than ${limits.bodyBytes} bytes`, 'body');
     case 'entity.parse.failed':
-      return refusal(400, 'VALIDATION_FAILED', 'the body is not valid JSON', 'body');
+      return refusal('REQUEST.MALFORMED_JSON', 'the body is not valid JSON', 'body');
     case 'encoding.unsupported':
     case 'charset.unsupported':
-      return refusal(415, 'UNSUPPORTED_MEDIA_TYPE', e.message ?? 'unsupported body encoding', 'body');
+      return refusal('REQUEST.UNSUPPORTED_ENCODING', e.message ?? 'unsupported body encoding', 'body');
     case 'request.aborted':
     case 'request.size.invalid':
     case 'stream.encoding.set':
     case 'parameters.too.many':
-      return refusal(400, 'VALIDATION_FAILED', e.message ?? 'the body could not be read', 'body');
+      return refusal('REQUEST.BODY_UNREADABLE', e.message ?? 'the body could not be read', 'body');
     default:
-      return typeof e?.status === 'number' && e.status >= 400 && e.status < 500 ? refusal(e.status, `HTTP_${e.status}`, e.message ?? 'bad request') : undefined;
+      return typeof e?.status === 'number' && e.status >= 400 && e.status < 500 ? refusal('REQUEST.REFUSED', e.message ?? 'bad request', undefined, e.status, `HTTP_${e.status}`) : undefined;
   }
 }
 
@@ -69,7 +71,7 @@ export function installRequestLimits(app: INestApplication, limits = DEFAULT_REQ
   app.use((req: Request, res: Response, next: NextFunction) => {
     const problem = requestLimitProblem(req, limits);
     if (problem) {
-      res.status(problem.status).json(problem.body);
+      sendProblem(res, problem.body);
       return;
     }
     next();
@@ -83,6 +85,6 @@ export function installRequestLimits(app: INestApplication, limits = DEFAULT_REQ
     const answer = bodyParserRefusal(err, limits);
     if (!answer) return next(err);
     if (res.headersSent) return next(err);
-    res.status(answer.status).json(answer.body);
+    sendProblem(res, answer.body);
   });
 }

@@ -9,7 +9,7 @@ const PRIMITIVES = new Set<string>(PRIMITIVE_TYPES);
 
 export class InvalidSchemaError extends TongbanError {
   constructor(message: string) {
-    super('AVRO_SCHEMA_INVALID', message);
+    super('AVRO.SCHEMA_INVALID', message);
   }
 }
 

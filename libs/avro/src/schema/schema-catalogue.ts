@@ -8,7 +8,7 @@ type Json = Record<string, unknown>;
 
 export class SchemaDefinitionError extends TongbanError {
   constructor(message: string) {
-    super('SCHEMA_DEFINITION_INVALID', message);
+    super('AVRO.SCHEMA_DEFINITION_INVALID', message);
   }
 }
 

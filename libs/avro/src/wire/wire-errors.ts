@@ -10,6 +10,14 @@ export interface MessageOrigin {
 /** Bytes that cannot become an event. Never retriable: the same bytes fail the same way. */
 export type DecodeFailureCode = 'WIRE_FORMAT_INVALID' | 'SCHEMA_ID_UNKNOWN' | 'AVRO_DECODE_FAILED' | 'EVENT_TYPE_UNKNOWN';
 
+/** The taxonomy's code of each failure; the flat one stays in `failure` and in dead letters' headers. */
+const DECODE_CODES: Record<DecodeFailureCode, string> = {
+  WIRE_FORMAT_INVALID: 'AVRO.WIRE_FORMAT_INVALID',
+  SCHEMA_ID_UNKNOWN: 'AVRO.SCHEMA_ID_UNKNOWN',
+  AVRO_DECODE_FAILED: 'AVRO.DECODE_FAILED',
+  EVENT_TYPE_UNKNOWN: 'AVRO.EVENT_TYPE_UNKNOWN',
+};
+
 export class DecodeFailure extends TongbanError {
   constructor(
     readonly failure: DecodeFailureCode,
@@ -17,7 +25,7 @@ export class DecodeFailure extends TongbanError {
     readonly origin: MessageOrigin = {},
     options?: ErrorOptions,
   ) {
-    super(failure, message, false, options);
+    super(DECODE_CODES[failure], message, false, { ...options, legacyCode: failure });
   }
 
   withOrigin(origin: MessageOrigin): DecodeFailure {
@@ -34,7 +42,7 @@ export class RegistryError extends TongbanError {
     readonly errorCode: number | undefined,
     message: string,
   ) {
-    super(`REGISTRY_${errorCode ?? status}`, message, status >= 500);
+    super(status >= 500 ? 'AVRO.REGISTRY_FAILED' : 'AVRO.REGISTRY_REFUSED', message, status >= 500, { legacyCode: `REGISTRY_${errorCode ?? status}` });
   }
 }
 

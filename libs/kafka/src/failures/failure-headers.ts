@@ -140,8 +140,9 @@ export function errorClassOf(error: unknown): string {
   return error.name && error.name !== 'Error' ? error.name : error.constructor?.name ?? 'Error';
 }
 
+/** The code a dead letter carries: the flat one stored dead letters and operators' filters already use. */
 export function errorCodeOf(error: unknown): string {
-  return error instanceof TongbanError ? error.code : 'UNEXPECTED';
+  return error instanceof TongbanError ? error.legacyCode : 'UNEXPECTED';
 }
 
 /** The headers of a retry or dead-letter copy: the message's own headers plus the facts of its failure. */
@@ -191,7 +192,7 @@ export function replayMessage(deadLetter: { key: Buffer | string | null; value: 
   headers: Record<string, string>;
 } {
   const prior = readPriorFailure(deadLetter.headers);
-  if (!prior) throw new TongbanError('NOT_A_DEAD_LETTER', 'the message carries no tongban-original-* headers');
+  if (!prior) throw new TongbanError('KAFKA.NOT_A_DEAD_LETTER', 'the message carries no tongban-original-* headers');
   return {
     topic: prior.origin.topic,
     key: deadLetter.key,

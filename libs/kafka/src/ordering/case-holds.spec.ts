@@ -275,8 +275,8 @@ describe('administering holds', () => {
   });
 
   it('refuses every call on a consumer without holds', async () => {
-    await expect(NO_HOLDS.listHolds()).rejects.toMatchObject({ code: 'HOLDS_DISABLED' });
-    await expect(NO_HOLDS.describeHold('SUB-1')).rejects.toMatchObject({ code: 'HOLDS_DISABLED' });
-    await expect(NO_HOLDS.releaseHold('SUB-1', 'discarded')).rejects.toMatchObject({ code: 'HOLDS_DISABLED' });
+    await expect(NO_HOLDS.listHolds()).rejects.toMatchObject({ code: 'HOLD.DISABLED' });
+    await expect(NO_HOLDS.describeHold('SUB-1')).rejects.toMatchObject({ code: 'HOLD.DISABLED' });
+    await expect(NO_HOLDS.releaseHold('SUB-1', 'discarded')).rejects.toMatchObject({ code: 'HOLD.DISABLED' });
   });
 });

@@ -203,5 +203,5 @@ export const NO_HOLDS: HoldAdministration = {
 };
 
 function holdsDisabled(): TongbanError {
-  return new TongbanError('HOLDS_DISABLED', 'this consumer keeps no holds');
+  return new TongbanError('HOLD.DISABLED', 'this consumer keeps no holds');
 }

@@ -45,11 +45,11 @@ describe('releasing a hold by hand', () => {
   });
 
   it('is refused while the blocker is still retried', () => {
-    expect(() => checkReleasable('SUB-1', hold('retrying'))).toThrow(expect.objectContaining({ code: 'CONFLICT' }));
+    expect(() => checkReleasable('SUB-1', hold('retrying'))).toThrow(expect.objectContaining({ code: 'HOLD.NOT_RELEASABLE' }));
   });
 
   it('answers not found for a case without an open hold', () => {
-    expect(() => checkReleasable('SUB-1', undefined)).toThrow(expect.objectContaining({ code: 'NOT_FOUND' }));
-    expect(() => checkReleasable('SUB-1', hold('closed'))).toThrow(expect.objectContaining({ code: 'NOT_FOUND' }));
+    expect(() => checkReleasable('SUB-1', undefined)).toThrow(expect.objectContaining({ code: 'HOLD.NOT_FOUND' }));
+    expect(() => checkReleasable('SUB-1', hold('closed'))).toThrow(expect.objectContaining({ code: 'HOLD.NOT_FOUND' }));
   });
 });

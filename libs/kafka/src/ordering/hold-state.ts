@@ -22,13 +22,13 @@ export function admit(hold: Hold | undefined, arrival: Arrival): Admission {
 
 export class HoldNotFoundError extends TongbanError {
   constructor(caseKey: string) {
-    super('NOT_FOUND', `no open hold for ${caseKey}`);
+    super('HOLD.NOT_FOUND', `no open hold for ${caseKey}`);
   }
 }
 
 export class HoldNotReleasableError extends TongbanError {
   constructor(message: string) {
-    super('CONFLICT', message);
+    super('HOLD.NOT_RELEASABLE', message);
   }
 }
 

@@ -2,7 +2,7 @@ import { TongbanError } from '@tongban/errors';
 
 export class NoHandlerError extends TongbanError {
   constructor(eventType: string) {
-    super('NO_HANDLER', `this node has no handler for ${eventType}`);
+    super('KAFKA.NO_HANDLER', `this node has no handler for ${eventType}`);
   }
 }
 

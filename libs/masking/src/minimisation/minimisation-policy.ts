@@ -16,7 +16,7 @@ export interface MinimisationPolicyFile {
 
 export class MinimisationPolicyError extends TongbanError {
   constructor(message: string) {
-    super('MINIMISATION_POLICY_INVALID', message);
+    super('MINIMISATION.POLICY_INVALID', message);
   }
 }
 

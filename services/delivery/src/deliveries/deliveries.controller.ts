@@ -43,9 +43,9 @@ export class DeliveriesController {
   async redeliver(@Headers('authorization') authorization: string | undefined, @Param('id') id: string) {
     const scope = await this.scope(authorization);
     const row = /^\d{1,18}$/.test(id) ? await this.store.get(id) : undefined;
-    if (!row || (scope && !scope.includes(row.subscription_id))) throw new NotFoundError(`no delivery ${id}`);
+    if (!row || (scope && !scope.includes(row.subscription_id))) throw new NotFoundError(`no delivery ${id}`, 'DELIVERY.NOT_FOUND');
     const ready = await this.store.redeliver(id);
-    if (!ready) throw new TongbanError('CONFLICT', `delivery ${id} is ${row.state}; only a parked delivery is redelivered`);
+    if (!ready) throw new TongbanError('DELIVERY.NOT_PARKED', `delivery ${id} is ${row.state}; only a parked delivery is redelivered`);
     await this.worker.enqueue(ready);
     return { deliveryId: id, state: 'queued' };
   }

@@ -62,7 +62,7 @@ export class SubscriptionsController {
     }
     const owner = caller.system ?? caller.keyId;
     if ((await this.subscriptions.listBySystem(owner)).length >= this.policy.maxSubscriptionsPerKey) {
-      throw new TongbanError('CONFLICT', `this key already holds ${this.policy.maxSubscriptionsPerKey} subscriptions, the most allowed; delete one first`);
+      throw new TongbanError('DELIVERY.TOO_MANY_SUBSCRIPTIONS', `this key already holds ${this.policy.maxSubscriptionsPerKey} subscriptions, the most allowed; delete one first`);
     }
     const { subscription, secret } = await this.subscriptions.create({
       keyId: caller.keyId,
@@ -85,7 +85,7 @@ export class SubscriptionsController {
   async remove(@Headers('authorization') authorization: string | undefined, @Param('id') id: string): Promise<void> {
     const caller = await this.keys.authenticate(authorization);
     const found = await this.subscriptions.get(id);
-    if (!found || found.systemName !== (caller.system ?? caller.keyId)) throw new NotFoundError(`no subscription ${id}`);
+    if (!found || found.systemName !== (caller.system ?? caller.keyId)) throw new NotFoundError(`no subscription ${id}`, 'DELIVERY.SUBSCRIPTION_NOT_FOUND');
     await this.subscriptions.remove(id);
   }
 }

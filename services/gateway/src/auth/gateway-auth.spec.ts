@@ -30,7 +30,7 @@ describe('GatewayAuth and the province a gateway serves', () => {
 
   it('answers a key of the other province with 403, naming the gateway it must use', async () => {
     const refused = chongqing.caller('Bearer chengdu');
-    await expect(refused).rejects.toMatchObject({ code: 'FORBIDDEN_REGION' });
+    await expect(refused).rejects.toMatchObject({ code: 'AUTH.FORBIDDEN_REGION' });
     await expect(refused).rejects.toThrow('through the gateway of province 510000');
   });
 

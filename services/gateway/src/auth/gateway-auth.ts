@@ -9,7 +9,7 @@ export class AdminForbiddenError extends TongbanError {
   /** A guess at the admin token: counted like a 401 by the per-address limit. */
   readonly failedAuthentication = true;
   constructor() {
-    super('FORBIDDEN', 'this endpoint needs the admin token');
+    super('GATEWAY.ADMIN_TOKEN_REQUIRED', 'this endpoint needs the admin token');
   }
 }
 

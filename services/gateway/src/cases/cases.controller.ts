@@ -95,6 +95,7 @@ export class CasesController {
         return;
       }
     }
-    res.status(answer.status).type('application/json').send(text);
+    // The node's errors are problems already (application/problem+json): the type travels with them.
+    res.status(answer.status).type(answer.headers.get('content-type') ?? 'application/json').send(text);
   }
 }

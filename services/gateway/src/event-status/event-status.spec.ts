@@ -96,7 +96,7 @@ describe('GET /v1/events/:eventId', () => {
   it('answers another division’s event exactly as a missing one', async () => {
     const other = await refusal(reader(db(accepted(), { copies: 1, pending: 0, last_sent_at: null })).find(dazu, ID));
     const missing = await refusal(reader(db(undefined, { copies: 0, pending: 0, last_sent_at: null })).find(dazu, ID));
-    expect(other).toEqual({ code: 'NOT_FOUND', message: `event ${ID} not found` });
+    expect(other).toEqual({ code: 'GATEWAY.EVENT_NOT_FOUND', message: `event ${ID} not found` });
     expect(other).toEqual(missing);
   });
 
@@ -108,7 +108,7 @@ describe('GET /v1/events/:eventId', () => {
 
   it.each([['not a uuid'], ['1 OR 1=1'], [`${ID}x`], ['']])('refuses %j with 400 before asking the database', async (id) => {
     const fake = db(accepted(), { copies: 1, pending: 0, last_sent_at: null });
-    expect(await refusal(reader(fake).find(chengdu, id))).toMatchObject({ code: 'VALIDATION_FAILED' });
+    expect(await refusal(reader(fake).find(chengdu, id))).toMatchObject({ code: 'REQUEST.INVALID' });
     expect(fake.calls).toEqual([]);
   });
 });

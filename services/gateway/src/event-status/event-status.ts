@@ -105,7 +105,7 @@ export class EventStatusReader {
     if (!EVENT_ID.test(eventId)) throw new ValidationError([{ path: 'eventId', problem: 'must be the UUID that POST /v1/events answered' }]);
     const id = eventId.toLowerCase();
     const row = await this.store.acceptedEvent(id);
-    if (!row || !publishedBy(caller, row)) throw new NotFoundError(`event ${id} not found`);
+    if (!row || !publishedBy(caller, row)) throw new NotFoundError(`event ${id} not found`, 'GATEWAY.EVENT_NOT_FOUND');
     const outbox = await this.store.outboxSummary(id);
     // Retention deletes only sent rows: an accepted event with no row left has been sent.
     const pending = Number(outbox?.pending ?? 0);

@@ -78,7 +78,7 @@ export class DocsPage {
   ${eventTypes.map((e) => this.eventType(e.name, e.schema)).join('\n')}
   </section>
   <section class="tag"><h2 id="errors">Errors</h2>
-  <p class="lead">Every error has the same shape (<code>application/json</code>); a bad input is always a 4xx naming each problem.</p>
+  <p class="lead">Every error has the same shape, an RFC 9457 problem (<code>application/problem+json</code>); a bad input is always a 4xx naming each problem.</p>
   ${this.schemaTable(this.resolve({ $ref: '#/components/schemas/Error' }))}
   ${this.errorList()}
   </section>
@@ -124,7 +124,8 @@ export class DocsPage {
         }`;
     const responses = Object.entries(op.responses).map(([status, r]) => {
       const resolved = this.resolveResponse(r);
-      const schema = (resolved.content as Record<string, { schema?: JsonSchema }> | undefined)?.['application/json']?.schema;
+      const content = resolved.content as Record<string, { schema?: JsonSchema }> | undefined;
+      const schema = (content?.['application/json'] ?? content?.['application/problem+json'])?.schema;
       const shape = schema ? this.typeOf(schema) : Object.keys((resolved.content as object | undefined) ?? {}).join(', ');
       return `<tr><td><span class="status s${status[0]}">${escapeHtml(status)}</span></td><td>${prose(resolved.description)}</td><td class="type">${shape}</td></tr>`;
     });
@@ -170,11 +171,13 @@ export class DocsPage {
   }
 
   private errorList(): string {
-    const responses = this.doc.components.responses as Record<string, { description: string; content: { 'application/json': { example: { error: { code: string } } } } }>;
+    type Example = { code: string; status: number };
+    const responses = this.doc.components.responses as Record<string, { description: string; content: Record<string, { example: Example }> }>;
+    const exampleOf = (r: (typeof responses)[string]) => Object.values(r.content)[0].example;
     const byCode = new Map<string, (typeof responses)[string]>();
-    for (const r of Object.values(responses)) if (!byCode.has(r.content['application/json'].example.error.code)) byCode.set(r.content['application/json'].example.error.code, r);
-    return `<table><thead><tr><th>code</th><th>meaning</th></tr></thead><tbody>${[...byCode.values()]
-      .map((r) => `<tr><td><code>${escapeHtml(r.content['application/json'].example.error.code)}</code></td><td>${prose(r.description)}</td></tr>`)
+    for (const r of Object.values(responses)) if (!byCode.has(exampleOf(r).code)) byCode.set(exampleOf(r).code, r);
+    return `<table><thead><tr><th>code</th><th>status</th><th>meaning</th></tr></thead><tbody>${[...byCode.values()]
+      .map((r) => `<tr><td><code>${escapeHtml(exampleOf(r).code)}</code></td><td>${exampleOf(r).status}</td><td>${prose(r.description)}</td></tr>`)
       .join('')}</tbody></table>`;
   }
 

@@ -3,6 +3,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SchemaCatalogue } from '@tongban/avro';
 import { contractsDir } from '@tongban/config';
+import { errorCodeEntry } from '@tongban/errors';
+import { problemType, STATUS_OF_KIND } from '@tongban/http';
 import { DocsPage } from './docs-page';
 import { buildOpenApiDocument } from './openapi-document';
 
@@ -18,6 +20,19 @@ describe('the gateway OpenAPI document', () => {
     expect(doc.info.version).toBe('1.2.3');
     expect(doc.components.securitySchemes.apiKey).toEqual(expect.objectContaining({ type: 'http', scheme: 'bearer' }));
     expect(doc.paths['/v1/events'].post.security).toEqual([{ apiKey: [] }]);
+  });
+
+  it('describes every error as an RFC 9457 problem of a registered code, its status that of the code', () => {
+    for (const [name, response] of Object.entries(doc.components.responses as Json)) {
+      expect(Object.keys(response.content)).toEqual(['application/problem+json']);
+      const { schema, example } = response.content['application/problem+json'];
+      expect(schema).toEqual({ $ref: '#/components/schemas/Error' });
+      expect(errorCodeEntry(example.code)).toBeDefined();
+      expect([name, example.status]).toEqual([name, STATUS_OF_KIND[errorCodeEntry(example.code)!.kind]]);
+      expect(example.type).toBe(problemType(example.code));
+    }
+    expect(schemas.Error.required).toEqual(['type', 'title', 'status', 'detail', 'code', 'error']);
+    expect(schemas.Error.properties.error.deprecated).toBe(true);
   });
 
   it('has one request variant per event type of the contracts, chosen by eventType', () => {
@@ -97,8 +112,8 @@ describe('the gateway OpenAPI document', () => {
 
     it('is one self-contained HTML page: no script, no external resource', () => {
       expect(html.startsWith('<!doctype html>')).toBe(true);
-      // The one link is the empty icon, so that the browser asks for no favicon.
-      expect(html).not.toMatch(/<script|<link(?! rel="icon" href="data:,">)|@import|https?:\/\/(?!spec\.)/i);
+      // The one link is the empty icon, so that the browser asks for no favicon; problem types are named, never fetched.
+      expect(html).not.toMatch(/<script|<link(?! rel="icon" href="data:,">)|@import|https?:\/\/(?!spec\.|tongban\.example\/problems\/)/i);
     });
 
     it('lists every route and every event type with its payload fields', () => {

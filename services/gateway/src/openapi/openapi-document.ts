@@ -1,6 +1,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { AvroJsonSchemas, type JsonSchema, type SchemaCatalogue } from '@tongban/avro';
+import { PROBLEM_CONTENT_TYPE, PROBLEM_TYPE_BASE, problemDetails, type ProblemInput } from '@tongban/http';
 import { SERVICE_OFFICES } from '@tongban/regions';
 
 export type OpenApiDocument = Record<string, unknown> & {
@@ -111,8 +112,9 @@ export function buildOpenApiDocument(sources: OpenApiSources): OpenApiDocument {
       description:
         'The public API of the tongban gateway: municipal civil-affairs systems of Sichuan (510000) and Chongqing (500000) publish case events ' +
         'and read the cases their division takes part in. Every event is validated against its Avro contract, stored in an outbox and carried to the ' +
-        'region nodes over Kafka. Errors are answered as JSON `{"error": {"code", "message", "details": [{"path", "problem"}]}}` with a 4xx status for ' +
-        'every bad input.',
+        'region nodes over Kafka. Errors are answered as RFC 9457 problems (`application/problem+json`: `type`, `title`, `status`, `detail`, `code`, ' +
+        '`problems` [{"path", "problem"}]) with a 4xx status for every bad input; `error` {"code", "message", "details"} repeats the answer of ' +
+        'before for older clients and is deprecated.',
     },
     servers: [{ url: '/', description: 'this gateway' }],
     tags: [
@@ -402,17 +404,27 @@ function eventRequestVariant(eventType: string, workflow: string, doc: string | 
 }
 
 function sharedSchemas(): Record<string, JsonSchema> {
-  const errorBody = (code: JsonSchema): JsonSchema => ({
+  const problemBody: JsonSchema = {
     type: 'object',
+    description: 'An RFC 9457 problem (`application/problem+json`).',
     properties: {
+      type: { type: 'string', format: 'uri', description: `The problem type: ${PROBLEM_TYPE_BASE}<code, lowercased, \`.\` as \`/\`, \`_\` as \`-\`>.` },
+      title: { type: 'string', description: 'One line, the same for every occurrence of the type.' },
+      status: { type: 'integer', description: 'The HTTP status, repeated.' },
+      detail: { type: 'string', description: 'What went wrong this time.' },
+      code: { type: 'string', pattern: '^[A-Z][A-Z0-9_]*\\.[A-Z][A-Z0-9_]*$', description: 'Stable error code `<AREA>.<REASON>` (REQUEST.INVALID, AUTH.UNAUTHENTICATED, CASE.NOT_FOUND, …).' },
+      instance: { type: 'string', format: 'uri-reference' },
+      problems: { type: 'array', items: ref('Problem'), description: 'Each problem of a bad input, with its path.' },
       error: {
         type: 'object',
-        properties: { code, message: { type: 'string' }, details: { type: 'array', items: ref('Problem') } },
+        deprecated: true,
+        description: 'The answer of before RFC 9457, for older clients: the flat code (VALIDATION_FAILED, NOT_FOUND, …), `detail` and `problems`.',
+        properties: { code: { type: 'string' }, message: { type: 'string' }, details: { type: 'array', items: ref('Problem') } },
         required: ['code', 'message', 'details'],
       },
     },
-    required: ['error'],
-  });
+    required: ['type', 'title', 'status', 'detail', 'code', 'error'],
+  };
   const timestamp = { type: 'string', format: 'date-time' };
   return {
     CaseId: { type: 'string', pattern: '^[A-Za-z0-9][A-Za-z0-9._:-]{2,99}$', description: '3–100 letters, digits, `.`, `_`, `:` or `-`.', examples: ['SUB-510104-2026-000123'] },
@@ -442,9 +454,23 @@ function sharedSchemas(): Record<string, JsonSchema> {
         caseId: ref('CaseId'),
         correlationId: { type: 'string' },
         replayed: { const: true, description: 'An earlier request or item with the same idempotencyKey created the event.' },
+        problem: {
+          type: 'object',
+          description: 'The problem POST /v1/events would have answered for this item (RFC 9457 members, without the deprecated `error`).',
+          properties: {
+            type: { type: 'string', format: 'uri' },
+            title: { type: 'string' },
+            status: { type: 'integer' },
+            detail: { type: 'string' },
+            code: { type: 'string', pattern: '^[A-Z][A-Z0-9_]*\\.[A-Z][A-Z0-9_]*$' },
+            problems: { type: 'array', items: ref('Problem') },
+          },
+          required: ['type', 'title', 'status', 'detail', 'code'],
+        },
         error: {
           type: 'object',
-          description: 'The error body of the refusal (as `error` of POST /v1/events).',
+          deprecated: true,
+          description: 'The refusal as the deprecated `error` member of the single call’s problem.',
           properties: { code: { type: 'string' }, message: { type: 'string' }, details: { type: 'array', items: ref('Problem') } },
           required: ['code', 'message', 'details'],
         },
@@ -662,39 +688,41 @@ function sharedSchemas(): Record<string, JsonSchema> {
       required: ['status', 'checks'],
     },
     Problem: { type: 'object', properties: { path: { type: 'string' }, problem: { type: 'string' } }, required: ['path', 'problem'] },
-    Error: errorBody({ type: 'string', description: 'Stable error code (VALIDATION_FAILED, UNAUTHENTICATED, NOT_FOUND, …).' }),
+    Error: problemBody,
   };
 }
 
 function errorResponses(): Record<string, unknown> {
-  const error = (description: string, code: string, example: Record<string, unknown>, headers?: Record<string, unknown>) => ({
+  const error = (description: string, example: ProblemInput, headers?: Record<string, unknown>) => ({
     description,
     ...(headers ? { headers } : {}),
-    content: { 'application/json': { schema: ref('Error'), example: { error: { code, ...example } } } },
+    content: { [PROBLEM_CONTENT_TYPE]: { schema: ref('Error'), example: problemDetails(example) } },
   });
   const retryAfter = { 'Retry-After': { description: 'Seconds to wait before trying again.', schema: { type: 'integer' } } };
   return {
-    ValidationFailed: error('Bad input: every problem, each with its path.', 'VALIDATION_FAILED', {
-      message: '1 problem(s) in the input',
-      details: [{ path: 'payload.applicant.idNumber', problem: 'check character is 3, expected 2' }],
+    ValidationFailed: error('Bad input: every problem, each with its path.', {
+      code: 'REQUEST.INVALID',
+      detail: '1 problem(s) in the input',
+      problems: [{ path: 'payload.applicant.idNumber', problem: 'check character is 3, expected 2' }],
     }),
-    Unauthenticated: error('No key, or an unknown, expired or revoked one.', 'UNAUTHENTICATED', { message: 'missing Authorization: Bearer <API key>', details: [] }),
-    ForbiddenRegion: error('The key may not speak for this region or office.', 'FORBIDDEN_REGION', { message: 'key for division 510000 may not publish for 500111', details: [] }),
-    AdminForbidden: error('Not the admin token.', 'FORBIDDEN', { message: 'this endpoint needs the admin token', details: [] }),
-    NotFound: error('Not there, or not the caller’s to see (the same answer).', 'NOT_FOUND', { message: 'not found', details: [] }),
-    KeyNotFound: error('No API key with this id.', 'NOT_FOUND', { message: 'no API key k-1', details: [] }),
-    IdempotencyConflict: error('The Idempotency-Key was used with another body.', 'IDEMPOTENCY_CONFLICT', { message: 'Idempotency-Key "k-1" was already used with a different body', details: [] }),
-    Conflict: error('The key is revoked.', 'CONFLICT', { message: 'API key k-1 is revoked; issue a new key instead', details: [] }),
-    PayloadTooLarge: error('The body is over 1 MiB.', 'PAYLOAD_TOO_LARGE', { message: 'the body is larger than 1048576 bytes', details: [{ path: 'body', problem: 'the body is larger than 1048576 bytes' }] }),
-    BatchTooLarge: error('The batch holds more than 500 events, or its body is over TONGBAN_GATEWAY_BATCH_MAX_BYTES (8 MiB).', 'PAYLOAD_TOO_LARGE', {
-      message: 'holds 501 events; a batch holds at most 500',
-      details: [],
+    Unauthenticated: error('No key, or an unknown, expired or revoked one.', { code: 'AUTH.UNAUTHENTICATED', detail: 'missing Authorization: Bearer <API key>' }),
+    ForbiddenRegion: error('The key may not speak for this region or office.', { code: 'AUTH.FORBIDDEN_REGION', detail: 'key for division 510000 may not publish for 500111' }),
+    AdminForbidden: error('Not the admin token.', { code: 'GATEWAY.ADMIN_TOKEN_REQUIRED', detail: 'this endpoint needs the admin token' }),
+    NotFound: error('Not there, or not the caller’s to see (the same answer).', { code: 'CASE.NOT_FOUND', detail: 'case SUB-510104-2026-000123 not found' }),
+    KeyNotFound: error('No API key with this id.', { code: 'AUTH.API_KEY_NOT_FOUND', detail: 'no API key k-1' }),
+    IdempotencyConflict: error('The Idempotency-Key was used with another body.', { code: 'GATEWAY.IDEMPOTENCY_CONFLICT', detail: 'Idempotency-Key "k-1" was already used with a different body' }),
+    Conflict: error('The key is revoked.', { code: 'AUTH.API_KEY_REVOKED', detail: 'API key k-1 is revoked; issue a new key instead' }),
+    PayloadTooLarge: error('The body is over 1 MiB.', { code: 'REQUEST.BODY_TOO_LARGE', detail: 'the body is larger than 1048576 bytes', problems: [{ path: 'body', problem: 'the body is larger than 1048576 bytes' }] }),
+    BatchTooLarge: error('The batch holds more than 500 events, or its body is over TONGBAN_GATEWAY_BATCH_MAX_BYTES (8 MiB).', {
+      code: 'REQUEST.BODY_TOO_LARGE',
+      detail: 'holds 501 events; a batch holds at most 500',
     }),
-    UnsupportedMediaType: error('The body’s encoding or charset is not supported.', 'UNSUPPORTED_MEDIA_TYPE', { message: 'unsupported charset "LATIN-9"', details: [] }),
-    RateLimited: error('Over the key’s rate limit.', 'RATE_LIMITED', { message: 'rate limit of this API key exceeded; retry after 1 s', details: [] }, retryAfter),
-    Unavailable: error('A dependency (database, region node, registry) is unavailable, or the gateway’s write queue is full (code OVERLOADED): nothing was done, try again after Retry-After.', 'DEPENDENCY_UNAVAILABLE', {
-      message: 'a dependency of this service is unavailable; try again later',
-      details: [],
-    }, retryAfter),
+    UnsupportedMediaType: error('The body’s encoding or charset is not supported.', { code: 'REQUEST.UNSUPPORTED_ENCODING', detail: 'unsupported charset "LATIN-9"', problems: [{ path: 'body', problem: 'unsupported charset "LATIN-9"' }] }),
+    RateLimited: error('Over the key’s rate limit.', { code: 'AUTH.RATE_LIMITED', detail: 'rate limit of this API key exceeded; retry after 1 s' }, retryAfter),
+    Unavailable: error(
+      'A dependency (database, region node, registry) is unavailable, or the gateway’s write queue is full (code SERVICE.OVERLOADED): nothing was done, try again after Retry-After.',
+      { code: 'DEPENDENCY.UNAVAILABLE', detail: 'a dependency of this service is unavailable; try again later' },
+      retryAfter,
+    ),
   };
 }

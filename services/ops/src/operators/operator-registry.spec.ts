@@ -22,10 +22,10 @@ describe('operators', () => {
   });
 
   it.each([
-    ['bob-token-1234', 'dlq.replay', 'FORBIDDEN'],
-    ['carol-token-12', 'dlq.read-clear', 'FORBIDDEN'],
-    ['carol-token-12', 'audit.verify', 'FORBIDDEN'],
-    ['nobody-token-1', 'dlq.read', 'UNAUTHENTICATED'],
+    ['bob-token-1234', 'dlq.replay', 'OPS.OPERATOR_FORBIDDEN'],
+    ['carol-token-12', 'dlq.read-clear', 'OPS.OPERATOR_FORBIDDEN'],
+    ['carol-token-12', 'audit.verify', 'OPS.OPERATOR_FORBIDDEN'],
+    ['nobody-token-1', 'dlq.read', 'OPS.OPERATOR_UNAUTHENTICATED'],
   ] as const)('refuses %s %s', (token, permission, code) => {
     expect(() => registry.require(`Bearer ${token}`, permission)).toThrow(expect.objectContaining({ code }));
   });

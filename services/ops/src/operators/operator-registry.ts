@@ -26,13 +26,13 @@ export interface Operator {
 
 export class UnauthenticatedError extends TongbanError {
   constructor(message: string) {
-    super('UNAUTHENTICATED', message);
+    super('OPS.OPERATOR_UNAUTHENTICATED', message);
   }
 }
 
 export class ForbiddenError extends TongbanError {
   constructor(message: string) {
-    super('FORBIDDEN', message);
+    super('OPS.OPERATOR_FORBIDDEN', message);
   }
 }
 

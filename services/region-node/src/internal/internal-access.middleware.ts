@@ -1,6 +1,7 @@
 import type { NextFunction, Request, Response } from 'express';
 import type { DataSource } from 'typeorm';
 import { authenticateService, SERVICE_HEADERS } from '@tongban/auth';
+import { problemDetails, sendProblem } from '@tongban/http';
 import type { JsonLogger } from '@tongban/observability';
 
 /** Who called the internal API, as the middleware established it; read by the controllers. */
@@ -46,7 +47,7 @@ export function internalAccess(token: string, dataSource: DataSource, logger: Js
     );
     if (!r.ok) {
       logger.event('warn', 'internal request refused', { method: req.method, path: req.path, status: r.status, reason: r.message });
-      res.status(r.status).json({ error: { code: r.code, message: r.message, details: [] } });
+      sendProblem(res, problemDetails({ code: r.code, detail: r.message, status: r.status }));
       return;
     }
     (req as Request & { internalCaller?: InternalCaller }).internalCaller = { actor: r.actor, viewer: r.viewer };

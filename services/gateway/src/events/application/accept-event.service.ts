@@ -11,7 +11,7 @@ import { GroupCommitWriter } from './group-commit-writer';
 
 export class IdempotencyConflictError extends TongbanError {
   constructor(key: string) {
-    super('IDEMPOTENCY_CONFLICT', `Idempotency-Key "${key}" was already used with a different body`);
+    super('GATEWAY.IDEMPOTENCY_CONFLICT', `Idempotency-Key "${key}" was already used with a different body`);
   }
 }
 

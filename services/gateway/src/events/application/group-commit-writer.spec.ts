@@ -143,7 +143,7 @@ describe('GroupCommitWriter', () => {
     expect(w.waiting).toBe(2);
     const refused = await w.submit({ id: 'c' }).catch((e: unknown) => e);
     expect(refused).toBeInstanceOf(OverloadedError);
-    expect(refused).toMatchObject({ code: 'OVERLOADED', retriable: true, retryAfterSeconds: 2 });
+    expect(refused).toMatchObject({ code: 'SERVICE.OVERLOADED', retriable: true, retryAfterSeconds: 2 });
     store.release();
     await Promise.all([first, ...queued]);
     await expect(w.submit({ id: 'd' })).resolves.toEqual({ id: 'd' });
@@ -174,7 +174,7 @@ describe('GroupCommitWriter', () => {
     for (const q of queued) {
       expect(q.status).toBe('rejected');
       expect((q as PromiseRejectedResult).reason).toBeInstanceOf(UnavailableError);
-      expect((q as PromiseRejectedResult).reason).toMatchObject({ code: 'DEPENDENCY_UNAVAILABLE', retriable: true });
+      expect((q as PromiseRejectedResult).reason).toMatchObject({ code: 'DEPENDENCY.UNAVAILABLE', retriable: true });
     }
     expect(w.waiting).toBe(0);
     store.release();

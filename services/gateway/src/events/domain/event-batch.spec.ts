@@ -65,29 +65,35 @@ describe('the 207 answer', () => {
       ],
       errorAnswerOf,
     );
-    expect(results).toEqual([
-      { index: 0, status: 202, eventId: 'e1', caseId: 'case-e1', correlationId: 'corr-e1' },
-      {
-        index: 1,
-        status: 400,
-        error: { code: 'VALIDATION_FAILED', message: '1 problem(s) in the input', details: [{ path: 'payload.applicant.idNumber', problem: 'check character is 3, expected 2' }] },
-      },
-      { index: 2, status: 403, error: { code: 'FORBIDDEN_REGION', message: 'key for division 510100 may not publish for 500111', details: [] } },
-      { index: 3, status: 202, eventId: 'e0', caseId: 'case-e0', correlationId: 'corr-e0', replayed: true },
-      { index: 4, status: 409, error: { code: 'IDEMPOTENCY_CONFLICT', message: 'Idempotency-Key "k-1" was already used with a different body', details: [] } },
+    expect(results.map((r) => ({ index: r.index, status: r.status, code: r.problem?.code, legacy: r.error?.code, eventId: r.eventId, replayed: r.replayed }))).toEqual([
+      { index: 0, status: 202, code: undefined, legacy: undefined, eventId: 'e1', replayed: undefined },
+      { index: 1, status: 400, code: 'REQUEST.INVALID', legacy: 'VALIDATION_FAILED', eventId: undefined, replayed: undefined },
+      { index: 2, status: 403, code: 'AUTH.FORBIDDEN_REGION', legacy: 'FORBIDDEN_REGION', eventId: undefined, replayed: undefined },
+      { index: 3, status: 202, code: undefined, legacy: undefined, eventId: 'e0', replayed: true },
+      { index: 4, status: 409, code: 'GATEWAY.IDEMPOTENCY_CONFLICT', legacy: 'IDEMPOTENCY_CONFLICT', eventId: undefined, replayed: undefined },
     ]);
+    // A refused item carries the whole problem of the single call, its problems per field included.
+    expect(results[1].problem).toEqual({
+      type: 'https://tongban.example/problems/request/invalid',
+      title: expect.any(String),
+      status: 400,
+      detail: '1 problem(s) in the input',
+      code: 'REQUEST.INVALID',
+      problems: [{ path: 'payload.applicant.idNumber', problem: 'check character is 3, expected 2' }],
+    });
+    expect(results[0]).toEqual({ index: 0, status: 202, eventId: 'e1', caseId: 'case-e1', correlationId: 'corr-e1' });
   });
 });
 
 describe('errorAnswerOf', () => {
   it.each([
-    [new ValidationError([{ path: 'caseId', problem: 'is required' }]), 400, 'VALIDATION_FAILED'],
-    [new UnauthenticatedError('unknown API key'), 401, 'UNAUTHENTICATED'],
-    [new ForbiddenRegionError('no'), 403, 'FORBIDDEN_REGION'],
-    [new IdempotencyConflictError('k'), 409, 'IDEMPOTENCY_CONFLICT'],
-    [new UnavailableError('the database'), 503, 'DEPENDENCY_UNAVAILABLE'],
-    [new Error('a bug'), 500, 'INTERNAL'],
+    [new ValidationError([{ path: 'caseId', problem: 'is required' }]), 400, 'REQUEST.INVALID'],
+    [new UnauthenticatedError('unknown API key'), 401, 'AUTH.UNAUTHENTICATED'],
+    [new ForbiddenRegionError('no'), 403, 'AUTH.FORBIDDEN_REGION'],
+    [new IdempotencyConflictError('k'), 409, 'GATEWAY.IDEMPOTENCY_CONFLICT'],
+    [new UnavailableError('the database'), 503, 'DEPENDENCY.UNAVAILABLE'],
+    [new Error('a bug'), 500, 'SERVICE.INTERNAL'],
   ])('answers %p as every route of the gateway answers it', (error, status, code) => {
-    expect(errorAnswerOf(error)).toMatchObject({ status, body: { error: { code } } });
+    expect(errorAnswerOf(error)).toMatchObject({ status, body: { status, code } });
   });
 });

@@ -43,10 +43,19 @@ export interface AcceptedAnswer {
   replayed: boolean;
 }
 
-/** How `POST /v1/events` would answer an error: its status and body. */
+/** How `POST /v1/events` would answer an error: its status and problem (RFC 9457) body. */
 export interface ErrorAnswer {
   status: number;
-  body: { error: { code: string; message: string; details: Problem[] } };
+  body: {
+    type: string;
+    title: string;
+    status: number;
+    detail: string;
+    code: string;
+    problems?: Problem[];
+    /** @deprecated the body of before, kept in the problem for older clients. */
+    error: { code: string; message: string; details: Problem[] };
+  };
 }
 
 /** One entry of the 207 answer. */
@@ -60,7 +69,9 @@ export interface BatchResult {
   correlationId?: string;
   /** True when an earlier request (or an earlier item) with the same key created the event (`Idempotent-Replayed`). */
   replayed?: true;
-  /** The error body `POST /v1/events` would have answered. */
+  /** The problem `POST /v1/events` would have answered (`type`, `title`, `status`, `detail`, `code`, `problems`). */
+  problem?: Omit<ErrorAnswer['body'], 'error'>;
+  /** @deprecated the problem's `error` member, as the single call's body carries it. */
   error?: ErrorAnswer['body']['error'];
 }
 
@@ -75,7 +86,7 @@ export function batchResults(outcomes: Array<PromiseSettledResult<AcceptedAnswer
       const { eventId, caseId, correlationId, replayed } = o.value;
       return { index, status: 202, eventId, caseId, correlationId, ...(replayed ? { replayed: true as const } : {}) };
     }
-    const answer = errorAnswer(o.reason);
-    return { index, status: answer.status, error: answer.body.error };
+    const { error, ...problem } = errorAnswer(o.reason).body;
+    return { index, status: problem.status, problem, error };
   });
 }

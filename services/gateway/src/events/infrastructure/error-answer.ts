@@ -1,5 +1,5 @@
 import type { ArgumentsHost } from '@nestjs/common';
-import { HttpErrorFilter } from '@tongban/http';
+import { HttpErrorFilter, problemDetails } from '@tongban/http';
 import type { ErrorAnswer } from '../domain/event-batch';
 
 const filter = new HttpErrorFilter();
@@ -9,7 +9,7 @@ const filter = new HttpErrorFilter();
  * request (so a batch item refused for a reason gets exactly what `POST /v1/events` would answer).
  */
 export function errorAnswerOf(error: unknown): ErrorAnswer {
-  const answer: ErrorAnswer = { status: 500, body: { error: { code: 'INTERNAL', message: 'internal error', details: [] } } };
+  const answer: ErrorAnswer = { status: 500, body: problemDetails({ code: 'SERVICE.INTERNAL', detail: 'internal error' }) };
   const headers = new Map<string, string>();
   const res = {
     locals: {} as Record<string, unknown>,
@@ -19,8 +19,8 @@ export function errorAnswerOf(error: unknown): ErrorAnswer {
       answer.status = status;
       return res;
     },
-    json(body: ErrorAnswer['body']) {
-      answer.body = body;
+    send(text: string) {
+      answer.body = JSON.parse(text) as ErrorAnswer['body'];
       return res;
     },
   };

@@ -38,6 +38,6 @@ describe('bulk replay bounds', () => {
     await jobs.start({}, operator);
     const refused = await jobs.start({}, operator).catch((e: unknown) => e);
     expect(refused).toBeInstanceOf(TongbanError);
-    expect(refused).toMatchObject({ code: 'RATE_LIMITED' });
+    expect(refused).toMatchObject({ code: 'OPS.TOO_MANY_BULK_REPLAYS' });
   });
 });

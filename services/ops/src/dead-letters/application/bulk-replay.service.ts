@@ -59,7 +59,7 @@ export class BulkReplayService {
     if (!Number.isInteger(limit) || limit < 1 || limit > maxItems) throw new ValidationError([{ path: 'limit', problem: `must be a whole number from 1 to ${maxItems}` }]);
     const maxJobs = this.limits.maxJobs ?? 2;
     if (this.running.size >= maxJobs) {
-      throw new TongbanError('RATE_LIMITED', `${this.running.size} bulk replays are running here already (at most ${maxJobs}); start this one when one has finished`);
+      throw new TongbanError('OPS.TOO_MANY_BULK_REPLAYS', `${this.running.size} bulk replays are running here already (at most ${maxJobs}); start this one when one has finished`);
     }
     // Without a state, a bulk replay takes what is still parked: replayed and discarded letters stay as they are.
     const effective: DeadLetterFilter = { state: 'parked', ...filter };
@@ -93,7 +93,7 @@ export class BulkReplayService {
 
   async get(id: string): Promise<ReplayJobView> {
     const [job] = await this.dataSource.query('SELECT * FROM replay_jobs WHERE id = ?', [id]);
-    if (!job) throw new NotFoundError(`replay job ${id} not found`);
+    if (!job) throw new NotFoundError(`replay job ${id} not found`, 'OPS.REPLAY_JOB_NOT_FOUND');
     const counts: Array<{ outcome: ItemOutcome; n: string }> = await this.dataSource.query(
       'SELECT outcome, COUNT(*) AS n FROM replay_job_items WHERE job_id = ? GROUP BY outcome',
       [id],

@@ -18,7 +18,7 @@ import { toJson } from './ingest-dead-letter.service';
 
 export class ConflictError extends TongbanError {
   constructor(message: string) {
-    super('CONFLICT', message);
+    super('OPS.DEAD_LETTER_CONFLICT', message);
   }
 }
 
@@ -80,7 +80,7 @@ export class DeadLetterService {
 
   async require(id: number, manager?: EntityManager, lock = false): Promise<DeadLetterRow> {
     const row = await this.repository.get(id, manager, lock);
-    if (!row) throw new NotFoundError(`dead letter ${id} not found`);
+    if (!row) throw new NotFoundError(`dead letter ${id} not found`, 'OPS.DEAD_LETTER_NOT_FOUND');
     return row;
   }
 

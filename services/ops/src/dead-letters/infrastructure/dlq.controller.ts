@@ -12,7 +12,7 @@ import { failOn, parseFilter, parsePaging } from './dlq-filter';
 
 function idOf(raw: string): number {
   const id = Number(raw);
-  if (!/^\d{1,15}$/.test(raw) || id < 1) throw new NotFoundError(`dead letter ${raw} not found`);
+  if (!/^\d{1,15}$/.test(raw) || id < 1) throw new NotFoundError(`dead letter ${raw} not found`, 'OPS.DEAD_LETTER_NOT_FOUND');
   return id;
 }
 

@@ -15,7 +15,8 @@ export class CaseRuleError extends TongbanError {
     readonly rejectionCode: RejectionReasonCode,
     readonly relatedCaseId?: string,
   ) {
-    super(code, message, false);
+    // Rule codes are the workflows' own (ILLEGAL_TRANSITION, REMAINS_IN_TRANSIT …), carried in CaseEventRejected.
+    super(code, message, false, { kind: rejectionCode === 'VALIDATION_FAILED' ? 'Invalid' : 'Conflict' });
   }
 }
 

@@ -132,7 +132,7 @@ export class CasesQueryController {
     const [row]: Row[] = await this.dataSource.query('SELECT * FROM cases WHERE case_id = ?', [caseId]);
     if (!row) return this.participation(caseId, viewer, internalCallerOf(req).actor);
     const role = roleOf(row, viewer);
-    if (!role) throw new NotFoundError(`case ${caseId} not found`);
+    if (!role) throw new NotFoundError(`case ${caseId} not found`, 'CASE.NOT_FOUND');
     const deadlines: Row[] = await this.dataSource.query(
       'SELECT name, started_at, due_at, must_act_division FROM case_timers WHERE case_id = ? ORDER BY due_at',
       [caseId],
@@ -221,7 +221,7 @@ export class CasesQueryController {
     const mine = rows.filter(
       (h) => isSide(viewer, h.source_region as string, (h.source_office as string | null) ?? null) || isSide(viewer, h.target_region as string, null),
     );
-    if (mine.length === 0) throw new NotFoundError(`case ${caseId} not found`);
+    if (mine.length === 0) throw new NotFoundError(`case ${caseId} not found`, 'CASE.NOT_FOUND');
     const payloads = mine.map((h) => ({ eventType: h.event_type as string, payload: JSON.parse(h.payload as string) as Record<string, unknown> }));
     await this.recordRead(actor, viewer, caseId, 'participant', payloads);
     return {

@@ -14,7 +14,7 @@ export class EventsQueryController {
   @Get(':eventId')
   async one(@Param('eventId') eventId: string): Promise<unknown> {
     const [applied] = await this.dataSource.query('SELECT applied_at FROM applied_events WHERE event_id = ? LIMIT 1', [eventId]);
-    if (!applied) throw new NotFoundError(`event ${eventId} has not been applied here`);
+    if (!applied) throw new NotFoundError(`event ${eventId} has not been applied here`, 'CASE.EVENT_NOT_APPLIED');
     const [history] = await this.dataSource.query('SELECT case_id, event_type, outcome, outcome_reason FROM case_events WHERE event_id = ?', [eventId]);
     return {
       eventId,

@@ -1,5 +1,16 @@
 import { TongbanError } from '@tongban/errors';
 
+/** The taxonomy's code of an answer, by its HTTP status (for logs; the API answers Confluent's body). */
+const CODE_OF_STATUS: Record<number, string> = {
+  401: 'REGISTRY.UNAUTHENTICATED',
+  403: 'REGISTRY.FORBIDDEN',
+  404: 'REGISTRY.NOT_FOUND',
+  409: 'REGISTRY.INCOMPATIBLE',
+  422: 'REGISTRY.UNPROCESSABLE',
+  429: 'REGISTRY.RATE_LIMITED',
+  500: 'REGISTRY.STORE_UNAVAILABLE',
+};
+
 /**
  * An answer of the Confluent Schema Registry API: clients match on `errorCode` (40401, 42201, …),
  * and the HTTP status is its first three digits.
@@ -13,7 +24,7 @@ export class RegistryApiError extends TongbanError {
     readonly extra: Record<string, unknown> = {},
     retriable = false,
   ) {
-    super(`SCHEMA_REGISTRY_${errorCode}`, message, retriable);
+    super(CODE_OF_STATUS[httpStatus] ?? 'REGISTRY.UNPROCESSABLE', message, retriable, { legacyCode: `SCHEMA_REGISTRY_${errorCode}` });
   }
 
   body(): Record<string, unknown> {

@@ -95,6 +95,10 @@ describe('POST /v1/events:batch', () => {
       const item = results[i];
       const expected = i === 7 ? { ...(single.body.error as Json), details: [{ path: 'idempotencyKey', problem: (single.body.error as Json).details[0].problem }] } : single.body.error;
       expect({ i, status: item.status, error: item.error }).toEqual({ i, status: single.status, error: expected });
+      // And the same problem (RFC 9457 members) as the single call's answer.
+      const { error: _legacy, ...problem } = single.body as Json;
+      if (i !== 7) expect({ i, problem: item.problem }).toEqual({ i, problem });
+      else expect(item.problem).toMatchObject({ code: problem.code, status: problem.status, problems: [{ path: 'idempotencyKey' }] });
     }
 
     // Stored: the two new events (0 and 6) once each with both copies, and nothing of the refused items.
@@ -182,7 +186,12 @@ describe('POST /v1/events:batch', () => {
     const one = example('SubsidyApplicationSubmitted', `${stack.id}-whole`);
     const notArray = await batch(stack, one);
     expect(notArray.status).toBe(400);
-    expect(notArray.body).toEqual({ error: { code: 'VALIDATION_FAILED', message: '1 problem(s) in the input', details: [{ path: '', problem: 'body must be a JSON array of 1–500 event requests' }] } });
+    expect(notArray.body).toMatchObject({
+      code: 'REQUEST.INVALID',
+      status: 400,
+      problems: [{ path: '', problem: 'body must be a JSON array of 1–500 event requests' }],
+      error: { code: 'VALIDATION_FAILED', message: '1 problem(s) in the input', details: [{ path: '', problem: 'body must be a JSON array of 1–500 event requests' }] },
+    });
     const empty = await batch(stack, []);
     expect(empty.status).toBe(400);
     expect(empty.body.error.details[0].problem).toBe('holds no event; a batch holds 1–500');

@@ -21,11 +21,12 @@ import { RegionNodeConfig } from './region-node.config';
 import { ApplyEventService } from './casework/application/apply-event.service';
 import { APPLIED_COUNTER, InboxController, NODE_LOGGER } from './casework/infrastructure/inbox.controller';
 import { CASE_REPOSITORY, CasesQueryController, NODE_DATA_SOURCE, READ_DISCLOSURES } from './casework/infrastructure/cases-query.controller';
-import { CaseRepository } from './casework/infrastructure/case.repository';
+import { CaseRepository, PersonFactsRepository } from './casework/infrastructure/case.repository';
 import { EventsQueryController } from './casework/infrastructure/events-query.controller';
 import { FollowUpPublisher } from './casework/infrastructure/follow-up.publisher';
 import { TimerScheduler } from './casework/infrastructure/timer.scheduler';
 import { TimerReconciler } from './casework/infrastructure/timer.reconciler';
+import { NODE_WORKFLOWS, NodeLookups } from './workflows';
 import { NodeSchema1764000000000 } from './migrations/1764000000000-node-schema';
 import { CaseworkIndexes1764200000000 } from './migrations/1764200000000-casework-indexes';
 import { CaseHolds1764600000000 } from './migrations/1764600000000-case-holds';
@@ -95,7 +96,11 @@ export async function createRegionNodeApp(config: RegionNodeConfig, logger = new
     `${config.infra.redis.keyPrefix}:${config.database}`,
     logger,
   );
+  const facts = new PersonFactsRepository(cases);
   const applyService = new ApplyEventService({
+    workflows: NODE_WORKFLOWS,
+    workflowLookups: (m): NodeLookups => ({ spouseOf: (idNumber) => facts.spouseOf(m, idNumber) }),
+    facts,
     dataSource,
     consumer: config.groupId,
     node: config.region,

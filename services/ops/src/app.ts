@@ -16,7 +16,7 @@ import { LinkLag } from './link/link-lag';
 import {
   counter, createMetricsRegistry, httpMetrics, dependencyChecks, HEALTH_CHECKS, HealthCheck, JsonLogger, METRICS_REGISTRY, OpsController, retentionMetrics,
 } from '@tongban/observability';
-import { mysqlProbe, openDatabase, RetentionJob } from '@tongban/persistence';
+import { mysqlOutbox, mysqlProbe, openDatabase, RetentionJob } from '@tongban/persistence';
 import { Minimiser, minimisationPolicyPath, readMinimisationPolicy } from '@tongban/masking';
 import { DivisionCatalogue, formatCheckers, RoutingTable, topics } from '@tongban/regions';
 import { OpsConfig } from './ops.config';
@@ -133,7 +133,7 @@ export async function createOpsApp(config: OpsConfig, logger = new JsonLogger('o
     await disclosures.prepare();
     const minimiser = new Minimiser(catalogue, readMinimisationPolicy(minimisationPolicyPath(contractsDir())));
     const publishChecks = {
-      publisher: new EventPublisher({ codec, routing: new RoutingTable(config.routing), minimiser, topicNamespace: config.infra.topicNamespace }),
+      publisher: new EventPublisher({ codec, routing: new RoutingTable(config.routing), minimiser, topicNamespace: config.infra.topicNamespace, outbox: mysqlOutbox }),
       minimiser,
       disclosures,
     };

@@ -8,12 +8,12 @@ import { AvroCodec, SchemaCatalogue, SchemaRegistryClient } from '@tongban/avro'
 import { contractsDir } from '@tongban/config';
 import { HttpErrorFilter, installRequestLimits } from '@tongban/http';
 import {
-  createKafka, ensureTopics, EventPublisher, heldMessagesRule, MysqlHoldStore, PassThroughRpcFilter, sentOutboxRule, ServerTongbanKafka,
+  createKafka, ensureTopics, EventPublisher, PassThroughRpcFilter, ServerTongbanKafka,
 } from '@tongban/kafka';
 import {
   counter, createMetricsRegistry, httpMetrics, dependencyChecks, gauge, HEALTH_CHECKS, HealthCheck, JsonLogger, METRICS_REGISTRY, OpsController, retentionMetrics,
 } from '@tongban/observability';
-import { mysqlProbe, openDatabase, RetentionJob } from '@tongban/persistence';
+import { heldMessagesRule, MysqlHoldStore, mysqlOutbox, mysqlProbe, openDatabase, RetentionJob, sentOutboxRule } from '@tongban/persistence';
 import { AuditLog, AuditLogSchema1764300000000, DISCLOSURE_CHAIN } from '@tongban/audit';
 import { RoutingTable, topics } from '@tongban/regions';
 import { Minimiser, minimisationPolicyPath, readMinimisationPolicy } from '@tongban/masking';
@@ -108,7 +108,7 @@ export async function createRegionNodeApp(config: RegionNodeConfig, logger = new
     deadlines: config.deadlines,
     cases,
     publisher: new FollowUpPublisher(
-      new EventPublisher({ codec, routing, minimiser, topicNamespace: config.infra.topicNamespace, outboxLanes: config.outboxLanes }),
+      new EventPublisher({ codec, routing, minimiser, topicNamespace: config.infra.topicNamespace, outboxLanes: config.outboxLanes, outbox: mysqlOutbox }),
       catalogue, config.region, minimiser, disclosures,
     ),
     timers,

@@ -27,6 +27,7 @@ import { MeController } from './operators/me.controller';
 import { DeadLetterRepository } from './dead-letters/infrastructure/dead-letter.repository';
 import { resolvedDeadLettersRule } from './dead-letters/infrastructure/dead-letter.retention';
 import { NodeClient } from './dead-letters/infrastructure/node-client';
+import { ReplayJobRepository } from './dead-letters/infrastructure/replay-job.repository';
 import { DlqConsumer } from './dead-letters/infrastructure/dlq.consumer';
 import { DlqController, ReplayJobsController } from './dead-letters/infrastructure/dlq.controller';
 import { IngestDeadLetterService } from './dead-letters/application/ingest-dead-letter.service';
@@ -154,7 +155,7 @@ export async function createOpsApp(config: OpsConfig, logger = new JsonLogger('o
       dataSource, repository, codec, new RecordValidator(formatCheckers(new DivisionCatalogue())), producer, nodes, audit, logger, publishChecks,
       (action) => actions.inc({ action }),
     );
-    const jobs = new BulkReplayService(dataSource, repository, deadLetters, nodes, audit, logger, {
+    const jobs = new BulkReplayService(new ReplayJobRepository(dataSource), repository, deadLetters, nodes, audit, logger, {
       defaultRate: config.replayRate,
       maxRate: config.maxReplayRate,
       outcomeWaitMs: config.replayOutcomeWaitMs,

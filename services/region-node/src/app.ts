@@ -20,7 +20,8 @@ import { Minimiser, minimisationPolicyPath, readMinimisationPolicy } from '@tong
 import { RegionNodeConfig } from './region-node.config';
 import { ApplyEventService } from './casework/application/apply-event.service';
 import { APPLIED_COUNTER, InboxController, NODE_LOGGER } from './casework/infrastructure/inbox.controller';
-import { CASE_REPOSITORY, CasesQueryController, NODE_DATA_SOURCE, READ_DISCLOSURES } from './casework/infrastructure/cases-query.controller';
+import { CASE_QUERIES, CASE_REPOSITORY, CasesQueryController, NODE_DATA_SOURCE, READ_DISCLOSURES } from './casework/infrastructure/cases-query.controller';
+import { CaseQueryRepository } from './casework/infrastructure/case-query.repository';
 import { CaseRepository, PersonFactsRepository } from './casework/infrastructure/case.repository';
 import { EventsQueryController } from './casework/infrastructure/events-query.controller';
 import { FollowUpPublisher } from './casework/infrastructure/follow-up.publisher';
@@ -169,6 +170,7 @@ export async function createRegionNodeApp(config: RegionNodeConfig, logger = new
         providers: [
           { provide: ApplyEventService, useValue: applyService },
           { provide: CASE_REPOSITORY, useValue: cases },
+          { provide: CASE_QUERIES, useValue: new CaseQueryRepository(dataSource) },
           { provide: NODE_LOGGER, useValue: logger },
           { provide: APPLIED_COUNTER, useValue: applied },
           { provide: NODE_DATA_SOURCE, useValue: dataSource },

@@ -39,6 +39,26 @@ export default [
     },
   },
   {
+    // Casework knows workflows only through the registry it is handed (WorkflowDefinition, WorkflowRegistry): it
+    // never imports a workflow folder nor the node's composition (services/region-node/src/workflows.ts), so a new
+    // workflow touches its own folder and one line there. Specs and the spec harness wire the node's workflows in.
+    files: ['services/region-node/src/casework/**/*.ts'],
+    ignores: ['**/*.spec.ts', '**/*.testing.ts'],
+    rules: {
+      'no-restricted-imports': [
+        'error',
+        {
+          patterns: [
+            {
+              group: ['../../*', '../../**', '!../../casework', '!../../casework/**', '!../../internal', '!../../internal/**'],
+              message: 'casework must not import a workflow folder or the composition: take the WorkflowRegistry it is handed',
+            },
+          ],
+        },
+      ],
+    },
+  },
+  {
     // Tests across services start the real apps in-process, so they import the services' app factories.
     files: ['test/**/*.ts'],
     rules: { '@nx/enforce-module-boundaries': 'off' },

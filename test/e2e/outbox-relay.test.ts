@@ -5,6 +5,7 @@ import { MYSQL, post, startTestStack, TestStack, testLogger } from '../support/t
 import { eventIdCounts, readTopic } from '../support/topic-reader';
 import { waitFor } from '../support/wait';
 import { laneOf, OutboxRelay } from '@tongban/kafka';
+import { MysqlOutboxStore } from '@tongban/persistence';
 import { topics } from '@tongban/regions';
 
 async function count(database: string, sql: string, params: unknown[] = []): Promise<number> {
@@ -144,8 +145,7 @@ describe('outbox and relay', () => {
     const relay = () =>
       new OutboxRelay({
         kafka: stack.kafka,
-        mysql: MYSQL,
-        database: stack.databases.gateway,
+        store: new MysqlOutboxStore({ mysql: MYSQL, database: stack.databases.gateway }),
         maxLanes: 8,
         claimIntervalMs: 200,
         logger: testLogger('relay'),

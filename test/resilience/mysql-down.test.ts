@@ -1,5 +1,6 @@
 import { createConnection } from 'mysql2/promise';
 import { OutboxRelay } from '@tongban/kafka';
+import { MysqlOutboxStore } from '@tongban/persistence';
 import { topics } from '@tongban/regions';
 import { example } from '../support/examples';
 import { MYSQL, post, startTestStack, testLogger, TestStack } from '../support/test-stack';
@@ -32,8 +33,7 @@ describe('MySQL down', () => {
     stack = await startTestStack({ relay: false, env: { TONGBAN_MYSQL_PORT: String(proxy.port) } });
     relay = new OutboxRelay({
       kafka: stack.kafka,
-      mysql: { ...MYSQL, port: proxy.port },
-      database: stack.databases.gateway,
+      store: new MysqlOutboxStore({ mysql: { ...MYSQL, port: proxy.port }, database: stack.databases.gateway }),
       pollIntervalMs: 20,
       claimIntervalMs: 200,
       logger: testLogger('relay'),

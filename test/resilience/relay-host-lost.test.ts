@@ -1,5 +1,6 @@
 import { createConnection } from 'mysql2/promise';
 import { OutboxRelay } from '@tongban/kafka';
+import { MysqlOutboxStore } from '@tongban/persistence';
 import { example } from '../support/examples';
 import { MYSQL, post, startTestStack, testLogger, TestStack } from '../support/test-stack';
 import { TcpProxy } from '../support/tcp-proxy';
@@ -34,11 +35,9 @@ describe('a relay host lost without closing its connections', () => {
     const relay = (mysql: typeof MYSQL) =>
       new OutboxRelay({
         kafka: stack.kafka,
-        mysql,
-        database: stack.databases.gateway,
+        store: new MysqlOutboxStore({ mysql, database: stack.databases.gateway, lockTimeoutSeconds: LOCK_TIMEOUT_S }),
         pollIntervalMs: 20,
         claimIntervalMs: 200,
-        lockTimeoutSeconds: LOCK_TIMEOUT_S,
         logger: testLogger('relay'),
       });
     lost = relay({ ...MYSQL, port: proxy.port });

@@ -3,7 +3,7 @@ import type { INestApplication } from '@nestjs/common';
 import { Kafka } from 'kafkajs';
 import { JsonLogger } from '@tongban/observability';
 import { createKafka, OutboxRelay } from '@tongban/kafka';
-import { dropDatabase } from '@tongban/persistence';
+import { dropDatabase, MysqlOutboxStore } from '@tongban/persistence';
 import { topics } from '@tongban/regions';
 import { createGatewayApp, GatewayApp } from '../../services/gateway/src/app';
 import { readGatewayConfig } from '../../services/gateway/src/gateway.config';
@@ -134,8 +134,7 @@ async function buildStack(
     async startRelay(o = {}) {
       const relay = new OutboxRelay({
         kafka,
-        mysql: MYSQL,
-        database: o.databases?.[0] ?? databases.gateway,
+        store: new MysqlOutboxStore({ mysql: MYSQL, database: o.databases?.[0] ?? databases.gateway }),
         maxLanes: o.maxLanes,
         pollIntervalMs: 20,
         claimIntervalMs: 200,
@@ -162,7 +161,7 @@ async function buildStack(
   // The nodes' outboxes (answers, rejections, escalations, reactions) are always relayed; the gateway's
   // relay is the one tests stop and start.
   for (const db of Object.values(databases.nodes)) {
-    const relay = new OutboxRelay({ kafka, mysql: MYSQL, database: db, pollIntervalMs: 20, claimIntervalMs: 200, logger: testLogger('relay') });
+    const relay = new OutboxRelay({ kafka, store: new MysqlOutboxStore({ mysql: MYSQL, database: db }), pollIntervalMs: 20, claimIntervalMs: 200, logger: testLogger('relay') });
     await relay.start();
     relays.push(relay);
   }

@@ -8,11 +8,11 @@ import { ApiKeyService, FailedAttemptLimiter, failedAuthGuard, MysqlApiKeyStore,
 import { contractsDir, repoRoot } from '@tongban/config';
 import { HttpErrorFilter, inFlightLimit, installRequestLimits } from '@tongban/http';
 import { minimisationPolicyPath, Minimiser, readMinimisationPolicy } from '@tongban/masking';
-import { createKafka, ensureTopics, EventPublisher, sentOutboxRule } from '@tongban/kafka';
+import { createKafka, ensureTopics, EventPublisher } from '@tongban/kafka';
 import {
   counter, createMetricsRegistry, httpMetrics, dependencyChecks, HEALTH_CHECKS, HealthCheck, JsonLogger, METRICS_REGISTRY, OpsController, retentionMetrics,
 } from '@tongban/observability';
-import { deleteOlder, mysqlProbe, openDatabase, RetentionJob } from '@tongban/persistence';
+import { deleteOlder, mysqlOutbox, mysqlProbe, openDatabase, RetentionJob, sentOutboxRule } from '@tongban/persistence';
 import { DivisionCatalogue, formatCheckers, RoutingTable, topics } from '@tongban/regions';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -100,7 +100,7 @@ export async function createGatewayApp(config: GatewayConfig, logger = new JsonL
     catalogue,
     divisions,
     validator: new RecordValidator(formatCheckers(divisions)),
-    publisher: new EventPublisher({ codec, routing, minimiser, topicNamespace: config.infra.topicNamespace, outboxLanes: config.outboxLanes }),
+    publisher: new EventPublisher({ codec, routing, minimiser, topicNamespace: config.infra.topicNamespace, outboxLanes: config.outboxLanes, outbox: mysqlOutbox }),
     disclosures,
     onAccepted: (eventType) => accepted.inc({ event_type: eventType }),
     groupCommit: { ...config.groupCommit, maxWaitMs: config.infra.mysqlPool.acquireTimeoutMs },

@@ -16,7 +16,7 @@ import { LinkLag } from './link/link-lag';
 import {
   counter, createMetricsRegistry, httpMetrics, dependencyChecks, HEALTH_CHECKS, HealthCheck, JsonLogger, METRICS_REGISTRY, OpsController, retentionMetrics,
 } from '@tongban/observability';
-import { mysqlProbe, openDatabase, RetentionJob } from '@tongban/persistence';
+import { mysqlOutbox, mysqlProbe, openDatabase, RetentionJob } from '@tongban/persistence';
 import { Minimiser, minimisationPolicyPath, readMinimisationPolicy } from '@tongban/masking';
 import { DivisionCatalogue, formatCheckers, RoutingTable, topics } from '@tongban/regions';
 import { OpsConfig } from './ops.config';
@@ -27,6 +27,7 @@ import { MeController } from './operators/me.controller';
 import { DeadLetterRepository } from './dead-letters/infrastructure/dead-letter.repository';
 import { resolvedDeadLettersRule } from './dead-letters/infrastructure/dead-letter.retention';
 import { NodeClient } from './dead-letters/infrastructure/node-client';
+import { ReplayJobRepository } from './dead-letters/infrastructure/replay-job.repository';
 import { DlqConsumer } from './dead-letters/infrastructure/dlq.consumer';
 import { DlqController, ReplayJobsController } from './dead-letters/infrastructure/dlq.controller';
 import { IngestDeadLetterService } from './dead-letters/application/ingest-dead-letter.service';
@@ -139,7 +140,7 @@ export async function createOpsApp(config: OpsConfig, logger = new JsonLogger('o
     await disclosures.prepare();
     const minimiser = new Minimiser(catalogue, readMinimisationPolicy(minimisationPolicyPath(contractsDir())));
     const publishChecks = {
-      publisher: new EventPublisher({ codec, routing: new RoutingTable(config.routing), minimiser, topicNamespace: config.infra.topicNamespace }),
+      publisher: new EventPublisher({ codec, routing: new RoutingTable(config.routing), minimiser, topicNamespace: config.infra.topicNamespace, outbox: mysqlOutbox }),
       minimiser,
       disclosures,
     };
@@ -180,7 +181,7 @@ export async function createOpsApp(config: OpsConfig, logger = new JsonLogger('o
       dataSource, repository, codec, new RecordValidator(formatCheckers(new DivisionCatalogue())), producer, nodes, audit, logger, publishChecks,
       (action) => actions.inc({ action }),
     );
-    const jobs = new BulkReplayService(dataSource, repository, deadLetters, nodes, audit, logger, {
+    const jobs = new BulkReplayService(new ReplayJobRepository(dataSource), repository, deadLetters, nodes, audit, logger, {
       defaultRate: config.replayRate,
       maxRate: config.maxReplayRate,
       outcomeWaitMs: config.replayOutcomeWaitMs,

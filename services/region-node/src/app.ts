@@ -8,24 +8,26 @@ import { AvroCodec, SchemaCatalogue, SchemaRegistryClient } from '@tongban/avro'
 import { contractsDir } from '@tongban/config';
 import { HttpErrorFilter, installRequestLimits } from '@tongban/http';
 import {
-  createKafka, ensureTopics, EventPublisher, heldMessagesRule, MysqlHoldStore, PassThroughRpcFilter, registerConsumerLagMetrics, sentOutboxRule, ServerTongbanKafka,
+  createKafka, ensureTopics, EventPublisher, PassThroughRpcFilter, registerConsumerLagMetrics, ServerTongbanKafka,
 } from '@tongban/kafka';
 import {
   counter, createMetricsRegistry, httpMetrics, dependencyChecks, gauge, HEALTH_CHECKS, HealthCheck, JsonLogger, METRICS_REGISTRY, OpsController, retentionMetrics,
 } from '@tongban/observability';
-import { mysqlProbe, openDatabase, RetentionJob } from '@tongban/persistence';
+import { heldMessagesRule, MysqlHoldStore, mysqlOutbox, mysqlProbe, openDatabase, RetentionJob, sentOutboxRule } from '@tongban/persistence';
 import { AuditLog, AuditLogSchema1764300000000, DISCLOSURE_CHAIN } from '@tongban/audit';
 import { RoutingTable, topics } from '@tongban/regions';
 import { Minimiser, minimisationPolicyPath, readMinimisationPolicy } from '@tongban/masking';
 import { RegionNodeConfig } from './region-node.config';
 import { ApplyEventService } from './casework/application/apply-event.service';
 import { APPLIED_COUNTER, InboxController, NODE_LOGGER } from './casework/infrastructure/inbox.controller';
-import { CASE_REPOSITORY, CasesQueryController, NODE_DATA_SOURCE, READ_DISCLOSURES } from './casework/infrastructure/cases-query.controller';
-import { CaseRepository } from './casework/infrastructure/case.repository';
+import { CASE_QUERIES, CASE_REPOSITORY, CasesQueryController, NODE_DATA_SOURCE, READ_DISCLOSURES } from './casework/infrastructure/cases-query.controller';
+import { CaseQueryRepository } from './casework/infrastructure/case-query.repository';
+import { CaseRepository, PersonFactsRepository } from './casework/infrastructure/case.repository';
 import { EventsQueryController } from './casework/infrastructure/events-query.controller';
 import { FollowUpPublisher } from './casework/infrastructure/follow-up.publisher';
 import { TimerScheduler } from './casework/infrastructure/timer.scheduler';
 import { TimerReconciler } from './casework/infrastructure/timer.reconciler';
+import { NODE_WORKFLOWS, NodeLookups } from './workflows';
 import { NodeSchema1764000000000 } from './migrations/1764000000000-node-schema';
 import { CaseworkIndexes1764200000000 } from './migrations/1764200000000-casework-indexes';
 import { CaseHolds1764600000000 } from './migrations/1764600000000-case-holds';
@@ -97,7 +99,11 @@ export async function createRegionNodeApp(config: RegionNodeConfig, logger = new
     `${config.infra.redis.keyPrefix}:${config.database}`,
     logger,
   );
+  const facts = new PersonFactsRepository(cases);
   const applyService = new ApplyEventService({
+    workflows: NODE_WORKFLOWS,
+    workflowLookups: (m): NodeLookups => ({ spouseOf: (idNumber) => facts.spouseOf(m, idNumber) }),
+    facts,
     dataSource,
     consumer: config.groupId,
     node: config.region,
@@ -105,7 +111,7 @@ export async function createRegionNodeApp(config: RegionNodeConfig, logger = new
     deadlines: config.deadlines,
     cases,
     publisher: new FollowUpPublisher(
-      new EventPublisher({ codec, routing, minimiser, topicNamespace: config.infra.topicNamespace, outboxLanes: config.outboxLanes }),
+      new EventPublisher({ codec, routing, minimiser, topicNamespace: config.infra.topicNamespace, outboxLanes: config.outboxLanes, outbox: mysqlOutbox }),
       catalogue, config.region, minimiser, disclosures,
     ),
     timers,
@@ -168,6 +174,7 @@ export async function createRegionNodeApp(config: RegionNodeConfig, logger = new
         providers: [
           { provide: ApplyEventService, useValue: applyService },
           { provide: CASE_REPOSITORY, useValue: cases },
+          { provide: CASE_QUERIES, useValue: new CaseQueryRepository(dataSource) },
           { provide: NODE_LOGGER, useValue: logger },
           { provide: APPLIED_COUNTER, useValue: applied },
           { provide: NODE_DATA_SOURCE, useValue: dataSource },

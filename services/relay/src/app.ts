@@ -2,7 +2,8 @@ import 'reflect-metadata';
 import { DynamicModule, INestApplication, Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { createConnection } from 'mysql2/promise';
-import { createKafka, OutboxRelay, outboxBacklog } from '@tongban/kafka';
+import { createKafka, OutboxRelay } from '@tongban/kafka';
+import { MysqlOutboxStore, outboxBacklog } from '@tongban/persistence';
 import {
   counter, createMetricsRegistry, httpMetrics, dependencyChecks, gauge, HEALTH_CHECKS, HealthCheck, JsonLogger, METRICS_REGISTRY, OpsController,
 } from '@tongban/observability';
@@ -25,14 +26,12 @@ export async function createRelayApp(config: RelayConfig, logger = new JsonLogge
     (database) =>
       new OutboxRelay({
         kafka,
-        mysql: config.infra.mysql,
-        database,
+        store: new MysqlOutboxStore({ mysql: config.infra.mysql, database, lockTimeoutSeconds: config.lockTimeoutSeconds }),
         lanes: config.lanes,
         maxLanes: config.maxLanes,
         batchSize: config.batchSize,
         maxBatchBytes: config.batchBytes,
         pollIntervalMs: config.pollIntervalMs,
-        lockTimeoutSeconds: config.lockTimeoutSeconds,
         logger,
         onPublished: (n) => published.inc({ database }, n),
       }),

@@ -1,10 +1,11 @@
 import type { Kafka } from 'kafkajs';
 import { idleDelay, OutboxRelay, OutboxRelayOptions, takeBatch, topicMessagesOf } from './outbox-relay';
 import { laneOf } from './outbox';
+import type { OutboxRelayStore } from './outbox-store.port';
 
 /**
- * An in-memory outbox table and MySQL's named locks, answering the statements the relay sends.
- * Several relays (connections) share one database, as in production.
+ * An in-memory outbox table and its lane locks, behind the store port the relay uses.
+ * Several relays (sessions) share one database, as in production.
  */
 interface FakeRow {
   id: number;
@@ -34,53 +35,63 @@ class FakeDatabase {
     return this.rows.filter((r) => r.sent_at === null).length;
   }
 
-  connect() {
-    const me = this.nextConnection++;
-    return {
-      on: () => undefined,
-      end: async () => {
-        for (const [name, holder] of this.locks) if (holder === me) this.locks.delete(name);
-      },
-      query: async (sql: string, params: unknown[] = []) => this.answer(me, sql, params),
-    };
-  }
+  /** One relay's store: a session of its own (a connection), the lanes it locks going with it. */
+  store(): OutboxRelayStore {
 
-  private answer(me: number, sql: string, params: unknown[]): [unknown, unknown] {
-    if (sql.startsWith('SET SESSION') || sql === 'DO 1') return [{}, undefined];
-    if (sql.startsWith('SELECT GET_LOCK')) {
-      const name = params[0] as string;
-      const free = !this.locks.has(name) || this.locks.get(name) === me;
-      if (free) this.locks.set(name, me);
-      return [[{ got: free ? 1 : 0 }], undefined];
-    }
-    if (sql.startsWith('SELECT RELEASE_LOCK')) {
-      if (this.locks.get(params[0] as string) === me) this.locks.delete(params[0] as string);
-      return [[{}], undefined];
-    }
-    if (sql.startsWith('SELECT id, lane')) {
-      const [lanes, limit] = params as [number[], number];
-      const found = this.rows.filter((r) => r.sent_at === null && lanes.includes(r.lane)).sort((a, b) => a.id - b.id).slice(0, limit);
-      return [found.map((r) => ({ ...r, id: String(r.id) })), undefined];
-    }
-    if (sql.startsWith('UPDATE outbox_events SET sent_at')) {
-      const ids = new Set((params[0] as string[]).map(Number));
-      for (const r of this.rows) if (ids.has(r.id)) r.sent_at = Date.now();
-      return [{ affectedRows: ids.size }, undefined];
-    }
-    if (sql.startsWith('DELETE FROM outbox_events')) {
-      const [keepMicroseconds, lanes, limit] = params as [number, number[], number];
-      const cutoff = Date.now() - keepMicroseconds / 1000;
-      const doomed = this.rows.filter((r) => r.sent_at !== null && r.sent_at < cutoff && lanes.includes(r.lane)).slice(0, limit);
-      const gone = new Set(doomed);
-      this.rows = this.rows.filter((r) => !gone.has(r));
-      return [{ affectedRows: doomed.length }, undefined];
-    }
-    throw new Error(`the fake database does not know: ${sql}`);
+    let me: number | undefined;
+    const session = () => {
+      if (me === undefined) throw new Error('not connected');
+      return me;
+    };
+    const release = (holder: number) => {
+      for (const [name, h] of this.locks) if (h === holder) this.locks.delete(name);
+    };
+    return {
+      get connected() {
+        return me !== undefined;
+      },
+      keepAliveMs: 10_000,
+      connect: async () => {
+        if (me !== undefined) release(me);
+        me = this.nextConnection++;
+      },
+      disconnect: async () => {
+        if (me !== undefined) release(me);
+        me = undefined;
+      },
+      claimLane: async (lane) => {
+        const holder = session();
+        const free = !this.locks.has(`lane-${lane}`) || this.locks.get(`lane-${lane}`) === holder;
+        if (free) this.locks.set(`lane-${lane}`, holder);
+        return free;
+      },
+      releaseLanes: async (lanes) => {
+        const holder = session();
+        for (const lane of lanes) if (this.locks.get(`lane-${lane}`) === holder) this.locks.delete(`lane-${lane}`);
+      },
+      keepAlive: async () => undefined,
+      unsent: async (lanes, limit) => {
+        session();
+        const found = this.rows.filter((r) => r.sent_at === null && lanes.includes(r.lane)).sort((a, b) => a.id - b.id).slice(0, limit);
+        return found.map((r) => ({ ...r, id: String(r.id) }));
+      },
+      markSent: async (ids) => {
+        session();
+        const marked = new Set(ids.map(Number));
+        for (const r of this.rows) if (marked.has(r.id)) r.sent_at = Date.now();
+      },
+      purgeSent: async (lanes, keepMicroseconds, limit) => {
+        session();
+        const cutoff = Date.now() - keepMicroseconds / 1000;
+        const doomed = new Set(this.rows.filter((r) => r.sent_at !== null && r.sent_at < cutoff && lanes.includes(r.lane)).slice(0, limit));
+        this.rows = this.rows.filter((r) => !doomed.has(r));
+        return doomed.size;
+      },
+    };
   }
 }
 
 let database: FakeDatabase;
-jest.mock('mysql2/promise', () => ({ createConnection: async () => database.connect() }));
 
 interface SentBatch {
   relay: string;
@@ -130,8 +141,7 @@ async function until(what: string, condition: () => boolean): Promise<void> {
 function relayOn(kafka: Kafka, options: Partial<OutboxRelayOptions> = {}): OutboxRelay {
   return new OutboxRelay({
     kafka,
-    mysql: { host: 'db', port: 3306, user: 'relay', password: '' },
-    database: 'tongban_gateway',
+    store: database.store(),
     claimIntervalMs: 10,
     ...options,
   });

@@ -1,13 +1,13 @@
-import { createConnection, Connection, ResultSetHeader, RowDataPacket } from 'mysql2/promise';
 import { Kafka, Producer, CompressionTypes } from 'kafkajs';
 import { PartitionTracker } from './partition-tracker';
 import type { JsonLogger } from '@tongban/observability';
 import { DEFAULT_LANES } from './outbox';
+import type { OutboxRelayStore, OutboxRow } from './outbox-store.port';
 
 export interface OutboxRelayOptions {
   kafka: Kafka;
-  mysql: { host: string; port: number; user: string; password: string };
-  database: string;
+  /** The outbox's database: lane ownership, unsent rows, marking sent, purging (`MysqlOutboxStore`). */
+  store: OutboxRelayStore;
   lanes?: number;
   /** How many lanes one relay takes at most; the rest are left for other relays. */
   maxLanes?: number;
@@ -29,12 +29,6 @@ export interface OutboxRelayOptions {
   retentionHours?: number;
   /** How often the purge of sent rows runs while it is not behind. Default 60 s. */
   purgeIntervalMs?: number;
-  /**
-   * The lock connection's session `wait_timeout`: a relay whose host vanished without closing its
-   * connection loses its lanes after this long (MySQL's default is 8 hours). A live relay keeps the
-   * connection busy at a third of it. Default 30 s.
-   */
-  lockTimeoutSeconds?: number;
   logger?: JsonLogger;
   /** After each sent batch: how many rows, and how many of them per lane. */
   onPublished?: (count: number, lanes: ReadonlyMap<number, number>) => void;
@@ -49,18 +43,6 @@ class BatchNotSentError extends Error {
     super(`batch not sent: ${(cause as Error)?.message ?? cause}`, { cause });
   }
 }
-
-export interface OutboxRow {
-  id: string;
-  lane: number;
-  event_id: string;
-  topic: string;
-  message_key: string;
-  value: Buffer;
-  headers: string;
-}
-
-interface Row extends RowDataPacket, OutboxRow {}
 
 /**
  * The rows one send carries: the oldest first, as many as fit in `maxBytes` (at least one). Rows come
@@ -96,10 +78,10 @@ export function idleDelay(emptyPasses: number, maxMs: number): number {
 
 /**
  * Moves outbox rows to Kafka with an idempotent producer (acks=all). Several relays may run against
- * one database: each lane is owned through a MySQL named lock held on the relay's own connection, so
- * no two relays send the same lane, and a relay that dies releases its lanes with its connection (a
- * host lost without closing it, after the session's short `wait_timeout`). A Kafka outage keeps the
- * lanes: the relay backs off and sends the same rows again.
+ * one database: each lane is owned through the store's session (in MySQL a named lock held on the
+ * relay's own connection), so no two relays send the same lane, and a relay that dies releases its
+ * lanes with its session (a host lost without closing it, after the session's short timeout). A Kafka
+ * outage keeps the lanes: the relay backs off and sends the same rows again.
  *
  * One pass reads the oldest unsent rows of every owned lane in one query and sends them with one
  * `sendBatch`; one batch is in flight at a time, so a lane's rows reach Kafka in id order. A pass that
@@ -107,7 +89,7 @@ export function idleDelay(emptyPasses: number, maxMs: number): number {
  * A crash between the send and the `sent_at` update resends a batch: consumers dedupe by event id.
  */
 export class OutboxRelay {
-  private conn?: Connection;
+  private readonly store: OutboxRelayStore;
   private producer?: Producer;
   private readonly owned = new Set<number>();
   private running = false;
@@ -125,7 +107,9 @@ export class OutboxRelay {
   /** Sent rows deleted by this relay's purge. */
   purged = 0;
 
-  constructor(private readonly options: OutboxRelayOptions) {}
+  constructor(private readonly options: OutboxRelayOptions) {
+    this.store = options.store;
+  }
 
   get lanes(): number {
     return this.options.lanes ?? DEFAULT_LANES;
@@ -150,13 +134,9 @@ export class OutboxRelay {
     await this.producer.connect();
     this.running = true;
     this.loop = this.run();
-    // While a batch waits for Kafka the lock connection is idle: keep it under its short wait_timeout.
-    this.keepAlive = setInterval(() => void this.conn?.query('DO 1').catch(() => undefined), (this.lockTimeoutSeconds * 1000) / 3);
+    // While a batch waits for Kafka the lock session is idle: keep it under its short timeout.
+    this.keepAlive = setInterval(() => void (this.store.connected ? this.store.keepAlive().catch(() => undefined) : undefined), this.store.keepAliveMs);
     this.keepAlive.unref();
-  }
-
-  private get lockTimeoutSeconds(): number {
-    return this.options.lockTimeoutSeconds ?? 30;
   }
 
   /** Finishes the batch in flight, releases the lanes and disconnects. */
@@ -166,14 +146,12 @@ export class OutboxRelay {
     this.wake?.();
     await this.loop?.catch(() => undefined);
     try {
-      if (this.conn) {
-        for (const lane of this.owned) await this.conn.query('SELECT RELEASE_LOCK(?)', [this.lockName(lane)]);
-      }
+      if (this.store.connected) await this.store.releaseLanes(this.ownedLanes());
     } catch {
-      // the connection is going away; its locks go with it
+      // the session is going away; its locks go with it
     }
     this.owned.clear();
-    await this.conn?.end().catch(() => undefined);
+    await this.store.disconnect().catch(() => undefined);
     await this.producer?.disconnect().catch(() => undefined);
   }
 
@@ -183,17 +161,13 @@ export class OutboxRelay {
     this.wake?.();
   }
 
-  private lockName(lane: number): string {
-    return `tongban.outbox.${this.options.database}.${lane}`;
-  }
-
   private async run(): Promise<void> {
     const poll = this.options.pollIntervalMs ?? 50;
     let failures = 0;
     let emptyPasses = 0;
     while (this.running) {
       try {
-        if (!this.conn) await this.reconnect();
+        if (!this.store.connected) await this.reconnect();
         if (Date.now() - this.lastClaim > (this.options.claimIntervalMs ?? 2000)) await this.claimLanes();
         this.nudged = false;
         const sent = await this.pass();
@@ -217,10 +191,8 @@ export class OutboxRelay {
         }
         if (!kafkaOnly) {
           // A lost connection takes the lane locks with it: drop it, the next pass reconnects and claims afresh.
-          const old = this.conn;
-          this.conn = undefined;
           this.owned.clear();
-          await old?.end().catch(() => undefined);
+          await this.store.disconnect().catch(() => undefined);
         }
         await this.sleep(Math.min(5000, 100 * 2 ** Math.min(failures, 6)));
       }
@@ -229,19 +201,7 @@ export class OutboxRelay {
 
   private async reconnect(): Promise<void> {
     this.owned.clear();
-    const old = this.conn;
-    this.conn = undefined;
-    await old?.end().catch(() => undefined);
-    const conn = await createConnection({ ...this.options.mysql, database: this.options.database, supportBigNumbers: true, bigNumberStrings: true });
-    conn.on('error', () => undefined);
-    try {
-      // The lane locks live as long as this session: a vanished host must not keep them for MySQL's 8 hours.
-      await conn.query('SET SESSION wait_timeout = ?', [this.lockTimeoutSeconds]);
-    } catch (e) {
-      await conn.end().catch(() => undefined);
-      throw e;
-    }
-    this.conn = conn;
+    await this.store.connect();
     this.lastClaim = 0;
   }
 
@@ -253,27 +213,18 @@ export class OutboxRelay {
     for (let i = 0; i < this.lanes && this.owned.size < max; i++) {
       const lane = (offset + i) % this.lanes;
       if (this.owned.has(lane)) continue;
-      const [rows] = await this.conn!.query<RowDataPacket[]>('SELECT GET_LOCK(?, 0) AS got', [this.lockName(lane)]);
-      if (Number(rows[0].got) === 1) {
+      if (await this.store.claimLane(lane)) {
         this.owned.add(lane);
         this.options.logger?.event('info', 'outbox lane claimed', { lane });
       }
     }
   }
 
-  /**
-   * Reads the oldest unsent rows of every owned lane in one query, sends them with one `sendBatch`
-   * and marks them sent. The index on `sent_at` holds the unsent rows in id order: the read stops
-   * after the batch, however many sent rows the table keeps.
-   */
+  /** Reads the oldest unsent rows of every owned lane at once, sends them with one `sendBatch` and marks them sent. */
   private async pass(): Promise<number> {
     const owned = this.ownedLanes();
     if (owned.length === 0) return 0;
-    const [found] = await this.conn!.query<Row[]>(
-      'SELECT id, lane, event_id, topic, message_key, value, headers FROM outbox_events FORCE INDEX (idx_outbox_sent) ' +
-        'WHERE sent_at IS NULL AND lane IN (?) ORDER BY id LIMIT ?',
-      [owned, this.batchSize],
-    );
+    const found = await this.store.unsent(owned, this.batchSize);
     if (found.length === 0) return 0;
     const rows = takeBatch(found, this.options.maxBatchBytes ?? DEFAULT_RELAY_BATCH_BYTES);
     this.partitions.begin();
@@ -285,7 +236,7 @@ export class OutboxRelay {
       // Rows stay unsent and go again (the event-id check absorbs what did arrive): see PartitionTracker.
       throw new BatchNotSentError(new Error(`no acknowledgement for ${unanswered.join(', ')} (a partition leader changed during the send)`));
     }
-    await this.conn!.query('UPDATE outbox_events SET sent_at = UTC_TIMESTAMP(3) WHERE id IN (?)', [rows.map((r) => r.id)]);
+    await this.store.markSent(rows.map((r) => r.id));
     this.published += rows.length;
     if (this.options.onPublished) {
       const perLane = new Map<number, number>();
@@ -307,12 +258,9 @@ export class OutboxRelay {
     this.lastPurge = Date.now();
     const chunk = 2 * this.batchSize;
     const keepMicroseconds = Math.round((this.options.retentionHours ?? 168) * 3_600_000_000);
-    const [result] = await this.conn!.query<ResultSetHeader>(
-      'DELETE FROM outbox_events WHERE sent_at < UTC_TIMESTAMP(3) - INTERVAL ? MICROSECOND AND lane IN (?) LIMIT ?',
-      [keepMicroseconds, owned, chunk],
-    );
-    this.purged += result.affectedRows;
-    this.purgeBehind = result.affectedRows >= chunk;
+    const deleted = await this.store.purgeSent(owned, keepMicroseconds, chunk);
+    this.purged += deleted;
+    this.purgeBehind = deleted >= chunk;
   }
 
   private sleep(ms: number): Promise<void> {
@@ -326,8 +274,3 @@ export class OutboxRelay {
   }
 }
 
-/** Rows not yet sent: the relay's backlog, for health and metrics. */
-export async function outboxBacklog(conn: { query: Connection['query'] }): Promise<number> {
-  const [rows] = await conn.query<RowDataPacket[]>('SELECT COUNT(*) AS n FROM outbox_events WHERE sent_at IS NULL');
-  return Number(rows[0].n);
-}

@@ -1,12 +1,11 @@
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
-import type { EntityManager } from 'typeorm';
 import { AvroCodec, Envelope, SchemaCatalogue, SchemaRegistryClient } from '@tongban/avro';
 import { contractsDir } from '@tongban/config';
 import { minimisationPolicyPath, Minimiser, readMinimisationPolicy } from '@tongban/masking';
 import { RoutingTable } from '@tongban/regions';
 import { eventHeaders } from '../headers/event-headers';
-import { laneOf } from '../outbox/outbox';
+import type { OutboxMessage, OutboxWriter } from '../outbox/outbox';
 import { EventPublisher } from './event-publisher';
 
 const catalogue = new SchemaCatalogue(join(contractsDir(), 'avro'));
@@ -39,15 +38,15 @@ function envelope(sourceRegion: string, targetRegion: string): Envelope {
   };
 }
 
-/** An EntityManager that keeps what was written instead of writing it. */
-function recordingManager(): { manager: EntityManager; queries: Array<{ sql: string; params: unknown[] }> } {
-  const queries: Array<{ sql: string; params: unknown[] }> = [];
-  const manager = { query: async (sql: string, params: unknown[]) => void queries.push({ sql, params }) } as unknown as EntityManager;
-  return { manager, queries };
+/** An outbox that keeps what was written, and in which transaction, instead of writing it. */
+function recordingOutbox(): OutboxWriter<string> & { writes: Array<{ tx: string; messages: OutboxMessage[]; lanes: number }> } {
+  const writes: Array<{ tx: string; messages: OutboxMessage[]; lanes: number }> = [];
+  return { writes, enqueue: async (tx, messages, lanes) => void writes.push({ tx, messages, lanes }) };
 }
 
 describe('EventPublisher', () => {
-  const publisher = new EventPublisher({ codec, routing: new RoutingTable([['5101', '510100']]), minimiser, topicNamespace: 'tb', outboxLanes: 8 });
+  const outbox = recordingOutbox();
+  const publisher = new EventPublisher({ codec, routing: new RoutingTable([['5101', '510100']]), minimiser, topicNamespace: 'tb', outboxLanes: 8, outbox });
 
   it.each([
     ['across provinces', '510104', '500111', [['500000', 'addressee', 'tb.500000.inbox'], ['510100', 'origin', 'tb.510100.local']]],
@@ -79,13 +78,11 @@ describe('EventPublisher', () => {
     for (const c of copies) expect(c.message).toMatchObject({ eventId: e.eventId, key: e.caseId, headers });
   });
 
-  it('writes one outbox row per copy, in the caller’s transaction, on the case’s lane', async () => {
-    const { manager, queries } = recordingManager();
-    const copies = await publisher.publish(manager, { envelope: envelope('510104', '500111'), payload });
-    expect(queries).toHaveLength(1);
-    expect(queries[0].sql).toMatch(/^INSERT IGNORE INTO outbox_events/);
-    const rows = [0, 6].map((at) => queries[0].params.slice(at, at + 6));
-    expect(rows).toEqual(copies.map((c) => [c.message.eventId, laneOf(example.caseId, 8), c.topic, example.caseId, c.message.value, JSON.stringify(c.message.headers)]));
+  it('writes every copy to the outbox at once, in the caller’s transaction, with the configured lanes', async () => {
+    outbox.writes.length = 0;
+    const copies = await publisher.publish('tx-1', { envelope: envelope('510104', '500111'), payload });
+    expect(outbox.writes).toEqual([{ tx: 'tx-1', messages: copies.map((c) => c.message), lanes: 8 }]);
+    expect(copies.map((c) => c.message.key)).toEqual([example.caseId, example.caseId]);
   });
 
   it('refuses an event type the contracts do not have', async () => {

@@ -1,9 +1,8 @@
-import type { EntityManager } from 'typeorm';
 import type { AvroCodec, Envelope } from '@tongban/avro';
 import type { Minimiser, RecipientRole } from '@tongban/masking';
 import { RoutingTable, topics } from '@tongban/regions';
 import { eventHeaders } from '../headers/event-headers';
-import { DEFAULT_LANES, enqueue, OutboxMessage } from '../outbox/outbox';
+import { DEFAULT_LANES, OutboxMessage, OutboxWriter } from '../outbox/outbox';
 
 type Json = Record<string, unknown>;
 
@@ -29,7 +28,7 @@ export interface EventCopy extends Recipient {
   message: OutboxMessage;
 }
 
-export interface EventPublisherOptions {
+export interface EventPublisherOptions<Tx = unknown> {
   codec: AvroCodec;
   routing: RoutingTable;
   /** Applies contracts/policy/minimisation.json to each copy for its recipient. */
@@ -37,6 +36,8 @@ export interface EventPublisherOptions {
   topicNamespace: string;
   /** Outbox lanes the relay reads in parallel; copies of one case share a lane. */
   outboxLanes?: number;
+  /** Where copies are written, in the caller's transaction (the MySQL outbox: `mysqlOutbox` of `@tongban/persistence`). */
+  outbox: OutboxWriter<Tx>;
 }
 
 /**
@@ -44,8 +45,8 @@ export interface EventPublisherOptions {
  * node's own `.local` topic (one copy when both are one node), each minimised for its recipient,
  * Avro-encoded, with the standard headers, written to the outbox in the caller's transaction.
  */
-export class EventPublisher {
-  constructor(private readonly o: EventPublisherOptions) {}
+export class EventPublisher<Tx = unknown> {
+  constructor(private readonly o: EventPublisherOptions<Tx>) {}
 
   /**
    * Who gets a copy. The publisher's own copy goes to its node's local topic, which no partner
@@ -98,12 +99,12 @@ export class EventPublisher {
   }
 
   /** Writes prepared copies to the outbox, in the transaction of `manager`: one row per copy. */
-  enqueue(manager: EntityManager, copies: EventCopy[]): Promise<void> {
-    return enqueue(manager, copies.map((c) => c.message), this.o.outboxLanes ?? DEFAULT_LANES);
+  enqueue(manager: Tx, copies: EventCopy[]): Promise<void> {
+    return this.o.outbox.enqueue(manager, copies.map((c) => c.message), this.o.outboxLanes ?? DEFAULT_LANES);
   }
 
   /** Prepares and enqueues every copy of an event in the caller's transaction; answers the copies. */
-  async publish(manager: EntityManager, event: EventToPublish, originNode?: string): Promise<EventCopy[]> {
+  async publish(manager: Tx, event: EventToPublish, originNode?: string): Promise<EventCopy[]> {
     const copies = await this.prepare(event, originNode);
     await this.enqueue(manager, copies);
     return copies;

@@ -1,5 +1,5 @@
 import { MigrationInterface, QueryRunner } from 'typeorm';
-import { OUTBOX_DDL } from '@tongban/kafka';
+import { OUTBOX_DDL } from '@tongban/persistence';
 
 export class GatewaySchema1764000000000 implements MigrationInterface {
   name = 'GatewaySchema1764000000000';

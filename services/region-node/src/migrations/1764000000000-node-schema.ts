@@ -1,6 +1,5 @@
 import { MigrationInterface, QueryRunner } from 'typeorm';
-import { APPLIED_EVENTS_DDL } from '@tongban/persistence';
-import { OUTBOX_DDL } from '@tongban/kafka';
+import { APPLIED_EVENTS_DDL, OUTBOX_DDL } from '@tongban/persistence';
 
 export class NodeSchema1764000000000 implements MigrationInterface {
   name = 'NodeSchema1764000000000';

@@ -1,5 +1,5 @@
 import { MigrationInterface, QueryRunner } from 'typeorm';
-import { HELD_CASES_DDL, HELD_MESSAGES_DDL } from '@tongban/kafka';
+import { HELD_CASES_DDL, HELD_MESSAGES_DDL } from '@tongban/persistence';
 
 /** Per-case holds of the inbox consumer: later events of a case wait here behind a failed one. */
 export class CaseHolds1764600000000 implements MigrationInterface {

@@ -5,6 +5,7 @@ import type { JsonLogger } from '@tongban/observability';
 import type { Operator } from '../../operators/operator-registry';
 import type { DeadLetterRepository } from '../infrastructure/dead-letter.repository';
 import type { NodeClient } from '../infrastructure/node-client';
+import { ReplayJobRepository } from '../infrastructure/replay-job.repository';
 import { BulkReplayService } from './bulk-replay.service';
 import type { DeadLetterService } from './dead-letter.service';
 
@@ -21,7 +22,7 @@ function service(limits: { maxItems?: number; maxJobs?: number }) {
   const deadLetters = { replay: () => new Promise(() => undefined) } as unknown as DeadLetterService;
   const audit = { append: async () => undefined, record: async () => undefined } as unknown as AuditLog;
   const logger = { event: () => undefined } as unknown as JsonLogger;
-  return new BulkReplayService(dataSource, repository, deadLetters, {} as NodeClient, audit, logger, { defaultRate: 10, maxRate: 100, outcomeWaitMs: 0, ...limits });
+  return new BulkReplayService(new ReplayJobRepository(dataSource), repository, deadLetters, {} as NodeClient, audit, logger, { defaultRate: 10, maxRate: 100, outcomeWaitMs: 0, ...limits });
 }
 
 const operator = { name: 'admin', role: 'admin' } as unknown as Operator;

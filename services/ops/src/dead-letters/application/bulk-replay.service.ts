@@ -1,5 +1,4 @@
 import { randomUUID } from 'node:crypto';
-import { DataSource } from 'typeorm';
 import { AuditLog } from '@tongban/audit';
 import { TongbanError, ValidationError } from '@tongban/errors';
 import { NotFoundError } from '@tongban/http';
@@ -8,10 +7,10 @@ import type { Operator } from '../../operators/operator-registry';
 import { DeadLetterFilter } from '../domain/dead-letter';
 import { DeadLetterRepository } from '../infrastructure/dead-letter.repository';
 import { NodeClient } from '../infrastructure/node-client';
+import { ReplayItemOutcome, ReplayJobRepository } from '../infrastructure/replay-job.repository';
 import { DeadLetterService } from './dead-letter.service';
 
-/** Per item: queued → published → applied | already-applied | failed-again | pending (no answer in time); or publish-failed. */
-type ItemOutcome = 'queued' | 'published' | 'applied' | 'already-applied' | 'failed-again' | 'publish-failed' | 'pending';
+type ItemOutcome = ReplayItemOutcome;
 
 export interface ReplayJobView {
   id: string;
@@ -39,7 +38,7 @@ export class BulkReplayService {
   private stopping = false;
 
   constructor(
-    private readonly dataSource: DataSource,
+    private readonly jobs: ReplayJobRepository,
     private readonly repository: DeadLetterRepository,
     private readonly deadLetters: DeadLetterService,
     private readonly nodes: NodeClient,
@@ -67,24 +66,11 @@ export class BulkReplayService {
     const ids = await this.repository.ids(effective, limit);
     const id = randomUUID();
     const shownFilter = Object.fromEntries(Object.entries(effective).map(([k, v]) => [k, v instanceof Date ? v.toISOString() : v]));
-    await this.dataSource.transaction(async (manager) => {
-      await manager.query(
-        `INSERT INTO replay_jobs (id, created_by, created_at, state, filter, rate_per_second, total) VALUES (?, ?, UTC_TIMESTAMP(3), 'running', ?, ?, ?)`,
-        [id, operator.name, JSON.stringify(shownFilter), rate, ids.length],
-      );
-      for (let i = 0; i < ids.length; i += 500) {
-        const chunk = ids.slice(i, i + 500);
-        await manager.query(
-          `INSERT INTO replay_job_items (job_id, dead_letter_id, outcome, updated_at) VALUES ${chunk.map(() => "(?, ?, 'queued', UTC_TIMESTAMP(3))").join(', ')}`,
-          chunk.flatMap((d) => [id, d]),
-        );
-      }
-      await this.audit.append(manager, {
-        actor: operator.name,
-        action: 'dlq.bulk-replay',
-        subject: { messages: [], cases: effective.caseId ? [effective.caseId] : [], regions: effective.region ? [effective.region] : [] },
-        details: { jobId: id, filter: shownFilter, total: ids.length, ratePerSecond: rate },
-      });
+    await this.jobs.create({ id, createdBy: operator.name, filter: shownFilter, ratePerSecond: rate, deadLetterIds: ids }, this.audit, {
+      actor: operator.name,
+      action: 'dlq.bulk-replay',
+      subject: { messages: [], cases: effective.caseId ? [effective.caseId] : [], regions: effective.region ? [effective.region] : [] },
+      details: { jobId: id, filter: shownFilter, total: ids.length, ratePerSecond: rate },
     });
     const run = this.run(id, ids, operator, rate, options.outcomeWaitMs ?? this.limits.outcomeWaitMs).finally(() => this.running.delete(run));
     this.running.add(run);
@@ -92,13 +78,10 @@ export class BulkReplayService {
   }
 
   async get(id: string): Promise<ReplayJobView> {
-    const [job] = await this.dataSource.query('SELECT * FROM replay_jobs WHERE id = ?', [id]);
+    const job = await this.jobs.job(id);
     if (!job) throw new NotFoundError(`replay job ${id} not found`, 'OPS.REPLAY_JOB_NOT_FOUND');
-    const counts: Array<{ outcome: ItemOutcome; n: string }> = await this.dataSource.query(
-      'SELECT outcome, COUNT(*) AS n FROM replay_job_items WHERE job_id = ? GROUP BY outcome',
-      [id],
-    );
-    const n = (o: ItemOutcome) => Number(counts.find((c) => c.outcome === o)?.n ?? 0);
+    const counts = await this.jobs.outcomeCounts(id);
+    const n = (o: ItemOutcome) => counts.get(o) ?? 0;
     return {
       id: job.id,
       state: job.state,
@@ -122,8 +105,8 @@ export class BulkReplayService {
   }
 
   async list(limit = 20): Promise<ReplayJobView[]> {
-    const rows = await this.dataSource.query(`SELECT id FROM replay_jobs ORDER BY created_at DESC LIMIT ${Math.max(1, Math.min(100, limit))}`);
-    return Promise.all(rows.map((r: { id: string }) => this.get(r.id)));
+    const ids = await this.jobs.recentIds(limit);
+    return Promise.all(ids.map((id) => this.get(id)));
   }
 
   /** Lets running jobs stop between two messages (on shutdown). */
@@ -148,20 +131,17 @@ export class BulkReplayService {
         } catch (e) {
           await this.item(jobId, ids[i], 'publish-failed', { detail: (e as Error).message });
         }
-        await this.dataSource.query('UPDATE replay_jobs SET published = ? WHERE id = ?', [i + 1, jobId]);
+        await this.jobs.setPublished(jobId, i + 1);
       }
-      await this.dataSource.query("UPDATE replay_jobs SET state = 'waiting' WHERE id = ?", [jobId]);
+      await this.jobs.waiting(jobId);
       await this.watchOutcomes(jobId, published, outcomeWaitMs);
-      await this.dataSource.query("UPDATE replay_job_items SET outcome = 'pending', updated_at = UTC_TIMESTAMP(3) WHERE job_id = ? AND outcome IN ('published', 'queued')", [jobId]);
-      await this.dataSource.query("UPDATE replay_jobs SET state = 'finished', finished_at = UTC_TIMESTAMP(3) WHERE id = ?", [jobId]);
+      await this.jobs.finish(jobId);
       const view = await this.get(jobId);
       this.logger.event('info', 'bulk replay finished', { jobId, operator: operator.name, total: view.total, ...view.summary });
       await this.audit.record({ actor: operator.name, action: 'dlq.bulk-replay-finished', details: { jobId, total: view.total, summary: view.summary } });
     } catch (e) {
       this.logger.event('error', 'bulk replay failed', { jobId, error: (e as Error).message });
-      await this.dataSource
-        .query("UPDATE replay_jobs SET state = 'failed', error = ?, finished_at = UTC_TIMESTAMP(3) WHERE id = ?", [(e as Error).message.slice(0, 2000), jobId])
-        .catch(() => undefined);
+      await this.jobs.fail(jobId, (e as Error).message).catch(() => undefined);
     }
   }
 
@@ -186,10 +166,6 @@ export class BulkReplayService {
   }
 
   private async item(jobId: string, deadLetterId: number, outcome: ItemOutcome, extra: { ref?: string; alreadyApplied?: string; detail?: string }): Promise<void> {
-    await this.dataSource.query(
-      `UPDATE replay_job_items SET outcome = ?, replay_ref = COALESCE(?, replay_ref), already_applied = COALESCE(?, already_applied), detail = COALESCE(?, detail), updated_at = UTC_TIMESTAMP(3)
-       WHERE job_id = ? AND dead_letter_id = ?`,
-      [outcome, extra.ref ?? null, extra.alreadyApplied ?? null, extra.detail ?? null, jobId, deadLetterId],
-    );
+    await this.jobs.setItem(jobId, deadLetterId, outcome, extra);
   }
 }

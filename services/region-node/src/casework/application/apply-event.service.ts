@@ -7,8 +7,8 @@ import { covers } from '@tongban/regions';
 import {
   AppliedDecision, applyDecision, CARRIED_OVER_TOPIC, carriedHistoryOf, CaseIdNotOwnedError, entriesToCarry, toCarriedEntry, caseIdOpenerProblem, CaseLookups, CaseSnapshot,
   DeadlinesConfig, deathNoticeFrom, deathNoticesFor, decide, decideTimer, Decision, FollowUpEvent,
-  householdChangeFor, IncomingEvent as DomainEvent, isPublishedBy, knownDeathFrom, maritalRecordFrom, opensCase,
-  reactToDeathByRecords, reactToDeathNotice, reactToHouseholdChange, refuse, TimerStart, toInstant, withoutIdNumbers,
+  householdChangeFor, IncomingEvent as DomainEvent, isPublishedBy, knownDeathFrom, maritalRecordFrom,
+  reactToDeathByRecords, reactToDeathNotice, reactToHouseholdChange, refuse, TimerStart, toInstant, withoutIdNumbers, WorkflowRegistry,
 } from '../domain';
 import { CaseRepository, PersonFactsRepository } from '../infrastructure/case.repository';
 import { eventIdFor, FollowUpPublisher } from '../infrastructure/follow-up.publisher';
@@ -55,7 +55,11 @@ export interface TimerPort {
   cancel(t: TimerJob): Promise<void>;
 }
 
-export interface ApplyEventDeps {
+export interface ApplyEventDeps<L extends object = object> {
+  /** The node's workflows (composed in src/workflows.ts). */
+  workflows: WorkflowRegistry<L>;
+  /** The lookups the workflows ask for beyond the common ones, answered inside the event's transaction. */
+  workflowLookups: (m: EntityManager) => L;
   dataSource: DataSource;
   consumer: string;
   node: string;
@@ -76,10 +80,10 @@ export interface ApplyEventDeps {
  * the decision publishes (through the outbox). An event that does not fit the case is recorded as
  * rejected with its reason and answered to the sender by a CaseEventRejected; the consumer goes on.
  */
-export class ApplyEventService {
+export class ApplyEventService<L extends object = object> {
   private readonly facts: PersonFactsRepository;
 
-  constructor(private readonly deps: ApplyEventDeps) {
+  constructor(private readonly deps: ApplyEventDeps<L>) {
     this.facts = deps.facts ?? new PersonFactsRepository(deps.cases);
   }
 
@@ -105,7 +109,7 @@ export class ApplyEventService {
       const meta = { delivery, correlationId: envelope.correlationId, payload };
       // A case id belongs to its opener: an opening event naming another opener is refused before it
       // meets the case, and its answer says nothing of whether such a case exists.
-      const notOwned = opensCase(envelope.eventType) ? caseIdOpenerProblem(envelope.caseId, envelope.sourceRegion, envelope.sourceOffice) : undefined;
+      const notOwned = this.deps.workflows.opensCase(envelope.eventType) ? caseIdOpenerProblem(envelope.caseId, envelope.sourceRegion, envelope.sourceOffice) : undefined;
       if (notOwned) {
         const refused = refuse(undefined, incoming, new CaseIdNotOwnedError(`case id ${envelope.caseId}: ${notOwned}`), now);
         return this.record(m, undefined, incoming, refused, meta, work, now);
@@ -242,12 +246,12 @@ export class ApplyEventService {
     const personCases = await this.deps.cases.casesOfPerson(m, notice.deceasedIdNumber);
     const record = await this.facts.maritalRecordOf(m, notice.deceasedIdNumber);
     const reactions = [
-      ...reactToDeathNotice(notice, personCases, node),
+      ...reactToDeathNotice(this.deps.workflows, notice, personCases, node),
       ...reactToDeathByRecords(notice, record ? [record] : [], node),
     ];
     if (incoming.eventType === 'DeathRegistered' && decision.kind === 'applied') {
       const funeral = applyDecision(undefined, decision as AppliedDecision, now);
-      reactions.push(...deathNoticesFor(funeral, personCases, notice, node));
+      reactions.push(...deathNoticesFor(this.deps.workflows, funeral, personCases, notice, node));
     }
     const seen = new Set(decision.emits.map((e) => e.dedupeKey));
     const unique = reactions.filter((r) => !seen.has(r.dedupeKey) && (seen.add(r.dedupeKey), true));
@@ -258,7 +262,7 @@ export class ApplyEventService {
   private async rememberMaritalRecord(m: EntityManager, incoming: DomainEvent, snapshot: CaseSnapshot | undefined, decision: Decision, correlationId: string): Promise<void> {
     if (incoming.eventType !== 'MarriageRecordUpdated' || !covers(this.deps.node, incoming.targetRegion)) return;
     if (decision.kind === 'rejected' && decision.reasonCode !== 'UNKNOWN_CASE') return;
-    const record = maritalRecordFrom(incoming, snapshot);
+    const record = maritalRecordFrom(this.deps.workflows, incoming, snapshot);
     if (record) await this.facts.saveMaritalRecord(m, record);
     await this.householdChanged(m, incoming, snapshot, correlationId);
   }
@@ -268,13 +272,13 @@ export class ApplyEventService {
    * spouses for later checks, and flag the open economic checks of either to their requesters.
    */
   private async householdChanged(m: EntityManager, incoming: DomainEvent, snapshot: CaseSnapshot | undefined, correlationId: string): Promise<void> {
-    const change = householdChangeFor(incoming, snapshot);
+    const change = householdChangeFor(this.deps.workflows, incoming, snapshot);
     if (!change) return;
     const [a, b] = change.members;
     await this.deps.cases.linkHousehold(m, a, b, change.effectiveOn, change.kind === 'spouses-joined', change.caseId, change.persons);
     const cases = [...(await this.deps.cases.casesOfPerson(m, a, 'economic-check')), ...(await this.deps.cases.casesOfPerson(m, b, 'economic-check'))];
     const unique = [...new Map(cases.map((c) => [c.caseId, c])).values()];
-    await this.deps.publisher.publish(m, reactToHouseholdChange(change, unique, toInstant(incoming.occurredAt), { node: this.deps.node }, incoming.eventId), correlationId);
+    await this.deps.publisher.publish(m, reactToHouseholdChange(this.deps.workflows, change, unique, toInstant(incoming.occurredAt), { node: this.deps.node }, incoming.eventId), correlationId);
   }
 
   private async history(
@@ -301,12 +305,12 @@ export class ApplyEventService {
   private context(m: EntityManager, now: Date) {
     const cases = this.deps.cases;
     const facts = this.facts;
-    const lookups: CaseLookups = {
+    const common: CaseLookups = {
       casesOfPerson: (idNumber, workflow) => cases.casesOfPerson(m, idNumber, workflow),
       deathOf: (idNumber) => facts.deathOf(m, idNumber),
-      spouseOf: (idNumber) => facts.spouseOf(m, idNumber),
     };
-    return { calendar: this.deps.calendar, now, lookups, deadlines: this.deps.deadlines };
+    const lookups = { ...common, ...this.deps.workflowLookups(m) };
+    return { workflows: this.deps.workflows, calendar: this.deps.calendar, now, lookups, deadlines: this.deps.deadlines };
   }
 
   private async afterCommit(work: TimerWork): Promise<void> {

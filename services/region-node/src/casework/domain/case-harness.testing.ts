@@ -2,7 +2,9 @@ import { WorkingCalendar } from '@tongban/calendar';
 import { checkCharacter } from '@tongban/regions';
 import type { AppliedDecision, CaseSnapshot, DecideContext, Decision, FollowUpEvent, IncomingEvent, KnownDeath, KnownSpouse } from './casework.types';
 import { applyDecision, decide, decideTimer } from './engine';
+import { NODE_WORKFLOWS, NodeLookups } from '../../workflows';
 import { deathNoticeFrom, deathNoticesFor, householdChangeFor, knownDeathFrom, MaritalRecord, maritalRecordFrom, reactToDeathByRecords, reactToDeathNotice, reactToHouseholdChange } from './reactions';
+import type { WorkflowRegistry } from './workflow-registry';
 
 /** A valid ID number for a test person: division, birth date YYYYMMDD, sequence (odd male, even female). */
 export function makeIdNumber(division: string, birthDate: string, sequence: string): string {
@@ -30,8 +32,12 @@ export class CaseHarness {
   now = new Date('2026-11-02T02:00:00Z');
   private seq = 0;
 
-  context(): DecideContext {
+  /** The node's four workflows unless a spec plugs in its own. */
+  constructor(readonly workflows: WorkflowRegistry<NodeLookups> = NODE_WORKFLOWS) {}
+
+  context(): DecideContext<NodeLookups> {
     return {
+      workflows: this.workflows,
       calendar: this.calendar,
       now: this.now,
       lookups: {
@@ -90,11 +96,11 @@ export class CaseHarness {
 
   /** What the node service does beside the case: remember deaths and marital records, react to a death. */
   private async remember(incoming: IncomingEvent, decision: Decision, follow: boolean): Promise<void> {
-    const record = maritalRecordFrom(incoming, this.cases.get(incoming.caseId));
+    const record = maritalRecordFrom(this.workflows, incoming, this.cases.get(incoming.caseId));
     if (record && (decision.kind === 'applied' || decision.reasonCode === 'UNKNOWN_CASE')) this.records.set(record.idNumber, record);
     const household =
       (decision.kind === 'applied' || (incoming.eventType === 'MarriageRecordUpdated' && decision.reasonCode === 'UNKNOWN_CASE'))
-        ? householdChangeFor(incoming, this.cases.get(incoming.caseId))
+        ? householdChangeFor(this.workflows, incoming, this.cases.get(incoming.caseId))
         : undefined;
     if (household?.persons) {
       const [a, b] = household.persons;
@@ -102,7 +108,7 @@ export class CaseHarness {
         if (household.kind === 'spouses-joined') this.spouses.set(p.idNumber, { ...q, since: household.effectiveOn, caseId: household.caseId });
         else if (this.spouses.get(p.idNumber)?.idNumber === q.idNumber) this.spouses.delete(p.idNumber);
       }
-      const flags = reactToHouseholdChange(household, [...this.cases.values()], new Date(incoming.occurredAt as Date), {}, incoming.eventId);
+      const flags = reactToHouseholdChange(this.workflows, household, [...this.cases.values()], new Date(incoming.occurredAt as Date), {}, incoming.eventId);
       if (follow) await this.followAll(flags);
       else this.published.push(...flags);
     }
@@ -113,9 +119,9 @@ export class CaseHarness {
     if (!this.deaths.has(notice.deceasedIdNumber)) this.deaths.set(notice.deceasedIdNumber, death);
     const personCases = [...this.cases.values()].filter((c) => c.personKeys.includes(notice.deceasedIdNumber));
     const reactions = [
-      ...reactToDeathNotice(notice, personCases),
+      ...reactToDeathNotice(this.workflows, notice, personCases),
       ...reactToDeathByRecords(notice, [...this.records.values()]),
-      ...(registered ? deathNoticesFor(this.get(incoming.caseId), personCases, notice) : []),
+      ...(registered ? deathNoticesFor(this.workflows, this.get(incoming.caseId), personCases, notice) : []),
     ];
     if (follow) await this.followAll(reactions);
     else this.published.push(...reactions);

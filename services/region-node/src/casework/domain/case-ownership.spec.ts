@@ -1,6 +1,8 @@
 import { CASE_OPENING_EVENTS } from '@tongban/regions';
-import { caseIdOpenerProblem, opensCase, withoutIdNumbers } from './case-ownership';
-import { knownEventTypes } from './workflows';
+import { NODE_WORKFLOWS } from '../../workflows';
+import { caseIdOpenerProblem, withoutIdNumbers } from './case-ownership';
+
+const { knownEventTypes, opensCase } = NODE_WORKFLOWS;
 
 describe('case ids bound to their opener', () => {
   it.each([

@@ -1,10 +1,3 @@
-import { definitionForEventType } from './workflows';
-
-/** Whether an event type creates its case (the first event of a workflow). */
-export function opensCase(eventType: string): boolean {
-  return definitionForEventType(eventType)?.transitions[eventType]?.from === 'opens-case';
-}
-
 export { caseIdOpenerProblem } from '@tongban/regions';
 
 /** A refusal text fit to travel to another region: ID numbers (and certificate numbers built on them) left out. */

@@ -1,7 +1,9 @@
 import type { WorkingCalendar } from '@tongban/calendar';
 import type { DeadlinesConfig } from './deadlines.config';
+import type { WorkflowRegistry } from './workflow-registry';
 
-export type WorkflowName = 'disability-subsidy' | 'marriage-registration' | 'funeral-transfer' | 'economic-check';
+/** A workflow's name, as its definition declares it (the node's registry knows which exist). */
+export type WorkflowName = string;
 
 /**
  * The part a region plays in a case. A sender's roles are found by comparing the event's source division
@@ -59,14 +61,14 @@ export interface KnownDeath {
 /**
  * Facts the engine asks the infrastructure for (a port: the database answers them). The rules applied to the
  * answers (which cases are open, which types block a new application) live in the domain, not in the adapters.
+ * These are the lookups every workflow may use; a workflow that needs more declares them in its definition
+ * (`WorkflowDefinition<S, L>`), and the context then carries `CaseLookups & L`.
  */
 export interface CaseLookups {
   /** Every case this node holds for a person, optionally of one workflow. */
   casesOfPerson(idNumber: string, workflow?: WorkflowName): Promise<CaseSnapshot[]> | CaseSnapshot[];
   /** The death of a person this node knows of, if any. */
   deathOf?(idNumber: string): Promise<KnownDeath | undefined> | KnownDeath | undefined;
-  /** The person's current spouse as this node knows it (a marriage registered here, or the record it holds). */
-  spouseOf?(idNumber: string): Promise<KnownSpouse | undefined> | KnownSpouse | undefined;
 }
 
 /** A current spouse: who, since when, and the marriage case that joined them. */
@@ -78,11 +80,17 @@ export interface KnownSpouse {
   caseId: string;
 }
 
-export interface DecideContext {
+/** What a workflow's transitions see: the clock, the calendar, the deadlines and the lookups it asked for. */
+export interface WorkflowContext<L extends object = object> {
   calendar: WorkingCalendar;
   now: Date;
-  lookups: CaseLookups;
+  lookups: CaseLookups & L;
   deadlines?: Partial<DeadlinesConfig>;
+}
+
+/** What `decide` is handed: the node's workflows and what they see. */
+export interface DecideContext<L extends object = object> extends WorkflowContext<L> {
+  workflows: WorkflowRegistry<L>;
 }
 
 export interface TimerStart {

@@ -2,7 +2,9 @@ import { CaseHarness, expectApplied } from './case-harness.testing';
 import { CaseRuleError, IllegalTransitionError } from './casework.errors';
 import { parseDeadlines, DEFAULT_DEADLINES } from './deadlines.config';
 import { isPublishedBy, rolesOf } from './engine';
-import { definitionFor, knownEventTypes } from './workflows';
+import { NODE_WORKFLOWS } from '../../workflows';
+
+const { definitionFor, knownEventTypes } = NODE_WORKFLOWS;
 
 const DOMAIN_EVENTS = [
   'SubsidyApplicationSubmitted', 'SubsidyApplicationAcknowledged', 'SubsidyMaterialsRequested', 'SubsidyMaterialsSupplied', 'SubsidyApproved',

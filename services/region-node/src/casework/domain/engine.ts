@@ -16,7 +16,6 @@ import type {
 import { DEFAULT_DEADLINES, DeadlinesConfig } from './deadlines.config';
 import { COMMON_EVENT_TYPES, TimerSpec, TransitionOutcome, WorkflowDefinition } from './state-machine';
 import { toInstant } from './values';
-import { definitionFor, definitionForEventType } from './workflows';
 
 /** Roles bound to the office as well as the division: a service office (e.g. CQ-HTZ) speaks only for its cases. */
 const OFFICE_BOUND_ROLES: readonly Role[] = ['accepting', 'registry-office'];
@@ -25,7 +24,7 @@ const OFFICE_BOUND_ROLES: readonly Role[] = ['accepting', 'registry-office'];
  * The roles a sender plays in a case: a role's division is covered by the source division (a city key speaks
  * for its districts, a province key for the province), and for office-bound roles the office must match.
  */
-export function rolesOf(definition: WorkflowDefinition, snapshot: CaseSnapshot, sourceRegion: string, sourceOffice?: string | null): Role[] {
+export function rolesOf<L extends object>(definition: WorkflowDefinition<string, L>, snapshot: CaseSnapshot, sourceRegion: string, sourceOffice?: string | null): Role[] {
   const roles: Role[] = [];
   for (const [role, divisions] of Object.entries(definition.roleDivisions(snapshot)) as Array<[Role, string[]]>) {
     if (!divisions.some((d) => d && covers(sourceRegion, d))) continue;
@@ -35,11 +34,11 @@ export function rolesOf(definition: WorkflowDefinition, snapshot: CaseSnapshot, 
   return roles;
 }
 
-export function deadlinesOf(context: DecideContext): DeadlinesConfig {
+export function deadlinesOf<L extends object>(context: DecideContext<L>): DeadlinesConfig {
   return { ...DEFAULT_DEADLINES, ...context.deadlines };
 }
 
-function roleDivision(definition: WorkflowDefinition, snapshot: CaseSnapshot, role: Role): string {
+function roleDivision<L extends object>(definition: WorkflowDefinition<string, L>, snapshot: CaseSnapshot, role: Role): string {
   return definition.roleDivisions(snapshot)[role]?.[0] ?? snapshot.responsibleDivision;
 }
 
@@ -47,7 +46,7 @@ function roleDivision(definition: WorkflowDefinition, snapshot: CaseSnapshot, ro
  * Decides what an incoming event does to a case: applied (next state, case updates, timers to start and
  * cancel, follow-up events) or rejected (a stable reason code; never retriable). Pure apart from the lookups.
  */
-export async function decide(snapshot: CaseSnapshot | undefined, incoming: IncomingEvent, context: DecideContext): Promise<Decision> {
+export async function decide<L extends object>(snapshot: CaseSnapshot | undefined, incoming: IncomingEvent, context: DecideContext<L>): Promise<Decision> {
   try {
     return await decideOrThrow(snapshot, incoming, context);
   } catch (error) {
@@ -56,9 +55,10 @@ export async function decide(snapshot: CaseSnapshot | undefined, incoming: Incom
   }
 }
 
-async function decideOrThrow(snapshot: CaseSnapshot | undefined, incoming: IncomingEvent, context: DecideContext): Promise<AppliedDecision> {
+async function decideOrThrow<L extends object>(snapshot: CaseSnapshot | undefined, incoming: IncomingEvent, context: DecideContext<L>): Promise<AppliedDecision> {
   const isCommon = (COMMON_EVENT_TYPES as readonly string[]).includes(incoming.eventType);
-  const definition = isCommon && snapshot ? definitionFor(snapshot.workflow) : definitionForEventType(incoming.eventType);
+  const { workflows } = context;
+  const definition = isCommon && snapshot ? workflows.definitionFor(snapshot.workflow) : workflows.definitionForEventType(incoming.eventType);
   if (!definition) {
     if (isCommon) throw new UnknownCaseError(incoming.caseId, incoming.eventType);
     throw new UnknownEventTypeError(incoming.eventType);
@@ -171,7 +171,7 @@ export function addressOffice(e: FollowUpEvent, snapshot: Pick<CaseSnapshot, 'ac
 }
 
 /** No new application, marriage request or check is opened for a person this node knows to have died. */
-async function refuseForTheDeceased(opening: CaseSnapshot, incoming: IncomingEvent, context: DecideContext): Promise<void> {
+async function refuseForTheDeceased<L extends object>(opening: CaseSnapshot, incoming: IncomingEvent, context: DecideContext<L>): Promise<void> {
   if (!context.lookups.deathOf) return;
   for (const id of opening.personKeys) {
     const death = await context.lookups.deathOf(id);
@@ -186,12 +186,12 @@ async function refuseForTheDeceased(opening: CaseSnapshot, incoming: IncomingEve
   }
 }
 
-function timerChanges(
-  definition: WorkflowDefinition,
+function timerChanges<L extends object>(
+  definition: WorkflowDefinition<string, L>,
   before: CaseSnapshot,
   after: CaseSnapshot,
   enteredAt: Date,
-  context: DecideContext,
+  context: DecideContext<L>,
   deadlines: DeadlinesConfig,
   restart: string[],
 ): TimerChanges {
@@ -208,12 +208,12 @@ function timerChanges(
   return changes;
 }
 
-function startTimer(
-  definition: WorkflowDefinition,
+function startTimer<L extends object>(
+  definition: WorkflowDefinition<string, L>,
   timer: TimerSpec<string>,
   snapshot: CaseSnapshot,
   enteredAt: Date,
-  context: DecideContext,
+  context: DecideContext<L>,
   deadlines: DeadlinesConfig,
 ): TimerStart {
   return {
@@ -269,8 +269,8 @@ function rejected(snapshot: CaseSnapshot | undefined, incoming: IncomingEvent, e
  * makes by itself (the end of the divorce cooling-off period). Rejected 'TIMER_NOT_OPEN' / 'TIMER_NOT_DUE'
  * when the case has moved on or the scheduler woke early: nothing to do.
  */
-export function decideTimer(snapshot: CaseSnapshot, timerName: string, context: DecideContext): Decision {
-  const definition = definitionFor(snapshot.workflow);
+export function decideTimer<L extends object>(snapshot: CaseSnapshot, timerName: string, context: DecideContext<L>): Decision {
+  const definition = context.workflows.definitionFor(snapshot.workflow);
   const timer = definition?.timers.find((t) => t.name === timerName);
   const open = snapshot.timers[timerName];
   const noop = (code: string, reason: string): RejectedDecision => ({

@@ -1,6 +1,9 @@
 import { CaseHarness, expectApplied, makeIdNumber } from './case-harness.testing';
 import type { CaseSnapshot, IncomingEvent } from './casework.types';
-import { applyHouseholdChange, deathNoticeFrom, householdChangeFor, maritalRecordFrom, reactToDeathByRecords, reactToDeathNotice, reactToHukouMove, spouseHousehold } from './reactions';
+import { NODE_WORKFLOWS } from '../../workflows';
+import { applyHouseholdChange, deathNoticeFrom, reactionsFor, reactToDeathByRecords, spouseHousehold } from './reactions';
+
+const { householdChangeFor, maritalRecordFrom, reactToDeathNotice, reactToHukouMove } = reactionsFor(NODE_WORKFLOWS);
 
 const CHENGDU = '510104';
 const DAZU = '500111';

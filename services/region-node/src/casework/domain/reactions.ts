@@ -1,29 +1,16 @@
 import { LocalDate } from '@tongban/calendar';
 import { covers } from '@tongban/regions';
-import {
-  REVIEW_STATE_SYMBOL,
-  SUBSIDY_ACTIVE_STATES,
-  SUBSIDY_REVIEW_STATES,
-  SubsidyData,
-  SubsidyState,
-} from '../../disability-subsidy/domain/disability-subsidy.state-machine';
-import { ECONOMIC_CHECK_OPEN_STATES, EconomicCheckState, householdFlags } from '../../economic-check/domain/economic-check.state-machine';
-import {
-  DIVORCE_PENDING_STATES,
-  MARRIAGE_IN_FORCE_STATES,
-  MARRIAGE_PENDING_STATES,
-  MarriageData,
-  MarriageState,
-} from '../../marriage-registration/domain/marriage-registration.state-machine';
 import type { CaseSnapshot, FollowUpEvent, IncomingEvent, KnownDeath } from './casework.types';
 import { followUp } from './state-machine';
-import { addMonths, asRecord, compareMonths, localDate, monthOf, Person, text, toInstant } from './values';
-import { definitionFor } from './workflows';
+import { asRecord, localDate, Person, text, toInstant } from './values';
+import type { ReactingWorkflows } from './workflow-registry';
 
 /**
  * Reactions across workflows. Each takes a fact and the person's cases as they are now and proposes follow-up
  * events; the node serving an event's `sourceRegion` publishes it and applies it through `decide`. A case already
  * moved by an earlier run proposes nothing, and `dedupeKey`s are stable: the same fact twice changes nothing.
+ * What a fact does to a case is the case's workflow's to say (`WorkflowDefinition.reactions`): these functions
+ * only hand each case to its workflow through the registry they are given.
  */
 
 export interface DeathNotice {
@@ -69,85 +56,23 @@ function only(events: FollowUpEvent[], options: ReactionOptions): FollowUpEvent[
   return options.node ? events.filter((e) => covers(options.node!, e.sourceRegion)) : events;
 }
 
-const inState = <S extends string>(snapshot: CaseSnapshot, states: readonly S[]) => (states as readonly string[]).includes(snapshot.state);
 
 /**
- * A death notice: stop every active subsidy from the month after death, end subsidy applications under review,
- * cancel open economic checks naming the person, record the surviving spouse as widowed and end pending
- * marriage registrations.
+ * A death notice: each case naming the person is handed to its workflow (an active subsidy stops from the month
+ * after death, an application under review ends, an open economic check is cancelled, the surviving spouse is
+ * recorded as widowed, a pending marriage registration ends).
  */
-export function reactToDeathNotice(notice: DeathNotice, cases: readonly CaseSnapshot[], options: ReactionOptions = {}): FollowUpEvent[] {
-  const id = notice.deceasedIdNumber;
+export function reactToDeathNotice(workflows: ReactingWorkflows, notice: DeathNotice, cases: readonly CaseSnapshot[], options: ReactionOptions = {}): FollowUpEvent[] {
   const events: FollowUpEvent[] = [];
-  const key = (c: CaseSnapshot, what: string) => `death:${id}:${c.caseId}:${what}`;
   for (const c of cases) {
-    if (!c.personKeys.includes(id)) continue;
-    switch (c.workflow) {
-      case 'disability-subsidy': {
-        const d = c.data as SubsidyData;
-        if (d.applicantIdNumber !== id) break;
-        if (inState<SubsidyState>(c, SUBSIDY_ACTIVE_STATES) && (d.activeTypes ?? []).length) {
-          const payer = d.payerDivision ?? c.responsibleDivision;
-          events.push(
-            followUp(c, 'SubsidyStopped', payer, c.acceptingDivision, {
-              subsidyTypes: d.activeTypes,
-              reason: 'DEATH',
-              // Paid for the month of death, not after it.
-              effectiveMonth: addMonths(monthOf(notice.deathDate), 1),
-              reasonText: `died on ${notice.deathDate} (${notice.sourceCaseId})`,
-            }, notice.at, key(c, 'SubsidyStopped'), notice.causationId),
-          );
-        } else if (inState<SubsidyState>(c, SUBSIDY_REVIEW_STATES)) {
-          events.push(
-            followUp(c, 'SubsidyRejected', c.responsibleDivision, c.acceptingDivision, {
-              reasonCode: 'APPLICANT_DECEASED',
-              reasonText: `the applicant died on ${notice.deathDate}`,
-              openCaseId: null,
-            }, notice.at, key(c, 'SubsidyRejected'), notice.causationId),
-          );
-        }
-        break;
-      }
-      case 'economic-check':
-        if (inState<EconomicCheckState>(c, ECONOMIC_CHECK_OPEN_STATES)) {
-          events.push(
-            followUp(c, 'EconomicCheckCancelled', c.acceptingDivision, c.responsibleDivision, {
-              reason: 'MEMBER_DECEASED',
-              reasonText: `a household member died on ${notice.deathDate}`,
-            }, notice.at, key(c, 'EconomicCheckCancelled'), notice.causationId, c.acceptingOffice),
-          );
-        }
-        break;
-      case 'marriage-registration': {
-        const d = c.data as MarriageData;
-        const deceased = d.parties.find((p) => p.idNumber === id);
-        const spouse = d.parties.find((p) => p.idNumber !== id);
-        if (!deceased || !spouse) break;
-        const ended =
-          (d.kind === 'marriage' && inState<MarriageState>(c, MARRIAGE_IN_FORCE_STATES)) || (d.kind === 'divorce' && inState<MarriageState>(c, DIVORCE_PENDING_STATES));
-        if (ended) {
-          // The registering office holds the case: it tells the survivor's record region, whatever province registered the death.
-          events.push(widowed(notice, c.caseId, c.acceptingDivision, spouse, c.acceptingOffice));
-        } else if (d.kind === 'marriage' && inState<MarriageState>(c, MARRIAGE_PENDING_STATES)) {
-          events.push(
-            followUp(c, 'MarriageRegistrationRefused', c.acceptingDivision, deceased.hukouDivision, {
-              reasonCode: 'OTHER',
-              reasonText: `a party died on ${notice.deathDate}`,
-              concernedPartyIdNumber: id,
-            }, notice.at, key(c, 'MarriageRegistrationRefused'), notice.causationId, c.acceptingOffice),
-          );
-        }
-        break;
-      }
-      default:
-        break;
-    }
+    if (!c.personKeys.includes(notice.deceasedIdNumber)) continue;
+    events.push(...(workflows.definitionFor(c.workflow)?.reactions?.onDeath?.(notice, c) ?? []));
   }
   return only(events, options);
 }
 
 /** The update that records a survivor as widowed; one per death and spouse, whichever side sends it. */
-function widowed(notice: DeathNotice, caseId: string, from: string, spouse: Person, sourceOffice?: string | null): FollowUpEvent {
+export function widowed(notice: DeathNotice, caseId: string, from: string, spouse: Person, sourceOffice?: string | null): FollowUpEvent {
   return {
     eventType: 'MarriageRecordUpdated',
     caseId,
@@ -185,7 +110,7 @@ export interface MaritalRecord {
 }
 
 /** Reads a `MarriageRecordUpdated`; the spouse from the payload or, for older senders, from the case when held here. */
-export function maritalRecordFrom(event: IncomingEvent, snapshot?: CaseSnapshot): MaritalRecord | undefined {
+export function maritalRecordFrom(workflows: ReactingWorkflows, event: IncomingEvent, snapshot?: CaseSnapshot): MaritalRecord | undefined {
   if (event.eventType !== 'MarriageRecordUpdated') return undefined;
   const p = event.payload;
   const who = asRecord(p.person, 'person');
@@ -194,9 +119,8 @@ export function maritalRecordFrom(event: IncomingEvent, snapshot?: CaseSnapshot)
   if (p.spouse && typeof p.spouse === 'object') {
     const s = p.spouse as Record<string, unknown>;
     spouse = { idNumber: text(s, 'idNumber', 'spouse.idNumber').trim().toUpperCase(), name: text(s, 'name', 'spouse.name'), hukouDivision: text(s, 'hukouDivision', 'spouse.hukouDivision') };
-  } else if (snapshot?.workflow === 'marriage-registration') {
-    const other = (snapshot.data as MarriageData).parties.find((q) => q.idNumber !== idNumber);
-    if (other) spouse = { idNumber: other.idNumber, name: other.name, hukouDivision: other.hukouDivision };
+  } else if (snapshot) {
+    spouse = workflows.definitionFor(snapshot.workflow)?.reactions?.partnerOf?.(snapshot, idNumber) ?? null;
   }
   return { idNumber, status: text(p, 'newStatus'), spouse, caseId: event.caseId, recordDivision: event.targetRegion, effectiveOn: localDate(p, 'effectiveOn') };
 }
@@ -215,7 +139,7 @@ export function reactToDeathByRecords(notice: DeathNotice, records: readonly Mar
  * notice carries the person, the date of death and the source case — never the medical certificate number.
  * On a node the side it serves sends them; the same notice from either side has the same id.
  */
-export function deathNoticesFor(funeral: CaseSnapshot, personCases: readonly CaseSnapshot[], notice: DeathNotice, options: ReactionOptions = {}): FollowUpEvent[] {
+export function deathNoticesFor(workflows: ReactingWorkflows, funeral: CaseSnapshot, personCases: readonly CaseSnapshot[], notice: DeathNotice, options: ReactionOptions = {}): FollowUpEvent[] {
   const d = funeral.data as { deceasedIdNumber?: string; deathDate?: string; deceased?: Person };
   const id = d.deceasedIdNumber;
   if (!id || !d.deathDate || !d.deceased) return [];
@@ -224,7 +148,7 @@ export function deathNoticesFor(funeral: CaseSnapshot, personCases: readonly Cas
   const byTarget = new Map<string, string[]>();
   for (const c of personCases) {
     if (c.caseId === funeral.caseId || !c.personKeys.includes(id)) continue;
-    const definition = definitionFor(c.workflow);
+    const definition = workflows.definitionFor(c.workflow);
     if (!definition || !(definition.openStates as readonly string[]).includes(c.state)) continue;
     for (const division of Object.values(definition.roleDivisions(c)).flat()) {
       if (!division || sides.some((s) => covers(s, division) || covers(division, s))) continue;
@@ -253,63 +177,12 @@ export interface HukouMove {
 }
 
 /**
- * A hukou move transfers each active subsidy: the old payer pays through the month of the move (M), the new one
- * from M+1 — no gap, no double month. An application under review is handed over to the new region as it stands.
+ * A hukou move: each case of the person is handed to its workflow (an active subsidy is transferred to the new
+ * payer, an application under review handed over to the new region).
  */
-export function reactToHukouMove(move: HukouMove, cases: readonly CaseSnapshot[], options: ReactionOptions = {}): FollowUpEvent[] {
+export function reactToHukouMove(workflows: ReactingWorkflows, move: HukouMove, cases: readonly CaseSnapshot[], options: ReactionOptions = {}): FollowUpEvent[] {
   const events: FollowUpEvent[] = [];
-  const key = (c: CaseSnapshot, what: string) => `hukou-move:${move.moveRef}:${c.caseId}:${what}`;
-  for (const c of cases) {
-    if (c.workflow !== 'disability-subsidy') continue;
-    const d = c.data as SubsidyData;
-    if (d.applicantIdNumber !== move.idNumber) continue;
-    const payer = d.payerDivision ?? c.responsibleDivision;
-    if (payer !== move.fromDivision || move.toDivision === move.fromDivision) continue;
-    if (c.state === 'approved' || c.state === 'paying') {
-      // Through the month of the move, but never before a month already paid; before any payment the new
-      // payer takes the grant from its first month.
-      const moved = monthOf(move.movedOn);
-      const last =
-        c.state === 'approved' && d.firstPaymentMonth
-          ? addMonths(d.firstPaymentMonth, -1)
-          : d.firstPaidMonth && compareMonths(moved, d.firstPaidMonth) < 0 ? d.firstPaidMonth : moved;
-      events.push(
-        followUp(c, 'SubsidyTransferred', payer, move.toDivision, {
-          person: { idNumber: d.applicantIdNumber, name: d.applicantName, hukouDivision: move.toDivision },
-          previousHukouDivision: payer,
-          certificateNumber: d.certificateNumber,
-          disabilityCategory: d.disabilityCategory,
-          disabilityGrade: d.disabilityGrade,
-          hardshipStatus: d.hardshipStatus,
-          subsidies: (d.grants ?? []).filter((g) => (d.activeTypes ?? []).includes(g.subsidyType)),
-          lastMonthPaidByPrevious: last,
-          firstMonthPaidByNew: addMonths(last, 1),
-          hukouMoveRef: move.moveRef,
-          payeeAccount: null,
-        }, move.at, key(c, 'SubsidyTransferred')),
-      );
-    } else if (inState<SubsidyState>(c, SUBSIDY_REVIEW_STATES)) {
-      // Under review: the case goes to the new hukou region as it stands, not refused to be made again.
-      events.push(
-        followUp(c, 'SubsidyCaseHandedOver', c.responsibleDivision, move.toDivision, {
-          person: { idNumber: d.applicantIdNumber, name: d.applicantName, hukouDivision: move.toDivision },
-          previousHukouDivision: c.responsibleDivision,
-          hukouMoveRef: move.moveRef,
-          movedOn: move.movedOn,
-          caseState: REVIEW_STATE_SYMBOL[c.state],
-          openedAt: new Date(c.openedAt),
-          acceptingDivision: c.acceptingDivision,
-          certificateNumber: d.certificateNumber,
-          disabilityCategory: d.disabilityCategory,
-          disabilityGrade: d.disabilityGrade,
-          subsidyTypes: d.requestedTypes,
-          hardshipStatus: d.hardshipStatus,
-          extremelyPoor: d.extremelyPoor === true,
-          consentRef: String(d.consentRef ?? ''),
-        }, move.at, key(c, 'SubsidyCaseHandedOver')),
-      );
-    }
-  }
+  for (const c of cases) events.push(...(workflows.definitionFor(c.workflow)?.reactions?.onHukouMove?.(move, c) ?? []));
   return only(events, options);
 }
 
@@ -323,15 +196,13 @@ export interface HouseholdChange {
   caseId: string;
 }
 
-const asPerson = (p: { idNumber: string; name: string; hukouDivision: string }): Person => ({ idNumber: p.idNumber, name: p.name, hukouDivision: p.hukouDivision });
-
 /**
  * A registered marriage or divorce changes the household (at the registering office), and so does the record
  * update reaching a party's record region; any other event does not.
  */
-export function householdChangeFor(event: IncomingEvent, snapshot: CaseSnapshot | undefined): HouseholdChange | undefined {
+export function householdChangeFor(workflows: ReactingWorkflows, event: IncomingEvent, snapshot: CaseSnapshot | undefined): HouseholdChange | undefined {
   if (event.eventType === 'MarriageRecordUpdated') {
-    const record = maritalRecordFrom(event, snapshot);
+    const record = maritalRecordFrom(workflows, event, snapshot);
     if (!record?.spouse || (record.status !== 'MARRIED' && record.status !== 'DIVORCED')) return undefined;
     const who = asRecord(event.payload.person, 'person');
     const person = { idNumber: record.idNumber, name: text(who, 'name', 'person.name'), hukouDivision: text(who, 'hukouDivision', 'person.hukouDivision') };
@@ -343,26 +214,27 @@ export function householdChangeFor(event: IncomingEvent, snapshot: CaseSnapshot 
       caseId: event.caseId,
     };
   }
-  if (snapshot?.workflow !== 'marriage-registration') return undefined;
-  const kind = event.eventType === 'MarriageRegistered' ? 'spouses-joined' : event.eventType === 'DivorceRegistered' ? 'spouses-separated' : undefined;
-  if (!kind) return undefined;
-  const [a, b] = (snapshot.data as MarriageData).parties;
-  return { kind, members: [a.idNumber, b.idNumber], persons: a.name ? [asPerson(a), asPerson(b)] : undefined, effectiveOn: localDate(event.payload, 'registeredOn'), caseId: snapshot.caseId };
+  if (!snapshot) return undefined;
+  return workflows.definitionFor(snapshot.workflow)?.reactions?.householdChangeOf?.(event, snapshot);
 }
 
 /**
- * A household changed: every open economic check of this node naming either spouse is flagged to its requester
- * (EconomicCheckHouseholdChanged), who decides whether to ask again.
+ * A household changed: each case naming either spouse is handed to its workflow (an open economic check is
+ * flagged to its requester, EconomicCheckHouseholdChanged, who decides whether to ask again).
  */
-export function reactToHouseholdChange(change: HouseholdChange, cases: readonly CaseSnapshot[], at: Date, options: ReactionOptions = {}, causationId?: string): FollowUpEvent[] {
-  if (!change.persons) return [];
+export function reactToHouseholdChange(
+  workflows: ReactingWorkflows,
+  change: HouseholdChange,
+  cases: readonly CaseSnapshot[],
+  at: Date,
+  options: ReactionOptions = {},
+  causationId?: string,
+): FollowUpEvent[] {
+  const persons = change.persons;
+  if (!persons) return [];
   const events: FollowUpEvent[] = [];
   for (const c of cases) {
-    if (c.workflow !== 'economic-check' || !inState<EconomicCheckState>(c, ECONOMIC_CHECK_OPEN_STATES)) continue;
-    for (const [member, spouse] of [change.persons, [change.persons[1], change.persons[0]]] as Array<[Person, Person]>) {
-      if (!c.personKeys.includes(member.idNumber)) continue;
-      events.push(...householdFlags(c, change.kind === 'spouses-joined' ? 'MARRIAGE' : 'DIVORCE', member, spouse, change.effectiveOn, change.caseId, at, causationId));
-    }
+    events.push(...(workflows.definitionFor(c.workflow)?.reactions?.onHouseholdChange?.({ ...change, persons }, c, at, causationId) ?? []));
   }
   return only(events, options);
 }
@@ -388,4 +260,18 @@ export function applyHouseholdChange(spouses: ReadonlyMap<string, string>, chang
 export function spouseHousehold(idNumber: string, spouses: ReadonlyMap<string, string>): string[] {
   const spouse = spouses.get(idNumber);
   return spouse ? [idNumber, spouse] : [idNumber];
+}
+
+/** The reactions bound to one registry: what a node or a spec calls once its workflows are composed. */
+export function reactionsFor(workflows: ReactingWorkflows) {
+  return {
+    reactToDeathNotice: (notice: DeathNotice, cases: readonly CaseSnapshot[], options?: ReactionOptions) => reactToDeathNotice(workflows, notice, cases, options),
+    deathNoticesFor: (funeral: CaseSnapshot, personCases: readonly CaseSnapshot[], notice: DeathNotice, options?: ReactionOptions) =>
+      deathNoticesFor(workflows, funeral, personCases, notice, options),
+    reactToHukouMove: (move: HukouMove, cases: readonly CaseSnapshot[], options?: ReactionOptions) => reactToHukouMove(workflows, move, cases, options),
+    maritalRecordFrom: (event: IncomingEvent, snapshot?: CaseSnapshot) => maritalRecordFrom(workflows, event, snapshot),
+    householdChangeFor: (event: IncomingEvent, snapshot: CaseSnapshot | undefined) => householdChangeFor(workflows, event, snapshot),
+    reactToHouseholdChange: (change: HouseholdChange, cases: readonly CaseSnapshot[], at: Date, options?: ReactionOptions, causationId?: string) =>
+      reactToHouseholdChange(workflows, change, cases, at, options, causationId),
+  };
 }

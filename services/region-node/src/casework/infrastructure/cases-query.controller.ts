@@ -1,7 +1,6 @@
 import { Body, Controller, Get, HttpCode, Inject, Optional, Param, Post, Query, Req } from '@nestjs/common';
 import type { Request } from 'express';
-import { DataSource } from 'typeorm';
-import { AuditLog, recordDisclosure } from '@tongban/audit';
+import type { AuditLog } from '@tongban/audit';
 import { Problem, ValidationError } from '@tongban/errors';
 import { NotFoundError } from '@tongban/http';
 import { covers, parseIdNumber } from '@tongban/regions';
@@ -10,10 +9,12 @@ import { internalCallerOf } from '../../internal/internal-access.middleware';
 import type { Minimiser } from '@tongban/masking';
 import { personsInRead, ReadEvent } from './case-read.disclosure';
 import { CaseRepository, toSnapshot } from './case.repository';
+import { CaseQueryRepository } from './case-query.repository';
 
 export const NODE_DATA_SOURCE = Symbol('NODE_DATA_SOURCE');
 export const CASE_REPOSITORY = Symbol('CASE_REPOSITORY');
 export const READ_DISCLOSURES = Symbol('READ_DISCLOSURES');
+export const CASE_QUERIES = Symbol('CASE_QUERIES');
 
 /** Where a read that answers with personal data is recorded: the node's disclosures chain. */
 export interface ReadDisclosures {
@@ -51,7 +52,7 @@ function viewerOf(req: Request): Viewer {
 @Controller('internal/cases')
 export class CasesQueryController {
   constructor(
-    @Inject(NODE_DATA_SOURCE) private readonly dataSource: DataSource,
+    @Inject(CASE_QUERIES) private readonly queries: CaseQueryRepository,
     @Inject(CASE_REPOSITORY) private readonly cases: CaseRepository,
     @Optional() @Inject(READ_DISCLOSURES) private readonly disclosures?: ReadDisclosures,
   ) {}
@@ -91,24 +92,7 @@ export class CasesQueryController {
     const limit = Number(q.limit);
     if (!Number.isInteger(limit) || limit < 1 || limit > 500) problems.push({ path: 'limit', problem: 'must be 1–500' });
     if (problems.length) throw new ValidationError(problems);
-    const where: string[] = [];
-    const params: unknown[] = [];
-    if (workflow) {
-      where.push('c.workflow = ?');
-      params.push(workflow);
-    }
-    if (state) {
-      where.push('c.state = ?');
-      params.push(state);
-    }
-    if (person) {
-      where.push('c.case_id IN (SELECT case_id FROM case_persons WHERE person_hash = ?)');
-      params.push(this.cases.personHash(person));
-    }
-    const rows: Row[] = await this.dataSource.query(
-      `SELECT c.* FROM cases c ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY c.updated_at DESC LIMIT 2000`,
-      params,
-    );
+    const rows = await this.queries.search({ workflow, state, personHash: person ? this.cases.personHash(person) : undefined });
     const visible = rows
       .map((r) => ({ row: r, role: roleOf(r, viewer) }))
       .filter((x) => x.role)
@@ -129,14 +113,11 @@ export class CasesQueryController {
   @Get(':caseId')
   async one(@Param('caseId') caseId: string, @Req() req: Request): Promise<unknown> {
     const viewer = viewerOf(req);
-    const [row]: Row[] = await this.dataSource.query('SELECT * FROM cases WHERE case_id = ?', [caseId]);
+    const row = await this.queries.caseRow(caseId);
     if (!row) return this.participation(caseId, viewer, internalCallerOf(req).actor);
     const role = roleOf(row, viewer);
     if (!role) throw new NotFoundError(`case ${caseId} not found`, 'CASE.NOT_FOUND');
-    const deadlines: Row[] = await this.dataSource.query(
-      'SELECT name, started_at, due_at, must_act_division FROM case_timers WHERE case_id = ? ORDER BY due_at',
-      [caseId],
-    );
+    const deadlines = await this.queries.deadlines(caseId);
     const snapshot = toSnapshot(row as never);
     const summary = {
       caseId,
@@ -155,11 +136,7 @@ export class CasesQueryController {
         mustAct: d.must_act_division,
       })),
     };
-    const history: Row[] = await this.dataSource.query(
-      `SELECT event_id, seq, event_type, source_region, target_region, occurred_at, received_at, outcome, outcome_reason, state_after, payload, kafka_topic
-       FROM case_events WHERE case_id = ? ORDER BY seq`,
-      [caseId],
-    );
+    const history = await this.queries.history(caseId);
     if (role === 'status') {
       // The publishing side follows its case: the events and outcomes, not the other side's data.
       return {
@@ -196,7 +173,7 @@ export class CasesQueryController {
   /** One append per answered read that carries personal data; nothing when it carries none. */
   private async recordRead(actor: string, viewer: Viewer, caseId: string, view: 'full' | 'participant', events: ReadEvent[]): Promise<void> {
     if (!this.disclosures) return;
-    await recordDisclosure(this.disclosures.audit, this.dataSource, {
+    await this.queries.recordRead(this.disclosures.audit, {
       actor,
       eventType: 'case-read',
       caseId,
@@ -214,10 +191,7 @@ export class CasesQueryController {
    * status check): the events it sent or received, nothing else.
    */
   private async participation(caseId: string, viewer: Viewer, actor: string): Promise<unknown> {
-    const rows: Row[] = await this.dataSource.query(
-      `SELECT event_id, seq, event_type, source_region, target_region, source_office, occurred_at, received_at, payload FROM case_events WHERE case_id = ? ORDER BY seq`,
-      [caseId],
-    );
+    const rows = await this.queries.participationEvents(caseId);
     const mine = rows.filter(
       (h) => isSide(viewer, h.source_region as string, (h.source_office as string | null) ?? null) || isSide(viewer, h.target_region as string, null),
     );

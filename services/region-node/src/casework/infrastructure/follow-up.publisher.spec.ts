@@ -6,6 +6,7 @@ import { AvroCodec, SchemaCatalogue, SchemaRegistryClient } from '@tongban/avro'
 import { contractsDir } from '@tongban/config';
 import { EventPublisher } from '@tongban/kafka';
 import { Minimiser, minimisationPolicyPath, readMinimisationPolicy } from '@tongban/masking';
+import { mysqlOutbox } from '@tongban/persistence';
 import { RoutingTable } from '@tongban/regions';
 import type { FollowUpEvent } from '../domain';
 import { eventIdFor, FollowUpPublisher } from './follow-up.publisher';
@@ -28,7 +29,7 @@ function harness() {
   const manager = { query: async (_sql: string, params: unknown[]) => void rows.push(params) } as unknown as EntityManager;
   const audit = { appendAtCommit: async (_m: unknown, e: AuditInput) => void disclosed.push(e), personRef: (id: string) => `ref:${id}` } as unknown as AuditLog;
   const publisher = new FollowUpPublisher(
-    new EventPublisher({ codec, routing: new RoutingTable(), minimiser, topicNamespace: 'tb', outboxLanes: 4 }),
+    new EventPublisher({ codec, routing: new RoutingTable(), minimiser, topicNamespace: 'tb', outboxLanes: 4, outbox: mysqlOutbox }),
     catalogue, '510000', minimiser, audit,
   );
   return { manager, rows, disclosed, publisher };

@@ -1,1 +1,3 @@
 export * from './disability-subsidy.state-machine';
+export * from './disability-subsidy.reactions';
+export * from './disability-subsidy.workflow';

@@ -1,6 +1,6 @@
 import { endOfShanghaiDay } from '@tongban/calendar';
 import { GuardFailedError } from '../../casework/domain/casework.errors';
-import type { CaseSnapshot, FollowUpEvent } from '../../casework/domain/casework.types';
+import type { CaseSnapshot, FollowUpEvent, KnownSpouse } from '../../casework/domain/casework.types';
 import { commonTransitions, TransitionSpec, WorkflowDefinition } from '../../casework/domain/state-machine';
 import { ageOn } from '@tongban/regions';
 import { asRecord, idNumber, invalid, list, localDate, localDateOf, person, Person, text } from '../../casework/domain/values';
@@ -77,7 +77,15 @@ const CLOSED_REFUSALS = {
   answered: { code: 'ALREADY_ANSWERED', message: 'the check was already answered in full' },
 };
 
-const transitions: Record<string, TransitionSpec<EconomicCheckState>> = {
+/**
+ * What an economic check asks the node beyond the common lookups: the applicant's current spouse as the node
+ * knows it (a marriage registered here, or the record it holds), to flag a spouse the request leaves out.
+ */
+export interface EconomicCheckLookups {
+  spouseOf(idNumber: string): Promise<KnownSpouse | undefined> | KnownSpouse | undefined;
+}
+
+const transitions: Record<string, TransitionSpec<EconomicCheckState, EconomicCheckLookups>> = {
   EconomicCheckRequested: {
     from: 'opens-case',
     to: 'requested',
@@ -116,7 +124,7 @@ const transitions: Record<string, TransitionSpec<EconomicCheckState>> = {
       // The household the node knows: a spouse of the applicant the request leaves out is flagged to the requester.
       const emits = [];
       const self = list(payload, 'members').map((m) => asRecord(m, 'members[]')).find((m) => m.relation === 'SELF');
-      if (self && context.lookups.spouseOf) {
+      if (self) {
         const applicant = person(self.person, 'members[].person', context.now);
         const spouse = await context.lookups.spouseOf(applicant.idNumber);
         if (spouse && !snapshot.personKeys.includes(spouse.idNumber)) {
@@ -210,10 +218,10 @@ const transitions: Record<string, TransitionSpec<EconomicCheckState>> = {
     refusals: { answered: CLOSED_REFUSALS.answered, expired: { code: 'ALREADY_EXPIRED', message: 'the check already expired' } },
     apply: ({ payload, data }) => ({ data: { ...data, cancellation: text(payload, 'reason') } }),
   },
-  ...commonTransitions<EconomicCheckState>(),
+  ...commonTransitions<EconomicCheckState, EconomicCheckLookups>(),
 };
 
-export const economicCheckMachine: WorkflowDefinition<EconomicCheckState> = {
+export const economicCheckMachine: WorkflowDefinition<EconomicCheckState, EconomicCheckLookups> = {
   workflow: 'economic-check',
   states: ECONOMIC_CHECK_STATES,
   openStates: ECONOMIC_CHECK_OPEN_STATES,

@@ -1,1 +1,3 @@
 export * from './economic-check.state-machine';
+export * from './economic-check.reactions';
+export * from './economic-check.workflow';

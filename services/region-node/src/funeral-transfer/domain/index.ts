@@ -1,1 +1,2 @@
 export * from './funeral-transfer.state-machine';
+export * from './funeral-transfer.workflow';

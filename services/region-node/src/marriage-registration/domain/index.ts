@@ -1,1 +1,3 @@
 export * from './marriage-registration.state-machine';
+export * from './marriage-registration.reactions';
+export * from './marriage-registration.workflow';

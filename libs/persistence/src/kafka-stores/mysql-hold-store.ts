@@ -1,5 +1,5 @@
 import type { DataSource, EntityManager } from 'typeorm';
-import type { Blocker, HeldMessage, Hold, HoldResolution, HoldStatus, HoldStore, NewHeldMessage } from './hold-store.port';
+import type { Blocker, HeldMessage, Hold, HoldResolution, HoldStatus, HoldStore, NewHeldMessage } from '@tongban/kafka';
 
 type Row = Record<string, unknown>;
 

@@ -1,4 +1,4 @@
-import { deleteOlder, PurgeRule } from '@tongban/persistence';
+import { deleteOlder, PurgeRule } from '../retention';
 
 /** Sent outbox rows are copies of what Kafka now holds: deleted once older than `keepMs` (kind `outbox`). */
 export function sentOutboxRule(keepMs: number): PurgeRule {

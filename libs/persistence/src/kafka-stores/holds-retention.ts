@@ -1,4 +1,4 @@
-import type { PurgeRule } from '@tongban/persistence';
+import type { PurgeRule } from '../retention';
 
 /**
  * Held messages carry whole events: once applied or discarded they are deleted after `keepMs`, with the

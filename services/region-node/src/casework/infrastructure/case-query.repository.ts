@@ -1,0 +1,76 @@
+import type { DataSource } from 'typeorm';
+import { AuditLog, DisclosureInput, recordDisclosure } from '@tongban/audit';
+
+type Row = Record<string, unknown>;
+
+/** What a case search filters on; the person by the keyed hash of the ID number, never the number. */
+export interface CaseSearch {
+  workflow?: string;
+  state?: string;
+  personHash?: string;
+}
+
+/** The most recent cases a search reads before the viewer's parties are picked from them. */
+export const CASE_SEARCH_CAP = 2000;
+
+/**
+ * The reads behind the case queries (`cases`, `case_timers`, `case_events`), as rows for the controller to shape,
+ * and the record of a read in the node's disclosures chain.
+ */
+export class CaseQueryRepository {
+  constructor(private readonly dataSource: DataSource) {}
+
+  /** The most recently updated cases matching the filters, newest first. */
+  search(filters: CaseSearch, cap = CASE_SEARCH_CAP): Promise<Row[]> {
+    const where: string[] = [];
+    const params: unknown[] = [];
+    if (filters.workflow) {
+      where.push('c.workflow = ?');
+      params.push(filters.workflow);
+    }
+    if (filters.state) {
+      where.push('c.state = ?');
+      params.push(filters.state);
+    }
+    if (filters.personHash) {
+      where.push('c.case_id IN (SELECT case_id FROM case_persons WHERE person_hash = ?)');
+      params.push(filters.personHash);
+    }
+    return this.dataSource.query(
+      `SELECT c.* FROM cases c ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY c.updated_at DESC LIMIT ${Number(cap)}`,
+      params,
+    );
+  }
+
+  async caseRow(caseId: string): Promise<Row | undefined> {
+    const [row]: Row[] = await this.dataSource.query('SELECT * FROM cases WHERE case_id = ?', [caseId]);
+    return row;
+  }
+
+  /** The case's open deadlines, the soonest first. */
+  deadlines(caseId: string): Promise<Row[]> {
+    return this.dataSource.query('SELECT name, started_at, due_at, must_act_division FROM case_timers WHERE case_id = ? ORDER BY due_at', [caseId]);
+  }
+
+  /** The case's history in order, as the parties' views need it. */
+  history(caseId: string): Promise<Row[]> {
+    return this.dataSource.query(
+      `SELECT event_id, seq, event_type, source_region, target_region, occurred_at, received_at, outcome, outcome_reason, state_after, payload, kafka_topic
+       FROM case_events WHERE case_id = ? ORDER BY seq`,
+      [caseId],
+    );
+  }
+
+  /** The events this node keeps of a case it does not hold, in order, with their offices. */
+  participationEvents(caseId: string): Promise<Row[]> {
+    return this.dataSource.query(
+      `SELECT event_id, seq, event_type, source_region, target_region, source_office, occurred_at, received_at, payload FROM case_events WHERE case_id = ? ORDER BY seq`,
+      [caseId],
+    );
+  }
+
+  /** Records a read that answered with personal data in the node's disclosures chain. */
+  async recordRead(audit: AuditLog, input: DisclosureInput): Promise<void> {
+    await recordDisclosure(audit, this.dataSource, input);
+  }
+}

@@ -5,7 +5,7 @@ import { MYSQL, post, startTestStack, TestStack, testLogger } from '../support/t
 import { eventIdCounts, readTopic } from '../support/topic-reader';
 import { waitFor } from '../support/wait';
 import { laneOf, OutboxRelay } from '@tongban/kafka';
-import { MysqlOutboxStore } from '@tongban/persistence';
+import { MysqlOutboxStore, outboxBacklogAge } from '@tongban/persistence';
 import { topics } from '@tongban/regions';
 
 async function count(database: string, sql: string, params: unknown[] = []): Promise<number> {
@@ -95,6 +95,25 @@ describe('outbox and relay', () => {
     // The publisher's own copies are on its node's local topic.
     await expectEachOnce(stack, topics.local(stack.namespace, '510000'), eventIds);
     expect(await count(node, 'SELECT COUNT(*) AS n FROM case_events WHERE event_id IN (?)', [eventIds])).toBe(30);
+  });
+
+  it('reports the backlog and the age of its oldest row, as the relay service exports them, and 0 once drained', async () => {
+    const conn = await createConnection({ ...MYSQL, database: stack.databases.gateway });
+    try {
+      const before = await outboxBacklogAge(conn);
+      await publishMany(stack, 2, 'age');
+      await new Promise((r) => setTimeout(r, 1200));
+      const waiting = await outboxBacklogAge(conn);
+      expect(waiting.pending).toBe(before.pending + 4);
+      expect(waiting.oldestSeconds).toBeGreaterThanOrEqual(1.1);
+      expect(waiting.oldestSeconds).toBeLessThan(120);
+      const relay = await stack.startRelay();
+      await waitFor(async () => ((await outboxBacklogAge(conn)).pending === 0 ? true : undefined), 'the outbox to drain');
+      await relay.stop();
+      expect(await outboxBacklogAge(conn)).toEqual({ pending: 0, oldestSeconds: 0 });
+    } finally {
+      await conn.end();
+    }
   });
 
   it('sends each row once when two relays run at the same time', async () => {

@@ -3,9 +3,10 @@ import { DynamicModule, INestApplication, Module } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { createConnection } from 'mysql2/promise';
 import { createKafka, OutboxRelay } from '@tongban/kafka';
-import { MysqlOutboxStore, outboxBacklog } from '@tongban/persistence';
+import { MysqlOutboxStore, outboxBacklog, outboxBacklogAge } from '@tongban/persistence';
+import { Gauge } from 'prom-client';
 import {
-  counter, createMetricsRegistry, httpMetrics, dependencyChecks, gauge, HEALTH_CHECKS, HealthCheck, JsonLogger, METRICS_REGISTRY, OpsController,
+  counter, createMetricsRegistry, httpMetrics, dependencyChecks, HEALTH_CHECKS, HealthCheck, JsonLogger, METRICS_REGISTRY, OpsController,
 } from '@tongban/observability';
 import { RelayConfig } from './relay.config';
 
@@ -20,8 +21,6 @@ export async function createRelayApp(config: RelayConfig, logger = new JsonLogge
   const kafka = createKafka(config.infra.kafkaBrokers, config.infra.kafkaClientId, logger, config.infra.kafkaCredentials);
   const metrics = createMetricsRegistry('relay');
   const published = counter(metrics, 'tongban_events_published_total', 'Outbox rows published to Kafka', ['database']);
-  const backlog = gauge(metrics, 'tongban_outbox_pending_messages', 'Outbox rows not yet published', ['database']);
-  const lanes = gauge(metrics, 'tongban_outbox_lanes_owned', 'Outbox lanes this relay owns', ['database']);
   const relays = config.databases.map(
     (database) =>
       new OutboxRelay({
@@ -36,6 +35,51 @@ export async function createRelayApp(config: RelayConfig, logger = new JsonLogge
         onPublished: (n) => published.inc({ database }, n),
       }),
   );
+  // Backlog and its age are read at each scrape (one connection for all databases, scrapes a moment apart share a read).
+  let reading: { at: number; values: Promise<Map<string, { pending: number; oldestSeconds: number }>> } | undefined;
+  const backlogs = () => {
+    if (!reading || Date.now() - reading.at > 1000) {
+      const values = (async () => {
+        const conn = await createConnection({ ...config.infra.mysql, connectTimeout: 3000 });
+        try {
+          const out = new Map<string, { pending: number; oldestSeconds: number }>();
+          for (const database of config.databases) {
+            await conn.changeUser({ database });
+            out.set(database, await outboxBacklogAge(conn));
+          }
+          return out;
+        } finally {
+          await conn.end().catch(() => undefined);
+        }
+      })();
+      values.catch(() => undefined);
+      reading = { at: Date.now(), values };
+    }
+    return reading.values;
+  };
+  const backlogGauge = (name: string, help: string, value: (b: { pending: number; oldestSeconds: number }) => number) =>
+    new Gauge({
+      name,
+      help,
+      labelNames: ['database'],
+      registers: [metrics],
+      async collect() {
+        this.reset();
+        const read = await backlogs().catch(() => undefined);
+        for (const [database, b] of read ?? []) this.set({ database }, value(b));
+      },
+    });
+  backlogGauge('tongban_outbox_pending_messages', 'Outbox rows not yet published', (b) => b.pending);
+  new Gauge({
+    name: 'tongban_outbox_lanes_owned',
+    help: 'Outbox lanes this relay owns',
+    labelNames: ['database'],
+    registers: [metrics],
+    collect() {
+      config.databases.forEach((database, i) => this.set({ database }, relays[i].ownedLanes().length));
+    },
+  });
+  backlogGauge('tongban_outbox_oldest_seconds', 'Age of the oldest outbox row not yet published (0 when none waits)', (b) => b.oldestSeconds);
   const admin = kafka.admin();
   await admin.connect();
   const checks: HealthCheck[] = [
@@ -49,8 +93,6 @@ export async function createRelayApp(config: RelayConfig, logger = new JsonLogge
           for (const [i, database] of config.databases.entries()) {
             await conn.changeUser({ database });
             const pending = await outboxBacklog(conn);
-            backlog.set({ database }, pending);
-            lanes.set({ database }, relays[i].ownedLanes().length);
             out[database] = { pending, lanes: relays[i].ownedLanes() };
           }
           return out;

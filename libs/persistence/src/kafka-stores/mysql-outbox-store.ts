@@ -102,6 +102,14 @@ export class MysqlOutboxStore implements OutboxRelayStore {
 
 /** Rows not yet sent: the relay's backlog, for health and metrics. */
 export async function outboxBacklog(conn: { query: Connection['query'] }): Promise<number> {
-  const [rows] = await conn.query<RowDataPacket[]>('SELECT COUNT(*) AS n FROM outbox_events WHERE sent_at IS NULL');
-  return Number(rows[0].n);
+  return (await outboxBacklogAge(conn)).pending;
+}
+
+/** The backlog and the age of its oldest row in seconds (0 when nothing waits), read on the database's own clock. */
+export async function outboxBacklogAge(conn: { query: Connection['query'] }): Promise<{ pending: number; oldestSeconds: number }> {
+  const [rows] = await conn.query<RowDataPacket[]>(
+    'SELECT COUNT(*) AS n, TIMESTAMPDIFF(MICROSECOND, MIN(created_at), UTC_TIMESTAMP(3)) AS age_us FROM outbox_events WHERE sent_at IS NULL',
+  );
+  const pending = Number(rows[0].n);
+  return { pending, oldestSeconds: pending > 0 ? Math.max(0, Number(rows[0].age_us ?? 0) / 1e6) : 0 };
 }

@@ -1,3 +1,4 @@
+import { fictionalPerson } from './chaos-support';
 import { parseCycleArgs } from './chaos-cycles';
 
 describe('chaos cycles: options', () => {
@@ -17,5 +18,20 @@ describe('chaos cycles: options', () => {
     expect(parseCycleArgs(['--soak', '5', '--sample-seconds', '10'], {}).sampleSeconds).toBe(10);
     expect(parseCycleArgs(['--cycles', '2'], {})).toMatchObject({ soakMinutes: 0, cycles: 2 });
     expect(() => parseCycleArgs(['--soak', 'long'], {})).toThrow(/--soak must be a positive number/);
+  });
+});
+
+describe('the chaos client’s fictional people', () => {
+  it('never are born in the future and never repeat, however long a run streams', () => {
+    const today = new Date().toISOString().slice(0, 10).replace(/-/g, '');
+    const seen = new Set<string>();
+    for (const n of [0, 1, 28_999, 29_000, 31_747, 60_000, 200_000, 1_000_000]) {
+      const p = fictionalPerson(n);
+      expect(p.birth < today).toBe(true);
+      expect(p.sequence).toMatch(/^\d{3}$/);
+      seen.add(`${p.birth}${p.sequence}`);
+    }
+    expect(seen.size).toBe(8);
+    expect(fictionalPerson(0)).toEqual({ birth: '19400101', sequence: '100' });
   });
 });

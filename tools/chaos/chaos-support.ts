@@ -64,6 +64,18 @@ export interface Request {
   follows?: number;
 }
 
+/** Birth dates of fictional people: 1940-01-01 onwards for this many days (to 2019), always in the past. */
+const BIRTH_DAYS = 29_000;
+
+/**
+ * The n-th fictional person of a run (registered in Dazu): a birth date and a 3-digit sequence number that are
+ * the same for no two n below 23 million, and a birth date never in the future however long the run streams.
+ */
+export function fictionalPerson(n: number): { birth: string; sequence: string } {
+  const birth = new Date(Date.UTC(1940, 0, 1) + (n % BIRTH_DAYS) * 86_400_000).toISOString().slice(0, 10).replace(/-/g, '');
+  return { birth, sequence: String(100 + (Math.floor(n / BIRTH_DAYS) % 800)).padStart(3, '0') };
+}
+
 /** A municipal system's client: one request per event, retried with the same Idempotency-Key until accepted. */
 export class Client {
   readonly requests: Request[] = [];
@@ -103,9 +115,8 @@ export class Client {
   }
 
   private body(n: number) {
-    // Each event is a new case of its own fictional person (born 1940-01-01 + n days, registered in Dazu).
-    const birth = new Date(Date.UTC(1940, 0, 1) + n * 86_400_000).toISOString().slice(0, 10).replace(/-/g, '');
-    const first17 = `500111${birth}${String(100 + (n % 800)).padStart(3, '0')}`;
+    const { birth, sequence } = fictionalPerson(n);
+    const first17 = `500111${birth}${sequence}`;
     const idNumber = first17 + checkCharacter(first17);
     return {
       ...this.template,

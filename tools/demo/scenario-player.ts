@@ -85,7 +85,10 @@ export class ScenarioPlayer {
       this.print(`     ${red('✗')} ${problem}`);
       return problem;
     }
-    if (res.status === 202) this.print(`     ${green('✓')} accepted by ${gateway.name} (event ${answer.eventId})`);
+    if (res.status === 202) {
+      this.print(`     ${green('✓')} accepted by ${gateway.name} (event ${answer.eventId})`);
+      if (answer.eventId) await this.followTransit(gateway, step.key, answer.eventId);
+    }
     else {
       this.print(`     ${green('✓')} refused by ${gateway.name} as expected: ${res.status} ${answer.error?.code}`);
       for (const d of answer.error?.details ?? []) this.print(`       ${yellow(d.path)}: ${d.problem}`);
@@ -96,6 +99,31 @@ export class ScenarioPlayer {
       if (problem) return problem;
     }
     return '';
+  }
+
+  /**
+   * An event for the other province: what the accepting side's gateway says of it on its way (sent into the
+   * link, then the receipt the other province sends back). Shown for a person to watch; never fails the step.
+   */
+  private async followTransit(gateway: { url: string; name: string }, key: string, eventId: string): Promise<void> {
+    const started = Date.now();
+    let shown = '';
+    while (Date.now() - started < 15_000) {
+      const res = await fetch(`${gateway.url}/v1/events/${eventId}`, { headers: { authorization: `Bearer ${key}` } }).catch(() => undefined);
+      const transit = res?.ok ? ((await res.json()) as { transit?: { province: string; status: string; node: string | null } | null }).transit : undefined;
+      if (transit === undefined) return;
+      const status = transit?.status ?? 'accepted';
+      if (status !== shown && (status === 'in-transit' || status === 'accepted')) {
+        if (status === 'in-transit') this.print(`     ${dim('↪')} ${gateway.name}: ${yellow('in transit')} to province ${transit!.province} over the link`);
+        shown = status;
+      }
+      if (transit && ['applied', 'rejected', 'arrived'].includes(transit.status)) {
+        this.print(`     ${green('✓')} ${gateway.name} has the receipt: ${bold(transit.status)} at node ${transit.node} (${Date.now() - started} ms after acceptance)`);
+        return;
+      }
+      await new Promise((r) => setTimeout(r, 200));
+    }
+    this.print(`     ${dim('↪')} ${gateway.name}: no receipt yet from the other province after 15 s (the case check below waits for it)`);
   }
 
   private async awaitCase(caseId: string, e: NonNullable<Step['expectCase']>): Promise<string> {

@@ -97,7 +97,6 @@ export async function createRegionNodeApp(config: RegionNodeConfig, logger = new
   );
   const applyService = new ApplyEventService({
     dataSource,
-    consumer: config.groupId,
     node: config.region,
     calendar: config.calendar,
     deadlines: config.deadlines,

@@ -1,7 +1,6 @@
 import { DataSource, EntityManager } from 'typeorm';
 import type { Envelope } from '@tongban/avro';
 import type { WorkingCalendar } from '@tongban/calendar';
-import { claimEvents } from '@tongban/persistence';
 import type { JsonLogger } from '@tongban/observability';
 import { covers } from '@tongban/regions';
 import {
@@ -64,7 +63,6 @@ export interface TimerPort {
 
 export interface ApplyEventDeps {
   dataSource: DataSource;
-  consumer: string;
   node: string;
   calendar: WorkingCalendar;
   deadlines: DeadlinesConfig;
@@ -79,8 +77,9 @@ export interface ApplyEventDeps {
 
 /**
  * Applies an inbox event to its case through the workflow's state machine, in one transaction with the
- * event id (so a redelivery or a replay is a no-op), the case's history, its deadlines, and the events
- * the decision publishes (through the outbox). An event that does not fit the case is recorded as
+ * case's history, its deadlines, and the events the decision publishes (through the outbox). The history row
+ * is keyed by the event id: an event whose id the history holds is not applied again (a redelivery or a replay
+ * is a no-op). An event that does not fit the case is recorded as
  * rejected with its reason and answered to the sender by a CaseEventRejected; the consumer goes on.
  */
 export class ApplyEventService {
@@ -96,22 +95,26 @@ export class ApplyEventService {
   }
 
   /**
-   * Applies the messages of one partition batch in one transaction, in offset order: their event ids claimed
-   * together (an id applied before, or seen earlier in the batch, is a duplicate), their cases read and locked
-   * together, each decided on the cases as the earlier messages left them, then the cases, history and deadlines
+   * Applies the messages of one partition batch in one transaction, in offset order: their event ids looked up
+   * together in the history (an id applied before, or seen earlier in the batch, is a duplicate), their cases read and
+   * locked together, each decided on the cases as the earlier messages left them, then the cases, history and deadlines
    * written in a few multi-row statements and committed once; the deadlines go to BullMQ after the commit. A
    * refusal by the case is an outcome like any other; anything thrown rolls the whole batch back.
    */
   async applyBatch(items: InboxItem[]): Promise<ApplyOutcome[]> {
     const work: TimerWork = { schedule: [], cancel: [] };
     const outcomes = await this.deps.dataSource.transaction('READ COMMITTED', async (m) => {
-      const claimed = await claimEvents(m, this.deps.consumer, items.map((i) => i.event.envelope.eventId));
+      // The cases first: a transaction applying one of these events at the same moment holds its case, and once
+      // it has committed the history read next holds the event.
       const cases = new CaseWork(m, this.deps.cases);
-      await cases.prefetch(items.filter((i) => claimed.has(i.event.envelope.eventId)).map((i) => i.event.envelope.caseId));
+      await cases.prefetch(items.map((i) => i.event.envelope.caseId));
+      const ids = [...new Set(items.map((i) => i.event.envelope.eventId))];
+      const applied = new Set(await this.deps.cases.keptEventIds(m, ids));
+      const fresh = new Set(ids.filter((id) => !applied.has(id)));
       const out: ApplyOutcome[] = [];
       for (const item of items) {
         const { eventId } = item.event.envelope;
-        if (!claimed.delete(eventId)) {
+        if (!fresh.delete(eventId)) {
           out.push('duplicate');
           continue;
         }

@@ -97,7 +97,7 @@ export class CaseWork {
   /** Writes what is kept in memory; the transaction goes on with MySQL and memory agreeing. */
   async flush(): Promise<void> {
     const changed = [...this.cases.values()].filter((e): e is CaseEntry => e !== null && e.changed);
-    await this.repository.saveMany(this.m, changed.map((e) => ({ snapshot: e.snapshot, version: e.version, lastEventId: e.lastEventId })));
+    await this.repository.saveMany(this.m, changed.map((e) => ({ snapshot: e.snapshot, version: e.version, lastEventId: e.lastEventId, isNew: e.stored === undefined })));
     await this.repository.indexPersons(this.m, changed.map((e) => ({ caseId: e.snapshot.caseId, idNumbers: e.snapshot.personKeys })));
     for (const e of changed) Object.assign(e, { stored: e.version, changed: false });
     const history = this.history;

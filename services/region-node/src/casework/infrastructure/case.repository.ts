@@ -42,11 +42,6 @@ export class CaseRepository {
     return createHmac('sha256', this.personIndexKey).update(idNumber.trim().toUpperCase()).digest('hex');
   }
 
-  async load(m: EntityManager, caseId: string, forUpdate = false): Promise<{ snapshot: CaseSnapshot; version: number } | undefined> {
-    const [row]: CaseRow[] = await m.query(`SELECT * FROM cases WHERE case_id = ?${forUpdate ? ' FOR UPDATE' : ''}`, [caseId]);
-    return row ? { snapshot: toSnapshot(row), version: Number(row.version) } : undefined;
-  }
-
   /** Several cases in one query (locked with `forUpdate`), by case id; a case this node does not hold is absent. */
   async loadMany(m: EntityManager, caseIds: string[], forUpdate = false): Promise<Map<string, { snapshot: CaseSnapshot; version: number }>> {
     const found = new Map<string, { snapshot: CaseSnapshot; version: number }>();
@@ -58,29 +53,28 @@ export class CaseRepository {
   }
 
   /**
-   * Stores the cases a batch changed in one statement: a case new to this node is inserted, a known one takes
-   * its new state. `version` is the case's version after the batch (the one it was loaded with plus the events
-   * applied to it); its person index follows (`indexPersons`).
+   * Stores the cases a batch changed: the cases new to this node in one insert (a case another transaction opened
+   * meanwhile fails it), the known ones (loaded and locked by the caller) with their new state in one statement.
+   * `version` is the case's version after the batch (the one it was loaded with plus the events applied to it); its
+   * person index follows (`indexPersons`).
    */
-  async saveMany(m: EntityManager, changed: Array<{ snapshot: CaseSnapshot; version: number; lastEventId: string }>): Promise<void> {
-    if (changed.length === 0) return;
-    await m.query(
-      `INSERT INTO cases (case_id, workflow, state, accepting_region, responsible_region, accepting_office, version, last_event_id, data, created_at, updated_at)
-       VALUES ? ON DUPLICATE KEY UPDATE state = VALUES(state), accepting_region = VALUES(accepting_region), responsible_region = VALUES(responsible_region),
-         accepting_office = VALUES(accepting_office), version = VALUES(version), last_event_id = VALUES(last_event_id), data = VALUES(data), updated_at = VALUES(updated_at)`,
-      [changed.map(({ snapshot: s, version, lastEventId }) => {
-        const stored: StoredData = { personKeys: s.personKeys, timers: s.timers, data: s.data };
-        return [
-          s.caseId, s.workflow, s.state, s.acceptingDivision, s.responsibleDivision, s.acceptingOffice ?? null, version, lastEventId, JSON.stringify(stored),
-          new Date(s.openedAt), new Date(s.updatedAt),
-        ];
-      })],
-    );
+  async saveMany(m: EntityManager, changed: Array<{ snapshot: CaseSnapshot; version: number; lastEventId: string; isNew: boolean }>): Promise<void> {
+    const opened = changed.filter((c) => c.isNew);
+    const known = changed.filter((c) => !c.isNew);
+    if (opened.length) await m.query(`INSERT INTO cases ${CASE_COLUMNS} VALUES ?`, [opened.map(caseRow)]);
+    if (known.length) {
+      await m.query(
+        `INSERT INTO cases ${CASE_COLUMNS} VALUES ? ON DUPLICATE KEY UPDATE state = VALUES(state), accepting_region = VALUES(accepting_region),
+           responsible_region = VALUES(responsible_region), accepting_office = VALUES(accepting_office), version = VALUES(version),
+           last_event_id = VALUES(last_event_id), data = VALUES(data), updated_at = VALUES(updated_at)`,
+        [known.map(caseRow)],
+      );
+    }
   }
 
   /**
    * Indexes the persons of several cases: the rows missing from `case_persons` in one insert, each case's new
-   * rows recorded in the disclosures chain as `save` does.
+   * rows recorded in the disclosures chain at commit (one entry per case), so `audit verify` can compare them.
    */
   async indexPersons(m: EntityManager, cases: Array<{ caseId: string; idNumbers: string[] }>): Promise<void> {
     const wanted = cases.filter((c) => c.idNumbers.length > 0);
@@ -103,36 +97,6 @@ export class CaseRepository {
     for (const e of entries) await this.recordIndexed(m, e.caseId, e.added, e.hashes);
   }
 
-  async save(m: EntityManager, s: CaseSnapshot, previousVersion: number | undefined, lastEventId: string): Promise<number> {
-    const stored: StoredData = { personKeys: s.personKeys, timers: s.timers, data: s.data };
-    if (previousVersion === undefined) {
-      await m.query(
-        `INSERT INTO cases (case_id, workflow, state, accepting_region, responsible_region, accepting_office, version, last_event_id, data, created_at, updated_at)
-         VALUES (?, ?, ?, ?, ?, ?, 1, ?, ?, ?, ?)`,
-        [s.caseId, s.workflow, s.state, s.acceptingDivision, s.responsibleDivision, s.acceptingOffice ?? null, lastEventId, JSON.stringify(stored), new Date(s.openedAt), new Date(s.updatedAt)],
-      );
-    } else {
-      await m.query(
-        `UPDATE cases SET state = ?, accepting_region = ?, responsible_region = ?, accepting_office = ?, version = version + 1,
-           last_event_id = ?, data = ?, updated_at = ? WHERE case_id = ?`,
-        [s.state, s.acceptingDivision, s.responsibleDivision, s.acceptingOffice ?? null, lastEventId, JSON.stringify(stored), new Date(s.updatedAt), s.caseId],
-      );
-    }
-    if (s.personKeys.length) await this.index(m, s.caseId, s.personKeys);
-    return (previousVersion ?? 0) + 1;
-  }
-
-  private async index(m: EntityManager, caseId: string, idNumbers: string[]): Promise<void> {
-    const known = new Set<string>(
-      (await m.query('SELECT person_hash FROM case_persons WHERE case_id = ?', [caseId])).map((r: { person_hash: string }) => r.person_hash),
-    );
-    const added = [...new Set(idNumbers)].filter((id) => !known.has(this.personHash(id)));
-    if (added.length === 0) return;
-    const hashes = added.map((id) => this.personHash(id));
-    await m.query('INSERT IGNORE INTO case_persons (person_hash, case_id) VALUES ?', [hashes.map((h) => [h, caseId])]);
-    await this.recordIndexed(m, caseId, added, hashes);
-  }
-
   private async recordIndexed(m: EntityManager, caseId: string, added: string[], hashes: string[]): Promise<void> {
     await this.audit?.appendAtCommit(m, {
       actor: 'region-node',
@@ -149,11 +113,6 @@ export class CaseRepository {
       workflow ? [this.personHash(idNumber), workflow] : [this.personHash(idNumber)],
     );
     return rows.map(toSnapshot);
-  }
-
-  async nextSeq(m: EntityManager, caseId: string): Promise<number> {
-    const [row] = await m.query('SELECT COALESCE(MAX(seq), 0) + 1 AS seq FROM case_events WHERE case_id = ?', [caseId]);
-    return Number(row.seq);
   }
 
   /** The next history seq of several cases in one query (1 for a case without history). */
@@ -178,7 +137,10 @@ export class CaseRepository {
     if (carried.length) await m.query(`INSERT IGNORE INTO case_events ${HISTORY_COLUMNS} VALUES ?`, [carried.map(historyRow)]);
   }
 
-  /** Which of these event ids this node keeps in some case's history. */
+  /**
+   * Which of these event ids this node keeps in some case's history: an event applied here (the history row is the
+   * record of it), or an entry carried over with a hand-over.
+   */
   async keptEventIds(m: EntityManager, eventIds: string[]): Promise<string[]> {
     if (eventIds.length === 0) return [];
     const rows: Array<{ event_id: string }> = await m.query('SELECT event_id FROM case_events WHERE event_id IN (?)', [eventIds]);
@@ -205,19 +167,6 @@ export class CaseRepository {
         started.map(({ caseId, timer: t, at }) => [caseId, t.name, at, t.dueAt, t.ownerDivision, t.mustActDivision, t.escalateTo.join(',')]),
       ]);
     }
-  }
-
-  async startTimers(m: EntityManager, caseId: string, timers: TimerStart[], at: Date): Promise<void> {
-    for (const t of timers) {
-      await m.query(
-        `REPLACE INTO case_timers (case_id, name, started_at, due_at, owner_division, must_act_division, escalate_to) VALUES (?, ?, ?, ?, ?, ?, ?)`,
-        [caseId, t.name, at, t.dueAt, t.ownerDivision, t.mustActDivision, t.escalateTo.join(',')],
-      );
-    }
-  }
-
-  async cancelTimers(m: EntityManager, caseId: string, names: string[]): Promise<void> {
-    if (names.length) await m.query('DELETE FROM case_timers WHERE case_id = ? AND name IN (?)', [caseId, names]);
   }
 
   async linkHousehold(m: EntityManager, a: string, b: string, on: string, joined: boolean, caseId: string, persons?: [unknown, unknown]): Promise<void> {
@@ -321,6 +270,16 @@ export interface KeptEntry {
   occurredAt: Date;
   outcome: string;
   stateAfter: string;
+}
+
+const CASE_COLUMNS = '(case_id, workflow, state, accepting_region, responsible_region, accepting_office, version, last_event_id, data, created_at, updated_at)';
+
+function caseRow({ snapshot: s, version, lastEventId }: { snapshot: CaseSnapshot; version: number; lastEventId: string }): unknown[] {
+  const stored: StoredData = { personKeys: s.personKeys, timers: s.timers, data: s.data };
+  return [
+    s.caseId, s.workflow, s.state, s.acceptingDivision, s.responsibleDivision, s.acceptingOffice ?? null, version, lastEventId, JSON.stringify(stored),
+    new Date(s.openedAt), new Date(s.updatedAt),
+  ];
 }
 
 const HISTORY_COLUMNS = `(event_id, case_id, seq, event_type, source_region, target_region, source_office, target_office, occurred_at, received_at,

@@ -4,6 +4,7 @@ import { join } from 'node:path';
 import { createConnection } from 'mysql2/promise';
 import { AvroCodec, SchemaCatalogue, SchemaRegistryClient } from '@tongban/avro';
 import { HEADERS } from '@tongban/kafka';
+import { topics } from '@tongban/regions';
 import { example } from '../support/examples';
 import { MYSQL, startTestStack, TestStack } from '../support/test-stack';
 import { waitFor } from '../support/wait';
@@ -62,13 +63,13 @@ describe('a partition batch applied by the region node in one transaction', () =
     return line ? Number(line.split(' ').pop()) : 0;
   };
 
-  const send = async (events: Event[]) => {
+  const send = async (events: Event[], topic = stack.inbox(CQ)) => {
     const producer = stack.kafka.producer();
     await producer.connect();
     try {
       // One send to one partition: the records are appended together and fetched as one batch.
       await producer.send({
-        topic: stack.inbox(CQ),
+        topic,
         acks: -1,
         messages: await Promise.all(events.map(async (e) => ({
           partition: 0,
@@ -207,5 +208,19 @@ describe('a partition batch applied by the region node in one transaction', () =
     expect(await batchCount('fell-back')).toBeGreaterThanOrEqual(fellBack + 6);
     expect(await query<{ n: number }>(nodeDb, 'SELECT n FROM test_fail_once WHERE case_id = ?', [caseA])).toEqual([{ n: 0 }]);
     expect(shape(retried)).toEqual(shape(batched));
+  });
+
+  it('the deadlines a run starts go to BullMQ after its commit, and fire', async () => {
+    // The accepting side's node runs the acknowledgement deadline; the example's date makes it due at once.
+    const sc = stack.databases.nodes['510000'];
+    const ids = [1, 2, 3].map((i) => `${example('SubsidyApplicationSubmitted').caseId}-${stack.id}-deadline-${i}`);
+    await send(ids.map((caseId) => event('SubsidyApplicationSubmitted', caseId)), topics.local(stack.namespace, '510000'));
+    // Well within the reconciliation's minute: scheduled by the batch itself, not caught up later.
+    for (const caseId of ids) {
+      await waitFor(async () => {
+        const rows = await query<{ event_type: string }>(sc, 'SELECT event_type FROM case_events WHERE case_id = ? ORDER BY seq', [caseId]);
+        return rows.some((r) => r.event_type === 'deadline:subsidy.acknowledge') ? rows : undefined;
+      }, `the deadline of ${caseId} fired`, 15_000, 300);
+    }
   });
 });

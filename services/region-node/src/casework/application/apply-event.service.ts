@@ -58,6 +58,8 @@ interface TimerWork {
 
 export interface TimerPort {
   schedule(t: TimerJob): Promise<void>;
+  /** Several at once (one call to Redis); without it, `schedule` is called for each. */
+  scheduleMany?(ts: TimerJob[]): Promise<void>;
   cancel(t: TimerJob): Promise<void>;
 }
 
@@ -340,9 +342,16 @@ export class ApplyEventService {
   private async afterCommit(work: TimerWork): Promise<void> {
     // If this fails the case_timers rows remain and the periodic reconciliation schedules them.
     for (const t of work.cancel) await this.deps.timers.cancel(t).catch(() => undefined);
-    for (const t of work.schedule) await this.deps.timers.schedule(t).catch((e) =>
-      this.deps.logger.event('warn', 'deadline not scheduled yet; reconciliation will retry', { caseId: t.caseId, timer: t.name, error: (e as Error).message }),
-    );
+    const notScheduled = (ts: TimerJob[]) => (e: unknown) =>
+      this.deps.logger.event('warn', 'deadline not scheduled yet; reconciliation will retry', {
+        caseId: ts[0].caseId, timer: ts[0].name, deadlines: ts.length, error: (e as Error).message,
+      });
+    const { timers } = this.deps;
+    if (timers.scheduleMany && work.schedule.length > 1) {
+      await timers.scheduleMany(work.schedule).catch(notScheduled(work.schedule));
+      return;
+    }
+    for (const t of work.schedule) await timers.schedule(t).catch(notScheduled([t]));
   }
 
   private now(): Date {

@@ -10,7 +10,7 @@ import {
   reactToDeathByRecords, reactToDeathNotice, reactToHouseholdChange, refuse, TimerStart, toInstant, withoutIdNumbers,
 } from '../domain';
 import { CaseRepository, PersonFactsRepository } from '../infrastructure/case.repository';
-import { CaseWork } from './case-work';
+import { CaseWork, personIdsIn } from './case-work';
 import { eventIdFor, FollowUpPublisher } from '../infrastructure/follow-up.publisher';
 import type { TimerJob } from '../infrastructure/timer.scheduler';
 
@@ -108,11 +108,13 @@ export class ApplyEventService {
     const outcomes = await this.deps.dataSource.transaction('READ COMMITTED', async (m) => {
       // The cases first: a transaction applying one of these events at the same moment holds its case, and once
       // it has committed the history read next holds the event.
-      const cases = new CaseWork(m, this.deps.cases);
+      const cases = new CaseWork(m, this.deps.cases, this.facts);
       await cases.prefetch(items.map((i) => i.event.envelope.caseId));
       const ids = [...new Set(items.map((i) => i.event.envelope.eventId))];
       const applied = new Set(await this.deps.cases.keptEventIds(m, ids));
       const fresh = new Set(ids.filter((id) => !applied.has(id)));
+      // A batch reads its persons' cases and deaths together; one message asks as it goes.
+      if (items.length > 1) await cases.prefetchPersons(items.filter((i) => fresh.has(i.event.envelope.eventId)).flatMap((i) => personIdsIn(i.event)));
       const out: ApplyOutcome[] = [];
       for (const item of items) {
         const { eventId } = item.event.envelope;
@@ -205,7 +207,7 @@ export class ApplyEventService {
   async fireTimer(job: TimerJob): Promise<ApplyOutcome> {
     const work: TimerWork = { schedule: [], cancel: [] };
     const outcome = await this.deps.dataSource.transaction('READ COMMITTED', async (m) => {
-      const cases = new CaseWork(m, this.deps.cases);
+      const cases = new CaseWork(m, this.deps.cases, this.facts);
       const loaded = await cases.load(job.caseId);
       if (!loaded) return 'noted' as const;
       const now = this.now();
@@ -274,6 +276,7 @@ export class ApplyEventService {
   private async reactToDeath(m: EntityManager, cases: CaseWork, incoming: DomainEvent, decision: Decision, correlationId: string, now: Date): Promise<void> {
     const notice = deathNoticeFrom(incoming);
     await this.facts.rememberDeath(m, notice.deceasedIdNumber, knownDeathFrom(incoming)!);
+    cases.noteDeath(notice.deceasedIdNumber, knownDeathFrom(incoming)!);
     const node = { node: this.deps.node };
     const personCases = await cases.casesOfPerson(notice.deceasedIdNumber);
     const record = await this.facts.maritalRecordOf(m, notice.deceasedIdNumber);
@@ -333,7 +336,7 @@ export class ApplyEventService {
     const facts = this.facts;
     const lookups: CaseLookups = {
       casesOfPerson: (idNumber, workflow) => cases.casesOfPerson(idNumber, workflow),
-      deathOf: (idNumber) => facts.deathOf(m, idNumber),
+      deathOf: (idNumber) => cases.deathOf(idNumber),
       spouseOf: (idNumber) => facts.spouseOf(m, idNumber),
     };
     return { calendar: this.deps.calendar, now, lookups, deadlines: this.deps.deadlines };

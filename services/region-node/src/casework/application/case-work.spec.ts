@@ -1,7 +1,7 @@
 import type { EntityManager } from 'typeorm';
 import type { CaseSnapshot, TimerStart } from '../domain';
-import type { CaseRepository, HistoryEntry } from '../infrastructure/case.repository';
-import { CaseWork, mergeCasesOfPerson } from './case-work';
+import type { CaseRepository, HistoryEntry, PersonFactsRepository } from '../infrastructure/case.repository';
+import { CaseWork, mergeCasesOfPerson, personIdsIn } from './case-work';
 
 const snapshot = (caseId: string, change: Partial<CaseSnapshot> = {}): CaseSnapshot => ({
   caseId,
@@ -47,7 +47,12 @@ function fakeRepository(stored: Record<string, { snapshot: CaseSnapshot; version
       return new Map(ids.map((id) => [id, (maxSeq[id] ?? 0) + 1]));
     },
     async casesOfPerson() {
+      calls.push('casesOfPerson');
       return Object.values(stored).map((s) => s.snapshot);
+    },
+    async casesOfPersons(_m: EntityManager, ids: string[]) {
+      calls.push(`casesOfPersons ${ids.join(',')}`);
+      return new Map(ids.map((id) => [id, Object.values(stored).map((s) => s.snapshot).filter((c) => c.personKeys.includes(id))]));
     },
     async saveMany(_m: EntityManager, changed: Array<{ snapshot: CaseSnapshot; version: number; lastEventId: string }>) {
       calls.push('saveMany');
@@ -94,7 +99,7 @@ describe('CaseWork', () => {
     expect((await work.casesOfPerson('500111196804170022')).map((s) => [s.caseId, s.state])).toEqual([['A', 'under-review'], ['B', 'withdrawn']]);
 
     await work.flush();
-    expect(calls).toEqual(['loadMany A,B', 'nextSeqs A,B', 'saveMany', 'indexPersons', 'appendHistory', 'writeTimers']);
+    expect(calls).toEqual(['loadMany A,B', 'nextSeqs A,B', 'casesOfPerson', 'saveMany', 'indexPersons', 'appendHistory', 'writeTimers']);
     expect(written.cases).toEqual([
       { caseId: 'A', state: 'under-review', version: 5, lastEventId: 'e2' },
       { caseId: 'B', state: 'withdrawn', version: 2, lastEventId: 'e3' },
@@ -126,5 +131,64 @@ describe('CaseWork', () => {
     act(work);
     await work.flush();
     expect(written.timers).toEqual({ started, stopped });
+  });
+});
+
+describe('personIdsIn', () => {
+  it.each<[string, unknown, string[]]>([
+    ['an applicant', { applicant: { idNumber: '500111196804170022', name: '李秀英' } }, ['500111196804170022']],
+    ['parties in a list', { parties: [{ idNumber: 'A' }, { idNumber: 'B' }] }, ['A', 'B']],
+    ['a field named for its party', { withdrawingPartyIdNumber: 'C', concernedPartyIdNumber: 'D' }, ['C', 'D']],
+    ['no id numbers', { envelope: { eventId: 'x' }, amount: 3 }, []],
+    ['an empty or missing value', { applicant: { idNumber: ' ' }, spouse: { idNumber: null } }, []],
+  ])('%s', (_what, payload, expected) => {
+    expect(personIdsIn(payload)).toEqual(expected);
+  });
+});
+
+describe('CaseWork: persons read up front', () => {
+  const death = { deathDate: '2026-11-01', sourceCaseId: 'F-1' };
+  const facts = (known: Record<string, typeof death>) => {
+    const asked: string[] = [];
+    return {
+      asked,
+      repo: {
+        async deathsOf(_m: EntityManager, ids: string[]) {
+          asked.push(`deathsOf ${ids.join(',')}`);
+          return new Map(ids.filter((id) => known[id]).map((id) => [id, known[id]]));
+        },
+        async deathOf(_m: EntityManager, id: string) {
+          asked.push(`deathOf ${id}`);
+          return known[id];
+        },
+      } as unknown as PersonFactsRepository,
+    };
+  };
+
+  it('answers the cases and deaths of the persons read up front without asking again, with the cases as the transaction left them', async () => {
+    const { repository, calls } = fakeRepository({ A: { snapshot: snapshot('A'), version: 1 } }, {});
+    const f = facts({ P2: death });
+    const work = new CaseWork({} as EntityManager, repository, f.repo);
+    await work.prefetchPersons(['500111196804170022', 'P2', '500111196804170022']);
+    work.save(snapshot('B'), 'e1');
+    expect((await work.casesOfPerson('500111196804170022', 'disability-subsidy')).map((s) => s.caseId)).toEqual(['A', 'B']);
+    expect(await work.deathOf('p2')).toEqual(death);
+    expect(await work.deathOf('500111196804170022')).toBeUndefined();
+    expect(calls).toEqual(['casesOfPersons 500111196804170022,P2']);
+    expect(f.asked).toEqual(['deathsOf 500111196804170022,P2']);
+  });
+
+  it('asks for a person not read up front, and keeps a death remembered in the transaction', async () => {
+    const { repository, calls } = fakeRepository({}, {});
+    const f = facts({});
+    const work = new CaseWork({} as EntityManager, repository, f.repo);
+    await work.prefetchPersons(['P1']);
+    await work.casesOfPerson('P9');
+    expect(calls).toContain('casesOfPerson');
+    work.noteDeath('P1', death);
+    expect(await work.deathOf('P1')).toEqual(death);
+    // The first death reported stays.
+    work.noteDeath('P1', { deathDate: '2026-11-20', sourceCaseId: 'F-2' });
+    expect(await work.deathOf('P1')).toEqual(death);
   });
 });

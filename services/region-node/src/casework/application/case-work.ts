@@ -1,6 +1,6 @@
 import type { EntityManager } from 'typeorm';
-import type { CaseSnapshot, TimerStart, WorkflowName } from '../domain';
-import type { CaseRepository, HistoryEntry } from '../infrastructure/case.repository';
+import type { CaseSnapshot, KnownDeath, TimerStart, WorkflowName } from '../domain';
+import type { CaseRepository, HistoryEntry, PersonFactsRepository } from '../infrastructure/case.repository';
 
 /** A case as the transaction sees it: the version it was loaded with, and what it became since. */
 interface CaseEntry {
@@ -19,18 +19,48 @@ type TimerWrite = { kind: 'start'; timer: TimerStart; at: Date } | { kind: 'stop
  * Cases are read once (locked) and then decided on in memory, so an event sees what an earlier event of the same
  * transaction did to its case; history seqs are counted from one read per case; `flush` writes the cases changed
  * (one statement), their new person index rows, the history entries and the deadlines (one statement each).
- * Anything that reads MySQL directly (hand-overs, deaths, household changes) flushes first.
+ * Anything that reads MySQL directly (hand-overs) flushes first. The cases and deaths of the persons a batch names
+ * can be read up front in one query each (`prefetchPersons`); a person not read up front is looked up when asked.
  */
 export class CaseWork {
   private readonly cases = new Map<string, CaseEntry | null>();
   private readonly seqs = new Map<string, number>();
   private history: HistoryEntry[] = [];
   private timers = new Map<string, { caseId: string; name: string; write: TimerWrite }>();
+  /** Stored cases of a person (every workflow), by normalised id number, as read by `prefetchPersons`. */
+  private readonly personCases = new Map<string, CaseSnapshot[]>();
+  /** Deaths by normalised id number as read by `prefetchPersons` (null: none known then). */
+  private readonly deaths = new Map<string, KnownDeath | null>();
 
   constructor(
     private readonly m: EntityManager,
     private readonly repository: CaseRepository,
+    private readonly facts?: PersonFactsRepository,
   ) {}
+
+  /** The stored cases and known deaths of these persons, one query each. */
+  async prefetchPersons(idNumbers: string[]): Promise<void> {
+    const wanted = [...new Set(idNumbers.map(personKey))].filter((id) => id && !this.personCases.has(id));
+    if (wanted.length === 0) return;
+    const cases = await this.repository.casesOfPersons(this.m, wanted);
+    for (const id of wanted) this.personCases.set(id, cases.get(id) ?? []);
+    if (!this.facts) return;
+    const deaths = await this.facts.deathsOf(this.m, wanted);
+    for (const id of wanted) this.deaths.set(id, deaths.get(id) ?? null);
+  }
+
+  /** A person's death as this transaction knows it. */
+  async deathOf(idNumber: string): Promise<KnownDeath | undefined> {
+    const known = this.deaths.get(personKey(idNumber));
+    if (known !== undefined) return known ?? undefined;
+    return this.facts?.deathOf(this.m, idNumber);
+  }
+
+  /** A death this transaction remembered: the first one reported for a person stays. */
+  noteDeath(idNumber: string, death: KnownDeath): void {
+    const key = personKey(idNumber);
+    if (this.deaths.get(key) === null) this.deaths.set(key, death);
+  }
 
   /** Reads and locks these cases and their history seqs, two queries for all of them. */
   async prefetch(caseIds: string[]): Promise<void> {
@@ -90,7 +120,8 @@ export class CaseWork {
    * or opened in their current state.
    */
   async casesOfPerson(idNumber: string, workflow?: WorkflowName): Promise<CaseSnapshot[]> {
-    const stored = await this.repository.casesOfPerson(this.m, idNumber, workflow);
+    const read = this.personCases.get(personKey(idNumber));
+    const stored = read ? read.filter((s) => !workflow || s.workflow === workflow) : await this.repository.casesOfPerson(this.m, idNumber, workflow);
     return mergeCasesOfPerson(stored, [...this.cases.values()].filter((e): e is CaseEntry => e !== null).map((e) => e.snapshot), idNumber, workflow);
   }
 
@@ -111,6 +142,17 @@ export class CaseWork {
       timers.filter((t) => t.write.kind === 'stop').map((t) => ({ caseId: t.caseId, name: t.name })),
     );
   }
+}
+
+const personKey = (idNumber: string) => idNumber.trim().toUpperCase();
+
+/** The id numbers an event's payload names (`idNumber`, `…IdNumber`, in nested records and lists), to read up front. */
+export function personIdsIn(payload: unknown, depth = 0): string[] {
+  if (depth > 4 || payload === null || typeof payload !== 'object') return [];
+  if (Array.isArray(payload)) return payload.flatMap((v) => personIdsIn(v, depth + 1));
+  return Object.entries(payload as Record<string, unknown>).flatMap(([k, v]) =>
+    (k === 'idNumber' || k.endsWith('IdNumber')) && typeof v === 'string' && v.trim() ? [v] : personIdsIn(v, depth + 1),
+  );
 }
 
 /**

@@ -115,6 +115,25 @@ export class CaseRepository {
     return rows.map(toSnapshot);
   }
 
+  /** The cases of several persons in one query, by id number as given (every person asked for has an entry). */
+  async casesOfPersons(m: EntityManager, idNumbers: string[]): Promise<Map<string, CaseSnapshot[]>> {
+    const found = new Map<string, CaseSnapshot[]>();
+    const ids = [...new Set(idNumbers)];
+    if (ids.length === 0) return found;
+    const byHash = new Map<string, string[]>();
+    for (const id of ids) {
+      found.set(id, []);
+      const h = this.personHash(id);
+      byHash.set(h, [...(byHash.get(h) ?? []), id]);
+    }
+    const rows: Array<CaseRow & { person_hash: string }> = await m.query(
+      'SELECT p.person_hash, c.* FROM case_persons p JOIN cases c ON c.case_id = p.case_id WHERE p.person_hash IN (?)',
+      [[...byHash.keys()]],
+    );
+    for (const row of rows) for (const id of byHash.get(row.person_hash) ?? []) found.get(id)!.push(toSnapshot(row));
+    return found;
+  }
+
   /** The next history seq of several cases in one query (1 for a case without history). */
   async nextSeqs(m: EntityManager, caseIds: string[]): Promise<Map<string, number>> {
     const next = new Map<string, number>();
@@ -193,6 +212,23 @@ export class PersonFactsRepository {
       [this.cases.personHash(idNumber)],
     );
     return row ? { deathDate: dateText(row.death_date), sourceCaseId: row.source_case_id } : undefined;
+  }
+
+  /** The deaths of several persons in one query, by id number as given (absent: no death known). */
+  async deathsOf(m: EntityManager, idNumbers: string[]): Promise<Map<string, KnownDeath>> {
+    const found = new Map<string, KnownDeath>();
+    const ids = [...new Set(idNumbers)];
+    if (ids.length === 0) return found;
+    const byHash = new Map(ids.map((id) => [this.cases.personHash(id), id]));
+    const rows: Array<{ person_hash: string; death_date: Date | string; source_case_id: string }> = await m.query(
+      'SELECT person_hash, death_date, source_case_id FROM known_deaths WHERE person_hash IN (?)',
+      [[...byHash.keys()]],
+    );
+    for (const id of ids) {
+      const row = rows.find((r) => r.person_hash === this.cases.personHash(id));
+      if (row) found.set(id, { deathDate: dateText(row.death_date), sourceCaseId: row.source_case_id });
+    }
+    return found;
   }
 
   /** The first death reported for a person stays; a later report of the same death changes nothing. */

@@ -19,7 +19,7 @@ import { RoutingTable, topics } from '@tongban/regions';
 import { Minimiser, minimisationPolicyPath, readMinimisationPolicy } from '@tongban/masking';
 import { RegionNodeConfig } from './region-node.config';
 import { ApplyEventService } from './casework/application/apply-event.service';
-import { APPLIED_COUNTER, InboxController, NODE_LOGGER } from './casework/infrastructure/inbox.controller';
+import { APPLIED_COUNTER, InboxController, inboxBatchHandler, NODE_LOGGER } from './casework/infrastructure/inbox.controller';
 import { CASE_QUERIES, CASE_REPOSITORY, CasesQueryController, NODE_DATA_SOURCE, READ_DISCLOSURES } from './casework/infrastructure/cases-query.controller';
 import { CaseQueryRepository } from './casework/infrastructure/case-query.repository';
 import { CaseRepository, PersonFactsRepository } from './casework/infrastructure/case.repository';
@@ -105,7 +105,6 @@ export async function createRegionNodeApp(config: RegionNodeConfig, logger = new
     workflowLookups: (m): NodeLookups => ({ spouseOf: (idNumber) => facts.spouseOf(m, idNumber) }),
     facts,
     dataSource,
-    consumer: config.groupId,
     node: config.region,
     calendar: config.calendar,
     deadlines: config.deadlines,
@@ -120,6 +119,8 @@ export async function createRegionNodeApp(config: RegionNodeConfig, logger = new
   const reconciler = new TimerReconciler(dataSource, timers, config.region, config.timerReconcileMs, logger);
   const metrics = createMetricsRegistry('region-node', config.region);
   const applied = counter(metrics, 'tongban_events_applied_total', 'Inbox events handled, by outcome', ['event_type', 'outcome']);
+  const batches = counter(metrics, 'tongban_inbox_batches_total', 'Runs of inbox messages given to the batch path, by result (applied, fell-back)', ['result']);
+  const batchMessages = counter(metrics, 'tongban_inbox_batch_messages_total', 'Inbox messages given to the batch path, by result', ['result']);
   const deadLettered = counter(metrics, 'tongban_events_dead_lettered_total', 'Inbox events parked on the dead-letter topic', ['event_type']);
   // A year without a published State Council schedule counts weekends only: say so, once per year, and show it.
   const scheduleMissing = gauge(metrics, 'tongban_calendar_schedule_missing', 'Years the node counts with weekends only (no published holiday schedule)', ['year']);
@@ -158,6 +159,13 @@ export async function createRegionNodeApp(config: RegionNodeConfig, logger = new
     // TONGBAN_RETRY_DELAYS (5s,1m,10m), TONGBAN_RETRY_IN_PLACE_ATTEMPTS (3), TONGBAN_RETRY_IN_PLACE_BACKOFF_MS (200)
     retry: config.retry,
     holds: new MysqlHoldStore(dataSource),
+    // A run of a partition's inbox messages is applied in one transaction; a failed run goes message by message.
+    applyBatch: config.applyBatchMax > 1 ? inboxBatchHandler(applyService, logger, applied) : undefined,
+    applyBatchMax: config.applyBatchMax,
+    onBatch: (result, size) => {
+      batches.inc({ result });
+      batchMessages.inc({ result }, size);
+    },
     onProcessed: (outcome, meta) => {
       if (outcome === 'dead-lettered') deadLettered.inc({ event_type: meta.eventType ?? 'unknown' });
     },

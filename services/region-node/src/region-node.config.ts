@@ -23,6 +23,8 @@ export interface RegionNodeConfig {
   groupId: string;
   autoRegisterSchemas: boolean;
   partitionsConsumedConcurrently: number;
+  /** TONGBAN_NODE_APPLY_BATCH: at most this many inbox messages of a partition in one transaction (1: one per message). */
+  applyBatchMax: number;
   personIndexKey: string;
   deadlines: DeadlinesConfig;
   calendar: WorkingCalendar;
@@ -55,6 +57,7 @@ export function readRegionNodeConfig(env: Record<string, string | undefined> = p
     groupId: r.str('TONGBAN_NODE_GROUP', `${infra.topicNamespace}.region-node.${region}`),
     autoRegisterSchemas: r.bool('TONGBAN_SCHEMA_AUTO_REGISTER', true),
     partitionsConsumedConcurrently: r.int('TONGBAN_NODE_CONCURRENCY', 3, { min: 1, max: 64 }),
+    applyBatchMax: r.int('TONGBAN_NODE_APPLY_BATCH', 200, { min: 1, max: 5000 }),
     personIndexKey: r.secret('TONGBAN_PERSON_INDEX_KEY', DEV_PERSON_INDEX_KEY),
     deadlines: parsed(r, 'TONGBAN_DEADLINES', () => parseDeadlines(env.TONGBAN_DEADLINES)) ?? parseDeadlines(''),
     // TONGBAN_CALENDAR (a spec string) wins; else the published schedules, a file per year (libs/calendar/data).

@@ -1,5 +1,5 @@
 import { CustomTransportStrategy, Server } from '@nestjs/microservices';
-import { Consumer, EachBatchPayload, Kafka } from 'kafkajs';
+import { Consumer, EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
 import { isObservable, lastValueFrom } from 'rxjs';
 import { AvroCodec, DecodedEvent } from '@tongban/avro';
 import { JsonLogger, withLogContext } from '@tongban/observability';
@@ -13,6 +13,7 @@ import { CaseHolds, NO_HOLDS } from '../ordering/case-holds';
 import type { HoldAdministration } from '../ordering/hold-administration';
 import { HoldSweeper } from '../ordering/hold-sweeper';
 import type { Hold, HoldStore } from '../ordering/hold-store.port';
+import { batchPath } from './batch-path';
 import { Delivery, deliveryOf, Heartbeat } from './delivery';
 import { InboxContext, InboxMessageMeta } from './inbox.context';
 import { NoHandlerError, WorkInterruptedError } from './transport.errors';
@@ -43,7 +44,24 @@ export interface ServerTongbanKafkaOptions {
   /** How often holds left half-way by a crash are looked for. */
   holdSweepIntervalMs?: number;
   partitionsConsumedConcurrently?: number;
+  /**
+   * Applies a run of inbox messages of one partition at once (one transaction), in offset order. It may refuse
+   * an event as an outcome of its own; anything it throws means nothing of the run was applied, and the run goes
+   * through the per-message path (tries in place, retry topics, holds, dead letters) instead. Used only for
+   * inbox messages (not retry copies) of a partition batch without an open hold and without replays.
+   */
+  applyBatch?: (items: InboxBatchItem[]) => Promise<unknown>;
+  /** At most this many messages in one call of `applyBatch` (200). */
+  applyBatchMax?: number;
+  /** A run went to `applyBatch`: applied, or handed to the per-message path. */
+  onBatch?: (result: 'applied' | 'fell-back', size: number) => void;
   onProcessed?: (outcome: ProcessOutcome, meta: Partial<InboxMessageMeta>) => void;
+}
+
+/** One decoded message of a run given to `applyBatch`. */
+export interface InboxBatchItem {
+  value: unknown;
+  meta: InboxMessageMeta;
 }
 
 /** The pattern of a handler that takes every event type without one of its own. */
@@ -183,25 +201,85 @@ export class ServerTongbanKafka extends Server implements CustomTransportStrateg
   private async eachBatch({ batch, resolveOffset, heartbeat, isRunning, isStale, pause }: EachBatchPayload): Promise<void> {
     const { level } = classifyTopic(batch.topic);
     const open = this.caseHolds ? await this.caseHolds.openHolds(batch.messages.map((m) => m.key?.toString() ?? '')) : new Map<string, Hold>();
+    const max = Math.max(1, this.options.applyBatchMax ?? 200);
     let last: string | undefined;
-    for (const message of batch.messages) {
-      if (!isRunning() || isStale() || this.closing.signal.aborted) break;
-      // Not due yet: stop reading this retry partition until it is, without holding up anything else.
-      if (this.pacer.deferUntilDue(batch.topic, batch.partition, level, message, pause)) break;
-      try {
-        await this.handle(deliveryOf(batch.topic, batch.partition, message), open, heartbeat);
-      } catch (e) {
-        // Closing while the database was down: what was done is committed, this message is done again later.
-        if (e instanceof WorkInterruptedError) break;
-        throw e;
+    const stopped = () => !isRunning() || isStale() || this.closing.signal.aborted;
+    runs: for (let i = 0; i < batch.messages.length; i += max) {
+      if (stopped()) break;
+      const run = batch.messages.slice(i, i + max);
+      const deliveries = run.map((message) => deliveryOf(batch.topic, batch.partition, message));
+      if (batchPath({ handler: Boolean(this.options.applyBatch), level, openHolds: open.size, messages: deliveries }) === 'batch') {
+        if (await this.applyRun(deliveries, heartbeat)) {
+          for (const message of run) resolveOffset(message.offset);
+          last = run[run.length - 1].offset;
+          await heartbeat();
+          continue;
+        }
+        if (stopped()) break;
       }
-      resolveOffset(message.offset);
-      last = message.offset;
-      await heartbeat();
+      for (const message of run) {
+        if (stopped()) break runs;
+        if (!(await this.handleOne(batch.topic, batch.partition, level, message, open, heartbeat, pause))) break runs;
+        resolveOffset(message.offset);
+        last = message.offset;
+        await heartbeat();
+      }
     }
     if (last !== undefined) {
       await this.consumer!.commitOffsets([{ topic: batch.topic, partition: batch.partition, offset: (BigInt(last) + 1n).toString() }]);
     }
+  }
+
+  /** One message on the per-message path; false when the partition stops here (not due yet, or closing). */
+  private async handleOne(
+    topic: string, partition: number, level: number, message: KafkaMessage, open: Map<string, Hold>, heartbeat: Heartbeat, pause: EachBatchPayload['pause'],
+  ): Promise<boolean> {
+    // Not due yet: stop reading this retry partition until it is, without holding up anything else.
+    if (this.pacer.deferUntilDue(topic, partition, level, message, pause)) return false;
+    try {
+      await this.handle(deliveryOf(topic, partition, message), open, heartbeat);
+      return true;
+    } catch (e) {
+      // Closing while the database was down: what was done is committed, this message is done again later.
+      if (e instanceof WorkInterruptedError) return false;
+      throw e;
+    }
+  }
+
+  /**
+   * A run of inbox messages through the batch handler: true when it was applied. A message that does not decode,
+   * or anything the handler throws, hands the run to the per-message path (the handler's transaction rolled
+   * back, so nothing of it is half-applied).
+   */
+  private async applyRun(deliveries: Delivery[], heartbeat: Heartbeat): Promise<boolean> {
+    const items: InboxBatchItem[] = [];
+    for (const d of deliveries) {
+      const decoded = await this.decode(d).catch(() => undefined);
+      if (!decoded) {
+        this.options.onBatch?.('fell-back', deliveries.length);
+        return false;
+      }
+      items.push({
+        value: decoded.value,
+        meta: {
+          topic: d.origin.topic, partition: d.origin.partition, offset: d.origin.offset, key: d.key, headers: d.headers,
+          schemaId: decoded.schemaId, eventType: decoded.eventType, attempt: 1, retryLevel: d.level, released: false,
+        },
+      });
+    }
+    await heartbeat();
+    try {
+      await this.options.applyBatch!(items);
+    } catch (error) {
+      this.options.logger.event('warn', 'a batch failed; its messages are applied one at a time', {
+        from: deliveries[0].from, size: deliveries.length, error: (error as Error)?.message,
+      });
+      this.options.onBatch?.('fell-back', deliveries.length);
+      return false;
+    }
+    this.options.onBatch?.('applied', deliveries.length);
+    for (const item of items) this.report('applied', item.meta);
+    return true;
   }
 
   private async handle(d: Delivery, open: Map<string, Hold>, heartbeat: Heartbeat): Promise<void> {

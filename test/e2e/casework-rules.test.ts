@@ -136,6 +136,16 @@ describe('deadlines (BullMQ timers, short configured durations)', () => {
       }, `the breach seen by ${key}`, 20000);
     }
     expect(await breaches(body.caseId)).toHaveLength(1);
+    // The node that owns the deadline counts the breach by workflow and timer.
+    const lines: string[] = [];
+    for (const node of stack.nodes.values()) {
+      const port = (node.app.getHttpServer().address() as { port: number }).port;
+      const metrics = await (await fetch(`http://127.0.0.1:${port}/metrics`)).text();
+      lines.push(...metrics.split('\n').filter((l) => l.startsWith('tongban_deadline_breaches_total{') && l.includes('workflow="disability-subsidy"')));
+    }
+    expect(lines.length).toBeGreaterThanOrEqual(1);
+    expect(lines[0]).toMatch(/timer="subsidy\.acknowledge"/);
+    expect(lines.reduce((n, l) => n + Number(l.split(' ').at(-1)), 0)).toBeGreaterThanOrEqual(1);
   });
 
   it('cancels the deadline when the case leaves the state in time', async () => {

@@ -153,6 +153,11 @@ describe('the failure path of the region node’s inbox', () => {
       [HEADERS.eventId]: eventId,
     });
     expect(h[FAILURE_HEADERS.errorMessage]).toContain('injected fault');
+    // Counted by workflow, event type and code (a database refusal is not a TongbanError: the service's internal error).
+    const metrics = await (await fetch(`${nodeUrl}/metrics`)).text();
+    expect(metrics).toMatch(
+      /^tongban_events_dead_lettered_total\{workflow="disability-subsidy",event_type="SubsidyApplicationSubmitted",error_code="SERVICE\.INTERNAL",service="region-node",region="500000"\} [1-9]\d*$/m,
+    );
     expect(h[FAILURE_HEADERS.originalPartition]).toMatch(/^\d+$/);
     expect(h[FAILURE_HEADERS.originalOffset]).toMatch(/^\d+$/);
     expect(Date.parse(h[FAILURE_HEADERS.lastFailureAt]) - Date.parse(h[FAILURE_HEADERS.firstFailureAt])).toBeGreaterThanOrEqual(5_000);

@@ -100,6 +100,8 @@ export async function createRegionNodeApp(config: RegionNodeConfig, logger = new
     logger,
   );
   const facts = new PersonFactsRepository(cases);
+  const metrics = createMetricsRegistry('region-node', config.region);
+  const breaches = counter(metrics, 'tongban_deadline_breaches_total', 'Deadlines breached (a CaseDeadlineBreached sent to the side that has to act), by workflow and timer', ['workflow', 'timer']);
   const applyService = new ApplyEventService({
     workflows: NODE_WORKFLOWS,
     workflowLookups: (m): NodeLookups => ({ spouseOf: (idNumber) => facts.spouseOf(m, idNumber) }),
@@ -115,13 +117,15 @@ export async function createRegionNodeApp(config: RegionNodeConfig, logger = new
     ),
     timers,
     logger,
+    onDeadlineBreached: (workflow, timer) => breaches.inc({ workflow, timer }),
   });
   const reconciler = new TimerReconciler(dataSource, timers, config.region, config.timerReconcileMs, logger);
-  const metrics = createMetricsRegistry('region-node', config.region);
   const applied = counter(metrics, 'tongban_events_applied_total', 'Inbox events handled, by outcome', ['event_type', 'outcome']);
   const batches = counter(metrics, 'tongban_inbox_batches_total', 'Runs of inbox messages given to the batch path, by result (applied, fell-back)', ['result']);
   const batchMessages = counter(metrics, 'tongban_inbox_batch_messages_total', 'Inbox messages given to the batch path, by result', ['result']);
-  const deadLettered = counter(metrics, 'tongban_events_dead_lettered_total', 'Inbox events parked on the dead-letter topic', ['event_type']);
+  const deadLettered = counter(metrics, 'tongban_events_dead_lettered_total', 'Inbox events parked on the dead-letter topic, by workflow, event type and error code', [
+    'workflow', 'event_type', 'error_code',
+  ]);
   // A year without a published State Council schedule counts weekends only: say so, once per year, and show it.
   const scheduleMissing = gauge(metrics, 'tongban_calendar_schedule_missing', 'Years the node counts with weekends only (no published holiday schedule)', ['year']);
   const reportMissingYear = (year: number) => {
@@ -167,7 +171,12 @@ export async function createRegionNodeApp(config: RegionNodeConfig, logger = new
       batchMessages.inc({ result }, size);
     },
     onProcessed: (outcome, meta) => {
-      if (outcome === 'dead-lettered') deadLettered.inc({ event_type: meta.eventType ?? 'unknown' });
+      if (outcome === 'dead-lettered') {
+        const eventType = meta.eventType ?? 'unknown';
+        // Only the workflows' own event types become label values (a record that did not decode has none).
+        const workflow = NODE_WORKFLOWS.definitionForEventType(eventType)?.workflow;
+        deadLettered.inc({ workflow: workflow ?? 'unknown', event_type: workflow ? eventType : 'unknown', error_code: meta.errorCode ?? 'unknown' });
+      }
     },
   });
 

@@ -17,6 +17,8 @@ export interface InboxMessageMeta {
   replayOf?: string;
   /** True when the message waited in a hold behind an earlier message of its case. */
   released?: boolean;
+  /** For a message sent on to a retry topic or the dead letters: the error's code (`<AREA>.<REASON>`). */
+  errorCode?: string;
 }
 
 /** What an event handler may know about the Kafka message it is handling. */

@@ -2,6 +2,7 @@ import { CustomTransportStrategy, Server } from '@nestjs/microservices';
 import { Consumer, EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
 import { isObservable, lastValueFrom } from 'rxjs';
 import { AvroCodec, DecodedEvent } from '@tongban/avro';
+import { TongbanError } from '@tongban/errors';
 import { JsonLogger, withLogContext } from '@tongban/observability';
 import { ensureTopics, TopicSettings } from '../admin/topics';
 import { FailurePublisher } from '../failures/dead-letter';
@@ -352,7 +353,8 @@ export class ServerTongbanKafka extends Server implements CustomTransportStrateg
 
   private async sendOn(d: Delivery, error: unknown, tries: number, meta: Partial<InboxMessageMeta>): Promise<void> {
     const step = await this.router.sendOn(d, error, tries);
-    this.report(step.kind === 'retry' ? 'retry-scheduled' : 'dead-lettered', meta);
+    // A programming error (TypeError, …) has no code of its own: it is counted as the service's internal error.
+    this.report(step.kind === 'retry' ? 'retry-scheduled' : 'dead-lettered', { ...meta, errorCode: error instanceof TongbanError ? error.code : 'SERVICE.INTERNAL' });
   }
 
   private report(outcome: ProcessOutcome, meta: Partial<InboxMessageMeta>): void {

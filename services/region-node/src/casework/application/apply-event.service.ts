@@ -79,6 +79,8 @@ export interface ApplyEventDeps<L extends object = object> {
   timers: TimerPort;
   logger: JsonLogger;
   now?: () => Date;
+  /** Told, after the commit, of each deadline that was breached (a CaseDeadlineBreached sent to the side that has to act). */
+  onDeadlineBreached?: (workflow: string, timer: string) => void;
 }
 
 /**
@@ -210,6 +212,7 @@ export class ApplyEventService<L extends object = object> {
   /** A deadline fell due: escalate, lapse or advance the case as its state machine says. */
   async fireTimer(job: TimerJob): Promise<ApplyOutcome> {
     const work: TimerWork = { schedule: [], cancel: [] };
+    let breached: string | undefined;
     const outcome = await this.deps.dataSource.transaction('READ COMMITTED', async (m) => {
       const cases = new CaseWork(m, this.deps.cases, this.facts);
       const loaded = await cases.load(job.caseId);
@@ -232,9 +235,11 @@ export class ApplyEventService<L extends object = object> {
       const delivery = { topic: 'timer', partition: -1, offset: '0', schemaId: 0 };
       const outcome = await this.record(m, cases, loaded, incoming, decision, { delivery, correlationId: incoming.eventId, payload: incoming.payload }, work, now);
       await cases.flush();
+      if (decision.emits.some((e) => e.eventType === 'CaseDeadlineBreached')) breached = loaded.snapshot.workflow;
       return outcome;
     });
     await this.afterCommit(work);
+    if (breached) this.deps.onDeadlineBreached?.(breached, job.name);
     return outcome;
   }
 

@@ -1,4 +1,4 @@
-import { fictionalPerson } from './chaos-support';
+import { fictionalPerson, retryWait } from './chaos-support';
 import { parseCycleArgs } from './chaos-cycles';
 
 describe('chaos cycles: options', () => {
@@ -33,5 +33,19 @@ describe('the chaos client’s fictional people', () => {
     }
     expect(seen.size).toBe(8);
     expect(fictionalPerson(0)).toEqual({ birth: '19400101', sequence: '100' });
+  });
+});
+
+describe('the chaos client’s waits between tries', () => {
+  it.each([
+    [1, undefined, 0.5, 250],
+    [2, undefined, 0.5, 500],
+    [5, undefined, 0.5, 4000],
+    [9, undefined, 0.5, 5000],
+    [3, 1000, 0.5, 1000],
+    [3, 1000, 0, 500],
+    [3, 1000, 0.999, 1499],
+  ])('try %i, Retry-After %p ms, random %p: %i ms', (tries, retryAfterMs, r, ms) => {
+    expect(retryWait(tries, retryAfterMs, () => r)).toBe(ms);
   });
 });

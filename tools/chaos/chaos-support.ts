@@ -76,6 +76,15 @@ export function fictionalPerson(n: number): { birth: string; sequence: string } 
   return { birth, sequence: String(100 + (Math.floor(n / BIRTH_DAYS) % 800)).padStart(3, '0') };
 }
 
+/**
+ * How long a client waits before its next try: the gateway's Retry-After when it gave one, else 250 ms doubling up to
+ * 5 s; then spread between half and one and a half times that, at random ("jitter").
+ */
+export function retryWait(tries: number, retryAfterMs?: number, random: () => number = Math.random): number {
+  const base = retryAfterMs ?? Math.min(5000, 250 * 2 ** Math.max(0, tries - 1));
+  return Math.round(base * (0.5 + random()));
+}
+
 /** A municipal system's client: one request per event, retried with the same Idempotency-Key until accepted. */
 export class Client {
   readonly requests: Request[] = [];
@@ -145,11 +154,17 @@ export class Client {
     }
   }
 
+  /**
+   * Posts until accepted, as a municipal system keeps a case it has to hand over: up to 10 minutes, waiting as the
+   * gateway's Retry-After says (else growing waits up to 5 s), each wait spread by a random part so that the clients
+   * held back by a restart do not all come back in the same instant.
+   */
   private async post(request: Request, body: Record<string, unknown>): Promise<void> {
-    const deadline = Date.now() + 120_000;
+    const deadline = Date.now() + 600_000;
     while (Date.now() < deadline) {
       request.tries++;
       if (request.tries === 2) this.retriedRequests++;
+      let retryAfterMs: number | undefined;
       try {
         const res = await fetch(`${this.gatewayUrl}/v1/events`, {
           method: 'POST',
@@ -167,10 +182,12 @@ export class Client {
           request.refused = `${res.status} ${JSON.stringify(answer).slice(0, 200)}`;
           return;
         }
+        const retryAfter = Number(res.headers.get('retry-after'));
+        if (Number.isFinite(retryAfter) && retryAfter > 0) retryAfterMs = retryAfter * 1000;
       } catch {
         // the gateway is down or the answer was lost: ask again with the same key
       }
-      await sleep(Math.min(2000, 250 * request.tries));
+      await sleep(retryWait(request.tries, retryAfterMs));
     }
   }
 }

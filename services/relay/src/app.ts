@@ -6,7 +6,7 @@ import { createKafka, OutboxRelay } from '@tongban/kafka';
 import { MysqlOutboxStore, outboxBacklog, outboxBacklogAge } from '@tongban/persistence';
 import { Gauge } from 'prom-client';
 import {
-  counter, createMetricsRegistry, httpMetrics, dependencyChecks, HEALTH_CHECKS, HealthCheck, JsonLogger, METRICS_REGISTRY, OpsController,
+  counter, createMetricsRegistry, histogram, httpMetrics, dependencyChecks, HEALTH_CHECKS, HealthCheck, JsonLogger, METRICS_REGISTRY, OpsController,
 } from '@tongban/observability';
 import { RelayConfig } from './relay.config';
 
@@ -21,6 +21,9 @@ export async function createRelayApp(config: RelayConfig, logger = new JsonLogge
   const kafka = createKafka(config.infra.kafkaBrokers, config.infra.kafkaClientId, logger, config.infra.kafkaCredentials);
   const metrics = createMetricsRegistry('relay');
   const published = counter(metrics, 'tongban_events_published_total', 'Outbox rows published to Kafka', ['database']);
+  const outboxLag = histogram(metrics, 'tongban_outbox_lag_seconds', 'How long a row waited in the outbox (accepted → read for sending), by database', ['database'], [
+    0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300,
+  ]);
   const relays = config.databases.map(
     (database) =>
       new OutboxRelay({
@@ -33,6 +36,7 @@ export async function createRelayApp(config: RelayConfig, logger = new JsonLogge
         pollIntervalMs: config.pollIntervalMs,
         logger,
         onPublished: (n) => published.inc({ database }, n),
+        onWaited: (seconds) => seconds.forEach((s) => outboxLag.observe({ database }, s)),
       }),
   );
   // Backlog and its age are read at each scrape (one connection for all databases, scrapes a moment apart share a read).

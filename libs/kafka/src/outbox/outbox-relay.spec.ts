@@ -16,6 +16,7 @@ interface FakeRow {
   value: Buffer;
   headers: string;
   sent_at: number | null;
+  created: number;
 }
 
 class FakeDatabase {
@@ -26,7 +27,7 @@ class FakeDatabase {
 
   add(key: string, topic = 'inbox', sentAt: number | null = null): FakeRow {
     const id = this.nextId++;
-    const row = { id, lane: laneOf(key), event_id: `event-${id}`, topic, message_key: key, value: Buffer.from(`value-${id}`), headers: '{"h":"1"}', sent_at: sentAt };
+    const row = { id, lane: laneOf(key), event_id: `event-${id}`, topic, message_key: key, value: Buffer.from(`value-${id}`), headers: '{"h":"1"}', sent_at: sentAt, created: Date.now() };
     this.rows.push(row);
     return row;
   }
@@ -73,7 +74,7 @@ class FakeDatabase {
       unsent: async (lanes, limit) => {
         session();
         const found = this.rows.filter((r) => r.sent_at === null && lanes.includes(r.lane)).sort((a, b) => a.id - b.id).slice(0, limit);
-        return found.map((r) => ({ ...r, id: String(r.id) }));
+        return found.map((r) => ({ ...r, id: String(r.id), waited_us: (Date.now() - r.created) * 1000 }));
       },
       markSent: async (ids) => {
         session();
@@ -178,6 +179,18 @@ describe('OutboxRelay', () => {
     await relay.start();
     return relay;
   };
+
+  it('tells how long each sent row had waited in the outbox, once per row, not for a batch Kafka refused', async () => {
+    // Twenty rows written 300 ms ago; the first send fails and the rows go again.
+    for (let i = 0; i < 20; i++) database.add(`case-${i}`).created = Date.now() - 300;
+    const waited: number[] = [];
+    const sent: SentBatch[] = [];
+    await start(relayOn(fakeKafka('a', sent, { failNext: 1 }), { batchSize: 1000, onWaited: (s: readonly number[]) => waited.push(...s) }));
+    await until('the outbox to drain', () => database.pending() === 0);
+    expect(waited).toHaveLength(20);
+    for (const s of waited) expect(s).toBeGreaterThanOrEqual(0.3);
+    for (const s of waited) expect(s).toBeLessThan(30);
+  });
 
   it('sends the pending rows of all its lanes with one sendBatch, each case in the order written', async () => {
     const rows: FakeRow[] = [];

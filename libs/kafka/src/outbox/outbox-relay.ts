@@ -32,6 +32,8 @@ export interface OutboxRelayOptions {
   logger?: JsonLogger;
   /** After each sent batch: how many rows, and how many of them per lane. */
   onPublished?: (count: number, lanes: ReadonlyMap<number, number>) => void;
+  /** After each sent batch: how long each row had waited in the outbox when it was read (seconds), for the outbox lag. */
+  onWaited?: (seconds: readonly number[]) => void;
 }
 
 export const DEFAULT_RELAY_BATCH = 2000;
@@ -242,6 +244,9 @@ export class OutboxRelay {
       const perLane = new Map<number, number>();
       for (const row of rows) perLane.set(Number(row.lane), (perLane.get(Number(row.lane)) ?? 0) + 1);
       this.options.onPublished(rows.length, perLane);
+    }
+    if (this.options.onWaited) {
+      this.options.onWaited(rows.filter((r) => r.waited_us !== undefined && r.waited_us !== null).map((r) => Math.max(0, Number(r.waited_us)) / 1e6));
     }
     return rows.length;
   }

@@ -7,6 +7,8 @@ export interface OutboxRow {
   message_key: string;
   value: Buffer;
   headers: string;
+  /** How long the row had waited in the outbox when it was read, in microseconds (on the database's clock). */
+  waited_us?: number | string;
 }
 
 /**

@@ -80,7 +80,8 @@ export class MysqlOutboxStore implements OutboxRelayStore {
   /** The index on `sent_at` holds the unsent rows in id order: the read stops after the batch, however many sent rows the table keeps. */
   async unsent(lanes: readonly number[], limit: number): Promise<OutboxRow[]> {
     const [found] = await this.session.query<Row[]>(
-      'SELECT id, lane, event_id, topic, message_key, value, headers FROM outbox_events FORCE INDEX (idx_outbox_sent) ' +
+      'SELECT id, lane, event_id, topic, message_key, value, headers, TIMESTAMPDIFF(MICROSECOND, created_at, UTC_TIMESTAMP(3)) AS waited_us ' +
+        'FROM outbox_events FORCE INDEX (idx_outbox_sent) ' +
         'WHERE sent_at IS NULL AND lane IN (?) ORDER BY id LIMIT ?',
       [lanes, limit],
     );

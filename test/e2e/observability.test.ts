@@ -62,6 +62,11 @@ describe('health and metrics a platform team can use as they are', () => {
       return lags.length === partitions && lags.every((n) => n === 0) ? t : undefined;
     }, 'the inbox lag back to 0 on every partition', 30_000, 500);
     expect(text).toMatch(/^tongban_consumer_lag_up\{group="[^"]+",service="region-node",region="500000"\} 1$/m);
+    // The node timed the event from its acceptance to applied, within the test's few seconds.
+    const count = Number(/^tongban_apply_age_seconds_count\{service="region-node",region="500000"\} (\d+)$/m.exec(text)?.[1]);
+    const sum = Number(/^tongban_apply_age_seconds_sum\{service="region-node",region="500000"\} ([\d.e+-]+)$/m.exec(text)?.[1]);
+    expect(count).toBeGreaterThanOrEqual(1);
+    expect(sum / count).toBeLessThan(30);
     expect(text).toMatch(new RegExp(`^tongban_consumer_lag_messages\\{group="[^"]+",topic="${inbox.replace(/\./g, '\\.')}\\.retry\\.1",partition="0",service="region-node",region="500000"\\} 0$`, 'm'));
   });
 });

@@ -4,7 +4,7 @@ import { example } from '../support/examples';
 import { MYSQL, post, startTestStack, TestStack, testLogger } from '../support/test-stack';
 import { eventIdCounts, readTopic } from '../support/topic-reader';
 import { waitFor } from '../support/wait';
-import { laneOf, OutboxRelay } from '@tongban/kafka';
+import { HEADERS, laneOf, OutboxRelay } from '@tongban/kafka';
 import { MysqlOutboxStore, outboxBacklogAge } from '@tongban/persistence';
 import { topics } from '@tongban/regions';
 
@@ -101,16 +101,25 @@ describe('outbox and relay', () => {
     const conn = await createConnection({ ...MYSQL, database: stack.databases.gateway });
     try {
       const before = await outboxBacklogAge(conn);
-      await publishMany(stack, 2, 'age');
+      const { eventIds } = await publishMany(stack, 2, 'age');
+      const acceptedBy = Date.now();
       await new Promise((r) => setTimeout(r, 1200));
       const waiting = await outboxBacklogAge(conn);
       expect(waiting.pending).toBe(before.pending + 4);
       expect(waiting.oldestSeconds).toBeGreaterThanOrEqual(1.1);
       expect(waiting.oldestSeconds).toBeLessThan(120);
+      const sentFrom = Date.now();
       const relay = await stack.startRelay();
       await waitFor(async () => ((await outboxBacklogAge(conn)).pending === 0 ? true : undefined), 'the outbox to drain');
       await relay.stop();
       expect(await outboxBacklogAge(conn)).toEqual({ pending: 0, oldestSeconds: 0 });
+      // The records carry the time the events were accepted, not the time the relay sent them.
+      const records = (await readTopic(stack.kafka, stack.inbox('500000'))).filter((m) => eventIds.includes(m.headers[HEADERS.eventId]));
+      expect(records).toHaveLength(2);
+      for (const r of records) {
+        expect(r.timestamp).toBeLessThanOrEqual(acceptedBy + 50);
+        expect(r.timestamp).toBeLessThan(sentFrom - 1000);
+      }
     } finally {
       await conn.end();
     }

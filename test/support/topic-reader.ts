@@ -8,6 +8,8 @@ export interface TopicMessage {
   value: Buffer | null;
   /** Every header as text. */
   headers: Record<string, string>;
+  /** The record's timestamp (ms since the epoch). */
+  timestamp: number;
 }
 
 /** Every message of a topic from the beginning up to its current end, read by a plain kafkajs consumer. */
@@ -30,7 +32,7 @@ export async function readTopic(kafka: Kafka, topic: string, timeoutMs = 30_000)
           eachMessage: async ({ partition, message }) => {
             const headers: Record<string, string> = {};
             for (const name of Object.keys(message.headers ?? {})) headers[name] = headerText(message.headers, name) ?? '';
-            out.push({ partition, offset: message.offset, key: message.key?.toString() ?? '', value: message.value, headers });
+            out.push({ partition, offset: message.offset, key: message.key?.toString() ?? '', value: message.value, headers, timestamp: Number(message.timestamp) });
             if (Number(message.offset) + 1 >= (remaining.get(partition) ?? 0)) remaining.delete(partition);
             if (remaining.size === 0) {
               clearTimeout(timer);

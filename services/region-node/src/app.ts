@@ -11,7 +11,7 @@ import {
   createKafka, ensureTopics, EventPublisher, PassThroughRpcFilter, registerConsumerLagMetrics, ServerTongbanKafka,
 } from '@tongban/kafka';
 import {
-  counter, createMetricsRegistry, httpMetrics, dependencyChecks, gauge, HEALTH_CHECKS, HealthCheck, JsonLogger, METRICS_REGISTRY, OpsController, retentionMetrics,
+  counter, createMetricsRegistry, histogram, httpMetrics, dependencyChecks, gauge, HEALTH_CHECKS, HealthCheck, JsonLogger, METRICS_REGISTRY, OpsController, retentionMetrics,
 } from '@tongban/observability';
 import { heldMessagesRule, MysqlHoldStore, mysqlOutbox, mysqlProbe, openDatabase, RetentionJob, sentOutboxRule } from '@tongban/persistence';
 import { AuditLog, AuditLogSchema1764300000000, DISCLOSURE_CHAIN } from '@tongban/audit';
@@ -123,6 +123,12 @@ export async function createRegionNodeApp(config: RegionNodeConfig, logger = new
   const applied = counter(metrics, 'tongban_events_applied_total', 'Inbox events handled, by outcome', ['event_type', 'outcome']);
   const batches = counter(metrics, 'tongban_inbox_batches_total', 'Runs of inbox messages given to the batch path, by result (applied, fell-back)', ['result']);
   const batchMessages = counter(metrics, 'tongban_inbox_batch_messages_total', 'Inbox messages given to the batch path, by result', ['result']);
+  const batchSeconds = histogram(metrics, 'tongban_apply_batch_duration_seconds', 'Time one run of inbox messages took in its transaction, by result', ['result'], [
+    0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10,
+  ]);
+  const appliedAge = histogram(metrics, 'tongban_apply_age_seconds', 'From acceptance at the gateway (the inbox record\'s timestamp) to applied at this node', [], [
+    0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 1800,
+  ]);
   const deadLettered = counter(metrics, 'tongban_events_dead_lettered_total', 'Inbox events parked on the dead-letter topic, by workflow, event type and error code', [
     'workflow', 'event_type', 'error_code',
   ]);
@@ -166,11 +172,14 @@ export async function createRegionNodeApp(config: RegionNodeConfig, logger = new
     // A run of a partition's inbox messages is applied in one transaction; a failed run goes message by message.
     applyBatch: config.applyBatchMax > 1 ? inboxBatchHandler(applyService, logger, applied) : undefined,
     applyBatchMax: config.applyBatchMax,
-    onBatch: (result, size) => {
+    onBatch: (result, size, seconds) => {
       batches.inc({ result });
       batchMessages.inc({ result }, size);
+      if (seconds > 0) batchSeconds.observe({ result }, seconds);
     },
     onProcessed: (outcome, meta) => {
+      // First deliveries from the inbox only: a retry copy or a replay is a later record of an older event.
+      if (outcome === 'applied' && meta.timestamp && !meta.retryLevel && !meta.replayOf) appliedAge.observe(Math.max(0, Date.now() - meta.timestamp) / 1000);
       if (outcome === 'dead-lettered') {
         const eventType = meta.eventType ?? 'unknown';
         // Only the workflows' own event types become label values (a record that did not decode has none).

@@ -180,6 +180,12 @@ describe('OutboxRelay', () => {
     return relay;
   };
 
+  it('stamps each record with the time its row was written (read time less the row\'s wait), else leaves the producer\'s', () => {
+    const row = (id: string, waited_us?: number) => ({ id, lane: 0, event_id: `e-${id}`, topic: 't', message_key: 'k', value: Buffer.from('v'), headers: '{}', waited_us });
+    const [{ messages }] = topicMessagesOf([row('1', 1_500_000), row('2', 0), row('3')], 10_000);
+    expect(messages.map((m) => m.timestamp)).toEqual(['8500', '10000', undefined]);
+  });
+
   it('tells how long each sent row had waited in the outbox, once per row, not for a batch Kafka refused', async () => {
     // Twenty rows written 300 ms ago; the first send fails and the rows go again.
     for (let i = 0; i < 20; i++) database.add(`case-${i}`).created = Date.now() - 300;

@@ -63,12 +63,19 @@ export function takeBatch<T extends Pick<OutboxRow, 'value' | 'headers'>>(rows: 
  * The `sendBatch` payload of rows in id order: one entry per topic, each topic's messages in the order
  * of the rows, so that messages of one key (one case) reach their partition in the order they were written.
  */
-export function topicMessagesOf(rows: OutboxRow[]): Array<{ topic: string; messages: Array<{ key: string; value: Buffer; headers: Record<string, string> }> }> {
-  const byTopic = new Map<string, Array<{ key: string; value: Buffer; headers: Record<string, string> }>>();
+export function topicMessagesOf(
+  rows: OutboxRow[],
+  readAt = Date.now(),
+): Array<{ topic: string; messages: Array<{ key: string; value: Buffer; headers: Record<string, string>; timestamp?: string }> }> {
+  const byTopic = new Map<string, Array<{ key: string; value: Buffer; headers: Record<string, string>; timestamp?: string }>>();
   for (const row of rows) {
     let list = byTopic.get(row.topic);
     if (!list) byTopic.set(row.topic, (list = []));
-    list.push({ key: row.message_key, value: row.value, headers: JSON.parse(row.headers) });
+    // The record's timestamp is when the row was written (the event accepted), so a consumer can tell how long
+    // after acceptance it applies an event; without the row's age the producer's own time is used.
+    const waited = row.waited_us === undefined || row.waited_us === null ? undefined : Number(row.waited_us);
+    const timestamp = waited !== undefined && Number.isFinite(waited) ? String(Math.round(readAt - Math.max(0, waited) / 1000)) : undefined;
+    list.push({ key: row.message_key, value: row.value, headers: JSON.parse(row.headers), ...(timestamp ? { timestamp } : {}) });
   }
   return [...byTopic].map(([topic, messages]) => ({ topic, messages }));
 }

@@ -23,6 +23,8 @@ export interface Delivery {
   prior?: PriorFailure;
   replayOf?: string;
   held?: HeldMessage;
+  /** The record's Kafka timestamp (ms): for an inbox record, when the gateway accepted the event (the relay sets it). */
+  timestamp?: number;
 }
 
 /** Lets the group know this member is alive while long work goes on. */
@@ -59,6 +61,7 @@ export function deliveryOf(topic: string, partition: number, message: KafkaMessa
     eventId: headers[HEADERS.eventId] || null,
     prior,
     replayOf,
+    timestamp: Number(message.timestamp) || undefined,
   };
 }
 

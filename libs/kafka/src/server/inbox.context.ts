@@ -17,6 +17,8 @@ export interface InboxMessageMeta {
   replayOf?: string;
   /** True when the message waited in a hold behind an earlier message of its case. */
   released?: boolean;
+  /** The record's Kafka timestamp (ms); on an inbox, when the event was accepted. */
+  timestamp?: number;
   /** For a message sent on to a retry topic or the dead letters: the error's code (`<AREA>.<REASON>`). */
   errorCode?: string;
 }

@@ -54,8 +54,8 @@ export interface ServerTongbanKafkaOptions {
   applyBatch?: (items: InboxBatchItem[]) => Promise<unknown>;
   /** At most this many messages in one call of `applyBatch` (200). */
   applyBatchMax?: number;
-  /** A run went to `applyBatch`: applied, or handed to the per-message path. */
-  onBatch?: (result: 'applied' | 'fell-back', size: number) => void;
+  /** A run went to `applyBatch`: applied, or handed to the per-message path; `seconds` the handler took (0 when not called). */
+  onBatch?: (result: 'applied' | 'fell-back', size: number, seconds: number) => void;
   onProcessed?: (outcome: ProcessOutcome, meta: Partial<InboxMessageMeta>) => void;
 }
 
@@ -257,28 +257,30 @@ export class ServerTongbanKafka extends Server implements CustomTransportStrateg
     for (const d of deliveries) {
       const decoded = await this.decode(d).catch(() => undefined);
       if (!decoded) {
-        this.options.onBatch?.('fell-back', deliveries.length);
+        this.options.onBatch?.('fell-back', deliveries.length, 0);
         return false;
       }
       items.push({
         value: decoded.value,
         meta: {
           topic: d.origin.topic, partition: d.origin.partition, offset: d.origin.offset, key: d.key, headers: d.headers,
-          schemaId: decoded.schemaId, eventType: decoded.eventType, attempt: 1, retryLevel: d.level, released: false,
+          schemaId: decoded.schemaId, eventType: decoded.eventType, attempt: 1, retryLevel: d.level, released: false, timestamp: d.timestamp,
         },
       });
     }
     await heartbeat();
+    const started = process.hrtime.bigint();
+    const seconds = () => Number(process.hrtime.bigint() - started) / 1e9;
     try {
       await this.options.applyBatch!(items);
     } catch (error) {
       this.options.logger.event('warn', 'a batch failed; its messages are applied one at a time', {
         from: deliveries[0].from, size: deliveries.length, error: (error as Error)?.message,
       });
-      this.options.onBatch?.('fell-back', deliveries.length);
+      this.options.onBatch?.('fell-back', deliveries.length, seconds());
       return false;
     }
-    this.options.onBatch?.('applied', deliveries.length);
+    this.options.onBatch?.('applied', deliveries.length, seconds());
     for (const item of items) this.report('applied', item.meta);
     return true;
   }
@@ -322,6 +324,7 @@ export class ServerTongbanKafka extends Server implements CustomTransportStrateg
       retryLevel: d.level,
       replayOf: d.replayOf,
       released: Boolean(d.held),
+      timestamp: d.timestamp,
     };
     const result = await this.router.tryInPlace(
       d,

@@ -1,43 +1,24 @@
 import { createConnection } from 'mysql2/promise';
 import { example } from '../support/examples';
-import { uniqueId } from '../support/unique';
 import { waitFor } from '../support/wait';
-import { RunningService, startStack } from '../../tools/stack/stack';
-import { dropProvinceDatabaseUser, ProvinceLayout, provinceDatabaseUser, twoProvinces } from '../../tools/stack/provinces';
-import { dropDatabase } from '@tongban/persistence';
-import { createKafka } from '@tongban/kafka';
-import { infraAsync, SIDE } from './province-stack';
+import { ProvinceLayout, provinceDatabaseUser } from '../../tools/stack/provinces';
+import { infraAsync } from './province-stack';
+import { ProvinceProcesses } from './province-processes';
 
 /**
  * Both provinces' services as `npm start` runs them (processes, each province on its own cluster, own MySQL
  * user and own Redis prefix), on ports of this test, with MirrorMaker 2 of `npm run infra:up` as the only link.
  */
-const id = uniqueId();
-const namespace = `t-${id}`;
-const prefix = `tbp_${id.replace(/-/g, '_')}`;
-const at = (base: number) => ({ gateway: base, registry: base + 1, node: base + 2, relay: base + 3, ops: base + 4, delivery: base + 5 });
-// The default infrastructure (npm test) or the province tests' own pair of clusters.
-const provinces: ProvinceLayout[] = twoProvinces(
-  { TONGBAN_KAFKA_PORT: String(SIDE.sichuan.port), TONGBAN_KAFKA_CQ_PORT: String(SIDE.chongqing.port) },
-  { sichuan: at(4710), chongqing: at(4810) },
-);
-const [sc, cq] = provinces;
-const gateway = (p: ProvinceLayout) => `http://127.0.0.1:${p.ports.gateway}`;
+const run = new ProvinceProcesses('tbp', 4710, 4810);
+const { id, namespace, prefix, provinces, sc, cq } = run;
+const gateway = (p: ProvinceLayout) => run.gateway(p);
 const MYSQL = { host: '127.0.0.1', port: 3306, user: 'root', password: '' };
+const post = (p: ProvinceLayout, key: string, body: unknown) => run.post(p, key, body);
 
 interface HistoryEntry {
   seq: number;
   eventType: string;
   outcome: string;
-}
-
-async function post(p: ProvinceLayout, key: string, body: unknown) {
-  const res = await fetch(`${gateway(p)}/v1/events`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` },
-    body: JSON.stringify(body),
-  });
-  return { status: res.status, body: (await res.json()) as { eventId?: string; error?: { code: string; message: string } } };
 }
 
 async function history(p: ProvinceLayout, key: string, caseId: string): Promise<HistoryEntry[] | undefined> {
@@ -65,32 +46,19 @@ async function appliedAtDazu(caseIds: string[]): Promise<Map<string, string[]>> 
 }
 
 describe('both provinces as separate deployments linked only by MirrorMaker 2', () => {
-  let services: RunningService[] = [];
-  let stop: () => Promise<void> = async () => undefined;
+  const services = () => run.services;
 
   beforeAll(async () => {
-    const stack = await startStack({ provinces, namespace, databasePrefix: prefix, logDir: `/tmp/tongban-province-services-${id}` });
-    services = stack.services;
-    stop = stack.stop;
+    await run.start('tongban-province-services');
   }, 240_000);
 
   afterAll(async () => {
-    await stop();
-    for (const p of provinces) {
-      const admin = createKafka(p.brokers, `cleanup-${id}`).admin();
-      await admin.connect();
-      const mine = (await admin.listTopics()).filter((t) => t.startsWith(`${namespace}.`));
-      if (mine.length) await admin.deleteTopics({ topics: mine }).catch(() => undefined);
-      await admin.disconnect();
-      const user = provinceDatabaseUser(prefix, p).user;
-      for (const db of ['gateway', `node_${p.code}`, 'registry', 'ops', 'delivery']) await dropDatabase(MYSQL, `${user}_${db}`);
-      await dropProvinceDatabaseUser(user);
-    }
+    await run.remove();
   }, 120_000);
 
   it('gives each province its own copy of every service, bound to its own cluster and its own MySQL user', () => {
     for (const p of provinces) {
-      const own = services.filter((s) => s.spec.name.endsWith(`-${p.alias}`) || s.spec.name === `region-node-${p.code}`);
+      const own = services().filter((s) => s.spec.name.endsWith(`-${p.alias}`) || s.spec.name === `region-node-${p.code}`);
       expect(own.map((s) => s.spec.name.replace(`-${p.alias}`, '')).sort()).toEqual(
         ['delivery', 'gateway', 'ops', `region-node-${p.code}`, 'relay', 'schema-registry'].sort(),
       );

@@ -1,11 +1,8 @@
 import { example } from '../support/examples';
-import { uniqueId } from '../support/unique';
 import { waitFor } from '../support/wait';
-import { RunningService, startStack } from '../../tools/stack/stack';
-import { dropProvinceDatabaseUser, ProvinceLayout, provinceDatabaseUser, twoProvinces } from '../../tools/stack/provinces';
-import { dropDatabase } from '@tongban/persistence';
-import { createKafka } from '@tongban/kafka';
-import { infraAsync, SIDE } from './province-stack';
+import { ProvinceLayout } from '../../tools/stack/provinces';
+import { infraAsync } from './province-stack';
+import { ProvinceProcesses } from './province-processes';
 
 /**
  * The accepting side's answer for events crossing to the other province, over the real link: both provinces'
@@ -13,17 +10,9 @@ import { infraAsync, SIDE } from './province-stack';
  * only link. With Chongqing's mirror stopped, Chengdu's events for Dazu answer `in-transit` at Sichuan's
  * gateway; once it runs again, the receipts Chongqing's ops sends back make them `applied`.
  */
-const id = uniqueId();
-const namespace = `t-${id}`;
-const prefix = `tbt_${id.replace(/-/g, '_')}`;
-const at = (base: number) => ({ gateway: base, registry: base + 1, node: base + 2, relay: base + 3, ops: base + 4, delivery: base + 5 });
-const provinces: ProvinceLayout[] = twoProvinces(
-  { TONGBAN_KAFKA_PORT: String(SIDE.sichuan.port), TONGBAN_KAFKA_CQ_PORT: String(SIDE.chongqing.port) },
-  { sichuan: at(4730), chongqing: at(4830) },
-);
-const [sc, cq] = provinces;
-const gateway = (p: ProvinceLayout) => `http://127.0.0.1:${p.ports.gateway}`;
-const MYSQL = { host: '127.0.0.1', port: 3306, user: 'root', password: '' };
+const run = new ProvinceProcesses('tbt', 4730, 4830);
+const { id, sc, cq } = run;
+const gateway = (p: ProvinceLayout) => run.gateway(p);
 const SENT_TYPES = ['SubsidyApplicationSubmitted', 'SubsidyApplicationWithdrawn'];
 
 interface Transit {
@@ -40,14 +29,9 @@ async function get<T>(p: ProvinceLayout, key: string, path: string): Promise<{ s
 }
 
 async function post(p: ProvinceLayout, key: string, body: unknown): Promise<string> {
-  const res = await fetch(`${gateway(p)}/v1/events`, {
-    method: 'POST',
-    headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` },
-    body: JSON.stringify(body),
-  });
-  const answer = (await res.json()) as { eventId?: string };
-  expect(res.status).toBe(202);
-  return answer.eventId!;
+  const answer = await run.post(p, key, body);
+  expect(answer.status).toBe(202);
+  return answer.body.eventId!;
 }
 
 const transitOf = async (eventId: string) =>
@@ -61,32 +45,17 @@ async function atDazu(caseId: string): Promise<Array<{ eventType: string; outcom
 }
 
 describe('events crossing to the other province, as the accepting side sees them', () => {
-  let services: RunningService[] = [];
-  let stop: () => Promise<void> = async () => undefined;
-
   beforeAll(async () => {
-    const stack = await startStack({ provinces, namespace, databasePrefix: prefix, logDir: `/tmp/tongban-transit-receipts-${id}` });
-    services = stack.services;
-    stop = stack.stop;
+    await run.start('tongban-transit-receipts');
   }, 240_000);
 
   afterAll(async () => {
     await infraAsync('mirror-start', cq.code).catch(() => undefined);
-    await stop();
-    for (const p of provinces) {
-      const admin = createKafka(p.brokers, `cleanup-${id}`).admin();
-      await admin.connect();
-      const mine = (await admin.listTopics()).filter((t) => t.startsWith(`${namespace}.`));
-      if (mine.length) await admin.deleteTopics({ topics: mine }).catch(() => undefined);
-      await admin.disconnect();
-      const user = provinceDatabaseUser(prefix, p).user;
-      for (const db of ['gateway', `node_${p.code}`, 'registry', 'ops', 'delivery']) await dropDatabase(MYSQL, `${user}_${db}`);
-      await dropProvinceDatabaseUser(user);
-    }
+    await run.remove();
   }, 120_000);
 
   it('answers in-transit while the link is down, and applied at Dazu once it returns, each event applied once and in order', async () => {
-    expect(services.length).toBeGreaterThan(0);
+    expect(run.services.length).toBeGreaterThan(0);
     const caseIds = Array.from({ length: 6 }, (_, i) => `SUB-510104-2026-000123-${id}T${i}`);
     const events = new Map<string, string[]>();
     await infraAsync('mirror-stop', cq.code);

@@ -34,7 +34,10 @@ describe('tongban CLI against the ops service', () => {
     expect((await cli(['dlq', 'list', '--bogus'], env)).code).toBe(2);
     expect((await cli(['dlq', 'replay'], env)).code).toBe(2);
     expect((await cli(['dlq', 'discard', '5'], env)).code).toBe(2);
-    expect((await cli(['dlq', 'show', '999999'], env)).code).toBe(3);
+    const missing = await cli(['dlq', 'show', '999999'], env);
+    expect(missing.code).toBe(3);
+    // The problem's detail and its code, as ops answered them.
+    expect(missing.stderr).toMatch(/^tongban: .*999999.* \([A-Z]+\.[A-Z_]+\)$/m);
     expect((await cli(['dlq', 'list', '--url', 'http://127.0.0.1:1'], env)).code).toBe(7);
   });
 

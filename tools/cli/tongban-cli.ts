@@ -129,9 +129,18 @@ interface Io {
   isTty: boolean;
 }
 
+/** A refusal from ops: an RFC 9457 problem (`code`, `detail`, `problems`); older servers answered `error` alone. */
 class ApiError extends Error {
   constructor(readonly status: number, readonly body: Record<string, unknown>) {
-    super(String((body.error as { message?: string } | undefined)?.message ?? `HTTP ${status}`));
+    const legacy = body.error as { code?: string; message?: string } | undefined;
+    const code = typeof body.code === 'string' ? body.code : legacy?.code;
+    const detail = typeof body.detail === 'string' ? body.detail : legacy?.message;
+    super(detail ? `${detail}${code ? ` (${code})` : ''}` : `HTTP ${status}`);
+  }
+
+  get problems(): Array<{ path: string; problem: string }> {
+    if (Array.isArray(this.body.problems)) return this.body.problems as Array<{ path: string; problem: string }>;
+    return (this.body.error as { details?: Array<{ path: string; problem: string }> } | undefined)?.details ?? [];
   }
 }
 
@@ -389,7 +398,7 @@ export async function run(argv: string[], io: Io): Promise<number> {
       return EXIT.usage;
     }
     if (e instanceof ApiError) {
-      const details = ((e.body.error as { details?: Array<{ path: string; problem: string }> } | undefined)?.details ?? []).map((d) => `\n  ${d.path || '(event)'}: ${d.problem}`).join('');
+      const details = e.problems.map((d) => `\n  ${d.path || '(event)'}: ${d.problem}`).join('');
       if (json) io.out(`${JSON.stringify(e.body, null, 2)}\n`);
       io.err(`tongban: ${e.message}${details}\n`);
       return exitFor(e);

@@ -1,3 +1,4 @@
+import { checkCharacter } from '@tongban/regions';
 import { createConnection } from 'mysql2/promise';
 import { ScenarioPlayer } from '../../tools/demo/scenario-player';
 import { SCENARIOS } from '../../tools/demo/scenarios';
@@ -105,6 +106,47 @@ describe('case rules at the region nodes', () => {
     const index = await rows<{ person_hash: string }>(stack.databases.nodes['500000'], 'SELECT person_hash FROM case_persons');
     expect(index.length).toBeGreaterThan(0);
     expect(JSON.stringify(index)).not.toContain('500111194109030045');
+  });
+
+  it('pages through the cases updated since a time with a cursor, each case once, newest first', async () => {
+    const since = new Date(Date.now() - 1000).toISOString();
+    const caseIds: string[] = [];
+    for (let i = 0; i < 5; i++) {
+      const body = example('SubsidyApplicationSubmitted', `${stack.id}-page${i}`);
+      // Five people of Dazu, each with one case.
+      const first17 = `5001111950010${i + 1}001`;
+      const idNumber = first17 + checkCharacter(first17);
+      body.payload.applicant = { ...(body.payload.applicant as Record<string, unknown>), idNumber };
+      body.payload.certificateNumber = `${idNumber}41`;
+      expect((await post(stack, body, 'dev-chengdu')).status).toBe(202);
+      caseIds.push(body.caseId);
+    }
+    await waitFor(async () => ((await getCase(stack, caseIds[4], 'dev-dazu')).status === 200 ? true : undefined), 'the last case at Dazu');
+    const page = async (query: string) => {
+      const res = await fetch(`${stack.gatewayUrl}/v1/cases?${query}`, { headers: { authorization: 'Bearer dev-dazu' } });
+      return { status: res.status, body: (await res.json()) as { cases: Array<{ caseId: string; updatedAt: string }>; nextCursor: string | null; code?: string } };
+    };
+    const seen: string[] = [];
+    const times: number[] = [];
+    let query = `workflow=disability-subsidy&limit=2&updatedSince=${encodeURIComponent(since)}`;
+    for (let pages = 0; pages < 10; pages++) {
+      const p = await page(query);
+      expect(p.status).toBe(200);
+      expect(p.body.cases.length).toBeLessThanOrEqual(2);
+      seen.push(...p.body.cases.map((c) => c.caseId));
+      times.push(...p.body.cases.map((c) => Date.parse(c.updatedAt)));
+      for (const c of p.body.cases) expect(Date.parse(c.updatedAt)).toBeGreaterThanOrEqual(Date.parse(since));
+      if (!p.body.nextCursor) break;
+      query = `workflow=disability-subsidy&limit=2&updatedSince=${encodeURIComponent(since)}&cursor=${p.body.nextCursor}`;
+    }
+    const mine = seen.filter((c) => caseIds.includes(c));
+    expect(mine.sort()).toEqual([...caseIds].sort());
+    expect(new Set(seen).size).toBe(seen.length);
+    expect(times).toEqual([...times].sort((a, b) => b - a));
+    // A cursor the node did not hand out, and a time without its offset, are refused with the field named.
+    const forged = await page(`cursor=${Buffer.from('not a cursor').toString('base64url')}`);
+    expect(forged).toMatchObject({ status: 400, body: { code: 'REQUEST.INVALID', problems: [{ path: 'cursor' }] } });
+    expect((await page('updatedSince=2026-11-30T00:00:00')).status).toBe(400);
   });
 });
 

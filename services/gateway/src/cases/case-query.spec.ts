@@ -1,6 +1,14 @@
 import { caseSearchFrom, searchQueryFrom } from './case-query';
 
 describe('case queries at the gateway', () => {
+  it('passes on a cursor and updatedSince for paging', () => {
+    expect(searchQueryFrom({ limit: '2', cursor: 'MjAyNi0xMS0zMFQwNDowMTowMi4zNDVafFNVQi0x', updatedSince: '2026-11-30T00:00:00Z' })).toEqual({
+      ok: true,
+      value: { limit: '2', cursor: 'MjAyNi0xMS0zMFQwNDowMTowMi4zNDVafFNVQi0x', updatedSince: '2026-11-30T00:00:00Z' },
+    });
+    expect(caseSearchFrom({ person: '500111196804170022', updatedSince: '2026-11-30T08:00:00+08:00' }).ok).toBe(true);
+  });
+
   it('passes on only workflow, state and limit', () => {
     expect(searchQueryFrom({ workflow: 'disability-subsidy', state: 'under-review', limit: '10' })).toEqual({
       ok: true,
@@ -14,6 +22,8 @@ describe('case queries at the gateway', () => {
     ['person', { person: '500111196804170022' }, 'POST /v1/cases:search'],
     ['a repeated parameter', { state: ['a', 'b'] }, 'once'],
     ['a state with SQL in it', { state: "x' OR 1=1" }, 'state name'],
+    ['a cursor with other characters', { cursor: "x' OR 1=1" }, 'nextCursor'],
+    ['a time without its offset', { updatedSince: '2026-11-30T00:00:00' }, 'with its offset'],
   ])('refuses %s in the query string', (_what, query, problem) => {
     const r = searchQueryFrom(query as Record<string, unknown>);
     expect(r.ok).toBe(false);

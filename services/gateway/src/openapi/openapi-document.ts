@@ -236,6 +236,13 @@ export function buildOpenApiDocument(sources: OpenApiSources): OpenApiDocument {
             { name: 'workflow', in: 'query', description: 'Only cases of this workflow.', schema: ref('Workflow') },
             { name: 'state', in: 'query', description: 'Only cases in this state.', schema: { type: 'string', pattern: '^[a-z][a-z0-9_-]{0,39}$', examples: ['under-review'] } },
             { name: 'limit', in: 'query', description: 'At most this many (1–500, default 50).', schema: { type: 'string', pattern: '^[0-9]{1,3}$' } },
+            { name: 'cursor', in: 'query', description: 'The `nextCursor` of the page before: the next page.', schema: { type: 'string', pattern: '^[A-Za-z0-9_-]{1,400}$' } },
+            {
+              name: 'updatedSince',
+              in: 'query',
+              description: 'Only cases updated at or after this time (ISO 8601 with its offset).',
+              schema: { type: 'string', format: 'date-time', examples: ['2026-11-30T00:00:00Z'] },
+            },
           ],
           responses: { '200': json(ref('CaseList'), 'The cases, most recently changed first.'), '400': response('ValidationFailed'), ...KEYED_ERRORS },
         },
@@ -553,7 +560,14 @@ function sharedSchemas(): Record<string, JsonSchema> {
     },
     CaseSearch: {
       type: 'object',
-      properties: { person: ref('IdNumber'), workflow: ref('Workflow'), state: { type: 'string' }, limit: { type: 'integer', minimum: 1, maximum: 500 } },
+      properties: {
+        person: ref('IdNumber'),
+        workflow: ref('Workflow'),
+        state: { type: 'string' },
+        limit: { type: 'integer', minimum: 1, maximum: 500 },
+        cursor: { type: 'string', description: 'The `nextCursor` of the page before.' },
+        updatedSince: { type: 'string', format: 'date-time', description: 'Only cases updated at or after this time.' },
+      },
       additionalProperties: false,
     },
     CaseSummary: {
@@ -569,7 +583,14 @@ function sharedSchemas(): Record<string, JsonSchema> {
       },
       required: ['caseId', 'workflow', 'state', 'view'],
     },
-    CaseList: { type: 'object', properties: { cases: { type: 'array', items: ref('CaseSummary') } }, required: ['cases'] },
+    CaseList: {
+      type: 'object',
+      properties: {
+        cases: { type: 'array', items: ref('CaseSummary') },
+        nextCursor: { anyOf: [{ type: 'string' }, { type: 'null' }], description: 'Pass it as `cursor` for the next page; null on the last page.' },
+      },
+      required: ['cases'],
+    },
     Case: {
       type: 'object',
       description: 'A case; `data`, `version` and the payloads of `history` only in the full view.',

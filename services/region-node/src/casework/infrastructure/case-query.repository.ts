@@ -8,6 +8,10 @@ export interface CaseSearch {
   workflow?: string;
   state?: string;
   personHash?: string;
+  /** Only cases updated at or after this time. */
+  updatedSince?: Date;
+  /** Only cases after this one in the search's order (newest first, then by id): the next page. */
+  after?: { updatedAt: Date; caseId: string };
 }
 
 /** The most recent cases a search reads before the viewer's parties are picked from them. */
@@ -36,8 +40,16 @@ export class CaseQueryRepository {
       where.push('c.case_id IN (SELECT case_id FROM case_persons WHERE person_hash = ?)');
       params.push(filters.personHash);
     }
+    if (filters.updatedSince) {
+      where.push('c.updated_at >= ?');
+      params.push(filters.updatedSince);
+    }
+    if (filters.after) {
+      where.push('(c.updated_at < ? OR (c.updated_at = ? AND c.case_id < ?))');
+      params.push(filters.after.updatedAt, filters.after.updatedAt, filters.after.caseId);
+    }
     return this.dataSource.query(
-      `SELECT c.* FROM cases c ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY c.updated_at DESC LIMIT ${Number(cap)}`,
+      `SELECT c.* FROM cases c ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY c.updated_at DESC, c.case_id DESC LIMIT ${Number(cap)}`,
       params,
     );
   }

@@ -9,7 +9,8 @@ import { internalCallerOf } from '../../internal/internal-access.middleware';
 import type { Minimiser } from '@tongban/masking';
 import { personsInRead, ReadEvent } from './case-read.disclosure';
 import { CaseRepository, toSnapshot } from './case.repository';
-import { CaseQueryRepository } from './case-query.repository';
+import { CASE_SEARCH_CAP, CaseQueryRepository } from './case-query.repository';
+import { decodeCursor, encodeCursor } from './case-cursor';
 
 export const NODE_DATA_SOURCE = Symbol('NODE_DATA_SOURCE');
 export const CASE_REPOSITORY = Symbol('CASE_REPOSITORY');
@@ -63,8 +64,10 @@ export class CasesQueryController {
     @Query('workflow') workflow?: string,
     @Query('state') state?: string,
     @Query('limit') limitText = '50',
+    @Query('cursor') cursor?: string,
+    @Query('updatedSince') updatedSince?: string,
   ): Promise<unknown> {
-    return this.find(viewerOf(req), { workflow, state, limit: limitText });
+    return this.find(viewerOf(req), { workflow, state, limit: limitText, cursor, updatedSince });
   }
 
   /** Search by person: the ID number travels in the body, never in a URL. */
@@ -73,7 +76,7 @@ export class CasesQueryController {
   async searchByBody(@Req() req: Request, @Body() body: unknown): Promise<unknown> {
     const b = (body && typeof body === 'object' && !Array.isArray(body) ? body : {}) as Record<string, unknown>;
     const problems: Problem[] = [];
-    for (const k of ['workflow', 'state', 'person'] as const) {
+    for (const k of ['workflow', 'state', 'person', 'cursor', 'updatedSince'] as const) {
       if (b[k] !== undefined && typeof b[k] !== 'string') problems.push({ path: k, problem: 'must be a string' });
     }
     if (problems.length) throw new ValidationError(problems);
@@ -82,21 +85,34 @@ export class CasesQueryController {
       state: b.state as string | undefined,
       person: b.person as string | undefined,
       limit: b.limit === undefined ? '50' : String(b.limit),
+      cursor: b.cursor as string | undefined,
+      updatedSince: b.updatedSince as string | undefined,
     });
   }
 
-  private async find(viewer: Viewer, q: { workflow?: string; state?: string; person?: string; limit: string }): Promise<unknown> {
+  private async find(
+    viewer: Viewer,
+    q: { workflow?: string; state?: string; person?: string; limit: string; cursor?: string; updatedSince?: string },
+  ): Promise<unknown> {
     const { workflow, state, person } = q;
     const problems: Problem[] = [];
     if (person !== undefined && typeof parseIdNumber(person) === 'string') problems.push({ path: 'person', problem: 'must be a valid resident ID number' });
     const limit = Number(q.limit);
     if (!Number.isInteger(limit) || limit < 1 || limit > 500) problems.push({ path: 'limit', problem: 'must be 1–500' });
+    const after = q.cursor === undefined ? undefined : decodeCursor(q.cursor);
+    if (q.cursor !== undefined && !after) problems.push({ path: 'cursor', problem: 'is not a cursor this search handed out (use nextCursor of the page before)' });
+    const since = q.updatedSince === undefined ? undefined : new Date(q.updatedSince);
+    if (q.updatedSince !== undefined && (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,3})?)?(Z|[+-]\d{2}:\d{2})$/.test(q.updatedSince) || Number.isNaN(since!.getTime()))) {
+      problems.push({ path: 'updatedSince', problem: 'must be an ISO-8601 time with its offset, such as 2026-11-30T00:00:00Z' });
+    }
     if (problems.length) throw new ValidationError(problems);
-    const rows = await this.queries.search({ workflow, state, personHash: person ? this.cases.personHash(person) : undefined });
-    const visible = rows
-      .map((r) => ({ row: r, role: roleOf(r, viewer) }))
-      .filter((x) => x.role)
-      .slice(0, limit);
+    const rows = await this.queries.search({ workflow, state, personHash: person ? this.cases.personHash(person) : undefined, updatedSince: since, after });
+    const readable = rows.map((r) => ({ row: r, role: roleOf(r, viewer) })).filter((x) => x.role);
+    const visible = readable.slice(0, limit);
+    // More may follow when this page is full and either more readable cases were read or the read hit its cap.
+    const last = visible.at(-1);
+    const more = visible.length === limit && (readable.length > limit || rows.length >= CASE_SEARCH_CAP);
+    const nextCursor = more && last ? encodeCursor({ updatedAt: new Date(last.row.updated_at as string), caseId: String(last.row.case_id) }) : null;
     return {
       cases: visible.map(({ row, role }) => ({
         caseId: row.case_id,
@@ -107,6 +123,7 @@ export class CasesQueryController {
         updatedAt: new Date(row.updated_at as string).toISOString(),
         view: role,
       })),
+      nextCursor,
     };
   }
 

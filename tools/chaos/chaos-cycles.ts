@@ -180,6 +180,27 @@ export async function runCycles(argv: string[]): Promise<boolean> {
   let receiver: Awaited<ReturnType<typeof startReceiver>> | undefined;
   let ok = false;
   process.once('exit', () => running.forEach((s) => s.child.exitCode === null && s.child.kill('SIGKILL')));
+  // Whatever the run started goes with it: at its end, or when an operator stops it (Ctrl-C, SIGTERM).
+  let cleaning: Promise<void> | undefined;
+  const cleanUp = () =>
+    (cleaning ??= (async () => {
+      await receiver?.close().catch(() => undefined);
+      for (const s of [...running.values()].reverse()) await stopService(s).catch(() => undefined);
+      await broker.infra('kafka-stop').catch(() => undefined);
+      await redis.kill();
+      await db.kill();
+      if (!o.keep) {
+        await broker.remove();
+        await redis.remove();
+        await db.remove();
+      }
+    })());
+  const onSignal = (signal: NodeJS.Signals) => {
+    log(`${signal}: stopping the run's services, broker, MariaDB and Redis`);
+    void cleanUp().finally(() => process.exit(130));
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
   try {
     log(`own broker 127.0.0.1:${o.kafkaPort}, MariaDB 127.0.0.1:${o.mysqlPort}, Redis 127.0.0.1:${o.redisPort}; services on ${o.portBase}+; logs in ${logDir}`);
     await broker.fresh();
@@ -396,16 +417,9 @@ export async function runCycles(argv: string[]): Promise<boolean> {
       for (const p of problems) console.log(`  - ${p}`);
     }
   } finally {
-    await receiver?.close().catch(() => undefined);
-    for (const s of [...running.values()].reverse()) await stopService(s).catch(() => undefined);
-    await broker.infra('kafka-stop').catch(() => undefined);
-    await redis.kill();
-    await db.kill();
-    if (!o.keep) {
-      await broker.remove();
-      await redis.remove();
-      await db.remove();
-    }
+    process.off('SIGINT', onSignal);
+    process.off('SIGTERM', onSignal);
+    await cleanUp();
   }
   return ok;
 }

@@ -205,6 +205,6 @@ describe('two provinces, two registries that never talk to each other', () => {
     const codec = new AvroCodec(new SchemaCatalogue(join(contractsDir(), 'avro')), r.client, false);
     const failure = await codec.decode(frame(51_000_007, Buffer.from([2, 0x41])), { topic: 'tongban.500000.inbox', partition: 1, offset: '9' }).catch((e: unknown) => e);
     expect(failure).toBeInstanceOf(DecodeFailure);
-    expect(failure).toMatchObject({ failure: 'SCHEMA_ID_UNKNOWN', code: 'SCHEMA_ID_UNKNOWN' });
+    expect(failure).toMatchObject({ failure: 'SCHEMA_ID_UNKNOWN', code: 'AVRO.SCHEMA_ID_UNKNOWN', legacyCode: 'SCHEMA_ID_UNKNOWN' });
   });
 });

@@ -1,5 +1,5 @@
 import { json, type NextFunction, type Request, type RequestHandler, type Response } from 'express';
-import { bodyParserRefusal, DEFAULT_REQUEST_LIMITS, OVERLOAD_RETRY_AFTER_SECONDS, requestLimitProblem } from '@tongban/http';
+import { bodyParserRefusal, DEFAULT_REQUEST_LIMITS, inFlightLimit, requestLimitProblem, sendProblem } from '@tongban/http';
 
 /** `POST /v1/events:batch`, as Express routes it (case-insensitive, with or without a trailing slash). */
 const BATCH_PATH = /^\/v1\/events:batch\/?$/i;
@@ -22,36 +22,19 @@ export interface BatchLimits {
 export function batchRequestLimits(limits: BatchLimits): RequestHandler {
   const parse = json({ limit: limits.maxBytes });
   const bodyLimits = { ...DEFAULT_REQUEST_LIMITS, bodyBytes: limits.maxBytes };
-  let inFlight = 0;
+  // The same bound as every request's, with its own count: past it, 503 OVERLOADED before the body is read.
+  const bound = inFlightLimit(limits.maxInFlight, limits.onRefused);
   return (req: Request, res: Response, next: NextFunction): void => {
     if (req.method !== 'POST' || !BATCH_PATH.test(req.path)) return next();
     const problem = requestLimitProblem(req);
-    if (problem) {
-      res.status(problem.status).json(problem.body);
-      return;
-    }
-    if (inFlight >= limits.maxInFlight) {
-      limits.onRefused?.();
-      res.setHeader('Retry-After', String(OVERLOAD_RETRY_AFTER_SECONDS));
-      res.status(503).json({
-        error: { code: 'OVERLOADED', message: `this gateway is working on ${limits.maxInFlight} batch uploads already; try again shortly`, details: [] },
-      });
-      return;
-    }
-    inFlight++;
-    let done = false;
-    const release = () => {
-      if (done) return;
-      done = true;
-      inFlight--;
-    };
-    res.once('finish', release);
-    res.once('close', release);
-    parse(req, res, (err?: unknown) => {
-      if (!err) return next();
-      const answer = bodyParserRefusal(err, bodyLimits);
-      if (!answer || res.headersSent) return next(err);
-      res.status(answer.status).json(answer.body);
-    });
+    if (problem) return sendProblem(res, problem.body);
+    bound(req, res, () =>
+      parse(req, res, (err?: unknown) => {
+        if (!err) return next();
+        const answer = bodyParserRefusal(err, bodyLimits);
+        if (!answer || res.headersSent) return next(err);
+        sendProblem(res, answer.body);
+      }),
+    );
   };
 }

@@ -11,7 +11,7 @@ import { ChaosBroker, Client, OwnMariaDb, OwnRedis } from './chaos-support';
 import { memoryTrend, residentMiB } from './memory-trend';
 
 /**
- * npm run chaos -- --cycles N --kill node,relay,gateway,broker,mariadb,redis,ops,delivery [--rate R] [--json]
+ * npm run chaos -- --cycles N --kill node,relay,gateway,broker,mariadb,redis,ops,delivery [--rate R] [--batch K] [--max-in-flight M] [--json]
  * npm run chaos -- --soak MINUTES [--rate R] [--sample-seconds S] [--json]
  *
  * The whole stack as child processes on a broker, a MariaDB and a Redis of the run's own (other ports,
@@ -46,6 +46,10 @@ interface CycleOptions {
   soakMinutes: number;
   /** How often each service's resident memory is read. */
   sampleSeconds: number;
+  /** Requests the client keeps in flight at most (`--max-in-flight`, default five seconds' worth at the rate). */
+  maxInFlight: number;
+  /** Events per request (`--batch`): 1 posts each alone, more uploads them together to `POST /v1/events:batch`. */
+  batch: number;
 }
 
 export function wantsCycles(argv: string[]): boolean {
@@ -70,6 +74,8 @@ export function parseCycleArgs(argv: string[], environment: Record<string, strin
   const kill = (value('kill') ?? COMPONENTS.join(',')).split(',').map((s) => s.trim()).filter(Boolean);
   for (const k of kill) if (!(COMPONENTS as readonly string[]).includes(k)) throw new Error(`--kill: "${k}" is not one of ${COMPONENTS.join(', ')}`);
   const soakMinutes = num('soak', 0);
+  const batch = Math.floor(num('batch', 1));
+  if (batch > 500) throw new Error(`--batch must be at most 500 (the gateway's batch limit), got ${batch}`);
   return {
     cycles: soakMinutes > 0 ? 0 : Math.floor(num('cycles', 1)),
     kill: kill as Component[],
@@ -84,10 +90,19 @@ export function parseCycleArgs(argv: string[], environment: Record<string, strin
     receiverMaxIds,
     soakMinutes,
     sampleSeconds: num('sample-seconds', 30),
+    maxInFlight: Math.floor(num('max-in-flight', Math.ceil(Math.max(100, num('rate', 10) * 5) / batch))),
+    batch,
   };
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Waits for `work` at most `ms` (its failure ignored): a teardown step that hangs must not keep the rest alive. */
+async function within(ms: number, work: Promise<unknown> | undefined): Promise<void> {
+  let timer: NodeJS.Timeout | undefined;
+  await Promise.race([Promise.resolve(work).catch(() => undefined), new Promise((r) => (timer = setTimeout(r, ms)))]);
+  clearTimeout(timer);
+}
 const ADMIN_TOKEN = `chaos-admin-${randomUUID()}`;
 const OPS_TOKEN = 'dev-admin-token';
 const SICHUAN = '510000';
@@ -179,28 +194,46 @@ export async function runCycles(argv: string[]): Promise<boolean> {
   const recovery: Record<string, number> = Object.fromEntries(o.kill.map((k) => [k, 0]));
   let receiver: Awaited<ReturnType<typeof startReceiver>> | undefined;
   let ok = false;
-  process.once('exit', () => running.forEach((s) => s.child.exitCode === null && s.child.kill('SIGKILL')));
-  // Whatever the run started goes with it: at its end, or when an operator stops it (Ctrl-C, SIGTERM).
+  let activeClient: Client | undefined;
+  // Whatever the run started goes with it: at its end, when it fails, or when an operator stops it (Ctrl-C,
+  // SIGTERM). Each step has a deadline, so a hung dependency cannot keep the rest running; a second signal, or the
+  // process exiting, kills what is left at once.
+  const killNow = () => {
+    running.forEach((s) => s.child.exitCode === null && s.child.signalCode === null && s.child.kill('SIGKILL'));
+    db.killNow();
+    redis.killNow();
+    broker.killNow();
+  };
+  process.once('exit', killNow);
   let cleaning: Promise<void> | undefined;
   const cleanUp = () =>
     (cleaning ??= (async () => {
-      await receiver?.close().catch(() => undefined);
-      for (const s of [...running.values()].reverse()) await stopService(s).catch(() => undefined);
-      await broker.infra('kafka-stop').catch(() => undefined);
-      await redis.kill();
-      await db.kill();
+      activeClient?.abort();
+      await within(5_000, receiver?.close());
+      await Promise.all([...running.values()].reverse().map((s) => within(20_000, stopService(s))));
+      await within(60_000, broker.infra('kafka-stop'));
+      await within(10_000, redis.kill());
+      await within(10_000, db.kill());
+      killNow();
       if (!o.keep) {
-        await broker.remove();
-        await redis.remove();
-        await db.remove();
+        await within(30_000, broker.remove());
+        await within(10_000, redis.remove());
+        await within(10_000, db.remove());
       }
     })());
+  let signalled = false;
   const onSignal = (signal: NodeJS.Signals) => {
-    log(`${signal}: stopping the run's services, broker, MariaDB and Redis`);
-    void cleanUp().finally(() => process.exit(130));
+    if (signalled) {
+      log(`${signal} again: killing the run's services, broker, MariaDB and Redis now`);
+      killNow();
+      process.exit(130);
+    }
+    signalled = true;
+    log(`${signal}: stopping the run's services, broker, MariaDB and Redis (again to kill them at once)`);
+    void cleanUp().finally(() => process.exit(signal === 'SIGINT' ? 130 : 143));
   };
-  process.once('SIGINT', onSignal);
-  process.once('SIGTERM', onSignal);
+  process.on('SIGINT', onSignal);
+  process.on('SIGTERM', onSignal);
   try {
     log(`own broker 127.0.0.1:${o.kafkaPort}, MariaDB 127.0.0.1:${o.mysqlPort}, Redis 127.0.0.1:${o.redisPort}; services on ${o.portBase}+; logs in ${logDir}`);
     await broker.fresh();
@@ -229,7 +262,9 @@ export async function runCycles(argv: string[]): Promise<boolean> {
     if (subscribed.status !== 201) throw new Error(`could not subscribe: ${subscribed.status} ${await subscribed.text()}`);
     secret = ((await subscribed.json()) as { secret: string }).secret;
 
-    const client = new Client(gatewayUrl, runTag, 5);
+    const client = new Client(gatewayUrl, runTag, 5, o.maxInFlight, o.batch);
+    activeClient = client;
+    const streamingSince = Date.now();
     const streaming = client.stream(o.rate, Date.now() + 24 * 3600_000);
     const memory = new Map<string, number[]>(specs.map((s) => [s.name, []]));
     const sample = () => {
@@ -248,7 +283,7 @@ export async function runCycles(argv: string[]): Promise<boolean> {
         const now = [...running.keys()].map((name) => `${name} ${memory.get(name)?.at(-1) ?? '?'}`).join(', ');
         log(`${client.requests.length} requests so far; resident MiB: ${now}`);
       }
-    } else log(`streaming ${o.rate} events/s; ${o.cycles} cycle(s) of kill -9: ${o.kill.join(', ')}`);
+    } else log(`streaming ${o.rate} events/s${o.batch > 1 ? ` in uploads of ${o.batch}` : ''}; ${o.cycles} cycle(s) of kill -9: ${o.kill.join(', ')}`);
     for (let cycle = 1; cycle <= o.cycles; cycle++) {
       for (const component of o.kill) {
         await sleep(1000 + Math.random() * 4000);
@@ -283,6 +318,7 @@ export async function runCycles(argv: string[]): Promise<boolean> {
       }
     }
     client.stop();
+    const streamingMs = Date.now() - streamingSince;
     clearInterval(sampler);
     await streaming;
     await client.settle();
@@ -381,9 +417,14 @@ export async function runCycles(argv: string[]): Promise<boolean> {
       date: new Date().toISOString(),
       verdict: ok ? 'PASS' : 'FAIL',
       rate: o.rate,
+      batch: o.batch,
       durationSeconds: Math.round((Date.now() - started) / 1000),
       requests: client.requests.length,
       retriedByClient: client.retriedRequests,
+      clientHeldBackSeconds: Math.round(client.heldBackMs / 1000),
+      clientPeakInFlight: client.peakInFlight,
+      streamingSeconds: Math.round(streamingMs / 1000),
+      acceptedPerSecond: Math.round((ids.length / Math.max(1, streamingMs / 1000)) * 10) / 10,
       accepted: ids.length,
       lost,
       doubled,
@@ -402,6 +443,7 @@ export async function runCycles(argv: string[]): Promise<boolean> {
     else {
       console.log(`\nFigures (${figures.date})`);
       console.log(`  requests ${figures.requests} (retried by the client ${figures.retriedByClient}); accepted ${figures.accepted}; lost ${lost}; doubled ${doubled}; out of order ${outOfOrder}`);
+      console.log(`  offered ${o.rate} events/s${o.batch > 1 ? ` (uploads of ${o.batch})` : ''} for ${figures.streamingSeconds} s; accepted ${figures.acceptedPerSecond} events/s; client at its bound of ${o.maxInFlight} requests in flight for ${figures.clientHeldBackSeconds} s (peak ${figures.clientPeakInFlight})`);
       for (const [region, v] of Object.entries(perNode)) console.log(`  node ${region}: applied once ${v.appliedOnce}, missing ${v.missing}, more than once ${v.twice}`);
       console.log(`  outbox rows unsent ${pending}; webhooks ${figures.webhooks.deliveredOnce}/${figures.webhooks.expected} delivered once (${extraReceptions} extra receptions absorbed by the receiver); audit chain ${auditOk ? 'verifies' : 'BROKEN'}`);
       if (o.soakMinutes > 0) console.log(`  soak of ${o.soakMinutes} min at ${o.rate} events/s: nothing killed`);
@@ -417,9 +459,10 @@ export async function runCycles(argv: string[]): Promise<boolean> {
       for (const p of problems) console.log(`  - ${p}`);
     }
   } finally {
+    await cleanUp();
     process.off('SIGINT', onSignal);
     process.off('SIGTERM', onSignal);
-    await cleanUp();
+    process.off('exit', killNow);
   }
   return ok;
 }

@@ -92,32 +92,62 @@ export class Client {
   private inFlight = new Set<Promise<void>>();
   retriedRequests = 0;
   private stopped = false;
+  private aborted = false;
   private readonly withdrawal = JSON.parse(readFileSync(join(repoRoot(), 'contracts/examples/SubsidyApplicationWithdrawn.json'), 'utf8'));
 
-  /** `followUpEvery`: every k-th case also gets a withdrawal, sent once its submission was accepted (order per case). */
+  /** Time the stream spent at its bound of requests in flight (the system answered slower than the rate asked). */
+  heldBackMs = 0;
+  /** The most requests that were in flight at once. */
+  peakInFlight = 0;
+
+  /**
+   * `followUpEvery`: every k-th case also gets a withdrawal, sent once its submission was accepted (order per case).
+   * `maxInFlight`: requests in flight at most (each retried until accepted); at the bound the stream waits, as a
+   * municipal system with a bounded queue would, and sends what it owes once answers come back.
+   */
   constructor(
     private readonly gatewayUrl: string,
     private readonly runTag: string,
     private readonly followUpEvery = 0,
+    private readonly maxInFlight = 1000,
+    /** Events per request: 1 posts each to `/v1/events`, more posts them together to `/v1/events:batch`. */
+    private readonly batchSize = 1,
   ) {}
 
-  /** Ends `stream` before its time. */
+  /** Ends `stream` before its time; the requests in flight still go on until accepted. */
   stop(): void {
     this.stopped = true;
   }
 
-  /** Starts one request every 1/rate seconds until `until`. */
+  /** Ends `stream` and gives up every request in flight at its next try (the run is being torn down). */
+  abort(): void {
+    this.stopped = true;
+    this.aborted = true;
+  }
+
+  get inFlightNow(): number {
+    return this.inFlight.size;
+  }
+
+  /** Starts one request every 1/rate seconds until `until`, never more than `maxInFlight` at once. */
   async stream(rate: number, until: number): Promise<void> {
     const interval = 1000 / rate;
     let next = Date.now();
     while (Date.now() < until && !this.stopped) {
       // Every request that is due goes now: a busy event loop that wakes late sends the ones it owes at once,
       // so the rate offered is the rate asked for, not what the loop's wake-ups allow.
-      while (next <= Date.now() && !this.stopped) {
-        const p = this.send(this.requests.length);
+      while (next <= Date.now() && !this.stopped && this.inFlight.size < this.maxInFlight) {
+        const p = this.batchSize > 1 ? this.sendBatch(this.batchSize) : this.send(this.requests.length);
         this.inFlight.add(p);
         void p.finally(() => this.inFlight.delete(p));
-        next += interval;
+        next += interval * this.batchSize;
+      }
+      this.peakInFlight = Math.max(this.peakInFlight, this.inFlight.size);
+      if (this.inFlight.size >= this.maxInFlight) {
+        const t0 = Date.now();
+        await Promise.race([...this.inFlight, sleep(250)]);
+        this.heldBackMs += Date.now() - t0;
+        continue;
       }
       await sleep(Math.max(1, next - Date.now()));
     }
@@ -144,7 +174,26 @@ export class Client {
     const request: Request = { n, caseId: body.caseId, idempotencyKey: `chaos-${this.runTag}-${n}`, tries: 0, replayed: false, eventType: body.eventType };
     this.requests.push(request);
     await this.post(request, body);
+    await this.followUp(request);
+  }
+
+  /** `count` new cases in one upload; each case's follow-up, where it has one, goes singly once the case is accepted. */
+  private async sendBatch(count: number): Promise<void> {
+    const items = Array.from({ length: count }, () => {
+      const n = this.requests.length;
+      const body = this.body(n);
+      const request: Request = { n, caseId: body.caseId, idempotencyKey: `chaos-${this.runTag}-${n}`, tries: 0, replayed: false, eventType: body.eventType };
+      this.requests.push(request);
+      return { request, body };
+    });
+    await this.postBatch(items);
+    await Promise.all(items.map((i) => this.followUp(i.request)));
+  }
+
+  private async followUp(request: Request): Promise<void> {
+    const n = request.n;
     if (this.followUpEvery > 0 && n % this.followUpEvery === 0 && request.eventId) {
+      const body = { caseId: request.caseId };
       const followUp = {
         ...this.withdrawal,
         caseId: body.caseId,
@@ -159,13 +208,65 @@ export class Client {
   }
 
   /**
+   * Uploads the items until each is accepted or refused, as `post` does for one: a 207 settles each item by its
+   * own result (an item answered neither 202 nor a final 4xx goes again with the next try, under the same key);
+   * an answer for the whole upload (503, 429, no answer) sends the unsettled items again after the wait.
+   */
+  private async postBatch(items: { request: Request; body: Record<string, unknown> }[]): Promise<void> {
+    const deadline = Date.now() + 600_000;
+    let pending = items;
+    while (pending.length > 0 && Date.now() < deadline && !this.aborted) {
+      for (const { request } of pending) {
+        request.tries++;
+        if (request.tries === 2) this.retriedRequests++;
+      }
+      let retryAfterMs: number | undefined;
+      try {
+        const res = await fetch(`${this.gatewayUrl}/v1/events:batch`, {
+          method: 'POST',
+          headers: { 'content-type': 'application/json', authorization: 'Bearer dev-chengdu' },
+          body: JSON.stringify(pending.map((i) => ({ ...i.body, idempotencyKey: i.request.idempotencyKey }))),
+          signal: AbortSignal.timeout(30_000),
+        });
+        const answer = (await res.json().catch(() => ({}))) as { results?: { index: number; status: number; eventId?: string; replayed?: boolean; problem?: unknown }[] };
+        if (res.status === 207 && Array.isArray(answer.results)) {
+          const settled = new Set<number>();
+          for (const r of answer.results) {
+            const item = pending[r.index];
+            if (!item) continue;
+            if (r.status === 202 && r.eventId) {
+              item.request.eventId = r.eventId;
+              item.request.replayed = r.replayed === true;
+              settled.add(r.index);
+            } else if (r.status >= 400 && r.status < 500 && r.status !== 429) {
+              item.request.refused = `${r.status} ${JSON.stringify(r.problem ?? {}).slice(0, 200)}`;
+              settled.add(r.index);
+            }
+          }
+          pending = pending.filter((_, i) => !settled.has(i));
+          if (pending.length === 0) return;
+        } else if (res.status >= 400 && res.status < 500 && res.status !== 429) {
+          for (const { request } of pending) request.refused = `${res.status} ${JSON.stringify(answer).slice(0, 200)}`;
+          return;
+        } else {
+          const retryAfter = Number(res.headers.get('retry-after'));
+          if (Number.isFinite(retryAfter) && retryAfter > 0) retryAfterMs = retryAfter * 1000;
+        }
+      } catch {
+        // the gateway is down or the answer was lost: send again with the same keys
+      }
+      await sleep(retryWait(pending[0].request.tries, retryAfterMs));
+    }
+  }
+
+  /**
    * Posts until accepted, as a municipal system keeps a case it has to hand over: up to 10 minutes, waiting as the
    * gateway's Retry-After says (else growing waits up to 5 s), each wait spread by a random part so that the clients
    * held back by a restart do not all come back in the same instant.
    */
   private async post(request: Request, body: Record<string, unknown>): Promise<void> {
     const deadline = Date.now() + 600_000;
-    while (Date.now() < deadline) {
+    while (Date.now() < deadline && !this.aborted) {
       request.tries++;
       if (request.tries === 2) this.retriedRequests++;
       let retryAfterMs: number | undefined;
@@ -278,6 +379,12 @@ abstract class OwnServer {
     const exited = new Promise((r) => child.once('exit', r));
     child.kill('SIGKILL');
     await exited;
+  }
+
+  /** kill -9 without waiting (for an owner that is exiting). */
+  killNow(): void {
+    const child = this.child;
+    if (child && child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
   }
 
   async remove(): Promise<void> {

@@ -1,5 +1,5 @@
 import { spawn } from 'node:child_process';
-import { rmSync } from 'node:fs';
+import { readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { repoRoot } from '@tongban/config';
 import { childEnv } from './stack';
@@ -48,6 +48,16 @@ export class SideBroker {
     await this.infra('kafka-stop').catch(() => undefined);
     rmSync(this.dir, { recursive: true, force: true });
     await this.infra('kafka-start');
+  }
+
+  /** kill -9 of the broker at once, without the script (for an owner that is exiting and cannot wait). */
+  killNow(): void {
+    try {
+      const pid = Number(readFileSync(join(this.dir, 'run', 'kafka.pid'), 'utf8').trim());
+      if (pid > 0) process.kill(pid, 'SIGKILL');
+    } catch {
+      // no pid file, or the broker is already gone
+    }
   }
 
   async remove(): Promise<void> {

@@ -217,7 +217,9 @@ export async function waitForHealth(url: string, timeoutMs: number, child?: Chil
   const deadline = Date.now() + timeoutMs;
   let last = '';
   while (Date.now() < deadline) {
-    if (child && child.exitCode !== null) throw new Error(`exited with code ${child.exitCode} before it was healthy`);
+    if (child && (child.exitCode !== null || child.signalCode !== null)) {
+      throw new Error(`exited (${child.exitCode ?? child.signalCode}) before it was healthy`);
+    }
     try {
       // Longer than a service's own health check timeout (3 s), so a slow dependency answers 503 instead of an abort.
       const res = await fetch(url, { signal: AbortSignal.timeout(5000) });

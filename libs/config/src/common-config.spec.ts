@@ -51,3 +51,17 @@ describe('readInfraConfig: bounds while a dependency is slow or gone', () => {
     expect(() => r.done()).toThrow(/TONGBAN_REDIS_COMMAND_TIMEOUT_MS must be a whole number/);
   });
 });
+
+describe('readInfraConfig: consumer group membership', () => {
+  it('keeps Kafka’s 30 s session by default and heartbeats within a third of a shorter one', () => {
+    expect(readInfraConfig(new EnvReader({}), 'x').consumerGroup).toEqual({ sessionTimeoutMs: 30_000, heartbeatIntervalMs: 3_000 });
+    expect(readInfraConfig(new EnvReader({ TONGBAN_KAFKA_SESSION_TIMEOUT_MS: '10000' }), 'x').consumerGroup).toEqual({ sessionTimeoutMs: 10_000, heartbeatIntervalMs: 3_000 });
+    expect(readInfraConfig(new EnvReader({ TONGBAN_KAFKA_SESSION_TIMEOUT_MS: '6000' }), 'x').consumerGroup).toEqual({ sessionTimeoutMs: 6_000, heartbeatIntervalMs: 2_000 });
+  });
+
+  it('refuses a session shorter than the broker accepts', () => {
+    const r = new EnvReader({ TONGBAN_KAFKA_SESSION_TIMEOUT_MS: '1000' });
+    readInfraConfig(r, 'x');
+    expect(() => r.done()).toThrow(/TONGBAN_KAFKA_SESSION_TIMEOUT_MS/);
+  });
+});

@@ -29,6 +29,25 @@ export interface InfraConfig {
   shutdownTimeoutMs: number;
   /** How the services create missing topics: defaults for one local broker; production 3 / 2 (see PRODUCTION.md). */
   topics: { partitions: number; replicationFactor: number; minInsyncReplicas: number };
+  /**
+   * Consumer group membership (TONGBAN_KAFKA_SESSION_TIMEOUT_MS, heartbeats every third of it): how long the
+   * group waits for a member that stopped answering before its partitions go to the others, which is also how
+   * long a restarted member waits to get them back after a kill -9.
+   */
+  consumerGroup: ConsumerGroupTiming;
+}
+
+export interface ConsumerGroupTiming {
+  sessionTimeoutMs: number;
+  heartbeatIntervalMs: number;
+}
+
+export const DEFAULT_CONSUMER_GROUP_TIMING: Readonly<ConsumerGroupTiming> = { sessionTimeoutMs: 30_000, heartbeatIntervalMs: 3_000 };
+
+/** The broker refuses sessions shorter than its group.min.session.timeout.ms (6 s by default). */
+export function readConsumerGroupTiming(env: EnvReader): ConsumerGroupTiming {
+  const sessionTimeoutMs = env.int('TONGBAN_KAFKA_SESSION_TIMEOUT_MS', DEFAULT_CONSUMER_GROUP_TIMING.sessionTimeoutMs, { min: 6_000, max: 300_000 });
+  return { sessionTimeoutMs, heartbeatIntervalMs: Math.min(DEFAULT_CONSUMER_GROUP_TIMING.heartbeatIntervalMs, Math.floor(sessionTimeoutMs / 3)) };
 }
 
 /**
@@ -103,6 +122,7 @@ export function readInfraConfig(env: EnvReader, clientId: string, needs: InfraNe
     kafkaCredentials: needs.kafka === false ? undefined : readKafkaCredentials(env),
     shutdownTimeoutMs: env.int('TONGBAN_SHUTDOWN_TIMEOUT_MS', 10_000, { min: 100, max: 600_000 }),
     topics: readTopicSettings(env),
+    consumerGroup: readConsumerGroupTiming(env),
   };
 }
 

@@ -91,6 +91,7 @@ export async function createDeliveryApp(config: DeliveryConfig, logger = new Jso
   const consumer = new InboxConsumer({
     kafka,
     groupId: config.groupId,
+    consumerGroup: config.infra.consumerGroup,
     topics: inboxes,
     codec,
     minimiser,

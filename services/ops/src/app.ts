@@ -197,7 +197,7 @@ export async function createOpsApp(config: OpsConfig, logger = new JsonLogger('o
       onError: (e) => logger.event('warn', 'retention purge failed', { error: (e as Error).message }),
     });
     closers.push(() => retention.stop());
-    const consumer = new DlqConsumer(kafka, config.groupId, dlqTopics, ingest, logger);
+    const consumer = new DlqConsumer(kafka, config.groupId, dlqTopics, ingest, logger, config.infra.consumerGroup);
     closers.push(registerConsumerLagMetrics(metrics, { kafka, groupId: config.groupId, topics: () => dlqTopics }));
     const checks: HealthCheck[] = [
       ...dependencyChecks({ mysql: probe, kafka: admin }),

@@ -162,6 +162,7 @@ export async function createRegionNodeApp(config: RegionNodeConfig, logger = new
     kafka,
     topicSettings: config.infra.topics,
     groupId: config.groupId,
+    consumerGroup: config.infra.consumerGroup,
     topics: [inbox, local],
     codec,
     logger,

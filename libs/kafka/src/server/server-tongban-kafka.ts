@@ -28,6 +28,8 @@ export interface ServerTongbanKafkaOptions {
   /** Replication factor and min.insync.replicas of the retry and dead-letter topics it creates. */
   topicSettings?: TopicSettings;
   groupId: string;
+  /** Session timeout and heartbeat interval of its group membership (30 s / 3 s unless configured). */
+  consumerGroup?: { sessionTimeoutMs: number; heartbeatIntervalMs: number };
   /** The inboxes; their retry topics are consumed too, their retry and dead-letter topics created at start. */
   topics: string[];
   codec: AvroCodec;
@@ -134,8 +136,8 @@ export class ServerTongbanKafka extends Server implements CustomTransportStrateg
       this.consumer = this.options.kafka.consumer({
         groupId: this.options.groupId,
         allowAutoTopicCreation: false,
-        sessionTimeout: 30000,
-        heartbeatInterval: 3000,
+        sessionTimeout: this.options.consumerGroup?.sessionTimeoutMs ?? 30000,
+        heartbeatInterval: this.options.consumerGroup?.heartbeatIntervalMs ?? 3000,
         // A resumed retry partition joins the next fetch: keep idle long-polls short so it is read on time.
         maxWaitTimeInMs: 1000,
       });

@@ -24,6 +24,8 @@ export class InboxConsumer {
     private readonly o: {
       kafka: Kafka;
       groupId: string;
+      /** Session timeout and heartbeat interval of the group membership. */
+      consumerGroup?: { sessionTimeoutMs: number; heartbeatIntervalMs: number };
       topics: Map<string, string>;
       codec: AvroCodec;
       minimiser: Minimiser;
@@ -41,7 +43,11 @@ export class InboxConsumer {
 
   async start(): Promise<void> {
     await this.o.deadLetters.connect();
-    this.consumer = this.o.kafka.consumer({ groupId: this.o.groupId });
+    this.consumer = this.o.kafka.consumer({
+      groupId: this.o.groupId,
+      sessionTimeout: this.o.consumerGroup?.sessionTimeoutMs,
+      heartbeatInterval: this.o.consumerGroup?.heartbeatIntervalMs,
+    });
     await this.consumer.connect();
     await this.consumer.subscribe({ topics: [...this.o.topics.keys()], fromBeginning: true });
     await this.consumer.run({

@@ -16,10 +16,16 @@ export class DlqConsumer {
     private readonly topics: string[],
     private readonly ingest: IngestDeadLetterService,
     private readonly logger: JsonLogger,
+    private readonly membership: { sessionTimeoutMs: number; heartbeatIntervalMs: number } = { sessionTimeoutMs: 30_000, heartbeatIntervalMs: 3_000 },
   ) {}
 
   async start(): Promise<void> {
-    this.consumer = this.kafka.consumer({ groupId: this.groupId, allowAutoTopicCreation: false, sessionTimeout: 30000, heartbeatInterval: 3000 });
+    this.consumer = this.kafka.consumer({
+      groupId: this.groupId,
+      allowAutoTopicCreation: false,
+      sessionTimeout: this.membership.sessionTimeoutMs,
+      heartbeatInterval: this.membership.heartbeatIntervalMs,
+    });
     await this.consumer.connect();
     await this.consumer.subscribe({ topics: this.topics, fromBeginning: true });
     await this.consumer.run({

@@ -17,7 +17,8 @@ import { dropProvinceDatabaseUser, ProvinceLayout, twoProvinces } from '../stack
  *      idempotent producer, acks=all, hundreds of records per send, a few sends in flight, consumed
  *      with eachBatch, while the stack is stopped;
  *  (b) the full path in a closed loop: C concurrent HTTP clients post N events, until the outboxes are
- *      empty and every consumer group of the inbox and local topics has caught up;
+ *      empty and every consumer group of the inbox and local topics has caught up; then the same N events
+ *      through the batch endpoint (uploads of B events, U uploads at once), measured the same way;
  *  (c) an open loop at half the rate of (b) for a fixed time: the HTTP answer and accept → stored at
  *      the target node (the gateway's accepted_at against the node's received_at, read back per event);
  *  (d) peak memory per service (VmHWM) and the rows written per event in the stack's databases.
@@ -36,6 +37,10 @@ interface Options {
   brokers: string[];
   /** Which paths to measure: one cluster (both nodes on it), two provinces linked by MirrorMaker 2, or both. */
   paths: Array<'one' | 'two'>;
+  /** Events per upload of `POST /v1/events:batch` in the batch closed loop. */
+  batchSize: number;
+  /** Uploads at once (the gateway works on 4 at a time by default; more wait for a 503 and go again). */
+  batchClients: number;
   json: boolean;
 }
 
@@ -63,6 +68,8 @@ function parseArgs(argv = process.argv.slice(2), env = process.env): Options {
     portBase: int('port-base', 3900),
     brokers,
     paths: parsePaths(value('paths') ?? 'one,two'),
+    batchSize: Math.min(500, int('batch-size', 100)),
+    batchClients: int('batch-clients', 4),
     json: argv.includes('--json'),
   };
 }
@@ -252,6 +259,42 @@ function poster(gatewayUrl: string) {
   };
 }
 
+/** Uploads `count` events of fresh fictional people in one batch; resolves to their event ids and the time it took. */
+function batchPoster(gatewayUrl: string) {
+  const template = JSON.parse(readFileSync(join(repoRoot(), 'contracts/examples/SubsidyApplicationSubmitted.json'), 'utf8'));
+  const runTag = randomUUID().slice(0, 8);
+  return async (first: number, count: number): Promise<{ eventIds: string[]; ms: number }> => {
+    const since = Date.now();
+    const items = Array.from({ length: count }, (_, k) => {
+      const idNumber = fictionalIdNumber(3_000_000 + first + k);
+      return {
+        ...template,
+        caseId: `BENCH-510104-${runTag}-b-${first + k}`,
+        payload: { ...template.payload, applicant: { ...template.payload.applicant, idNumber }, certificateNumber: `${idNumber}41` },
+        idempotencyKey: `bench-${runTag}-${first + k}`,
+      };
+    });
+    for (;;) {
+      const res = await fetch(`${gatewayUrl}/v1/events:batch`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: 'Bearer dev-chengdu' },
+        body: JSON.stringify(items),
+      });
+      // More uploads than the gateway works on at once: it says when to come back (the same keys, nothing doubled).
+      if (res.status === 503) {
+        await res.arrayBuffer();
+        await sleep(Math.max(50, Number(res.headers.get('retry-after') ?? 1) * 100));
+        continue;
+      }
+      const answer = (await res.json()) as { results?: { status: number; eventId?: string }[] };
+      const refused = answer.results?.find((r) => r.status !== 202 || !r.eventId);
+      if (res.status !== 207 || !answer.results || refused) throw new Error(`batch upload answered ${res.status}: ${JSON.stringify(refused ?? answer).slice(0, 300)}`);
+      posted += count;
+      return { eventIds: answer.results.map((r) => r.eventId!), ms: Date.now() - since };
+    }
+  };
+}
+
 /** Milliseconds per event from one timestamp to another, across the stack's databases (one clock: the server's). */
 async function spans(t: Target, eventIds: string[], from: string, to: string, join: string): Promise<number[]> {
   const out: number[] = [];
@@ -302,6 +345,43 @@ async function closedLoop(t: Target, post: ReturnType<typeof poster>) {
     eventsPerSecond: o.events / seconds,
     seconds,
     http: latency(http),
+    acceptToSent: latency(await acceptToSent(t, ids)),
+    acceptToStored: latency(await acceptToStored(t, ids)),
+  };
+}
+
+/** (b, batch) U uploads of B events at a time, N events in all; done when the stack has caught up. */
+async function closedLoopBatch(t: Target, upload: ReturnType<typeof batchPoster>) {
+  const http: number[] = [];
+  const ids: string[] = [];
+  let next = 0;
+  let lastAnswer = 0;
+  const started = Date.now();
+  await Promise.all(
+    Array.from({ length: o.batchClients }, async () => {
+      while (next < o.events) {
+        const first = next;
+        const count = Math.min(o.batchSize, o.events - first);
+        next += count;
+        const r = await upload(first, count);
+        http.push(r.ms);
+        ids.push(...r.eventIds);
+        lastAnswer = Date.now();
+        out(`\r  batch closed loop: ${ids.length}/${o.events} accepted (${((ids.length * 1000) / (Date.now() - started)).toFixed(0)}/s)   `);
+      }
+    }),
+  );
+  out('\n');
+  const done = await caughtUp(t, 'batch closed loop', started);
+  const seconds = (done - started) / 1000;
+  return {
+    events: o.events,
+    batchSize: o.batchSize,
+    uploadsAtOnce: o.batchClients,
+    acceptedPerSecond: (o.events * 1000) / (lastAnswer - started),
+    eventsPerSecond: o.events / seconds,
+    seconds,
+    httpPerUpload: latency(http),
     acceptToSent: latency(await acceptToSent(t, ids)),
     acceptToStored: latency(await acceptToStored(t, ids)),
   };
@@ -468,6 +548,7 @@ async function measurePath(path: 'one' | 'two', id: string) {
     const rowsByTable: Record<string, number> = {};
     for (const [table, n] of rowsAfter) if (n !== (rowsBefore.get(table) ?? 0)) rowsByTable[table] = (n - (rowsBefore.get(table) ?? 0)) / o.events;
     const rowsPerEvent = Object.values(rowsByTable).reduce((a, b) => a + b, 0);
+    const batch = await closedLoopBatch(t, batchPoster(t.gatewayUrl));
     const open = await openLoop(t, post, closed.eventsPerSecond / 2);
     const memoryMiB: Record<string, number> = {};
     for (const s of stack.services as RunningService[]) memoryMiB[s.spec.name] = peakRssMiB(s.child.pid);
@@ -475,7 +556,7 @@ async function measurePath(path: 'one' | 'two', id: string) {
     const inbox = (await admins[0].fetchTopicMetadata({ topics: [`${namespace}.500000.inbox`] })).topics[0];
     await stack.stop();
     stopped = true;
-    return { path, closedLoop: closed, openLoop: open, peakMemoryMiB: memoryMiB, rowsPerEvent, rowsPerEventByTable: rowsByTable, samples, partitions: inbox.partitions.length };
+    return { path, closedLoop: closed, batchClosedLoop: batch, openLoop: open, peakMemoryMiB: memoryMiB, rowsPerEvent, rowsPerEventByTable: rowsByTable, samples, partitions: inbox.partitions.length };
   } finally {
     if (!stopped) await stack.stop();
     for (const a of admins) {
@@ -506,7 +587,11 @@ async function main(): Promise<void> {
       headers: Object.keys(samples[0]?.headers ?? {}).length,
     },
     baseline: raw,
-    paths: paths.map(({ samples: _samples, partitions: _partitions, ...rest }) => ({ ...rest, ratio: rest.closedLoop.eventsPerSecond / raw.recordsPerSecond })),
+    paths: paths.map(({ samples: _samples, partitions: _partitions, ...rest }) => ({
+      ...rest,
+      ratio: rest.closedLoop.eventsPerSecond / raw.recordsPerSecond,
+      batchRatio: rest.batchClosedLoop.eventsPerSecond / raw.recordsPerSecond,
+    })),
   };
   if (o.json) {
     process.stdout.write(`${JSON.stringify(result)}\n`);
@@ -522,8 +607,10 @@ async function main(): Promise<void> {
   for (const r of result.paths) {
     const { closedLoop: closed, openLoop: open } = r;
     log(`| (b) ${name(r.path)}, closed loop, ${closed.concurrency} clients, ${closed.events} events, until stored in Chongqing and every group caught up | ${fmt(closed.eventsPerSecond, 1)} events/s (accepted ${fmt(closed.acceptedPerSecond, 1)}/s) | HTTP ${l(closed.http)}; accept → sent by the relay ${l(closed.acceptToSent)}; accept → stored ${l(closed.acceptToStored)} |`);
+    const b = r.batchClosedLoop;
+    log(`| (b) ${name(r.path)}, batch endpoint, closed loop, uploads of ${b.batchSize}, ${b.uploadsAtOnce} at once, ${b.events} events, until stored and caught up | ${fmt(b.eventsPerSecond, 1)} events/s (accepted ${fmt(b.acceptedPerSecond, 1)}/s) | HTTP per upload ${l(b.httpPerUpload)}; accept → sent ${l(b.acceptToSent)}; accept → stored ${l(b.acceptToStored)} |`);
     log(`| (c) ${name(r.path)}, open loop at ${fmt(open.targetPerSecond, 1)}/s for ${fmt(open.seconds, 1)} s (${open.sent} events, ${open.failed} failed) | ${fmt(open.targetPerSecond, 1)} events/s offered | HTTP ${l(open.http)}; accept → sent by the relay ${l(open.acceptToSent)}; accept → stored ${l(open.acceptToStored)} |`);
-    log(`| ratio (b) / (a), ${name(r.path)} | ${r.ratio.toFixed(4)} | events/s over records/s |`);
+    log(`| ratio (b) / (a), ${name(r.path)} | ${r.ratio.toFixed(4)} single, ${r.batchRatio.toFixed(4)} batch | events/s over records/s (targets 0.10 single, 0.25 batch) |`);
     log(`| (d) peak memory (VmHWM), ${name(r.path)} | ${Object.entries(r.peakMemoryMiB).map(([n, mb]) => `${n} ${mb} MiB`).join(', ')} | |`);
     log(`| (d) rows written per event, ${name(r.path)} | ${r.rowsPerEvent.toFixed(1)} | ${Object.entries(r.rowsPerEventByTable).map(([k, v]) => `${k} ${fmt(v, 2)}`).join(', ')} |`);
   }

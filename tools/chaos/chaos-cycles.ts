@@ -176,6 +176,8 @@ export async function runCycles(argv: string[]): Promise<boolean> {
       TONGBAN_ADMIN_TOKEN: ADMIN_TOKEN,
       TONGBAN_SHUTDOWN_TIMEOUT_MS: '5000',
       TONGBAN_DELIVERY_BACKOFF_MAX_MS: '2000',
+      // A restarted consumer gets its partitions back once the killed member's session ends: 10 s, not 30.
+      TONGBAN_KAFKA_SESSION_TIMEOUT_MS: '10000',
     },
   });
   const running = new Map<string, RunningService>();
@@ -291,9 +293,10 @@ export async function runCycles(argv: string[]): Promise<boolean> {
         let what: string;
         if (component === 'broker') {
           await broker.infra('kafka-kill');
-          what = 'the Kafka broker';
           await sleep(o.downSeconds * 1000);
+          const restarting = Date.now();
           await broker.infra('kafka-start');
+          what = `the Kafka broker (back ${((Date.now() - restarting) / 1000).toFixed(1)} s after its restart began)`;
         } else if (component === 'mariadb' || component === 'redis') {
           const server = component === 'mariadb' ? db : redis;
           what = `${component} (pid ${server.pid})`;

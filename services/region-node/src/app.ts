@@ -119,7 +119,7 @@ export async function createRegionNodeApp(config: RegionNodeConfig, logger = new
     logger,
     onDeadlineBreached: (workflow, timer) => breaches.inc({ workflow, timer }),
   });
-  const reconciler = new TimerReconciler(dataSource, timers, config.region, config.timerReconcileMs, logger);
+  const reconciler = new TimerReconciler(new CaseQueryRepository(dataSource), timers, config.region, config.timerReconcileMs, logger);
   const applied = counter(metrics, 'tongban_events_applied_total', 'Inbox events handled, by outcome', ['event_type', 'outcome']);
   const batches = counter(metrics, 'tongban_inbox_batches_total', 'Runs of inbox messages given to the batch path, by result (applied, fell-back)', ['result']);
   const batchMessages = counter(metrics, 'tongban_inbox_batch_messages_total', 'Inbox messages given to the batch path, by result', ['result']);

@@ -14,6 +14,14 @@ export interface CaseSearch {
   after?: { updatedAt: Date; caseId: string };
 }
 
+/** An open deadline as the reconciler reads it. */
+export interface OpenDeadline {
+  caseId: string;
+  name: string;
+  dueAt: Date;
+  ownerDivision: string;
+}
+
 /** The most recent cases a search reads before the viewer's parties are picked from them. */
 export const CASE_SEARCH_CAP = 2000;
 
@@ -78,6 +86,24 @@ export class CaseQueryRepository {
     return this.dataSource.query(
       `SELECT event_id, seq, event_type, source_region, target_region, source_office, occurred_at, received_at, payload FROM case_events WHERE case_id = ? ORDER BY seq`,
       [caseId],
+    );
+  }
+
+  /** The node's record of an event it applied itself (an entry carried over with a hand-over was applied elsewhere). */
+  async appliedEvent(eventId: string, carriedOverTopic: string): Promise<Row | undefined> {
+    const [row]: Row[] = await this.dataSource.query(
+      'SELECT case_id, event_type, outcome, outcome_reason, received_at FROM case_events WHERE event_id = ? AND kafka_topic <> ?',
+      [eventId, carriedOverTopic],
+    );
+    return row;
+  }
+
+  /** One page of every open deadline of the node's database, in key order after `after` (for the reconciler). */
+  openDeadlines(after: { caseId: string; name: string } | undefined, limit: number): Promise<OpenDeadline[]> {
+    return this.dataSource.query(
+      `SELECT case_id AS caseId, name, due_at AS dueAt, owner_division AS ownerDivision FROM case_timers
+       ${after ? 'WHERE (case_id, name) > (?, ?)' : ''} ORDER BY case_id, name LIMIT ${Number(limit)}`,
+      after ? [after.caseId, after.name] : [],
     );
   }
 

@@ -1,8 +1,8 @@
 import { Controller, Get, Inject, Param } from '@nestjs/common';
-import { DataSource } from 'typeorm';
 import { NotFoundError } from '@tongban/http';
 import { CARRIED_OVER_TOPIC } from '../domain';
-import { NODE_DATA_SOURCE } from './cases-query.controller';
+import { CASE_QUERIES } from './cases-query.controller';
+import { CaseQueryRepository } from './case-query.repository';
 
 /**
  * Whether this node has applied an event (by id), for the ops service: a replay of an applied event
@@ -10,22 +10,19 @@ import { NODE_DATA_SOURCE } from './cases-query.controller';
  */
 @Controller('internal/events')
 export class EventsQueryController {
-  constructor(@Inject(NODE_DATA_SOURCE) private readonly dataSource: DataSource) {}
+  constructor(@Inject(CASE_QUERIES) private readonly cases: CaseQueryRepository) {}
 
   @Get(':eventId')
   async one(@Param('eventId') eventId: string): Promise<unknown> {
-    // The history row is the node's record of an event it applied; an entry carried over with a hand-over was applied elsewhere.
-    const [history] = await this.dataSource.query('SELECT case_id, event_type, outcome, outcome_reason, received_at FROM case_events WHERE event_id = ? AND kafka_topic <> ?', [
-      eventId, CARRIED_OVER_TOPIC,
-    ]);
+    const history = await this.cases.appliedEvent(eventId, CARRIED_OVER_TOPIC);
     if (!history) throw new NotFoundError(`event ${eventId} has not been applied here`, 'CASE.EVENT_NOT_APPLIED');
     return {
       eventId,
-      appliedAt: new Date(history.received_at).toISOString(),
-      caseId: history?.case_id ?? null,
-      eventType: history?.event_type ?? null,
-      outcome: history?.outcome ?? null,
-      reason: history?.outcome_reason ?? null,
+      appliedAt: new Date(history.received_at as string).toISOString(),
+      caseId: history.case_id ?? null,
+      eventType: history.event_type ?? null,
+      outcome: history.outcome ?? null,
+      reason: history.outcome_reason ?? null,
     };
   }
 }

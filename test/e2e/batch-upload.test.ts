@@ -162,7 +162,9 @@ describe('POST /v1/events:batch', () => {
     const chain = new AuditLog(stack.gateway.dataSource, { personKey: 'any-key-to-read-the-chain', chain: DISCLOSURE_CHAIN });
     const entryOf = async (eventId: string) => {
       const [entry] = await chain.list({ action: DISCLOSURE_ACTION, message: eventId });
-      const { seq, entryId, at, prevHash, hash, ...rest } = entry;
+      // Each a record of its group (the batch of one, the single's group commit), with its own id and leaf hash.
+      const { seq, entryId, at, prevHash, hash, record, ...rest } = entry;
+      expect(record).toMatchObject({ id: entryId, leafHash: expect.stringMatching(/^[0-9a-f]{64}$/) });
       return JSON.parse(JSON.stringify(rest).split(eventId).join('<event>'));
     };
     expect(await entryOf(ids[1])).toEqual(await entryOf(ids[0]));

@@ -77,7 +77,7 @@ describe('data minimisation at the gateway', () => {
     expect((await ask('500111196804170022', 'dev-chengdu')).status).toBe(403);
     expect((await ask('500111196804170023')).status).toBe(400);
 
-    const answer = (await (await ask('500111196804170022')).json()) as { disclosures: Array<Record<string, unknown>> };
+    const answer = (await (await ask('500111196804170022')).json()) as { personRef: string; disclosures: Array<Record<string, unknown>> };
     const mine = answer.disclosures.find((d) => d.eventId === accepted.body.eventId);
     expect(mine).toMatchObject({ caseId: body.caseId, eventType: 'SubsidyApplicationSubmitted', fromRegion: '510104', toRegion: '500111' });
     expect(mine!.fields).toEqual(expect.arrayContaining(['applicant.idNumber', 'applicant.name', 'certificateNumber', 'disabilityGrade', 'contactPhone']));
@@ -93,7 +93,11 @@ describe('data minimisation at the gateway', () => {
     try {
       const [entries] = await conn.query('SELECT * FROM audit_entries');
       const [subjects] = await conn.query('SELECT * FROM audit_subjects');
-      expect(JSON.stringify([entries, subjects])).not.toContain('500111196804170022');
+      // The gateway's disclosure records are kept per group, in audit_records, and found by the person's keyed hash.
+      const [records] = (await conn.query('SELECT * FROM audit_records')) as unknown as [Array<{ subject: string }>];
+      const [recordSubjects] = await conn.query('SELECT * FROM audit_record_subjects');
+      expect(records.some((r) => r.subject.includes(String(answer.personRef)))).toBe(true);
+      expect(JSON.stringify([entries, subjects, records, recordSubjects])).not.toContain('500111196804170022');
     } finally {
       await conn.end();
     }

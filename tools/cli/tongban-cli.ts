@@ -9,6 +9,7 @@
  *   tongban dlq discard <id> --reason TEXT
  *   tongban audit list [--actor A] [--action A] [--case-id C] [--person ID] [--limit N]
  *   tongban audit verify [--witness]
+ *   tongban audit proof <record-id>
  *   tongban calendar check [--dir DIR] [--years FROM..TO]   which years have no published holiday schedule (local)
  *
  * Filters: --state --region --topic --workflow --event-type --error-class --error-code --case-id --event-id --from --to
@@ -16,6 +17,7 @@
  * Exit codes: 0 ok, 1 failed (including a broken audit chain or a bulk replay with failures), 2 usage,
  * 3 not found, 4 not authenticated or not allowed, 5 conflict (e.g. already discarded), 6 invalid input, 7 ops service unreachable.
  */
+import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 
@@ -45,6 +47,8 @@ const USAGE = `usage: tongban <command> [options]
                                                    the person index they cover (admin); --witness also against
                                                    the heads the other province witnessed (finds a chain cut
                                                    short or rewritten however consistent it is in itself)
+  audit proof <record-id>                          check here that one record of a group is in its chain: its leaf,
+                                                   the path to the group's Merkle root, the root in the chain entry
   calendar check [--dir DIR] [--years FROM..TO]    years without a published holiday schedule (a file per year in
                                                    TONGBAN_CALENDAR_DIR, default libs/calendar/data; this year and next)
 
@@ -55,6 +59,54 @@ exit codes: 0 ok, 1 failed, 2 usage, 3 not found, 4 denied, 5 conflict, 6 invali
 `;
 
 export class UsageError extends Error {}
+
+/** An inclusion proof as ops answers it (GET /v1/audit/records/:id/proof). */
+interface RecordProof {
+  record: { recordId: string; action: string; at: string } & Record<string, unknown>;
+  leafHash: string;
+  pos: number;
+  count: number;
+  path: string[];
+  merkleRoot: string;
+  entry: { seq: number; action: string; details: Record<string, unknown>; prevHash: string; hash: string } & Record<string, unknown>;
+}
+
+/** JSON with object keys sorted at every depth: the canonical text the audit hashes cover. */
+function canonical(value: unknown): string {
+  if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
+  if (value && typeof value === 'object') {
+    return `{${Object.keys(value).sort().filter((k) => (value as Record<string, unknown>)[k] !== undefined)
+      .map((k) => `${JSON.stringify(k)}:${canonical((value as Record<string, unknown>)[k])}`).join(',')}}`;
+  }
+  return JSON.stringify(value);
+}
+
+const sha256 = (...parts: Array<string | Buffer>) => parts.reduce((h, p) => h.update(p), createHash('sha256')).digest('hex');
+
+/**
+ * Checks an inclusion proof: leaf = SHA-256(0x00 ‖ record), node = SHA-256(0x01 ‖ left ‖ right), sides from the
+ * position and count (a last odd node goes up unchanged), the root and count those of the entry, and the entry's
+ * hash over its content. Answers what fails, or undefined.
+ */
+export function checkProof(p: RecordProof): string | undefined {
+  if (sha256(Buffer.from([0]), canonical(p.record)) !== p.leafHash) return 'leaf-altered: the record does not give its leaf hash';
+  let hash = p.leafHash;
+  let [i, size, used] = [p.pos, p.count, 0];
+  const node = (l: string, r: string) => sha256(Buffer.from([1]), Buffer.from(l, 'hex'), Buffer.from(r, 'hex'));
+  if (!(Number.isInteger(i) && i >= 0 && i < size)) return `root-mismatch: position ${p.pos} is not in a group of ${p.count}`;
+  for (; size > 1; i = Math.floor(i / 2), size = Math.ceil(size / 2)) {
+    if (i % 2 === 1 || i + 1 < size) {
+      const sibling = p.path[used++];
+      if (typeof sibling !== 'string' || !/^[0-9a-f]{64}$/.test(sibling)) return 'root-mismatch: the path is too short';
+      hash = i % 2 === 1 ? node(sibling, hash) : node(hash, sibling);
+    }
+  }
+  if (used !== p.path.length || hash !== p.merkleRoot) return 'root-mismatch: the leaf and its path do not give the root';
+  if (p.entry.details.merkleRoot !== p.merkleRoot || p.entry.details.count !== p.count) return 'root-mismatch: the chain entry carries another root or count';
+  const { prevHash, hash: entryHash, record: _r, ...content } = p.entry;
+  if (sha256(prevHash, '\n', canonical(content)) !== entryHash) return 'changed: the chain entry does not match its hash';
+  return undefined;
+}
 
 /** The calendar data directory: --dir, TONGBAN_CALENDAR_DIR, or libs/calendar/data of the checkout. */
 function calendarDir(flags: Record<string, string | true>, env: Record<string, string | undefined>): string {
@@ -324,7 +376,7 @@ export async function run(argv: string[], io: Io): Promise<number> {
       };
       const r = await client.call<{
         ok: boolean; checked: number; headSeq: number; chains?: Chain[]; indexes?: Index[]; witness?: Witness;
-        firstBroken?: { seq: number; problem: string; message: string; database?: string; chain?: string };
+        firstBroken?: { seq: number; problem: string; message: string; database?: string; chain?: string; recordId?: string; pos?: number };
       }>('GET', flags.witness === true ? '/v1/audit/verify?witness=true' : '/v1/audit/verify');
       const where = (c: { database?: string; chain?: string }) => [c.database, c.chain].filter(Boolean).join(' / ');
       const w = r.witness;
@@ -346,10 +398,32 @@ export async function run(argv: string[], io: Io): Promise<number> {
       print(r, () =>
         (r.ok
           ? `audit chain intact: ${r.checked} entries in ${(r.chains ?? []).length || 1} chain(s)\n`
-          : `audit chain BROKEN at entry ${r.firstBroken!.seq}${r.firstBroken!.database ? ` of ${where(r.firstBroken!)}` : ''} (${r.firstBroken!.problem}): ${r.firstBroken!.message}\n`) +
+          : `audit chain BROKEN at entry ${r.firstBroken!.seq}${r.firstBroken!.database ? ` of ${where(r.firstBroken!)}` : ''}${
+              r.firstBroken!.recordId ? `, record ${r.firstBroken!.recordId}` : r.firstBroken!.pos !== undefined ? `, position ${r.firstBroken!.pos}` : ''
+            } (${r.firstBroken!.problem}): ${r.firstBroken!.message}\n`) +
         (lines ? `${lines}\n` : ''),
       );
       return r.ok ? EXIT.ok : EXIT.failed;
+    }
+    if (group === 'audit' && command === 'proof') {
+      const id = positional[2];
+      if (!id) throw new UsageError("proof needs the record's id");
+      if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(id)) throw new UsageError(`"${id}" is not a record id (a UUID)`);
+      const r = await client.call<RecordProof & { database: string; chain: string }>('GET', `/v1/audit/records/${id.toLowerCase()}/proof`);
+      // Checked here, not taken from the answer: only hashes are trusted.
+      const failure = checkProof(r);
+      print({ ...r, ok: !failure, ...(failure ? { problem: failure } : {}) }, () =>
+        [
+          `record ${r.record.recordId} (${r.record.action}, ${r.record.at}) in ${r.database} / ${r.chain}`,
+          `  position ${r.pos} of ${r.count} in the group of entry ${r.entry.seq}; path of ${r.path.length} hash(es)`,
+          `  leaf  ${r.leafHash}`,
+          `  root  ${r.merkleRoot}`,
+          `  entry ${r.entry.hash} (after ${r.entry.prevHash})`,
+          failure ? `proof FAILS: ${failure}` : 'proof holds: the record is in the group whose root the chain entry carries',
+          '',
+        ].join('\n'),
+      );
+      return failure ? EXIT.failed : EXIT.ok;
     }
     if (group === 'audit' && command === 'list') {
       const q = new URLSearchParams();

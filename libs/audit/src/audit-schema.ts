@@ -62,3 +62,54 @@ export class AuditLogSchema1764300000000 implements MigrationInterface {
     await q.query('DROP TABLE IF EXISTS audit_chain_heads');
   }
 }
+
+/**
+ * Tables of record groups: `audit_records` holds each record of a group with its own leaf hash, at its
+ * position in the group (0 first); the group's chain entry (seq) carries the Merkle root over the leaves.
+ * `audit_record_subjects` indexes whom and what each record concerns, like `audit_subjects` for entries.
+ * Append-only like `audit_entries`.
+ */
+export const AUDIT_RECORD_DDL: readonly string[] = [
+  `CREATE TABLE IF NOT EXISTS audit_records (
+    chain VARCHAR(40) NOT NULL,
+    seq BIGINT NOT NULL,
+    pos INT NOT NULL,
+    record_id CHAR(36) NOT NULL,
+    recorded_at DATETIME(3) NOT NULL,
+    actor VARCHAR(100) NOT NULL,
+    actor_kind VARCHAR(20) NOT NULL,
+    action VARCHAR(100) NOT NULL,
+    subject LONGTEXT NOT NULL,
+    details LONGTEXT NOT NULL,
+    before_state LONGTEXT NULL,
+    after_state LONGTEXT NULL,
+    leaf_hash CHAR(64) NOT NULL,
+    PRIMARY KEY (chain, seq, pos),
+    UNIQUE KEY uq_audit_record_id (record_id),
+    KEY idx_audit_record_recorded (chain, recorded_at),
+    KEY idx_audit_record_action (chain, action, recorded_at)
+  ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4`,
+  `CREATE TABLE IF NOT EXISTS audit_record_subjects (
+    chain VARCHAR(40) NOT NULL,
+    kind VARCHAR(20) NOT NULL,
+    ref VARCHAR(200) NOT NULL,
+    seq BIGINT NOT NULL,
+    pos INT NOT NULL,
+    PRIMARY KEY (chain, kind, ref, seq, pos),
+    KEY idx_audit_record_subject_seq (chain, seq, pos)
+  ) ENGINE=InnoDB DEFAULT CHARSET=utf8mb4`,
+];
+
+/** Adds the record-group tables to a database that has the audit tables (idempotent). */
+export class AuditRecordGroups1768000000000 implements MigrationInterface {
+  name = 'AuditRecordGroups1768000000000';
+
+  async up(q: QueryRunner): Promise<void> {
+    for (const ddl of AUDIT_RECORD_DDL) await q.query(ddl);
+  }
+
+  async down(q: QueryRunner): Promise<void> {
+    await q.query('DROP TABLE IF EXISTS audit_record_subjects');
+    await q.query('DROP TABLE IF EXISTS audit_records');
+  }
+}

@@ -65,6 +65,24 @@ export async function recordDisclosure(
   return audit.append(target, entryOf(audit, input));
 }
 
+/**
+ * Records the disclosures of one committed group (a group commit's transaction, a batch upload) as a group of
+ * records under ONE chain entry, in the caller's transaction (at its commit with `atCommit`): each record keeps
+ * its own leaf hash and is found by person like any entry. Inputs without personal data are left out; nothing
+ * is written when none is left. `actor` names the writer of the group's entry.
+ */
+export async function recordDisclosureGroup(
+  audit: AuditLog,
+  target: EntityManager | DataSource,
+  inputs: DisclosureInput[],
+  options: { atCommit?: boolean; actor?: string } = {},
+): Promise<void> {
+  const entries = inputs.filter((i) => i.persons.length > 0).map((i) => entryOf(audit, i));
+  if (entries.length === 0) return;
+  if (options.atCommit && !(target instanceof DataSource)) await audit.appendGroupAtCommit(target, entries, options.actor);
+  else await audit.appendGroup(target, entries, options.actor);
+}
+
 function entryOf(audit: AuditLog, input: DisclosureInput): AuditInput {
   const fieldsByPerson: Record<string, string[]> = {};
   for (const p of input.persons) fieldsByPerson[p.idNumber ? audit.personRef(p.idNumber) : 'unidentified'] = p.fields;

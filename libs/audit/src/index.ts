@@ -3,3 +3,4 @@ export * from './audit-schema';
 export * from './audit-log';
 export * from './disclosure';
 export * from './index-coverage';
+export * from './merkle';

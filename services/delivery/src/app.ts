@@ -14,7 +14,7 @@ import {
   counter, createMetricsRegistry, httpMetrics, dependencyChecks, HEALTH_CHECKS, HealthCheck, JsonLogger, METRICS_REGISTRY, OpsController, retentionMetrics,
 } from '@tongban/observability';
 import { mysqlProbe, openDatabase, RetentionJob } from '@tongban/persistence';
-import { AuditLog, AuditLogSchema1764300000000, DISCLOSURE_CHAIN } from '@tongban/audit';
+import { AuditLog, AuditLogSchema1764300000000, AuditRecordGroups1768000000000, DISCLOSURE_CHAIN } from '@tongban/audit';
 import { RoutingTable, topics } from '@tongban/regions';
 import { DeliveryConfig } from './delivery.config';
 import { DeliverySchema1765100000000 } from './migrations/1765100000000-delivery-schema';
@@ -39,7 +39,7 @@ export interface DeliveryApp {
 
 /** The delivery service: webhook subscriptions of partner systems, signed deliveries with retries. */
 export async function createDeliveryApp(config: DeliveryConfig, logger = new JsonLogger('delivery')): Promise<DeliveryApp> {
-  const dataSource = await openDatabase({ mysql: config.infra.mysql, pool: config.infra.mysqlPool, database: config.database, entities: [], migrations: [DeliverySchema1765100000000, AuditLogSchema1764300000000] });
+  const dataSource = await openDatabase({ mysql: config.infra.mysql, pool: config.infra.mysqlPool, database: config.database, entities: [], migrations: [DeliverySchema1765100000000, AuditLogSchema1764300000000, AuditRecordGroups1768000000000] });
   const keysSource = await openDatabase({ mysql: config.infra.mysql, pool: config.infra.mysqlPool, database: config.keysDatabase, entities: [], migrations: [], poolSize: 3 });
   await keysSource.query(API_KEYS_DDL);
   const keys = new ApiKeyService({ store: new MysqlApiKeyStore(keysSource), defaultLimit: { ratePerSecond: 0, burst: 1 }, limitBootstrapKeys: false, keyIdKey: config.keyIdKey });

@@ -3,7 +3,7 @@ import { INestApplication, Module, DynamicModule } from '@nestjs/common';
 import { NestFactory } from '@nestjs/core';
 import { DataSource } from 'typeorm';
 import { AvroCodec, RecordValidator, SchemaCatalogue, SchemaRegistryClient } from '@tongban/avro';
-import { AuditLog, AuditLogSchema1764300000000 } from '@tongban/audit';
+import { AuditLog, AuditLogSchema1764300000000, AuditRecordGroups1768000000000 } from '@tongban/audit';
 import { ApiKeyService, FailedAttemptLimiter, failedAuthGuard, MysqlApiKeyStore, TokenBucketLimiter } from '@tongban/auth';
 import { contractsDir, repoRoot } from '@tongban/config';
 import { HttpErrorFilter, inFlightLimit, installRequestLimits } from '@tongban/http';
@@ -46,7 +46,7 @@ export async function createGatewayApp(config: GatewayConfig, logger = new JsonL
     pool: config.infra.mysqlPool,
     database: config.database,
     entities: [],
-    migrations: [GatewaySchema1764000000000, AuditLogSchema1764300000000, ApiKeys1765000000000, AcceptedEventOffice1767000000000],
+    migrations: [GatewaySchema1764000000000, AuditLogSchema1764300000000, ApiKeys1765000000000, AcceptedEventOffice1767000000000, AuditRecordGroups1768000000000],
   });
   const catalogue = new SchemaCatalogue(join(contractsDir(), 'avro'));
   const registry = new SchemaRegistryClient(config.infra.schemaRegistryUrl, { auth: config.infra.schemaRegistryAuth });

@@ -6,7 +6,7 @@ import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
 import { Gauge } from 'prom-client';
 import { DataSource } from 'typeorm';
-import { AuditLog, DISCLOSURE_CHAIN } from '@tongban/audit';
+import { AuditLog, AuditRecordGroups1768000000000, DISCLOSURE_CHAIN } from '@tongban/audit';
 import { AvroCodec, RecordValidator, SchemaCatalogue, SchemaRegistryClient } from '@tongban/avro';
 import { contractsDir } from '@tongban/config';
 import { HttpErrorFilter, installRequestLimits } from '@tongban/http';
@@ -70,7 +70,7 @@ export async function createOpsApp(config: OpsConfig, logger = new JsonLogger('o
     pool: config.infra.mysqlPool,
     database: config.database,
     entities: [],
-    migrations: [OpsSchema1764300000000, AuditWitness1764400000000, TransitReceipts1767100000000],
+    migrations: [OpsSchema1764300000000, AuditWitness1764400000000, TransitReceipts1767100000000, AuditRecordGroups1768000000000],
   });
   // Health asks MySQL on a connection of its own, not behind the requests queued for the pool.
   const probe = mysqlProbe(dataSource, config.infra.mysqlPool);

@@ -14,7 +14,7 @@ import {
   counter, createMetricsRegistry, histogram, httpMetrics, dependencyChecks, gauge, HEALTH_CHECKS, HealthCheck, JsonLogger, METRICS_REGISTRY, OpsController, retentionMetrics,
 } from '@tongban/observability';
 import { heldMessagesRule, MysqlHoldStore, mysqlOutbox, mysqlProbe, openDatabase, RetentionJob, sentOutboxRule } from '@tongban/persistence';
-import { AuditLog, AuditLogSchema1764300000000, DISCLOSURE_CHAIN } from '@tongban/audit';
+import { AuditLog, AuditLogSchema1764300000000, AuditRecordGroups1768000000000, DISCLOSURE_CHAIN } from '@tongban/audit';
 import { RoutingTable, topics } from '@tongban/regions';
 import { Minimiser, minimisationPolicyPath, readMinimisationPolicy } from '@tongban/masking';
 import { RegionNodeConfig } from './region-node.config';
@@ -58,7 +58,7 @@ export async function createRegionNodeApp(config: RegionNodeConfig, logger = new
     entities: [],
     migrations: [
       NodeSchema1764000000000, CaseworkIndexes1764200000000, AuditLogSchema1764300000000, CaseHolds1764600000000, PersonFacts1764900000000,
-      InternalActions1765100000000, CaseRetention1766000000000, ArrivalsIndex1767100000000,
+      InternalActions1765100000000, CaseRetention1766000000000, ArrivalsIndex1767100000000, AuditRecordGroups1768000000000,
     ],
   });
   const catalogue = new SchemaCatalogue(join(contractsDir(), 'avro'));

@@ -31,12 +31,12 @@ export class AuditSearchController {
     }
     failOn(problems);
     const limit = (b.limit as number | undefined) ?? 50;
-    const entries = await this.audit.list({
+    const page = await this.audit.listPage({
       personIdNumber: (b.person as string).toUpperCase(),
       action: b.action as string | undefined,
       beforeSeq: b.before as number | undefined,
       limit,
     });
-    return { entries, nextBefore: entries.length === limit ? entries[entries.length - 1].seq : null };
+    return { entries: page.entries, nextBefore: page.next };
   }
 }

@@ -1,7 +1,8 @@
-import { ConflictException, Controller, Get, Inject, Query, Req } from '@nestjs/common';
+import { ConflictException, Controller, Get, Inject, Param, Query, Req } from '@nestjs/common';
 import type { Request } from 'express';
 import { AuditLog } from '@tongban/audit';
 import { Problem } from '@tongban/errors';
+import { NotFoundError } from '@tongban/http';
 import { OperatorRegistry } from '../operators/operator-registry';
 import { OPERATORS, operatorOf } from '../operators/operator-request';
 import { failOn } from '../dead-letters/infrastructure/dlq-filter';
@@ -54,8 +55,23 @@ export class AuditController {
       limit: num('limit') ?? 50,
     };
     failOn(problems);
-    const entries = await this.audit.list(query);
-    return { entries, nextBefore: entries.length === query.limit ? entries[entries.length - 1].seq : null };
+    // A group's records come whole on one page: the cursor is the page's, not a count of its items.
+    const page = await this.audit.listPage(query);
+    return { entries: page.entries, nextBefore: page.next };
+  }
+
+  /**
+   * The inclusion proof of one record of a group (a disclosure record the gateway wrote with its group):
+   * the record, its leaf hash, the sibling path to the group's Merkle root, and the chain entry carrying
+   * that root, with whether they hold. One record is checked without the rest of its group.
+   */
+  @Get('records/:id/proof')
+  async proof(@Req() req: Request, @Param('id') id: string): Promise<unknown> {
+    operatorOf(this.operators, req, 'audit.read');
+    if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(id)) failOn([{ path: 'id', problem: 'must be a record id (a UUID)' }]);
+    const proof = await this.verifier.proofOf(id.toLowerCase());
+    if (!proof) throw new NotFoundError(`no record ${id} in the audit chains ops reads (an entry that is no record of a group has no proof: verify checks it)`, 'OPS.AUDIT_RECORD_NOT_FOUND');
+    return proof;
   }
 
   /**

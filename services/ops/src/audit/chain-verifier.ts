@@ -1,5 +1,5 @@
 import { DataSource } from 'typeorm';
-import { AuditLog, AuditVerification, compareIndex, DISCLOSURE_CHAIN, IndexRow, PERSON_INDEXED_ACTION } from '@tongban/audit';
+import { AuditBreak, AuditLog, AuditVerification, checkRecordProof, compareIndex, DISCLOSURE_CHAIN, IndexRow, PERSON_INDEXED_ACTION, RecordProof } from '@tongban/audit';
 import type { MysqlConfig } from '@tongban/persistence';
 import { createDataSource } from '@tongban/persistence';
 
@@ -16,6 +16,15 @@ export interface IndexReport {
   missing: Array<{ caseId: string }>;
   /** Rows in the table that the chain never recorded, by case. */
   unrecorded: Array<{ caseId: string }>;
+}
+
+/** The inclusion proof of one record of a group, where it was found, and whether it holds. */
+export interface RecordProofReport extends RecordProof {
+  database: string;
+  chain: string;
+  ok: boolean;
+  problem?: AuditBreak;
+  message?: string;
 }
 
 export interface VerificationReport extends AuditVerification {
@@ -95,6 +104,35 @@ export class ChainVerifier {
       indexes,
       unreachable,
     };
+  }
+
+  /**
+   * The inclusion proof of a record of a group, looked for in ops' own database and every configured one;
+   * checked here too (leaf from the record, path to the root, root and count in the entry, the entry's hash).
+   * Undefined when no database holds a record with this id.
+   */
+  async proofOf(recordId: string): Promise<RecordProofReport | undefined> {
+    for (const log of this.own) {
+      const proof = await log.proof(recordId);
+      if (proof) return { database: this.ownDatabase, chain: log.chain, ...proof, ...checkRecordProof(proof) };
+    }
+    for (const database of this.databases.filter((d) => d !== this.ownDatabase)) {
+      const ds = createDataSource({ mysql: this.mysql, database, entities: [], migrations: [], poolSize: 1 });
+      try {
+        await ds.initialize();
+        const [has] = await ds.query("SELECT COUNT(*) AS n FROM information_schema.tables WHERE table_schema = DATABASE() AND table_name = 'audit_records'");
+        if (Number(has.n) === 0) continue;
+        const [row] = await ds.query('SELECT chain FROM audit_records WHERE record_id = ?', [recordId]);
+        if (!row) continue;
+        const proof = await new AuditLog(ds, { personKey: this.personKey, chain: row.chain }).proof(recordId);
+        if (proof) return { database, chain: row.chain, ...proof, ...checkRecordProof(proof) };
+      } catch {
+        // A database that cannot be read holds no proof to give; verify names it.
+      } finally {
+        if (ds.isInitialized) await ds.destroy().catch(() => undefined);
+      }
+    }
+    return undefined;
   }
 
   private async personIndex(ds: DataSource, database: string): Promise<IndexReport> {

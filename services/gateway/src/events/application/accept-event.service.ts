@@ -191,7 +191,7 @@ export class AcceptEventService {
 
   /**
    * Writes a group of prepared requests in ONE transaction: multi-row inserts of their idempotency records,
-   * accepted events and outbox rows, and their disclosure records appended under one lock of the chain's head
+   * accepted events and outbox rows, and their disclosure records as one group under one chain entry, appended
    * at the commit. A request whose Idempotency-Key an earlier one already used writes nothing and is answered
    * as a replay (or a conflict) from what the transaction read of the key's holder: after the commit nothing
    * is read, so a committed group is always answered.
@@ -228,8 +228,9 @@ export class AcceptEventService {
         })),
       );
       await this.deps.publisher.enqueue(manager, fresh.flatMap((it) => it.copies));
-      // Appended at the commit, all of the group's under one lock: the chain's head stays locked only for the commit.
-      for (const it of fresh) await this.deps.disclosures?.record(manager, it.caller, it.request, it.eventId, it.copies, { atCommit: true });
+      // One group of disclosure records under ONE chain entry (its Merkle root), appended at the commit: the
+      // chain's head is locked once per group and only for the commit.
+      await this.deps.disclosures?.recordGroup(manager, fresh);
     });
     return items.map((it): PromiseSettledResult<Accepted> => {
       if (held.has(it)) {

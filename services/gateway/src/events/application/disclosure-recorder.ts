@@ -1,5 +1,5 @@
 import type { EntityManager } from 'typeorm';
-import { AuditLog, recordDisclosure } from '@tongban/audit';
+import { AuditLog, DisclosureInput, recordDisclosureGroup } from '@tongban/audit';
 import type { Caller } from '@tongban/auth';
 import type { EventCopy } from '@tongban/kafka';
 import type { Minimiser } from '@tongban/masking';
@@ -19,18 +19,12 @@ export class DisclosureRecorder {
     private readonly minimiser: Minimiser,
   ) {}
 
-  async record(
-    manager: EntityManager,
-    caller: Caller,
-    request: EventRequest,
-    eventId: string,
-    copies: EventCopy[],
-    options: { atCommit?: boolean } = {},
-  ): Promise<void> {
-    if (request.targetRegion === request.sourceRegion) return;
+  /** The disclosure an accepted event makes, or undefined when it stays in its region or names no addressee. */
+  disclosureOf(caller: Caller, request: EventRequest, eventId: string, copies: EventCopy[]): DisclosureInput | undefined {
+    if (request.targetRegion === request.sourceRegion) return undefined;
     const copy = copies.find((c) => c.role === 'addressee');
-    if (!copy) return;
-    await recordDisclosure(this.audit, manager, {
+    if (!copy) return undefined;
+    return {
       actor: `municipal:${caller.office?.id ?? caller.division}:${caller.keyId}`,
       eventType: request.eventType,
       eventId,
@@ -42,6 +36,16 @@ export class DisclosureRecorder {
       recipientRole: copy.role,
       withheld: copy.withheld,
       persons: this.minimiser.personalData(request.eventType, copy.payload),
-    }, options);
+    };
+  }
+
+  /**
+   * Records the disclosures of the events one transaction accepts (a group commit's group, a batch upload) as
+   * ONE group of records under one chain entry, appended at the transaction's commit: the chain's head is locked
+   * once per group, not once per event, and only for the commit.
+   */
+  async recordGroup(manager: EntityManager, accepted: Array<{ caller: Caller; request: EventRequest; eventId: string; copies: EventCopy[] }>): Promise<void> {
+    const inputs = accepted.flatMap((a) => this.disclosureOf(a.caller, a.request, a.eventId, a.copies) ?? []);
+    await recordDisclosureGroup(this.audit, manager, inputs, { atCommit: true, actor: 'gateway' });
   }
 }

@@ -62,6 +62,8 @@ export class DisclosuresController {
         publishedBy: e.actor,
         auditSeq: e.seq,
         auditHash: e.hash,
+        // A record of a group: its id (GET /v1/audit/records/:id/proof at ops) and leaf hash; auditHash is then its group entry's.
+        ...(e.record ? { recordId: e.record.id, leafHash: e.record.leafHash } : {}),
       })),
     };
   }

@@ -39,6 +39,8 @@ import { AuditWitness, witnessTopic } from './audit/witness/audit-witness';
 import { WitnessStore } from './audit/witness/witness-store';
 import { AuditWitness1764400000000 } from './migrations/1764400000000-audit-witness';
 import { TransitReceipts1767100000000 } from './migrations/1767100000000-transit-receipts';
+import { ReplayJobCancel1767300000000 } from './migrations/1767300000000-replay-job-cancel';
+import { WorkflowNames1767300000001 } from './migrations/1767300000001-workflow-names';
 import { ReceiptStore } from './transit/receipt-store';
 import { DeadLetterArrivals, NodeArrivals, TransitReceipts } from './transit/transit-receipts';
 import { OPS_SERVICE_TOKEN, TRANSIT_STORE, TransitController } from './transit/transit.controller';
@@ -70,7 +72,7 @@ export async function createOpsApp(config: OpsConfig, logger = new JsonLogger('o
     pool: config.infra.mysqlPool,
     database: config.database,
     entities: [],
-    migrations: [OpsSchema1764300000000, AuditWitness1764400000000, TransitReceipts1767100000000],
+    migrations: [OpsSchema1764300000000, AuditWitness1764400000000, TransitReceipts1767100000000, ReplayJobCancel1767300000000, WorkflowNames1767300000001],
   });
   // Health asks MySQL on a connection of its own, not behind the requests queued for the pool.
   const probe = mysqlProbe(dataSource, config.infra.mysqlPool);

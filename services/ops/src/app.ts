@@ -47,6 +47,8 @@ import { OPS_SERVICE_TOKEN, TRANSIT_STORE, TransitController } from './transit/t
 import { AuditSearchController } from './audit/audit-search.controller';
 import { ChainVerifier } from './audit/chain-verifier';
 import { ConsoleController } from './console/console.controller';
+import { HoldsController } from './holds/holds.controller';
+import { HoldsService } from './holds/holds.service';
 
 export interface OpsApp {
   app: INestApplication;
@@ -212,10 +214,11 @@ export async function createOpsApp(config: OpsConfig, logger = new JsonLogger('o
         return {
           module: OpsModule,
           // The jobs controller first: its fixed path must win over `v1/dlq/:id`.
-          controllers: [ReplayJobsController, DlqController, AuditController, AuditSearchController, MeController, LinkController, TransitController, ConsoleController, OpsController],
+          controllers: [ReplayJobsController, DlqController, HoldsController, AuditController, AuditSearchController, MeController, LinkController, TransitController, ConsoleController, OpsController],
           providers: [
             { provide: DeadLetterService, useValue: deadLetters },
             { provide: BulkReplayService, useValue: jobs },
+            { provide: HoldsService, useValue: new HoldsService(nodes, repository, audit, logger) },
             { provide: OPERATORS, useValue: new OperatorRegistry(config.operators) },
             { provide: OPS_AUDIT, useValue: audit },
             { provide: CHAIN_VERIFIER, useValue: new ChainVerifier([audit, disclosures], config.database, config.infra.mysql, config.auditDatabases, config.auditPersonKey) },

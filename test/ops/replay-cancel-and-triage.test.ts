@@ -71,7 +71,7 @@ describe('operator triage: cancelling a bulk replay, holds and deliveries, throu
 
   it('cancels a slow bulk replay from another ops process: it stops at the next letter, keeps what it did, skips the rest', async () => {
     const code = `CANCEL_${uniqueId()}`.toUpperCase();
-    const total = 6;
+    const total = 8;
     for (let i = 0; i < total; i++) await parkEvent(t, '500000', exampleEvent('SubsidyApplicationSubmitted', uniqueId()), new TongbanError(code, 'down'));
     await waitFor(async () => ((await api(t, 'GET', `/v1/dlq?errorCode=${code}`, TOKENS.viewer)).body.total === total ? true : undefined), `${total} parked`);
 
@@ -85,9 +85,14 @@ describe('operator triage: cancelling a bulk replay, holds and deliveries, throu
     expect((await api({ url: replicaUrl }, 'POST', `/v1/dlq/replay-jobs/${jobId}/cancel`, TOKENS.viewer, {})).status).toBe(403);
     const unknown = await api({ url: replicaUrl }, 'POST', `/v1/dlq/replay-jobs/${randomUUID()}/cancel`, TOKENS.operator, {});
     expect(unknown).toMatchObject({ status: 404, body: { code: 'OPS.REPLAY_JOB_NOT_FOUND' } });
-    const cancelled = await cli(['replay-jobs', 'cancel', jobId, '--reason', 'wrong filter', '--wait', '20', '--json', '--url', replicaUrl], env);
-    expect(cancelled.code).toBe(0);
-    const job = JSON.parse(cancelled.stdout);
+    const asked = await api({ url: replicaUrl }, 'POST', `/v1/dlq/replay-jobs/${jobId}/cancel`, TOKENS.operator, { reason: 'wrong filter' });
+    expect(asked).toMatchObject({ status: 202, body: { id: jobId, cancelRequested: { by: 'olga' } } });
+    // The process running the job (the first one) stops it; the CLI, asking the replica, sees it cancelled.
+    const job = await waitFor(async () => {
+      const r = await cli(['replay-jobs', 'show', jobId, '--json', '--url', replicaUrl], env);
+      const shown = r.code === 0 ? JSON.parse(r.stdout) : undefined;
+      return shown?.state === 'cancelled' ? shown : undefined;
+    }, 'the job cancelled', 20_000, 200);
     expect(job).toMatchObject({ id: jobId, state: 'cancelled', total, cancelRequested: { by: 'olga' } });
     expect(job.published).toBeGreaterThanOrEqual(2);
     expect(job.published).toBeLessThan(total);
@@ -184,12 +189,14 @@ describe('operator triage: cancelling a bulk replay, holds and deliveries, throu
     try {
       const denv = { ...env, TONGBAN_DELIVERY_URL: delivery.url, TONGBAN_DELIVERY_TOKEN: ADMIN_TOKEN };
       const caseId = `SUB-DLV-${uniqueId()}`;
-      await query(
-        `tb_${t.stack.id}_delivery`,
-        `INSERT INTO deliveries (subscription_id, event_id, event_type, case_id, target_region, state, body, attempts, last_status, last_error, created_at, parked_at)
-         VALUES (?, ?, 'SubsidyTransferred', ?, '500000', 'parked', '{}', 9, 503, 'receiver down', UTC_TIMESTAMP(3), UTC_TIMESTAMP(3))`,
-        [randomUUID(), randomUUID(), caseId],
-      );
+      for (const state of ['parked', 'delivered']) {
+        await query(
+          `tb_${t.stack.id}_delivery`,
+          `INSERT INTO deliveries (subscription_id, event_id, event_type, case_id, target_region, state, body, attempts, last_status, last_error, created_at, parked_at)
+           VALUES (?, ?, 'SubsidyTransferred', ?, '500000', ?, '{}', 9, 503, 'receiver down', UTC_TIMESTAMP(3), UTC_TIMESTAMP(3))`,
+          [randomUUID(), randomUUID(), caseId, state],
+        );
+      }
       const listed = await cli(['deliveries', 'list', '--state', 'parked', '--case-id', caseId, '--json'], denv);
       expect(listed.code).toBe(0);
       const [parked] = JSON.parse(listed.stdout).deliveries;
@@ -201,7 +208,13 @@ describe('operator triage: cancelling a bulk replay, holds and deliveries, throu
       const again = await cli(['deliveries', 'redeliver', parked.deliveryId, '--json'], denv);
       expect(again.code).toBe(0);
       expect(JSON.parse(again.stdout)).toEqual({ deliveryId: parked.deliveryId, state: 'queued' });
-      expect((await cli(['deliveries', 'redeliver', parked.deliveryId], denv)).code).toBe(5);
+      // Only a parked delivery is sent again: a delivered one is a conflict.
+      const delivered = await cli(['deliveries', 'list', '--state', 'delivered', '--case-id', caseId, '--json'], denv);
+      const [done] = JSON.parse(delivered.stdout).deliveries;
+      expect(done).toMatchObject({ caseId, state: 'delivered' });
+      const refused = await cli(['deliveries', 'redeliver', done.deliveryId], denv);
+      expect(refused.code).toBe(5);
+      expect(refused.stderr).toContain('(DELIVERY.NOT_PARKED)');
       expect((await cli(['deliveries', 'redeliver', '999999999'], denv)).code).toBe(3);
     } finally {
       await delivery.stop();

@@ -176,11 +176,13 @@ export class BulkReplayService {
         }
         await this.jobs.setPublished(jobId, i + 1);
       }
+      if (this.stopping) return await this.interrupted(jobId);
       await this.jobs.waiting(jobId);
       if ((await this.watchOutcomes(jobId, published, outcomeWaitMs)) === 'cancelled') {
         await this.ended(jobId, operator.name, false);
         return;
       }
+      if (this.stopping) return await this.interrupted(jobId);
       await this.jobs.finish(jobId);
       const view = await this.get(jobId);
       this.logger.event('info', 'bulk replay finished', { jobId, operator: operator.name, total: view.total, ...view.summary });
@@ -201,7 +203,12 @@ export class BulkReplayService {
         await this.jobs.heartbeat(jobId);
       }
       const still: typeof open = [];
-      for (const p of open) {
+      for (const [n, p] of open.entries()) {
+        // A long round still shows the job alive and heeds a cancel.
+        if (!once && n > 0 && n % 50 === 0) {
+          if (stopsAt(await this.jobs.cancelState(jobId))) return 'cancelled';
+          await this.jobs.heartbeat(jobId);
+        }
         const again = await this.repository.failedAgain(p.ref, p.at, p.deadLetterId);
         if (again) {
           await this.item(jobId, p.deadLetterId, 'failed-again', { detail: `dead letter ${again.id}: ${again.errorCode}` });
@@ -219,11 +226,17 @@ export class BulkReplayService {
 
   /** Ends a cancelled job (unless it has ended meanwhile) and records the outcome counts. */
   private async ended(jobId: string, operator: string, abandoned: boolean): Promise<void> {
-    if (!(await this.jobs.cancel(jobId))) return;
+    if (!(await this.jobs.end(jobId, 'cancelled'))) return;
     const view = await this.get(jobId);
     const by = view.cancelRequested?.by || operator;
     this.logger.event('info', 'bulk replay cancelled', { jobId, by, total: view.total, abandoned, ...view.summary });
     await this.audit.record({ actor: by, action: 'dlq.bulk-replay-cancelled', details: { jobId, total: view.total, summary: view.summary, abandoned } });
+  }
+
+  /** Ops is stopping under a job: it ends as failed, saying so, with what it did kept and the rest skipped. */
+  private async interrupted(jobId: string): Promise<void> {
+    await this.jobs.end(jobId, 'failed', 'ops stopped before the bulk replay ended; the letters not sent are skipped and still parked');
+    this.logger.event('warn', 'bulk replay interrupted by shutdown', { jobId });
   }
 
   private async item(jobId: string, deadLetterId: number, outcome: ItemOutcome, extra: { ref?: string; alreadyApplied?: string; detail?: string }): Promise<void> {

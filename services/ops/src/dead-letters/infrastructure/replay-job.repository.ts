@@ -110,14 +110,15 @@ export class ReplayJobRepository {
   }
 
   /**
-   * Ends a cancelled job: what was never sent is skipped, what was sent without an answer yet is pending, every
-   * other outcome stays as it was. False when the job had ended already (finished, failed or cancelled).
+   * Ends a job before it went through: `cancelled` on request, `failed` when ops stopped under it. What was never
+   * sent is skipped, what was sent without an answer yet is pending, every other outcome stays as it was. False when
+   * the job had ended already (finished, failed or cancelled).
    */
-  async cancel(id: string): Promise<boolean> {
+  async end(id: string, state: 'cancelled' | 'failed', error: string | null = null): Promise<boolean> {
     return this.dataSource.transaction(async (manager) => {
       const result = await manager.query(
-        "UPDATE replay_jobs SET state = 'cancelled', finished_at = UTC_TIMESTAMP(3) WHERE id = ? AND state IN ('running', 'waiting')",
-        [id],
+        "UPDATE replay_jobs SET state = ?, error = ?, finished_at = UTC_TIMESTAMP(3) WHERE id = ? AND state IN ('running', 'waiting')",
+        [state, error, id],
       );
       if (affected(result) === 0) return false;
       await manager.query("UPDATE replay_job_items SET outcome = 'skipped', updated_at = UTC_TIMESTAMP(3) WHERE job_id = ? AND outcome = 'queued'", [id]);

@@ -36,13 +36,14 @@ describe('ops service: dead letters', () => {
       state: 'parked',
       region: '500000',
       eventType: 'SubsidyApplicationSubmitted',
-      workflow: 'subsidy',
+      // named as the nodes name the workflow, from the event type even when the bytes did not decode
+      workflow: 'disability-subsidy',
       errorClass: 'DecodeFailure',
       errorCode: 'WIRE_FORMAT_INVALID',
       original: { topic: t.stack.inbox('500000'), key: caseId },
     });
     for (const query of [
-      `caseId=${caseId}&errorCode=WIRE_FORMAT_INVALID&region=500000&workflow=subsidy&eventType=SubsidyApplicationSubmitted&errorClass=DecodeFailure&state=parked`,
+      `caseId=${caseId}&errorCode=WIRE_FORMAT_INVALID&region=500000&workflow=disability-subsidy&eventType=SubsidyApplicationSubmitted&errorClass=DecodeFailure&state=parked`,
       `caseId=${caseId}&from=${before}&to=${new Date(Date.now() + 60000).toISOString()}`,
       `caseId=${caseId}&topic=${t.stack.inbox('500000')}`,
     ]) {
@@ -51,6 +52,7 @@ describe('ops service: dead letters', () => {
     expect((await list(`caseId=${caseId}&region=510000`)).body.total).toBe(0);
     expect((await list(`caseId=${caseId}&to=${before}`)).body.total).toBe(0);
     expect((await list('state=lost')).status).toBe(400);
+    expect((await list('workflow=subsidy')).status).toBe(400);
     const shown = await api(t, 'GET', `/v1/dlq/${item.id}`, TOKENS.viewer);
     expect(shown.body).toMatchObject({ payload: null, rawBytes: 19, failure: { errorCode: 'WIRE_FORMAT_INVALID' } });
     expect(shown.body.decodeError).toContain('WIRE_FORMAT_INVALID');

@@ -1,4 +1,6 @@
 import { mkdtempSync, writeFileSync } from 'node:fs';
+import { createServer, Server } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { AuditRecordContent, entryHash, merkleProof, merkleRoot, RECORD_GROUP_ACTION, recordLeafHash } from '@tongban/audit';
@@ -68,5 +70,136 @@ describe('tongban audit proof: the local check of an inclusion proof', () => {
     ['an entry that does not match its hash', (p: ReturnType<typeof proof>) => ({ ...p, entry: { ...p.entry, actor: 'mallory' } }), /^changed/],
   ])('fails for %s', (_what, tamper, problem) => {
     expect(checkProof(tamper(proof(1)) as never)).toMatch(problem);
+  });
+});
+
+describe('tongban replay-jobs, holds and deliveries: usage', () => {
+  const JOB = '3f2b8c1e-6a7d-4e21-9b0c-5d4e3f2a1b0c';
+  it.each([
+    [['replay-jobs', 'show']],
+    [['replay-jobs', 'cancel']],
+    [['replay-jobs', 'cancel', '17']],
+    [['replay-jobs', 'cancel', JOB, '--wait', 'soon']],
+    [['replay-jobs', 'list', '--limit', '0']],
+    [['replay-jobs', 'pause', JOB]],
+    [['holds', 'release']],
+    [['holds', 'release', 'SUB-1']],
+    [['holds', 'release', 'SUB-1', '--resolution', 'applied']],
+    [['holds', 'release', 'SUB-1', '--resolution', 'discarded']],
+    [['holds', 'list', '--limit', '5000']],
+    [['deliveries', 'list', '--state', 'failed']],
+    [['deliveries', 'redeliver']],
+    [['deliveries', 'redeliver', 'abc']],
+    [['deliveries', 'list', '--items=yes']],
+  ])('%j is a usage error (2), asking nothing', async (argv) => {
+    // An unreachable URL: a call would end in 7, not 2.
+    const r = await cli(argv, { TONGBAN_OPS_URL: 'http://127.0.0.1:1', TONGBAN_DELIVERY_URL: 'http://127.0.0.1:1' });
+    expect(r.code).toBe(EXIT.usage);
+    expect(r.err).toMatch(/^tongban: /);
+  });
+
+  it('lists the new verbs in --help', async () => {
+    const r = await cli(['--help']);
+    for (const verb of ['replay-jobs cancel <id>', 'holds list', 'holds release <case key>', 'deliveries list', 'deliveries redeliver <id>', '--delivery-token']) {
+      expect(r.out).toContain(verb);
+    }
+  });
+
+  it('names the unreachable service: 7', async () => {
+    const ops = await cli(['replay-jobs', 'list'], { TONGBAN_OPS_URL: 'http://127.0.0.1:1' });
+    expect(ops).toMatchObject({ code: EXIT.unreachable, err: expect.stringContaining('ops service at http://127.0.0.1:1') });
+    const delivery = await cli(['deliveries', 'list', '--delivery-url', 'http://127.0.0.1:1']);
+    expect(delivery).toMatchObject({ code: EXIT.unreachable, err: expect.stringContaining('delivery service at http://127.0.0.1:1') });
+  });
+});
+
+describe('tongban replay-jobs, holds and deliveries: what is asked and the exit codes', () => {
+  const JOB = '3f2b8c1e-6a7d-4e21-9b0c-5d4e3f2a1b0c';
+  const seen: Array<{ method: string; url: string; authorization?: string; body: string }> = [];
+  const answers = new Map<string, [number, unknown]>();
+  let server: Server;
+  let url = '';
+  const job = (state: string, extra: Record<string, unknown> = {}) => ({
+    id: JOB, state, createdBy: 'olga', createdAt: '2026-11-30T06:00:00.000Z', finishedAt: null, filter: { state: 'parked' }, ratePerSecond: 1, total: 5, published: 2,
+    summary: { applied: 1, alreadyApplied: 0, failedAgain: 0, publishFailed: 1, pending: 0, queued: 0, skipped: 3 }, cancelRequested: { at: '2026-11-30T06:00:02.000Z', by: 'olga' }, error: null, ...extra,
+  });
+
+  beforeAll(async () => {
+    server = createServer((req, res) => {
+      let body = '';
+      req.on('data', (c) => (body += c));
+      req.on('end', () => {
+        seen.push({ method: req.method!, url: req.url!, authorization: req.headers.authorization, body });
+        const [status, answer] = answers.get(`${req.method} ${req.url}`) ?? [404, { code: 'REQUEST.NOT_FOUND', detail: `no ${req.url}` }];
+        res.writeHead(status, { 'content-type': 'application/json' }).end(JSON.stringify(answer));
+      });
+    });
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    url = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  });
+  afterAll(() => new Promise<void>((r) => server.close(() => r())));
+  beforeEach(() => {
+    seen.length = 0;
+    answers.clear();
+  });
+  const env = () => ({ TONGBAN_OPS_URL: url, TONGBAN_OPS_TOKEN: 'ops-operator-token', TONGBAN_DELIVERY_URL: url, TONGBAN_DELIVERY_TOKEN: 'delivery-admin-token' });
+
+  it('cancel: posts the reason with the ops token, then 0 once the job is cancelled, with honest counts', async () => {
+    answers.set(`POST /v1/dlq/replay-jobs/${JOB}/cancel`, [202, job('cancelled')]);
+    const r = await cli(['replay-jobs', 'cancel', JOB, '--reason', 'wrong filter'], env());
+    expect(r.code).toBe(EXIT.ok);
+    expect(seen[0]).toMatchObject({ method: 'POST', authorization: 'Bearer ops-operator-token', body: JSON.stringify({ reason: 'wrong filter' }) });
+    expect(r.out).toContain(`bulk replay ${JOB} cancelled: 2/5 sent; applied 1, already applied 0, failed again 0, not published 1, no outcome yet 0, skipped 3`);
+  });
+
+  it('cancel: 1 when the job has not stopped within --wait (the request stands), 5 when ops says it has ended', async () => {
+    answers.set(`POST /v1/dlq/replay-jobs/${JOB}/cancel`, [202, job('running')]);
+    answers.set(`GET /v1/dlq/replay-jobs/${JOB}`, [200, job('running')]);
+    const waiting = await cli(['replay-jobs', 'cancel', JOB, '--wait', '0'], env());
+    expect(waiting.code).toBe(EXIT.failed);
+    expect(waiting.out).toContain('the cancel stands');
+    answers.set(`POST /v1/dlq/replay-jobs/${JOB}/cancel`, [409, { code: 'OPS.REPLAY_JOB_ENDED', detail: 'the bulk replay has finished already' }]);
+    const ended = await cli(['replay-jobs', 'cancel', JOB, '--json'], env());
+    expect(ended.code).toBe(EXIT.conflict);
+    expect(JSON.parse(ended.out)).toMatchObject({ code: 'OPS.REPLAY_JOB_ENDED' });
+    expect(ended.err).toContain('(OPS.REPLAY_JOB_ENDED)');
+  });
+
+  it('show --items asks for the job and its items; an unknown job is 3', async () => {
+    answers.set(`GET /v1/dlq/replay-jobs/${JOB}`, [200, job('cancelled')]);
+    answers.set(`GET /v1/dlq/replay-jobs/${JOB}/items`, [200, { jobId: JOB, items: [{ deadLetterId: 7, outcome: 'skipped', detail: null, updatedAt: '2026-11-30T06:00:03.000Z' }] }]);
+    const r = await cli(['replay-jobs', 'show', JOB, '--items', '--json'], env());
+    expect(r.code).toBe(EXIT.ok);
+    expect(JSON.parse(r.out)).toMatchObject({ id: JOB, state: 'cancelled', items: [{ deadLetterId: 7, outcome: 'skipped' }] });
+    answers.clear();
+    expect((await cli(['replay-jobs', 'show', JOB], env())).code).toBe(EXIT.notFound);
+  });
+
+  it('holds list: 1 when a node did not answer, the holds of the others still shown', async () => {
+    answers.set('GET /v1/holds?all=true&node=510000', [200, {
+      holds: [{ node: '510000', caseKey: 'SUB-9', status: 'parked', heldCount: 2, errorCode: 'STORE_UNAVAILABLE', blockerEventId: 'e-1', updatedAt: '2026-11-30T06:00:00.000Z' }],
+      nodes: [{ node: '510000', ok: true, count: 1 }, { node: '500000', ok: false, error: 'timeout' }],
+    }]);
+    const r = await cli(['holds', 'list', '--all', '--node', '510000'], env());
+    expect(r.code).toBe(EXIT.failed);
+    expect(r.out).toMatch(/510000\s+SUB-9\s+parked\s+2/);
+    expect(r.err).toContain('node 500000 did not answer: timeout');
+  });
+
+  it('holds release: the resolution, node and reason in the body; a hold ops has a dead letter for is 5', async () => {
+    answers.set('POST /v1/holds/SUB%2F9/release', [409, { code: 'HOLD.NOT_RELEASABLE', detail: 'dead letter 4 is the parked blocker' }]);
+    const r = await cli(['holds', 'release', 'SUB/9', '--resolution', 'discarded', '--reason', 'sent twice', '--node', '510000'], env());
+    expect(r.code).toBe(EXIT.conflict);
+    expect(JSON.parse(seen[0].body)).toEqual({ resolution: 'discarded', node: '510000', reason: 'sent twice' });
+  });
+
+  it('deliveries: the delivery token, never the ops token; a delivery not parked is 5', async () => {
+    answers.set('GET /v1/deliveries?state=parked&caseId=SUB-9', [200, { deliveries: [{ deliveryId: '12', state: 'parked', eventType: 'SubsidyTransferred', caseId: 'SUB-9', targetRegion: '500000', attempts: 9, lastStatus: 503, createdAt: '2026-11-30T06:00:00.000Z' }] }]);
+    const list = await cli(['deliveries', 'list', '--state', 'parked', '--case-id', 'SUB-9'], env());
+    expect(list.code).toBe(EXIT.ok);
+    expect(list.out).toMatch(/12\s+parked\s+SubsidyTransferred\s+SUB-9/);
+    answers.set('POST /v1/deliveries/12/redeliver', [409, { code: 'DELIVERY.NOT_PARKED', detail: 'delivery 12 is delivered' }]);
+    expect((await cli(['deliveries', 'redeliver', '12'], env())).code).toBe(EXIT.conflict);
+    expect(seen.map((s) => s.authorization)).toEqual(['Bearer delivery-admin-token', 'Bearer delivery-admin-token']);
   });
 });

@@ -7,15 +7,23 @@
  *   tongban dlq replay (--all | filters) [--rate N] [--limit N] [--wait SECONDS]   bulk, with a progress bar
  *   tongban dlq edit <id> --file corrected.json [--dry-run] [--reason TEXT]
  *   tongban dlq discard <id> --reason TEXT
+ *   tongban replay-jobs list [--limit N] | show <id> [--items] | cancel <id> [--reason TEXT] [--wait SECONDS]
+ *   tongban holds list [--all] [--node N] [--limit N]
+ *   tongban holds release <case key> --resolution replayed|discarded [--node N] [--reason TEXT]
+ *   tongban deliveries list [--state parked|waiting|queued|delivered] [--case-id C] [--limit N]
+ *   tongban deliveries redeliver <id>
  *   tongban audit list [--actor A] [--action A] [--case-id C] [--person ID] [--limit N]
  *   tongban audit verify [--witness]
  *   tongban audit proof <record-id>
  *   tongban calendar check [--dir DIR] [--years FROM..TO]   which years have no published holiday schedule (local)
  *
  * Filters: --state --region --topic --workflow --event-type --error-class --error-code --case-id --event-id --from --to
- * Connection: --url (TONGBAN_OPS_URL, default http://127.0.0.1:3100), --token (TONGBAN_OPS_TOKEN).
- * Exit codes: 0 ok, 1 failed (including a broken audit chain or a bulk replay with failures), 2 usage,
- * 3 not found, 4 not authenticated or not allowed, 5 conflict (e.g. already discarded), 6 invalid input, 7 ops service unreachable.
+ * Connection: --url (TONGBAN_OPS_URL, default http://127.0.0.1:3100), --token (TONGBAN_OPS_TOKEN); `deliveries` talks
+ * to the delivery service itself: --delivery-url (TONGBAN_DELIVERY_URL, default http://127.0.0.1:3400) with
+ * --delivery-token (TONGBAN_DELIVERY_TOKEN: the delivery service's admin token, or a partner's API key for its own).
+ * Exit codes: 0 ok, 1 failed (including a broken audit chain, a bulk replay with failures, a node that did not
+ * answer), 2 usage, 3 not found, 4 not authenticated or not allowed, 5 conflict (e.g. already discarded, a finished
+ * job), 6 invalid input, 7 service unreachable.
  */
 import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
@@ -27,8 +35,12 @@ const FILTERS: Record<string, string> = {
   state: 'state', region: 'region', topic: 'topic', workflow: 'workflow', 'event-type': 'eventType', 'error-class': 'errorClass',
   'error-code': 'errorCode', 'case-id': 'caseId', 'event-id': 'eventId', from: 'from', to: 'to',
 };
-const VALUE_FLAGS = new Set([...Object.keys(FILTERS), 'url', 'token', 'limit', 'cursor', 'note', 'reason', 'rate', 'wait', 'file', 'actor', 'action', 'person', 'before', 'dir', 'years']);
-const BOOLEAN_FLAGS = new Set(['json', 'clear', 'all', 'dry-run', 'help', 'witness']);
+const VALUE_FLAGS = new Set([
+  ...Object.keys(FILTERS), 'url', 'token', 'limit', 'cursor', 'note', 'reason', 'rate', 'wait', 'file', 'actor', 'action', 'person', 'before', 'dir', 'years',
+  'node', 'resolution', 'delivery-url', 'delivery-token',
+]);
+const BOOLEAN_FLAGS = new Set(['json', 'clear', 'all', 'dry-run', 'help', 'witness', 'items']);
+const DELIVERY_STATES = ['waiting', 'queued', 'delivered', 'parked'];
 
 const USAGE = `usage: tongban <command> [options]
 
@@ -42,6 +54,19 @@ const USAGE = `usage: tongban <command> [options]
                                                    replay a corrected copy of a parked letter, once (payload
                                                    fields only; checked and minimised as at the gateway)
   dlq discard <id> --reason TEXT                   drop a dead letter, saying why
+  replay-jobs list [--limit N]                     the latest bulk replays, newest first
+  replay-jobs show <id> [--items]                  one bulk replay's progress and summary (--items: each letter)
+  replay-jobs cancel <id> [--reason TEXT] [--wait S]
+                                                   stop a running bulk replay at its next letter (any ops replica);
+                                                   waits up to S seconds (default 30) for it to stop
+  holds list [--all] [--node N] [--limit N]        messages the nodes hold behind a failed one of the same case
+                                                   (--all: closed holds too)
+  holds release <case key> --resolution replayed|discarded [--node N] [--reason TEXT]
+                                                   settle a hold whose blocker has no parked dead letter in ops
+                                                   (one that has: dlq replay|discard it); discarding needs --reason
+  deliveries list [--state parked|waiting|queued|delivered] [--case-id C] [--limit N]
+                                                   webhook deliveries (from the delivery service)
+  deliveries redeliver <id>                        send a parked delivery again
   audit list [--actor A] [--action A] [--case-id C] [--person ID] [--limit N]
   audit verify [--witness]                         check every audit chain (ops, gateway, nodes, delivery) and
                                                    the person index they cover (admin); --witness also against
@@ -55,6 +80,8 @@ const USAGE = `usage: tongban <command> [options]
 filters: --state parked|replayed|discarded --region --topic --workflow --event-type --error-class
          --error-code --case-id --event-id --from ISO --to ISO
 options: --url URL (TONGBAN_OPS_URL, default http://127.0.0.1:3100)  --token TOKEN (TONGBAN_OPS_TOKEN)  --json
+         deliveries: --delivery-url URL (TONGBAN_DELIVERY_URL, default http://127.0.0.1:3400)
+                     --delivery-token TOKEN (TONGBAN_DELIVERY_TOKEN: the delivery service's admin token)
 exit codes: 0 ok, 1 failed, 2 usage, 3 not found, 4 denied, 5 conflict, 6 invalid input, 7 unreachable
 `;
 
@@ -197,7 +224,7 @@ class ApiError extends Error {
 }
 
 class Client {
-  constructor(private readonly url: string, private readonly token: string | undefined) {}
+  constructor(private readonly url: string, private readonly token: string | undefined, private readonly service = 'ops service') {}
 
   async call<T = Record<string, unknown>>(method: string, path: string, body?: unknown): Promise<T> {
     let res: Response;
@@ -209,7 +236,7 @@ class Client {
         signal: AbortSignal.timeout(30000),
       });
     } catch (e) {
-      throw new ApiError(0, { error: { message: `ops service at ${this.url} is unreachable: ${(e as Error).message}` } });
+      throw new ApiError(0, { error: { message: `${this.service} at ${this.url} is unreachable: ${(e as Error).message}` } });
     }
     const text = await res.text();
     let parsed: Record<string, unknown>;
@@ -251,6 +278,35 @@ function idArg(positional: string[], what: string): string {
   if (!/^\d+$/.test(id)) throw new UsageError(`"${id}" is not a dead letter id (a number)`);
   return id;
 }
+
+const JOB_ID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i;
+
+function jobIdArg(positional: string[], what: string): string {
+  const id = positional[2];
+  if (!id) throw new UsageError(`${what} needs the bulk replay's id`);
+  if (!JOB_ID.test(id)) throw new UsageError(`"${id}" is not a bulk replay id (a UUID, as replay-jobs list shows)`);
+  return id;
+}
+
+function wholeNumber(flags: Record<string, string | true>, name: string, min: number, max: number): number | undefined {
+  if (typeof flags[name] !== 'string') return undefined;
+  const n = Number(flags[name]);
+  if (!Number.isInteger(n) || n < min || n > max) throw new UsageError(`--${name} must be a whole number from ${min} to ${max}`);
+  return n;
+}
+
+/** A bulk replay in one line: where it stands and its outcomes so far. */
+function jobLine(job: Record<string, any>): string { // eslint-disable-line @typescript-eslint/no-explicit-any
+  const s = job.summary;
+  return (
+    `bulk replay ${job.id} ${job.state}${job.cancelRequested && (job.state === 'running' || job.state === 'waiting') ? ` (cancel asked by ${job.cancelRequested.by})` : ''}: ` +
+    `${job.published}/${job.total} sent; applied ${s.applied}, already applied ${s.alreadyApplied}, failed again ${s.failedAgain}, ` +
+    `not published ${s.publishFailed}, no outcome yet ${s.pending}, skipped ${s.skipped ?? 0}${job.error ? `; error: ${job.error}` : ''}\n`
+  );
+}
+
+const LIVE = new Set(['running', 'waiting']);
+const outcomes = (job: Record<string, unknown>) => job.summary as Record<string, number>;
 
 function bar(done: number, total: number, width = 30): string {
   const ratio = total === 0 ? 1 : done / total;
@@ -331,7 +387,7 @@ export async function run(argv: string[], io: Io): Promise<number> {
       };
       let job = await client.call<Record<string, any>>('POST', '/v1/dlq/replay-jobs', { filter, ratePerSecond: num('rate'), limit: num('limit'), waitSeconds: num('wait') }); // eslint-disable-line @typescript-eslint/no-explicit-any
       let shown = '';
-      while (job.state !== 'finished' && job.state !== 'failed') {
+      while (LIVE.has(job.state)) {
         const text = `${bar(job.published, job.total)} ${job.state === 'waiting' ? 'waiting for outcomes' : 'replaying'}`;
         if (text !== shown) io.err(io.isTty ? `\r${text}` : `${text}\n`);
         shown = text;
@@ -342,9 +398,11 @@ export async function run(argv: string[], io: Io): Promise<number> {
       const s = job.summary;
       print(job, () =>
         `bulk replay ${job.id}: ${job.total} dead letter(s); applied ${s.applied}, already applied ${s.alreadyApplied}, failed again ${s.failedAgain}, ` +
-        `not published ${s.publishFailed}, no outcome yet ${s.pending}${job.error ? `; error: ${job.error}` : ''}\n`,
+        `not published ${s.publishFailed}, no outcome yet ${s.pending}${s.skipped ? `, skipped ${s.skipped} (cancelled by ${job.cancelRequested?.by ?? '?'})` : ''}` +
+        `${job.error ? `; error: ${job.error}` : ''}\n`,
       );
-      return job.state === 'failed' || s.failedAgain > 0 || s.publishFailed > 0 ? EXIT.failed : EXIT.ok;
+      // A job cancelled (from the console or another terminal) did not replay everything it was asked to.
+      return job.state !== 'finished' || s.failedAgain > 0 || s.publishFailed > 0 ? EXIT.failed : EXIT.ok;
     }
     if (group === 'dlq' && command === 'edit') {
       const id = idArg(positional, 'edit');
@@ -364,6 +422,101 @@ export async function run(argv: string[], io: Io): Promise<number> {
       if (typeof flags.reason !== 'string' || !flags.reason.trim()) throw new UsageError('discard needs --reason');
       const r = await client.call<Record<string, unknown>>('POST', `/v1/dlq/${id}/discard`, { reason: flags.reason });
       print(r, () => `discarded dead letter ${r.id}\n`);
+      return EXIT.ok;
+    }
+    if (group === 'replay-jobs' && command === 'list') {
+      const limit = wholeNumber(flags, 'limit', 1, 100);
+      const r = await client.call<{ jobs: Array<Record<string, any>> }>('GET', `/v1/dlq/replay-jobs${limit ? `?limit=${limit}` : ''}`); // eslint-disable-line @typescript-eslint/no-explicit-any
+      print(r, () =>
+        table(r.jobs, [
+          ['ID', (j) => j.id], ['STATE', (j) => j.state], ['CREATED', (j) => String(j.createdAt).slice(0, 19)], ['BY', (j) => j.createdBy],
+          ['SENT', (j) => `${j.published}/${j.total}`], ['APPLIED', (j) => outcomes(j).applied + outcomes(j).alreadyApplied],
+          ['FAILED', (j) => outcomes(j).failedAgain + outcomes(j).publishFailed], ['SKIPPED', (j) => outcomes(j).skipped ?? 0],
+        ]),
+      );
+      return EXIT.ok;
+    }
+    if (group === 'replay-jobs' && command === 'show') {
+      const id = jobIdArg(positional, 'show');
+      const job = await client.call<Record<string, any>>('GET', `/v1/dlq/replay-jobs/${id}`); // eslint-disable-line @typescript-eslint/no-explicit-any
+      const items = flags.items ? (await client.call<{ items: Array<Record<string, unknown>> }>('GET', `/v1/dlq/replay-jobs/${id}/items`)).items : undefined;
+      print(items ? { ...job, items } : job, () =>
+        jobLine(job) +
+        `created ${job.createdAt} by ${job.createdBy}, ${job.ratePerSecond}/s, filter ${JSON.stringify(job.filter)}${job.finishedAt ? `; ended ${job.finishedAt}` : ''}\n` +
+        (items ? table(items, [['DEAD LETTER', (i) => i.deadLetterId], ['OUTCOME', (i) => i.outcome], ['AT', (i) => String(i.updatedAt).slice(0, 19)], ['DETAIL', (i) => i.detail]]) : ''),
+      );
+      return EXIT.ok;
+    }
+    if (group === 'replay-jobs' && command === 'cancel') {
+      const id = jobIdArg(positional, 'cancel');
+      const wait = wholeNumber(flags, 'wait', 0, 600) ?? 30;
+      let job = await client.call<Record<string, any>>('POST', `/v1/dlq/replay-jobs/${id}/cancel`, { reason: flags.reason }); // eslint-disable-line @typescript-eslint/no-explicit-any
+      // The job stops at its next letter, in whichever ops process runs it: wait to see it stopped.
+      const deadline = Date.now() + wait * 1000;
+      while (LIVE.has(job.state) && Date.now() < deadline) {
+        await sleep(300);
+        job = await client.call('GET', `/v1/dlq/replay-jobs/${id}`);
+      }
+      print(job, () => jobLine(job) + (LIVE.has(job.state) ? `the cancel stands; the job stops at its next letter (replay-jobs show ${id})\n` : ''));
+      if (job.state === 'cancelled') return EXIT.ok;
+      if (LIVE.has(job.state)) return EXIT.failed;
+      io.err(`tongban: bulk replay ${id} ${job.state} before it saw the cancel\n`);
+      return EXIT.conflict;
+    }
+    if (group === 'holds' && command === 'list') {
+      const q = new URLSearchParams();
+      if (flags.all) q.set('all', 'true');
+      if (typeof flags.node === 'string') q.set('node', flags.node);
+      const limit = wholeNumber(flags, 'limit', 1, 1000);
+      if (limit) q.set('limit', String(limit));
+      const r = await client.call<{ holds: Array<Record<string, any>>; nodes: Array<{ node: string; ok: boolean; count?: number; error?: string }> }>('GET', `/v1/holds${q.size ? `?${q}` : ''}`); // eslint-disable-line @typescript-eslint/no-explicit-any
+      const silent = r.nodes.filter((n) => !n.ok);
+      print(r, () =>
+        table(r.holds, [
+          ['NODE', (h) => h.node], ['CASE', (h) => h.caseKey], ['STATUS', (h) => h.status], ['HELD', (h) => h.heldCount],
+          ['ERROR', (h) => h.errorCode], ['BLOCKER EVENT', (h) => h.blockerEventId], ['UPDATED', (h) => String(h.updatedAt).slice(0, 19)],
+        ]) + `${r.holds.length} hold(s) from ${r.nodes.length - silent.length} of ${r.nodes.length} node(s)\n`,
+      );
+      for (const n of silent) io.err(`tongban: node ${n.node} did not answer: ${n.error}\n`);
+      return silent.length ? EXIT.failed : EXIT.ok;
+    }
+    if (group === 'holds' && command === 'release') {
+      const key = positional[2];
+      if (!key) throw new UsageError('release needs the case key of the hold (holds list shows it)');
+      if (flags.resolution !== 'replayed' && flags.resolution !== 'discarded') throw new UsageError('release needs --resolution replayed (the node re-sends the blocker) or discarded');
+      if (flags.resolution === 'discarded' && (typeof flags.reason !== 'string' || !flags.reason.trim())) throw new UsageError('release --resolution discarded needs --reason');
+      const r = await client.call<Record<string, any>>('POST', `/v1/holds/${encodeURIComponent(key)}/release`, { resolution: flags.resolution, node: flags.node, reason: flags.reason }); // eslint-disable-line @typescript-eslint/no-explicit-any
+      print(r, () => `hold of ${r.caseKey ?? key} at node ${r.node}: ${r.outcome}${r.applied ? `, ${r.applied} held message(s) applied` : ''}\n`);
+      return EXIT.ok;
+    }
+    if (group === 'deliveries' && (command === 'list' || command === 'redeliver')) {
+      const deliveryUrl = String(flags['delivery-url'] ?? io.env.TONGBAN_DELIVERY_URL ?? 'http://127.0.0.1:3400').replace(/\/+$/, '');
+      // The delivery service knows no operator tokens: its admin token (or a partner's API key), never the ops token.
+      const deliveryToken = (flags['delivery-token'] as string | undefined) ?? io.env.TONGBAN_DELIVERY_TOKEN;
+      const delivery = new Client(deliveryUrl, deliveryToken, 'delivery service');
+      if (command === 'list') {
+        const q = new URLSearchParams();
+        if (typeof flags.state === 'string') {
+          if (!DELIVERY_STATES.includes(flags.state)) throw new UsageError(`--state of a delivery is one of ${DELIVERY_STATES.join(', ')}`);
+          q.set('state', flags.state);
+        }
+        if (typeof flags['case-id'] === 'string') q.set('caseId', flags['case-id']);
+        const limit = wholeNumber(flags, 'limit', 1, 1000);
+        if (limit) q.set('limit', String(limit));
+        const r = await delivery.call<{ deliveries: Array<Record<string, unknown>> }>('GET', `/v1/deliveries${q.size ? `?${q}` : ''}`);
+        print(r, () =>
+          table(r.deliveries, [
+            ['ID', (d) => d.deliveryId], ['STATE', (d) => d.state], ['EVENT TYPE', (d) => d.eventType], ['CASE', (d) => d.caseId],
+            ['REGION', (d) => d.targetRegion], ['TRIES', (d) => d.attempts], ['LAST', (d) => d.lastStatus ?? d.lastError], ['CREATED', (d) => String(d.createdAt).slice(0, 19)],
+          ]) + `${r.deliveries.length} deliver${r.deliveries.length === 1 ? 'y' : 'ies'}\n`,
+        );
+        return EXIT.ok;
+      }
+      const id = positional[2];
+      if (!id) throw new UsageError('redeliver needs the delivery id (deliveries list shows it)');
+      if (!/^\d{1,18}$/.test(id)) throw new UsageError(`"${id}" is not a delivery id (a number)`);
+      const r = await delivery.call<Record<string, unknown>>('POST', `/v1/deliveries/${id}/redeliver`);
+      print(r, () => `delivery ${r.deliveryId} is ${r.state} to be sent again\n`);
       return EXIT.ok;
     }
     if (group === 'audit' && command === 'verify') {

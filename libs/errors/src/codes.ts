@@ -83,6 +83,7 @@ export const ERROR_CODES = {
   'OPS.DEAD_LETTER_CONFLICT': code('Conflict', 'CONFLICT', "The dead letter's state does not allow the action"),
   'OPS.REPLAY_JOB_NOT_FOUND': code('NotFound', 'NOT_FOUND', 'No bulk replay with this id'),
   'OPS.AUDIT_RECORD_NOT_FOUND': code('NotFound', 'NOT_FOUND', 'No record of a group with this id in any audit chain ops reads'),
+  'OPS.REPLAY_JOB_ENDED': code('Conflict', 'CONFLICT', 'The bulk replay has ended; only a running one is cancelled'),
   'OPS.TOO_MANY_BULK_REPLAYS': code('RateLimited', 'RATE_LIMITED', 'As many bulk replays as allowed are running already'),
   'OPS.INGEST_FAILED': code('Internal', 'OPS.INGEST_FAILED', 'A dead letter could not be stored as it came (kept as a record of the failure)'),
   // The delivery service.

@@ -39,12 +39,16 @@ import { AuditWitness, witnessTopic } from './audit/witness/audit-witness';
 import { WitnessStore } from './audit/witness/witness-store';
 import { AuditWitness1764400000000 } from './migrations/1764400000000-audit-witness';
 import { TransitReceipts1767100000000 } from './migrations/1767100000000-transit-receipts';
+import { ReplayJobCancel1767300000000 } from './migrations/1767300000000-replay-job-cancel';
+import { WorkflowNames1767300000001 } from './migrations/1767300000001-workflow-names';
 import { ReceiptStore } from './transit/receipt-store';
 import { DeadLetterArrivals, NodeArrivals, TransitReceipts } from './transit/transit-receipts';
 import { OPS_SERVICE_TOKEN, TRANSIT_STORE, TransitController } from './transit/transit.controller';
 import { AuditSearchController } from './audit/audit-search.controller';
 import { ChainVerifier } from './audit/chain-verifier';
 import { ConsoleController } from './console/console.controller';
+import { HoldsController } from './holds/holds.controller';
+import { HoldsService } from './holds/holds.service';
 
 export interface OpsApp {
   app: INestApplication;
@@ -70,7 +74,7 @@ export async function createOpsApp(config: OpsConfig, logger = new JsonLogger('o
     pool: config.infra.mysqlPool,
     database: config.database,
     entities: [],
-    migrations: [OpsSchema1764300000000, AuditWitness1764400000000, TransitReceipts1767100000000, AuditRecordGroups1768000000000],
+    migrations: [OpsSchema1764300000000, AuditWitness1764400000000, TransitReceipts1767100000000, ReplayJobCancel1767300000000, WorkflowNames1767300000001, AuditRecordGroups1768000000000],
   });
   // Health asks MySQL on a connection of its own, not behind the requests queued for the pool.
   const probe = mysqlProbe(dataSource, config.infra.mysqlPool);
@@ -210,10 +214,11 @@ export async function createOpsApp(config: OpsConfig, logger = new JsonLogger('o
         return {
           module: OpsModule,
           // The jobs controller first: its fixed path must win over `v1/dlq/:id`.
-          controllers: [ReplayJobsController, DlqController, AuditController, AuditSearchController, MeController, LinkController, TransitController, ConsoleController, OpsController],
+          controllers: [ReplayJobsController, DlqController, HoldsController, AuditController, AuditSearchController, MeController, LinkController, TransitController, ConsoleController, OpsController],
           providers: [
             { provide: DeadLetterService, useValue: deadLetters },
             { provide: BulkReplayService, useValue: jobs },
+            { provide: HoldsService, useValue: new HoldsService(nodes, repository, audit, logger) },
             { provide: OPERATORS, useValue: new OperatorRegistry(config.operators) },
             { provide: OPS_AUDIT, useValue: audit },
             { provide: CHAIN_VERIFIER, useValue: new ChainVerifier([audit, disclosures], config.database, config.infra.mysql, config.auditDatabases, config.auditPersonKey) },

@@ -10,12 +10,13 @@ import { BulkReplayService } from './bulk-replay.service';
 import type { DeadLetterService } from './dead-letter.service';
 
 /** A service whose jobs never finish: each replay waits for ever, so a started job stays running. */
-function service(limits: { maxItems?: number; maxJobs?: number }) {
+function service(limits: { maxItems?: number; maxJobs?: number }, job: Record<string, unknown> | null = { state: 'running' }, writes: string[] = []) {
   const dataSource = {
-    transaction: async (work: (m: { query: () => Promise<void> }) => Promise<void>) => work({ query: async () => undefined }),
+    transaction: async (work: (m: { query: (sql: string) => Promise<unknown> }) => Promise<unknown>) =>
+      work({ query: async (sql: string) => (writes.push(sql), { affectedRows: 1 }) }),
     query: async (sql: string) =>
-      sql.startsWith('SELECT * FROM replay_jobs')
-        ? [{ id: 'j', state: 'running', created_by: 'admin', created_at: new Date(), finished_at: null, filter: '{}', rate_per_second: 10, total: 1, published: 0, error: null }]
+      /FROM replay_jobs WHERE id = \?/.test(sql) && job
+        ? [{ id: 'j', created_by: 'admin', created_at: new Date(), finished_at: null, filter: '{}', rate_per_second: 10, total: 1, published: 0, error: null, cancel_requested_at: null, cancel_requested_by: null, heartbeat_at: new Date(), ...job }]
         : [],
   } as unknown as DataSource;
   const repository = { ids: async (_f: unknown, limit: number) => Array.from({ length: Math.min(limit, 3) }, (_, i) => i + 1) } as unknown as DeadLetterRepository;
@@ -40,5 +41,32 @@ describe('bulk replay bounds', () => {
     const refused = await jobs.start({}, operator).catch((e: unknown) => e);
     expect(refused).toBeInstanceOf(TongbanError);
     expect(refused).toMatchObject({ code: 'OPS.TOO_MANY_BULK_REPLAYS' });
+  });
+});
+
+describe('cancelling a bulk replay', () => {
+  it.each(['finished', 'failed', 'cancelled'])('refuses a %s job as a conflict, writing nothing', async (state) => {
+    const writes: string[] = [];
+    const refused = await service({}, { state }, writes).cancel('j', operator).catch((e: unknown) => e);
+    expect(refused).toMatchObject({ code: 'OPS.REPLAY_JOB_ENDED', kind: 'Conflict' });
+    expect(writes).toEqual([]);
+  });
+
+  it('answers an unknown job as not found', async () => {
+    await expect(service({}, null).cancel('j', operator)).rejects.toMatchObject({ code: 'OPS.REPLAY_JOB_NOT_FOUND' });
+  });
+
+  it('stores the request of a job with a live process and leaves the ending to that process', async () => {
+    const writes: string[] = [];
+    await service({}, { state: 'running', heartbeat_at: new Date() }, writes).cancel('j', operator, 'wrong filter');
+    expect(writes.some((w) => w.includes('cancel_requested_at'))).toBe(true);
+    expect(writes.some((w) => w.includes("state = ?"))).toBe(false);
+  });
+
+  it('ends at once a job whose process has made no progress for longer than abandonedAfterMs', async () => {
+    const writes: string[] = [];
+    await service({}, { state: 'waiting', heartbeat_at: new Date(Date.now() - 120_000) }, writes).cancel('j', operator);
+    expect(writes.some((w) => w.includes('cancel_requested_at'))).toBe(true);
+    expect(writes.some((w) => w.includes("outcome = 'skipped'"))).toBe(true);
   });
 });

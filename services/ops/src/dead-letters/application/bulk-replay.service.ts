@@ -5,16 +5,17 @@ import { NotFoundError } from '@tongban/http';
 import { JsonLogger } from '@tongban/observability';
 import type { Operator } from '../../operators/operator-registry';
 import { DeadLetterFilter } from '../domain/dead-letter';
+import { ABANDONED_AFTER_MS, decideCancel, stopsAt } from '../domain/replay-cancel';
 import { DeadLetterRepository } from '../infrastructure/dead-letter.repository';
 import { NodeClient } from '../infrastructure/node-client';
-import { ReplayItemOutcome, ReplayJobRepository } from '../infrastructure/replay-job.repository';
+import { ReplayItemOutcome, ReplayJobRepository, ReplayJobState } from '../infrastructure/replay-job.repository';
 import { DeadLetterService } from './dead-letter.service';
 
 type ItemOutcome = ReplayItemOutcome;
 
 export interface ReplayJobView {
   id: string;
-  state: 'running' | 'waiting' | 'finished' | 'failed';
+  state: ReplayJobState;
   createdBy: string;
   createdAt: string;
   finishedAt: string | null;
@@ -22,7 +23,10 @@ export interface ReplayJobView {
   ratePerSecond: number;
   total: number;
   published: number;
-  summary: { applied: number; alreadyApplied: number; failedAgain: number; publishFailed: number; pending: number; queued: number };
+  /** `skipped`: never sent, because the job was cancelled first. */
+  summary: { applied: number; alreadyApplied: number; failedAgain: number; publishFailed: number; pending: number; queued: number; skipped: number };
+  /** Who asked to cancel the job and when; the job ends at its next letter. */
+  cancelRequested: { at: string; by: string } | null;
   error: string | null;
 }
 
@@ -45,7 +49,8 @@ export class BulkReplayService {
     private readonly audit: AuditLog,
     private readonly logger: JsonLogger,
     /** `maxItems`: letters one job takes at most; `maxJobs`: jobs this process runs at once (each holds its ids). */
-    private readonly limits: { defaultRate: number; maxRate: number; outcomeWaitMs: number; maxItems?: number; maxJobs?: number },
+    /** `abandonedAfterMs`: a job without progress for this long has no process running it (a cancel then ends it at once). */
+    private readonly limits: { defaultRate: number; maxRate: number; outcomeWaitMs: number; maxItems?: number; maxJobs?: number; abandonedAfterMs?: number },
   ) {}
 
   async start(filter: DeadLetterFilter, operator: Operator, options: { ratePerSecond?: number; limit?: number; outcomeWaitMs?: number } = {}): Promise<ReplayJobView> {
@@ -99,9 +104,41 @@ export class BulkReplayService {
         publishFailed: n('publish-failed'),
         pending: n('pending') + n('published'),
         queued: n('queued'),
+        skipped: n('skipped'),
       },
+      cancelRequested: job.cancel_requested_at ? { at: new Date(job.cancel_requested_at).toISOString(), by: job.cancel_requested_by ?? '' } : null,
       error: job.error,
     };
+  }
+
+  /** Per letter: its outcome so far (`queued` before it was sent, `skipped` when the job was cancelled first). */
+  async items(id: string): Promise<{ jobId: string; items: Awaited<ReturnType<ReplayJobRepository['items']>> }> {
+    if (!(await this.jobs.job(id))) throw new NotFoundError(`replay job ${id} not found`, 'OPS.REPLAY_JOB_NOT_FOUND');
+    return { jobId: id, items: await this.jobs.items(id) };
+  }
+
+  /**
+   * Asks a running job to stop at its next letter, from any replica: the request is stored in the job's row.
+   * A job no process runs any more (no progress for `abandonedAfterMs`) is ended here and now.
+   */
+  async cancel(id: string, operator: Operator, reason?: string): Promise<ReplayJobView> {
+    const job = await this.jobs.job(id);
+    if (!job) throw new NotFoundError(`replay job ${id} not found`, 'OPS.REPLAY_JOB_NOT_FOUND');
+    const decision = decideCancel(
+      { state: job.state, heartbeatAt: new Date(job.heartbeat_at ?? job.created_at) },
+      new Date(),
+      this.limits.abandonedAfterMs ?? ABANDONED_AFTER_MS,
+    );
+    const ended = () => new TongbanError('OPS.REPLAY_JOB_ENDED', `replay job ${id}: ${decision.kind === 'refuse' ? decision.reason : 'the bulk replay has ended already'}; only a running one is cancelled`);
+    if (decision.kind === 'refuse') throw ended();
+    const requested = await this.jobs.requestCancel(id, operator.name, this.audit, {
+      actor: operator.name,
+      action: 'dlq.bulk-replay-cancel',
+      details: { jobId: id, ...(reason ? { reason } : {}), ...(decision.kind === 'end-now' ? { abandoned: true } : {}) },
+    });
+    if (!requested) throw ended();
+    if (decision.kind === 'end-now') await this.ended(id, operator.name, true);
+    return this.get(id);
   }
 
   async list(limit = 20): Promise<ReplayJobView[]> {
@@ -122,6 +159,12 @@ export class BulkReplayService {
       for (let i = 0; i < ids.length && !this.stopping; i++) {
         const due = started + (i * 1000) / rate;
         if (due > Date.now()) await sleep(due - Date.now());
+        // A cancel may come from any replica: the job's row says so, read before each letter.
+        if (stopsAt(await this.jobs.cancelState(jobId))) {
+          await this.watchOutcomes(jobId, published, 0, true);
+          await this.ended(jobId, operator.name, false);
+          return;
+        }
         const at = new Date();
         try {
           const result = await this.deadLetters.replay(ids[i], operator, { jobId });
@@ -133,8 +176,13 @@ export class BulkReplayService {
         }
         await this.jobs.setPublished(jobId, i + 1);
       }
+      if (this.stopping) return await this.interrupted(jobId);
       await this.jobs.waiting(jobId);
-      await this.watchOutcomes(jobId, published, outcomeWaitMs);
+      if ((await this.watchOutcomes(jobId, published, outcomeWaitMs)) === 'cancelled') {
+        await this.ended(jobId, operator.name, false);
+        return;
+      }
+      if (this.stopping) return await this.interrupted(jobId);
       await this.jobs.finish(jobId);
       const view = await this.get(jobId);
       this.logger.event('info', 'bulk replay finished', { jobId, operator: operator.name, total: view.total, ...view.summary });
@@ -145,12 +193,22 @@ export class BulkReplayService {
     }
   }
 
-  private async watchOutcomes(jobId: string, published: Array<{ deadLetterId: number; ref: string; at: Date }>, waitMs: number): Promise<void> {
+  /** Records each sent letter's outcome as it shows, until `waitMs` has passed or the job is cancelled; `once`: one look. */
+  private async watchOutcomes(jobId: string, published: Array<{ deadLetterId: number; ref: string; at: Date }>, waitMs: number, once = false): Promise<'done' | 'cancelled'> {
     const deadline = Date.now() + waitMs;
     let open = published;
-    while (open.length > 0 && Date.now() < deadline && !this.stopping) {
+    for (let first = true; open.length > 0 && (once ? first : Date.now() < deadline) && !this.stopping; first = false) {
+      if (!once) {
+        if (stopsAt(await this.jobs.cancelState(jobId))) return 'cancelled';
+        await this.jobs.heartbeat(jobId);
+      }
       const still: typeof open = [];
-      for (const p of open) {
+      for (const [n, p] of open.entries()) {
+        // A long round still shows the job alive and heeds a cancel.
+        if (!once && n > 0 && n % 50 === 0) {
+          if (stopsAt(await this.jobs.cancelState(jobId))) return 'cancelled';
+          await this.jobs.heartbeat(jobId);
+        }
         const again = await this.repository.failedAgain(p.ref, p.at, p.deadLetterId);
         if (again) {
           await this.item(jobId, p.deadLetterId, 'failed-again', { detail: `dead letter ${again.id}: ${again.errorCode}` });
@@ -161,8 +219,24 @@ export class BulkReplayService {
         else still.push(p);
       }
       open = still;
-      if (open.length > 0) await sleep(500);
+      if (open.length > 0 && !once) await sleep(500);
     }
+    return 'done';
+  }
+
+  /** Ends a cancelled job (unless it has ended meanwhile) and records the outcome counts. */
+  private async ended(jobId: string, operator: string, abandoned: boolean): Promise<void> {
+    if (!(await this.jobs.end(jobId, 'cancelled'))) return;
+    const view = await this.get(jobId);
+    const by = view.cancelRequested?.by || operator;
+    this.logger.event('info', 'bulk replay cancelled', { jobId, by, total: view.total, abandoned, ...view.summary });
+    await this.audit.record({ actor: by, action: 'dlq.bulk-replay-cancelled', details: { jobId, total: view.total, summary: view.summary, abandoned } });
+  }
+
+  /** Ops is stopping under a job: it ends as failed, saying so, with what it did kept and the rest skipped. */
+  private async interrupted(jobId: string): Promise<void> {
+    await this.jobs.end(jobId, 'failed', 'ops stopped before the bulk replay ended; the letters not sent are skipped and still parked');
+    this.logger.event('warn', 'bulk replay interrupted by shutdown', { jobId });
   }
 
   private async item(jobId: string, deadLetterId: number, outcome: ItemOutcome, extra: { ref?: string; alreadyApplied?: string; detail?: string }): Promise<void> {

@@ -3,7 +3,7 @@ import { isDependencyFailure } from '@tongban/errors';
 import { FAILURE_HEADERS, HEADERS, headerText } from '@tongban/kafka';
 import type { IHeaders } from 'kafkajs';
 import { JsonLogger } from '@tongban/observability';
-import { regionOfTopic, REPLAY_HEADERS, workflowOfEventType } from '../domain/dead-letter';
+import { regionOfTopic, REPLAY_HEADERS, WORKFLOW_OF_NAMESPACE, workflowOfEventType } from '../domain/dead-letter';
 import { DeadLetterRepository, NewDeadLetter } from '../infrastructure/dead-letter.repository';
 
 export interface DlqMessage {
@@ -76,7 +76,7 @@ export class IngestDeadLetterService {
       messageKey: clip(h(FAILURE_HEADERS.originalKey) ?? message.key?.toString('utf8'), 200),
       eventId: clip(envelope.eventId ?? h(HEADERS.eventId), 64),
       eventType: clip(envelope.eventType ?? eventType, 100),
-      workflow: (schemaId !== null ? this.codec.catalogue.event(eventType ?? '')?.workflow : undefined) ?? workflowOfEventType(envelope.eventType ?? eventType) ?? null,
+      workflow: workflowOf(schemaId !== null ? this.codec.catalogue.event(eventType ?? '')?.workflow : undefined, envelope.eventType ?? eventType),
       caseId: clip(envelope.caseId ?? h(FAILURE_HEADERS.originalKey) ?? message.key?.toString('utf8'), 100),
       correlationId: clip(envelope.correlationId ?? h(HEADERS.correlationId), 100),
       sourceRegion: clip(envelope.sourceRegion ?? h(HEADERS.sourceRegion), 12),
@@ -146,4 +146,10 @@ export class IngestDeadLetterService {
       }
     }
   }
+}
+
+/** The workflow as the nodes name it: from the schema's namespace when the event decoded, else from its type. */
+function workflowOf(namespace: string | undefined, eventType: string | undefined): string | null {
+  if (namespace !== undefined) return WORKFLOW_OF_NAMESPACE[namespace] ?? null;
+  return workflowOfEventType(eventType) ?? null;
 }

@@ -52,7 +52,25 @@ export function regionOfTopic(topic: string): string | undefined {
   return topics.parse(topic)?.node;
 }
 
-const WORKFLOW_OF: Array<[RegExp, string]> = [
+/**
+ * The workflows by the names the nodes give them (their cases, `GET /v1/cases?workflow=`, and their
+ * `tongban_events_dead_lettered_total{workflow}`): what a dead letter stores and the `workflow` filter takes.
+ */
+export const WORKFLOWS = ['disability-subsidy', 'marriage-registration', 'funeral-transfer', 'economic-check'] as const;
+
+/**
+ * A contract namespace's workflow (`cn.tongban.<namespace>.v1`) as the nodes name it. The common events
+ * (a rejection, a breached deadline) belong to whichever workflow their case follows: no name of their own.
+ */
+export const WORKFLOW_OF_NAMESPACE: Readonly<Record<string, (typeof WORKFLOWS)[number] | null>> = {
+  subsidy: 'disability-subsidy',
+  marriage: 'marriage-registration',
+  funeral: 'funeral-transfer',
+  economiccheck: 'economic-check',
+  common: null,
+};
+
+const NAMESPACE_OF: Array<[RegExp, string]> = [
   [/^Subsidy/, 'subsidy'],
   [/^(Marriage|Marital|Divorce)/, 'marriage'],
   [/^(Death|Remains|Cremation|Ashes|Funeral)/, 'funeral'],
@@ -62,5 +80,6 @@ const WORKFLOW_OF: Array<[RegExp, string]> = [
 /** The workflow of an event type, for events whose schema is not at hand (undecodable bytes). */
 export function workflowOfEventType(eventType: string | undefined): string | undefined {
   if (!eventType) return undefined;
-  return WORKFLOW_OF.find(([re]) => re.test(eventType))?.[1] ?? 'common';
+  const namespace = NAMESPACE_OF.find(([re]) => re.test(eventType))?.[1];
+  return namespace ? (WORKFLOW_OF_NAMESPACE[namespace] ?? undefined) : undefined;
 }

@@ -1,5 +1,5 @@
 import { Problem, ValidationError } from '@tongban/errors';
-import { DEAD_LETTER_STATES, DeadLetterFilter, DeadLetterState } from '../domain/dead-letter';
+import { DEAD_LETTER_STATES, DeadLetterFilter, DeadLetterState, WORKFLOWS } from '../domain/dead-letter';
 
 const TEXT_FILTERS = ['region', 'topic', 'workflow', 'eventType', 'errorClass', 'errorCode', 'caseId', 'eventId'] as const;
 
@@ -20,6 +20,11 @@ export function parseFilter(input: Record<string, unknown>, problems: Problem[] 
   for (const name of TEXT_FILTERS) {
     const v = text(input[name]);
     if (v !== undefined) filter[name] = v.slice(0, 300);
+  }
+  // The nodes' names of the workflows, as the dead letters store them: another value would match nothing.
+  if (filter.workflow !== undefined && !(WORKFLOWS as readonly string[]).includes(filter.workflow)) {
+    problems.push({ path: 'workflow', problem: `must be one of ${WORKFLOWS.join(', ')}` });
+    delete filter.workflow;
   }
   for (const name of ['from', 'to'] as const) {
     const v = text(input[name]);

@@ -8,12 +8,16 @@ import { BulkReplayService } from '../application/bulk-replay.service';
 import { DeadLetterService, summary } from '../application/dead-letter.service';
 import { failOn, parseFilter, parsePaging } from './dlq-filter';
 
-
-
 function idOf(raw: string): number {
   const id = Number(raw);
   if (!/^\d{1,15}$/.test(raw) || id < 1) throw new NotFoundError(`dead letter ${raw} not found`, 'OPS.DEAD_LETTER_NOT_FOUND');
   return id;
+}
+
+/** A job id is a UUID; anything else names no job. */
+function jobOf(raw: string): string {
+  if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(raw)) throw new NotFoundError(`replay job ${raw.slice(0, 80)} not found`, 'OPS.REPLAY_JOB_NOT_FOUND');
+  return raw.toLowerCase();
 }
 
 function optionalText(body: Record<string, unknown>, name: string, problems: Problem[], max = 2000): string | undefined {
@@ -63,7 +67,28 @@ export class ReplayJobsController {
   @Get(':jobId')
   get(@Req() req: Request, @Param('jobId') jobId: string): Promise<unknown> {
     operatorOf(this.operators, req, 'dlq.read');
-    return this.jobs.get(jobId);
+    return this.jobs.get(jobOf(jobId));
+  }
+
+  /** Each letter of the job and its outcome so far. */
+  @Get(':jobId/items')
+  items(@Req() req: Request, @Param('jobId') jobId: string): Promise<unknown> {
+    operatorOf(this.operators, req, 'dlq.read');
+    return this.jobs.items(jobOf(jobId));
+  }
+
+  /**
+   * Stops a running bulk replay at its next letter (whichever replica runs it): 202 with the job, whose state
+   * becomes `cancelled` once it has stopped; 409 when it has ended already.
+   */
+  @Post(':jobId/cancel')
+  @HttpCode(202)
+  cancel(@Req() req: Request, @Param('jobId') jobId: string, @Body() body: Record<string, unknown> = {}): Promise<unknown> {
+    const operator = operatorOf(this.operators, req, 'dlq.replay');
+    const problems: Problem[] = [];
+    const reason = optionalText(body ?? {}, 'reason', problems, 500);
+    failOn(problems);
+    return this.jobs.cancel(jobOf(jobId), operator, reason);
   }
 }
 

@@ -84,6 +84,37 @@ export class NodeClient {
     }
   }
 
+  /** The configured nodes, by division code. */
+  nodeCodes(): string[] {
+    return [...this.urls.keys()];
+  }
+
+  /**
+   * Asks a node's internal holds API (`GET /internal/holds…`, `POST /internal/holds/:key/release`) and gives its
+   * answer as it came: status and parsed body. Throws when the node is not configured or does not answer.
+   */
+  async holds(node: string, method: 'GET' | 'POST', path: string, body?: unknown, operator = 'unnamed'): Promise<{ status: number; body: Record<string, unknown> }> {
+    const base = this.urls.get(node);
+    if (!base) throw new Error(`node ${node} is not configured (TONGBAN_NODE_URLS)`);
+    const res = await fetch(`${base}/internal/holds${path}`, {
+      method,
+      headers: {
+        ...(body !== undefined ? { 'content-type': 'application/json' } : {}),
+        ...serviceHeaders(this.serviceToken, method === 'POST' ? `ops:${operator.replace(/[^A-Za-z0-9._@-]/g, '_').slice(0, 100)}` : 'ops'),
+      },
+      body: body === undefined ? undefined : JSON.stringify(body),
+      signal: AbortSignal.timeout(this.timeoutMs),
+    });
+    const text = await res.text();
+    let parsed: Record<string, unknown> = {};
+    try {
+      parsed = text ? JSON.parse(text) : {};
+    } catch {
+      parsed = { detail: text.slice(0, 200) };
+    }
+    return { status: res.status, body: parsed };
+  }
+
   private async get(url: string, viewer?: { division: string }): Promise<{ status: number; text: string }> {
     const res = await fetch(url, { headers: serviceHeaders(this.serviceToken, 'ops', viewer), signal: AbortSignal.timeout(this.timeoutMs) });
     return { status: res.status, text: await res.text() };

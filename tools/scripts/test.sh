@@ -5,8 +5,11 @@ hermetic_env
 ensure_node_modules
 ensure_infra
 
-# The console's browser test drives Debian's chromium (playwright-core brings no browser).
-command -v chromium >/dev/null || (apt-get update && apt-get install -y chromium)
+# The console's browser test drives Debian's chromium (playwright-core brings no browser); the console's labels are
+# Chinese, so a screenshot a person looks at needs CJK fonts (without them every character is a box).
+if ! command -v chromium >/dev/null || ! fc-list :lang=zh 2>/dev/null | grep -q .; then
+  apt-get update && apt-get install -y chromium fonts-noto-cjk
+fi
 
 results=()
 failed=0

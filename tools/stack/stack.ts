@@ -13,6 +13,8 @@ export interface ServiceSpec {
   healthUrl: string;
   /** TONGBAN_* names the child takes from the caller's environment besides INFRASTRUCTURE_ENV. */
   inheritEnv?: readonly string[];
+  /** Options for node itself, before the entry point (for example `--cpu-prof`, which NODE_OPTIONS does not take). */
+  nodeArgs?: readonly string[];
 }
 
 /**
@@ -57,6 +59,8 @@ export interface StackOptions {
   logDir?: string;
   /** TONGBAN_* names the caller's environment may set for this stack beyond where the infrastructure is. */
   inheritEnv?: readonly string[];
+  /** Options for node itself given to every service of the stack (see ServiceSpec.nodeArgs). */
+  nodeArgs?: readonly string[];
   /**
    * Both provinces, each with its own copy of every service on its own cluster (see provinceStackServices);
    * the port options above are then ignored. Absent: one copy of the services on one cluster.
@@ -238,7 +242,7 @@ export function spawnService(spec: ServiceSpec, logDir: string): RunningService 
   mkdirSync(logDir, { recursive: true });
   const root = repoRoot();
   const log = createWriteStream(join(logDir, `${spec.name}.log`), { flags: 'a' });
-  const child = spawn(process.execPath, ['-r', join(root, 'tools/runtime/register-aliases.js'), join(root, 'dist', spec.main)], {
+  const child = spawn(process.execPath, [...(spec.nodeArgs ?? []), '-r', join(root, 'tools/runtime/register-aliases.js'), join(root, 'dist', spec.main)], {
     cwd: root,
     env: childEnv(process.env, spec.env, spec.inheritEnv),
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -266,7 +270,9 @@ export async function startStack(
   process.once('SIGTERM', onSignal);
   process.once('exit', () => services.forEach((s) => s.child.exitCode === null && s.child.kill('SIGKILL')));
   try {
-    const specs = options.provinces ? provinceStackServices(options.provinces, options) : stackServices(options);
+    const specs = (options.provinces ? provinceStackServices(options.provinces, options) : stackServices(options)).map((s) =>
+      options.nodeArgs ? { ...s, nodeArgs: options.nodeArgs } : s,
+    );
     if (options.provinces) {
       const prefix = options.databasePrefix ?? 'tongban';
       for (const p of options.provinces) await ensureProvinceDatabaseUser(provinceDatabaseUser(prefix, p));

@@ -1,6 +1,7 @@
 import { CustomTransportStrategy, Server } from '@nestjs/microservices';
 import { Consumer, EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
 import { isObservable, lastValueFrom } from 'rxjs';
+import { ROOT_CONTEXT } from '@opentelemetry/api';
 import { AvroCodec, DecodedEvent } from '@tongban/avro';
 import { TongbanError } from '@tongban/errors';
 import { extractTraceContext, inSpan, JsonLogger, SpanKind, traceLinkOf, withLogContext } from '@tongban/observability';
@@ -276,6 +277,7 @@ export class ServerTongbanKafka extends Server implements CustomTransportStrateg
       // of its own under that message's trace (see the region node's applyBatch).
       await inSpan(`apply batch ${deliveries[0].origin.topic}`, {
         kind: SpanKind.CONSUMER,
+        parent: ROOT_CONTEXT,
         attributes: {
           'messaging.system': 'kafka', 'messaging.operation.type': 'process', 'messaging.destination.name': deliveries[0].origin.topic,
           'messaging.destination.partition.id': String(deliveries[0].origin.partition), 'messaging.consumer.group.name': this.options.groupId,

@@ -1,8 +1,24 @@
+import { Attributes, SpanKind } from '@opentelemetry/api';
 import type { NodeSDK } from '@opentelemetry/sdk-node';
+import type { Sampler, SamplingResult } from '@opentelemetry/sdk-trace-base';
 import { readTracingSettings, TracingSettings } from './tracing.config';
 
 /** Paths a load balancer or Prometheus asks every few seconds: no trace of their own. */
 const UNTRACED_PATHS = ['/health', '/metrics'];
+
+/**
+ * Keeps every span but a database call made outside any span (a relay's poll of the outbox, a sweeper's query): those
+ * would each be a trace of their own, several a second, and say nothing about an event. Used as the root sampler of
+ * a parent-based one, so a call inside a request or an apply is kept with its trace.
+ */
+export const noOrphanDatabaseCalls: Sampler = {
+  shouldSample(_context: unknown, _traceId: string, _name: string, kind: SpanKind, attributes: Attributes): SamplingResult {
+    const database = kind === SpanKind.CLIENT && (attributes['db.system.name'] !== undefined || attributes['db.system'] !== undefined);
+    // 0 = NOT_RECORD, 2 = RECORD_AND_SAMPLED (SamplingDecision), without loading the SDK to name them.
+    return { decision: database ? 0 : 2 };
+  },
+  toString: () => 'NoOrphanDatabaseCalls',
+};
 
 let sdk: NodeSDK | undefined;
 let serviceName: string | undefined;
@@ -21,8 +37,9 @@ export function tracingServiceName(): string | undefined {
 export async function startTracing(service: string, env: Record<string, string | undefined> = process.env): Promise<TracingSettings> {
   const settings = readTracingSettings(service, env);
   if (!settings.enabled || sdk) return settings;
-  const [{ NodeSDK }, { OTLPTraceExporter }, { HttpInstrumentation }, { ExpressInstrumentation }, { KafkaJsInstrumentation }, { MySQL2Instrumentation }, { IORedisInstrumentation }] =
+  const [{ ParentBasedSampler }, { NodeSDK }, { OTLPTraceExporter }, { HttpInstrumentation }, { ExpressInstrumentation }, { KafkaJsInstrumentation }, { MySQL2Instrumentation }, { IORedisInstrumentation }] =
     await Promise.all([
+      import('@opentelemetry/sdk-trace-base'),
       import('@opentelemetry/sdk-node'),
       import('@opentelemetry/exporter-trace-otlp-http'),
       import('@opentelemetry/instrumentation-http'),
@@ -34,6 +51,7 @@ export async function startTracing(service: string, env: Record<string, string |
   sdk = new NodeSDK({
     serviceName: settings.serviceName,
     traceExporter: new OTLPTraceExporter(),
+    sampler: new ParentBasedSampler({ root: noOrphanDatabaseCalls }),
     instrumentations: [
       new HttpInstrumentation({ ignoreIncomingRequestHook: (req) => UNTRACED_PATHS.includes((req.url ?? '').split('?')[0]) }),
       new ExpressInstrumentation(),

@@ -1,6 +1,6 @@
 import * as http from 'node:http';
-import { trace } from '@opentelemetry/api';
-import { startTracing, stopTracing, tracingServiceName } from './start-tracing';
+import { ROOT_CONTEXT, SpanKind, trace } from '@opentelemetry/api';
+import { noOrphanDatabaseCalls, startTracing, stopTracing, tracingServiceName } from './start-tracing';
 import { injectTraceContext, inSpan } from './trace-context';
 
 describe('startTracing without the OTEL_* variables', () => {
@@ -24,5 +24,18 @@ describe('startTracing without the OTEL_* variables', () => {
     expect(settings.enabled).toBe(false);
     expect(tracingServiceName()).toBeUndefined();
     expect(trace.getTracer('any').startSpan('x').isRecording()).toBe(false);
+  });
+});
+
+describe('noOrphanDatabaseCalls (the root sampler: a database call outside any span is not traced)', () => {
+  const RULES: Array<[string, SpanKind, Record<string, string>, boolean]> = [
+    ['a MySQL query of the relay polling its outbox', SpanKind.CLIENT, { 'db.system.name': 'mysql' }, false],
+    ['a Redis command under the older attribute name', SpanKind.CLIENT, { 'db.system': 'redis' }, false],
+    ['an incoming request', SpanKind.SERVER, {}, true],
+    ['an outgoing HTTP call', SpanKind.CLIENT, { 'http.request.method': 'POST' }, true],
+    ['a consumer span of a message without a trace', SpanKind.CONSUMER, { 'messaging.system': 'kafka' }, true],
+  ];
+  it.each(RULES)('%s: sampled %s', (_case, kind, attributes, sampled) => {
+    expect(noOrphanDatabaseCalls.shouldSample(ROOT_CONTEXT, '0af7651916cd43dd8448eb211c80319c', 'x', kind, attributes, []).decision).toBe(sampled ? 2 : 0);
   });
 });

@@ -3,8 +3,11 @@ import { Attributes, Context, context, Link, propagation, ROOT_CONTEXT, Span, Sp
 /** The W3C Trace Context headers a message or a stored row carries. */
 export const TRACE_HEADERS = { traceparent: 'traceparent', tracestate: 'tracestate' } as const;
 
-/** The instrumentation scope of tongban's own spans. */
-const TRACER = 'tongban';
+/**
+ * The tracer of tongban's own spans. Taken once: until an SDK registers a provider it is the API's proxy, which
+ * answers no-op spans and forwards to the real tracer once there is one.
+ */
+const tracer = trace.getTracer('tongban');
 
 /**
  * Writes the trace context of `ctx` (the active one by default) into `carrier` as `traceparent` and, when
@@ -57,7 +60,7 @@ export interface SpanOptions {
  */
 export async function inSpan<T>(name: string, options: SpanOptions, fn: (span: Span) => Promise<T>): Promise<T> {
   const parent = options.parent ?? context.active();
-  return trace.getTracer(TRACER).startActiveSpan(
+  return tracer.startActiveSpan(
     name,
     { kind: options.kind ?? SpanKind.INTERNAL, attributes: options.attributes, links: options.links },
     parent,
@@ -77,7 +80,7 @@ export async function inSpan<T>(name: string, options: SpanOptions, fn: (span: S
 
 /** Starts a span that the caller ends (for work that does not fit one callback, such as a batch send). */
 export function startSpan(name: string, options: SpanOptions): Span {
-  return trace.getTracer(TRACER).startSpan(
+  return tracer.startSpan(
     name,
     { kind: options.kind ?? SpanKind.INTERNAL, attributes: options.attributes, links: options.links },
     options.parent ?? context.active(),

@@ -22,6 +22,8 @@ interface ExportedSpan {
   name: string;
   kind: number;
   attributes: Record<string, unknown>;
+  /** Span ids of the span's links. */
+  links: string[];
 }
 
 // OTLP span kinds (the protocol counts from 1: internal, server, client, producer, consumer).
@@ -47,13 +49,19 @@ async function startCollector() {
       const body = Buffer.concat(chunks).toString('utf8');
       if (req.url === '/v1/traces') {
         const doc = JSON.parse(body) as {
-          resourceSpans: Array<{ resource: { attributes: OtlpAttribute[] }; scopeSpans: Array<{ spans: Array<Omit<ExportedSpan, 'service' | 'attributes'> & { attributes?: OtlpAttribute[] }> }> }>;
+          resourceSpans: Array<{
+            resource: { attributes: OtlpAttribute[] };
+            scopeSpans: Array<{ spans: Array<Omit<ExportedSpan, 'service' | 'attributes' | 'links'> & { attributes?: OtlpAttribute[]; links?: Array<{ spanId: string }> }> }>;
+          }>;
         };
         for (const rs of doc.resourceSpans ?? []) {
           const service = String(attributesOf(rs.resource.attributes)['service.name']);
           for (const ss of rs.scopeSpans ?? []) {
             for (const s of ss.spans ?? []) {
-              spans.push({ service, traceId: s.traceId, spanId: s.spanId, parentSpanId: s.parentSpanId || undefined, name: s.name, kind: s.kind, attributes: attributesOf(s.attributes) });
+              spans.push({
+                service, traceId: s.traceId, spanId: s.spanId, parentSpanId: s.parentSpanId || undefined, name: s.name, kind: s.kind,
+                attributes: attributesOf(s.attributes), links: (s.links ?? []).map((l) => l.spanId),
+              });
             }
           }
         }
@@ -211,5 +219,51 @@ describe('one trace across gateway, relay, region node and delivery (OpenTelemet
     // The gateway's log line of the accepted event carries the trace id.
     const gatewayLog = readFileSync(join(logDir, 'gateway.log'), 'utf8').split('\n').filter((l) => l.includes(eventId) && l.startsWith('{'));
     expect(gatewayLog.map((l) => JSON.parse(l).traceId)).toContain(traceId);
+  });
+
+  it('gives each message of a batch applied in one transaction its own span under its own send, linked to the batch', async () => {
+    const node = running.find((r) => r.spec.name === 'region-node-500000')!;
+    const caseId = `SUB-510104-2026-000123-${id}-batch`;
+    const now = new Date().toISOString();
+    const events = ['SubsidyApplicationSubmitted', 'SubsidyApplicationWithdrawn'].map((type) => ({ ...example(type), caseId, occurredAt: now }));
+    let ids: string[] = [];
+    // Both events in one upload, so one transaction and one relay send: both records reach the partition at once, and
+    // the node (held still meanwhile) reads them in one fetch, one run, one transaction.
+    process.kill(node.child.pid!, 'SIGSTOP');
+    try {
+      const res = await fetch(`${gatewayUrl}/v1/events:batch`, {
+        method: 'POST',
+        headers: { 'content-type': 'application/json', authorization: 'Bearer dev-chengdu' },
+        body: JSON.stringify(events),
+      });
+      expect(res.status).toBe(207);
+      const { results } = (await res.json()) as { results: Array<{ status: number; eventId: string }> };
+      expect(results.map((r) => r.status)).toEqual([202, 202]);
+      ids = results.map((r) => r.eventId);
+      await waitFor(async () => {
+        const sent = collector.spans.filter((s) => s.service === 'tongban-relay' && s.name === `publish ${namespace}.500000.inbox` && ids.includes(String(s.attributes['tongban.event_id'])));
+        return sent.length >= 2 ? true : undefined;
+      }, 'the relay’s sends of both events');
+    } finally {
+      process.kill(node.child.pid!, 'SIGCONT');
+    }
+    const applies = await waitFor(async () => {
+      const found = ids.map((eventId) => collector.spans.find((s) => s.service === 'tongban-region-node' && s.attributes['tongban.event_id'] === eventId && s.attributes['messaging.destination.name'] === `${namespace}.500000.inbox`));
+      return found.every(Boolean) ? (found as ExportedSpan[]) : undefined;
+    }, 'the node’s spans of both events', 30_000, 250);
+    const batch = await waitFor(async () => collector.spans.find((s) => s.service === 'tongban-region-node' && s.spanId === applies[0].links[0]), 'the batch span');
+    expect(batch).toMatchObject({ name: `apply batch ${namespace}.500000.inbox`, kind: KIND.consumer, parentSpanId: undefined });
+    expect(batch.attributes['messaging.batch.message_count']).toBeGreaterThanOrEqual(2);
+    for (const [i, apply] of applies.entries()) {
+      expect(apply).toMatchObject({ name: `apply ${events[i].eventType}`, kind: KIND.consumer, links: [batch.spanId] });
+      // Each message's span continues its own event's trace: its parent is the relay's send of that event.
+      const parent = collector.spans.find((s) => s.spanId === apply.parentSpanId);
+      expect(parent).toMatchObject({ service: 'tongban-relay', traceId: apply.traceId, attributes: expect.objectContaining({ 'tongban.event_id': ids[i] }) });
+    }
+    // One upload, one trace: both messages' spans hang from the upload request, each under its own send.
+    expect(applies[0].traceId).toBe(applies[1].traceId);
+    const upload = collector.spans.find((s) => s.service === 'tongban-gateway' && s.kind === KIND.server && s.traceId === applies[0].traceId);
+    // (The route pattern as Nest hands it to express, the colon escaped.)
+    expect(String(upload?.attributes['http.route']).replace('\\', '')).toBe('/v1/events:batch');
   });
 });

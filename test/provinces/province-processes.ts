@@ -1,6 +1,7 @@
 import { uniqueId } from '../support/unique';
 import { RunningService, startStack } from '../../tools/stack/stack';
 import { dropProvinceDatabaseUser, ProvinceLayout, provinceDatabaseUser, twoProvinces } from '../../tools/stack/provinces';
+import { dropProvinceRedisUser, provinceRedisUser } from '../../tools/stack/redis-users';
 import { dropDatabase } from '@tongban/persistence';
 import { createKafka } from '@tongban/kafka';
 import { SIDE } from './province-stack';
@@ -49,7 +50,7 @@ export class ProvinceProcesses {
     this.stopServices = stack.stop;
   }
 
-  /** Stops the services and removes the run's topics on both clusters, its databases and its MySQL users. */
+  /** Stops the services and removes the run's topics on both clusters, its databases, its MySQL and Redis users. */
   async remove(): Promise<void> {
     await this.stopServices();
     for (const p of this.provinces) {
@@ -61,6 +62,7 @@ export class ProvinceProcesses {
       const user = provinceDatabaseUser(this.prefix, p).user;
       for (const db of ['gateway', `node_${p.code}`, 'registry', 'ops', 'delivery']) await dropDatabase(MYSQL, `${user}_${db}`);
       await dropProvinceDatabaseUser(user);
+      await dropProvinceRedisUser(provinceRedisUser(this.namespace, p).username);
     }
   }
 

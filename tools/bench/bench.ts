@@ -10,6 +10,7 @@ import { dropDatabase } from '@tongban/persistence';
 import { kafkaSecurityOptions, resolveKafkaCredentials } from '@tongban/kafka';
 import { RunningService, startStack } from '../stack/stack';
 import { dropProvinceDatabaseUser, ProvinceLayout, twoProvinces } from '../stack/provinces';
+import { dropProvinceRedisUser, provinceRedisUser } from '../stack/redis-users';
 
 /**
  * The whole path against raw kafkajs on the same broker, in one run:
@@ -566,6 +567,7 @@ async function measurePath(path: 'one' | 'two', id: string) {
     }
     for (const db of databases.all) await dropDatabase(MYSQL, db);
     if (provinces) for (const x of provinces) await dropProvinceDatabaseUser(`${prefix}_${x.tag}`).catch(() => undefined);
+    if (provinces) for (const x of provinces) await dropProvinceRedisUser(provinceRedisUser(namespace, x).username).catch(() => undefined);
   }
 }
 

@@ -53,6 +53,8 @@ export class ProvinceProcesses {
   /** Stops the services and removes the run's topics on both clusters, its databases, its MySQL and Redis users. */
   async remove(): Promise<void> {
     await this.stopServices();
+    // First, so that a cluster that cannot be reached leaves no user behind.
+    for (const p of this.provinces) await dropProvinceRedisUser(provinceRedisUser(this.namespace, p).username);
     for (const p of this.provinces) {
       const admin = createKafka(p.brokers, `cleanup-${this.id}`).admin();
       await admin.connect();
@@ -62,7 +64,6 @@ export class ProvinceProcesses {
       const user = provinceDatabaseUser(this.prefix, p).user;
       for (const db of ['gateway', `node_${p.code}`, 'registry', 'ops', 'delivery']) await dropDatabase(MYSQL, `${user}_${db}`);
       await dropProvinceDatabaseUser(user);
-      await dropProvinceRedisUser(provinceRedisUser(this.namespace, p).username);
     }
   }
 

@@ -13,6 +13,7 @@ import { tmpdir } from 'node:os';
 import { RunningService, startStack } from '../stack/stack';
 import { CpuSummary, readProfiles, summarise } from './cpu-profile';
 import { dropProvinceDatabaseUser, ProvinceLayout, twoProvinces } from '../stack/provinces';
+import { dropProvinceRedisUser, provinceRedisUser } from '../stack/redis-users';
 
 /**
  * The whole path against raw kafkajs on the same broker, in one run:
@@ -586,6 +587,7 @@ async function measurePath(path: 'one' | 'two', id: string) {
     }
     for (const db of databases.all) await dropDatabase(MYSQL, db);
     if (provinces) for (const x of provinces) await dropProvinceDatabaseUser(`${prefix}_${x.tag}`).catch(() => undefined);
+    if (provinces) for (const x of provinces) await dropProvinceRedisUser(provinceRedisUser(namespace, x).username).catch(() => undefined);
   }
 }
 

@@ -6,7 +6,7 @@ import Redis from 'ioredis';
 import { DataSource } from 'typeorm';
 import { API_KEYS_DDL, ApiKeyService, FailedAttemptLimiter, failedAuthGuard, MysqlApiKeyStore } from '@tongban/auth';
 import { AvroCodec, SchemaCatalogue, SchemaRegistryClient } from '@tongban/avro';
-import { contractsDir } from '@tongban/config';
+import { contractsDir, redisConnection } from '@tongban/config';
 import { HttpErrorFilter, installRequestLimits } from '@tongban/http';
 import { createKafka, DeadLetterPublisher, registerConsumerLagMetrics } from '@tongban/kafka';
 import { minimisationPolicyPath, Minimiser, readMinimisationPolicy } from '@tongban/masking';
@@ -58,11 +58,10 @@ export async function createDeliveryApp(config: DeliveryConfig, logger = new Jso
   const kafka = createKafka(config.infra.kafkaBrokers, config.infra.kafkaClientId, logger, config.infra.kafkaCredentials);
   // The worker's blocking reads wait for Redis (BullMQ requires maxRetriesPerRequest null there); what only
   // adds jobs or checks health fails at once while Redis is away, so no command waits in memory for its return.
-  const redis = new Redis({ host: config.infra.redis.host, port: config.infra.redis.port, maxRetriesPerRequest: null });
+  const redis = new Redis({ ...redisConnection(config.infra.redis), maxRetriesPerRequest: null });
   redis.on('error', () => undefined);
   const queueRedis = new Redis({
-    host: config.infra.redis.host,
-    port: config.infra.redis.port,
+    ...redisConnection(config.infra.redis),
     enableOfflineQueue: false,
     maxRetriesPerRequest: 1,
     commandTimeout: config.infra.redis.commandTimeoutMs,

@@ -96,6 +96,33 @@ describe('audit log (MariaDB)', () => {
     expect(result.firstBroken).toMatchObject({ seq, problem });
   });
 
+  it('verifies a chain that is being appended to while it walks, and names an entry written past the head', async () => {
+    const log = new AuditLog(a, { personKey: KEY, chain: 'live' });
+    const writer = new AuditLog(b, { personKey: KEY, chain: 'live' });
+    for (let i = 1; i <= 600; i++) await log.record({ actor: 'alice', action: 'test', details: { i } });
+    // Another writer keeps appending while the verifier walks (in pages of 50): what it adds lies past the head the
+    // verifier read first, and is no truncation.
+    let writing = true;
+    const appended = (async () => {
+      let n = 0;
+      while (writing) n += (await writer.record({ actor: 'bob', action: 'live', details: { n } })) ? 1 : 0;
+      return n;
+    })();
+    const results = [];
+    for (let k = 0; k < 3; k++) results.push(await log.verify(50));
+    writing = false;
+    expect(await appended).toBeGreaterThan(0);
+    for (const r of results) expect(r).toMatchObject({ ok: true, chain: 'live' });
+    expect((await log.verify()).ok).toBe(true);
+    // An entry slipped in after the last one without moving the head (not through the log) is named.
+    const last = (await log.list({ limit: 1 }))[0];
+    await a.query(
+      "INSERT INTO audit_entries (chain, seq, entry_id, recorded_at, actor, actor_kind, action, subject, details, before_state, after_state, prev_hash, hash) SELECT chain, seq + 1, UUID(), recorded_at, actor, actor_kind, 'forged', subject, details, before_state, after_state, hash, hash FROM audit_entries WHERE chain = 'live' AND seq = ?",
+      [last.seq],
+    );
+    expect((await log.verify()).firstBroken).toMatchObject({ seq: last.seq + 1, problem: 'beyond-head' });
+  });
+
   it('notices an entry that was changed and re-hashed, at the entry after it', async () => {
     const log = new AuditLog(a, { personKey: KEY, chain: 'rehashed' });
     for (let i = 1; i <= 4; i++) await log.record({ actor: 'alice', action: 'test', details: { i } });

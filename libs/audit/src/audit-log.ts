@@ -118,11 +118,21 @@ export interface AuditQuery {
 
 /**
  * Where a chain breaks: an entry `changed` (its content does not match its hash), `missing`, `out-of-order`
- * (its link to the previous entry is broken), `truncated`; in a group, a record's content does not match its
+ * (its link to the previous entry is broken), `truncated`, `beyond-head` (an entry past the head, written without
+ * its lock); in a group, a record's content does not match its
  * leaf hash (`leaf-altered`), a record is gone from its group (`record-missing`) or slipped into it
  * (`record-added`), or the group's leaves do not give the root its entry carries (`root-mismatch`).
  */
-export type AuditBreak = 'changed' | 'missing' | 'out-of-order' | 'truncated' | 'leaf-altered' | 'record-missing' | 'record-added' | 'root-mismatch';
+export type AuditBreak =
+  | 'changed'
+  | 'missing'
+  | 'out-of-order'
+  | 'truncated'
+  | 'beyond-head'
+  | 'leaf-altered'
+  | 'record-missing'
+  | 'record-added'
+  | 'root-mismatch';
 
 export interface AuditVerification {
   ok: boolean;
@@ -456,12 +466,18 @@ export class AuditLog {
     };
   }
 
-  /** Walks the whole chain and reports the first entry (or record of a group) that was changed, removed or moved. */
+  /**
+   * Walks the chain up to the head it reads first and reports the first entry (or record of a group) that was
+   * changed, removed or moved. Entries appended while it walks are past that head and left to the next
+   * verification; an entry past the head as it stands at the end was written without moving the head.
+   */
   async verify(batchSize = 500): Promise<AuditVerification> {
     // Reads only: a verifier may look at another service's database but never writes to it. A chain
     // whose head row is gone verifies as ending at entry 0, so any entry left shows as truncated.
     const [head] = await this.dataSource.query('SELECT last_seq, last_hash FROM audit_chain_heads WHERE chain = ?', [this.chain]);
     const headSeq = Number(head?.last_seq ?? 0);
+    // Without a head row every entry is walked, and any at all shows as truncated below.
+    const walkTo = head ? headSeq : Number.MAX_SAFE_INTEGER;
     const withRecords = await this.hasRecordTables();
     let prevHash = GENESIS_HASH;
     let expected = 1;
@@ -476,8 +492,8 @@ export class AuditLog {
     });
     for (;;) {
       const rows: EntryRow[] = await this.dataSource.query(
-        `SELECT * FROM audit_entries WHERE chain = ? AND seq >= ? ORDER BY seq LIMIT ${Math.max(1, batchSize)}`,
-        [this.chain, expected],
+        `SELECT * FROM audit_entries WHERE chain = ? AND seq >= ? AND seq <= ? ORDER BY seq LIMIT ${Math.max(1, batchSize)}`,
+        [this.chain, expected, walkTo],
       );
       if (rows.length === 0) break;
       const groupRows = new Map<number, RecordRow[]>();
@@ -529,8 +545,16 @@ export class AuditLog {
     if (last !== headSeq || (headSeq > 0 && head.last_hash !== prevHash)) {
       return broken(last + 1, 'truncated', `the chain ends at entry ${last} but its head records entry ${headSeq}: entries were removed from the end`);
     }
+    // What lies past the head read first is either appended since (under the head's lock, so the head now covers
+    // it) or was written beside the chain without its lock.
+    const [beyond] = await this.dataSource.query('SELECT seq, entry_id FROM audit_entries WHERE chain = ? AND seq > ? ORDER BY seq DESC LIMIT 1', [this.chain, last]);
+    const [headNow] = beyond ? await this.dataSource.query('SELECT last_seq FROM audit_chain_heads WHERE chain = ?', [this.chain]) : [undefined];
+    const coveredUpTo = Math.max(last, Number(headNow?.last_seq ?? last));
+    if (beyond && Number(beyond.seq) > coveredUpTo) {
+      return broken(Number(beyond.seq), 'beyond-head', `entry ${beyond.seq} lies past the chain's head (entry ${coveredUpTo}): it was written without moving the head`, beyond.entry_id);
+    }
     if (withRecords) {
-      const [stray] = await this.dataSource.query('SELECT seq, pos, record_id FROM audit_records WHERE chain = ? AND seq > ? ORDER BY seq, pos LIMIT 1', [this.chain, last]);
+      const [stray] = await this.dataSource.query('SELECT seq, pos, record_id FROM audit_records WHERE chain = ? AND seq > ? ORDER BY seq, pos LIMIT 1', [this.chain, coveredUpTo]);
       if (stray) {
         return broken(Number(stray.seq), 'record-added', `record ${stray.record_id} claims entry ${stray.seq}, beyond the chain's end`, undefined, {
           recordId: stray.record_id,

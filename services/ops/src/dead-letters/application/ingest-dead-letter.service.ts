@@ -2,6 +2,7 @@ import { AvroCodec, Envelope } from '@tongban/avro';
 import { isDependencyFailure } from '@tongban/errors';
 import { FAILURE_HEADERS, HEADERS, headerText } from '@tongban/kafka';
 import type { IHeaders } from 'kafkajs';
+import { collectPii } from '@tongban/masking';
 import { JsonLogger } from '@tongban/observability';
 import { regionOfTopic, REPLAY_HEADERS, WORKFLOW_OF_NAMESPACE, workflowOfEventType } from '../domain/dead-letter';
 import { DeadLetterRepository, NewDeadLetter } from '../infrastructure/dead-letter.repository';
@@ -44,6 +45,8 @@ export class IngestDeadLetterService {
     private readonly codec: AvroCodec,
     private readonly logger: JsonLogger,
     private readonly onStored: (topic: string) => void = () => undefined,
+    /** The keyed hash persons are indexed under (the audit log's): without it, letters are not indexed by person. */
+    private readonly personHash?: (idNumber: string) => string,
   ) {}
 
   async ingest(message: DlqMessage): Promise<boolean> {
@@ -97,6 +100,8 @@ export class IngestDeadLetterService {
       headers,
     };
     const stored = await this.storeOrPark(row);
+    // Also when the letter was there already: a redelivery after a failed indexing completes it (INSERT IGNORE).
+    await this.indexPersons(row);
     if (stored) {
       this.onStored(message.topic);
       this.logger.event('info', 'dead letter stored', {
@@ -105,6 +110,15 @@ export class IngestDeadLetterService {
       });
     }
     return stored;
+  }
+
+  /** The ID numbers the event's schema marks as personal, indexed as keyed hashes for a person search. */
+  private async indexPersons(row: NewDeadLetter): Promise<void> {
+    const schema = row.decoded && row.eventType ? this.codec.catalogue.event(row.eventType)?.schema : undefined;
+    if (!this.personHash || !schema || !row.decoded) return;
+    const numbers = collectPii(schema, row.decoded).filter((p) => p.kind === 'id-number' && typeof p.value === 'string' && p.value.trim() !== '');
+    if (numbers.length === 0) return;
+    await this.repository.addPersons(row, numbers.map((p) => this.personHash!(p.value as string)));
   }
 
   /**

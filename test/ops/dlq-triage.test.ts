@@ -3,15 +3,7 @@ import { TongbanError } from '@tongban/errors';
 import { MYSQL } from '../support/test-stack';
 import { uniqueId } from '../support/unique';
 import { waitFor } from '../support/wait';
-import { api, exampleEvent, OpsTestStack, parkEvent, startOpsStack, TOKENS } from './ops-support';
-
-/** A resident ID number with a correct check character (GB 11643), unique to this run. */
-export function residentId(): string {
-  const body = `510104${1950 + Math.floor(Math.random() * 50)}${String(1 + Math.floor(Math.random() * 12)).padStart(2, '0')}${String(1 + Math.floor(Math.random() * 28)).padStart(2, '0')}${String(Math.floor(Math.random() * 1000)).padStart(3, '0')}`;
-  const weights = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
-  const sum = [...body].reduce((s, d, i) => s + Number(d) * weights[i], 0);
-  return body + '10X98765432'[sum % 11];
-}
+import { api, exampleEvent, OpsTestStack, parkEvent, residentId, startOpsStack, TOKENS } from './ops-support';
 
 async function query<T = Record<string, unknown>>(database: string, sql: string, params: unknown[] = []): Promise<T[]> {
   const conn = await createConnection({ ...MYSQL, database, timezone: 'Z' });

@@ -1,6 +1,8 @@
 import { createConnection } from 'mysql2/promise';
 import { TongbanError } from '@tongban/errors';
-import { MYSQL } from '../support/test-stack';
+import { createOpsApp } from '../../services/ops/src/app';
+import { readOpsConfig } from '../../services/ops/src/ops.config';
+import { MYSQL, testLogger } from '../support/test-stack';
 import { uniqueId } from '../support/unique';
 import { waitFor } from '../support/wait';
 import { api, exampleEvent, OpsTestStack, parkEvent, residentId, startOpsStack, TOKENS } from './ops-support';
@@ -170,6 +172,32 @@ describe('dead-letter triage: counts, searches, a person by keyed hash, bulk-rep
     const audit = (await api(t, 'GET', '/v1/audit?action=dlq.discard&limit=50', TOKENS.operator)).body.entries;
     for (const id of ids.slice(0, 2)) {
       expect(audit).toContainEqual(expect.objectContaining({ actor: 'olga', details: { deadLetterId: id, reason: 'test data from a load run' } }));
+    }
+  });
+
+  it('indexes by person, when ops starts, the letters stored before the index existed', async () => {
+    const idNumber = residentId();
+    const event = exampleEvent('SubsidyApplicationSubmitted', uniqueId(), (p) => {
+      (p.applicant as Record<string, string>).idNumber = idNumber;
+    });
+    await parkEvent(t, '500000', event, new TongbanError('STORE_UNAVAILABLE', 'down'));
+    const found = () => api(t, 'POST', '/v1/dlq:search', TOKENS.viewer, { idNumber, eventId: event.envelope.eventId });
+    await waitFor(async () => ((await found()).body.total === 1 ? true : undefined), 'the letter found by person');
+    // As a letter stored by an ops without the index: no rows, not marked.
+    const [{ id }] = await query<{ id: number }>(t.opsDatabase, 'SELECT id FROM dead_letters WHERE event_id = ?', [event.envelope.eventId]);
+    await query(t.opsDatabase, 'DELETE FROM dead_letter_persons WHERE dead_letter_id = ?', [id]);
+    await query(t.opsDatabase, 'UPDATE dead_letters SET persons_indexed = 0 WHERE id = ?', [id]);
+    expect((await found()).body.total).toBe(0);
+
+    // Another ops process starting on the same database (a restart, or a new replica) indexes it.
+    const second = await createOpsApp(readOpsConfig(t.env), testLogger('ops'));
+    try {
+      const url = await second.start(0, '127.0.0.1');
+      await waitFor(async () => ((await found()).body.total === 1 ? true : undefined), 'the letter indexed by the starting ops');
+      expect((await api({ url }, 'POST', '/v1/dlq:search', TOKENS.viewer, { idNumber, eventId: event.envelope.eventId })).body.items[0].id).toBe(id);
+      expect(await query(t.opsDatabase, 'SELECT persons_indexed FROM dead_letters WHERE persons_indexed = 0 AND decoded IS NOT NULL')).toEqual([]);
+    } finally {
+      await second.close();
     }
   });
 });

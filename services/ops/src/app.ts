@@ -252,6 +252,13 @@ export async function createOpsApp(config: OpsConfig, logger = new JsonLogger('o
       async start(port = config.port, host = config.host) {
         await consumer.start();
         consuming = true;
+        // Letters stored before the person index existed: indexed in the background, stopped on shutdown.
+        let stopIndexing = false;
+        const indexing = ingest.indexBacklog(() => stopIndexing).catch((e) => logger.event('warn', 'indexing dead letters by person failed; ops indexes them at its next start', { error: (e as Error).message }));
+        closers.push(async () => {
+          stopIndexing = true;
+          await indexing;
+        });
         await witness?.start();
         transit?.start();
         retention.start();

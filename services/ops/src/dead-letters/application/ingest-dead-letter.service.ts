@@ -112,13 +112,42 @@ export class IngestDeadLetterService {
     return stored;
   }
 
-  /** The ID numbers the event's schema marks as personal, indexed as keyed hashes for a person search. */
+  /** The keyed hashes of the ID numbers the event's schema marks as personal; undefined when there is no telling. */
+  private personHashes(eventType: string | null, decoded: Record<string, unknown> | null): string[] | undefined {
+    const schema = decoded && eventType ? this.codec.catalogue.event(eventType)?.schema : undefined;
+    if (!this.personHash || !schema || !decoded) return undefined;
+    return collectPii(schema, decoded)
+      .filter((p) => p.kind === 'id-number' && typeof p.value === 'string' && p.value.trim() !== '')
+      .map((p) => this.personHash!(p.value as string));
+  }
+
+  /** Indexes a stored letter by the persons it names, for a person search. */
   private async indexPersons(row: NewDeadLetter): Promise<void> {
-    const schema = row.decoded && row.eventType ? this.codec.catalogue.event(row.eventType)?.schema : undefined;
-    if (!this.personHash || !schema || !row.decoded) return;
-    const numbers = collectPii(schema, row.decoded).filter((p) => p.kind === 'id-number' && typeof p.value === 'string' && p.value.trim() !== '');
-    if (numbers.length === 0) return;
-    await this.repository.addPersons(row, numbers.map((p) => this.personHash!(p.value as string)));
+    const hashes = this.personHashes(row.eventType, row.decoded);
+    if (hashes) await this.repository.indexPersons(row, hashes);
+  }
+
+  /**
+   * Indexes the decoded letters stored before the person index existed (or decoded later), in pages, until none is
+   * left or `stopped()` says so. Returns how many were indexed.
+   */
+  async indexBacklog(stopped: () => boolean = () => false, pageSize = 200): Promise<number> {
+    if (!this.personHash) return 0;
+    let after = 0;
+    let done = 0;
+    while (!stopped()) {
+      const page = await this.repository.unindexed(after, pageSize);
+      if (page.length === 0) break;
+      for (const letter of page) {
+        if (stopped()) break;
+        // A letter of no known event type has no marked fields: done with none.
+        await this.repository.indexPersons({ id: letter.id }, this.personHashes(letter.eventType, letter.decoded) ?? []);
+        after = letter.id;
+        done++;
+      }
+    }
+    if (done > 0) this.logger.event('info', 'dead letters indexed by person', { letters: done });
+    return done;
   }
 
   /**

@@ -181,17 +181,28 @@ export class DeadLetterRepository {
   }
 
   /**
-   * Indexes the persons a stored letter names by the keyed hashes of their ID numbers (the letter found by its
-   * position, so a redelivery adds nothing).
+   * Indexes the persons a stored letter names by the keyed hashes of their ID numbers (none: nothing to index) and
+   * marks the letter done. The letter is found by its position or id; a repeat adds nothing.
    */
-  async addPersons(position: { dlqTopic: string; dlqPartition: number; dlqOffset: string }, hashes: string[]): Promise<void> {
-    for (const hash of new Set(hashes)) {
-      await this.dataSource.query(
-        `INSERT IGNORE INTO dead_letter_persons (dead_letter_id, person_hash)
-         SELECT id, ? FROM dead_letters WHERE dlq_topic = ? AND dlq_partition = ? AND dlq_offset = ?`,
-        [hash, position.dlqTopic, position.dlqPartition, position.dlqOffset],
-      );
-    }
+  async indexPersons(letter: { dlqTopic: string; dlqPartition: number; dlqOffset: string } | { id: number }, hashes: string[]): Promise<void> {
+    const [where, params] = 'id' in letter
+      ? ['id = ?', [letter.id]]
+      : ['dlq_topic = ? AND dlq_partition = ? AND dlq_offset = ?', [letter.dlqTopic, letter.dlqPartition, letter.dlqOffset]];
+    await this.dataSource.transaction('READ COMMITTED', async (m) => {
+      for (const hash of new Set(hashes)) {
+        await m.query(`INSERT IGNORE INTO dead_letter_persons (dead_letter_id, person_hash) SELECT id, ? FROM dead_letters WHERE ${where}`, [hash, ...params]);
+      }
+      await m.query(`UPDATE dead_letters SET persons_indexed = 1 WHERE ${where}`, params);
+    });
+  }
+
+  /** Decoded letters not yet indexed by person, after `afterId`, oldest first. */
+  async unindexed(afterId: number, limit: number): Promise<Array<{ id: number; eventType: string | null; decoded: Record<string, unknown> }>> {
+    const rows: Array<{ id: string; event_type: string | null; decoded: string }> = await this.dataSource.query(
+      `SELECT id, event_type, decoded FROM dead_letters WHERE persons_indexed = 0 AND decoded IS NOT NULL AND id > ? ORDER BY id LIMIT ${limit}`,
+      [afterId],
+    );
+    return rows.map((r) => ({ id: Number(r.id), eventType: r.event_type, decoded: JSON.parse(r.decoded) }));
   }
 
   /** Ids matching a filter, oldest first, for a bulk replay. */

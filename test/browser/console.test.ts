@@ -46,7 +46,8 @@ describe('ops web console in headless chromium', () => {
     await parkEvent(t, '510000', exampleEvent('MarriageRegistrationRequested', uniqueId()), new TongbanError('NO_HANDLER', 'this node has no handler for MarriageRegistrationRequested'));
     await waitFor(async () => ((await api(t, 'GET', '/v1/dlq?state=parked', TOKENS.viewer)).body.total >= 2 ? true : undefined), 'two parked letters');
 
-    const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+    // Tall enough for the masked applicant below the counts and the filters.
+    const page = await browser.newPage({ viewport: { width: 1400, height: 1250 } });
     const errors: string[] = [];
     page.on('pageerror', (e) => errors.push(e.message));
     await page.goto(t.url);

@@ -1,6 +1,7 @@
 import { uniqueId } from '../support/unique';
 import { RunningService, startStack } from '../../tools/stack/stack';
 import { dropProvinceDatabaseUser, ProvinceLayout, provinceDatabaseUser, twoProvinces } from '../../tools/stack/provinces';
+import { dropProvinceRedisUser, provinceRedisUser } from '../../tools/stack/redis-users';
 import { dropDatabase } from '@tongban/persistence';
 import { createKafka } from '@tongban/kafka';
 import { SIDE } from './province-stack';
@@ -49,9 +50,11 @@ export class ProvinceProcesses {
     this.stopServices = stack.stop;
   }
 
-  /** Stops the services and removes the run's topics on both clusters, its databases and its MySQL users. */
+  /** Stops the services and removes the run's topics on both clusters, its databases, its MySQL and Redis users. */
   async remove(): Promise<void> {
     await this.stopServices();
+    // First, so that a cluster that cannot be reached leaves no user behind.
+    for (const p of this.provinces) await dropProvinceRedisUser(provinceRedisUser(this.namespace, p).username);
     for (const p of this.provinces) {
       const admin = createKafka(p.brokers, `cleanup-${this.id}`).admin();
       await admin.connect();

@@ -1,13 +1,16 @@
 import { createConnection } from 'mysql2/promise';
+import { Queue } from 'bullmq';
+import Redis from 'ioredis';
 import { example } from '../support/examples';
 import { waitFor } from '../support/wait';
 import { ProvinceLayout, provinceDatabaseUser } from '../../tools/stack/provinces';
+import { provinceRedisUser } from '../../tools/stack/redis-users';
 import { infraAsync } from './province-stack';
 import { ProvinceProcesses } from './province-processes';
 
 /**
  * Both provinces' services as `npm start` runs them (processes, each province on its own cluster, own MySQL
- * user and own Redis prefix), on ports of this test, with MirrorMaker 2 of `npm run infra:up` as the only link.
+ * user, own Redis user and prefix), on ports of this test, with MirrorMaker 2 of `npm run infra:up` as the only link.
  */
 const run = new ProvinceProcesses('tbp', 4710, 4810);
 const { id, namespace, prefix, provinces, sc, cq } = run;
@@ -56,7 +59,7 @@ describe('both provinces as separate deployments linked only by MirrorMaker 2', 
     await run.remove();
   }, 120_000);
 
-  it('gives each province its own copy of every service, bound to its own cluster and its own MySQL user', () => {
+  it('gives each province its own copy of every service, bound to its own cluster, its own MySQL user and its own Redis user', () => {
     for (const p of provinces) {
       const own = services().filter((s) => s.spec.name.endsWith(`-${p.alias}`) || s.spec.name === `region-node-${p.code}`);
       expect(own.map((s) => s.spec.name.replace(`-${p.alias}`, '')).sort()).toEqual(
@@ -66,8 +69,13 @@ describe('both provinces as separate deployments linked only by MirrorMaker 2', 
         expect(s.spec.env.TONGBAN_KAFKA_BROKERS).toBe(p.brokers.join(','));
         expect(s.spec.env.TONGBAN_MYSQL_USER).toBe(provinceDatabaseUser(prefix, p).user);
         expect(s.spec.env.TONGBAN_REDIS_PREFIX).toBe(`${namespace}:${p.code}`);
+        // Only the services that use Redis hold a Redis credential, and only their own province's.
+        const usesRedis = /^(gateway|delivery|region-node)/.test(s.spec.name);
+        expect(s.spec.env.TONGBAN_REDIS_USERNAME).toBe(usesRedis ? provinceRedisUser(namespace, p).username : undefined);
+        expect(s.spec.env.TONGBAN_REDIS_PASSWORD).toBe(usesRedis ? provinceRedisUser(namespace, p).password : undefined);
         const other = provinces.find((x) => x !== p)!;
         expect(JSON.stringify(s.spec.env)).not.toContain(other.brokers[0]);
+        expect(JSON.stringify(s.spec.env)).not.toContain(provinceRedisUser(namespace, other).password);
       }
     }
   });
@@ -109,6 +117,52 @@ describe('both provinces as separate deployments linked only by MirrorMaker 2', 
     );
     expect(back.outcome).toBe('applied');
   }, 150_000);
+
+  it("keeps the deadlines a node schedules under its province's Redis prefix, reached as that province's Redis user alone", async () => {
+    // The case carried above: Chengdu's node (Sichuan) holds its deadlines.
+    const caseId = `SUB-510104-2026-000123-${id}A`;
+    const queueAs = (p: ProvinceLayout) => {
+      const u = provinceRedisUser(namespace, p);
+      const q = new Queue(`deadlines-${sc.code}`, {
+        connection: { host: '127.0.0.1', port: 6379, username: u.username, password: u.password, maxRetriesPerRequest: 1 },
+        prefix: `${namespace}:${sc.code}:${provinceDatabaseUser(prefix, sc).user}_node_${sc.code}`,
+      });
+      q.on('error', () => undefined);
+      return q;
+    };
+    const own = queueAs(sc);
+    const intruder = queueAs(cq);
+    try {
+      const job = await waitFor(
+        async () => (await own.getJobs(['delayed', 'waiting', 'active', 'completed', 'failed'])).find((j) => j.data?.caseId === caseId),
+        "the case's deadline in Sichuan's queue",
+        30_000,
+        500,
+      );
+      expect(job.name).toBe('deadline');
+      await expect(intruder.getJob(job.id!)).rejects.toThrow(/NOPERM/);
+      await expect(intruder.remove(job.id!)).rejects.toThrow(/NOPERM/);
+      expect((await own.getJob(job.id!))?.data).toEqual(job.data);
+    } finally {
+      await own.close();
+      await intruder.close();
+    }
+    // Every process that uses Redis is connected as its province's user, and reports Redis up.
+    const admin = new Redis({ host: '127.0.0.1', port: 6379, lazyConnect: true, maxRetriesPerRequest: 1 });
+    try {
+      await admin.connect();
+      const users = String(await admin.call('CLIENT', 'LIST')).split('\n').map((line) => / user=(\S+)/.exec(line)?.[1]);
+      for (const p of provinces) expect(users.filter((u) => u === provinceRedisUser(namespace, p).username).length).toBeGreaterThanOrEqual(3);
+    } finally {
+      admin.disconnect();
+    }
+    for (const p of provinces) {
+      for (const port of [p.ports.node, p.ports.gateway, p.ports.delivery]) {
+        const health = (await (await fetch(`http://127.0.0.1:${port}/health`)).json()) as { checks: Record<string, { status: string }> };
+        expect(health.checks.redis.status).toBe('up');
+      }
+    }
+  }, 60_000);
 
   it('applies every event once and in order per case in Chongqing when its mirror is killed with kill -9 while events flow', async () => {
     const caseIds = Array.from({ length: 24 }, (_, i) => `SUB-510104-2026-000123-${id}K${i}`);

@@ -8,8 +8,12 @@ import { repoRoot } from '@tongban/config';
 import { checkCharacter } from '@tongban/regions';
 import { dropDatabase } from '@tongban/persistence';
 import { kafkaSecurityOptions, resolveKafkaCredentials } from '@tongban/kafka';
+import { mkdirSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { RunningService, startStack } from '../stack/stack';
+import { CpuSummary, readProfiles, summarise } from './cpu-profile';
 import { dropProvinceDatabaseUser, ProvinceLayout, twoProvinces } from '../stack/provinces';
+import { dropProvinceRedisUser, provinceRedisUser } from '../stack/redis-users';
 
 /**
  * The whole path against raw kafkajs on the same broker, in one run:
@@ -41,6 +45,8 @@ interface Options {
   batchSize: number;
   /** Uploads at once (the gateway works on 4 at a time by default; more wait for a 503 and go again). */
   batchClients: number;
+  /** Run the stack's services under `node --cpu-prof` and print where each one spent its time. */
+  cpuProfile: boolean;
   json: boolean;
 }
 
@@ -70,6 +76,7 @@ function parseArgs(argv = process.argv.slice(2), env = process.env): Options {
     paths: parsePaths(value('paths') ?? 'one,two'),
     batchSize: Math.min(500, int('batch-size', 100)),
     batchClients: int('batch-clients', 4),
+    cpuProfile: argv.includes('--cpu-profile'),
     json: argv.includes('--json'),
   };
 }
@@ -513,6 +520,8 @@ async function measurePath(path: 'one' | 'two', id: string) {
       : undefined;
   log(path === 'two' ? '\nTwo provinces: Sichuan gateway → Sichuan cluster → MirrorMaker 2 → Chongqing cluster → Chongqing node' : '\nOne cluster: gateway → cluster → both nodes');
   posted = 0;
+  const profileDir = join(tmpdir(), `tongban-bench-profiles-${id}-${path}`);
+  if (o.cpuProfile) mkdirSync(profileDir, { recursive: true });
   const stack = await startStack(
     {
       provinces,
@@ -525,7 +534,13 @@ async function measurePath(path: 'one' | 'two', id: string) {
       opsPort: p + 31,
       deliveryPort: p + 32,
       // The benchmark measures the path, not the per-key limit: one key sends every event.
-      extraEnv: { TONGBAN_LOG_LEVEL: 'warn', TONGBAN_RATE_LIMIT_PER_SECOND: '0', ...(provinces ? {} : { TONGBAN_KAFKA_BROKERS: o.brokers.join(',') }) },
+      extraEnv: {
+        TONGBAN_LOG_LEVEL: 'warn',
+        TONGBAN_RATE_LIMIT_PER_SECOND: '0',
+        ...(provinces ? {} : { TONGBAN_KAFKA_BROKERS: o.brokers.join(',') }),
+      },
+      // Each service writes its profile when it stops (the whole run: warm-up, closed loops, open loop).
+      nodeArgs: o.cpuProfile ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : undefined,
     },
     (line) => log(`  ${line}`),
   );
@@ -554,9 +569,15 @@ async function measurePath(path: 'one' | 'two', id: string) {
     for (const s of stack.services as RunningService[]) memoryMiB[s.spec.name] = peakRssMiB(s.child.pid);
     const samples = await realRecords(databases.gateway);
     const inbox = (await admins[0].fetchTopicMetadata({ topics: [`${namespace}.500000.inbox`] })).topics[0];
+    const pids = new Map((stack.services as RunningService[]).map((s) => [s.child.pid, s.spec.name]));
     await stack.stop();
     stopped = true;
-    return { path, closedLoop: closed, batchClosedLoop: batch, openLoop: open, peakMemoryMiB: memoryMiB, rowsPerEvent, rowsPerEventByTable: rowsByTable, samples, partitions: inbox.partitions.length };
+    const cpu: Record<string, CpuSummary> = {};
+    if (o.cpuProfile) {
+      for (const [pid, profile] of readProfiles(profileDir)) cpu[pids.get(pid) ?? String(pid)] = summarise(profile, 8);
+      rmSync(profileDir, { recursive: true, force: true });
+    }
+    return { path, closedLoop: closed, batchClosedLoop: batch, openLoop: open, peakMemoryMiB: memoryMiB, rowsPerEvent, rowsPerEventByTable: rowsByTable, cpu, samples, partitions: inbox.partitions.length };
   } finally {
     if (!stopped) await stack.stop();
     for (const a of admins) {
@@ -566,6 +587,7 @@ async function measurePath(path: 'one' | 'two', id: string) {
     }
     for (const db of databases.all) await dropDatabase(MYSQL, db);
     if (provinces) for (const x of provinces) await dropProvinceDatabaseUser(`${prefix}_${x.tag}`).catch(() => undefined);
+    if (provinces) for (const x of provinces) await dropProvinceRedisUser(provinceRedisUser(namespace, x).username).catch(() => undefined);
   }
 }
 
@@ -613,6 +635,13 @@ async function main(): Promise<void> {
     log(`| ratio (b) / (a), ${name(r.path)} | ${r.ratio.toFixed(4)} single, ${r.batchRatio.toFixed(4)} batch | events/s over records/s (targets 0.10 single, 0.25 batch) |`);
     log(`| (d) peak memory (VmHWM), ${name(r.path)} | ${Object.entries(r.peakMemoryMiB).map(([n, mb]) => `${n} ${mb} MiB`).join(', ')} | |`);
     log(`| (d) rows written per event, ${name(r.path)} | ${r.rowsPerEvent.toFixed(1)} | ${Object.entries(r.rowsPerEventByTable).map(([k, v]) => `${k} ${fmt(v, 2)}`).join(', ')} |`);
+  }
+  for (const r of result.paths) {
+    for (const [service, c] of Object.entries(r.cpu)) {
+      log(`\nCPU, ${name(r.path)}, ${service}: on the CPU ${(c.busyShare * 100).toFixed(0)} % of ${c.seconds} s; of that, garbage collection ${(c.gcShare * 100).toFixed(0)} %`);
+      log(`  by owner: ${c.byOwner.map((x) => `${x.owner} ${(x.share * 100).toFixed(0)} %`).join(', ')}`);
+      for (const f of c.top) log(`  ${(f.share * 100).toFixed(1).padStart(5)} %  ${f.fn}  ${f.where}`);
+    }
   }
   log(`\nLoad average at end: ${result.machine.loadAverage.atEnd.join(' ')}`);
 }

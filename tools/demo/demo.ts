@@ -5,6 +5,7 @@ import { DEV_API_KEYS, parseApiKeySpec } from '@tongban/auth';
 import { provinceOf, SERVICE_OFFICES } from '@tongban/regions';
 import { startStack } from '../stack/stack';
 import { dropProvinceDatabaseUser, ProvinceLayout, twoProvinces } from '../stack/provinces';
+import { dropProvinceRedisUser, provinceRedisUser } from '../stack/redis-users';
 import { bold, green, red } from './console-format';
 import { ScenarioPlayer } from './scenario-player';
 import { SCENARIOS } from './scenarios';
@@ -115,6 +116,7 @@ async function removeDemoData(namespace: string, prefixes: string[]): Promise<vo
     }
   }
   if (TWO) for (const user of prefixes) await dropProvinceDatabaseUser(user).catch(() => undefined);
+  if (TWO) for (const p of demoProvinces()) await dropProvinceRedisUser(provinceRedisUser(namespace, p).username).catch(() => undefined);
   for (const prefix of prefixes) {
     for (const db of ['gateway', 'node_510000', 'node_500000', 'registry', 'ops', 'delivery']) {
       await dropDatabase(MYSQL, `${prefix}_${db}`).catch(() => undefined);

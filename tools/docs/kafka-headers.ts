@@ -1,5 +1,6 @@
 import type { JsonSchema } from '@tongban/avro';
 import { CLOUDEVENTS_HEADERS, CONNECT_ERROR_HEADERS, EVENT_CONTENT_TYPE, FAILURE_HEADERS, HEADERS, REPLAY_OF_HEADER } from '@tongban/kafka';
+import { TRACE_HEADERS } from '@tongban/observability';
 
 /**
  * What each header of a published event says. Keyed by the header names of libs/kafka, so a header added
@@ -19,6 +20,8 @@ export const EVENT_HEADER_DOCS: Record<string, string> = {
   [CLOUDEVENTS_HEADERS.subject]: 'CloudEvents subject: the case id, as the record key.',
   [CLOUDEVENTS_HEADERS.contentType]: `The value's media type: \`${EVENT_CONTENT_TYPE}\`, Avro binary in the Confluent wire format (magic byte 0, 4-byte schema id, body).`,
   [REPLAY_OF_HEADER]: 'Only on a dead letter an operator replayed to its original topic: the `<topic>/<partition>/<offset>` of the original.',
+  [TRACE_HEADERS.traceparent]: 'Only while tracing is on: W3C Trace Context, the relay\'s send of the record in the trace of the request or apply that published the event.',
+  [TRACE_HEADERS.tracestate]: 'Only with a traceparent whose trace has vendor state: W3C Trace Context `tracestate`.',
 };
 
 /** What each failure header of a retry or dead-letter copy says. */
@@ -83,6 +86,7 @@ const FIXED: Record<string, JsonSchema> = {
   [FAILURE_HEADERS.originalOffset]: { pattern: '^[0-9]+$' },
   [FAILURE_HEADERS.attempts]: { pattern: '^[0-9]+$' },
   [FAILURE_HEADERS.retryLevel]: { pattern: '^[0-9]+$' },
+  [TRACE_HEADERS.traceparent]: { pattern: '^[0-9a-f]{2}-[0-9a-f]{32}-[0-9a-f]{16}-[0-9a-f]{2}$' },
 };
 
 /** JSON Schema properties of `names`, each a string with its description; a name without one throws. */
@@ -100,7 +104,7 @@ export function eventHeadersSchema(): JsonSchema {
   return {
     type: 'object',
     description: 'Kafka headers of every tongban event record (UTF-8 strings): tongban-* and the CloudEvents 1.0 binary-mode attributes.',
-    properties: headerProperties([...REQUIRED_EVENT_HEADERS, REPLAY_OF_HEADER], EVENT_HEADER_DOCS),
+    properties: headerProperties([...REQUIRED_EVENT_HEADERS, REPLAY_OF_HEADER, TRACE_HEADERS.traceparent, TRACE_HEADERS.tracestate], EVENT_HEADER_DOCS),
     required: [...REQUIRED_EVENT_HEADERS],
   };
 }

@@ -3,6 +3,7 @@ import { createWriteStream, mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { repoRoot } from '@tongban/config';
 import { ensureProvinceDatabaseUser, grantMirrors, incomingLinkEnv, ProvinceLayout, provinceDatabaseUser, ProvincePorts } from './provinces';
+import { ensureProvinceRedisUser, provinceRedisUser } from './redis-users';
 
 /** One tongban process of a local stack. */
 export interface ServiceSpec {
@@ -13,6 +14,8 @@ export interface ServiceSpec {
   healthUrl: string;
   /** TONGBAN_* names the child takes from the caller's environment besides INFRASTRUCTURE_ENV. */
   inheritEnv?: readonly string[];
+  /** Options for node itself, before the entry point (for example `--cpu-prof`, which NODE_OPTIONS does not take). */
+  nodeArgs?: readonly string[];
 }
 
 /**
@@ -57,6 +60,8 @@ export interface StackOptions {
   logDir?: string;
   /** TONGBAN_* names the caller's environment may set for this stack beyond where the infrastructure is. */
   inheritEnv?: readonly string[];
+  /** Options for node itself given to every service of the stack (see ServiceSpec.nodeArgs). */
+  nodeArgs?: readonly string[];
   /**
    * Both provinces, each with its own copy of every service on its own cluster (see provinceStackServices);
    * the port options above are then ignored. Absent: one copy of the services on one cluster.
@@ -91,14 +96,16 @@ export function stackServices(o: StackOptions = {}): ServiceSpec[] {
 
 /**
  * The processes of both provinces, each a full copy on its own cluster, its own databases (`<prefix>_sc_*`,
- * `<prefix>_cq_*`) reached as its own MySQL user, its own Redis key prefix and its own ports; the only link
- * between them is MirrorMaker 2. Names end in `-sichuan` / `-chongqing`.
+ * `<prefix>_cq_*`) reached as its own MySQL user, its own Redis key prefix reached as its own Redis user (given
+ * only to the services that use Redis) and its own ports; the only link between them is MirrorMaker 2. Names end
+ * in `-sichuan` / `-chongqing`.
  */
 export function provinceStackServices(provinces: ProvinceLayout[], o: StackOptions = {}): ServiceSpec[] {
   const ns = o.namespace ?? 'tongban';
   const prefix = o.databasePrefix ?? 'tongban';
   return provinces.flatMap((p) => {
     const dbUser = provinceDatabaseUser(prefix, p);
+    const redisUser = provinceRedisUser(ns, p);
     return servicesOf({
       namespace: ns,
       db: dbUser.user,
@@ -110,9 +117,10 @@ export function provinceStackServices(provinces: ProvinceLayout[], o: StackOptio
         TONGBAN_KAFKA_BROKERS: p.brokers.join(','),
         TONGBAN_MYSQL_USER: dbUser.user,
         TONGBAN_MYSQL_PASSWORD: dbUser.password,
-        TONGBAN_REDIS_PREFIX: `${ns}:${p.code}`,
+        TONGBAN_REDIS_PREFIX: redisUser.keyPrefix,
         ...(o.extraEnv ?? {}),
       },
+      redisEnv: { TONGBAN_REDIS_USERNAME: redisUser.username, TONGBAN_REDIS_PASSWORD: redisUser.password },
       gatewayEnv: { TONGBAN_GATEWAY_PROVINCE: p.code },
       opsEnv: incomingLinkEnv(p, provinces),
       // Schemas not in a release get ids only this province's registry knows: disjoint ranges make such an id,
@@ -134,6 +142,8 @@ interface ServicesOf {
   gatewayEnv?: Record<string, string>;
   opsEnv?: Record<string, string>;
   registryEnv?: Record<string, string>;
+  /** The Redis identity, for the services that use Redis (region nodes, gateway, delivery). */
+  redisEnv?: Record<string, string>;
   /** Appended to each process's name. */
   suffix: string;
   inheritEnv?: readonly string[];
@@ -154,7 +164,7 @@ function servicesOf(o: ServicesOf): ServiceSpec[] {
     ...nodes.map(([region, port]) => ({
       name: `region-node-${region}`,
       main: 'services/region-node/src/main.js',
-      env: { ...common, TONGBAN_NODE_REGION: region, TONGBAN_NODE_PORT: String(port), TONGBAN_NODE_DATABASE: `${db}_node_${region}` },
+      env: { ...common, TONGBAN_NODE_REGION: region, TONGBAN_NODE_PORT: String(port), TONGBAN_NODE_DATABASE: `${db}_node_${region}`, ...(o.redisEnv ?? {}) },
       healthUrl: `http://127.0.0.1:${port}/health`,
     })),
     {
@@ -167,6 +177,7 @@ function servicesOf(o: ServicesOf): ServiceSpec[] {
         TONGBAN_NODE_URLS: nodeUrls,
         // Its own province's ops keeps the receipts of events that crossed to the other province.
         TONGBAN_GATEWAY_OPS_URL: `http://127.0.0.1:${ports.ops}`,
+        ...(o.redisEnv ?? {}),
         ...(o.gatewayEnv ?? {}),
       },
       healthUrl: `http://127.0.0.1:${ports.gateway}/health`,
@@ -207,6 +218,7 @@ function servicesOf(o: ServicesOf): ServiceSpec[] {
         TONGBAN_DELIVERY_NODES: nodes.map(([region]) => region).join(','),
         // Local partner receivers (the demo's, a developer's) listen on loopback.
         TONGBAN_DELIVERY_ALLOW_LOOPBACK: 'true',
+        ...(o.redisEnv ?? {}),
       },
       healthUrl: `http://127.0.0.1:${ports.delivery}/health`,
     },
@@ -238,7 +250,7 @@ export function spawnService(spec: ServiceSpec, logDir: string): RunningService 
   mkdirSync(logDir, { recursive: true });
   const root = repoRoot();
   const log = createWriteStream(join(logDir, `${spec.name}.log`), { flags: 'a' });
-  const child = spawn(process.execPath, ['-r', join(root, 'tools/runtime/register-aliases.js'), join(root, 'dist', spec.main)], {
+  const child = spawn(process.execPath, [...(spec.nodeArgs ?? []), '-r', join(root, 'tools/runtime/register-aliases.js'), join(root, 'dist', spec.main)], {
     cwd: root,
     env: childEnv(process.env, spec.env, spec.inheritEnv),
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -266,11 +278,16 @@ export async function startStack(
   process.once('SIGTERM', onSignal);
   process.once('exit', () => services.forEach((s) => s.child.exitCode === null && s.child.kill('SIGKILL')));
   try {
-    const specs = options.provinces ? provinceStackServices(options.provinces, options) : stackServices(options);
+    const specs = (options.provinces ? provinceStackServices(options.provinces, options) : stackServices(options)).map((s) =>
+      options.nodeArgs ? { ...s, nodeArgs: options.nodeArgs } : s,
+    );
     if (options.provinces) {
       const prefix = options.databasePrefix ?? 'tongban';
       for (const p of options.provinces) await ensureProvinceDatabaseUser(provinceDatabaseUser(prefix, p));
       onProgress(`MySQL users ${options.provinces.map((p) => provinceDatabaseUser(prefix, p).user).join(', ')} (each only on its own province's databases)`);
+      const ns = options.namespace ?? 'tongban';
+      for (const p of options.provinces) await ensureProvinceRedisUser(provinceRedisUser(ns, p));
+      onProgress(`Redis users ${options.provinces.map((p) => provinceRedisUser(ns, p).username).join(', ')} (each only on its own province's keys)`);
       await grantMirrors(options.namespace ?? 'tongban', options.provinces);
       onProgress(`MirrorMaker 2 may carry the inbox topics of namespace ${options.namespace ?? 'tongban'} to their province`);
     }

@@ -1,5 +1,5 @@
 import { EnvReader } from './env-reader';
-import { readInfraConfig } from './common-config';
+import { readInfraConfig, redisConnection } from './common-config';
 
 describe('readInfraConfig: topic settings and the stop deadline', () => {
   it('fits one local broker by default', () => {
@@ -63,5 +63,43 @@ describe('readInfraConfig: consumer group membership', () => {
     const r = new EnvReader({ TONGBAN_KAFKA_SESSION_TIMEOUT_MS: '1000' });
     readInfraConfig(r, 'x');
     expect(() => r.done()).toThrow(/TONGBAN_KAFKA_SESSION_TIMEOUT_MS/);
+  });
+});
+
+describe('readInfraConfig: the Redis identity', () => {
+  const dev = { TONGBAN_PROFILE: 'development' };
+  const read = (env: Record<string, string>, needs = {}) => {
+    const r = new EnvReader(env);
+    const c = readInfraConfig(r, 'x', { kafka: false, registry: false, ...needs });
+    return { redis: c.redis, done: () => r.done() };
+  };
+
+  it.each([
+    ['development, nothing set: no AUTH', dev, { host: '127.0.0.1', port: 6379 }],
+    ['a password alone: the default user', { ...dev, TONGBAN_REDIS_PASSWORD: 'pw' }, { host: '127.0.0.1', port: 6379, password: 'pw' }],
+    [
+      'an ACL user',
+      { TONGBAN_REDIS_HOST: 'redis.sc', TONGBAN_REDIS_USERNAME: 'tongban-sc', TONGBAN_REDIS_PASSWORD: 'pw', TONGBAN_MYSQL_PASSWORD: '' },
+      { host: 'redis.sc', port: 6379, username: 'tongban-sc', password: 'pw' },
+    ],
+  ])('%s', (_case, env, connection) => {
+    const c = read(env);
+    c.done();
+    expect(redisConnection(c.redis)).toEqual(connection);
+  });
+
+  it.each([
+    ['production without a password', { TONGBAN_MYSQL_PASSWORD: '' }, /TONGBAN_REDIS_PASSWORD is required: the production profile/],
+    ['an empty password', { ...dev, TONGBAN_REDIS_PASSWORD: '' }, /TONGBAN_REDIS_PASSWORD is set but empty/],
+    ['a user without a password', { ...dev, TONGBAN_REDIS_USERNAME: 'tongban-sc' }, /TONGBAN_REDIS_USERNAME is set without TONGBAN_REDIS_PASSWORD/],
+    ['a user name with a space', { ...dev, TONGBAN_REDIS_USERNAME: 'a b', TONGBAN_REDIS_PASSWORD: 'pw' }, /TONGBAN_REDIS_USERNAME must not contain spaces/],
+  ])('refuses %s', (_case, env, problem) => {
+    expect(() => read(env as Record<string, string>).done()).toThrow(problem);
+  });
+
+  it('reads no Redis identity for a process that uses no Redis (relay, registry, ops)', () => {
+    const c = read({ TONGBAN_MYSQL_PASSWORD: '', TONGBAN_REDIS_PASSWORD: 'pw' }, { redis: false });
+    c.done();
+    expect(redisConnection(c.redis)).toEqual({ host: '127.0.0.1', port: 6379 });
   });
 });

@@ -13,8 +13,10 @@ export interface InfraConfig {
    * `commandTimeoutMs` (TONGBAN_REDIS_COMMAND_TIMEOUT_MS): how long a call that can fail without harm (health
    * checks, adding a delivery job the sweeper would add again) waits for a slow Redis. Such clients keep no
    * offline queue; only BullMQ workers wait for Redis without end, as BullMQ requires.
+   * `username` / `password` (TONGBAN_REDIS_USERNAME / _PASSWORD): the process's Redis identity, sent with AUTH;
+   * absent, no AUTH is sent (the development default).
    */
-  redis: { host: string; port: number; keyPrefix: string; commandTimeoutMs: number };
+  redis: RedisSettings;
   schemaRegistryUrl: string;
   /** HTTP basic credentials for the schema registry (TONGBAN_SCHEMA_REGISTRY_USERNAME / _PASSWORD). */
   schemaRegistryAuth?: RegistryCredentials;
@@ -35,6 +37,21 @@ export interface InfraConfig {
    * long a restarted member waits to get them back after a kill -9.
    */
   consumerGroup: ConsumerGroupTiming;
+}
+
+export interface RedisSettings {
+  host: string;
+  port: number;
+  /** Every key the process writes starts with `<keyPrefix>:` (a province's Redis user may touch no other). */
+  keyPrefix: string;
+  commandTimeoutMs: number;
+  username?: string;
+  password?: string;
+}
+
+/** Where and as whom an ioredis client or a BullMQ connection connects: spread into its options. */
+export function redisConnection(r: RedisSettings): { host: string; port: number; username?: string; password?: string } {
+  return { host: r.host, port: r.port, ...(r.username !== undefined ? { username: r.username } : {}), ...(r.password !== undefined ? { password: r.password } : {}) };
 }
 
 export interface ConsumerGroupTiming {
@@ -85,10 +102,11 @@ export interface RegistryCredentials {
 export const DEV_SCHEMA_REGISTRY_USER = 'tongban';
 export const DEV_SCHEMA_REGISTRY_PASSWORD_SECRET = 'schema-registry-password';
 
-/** Which shared secrets a process reads: the relay needs no registry, the registry no Kafka. */
+/** Which shared secrets a process reads: the relay needs no registry, the registry no Kafka, neither Redis. */
 export interface InfraNeeds {
   kafka?: boolean;
   registry?: boolean;
+  redis?: boolean;
 }
 
 export function readInfraConfig(env: EnvReader, clientId: string, needs: InfraNeeds = {}): InfraConfig {
@@ -115,6 +133,7 @@ export function readInfraConfig(env: EnvReader, clientId: string, needs: InfraNe
       port: env.port('TONGBAN_REDIS_PORT', 6379),
       keyPrefix: env.str('TONGBAN_REDIS_PREFIX', namespace),
       commandTimeoutMs: env.int('TONGBAN_REDIS_COMMAND_TIMEOUT_MS', 2000, { min: 50, max: 60_000 }),
+      ...(needs.redis === false ? {} : readRedisCredentials(env)),
     },
     schemaRegistryUrl: registry.replace(/\/+$/, ''),
     authFailuresPerMinute: env.int('TONGBAN_AUTH_FAILURES_PER_MINUTE', 30, { min: 1, max: 1_000_000 }),
@@ -131,6 +150,18 @@ function readRegistryCredentials(env: EnvReader): RegistryCredentials {
     username: env.secret('TONGBAN_SCHEMA_REGISTRY_USERNAME', DEV_SCHEMA_REGISTRY_USER),
     password: env.secret('TONGBAN_SCHEMA_REGISTRY_PASSWORD', { generate: DEV_SCHEMA_REGISTRY_PASSWORD_SECRET }),
   };
+}
+
+/**
+ * The Redis user: outside the development profile TONGBAN_REDIS_PASSWORD is required; TONGBAN_REDIS_USERNAME
+ * names an ACL user (without it the password is the `default` user's). Unset in development: no AUTH.
+ */
+function readRedisCredentials(env: EnvReader): Pick<RedisSettings, 'username' | 'password'> {
+  const username = env.optional('TONGBAN_REDIS_USERNAME');
+  const password = env.devOptionalSecret('TONGBAN_REDIS_PASSWORD');
+  if (username !== undefined && /\s/.test(username)) env.fail(`TONGBAN_REDIS_USERNAME must not contain spaces, got "${username}"`);
+  if (username !== undefined && password === undefined) env.fail('TONGBAN_REDIS_USERNAME is set without TONGBAN_REDIS_PASSWORD');
+  return { ...(username !== undefined ? { username } : {}), ...(password !== undefined ? { password } : {}) };
 }
 
 const SASL_MECHANISMS = ['scram-sha-512', 'scram-sha-256', 'plain'] as const;

@@ -11,7 +11,7 @@ describe('configuration from the environment', () => {
 
   it('names every bad variable and what was expected, all at once', () => {
     const r = new EnvReader({ TONGBAN_MYSQL_PORT: 'abc', TONGBAN_KAFKA_BROKERS: 'localhost', TONGBAN_SCHEMA_REGISTRY_URL: 'registry' });
-    readInfraConfig(r, 'test', { kafka: false, registry: false });
+    readInfraConfig(r, 'test', { kafka: false, registry: false, redis: false });
     expect(() => r.done()).toThrow(ConfigError);
     try {
       r.done();
@@ -74,6 +74,7 @@ describe('configuration from the environment', () => {
         const missing = (e as ConfigError).problems.map((p) => p.split(' ')[0]);
         expect(missing).toEqual([
           'TONGBAN_MYSQL_PASSWORD',
+          'TONGBAN_REDIS_PASSWORD',
           'TONGBAN_SCHEMA_REGISTRY_USERNAME',
           'TONGBAN_SCHEMA_REGISTRY_PASSWORD',
           'TONGBAN_KAFKA_USERNAME',

@@ -5,3 +5,4 @@ export * from './ops-controller';
 export * from './http-metrics';
 export * from './shutdown';
 export * from './run-service';
+export * from './tracing';

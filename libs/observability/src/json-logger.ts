@@ -1,6 +1,7 @@
 import { AsyncLocalStorage } from 'node:async_hooks';
 import type { LoggerService } from '@nestjs/common';
 import pino, { DestinationStream, Logger } from 'pino';
+import { activeTraceIds } from './tracing/trace-context';
 
 export type Level = 'debug' | 'info' | 'warn' | 'error';
 const LEVELS: readonly Level[] = ['debug', 'info', 'warn', 'error'];
@@ -10,8 +11,10 @@ export interface LogContext {
   correlationId?: string;
   eventId?: string;
   caseId?: string;
-  /** W3C trace id of the request or message, when one came with it. */
+  /** W3C trace id of the span active when the line is written (tracing on); see `activeTraceIds`. */
   traceId?: string;
+  /** W3C span id of that span. */
+  spanId?: string;
 }
 
 const context = new AsyncLocalStorage<LogContext>();
@@ -65,7 +68,8 @@ function lineStream(write: (line: string) => void): DestinationStream {
 
 /**
  * JSON-lines logger on pino: `level` (debug, info, warn, error), `time` (ISO 8601), `service`, `region`, the ids of
- * the request or message being handled (`correlationId`, `eventId`, `caseId`, `traceId`), `msg`, then the facts.
+ * the request or message being handled (`correlationId`, `eventId`, `caseId`; `traceId` and `spanId` while a span is
+ * active), `msg`, then the facts.
  * Callers pass facts, never whole payloads: personal fields are masked before they reach a log call (see
  * @tongban/masking), and the paths in `PERSONAL_LOG_PATHS` are blanked besides.
  */
@@ -85,7 +89,7 @@ export class JsonLogger implements LoggerService {
         messageKey: 'msg',
         timestamp: () => `,"time":"${new Date().toISOString()}"`,
         formatters: { level: (label) => ({ level: label }) },
-        mixin: () => ({ ...currentLogContext() }),
+        mixin: () => ({ ...currentLogContext(), ...activeTraceIds() }),
         redact: { paths: [...PERSONAL_LOG_PATHS], censor: REDACTED },
       },
       write ? lineStream(write) : processStdout(),

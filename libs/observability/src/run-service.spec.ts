@@ -1,6 +1,6 @@
 import { ConfigError } from '@tongban/config';
 import { JsonLogger } from './json-logger';
-import { runService } from './run-service';
+import { defineService, runService, startService } from './run-service';
 
 type Config = { infra: { shutdownTimeoutMs: number } };
 
@@ -79,5 +79,24 @@ describe('runService', () => {
     await settle(150);
     expect(exits).toEqual([1]);
     expect(Date.now() - started).toBeGreaterThanOrEqual(150);
+  });
+
+  it('starts a service through its main.ts: the definition is loaded only after tracing was considered, then run', async () => {
+    const order: string[] = [];
+    await startService('gateway', async () => {
+      order.push('loaded');
+      return defineService<Config>({ name: 'gateway', readConfig: () => ({ infra: { shutdownTimeoutMs: 1000 } }), create: async () => (order.push('created'), { close: async () => undefined }) });
+    }, hooks());
+    expect(order).toEqual(['loaded', 'created']);
+    // Without OTEL_* in the environment tracing stays off, and the start line says nothing of it.
+    const started = lines.map((l) => JSON.parse(l)).find((l) => l.msg === 'gateway ready');
+    expect(started).toBeDefined();
+    expect(started).not.toHaveProperty('tracing');
+  });
+
+  it('exits 1 with the cause when the service’s modules fail to load', async () => {
+    await startService('relay', () => Promise.reject(new Error('Cannot find module ./app')), hooks());
+    expect(exits).toEqual([1]);
+    expect(stderr).toMatch(/^relay failed to start: Error: Cannot find module \.\/app/);
   });
 });

@@ -1,6 +1,7 @@
 import { ConfigError } from '@tongban/config';
 import { JsonLogger } from './json-logger';
 import { DEFAULT_SHUTDOWN_TIMEOUT_MS, stopOnSignals } from './shutdown';
+import { startTracing, stopTracing, tracingServiceName } from './tracing/start-tracing';
 
 /** A service once it has started: how to stop it, and what its start log line reports. */
 export interface RunningService {
@@ -33,6 +34,11 @@ const realProcess: ProcessHooks = {
   stderr: (text) => process.stderr.write(text),
 };
 
+/** A service's definition, typed by its configuration (for the module its `main.ts` loads). */
+export function defineService<C extends object>(service: ServiceDefinition<C>): ServiceDefinition<C> {
+  return service;
+}
+
 /** Exit code for a configuration the service refuses to start with. */
 export const CONFIG_ERROR_EXIT_CODE = 2;
 
@@ -64,8 +70,30 @@ export async function runService<C extends object>(
   } catch (e) {
     return failedToStart(service.name, e, hooks);
   }
-  logger.event('info', `${service.name} ready`, { ...running.facts, pid: process.pid, shutdownTimeoutMs: timeoutMs });
-  stopOnSignals(logger, timeoutMs, () => running.close(), hooks.exit);
+  const tracing = tracingServiceName();
+  logger.event('info', `${service.name} ready`, { ...running.facts, pid: process.pid, shutdownTimeoutMs: timeoutMs, ...(tracing ? { tracing } : {}) });
+  // The spans of the last requests are sent before the process ends (nothing to do when tracing is off).
+  stopOnSignals(logger, timeoutMs, () => running.close().finally(() => stopTracing()), hooks.exit);
+}
+
+/**
+ * The whole of a service's `main.ts`: tracing started first when the OTEL_* variables switch it on (see
+ * `startTracing`), then the service's own modules loaded by `load` (so that the instrumentations patch kafkajs,
+ * mysql2, ioredis and express as they are required), then `runService`.
+ */
+export async function startService<C extends object>(
+  name: string,
+  load: () => Promise<ServiceDefinition<C>>,
+  hooks: ProcessHooks = realProcess,
+): Promise<void> {
+  let service: ServiceDefinition<C>;
+  try {
+    await startTracing(name);
+    service = await load();
+  } catch (e) {
+    return failedToStart(name, e, hooks);
+  }
+  return runService(service, hooks);
 }
 
 /** TONGBAN_SHUTDOWN_TIMEOUT_MS as read into the service's `infra` configuration, else the default. */

@@ -6,7 +6,7 @@ import Redis from 'ioredis';
 import { DataSource } from 'typeorm';
 import { API_KEYS_DDL, ApiKeyService, FailedAttemptLimiter, failedAuthGuard, MysqlApiKeyStore } from '@tongban/auth';
 import { AvroCodec, SchemaCatalogue, SchemaRegistryClient } from '@tongban/avro';
-import { contractsDir } from '@tongban/config';
+import { contractsDir, redisConnection } from '@tongban/config';
 import { HttpErrorFilter, installRequestLimits } from '@tongban/http';
 import { createKafka, DeadLetterPublisher, registerConsumerLagMetrics } from '@tongban/kafka';
 import { minimisationPolicyPath, Minimiser, readMinimisationPolicy } from '@tongban/masking';
@@ -18,6 +18,7 @@ import { AuditLog, AuditLogSchema1764300000000, AuditRecordGroups1768000000000, 
 import { RoutingTable, topics } from '@tongban/regions';
 import { DeliveryConfig } from './delivery.config';
 import { DeliverySchema1765100000000 } from './migrations/1765100000000-delivery-schema';
+import { DeliveryTraceContext1767200000000 } from './migrations/1767200000000-delivery-trace-context';
 import { SecretBox } from './subscriptions/secret-box';
 import { SubscriptionRepository } from './subscriptions/subscription.repository';
 import { DELIVERY_KEYS, KNOWN_EVENT_TYPES, SubscriptionsController, URL_POLICY, UrlPolicy } from './subscriptions/subscriptions.controller';
@@ -39,7 +40,7 @@ export interface DeliveryApp {
 
 /** The delivery service: webhook subscriptions of partner systems, signed deliveries with retries. */
 export async function createDeliveryApp(config: DeliveryConfig, logger = new JsonLogger('delivery')): Promise<DeliveryApp> {
-  const dataSource = await openDatabase({ mysql: config.infra.mysql, pool: config.infra.mysqlPool, database: config.database, entities: [], migrations: [DeliverySchema1765100000000, AuditLogSchema1764300000000, AuditRecordGroups1768000000000] });
+  const dataSource = await openDatabase({ mysql: config.infra.mysql, pool: config.infra.mysqlPool, database: config.database, entities: [], migrations: [DeliverySchema1765100000000, AuditLogSchema1764300000000, DeliveryTraceContext1767200000000, AuditRecordGroups1768000000000] });
   const keysSource = await openDatabase({ mysql: config.infra.mysql, pool: config.infra.mysqlPool, database: config.keysDatabase, entities: [], migrations: [], poolSize: 3 });
   await keysSource.query(API_KEYS_DDL);
   const keys = new ApiKeyService({ store: new MysqlApiKeyStore(keysSource), defaultLimit: { ratePerSecond: 0, burst: 1 }, limitBootstrapKeys: false, keyIdKey: config.keyIdKey });
@@ -57,11 +58,10 @@ export async function createDeliveryApp(config: DeliveryConfig, logger = new Jso
   const kafka = createKafka(config.infra.kafkaBrokers, config.infra.kafkaClientId, logger, config.infra.kafkaCredentials);
   // The worker's blocking reads wait for Redis (BullMQ requires maxRetriesPerRequest null there); what only
   // adds jobs or checks health fails at once while Redis is away, so no command waits in memory for its return.
-  const redis = new Redis({ host: config.infra.redis.host, port: config.infra.redis.port, maxRetriesPerRequest: null });
+  const redis = new Redis({ ...redisConnection(config.infra.redis), maxRetriesPerRequest: null });
   redis.on('error', () => undefined);
   const queueRedis = new Redis({
-    host: config.infra.redis.host,
-    port: config.infra.redis.port,
+    ...redisConnection(config.infra.redis),
     enableOfflineQueue: false,
     maxRetriesPerRequest: 1,
     commandTimeout: config.infra.redis.commandTimeoutMs,

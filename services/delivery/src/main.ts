@@ -1,13 +1,5 @@
-import { runService } from '@tongban/observability';
-import { readDeliveryConfig } from './delivery.config';
-import { createDeliveryApp } from './app';
+import { startService } from '@tongban/observability';
 
-void runService({
-  name: 'delivery',
-  readConfig: readDeliveryConfig,
-  create: async (config, logger) => {
-    const delivery = await createDeliveryApp(config, logger);
-    const url = await delivery.start(config.port);
-    return { close: () => delivery.close(), facts: { port: config.port, url } };
-  },
-});
+// The service's own modules load only once tracing has started (when OTEL_* switch it on), so that the
+// instrumentations patch kafkajs, mysql2, ioredis and express as they are first required.
+void startService('delivery', async () => (await import('./service')).deliveryService);

@@ -5,7 +5,7 @@ import { DataSource } from 'typeorm';
 import { AvroCodec, RecordValidator, SchemaCatalogue, SchemaRegistryClient } from '@tongban/avro';
 import { AuditLog, AuditLogSchema1764300000000, AuditRecordGroups1768000000000 } from '@tongban/audit';
 import { ApiKeyService, FailedAttemptLimiter, failedAuthGuard, MysqlApiKeyStore, TokenBucketLimiter } from '@tongban/auth';
-import { contractsDir, repoRoot } from '@tongban/config';
+import { contractsDir, redisConnection, repoRoot } from '@tongban/config';
 import { HttpErrorFilter, inFlightLimit, installRequestLimits } from '@tongban/http';
 import { minimisationPolicyPath, Minimiser, readMinimisationPolicy } from '@tongban/masking';
 import { createKafka, ensureTopics, EventPublisher } from '@tongban/kafka';
@@ -64,8 +64,7 @@ export async function createGatewayApp(config: GatewayConfig, logger = new JsonL
   // A request waits for Redis at most commandTimeout; then the rate limit is kept per process. Without the
   // offline queue a call fails at once while Redis is away, so no command piles up waiting for its return.
   const redis = new Redis({
-    host: config.infra.redis.host,
-    port: config.infra.redis.port,
+    ...redisConnection(config.infra.redis),
     enableOfflineQueue: false,
     maxRetriesPerRequest: 1,
     commandTimeout: 500,

@@ -1,13 +1,5 @@
-import { runService } from '@tongban/observability';
-import { readGatewayConfig } from './gateway.config';
-import { createGatewayApp } from './app';
+import { startService } from '@tongban/observability';
 
-void runService({
-  name: 'gateway',
-  readConfig: readGatewayConfig,
-  create: async (config, logger) => {
-    const gateway = await createGatewayApp(config, logger);
-    await gateway.app.listen(config.port, '0.0.0.0');
-    return { close: () => gateway.close(), facts: { port: config.port } };
-  },
-});
+// The service's own modules load only once tracing has started (when OTEL_* switch it on), so that the
+// instrumentations patch kafkajs, mysql2, ioredis and express as they are first required.
+void startService('gateway', async () => (await import('./service')).gatewayService);

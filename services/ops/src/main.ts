@@ -1,13 +1,5 @@
-import { runService } from '@tongban/observability';
-import { readOpsConfig } from './ops.config';
-import { createOpsApp } from './app';
+import { startService } from '@tongban/observability';
 
-void runService({
-  name: 'ops',
-  readConfig: readOpsConfig,
-  create: async (config, logger) => {
-    const ops = await createOpsApp(config, logger);
-    const url = await ops.start();
-    return { close: () => ops.close(), facts: { port: config.port, url, database: config.database } };
-  },
-});
+// The service's own modules load only once tracing has started (when OTEL_* switch it on), so that the
+// instrumentations patch kafkajs, mysql2, ioredis and express as they are first required.
+void startService('ops', async () => (await import('./service')).opsService);

@@ -125,7 +125,7 @@ function readMirrorLagConfig(r: EnvReader): MirrorLagConfig | undefined {
 
 export function readOpsConfig(env: Record<string, string | undefined> = process.env): OpsConfig {
   const r = new EnvReader(env);
-  const infra = readInfraConfig(r, 'tongban-ops');
+  const infra = readInfraConfig(r, 'tongban-ops', { redis: false });
   const nodes = r.list('TONGBAN_OPS_NODES', ['510000', '500000']);
   for (const n of nodes) if (!isWellFormedDivision(n)) r.fail(`TONGBAN_OPS_NODES must list 6-digit division codes, got "${n}"`);
   const nodeUrls = r.pairs<string>('TONGBAN_NODE_URLS', '510000=http://127.0.0.1:3201,500000=http://127.0.0.1:3202', (node, url) =>

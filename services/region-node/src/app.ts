@@ -5,7 +5,7 @@ import { join } from 'node:path';
 import Redis from 'ioredis';
 import { DataSource } from 'typeorm';
 import { AvroCodec, SchemaCatalogue, SchemaRegistryClient } from '@tongban/avro';
-import { contractsDir } from '@tongban/config';
+import { contractsDir, redisConnection } from '@tongban/config';
 import { HttpErrorFilter, installRequestLimits } from '@tongban/http';
 import {
   createKafka, ensureTopics, EventPublisher, PassThroughRpcFilter, registerConsumerLagMetrics, ServerTongbanKafka,
@@ -78,8 +78,7 @@ export async function createRegionNodeApp(config: RegionNodeConfig, logger = new
   ], config.infra.topics);
   // Only the health check uses this client: without an offline queue a ping fails at once while Redis is away.
   const redis = new Redis({
-    host: config.infra.redis.host,
-    port: config.infra.redis.port,
+    ...redisConnection(config.infra.redis),
     enableOfflineQueue: false,
     maxRetriesPerRequest: 1,
     commandTimeout: config.infra.redis.commandTimeoutMs,
@@ -95,7 +94,7 @@ export async function createRegionNodeApp(config: RegionNodeConfig, logger = new
   const routing = new RoutingTable(config.routing);
   const timers = new TimerScheduler(
     `deadlines-${config.region}`,
-    { host: config.infra.redis.host, port: config.infra.redis.port },
+    redisConnection(config.infra.redis),
     `${config.infra.redis.keyPrefix}:${config.database}`,
     logger,
   );

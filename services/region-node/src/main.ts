@@ -1,14 +1,5 @@
-import { runService } from '@tongban/observability';
-import { readRegionNodeConfig } from './region-node.config';
-import { createRegionNodeApp } from './app';
+import { startService } from '@tongban/observability';
 
-void runService({
-  name: 'region-node',
-  readConfig: readRegionNodeConfig,
-  region: (config) => config.region,
-  create: async (config, logger) => {
-    const node = await createRegionNodeApp(config, logger);
-    await node.start();
-    return { close: () => node.close(), facts: { port: config.port } };
-  },
-});
+// The service's own modules load only once tracing has started (when OTEL_* switch it on), so that the
+// instrumentations patch kafkajs, mysql2, ioredis and express as they are first required.
+void startService('region-node', async () => (await import('./service')).regionNodeService);

@@ -1,13 +1,5 @@
-import { runService } from '@tongban/observability';
-import { readRelayConfig } from './relay.config';
-import { createRelayApp } from './app';
+import { startService } from '@tongban/observability';
 
-void runService({
-  name: 'relay',
-  readConfig: readRelayConfig,
-  create: async (config, logger) => {
-    const relay = await createRelayApp(config, logger);
-    await relay.app.listen(config.port, '127.0.0.1');
-    return { close: () => relay.close(), facts: { databases: config.databases, port: config.port } };
-  },
-});
+// The service's own modules load only once tracing has started (when OTEL_* switch it on), so that the
+// instrumentations patch kafkajs, mysql2, ioredis and express as they are first required.
+void startService('relay', async () => (await import('./service')).relayService);

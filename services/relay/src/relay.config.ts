@@ -20,7 +20,7 @@ export interface RelayConfig {
 
 export function readRelayConfig(env: Record<string, string | undefined> = process.env): RelayConfig {
   const r = new EnvReader(env);
-  const infra = readInfraConfig(r, 'tongban-relay', { registry: false });
+  const infra = readInfraConfig(r, 'tongban-relay', { registry: false, redis: false });
   const lanes = r.int('TONGBAN_OUTBOX_LANES', 16, { min: 1, max: 1024 });
   const databases = r.list('TONGBAN_RELAY_DATABASES', ['tongban_gateway', 'tongban_node_510000', 'tongban_node_500000']);
   for (const d of databases) if (!/^[A-Za-z0-9_]{1,64}$/.test(d)) r.fail(`TONGBAN_RELAY_DATABASES: "${d}" is not a database name`);

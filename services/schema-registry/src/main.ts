@@ -1,13 +1,5 @@
-import { runService } from '@tongban/observability';
-import { readSchemaRegistryConfig } from './schema-registry.config';
-import { createSchemaRegistryApp } from './app';
+import { startService } from '@tongban/observability';
 
-void runService({
-  name: 'schema-registry',
-  readConfig: readSchemaRegistryConfig,
-  create: async (config, logger) => {
-    const registry = await createSchemaRegistryApp(config, logger);
-    const url = await registry.listen();
-    return { close: () => registry.close(), facts: { port: config.port, url, database: config.database } };
-  },
-});
+// The service's own modules load only once tracing has started (when OTEL_* switch it on), so that the
+// instrumentations patch kafkajs, mysql2, ioredis and express as they are first required.
+void startService('schema-registry', async () => (await import('./service')).schemaRegistryService);

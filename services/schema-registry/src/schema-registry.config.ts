@@ -75,7 +75,7 @@ function readReleasedIds(env: EnvReader): Pick<SchemaRegistryConfig, 'releasedId
 
 /** Reads and validates the registry's environment; throws ConfigError naming every bad variable. */
 export function readSchemaRegistryConfig(env = new EnvReader()): SchemaRegistryConfig {
-  const infra = readInfraConfig(env, 'schema-registry', { kafka: false, registry: false });
+  const infra = readInfraConfig(env, 'schema-registry', { kafka: false, registry: false, redis: false });
   const database = env.str('TONGBAN_SCHEMA_REGISTRY_DATABASE', 'tongban_registry');
   if (!/^[A-Za-z0-9_]{1,64}$/.test(database)) {
     env.fail(`TONGBAN_SCHEMA_REGISTRY_DATABASE must be 1 to 64 letters, digits or _, got "${database}"`);

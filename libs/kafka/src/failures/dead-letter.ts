@@ -1,4 +1,6 @@
 import { Kafka, Producer } from 'kafkajs';
+import { context } from '@opentelemetry/api';
+import { suppressTracing } from '@opentelemetry/core';
 import { topics } from '@tongban/regions';
 import { FailureFacts, failureHeaders, nextStep } from './failure-headers';
 
@@ -37,7 +39,10 @@ export class FailurePublisher {
 
   async send(topic: string, key: Buffer | string | null, value: Buffer | null, headers: Record<string, string>): Promise<void> {
     if (!this.producer) throw new Error('FailurePublisher is not connected');
-    await this.producer.send({ topic, acks: -1, messages: [{ key, value, headers }] });
+    // A copy keeps the original's traceparent (its retry or replay is applied within the original trace): the kafkajs
+    // instrumentation, which would write the consumer's own context over it, does not trace this send.
+    const producer = this.producer;
+    await context.with(suppressTracing(context.active()), () => producer.send({ topic, acks: -1, messages: [{ key, value, headers }] }));
   }
 }
 

@@ -1,6 +1,9 @@
 import { Kafka, Producer, CompressionTypes } from 'kafkajs';
+import { context, Span, SpanStatusCode, trace } from '@opentelemetry/api';
+import { suppressTracing } from '@opentelemetry/core';
+import { extractTraceContext, injectTraceContext, JsonLogger, SpanKind, startSpan } from '@tongban/observability';
 import { PartitionTracker } from './partition-tracker';
-import type { JsonLogger } from '@tongban/observability';
+import { HEADERS } from '../kafka-client';
 import { DEFAULT_LANES } from './outbox';
 import type { OutboxRelayStore, OutboxRow } from './outbox-store.port';
 
@@ -66,6 +69,7 @@ export function takeBatch<T extends Pick<OutboxRow, 'value' | 'headers'>>(rows: 
 export function topicMessagesOf(
   rows: OutboxRow[],
   readAt = Date.now(),
+  onHeaders: (row: OutboxRow, headers: Record<string, string>) => void = () => undefined,
 ): Array<{ topic: string; messages: Array<{ key: string; value: Buffer; headers: Record<string, string>; timestamp?: string }> }> {
   const byTopic = new Map<string, Array<{ key: string; value: Buffer; headers: Record<string, string>; timestamp?: string }>>();
   for (const row of rows) {
@@ -75,9 +79,35 @@ export function topicMessagesOf(
     // after acceptance it applies an event; without the row's age the producer's own time is used.
     const waited = row.waited_us === undefined || row.waited_us === null ? undefined : Number(row.waited_us);
     const timestamp = waited !== undefined && Number.isFinite(waited) ? String(Math.round(readAt - Math.max(0, waited) / 1000)) : undefined;
-    list.push({ key: row.message_key, value: row.value, headers: JSON.parse(row.headers), ...(timestamp ? { timestamp } : {}) });
+    const headers: Record<string, string> = JSON.parse(row.headers);
+    onHeaders(row, headers);
+    list.push({ key: row.message_key, value: row.value, headers, ...(timestamp ? { timestamp } : {}) });
   }
   return [...byTopic].map(([topic, messages]) => ({ topic, messages }));
+}
+
+/**
+ * The relay's producer span for one row: a child of the context the publisher stored with the row (the request that
+ * accepted the event, or the node's apply that decided a follow-up), written into the record's `traceparent` in place
+ * of the stored one, so that the consumer's span is a child of the send. Without a started SDK: a no-op span, and
+ * the headers stay as stored.
+ */
+export function relaySpan(row: Pick<OutboxRow, 'topic' | 'event_id' | 'message_key'>, headers: Record<string, string>): Span {
+  const parent = extractTraceContext(headers);
+  const span = startSpan(`publish ${row.topic}`, {
+    kind: SpanKind.PRODUCER,
+    parent,
+    attributes: {
+      'messaging.system': 'kafka',
+      'messaging.operation.type': 'send',
+      'messaging.destination.name': row.topic,
+      'messaging.kafka.message.key': row.message_key,
+      'tongban.event_id': row.event_id,
+      'tongban.event_type': headers[HEADERS.eventType],
+    },
+  });
+  injectTraceContext(headers, trace.setSpan(parent, span));
+  return span;
 }
 
 /** The wait after the `emptyPasses`-th pass in a row that found nothing: 1, 2, 4, … ms up to `maxMs`. */
@@ -237,13 +267,26 @@ export class OutboxRelay {
     if (found.length === 0) return 0;
     const rows = takeBatch(found, this.options.maxBatchBytes ?? DEFAULT_RELAY_BATCH_BYTES);
     this.partitions.begin();
-    const answer = await this.producer!.sendBatch({ acks: -1, compression: CompressionTypes.None, topicMessages: topicMessagesOf(rows) }).catch((e) => {
-      throw new BatchNotSentError(e);
-    });
-    const unanswered = this.partitions.unanswered(answer);
-    if (unanswered.length > 0) {
-      // Rows stay unsent and go again (the event-id check absorbs what did arrive): see PartitionTracker.
-      throw new BatchNotSentError(new Error(`no acknowledgement for ${unanswered.join(', ')} (a partition leader changed during the send)`));
+    const spans: Span[] = [];
+    const topicMessages = topicMessagesOf(rows, Date.now(), (row, headers) => void spans.push(relaySpan(row, headers)));
+    try {
+      // The kafkajs instrumentation would start its own producer span per record in the relay's context and write it
+      // over each record's traceparent: the send runs with tracing suppressed, so the row's own context wins.
+      const answer = await context.with(suppressTracing(context.active()), () =>
+        this.producer!.sendBatch({ acks: -1, compression: CompressionTypes.None, topicMessages }),
+      ).catch((e) => {
+        throw new BatchNotSentError(e);
+      });
+      const unanswered = this.partitions.unanswered(answer);
+      if (unanswered.length > 0) {
+        // Rows stay unsent and go again (the event-id check absorbs what did arrive): see PartitionTracker.
+        throw new BatchNotSentError(new Error(`no acknowledgement for ${unanswered.join(', ')} (a partition leader changed during the send)`));
+      }
+    } catch (e) {
+      for (const span of spans) span.setStatus({ code: SpanStatusCode.ERROR, message: (e as Error).message });
+      throw e;
+    } finally {
+      for (const span of spans) span.end();
     }
     await this.store.markSent(rows.map((r) => r.id));
     this.published += rows.length;

@@ -1,5 +1,6 @@
 import type { AvroCodec, Envelope } from '@tongban/avro';
 import type { Minimiser, RecipientRole } from '@tongban/masking';
+import { injectTraceContext } from '@tongban/observability';
 import { RoutingTable, topics } from '@tongban/regions';
 import { eventHeaders } from '../headers/event-headers';
 import { DEFAULT_LANES, OutboxMessage, OutboxWriter } from '../outbox/outbox';
@@ -74,12 +75,16 @@ export class EventPublisher<Tx = unknown> {
     return this.o.codec.encode(eventType, record);
   }
 
-  /** Minimises and encodes every copy of an event; nothing is written yet. */
+  /**
+   * Minimises and encodes every copy of an event; nothing is written yet. The headers carry the W3C trace context
+   * active now (the request that accepted the event, the apply that decided a follow-up), stored with the outbox
+   * row so that the relay's send continues that trace; with tracing off there is none.
+   */
   async prepare(event: EventToPublish, originNode?: string): Promise<EventCopy[]> {
     const { envelope } = event;
     const schema = this.o.codec.catalogue.event(envelope.eventType);
     if (!schema) throw new Error(`cannot publish ${envelope.eventType}: it has no schema in the contracts`);
-    const headers = eventHeaders({
+    const headers = injectTraceContext(eventHeaders({
       eventId: envelope.eventId,
       eventType: envelope.eventType,
       schemaName: schema.fullName,
@@ -88,7 +93,7 @@ export class EventPublisher<Tx = unknown> {
       sourceRegion: envelope.sourceRegion,
       targetRegion: envelope.targetRegion,
       occurredAt: envelope.occurredAt,
-    });
+    }));
     const copies: EventCopy[] = [];
     for (const recipient of this.recipients(envelope, originNode)) {
       const { value: payload, withheld } = this.minimise(envelope.eventType, recipient.role, event.payload);

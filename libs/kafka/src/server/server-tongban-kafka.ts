@@ -1,9 +1,10 @@
 import { CustomTransportStrategy, Server } from '@nestjs/microservices';
 import { Consumer, EachBatchPayload, Kafka, KafkaMessage } from 'kafkajs';
 import { isObservable, lastValueFrom } from 'rxjs';
+import { ROOT_CONTEXT } from '@opentelemetry/api';
 import { AvroCodec, DecodedEvent } from '@tongban/avro';
 import { TongbanError } from '@tongban/errors';
-import { JsonLogger, withLogContext } from '@tongban/observability';
+import { extractTraceContext, inSpan, JsonLogger, SpanKind, traceLinkOf, withLogContext } from '@tongban/observability';
 import { ensureTopics, TopicSettings } from '../admin/topics';
 import { FailurePublisher } from '../failures/dead-letter';
 import { classifyTopic, failureTopics } from '../failures/failure-headers';
@@ -274,7 +275,18 @@ export class ServerTongbanKafka extends Server implements CustomTransportStrateg
     const started = process.hrtime.bigint();
     const seconds = () => Number(process.hrtime.bigint() - started) / 1e9;
     try {
-      await this.options.applyBatch!(items);
+      // One span for the run (one transaction), linked to every message's trace; the handler gives each message a span
+      // of its own under that message's trace (see the region node's applyBatch).
+      await inSpan(`apply batch ${deliveries[0].origin.topic}`, {
+        kind: SpanKind.CONSUMER,
+        parent: ROOT_CONTEXT,
+        attributes: {
+          'messaging.system': 'kafka', 'messaging.operation.type': 'process', 'messaging.destination.name': deliveries[0].origin.topic,
+          'messaging.destination.partition.id': String(deliveries[0].origin.partition), 'messaging.consumer.group.name': this.options.groupId,
+          'messaging.batch.message_count': deliveries.length,
+        },
+        links: deliveries.map((d) => traceLinkOf(d.headers)).filter((l) => l !== undefined),
+      }, () => this.options.applyBatch!(items));
     } catch (error) {
       this.options.logger.event('warn', 'a batch failed; its messages are applied one at a time', {
         from: deliveries[0].from, size: deliveries.length, error: (error as Error)?.message,
@@ -328,20 +340,35 @@ export class ServerTongbanKafka extends Server implements CustomTransportStrateg
       released: Boolean(d.held),
       timestamp: d.timestamp,
     };
-    const result = await this.router.tryInPlace(
-      d,
-      async (attempt) => {
-        meta.attempt = attempt;
-        const decoded = await this.decode(d);
-        Object.assign(meta, { schemaId: decoded.schemaId, eventType: decoded.eventType });
-        const envelope = (decoded.value as { envelope?: { eventId?: string; correlationId?: string; caseId?: string } }).envelope ?? {};
-        await withLogContext({ correlationId: envelope.correlationId, eventId: envelope.eventId, caseId: envelope.caseId }, () =>
-          this.dispatch(decoded.eventType, decoded.value, new InboxContext([meta as InboxMessageMeta])),
-        );
+    // The message's span, a child of the trace its headers carry (the relay's send): the handler's database work,
+    // the follow-ups it publishes and its log lines belong to it. Tries in place are events of this one span.
+    return inSpan(`apply ${d.origin.topic}`, {
+      kind: SpanKind.CONSUMER,
+      parent: extractTraceContext(d.headers),
+      attributes: {
+        'messaging.system': 'kafka', 'messaging.operation.type': 'process', 'messaging.destination.name': d.origin.topic,
+        'messaging.destination.partition.id': String(d.origin.partition), 'messaging.kafka.offset': Number(d.origin.offset),
+        'messaging.consumer.group.name': this.options.groupId, 'tongban.retry_level': d.level,
       },
-      heartbeat,
-    );
-    return { ...result, meta };
+    }, async (span) => {
+      const result = await this.router.tryInPlace(
+        d,
+        async (attempt) => {
+          meta.attempt = attempt;
+          const decoded = await this.decode(d);
+          Object.assign(meta, { schemaId: decoded.schemaId, eventType: decoded.eventType });
+          const envelope = (decoded.value as { envelope?: { eventId?: string; correlationId?: string; caseId?: string } }).envelope ?? {};
+          span.updateName(`apply ${decoded.eventType}`);
+          span.setAttributes({ 'tongban.event_type': decoded.eventType, 'tongban.event_id': envelope.eventId ?? '', 'tongban.case_id': envelope.caseId ?? '', 'tongban.attempt': attempt });
+          await withLogContext({ correlationId: envelope.correlationId, eventId: envelope.eventId, caseId: envelope.caseId }, () =>
+            this.dispatch(decoded.eventType, decoded.value, new InboxContext([meta as InboxMessageMeta])),
+          );
+        },
+        heartbeat,
+      );
+      if (!result.ok) span.setAttribute('tongban.outcome', 'failed');
+      return { ...result, meta };
+    });
   }
 
   /** The decode step: the record's bytes to an event. A `DecodeFailure` is permanent: the record goes to the dead-letter topic. */

@@ -22,6 +22,9 @@ export interface DeliveryRow {
   last_attempt_at: Date | null;
   delivered_at: Date | null;
   parked_at: Date | null;
+  /** W3C trace context of the inbox message the delivery was made from; null when tracing was off. */
+  trace_parent: string | null;
+  trace_state: string | null;
 }
 
 export interface DeliveryView {
@@ -81,11 +84,15 @@ export class DeliveryStore {
   ) {}
 
   /** Records a delivery once per subscription and event (a re-read Kafka message adds nothing). */
-  async add(d: { subscriptionId: string; eventId: string; eventType: string; caseId: string; targetRegion: string; body: string }): Promise<void> {
+  async add(d: {
+    subscriptionId: string; eventId: string; eventType: string; caseId: string; targetRegion: string; body: string;
+    /** `traceparent` / `tracestate` of the message, when it came with them. */
+    trace?: Record<string, string>;
+  }): Promise<void> {
     await this.ds.query(
-      `INSERT IGNORE INTO deliveries (subscription_id, event_id, event_type, case_id, target_region, state, body, created_at)
-       VALUES (?, ?, ?, ?, ?, 'waiting', ?, UTC_TIMESTAMP(3))`,
-      [d.subscriptionId, d.eventId, d.eventType, d.caseId, d.targetRegion, d.body],
+      `INSERT IGNORE INTO deliveries (subscription_id, event_id, event_type, case_id, target_region, state, body, created_at, trace_parent, trace_state)
+       VALUES (?, ?, ?, ?, ?, 'waiting', ?, UTC_TIMESTAMP(3), ?, ?)`,
+      [d.subscriptionId, d.eventId, d.eventType, d.caseId, d.targetRegion, d.body, d.trace?.traceparent?.slice(0, 55) ?? null, d.trace?.tracestate?.slice(0, 512) ?? null],
     );
   }
 

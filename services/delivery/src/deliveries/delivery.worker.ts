@@ -1,9 +1,9 @@
 import { Job, MinimalJob, Queue, UnrecoverableError, Worker } from 'bullmq';
 import type { Redis } from 'ioredis';
 import { signStandardWebhook, signWebhook, STANDARD_WEBHOOK_HEADERS, WEBHOOK_HEADERS } from '@tongban/partner-client';
-import type { JsonLogger } from '@tongban/observability';
+import { extractTraceContext, inSpan, JsonLogger } from '@tongban/observability';
 import { SubscriptionRepository } from '../subscriptions/subscription.repository';
-import { DeliveryStore, Ready } from './delivery.store';
+import { DeliveryRow, DeliveryStore, Ready } from './delivery.store';
 import { sendWebhook } from '../targets/webhook-sender';
 
 export interface DeliveryJob {
@@ -103,6 +103,17 @@ export class DeliveryWorker {
     const { deliveryId, generation } = job.data;
     const row = await this.o.store.get(deliveryId);
     if (!row || row.state !== 'queued' || Number(row.generation) !== generation || row.body === null) return;
+    // Each attempt is a span in the trace of the event the delivery was made from; the http instrumentation's POST
+    // under it puts its traceparent on the webhook request, so a partner that traces joins the same trace.
+    const trace = extractTraceContext({ traceparent: row.trace_parent ?? undefined, tracestate: row.trace_state ?? undefined });
+    await inSpan(`deliver ${row.event_type}`, {
+      parent: trace,
+      attributes: { 'tongban.delivery_id': String(deliveryId), 'tongban.event_id': row.event_id, 'tongban.event_type': row.event_type, 'tongban.case_id': row.case_id, 'tongban.attempt': job.attemptsMade + 1 },
+    }, () => this.attempt(job, row, row.body as string));
+  }
+
+  private async attempt(job: Job<DeliveryJob>, row: DeliveryRow, body: string): Promise<void> {
+    const { deliveryId, generation } = job.data;
     const startedAt = row.first_attempt_at ? new Date(row.first_attempt_at).getTime() : Date.now();
     if (!(job.data as DeliveryJob & { startedAt?: number }).startedAt) await job.updateData({ ...job.data, startedAt } as DeliveryJob);
     const subscription = await this.o.subscriptions.get(row.subscription_id);
@@ -124,14 +135,14 @@ export class DeliveryWorker {
       headers: {
         'content-type': 'application/json',
         [WEBHOOK_HEADERS.timestamp]: String(timestamp),
-        [WEBHOOK_HEADERS.signature]: signWebhook(secret, timestamp, row.body),
+        [WEBHOOK_HEADERS.signature]: signWebhook(secret, timestamp, body),
         [WEBHOOK_HEADERS.eventId]: row.event_id,
         [STANDARD_WEBHOOK_HEADERS.id]: row.event_id,
         [STANDARD_WEBHOOK_HEADERS.timestamp]: String(timestamp),
-        [STANDARD_WEBHOOK_HEADERS.signature]: signStandardWebhook(secret, row.event_id, timestamp, row.body),
+        [STANDARD_WEBHOOK_HEADERS.signature]: signStandardWebhook(secret, row.event_id, timestamp, body),
         'user-agent': 'tongban-delivery/1',
       },
-      body: row.body,
+      body: body,
       timeoutMs: this.o.policy.requestTimeoutMs,
       policy: { allowLoopback: this.o.policy.allowLoopback },
     });

@@ -3,7 +3,7 @@ import { AvroCodec, DecodeFailure, Envelope } from '@tongban/avro';
 import { isDependencyFailure } from '@tongban/errors';
 import { DeadLetterPublisher, headerText } from '@tongban/kafka';
 import { Minimiser } from '@tongban/masking';
-import type { JsonLogger } from '@tongban/observability';
+import { extractTraceContext, injectTraceContext, inSpan, JsonLogger, SpanKind } from '@tongban/observability';
 import { RoutingTable } from '@tongban/regions';
 import { SubscriptionRepository } from '../subscriptions/subscription.repository';
 import { DeliveryStore } from './delivery.store';
@@ -66,7 +66,21 @@ export class InboxConsumer {
           });
           return;
         }
-        await this.handleOrPark(topic, partition, message, decoded.eventType, decoded.value);
+        const headers: Record<string, string> = {};
+        for (const name of ['traceparent', 'tracestate']) {
+          const value = headerText(message.headers, name);
+          if (value) headers[name] = value;
+        }
+        // A child of the relay's send, like the node's apply: the deliveries made here keep this span's context.
+        await inSpan(`deliveries for ${decoded.eventType}`, {
+          kind: SpanKind.CONSUMER,
+          parent: extractTraceContext(headers),
+          attributes: {
+            'messaging.system': 'kafka', 'messaging.operation.type': 'process', 'messaging.destination.name': topic,
+            'messaging.destination.partition.id': String(partition), 'messaging.kafka.offset': Number(message.offset),
+            'messaging.consumer.group.name': this.o.groupId, 'tongban.event_type': decoded.eventType,
+          },
+        }, () => this.handleOrPark(topic, partition, message, decoded.eventType, decoded.value));
       },
     });
   }
@@ -122,8 +136,9 @@ export class InboxConsumer {
       schemaVersion: envelope.schemaVersion,
       payload,
     });
+    const trace = injectTraceContext({});
     for (const s of subscriptions) {
-      await this.o.store.add({ subscriptionId: s.subscriptionId, eventId: envelope.eventId, eventType, caseId: envelope.caseId, targetRegion, body });
+      await this.o.store.add({ subscriptionId: s.subscriptionId, eventId: envelope.eventId, eventType, caseId: envelope.caseId, targetRegion, body, trace });
       await this.o.worker.enqueue(await this.o.store.advance(s.subscriptionId, envelope.caseId));
     }
   }

@@ -1,7 +1,7 @@
 import { DataSource, EntityManager } from 'typeorm';
 import type { Envelope } from '@tongban/avro';
 import type { WorkingCalendar } from '@tongban/calendar';
-import type { JsonLogger } from '@tongban/observability';
+import { activeSpanLink, extractTraceContext, inSpan, JsonLogger, SpanKind } from '@tongban/observability';
 import { covers } from '@tongban/regions';
 import {
   AppliedDecision, applyDecision, CARRIED_OVER_TOPIC, carriedHistoryOf, CaseIdNotOwnedError, entriesToCarry, toCarriedEntry, caseIdOpenerProblem, CaseLookups, CaseSnapshot,
@@ -25,6 +25,11 @@ export interface Delivery {
   partition: number;
   offset: string;
   schemaId: number;
+  /**
+   * The message's `traceparent` / `tracestate` when it is applied as part of a batch: the message then gets a span of
+   * its own under that trace (the transport's span covers a message applied alone).
+   */
+  traceHeaders?: Record<string, string>;
 }
 
 export type ApplyOutcome = 'applied' | 'rejected' | 'noted' | 'duplicate';
@@ -128,13 +133,38 @@ export class ApplyEventService<L extends object = object> {
           out.push('duplicate');
           continue;
         }
-        out.push(await this.applyOne(m, cases, item, work));
+        out.push(await this.applyTraced(m, cases, item, work));
       }
       await cases.flush();
       return out;
     });
     await this.afterCommit(work);
     return outcomes;
+  }
+
+  /**
+   * A message of a batch in a span of its own, child of the trace its headers carry and linked to the batch's span:
+   * the follow-ups it publishes carry this span onwards. A message applied alone is in the transport's span already.
+   */
+  private applyTraced(m: EntityManager, cases: CaseWork, item: InboxItem, work: TimerWork): Promise<ApplyOutcome> {
+    const { traceHeaders, topic, partition, offset } = item.delivery;
+    if (!traceHeaders) return this.applyOne(m, cases, item, work);
+    const { envelope } = item.event;
+    const batch = activeSpanLink();
+    return inSpan(`apply ${envelope.eventType}`, {
+      kind: SpanKind.CONSUMER,
+      parent: extractTraceContext(traceHeaders),
+      links: batch ? [batch] : [],
+      attributes: {
+        'messaging.system': 'kafka', 'messaging.operation.type': 'process', 'messaging.destination.name': topic,
+        'messaging.destination.partition.id': String(partition), 'messaging.kafka.offset': Number(offset),
+        'tongban.event_type': envelope.eventType, 'tongban.event_id': envelope.eventId, 'tongban.case_id': envelope.caseId,
+      },
+    }, async (span) => {
+      const outcome = await this.applyOne(m, cases, item, work);
+      span.setAttribute('tongban.outcome', outcome);
+      return outcome;
+    });
   }
 
   private async applyOne(m: EntityManager, cases: CaseWork, { event, delivery }: InboxItem, work: TimerWork): Promise<ApplyOutcome> {

@@ -2,7 +2,7 @@ import { Controller, Inject } from '@nestjs/common';
 import { Ctx, EventPattern, Payload } from '@nestjs/microservices';
 import { InboxBatchItem, InboxContext } from '@tongban/kafka';
 import type { Counter } from 'prom-client';
-import { JsonLogger } from '@tongban/observability';
+import { JsonLogger, traceHeadersOf } from '@tongban/observability';
 import { ApplyEventService, ApplyOutcome, IncomingEvent } from '../application/apply-event.service';
 
 export const NODE_LOGGER = Symbol('NODE_LOGGER');
@@ -31,9 +31,9 @@ export class InboxController {
  */
 export function inboxBatchHandler(apply: Pick<ApplyEventService<never>, 'applyBatch'>, logger: JsonLogger, applied: Counter): (items: InboxBatchItem[]) => Promise<ApplyOutcome[]> {
   return async (items) => {
-    const outcomes = await apply.applyBatch(items.map(({ value, meta: { topic, partition, offset, schemaId } }) => ({
+    const outcomes = await apply.applyBatch(items.map(({ value, meta: { topic, partition, offset, schemaId, headers } }) => ({
       event: value as IncomingEvent,
-      delivery: { topic, partition, offset, schemaId },
+      delivery: { topic, partition, offset, schemaId, traceHeaders: traceHeadersOf(headers) },
     })));
     outcomes.forEach((outcome, i) => noteOutcome(logger, applied, items[i].value as IncomingEvent, outcome, items[i].meta.partition, items[i].meta.offset));
     return outcomes;

@@ -23,7 +23,7 @@ export class TimerScheduler {
 
   constructor(
     private readonly queueName: string,
-    private readonly connection: { host: string; port: number },
+    private readonly connection: { host: string; port: number; username?: string; password?: string },
     private readonly prefix: string,
     private readonly logger: JsonLogger,
   ) {

@@ -1,0 +1,3 @@
+export * from './tracing.config';
+export * from './start-tracing';
+export * from './trace-context';

@@ -3,10 +3,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { Browser, chromium } from 'playwright-core';
 import { TongbanError } from '@tongban/errors';
-import { getCase } from '../support/test-stack';
+import { createConnection } from 'mysql2/promise';
+import { getCase, MYSQL } from '../support/test-stack';
 import { uniqueId } from '../support/unique';
 import { waitFor } from '../support/wait';
-import { api, exampleEvent, OpsTestStack, parkEvent, startOpsStack, TOKENS } from '../ops/ops-support';
+import { api, exampleEvent, OpsTestStack, parkEvent, residentId, startOpsStack, TOKENS } from '../ops/ops-support';
 
 const CHROMIUM = process.env.TONGBAN_CHROMIUM ?? '/usr/bin/chromium';
 // The committed screenshot is refreshed on request (or when missing), so a test run leaves the checkout clean.
@@ -15,6 +16,12 @@ const SCREENSHOT = process.env.TONGBAN_UPDATE_SCREENSHOT === '1' || !existsSync(
 const DOCS_BULK_SCREENSHOT = join(__dirname, '../../docs/ops-console-bulk-cancel.png');
 const BULK_SCREENSHOT =
   process.env.TONGBAN_UPDATE_SCREENSHOT === '1' || !existsSync(DOCS_BULK_SCREENSHOT) ? DOCS_BULK_SCREENSHOT : join(tmpdir(), 'tongban-ops-console-bulk-cancel.png');
+
+/** The committed screenshot of a name, or a temporary file when it exists and no refresh was asked for. */
+function screenshotPath(name: string): string {
+  const docs = join(__dirname, `../../docs/${name}.png`);
+  return process.env.TONGBAN_UPDATE_SCREENSHOT === '1' || !existsSync(docs) ? docs : join(tmpdir(), `tongban-${name}.png`);
+}
 
 describe('ops web console in headless chromium', () => {
   let t: OpsTestStack;
@@ -39,7 +46,8 @@ describe('ops web console in headless chromium', () => {
     await parkEvent(t, '510000', exampleEvent('MarriageRegistrationRequested', uniqueId()), new TongbanError('NO_HANDLER', 'this node has no handler for MarriageRegistrationRequested'));
     await waitFor(async () => ((await api(t, 'GET', '/v1/dlq?state=parked', TOKENS.viewer)).body.total >= 2 ? true : undefined), 'two parked letters');
 
-    const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+    // Tall enough for the masked applicant below the counts and the filters.
+    const page = await browser.newPage({ viewport: { width: 1400, height: 1250 } });
     const errors: string[] = [];
     page.on('pageerror', (e) => errors.push(e.message));
     await page.goto(t.url);
@@ -95,6 +103,8 @@ describe('ops web console in headless chromium', () => {
     await page.click('#bulk-open');
     await page.fill('#bulk-rate', '1');
     await page.click('#bulk-start');
+    await page.waitForSelector('#bulk-preview-title:has-text("5 letters will be replayed at 1/s")');
+    await page.click('#bulk-confirm');
     await page.waitForSelector('#bulk-cancel:not(.hidden)');
     await page.waitForSelector('#bulk-status:has-text("1/")');
     await page.click('#bulk-cancel');
@@ -108,6 +118,191 @@ describe('ops web console in headless chromium', () => {
     // What the page said is what ops keeps: the letters not sent are still parked.
     const parked = (await api(t, 'GET', `/v1/dlq?state=parked&region=500000&errorCode=${code}`, TOKENS.viewer)).body.total;
     expect(parked).toBeGreaterThanOrEqual(skipped);
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  it('narrows the list from the counts strip, finds a person by ID number, and discards the selected rows with a reason', async () => {
+    const u = uniqueId().toUpperCase();
+    const code = `TRIAGE_${u}`;
+    const idNumber = residentId();
+    const mine = exampleEvent('SubsidyApplicationSubmitted', uniqueId(), (p) => {
+      (p.applicant as Record<string, string>).idNumber = idNumber;
+    });
+    const others = [exampleEvent('SubsidyApplicationSubmitted', uniqueId()), exampleEvent('SubsidyApplicationSubmitted', uniqueId())];
+    for (const e of [mine, ...others]) await parkEvent(t, '500000', e, new TongbanError(code, `the subsidy ledger refused batch ${u}`));
+    await waitFor(async () => ((await api(t, 'GET', `/v1/dlq?errorCode=${code}`, TOKENS.viewer)).body.total === 3 ? true : undefined), 'three parked letters');
+
+    const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    page.on('dialog', (d) => void d.accept());
+    const posts: string[] = [];
+    page.on('request', (r) => posts.push(`${r.method()} ${r.url()}`));
+    await page.goto(t.url);
+    await page.fill('#token', TOKENS.operator);
+    await page.click('#login-form button[type=submit]');
+    await page.waitForSelector('#who:has-text("olga")');
+
+    // A click on the error code's count sets the filter and lists just those letters.
+    const chip = page.locator(`#counts button.chip[data-field=errorCode][data-value="${code}"]`);
+    await chip.waitFor();
+    expect(await chip.textContent()).toBe(`${code}3`);
+    await chip.click();
+    await page.waitForSelector('#count:has-text("3 in total")');
+    expect(await page.inputValue('input[name=errorCode]')).toBe(code);
+    await page.waitForSelector('#counts-note:has-text("3 条")');
+    expect(await page.textContent('#counts [data-dim=workflow]')).toBe('disability-subsidy3');
+    // The age bucket sets the time window; all three are under an hour old.
+    await page.click('#counts button.chip[data-field=age][data-value="<1h"]');
+    await page.waitForSelector('#count:has-text("3 in total")');
+    expect(await page.inputValue('input[name=from]')).not.toBe('');
+    // Free text on the reason.
+    await page.fill('input[name=q]', `batch ${u}`);
+    await page.click('form button[type=submit]:has-text("Search")');
+    await page.waitForSelector('#count:has-text("3 in total")');
+
+    // A person by ID number: one letter, the number posted in a body and gone from the page.
+    await page.fill('#person-id', idNumber);
+    await page.click('#person-search');
+    await page.waitForSelector('#person-status:has-text("1 条")');
+    await page.waitForSelector('#count:has-text("1 in total")');
+    expect(await page.locator('#rows tr').count()).toBe(1);
+    expect(await page.textContent('#rows')).toContain(mine.envelope.caseId);
+    expect(await page.inputValue('#person-id')).toBe('');
+    expect(posts.some((r) => r.includes(idNumber))).toBe(false);
+    expect(posts).toContain(`POST ${t.url}/v1/dlq:search`);
+    await page.click('#person-clear');
+    await page.waitForSelector('#count:has-text("3 in total")');
+
+    // Select the page, leave the person's letter out, discard the other two with a reason.
+    await page.check('#pick-all');
+    await page.waitForSelector('#selection-count:has-text("3 selected")');
+    await page.locator('#rows tr', { hasText: mine.envelope.caseId }).locator('input.pick').uncheck();
+    await page.waitForSelector('#selection-count:has-text("2 selected")');
+    await page.fill('#bulk-discard-reason', 'duplicates from the ledger test batch');
+    await page.screenshot({ path: screenshotPath('ops-console-triage'), fullPage: false });
+    await page.click('#bulk-discard');
+    await page.waitForSelector('#selection-msg:has-text("2 discarded")');
+    expect(await page.isHidden('#selection')).toBe(true);
+    const discarded = (await api(t, 'GET', `/v1/dlq?errorCode=${code}&state=discarded`, TOKENS.viewer)).body.items.map((i: { caseId: string }) => i.caseId).sort();
+    expect(discarded).toEqual(others.map((e) => e.envelope.caseId).sort());
+    expect((await api(t, 'GET', `/v1/dlq?errorCode=${code}&state=parked`, TOKENS.viewer)).body.items.map((i: { caseId: string }) => i.caseId)).toEqual([mine.envelope.caseId]);
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  it('shows how many letters and which before a bulk replay, and replays them on confirmation', async () => {
+    const code = `PREVIEW_${uniqueId()}`.toUpperCase();
+    const events = [exampleEvent('SubsidyApplicationSubmitted', uniqueId()), exampleEvent('SubsidyApplicationSubmitted', uniqueId())];
+    for (const e of events) await parkEvent(t, '500000', e, new TongbanError(code, 'the case store did not answer'));
+    await waitFor(async () => ((await api(t, 'GET', `/v1/dlq?errorCode=${code}`, TOKENS.viewer)).body.total === 2 ? true : undefined), 'two parked letters');
+
+    const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    await page.goto(t.url);
+    await page.fill('#token', TOKENS.operator);
+    await page.click('#login-form button[type=submit]');
+    await page.waitForSelector('#who:has-text("olga")');
+    await page.fill('input[name=errorCode]', code);
+    await page.click('form button[type=submit]:has-text("Search")');
+    await page.waitForSelector('#count:has-text("2 in total")');
+
+    await page.click('#bulk-open');
+    await page.fill('#bulk-rate', '5');
+    await page.click('#bulk-start');
+    await page.waitForSelector('#bulk-preview-title:has-text("2 letters will be replayed at 5/s")');
+    const sample = await page.locator('#bulk-preview-rows tr').allTextContents();
+    expect(sample).toHaveLength(2);
+    for (const e of events) expect(sample.join(' ')).toContain(e.envelope.caseId);
+    await page.screenshot({ path: screenshotPath('ops-console-bulk-preview'), fullPage: false });
+    // Nothing is replayed before the confirmation.
+    expect((await api(t, 'GET', `/v1/dlq?errorCode=${code}&state=parked`, TOKENS.viewer)).body.total).toBe(2);
+    await page.click('#bulk-confirm');
+    await page.waitForSelector('#bulk-status:has-text("finished")', { timeout: 60_000 });
+    expect(await page.textContent('#bulk-status')).toContain('2/2');
+    expect((await api(t, 'GET', `/v1/dlq?errorCode=${code}&state=replayed`, TOKENS.viewer)).body.total).toBe(2);
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  it('shows the diff of a corrected event before it is replayed, and replays it on confirmation', async () => {
+    const event = exampleEvent('SubsidyApplicationSubmitted', uniqueId(), (p) => {
+      (p.applicant as Record<string, string>).idNumber = '500111196804170023';
+    });
+    await parkEvent(t, '500000', event, new TongbanError('VALIDATION_FAILED', 'check character is 3, expected 2'));
+    await waitFor(async () => ((await api(t, 'GET', `/v1/dlq?eventId=${event.envelope.eventId}`, TOKENS.viewer)).body.total === 1 ? true : undefined), 'the letter parked');
+
+    const page = await browser.newPage({ viewport: { width: 1400, height: 1100 } });
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    page.on('dialog', (d) => void d.accept('correcting a check character'));
+    await page.goto(t.url);
+    await page.fill('#token', TOKENS.admin);
+    await page.click('#login-form button[type=submit]');
+    await page.waitForSelector('#who:has-text("alice")');
+    await page.fill('input[name=eventId]', event.envelope.eventId);
+    await page.click('form button[type=submit]:has-text("Search")');
+    await page.locator('#rows tr', { hasText: event.envelope.caseId }).click();
+    // The clear values are what a correction starts from (an audited view).
+    await page.click('#act-clear');
+    await page.waitForSelector('#detail:has-text("clear view")');
+    await page.click('#act-edit');
+    await page.$eval('#edit-json', (el) => {
+      const area = el as unknown as { value: string };
+      area.value = area.value.replace('"500111196804170023"', '"500111196804170022"');
+    });
+    await page.click('#edit-send');
+    await page.waitForSelector('#edit-diff');
+    expect(await page.textContent('#edit-diff-title')).toContain('1 change(s)');
+    const diff = await page.locator('#edit-diff tbody tr').allTextContents();
+    expect(diff).toEqual(['applicant.idNumber"500111196804170023""500111196804170022"']);
+    expect(await page.textContent('#edit-review')).toContain('1 field(s) change: applicant.idNumber');
+    await page.locator('#edit-review').scrollIntoViewIfNeeded();
+    await page.screenshot({ path: screenshotPath('ops-console-edit-diff'), fullPage: false });
+    // Reviewing sent nothing.
+    expect((await api(t, 'GET', `/v1/dlq?eventId=${event.envelope.eventId}&state=parked`, TOKENS.viewer)).body.total).toBe(1);
+    await page.click('#edit-confirm');
+    await page.waitForSelector('#detail-state:has-text("replayed")');
+    expect(await page.textContent('#act-msg')).toContain('Replayed the corrected copy');
+    await waitFor(async () => ((await getCase(t.stack, event.envelope.caseId, 'dev-dazu')).status === 200 ? true : undefined), 'the corrected case at the node');
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  it('lists the nodes\' holds in a tab and drops a parked blocker with a reason', async () => {
+    const key = `SUB-HOLD-${uniqueId()}`;
+    const inbox = t.stack.inbox('500000');
+    const conn = await createConnection({ ...MYSQL, database: t.stack.databases.nodes['500000'], timezone: 'Z' });
+    try {
+      await conn.query(
+        `INSERT INTO held_cases (case_key, status, blocker_ref, blocker_event_id, blocker_topic, blocker_partition, blocker_offset, blocker_headers, forward_topic, forward_headers, error_code, error_message, opened_at, updated_at)
+         VALUES (?, 'parked', ?, NULL, ?, 0, 7, '{}', ?, '{}', 'STORE_UNAVAILABLE', 'down', UTC_TIMESTAMP(3), UTC_TIMESTAMP(3))`,
+        [key, `${inbox}/0/7`, inbox, `${inbox}.dlq`],
+      );
+    } finally {
+      await conn.end();
+    }
+
+    const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    page.on('dialog', (d) => void d.accept('the municipal system sent it twice'));
+    await page.goto(t.url);
+    await page.fill('#token', TOKENS.operator);
+    await page.click('#login-form button[type=submit]');
+    await page.waitForSelector('#who:has-text("olga")');
+    await page.click('nav button[data-tab="holds"]');
+    const row = page.locator('#holds-rows tr', { hasText: key });
+    await row.waitFor();
+    expect(await row.textContent()).toContain('STORE_UNAVAILABLE');
+    expect(await page.textContent('#holds-nodes')).toMatch(/500000: \d+/);
+    await row.locator('button[data-resolution=discarded]').click();
+    await page.waitForSelector(`#holds-msg:has-text("${key}")`);
+    expect(await page.textContent('#holds-msg')).not.toContain('HOLD.');
+    const audit = (await api(t, 'GET', '/v1/audit?action=hold.release', TOKENS.operator)).body.entries;
+    expect(audit).toContainEqual(expect.objectContaining({ actor: 'olga', details: expect.objectContaining({ caseKey: key, resolution: 'discarded', reason: 'the municipal system sent it twice' }) }));
     expect(errors).toEqual([]);
     await page.close();
   });

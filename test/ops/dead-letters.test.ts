@@ -142,7 +142,7 @@ describe('ops service: dead letters', () => {
 
     const fixed = { ...event, applicant: { idNumber: '500111196804170022', name: '李秀英', hukouDivision: '500111' } };
     const dry = await api(t, 'POST', `/v1/dlq/${item.id}/edit`, TOKENS.operator, { event: fixed, dryRun: true });
-    expect(dry.body).toEqual({ id: item.id, valid: true, withheld: [] });
+    expect(dry.body).toEqual({ id: item.id, valid: true, withheld: [], changedFields: ['applicant.idNumber'] });
     const replayed = await api(t, 'POST', `/v1/dlq/${item.id}/edit`, TOKENS.operator, { event: fixed, note: 'corrected check character' });
     expect(replayed.status).toBe(200);
     expect(replayed.body).toMatchObject({ state: 'replayed', alreadyApplied: 'no' });

@@ -125,3 +125,11 @@ export async function api(t: { url: string }, method: string, path: string, toke
   }
   return { status: res.status, body: json };
 }
+
+/** A random resident ID number with a correct check character (GB 11643). */
+export function residentId(): string {
+  const body = `510104${1950 + Math.floor(Math.random() * 50)}${String(1 + Math.floor(Math.random() * 12)).padStart(2, '0')}${String(1 + Math.floor(Math.random() * 28)).padStart(2, '0')}${String(Math.floor(Math.random() * 1000)).padStart(3, '0')}`;
+  const weights = [7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2];
+  const sum = [...body].reduce((s, d, i) => s + Number(d) * weights[i], 0);
+  return body + '10X98765432'[sum % 11];
+}

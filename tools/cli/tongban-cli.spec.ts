@@ -175,6 +175,27 @@ describe('tongban replay-jobs, holds and deliveries: what is asked and the exit 
     expect((await cli(['replay-jobs', 'show', JOB], env())).code).toBe(EXIT.notFound);
   });
 
+  it('dlq counts: the filters in the query (reason text as q), the groups per line, or the answer as JSON', async () => {
+    const counts = {
+      total: 3,
+      byWorkflow: [{ value: 'disability-subsidy', count: 2 }, { value: null, count: 1 }],
+      byEventType: [{ value: 'SubsidyApplicationSubmitted', count: 2 }, { value: 'CaseRejected', count: 1 }],
+      byErrorCode: [{ value: 'STORE_UNAVAILABLE', count: 3 }],
+      byRegion: [{ value: '500000', count: 3 }],
+      byAge: [{ bucket: '<1h', count: 1 }, { bucket: '1h-1d', count: 2 }, { bucket: '1d-7d', count: 0 }, { bucket: '>7d', count: 0 }],
+    };
+    answers.set('GET /v1/dlq/counts?state=parked&correlationId=c-1&q=100%25+full', [200, counts]);
+    const r = await cli(['dlq', 'counts', '--state', 'parked', '--correlation-id', 'c-1', '--text', '100% full'], env());
+    expect(r.code).toBe(EXIT.ok);
+    expect(r.out).toContain('3 dead letter(s)\n');
+    expect(r.out).toContain('workflow   disability-subsidy 2  (none) 1\n');
+    expect(r.out).toContain('age        <1h 1  1h-1d 2  1d-7d 0  >7d 0\n');
+    const asJson = await cli(['dlq', 'counts', '--state', 'parked', '--correlation-id', 'c-1', '--text', '100% full', '--json'], env());
+    expect(JSON.parse(asJson.out)).toEqual(counts);
+    answers.set('GET /v1/dlq/counts?q=xx', [400, { code: 'VALIDATION_FAILED', detail: 'invalid', problems: [{ path: 'q', problem: 'must be at most 200 characters' }] }]);
+    expect((await cli(['dlq', 'counts', '--text', 'xx'], env())).code).toBe(EXIT.invalid);
+  });
+
   it('holds list: 1 when a node did not answer, the holds of the others still shown', async () => {
     answers.set('GET /v1/holds?all=true&node=510000', [200, {
       holds: [{ node: '510000', caseKey: 'SUB-9', status: 'parked', heldCount: 2, errorCode: 'STORE_UNAVAILABLE', blockerEventId: 'e-1', updatedAt: '2026-11-30T06:00:00.000Z' }],

@@ -2,6 +2,7 @@
  * `tongban` — the operators' command line, a client of the ops API (plain Node, no dependencies).
  *
  *   tongban dlq list [filters] [--limit N] [--cursor C] [--json]
+ *   tongban dlq counts [filters] [--json]
  *   tongban dlq show <id> [--clear --reason TEXT] [--json]
  *   tongban dlq replay <id> [--note TEXT]
  *   tongban dlq replay (--all | filters) [--rate N] [--limit N] [--wait SECONDS]   bulk, with a progress bar
@@ -17,7 +18,8 @@
  *   tongban audit proof <record-id>
  *   tongban calendar check [--dir DIR] [--years FROM..TO]   which years have no published holiday schedule (local)
  *
- * Filters: --state --region --topic --workflow --event-type --error-class --error-code --case-id --event-id --from --to
+ * Filters: --state --region --topic --workflow --event-type --error-class --error-code --case-id --event-id --correlation-id
+ * --text (in the failure reason) --from --to
  * Connection: --url (TONGBAN_OPS_URL, default http://127.0.0.1:3100), --token (TONGBAN_OPS_TOKEN); `deliveries` talks
  * to the delivery service itself: --delivery-url (TONGBAN_DELIVERY_URL, default http://127.0.0.1:3400) with
  * --delivery-token (TONGBAN_DELIVERY_TOKEN: the delivery service's admin token, or a partner's API key for its own).
@@ -33,7 +35,7 @@ export const EXIT = { ok: 0, failed: 1, usage: 2, notFound: 3, denied: 4, confli
 
 const FILTERS: Record<string, string> = {
   state: 'state', region: 'region', topic: 'topic', workflow: 'workflow', 'event-type': 'eventType', 'error-class': 'errorClass',
-  'error-code': 'errorCode', 'case-id': 'caseId', 'event-id': 'eventId', from: 'from', to: 'to',
+  'error-code': 'errorCode', 'case-id': 'caseId', 'event-id': 'eventId', 'correlation-id': 'correlationId', text: 'q', from: 'from', to: 'to',
 };
 const VALUE_FLAGS = new Set([
   ...Object.keys(FILTERS), 'url', 'token', 'limit', 'cursor', 'note', 'reason', 'rate', 'wait', 'file', 'actor', 'action', 'person', 'before', 'dir', 'years',
@@ -45,6 +47,7 @@ const DELIVERY_STATES = ['waiting', 'queued', 'delivered', 'parked'];
 const USAGE = `usage: tongban <command> [options]
 
   dlq list [filters] [--limit N] [--cursor C]      dead letters, newest first
+  dlq counts [filters]                             how many, by workflow, event type, error code, region and age
   dlq show <id> [--clear --reason TEXT]            one dead letter (personal data masked; --clear needs admin and
                                                    a reason, both audited)
   dlq replay <id> [--note TEXT]                    re-publish the original bytes to the original topic
@@ -78,7 +81,7 @@ const USAGE = `usage: tongban <command> [options]
                                                    TONGBAN_CALENDAR_DIR, default libs/calendar/data; this year and next)
 
 filters: --state parked|replayed|discarded --region --topic --workflow --event-type --error-class
-         --error-code --case-id --event-id --from ISO --to ISO
+         --error-code --case-id --event-id --correlation-id --text TEXT (in the failure reason) --from ISO --to ISO
 options: --url URL (TONGBAN_OPS_URL, default http://127.0.0.1:3100)  --token TOKEN (TONGBAN_OPS_TOKEN)  --json
          deliveries: --delivery-url URL (TONGBAN_DELIVERY_URL, default http://127.0.0.1:3400)
                      --delivery-token TOKEN (TONGBAN_DELIVERY_TOKEN: the delivery service's admin token)
@@ -347,6 +350,20 @@ export async function run(argv: string[], io: Io): Promise<number> {
           ['EVENT TYPE', (r) => r.eventType], ['CASE', (r) => r.caseId], ['ERROR', (r) => r.errorCode],
         ]) + `${page.items.length} of ${page.total}${page.nextCursor ? `; next page: --cursor ${page.nextCursor}` : ''}\n`,
       );
+      return EXIT.ok;
+    }
+    if (group === 'dlq' && command === 'counts') {
+      type Group = Array<{ value: string | null; count: number }>;
+      const c = await client.call<{ total: number; byWorkflow: Group; byEventType: Group; byErrorCode: Group; byRegion: Group; byAge: Array<{ bucket: string; count: number }> }>(
+        'GET', `/v1/dlq/counts?${filterQuery(flags)}`,
+      );
+      print(c, () => {
+        const line = (label: string, groups: Array<{ label: string; count: number }>) =>
+          `${label.padEnd(11)}${groups.length ? groups.map((g) => `${g.label} ${g.count}`).join('  ') : '-'}\n`;
+        const named = (g: Group) => g.map((x) => ({ label: x.value ?? '(none)', count: x.count }));
+        return `${c.total} dead letter(s)\n` + line('workflow', named(c.byWorkflow)) + line('event type', named(c.byEventType)) +
+          line('error code', named(c.byErrorCode)) + line('region', named(c.byRegion)) + line('age', c.byAge.map((a) => ({ label: a.bucket, count: a.count })));
+      });
       return EXIT.ok;
     }
     if (group === 'dlq' && command === 'show') {

@@ -29,7 +29,7 @@ import { resolvedDeadLettersRule } from './dead-letters/infrastructure/dead-lett
 import { NodeClient } from './dead-letters/infrastructure/node-client';
 import { ReplayJobRepository } from './dead-letters/infrastructure/replay-job.repository';
 import { DlqConsumer } from './dead-letters/infrastructure/dlq.consumer';
-import { DlqController, ReplayJobsController } from './dead-letters/infrastructure/dlq.controller';
+import { DlqController, DlqTriageController, ReplayJobsController } from './dead-letters/infrastructure/dlq.controller';
 import { IngestDeadLetterService } from './dead-letters/application/ingest-dead-letter.service';
 import { DeadLetterService } from './dead-letters/application/dead-letter.service';
 import { BulkReplayService } from './dead-letters/application/bulk-replay.service';
@@ -41,6 +41,7 @@ import { AuditWitness1764400000000 } from './migrations/1764400000000-audit-witn
 import { TransitReceipts1767100000000 } from './migrations/1767100000000-transit-receipts';
 import { ReplayJobCancel1767300000000 } from './migrations/1767300000000-replay-job-cancel';
 import { WorkflowNames1767300000001 } from './migrations/1767300000001-workflow-names';
+import { DeadLetterPersons1768100000000 } from './migrations/1768100000000-dead-letter-persons';
 import { ReceiptStore } from './transit/receipt-store';
 import { DeadLetterArrivals, NodeArrivals, TransitReceipts } from './transit/transit-receipts';
 import { OPS_SERVICE_TOKEN, TRANSIT_STORE, TransitController } from './transit/transit.controller';
@@ -74,7 +75,7 @@ export async function createOpsApp(config: OpsConfig, logger = new JsonLogger('o
     pool: config.infra.mysqlPool,
     database: config.database,
     entities: [],
-    migrations: [OpsSchema1764300000000, AuditWitness1764400000000, TransitReceipts1767100000000, ReplayJobCancel1767300000000, WorkflowNames1767300000001, AuditRecordGroups1768000000000],
+    migrations: [OpsSchema1764300000000, AuditWitness1764400000000, TransitReceipts1767100000000, ReplayJobCancel1767300000000, WorkflowNames1767300000001, AuditRecordGroups1768000000000, DeadLetterPersons1768100000000],
   });
   // Health asks MySQL on a connection of its own, not behind the requests queued for the pool.
   const probe = mysqlProbe(dataSource, config.infra.mysqlPool);
@@ -180,7 +181,7 @@ export async function createOpsApp(config: OpsConfig, logger = new JsonLogger('o
     // Before the producer disconnects (closers run last first): the last heads go out on shutdown.
     if (witness) closers.push(() => witness.stop());
     const nodes = new NodeClient(config.nodeUrls, logger, config.nodeServiceToken);
-    const ingest = new IngestDeadLetterService(repository, codec, logger, (topic) => stored.inc({ topic }));
+    const ingest = new IngestDeadLetterService(repository, codec, logger, (topic) => stored.inc({ topic }), (idNumber) => audit.personRef(idNumber));
     const deadLetters = new DeadLetterService(
       dataSource, repository, codec, new RecordValidator(formatCheckers(new DivisionCatalogue())), producer, nodes, audit, logger, publishChecks,
       (action) => actions.inc({ action }),
@@ -214,7 +215,7 @@ export async function createOpsApp(config: OpsConfig, logger = new JsonLogger('o
         return {
           module: OpsModule,
           // The jobs controller first: its fixed path must win over `v1/dlq/:id`.
-          controllers: [ReplayJobsController, DlqController, HoldsController, AuditController, AuditSearchController, MeController, LinkController, TransitController, ConsoleController, OpsController],
+          controllers: [DlqTriageController, ReplayJobsController, DlqController, HoldsController, AuditController, AuditSearchController, MeController, LinkController, TransitController, ConsoleController, OpsController],
           providers: [
             { provide: DeadLetterService, useValue: deadLetters },
             { provide: BulkReplayService, useValue: jobs },
@@ -251,6 +252,13 @@ export async function createOpsApp(config: OpsConfig, logger = new JsonLogger('o
       async start(port = config.port, host = config.host) {
         await consumer.start();
         consuming = true;
+        // Letters stored before the person index existed: indexed in the background, stopped on shutdown.
+        let stopIndexing = false;
+        const indexing = ingest.indexBacklog(() => stopIndexing).catch((e) => logger.event('warn', 'indexing dead letters by person failed; ops indexes them at its next start', { error: (e as Error).message }));
+        closers.push(async () => {
+          stopIndexing = true;
+          await indexing;
+        });
         await witness?.start();
         transit?.start();
         retention.start();

@@ -5,6 +5,7 @@ import { NotFoundError } from '@tongban/http';
 import { JsonLogger } from '@tongban/observability';
 import type { Operator } from '../../operators/operator-registry';
 import { DeadLetterFilter } from '../domain/dead-letter';
+import { ReplayPreview, shapePreview } from '../domain/triage';
 import { ABANDONED_AFTER_MS, decideCancel, stopsAt } from '../domain/replay-cancel';
 import { DeadLetterRepository } from '../infrastructure/dead-letter.repository';
 import { NodeClient } from '../infrastructure/node-client';
@@ -53,7 +54,8 @@ export class BulkReplayService {
     private readonly limits: { defaultRate: number; maxRate: number; outcomeWaitMs: number; maxItems?: number; maxJobs?: number; abandonedAfterMs?: number },
   ) {}
 
-  async start(filter: DeadLetterFilter, operator: Operator, options: { ratePerSecond?: number; limit?: number; outcomeWaitMs?: number } = {}): Promise<ReplayJobView> {
+  /** The rate, limit and filter a job of these options runs with; a bad one is a 400. */
+  private settle(filter: DeadLetterFilter, options: { ratePerSecond?: number; limit?: number }): { rate: number; limit: number; effective: DeadLetterFilter } {
     const rate = options.ratePerSecond ?? this.limits.defaultRate;
     if (!Number.isInteger(rate) || rate < 1 || rate > this.limits.maxRate) {
       throw new ValidationError([{ path: 'ratePerSecond', problem: `must be a whole number from 1 to ${this.limits.maxRate}` }]);
@@ -61,13 +63,26 @@ export class BulkReplayService {
     const maxItems = this.limits.maxItems ?? 10000;
     const limit = options.limit ?? maxItems;
     if (!Number.isInteger(limit) || limit < 1 || limit > maxItems) throw new ValidationError([{ path: 'limit', problem: `must be a whole number from 1 to ${maxItems}` }]);
+    // Without a state, a bulk replay takes what is still parked: replayed and discarded letters stay as they are.
+    const effective: DeadLetterFilter = { state: 'parked', ...filter };
+    if (effective.state === 'discarded') throw new ValidationError([{ path: 'state', problem: 'discarded dead letters cannot be replayed' }]);
+    return { rate, limit, effective };
+  }
+
+  /** What a job of these options would replay, now: how many, at what rate, the first letters (nothing personal). */
+  async preview(filter: DeadLetterFilter, options: { ratePerSecond?: number; limit?: number; sample?: number } = {}): Promise<ReplayPreview> {
+    const { rate, limit, effective } = this.settle(filter, options);
+    const sampleSize = options.sample ?? 20;
+    const [matching, rows] = await Promise.all([this.repository.count(effective), this.repository.oldest(effective, Math.min(sampleSize, limit))]);
+    return shapePreview(matching, limit, rate, rows, sampleSize);
+  }
+
+  async start(filter: DeadLetterFilter, operator: Operator, options: { ratePerSecond?: number; limit?: number; outcomeWaitMs?: number } = {}): Promise<ReplayJobView> {
+    const { rate, limit, effective } = this.settle(filter, options);
     const maxJobs = this.limits.maxJobs ?? 2;
     if (this.running.size >= maxJobs) {
       throw new TongbanError('OPS.TOO_MANY_BULK_REPLAYS', `${this.running.size} bulk replays are running here already (at most ${maxJobs}); start this one when one has finished`);
     }
-    // Without a state, a bulk replay takes what is still parked: replayed and discarded letters stay as they are.
-    const effective: DeadLetterFilter = { state: 'parked', ...filter };
-    if (effective.state === 'discarded') throw new ValidationError([{ path: 'state', problem: 'discarded dead letters cannot be replayed' }]);
     const ids = await this.repository.ids(effective, limit);
     const id = randomUUID();
     const shownFilter = Object.fromEntries(Object.entries(effective).map(([k, v]) => [k, v instanceof Date ? v.toISOString() : v]));

@@ -12,7 +12,7 @@ import type { Operator } from '../../operators/operator-registry';
 import { AppliedAnswer, DeadLetterFilter, deadLetterRef, regionOfTopic, REPLAY_HEADERS, replayRefOf } from '../domain/dead-letter';
 import { correctedRecord, envelopeProblems } from '../domain/edit-rules';
 import { changedPaths, pick } from '../domain/json-diff';
-import { DeadLetterRepository, DeadLetterRow, Page } from '../infrastructure/dead-letter.repository';
+import { DeadLetterCounts, DeadLetterRepository, DeadLetterRow, Page } from '../infrastructure/dead-letter.repository';
 import { NodeClient } from '../infrastructure/node-client';
 import { toJson } from './ingest-dead-letter.service';
 
@@ -76,6 +76,43 @@ export class DeadLetterService {
 
   list(filter: DeadLetterFilter, limit: number, cursor?: number): Promise<Page> {
     return this.repository.list(filter, limit, cursor);
+  }
+
+  counts(filter: DeadLetterFilter): Promise<DeadLetterCounts> {
+    return this.repository.counts(filter, new Date());
+  }
+
+  /**
+   * The letters naming one person, found by the keyed hash of the ID number (which is neither stored nor
+   * logged); the lookup itself is audited with the person, as the audit log records persons (hashed).
+   */
+  async personLetters(idNumber: string, filter: DeadLetterFilter, operator: Operator, limit: number, cursor?: number): Promise<Page> {
+    const page = await this.repository.list({ ...filter, personHash: this.audit.personRef(idNumber) }, limit, cursor);
+    await this.audit.record({
+      actor: operator.name,
+      action: 'dlq.search-person',
+      subject: { messages: [], cases: [], persons: [idNumber], regions: filter.region ? [filter.region] : [] },
+      details: { found: page.total, page: cursor ?? null },
+    });
+    return page;
+  }
+
+  /**
+   * Discards several parked letters for one reason, each in its own transaction and audit entry as a single
+   * discard: the answer says per letter whether it was discarded, not found, or not parked (409).
+   */
+  async discardMany(ids: number[], operator: Operator, reason: string): Promise<{ discarded: number; items: Array<{ id: number; status: number; state?: string; hold?: string; code?: string; detail?: string }> }> {
+    const items: Array<{ id: number; status: number; state?: string; hold?: string; code?: string; detail?: string }> = [];
+    for (const id of ids) {
+      try {
+        const r = await this.discard(id, operator, reason);
+        items.push({ id, status: 200, state: r.state, hold: r.hold });
+      } catch (e) {
+        if (!(e instanceof TongbanError) || !['OPS.DEAD_LETTER_CONFLICT', 'OPS.DEAD_LETTER_NOT_FOUND'].includes(e.code)) throw e;
+        items.push({ id, status: e.code === 'OPS.DEAD_LETTER_CONFLICT' ? 409 : 404, code: e.code, detail: e.message });
+      }
+    }
+    return { discarded: items.filter((i) => i.status === 200).length, items };
   }
 
   async require(id: number, manager?: EntityManager, lock = false): Promise<DeadLetterRow> {
@@ -189,7 +226,7 @@ export class DeadLetterService {
     id: number,
     operator: Operator,
     input: { event: Record<string, unknown>; eventType?: string; note?: string; dryRun?: boolean },
-  ): Promise<ReplayResult | { id: number; valid: true; withheld: string[] }> {
+  ): Promise<ReplayResult | { id: number; valid: true; withheld: string[]; changedFields: string[] }> {
     const current = await this.require(id);
     if (current.state !== 'parked') throw new ConflictError(`dead letter ${id} is ${current.state}; only a parked one can be corrected and replayed, once`);
     const { eventType, record, problems } = this.validateEdit(current, input.event, input.eventType);
@@ -199,7 +236,8 @@ export class DeadLetterService {
     const node = regionOfTopic(current.originalTopic) ?? current.region;
     const role = this.checks.publisher.roleOf(envelope, node);
     const { value: minimised, withheld } = this.checks.publisher.minimise(eventType, role, record);
-    if (input.dryRun) return { id, valid: true, withheld };
+    // The paths the correction changes against the stored event (paths only: no value of either side).
+    if (input.dryRun) return { id, valid: true, withheld, changedFields: changedPaths(current.decoded ?? {}, record) };
     let bytes: Buffer;
     try {
       bytes = await this.checks.publisher.encode(eventType, minimised);

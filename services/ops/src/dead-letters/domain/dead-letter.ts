@@ -25,11 +25,16 @@ export interface DeadLetterFilter {
   errorCode?: string;
   caseId?: string;
   eventId?: string;
+  correlationId?: string;
+  /** Free text found anywhere in the failure reason (matched literally). */
+  q?: string;
+  /** The keyed hash of a person's ID number (never the number): letters whose event names that person. */
+  personHash?: string;
   from?: Date;
   to?: Date;
 }
 
-export const FILTER_FIELDS = ['state', 'region', 'topic', 'workflow', 'eventType', 'errorClass', 'errorCode', 'caseId', 'eventId', 'from', 'to'] as const;
+export const FILTER_FIELDS = ['state', 'region', 'topic', 'workflow', 'eventType', 'errorClass', 'errorCode', 'caseId', 'eventId', 'correlationId', 'q', 'from', 'to'] as const;
 
 /** A message's place: `<topic>/<partition>/<offset>`. */
 export function deadLetterRef(topic: string, partition: number, offset: string | number): string {

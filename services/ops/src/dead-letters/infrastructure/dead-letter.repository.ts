@@ -1,5 +1,6 @@
 import { DataSource, EntityManager } from 'typeorm';
 import { DeadLetterFilter, DeadLetterState } from '../domain/dead-letter';
+import { AGE_BUCKETS, AgeBucket, ageIntervals, likeContains } from '../domain/triage';
 
 /** A dead letter as stored. */
 export interface DeadLetterRow {
@@ -79,6 +80,16 @@ function fromRow(row: Record<string, unknown>): DeadLetterRow {
   return out as unknown as DeadLetterRow;
 }
 
+/** How many letters of a filter fall in each value of a dimension (most first); `null`: no value. */
+export interface DeadLetterCounts {
+  total: number;
+  byWorkflow: Array<{ value: string | null; count: number }>;
+  byEventType: Array<{ value: string | null; count: number }>;
+  byErrorCode: Array<{ value: string | null; count: number }>;
+  byRegion: Array<{ value: string | null; count: number }>;
+  byAge: Array<{ bucket: AgeBucket; count: number }>;
+}
+
 export interface Page {
   items: DeadLetterRow[];
   total: number;
@@ -118,6 +129,80 @@ export class DeadLetterRepository {
     const [{ total }] = await this.dataSource.query(`SELECT COUNT(*) AS total FROM dead_letters ${where.length ? `WHERE ${where.join(' AND ')}` : ''}`, params);
     const items = rows.slice(0, limit).map(fromRow);
     return { items, total: Number(total), nextCursor: rows.length > limit ? String(items[items.length - 1].id) : undefined };
+  }
+
+  /** Counts of a filter by workflow, event type, error code, region (the 30 largest values each) and age. */
+  async counts(filter: DeadLetterFilter, now: Date): Promise<DeadLetterCounts> {
+    const { where, params } = this.where(filter);
+    const whereSql = where.length ? `WHERE ${where.join(' AND ')}` : '';
+    const group = async (column: string) => {
+      const rows: Array<{ value: string | null; n: string }> = await this.dataSource.query(
+        `SELECT ${column} AS value, COUNT(*) AS n FROM dead_letters ${whereSql} GROUP BY ${column} ORDER BY n DESC, value LIMIT 30`,
+        params,
+      );
+      return rows.map((r) => ({ value: r.value, count: Number(r.n) }));
+    };
+    const intervals = ageIntervals(now);
+    const ageParams: unknown[] = [];
+    const sums = intervals.map((i) => {
+      const parts: string[] = [];
+      if (i.from) { parts.push('parked_at > ?'); ageParams.push(i.from); }
+      if (i.to) { parts.push('parked_at <= ?'); ageParams.push(i.to); }
+      return `COALESCE(SUM(${parts.join(' AND ')}), 0)`;
+    });
+    const [ages] = await this.dataSource.query(
+      `SELECT COUNT(*) AS total, ${sums.map((sql, i) => `${sql} AS a${i}`).join(', ')} FROM dead_letters ${whereSql}`,
+      [...ageParams, ...params],
+    );
+    return {
+      total: Number(ages.total),
+      byWorkflow: await group('workflow'),
+      byEventType: await group('event_type'),
+      byErrorCode: await group('error_code'),
+      byRegion: await group('region'),
+      byAge: AGE_BUCKETS.map((bucket, i) => ({ bucket, count: Number(ages[`a${i}`]) })),
+    };
+  }
+
+  /** The oldest letters of a filter as few columns as a bulk-replay preview shows. */
+  async oldest(filter: DeadLetterFilter, limit: number): Promise<Array<Pick<DeadLetterRow, 'id' | 'eventType' | 'caseId' | 'errorCode' | 'region' | 'parkedAt'>>> {
+    const { where, params } = this.where(filter);
+    const rows = await this.dataSource.query(
+      `SELECT id, event_type, case_id, error_code, region, parked_at FROM dead_letters ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id LIMIT ${limit}`,
+      params,
+    );
+    return rows.map(fromRow);
+  }
+
+  async count(filter: DeadLetterFilter): Promise<number> {
+    const { where, params } = this.where(filter);
+    const [{ total }] = await this.dataSource.query(`SELECT COUNT(*) AS total FROM dead_letters ${where.length ? `WHERE ${where.join(' AND ')}` : ''}`, params);
+    return Number(total);
+  }
+
+  /**
+   * Indexes the persons a stored letter names by the keyed hashes of their ID numbers (none: nothing to index) and
+   * marks the letter done. The letter is found by its position or id; a repeat adds nothing.
+   */
+  async indexPersons(letter: { dlqTopic: string; dlqPartition: number; dlqOffset: string } | { id: number }, hashes: string[]): Promise<void> {
+    const [where, params] = 'id' in letter
+      ? ['id = ?', [letter.id]]
+      : ['dlq_topic = ? AND dlq_partition = ? AND dlq_offset = ?', [letter.dlqTopic, letter.dlqPartition, letter.dlqOffset]];
+    await this.dataSource.transaction('READ COMMITTED', async (m) => {
+      for (const hash of new Set(hashes)) {
+        await m.query(`INSERT IGNORE INTO dead_letter_persons (dead_letter_id, person_hash) SELECT id, ? FROM dead_letters WHERE ${where}`, [hash, ...params]);
+      }
+      await m.query(`UPDATE dead_letters SET persons_indexed = 1 WHERE ${where}`, params);
+    });
+  }
+
+  /** Decoded letters not yet indexed by person, after `afterId`, oldest first. */
+  async unindexed(afterId: number, limit: number): Promise<Array<{ id: number; eventType: string | null; decoded: Record<string, unknown> }>> {
+    const rows: Array<{ id: string; event_type: string | null; decoded: string }> = await this.dataSource.query(
+      `SELECT id, event_type, decoded FROM dead_letters WHERE persons_indexed = 0 AND decoded IS NOT NULL AND id > ? ORDER BY id LIMIT ${limit}`,
+      [afterId],
+    );
+    return rows.map((r) => ({ id: Number(r.id), eventType: r.event_type, decoded: JSON.parse(r.decoded) }));
   }
 
   /** Ids matching a filter, oldest first, for a bulk replay. */
@@ -188,6 +273,9 @@ export class DeadLetterRepository {
     eq('error_code', filter.errorCode);
     eq('case_id', filter.caseId);
     eq('event_id', filter.eventId);
+    eq('correlation_id', filter.correlationId);
+    if (filter.q) add("error_message LIKE ? ESCAPE '\\\\'", likeContains(filter.q));
+    add('id IN (SELECT dead_letter_id FROM dead_letter_persons WHERE person_hash = ?)', filter.personHash);
     add('parked_at >= ?', filter.from);
     add('parked_at < ?', filter.to);
     return { where, params };

@@ -1,7 +1,8 @@
 import { Problem, ValidationError } from '@tongban/errors';
 import { DEAD_LETTER_STATES, DeadLetterFilter, DeadLetterState, WORKFLOWS } from '../domain/dead-letter';
+import { MAX_SEARCH_TEXT } from '../domain/triage';
 
-const TEXT_FILTERS = ['region', 'topic', 'workflow', 'eventType', 'errorClass', 'errorCode', 'caseId', 'eventId'] as const;
+const TEXT_FILTERS = ['region', 'topic', 'workflow', 'eventType', 'errorClass', 'errorCode', 'caseId', 'eventId', 'correlationId'] as const;
 
 function text(value: unknown): string | undefined {
   if (value === undefined || value === null) return undefined;
@@ -20,6 +21,11 @@ export function parseFilter(input: Record<string, unknown>, problems: Problem[] 
   for (const name of TEXT_FILTERS) {
     const v = text(input[name]);
     if (v !== undefined) filter[name] = v.slice(0, 300);
+  }
+  const q = text(input.q);
+  if (q !== undefined) {
+    if (q.length > MAX_SEARCH_TEXT) problems.push({ path: 'q', problem: `must be at most ${MAX_SEARCH_TEXT} characters` });
+    else filter.q = q;
   }
   // The nodes' names of the workflows, as the dead letters store them: another value would match nothing.
   if (filter.workflow !== undefined && !(WORKFLOWS as readonly string[]).includes(filter.workflow)) {

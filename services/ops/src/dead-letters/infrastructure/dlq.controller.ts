@@ -6,6 +6,7 @@ import { OperatorRegistry } from '../../operators/operator-registry';
 import { OPERATORS, operatorOf } from '../../operators/operator-request';
 import { BulkReplayService } from '../application/bulk-replay.service';
 import { DeadLetterService, summary } from '../application/dead-letter.service';
+import { residentIdNumber } from '../domain/triage';
 import { failOn, parseFilter, parsePaging } from './dlq-filter';
 
 function idOf(raw: string): number {
@@ -111,6 +112,16 @@ export class DlqController {
     return { items: page.items.map(summary), total: page.total, nextCursor: page.nextCursor ?? null };
   }
 
+  /** How many letters of the list's filters, by workflow, event type, error code, region and age. */
+  @Get('counts')
+  counts(@Req() req: Request, @Query() query: Record<string, unknown>): Promise<unknown> {
+    operatorOf(this.operators, req, 'dlq.read');
+    const problems: Problem[] = [];
+    const filter = parseFilter(query, problems);
+    failOn(problems);
+    return this.deadLetters.counts(filter);
+  }
+
   @Get(':id')
   show(@Req() req: Request, @Param('id') id: string, @Query('view') view?: string, @Query('reason') reason?: unknown): Promise<unknown> {
     const clear = view === 'clear';
@@ -158,5 +169,81 @@ export class DlqController {
     if (!reason?.trim()) problems.push({ path: 'reason', problem: 'is required: say why the message is dropped' });
     failOn(problems);
     return this.deadLetters.discard(idOf(id), operator, reason!);
+  }
+}
+
+/** The most letters one bulk discard takes. */
+export const MAX_BULK_DISCARD = 200;
+
+/**
+ * Triage actions on sets of letters, at colon paths beside the collection:
+ *
+ * - `POST /v1/dlq:search` `{ idNumber, ...filters, limit?, cursor? }` (viewer) — the letters naming a person, matched
+ *   by the keyed hash; the ID number travels in the body only and is never echoed
+ * - `POST /v1/dlq/replay-jobs:preview` `{ filter, ratePerSecond?, limit? }` (operator) — what a bulk replay would take
+ * - `POST /v1/dlq:discard` `{ ids, reason }` (operator) — discards the selected letters, each audited; outcome per id
+ */
+@Controller()
+export class DlqTriageController {
+  constructor(
+    private readonly deadLetters: DeadLetterService,
+    private readonly jobs: BulkReplayService,
+    @Inject(OPERATORS) private readonly operators: OperatorRegistry,
+  ) {}
+
+  @Post('v1/dlq\\:search')
+  @HttpCode(200)
+  async search(@Req() req: Request, @Body() body: unknown): Promise<unknown> {
+    const operator = operatorOf(this.operators, req, 'dlq.read');
+    const b = (body && typeof body === 'object' && !Array.isArray(body) ? body : {}) as Record<string, unknown>;
+    const problems: Problem[] = [];
+    const idNumber = residentIdNumber(b.idNumber);
+    // The problem names the field, never the value sent.
+    if (!idNumber) problems.push({ path: 'idNumber', problem: 'must be an 18-character resident ID number (17 digits and a digit or X)' });
+    if (b.personHash !== undefined) problems.push({ path: 'personHash', problem: 'is not a filter: give the idNumber' });
+    const filter = parseFilter(b, problems);
+    const paging = parsePaging(b, problems);
+    failOn(problems);
+    const page = await this.deadLetters.personLetters(idNumber!, filter, operator, paging.limit, paging.cursor);
+    return { items: page.items.map(summary), total: page.total, nextCursor: page.nextCursor ?? null };
+  }
+
+  @Post('v1/dlq/replay-jobs\\:preview')
+  @HttpCode(200)
+  preview(@Req() req: Request, @Body() body: Record<string, unknown> = {}): Promise<unknown> {
+    operatorOf(this.operators, req, 'dlq.replay');
+    const problems: Problem[] = [];
+    const filterProblems: Problem[] = [];
+    const filter = parseFilter((body?.filter as Record<string, unknown> | undefined) ?? {}, filterProblems);
+    problems.push(...filterProblems.map((p) => ({ path: `filter.${p.path}`, problem: p.problem })));
+    const number = (name: string): number | undefined => {
+      const v = body?.[name];
+      if (v === undefined || v === null || v === '') return undefined;
+      if (typeof v !== 'number' || !Number.isInteger(v)) problems.push({ path: name, problem: 'must be a whole number' });
+      return v as number;
+    };
+    const ratePerSecond = number('ratePerSecond');
+    const limit = number('limit');
+    failOn(problems);
+    return this.jobs.preview(filter, { ratePerSecond, limit });
+  }
+
+  @Post('v1/dlq\\:discard')
+  @HttpCode(200)
+  discard(@Req() req: Request, @Body() body: Record<string, unknown> = {}): Promise<unknown> {
+    const operator = operatorOf(this.operators, req, 'dlq.discard');
+    const problems: Problem[] = [];
+    const ids = body?.ids;
+    if (!Array.isArray(ids) || ids.length === 0 || ids.length > MAX_BULK_DISCARD) {
+      problems.push({ path: 'ids', problem: `must be a list of 1 to ${MAX_BULK_DISCARD} dead-letter ids` });
+    } else {
+      ids.forEach((id, i) => {
+        if (!Number.isSafeInteger(id) || (id as number) < 1) problems.push({ path: `ids[${i}]`, problem: 'must be a dead-letter id' });
+      });
+    }
+    const reason = optionalText(body ?? {}, 'reason', problems);
+    if (!reason?.trim()) problems.push({ path: 'reason', problem: 'is required: say why the messages are dropped' });
+    failOn(problems);
+    return this.deadLetters.discardMany([...new Set(ids as number[])], operator, reason!);
   }
 }

@@ -349,13 +349,26 @@ export async function runCycles(argv: string[]): Promise<boolean> {
     };
     const appliedAt = async (region: string) =>
       ids.length ? Number((await q<{ n: number }>(databases[region], 'SELECT COUNT(DISTINCT event_id) AS n FROM case_events WHERE event_id IN (?)', [ids]))[0].n) : 0;
-    const drainUntil = Date.now() + 300_000;
-    while (Date.now() < drainUntil) {
+    // The drain goes on while anything moves (a webhook backlog at 100 events/s takes minutes), and ends when
+    // all is there, after 120 s without progress, or after 30 minutes.
+    const drainStarted = Date.now();
+    let lastProgress = Date.now();
+    let lastState = '';
+    let lastLog = Date.now();
+    while (Date.now() - drainStarted < 1_800_000 && Date.now() - lastProgress < 120_000) {
       const [cq, sc, pending] = [await appliedAt(CHONGQING), await appliedAt(SICHUAN), await unsent()];
       const hooks = submissions.filter((e) => receiver!.applied.has(e)).length;
       if (cq === ids.length && sc === ids.length && pending === 0 && hooks === submissions.length) break;
+      const state = `${cq}/${sc}/${pending}/${hooks}`;
+      if (state !== lastState) [lastState, lastProgress] = [state, Date.now()];
+      if (Date.now() - lastLog >= 30_000) {
+        lastLog = Date.now();
+        log(`draining: applied ${cq} at 500000, ${sc} at 510000 of ${ids.length}; ${pending} outbox rows unsent; ${hooks}/${submissions.length} webhooks`);
+      }
       await sleep(2000);
     }
+    const drainSeconds = Math.round((Date.now() - drainStarted) / 1000);
+    log(`drained in ${drainSeconds} s`);
 
     const problems: string[] = [];
     const refused = client.requests.filter((r) => r.refused);
@@ -427,6 +440,7 @@ export async function runCycles(argv: string[]): Promise<boolean> {
       clientHeldBackSeconds: Math.round(client.heldBackMs / 1000),
       clientPeakInFlight: client.peakInFlight,
       streamingSeconds: Math.round(streamingMs / 1000),
+      drainSeconds,
       acceptedPerSecond: Math.round((ids.length / Math.max(1, streamingMs / 1000)) * 10) / 10,
       accepted: ids.length,
       lost,

@@ -18,3 +18,4 @@ export * from './ordering/hold-administration';
 export * from './mirror';
 export * from './failures/arrival';
 export * from './publishing/event-publisher';
+export * from './consumer/consumer-supervisor';

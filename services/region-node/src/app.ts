@@ -189,6 +189,13 @@ export async function createRegionNodeApp(config: RegionNodeConfig, logger = new
     },
   });
 
+  // Not ready while the inbox consumer is not running: before it started, and while it is started again after a crash.
+  checks.push({
+    name: 'inboxConsumer',
+    check: async () => {
+      if (!server.isConsuming) throw new Error('the inbox consumer is not running (starting, or being started again after a crash)');
+    },
+  });
   const closeLagMetrics = registerConsumerLagMetrics(metrics, { kafka, groupId: config.groupId, topics: () => [inbox, local, ...server.retryTopics] });
 
   @Module({})

@@ -18,6 +18,7 @@ import type { Hold, HoldStore } from '../ordering/hold-store.port';
 import { batchPath } from './batch-path';
 import { Delivery, deliveryOf, Heartbeat } from './delivery';
 import { InboxContext, InboxMessageMeta } from './inbox.context';
+import { ConsumerSupervisor } from '../consumer/consumer-supervisor';
 import { NoHandlerError, WorkInterruptedError } from './transport.errors';
 
 export { NoHandlerError, WorkInterruptedError } from './transport.errors';
@@ -85,6 +86,8 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
  */
 export class ServerTongbanKafka extends Server implements CustomTransportStrategy {
   private consumer?: Consumer;
+  private supervisor?: ConsumerSupervisor;
+  private consuming = false;
   private readonly closing = new AbortController();
   private readonly publisher: FailurePublisher;
   private readonly policy: RetryPolicy;
@@ -144,12 +147,20 @@ export class ServerTongbanKafka extends Server implements CustomTransportStrateg
       });
       await this.consumer.connect();
       await this.consumer.subscribe({ topics: [...this.options.topics, ...this.retryTopics], fromBeginning: true });
-      await this.consumer.run({
-        autoCommit: false,
-        eachBatchAutoResolve: false,
-        partitionsConsumedConcurrently: this.options.partitionsConsumedConcurrently ?? 3,
-        eachBatch: (payload) => this.eachBatch(payload),
+      const consumer = this.consumer;
+      const run = () =>
+        consumer.run({
+          autoCommit: false,
+          eachBatchAutoResolve: false,
+          partitionsConsumedConcurrently: this.options.partitionsConsumedConcurrently ?? 3,
+          eachBatch: (payload) => this.eachBatch(payload),
+        });
+      // A crash kafkajs does not restart from (after a broker restart, say) would leave the inboxes unread.
+      this.supervisor = new ConsumerSupervisor(consumer, run, `consumer group ${this.options.groupId}`, this.options.logger, {
+        onState: (running) => (this.consuming = running),
       });
+      await run();
+      this.consuming = true;
       this.sweeper?.start();
       callback();
     } catch (e) {
@@ -160,6 +171,7 @@ export class ServerTongbanKafka extends Server implements CustomTransportStrateg
   async close(): Promise<void> {
     // Stops the hold sweeps and the timers that resume retry partitions; work in flight gives up waiting.
     this.closing.abort();
+    this.supervisor?.stop();
     // kafkajs finishes the batch in flight before it leaves the group.
     await this.consumer?.disconnect();
     await this.publisher.disconnect().catch(() => undefined);
@@ -167,6 +179,11 @@ export class ServerTongbanKafka extends Server implements CustomTransportStrateg
 
   on(): never {
     throw new Error('ServerTongbanKafka does not emit events');
+  }
+
+  /** Whether the consumer runs (false before it started, and while it is being started again after a crash). */
+  get isConsuming(): boolean {
+    return this.consuming;
   }
 
   unwrap<T>(): T {

@@ -1,7 +1,7 @@
 import { Consumer, Kafka, KafkaMessage } from 'kafkajs';
 import { AvroCodec, DecodeFailure, Envelope } from '@tongban/avro';
 import { isDependencyFailure } from '@tongban/errors';
-import { DeadLetterPublisher, headerText } from '@tongban/kafka';
+import { ConsumerSupervisor, DeadLetterPublisher, headerText } from '@tongban/kafka';
 import { Minimiser } from '@tongban/masking';
 import { extractTraceContext, injectTraceContext, inSpan, JsonLogger, SpanKind } from '@tongban/observability';
 import { RoutingTable } from '@tongban/regions';
@@ -19,6 +19,7 @@ type Json = Record<string, unknown>;
  */
 export class InboxConsumer {
   private consumer?: Consumer;
+  private supervisor?: ConsumerSupervisor;
 
   constructor(
     private readonly o: {
@@ -50,7 +51,8 @@ export class InboxConsumer {
     });
     await this.consumer.connect();
     await this.consumer.subscribe({ topics: [...this.o.topics.keys()], fromBeginning: true });
-    await this.consumer.run({
+    const consumer = this.consumer;
+    const run = () => consumer.run({
       partitionsConsumedConcurrently: 4,
       eachMessage: async ({ topic, partition, message }) => {
         let decoded;
@@ -83,6 +85,9 @@ export class InboxConsumer {
         }, () => this.handleOrPark(topic, partition, message, decoded.eventType, decoded.value));
       },
     });
+    // A crash kafkajs does not restart from (after a broker restart, say) would leave the inboxes unread.
+    this.supervisor = new ConsumerSupervisor(consumer, run, `consumer group ${this.o.groupId}`, this.o.logger);
+    await run();
   }
 
   /**
@@ -144,6 +149,7 @@ export class InboxConsumer {
   }
 
   async close(): Promise<void> {
+    this.supervisor?.stop();
     await this.consumer?.disconnect();
     await this.o.deadLetters.disconnect().catch(() => undefined);
   }

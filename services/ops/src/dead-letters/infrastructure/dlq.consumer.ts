@@ -1,4 +1,5 @@
 import { Consumer, Kafka } from 'kafkajs';
+import { ConsumerSupervisor } from '@tongban/kafka';
 import { JsonLogger } from '@tongban/observability';
 import { IngestDeadLetterService } from '../application/ingest-dead-letter.service';
 
@@ -9,6 +10,7 @@ import { IngestDeadLetterService } from '../application/ingest-dead-letter.servi
  */
 export class DlqConsumer {
   private consumer?: Consumer;
+  private supervisor?: ConsumerSupervisor;
 
   constructor(
     private readonly kafka: Kafka,
@@ -28,17 +30,23 @@ export class DlqConsumer {
     });
     await this.consumer.connect();
     await this.consumer.subscribe({ topics: this.topics, fromBeginning: true });
-    await this.consumer.run({
-      autoCommit: true,
-      eachMessage: async ({ topic, partition, message }) => {
-        // A failure here (database down) throws: kafkajs retries the message and the offset does not move.
-        await this.ingest.ingest({ topic, partition, offset: message.offset, timestamp: message.timestamp, key: message.key, value: message.value, headers: message.headers });
-      },
-    });
+    const consumer = this.consumer;
+    const run = () =>
+      consumer.run({
+        autoCommit: true,
+        eachMessage: async ({ topic, partition, message }) => {
+          // A failure here (database down) throws: kafkajs retries the message and the offset does not move.
+          await this.ingest.ingest({ topic, partition, offset: message.offset, timestamp: message.timestamp, key: message.key, value: message.value, headers: message.headers });
+        },
+      });
+    // A crash kafkajs does not restart from (after a broker restart, say) would leave the dead letters unread.
+    this.supervisor = new ConsumerSupervisor(consumer, run, `consumer group ${this.groupId}`, this.logger);
+    await run();
     this.logger.event('info', 'reading dead-letter topics', { topics: this.topics, group: this.groupId });
   }
 
   async stop(): Promise<void> {
+    this.supervisor?.stop();
     await this.consumer?.disconnect();
   }
 }

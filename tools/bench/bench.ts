@@ -343,15 +343,17 @@ async function closedLoop(t: Target, post: ReturnType<typeof poster>) {
     }),
   );
   out('\n');
-  const done = await caughtUp(t, 'closed loop', started);
-  const seconds = (done - started) / 1000;
+  return { concurrency: o.concurrency, http: latency(http), ...(await drained(t, 'closed loop', ids, started, lastAnswer)) };
+}
+
+/** A closed loop's end: the rates once the stack has caught up, and the latencies read back per event. */
+async function drained(t: Target, label: string, ids: string[], started: number, lastAnswer: number) {
+  const seconds = ((await caughtUp(t, label, started)) - started) / 1000;
   return {
     events: o.events,
-    concurrency: o.concurrency,
     acceptedPerSecond: (o.events * 1000) / (lastAnswer - started),
     eventsPerSecond: o.events / seconds,
     seconds,
-    http: latency(http),
     acceptToSent: latency(await acceptToSent(t, ids)),
     acceptToStored: latency(await acceptToStored(t, ids)),
   };
@@ -379,19 +381,7 @@ async function closedLoopBatch(t: Target, upload: ReturnType<typeof batchPoster>
     }),
   );
   out('\n');
-  const done = await caughtUp(t, 'batch closed loop', started);
-  const seconds = (done - started) / 1000;
-  return {
-    events: o.events,
-    batchSize: o.batchSize,
-    uploadsAtOnce: o.batchClients,
-    acceptedPerSecond: (o.events * 1000) / (lastAnswer - started),
-    eventsPerSecond: o.events / seconds,
-    seconds,
-    httpPerUpload: latency(http),
-    acceptToSent: latency(await acceptToSent(t, ids)),
-    acceptToStored: latency(await acceptToStored(t, ids)),
-  };
+  return { batchSize: o.batchSize, uploadsAtOnce: o.batchClients, httpPerUpload: latency(http), ...(await drained(t, 'batch closed loop', ids, started, lastAnswer)) };
 }
 
 /** (c) Requests on a fixed schedule, whatever the answers take; latency counts from the scheduled time. */

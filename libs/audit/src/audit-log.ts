@@ -716,11 +716,11 @@ export class AuditLog {
     return entries;
   }
 
-  private recordContent(row: RecordRow): AuditRecordContent {
+  /** What an entry row and a record row hold alike: who, what, the subject and the states, parsed. */
+  private commonContent(row: Pick<EntryRow, 'chain' | 'recorded_at' | 'actor' | 'actor_kind' | 'action' | 'subject' | 'details' | 'before_state' | 'after_state'>) {
     const subject = JSON.parse(row.subject) as Partial<AuditSubject>;
     return {
       chain: row.chain,
-      recordId: row.record_id,
       at: toIso(row.recorded_at),
       actor: row.actor,
       actorKind: row.actor_kind as ActorKind,
@@ -730,6 +730,11 @@ export class AuditLog {
       before: row.before_state === null ? null : JSON.parse(row.before_state),
       after: row.after_state === null ? null : JSON.parse(row.after_state),
     };
+  }
+
+  private recordContent(row: RecordRow): AuditRecordContent {
+    const { chain, at, ...rest } = this.commonContent(row);
+    return { chain, recordId: row.record_id, at, ...rest };
   }
 
   private toRecordEntry(row: RecordRow, prevHash: string, hash: string): AuditEntry {
@@ -738,22 +743,8 @@ export class AuditLog {
   }
 
   private toEntry(row: EntryRow): AuditEntry {
-    const subject = JSON.parse(row.subject) as Partial<AuditSubject>;
-    return {
-      chain: row.chain,
-      seq: Number(row.seq),
-      entryId: row.entry_id,
-      at: toIso(row.recorded_at),
-      actor: row.actor,
-      actorKind: row.actor_kind as ActorKind,
-      action: row.action,
-      subject: { messages: subject.messages ?? [], cases: subject.cases ?? [], persons: subject.persons ?? [], regions: subject.regions ?? [] },
-      details: JSON.parse(row.details) as Record<string, unknown>,
-      before: row.before_state === null ? null : JSON.parse(row.before_state),
-      after: row.after_state === null ? null : JSON.parse(row.after_state),
-      prevHash: row.prev_hash,
-      hash: row.hash,
-    };
+    const { chain, at, ...rest } = this.commonContent(row);
+    return { chain, seq: Number(row.seq), entryId: row.entry_id, at, ...rest, prevHash: row.prev_hash, hash: row.hash };
   }
 }
 

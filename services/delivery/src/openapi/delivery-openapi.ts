@@ -21,7 +21,7 @@ export function buildDeliveryOpenApiDocument(version: string, eventTypes: string
       description:
         "Webhooks for partner systems: a partner registers a subscription with its own API key (the gateway's keys) and receives the events addressed to a " +
         'region its key covers, signed with the secret answered once at registration. Operators see every delivery with the admin token ' +
-        '(TONGBAN_DELIVERY_ADMIN_TOKEN); a partner sees its own. Errors are RFC 9457 problems (`application/problem+json`) of the codes in libs/errors/src/codes.ts.',
+        '(TONGBAN_ADMIN_TOKEN); a partner sees its own. Errors are RFC 9457 problems (`application/problem+json`) of the codes in libs/errors/src/codes.ts.',
     },
     servers: [{ url: '/', description: 'this delivery service' }],
     tags: [
@@ -108,7 +108,7 @@ export function buildDeliveryOpenApiDocument(version: string, eventTypes: string
     components: {
       securitySchemes: {
         apiKey: { type: 'http', scheme: 'bearer', description: "A partner system's API key (issued at the gateway): `Authorization: Bearer <key>`." },
-        adminToken: { type: 'http', scheme: 'bearer', description: "The operators' token of the delivery service (TONGBAN_DELIVERY_ADMIN_TOKEN): `Authorization: Bearer <token>`." },
+        adminToken: { type: 'http', scheme: 'bearer', description: "The operators' token of the delivery service (TONGBAN_ADMIN_TOKEN): `Authorization: Bearer <token>`." },
       },
       schemas: {
         ...problemSchemas(),

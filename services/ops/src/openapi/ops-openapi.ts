@@ -316,7 +316,7 @@ export function buildOpsOpenApiDocument(version: string): ServiceApiDocument {
       version,
       description:
         "The operators' API of tongban, behind the console at `/`: dead letters (search, replay, correct, discard, bulk replays), holds, the audit chains and the link " +
-        'between the provinces. Every route takes an operator token (`Authorization: Bearer <token>`, TONGBAN_OPS_OPERATORS); `x-tongban-role` names the least role ' +
+        'between the provinces. Every route takes an operator token (`Authorization: Bearer <token>`, TONGBAN_OPERATORS); `x-tongban-role` names the least role ' +
         '(viewer < operator < admin) a route needs. Errors are RFC 9457 problems (`application/problem+json`) of the codes in libs/errors/src/codes.ts. ' +
         '`POST /internal/transit/receipts` (the gateway’s, with the service token) is not described here.',
     },
@@ -333,7 +333,7 @@ export function buildOpsOpenApiDocument(version: string): ServiceApiDocument {
     paths,
     components: {
       securitySchemes: {
-        operatorToken: { type: 'http', scheme: 'bearer', description: "An operator's token with its role, viewer, operator or admin (TONGBAN_OPS_OPERATORS): `Authorization: Bearer <token>`." },
+        operatorToken: { type: 'http', scheme: 'bearer', description: "An operator's token with its role, viewer, operator or admin (TONGBAN_OPERATORS): `Authorization: Bearer <token>`." },
       },
       schemas: {
         ...problemSchemas(),

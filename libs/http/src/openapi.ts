@@ -45,7 +45,7 @@ export const queryParam = (name: string, description: string, schema: Schema = {
 
 export const RETRY_AFTER = { 'Retry-After': { description: 'Seconds to wait before trying again.', schema: { type: 'integer' } } };
 
-/** The RFC 9457 problem body every service answers, and the `{ path, problem }` item of its `problems`. */
+/** The RFC 9457 problem body every service answers (`Error`), and the `{ path, problem }` item of its `problems` (`Problem`). */
 export function problemSchemas(): Record<string, Schema> {
   return {
     Problem: { type: 'object', properties: { path: { type: 'string' }, problem: { type: 'string' } }, required: ['path', 'problem'] },
@@ -57,13 +57,13 @@ export function problemSchemas(): Record<string, Schema> {
         title: { type: 'string', description: 'One line, the same for every occurrence of the type.' },
         status: { type: 'integer', description: 'The HTTP status, repeated.' },
         detail: { type: 'string', description: 'What went wrong this time.' },
-        code: { type: 'string', pattern: '^[A-Z][A-Z0-9_]*\\.[A-Z][A-Z0-9_]*$', description: 'Stable error code `<AREA>.<REASON>` (libs/errors/src/codes.ts).' },
+        code: { type: 'string', pattern: '^[A-Z][A-Z0-9_]*\\.[A-Z][A-Z0-9_]*$', description: 'Stable error code `<AREA>.<REASON>` (REQUEST.INVALID, AUTH.UNAUTHENTICATED, CASE.NOT_FOUND, …).' },
         instance: { type: 'string', format: 'uri-reference' },
         problems: { type: 'array', items: schemaRef('Problem'), description: 'Each problem of a bad input, with its path.' },
         error: {
           type: 'object',
           deprecated: true,
-          description: 'The answer of before RFC 9457, for older clients: the flat code, `detail` and `problems`.',
+          description: 'The answer of before RFC 9457, for older clients: the flat code (VALIDATION_FAILED, NOT_FOUND, …), `detail` and `problems`.',
           properties: { code: { type: 'string' }, message: { type: 'string' }, details: { type: 'array', items: schemaRef('Problem') } },
           required: ['code', 'message', 'details'],
         },

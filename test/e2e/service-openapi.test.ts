@@ -74,6 +74,14 @@ describe('GET /openapi.json and GET /docs of ops and delivery', () => {
     expect([problem.code, problem.type]).toEqual([documented.example.code, documented.example.type]);
     expect(new JsonSchemaChecker(doc).problems(doc.components.schemas.Error, problem)).toEqual([]);
 
+    // The examples of the request bodies fit the document's own schemas, checked by a JSON Schema checker of the tests.
+    const checker = new JsonSchemaChecker(doc);
+    const bodies = Object.values(doc.paths as Json).flatMap((item) => Object.values(item as Json)).filter((op) => op.requestBody?.content['application/json'].example !== undefined);
+    expect(bodies.length).toBeGreaterThan(3);
+    for (const op of bodies) expect([op.operationId, checker.problems(op.requestBody.content['application/json'].schema, op.requestBody.content['application/json'].example)]).toEqual([op.operationId, []]);
+    expect(checker.problems(doc.paths['/v1/audit:search'].post.requestBody.content['application/json'].schema, { person: '1' }).length).toBeGreaterThan(0);
+    for (const r of Object.values(doc.components.responses as Json)) expect(checker.problems(doc.components.schemas.Error, r.content['application/problem+json'].example)).toEqual([]);
+
     const page = await fetchPage(t.url);
     for (const path of Object.keys(doc.paths)) expect(page).toContain(`<code class="path">${path}</code>`);
   });
@@ -88,6 +96,11 @@ describe('GET /openapi.json and GET /docs of ops and delivery', () => {
     const problem = (await refused.json()) as Json;
     expect(problem.code).toBe(doc.components.responses.Unauthenticated.content['application/problem+json'].example.code);
     expect(new JsonSchemaChecker(doc).problems(doc.components.schemas.Error, problem)).toEqual([]);
+
+    const body = doc.paths['/v1/subscriptions'].post.requestBody.content['application/json'];
+    const checker = new JsonSchemaChecker(doc);
+    expect(checker.problems(body.schema, body.example)).toEqual([]);
+    expect(checker.problems(body.schema, { ...body.example, eventTypes: ['NoSuchEvent'] }).length).toBeGreaterThan(0);
 
     const page = await fetchPage(delivery.url);
     expect(page).toContain('<code class="path">/v1/deliveries/{id}/redeliver</code>');

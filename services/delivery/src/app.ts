@@ -7,11 +7,11 @@ import { DataSource } from 'typeorm';
 import { API_KEYS_DDL, ApiKeyService, FailedAttemptLimiter, failedAuthGuard, MysqlApiKeyStore } from '@tongban/auth';
 import { AvroCodec, SchemaCatalogue, SchemaRegistryClient } from '@tongban/avro';
 import { contractsDir, redisConnection } from '@tongban/config';
-import { HttpErrorFilter, installRequestLimits } from '@tongban/http';
+import { HttpErrorFilter, installRequestLimits, repositoryVersion, SERVICE_API_DOCUMENT } from '@tongban/http';
 import { createKafka, DeadLetterPublisher, registerConsumerLagMetrics } from '@tongban/kafka';
 import { minimisationPolicyPath, Minimiser, readMinimisationPolicy } from '@tongban/masking';
 import {
-  counter, createMetricsRegistry, httpMetrics, dependencyChecks, HEALTH_CHECKS, HealthCheck, JsonLogger, METRICS_REGISTRY, OpsController, retentionMetrics,
+  counter, createMetricsRegistry, httpMetrics, dependencyChecks, HEALTH_CHECKS, HealthCheck, JsonLogger, METRICS_REGISTRY, retentionMetrics,
 } from '@tongban/observability';
 import { mysqlProbe, openDatabase, RetentionJob } from '@tongban/persistence';
 import { AuditLog, AuditLogSchema1764300000000, AuditRecordGroups1768000000000, DISCLOSURE_CHAIN } from '@tongban/audit';
@@ -21,12 +21,14 @@ import { DeliverySchema1765100000000 } from './migrations/1765100000000-delivery
 import { DeliveryTraceContext1767200000000 } from './migrations/1767200000000-delivery-trace-context';
 import { SecretBox } from './subscriptions/secret-box';
 import { SubscriptionRepository } from './subscriptions/subscription.repository';
-import { DELIVERY_KEYS, KNOWN_EVENT_TYPES, SubscriptionsController, URL_POLICY, UrlPolicy } from './subscriptions/subscriptions.controller';
+import { DELIVERY_KEYS, KNOWN_EVENT_TYPES, URL_POLICY, UrlPolicy } from './subscriptions/subscriptions.controller';
 import { DeliveryStore } from './deliveries/delivery.store';
 import { parkedBodiesRule } from './deliveries/delivery.retention';
 import { DeliveryWorker, deliveryQueuePrefix } from './deliveries/delivery.worker';
 import { InboxConsumer } from './deliveries/inbox.consumer';
-import { DELIVERY_ADMIN_TOKEN, DeliveriesController } from './deliveries/deliveries.controller';
+import { DELIVERY_ADMIN_TOKEN } from './deliveries/deliveries.controller';
+import { DELIVERY_CONTROLLERS } from './controllers';
+import { buildDeliveryOpenApiDocument } from './openapi';
 
 export interface DeliveryApp {
   app: INestApplication;
@@ -122,8 +124,9 @@ export async function createDeliveryApp(config: DeliveryConfig, logger = new Jso
     static build(): DynamicModule {
       return {
         module: DeliveryModule,
-        controllers: [SubscriptionsController, DeliveriesController, OpsController],
+        controllers: DELIVERY_CONTROLLERS,
         providers: [
+          { provide: SERVICE_API_DOCUMENT, useValue: buildDeliveryOpenApiDocument(repositoryVersion(), catalogue.eventTypes()) },
           { provide: DELIVERY_KEYS, useValue: keys },
           { provide: DELIVERY_ADMIN_TOKEN, useValue: config.adminToken },
           { provide: KNOWN_EVENT_TYPES, useValue: catalogue.eventTypes() },

@@ -9,12 +9,12 @@ import { DataSource } from 'typeorm';
 import { AuditLog, AuditRecordGroups1768000000000, DISCLOSURE_CHAIN } from '@tongban/audit';
 import { AvroCodec, RecordValidator, SchemaCatalogue, SchemaRegistryClient } from '@tongban/avro';
 import { contractsDir } from '@tongban/config';
-import { HttpErrorFilter, installRequestLimits } from '@tongban/http';
+import { HttpErrorFilter, installRequestLimits, repositoryVersion, SERVICE_API_DOCUMENT } from '@tongban/http';
 import { createKafka, ensureTopics, EventPublisher, MirrorLagReader, registerConsumerLagMetrics, registerMirrorLagMetrics } from '@tongban/kafka';
-import { LINK_LAG, LinkController } from './link/link.controller';
+import { LINK_LAG } from './link/link.controller';
 import { LinkLag } from './link/link-lag';
 import {
-  counter, createMetricsRegistry, httpMetrics, dependencyChecks, HEALTH_CHECKS, HealthCheck, JsonLogger, METRICS_REGISTRY, OpsController, retentionMetrics,
+  counter, createMetricsRegistry, httpMetrics, dependencyChecks, HEALTH_CHECKS, HealthCheck, JsonLogger, METRICS_REGISTRY, retentionMetrics,
 } from '@tongban/observability';
 import { mysqlOutbox, mysqlProbe, openDatabase, RetentionJob } from '@tongban/persistence';
 import { Minimiser, minimisationPolicyPath, readMinimisationPolicy } from '@tongban/masking';
@@ -23,17 +23,15 @@ import { OpsConfig } from './ops.config';
 import { OpsSchema1764300000000 } from './migrations/1764300000000-ops-schema';
 import { OperatorRegistry } from './operators/operator-registry';
 import { OPERATORS } from './operators/operator-request';
-import { MeController } from './operators/me.controller';
 import { DeadLetterRepository } from './dead-letters/infrastructure/dead-letter.repository';
 import { resolvedDeadLettersRule } from './dead-letters/infrastructure/dead-letter.retention';
 import { NodeClient } from './dead-letters/infrastructure/node-client';
 import { ReplayJobRepository } from './dead-letters/infrastructure/replay-job.repository';
 import { DlqConsumer } from './dead-letters/infrastructure/dlq.consumer';
-import { DlqController, DlqTriageController, ReplayJobsController } from './dead-letters/infrastructure/dlq.controller';
 import { IngestDeadLetterService } from './dead-letters/application/ingest-dead-letter.service';
 import { DeadLetterService } from './dead-letters/application/dead-letter.service';
 import { BulkReplayService } from './dead-letters/application/bulk-replay.service';
-import { AUDIT_WITNESS, AuditController, CHAIN_VERIFIER, OPS_AUDIT } from './audit/audit.controller';
+import { AUDIT_WITNESS, CHAIN_VERIFIER, OPS_AUDIT } from './audit/audit.controller';
 import { AuditDatabases } from './audit/witness/audit-databases';
 import { AuditWitness, witnessTopic } from './audit/witness/audit-witness';
 import { WitnessStore } from './audit/witness/witness-store';
@@ -44,12 +42,11 @@ import { WorkflowNames1767300000001 } from './migrations/1767300000001-workflow-
 import { DeadLetterPersons1768100000000 } from './migrations/1768100000000-dead-letter-persons';
 import { ReceiptStore } from './transit/receipt-store';
 import { DeadLetterArrivals, NodeArrivals, TransitReceipts } from './transit/transit-receipts';
-import { OPS_SERVICE_TOKEN, TRANSIT_STORE, TransitController } from './transit/transit.controller';
-import { AuditSearchController } from './audit/audit-search.controller';
+import { OPS_SERVICE_TOKEN, TRANSIT_STORE } from './transit/transit.controller';
 import { ChainVerifier } from './audit/chain-verifier';
-import { ConsoleController } from './console/console.controller';
-import { HoldsController } from './holds/holds.controller';
 import { HoldsService } from './holds/holds.service';
+import { OPS_CONTROLLERS } from './controllers';
+import { buildOpsOpenApiDocument } from './openapi';
 
 export interface OpsApp {
   app: INestApplication;
@@ -215,8 +212,9 @@ export async function createOpsApp(config: OpsConfig, logger = new JsonLogger('o
         return {
           module: OpsModule,
           // The jobs controller first: its fixed path must win over `v1/dlq/:id`.
-          controllers: [DlqTriageController, ReplayJobsController, DlqController, HoldsController, AuditController, AuditSearchController, MeController, LinkController, TransitController, ConsoleController, OpsController],
+          controllers: OPS_CONTROLLERS,
           providers: [
+            { provide: SERVICE_API_DOCUMENT, useValue: buildOpsOpenApiDocument(repositoryVersion()) },
             { provide: DeadLetterService, useValue: deadLetters },
             { provide: BulkReplayService, useValue: jobs },
             { provide: HoldsService, useValue: new HoldsService(nodes, repository, audit, logger) },

@@ -8,7 +8,8 @@ import { DeliveryStore } from './delivery.store';
 import { DeliveryWorker } from './delivery.worker';
 
 export const DELIVERY_ADMIN_TOKEN = Symbol('DELIVERY_ADMIN_TOKEN');
-const STATES = ['waiting', 'queued', 'delivered', 'parked'];
+/** The states a delivery passes through (GET /v1/deliveries?state=). */
+export const DELIVERY_STATES = ['waiting', 'queued', 'delivered', 'parked'];
 
 /**
  * Deliveries for operators (admin token: every subscription; the ops service calls these) and for a
@@ -31,7 +32,7 @@ export class DeliveriesController {
     @Query('caseId') caseId?: string,
     @Query('limit') limit?: string,
   ) {
-    if (state !== undefined && !STATES.includes(state)) throw new ValidationError([{ path: 'state', problem: `must be one of ${STATES.join(', ')}` }]);
+    if (state !== undefined && !DELIVERY_STATES.includes(state)) throw new ValidationError([{ path: 'state', problem: `must be one of ${DELIVERY_STATES.join(', ')}` }]);
     const n = limit === undefined ? 100 : Number(limit);
     if (!Number.isInteger(n) || n < 1 || n > 1000) throw new ValidationError([{ path: 'limit', problem: 'must be 1–1000' }]);
     const scope = await this.scope(authorization);

@@ -1,7 +1,7 @@
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { AvroJsonSchemas, type JsonSchema, type SchemaCatalogue } from '@tongban/avro';
-import { PROBLEM_CONTENT_TYPE, PROBLEM_TYPE_BASE, problemDetails, type ProblemInput } from '@tongban/http';
+import { problemResponse, problemSchemas, RETRY_AFTER } from '@tongban/http';
 import { SERVICE_OFFICES } from '@tongban/regions';
 
 export type OpenApiDocument = Record<string, unknown> & {
@@ -411,27 +411,6 @@ function eventRequestVariant(eventType: string, workflow: string, doc: string | 
 }
 
 function sharedSchemas(): Record<string, JsonSchema> {
-  const problemBody: JsonSchema = {
-    type: 'object',
-    description: 'An RFC 9457 problem (`application/problem+json`).',
-    properties: {
-      type: { type: 'string', format: 'uri', description: `The problem type: ${PROBLEM_TYPE_BASE}<code, lowercased, \`.\` as \`/\`, \`_\` as \`-\`>.` },
-      title: { type: 'string', description: 'One line, the same for every occurrence of the type.' },
-      status: { type: 'integer', description: 'The HTTP status, repeated.' },
-      detail: { type: 'string', description: 'What went wrong this time.' },
-      code: { type: 'string', pattern: '^[A-Z][A-Z0-9_]*\\.[A-Z][A-Z0-9_]*$', description: 'Stable error code `<AREA>.<REASON>` (REQUEST.INVALID, AUTH.UNAUTHENTICATED, CASE.NOT_FOUND, …).' },
-      instance: { type: 'string', format: 'uri-reference' },
-      problems: { type: 'array', items: ref('Problem'), description: 'Each problem of a bad input, with its path.' },
-      error: {
-        type: 'object',
-        deprecated: true,
-        description: 'The answer of before RFC 9457, for older clients: the flat code (VALIDATION_FAILED, NOT_FOUND, …), `detail` and `problems`.',
-        properties: { code: { type: 'string' }, message: { type: 'string' }, details: { type: 'array', items: ref('Problem') } },
-        required: ['code', 'message', 'details'],
-      },
-    },
-    required: ['type', 'title', 'status', 'detail', 'code', 'error'],
-  };
   const timestamp = { type: 'string', format: 'date-time' };
   return {
     CaseId: { type: 'string', pattern: '^[A-Za-z0-9][A-Za-z0-9._:-]{2,99}$', description: '3–100 letters, digits, `.`, `_`, `:` or `-`.', examples: ['SUB-510104-2026-000123'] },
@@ -710,18 +689,13 @@ function sharedSchemas(): Record<string, JsonSchema> {
       },
       required: ['status', 'checks'],
     },
-    Problem: { type: 'object', properties: { path: { type: 'string' }, problem: { type: 'string' } }, required: ['path', 'problem'] },
-    Error: problemBody,
+    ...problemSchemas(),
   };
 }
 
 function errorResponses(): Record<string, unknown> {
-  const error = (description: string, example: ProblemInput, headers?: Record<string, unknown>) => ({
-    description,
-    ...(headers ? { headers } : {}),
-    content: { [PROBLEM_CONTENT_TYPE]: { schema: ref('Error'), example: problemDetails(example) } },
-  });
-  const retryAfter = { 'Retry-After': { description: 'Seconds to wait before trying again.', schema: { type: 'integer' } } };
+  const error = problemResponse;
+  const retryAfter = RETRY_AFTER;
   return {
     ValidationFailed: error('Bad input: every problem, each with its path.', {
       code: 'REQUEST.INVALID',

@@ -12,6 +12,11 @@ const GRANTS: Record<Role, Permission[]> = {
   admin: ['dlq.read', 'dlq.replay', 'dlq.discard', 'dlq.edit', 'audit.read', 'dlq.read-clear', 'audit.verify'],
 };
 
+/** The least role that holds a permission (the roles grant more from viewer to admin). */
+export function leastRoleFor(permission: Permission): Role {
+  return ROLES.find((role) => GRANTS[role].includes(permission))!;
+}
+
 export interface OperatorSpec {
   name: string;
   token: string;

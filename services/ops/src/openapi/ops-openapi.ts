@@ -1,0 +1,374 @@
+import {
+  jsonBody, jsonResponse, pathParam, problemResponse, problemSchemas, queryParam, responseRef, RETRY_AFTER, schemaRef, type Schema, type ServiceApiDocument, type ServiceOperation,
+} from '@tongban/http';
+import { DEAD_LETTER_STATES, WORKFLOWS } from '../dead-letters/domain/dead-letter';
+import { MAX_BULK_DISCARD } from '../dead-letters/infrastructure/dlq.controller';
+import { leastRoleFor, type Permission, type Role } from '../operators/operator-registry';
+
+/**
+ * Routes the document leaves out on purpose: `POST /internal/transit/receipts` is called by the gateway
+ * with the service token (not an operator's), and is no API for people or partner systems.
+ */
+export const UNDOCUMENTED_OPS_ROUTES = ['POST /internal/transit/receipts'];
+
+const OPERATOR = [{ operatorToken: [] }];
+
+/** The problems every operator route may answer besides its own. */
+const AUTH_ERRORS = { '401': responseRef('OperatorUnauthenticated'), '429': responseRef('TooManyFailedAttempts'), '503': responseRef('Unavailable') };
+const ROLE_ERRORS = { ...AUTH_ERRORS, '403': responseRef('OperatorForbidden') };
+
+/** An operator route: its least role (from the permission it checks) in `x-tongban-role` and in its description. */
+function operatorRoute(permission: Permission | 'any', op: Omit<ServiceOperation, 'security' | 'x-tongban-role'>): ServiceOperation {
+  const role: Role = permission === 'any' ? 'viewer' : leastRoleFor(permission);
+  const who = permission === 'any' ? 'Any operator token.' : `Role ${role} or above (permission \`${permission}\`).`;
+  return {
+    ...op,
+    description: op.description ? `${who} ${op.description}` : who,
+    security: OPERATOR,
+    'x-tongban-role': role,
+    ...(permission === 'any' ? {} : { 'x-tongban-permission': permission }),
+    responses: { ...op.responses, ...(permission === 'any' ? AUTH_ERRORS : ROLE_ERRORS) },
+  };
+}
+
+const filterParams = [
+  queryParam('state', 'Only letters in this state.', { type: 'string', enum: [...DEAD_LETTER_STATES] }),
+  queryParam('workflow', 'Only letters of this workflow.', schemaRef('Workflow')),
+  ...['region', 'topic', 'eventType', 'errorClass', 'errorCode', 'caseId', 'eventId', 'correlationId'].map((name) => queryParam(name, `Only letters whose ${name} is this (up to 300 characters).`)),
+  queryParam('q', 'Free text searched in the reason and the error message.'),
+  queryParam('from', 'Only letters parked at or after this time (ISO 8601).', { type: 'string', format: 'date-time' }),
+  queryParam('to', 'Only letters parked before this time (ISO 8601).', { type: 'string', format: 'date-time' }),
+];
+const pagingParams = [
+  queryParam('limit', 'At most this many (1–500, default 50).', { type: 'string', pattern: '^[0-9]{1,3}$' }),
+  queryParam('cursor', 'The `nextCursor` of the page before.', { type: 'string', pattern: '^[0-9]{1,15}$' }),
+];
+const letterId = pathParam('id', 'The dead letter id.', { type: 'string', pattern: '^[0-9]{1,15}$' });
+const jobId = pathParam('jobId', 'The bulk replay id (a UUID).', { type: 'string', format: 'uuid' });
+const object = (description: string, properties: Record<string, Schema> = {}, required: string[] = []): Schema => ({ type: 'object', description, properties, ...(required.length ? { required } : {}) });
+
+/** The ops service's OpenAPI 3.1 description: the operators' API behind the console (dead letters, holds, audit, link). */
+export function buildOpsOpenApiDocument(version: string): ServiceApiDocument {
+  const paths: ServiceApiDocument['paths'] = {
+    '/v1/me': {
+      get: operatorRoute('any', { operationId: 'me', tags: ['operators'], summary: 'Who the token belongs to and what they may do', responses: { '200': jsonResponse(schemaRef('Operator'), 'The operator.') } }),
+    },
+    '/v1/dlq': {
+      get: operatorRoute('dlq.read', {
+        operationId: 'listDeadLetters',
+        tags: ['dead-letters'],
+        summary: 'Dead letters, newest first',
+        description: 'Filtered by the query; personal data is masked.',
+        parameters: [...filterParams, ...pagingParams],
+        responses: { '200': jsonResponse(schemaRef('DeadLetterPage'), 'A page of letters.'), '400': responseRef('ValidationFailed') },
+      }),
+    },
+    '/v1/dlq/counts': {
+      get: operatorRoute('dlq.read', {
+        operationId: 'countDeadLetters',
+        tags: ['dead-letters'],
+        summary: 'How many letters the filters take, by workflow, event type, error code, region and age',
+        parameters: filterParams,
+        responses: { '200': jsonResponse(object('Counts by dimension.'), 'The counts.'), '400': responseRef('ValidationFailed') },
+      }),
+    },
+    '/v1/dlq:search': {
+      post: operatorRoute('dlq.read', {
+        operationId: 'searchDeadLettersByPerson',
+        tags: ['dead-letters'],
+        summary: 'The letters naming a person',
+        description: 'Matched by the keyed hash of the ID number, which travels in the body only and is never echoed. The list filters may be given in the body too.',
+        requestBody: jsonBody(object('A person and optional filters.', { idNumber: schemaRef('IdNumber'), limit: { type: 'integer', minimum: 1, maximum: 500 }, cursor: { type: 'integer', minimum: 1 } }, ['idNumber']), { idNumber: '500111196804170022' }),
+        responses: { '200': jsonResponse(schemaRef('DeadLetterPage'), 'A page of letters.'), '400': responseRef('ValidationFailed') },
+      }),
+    },
+    '/v1/dlq:discard': {
+      post: operatorRoute('dlq.discard', {
+        operationId: 'discardDeadLetters',
+        tags: ['dead-letters'],
+        summary: `Discard up to ${MAX_BULK_DISCARD} selected letters`,
+        description: 'Each discard is audited; the answer gives the outcome per id.',
+        requestBody: jsonBody(
+          object('The letters and why.', { ids: { type: 'array', items: { type: 'integer', minimum: 1 }, minItems: 1, maxItems: MAX_BULK_DISCARD }, reason: { type: 'string', minLength: 1, maxLength: 2000 } }, ['ids', 'reason']),
+          { ids: [12, 13], reason: 'test events of the training system' },
+        ),
+        responses: { '200': jsonResponse(object('The outcome of each id.'), 'Done.'), '400': responseRef('ValidationFailed') },
+      }),
+    },
+    '/v1/dlq/{id}': {
+      get: operatorRoute('dlq.read', {
+        operationId: 'getDeadLetter',
+        tags: ['dead-letters'],
+        summary: 'One dead letter, decoded',
+        description: 'Masked by default; `view=clear` shows the personal data, needs the admin role (`dlq.read-clear`) and a `reason`, and is audited.',
+        parameters: [
+          letterId,
+          queryParam('view', '`masked` (default) or `clear`.', { type: 'string', enum: ['masked', 'clear'] }),
+          queryParam('reason', 'Why the personal data must be seen (required with `view=clear`, up to 500 characters).'),
+        ],
+        responses: { '200': jsonResponse(object('The letter.'), 'The letter.'), '400': responseRef('ValidationFailed'), '404': responseRef('DeadLetterNotFound') },
+      }),
+    },
+    '/v1/dlq/{id}/replay': {
+      post: operatorRoute('dlq.replay', {
+        operationId: 'replayDeadLetter',
+        tags: ['dead-letters'],
+        summary: 'Send the letter to its node again',
+        parameters: [letterId],
+        requestBody: { ...jsonBody(object('An optional note.', { note: { type: 'string', maxLength: 2000 } })), required: false },
+        responses: { '200': jsonResponse(object('The letter after the replay.'), 'Replayed.'), '400': responseRef('ValidationFailed'), '404': responseRef('DeadLetterNotFound'), '409': responseRef('DeadLetterConflict') },
+      }),
+    },
+    '/v1/dlq/{id}/edit': {
+      post: operatorRoute('dlq.edit', {
+        operationId: 'editDeadLetter',
+        tags: ['dead-letters'],
+        summary: 'Correct the event and replay it',
+        description: 'The whole corrected event; `dryRun: true` only checks it against its contract.',
+        parameters: [letterId],
+        requestBody: jsonBody(object('The corrected event.', { event: { type: 'object' }, eventType: { type: 'string', maxLength: 100 }, note: { type: 'string', maxLength: 2000 }, dryRun: { type: 'boolean' } }, ['event'])),
+        responses: { '200': jsonResponse(object('The outcome.'), 'Checked, or corrected and replayed.'), '400': responseRef('ValidationFailed'), '404': responseRef('DeadLetterNotFound'), '409': responseRef('DeadLetterConflict') },
+      }),
+    },
+    '/v1/dlq/{id}/discard': {
+      post: operatorRoute('dlq.discard', {
+        operationId: 'discardDeadLetter',
+        tags: ['dead-letters'],
+        summary: 'Drop the letter, saying why',
+        parameters: [letterId],
+        requestBody: jsonBody(object('Why.', { reason: { type: 'string', minLength: 1, maxLength: 2000 } }, ['reason'])),
+        responses: { '200': jsonResponse(object('The letter after the discard.'), 'Discarded.'), '400': responseRef('ValidationFailed'), '404': responseRef('DeadLetterNotFound'), '409': responseRef('DeadLetterConflict') },
+      }),
+    },
+    '/v1/dlq/replay-jobs': {
+      get: operatorRoute('dlq.read', {
+        operationId: 'listReplayJobs',
+        tags: ['replay-jobs'],
+        summary: 'Bulk replays, newest first',
+        parameters: [queryParam('limit', 'At most this many (default 20).', { type: 'string', pattern: '^[0-9]{1,4}$' })],
+        responses: { '200': jsonResponse(object('The jobs.', { jobs: { type: 'array', items: schemaRef('ReplayJob') } }, ['jobs']), 'The jobs.') },
+      }),
+      post: operatorRoute('dlq.replay', {
+        operationId: 'startReplayJob',
+        tags: ['replay-jobs'],
+        summary: 'Replay every parked letter a filter takes, paced',
+        requestBody: jsonBody(schemaRef('ReplayJobRequest'), { filter: { errorCode: 'CASE.NOT_FOUND' }, ratePerSecond: 5 }),
+        responses: { '202': jsonResponse(schemaRef('ReplayJob'), 'Started.'), '400': responseRef('ValidationFailed'), '429': responseRef('TooManyBulkReplays') },
+      }),
+    },
+    '/v1/dlq/replay-jobs:preview': {
+      post: operatorRoute('dlq.replay', {
+        operationId: 'previewReplayJob',
+        tags: ['replay-jobs'],
+        summary: 'What a bulk replay would take, and how long it would run',
+        requestBody: jsonBody(schemaRef('ReplayJobRequest')),
+        responses: { '200': jsonResponse(object('The preview.'), 'The preview.'), '400': responseRef('ValidationFailed') },
+      }),
+    },
+    '/v1/dlq/replay-jobs/{jobId}': {
+      get: operatorRoute('dlq.read', {
+        operationId: 'getReplayJob',
+        tags: ['replay-jobs'],
+        summary: 'A bulk replay: progress and summary',
+        parameters: [jobId],
+        responses: { '200': jsonResponse(schemaRef('ReplayJob'), 'The job.'), '404': responseRef('ReplayJobNotFound') },
+      }),
+    },
+    '/v1/dlq/replay-jobs/{jobId}/items': {
+      get: operatorRoute('dlq.read', {
+        operationId: 'listReplayJobItems',
+        tags: ['replay-jobs'],
+        summary: 'Each letter of a bulk replay and its outcome so far',
+        parameters: [jobId],
+        responses: { '200': jsonResponse(object('The items.'), 'The items.'), '404': responseRef('ReplayJobNotFound') },
+      }),
+    },
+    '/v1/dlq/replay-jobs/{jobId}/cancel': {
+      post: operatorRoute('dlq.replay', {
+        operationId: 'cancelReplayJob',
+        tags: ['replay-jobs'],
+        summary: 'Stop a running bulk replay at its next letter',
+        description: 'The job becomes `cancelled` once it has stopped; one that has ended is 409.',
+        parameters: [jobId],
+        requestBody: { ...jsonBody(object('An optional reason.', { reason: { type: 'string', maxLength: 500 } })), required: false },
+        responses: { '202': jsonResponse(schemaRef('ReplayJob'), 'Cancelling.'), '400': responseRef('ValidationFailed'), '404': responseRef('ReplayJobNotFound'), '409': responseRef('ReplayJobEnded') },
+      }),
+    },
+    '/v1/holds': {
+      get: operatorRoute('dlq.read', {
+        operationId: 'listHolds',
+        tags: ['holds'],
+        summary: 'Cases whose events wait behind a parked one',
+        parameters: [
+          queryParam('all', '`true` also lists released holds.', { type: 'string', enum: ['true', 'false'] }),
+          queryParam('node', 'Only the holds of this node (division code).', schemaRef('DivisionCode')),
+          queryParam('limit', 'At most this many (1–1000, default 100).', { type: 'string', pattern: '^[0-9]{1,4}$' }),
+        ],
+        responses: { '200': jsonResponse(object('The holds.'), 'The holds.'), '400': responseRef('ValidationFailed') },
+      }),
+    },
+    '/v1/holds/{key}/release': {
+      post: operatorRoute('dlq.replay', {
+        operationId: 'releaseHold',
+        tags: ['holds'],
+        summary: 'Release a hold: its blocker replayed or discarded',
+        description: '`resolution: discarded` needs permission `dlq.discard` (operator) and a `reason`.',
+        parameters: [pathParam('key', 'The hold key (up to 200 characters).', { type: 'string', maxLength: 200 })],
+        requestBody: jsonBody(
+          object('How the blocker was resolved.', { resolution: { type: 'string', enum: ['replayed', 'discarded'] }, reason: { type: 'string', maxLength: 2000 }, node: schemaRef('DivisionCode') }, ['resolution']),
+          { resolution: 'replayed' },
+        ),
+        responses: { '200': jsonResponse(object('The released hold.'), 'Released.'), '400': responseRef('ValidationFailed') },
+      }),
+    },
+    '/v1/audit': {
+      get: operatorRoute('audit.read', {
+        operationId: 'listAuditEntries',
+        tags: ['audit'],
+        summary: 'Audit entries, newest first',
+        description: 'An ID number is never taken in a URL (`person` is 400): use POST /v1/audit:search.',
+        parameters: [
+          ...['actor', 'action', 'caseId', 'message'].map((name) => queryParam(name, `Only entries whose ${name} is this.`)),
+          queryParam('from', 'From this time (ISO 8601).', { type: 'string', format: 'date-time' }),
+          queryParam('to', 'Up to this time (ISO 8601).', { type: 'string', format: 'date-time' }),
+          queryParam('before', 'The `nextBefore` of the page before.', { type: 'string', pattern: '^[0-9]+$' }),
+          queryParam('limit', 'At most this many (default 50).', { type: 'string', pattern: '^[0-9]+$' }),
+        ],
+        responses: { '200': jsonResponse(schemaRef('AuditPage'), 'A page of entries.'), '400': responseRef('ValidationFailed') },
+      }),
+    },
+    '/v1/audit:search': {
+      post: operatorRoute('audit.read', {
+        operationId: 'searchAuditByPerson',
+        tags: ['audit'],
+        summary: "The audit entries of a person's data",
+        requestBody: jsonBody(
+          { type: 'object', additionalProperties: false, properties: { person: schemaRef('IdNumber'), action: { type: 'string' }, limit: { type: 'integer', minimum: 0 }, before: { type: 'integer', minimum: 0 } }, required: ['person'] },
+          { person: '500111196804170022' },
+        ),
+        responses: { '200': jsonResponse(schemaRef('AuditPage'), 'A page of entries.'), '400': responseRef('ValidationFailed') },
+      }),
+    },
+    '/v1/audit/records/{id}/proof': {
+      get: operatorRoute('audit.read', {
+        operationId: 'getAuditRecordProof',
+        tags: ['audit'],
+        summary: 'The inclusion proof of one record of a group',
+        description: 'The record, its leaf hash, the sibling path to the Merkle root and the chain entry carrying the root, with whether they hold.',
+        parameters: [pathParam('id', 'The record id.')],
+        responses: { '200': jsonResponse(object('The proof.'), 'The proof.'), '404': responseRef('AuditRecordNotFound') },
+      }),
+    },
+    '/v1/audit/verify': {
+      get: operatorRoute('audit.verify', {
+        operationId: 'verifyAudit',
+        tags: ['audit'],
+        summary: 'Walk every audit chain and check it',
+        description: "With `witness=true` also against the heads the other province witnessed (409 when this ops has no partner province).",
+        parameters: [queryParam('witness', '`true` compares with the witnessed heads.', { type: 'string', enum: ['true', 'false'] })],
+        responses: { '200': jsonResponse(object('The verdict per chain.'), 'The verdict.'), '409': responseRef('NoWitness') },
+      }),
+    },
+    '/v1/audit/witnessed': {
+      get: operatorRoute('audit.verify', {
+        operationId: 'getWitnessedHeads',
+        tags: ['audit'],
+        summary: "What this province witnessed of the other province's chains",
+        responses: { '200': jsonResponse(object('The longest head of each chain, and any contradiction.'), 'The heads.'), '409': responseRef('NoWitness') },
+      }),
+    },
+    '/v1/link': {
+      get: operatorRoute('any', {
+        operationId: 'getLinkStatus',
+        tags: ['link'],
+        summary: 'The lag of the mirrored link between the provinces',
+        responses: { '200': jsonResponse(object('The link.', { configured: { type: 'boolean' }, incoming: { type: 'array', items: { type: 'object' } } }, ['configured', 'incoming']), 'The link.') },
+      }),
+    },
+    '/': {
+      get: { operationId: 'console', tags: ['operations'], summary: 'The web console', description: 'One HTML page; it asks for the operator token and calls this API with it.', responses: { '200': { description: 'The page.', content: { 'text/html': { schema: { type: 'string' } } } } } },
+    },
+    '/health/live': {
+      get: { operationId: 'live', tags: ['operations'], summary: 'Liveness', responses: { '200': jsonResponse(object('Up.'), 'The process runs.') } },
+    },
+    '/health': {
+      get: { operationId: 'health', tags: ['operations'], summary: 'Readiness and its checks', responses: { '200': jsonResponse(schemaRef('HealthReport'), 'Ready.'), '503': jsonResponse(schemaRef('HealthReport'), 'A dependency is down.') } },
+    },
+    '/health/ready': {
+      get: { operationId: 'ready', tags: ['operations'], summary: 'Readiness (the same as /health)', responses: { '200': jsonResponse(schemaRef('HealthReport'), 'Ready.'), '503': jsonResponse(schemaRef('HealthReport'), 'A dependency is down.') } },
+    },
+    '/metrics': {
+      get: { operationId: 'metrics', tags: ['operations'], summary: 'Prometheus metrics', responses: { '200': { description: 'The metrics.', content: { 'text/plain': { schema: { type: 'string' } } } } } },
+    },
+    '/openapi.json': {
+      get: { operationId: 'openapi', tags: ['operations'], summary: 'This document', responses: { '200': jsonResponse({ type: 'object' }, 'OpenAPI 3.1.') } },
+    },
+    '/docs': {
+      get: { operationId: 'docs', tags: ['operations'], summary: 'This document as a page', responses: { '200': { description: 'The page.', content: { 'text/html': { schema: { type: 'string' } } } } } },
+    },
+  };
+
+  return {
+    openapi: '3.1.0',
+    jsonSchemaDialect: 'https://spec.openapis.org/oas/3.1/dialect/base',
+    info: {
+      title: 'tongban ops',
+      version,
+      description:
+        "The operators' API of tongban, behind the console at `/`: dead letters (search, replay, correct, discard, bulk replays), holds, the audit chains and the link " +
+        'between the provinces. Every route takes an operator token (`Authorization: Bearer <token>`, TONGBAN_OPERATORS); `x-tongban-role` names the least role ' +
+        '(viewer < operator < admin) a route needs. Errors are RFC 9457 problems (`application/problem+json`) of the codes in libs/errors/src/codes.ts. ' +
+        '`POST /internal/transit/receipts` (the gateway’s, with the service token) is not described here.',
+    },
+    servers: [{ url: '/', description: 'this ops service' }],
+    tags: [
+      { name: 'dead-letters', description: 'Events a node could not apply, parked for an operator.' },
+      { name: 'replay-jobs', description: 'Bulk replays of the letters a filter takes.' },
+      { name: 'holds', description: 'Cases held behind a parked event.' },
+      { name: 'audit', description: 'The audit chains: entries, proofs, verification.' },
+      { name: 'link', description: 'The mirrored link between Sichuan and Chongqing.' },
+      { name: 'operators', description: 'The caller.' },
+      { name: 'operations', description: 'Console, health, metrics and this description (no token).' },
+    ],
+    paths,
+    components: {
+      securitySchemes: {
+        operatorToken: { type: 'http', scheme: 'bearer', description: "An operator's token with its role, viewer, operator or admin (TONGBAN_OPERATORS): `Authorization: Bearer <token>`." },
+      },
+      schemas: {
+        ...problemSchemas(),
+        Workflow: { type: 'string', enum: [...WORKFLOWS] },
+        DivisionCode: { type: 'string', pattern: '^[0-9]{6}$', examples: ['510104'] },
+        IdNumber: { type: 'string', pattern: '^[0-9]{17}[0-9Xx]$', description: 'Resident ID number (GB 11643-1999).' },
+        Operator: object('An operator.', { name: { type: 'string' }, role: { type: 'string', enum: ['viewer', 'operator', 'admin'] }, permissions: { type: 'array', items: { type: 'string' } } }, ['name', 'role', 'permissions']),
+        DeadLetterPage: object('A page of dead letters (masked).', { items: { type: 'array', items: { type: 'object' } }, total: { type: 'integer' }, nextCursor: { type: ['integer', 'null'] } }, ['items', 'total', 'nextCursor']),
+        ReplayJobRequest: object(
+          'What to replay, and how fast.',
+          {
+            filter: { type: 'object', description: 'The filters of GET /v1/dlq (state, workflow, region, topic, eventType, errorClass, errorCode, caseId, eventId, correlationId, q, from, to).' },
+            ratePerSecond: { type: 'integer' },
+            limit: { type: 'integer' },
+            waitSeconds: { type: 'integer', minimum: 0, maximum: 600, description: 'How long to wait for the outcome of each replay (POST /v1/dlq/replay-jobs only).' },
+          },
+        ),
+        ReplayJob: object('A bulk replay.', { id: { type: 'string', format: 'uuid' }, state: { type: 'string' } }),
+        AuditPage: object('A page of audit entries.', { entries: { type: 'array', items: { type: 'object' } }, nextBefore: { type: ['integer', 'null'] } }, ['entries']),
+        HealthReport: object('Health and its checks.', { status: { type: 'string', enum: ['ok', 'degraded', 'error'] }, checks: { type: 'object' } }, ['status', 'checks']),
+      },
+      responses: {
+        ValidationFailed: problemResponse('Bad input: every problem, each with its path.', { code: 'REQUEST.INVALID', detail: '1 problem(s) in the input', problems: [{ path: 'limit', problem: 'must be a whole number from 1 to 500' }] }),
+        OperatorUnauthenticated: problemResponse('No operator token, or an unknown one.', { code: 'OPS.OPERATOR_UNAUTHENTICATED', detail: 'missing Authorization: Bearer <operator token>' }),
+        OperatorForbidden: problemResponse("The operator's role does not allow the action.", { code: 'OPS.OPERATOR_FORBIDDEN', detail: 'li (viewer) may not dlq.replay' }),
+        TooManyFailedAttempts: problemResponse('Too many failed authentications from this address.', { code: 'AUTH.TOO_MANY_FAILED_ATTEMPTS', detail: 'too many failed authentications; retry after 60 s' }, RETRY_AFTER),
+        DeadLetterNotFound: problemResponse('No dead letter with this id.', { code: 'OPS.DEAD_LETTER_NOT_FOUND', detail: 'dead letter 42 not found' }),
+        DeadLetterConflict: problemResponse("The letter's state does not allow the action.", { code: 'OPS.DEAD_LETTER_CONFLICT', detail: 'dead letter 42 is discarded' }),
+        ReplayJobNotFound: problemResponse('No bulk replay with this id.', { code: 'OPS.REPLAY_JOB_NOT_FOUND', detail: 'replay job 1b4e28ba-2fa1-11d2-883f-0016d3cca427 not found' }),
+        ReplayJobEnded: problemResponse('The bulk replay has ended.', { code: 'OPS.REPLAY_JOB_ENDED', detail: 'replay job 1b4e28ba-2fa1-11d2-883f-0016d3cca427 has ended' }),
+        TooManyBulkReplays: problemResponse('As many bulk replays as allowed are running.', { code: 'OPS.TOO_MANY_BULK_REPLAYS', detail: '2 bulk replays are running; try again when one ends' }, RETRY_AFTER),
+        AuditRecordNotFound: problemResponse('No record of a group with this id.', { code: 'OPS.AUDIT_RECORD_NOT_FOUND', detail: 'no record r-1 in the audit chains ops reads' }),
+        NoWitness: problemResponse('This ops has no partner province to witness its chains.', { code: 'REQUEST.CONFLICT', detail: 'this ops has no partner province to witness its audit chains' }),
+        Unavailable: problemResponse('A dependency is unavailable: try again after Retry-After.', { code: 'DEPENDENCY.UNAVAILABLE', detail: 'a dependency of this service is unavailable; try again later' }, RETRY_AFTER),
+      },
+    },
+  };
+}

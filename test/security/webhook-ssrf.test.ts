@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { createServer, Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { localSecret } from '@tongban/config';
@@ -5,6 +6,7 @@ import { kafkaCredentialsFile } from '@tongban/kafka';
 import { example } from '../support/examples';
 import { BROKERS, post, startTestStack, TestStack } from '../support/test-stack';
 import { waitFor } from '../support/wait';
+import { dropProvinceRedisUser, ensureProvinceRedisUser } from '../../tools/stack/redis-users';
 import { ADMIN_TOKEN, startDelivery } from '../partners/partner-support';
 
 /** A loopback HTTP server that counts what reaches it; `answer` decides the reply. */
@@ -37,6 +39,10 @@ describe('attack: webhook subscriptions aimed at internal addresses', () => {
     strict = await startDelivery(stack, { ...fast, TONGBAN_DELIVERY_ALLOW_HTTP: 'true', TONGBAN_DELIVERY_ALLOW_LOOPBACK: 'false', TONGBAN_DELIVERY_GROUP: `${stack.namespace}.delivery-strict` });
     local = await startDelivery(stack, { ...fast, TONGBAN_DELIVERY_GROUP: `${stack.namespace}.delivery-local`, TONGBAN_DELIVERY_DATABASE: `tb_${stack.id}_delivery_local` });
     const kafka = kafkaCredentialsFile(BROKERS)?.content;
+    // Production takes no development secret: delivery reaches Redis as a user of its own, confined to its keys.
+    const redisUser = { username: `${stack.namespace}-prod`, password: randomBytes(18).toString('base64url'), keyPrefix: stack.env.TONGBAN_REDIS_PREFIX ?? stack.namespace };
+    await ensureProvinceRedisUser(redisUser);
+    stops.push(() => dropProvinceRedisUser(redisUser.username));
     production = await startDelivery(stack, {
       TONGBAN_PROFILE: 'production',
       TONGBAN_DELIVERY_ALLOW_LOOPBACK: '',
@@ -50,8 +56,10 @@ describe('attack: webhook subscriptions aimed at internal addresses', () => {
       TONGBAN_KAFKA_PASSWORD: kafka?.users?.[kafka?.defaultUser ?? 'admin'] ?? '',
       TONGBAN_SCHEMA_REGISTRY_USERNAME: stack.registryAuth.username,
       TONGBAN_SCHEMA_REGISTRY_PASSWORD: stack.registryAuth.password,
+      TONGBAN_REDIS_USERNAME: redisUser.username,
+      TONGBAN_REDIS_PASSWORD: redisUser.password,
     });
-    stops.push(() => production.stop(), () => local.stop(), () => strict.stop(), () => inside.close());
+    stops.unshift(() => production.stop(), () => local.stop(), () => strict.stop(), () => inside.close());
   });
   afterAll(async () => {
     for (const stop of stops) await stop().catch(() => undefined);

@@ -121,11 +121,15 @@ describe('case rules at the region nodes', () => {
       expect((await post(stack, body, 'dev-chengdu')).status).toBe(202);
       caseIds.push(body.caseId);
     }
-    await waitFor(async () => ((await getCase(stack, caseIds[4], 'dev-dazu')).status === 200 ? true : undefined), 'the last case at Dazu');
     const page = async (query: string) => {
       const res = await fetch(`${stack.gatewayUrl}/v1/cases?${query}`, { headers: { authorization: 'Bearer dev-dazu' } });
       return { status: res.status, body: (await res.json()) as { cases: Array<{ caseId: string; updatedAt: string }>; nextCursor: string | null; code?: string } };
     };
+    // The five go to different partitions and are applied in any order: page only once Dazu's search has them all.
+    await waitFor(async () => {
+      const all = await page(`workflow=disability-subsidy&limit=50&updatedSince=${encodeURIComponent(since)}`);
+      return caseIds.every((id) => all.body.cases?.some((c) => c.caseId === id)) ? true : undefined;
+    }, 'the five cases in Dazu\'s search');
     const seen: string[] = [];
     const times: number[] = [];
     let query = `workflow=disability-subsidy&limit=2&updatedSince=${encodeURIComponent(since)}`;

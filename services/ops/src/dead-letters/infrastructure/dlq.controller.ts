@@ -31,6 +31,23 @@ function optionalText(body: Record<string, unknown>, name: string, problems: Pro
 }
 
 /** Bulk replays: a job per filtered set, polled for progress and its summary. */
+/** A bulk replay's body, as starting one and its preview read it: the filter and the whole numbers; 400 naming each bad field. */
+function replayRequest(body: Record<string, unknown>) {
+  const problems: Problem[] = [];
+  const filterProblems: Problem[] = [];
+  const filter = parseFilter((body?.filter as Record<string, unknown> | undefined) ?? {}, filterProblems);
+  problems.push(...filterProblems.map((p) => ({ path: `filter.${p.path}`, problem: p.problem })));
+  const number = (name: string): number | undefined => {
+    const v = body?.[name];
+    if (v === undefined || v === null || v === '') return undefined;
+    if (typeof v !== 'number' || !Number.isInteger(v)) problems.push({ path: name, problem: 'must be a whole number' });
+    return v as number;
+  };
+  const request = { filter, ratePerSecond: number('ratePerSecond'), limit: number('limit'), waitSeconds: number('waitSeconds') };
+  failOn(problems);
+  return request;
+}
+
 @Controller('v1/dlq/replay-jobs')
 export class ReplayJobsController {
   constructor(
@@ -42,20 +59,7 @@ export class ReplayJobsController {
   @HttpCode(202)
   start(@Req() req: Request, @Body() body: Record<string, unknown> = {}): Promise<unknown> {
     const operator = operatorOf(this.operators, req, 'dlq.replay');
-    const problems: Problem[] = [];
-    const filterProblems: Problem[] = [];
-    const filter = parseFilter((body?.filter as Record<string, unknown> | undefined) ?? {}, filterProblems);
-    problems.push(...filterProblems.map((p) => ({ path: `filter.${p.path}`, problem: p.problem })));
-    const number = (name: string): number | undefined => {
-      const v = body?.[name];
-      if (v === undefined || v === null || v === '') return undefined;
-      if (typeof v !== 'number' || !Number.isInteger(v)) problems.push({ path: name, problem: 'must be a whole number' });
-      return v as number;
-    };
-    const ratePerSecond = number('ratePerSecond');
-    const limit = number('limit');
-    const waitSeconds = number('waitSeconds');
-    failOn(problems);
+    const { filter, ratePerSecond, limit, waitSeconds } = replayRequest(body);
     return this.jobs.start(filter, operator, { ratePerSecond, limit, outcomeWaitMs: waitSeconds === undefined ? undefined : Math.min(600, Math.max(0, waitSeconds)) * 1000 });
   }
 
@@ -212,19 +216,7 @@ export class DlqTriageController {
   @HttpCode(200)
   preview(@Req() req: Request, @Body() body: Record<string, unknown> = {}): Promise<unknown> {
     operatorOf(this.operators, req, 'dlq.replay');
-    const problems: Problem[] = [];
-    const filterProblems: Problem[] = [];
-    const filter = parseFilter((body?.filter as Record<string, unknown> | undefined) ?? {}, filterProblems);
-    problems.push(...filterProblems.map((p) => ({ path: `filter.${p.path}`, problem: p.problem })));
-    const number = (name: string): number | undefined => {
-      const v = body?.[name];
-      if (v === undefined || v === null || v === '') return undefined;
-      if (typeof v !== 'number' || !Number.isInteger(v)) problems.push({ path: name, problem: 'must be a whole number' });
-      return v as number;
-    };
-    const ratePerSecond = number('ratePerSecond');
-    const limit = number('limit');
-    failOn(problems);
+    const { filter, ratePerSecond, limit } = replayRequest(body);
     return this.jobs.preview(filter, { ratePerSecond, limit });
   }
 

@@ -189,10 +189,13 @@ export class DeadLetterRepository {
       ? ['id = ?', [letter.id]]
       : ['dlq_topic = ? AND dlq_partition = ? AND dlq_offset = ?', [letter.dlqTopic, letter.dlqPartition, letter.dlqOffset]];
     await this.dataSource.transaction('READ COMMITTED', async (m) => {
-      for (const hash of new Set(hashes)) {
-        await m.query(`INSERT IGNORE INTO dead_letter_persons (dead_letter_id, person_hash) SELECT id, ? FROM dead_letters WHERE ${where}`, [hash, ...params]);
-      }
-      await m.query(`UPDATE dead_letters SET persons_indexed = 1 WHERE ${where}`, params);
+      // The letter's row is locked for writing first: reading it shared (INSERT … SELECT) and then updating it
+      // deadlocks with a replay that asked for the row in between.
+      const [row]: Array<{ id: string }> = await m.query(`SELECT id FROM dead_letters WHERE ${where} FOR UPDATE`, params);
+      if (!row) return;
+      const unique = [...new Set(hashes)];
+      if (unique.length) await m.query('INSERT IGNORE INTO dead_letter_persons (dead_letter_id, person_hash) VALUES ?', [unique.map((h) => [row.id, h])]);
+      await m.query('UPDATE dead_letters SET persons_indexed = 1 WHERE id = ?', [row.id]);
     });
   }
 

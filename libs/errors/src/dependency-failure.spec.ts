@@ -1,4 +1,4 @@
-import { isDependencyFailure } from './dependency-failure';
+import { isDependencyFailure, isTransientConflict } from './dependency-failure';
 import { TongbanError, UnavailableError, ValidationError } from './tongban-error';
 
 const withCode = (code: string, message = 'x') => Object.assign(new Error(message), { code });
@@ -27,4 +27,19 @@ describe('isDependencyFailure', () => {
     ['nothing', undefined],
     ['a string', 'ECONNREFUSED'],
   ])('is false for %s', (_what, error) => expect(isDependencyFailure(error)).toBe(false));
+});
+
+describe('isTransientConflict', () => {
+  it.each([
+    ["a deadlock's victim", withCode('ER_LOCK_DEADLOCK', 'Deadlock found when trying to get lock; try restarting transaction')],
+    ['a lock wait that timed out', withCode('ER_LOCK_WAIT_TIMEOUT')],
+    ['TypeORM wrapping a deadlock', Object.assign(new Error('Deadlock found'), { driverError: withCode('ER_LOCK_DEADLOCK') })],
+  ])('is true for %s', (_what, error) => expect(isTransientConflict(error)).toBe(true));
+
+  it.each([
+    ['a duplicate key', withCode('ER_DUP_ENTRY')],
+    ['a lost connection', withCode('PROTOCOL_CONNECTION_LOST')],
+    ['a message that only mentions a deadlock', new Error('Deadlock found when trying to get lock')],
+    ['nothing', undefined],
+  ])('is false for %s', (_what, error) => expect(isTransientConflict(error)).toBe(false));
 });

@@ -46,3 +46,23 @@ export function isDependencyFailure(error: unknown): boolean {
   }
   return false;
 }
+
+/** MariaDB's answers to a transaction that lost a lock conflict with another: the same work may simply run again. */
+const CONFLICT_CODES = new Set(['ER_LOCK_DEADLOCK', 'ER_LOCK_WAIT_TIMEOUT']);
+
+/**
+ * Whether `error` (or its cause, or a TypeORM error's `driverError`) is the database giving up a transaction in a
+ * lock conflict (a deadlock's victim, a lock wait that timed out): nothing of it was written, and trying the same
+ * work again is expected to succeed.
+ */
+export function isTransientConflict(error: unknown): boolean {
+  const seen = new Set<unknown>();
+  let e: unknown = error;
+  while (e && typeof e === 'object' && !seen.has(e)) {
+    seen.add(e);
+    const { code } = e as { code?: unknown };
+    if (typeof code === 'string' && CONFLICT_CODES.has(code)) return true;
+    e = (e as { driverError?: unknown }).driverError ?? (e as { cause?: unknown }).cause;
+  }
+  return false;
+}

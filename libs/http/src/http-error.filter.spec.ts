@@ -90,6 +90,7 @@ describe('HttpErrorFilter', () => {
   it.each([
     ['a full queue', new OverloadedError('the write queue', 2), 503, 'SERVICE.OVERLOADED', '2'],
     ['an unavailable dependency', new UnavailableError('MySQL'), 503, 'DEPENDENCY.UNAVAILABLE', String(DEPENDENCY_RETRY_AFTER_SECONDS)],
+    ["a deadlock's victim (TypeORM's wrapping)", Object.assign(new Error('Deadlock found when trying to get lock; try restarting transaction'), { driverError: Object.assign(new Error('Deadlock'), { code: 'ER_LOCK_DEADLOCK' }) }), 503, 'DEPENDENCY.CONFLICT', '1'],
     ['a rate limit with its wait', Object.assign(new TongbanError('AUTH.RATE_LIMITED', 'slow down'), { retryAfterSeconds: 3 }), 429, 'AUTH.RATE_LIMITED', '3'],
     ['bad input', new ValidationError([{ path: 'caseId', problem: 'required' }]), 400, 'REQUEST.INVALID', undefined],
   ])('answers %s with its status, code and Retry-After', (_name, exception, status, code, retryAfter) => {

@@ -1,6 +1,6 @@
 import { ArgumentsHost, Catch, ExceptionFilter, HttpException } from '@nestjs/common';
 import type { Response } from 'express';
-import { isDependencyFailure, TongbanError } from '@tongban/errors';
+import { isDependencyFailure, isTransientConflict, TongbanError } from '@tongban/errors';
 import type { JsonLogger } from '@tongban/observability';
 import { problemDetails, problemOf, sendProblem } from './problem-details';
 
@@ -31,6 +31,13 @@ export class HttpErrorFilter implements ExceptionFilter {
       this.logger?.event('warn', 'request refused: a dependency is unavailable', { error: (exception as Error)?.message });
       res.setHeader('Retry-After', String(DEPENDENCY_RETRY_AFTER_SECONDS));
       sendProblem(res, problemDetails({ code: 'DEPENDENCY.UNAVAILABLE', detail: 'a dependency of this service is unavailable; try again later' }));
+      return;
+    }
+    if (isTransientConflict(exception)) {
+      // A deadlock's victim or a lock wait that timed out: its transaction was rolled back whole.
+      this.logger?.event('warn', 'request refused: lost a lock conflict in the database', { error: (exception as Error)?.message });
+      res.setHeader('Retry-After', '1');
+      sendProblem(res, problemDetails({ code: 'DEPENDENCY.CONFLICT', detail: 'the database gave this request up in a lock conflict with concurrent work; nothing was done, try again' }));
       return;
     }
     if (exception instanceof TongbanError) {

@@ -14,6 +14,7 @@ import { RunningService, startStack } from '../stack/stack';
 import { CpuSummary, readProfiles, summarise } from './cpu-profile';
 import { dropProvinceDatabaseUser, ProvinceLayout, twoProvinces } from '../stack/provinces';
 import { dropProvinceRedisUser, provinceRedisUser } from '../stack/redis-users';
+import { infrastructurePids, startUsageWindow, UsageReport } from './resource-usage';
 
 /**
  * The whole path against raw kafkajs on the same broker, in one run:
@@ -162,7 +163,11 @@ function databasesOf(prefix: string, provinces?: ProvinceLayout[]): Target['data
   };
 }
 
+/** Statements the bench itself has sent (so the database's counters can leave them out). */
+let ownStatements = 0;
+
 async function query<T extends RowDataPacket>(database: string | undefined, sql: string, params: unknown[] = []): Promise<T[]> {
+  ownStatements += 1;
   const conn = await createConnection({ ...MYSQL, ...(database ? { database } : {}), supportBigNumbers: true, bigNumberStrings: true });
   try {
     const [rows] = await conn.query<T[]>(sql, params);
@@ -548,7 +553,18 @@ async function measurePath(path: 'one' | 'two', id: string) {
     }
     await caughtUp(t, 'warm-up', Date.now());
     const rowsBefore = await countRows(prefix, databases.all);
+    const endUsage = await startUsageWindow({
+      processes: () => [
+        ...(stack.services as RunningService[]).filter((s) => s.child.pid).map((s) => ({ name: s.spec.name, pid: s.child.pid as number })),
+        ...infrastructurePids(),
+        { name: 'bench client', pid: process.pid },
+      ],
+      status: () => query<RowDataPacket & { Variable_name: string; Value: string }>(undefined, 'SHOW GLOBAL STATUS'),
+      ownStatements: () => ownStatements,
+      cores: cpus().length,
+    });
     const closed = await closedLoop(t, post);
+    const usage = perEvent(await endUsage(), o.events);
     const rowsAfter = await countRows(prefix, databases.all);
     const rowsByTable: Record<string, number> = {};
     for (const [table, n] of rowsAfter) if (n !== (rowsBefore.get(table) ?? 0)) rowsByTable[table] = (n - (rowsBefore.get(table) ?? 0)) / o.events;
@@ -567,7 +583,7 @@ async function measurePath(path: 'one' | 'two', id: string) {
       for (const [pid, profile] of readProfiles(profileDir)) cpu[pids.get(pid) ?? String(pid)] = summarise(profile, 8);
       rmSync(profileDir, { recursive: true, force: true });
     }
-    return { path, closedLoop: closed, batchClosedLoop: batch, openLoop: open, peakMemoryMiB: memoryMiB, rowsPerEvent, rowsPerEventByTable: rowsByTable, cpu, samples, partitions: inbox.partitions.length };
+    return { path, closedLoop: closed, batchClosedLoop: batch, openLoop: open, peakMemoryMiB: memoryMiB, rowsPerEvent, rowsPerEventByTable: rowsByTable, usage, cpu, samples, partitions: inbox.partitions.length };
   } finally {
     if (!stopped) await stack.stop();
     for (const a of admins) {
@@ -579,6 +595,14 @@ async function measurePath(path: 'one' | 'two', id: string) {
     if (provinces) for (const x of provinces) await dropProvinceDatabaseUser(`${prefix}_${x.tag}`).catch(() => undefined);
     if (provinces) for (const x of provinces) await dropProvinceRedisUser(provinceRedisUser(namespace, x).username).catch(() => undefined);
   }
+}
+
+/** A window's usage per event of the loop it measured. */
+function perEvent(u: UsageReport, events: number) {
+  const cpuMsPerEvent: Record<string, number> = {};
+  for (const [n, sec] of Object.entries(u.cpuSeconds)) cpuMsPerEvent[n] = (sec * 1000) / events;
+  const databasePerEvent = Object.fromEntries(Object.entries(u.database).map(([k, v]) => [k, v / events])) as UsageReport['database'];
+  return { seconds: u.seconds, machineBusy: u.machineBusy, cores: u.cores, cpuMsPerEvent, databasePerEvent };
 }
 
 async function main(): Promise<void> {
@@ -625,6 +649,10 @@ async function main(): Promise<void> {
     log(`| ratio (b) / (a), ${name(r.path)} | ${r.ratio.toFixed(4)} single, ${r.batchRatio.toFixed(4)} batch | events/s over records/s (targets 0.10 single, 0.25 batch) |`);
     log(`| (d) peak memory (VmHWM), ${name(r.path)} | ${Object.entries(r.peakMemoryMiB).map(([n, mb]) => `${n} ${mb} MiB`).join(', ')} | |`);
     log(`| (d) rows written per event, ${name(r.path)} | ${r.rowsPerEvent.toFixed(1)} | ${Object.entries(r.rowsPerEventByTable).map(([k, v]) => `${k} ${fmt(v, 2)}`).join(', ')} |`);
+    const u = r.usage;
+    const d = u.databasePerEvent;
+    log(`| (d) database work per event, ${name(r.path)} closed loop | ${fmt(d.Questions, 1)} statements, ${fmt(d.Com_commit, 2)} commits, ${fmt(d.Innodb_os_log_fsyncs, 2)} log fsyncs | select ${fmt(d.Com_select, 1)}, insert ${fmt(d.Com_insert, 1)}, update ${fmt(d.Com_update, 1)}, delete ${fmt(d.Com_delete, 1)} |`);
+    log(`| (d) CPU during the ${name(r.path)} closed loop (${fmt(u.seconds, 1)} s) | machine ${(u.machineBusy * 100).toFixed(0)} % busy of ${u.cores} cores | CPU ms per event: ${Object.entries(u.cpuMsPerEvent).sort((a, b) => b[1] - a[1]).map(([n, ms]) => `${n} ${fmt(ms, 2)}`).join(', ')} |`);
   }
   for (const r of result.paths) {
     for (const [service, c] of Object.entries(r.cpu)) {

@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
  * Where the machine's time went during a measured window: CPU seconds of each process of interest (the
  * stack's services, MariaDB, Redis, the Kafka brokers, MirrorMaker, the load generator) from
  * `/proc/<pid>/stat`, the whole machine's busy share from `/proc/stat`, and the database's work from its
- * global status counters (statements by kind, commits, redo-log fsyncs).
+ * global status counters (statements by kind, commits, InnoDB fsyncs).
  */
 
 type Read = (path: string) => string;
@@ -30,7 +30,7 @@ export function machineTicks(procStat: string): { busy: number; total: number } 
 }
 
 /** The database counters a window compares. */
-export const DATABASE_COUNTERS = ['Questions', 'Com_select', 'Com_insert', 'Com_update', 'Com_delete', 'Com_commit', 'Innodb_os_log_fsyncs'] as const;
+export const DATABASE_COUNTERS = ['Questions', 'Com_select', 'Com_insert', 'Com_update', 'Com_delete', 'Com_commit', 'Innodb_data_fsyncs'] as const;
 export type DatabaseCounters = Record<(typeof DATABASE_COUNTERS)[number], number>;
 
 export function databaseCounters(rows: Array<{ Variable_name: string; Value: string }>): DatabaseCounters {

@@ -59,6 +59,7 @@ describe('ops configuration: the delivery service and the pipeline view', () => 
       url: 'http://127.0.0.1:3410',
       token: 'cq-delivery-token-01',
     });
+    expect(readOpsConfig({ ...dev, TONGBAN_OPS_DELIVERY_URL: 'off' }).delivery).toBeUndefined();
   });
 
   it('outside development asks a delivery service only when told where, and then needs its token', () => {

@@ -149,11 +149,11 @@ function readMirrorLagConfig(r: EnvReader): MirrorLagConfig | undefined {
 /**
  * TONGBAN_OPS_DELIVERY_URL (development default http://127.0.0.1:3400) and TONGBAN_OPS_DELIVERY_TOKEN, the delivery
  * service's admin token (development default: the TONGBAN_ADMIN_TOKEN or generated secret the development delivery
- * takes). Elsewhere both are needed; without a URL ops has no delivery service to ask.
+ * takes). Elsewhere both are needed; without a URL, or with `off`, ops has no delivery service to ask.
  */
 function readDeliveryLink(r: EnvReader): DeliveryLinkConfig | undefined {
   const url = r.optional('TONGBAN_OPS_DELIVERY_URL') ?? (r.development ? 'http://127.0.0.1:3400' : undefined);
-  if (!url) return undefined;
+  if (!url || url === 'off') return undefined;
   if (!/^https?:\/\/[^\s/]+/.test(url)) r.fail(`TONGBAN_OPS_DELIVERY_URL must be an http(s) URL, got "${url}"`);
   const token = r.optional('TONGBAN_OPS_DELIVERY_TOKEN') ?? (r.development ? r.secret('TONGBAN_ADMIN_TOKEN', { generate: 'admin-token' }) : undefined);
   if (!token) r.fail("TONGBAN_OPS_DELIVERY_TOKEN is required with TONGBAN_OPS_DELIVERY_URL: the delivery service's admin token");

@@ -401,15 +401,20 @@ describe('ops web console in headless chromium', () => {
 
   it('shows the outbox backlog per database and the consumer lag per group and partition, a stopped group in red', async () => {
     // Records in Chongqing's inbox, then a group of the namespace that read none of them and has no consumer left.
-    const sent = await post(t.stack, example('SubsidyApplicationSubmitted', `${t.stack.id}-pipeline`), 'dev-chengdu');
+    const submitted = example('SubsidyApplicationSubmitted', `${t.stack.id}-pipeline`);
+    const sent = await post(t.stack, submitted, 'dev-chengdu');
     expect(sent.status).toBe(202);
+    // Once the node has the case, its record is in the inbox and nothing more arrives there.
+    await waitFor(async () => ((await getCase(t.stack, submitted.caseId, 'dev-dazu')).status === 200 ? true : undefined), 'the case at the node');
     const inbox = t.stack.inbox('500000');
     const stalled = `${t.stack.namespace}.stalled-reader`;
     const admin = t.stack.kafka.admin();
     await admin.connect();
     try {
-      const filled = await waitFor(async () => (await admin.fetchTopicOffsets(inbox)).find((p) => Number(p.high) > Number(p.low)), 'a record in the inbox');
-      await admin.setOffsets({ groupId: stalled, topic: inbox, partitions: [{ partition: filled.partition, offset: filled.low }] });
+      const ends = await admin.fetchTopicOffsets(inbox);
+      const filled = ends.find((p) => Number(p.high) > Number(p.low))!;
+      // Stopped on one partition before its records; read to the end of the others (which count from their start otherwise).
+      await admin.setOffsets({ groupId: stalled, topic: inbox, partitions: ends.map((p) => ({ partition: p.partition, offset: p === filled ? p.low : p.high })) });
       const waiting = Number(filled.high) - Number(filled.low);
 
       const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });

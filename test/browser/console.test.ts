@@ -4,7 +4,9 @@ import { join } from 'node:path';
 import { Browser, chromium } from 'playwright-core';
 import { TongbanError } from '@tongban/errors';
 import { createConnection } from 'mysql2/promise';
-import { getCase, MYSQL } from '../support/test-stack';
+import { ADMIN_TOKEN, startTestReceiver } from '../partners/partner-support';
+import { example } from '../support/examples';
+import { getCase, MYSQL, post } from '../support/test-stack';
 import { uniqueId } from '../support/unique';
 import { waitFor } from '../support/wait';
 import { api, exampleEvent, OpsTestStack, parkEvent, residentId, startOpsStack, TOKENS } from '../ops/ops-support';
@@ -26,9 +28,18 @@ function screenshotPath(name: string): string {
 describe('ops web console in headless chromium', () => {
   let t: OpsTestStack;
   let browser: Browser;
+  const receivers: Array<Awaited<ReturnType<typeof startTestReceiver>>> = [];
 
   beforeAll(async () => {
-    t = await startOpsStack();
+    // A delivery service that gives up after 3 s, so a webhook to a receiver that is down parks quickly; every
+    // partition with a record not yet committed counts as behind, so a stopped group shows at once.
+    t = await startOpsStack(
+      { TONGBAN_ADMIN_TOKEN: ADMIN_TOKEN },
+      {
+        delivery: { TONGBAN_DELIVERY_RETRY_WINDOW_SECONDS: '3', TONGBAN_DELIVERY_BACKOFF_INITIAL_MS: '100', TONGBAN_DELIVERY_BACKOFF_MAX_MS: '400', TONGBAN_DELIVERY_TIMEOUT_MS: '700' },
+        opsEnv: { TONGBAN_OPS_CONSUMER_LAG_MAX_MESSAGES: '0' },
+      },
+    );
     browser = await chromium.launch({
       executablePath: CHROMIUM,
       args: ['--no-sandbox', '--headless', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
@@ -37,6 +48,7 @@ describe('ops web console in headless chromium', () => {
 
   afterAll(async () => {
     await browser?.close();
+    for (const r of receivers) await r.close();
     await t?.stop();
   });
 
@@ -305,5 +317,132 @@ describe('ops web console in headless chromium', () => {
     expect(audit).toContainEqual(expect.objectContaining({ actor: 'olga', details: expect.objectContaining({ caseKey: key, resolution: 'discarded', reason: 'the municipal system sent it twice' }) }));
     expect(errors).toEqual([]);
     await page.close();
+  });
+
+  it('lists a parked webhook delivery with its partner and redelivers it from the page after a confirmation', async () => {
+    // A partner system whose receiver is down: its delivery is parked after the 3 s retry window.
+    let secret = '';
+    let down = true;
+    const receiver = await startTestReceiver(() => secret);
+    receivers.push(receiver);
+    receiver.state.behave = () => (down ? { fail: 503 } : {});
+    const partner = `dazu-minzheng-${t.stack.id}`;
+    const issued = await fetch(`${t.stack.gatewayUrl}/v1/admin/api-keys`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${ADMIN_TOKEN}` },
+      body: JSON.stringify({ systemName: partner, division: '500111' }),
+    });
+    expect(issued.status).toBe(201);
+    const { key } = (await issued.json()) as { key: string };
+    const subscribed = await fetch(`${t.delivery!.url}/v1/subscriptions`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` },
+      body: JSON.stringify({ url: receiver.url, eventTypes: ['EconomicCheckRequested'], region: '500111' }),
+    });
+    expect(subscribed.status).toBe(201);
+    secret = ((await subscribed.json()) as { secret: string }).secret;
+    const body = example('EconomicCheckRequested', `${t.stack.id}-webhook`);
+    body.occurredAt = new Date().toISOString();
+    const sent = await post(t.stack, body, 'dev-chengdu');
+    expect(sent.status).toBe(202);
+    const eventId = sent.body.eventId as string;
+    const parked = await waitFor(async () => {
+      const r = await api(t, 'GET', '/v1/deliveries?state=parked', TOKENS.viewer);
+      return (r.body.deliveries as Array<{ deliveryId: string; eventId: string; partner: string }> | undefined)?.find((d) => d.eventId === eventId);
+    }, 'the delivery parked, as ops lists it', 30_000, 200);
+    expect(parked.partner).toBe(partner);
+    // A viewer sees it but may not redeliver.
+    expect((await api(t, 'POST', `/v1/deliveries/${parked.deliveryId}/redeliver`, TOKENS.viewer, {})).status).toBe(403);
+
+    const page = await browser.newPage({ viewport: { width: 1400, height: 700 } });
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    const asked: string[] = [];
+    page.on('request', (r) => asked.push(r.url()));
+    await page.goto(t.url);
+    await page.fill('#token', TOKENS.operator);
+    await page.click('#login-form button[type=submit]');
+    await page.waitForSelector('#who:has-text("olga")');
+    await page.click('nav button[data-tab="deliveries"]');
+    const row = page.locator(`#deliveries-rows tr[data-id="${parked.deliveryId}"]`);
+    await row.waitFor();
+    const text = (await row.textContent()) ?? '';
+    expect(text).toContain(partner);
+    expect(text).toContain('EconomicCheckRequested');
+    expect(text).toContain(body.caseId);
+    expect(text).toContain('HTTP 503');
+    expect(Number(await row.locator('td.num').textContent())).toBeGreaterThan(1);
+    expect(await row.locator('td.nowrap').first().textContent()).toMatch(/^\d{4}-\d{2}-\d{2} \d{2}:\d{2}:\d{2}$/);
+
+    // Nothing is sent before the confirmation, which names the delivery and its partner.
+    await row.locator('button.redeliver').click();
+    await page.waitForSelector(`#redeliver-question:has-text("Redeliver #${parked.deliveryId} to ${partner}")`);
+    await page.fill('#redeliver-reason', 'the partner restarted its receiver');
+    await page.screenshot({ path: screenshotPath('ops-console-webhooks'), fullPage: false });
+    expect((await api(t, 'GET', `/v1/deliveries?state=parked&caseId=${encodeURIComponent(body.caseId)}`, TOKENS.viewer)).body.deliveries).toHaveLength(1);
+    down = false;
+    await page.click('#redeliver-confirm');
+    await page.waitForSelector(`#deliveries-msg:has-text("#${parked.deliveryId}")`);
+    expect(await page.textContent('#deliveries-msg')).toContain('queued again');
+    await waitFor(async () => (receiver.applied.some((e) => e.eventId === eventId) ? true : undefined), 'the redelivery at the partner');
+    const audit = (await api(t, 'GET', '/v1/audit?action=delivery.redeliver', TOKENS.operator)).body.entries;
+    expect(audit).toContainEqual(
+      expect.objectContaining({
+        actor: 'olga',
+        subject: expect.objectContaining({ cases: [body.caseId], messages: [eventId] }),
+        details: expect.objectContaining({ deliveryId: parked.deliveryId, eventType: 'EconomicCheckRequested', reason: 'the partner restarted its receiver' }),
+      }),
+    );
+    // The page spoke to ops alone: the delivery service's address (and so its token) never reached the browser.
+    expect(asked.filter((u) => !u.startsWith(t.url))).toEqual([]);
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
+  it('shows the outbox backlog per database and the consumer lag per group and partition, a stopped group in red', async () => {
+    // Records in Chongqing's inbox, then a group of the namespace that read none of them and has no consumer left.
+    const submitted = example('SubsidyApplicationSubmitted', `${t.stack.id}-pipeline`);
+    const sent = await post(t.stack, submitted, 'dev-chengdu');
+    expect(sent.status).toBe(202);
+    // Once the node has the case, its record is in the inbox and nothing more arrives there.
+    await waitFor(async () => ((await getCase(t.stack, submitted.caseId, 'dev-dazu')).status === 200 ? true : undefined), 'the case at the node');
+    const inbox = t.stack.inbox('500000');
+    const stalled = `${t.stack.namespace}.stalled-reader`;
+    const admin = t.stack.kafka.admin();
+    await admin.connect();
+    try {
+      const ends = await admin.fetchTopicOffsets(inbox);
+      const filled = ends.find((p) => Number(p.high) > Number(p.low))!;
+      // Stopped on one partition before its records; read to the end of the others (which count from their start otherwise).
+      await admin.setOffsets({ groupId: stalled, topic: inbox, partitions: ends.map((p) => ({ partition: p.partition, offset: p === filled ? p.low : p.high })) });
+      const waiting = Number(filled.high) - Number(filled.low);
+
+      const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+      const errors: string[] = [];
+      page.on('pageerror', (e) => errors.push(e.message));
+      await page.goto(t.url);
+      await page.fill('#token', TOKENS.viewer);
+      await page.click('#login-form button[type=submit]');
+      await page.waitForSelector('#who:has-text("victor")');
+      await page.click('nav button[data-tab="pipeline"]');
+      for (const database of [t.stack.databases.gateway, ...Object.values(t.stack.databases.nodes)]) {
+        await page.waitForSelector(`#outbox-rows tr[data-database="${database}"]`);
+        expect(await page.locator(`#outbox-rows tr[data-database="${database}"] td.num`).first().textContent()).toMatch(/^\d+$/);
+      }
+      await page.waitForSelector(`#lag-rows tr[data-group="${t.stack.namespace}.region-node.500000"][data-topic="${inbox}"]`);
+      const row = page.locator(`#lag-rows tr[data-group="${stalled}"]`);
+      await row.waitFor();
+      expect(await row.getAttribute('class')).toContain('behind');
+      expect(await row.textContent()).toContain(`no consumer in the group and ${waiting} records waiting`);
+      expect(await row.locator('.parts span.over').allTextContents()).toEqual([`${filled.partition}:${waiting}`]);
+      expect(await page.textContent('#lag-limit')).toContain('over 0 records');
+      expect(Number(await page.textContent('#pipeline-badge'))).toBeGreaterThanOrEqual(1);
+      await page.screenshot({ path: screenshotPath('ops-console-pipeline'), fullPage: false });
+      expect(errors).toEqual([]);
+      await page.close();
+    } finally {
+      await admin.deleteGroups([stalled]).catch(() => undefined);
+      await admin.disconnect();
+    }
   });
 });

@@ -7,6 +7,7 @@ import { DeadLetterPublisher, HEADERS } from '@tongban/kafka';
 import { dropDatabase } from '@tongban/persistence';
 import { createOpsApp, OpsApp } from '../../services/ops/src/app';
 import { readOpsConfig } from '../../services/ops/src/ops.config';
+import { ADMIN_TOKEN, startDelivery } from '../partners/partner-support';
 import { example } from '../support/examples';
 import { MYSQL, startTestStack, testLogger, TestStack } from '../support/test-stack';
 
@@ -20,14 +21,26 @@ export interface OpsTestStack {
   codec: AvroCodec;
   opsDatabase: string;
   env: Record<string, string>;
+  /** The delivery service ops asks for webhook deliveries, when the stack was started with one. */
+  delivery?: Awaited<ReturnType<typeof startDelivery>>;
   /** Parks a message on `<inbox>.dlq` the way the transport does: original bytes, reason in headers. */
   park(region: string, value: Buffer, error: Error, headers?: Record<string, string>, key?: string): Promise<void>;
   stop(): Promise<void>;
 }
 
-/** A test stack (registry, two nodes, gateway, relay) and the ops service on a random port. */
-export async function startOpsStack(stackEnv: Record<string, string> = {}): Promise<OpsTestStack> {
+/**
+ * A test stack (registry, two nodes, gateway, relay) and the ops service on a random port; with `delivery` (its
+ * settings), a delivery service too (admin token ADMIN_TOKEN), which ops asks for webhook deliveries.
+ */
+export async function startOpsStack(stackEnv: Record<string, string> = {}, o: { delivery?: Record<string, string>; opsEnv?: Record<string, string> } = {}): Promise<OpsTestStack> {
   const stack = await startTestStack({ env: stackEnv });
+  let delivery: OpsTestStack['delivery'];
+  try {
+    if (o.delivery) delivery = await startDelivery(stack, o.delivery);
+  } catch (e) {
+    await stack.stop();
+    throw e;
+  }
   const opsDatabase = `tb_${stack.id}_ops`;
   const nodeUrls = [...stack.nodes.entries()].map(([region, node]) => `${region}=http://127.0.0.1:${(node.app.getHttpServer().address() as AddressInfo).port}`);
   const env = {
@@ -37,11 +50,16 @@ export async function startOpsStack(stackEnv: Record<string, string> = {}): Prom
     TONGBAN_OPERATORS: OPERATORS,
     TONGBAN_OPS_REPLAY_OUTCOME_WAIT_MS: '30000',
     TONGBAN_AUDIT_DATABASES: [stack.databases.gateway, ...Object.values(stack.databases.nodes)].join(','),
+    TONGBAN_OPS_OUTBOX_DATABASES: [stack.databases.gateway, ...Object.values(stack.databases.nodes)].join(','),
+    // This run's delivery service, or none: never whatever else listens on the development port.
+    ...(delivery ? { TONGBAN_OPS_DELIVERY_URL: delivery.url, TONGBAN_OPS_DELIVERY_TOKEN: ADMIN_TOKEN } : { TONGBAN_OPS_DELIVERY_URL: 'off' }),
+    ...(o.opsEnv ?? {}),
   };
   let ops: OpsApp;
   try {
     ops = await createOpsApp(readOpsConfig(env), testLogger('ops'));
   } catch (e) {
+    await delivery?.stop();
     await stack.stop();
     throw e;
   }
@@ -56,6 +74,7 @@ export async function startOpsStack(stackEnv: Record<string, string> = {}): Prom
     codec,
     opsDatabase,
     env,
+    delivery,
     async park(region, value, error, headers = {}, key = 'no-key') {
       await publisher.publish(
         { topic: stack.inbox(region), partition: 0, offset: String(Math.floor(Math.random() * 1e6)), key: Buffer.from(key), value, headers },
@@ -67,6 +86,7 @@ export async function startOpsStack(stackEnv: Record<string, string> = {}): Prom
     async stop() {
       await publisher.disconnect().catch(() => undefined);
       await ops.close();
+      await delivery?.stop();
       await stack.stop();
       await dropDatabase(MYSQL, opsDatabase);
     },

@@ -7,6 +7,7 @@ import { AvroCodec, SchemaCatalogue, SchemaRegistryClient } from '@tongban/avro'
 import { contractsDir, localSecret, repoRoot } from '@tongban/config';
 import { createKafka, KafkaCredentials, kafkaCredentialsFile, kafkaSecurityOptions, resolveKafkaCredentials } from '@tongban/kafka';
 import { startPartnerInboxConsumer } from '@tongban/partner-client';
+import { InboxLagReader } from '../../services/ops/src/pipeline/pipeline-readers';
 import { example } from '../support/examples';
 import { BROKERS } from '../support/test-stack';
 import { developmentRegistryAuth, startTestRegistry } from '../support/test-registry';
@@ -140,6 +141,28 @@ describe('direct Kafka reading with SASL/SCRAM and ACLs', () => {
     expect(await tryRead(as('relay'), inbox('510000'), `${ns}.relay`)).toMatch(/AUTHORIZATION_FAILED|group coordinator/);
     expect(await tryRead(as('delivery'), inbox('500000'), `${ns}.region-node.500000`)).toMatch(/AUTHORIZATION_FAILED|group coordinator/);
     expect(await tryRead(as('delivery'), inbox('500000'), `${ns}.delivery.test`)).toBe('read: hello 500000');
+  });
+
+  it('lets ops read the lag of its namespace’s groups on the inboxes for the console, and no partner’s', async () => {
+    const nodeGroup = `${ns}.region-node.500000`;
+    const partnerGroup = `partner.500000.${uniqueId()}`;
+    const a = admin.admin();
+    await a.connect();
+    try {
+      for (const groupId of [nodeGroup, partnerGroup]) await a.setOffsets({ groupId, topic: inbox('500000'), partitions: [{ partition: 0, offset: '0' }] });
+    } finally {
+      await a.disconnect();
+    }
+    const ops = as('ops').admin();
+    await ops.connect();
+    try {
+      const groups = await new InboxLagReader(ops, `${ns}.`, [inbox('510000'), inbox('500000')]).read();
+      expect(groups).toContainEqual(expect.objectContaining({ group: nodeGroup, members: 0, partitions: [{ topic: inbox('500000'), partition: 0, lag: 1 }] }));
+      expect(groups.map((g) => g.group).filter((g) => !g.startsWith(`${ns}.`))).toEqual([]);
+      await expect(ops.fetchOffsets({ groupId: partnerGroup, topics: [inbox('500000')] })).rejects.toThrow(/group coordinator|authoriz/i);
+    } finally {
+      await ops.disconnect();
+    }
   });
 
   it('lets a partner decode its inbox through the registry and commit, as the example shows', async () => {

@@ -100,7 +100,7 @@ describe('tongban replay-jobs, holds and deliveries: usage', () => {
 
   it('lists the new verbs in --help', async () => {
     const r = await cli(['--help']);
-    for (const verb of ['replay-jobs cancel <id>', 'holds list', 'holds release <case key>', 'deliveries list', 'deliveries redeliver <id>', '--delivery-token']) {
+    for (const verb of ['replay-jobs cancel <id>', 'holds list', 'holds release <case key>', 'deliveries list', 'deliveries redeliver <id>', '--delivery-token', 'pipeline']) {
       expect(r.out).toContain(verb);
     }
   });
@@ -214,13 +214,48 @@ describe('tongban replay-jobs, holds and deliveries: what is asked and the exit 
     expect(JSON.parse(seen[0].body)).toEqual({ resolution: 'discarded', node: '510000', reason: 'sent twice' });
   });
 
-  it('deliveries: the delivery token, never the ops token; a delivery not parked is 5', async () => {
+  it('deliveries with a delivery token: straight to the delivery service with it, never the ops token; a delivery not parked is 5', async () => {
     answers.set('GET /v1/deliveries?state=parked&caseId=SUB-9', [200, { deliveries: [{ deliveryId: '12', state: 'parked', eventType: 'SubsidyTransferred', caseId: 'SUB-9', targetRegion: '500000', attempts: 9, lastStatus: 503, createdAt: '2026-11-30T06:00:00.000Z' }] }]);
     const list = await cli(['deliveries', 'list', '--state', 'parked', '--case-id', 'SUB-9'], env());
     expect(list.code).toBe(EXIT.ok);
-    expect(list.out).toMatch(/12\s+parked\s+SubsidyTransferred\s+SUB-9/);
+    expect(list.out).toMatch(/12\s+parked\s+-\s+SubsidyTransferred\s+SUB-9/);
     answers.set('POST /v1/deliveries/12/redeliver', [409, { code: 'DELIVERY.NOT_PARKED', detail: 'delivery 12 is delivered' }]);
     expect((await cli(['deliveries', 'redeliver', '12'], env())).code).toBe(EXIT.conflict);
     expect(seen.map((s) => s.authorization)).toEqual(['Bearer delivery-admin-token', 'Bearer delivery-admin-token']);
+  });
+
+  it('deliveries through ops: the ops token, the partner shown, the reason in the body; no delivery token', async () => {
+    const opsOnly = { TONGBAN_OPS_URL: url, TONGBAN_OPS_TOKEN: 'ops-operator-token' };
+    answers.set('GET /v1/deliveries?state=parked', [200, { deliveries: [{ deliveryId: '12', partner: 'dazu-minzheng', state: 'parked', eventType: 'DeathRegistered', caseId: 'FUN-9', attempts: 9, lastStatus: 503, parkedAt: '2026-11-30T06:00:00.000Z' }] }]);
+    const list = await cli(['deliveries', 'list', '--state', 'parked'], opsOnly);
+    expect(list.code).toBe(EXIT.ok);
+    expect(list.out).toMatch(/12\s+parked\s+dazu-minzheng\s+DeathRegistered\s+FUN-9\s+9\s+503\s+2026-11-30T06:00:00/);
+    answers.set('POST /v1/deliveries/12/redeliver', [202, { deliveryId: '12', state: 'queued', caseId: 'FUN-9' }]);
+    const again = await cli(['deliveries', 'redeliver', '12', '--reason', 'the partner renewed its certificate'], opsOnly);
+    expect(again).toMatchObject({ code: EXIT.ok, out: 'delivery 12 (FUN-9) is queued to be sent again\n' });
+    expect(seen.map((x) => x.authorization)).toEqual(['Bearer ops-operator-token', 'Bearer ops-operator-token']);
+    expect(JSON.parse(seen[1].body)).toEqual({ reason: 'the partner renewed its certificate' });
+  });
+
+  it('pipeline: both tables, the partitions over the limit marked, and 1 while anything is behind', async () => {
+    const pipeline = (alerts: number) => ({
+      readAt: '2026-11-30T10:00:00.000Z',
+      threshold: { outboxPending: 1000, outboxOldestSeconds: 60, consumerLag: 10 },
+      outbox: [{ database: 'tongban_gateway', pending: 1500, oldestSeconds: 90.4, behind: alerts ? '1500 rows not sent (limit 1000)' : null }, { database: 'tongban_node_500000', behind: null, error: 'access denied' }],
+      consumers: [{ group: 'tongban.delivery', state: 'Empty', members: 0, topic: 'tongban.500000.inbox', lag: 12, partitions: [{ partition: 0, lag: 0, behind: false }, { partition: 1, lag: 12, behind: true }], behind: 'no consumer in the group and 12 records waiting' }],
+      alerts,
+    });
+    answers.set('GET /v1/pipeline', [200, pipeline(3)]);
+    const r = await cli(['pipeline'], env());
+    expect(r.code).toBe(EXIT.failed);
+    expect(r.out).toMatch(/tongban_gateway\s+1500\s+90\s+BEHIND: 1500 rows not sent/);
+    expect(r.out).toMatch(/tongban_node_500000\s+-\s+-\s+UNREADABLE: access denied/);
+    expect(r.out).toMatch(/tongban\.delivery\s+Empty\/0\s+tongban\.500000\.inbox\s+12\s+0:0 1:12!\s+BEHIND: no consumer/);
+    expect(r.out).toContain('3 behind or unreadable');
+    answers.set('GET /v1/pipeline', [200, { ...pipeline(0), outbox: [], consumers: [] }]);
+    const quiet = await cli(['pipeline', '--json'], env());
+    expect(quiet.code).toBe(EXIT.ok);
+    expect(JSON.parse(quiet.out)).toMatchObject({ alerts: 0, outbox: [], consumers: [] });
+    expect(seen.every((x) => x.authorization === 'Bearer ops-operator-token')).toBe(true);
   });
 });

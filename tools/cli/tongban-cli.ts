@@ -12,7 +12,8 @@
  *   tongban holds list [--all] [--node N] [--limit N]
  *   tongban holds release <case key> --resolution replayed|discarded [--node N] [--reason TEXT]
  *   tongban deliveries list [--state parked|waiting|queued|delivered] [--case-id C] [--limit N]
- *   tongban deliveries redeliver <id>
+ *   tongban deliveries redeliver <id> [--reason TEXT]
+ *   tongban pipeline                                   outbox backlog and consumer lag (1 when anything is behind)
  *   tongban audit list [--actor A] [--action A] [--case-id C] [--person ID] [--limit N]
  *   tongban audit verify [--witness]
  *   tongban audit proof <record-id>
@@ -20,9 +21,10 @@
  *
  * Filters: --state --region --topic --workflow --event-type --error-class --error-code --case-id --event-id --correlation-id
  * --text (in the failure reason) --from --to
- * Connection: --url (TONGBAN_OPS_URL, default http://127.0.0.1:3100), --token (TONGBAN_OPS_TOKEN); `deliveries` talks
- * to the delivery service itself: --delivery-url (TONGBAN_DELIVERY_URL, default http://127.0.0.1:3400) with
- * --delivery-token (TONGBAN_DELIVERY_TOKEN: the delivery service's admin token, or a partner's API key for its own).
+ * Connection: --url (TONGBAN_OPS_URL, default http://127.0.0.1:3100), --token (TONGBAN_OPS_TOKEN); `deliveries` asks
+ * ops (which asks its delivery service, and audits a redelivery under the operator) unless given --delivery-token
+ * (TONGBAN_DELIVERY_TOKEN: the delivery service's admin token, or a partner's API key for its own), which talks to the
+ * delivery service itself at --delivery-url (TONGBAN_DELIVERY_URL, default http://127.0.0.1:3400).
  * Exit codes: 0 ok, 1 failed (including a broken audit chain, a bulk replay with failures, a node that did not
  * answer), 2 usage, 3 not found, 4 not authenticated or not allowed, 5 conflict (e.g. already discarded, a finished
  * job), 6 invalid input, 7 service unreachable.
@@ -68,8 +70,11 @@ const USAGE = `usage: tongban <command> [options]
                                                    settle a hold whose blocker has no parked dead letter in ops
                                                    (one that has: dlq replay|discard it); discarding needs --reason
   deliveries list [--state parked|waiting|queued|delivered] [--case-id C] [--limit N]
-                                                   webhook deliveries (from the delivery service)
-  deliveries redeliver <id>                        send a parked delivery again
+                                                   webhook deliveries of the province's delivery service, with
+                                                   their partner system (through ops)
+  deliveries redeliver <id> [--reason TEXT]        send a parked delivery again (operator; audited)
+  pipeline                                         outbox rows not yet sent, per database, and consumer lag per
+                                                   group and partition; 1 when anything is over its threshold
   audit list [--actor A] [--action A] [--case-id C] [--person ID] [--limit N]
   audit verify [--witness]                         check every audit chain (ops, gateway, nodes, delivery) and
                                                    the person index they cover (admin); --witness also against
@@ -83,8 +88,9 @@ const USAGE = `usage: tongban <command> [options]
 filters: --state parked|replayed|discarded --region --topic --workflow --event-type --error-class
          --error-code --case-id --event-id --correlation-id --text TEXT (in the failure reason) --from ISO --to ISO
 options: --url URL (TONGBAN_OPS_URL, default http://127.0.0.1:3100)  --token TOKEN (TONGBAN_OPS_TOKEN)  --json
-         deliveries: --delivery-url URL (TONGBAN_DELIVERY_URL, default http://127.0.0.1:3400)
-                     --delivery-token TOKEN (TONGBAN_DELIVERY_TOKEN: the delivery service's admin token)
+         deliveries straight to the delivery service instead of through ops (a partner with its own API key):
+                     --delivery-token TOKEN (TONGBAN_DELIVERY_TOKEN: its admin token, or a partner's key)
+                     --delivery-url URL (TONGBAN_DELIVERY_URL, default http://127.0.0.1:3400)
 exit codes: 0 ok, 1 failed, 2 usage, 3 not found, 4 denied, 5 conflict, 6 invalid input, 7 unreachable
 `;
 
@@ -507,10 +513,12 @@ export async function run(argv: string[], io: Io): Promise<number> {
       return EXIT.ok;
     }
     if (group === 'deliveries' && (command === 'list' || command === 'redeliver')) {
-      const deliveryUrl = String(flags['delivery-url'] ?? io.env.TONGBAN_DELIVERY_URL ?? 'http://127.0.0.1:3400').replace(/\/+$/, '');
-      // The delivery service knows no operator tokens: its admin token (or a partner's API key), never the ops token.
+      // Through ops by default (the operator's token; a redelivery audited under the operator). With a delivery
+      // token, straight to the delivery service: it knows no operator tokens, so the ops token never goes there.
       const deliveryToken = (flags['delivery-token'] as string | undefined) ?? io.env.TONGBAN_DELIVERY_TOKEN;
-      const delivery = new Client(deliveryUrl, deliveryToken, 'delivery service');
+      const deliveryUrl = String(flags['delivery-url'] ?? io.env.TONGBAN_DELIVERY_URL ?? 'http://127.0.0.1:3400').replace(/\/+$/, '');
+      const direct = deliveryToken !== undefined || flags['delivery-url'] !== undefined;
+      const target = direct ? new Client(deliveryUrl, deliveryToken, 'delivery service') : client;
       if (command === 'list') {
         const q = new URLSearchParams();
         if (typeof flags.state === 'string') {
@@ -520,11 +528,11 @@ export async function run(argv: string[], io: Io): Promise<number> {
         if (typeof flags['case-id'] === 'string') q.set('caseId', flags['case-id']);
         const limit = wholeNumber(flags, 'limit', 1, 1000);
         if (limit) q.set('limit', String(limit));
-        const r = await delivery.call<{ deliveries: Array<Record<string, unknown>> }>('GET', `/v1/deliveries${q.size ? `?${q}` : ''}`);
+        const r = await target.call<{ deliveries: Array<Record<string, unknown>> }>('GET', `/v1/deliveries${q.size ? `?${q}` : ''}`);
         print(r, () =>
           table(r.deliveries, [
-            ['ID', (d) => d.deliveryId], ['STATE', (d) => d.state], ['EVENT TYPE', (d) => d.eventType], ['CASE', (d) => d.caseId],
-            ['REGION', (d) => d.targetRegion], ['TRIES', (d) => d.attempts], ['LAST', (d) => d.lastStatus ?? d.lastError], ['CREATED', (d) => String(d.createdAt).slice(0, 19)],
+            ['ID', (d) => d.deliveryId], ['STATE', (d) => d.state], ['PARTNER', (d) => d.partner ?? d.systemName ?? '-'], ['EVENT TYPE', (d) => d.eventType], ['CASE', (d) => d.caseId],
+            ['TRIES', (d) => d.attempts], ['LAST', (d) => d.lastStatus ?? d.lastError], ['PARKED', (d) => (d.parkedAt ? String(d.parkedAt).slice(0, 19) : '-')],
           ]) + `${r.deliveries.length} deliver${r.deliveries.length === 1 ? 'y' : 'ies'}\n`,
         );
         return EXIT.ok;
@@ -532,9 +540,30 @@ export async function run(argv: string[], io: Io): Promise<number> {
       const id = positional[2];
       if (!id) throw new UsageError('redeliver needs the delivery id (deliveries list shows it)');
       if (!/^\d{1,18}$/.test(id)) throw new UsageError(`"${id}" is not a delivery id (a number)`);
-      const r = await delivery.call<Record<string, unknown>>('POST', `/v1/deliveries/${id}/redeliver`);
-      print(r, () => `delivery ${r.deliveryId} is ${r.state} to be sent again\n`);
+      const r = await target.call<Record<string, unknown>>('POST', `/v1/deliveries/${id}/redeliver`, direct ? undefined : { reason: flags.reason });
+      print(r, () => `delivery ${r.deliveryId}${r.caseId ? ` (${r.caseId})` : ''} is ${r.state} to be sent again\n`);
       return EXIT.ok;
+    }
+    if (group === 'pipeline' && command === undefined) {
+      type Outbox = { database: string; pending?: number; oldestSeconds?: number; behind: string | null; error?: string };
+      type Consumer = { group: string; state: string | null; members: number | null; topic: string; lag: number; partitions: Array<{ partition: number; lag: number; behind: boolean }>; behind: string | null };
+      const p = await client.call<{ readAt: string; threshold: Record<string, number>; outbox: Outbox[]; consumers: Consumer[]; consumersError?: string; alerts: number }>('GET', '/v1/pipeline');
+      const flag = (row: { behind: string | null; error?: string }) => (row.error ? `UNREADABLE: ${row.error}` : row.behind ? `BEHIND: ${row.behind}` : 'ok');
+      print(p, () =>
+        `outbox (rows the relay has not sent; behind over ${p.threshold.outboxPending} rows or ${p.threshold.outboxOldestSeconds} s)\n` +
+        table(p.outbox as unknown as Array<Record<string, unknown>>, [
+          ['DATABASE', (o) => o.database], ['NOT SENT', (o) => o.pending ?? '-'], ['OLDEST S', (o) => (o.oldestSeconds === undefined ? '-' : Math.round(o.oldestSeconds as number))], ['STATUS', (o) => flag(o as Outbox)],
+        ]) +
+        `\nconsumer lag (behind over ${p.threshold.consumerLag} records on a partition)\n` +
+        (p.consumersError
+          ? `UNREADABLE: ${p.consumersError}\n`
+          : table(p.consumers as unknown as Array<Record<string, unknown>>, [
+              ['GROUP', (c) => c.group], ['STATE', (c) => `${c.state ?? '?'}${c.members === null ? '' : `/${c.members}`}`], ['TOPIC', (c) => c.topic], ['LAG', (c) => c.lag],
+              ['PARTITIONS', (c) => (c as Consumer).partitions.map((x) => `${x.partition}:${x.lag}${x.behind ? '!' : ''}`).join(' ')], ['STATUS', (c) => flag(c as Consumer)],
+            ])) +
+        `${p.alerts ? `${p.alerts} behind or unreadable` : 'nothing behind'} (read ${p.readAt})\n`,
+      );
+      return p.alerts ? EXIT.failed : EXIT.ok;
     }
     if (group === 'audit' && command === 'verify') {
       type Chain = { database?: string; chain: string; ok: boolean; checked: number };

@@ -203,6 +203,9 @@ function servicesOf(o: ServicesOf): ServiceSpec[] {
         TONGBAN_OPS_NODES: nodes.map(([region]) => region).join(','),
         TONGBAN_NODE_URLS: nodeUrls,
         TONGBAN_AUDIT_DATABASES: [`${db}_gateway`, ...nodes.map(([region]) => `${db}_node_${region}`), `${db}_delivery`].join(','),
+        // Its own province's delivery service and outboxes, never the other province's.
+        TONGBAN_OPS_DELIVERY_URL: `http://127.0.0.1:${ports.delivery}`,
+        TONGBAN_OPS_OUTBOX_DATABASES: [`${db}_gateway`, ...nodes.map(([region]) => `${db}_node_${region}`)].join(','),
         ...(o.opsEnv ?? {}),
       },
       healthUrl: `http://127.0.0.1:${ports.ops}/health`,

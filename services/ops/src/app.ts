@@ -45,6 +45,10 @@ import { DeadLetterArrivals, NodeArrivals, TransitReceipts } from './transit/tra
 import { OPS_SERVICE_TOKEN, TRANSIT_STORE } from './transit/transit.controller';
 import { ChainVerifier } from './audit/chain-verifier';
 import { HoldsService } from './holds/holds.service';
+import { DeliveryClient } from './deliveries/delivery-client';
+import { DeliveriesService } from './deliveries/deliveries.service';
+import { InboxLagReader, OutboxBacklogReader } from './pipeline/pipeline-readers';
+import { PipelineService } from './pipeline/pipeline.service';
 import { OPS_CONTROLLERS } from './controllers';
 import { buildOpsOpenApiDocument } from './openapi';
 
@@ -201,6 +205,13 @@ export async function createOpsApp(config: OpsConfig, logger = new JsonLogger('o
     closers.push(() => retention.stop());
     const consumer = new DlqConsumer(kafka, config.groupId, dlqTopics, ingest, logger, config.infra.consumerGroup);
     closers.push(registerConsumerLagMetrics(metrics, { kafka, groupId: config.groupId, topics: () => dlqTopics }));
+    const deliveries = new DeliveriesService(config.delivery ? new DeliveryClient(config.delivery) : undefined, audit, logger);
+    // Every group of this province's namespace on its nodes' inbox topics (the cluster is the province's own).
+    const pipeline = new PipelineService(
+      new OutboxBacklogReader(config.infra.mysql, config.pipeline.outboxDatabases),
+      new InboxLagReader(admin, `${config.infra.topicNamespace}.`, config.nodes.flatMap((node) => [topics.inbox(config.infra.topicNamespace, node), topics.local(config.infra.topicNamespace, node)])),
+      config.pipeline.threshold,
+    );
     const checks: HealthCheck[] = [
       ...dependencyChecks({ mysql: probe, kafka: admin }),
       { name: 'schemaRegistry', check: () => registry.ping() },
@@ -218,6 +229,8 @@ export async function createOpsApp(config: OpsConfig, logger = new JsonLogger('o
             { provide: DeadLetterService, useValue: deadLetters },
             { provide: BulkReplayService, useValue: jobs },
             { provide: HoldsService, useValue: new HoldsService(nodes, repository, audit, logger) },
+            { provide: DeliveriesService, useValue: deliveries },
+            { provide: PipelineService, useValue: pipeline },
             { provide: OPERATORS, useValue: new OperatorRegistry(config.operators) },
             { provide: OPS_AUDIT, useValue: audit },
             { provide: CHAIN_VERIFIER, useValue: new ChainVerifier([audit, disclosures], config.database, config.infra.mysql, config.auditDatabases, config.auditPersonKey) },

@@ -23,6 +23,26 @@ export interface MirrorLagConfig {
   threshold: { messages: number; oldestAgeMs: number };
 }
 
+/** The delivery service ops asks for parked webhook deliveries and redelivers them through (TONGBAN_OPS_DELIVERY_*). */
+export interface DeliveryLinkConfig {
+  url: string;
+  /** The delivery service's admin token: the browser never sees it, and ops sends no operator token there. */
+  token: string;
+}
+
+/** What the console's pipeline view reads, and when it marks a figure as behind (TONGBAN_OPS_PIPELINE_*). */
+export interface PipelineConfig {
+  /** Databases whose outbox ops counts (the relay's: the gateway's and the nodes'). */
+  outboxDatabases: string[];
+  threshold: {
+    /** Rows not yet sent by the relay, per database. */
+    outboxPending: number;
+    outboxOldestSeconds: number;
+    /** Records a consumer group has not yet committed, per partition. */
+    consumerLag: number;
+  };
+}
+
 export interface OpsConfig {
   infra: InfraConfig;
   port: number;
@@ -58,6 +78,9 @@ export interface OpsConfig {
   witness?: WitnessConfig;
   /** Receipts of events crossing to and from the other province, on the witness channel (so only with `witness`). */
   transit?: TransitConfig;
+  /** The province's delivery service, for parked webhook deliveries; undefined when none is configured. */
+  delivery?: DeliveryLinkConfig;
+  pipeline: PipelineConfig;
 }
 
 /** The two linked provinces: each witnesses the other's audit chains. */
@@ -123,6 +146,34 @@ function readMirrorLagConfig(r: EnvReader): MirrorLagConfig | undefined {
   };
 }
 
+/**
+ * TONGBAN_OPS_DELIVERY_URL (development default http://127.0.0.1:3400) and TONGBAN_OPS_DELIVERY_TOKEN, the delivery
+ * service's admin token (development default: the TONGBAN_ADMIN_TOKEN or generated secret the development delivery
+ * takes). Elsewhere both are needed; without a URL, or with `off`, ops has no delivery service to ask.
+ */
+function readDeliveryLink(r: EnvReader): DeliveryLinkConfig | undefined {
+  const url = r.optional('TONGBAN_OPS_DELIVERY_URL') ?? (r.development ? 'http://127.0.0.1:3400' : undefined);
+  if (!url || url === 'off') return undefined;
+  if (!/^https?:\/\/[^\s/]+/.test(url)) r.fail(`TONGBAN_OPS_DELIVERY_URL must be an http(s) URL, got "${url}"`);
+  const token = r.optional('TONGBAN_OPS_DELIVERY_TOKEN') ?? (r.development ? r.secret('TONGBAN_ADMIN_TOKEN', { generate: 'admin-token' }) : undefined);
+  if (!token) r.fail("TONGBAN_OPS_DELIVERY_TOKEN is required with TONGBAN_OPS_DELIVERY_URL: the delivery service's admin token");
+  else if (token.length < 16) r.fail('TONGBAN_OPS_DELIVERY_TOKEN must be at least 16 characters');
+  return { url: url.replace(/\/+$/, ''), token: token ?? '' };
+}
+
+function readPipelineConfig(r: EnvReader, nodes: string[]): PipelineConfig {
+  const outboxDatabases = r.list('TONGBAN_OPS_OUTBOX_DATABASES', ['tongban_gateway', ...nodes.map((n) => `tongban_node_${n}`)]);
+  for (const d of outboxDatabases) if (!/^[A-Za-z0-9_]{1,64}$/.test(d)) r.fail(`TONGBAN_OPS_OUTBOX_DATABASES: "${d}" is not a database name`);
+  return {
+    outboxDatabases,
+    threshold: {
+      outboxPending: r.int('TONGBAN_OPS_OUTBOX_MAX_PENDING', 1000, { min: 0, max: 1_000_000_000 }),
+      outboxOldestSeconds: r.int('TONGBAN_OPS_OUTBOX_MAX_AGE_SECONDS', 60, { min: 0, max: 30 * 86_400 }),
+      consumerLag: r.int('TONGBAN_OPS_CONSUMER_LAG_MAX_MESSAGES', 1000, { min: 0, max: 1_000_000_000 }),
+    },
+  };
+}
+
 export function readOpsConfig(env: Record<string, string | undefined> = process.env): OpsConfig {
   const r = new EnvReader(env);
   const infra = readInfraConfig(r, 'tongban-ops', { redis: false });
@@ -164,6 +215,8 @@ export function readOpsConfig(env: Record<string, string | undefined> = process.
     auditDatabases: r.list('TONGBAN_AUDIT_DATABASES', ['tongban_gateway', ...nodes.map((n) => `tongban_node_${n}`), 'tongban_delivery']),
     mirror: readMirrorLagConfig(r),
     witness: readWitnessConfig(r, nodes),
+    delivery: readDeliveryLink(r),
+    pipeline: readPipelineConfig(r, nodes),
   };
   config.transit = readTransitConfig(r, config.witness);
   r.done();

@@ -48,7 +48,8 @@ export class DeliveriesController {
     const ready = await this.store.redeliver(id);
     if (!ready) throw new TongbanError('DELIVERY.NOT_PARKED', `delivery ${id} is ${row.state}; only a parked delivery is redelivered`);
     await this.worker.enqueue(ready);
-    return { deliveryId: id, state: 'queued' };
+    // What was queued, so a caller acting for an operator (ops) can record which case and event it was.
+    return { deliveryId: id, state: 'queued', eventId: row.event_id, eventType: row.event_type, caseId: row.case_id, subscriptionId: row.subscription_id };
   }
 
   /** undefined: everything (admin); otherwise the caller's own subscriptions. */

@@ -25,11 +25,15 @@ export interface DeliveryRow {
   /** W3C trace context of the inbox message the delivery was made from; null when tracing was off. */
   trace_parent: string | null;
   trace_state: string | null;
+  /** The subscription's partner system, when the row was read with it (`list`). */
+  system_name?: string | null;
 }
 
 export interface DeliveryView {
   deliveryId: string;
   subscriptionId: string;
+  /** The partner system of the subscription (null once the subscription is gone). */
+  systemName: string | null;
   eventId: string;
   eventType: string;
   caseId: string;
@@ -50,6 +54,7 @@ export function deliveryView(r: DeliveryRow): DeliveryView {
   return {
     deliveryId: String(r.delivery_id),
     subscriptionId: r.subscription_id,
+    systemName: r.system_name ?? null,
     eventId: r.event_id,
     eventType: r.event_type,
     caseId: r.case_id,
@@ -179,21 +184,23 @@ export class DeliveryStore {
     const where: string[] = [];
     const params: unknown[] = [];
     if (filter.state) {
-      where.push('state = ?');
+      where.push('d.state = ?');
       params.push(filter.state);
     }
     if (filter.caseId) {
-      where.push('case_id = ?');
+      where.push('d.case_id = ?');
       params.push(filter.caseId);
     }
     if (filter.subscriptionIds) {
       if (filter.subscriptionIds.length === 0) return [];
-      where.push(`subscription_id IN (${filter.subscriptionIds.map(() => '?').join(', ')})`);
+      where.push(`d.subscription_id IN (${filter.subscriptionIds.map(() => '?').join(', ')})`);
       params.push(...filter.subscriptionIds);
     }
     params.push(Math.min(filter.limit ?? 100, 1000));
+    // The partner's name comes with each row, so an operator sees whose webhook failed without a second lookup.
     const rows: DeliveryRow[] = await this.ds.query(
-      `SELECT * FROM deliveries ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY delivery_id LIMIT ?`,
+      `SELECT d.*, s.system_name FROM deliveries d LEFT JOIN subscriptions s ON s.subscription_id = d.subscription_id
+       ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY d.delivery_id LIMIT ?`,
       params,
     );
     return rows.map(deliveryView);

@@ -71,7 +71,7 @@ export function buildDeliveryOpenApiDocument(version: string, eventTypes: string
         get: {
           operationId: 'listDeliveries',
           tags: ['deliveries'],
-          summary: 'Deliveries, newest first',
+          summary: 'Deliveries, oldest first',
           description: "With the admin token every subscription's; with a partner's API key its own subscriptions'.",
           security: KEY_OR_ADMIN,
           parameters: [
@@ -79,7 +79,7 @@ export function buildDeliveryOpenApiDocument(version: string, eventTypes: string
             queryParam('caseId', 'Only deliveries of this case.'),
             queryParam('limit', 'At most this many (1–1000, default 100).', { type: 'string', pattern: '^[0-9]{1,4}$' }),
           ],
-          responses: { '200': jsonResponse(object('The deliveries.', { deliveries: { type: 'array', items: { type: 'object' } } }, ['deliveries']), 'The deliveries.'), '400': responseRef('ValidationFailed'), ...AUTH_ERRORS },
+          responses: { '200': jsonResponse(object('The deliveries.', { deliveries: { type: 'array', items: schemaRef('Delivery') } }, ['deliveries']), 'The deliveries.'), '400': responseRef('ValidationFailed'), ...AUTH_ERRORS },
         },
       },
       '/v1/deliveries/{id}/redeliver': {
@@ -91,7 +91,14 @@ export function buildDeliveryOpenApiDocument(version: string, eventTypes: string
           security: KEY_OR_ADMIN,
           parameters: [pathParam('id', 'The delivery id.', { type: 'string', pattern: '^[0-9]{1,18}$' })],
           responses: {
-            '202': jsonResponse(object('Queued.', { deliveryId: { type: 'string' }, state: { const: 'queued' } }, ['deliveryId', 'state']), 'Queued for delivery.'),
+            '202': jsonResponse(
+              object(
+                'Queued.',
+                { deliveryId: { type: 'string' }, state: { const: 'queued' }, eventId: { type: 'string' }, eventType: { type: 'string' }, caseId: { type: 'string' }, subscriptionId: { type: 'string' } },
+                ['deliveryId', 'state', 'eventId', 'eventType', 'caseId', 'subscriptionId'],
+              ),
+              'Queued for delivery.',
+            ),
             '404': responseRef('DeliveryNotFound'),
             '409': responseRef('NotParked'),
             ...AUTH_ERRORS,
@@ -125,6 +132,27 @@ export function buildDeliveryOpenApiDocument(version: string, eventTypes: string
           'A subscription.',
           { subscriptionId: { type: 'string' }, keyId: { type: 'string' }, systemName: { type: 'string' }, region: { type: 'string' }, url: { type: 'string' }, eventTypes: { type: 'array', items: { type: 'string' } }, createdAt: { type: 'string' } },
           ['subscriptionId', 'keyId', 'systemName', 'region', 'url', 'eventTypes', 'createdAt'],
+        ),
+        Delivery: object(
+          'A delivery of one event to one subscription (never its body).',
+          {
+            deliveryId: { type: 'string' },
+            subscriptionId: { type: 'string' },
+            systemName: { type: ['string', 'null'], description: 'The partner system of the subscription; null once the subscription is gone.' },
+            eventId: { type: 'string' },
+            eventType: { type: 'string' },
+            caseId: { type: 'string' },
+            targetRegion: { type: 'string' },
+            state: { type: 'string', enum: DELIVERY_STATES },
+            attempts: { type: 'integer', description: 'Attempts in the current retry window (a redelivery starts a new one).' },
+            lastStatus: { type: ['integer', 'null'], description: "The receiver's last HTTP status; null when it did not answer." },
+            lastError: { type: ['string', 'null'] },
+            createdAt: { type: 'string', format: 'date-time' },
+            firstAttemptAt: { type: ['string', 'null'], format: 'date-time' },
+            deliveredAt: { type: ['string', 'null'], format: 'date-time' },
+            parkedAt: { type: ['string', 'null'], format: 'date-time' },
+          },
+          ['deliveryId', 'subscriptionId', 'systemName', 'eventId', 'eventType', 'caseId', 'targetRegion', 'state', 'attempts', 'lastStatus', 'lastError', 'createdAt', 'firstAttemptAt', 'deliveredAt', 'parkedAt'],
         ),
         CreatedSubscription: { allOf: [schemaRef('Subscription'), object('With the signing secret.', { secret: { type: 'string' } }, ['secret'])] },
       },

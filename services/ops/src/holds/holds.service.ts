@@ -1,10 +1,11 @@
 import { AuditLog } from '@tongban/audit';
-import { isErrorCode, Problem, TongbanError, ValidationError } from '@tongban/errors';
+import { TongbanError, ValidationError } from '@tongban/errors';
 import { NotFoundError } from '@tongban/http';
 import { JsonLogger } from '@tongban/observability';
 import type { Operator } from '../operators/operator-registry';
 import { DeadLetterRepository } from '../dead-letters/infrastructure/dead-letter.repository';
 import { NodeClient } from '../dead-letters/infrastructure/node-client';
+import { dependencyRefusal } from '../dependency-refusal';
 import { decideRelease, mergeHolds, MergedHolds, NodeHoldsAnswer } from './hold-decisions';
 
 /**
@@ -72,7 +73,7 @@ export class HoldsService {
     } catch (e) {
       throw new TongbanError('DEPENDENCY.UNAVAILABLE', `node ${node} did not answer the release of ${key}: ${(e as Error).message}`, true);
     }
-    if (answer.status !== 200) throw nodeRefusal(node, answer);
+    if (answer.status !== 200) throw dependencyRefusal(`node ${node}`, answer, 'TONGBAN_NODE_SERVICE_TOKEN');
     const result = { node, ...answer.body };
     await this.audit.record({
       actor: operator.name,
@@ -88,13 +89,4 @@ export class HoldsService {
     if (!this.nodes.nodeCodes().includes(node)) throw new ValidationError([{ path: 'node', problem: `must be one of the configured nodes: ${this.nodes.nodeCodes().join(', ')}` }]);
     return node;
   }
-}
-
-/** A node's refusal, passed on as the same problem (its code, detail and problems). */
-function nodeRefusal(node: string, answer: { status: number; body: Record<string, unknown> }): Error {
-  const code = typeof answer.body.code === 'string' ? answer.body.code : undefined;
-  const detail = `node ${node}: ${typeof answer.body.detail === 'string' ? answer.body.detail : `HTTP ${answer.status}`}`;
-  if (code === 'REQUEST.INVALID' && Array.isArray(answer.body.problems)) return new ValidationError(answer.body.problems as Problem[], detail);
-  if (code && isErrorCode(code) && answer.status < 500) return new TongbanError(code, detail);
-  return new TongbanError('DEPENDENCY.UNAVAILABLE', detail, true);
 }

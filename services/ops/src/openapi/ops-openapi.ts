@@ -3,6 +3,7 @@ import {
 } from '@tongban/http';
 import { DEAD_LETTER_STATES, WORKFLOWS } from '../dead-letters/domain/dead-letter';
 import { MAX_BULK_DISCARD } from '../dead-letters/infrastructure/dlq.controller';
+import { DELIVERY_STATES } from '../deliveries/delivery-view';
 import { leastRoleFor, type Permission, type Role } from '../operators/operator-registry';
 
 /**
@@ -221,6 +222,60 @@ export function buildOpsOpenApiDocument(version: string): ServiceApiDocument {
         responses: { '200': jsonResponse(object('The released hold.'), 'Released.'), '400': responseRef('ValidationFailed') },
       }),
     },
+    '/v1/deliveries': {
+      get: operatorRoute('delivery.read', {
+        operationId: 'listDeliveries',
+        tags: ['deliveries'],
+        summary: "Webhook deliveries of this province's delivery service, oldest first",
+        description:
+          'Ops asks the delivery service with the admin token it is configured with (TONGBAN_OPS_DELIVERY_URL, TONGBAN_OPS_DELIVERY_TOKEN); the operator token never goes there. ' +
+          '409 when no delivery service is configured, 503 when it does not answer.',
+        parameters: [
+          queryParam('state', 'Only deliveries in this state (`parked`: given up after the retry window).', { type: 'string', enum: [...DELIVERY_STATES] }),
+          queryParam('caseId', 'Only the deliveries of this case (up to 100 characters).', { type: 'string', maxLength: 100 }),
+          queryParam('limit', 'At most this many (1–1000, default 100).', { type: 'string', pattern: '^[0-9]{1,4}$' }),
+        ],
+        responses: {
+          '200': jsonResponse(object('The deliveries.', { deliveries: { type: 'array', items: schemaRef('Delivery') } }, ['deliveries']), 'The deliveries.'),
+          '400': responseRef('ValidationFailed'),
+          '409': responseRef('NoDeliveryService'),
+        },
+      }),
+    },
+    '/v1/deliveries/{id}/redeliver': {
+      post: operatorRoute('delivery.redeliver', {
+        operationId: 'redeliverDelivery',
+        tags: ['deliveries'],
+        summary: 'Queue a parked delivery again, with a fresh retry window',
+        description: 'Only a parked delivery (409 otherwise, and when no delivery service is configured); recorded in the audit chain as `delivery.redeliver`.',
+        parameters: [pathParam('id', 'The delivery id.', { type: 'string', pattern: '^[0-9]{1,18}$' })],
+        requestBody: { ...jsonBody(object('An optional reason, kept in the audit entry.', { reason: { type: 'string', maxLength: 2000 } })), required: false },
+        responses: {
+          '202': jsonResponse(
+            object(
+              'Queued again.',
+              { deliveryId: { type: 'string' }, state: { const: 'queued' }, eventId: { type: ['string', 'null'] }, eventType: { type: ['string', 'null'] }, caseId: { type: ['string', 'null'] } },
+              ['deliveryId', 'state', 'eventId', 'eventType', 'caseId'],
+            ),
+            'Queued for delivery.',
+          ),
+          '400': responseRef('ValidationFailed'),
+          '404': responseRef('DeliveryNotFound'),
+          '409': responseRef('DeliveryNotParked'),
+        },
+      }),
+    },
+    '/v1/pipeline': {
+      get: operatorRoute('pipeline.read', {
+        operationId: 'getPipeline',
+        tags: ['pipeline'],
+        summary: 'Outbox backlog per database and consumer lag per group and partition',
+        description:
+          "The outboxes are counted in this province's databases (TONGBAN_OPS_OUTBOX_DATABASES), the lag read from this province's broker for its namespace's consumer groups " +
+          'on the inbox and local topics; each figure over its threshold (TONGBAN_OPS_OUTBOX_MAX_PENDING, _MAX_AGE_SECONDS, TONGBAN_OPS_CONSUMER_LAG_MAX_MESSAGES) carries why in `behind`.',
+        responses: { '200': jsonResponse(schemaRef('Pipeline'), 'The pipeline now.') },
+      }),
+    },
     '/v1/audit': {
       get: operatorRoute('audit.read', {
         operationId: 'listAuditEntries',
@@ -315,7 +370,8 @@ export function buildOpsOpenApiDocument(version: string): ServiceApiDocument {
       title: 'tongban ops',
       version,
       description:
-        "The operators' API of tongban, behind the console at `/`: dead letters (search, replay, correct, discard, bulk replays), holds, the audit chains and the link " +
+        "The operators' API of tongban, behind the console at `/`: dead letters (search, replay, correct, discard, bulk replays), holds, parked webhook deliveries, " +
+        'the pipeline (outbox backlog, consumer lag), the audit chains and the link ' +
         'between the provinces. Every route takes an operator token (`Authorization: Bearer <token>`, TONGBAN_OPERATORS); `x-tongban-role` names the least role ' +
         '(viewer < operator < admin) a route needs. Errors are RFC 9457 problems (`application/problem+json`) of the codes in libs/errors/src/codes.ts. ' +
         '`POST /internal/transit/receipts` (the gateway’s, with the service token) is not described here.',
@@ -325,6 +381,8 @@ export function buildOpsOpenApiDocument(version: string): ServiceApiDocument {
       { name: 'dead-letters', description: 'Events a node could not apply, parked for an operator.' },
       { name: 'replay-jobs', description: 'Bulk replays of the letters a filter takes.' },
       { name: 'holds', description: 'Cases held behind a parked event.' },
+      { name: 'deliveries', description: "Webhook deliveries to partner systems, asked of this province's delivery service." },
+      { name: 'pipeline', description: 'What waits in the outboxes and behind the consumer groups.' },
       { name: 'audit', description: 'The audit chains: entries, proofs, verification.' },
       { name: 'link', description: 'The mirrored link between Sichuan and Chongqing.' },
       { name: 'operators', description: 'The caller.' },
@@ -353,6 +411,59 @@ export function buildOpsOpenApiDocument(version: string): ServiceApiDocument {
         ),
         ReplayJob: object('A bulk replay.', { id: { type: 'string', format: 'uuid' }, state: { type: 'string' } }),
         AuditPage: object('A page of audit entries.', { entries: { type: 'array', items: { type: 'object' } }, nextBefore: { type: ['integer', 'null'] } }, ['entries']),
+        Delivery: object(
+          'A webhook delivery (never its body).',
+          {
+            deliveryId: { type: 'string' },
+            partner: { type: ['string', 'null'], description: 'The partner system of the subscription; null once the subscription is gone.' },
+            subscriptionId: { type: 'string' },
+            eventId: { type: 'string' },
+            eventType: { type: 'string' },
+            caseId: { type: 'string' },
+            targetRegion: { type: 'string' },
+            state: { type: 'string', enum: [...DELIVERY_STATES] },
+            attempts: { type: 'integer', description: 'Attempts in the last retry window.' },
+            lastStatus: { type: ['integer', 'null'], description: "The receiver's last HTTP status; null when it did not answer." },
+            lastError: { type: ['string', 'null'] },
+            createdAt: { type: 'string', format: 'date-time' },
+            parkedAt: { type: ['string', 'null'], format: 'date-time' },
+          },
+          ['deliveryId', 'partner', 'subscriptionId', 'eventId', 'eventType', 'caseId', 'targetRegion', 'state', 'attempts', 'lastStatus', 'lastError', 'createdAt', 'parkedAt'],
+        ),
+        Pipeline: object(
+          'The outboxes and the consumer lag, read now.',
+          {
+            readAt: { type: 'string', format: 'date-time' },
+            threshold: object('Above these a figure is behind.', { outboxPending: { type: 'integer' }, outboxOldestSeconds: { type: 'integer' }, consumerLag: { type: 'integer' } }, ['outboxPending', 'outboxOldestSeconds', 'consumerLag']),
+            outbox: {
+              type: 'array',
+              items: object(
+                "One database's outbox: rows the relay has not sent, or why it could not be read.",
+                { database: { type: 'string' }, pending: { type: 'integer' }, oldestSeconds: { type: 'number' }, behind: { type: ['string', 'null'] }, error: { type: 'string' } },
+                ['database', 'behind'],
+              ),
+            },
+            consumers: {
+              type: 'array',
+              items: object(
+                "One consumer group's lag on one topic.",
+                {
+                  group: { type: 'string' },
+                  state: { type: ['string', 'null'], description: 'As the broker reports it: Stable, Empty (no consumer), …' },
+                  members: { type: ['integer', 'null'] },
+                  topic: { type: 'string' },
+                  lag: { type: 'integer', description: 'Records waiting on all its partitions.' },
+                  partitions: { type: 'array', items: object('One partition.', { partition: { type: 'integer' }, lag: { type: 'integer' }, behind: { type: 'boolean' } }, ['partition', 'lag', 'behind']) },
+                  behind: { type: ['string', 'null'] },
+                },
+                ['group', 'state', 'members', 'topic', 'lag', 'partitions', 'behind'],
+              ),
+            },
+            consumersError: { type: 'string', description: 'Why the lag could not be read from the broker.' },
+            alerts: { type: 'integer', description: 'Rows behind or unreadable.' },
+          },
+          ['readAt', 'threshold', 'outbox', 'consumers', 'alerts'],
+        ),
         HealthReport: object('Health and its checks.', { status: { type: 'string', enum: ['ok', 'degraded', 'error'] }, checks: { type: 'object' } }, ['status', 'checks']),
       },
       responses: {
@@ -366,6 +477,9 @@ export function buildOpsOpenApiDocument(version: string): ServiceApiDocument {
         ReplayJobEnded: problemResponse('The bulk replay has ended.', { code: 'OPS.REPLAY_JOB_ENDED', detail: 'replay job 1b4e28ba-2fa1-11d2-883f-0016d3cca427 has ended' }),
         TooManyBulkReplays: problemResponse('As many bulk replays as allowed are running.', { code: 'OPS.TOO_MANY_BULK_REPLAYS', detail: '2 bulk replays are running; try again when one ends' }, RETRY_AFTER),
         AuditRecordNotFound: problemResponse('No record of a group with this id.', { code: 'OPS.AUDIT_RECORD_NOT_FOUND', detail: 'no record r-1 in the audit chains ops reads' }),
+        NoDeliveryService: problemResponse('This ops has no delivery service configured.', { code: 'REQUEST.CONFLICT', detail: 'this ops has no delivery service to ask (TONGBAN_OPS_DELIVERY_URL)' }),
+        DeliveryNotFound: problemResponse('No delivery with this id.', { code: 'DELIVERY.NOT_FOUND', detail: 'delivery service: no delivery 42' }),
+        DeliveryNotParked: problemResponse('Only a parked delivery is redelivered.', { code: 'DELIVERY.NOT_PARKED', detail: 'delivery service: delivery 42 is delivered; only a parked delivery is redelivered' }),
         NoWitness: problemResponse('This ops has no partner province to witness its chains.', { code: 'REQUEST.CONFLICT', detail: 'this ops has no partner province to witness its audit chains' }),
         Unavailable: problemResponse('A dependency is unavailable: try again after Retry-After.', { code: 'DEPENDENCY.UNAVAILABLE', detail: 'a dependency of this service is unavailable; try again later' }, RETRY_AFTER),
       },

@@ -5,11 +5,15 @@ export type Role = 'viewer' | 'operator' | 'admin';
 export const ROLES: readonly Role[] = ['viewer', 'operator', 'admin'];
 
 /** What each role may do; each role has everything of the roles before it. */
-export type Permission = 'dlq.read' | 'dlq.replay' | 'dlq.discard' | 'dlq.edit' | 'audit.read' | 'dlq.read-clear' | 'audit.verify';
+export type Permission =
+  | 'dlq.read' | 'dlq.replay' | 'dlq.discard' | 'dlq.edit' | 'audit.read' | 'dlq.read-clear' | 'audit.verify'
+  | 'delivery.read' | 'delivery.redeliver' | 'pipeline.read';
+const VIEWER: Permission[] = ['dlq.read', 'delivery.read', 'pipeline.read'];
+const OPERATOR: Permission[] = [...VIEWER, 'dlq.replay', 'dlq.discard', 'dlq.edit', 'delivery.redeliver', 'audit.read'];
 const GRANTS: Record<Role, Permission[]> = {
-  viewer: ['dlq.read'],
-  operator: ['dlq.read', 'dlq.replay', 'dlq.discard', 'dlq.edit', 'audit.read'],
-  admin: ['dlq.read', 'dlq.replay', 'dlq.discard', 'dlq.edit', 'audit.read', 'dlq.read-clear', 'audit.verify'],
+  viewer: VIEWER,
+  operator: OPERATOR,
+  admin: [...OPERATOR, 'dlq.read-clear', 'audit.verify'],
 };
 
 /** The least role that holds a permission (the roles grant more from viewer to admin). */

@@ -48,6 +48,8 @@ interface Options {
   batchClients: number;
   /** Run the stack's services under `node --cpu-prof` and print where each one spent its time. */
   cpuProfile: boolean;
+  /** How many functions of each service's profile to print (by self time). */
+  cpuTop: number;
   json: boolean;
 }
 
@@ -78,6 +80,7 @@ function parseArgs(argv = process.argv.slice(2), env = process.env): Options {
     batchSize: Math.min(500, int('batch-size', 100)),
     batchClients: int('batch-clients', 4),
     cpuProfile: argv.includes('--cpu-profile'),
+    cpuTop: int('cpu-top', 8),
     json: argv.includes('--json'),
   };
 }
@@ -584,7 +587,7 @@ async function measurePath(path: 'one' | 'two', id: string) {
     stopped = true;
     const cpu: Record<string, CpuSummary> = {};
     if (o.cpuProfile) {
-      for (const [pid, profile] of readProfiles(profileDir)) cpu[pids.get(pid) ?? String(pid)] = summarise(profile, 8);
+      for (const [pid, profile] of readProfiles(profileDir)) cpu[pids.get(pid) ?? String(pid)] = summarise(profile, o.cpuTop);
       rmSync(profileDir, { recursive: true, force: true });
     }
     return { path, closedLoop: closed, batchClosedLoop: batch, openLoop: open, peakMemoryMiB: memoryMiB, rowsPerEvent, rowsPerEventByTable: rowsByTable, usage, cpu, samples, partitions: inbox.partitions.length };

@@ -1,5 +1,6 @@
 import { Controller, Delete, Get, Post } from '@nestjs/common';
-import { declaredRoutes, describedRoutes, problemResponse, problemSchemas, renderServiceApiPage, statusOfCode } from './openapi';
+import { problemResponse, problemSchemas, renderServiceApiPage, statusOfCode } from './openapi';
+import { declaredRoutes, describedRoutes } from './openapi.testing';
 
 @Controller('v1/things')
 class ThingsController {

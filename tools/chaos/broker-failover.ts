@@ -9,7 +9,8 @@ import { createKafka } from '@tongban/kafka';
 import { dropDatabase } from '@tongban/persistence';
 import { topics } from '@tongban/regions';
 import { RunningService, ServiceSpec, spawnService, stopService, waitForHealth } from '../stack/stack';
-import { ChaosBroker, chaosStackSpecs, Client, readTopic, Request } from './chaos-support';
+import { eachTopicMessage } from '../stack/topic-reader';
+import { ChaosBroker, chaosStackSpecs, Client, Request } from './chaos-support';
 
 /**
  * npm run chaos -- --brokers 3: a province cluster of three Kafka nodes (KRaft quorum, every topic with
@@ -362,10 +363,10 @@ async function main(): Promise<void> {
     if (missingHere.length) {
       const copies = new Map<string, number>();
       const wanted = new Set(missingHere);
-      await readTopic(kafka, inbox, (m) => {
+      await eachTopicMessage(kafka, inbox, (m) => {
         const e = m.headers['tongban-event-id'];
         if (e && wanted.has(e)) copies.set(e, (copies.get(e) ?? 0) + 1);
-      });
+      }, 60_000);
       const sent = await withDb(`${prefix}_gateway`, (q) =>
         q<{ event_id: string; sent_at: Date | null }>('SELECT event_id, sent_at FROM outbox_events WHERE topic = ? AND event_id IN (?)', [inbox, missingHere]),
       );

@@ -1,12 +1,9 @@
 import { spawn, ChildProcess } from 'node:child_process';
-import { randomUUID } from 'node:crypto';
 import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createConnection } from 'mysql2/promise';
-import { Kafka } from 'kafkajs';
 import { repoRoot } from '@tongban/config';
-import { headerText } from '@tongban/kafka';
 import { checkCharacter } from '@tongban/regions';
 import { SideBroker } from '../stack/side-broker';
 import { childEnv, ServiceSpec, stackServices } from '../stack/stack';
@@ -295,37 +292,6 @@ export class Client {
       await sleep(retryWait(request.tries, retryAfterMs));
     }
   }
-}
-
-/** Reads a topic from the beginning to its current end, handing each message's partition, key and headers on. */
-export async function readTopic(kafka: Kafka, topic: string, each: (m: { key: string; headers: Record<string, string> }) => void): Promise<void> {
-  const admin = kafka.admin();
-  await admin.connect();
-  const ends = await admin.fetchTopicOffsets(topic);
-  await admin.disconnect();
-  const remaining = new Map(ends.filter((p) => Number(p.high) > Number(p.low)).map((p) => [p.partition, Number(p.high)]));
-  if (remaining.size === 0) return;
-  const consumer = kafka.consumer({ groupId: `chaos-reader-${randomUUID()}` });
-  await consumer.connect();
-  await consumer.subscribe({ topic, fromBeginning: true });
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`reading ${topic} took longer than 60 s`)), 60_000);
-    void consumer
-      .run({
-        eachMessage: async ({ partition, message }) => {
-          const headers: Record<string, string> = {};
-          for (const name of Object.keys(message.headers ?? {})) headers[name] = headerText(message.headers, name) ?? '';
-          each({ key: message.key?.toString() ?? '', headers });
-          if (Number(message.offset) + 1 >= (remaining.get(partition) ?? 0)) remaining.delete(partition);
-          if (remaining.size === 0) {
-            clearTimeout(timer);
-            resolve();
-          }
-        },
-      })
-      .catch(reject);
-  });
-  await consumer.disconnect();
 }
 
 /** Whether something accepts TCP connections on a loopback port. */

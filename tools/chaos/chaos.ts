@@ -8,7 +8,8 @@ import { createKafka, FAILURE_HEADERS } from '@tongban/kafka';
 import { dropDatabase } from '@tongban/persistence';
 import { topics } from '@tongban/regions';
 import { RunningService, ServiceSpec, spawnService, stopService, waitForHealth } from '../stack/stack';
-import { ChaosBroker, chaosStackSpecs, Client, readTopic } from './chaos-support';
+import { eachTopicMessage } from '../stack/topic-reader';
+import { ChaosBroker, chaosStackSpecs, Client } from './chaos-support';
 import { runCycles, wantsCycles } from './chaos-cycles';
 
 /**
@@ -232,15 +233,15 @@ async function main(): Promise<void> {
     const pending = await unsent();
     if (pending) problems.push(`${pending} outbox rows left unsent`);
     const garbage: Array<Record<string, string>> = [];
-    await readTopic(kafka, topics.dlq(inbox), (m) => m.key === garbageKey && garbage.push(m.headers));
+    await eachTopicMessage(kafka, topics.dlq(inbox), (m) => m.key === garbageKey && garbage.push(m.headers), 60_000);
     // How often Kafka carried each event to the addressed inbox: more than once after a relay was killed
     // between its send and its bookkeeping; the node's event-id check must have absorbed every extra copy.
     const copies = new Map<string, number>();
     const mine = new Set(allIds);
-    await readTopic(kafka, inbox, (m) => {
+    await eachTopicMessage(kafka, inbox, (m) => {
       const eventId = m.headers['tongban-event-id'];
       if (eventId && mine.has(eventId)) copies.set(eventId, (copies.get(eventId) ?? 0) + 1);
-    });
+    }, 60_000);
     const extraCopies = [...copies.values()].reduce((sum, n) => sum + n - 1, 0);
     if (garbage.length !== 1) problems.push(`the garbage is ${garbage.length} times on ${topics.dlq(inbox)}, expected once`);
     else if (garbage[0][FAILURE_HEADERS.errorCode] !== 'WIRE_FORMAT_INVALID') problems.push(`the garbage was dead-lettered as ${garbage[0][FAILURE_HEADERS.errorCode]}`);

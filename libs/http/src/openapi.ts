@@ -1,4 +1,4 @@
-import { Controller, Get, Header, Inject } from '@nestjs/common';
+import { Controller, Get, Header, Inject, Optional } from '@nestjs/common';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { repoRoot } from '@tongban/config';
@@ -146,14 +146,19 @@ ${doc.tags.map((t) => `<h2>${escapeHtml(t.name)}</h2><p>${prose(t.description)}<
 
 /** Nest token of the document a service's ApiDescriptionController serves. */
 export const SERVICE_API_DOCUMENT = Symbol('SERVICE_API_DOCUMENT');
+/** Nest token of a page a service renders of its document itself (the gateway's, with its event types); else renderServiceApiPage's. */
+export const SERVICE_API_PAGE = Symbol('SERVICE_API_PAGE');
 
 /** `GET /openapi.json` (the service's OpenAPI 3.1 document) and `GET /docs` (the same as a page). No credential needed. */
 @Controller()
 export class ApiDescriptionController {
   private readonly page: string;
 
-  constructor(@Inject(SERVICE_API_DOCUMENT) private readonly document: ServiceApiDocument) {
-    this.page = renderServiceApiPage(document);
+  constructor(
+    @Inject(SERVICE_API_DOCUMENT) private readonly document: ServiceApiDocument,
+    @Optional() @Inject(SERVICE_API_PAGE) page?: string,
+  ) {
+    this.page = page ?? renderServiceApiPage(document);
   }
 
   @Get('openapi.json')
@@ -163,6 +168,7 @@ export class ApiDescriptionController {
 
   @Get('docs')
   @Header('content-type', 'text/html; charset=utf-8')
+  // The page carries its own style and nothing else: no script runs, nothing is fetched.
   @Header('content-security-policy', "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; base-uri 'none'; form-action 'none'")
   docs(): string {
     return this.page;

@@ -36,10 +36,8 @@ export interface AuditSubject {
   regions: string[];
 }
 
-export interface AuditEntry {
-  chain: string;
-  seq: number;
-  entryId: string;
+/** What an entry or a record says was done, by whom, when, to what. */
+export interface AuditFacts {
   at: string;
   actor: string;
   actorKind: ActorKind;
@@ -48,6 +46,12 @@ export interface AuditEntry {
   details: Record<string, unknown>;
   before: unknown;
   after: unknown;
+}
+
+export interface AuditEntry extends AuditFacts {
+  chain: string;
+  seq: number;
+  entryId: string;
   prevHash: string;
   hash: string;
   /**
@@ -70,17 +74,9 @@ export interface RecordGroupDetails {
 }
 
 /** The content of a record that its leaf hash covers (the canonical JSON of this object). */
-export interface AuditRecordContent {
+export interface AuditRecordContent extends AuditFacts {
   chain: string;
   recordId: string;
-  at: string;
-  actor: string;
-  actorKind: ActorKind;
-  action: string;
-  subject: AuditSubject;
-  details: Record<string, unknown>;
-  before: unknown;
-  after: unknown;
 }
 
 /** Everything needed to check that one record is in the chain, without the rest of its group. */

@@ -1,6 +1,6 @@
 import { describedRoutes, OpenApiJson, registeredRoutes } from '@tongban/http';
-import { startOpsStack, OpsTestStack } from '../ops/ops-support';
-import { startDelivery } from '../partners/partner-support';
+import type { OpsTestStack } from '../ops/ops-support';
+import { startOpsWithDelivery, TestDelivery } from '../partners/partner-support';
 import { JsonSchemaChecker } from '../support/json-schema';
 
 type Json = OpenApiJson;
@@ -27,13 +27,8 @@ async function fetchPage(url: string): Promise<string> {
  */
 describe('GET /openapi.json and GET /docs of ops and delivery', () => {
   let t: OpsTestStack;
-  let delivery: Awaited<ReturnType<typeof startDelivery>>;
-
-  beforeAll(async () => {
-    t = await startOpsStack();
-    delivery = await startDelivery(t.stack);
-  });
-
+  let delivery: TestDelivery;
+  beforeAll(async () => ({ t, delivery } = await startOpsWithDelivery()));
   afterAll(async () => {
     await delivery?.stop();
     await t?.stop();

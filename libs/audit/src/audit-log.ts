@@ -156,10 +156,10 @@ export class AuditLogError extends TongbanError {
 
 export const GENESIS_HASH = '0'.repeat(64);
 
-interface EntryRow {
+/** The columns of AuditFacts, as audit_entries and audit_records both store them. */
+interface FactsColumns {
   chain: string;
   seq: string | number;
-  entry_id: string;
   recorded_at: Date | string;
   actor: string;
   actor_kind: string;
@@ -168,23 +168,17 @@ interface EntryRow {
   details: string;
   before_state: string | null;
   after_state: string | null;
+}
+
+interface EntryRow extends FactsColumns {
+  entry_id: string;
   prev_hash: string;
   hash: string;
 }
 
-interface RecordRow {
-  chain: string;
-  seq: string | number;
+interface RecordRow extends FactsColumns {
   pos: string | number;
   record_id: string;
-  recorded_at: Date | string;
-  actor: string;
-  actor_kind: string;
-  action: string;
-  subject: string;
-  details: string;
-  before_state: string | null;
-  after_state: string | null;
   leaf_hash: string;
 }
 

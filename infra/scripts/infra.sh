@@ -150,17 +150,19 @@ check_settings() {
 
 # The clusters `up` starts, in start order.
 clusters() { if [[ "$PROVINCES" == two ]]; then printf '%s\n' 510000 500000; else printf '%s\n' single; fi; }
+# The mirrors it starts (named by the province each runs in), in start order: none for a single cluster.
+mirrors() { if [[ "$PROVINCES" == two ]]; then printf '%s\n' 500000 510000; fi; }
 
 kafka_up() {
-  local cluster
+  local cluster target
   for cluster in $(clusters); do
     kafka_select "$cluster"
     kafka_start
   done
-  if [[ "$PROVINCES" == two ]]; then
-    mirror_select 500000 && mirror_start
-    mirror_select 510000 && mirror_start
-  fi
+  for target in $(mirrors); do
+    mirror_select "$target"
+    mirror_start
+  done
 }
 
 kafka_down() {
@@ -242,8 +244,8 @@ main() {
       if [[ -n "${1:-}" ]]; then
         select_one "$1" && kafka_reset
       else
-        [[ "$PROVINCES" == two ]] && { mirror_select 500000 && mirror_stop; mirror_select 510000 && mirror_stop; }
-        local cluster
+        local target cluster
+        for target in $(mirrors); do mirror_select "$target" && mirror_stop; done
         for cluster in $(clusters); do kafka_select "$cluster" && kafka_reset; done
       fi
       ;;

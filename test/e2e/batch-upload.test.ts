@@ -1,5 +1,5 @@
 import { AuditLog, DISCLOSURE_ACTION, DISCLOSURE_CHAIN } from '@tongban/audit';
-import { example, ExampleBody } from '../support/examples';
+import { example, EventBody } from '../support/examples';
 import { MYSQL, post, startTestStack, TestStack } from '../support/test-stack';
 import { TcpProxy } from '../support/tcp-proxy';
 import { waitFor } from '../support/wait';
@@ -60,8 +60,8 @@ describe('POST /v1/events:batch', () => {
     const valid = example('SubsidyApplicationSubmitted', `${id}-a`);
     const invalid = example('SubsidyApplicationSubmitted', `${id}-bad`);
     (invalid.payload.applicant as Json).idNumber = '5101';
-    const otherOffice: ExampleBody = { ...example('SubsidyApplicationSubmitted', `${id}-office`), sourceOffice: 'CQ-HTZ', sourceRegion: '500107' };
-    const otherDivision: ExampleBody = { ...example('SubsidyApplicationSubmitted', `${id}-dazu`), sourceRegion: '500111', targetRegion: '510104' };
+    const otherOffice: EventBody = { ...example('SubsidyApplicationSubmitted', `${id}-office`), sourceOffice: 'CQ-HTZ', sourceRegion: '500107' };
+    const otherDivision: EventBody = { ...example('SubsidyApplicationSubmitted', `${id}-dazu`), sourceRegion: '500111', targetRegion: '510104' };
     const plain = example('SubsidyApplicationSubmitted', `${id}-b`);
     const items = [
       { ...valid, idempotencyKey: `a-${id}` }, // 0: accepted

@@ -1,19 +1,9 @@
 import { checkCharacter } from '@tongban/regions';
-import { createConnection } from 'mysql2/promise';
 import { ScenarioPlayer } from '../../tools/demo/scenario-player';
 import { SCENARIOS } from '../../tools/demo/scenarios';
 import { example } from '../support/examples';
-import { getCase, MYSQL, post, startTestStack, TestStack } from '../support/test-stack';
+import { getCase, post, queryRows, startTestStack, TestStack } from '../support/test-stack';
 import { waitFor } from '../support/wait';
-
-async function rows<T>(database: string, sql: string, params: unknown[] = []): Promise<T[]> {
-  const conn = await createConnection({ ...MYSQL, database });
-  try {
-    return (await conn.query(sql, params))[0] as T[];
-  } finally {
-    await conn.end();
-  }
-}
 
 type History = Array<{ eventType: string; outcome?: string; reason?: string | null; payload?: Record<string, unknown> }>;
 
@@ -59,12 +49,12 @@ describe('case rules at the region nodes', () => {
     body.occurredAt = new Date().toISOString();
     expect((await post(stack, body, 'dev-dazu')).status).toBe(202);
     const [row] = await waitFor(async () => {
-      const r = await rows<{ outcome: string; outcome_reason: string }>(stack.databases.nodes['510000'], 'SELECT outcome, outcome_reason FROM case_events WHERE case_id = ? AND event_type = ?', [body.caseId, 'SubsidyApproved']);
+      const r = await queryRows<{ outcome: string; outcome_reason: string }>(stack.databases.nodes['510000'], 'SELECT outcome, outcome_reason FROM case_events WHERE case_id = ? AND event_type = ?', [body.caseId, 'SubsidyApproved']);
       return r.length ? r : undefined;
     }, 'the refused approval at the Chengdu node');
     expect(row).toMatchObject({ outcome: 'rejected' });
     expect(row.outcome_reason).toMatch(/^UNKNOWN_CASE/);
-    expect(await rows(stack.databases.nodes['510000'], 'SELECT * FROM cases WHERE case_id = ?', [body.caseId])).toEqual([]);
+    expect(await queryRows(stack.databases.nodes['510000'], 'SELECT * FROM cases WHERE case_id = ?', [body.caseId])).toEqual([]);
   });
 
   it('applies a second death notice for the same person without a second stop', async () => {
@@ -75,7 +65,7 @@ describe('case rules at the region nodes', () => {
       expect((await post(stack, notice, 'dev-chengdu')).status).toBe(202);
     }
     await waitFor(async () => {
-      const [{ n }] = await rows<{ n: number }>(stack.databases.nodes['500000'], 'SELECT COUNT(*) AS n FROM case_events WHERE case_id = ? AND event_type = ?', [`FUN-510104-2026-000007-${stack.id}`, 'DeathNoticeIssued']);
+      const [{ n }] = await queryRows<{ n: number }>(stack.databases.nodes['500000'], 'SELECT COUNT(*) AS n FROM case_events WHERE case_id = ? AND event_type = ?', [`FUN-510104-2026-000007-${stack.id}`, 'DeathNoticeIssued']);
       // The two posted here; the registration itself reached Dazu as DeathRegistered, not as a notice.
       return Number(n) >= 2 ? true : undefined;
     }, 'both notices at the Dazu node');
@@ -103,7 +93,7 @@ describe('case rules at the region nodes', () => {
     const bad = await search('dev-dazu', { person: '500111194109030046' });
     expect(bad.status).toBe(400);
     // The index holds keyed hashes, never the ID number.
-    const index = await rows<{ person_hash: string }>(stack.databases.nodes['500000'], 'SELECT person_hash FROM case_persons');
+    const index = await queryRows<{ person_hash: string }>(stack.databases.nodes['500000'], 'SELECT person_hash FROM case_persons');
     expect(index.length).toBeGreaterThan(0);
     expect(JSON.stringify(index)).not.toContain('500111194109030045');
   });
@@ -167,7 +157,7 @@ describe('deadlines (BullMQ timers, short configured durations)', () => {
   });
 
   const breaches = async (caseId: string) =>
-    rows<{ event_id: string }>(stack.databases.nodes['500000'], 'SELECT event_id FROM case_events WHERE case_id = ? AND event_type = ?', [caseId, 'CaseDeadlineBreached']);
+    queryRows<{ event_id: string }>(stack.databases.nodes['500000'], 'SELECT event_id FROM case_events WHERE case_id = ? AND event_type = ?', [caseId, 'CaseDeadlineBreached']);
 
   it('escalates an unacknowledged application to both sides, and shows the deadline until then', async () => {
     const body = example('SubsidyApplicationSubmitted', `${stack.id}-late`);

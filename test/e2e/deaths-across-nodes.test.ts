@@ -1,18 +1,8 @@
-import { createConnection } from 'mysql2/promise';
 import { ScenarioPlayer } from '../../tools/demo/scenario-player';
 import { SCENARIOS } from '../../tools/demo/scenarios';
 import { example } from '../support/examples';
-import { MYSQL, post, startTestStack, TestStack } from '../support/test-stack';
+import { post, queryRows, startTestStack, TestStack } from '../support/test-stack';
 import { waitFor } from '../support/wait';
-
-async function rows<T>(database: string, sql: string, params: unknown[] = []): Promise<T[]> {
-  const conn = await createConnection({ ...MYSQL, database });
-  try {
-    return (await conn.query(sql, params))[0] as T[];
-  } finally {
-    await conn.end();
-  }
-}
 
 const WANG = { idNumber: '512021199611080033', name: '王建国', hukouDivision: '512021' };
 
@@ -36,7 +26,7 @@ describe('a death across the provincial line', () => {
   it('widows the spouse at the node holding the marriage, from the deceased’s hukou region', async () => {
     // Anyue keeps his record with the spouse, from the record update addressed to it.
     await waitFor(async () => {
-      const r = await rows<{ status: string }>(stack.databases.nodes['510000'], 'SELECT status FROM marital_records');
+      const r = await queryRows<{ status: string }>(stack.databases.nodes['510000'], 'SELECT status FROM marital_records');
       return r.some((x) => x.status === 'MARRIED') ? true : undefined;
     }, 'his marital record at the Sichuan node');
 
@@ -46,11 +36,11 @@ describe('a death across the provincial line', () => {
     expect((await post(stack, death, 'dev-chengdu')).status).toBe(202);
 
     const [c] = await waitFor(async () => {
-      const r = await rows<{ state: string }>(stack.databases.nodes['500000'], 'SELECT state FROM cases WHERE case_id = ?', [marriage()]);
+      const r = await queryRows<{ state: string }>(stack.databases.nodes['500000'], 'SELECT state FROM cases WHERE case_id = ?', [marriage()]);
       return r[0]?.state === 'ended-by-death' ? r : undefined;
     }, 'the marriage ended by death at the Chongqing node', 30000);
     expect(c.state).toBe('ended-by-death');
-    const [update] = await rows<{ source_region: string; target_region: string; payload: string }>(
+    const [update] = await queryRows<{ source_region: string; target_region: string; payload: string }>(
       stack.databases.nodes['500000'],
       "SELECT source_region, target_region, payload FROM case_events WHERE case_id = ? AND event_type = 'MarriageRecordUpdated' AND outcome = 'applied' ORDER BY seq DESC LIMIT 1",
       [marriage()],
@@ -69,7 +59,7 @@ describe('a death across the provincial line', () => {
     Object.assign(again.payload, { deceased: WANG, sex: 'MALE', birthDate: '1996-11-08', deathDate: new Date().toISOString().slice(0, 10) });
     expect((await post(stack, again, 'dev-chengdu')).status).toBe(202);
     const refusals = await waitFor(async () => {
-      const r = await rows<{ case_id: string; outcome_reason: string }>(
+      const r = await queryRows<{ case_id: string; outcome_reason: string }>(
         stack.databases.nodes['510000'],
         "SELECT case_id, outcome_reason FROM case_events WHERE case_id IN (?, ?) AND outcome = 'rejected'",
         [application.caseId, again.caseId],
@@ -78,6 +68,6 @@ describe('a death across the provincial line', () => {
     }, 'both refusals at the Sichuan node');
     expect(refusals.find((r) => r.case_id === application.caseId)?.outcome_reason).toMatch(/^PERSON_DECEASED/);
     expect(refusals.find((r) => r.case_id === again.caseId)?.outcome_reason).toMatch(/^DEATH_ALREADY_REGISTERED/);
-    expect(await rows(stack.databases.nodes['510000'], 'SELECT case_id FROM cases WHERE case_id IN (?, ?)', [application.caseId, again.caseId])).toEqual([]);
+    expect(await queryRows(stack.databases.nodes['510000'], 'SELECT case_id FROM cases WHERE case_id IN (?, ?)', [application.caseId, again.caseId])).toEqual([]);
   });
 });

@@ -3,22 +3,12 @@ import { createConnection } from 'mysql2/promise';
 import { Partitioners } from 'kafkajs';
 import { FAILURE_HEADERS, HEADERS } from '@tongban/kafka';
 import { example } from '../support/examples';
-import { MYSQL, post, startTestStack, TestStack } from '../support/test-stack';
+import { MYSQL, post, queryRows, startTestStack, TestStack } from '../support/test-stack';
 import { readTopic } from '../support/topic-reader';
 import { waitFor } from '../support/wait';
 import { internalHeaders } from '../support/internal-api';
 
 const CQ = '500000';
-
-async function query<T = Record<string, unknown>>(database: string, sql: string, params: unknown[] = []): Promise<T[]> {
-  const conn = await createConnection({ ...MYSQL, database });
-  try {
-    const [rows] = await conn.query(sql, params);
-    return rows as T[];
-  } finally {
-    await conn.end();
-  }
-}
 
 /**
  * A real refusal by the node's database: a trigger fails every history insert of the listed cases,
@@ -50,20 +40,20 @@ describe('the failure path of the region node’s inbox', () => {
   let inbox: string;
   let nodeUrl: string;
 
-  const fault = (caseId: string) => query(nodeDb, 'INSERT IGNORE INTO test_faults (case_id) VALUES (?)', [caseId]);
-  const heal = (caseId: string) => query(nodeDb, 'DELETE FROM test_faults WHERE case_id = ?', [caseId]);
+  const fault = (caseId: string) => queryRows(nodeDb, 'INSERT IGNORE INTO test_faults (case_id) VALUES (?)', [caseId]);
+  const heal = (caseId: string) => queryRows(nodeDb, 'DELETE FROM test_faults WHERE case_id = ?', [caseId]);
   const history = (caseId: string) =>
-    query<{ event_id: string; seq: number; event_type: string }>(nodeDb, 'SELECT event_id, seq, event_type FROM case_events WHERE case_id = ? ORDER BY seq', [caseId]);
+    queryRows<{ event_id: string; seq: number; event_type: string }>(nodeDb, 'SELECT event_id, seq, event_type FROM case_events WHERE case_id = ? ORDER BY seq', [caseId]);
   const inTopic = async (topic: string, eventId: string) => (await readTopic(stack.kafka, topic)).filter((m) => m.headers[HEADERS.eventId] === eventId);
   const waitInTopic = (topic: string, eventId: string, timeoutMs = 30_000) =>
     waitFor(async () => ((await inTopic(topic, eventId)).length ? (await inTopic(topic, eventId))[0] : undefined), `event ${eventId} in ${topic}`, timeoutMs, 300);
   const heldRows = (caseId: string) =>
-    query<{ event_id: string; status: string; waits_for_ref: string; waits_for_event_id: string }>(
+    queryRows<{ event_id: string; status: string; waits_for_ref: string; waits_for_event_id: string }>(
       nodeDb,
       'SELECT event_id, status, waits_for_ref, waits_for_event_id FROM held_messages WHERE case_key = ? ORDER BY id',
       [caseId],
     );
-  const holdOf = async (caseId: string) => (await query<{ status: string; resolution: string | null; blocker_event_id: string }>(nodeDb, 'SELECT * FROM held_cases WHERE case_key = ?', [caseId]))[0];
+  const holdOf = async (caseId: string) => (await queryRows<{ status: string; resolution: string | null; blocker_event_id: string }>(nodeDb, 'SELECT * FROM held_cases WHERE case_key = ?', [caseId]))[0];
 
   beforeAll(async () => {
     // Short retry delays for the test, through the node's configuration.
@@ -226,7 +216,7 @@ describe('the failure path of the region node’s inbox', () => {
 
     const accepted = await post(stack, good, 'dev-chengdu');
     const applied = await waitFor(async () => {
-      const rows = await query<{ kafka_partition: number; kafka_offset: string }>(nodeDb, 'SELECT kafka_partition, kafka_offset FROM case_events WHERE event_id = ?', [accepted.body.eventId]);
+      const rows = await queryRows<{ kafka_partition: number; kafka_offset: string }>(nodeDb, 'SELECT kafka_partition, kafka_offset FROM case_events WHERE event_id = ?', [accepted.body.eventId]);
       return rows[0];
     }, 'the good event after the garbage applied');
     expect(Number(applied.kafka_partition)).toBe(partition);

@@ -1,16 +1,6 @@
-import { createConnection } from 'mysql2/promise';
 import { example } from '../support/examples';
-import { MYSQL, post, startTestStack, TestStack } from '../support/test-stack';
+import { post, queryRows, startTestStack, TestStack } from '../support/test-stack';
 import { waitFor } from '../support/wait';
-
-async function rows<T>(database: string, sql: string, params: unknown[] = []): Promise<T[]> {
-  const conn = await createConnection({ ...MYSQL, database });
-  try {
-    return (await conn.query(sql, params))[0] as T[];
-  } finally {
-    await conn.end();
-  }
-}
 
 /** A key bound to the Chongqing high-tech zone office (CQ-HTZ) speaks only as that office, and answers name it. */
 describe('the CQ-HTZ office boundaries', () => {
@@ -27,11 +17,11 @@ describe('the CQ-HTZ office boundaries', () => {
     delete body.sourceOffice;
     expect((await post(stack, body, 'dev-cqhtz')).status).toBe(202);
     const [c] = await waitFor(async () => {
-      const r = await rows<{ accepting_office: string | null }>(stack.databases.nodes['500000'], 'SELECT accepting_office FROM cases WHERE case_id = ?', [body.caseId]);
+      const r = await queryRows<{ accepting_office: string | null }>(stack.databases.nodes['500000'], 'SELECT accepting_office FROM cases WHERE case_id = ?', [body.caseId]);
       return r.length ? r : undefined;
     }, 'the marriage case at the Chongqing node');
     expect(c.accepting_office).toBe('CQ-HTZ');
-    const [e] = await rows<{ source_office: string | null }>(stack.databases.nodes['500000'], 'SELECT source_office FROM case_events WHERE case_id = ? AND event_type = ?', [body.caseId, 'MarriageRegistrationRequested']);
+    const [e] = await queryRows<{ source_office: string | null }>(stack.databases.nodes['500000'], 'SELECT source_office FROM case_events WHERE case_id = ? AND event_type = ?', [body.caseId, 'MarriageRegistrationRequested']);
     expect(e.source_office).toBe('CQ-HTZ');
   });
 
@@ -53,7 +43,7 @@ describe('the CQ-HTZ office boundaries', () => {
     early.payload.registeredOn = early.occurredAt.slice(0, 10);
     expect((await post(stack, early, 'dev-cqhtz')).status).toBe(202);
     const [answer] = await waitFor(async () => {
-      const r = await rows<{ target_region: string; target_office: string | null }>(
+      const r = await queryRows<{ target_region: string; target_office: string | null }>(
         stack.databases.nodes['500000'],
         'SELECT target_region, target_office FROM case_events WHERE case_id = ? AND event_type = ?',
         [request.caseId, 'CaseEventRejected'],

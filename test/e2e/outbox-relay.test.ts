@@ -1,22 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { createConnection } from 'mysql2/promise';
 import { example } from '../support/examples';
-import { MYSQL, post, startTestStack, TestStack, testLogger } from '../support/test-stack';
+import { countRows, MYSQL, post, startTestStack, testLogger, TestStack } from '../support/test-stack';
 import { eventIdCounts, readTopic } from '../support/topic-reader';
 import { waitFor } from '../support/wait';
 import { HEADERS, laneOf, OutboxRelay } from '@tongban/kafka';
 import { MysqlOutboxStore, outboxBacklogAge } from '@tongban/persistence';
 import { topics } from '@tongban/regions';
-
-async function count(database: string, sql: string, params: unknown[] = []): Promise<number> {
-  const conn = await createConnection({ ...MYSQL, database });
-  try {
-    const [rows] = await conn.query(sql, params);
-    return Number((rows as Array<{ n: number }>)[0].n);
-  } finally {
-    await conn.end();
-  }
-}
 
 async function publishMany(stack: TestStack, n: number, tag: string): Promise<{ caseIds: string[]; eventIds: string[] }> {
   const caseIds: string[] = [];
@@ -61,9 +51,9 @@ describe('outbox and relay', () => {
     expect(again.status).toBe(202);
     expect(again.body.eventId).toBe(first.body.eventId);
     expect(again.headers.get('idempotent-replayed')).toBe('true');
-    expect(await count(stack.databases.gateway, 'SELECT COUNT(*) AS n FROM accepted_events WHERE case_id = ?', [body.caseId])).toBe(1);
+    expect(await countRows(stack.databases.gateway, 'SELECT COUNT(*) AS n FROM accepted_events WHERE case_id = ?', [body.caseId])).toBe(1);
     // one copy for the Chongqing inbox, one for the publisher's own Sichuan node
-    expect(await count(stack.databases.gateway, 'SELECT COUNT(*) AS n FROM outbox_events WHERE event_id = ?', [first.body.eventId])).toBe(2);
+    expect(await countRows(stack.databases.gateway, 'SELECT COUNT(*) AS n FROM outbox_events WHERE event_id = ?', [first.body.eventId])).toBe(2);
   });
 
   it('answers 409 when the same Idempotency-Key comes with another body', async () => {
@@ -77,24 +67,24 @@ describe('outbox and relay', () => {
   });
 
   it('delivers rows left pending while the relay was stopped, each exactly once', async () => {
-    const pendingBefore = await count(stack.databases.gateway, 'SELECT COUNT(*) AS n FROM outbox_events WHERE sent_at IS NULL');
+    const pendingBefore = await countRows(stack.databases.gateway, 'SELECT COUNT(*) AS n FROM outbox_events WHERE sent_at IS NULL');
     const { caseIds, eventIds } = await publishMany(stack, 30, 'paused');
-    expect(await count(stack.databases.gateway, 'SELECT COUNT(*) AS n FROM outbox_events WHERE sent_at IS NULL')).toBe(pendingBefore + 60);
+    expect(await countRows(stack.databases.gateway, 'SELECT COUNT(*) AS n FROM outbox_events WHERE sent_at IS NULL')).toBe(pendingBefore + 60);
 
     const relay = await stack.startRelay();
-    await waitFor(async () => ((await count(stack.databases.gateway, 'SELECT COUNT(*) AS n FROM outbox_events WHERE sent_at IS NULL')) === 0 ? true : undefined), 'the outbox to drain');
+    await waitFor(async () => ((await countRows(stack.databases.gateway, 'SELECT COUNT(*) AS n FROM outbox_events WHERE sent_at IS NULL')) === 0 ? true : undefined), 'the outbox to drain');
     await relay.stop();
 
     const node = stack.databases.nodes['500000'];
     const stored = await waitFor(async () => {
-      const n = await count(node, `SELECT COUNT(*) AS n FROM cases WHERE case_id IN (?)`, [caseIds]);
+      const n = await countRows(node, `SELECT COUNT(*) AS n FROM cases WHERE case_id IN (?)`, [caseIds]);
       return n === caseIds.length ? n : undefined;
     }, 'every case at the Chongqing node');
     expect(stored).toBe(30);
     await expectEachOnce(stack, stack.inbox('500000'), eventIds);
     // The publisher's own copies are on its node's local topic.
     await expectEachOnce(stack, topics.local(stack.namespace, '510000'), eventIds);
-    expect(await count(node, 'SELECT COUNT(*) AS n FROM case_events WHERE event_id IN (?)', [eventIds])).toBe(30);
+    expect(await countRows(node, 'SELECT COUNT(*) AS n FROM case_events WHERE event_id IN (?)', [eventIds])).toBe(30);
   });
 
   it('reports the backlog and the age of its oldest row, as the relay service exports them, and 0 once drained', async () => {
@@ -133,7 +123,7 @@ describe('outbox and relay', () => {
     expect(a.ownedLanes().filter((l) => b.ownedLanes().includes(l))).toEqual([]);
 
     const { caseIds, eventIds } = await publishMany(stack, 60, 'twin');
-    await waitFor(async () => ((await count(stack.databases.gateway, 'SELECT COUNT(*) AS n FROM outbox_events WHERE sent_at IS NULL')) === 0 ? true : undefined), 'the outbox to drain');
+    await waitFor(async () => ((await countRows(stack.databases.gateway, 'SELECT COUNT(*) AS n FROM outbox_events WHERE sent_at IS NULL')) === 0 ? true : undefined), 'the outbox to drain');
     expect(a.published).toBeGreaterThan(0);
     expect(b.published).toBeGreaterThan(0);
     // The counters move just after the rows are marked sent: wait for them, then make sure they stop at 120.
@@ -142,7 +132,7 @@ describe('outbox and relay', () => {
     expect(a.published + b.published).toBe(120);
     await expectEachOnce(stack, stack.inbox('500000'), eventIds);
     const node = stack.databases.nodes['500000'];
-    await waitFor(async () => ((await count(node, 'SELECT COUNT(*) AS n FROM cases WHERE case_id IN (?)', [caseIds])) === 60 ? true : undefined), 'every case stored');
+    await waitFor(async () => ((await countRows(node, 'SELECT COUNT(*) AS n FROM cases WHERE case_id IN (?)', [caseIds])) === 60 ? true : undefined), 'every case stored');
     } finally {
       await a.stop();
       await b.stop();
@@ -187,7 +177,7 @@ describe('outbox and relay', () => {
       await a.start();
       await b.start();
       for (let wave = 0; wave < 10; wave++) await write(200);
-      await waitFor(async () => ((await count(stack.databases.gateway, 'SELECT COUNT(*) AS n FROM outbox_events WHERE sent_at IS NULL AND topic = ?', [topic])) === 0 ? true : undefined), 'the outbox to drain', 60_000);
+      await waitFor(async () => ((await countRows(stack.databases.gateway, 'SELECT COUNT(*) AS n FROM outbox_events WHERE sent_at IS NULL AND topic = ?', [topic])) === 0 ? true : undefined), 'the outbox to drain', 60_000);
       expect(a.published).toBeGreaterThan(0);
       expect(b.published).toBeGreaterThan(0);
       // One send carried the rows of many lanes: more than the 500 rows a lane was once sent in.
@@ -214,7 +204,7 @@ describe('outbox and relay', () => {
     await waitFor(async () => (b.ownedLanes().length === 16 ? true : undefined), 'the standby relay to take every lane');
     const { caseIds } = await publishMany(stack, 5, 'failover');
     const node = stack.databases.nodes['500000'];
-    await waitFor(async () => ((await count(node, 'SELECT COUNT(*) AS n FROM cases WHERE case_id IN (?)', [caseIds])) === 5 ? true : undefined), 'cases sent by the standby');
+    await waitFor(async () => ((await countRows(node, 'SELECT COUNT(*) AS n FROM cases WHERE case_id IN (?)', [caseIds])) === 5 ? true : undefined), 'cases sent by the standby');
     } finally {
       await a.stop();
       await b.stop();

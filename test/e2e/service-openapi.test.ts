@@ -1,27 +1,9 @@
-import type { INestApplication } from '@nestjs/common';
-import { startOpsStack, OpsTestStack } from '../ops/ops-support';
-import { startDelivery } from '../partners/partner-support';
+import { describedRoutes, OpenApiJson, registeredRoutes } from '@tongban/http';
+import type { OpsTestStack } from '../ops/ops-support';
+import { startOpsWithDelivery, TestDelivery } from '../partners/partner-support';
 import { JsonSchemaChecker } from '../support/json-schema';
 
-type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
-
-/** `METHOD /path` of every route Nest registered on an app's Express instance, in OpenAPI's path syntax. */
-function registeredRoutes(app: INestApplication): string[] {
-  const express = app.getHttpAdapter().getInstance() as { router: { stack: Array<{ route?: { path: string | string[]; methods: Record<string, boolean> } }> } };
-  return express.router.stack
-    .filter((layer) => layer.route)
-    .flatMap((layer) => {
-      const paths = Array.isArray(layer.route!.path) ? layer.route!.path : [layer.route!.path];
-      const methods = Object.keys(layer.route!.methods).filter((m) => m !== '_all');
-      return paths.flatMap((p) => methods.map((m) => `${m.toUpperCase()} ${p.replace(/(?<!\\):([A-Za-z_]\w*)/g, '{$1}').replace(/\\:/g, ':')}`));
-    })
-    .sort();
-}
-
-const described = (doc: Json) =>
-  Object.entries(doc.paths as Json)
-    .flatMap(([path, item]) => Object.keys(item as Json).map((m) => `${m.toUpperCase()} ${path}`))
-    .sort();
+type Json = OpenApiJson;
 
 async function fetchDocument(url: string): Promise<Json> {
   const res = await fetch(`${url}/openapi.json`);
@@ -45,13 +27,8 @@ async function fetchPage(url: string): Promise<string> {
  */
 describe('GET /openapi.json and GET /docs of ops and delivery', () => {
   let t: OpsTestStack;
-  let delivery: Awaited<ReturnType<typeof startDelivery>>;
-
-  beforeAll(async () => {
-    t = await startOpsStack();
-    delivery = await startDelivery(t.stack);
-  });
-
+  let delivery: TestDelivery;
+  beforeAll(async () => ({ t, delivery } = await startOpsWithDelivery()));
   afterAll(async () => {
     await delivery?.stop();
     await t?.stop();
@@ -63,7 +40,7 @@ describe('GET /openapi.json and GET /docs of ops and delivery', () => {
     const registered = registeredRoutes(t.ops.app);
     expect(registered).toContain('POST /v1/dlq:search');
     expect(registered).toContain('GET /v1/audit/records/{id}/proof');
-    expect(described(doc)).toEqual(registered.filter((r) => r !== 'POST /internal/transit/receipts'));
+    expect(describedRoutes(doc)).toEqual(registered.filter((r) => r !== 'POST /internal/transit/receipts'));
     expect(doc.paths['/v1/dlq/{id}/edit'].post['x-tongban-role']).toBe('operator');
 
     const refused = await fetch(`${t.url}/v1/dlq/replay-jobs`, { method: 'POST', headers: { authorization: 'Bearer viewer-token-0001', 'content-type': 'application/json' }, body: '{}' });
@@ -89,7 +66,7 @@ describe('GET /openapi.json and GET /docs of ops and delivery', () => {
   it('delivery: describes every route it answers, and its 401 fits the documented problem', async () => {
     const doc = await fetchDocument(delivery.url);
     expect(doc.openapi).toBe('3.1.0');
-    expect(described(doc)).toEqual(registeredRoutes(delivery.app.app));
+    expect(describedRoutes(doc)).toEqual(registeredRoutes(delivery.app.app));
 
     const refused = await fetch(`${delivery.url}/v1/subscriptions`);
     expect(refused.status).toBe(401);

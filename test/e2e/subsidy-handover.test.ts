@@ -1,16 +1,9 @@
-import { createConnection } from 'mysql2/promise';
 import { example } from '../support/examples';
-import { getCase, MYSQL, post, startTestStack, TestStack } from '../support/test-stack';
+import { getCase, post, queryRows, startTestStack, TestStack } from '../support/test-stack';
 import { waitFor } from '../support/wait';
 
 async function caseRow(database: string, caseId: string) {
-  const conn = await createConnection({ ...MYSQL, database });
-  try {
-    const [rows] = await conn.query('SELECT state, responsible_region FROM cases WHERE case_id = ?', [caseId]);
-    return (rows as Array<{ state: string; responsible_region: string }>)[0];
-  } finally {
-    await conn.end();
-  }
+  return (await queryRows<{ state: string; responsible_region: string }>(database, 'SELECT state, responsible_region FROM cases WHERE case_id = ?', [caseId]))[0];
 }
 
 /**

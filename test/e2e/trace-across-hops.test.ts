@@ -12,6 +12,7 @@ import { MYSQL, post } from '../support/test-stack';
 import { startTestRegistry } from '../support/test-registry';
 import { uniqueId } from '../support/unique';
 import { waitFor } from '../support/wait';
+import { freePorts } from '../support/free-ports';
 
 /** A span as an OTLP/JSON export carries it, with the service that sent it. */
 interface ExportedSpan {
@@ -80,13 +81,6 @@ async function startCollector() {
     hooks,
     close: () => new Promise<void>((r) => { server.closeAllConnections(); server.close(() => r()); }),
   };
-}
-
-async function freePorts(n: number): Promise<number[]> {
-  const servers = await Promise.all(Array.from({ length: n }, () => new Promise<Server>((r) => { const s = createServer(); s.listen(0, '127.0.0.1', () => r(s)); })));
-  const ports = servers.map((s) => (s.address() as AddressInfo).port);
-  await Promise.all(servers.map((s) => new Promise((r) => s.close(r))));
-  return ports;
 }
 
 describe('one trace across gateway, relay, region node and delivery (OpenTelemetry, OTLP)', () => {

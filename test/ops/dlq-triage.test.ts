@@ -1,21 +1,10 @@
-import { createConnection } from 'mysql2/promise';
 import { TongbanError } from '@tongban/errors';
 import { createOpsApp } from '../../services/ops/src/app';
 import { readOpsConfig } from '../../services/ops/src/ops.config';
-import { MYSQL, testLogger } from '../support/test-stack';
+import { queryRows, testLogger } from '../support/test-stack';
 import { uniqueId } from '../support/unique';
 import { waitFor } from '../support/wait';
 import { api, exampleEvent, OpsTestStack, parkEvent, residentId, startOpsStack, TOKENS } from './ops-support';
-
-async function query<T = Record<string, unknown>>(database: string, sql: string, params: unknown[] = []): Promise<T[]> {
-  const conn = await createConnection({ ...MYSQL, database, timezone: 'Z' });
-  try {
-    const [rows] = await conn.query(sql, params);
-    return rows as T[];
-  } finally {
-    await conn.end();
-  }
-}
 
 describe('dead-letter triage: counts, searches, a person by keyed hash, bulk-replay preview and bulk discard', () => {
   let t: OpsTestStack;
@@ -105,7 +94,7 @@ describe('dead-letter triage: counts, searches, a person by keyed hash, bulk-rep
     expect((await api(t, 'POST', '/v1/dlq:search', TOKENS.viewer, { idNumber: residentId(), errorCode: code })).body.total).toBe(0);
 
     // The index holds keyed hashes only.
-    const rows = await query<{ person_hash: string }>(t.opsDatabase, 'SELECT p.person_hash FROM dead_letter_persons p JOIN dead_letters d ON d.id = p.dead_letter_id WHERE d.event_id = ?', [mine.envelope.eventId]);
+    const rows = await queryRows<{ person_hash: string }>(t.opsDatabase, 'SELECT p.person_hash FROM dead_letter_persons p JOIN dead_letters d ON d.id = p.dead_letter_id WHERE d.event_id = ?', [mine.envelope.eventId]);
     expect(rows).toHaveLength(1);
     expect(rows[0].person_hash).toMatch(/^[0-9a-f]{64}$/);
     expect(JSON.stringify(rows)).not.toContain(idNumber.slice(6, 14));
@@ -184,9 +173,9 @@ describe('dead-letter triage: counts, searches, a person by keyed hash, bulk-rep
     const found = () => api(t, 'POST', '/v1/dlq:search', TOKENS.viewer, { idNumber, eventId: event.envelope.eventId });
     await waitFor(async () => ((await found()).body.total === 1 ? true : undefined), 'the letter found by person');
     // As a letter stored by an ops without the index: no rows, not marked.
-    const [{ id }] = await query<{ id: number }>(t.opsDatabase, 'SELECT id FROM dead_letters WHERE event_id = ?', [event.envelope.eventId]);
-    await query(t.opsDatabase, 'DELETE FROM dead_letter_persons WHERE dead_letter_id = ?', [id]);
-    await query(t.opsDatabase, 'UPDATE dead_letters SET persons_indexed = 0 WHERE id = ?', [id]);
+    const [{ id }] = await queryRows<{ id: number }>(t.opsDatabase, 'SELECT id FROM dead_letters WHERE event_id = ?', [event.envelope.eventId]);
+    await queryRows(t.opsDatabase, 'DELETE FROM dead_letter_persons WHERE dead_letter_id = ?', [id]);
+    await queryRows(t.opsDatabase, 'UPDATE dead_letters SET persons_indexed = 0 WHERE id = ?', [id]);
     expect((await found()).body.total).toBe(0);
 
     // Another ops process starting on the same database (a restart, or a new replica) indexes it.
@@ -195,7 +184,7 @@ describe('dead-letter triage: counts, searches, a person by keyed hash, bulk-rep
       const url = await second.start(0, '127.0.0.1');
       await waitFor(async () => ((await found()).body.total === 1 ? true : undefined), 'the letter indexed by the starting ops');
       expect((await api({ url }, 'POST', '/v1/dlq:search', TOKENS.viewer, { idNumber, eventId: event.envelope.eventId })).body.items[0].id).toBe(id);
-      expect(await query(t.opsDatabase, 'SELECT persons_indexed FROM dead_letters WHERE persons_indexed = 0 AND decoded IS NOT NULL')).toEqual([]);
+      expect(await queryRows(t.opsDatabase, 'SELECT persons_indexed FROM dead_letters WHERE persons_indexed = 0 AND decoded IS NOT NULL')).toEqual([]);
     } finally {
       await second.close();
     }

@@ -2,12 +2,11 @@ import { execFile } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import type { AddressInfo } from 'node:net';
 import { join } from 'node:path';
-import { createConnection } from 'mysql2/promise';
 import { TongbanError } from '@tongban/errors';
 import { createOpsApp, OpsApp } from '../../services/ops/src/app';
 import { readOpsConfig } from '../../services/ops/src/ops.config';
 import { ADMIN_TOKEN, startDelivery } from '../partners/partner-support';
-import { MYSQL, testLogger } from '../support/test-stack';
+import { queryRows, testLogger } from '../support/test-stack';
 import { uniqueId } from '../support/unique';
 import { waitFor } from '../support/wait';
 import { api, exampleEvent, OpsTestStack, parkEvent, startOpsStack, TOKENS } from './ops-support';
@@ -21,16 +20,6 @@ function cli(args: string[], env: Record<string, string>): Promise<{ code: numbe
       resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr });
     });
   });
-}
-
-async function query<T = Record<string, unknown>>(database: string, sql: string, params: unknown[] = []): Promise<T[]> {
-  const conn = await createConnection({ ...MYSQL, database, timezone: 'Z' });
-  try {
-    const [rows] = await conn.query(sql, params);
-    return rows as T[];
-  } finally {
-    await conn.end();
-  }
 }
 
 describe('operator triage: cancelling a bulk replay, holds and deliveries, through ops and the CLI', () => {
@@ -150,7 +139,7 @@ describe('operator triage: cancelling a bulk replay, holds and deliveries, throu
     await parkEvent(t, '500000', blocked, new TongbanError(code, 'down'));
     const letter = await waitFor(async () => (await api(t, 'GET', `/v1/dlq?errorCode=${code}`, TOKENS.viewer)).body.items?.[0], 'the blocker parked in ops');
     for (const [key, offset] of [[free, 1], [blocked.envelope.caseId, 2]] as const) {
-      await query(
+      await queryRows(
         nodeDb,
         `INSERT INTO held_cases (case_key, status, blocker_ref, blocker_event_id, blocker_topic, blocker_partition, blocker_offset, blocker_headers, forward_topic, forward_headers, error_code, error_message, opened_at, updated_at)
          VALUES (?, 'parked', ?, NULL, ?, 0, ?, '{}', ?, '{}', ?, 'down', UTC_TIMESTAMP(3), UTC_TIMESTAMP(3))`,
@@ -179,7 +168,7 @@ describe('operator triage: cancelling a bulk replay, holds and deliveries, throu
     const released = await cli(['holds', 'release', free, '--resolution', 'discarded', '--reason', 'the municipal system sent it twice', '--json'], env);
     expect(released.code).toBe(0);
     expect(JSON.parse(released.stdout)).toMatchObject({ node: '500000', caseKey: free, resolution: 'discarded', outcome: 'released' });
-    expect(await query(nodeDb, 'SELECT status, resolution FROM held_cases WHERE case_key = ?', [free])).toEqual([{ status: 'closed', resolution: 'discarded' }]);
+    expect(await queryRows(nodeDb, 'SELECT status, resolution FROM held_cases WHERE case_key = ?', [free])).toEqual([{ status: 'closed', resolution: 'discarded' }]);
     const audit = await api(t, 'GET', '/v1/audit?action=hold.release', TOKENS.operator);
     expect(audit.body.entries).toContainEqual(expect.objectContaining({ actor: 'olga', details: expect.objectContaining({ node: '500000', caseKey: free, resolution: 'discarded', outcome: 'released' }) }));
   });
@@ -190,7 +179,7 @@ describe('operator triage: cancelling a bulk replay, holds and deliveries, throu
       const denv = { ...env, TONGBAN_DELIVERY_URL: delivery.url, TONGBAN_DELIVERY_TOKEN: ADMIN_TOKEN };
       const caseId = `SUB-DLV-${uniqueId()}`;
       for (const state of ['parked', 'delivered']) {
-        await query(
+        await queryRows(
           `tb_${t.stack.id}_delivery`,
           `INSERT INTO deliveries (subscription_id, event_id, event_type, case_id, target_region, state, body, attempts, last_status, last_error, created_at, parked_at)
            VALUES (?, ?, 'SubsidyTransferred', ?, '500000', ?, '{}', 9, 503, 'receiver down', UTC_TIMESTAMP(3), UTC_TIMESTAMP(3))`,

@@ -29,11 +29,30 @@ import { readDeliveryConfig } from '../../services/delivery/src/delivery.config'
 import { dropDatabase } from '@tongban/persistence';
 import { DeliveredEvent, rawBody, WebhookReceiver } from '@tongban/partner-client';
 import { MYSQL, TestStack, testLogger } from '../support/test-stack';
+import { OpsTestStack, startOpsStack } from '../ops/ops-support';
 
 export const ADMIN_TOKEN = 'test-admin-token-0123456789';
 
+/** The delivery service of a test, started by startDelivery. */
+export interface TestDelivery {
+  app: DeliveryApp;
+  url: string;
+  stop(): Promise<void>;
+}
+
+/** The ops stack with a delivery service on it; stop delivery first, then the stack. */
+export async function startOpsWithDelivery(): Promise<{ t: OpsTestStack; delivery: TestDelivery }> {
+  const t = await startOpsStack();
+  try {
+    return { t, delivery: await startDelivery(t.stack) };
+  } catch (e) {
+    await t.stop();
+    throw e;
+  }
+}
+
 /** The delivery service in this process, reading the stack's inboxes and its gateway's API keys. */
-export async function startDelivery(stack: TestStack, env: Record<string, string> = {}): Promise<{ app: DeliveryApp; url: string; stop(): Promise<void> }> {
+export async function startDelivery(stack: TestStack, env: Record<string, string> = {}): Promise<TestDelivery> {
   const database = `tb_${stack.id}_delivery`;
   const app = await createDeliveryApp(
     readDeliveryConfig({

@@ -1,6 +1,5 @@
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { join } from 'node:path';
 import { tmpdir } from 'node:os';
 import { repoRoot } from '@tongban/config';
@@ -10,6 +9,7 @@ import { example } from '../support/examples';
 import { MYSQL, post } from '../support/test-stack';
 import { startTestRegistry } from '../support/test-registry';
 import { uniqueId } from '../support/unique';
+import { freePort } from '../support/free-ports';
 
 /** A caller's shell as a new user leaves it after trying `npm start` with keys of their own. */
 const HOSTILE = {
@@ -18,14 +18,6 @@ const HOSTILE = {
   TONGBAN_RETRY_DELAYS: 'not-a-delay',
   TONGBAN_GATEWAY_DATABASE: 'someone_elses_gateway',
 };
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as { port: number }).port;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 describe("the scripts' stacks do not take TONGBAN_* settings from the caller's shell", () => {
   const saved: Record<string, string | undefined> = {};

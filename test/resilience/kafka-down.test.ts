@@ -1,21 +1,10 @@
-import { createConnection } from 'mysql2/promise';
 import { OutboxRelay } from '@tongban/kafka';
 import { example } from '../support/examples';
 import { OwnBroker } from '../support/own-broker';
-import { MYSQL, post, startTestStack, TestStack } from '../support/test-stack';
+import { countRows, post, startTestStack, TestStack } from '../support/test-stack';
 import { waitFor } from '../support/wait';
 
 jest.setTimeout(300_000);
-
-async function count(database: string, sql: string, params: unknown[] = []): Promise<number> {
-  const conn = await createConnection({ ...MYSQL, database });
-  try {
-    const [rows] = await conn.query(sql, params);
-    return Number((rows as Array<{ n: number }>)[0].n);
-  } finally {
-    await conn.end();
-  }
-}
 
 /**
  * The broker killed with kill -9 (a broker of this test's own): the gateway keeps accepting into the
@@ -45,13 +34,13 @@ describe('Kafka down', () => {
 
   it('accepts into the outbox while the broker is down; the relay keeps its lanes', async () => {
     await publish('before');
-    await waitFor(async () => ((await count(stack.databases.gateway, 'SELECT COUNT(*) AS n FROM outbox_events WHERE sent_at IS NULL')) === 0 ? true : undefined), 'the first event sent');
+    await waitFor(async () => ((await countRows(stack.databases.gateway, 'SELECT COUNT(*) AS n FROM outbox_events WHERE sent_at IS NULL')) === 0 ? true : undefined), 'the first event sent');
     const lanes = relay.ownedLanes();
     expect(lanes.length).toBe(relay.lanes);
     await broker.infra('kafka-kill');
     for (let i = 0; i < 10; i++) await publish(`down-${i}`);
     // Two copies per event (the addressed node and the publisher's own), all waiting in the outbox.
-    expect(await count(stack.databases.gateway, 'SELECT COUNT(*) AS n FROM outbox_events WHERE sent_at IS NULL AND event_id IN (?)', [accepted.slice(1)])).toBe(20);
+    expect(await countRows(stack.databases.gateway, 'SELECT COUNT(*) AS n FROM outbox_events WHERE sent_at IS NULL AND event_id IN (?)', [accepted.slice(1)])).toBe(20);
     // Several failed sends later the relay still owns every lane.
     const until = Date.now() + 8000;
     while (Date.now() < until) {
@@ -65,15 +54,15 @@ describe('Kafka down', () => {
     for (const region of ['500000', '510000']) {
       await waitFor(
         async () => {
-          const n = await count(stack.databases.nodes[region], 'SELECT COUNT(DISTINCT event_id) AS n FROM case_events WHERE event_id IN (?)', [accepted]);
+          const n = await countRows(stack.databases.nodes[region], 'SELECT COUNT(DISTINCT event_id) AS n FROM case_events WHERE event_id IN (?)', [accepted]);
           return n === accepted.length ? true : undefined;
         },
         `every accepted event applied at ${region}`,
         180_000,
         1000,
       );
-      expect(await count(stack.databases.nodes[region], 'SELECT COUNT(*) AS n FROM case_events WHERE event_id IN (?)', [accepted])).toBe(accepted.length);
+      expect(await countRows(stack.databases.nodes[region], 'SELECT COUNT(*) AS n FROM case_events WHERE event_id IN (?)', [accepted])).toBe(accepted.length);
     }
-    expect(await count(stack.databases.gateway, 'SELECT COUNT(*) AS n FROM outbox_events WHERE sent_at IS NULL')).toBe(0);
+    expect(await countRows(stack.databases.gateway, 'SELECT COUNT(*) AS n FROM outbox_events WHERE sent_at IS NULL')).toBe(0);
   });
 });

@@ -1,20 +1,14 @@
-import { createConnection } from 'mysql2/promise';
 import { OutboxRelay } from '@tongban/kafka';
 import { MysqlOutboxStore } from '@tongban/persistence';
 import { topics } from '@tongban/regions';
 import { example } from '../support/examples';
-import { MYSQL, post, startTestStack, testLogger, TestStack } from '../support/test-stack';
+import { MYSQL, post, queryRows, startTestStack, testLogger, TestStack } from '../support/test-stack';
 import { TcpProxy } from '../support/tcp-proxy';
 import { waitFor } from '../support/wait';
 
 async function appliedOnce(database: string, eventIds: string[]): Promise<number> {
-  const conn = await createConnection({ ...MYSQL, database });
-  try {
-    const [rows] = await conn.query('SELECT event_id, COUNT(*) AS n FROM case_events WHERE event_id IN (?) GROUP BY event_id', [eventIds]);
-    return (rows as Array<{ n: number }>).filter((r) => Number(r.n) === 1).length;
-  } finally {
-    await conn.end();
-  }
+  const rows = await queryRows<{ n: number }>(database, 'SELECT event_id, COUNT(*) AS n FROM case_events WHERE event_id IN (?) GROUP BY event_id', [eventIds]);
+  return rows.filter((r) => Number(r.n) === 1).length;
 }
 
 /**

@@ -1,21 +1,11 @@
-import { createConnection } from 'mysql2/promise';
 import { Queue } from 'bullmq';
 import { covers } from '@tongban/regions';
 import { example } from '../support/examples';
-import { MYSQL, post, startTestStack, TestStack } from '../support/test-stack';
+import { post, queryRows, startTestStack, TestStack } from '../support/test-stack';
 import { TcpProxy } from '../support/tcp-proxy';
 import { waitFor } from '../support/wait';
 
 const REDIS = { host: '127.0.0.1', port: 6379 };
-
-async function query<T>(database: string, sql: string, params: unknown[] = []): Promise<T[]> {
-  const conn = await createConnection({ ...MYSQL, database });
-  try {
-    return (await conn.query(sql, params))[0] as T[];
-  } finally {
-    await conn.end();
-  }
-}
 
 /**
  * Redis unreachable for the gateway and the nodes (a proxy in front of the real server is cut): the
@@ -55,7 +45,7 @@ describe('Redis down', () => {
     const started = Date.now();
     for (const region of ['500000', '510000']) {
       await waitFor(async () => {
-        const rows = await query<{ n: number }>(stack.databases.nodes[region], 'SELECT COUNT(*) AS n FROM case_events WHERE event_id IN (?)', [accepted.map((a) => a.eventId)]);
+        const rows = await queryRows<{ n: number }>(stack.databases.nodes[region], 'SELECT COUNT(*) AS n FROM case_events WHERE event_id IN (?)', [accepted.map((a) => a.eventId)]);
         return Number(rows[0].n) === accepted.length ? true : undefined;
       }, `the events applied at ${region} while Redis is down`, 30_000, 200);
     }
@@ -70,7 +60,7 @@ describe('Redis down', () => {
       const database = stack.databases.nodes[region];
       // Each node schedules the deadlines of the divisions it holds (see TimerReconciler).
       const open = (
-        await query<{ case_id: string; owner_division: string }>(database, 'SELECT case_id, owner_division FROM case_timers WHERE case_id IN (?)', [accepted.map((a) => a.caseId)])
+        await queryRows<{ case_id: string; owner_division: string }>(database, 'SELECT case_id, owner_division FROM case_timers WHERE case_id IN (?)', [accepted.map((a) => a.caseId)])
       ).filter((t) => covers(region, t.owner_division));
       scheduledSomewhere += open.length;
       if (open.length === 0) continue;
@@ -80,7 +70,7 @@ describe('Redis down', () => {
         await waitFor(async () => {
           const jobs = await queue.getJobs(['delayed', 'waiting', 'active', 'completed']);
           const scheduled = new Set(jobs.map((j) => (j.data as { caseId: string }).caseId));
-          const still = new Set((await query<{ case_id: string }>(database, 'SELECT case_id FROM case_timers WHERE case_id IN (?)', [open.map((t) => t.case_id)])).map((r) => r.case_id));
+          const still = new Set((await queryRows<{ case_id: string }>(database, 'SELECT case_id FROM case_timers WHERE case_id IN (?)', [open.map((t) => t.case_id)])).map((r) => r.case_id));
           return open.every((t) => scheduled.has(t.case_id) || !still.has(t.case_id)) ? true : undefined;
         }, `the deadlines of ${region} in BullMQ`, 30_000, 500);
       } finally {

@@ -1,21 +1,10 @@
-import { createConnection } from 'mysql2/promise';
 import { OutboxRelay } from '@tongban/kafka';
 import { MysqlOutboxStore } from '@tongban/persistence';
 import { example } from '../support/examples';
-import { MYSQL, post, startTestStack, testLogger, TestStack } from '../support/test-stack';
+import { countRows, MYSQL, post, startTestStack, testLogger, TestStack } from '../support/test-stack';
 import { TcpProxy } from '../support/tcp-proxy';
 import { eventIdCounts } from '../support/topic-reader';
 import { waitFor } from '../support/wait';
-
-async function count(database: string, sql: string, params: unknown[] = []): Promise<number> {
-  const conn = await createConnection({ ...MYSQL, database });
-  try {
-    const [rows] = await conn.query(sql, params);
-    return Number((rows as Array<{ n: number }>)[0].n);
-  } finally {
-    await conn.end();
-  }
-}
 
 /**
  * A relay whose host vanished without closing its MySQL connection (its proxy freezes: nothing passes,
@@ -72,14 +61,14 @@ describe('a relay host lost without closing its connections', () => {
 
     for (const region of ['500000', '510000']) {
       await waitFor(
-        async () => ((await count(stack.databases.nodes[region], 'SELECT COUNT(DISTINCT event_id) AS n FROM case_events WHERE event_id IN (?)', [ids])) === ids.length ? true : undefined),
+        async () => ((await countRows(stack.databases.nodes[region], 'SELECT COUNT(DISTINCT event_id) AS n FROM case_events WHERE event_id IN (?)', [ids])) === ids.length ? true : undefined),
         `every event applied at ${region}`,
         60_000,
         500,
       );
-      expect(await count(stack.databases.nodes[region], 'SELECT COUNT(*) AS n FROM case_events WHERE event_id IN (?)', [ids])).toBe(ids.length);
+      expect(await countRows(stack.databases.nodes[region], 'SELECT COUNT(*) AS n FROM case_events WHERE event_id IN (?)', [ids])).toBe(ids.length);
     }
-    expect(await count(stack.databases.gateway, 'SELECT COUNT(*) AS n FROM outbox_events WHERE sent_at IS NULL')).toBe(0);
+    expect(await countRows(stack.databases.gateway, 'SELECT COUNT(*) AS n FROM outbox_events WHERE sent_at IS NULL')).toBe(0);
     // A copy sent twice (by the lost relay before its silence and again by the survivor) is allowed on the topic only.
     const copies = await eventIdCounts(stack.kafka, stack.inbox('500000'));
     expect(ids.every((id) => (copies.get(id) ?? 0) >= 1)).toBe(true);

@@ -1,5 +1,4 @@
 import { existsSync } from 'node:fs';
-import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createConnection } from 'mysql2/promise';
@@ -16,18 +15,11 @@ import { uniqueId } from '../support/unique';
 import { waitFor } from '../support/wait';
 import { AvroCodec, SchemaCatalogue, SchemaRegistryClient } from '@tongban/avro';
 import { example } from '../support/examples';
+import { freePort } from '../support/free-ports';
 
 jest.setTimeout(240_000);
 
 const DEADLINE_MS = 3000;
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const port = (server.address() as { port: number }).port;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
 
 /** Sends SIGTERM and answers how long the process took to exit, and with which code. */
 async function terminate(s: RunningService): Promise<{ ms: number; code: number | null }> {

@@ -1,8 +1,8 @@
-import { startDelivery } from '../partners/partner-support';
+import { startOpsWithDelivery, TestDelivery } from '../partners/partner-support';
 import { example } from '../support/examples';
 import { internalHeaders } from '../support/internal-api';
 import { post } from '../support/test-stack';
-import { OpsTestStack, startOpsStack, TOKENS } from '../ops/ops-support';
+import { OpsTestStack, TOKENS } from '../ops/ops-support';
 import { bearer, call, nodeUrl } from './security-support';
 
 const FIVE_MB = JSON.stringify({ eventType: 'SubsidyApplicationSubmitted', padding: 'x'.repeat(5 * 1024 * 1024) });
@@ -10,12 +10,8 @@ const FIVE_MB = JSON.stringify({ eventType: 'SubsidyApplicationSubmitted', paddi
 /** What a new user tried first: a 5 MB body and a 100,000-character name. Each gets a 4xx with a problem body. */
 describe('attack: oversized and malformed input', () => {
   let t: OpsTestStack;
-  let delivery: Awaited<ReturnType<typeof startDelivery>>;
-
-  beforeAll(async () => {
-    t = await startOpsStack();
-    delivery = await startDelivery(t.stack);
-  });
+  let delivery: TestDelivery;
+  beforeAll(async () => ({ t, delivery } = await startOpsWithDelivery()));
   afterAll(async () => {
     await delivery?.stop();
     await t?.stop();

@@ -1,5 +1,5 @@
 import { request } from 'node:http';
-import { example, ExampleBody } from '../support/examples';
+import { example, EventBody } from '../support/examples';
 import { post, startTestStack, TestStack } from '../support/test-stack';
 import { bearer, call, economicCheckFrom } from './security-support';
 
@@ -51,12 +51,12 @@ describe('attack: the batch upload as a way around the checks of POST /v1/events
   });
 
   it('refuses each item a key may not publish exactly as POST /v1/events does, and stores only what it may', async () => {
-    const officeCase = (district: string, suffix: string, office: string | null = 'CQ-HTZ'): ExampleBody => ({
+    const officeCase = (district: string, suffix: string, office: string | null = 'CQ-HTZ'): EventBody => ({
       ...economicCheckFrom(district, suffix),
       caseId: `ECK-${office ? 'CQHTZ' : district}-2026-${suffix}`,
       sourceOffice: office,
     });
-    const cases: Array<[string, ExampleBody[], number[]]> = [
+    const cases: Array<[string, EventBody[], number[]]> = [
       // An office key: its own office's district, its office for a district it does not serve (400, as alone),
       // a district outside its office without naming an office.
       ['dev-cqhtz', [officeCase('500107', `${stack.id}-o1`), officeCase('500111', `${stack.id}-o2`), officeCase('500111', `${stack.id}-o3`, null)], [202, 400, 403]],

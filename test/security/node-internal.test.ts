@@ -38,7 +38,7 @@ describe('attack: calling a region node’s internal API directly', () => {
     expect((t.stack.nodes.get('510000')!.app.getHttpServer().address() as AddressInfo).address).toBe('127.0.0.1');
   });
 
-  it('answers 401 to every internal route without the service token or with a wrong one; /health stays open', async () => {
+  it('answers 401 to every internal route without the service token or with a wrong one; health and metrics stay open', async () => {
     const routes: Array<[string, string]> = [
       ['GET', '/internal/holds'],
       ['GET', '/internal/holds/SUB-510104-2026-000123'],
@@ -54,7 +54,9 @@ describe('attack: calling a region node’s internal API directly', () => {
       const wrong = await call(`${node}${path}`, { method, body, headers: { 'content-type': 'application/json', 'x-tongban-service-token': 'x'.repeat(48), 'x-tongban-actor': 'mallory' } });
       expect([path, wrong.status]).toEqual([path, 401]);
     }
-    expect((await call(`${node}/health`)).status).toBe(200);
+    for (const path of ['/health', '/health/live', '/health/ready', '/metrics']) {
+      expect([path, (await call(`${node}${path}`)).status]).toEqual([path, 200]);
+    }
     expect(JSON.stringify(await actions())).not.toContain('mallory');
   });
 

@@ -105,8 +105,9 @@ describe('attack: schema registry without or with the wrong credentials', () => 
   });
 
   it('health and metrics stay open for probes', async () => {
-    expect((await call(registry.url, 'GET', '/health')).status).toBe(200);
-    expect((await call(registry.url, 'GET', '/metrics')).status).toBe(200);
+    for (const path of ['/health', '/health/live', '/health/ready', '/metrics']) {
+      expect([path, (await call(registry.url, 'GET', path)).status]).toEqual([path, 200]);
+    }
   });
 });
 

@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { DataSource } from 'typeorm';
-import { startDelivery } from '../partners/partner-support';
-import { OpsTestStack, startOpsStack } from '../ops/ops-support';
+import { startOpsWithDelivery, TestDelivery } from '../partners/partner-support';
+import type { OpsTestStack } from '../ops/ops-support';
 import { uniqueId } from '../support/unique';
 
 const DAY = 86_400_000;
@@ -21,14 +21,9 @@ async function metric(url: string, line: RegExp): Promise<number | undefined> {
 
 describe('attack: personal data kept past its retention', () => {
   let t: OpsTestStack;
-  let delivery: Awaited<ReturnType<typeof startDelivery>>;
+  let delivery: TestDelivery;
   // Defaults: case payloads and dead letters 180 days, held messages, delivery bodies and idempotency 30, outbox 7.
-
-  beforeAll(async () => {
-    t = await startOpsStack();
-    delivery = await startDelivery(t.stack);
-  });
-
+  beforeAll(async () => ({ t, delivery } = await startOpsWithDelivery()));
   afterAll(async () => {
     await delivery?.stop();
     await t?.stop();

@@ -1,5 +1,5 @@
 import type { AddressInfo } from 'node:net';
-import { example, ExampleBody } from '../support/examples';
+import { example, EventBody } from '../support/examples';
 import type { TestStack } from '../support/test-stack';
 
 /** A date `days` from today, YYYY-MM-DD (deadlines in the examples must not be past). */
@@ -8,7 +8,7 @@ export function daysFromNow(days: number): string {
 }
 
 /** An economic check opened by `division` (its own namespace) and addressed to Dazu. */
-export function economicCheckFrom(division: string, suffix: string): ExampleBody {
+export function economicCheckFrom(division: string, suffix: string): EventBody {
   const body = example('EconomicCheckRequested');
   body.caseId = `ECK-${division}-2026-${suffix}`;
   body.sourceRegion = division;

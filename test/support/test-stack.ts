@@ -1,6 +1,7 @@
 import type { AddressInfo } from 'node:net';
 import type { INestApplication } from '@nestjs/common';
 import { Kafka } from 'kafkajs';
+import { createConnection } from 'mysql2/promise';
 import { JsonLogger } from '@tongban/observability';
 import { createKafka, OutboxRelay } from '@tongban/kafka';
 import { dropDatabase, MysqlOutboxStore } from '@tongban/persistence';
@@ -13,6 +14,21 @@ import { developmentRegistryAuth, startTestRegistry } from './test-registry';
 import { uniqueId } from './unique';
 
 export const MYSQL = { host: '127.0.0.1', port: 3306, user: 'root', password: '' };
+/** The rows `sql` answers in `database`, asked on a connection of its own. */
+export async function queryRows<T = Record<string, unknown>>(database: string, sql: string, params: unknown[] = []): Promise<T[]> {
+  const conn = await createConnection({ ...MYSQL, database });
+  try {
+    return (await conn.query(sql, params))[0] as T[];
+  } finally {
+    await conn.end();
+  }
+}
+
+/** The number a `SELECT COUNT(*) AS n …` answers in `database`. */
+export async function countRows(database: string, sql: string, params: unknown[] = []): Promise<number> {
+  return Number((await queryRows<{ n: number }>(database, sql, params))[0].n);
+}
+
 export const BROKERS = (process.env.TONGBAN_KAFKA_BROKERS ?? '127.0.0.1:9092').split(',');
 
 export interface TestStack {

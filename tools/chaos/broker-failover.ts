@@ -2,14 +2,13 @@ import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { freemem, loadavg, totalmem } from 'node:os';
 import { join } from 'node:path';
-import { createConnection, RowDataPacket } from 'mysql2/promise';
 import { Admin, ConfigResourceTypes } from 'kafkajs';
 import { repoRoot } from '@tongban/config';
 import { createKafka } from '@tongban/kafka';
 import { dropDatabase } from '@tongban/persistence';
 import { topics } from '@tongban/regions';
-import { RunningService, ServiceSpec, spawnService, stopService, waitForHealth } from '../stack/stack';
-import { ChaosBroker, chaosStackSpecs, Client, readTopic, Request } from './chaos-support';
+import { eachTopicMessage } from '../stack/topic-reader';
+import { appliedCount, ChaosBroker, ChaosServices, chaosStackSpecs, Client, MACHINE_MYSQL, Request, withDb } from './chaos-support';
 
 /**
  * npm run chaos -- --brokers 3: a province cluster of three Kafka nodes (KRaft quorum, every topic with
@@ -58,7 +57,6 @@ function parseArgs(argv: string[]): Options {
   return o;
 }
 
-const MYSQL = { host: process.env.TONGBAN_MYSQL_HOST ?? '127.0.0.1', port: Number(process.env.TONGBAN_MYSQL_PORT ?? 3306), user: 'root', password: '' };
 const CHONGQING = '500000';
 const SICHUAN = '510000';
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
@@ -190,32 +188,14 @@ async function main(): Promise<void> {
     brokers: broker.brokers,
     extraEnv: { TONGBAN_TOPIC_REPLICATION_FACTOR: '3', TONGBAN_TOPIC_MIN_INSYNC_REPLICAS: '2' },
   });
-  const running: RunningService[] = [];
-  const start = async (spec: ServiceSpec) => {
-    const service = spawnService(spec, logDir);
-    running.push(service);
-    await waitForHealth(spec.healthUrl, 120_000, service.child).catch((e) => {
-      throw new Error(`${spec.name} ${(e as Error).message}; see ${join(logDir, spec.name + '.log')}`);
-    });
-  };
-  const stopAll = async () => {
-    for (const s of [...running].reverse()) await stopService(s).catch(() => undefined);
-  };
-  process.once('exit', () => running.forEach((s) => s.child.exitCode === null && s.child.kill('SIGKILL')));
-  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-    process.once(signal, () => {
-      void stopAll()
-        .then(() => broker.infra('kafka-stop'))
-        .finally(() => process.exit(130));
-    });
-  }
+  const services = new ChaosServices(logDir, 120_000, broker);
 
   // Memory: the largest resident sizes seen, sampled every 2 s.
   const memory = { brokersKb: 0, servicesKb: 0, totalKb: 0, minFreeMb: Math.round(freemem() / 2 ** 20) };
   const loads: number[] = [];
   const sampler = setInterval(() => {
     const brokersKb = Array.from({ length: o.brokers }, (_, i) => broker.pid(i + 1)).reduce<number>((sum, pid) => sum + (pid ? (rssKb(pid) ?? 0) : 0), 0);
-    const servicesKb = running.reduce((sum, s) => sum + (s.child.pid && s.child.exitCode === null ? (rssKb(s.child.pid) ?? 0) : 0), 0);
+    const servicesKb = [...services.running.values()].reduce((sum, s) => sum + (s.child.pid && s.child.exitCode === null ? (rssKb(s.child.pid) ?? 0) : 0), 0);
     memory.brokersKb = Math.max(memory.brokersKb, brokersKb);
     memory.servicesKb = Math.max(memory.servicesKb, servicesKb);
     memory.totalKb = Math.max(memory.totalKb, brokersKb + servicesKb);
@@ -243,7 +223,7 @@ async function main(): Promise<void> {
     const created = await until(admin, inbox, (ps) => ps.length === partitions && ps.every((p) => p.leader >= 0), 60_000);
     if (created.ms === undefined) throw new Error(`${inbox} has no leader for every partition 60 s after it was created: ${JSON.stringify(created.last)}`);
     for (const spec of specs) {
-      await start(spec);
+      await services.start(spec);
       event(`${spec.name} is up`);
     }
     const before = await until(admin, inbox, (ps) => ps.every((p) => p.isr.length === o.brokers), 60_000);
@@ -311,7 +291,7 @@ async function main(): Promise<void> {
     while (Date.now() < drainDeadline) {
       drained = {};
       for (const region of [CHONGQING, SICHUAN]) {
-        drained[region] = ids.length === 0 ? 0 : await withDb(databases[region], async (q) => Number((await q<{ n: number }>('SELECT COUNT(DISTINCT event_id) AS n FROM case_events WHERE event_id IN (?)', [ids]))[0].n));
+        drained[region] = await appliedCount(databases[region], ids);
       }
       if (drained[CHONGQING] === ids.length && drained[SICHUAN] === ids.length) break;
       await sleep(1000);
@@ -362,10 +342,10 @@ async function main(): Promise<void> {
     if (missingHere.length) {
       const copies = new Map<string, number>();
       const wanted = new Set(missingHere);
-      await readTopic(kafka, inbox, (m) => {
+      await eachTopicMessage(kafka, inbox, (m) => {
         const e = m.headers['tongban-event-id'];
         if (e && wanted.has(e)) copies.set(e, (copies.get(e) ?? 0) + 1);
-      });
+      }, 60_000);
       const sent = await withDb(`${prefix}_gateway`, (q) =>
         q<{ event_id: string; sent_at: Date | null }>('SELECT event_id, sent_at FROM outbox_events WHERE topic = ? AND event_id IN (?)', [inbox, missingHere]),
       );
@@ -405,11 +385,11 @@ async function main(): Promise<void> {
   } finally {
     clearInterval(sampler);
     await admin.disconnect().catch(() => undefined);
-    await stopAll();
+    await services.stopAll();
     await broker.infra('kafka-stop').catch((e) => log(`  could not stop the chaos quorum: ${(e as Error).message}`));
     if (!o.keep) {
       await broker.remove().catch(() => undefined);
-      for (const db of ['gateway', `node_${SICHUAN}`, `node_${CHONGQING}`, 'registry']) await dropDatabase(MYSQL, `${prefix}_${db}`).catch(() => undefined);
+      for (const db of ['gateway', `node_${SICHUAN}`, `node_${CHONGQING}`, 'registry']) await dropDatabase(MACHINE_MYSQL, `${prefix}_${db}`).catch(() => undefined);
     }
   }
 
@@ -457,15 +437,6 @@ async function main(): Promise<void> {
 }
 
 const round = (n: number) => Math.round(n * 10) / 10;
-
-async function withDb<T>(database: string, fn: (q: <R = RowDataPacket>(sql: string, params?: unknown[]) => Promise<R[]>) => Promise<T>): Promise<T> {
-  const conn = await createConnection({ ...MYSQL, database });
-  try {
-    return await fn(async (sql, params = []) => (await conn.query(sql, params))[0] as never);
-  } finally {
-    await conn.end();
-  }
-}
 
 main().catch((e) => {
   console.error(`\nchaos (brokers) failed: ${(e as Error).stack ?? e}`);

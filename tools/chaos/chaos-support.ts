@@ -1,15 +1,12 @@
 import { spawn, ChildProcess } from 'node:child_process';
-import { randomUUID } from 'node:crypto';
 import { mkdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { createConnection } from 'mysql2/promise';
-import { Kafka } from 'kafkajs';
+import { createConnection, RowDataPacket } from 'mysql2/promise';
 import { repoRoot } from '@tongban/config';
-import { headerText } from '@tongban/kafka';
 import { checkCharacter } from '@tongban/regions';
 import { SideBroker } from '../stack/side-broker';
-import { childEnv, ServiceSpec, stackServices } from '../stack/stack';
+import { childEnv, RunningService, ServiceSpec, spawnService, stackServices, stopService, waitForHealth } from '../stack/stack';
 
 /** What the chaos runs share: their own broker, MariaDB and Redis, and the municipal client. */
 
@@ -38,6 +35,59 @@ export function chaosStackSpecs(o: {
     opsPort: o.portBase + 31,
     extraEnv: { TONGBAN_KAFKA_BROKERS: o.brokers.join(','), TONGBAN_LOG_LEVEL: 'warn', TONGBAN_RETRY_DELAYS: '2s,5s,10s', ...(o.extraEnv ?? {}) },
   }).filter((s) => s.name !== 'ops' && s.name !== 'delivery');
+}
+
+/**
+ * The services a run starts, by name: each waited for until healthy (its log named when it does not get there) and
+ * stopped last first. An interrupted run (Ctrl-C, SIGTERM) stops them and then the broker; whatever still runs when
+ * the process exits is killed.
+ */
+export class ChaosServices {
+  readonly running = new Map<string, RunningService>();
+
+  constructor(private readonly logDir: string, private readonly healthTimeoutMs: number, broker: SideBroker) {
+    process.once('exit', () => this.running.forEach((s) => s.child.exitCode === null && s.child.kill('SIGKILL')));
+    for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+      process.once(signal, () => {
+        void this.stopAll()
+          .then(() => broker.infra('kafka-stop'))
+          .finally(() => process.exit(130));
+      });
+    }
+  }
+
+  /** Starts the service (again, after a kill) and resolves once it is healthy. */
+  async start(spec: ServiceSpec): Promise<RunningService> {
+    const service = spawnService(spec, this.logDir);
+    this.running.set(spec.name, service);
+    await waitForHealth(spec.healthUrl, this.healthTimeoutMs, service.child).catch((e) => {
+      throw new Error(`${spec.name} ${(e as Error).message}; see ${join(this.logDir, spec.name + '.log')}`);
+    });
+    return service;
+  }
+
+  async stopAll(): Promise<void> {
+    for (const s of [...this.running.values()].reverse()) await stopService(s).catch(() => undefined);
+  }
+}
+
+/** The machine's MariaDB, as infra.sh sets it up (root, no password), where the chaos runs keep their databases. */
+export const MACHINE_MYSQL = { host: process.env.TONGBAN_MYSQL_HOST ?? '127.0.0.1', port: Number(process.env.TONGBAN_MYSQL_PORT ?? 3306), user: 'root', password: '' };
+
+/** Runs `fn` with a query function on a connection of its own to `database` (on MACHINE_MYSQL), closed after. */
+export async function withDb<T>(database: string, fn: (q: <R = RowDataPacket>(sql: string, params?: unknown[]) => Promise<R[]>) => Promise<T>): Promise<T> {
+  const conn = await createConnection({ ...MACHINE_MYSQL, database });
+  try {
+    return await fn(async (sql, params = []) => (await conn.query(sql, params))[0] as never);
+  } finally {
+    await conn.end();
+  }
+}
+
+/** How many of the events `ids` a node's database has applied (has in its case history). */
+export async function appliedCount(database: string, ids: string[]): Promise<number> {
+  if (ids.length === 0) return 0;
+  return withDb(database, async (q) => Number((await q<{ n: number }>('SELECT COUNT(DISTINCT event_id) AS n FROM case_events WHERE event_id IN (?)', [ids]))[0].n));
 }
 
 /** The chaos broker: a side broker with its own ports, data and run folder, so no other run is disturbed. */
@@ -295,37 +345,6 @@ export class Client {
       await sleep(retryWait(request.tries, retryAfterMs));
     }
   }
-}
-
-/** Reads a topic from the beginning to its current end, handing each message's partition, key and headers on. */
-export async function readTopic(kafka: Kafka, topic: string, each: (m: { key: string; headers: Record<string, string> }) => void): Promise<void> {
-  const admin = kafka.admin();
-  await admin.connect();
-  const ends = await admin.fetchTopicOffsets(topic);
-  await admin.disconnect();
-  const remaining = new Map(ends.filter((p) => Number(p.high) > Number(p.low)).map((p) => [p.partition, Number(p.high)]));
-  if (remaining.size === 0) return;
-  const consumer = kafka.consumer({ groupId: `chaos-reader-${randomUUID()}` });
-  await consumer.connect();
-  await consumer.subscribe({ topic, fromBeginning: true });
-  await new Promise<void>((resolve, reject) => {
-    const timer = setTimeout(() => reject(new Error(`reading ${topic} took longer than 60 s`)), 60_000);
-    void consumer
-      .run({
-        eachMessage: async ({ partition, message }) => {
-          const headers: Record<string, string> = {};
-          for (const name of Object.keys(message.headers ?? {})) headers[name] = headerText(message.headers, name) ?? '';
-          each({ key: message.key?.toString() ?? '', headers });
-          if (Number(message.offset) + 1 >= (remaining.get(partition) ?? 0)) remaining.delete(partition);
-          if (remaining.size === 0) {
-            clearTimeout(timer);
-            resolve();
-          }
-        },
-      })
-      .catch(reject);
-  });
-  await consumer.disconnect();
 }
 
 /** Whether something accepts TCP connections on a loopback port. */

@@ -1,14 +1,13 @@
 import { randomUUID } from 'node:crypto';
 import { rmSync } from 'node:fs';
 import { join } from 'node:path';
-import { createConnection, RowDataPacket } from 'mysql2/promise';
 import { Kafka } from 'kafkajs';
 import { repoRoot } from '@tongban/config';
 import { createKafka, FAILURE_HEADERS } from '@tongban/kafka';
 import { dropDatabase } from '@tongban/persistence';
 import { topics } from '@tongban/regions';
-import { RunningService, ServiceSpec, spawnService, stopService, waitForHealth } from '../stack/stack';
-import { ChaosBroker, chaosStackSpecs, Client, readTopic } from './chaos-support';
+import { eachTopicMessage } from '../stack/topic-reader';
+import { appliedCount, ChaosBroker, ChaosServices, chaosStackSpecs, Client, MACHINE_MYSQL, withDb } from './chaos-support';
 import { runCycles, wantsCycles } from './chaos-cycles';
 
 /**
@@ -47,7 +46,6 @@ function parseArgs(): Options {
   };
 }
 
-const MYSQL = { host: process.env.TONGBAN_MYSQL_HOST ?? '127.0.0.1', port: Number(process.env.TONGBAN_MYSQL_PORT ?? 3306), user: 'root', password: '' };
 const CHONGQING = '500000';
 const SICHUAN = '510000';
 
@@ -55,15 +53,6 @@ const started = Date.now();
 const clock = () => `${((Date.now() - started) / 1000).toFixed(1).padStart(6)} s`;
 const say = (line: string) => console.log(`  ${clock()}  ${line}`);
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function withDb<T>(database: string, fn: (q: <R = RowDataPacket>(sql: string, params?: unknown[]) => Promise<R[]>) => Promise<T>): Promise<T> {
-  const conn = await createConnection({ ...MYSQL, database });
-  try {
-    return await fn(async (sql, params = []) => (await conn.query(sql, params))[0] as never);
-  } finally {
-    await conn.end();
-  }
-}
 
 async function writeGarbage(kafka: Kafka, topic: string, key: string): Promise<void> {
   const producer = kafka.producer();
@@ -98,46 +87,27 @@ async function main(): Promise<void> {
   const kafka = createKafka(broker.brokers, `chaos-${id}`);
 
   const specs = chaosStackSpecs({ namespace, databasePrefix: prefix, portBase: o.portBase, gatewayPort, nodePorts, brokers: broker.brokers });
-  const running = new Map<string, RunningService>();
-  const start = async (spec: ServiceSpec) => {
-    const service = spawnService(spec, logDir);
-    running.set(spec.name, service);
-    await waitForHealth(spec.healthUrl, 90_000, service.child).catch((e) => {
-      throw new Error(`${spec.name} ${(e as Error).message}; see ${join(logDir, spec.name + '.log')}`);
-    });
-    return service;
-  };
+  const services = new ChaosServices(logDir, 90_000, broker);
   /** Kills a service with SIGKILL; the returned promise restarts it after a pause and waits until it is healthy. */
   const killAndRestart = async (name: string): Promise<{ restarted: Promise<void> }> => {
     const spec = specs.find((s) => s.name === name)!;
-    const victim = running.get(name)!;
+    const victim = services.running.get(name)!;
     victim.child.kill('SIGKILL');
     await new Promise((r) => (victim.child.exitCode !== null || victim.child.signalCode !== null ? r(undefined) : victim.child.once('exit', r)));
     event(`kill -9 ${name} (pid ${victim.child.pid})`);
     const restarted = (async () => {
       await sleep(o.downSeconds * 1000);
       const t0 = Date.now();
-      const again = await start(spec);
+      const again = await services.start(spec);
       event(`${name} restarted (pid ${again.child.pid}, healthy after ${Date.now() - t0} ms)`);
     })();
     return { restarted };
   };
-  const stopAll = async () => {
-    for (const s of [...running.values()].reverse()) await stopService(s).catch(() => undefined);
-  };
-  process.once('exit', () => running.forEach((s) => s.child.exitCode === null && s.child.kill('SIGKILL')));
-  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
-    process.once(signal, () => {
-      void stopAll()
-        .then(() => broker.infra('kafka-stop'))
-        .finally(() => process.exit(130));
-    });
-  }
 
   let ok = false;
   try {
     for (const spec of specs) {
-      await start(spec);
+      await services.start(spec);
       say(`${spec.name} is up`);
     }
     const client = new Client(`http://127.0.0.1:${gatewayPort}`, runTag);
@@ -178,10 +148,7 @@ async function main(): Promise<void> {
     const accepted = client.requests.filter((r) => r.eventId);
     const ids = accepted.map((r) => r.eventId!);
     const databases: Record<string, string> = { gateway: `${prefix}_gateway`, [CHONGQING]: `${prefix}_node_${CHONGQING}`, [SICHUAN]: `${prefix}_node_${SICHUAN}` };
-    const appliedAt = async (region: string) =>
-      ids.length === 0
-        ? 0
-        : withDb(databases[region], async (q) => Number((await q<{ n: number }>('SELECT COUNT(DISTINCT event_id) AS n FROM case_events WHERE event_id IN (?)', [ids]))[0].n));
+    const appliedAt = (region: string) => appliedCount(databases[region], ids);
     const unsent = async () => {
       let n = 0;
       for (const db of Object.values(databases)) n += await withDb(db, async (q) => Number((await q<{ n: number }>('SELECT COUNT(*) AS n FROM outbox_events WHERE sent_at IS NULL'))[0].n));
@@ -232,15 +199,15 @@ async function main(): Promise<void> {
     const pending = await unsent();
     if (pending) problems.push(`${pending} outbox rows left unsent`);
     const garbage: Array<Record<string, string>> = [];
-    await readTopic(kafka, topics.dlq(inbox), (m) => m.key === garbageKey && garbage.push(m.headers));
+    await eachTopicMessage(kafka, topics.dlq(inbox), (m) => m.key === garbageKey && garbage.push(m.headers), 60_000);
     // How often Kafka carried each event to the addressed inbox: more than once after a relay was killed
     // between its send and its bookkeeping; the node's event-id check must have absorbed every extra copy.
     const copies = new Map<string, number>();
     const mine = new Set(allIds);
-    await readTopic(kafka, inbox, (m) => {
+    await eachTopicMessage(kafka, inbox, (m) => {
       const eventId = m.headers['tongban-event-id'];
       if (eventId && mine.has(eventId)) copies.set(eventId, (copies.get(eventId) ?? 0) + 1);
-    });
+    }, 60_000);
     const extraCopies = [...copies.values()].reduce((sum, n) => sum + n - 1, 0);
     if (garbage.length !== 1) problems.push(`the garbage is ${garbage.length} times on ${topics.dlq(inbox)}, expected once`);
     else if (garbage[0][FAILURE_HEADERS.errorCode] !== 'WIRE_FORMAT_INVALID') problems.push(`the garbage was dead-lettered as ${garbage[0][FAILURE_HEADERS.errorCode]}`);
@@ -260,11 +227,11 @@ async function main(): Promise<void> {
     console.log(`\nVerdict: ${ok ? 'PASS — nothing lost, nothing applied twice' : 'FAIL'}`);
     for (const p of problems) console.log(`  - ${p}`);
   } finally {
-    await stopAll();
+    await services.stopAll();
     await broker.infra('kafka-stop').catch((e) => console.error(`  could not stop the chaos broker: ${(e as Error).message}`));
     if (!o.keep) {
       rmSync(broker.dir, { recursive: true, force: true });
-      for (const db of ['gateway', `node_${SICHUAN}`, `node_${CHONGQING}`, 'registry']) await dropDatabase(MYSQL, `${prefix}_${db}`).catch(() => undefined);
+      for (const db of ['gateway', `node_${SICHUAN}`, `node_${CHONGQING}`, 'registry']) await dropDatabase(MACHINE_MYSQL, `${prefix}_${db}`).catch(() => undefined);
     }
   }
   process.exit(ok ? 0 : 1);

@@ -681,8 +681,9 @@ export async function run(argv: string[], io: Io): Promise<number> {
   }
 }
 
-if (require.main === module) {
-  run(process.argv.slice(2), {
+/** The command as a process runs it: its arguments, standard output and error, environment and exit code. */
+export function main(): void {
+  void run(process.argv.slice(2), {
     out: (t) => process.stdout.write(t),
     err: (t) => process.stderr.write(t),
     env: process.env,
@@ -691,3 +692,5 @@ if (require.main === module) {
     process.exitCode = code;
   });
 }
+
+if (require.main === module) main();

@@ -18,12 +18,4 @@ if (!existsSync(compiled) || (existsSync(source) && statSync(source).mtimeMs > s
   }
 }
 
-const { run } = require(compiled);
-run(process.argv.slice(2), {
-  out: (t) => process.stdout.write(t),
-  err: (t) => process.stderr.write(t),
-  env: process.env,
-  isTty: process.stderr.isTTY === true,
-}).then((code) => {
-  process.exitCode = code;
-});
+require(compiled).main();

@@ -1,5 +1,6 @@
 import { bold, cyan, dim, green, maskId, maskName, red, region, yellow } from './console-format';
-import { CaseView, EventBody, exampleBody, Scenario, Step } from './scenario';
+import { EventBody, exampleBody } from '../contracts/examples';
+import { CaseView, Scenario, Step } from './scenario';
 
 export interface PlayerOptions {
   gatewayUrl: string;

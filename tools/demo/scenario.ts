@@ -1,6 +1,4 @@
-import { readFileSync } from 'node:fs';
-import { join } from 'node:path';
-import { repoRoot } from '@tongban/config';
+import type { EventBody } from '../contracts/examples';
 
 /** One request a municipal system sends, and what the demo expects to see afterwards. */
 export interface Step {
@@ -38,17 +36,6 @@ export interface Scenario {
   steps: Step[];
 }
 
-export interface EventBody {
-  eventType: string;
-  caseId: string;
-  sourceRegion: string;
-  targetRegion: string;
-  occurredAt: string;
-  sourceOffice?: string | null;
-  payload: Record<string, unknown>;
-  [k: string]: unknown;
-}
-
 export interface CaseView {
   caseId: string;
   state: string;
@@ -56,8 +43,4 @@ export interface CaseView {
   history?: Array<{ eventType: string; outcome?: string; reason?: string | null; stateAfter?: string; payload?: Record<string, unknown> }>;
   data?: Record<string, unknown>;
   [k: string]: unknown;
-}
-
-export function exampleBody(eventType: string): EventBody {
-  return JSON.parse(readFileSync(join(repoRoot(), 'contracts/examples', `${eventType}.json`), 'utf8')) as EventBody;
 }

@@ -1,4 +1,5 @@
-import { CaseView, EventBody, Scenario } from './scenario';
+import type { EventBody } from '../contracts/examples';
+import { CaseView, Scenario } from './scenario';
 
 /**
  * The demo scenario of the domain brief, with fictional people (ID numbers have valid check digits).

@@ -22,19 +22,7 @@ const PACKAGES = {
     execFileSync(process.execPath, [tsc, '-p', join(root, 'tools/cli/tsconfig.json'), '--outDir', join(stage, 'lib')], { stdio: 'inherit' });
     writeFileSync(
       join(stage, 'bin', 'tongban.js'),
-      [
-        '#!/usr/bin/env node',
-        "const { run } = require('../lib/tongban-cli.js');",
-        'run(process.argv.slice(2), {',
-        '  out: (t) => process.stdout.write(t),',
-        '  err: (t) => process.stderr.write(t),',
-        '  env: process.env,',
-        '  isTty: process.stderr.isTTY === true,',
-        '}).then((code) => {',
-        '  process.exitCode = code;',
-        '});',
-        '',
-      ].join('\n'),
+      ['#!/usr/bin/env node', "require('../lib/tongban-cli.js').main();", ''].join('\n'),
       { mode: 0o755 },
     );
     cpSync(join(root, 'tools/cli/README.md'), join(stage, 'README.md'));

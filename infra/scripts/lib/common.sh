@@ -31,6 +31,83 @@ port_owner() {
 
 pid_running() { [[ -n "$1" ]] && kill -0 "$1" 2>/dev/null && ! grep -qs '^State:[[:space:]]*Z' "/proc/$1/status"; }
 
+# ---------------------------------------------------------------- the JVMs this script starts (brokers, mirrors)
+
+# True if pid runs Java class `main` with the properties file `props`, as this script starts them.
+runs_ours() { [[ -r "/proc/$1/cmdline" ]] && tr '\0' ' ' <"/proc/$1/cmdline" | grep -qF "$2 $3"; }
+
+# Pid of our running `main props` (from its pid file, or found among the processes), or nothing.
+our_pid() {
+  local pid_file=$1 main=$2 props=$3 pid="" p
+  [[ -f "$pid_file" ]] && pid="$(tr -dc '0-9' <"$pid_file")"
+  if [[ -n "$pid" ]] && runs_ours "$pid" "$main" "$props"; then
+    printf '%s\n' "$pid"
+    return 0
+  fi
+  # Lost pid file: look for it among the processes (one grep, then an exact check).
+  for p in $(grep -alF "$props" /proc/[0-9]*/cmdline 2>/dev/null || true); do
+    p="${p#/proc/}"
+    p="${p%/cmdline}"
+    if runs_ours "$p" "$main" "$props" 2>/dev/null; then
+      printf '%s\n' "$p"
+      return 0
+    fi
+  done
+  return 0
+}
+
+# Starts a command in the background, appending its output to `log`; it writes its own pid to `pid_file` before
+# it execs. LAUNCHED_PID is that pid, or nothing when none was written within 5 s.
+# setsid: a test runner that kills its process group must not take it along. 9>&- : it must not inherit the
+# lock of this script.
+LAUNCHED_PID=""
+launch_detached() {
+  local pid_file=$1 log=$2 i
+  shift 2
+  # shellcheck disable=SC2016
+  nohup setsid bash -c 'echo $$ >"$0"; exec "$@"' "$pid_file" "$@" >>"$log" 2>&1 </dev/null 9>&- &
+  for ((i = 0; i < 50; i++)); do
+    [[ -s "$pid_file" ]] && break
+    sleep 0.1
+  done
+  LAUNCHED_PID="$(tr -dc '0-9' <"$pid_file" 2>/dev/null || true)"
+}
+
+# The last `lines` lines of a log, indented, on stderr; fails without a word when the log is empty or missing.
+print_log_tail() {
+  [[ -s "$1" ]] || return 1
+  printf '[infra] last %s lines of %s:\n' "$2" "$1" >&2
+  tail -n "$2" "$1" | sed 's/^/    /' >&2
+}
+
+# SIGKILL to pid; dies if it is still there 10 s later. `what` names the process in the message, `stuck` ends it.
+kill_hard() {
+  local what=$1 pid=$2 stuck=${3:-}
+  kill -KILL "$pid" 2>/dev/null || true
+  wait_gone "$pid" 10 || die "$what (pid $pid) survived SIGKILL$stuck"
+}
+
+# After its SIGTERM: gives pid `seconds` (what is left of TONGBAN_KAFKA_STOP_TIMEOUT, which the warning names) to
+# end, then kills it (kill_hard), saying so; `after_kill` ends that warning.
+end_or_kill() {
+  local what=$1 pid=$2 seconds=$3 after_kill=${4:-} stuck=${5:-}
+  wait_gone "$pid" "$seconds" && return 0
+  warn "$what (pid $pid) still running after ${KAFKA_STOP_TIMEOUT} s; sending SIGKILL$after_kill"
+  kill_hard "$what" "$pid" "$stuck"
+}
+
+# Crash simulation for chaos tests: SIGKILL, no clean shutdown, the pid file left behind as after a real crash.
+# `what` names the process in the messages, `detail` goes beside its pid; fails when pid is empty (not running).
+crash() {
+  local what=$1 pid=$2 detail=${3:-}
+  if [[ -z "$pid" ]]; then
+    say "$what is not running (nothing to kill)"
+    return 1
+  fi
+  say "killing $what (pid $pid$detail) with SIGKILL"
+  kill_hard "$what" "$pid"
+}
+
 # ---------------------------------------------------------------- machine packages
 
 APT_UPDATED=0
@@ -45,6 +122,38 @@ apt_install() {
   say "installing $* with apt-get"
   DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "$@" >/dev/null 9>&- ||
     die "apt-get install $* failed; run it by hand to see why"
+}
+
+# Installs the client commands of a machine service when one is missing; its server too when it runs here
+# (`host` is local) and `server` (a command or a path) is not there either.
+ensure_client() {
+  local label=$1 host=$2 server=$3 server_pkg=$4 client_pkg=$5 cmd
+  shift 5
+  for cmd in "$@"; do
+    command -v "$cmd" >/dev/null && continue
+    if is_local_host "$host" && ! command -v "$server" >/dev/null; then
+      say "$label is not installed"
+      apt_install "$server_pkg" "$client_pkg"
+    else
+      apt_install "$client_pkg"
+    fi
+    return 0
+  done
+}
+
+# Polls `check...` every `interval` s until it succeeds; after `seconds`, prints the end of `log` and dies with
+# `message`.
+wait_until() {
+  local seconds=$1 interval=$2 log=$3 message=$4 deadline
+  shift 4
+  deadline=$((SECONDS + seconds))
+  until "$@"; do
+    if ((SECONDS >= deadline)); then
+      [[ -r "$log" ]] && tail -n 20 "$log" | sed 's/^/    /' >&2
+      die "$message"
+    fi
+    sleep "$interval"
+  done
 }
 
 ensure_java_maven() {

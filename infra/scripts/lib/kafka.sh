@@ -183,30 +183,8 @@ EOF
 # started before the provinces existed: it keeps running as it is until it is restarted).
 kafka_running_has_link() { grep -q '^listeners=.*LINK://' "$KAFKA_PROPS" 2>/dev/null; }
 
-# True if pid is a Kafka broker started by this script with this run dir's properties.
-is_our_kafka() {
-  [[ -r "/proc/$1/cmdline" ]] && tr '\0' ' ' <"/proc/$1/cmdline" | grep -qF "kafka.Kafka $KAFKA_PROPS"
-}
-
-# Pid of our running broker (from the pid file, or found among the processes), or nothing.
-kafka_pid() {
-  local pid="" p
-  [[ -f "$KAFKA_PID_FILE" ]] && pid="$(tr -dc '0-9' <"$KAFKA_PID_FILE")"
-  if [[ -n "$pid" ]] && is_our_kafka "$pid"; then
-    printf '%s\n' "$pid"
-    return 0
-  fi
-  # Lost pid file: look for the broker among the processes (one grep, then an exact check).
-  for p in $(grep -alF "$KAFKA_PROPS" /proc/[0-9]*/cmdline 2>/dev/null || true); do
-    p="${p#/proc/}"
-    p="${p%/cmdline}"
-    if is_our_kafka "$p" 2>/dev/null; then
-      printf '%s\n' "$p"
-      return 0
-    fi
-  done
-  return 0
-}
+# Pid of the selected node's running broker (started by this script with this run dir's properties), or nothing.
+kafka_pid() { our_pid "$KAFKA_PID_FILE" kafka.Kafka "$KAFKA_PROPS"; }
 
 # Brings the pid file in line with reality: removes a stale one, writes a lost one.
 # Sets KAFKA_RUNNING_PID to the running broker's pid, or to nothing.
@@ -262,14 +240,7 @@ kafka_ready() {
   n="$(kafka_live_brokers "$KAFKA_HOST" "$KAFKA_PORT" "${1:-3}")" && ((n >= 1))
 }
 
-print_kafka_log_tail() {
-  if [[ -s "$KAFKA_LOG" ]]; then
-    printf '[infra] last 30 lines of %s:\n' "$KAFKA_LOG" >&2
-    tail -n 30 "$KAFKA_LOG" | sed 's/^/    /' >&2
-  else
-    printf '[infra] %s is empty or missing\n' "$KAFKA_LOG" >&2
-  fi
-}
+print_kafka_log_tail() { print_log_tail "$KAFKA_LOG" 30 || printf '[infra] %s is empty or missing\n' "$KAFKA_LOG" >&2; }
 
 meta_prop() { sed -n "s/^$1=//p" "$2" | head -n 1; }
 
@@ -334,29 +305,20 @@ ensure_kafka_storage() {
   return 0
 }
 
-# Starts the selected node's JVM in the background (its own session, so a test runner that kills its process
-# group does not take it along); KAFKA_LAUNCHED_PID is its pid. Readiness is kafka_wait_ready's.
+# Starts the selected node's JVM in the background (launch_detached); KAFKA_LAUNCHED_PID is its pid. Readiness is
+# kafka_wait_ready's.
 KAFKA_LAUNCHED_PID=""
 kafka_launch() {
   [[ -f "$KAFKA_LOG" ]] && mv -f "$KAFKA_LOG" "$KAFKA_LOG.1"
   local -a heap
   read -r -a heap <<<"$KAFKA_HEAP_OPTS"
   say "starting Kafka $(kafka_version) ($KAFKA_NAME, KRaft, node $KAFKA_NODE_ID) on $KAFKA_HOST:$KAFKA_PORT${KAFKA_LINK_PORT:+ (link $KAFKA_LINK_PORT, SASL_SSL)}, data in $KAFKA_DATA_DIR"
-  # setsid: a test runner that kills its process group must not take the broker with it.
-  # 9>&- : the broker must not inherit the lock of this script.
-  # shellcheck disable=SC2016
-  nohup setsid bash -c 'echo $$ >"$0"; exec "$@"' "$KAFKA_PID_FILE" \
+  launch_detached "$KAFKA_PID_FILE" "$KAFKA_LOG" \
     java "${heap[@]}" -XX:+UseG1GC -XX:MaxGCPauseMillis=20 -XX:InitiatingHeapOccupancyPercent=35 \
     -XX:+ExitOnOutOfMemoryError -Djava.awt.headless=true -Dkafka.logs.dir="$RUN_DIR" \
     -Dlog4j.configuration="file:$CONFIG_DIR/log4j.properties" \
-    -cp "$LIBS_DIR/*" kafka.Kafka "$KAFKA_PROPS" \
-    >>"$KAFKA_LOG" 2>&1 </dev/null 9>&- &
-  local i
-  for ((i = 0; i < 50; i++)); do
-    [[ -s "$KAFKA_PID_FILE" ]] && break
-    sleep 0.1
-  done
-  KAFKA_LAUNCHED_PID="$(tr -dc '0-9' <"$KAFKA_PID_FILE" 2>/dev/null || true)"
+    -cp "$LIBS_DIR/*" kafka.Kafka "$KAFKA_PROPS"
+  KAFKA_LAUNCHED_PID=$LAUNCHED_PID
   [[ -n "$KAFKA_LAUNCHED_PID" ]] || die "Kafka did not write its pid file $KAFKA_PID_FILE; see $KAFKA_LOG"
 }
 
@@ -487,28 +449,21 @@ kafka_stop() {
   fi
   say "stopping Kafka (pid $pid, SIGTERM; up to ${KAFKA_STOP_TIMEOUT} s for a clean shutdown)"
   kill -TERM "$pid" 2>/dev/null || true
-  if ! wait_gone "$pid" "$KAFKA_STOP_TIMEOUT"; then
-    warn "Kafka (pid $pid) still running after ${KAFKA_STOP_TIMEOUT} s; sending SIGKILL (next start recovers its logs)"
-    kill -KILL "$pid" 2>/dev/null || true
-    wait_gone "$pid" 10 || die "Kafka (pid $pid) survived SIGKILL; check 'ps -p $pid' (a process stuck in the kernel)"
-  fi
+  kafka_end_or_kill "$pid" "$KAFKA_STOP_TIMEOUT"
   rm -f "$KAFKA_PID_FILE"
   say "Kafka stopped"
 }
 
-# Crash simulation for chaos tests: no clean shutdown, the pid file stays behind as after a real crash.
+# A broker that does not end within `seconds` of its SIGTERM is killed; the next start recovers its logs.
+kafka_end_or_kill() {
+  end_or_kill Kafka "$1" "$2" " (next start recovers its logs)" "; check 'ps -p $1' (a process stuck in the kernel)"
+}
+
+# Crash simulation for chaos tests (crash): no clean shutdown, the pid file stays behind as after a real crash.
 kafka_kill() {
   check_settings
   if ((KAFKA_NODE_COUNT > 1)); then kafka_quorum_kill; return; fi
-  local pid
-  pid="$(kafka_pid)"
-  if [[ -z "$pid" ]]; then
-    say "Kafka is not running (nothing to kill)"
-    return 0
-  fi
-  say "killing Kafka (pid $pid) with SIGKILL"
-  kill -KILL "$pid" 2>/dev/null || true
-  wait_gone "$pid" 10 || die "Kafka (pid $pid) survived SIGKILL"
+  crash Kafka "$(kafka_pid)" || return 0
   say "Kafka killed; the next start recovers its logs"
 }
 
@@ -638,13 +593,7 @@ kafka_quorum_stop() {
   say "stopping $((${#pids[@]})) Kafka nodes (pids ${pids[*]}, SIGTERM; up to ${KAFKA_STOP_TIMEOUT} s for a clean shutdown)"
   kill -TERM "${pids[@]}" 2>/dev/null || true
   local deadline=$((SECONDS + KAFKA_STOP_TIMEOUT))
-  for pid in "${pids[@]}"; do
-    if ! wait_gone "$pid" "$((deadline > SECONDS ? deadline - SECONDS : 0))"; then
-      warn "Kafka (pid $pid) still running after ${KAFKA_STOP_TIMEOUT} s; sending SIGKILL (next start recovers its logs)"
-      kill -KILL "$pid" 2>/dev/null || true
-      wait_gone "$pid" 10 || die "Kafka (pid $pid) survived SIGKILL; check 'ps -p $pid' (a process stuck in the kernel)"
-    fi
-  done
+  for pid in "${pids[@]}"; do kafka_end_or_kill "$pid" "$((deadline > SECONDS ? deadline - SECONDS : 0))"; done
   for ((n = 1; n <= KAFKA_NODE_COUNT; n++)); do
     kafka_select_node "$n"
     rm -f "$KAFKA_PID_FILE"
@@ -662,15 +611,7 @@ kafka_quorum_kill() {
 # Crash of one node (SIGKILL, the pid file stays as after a real crash); the others keep serving if they are a quorum.
 kafka_kill_node() {
   kafka_select_node "$1"
-  local pid
-  pid="$(kafka_pid)"
-  if [[ -z "$pid" ]]; then
-    say "Kafka node $1 is not running (nothing to kill)"
-    return 0
-  fi
-  say "killing Kafka node $1 (pid $pid, port $KAFKA_PORT) with SIGKILL"
-  kill -KILL "$pid" 2>/dev/null || true
-  wait_gone "$pid" 10 || die "Kafka node $1 (pid $pid) survived SIGKILL"
+  crash "Kafka node $1" "$(kafka_pid)" ", port $KAFKA_PORT" || return 0
   say "Kafka node $1 killed; 'infra.sh kafka-start-node $1' (or kafka-start) restarts it and it catches up"
 }
 

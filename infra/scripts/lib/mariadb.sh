@@ -36,14 +36,7 @@ SQL
 }
 
 ensure_mariadb() {
-  if ! command -v mariadb-admin >/dev/null || ! command -v mariadb >/dev/null; then
-    if is_local_host "$MYSQL_HOST" && [[ ! -x "$MARIADBD" ]]; then
-      say "MariaDB is not installed"
-      apt_install mariadb-server mariadb-client
-    else
-      apt_install mariadb-client
-    fi
-  fi
+  ensure_client MariaDB "$MYSQL_HOST" "$MARIADBD" mariadb-server mariadb-client mariadb-admin mariadb
   if mysql_ping; then
     say "MariaDB answers on $MYSQL_HOST:$MYSQL_PORT"
   else
@@ -68,14 +61,9 @@ ensure_mariadb() {
       chown mysql:mysql /run/mysqld 2>/dev/null || true
       start-stop-daemon --start --oknodo --background --exec "$MARIADBD" 9>&- ||
         die "start-stop-daemon could not start $MARIADBD; see /var/log/mysql/error.log"
-      local deadline=$((SECONDS + MYSQL_START_TIMEOUT))
-      until mysql_ping; do
-        if ((SECONDS >= deadline)); then
-          [[ -r /var/log/mysql/error.log ]] && tail -n 20 /var/log/mysql/error.log | sed 's/^/    /' >&2
-          die "MariaDB did not answer on $MYSQL_HOST:$MYSQL_PORT within $MYSQL_START_TIMEOUT s; see /var/log/mysql/error.log (port and bind-address are set in /etc/mysql)"
-        fi
-        sleep 0.5
-      done
+      wait_until "$MYSQL_START_TIMEOUT" 0.5 /var/log/mysql/error.log \
+        "MariaDB did not answer on $MYSQL_HOST:$MYSQL_PORT within $MYSQL_START_TIMEOUT s; see /var/log/mysql/error.log (port and bind-address are set in /etc/mysql)" \
+        mysql_ping
     fi
     say "MariaDB answers on $MYSQL_HOST:$MYSQL_PORT"
   fi

@@ -29,27 +29,8 @@ mirror_select() {
   MIRROR_TOPICS="${MIRROR_PATTERN//\\/\\\\}"
 }
 
-is_our_mirror() {
-  [[ -r "/proc/$1/cmdline" ]] && tr '\0' ' ' <"/proc/$1/cmdline" | grep -qF "$MIRROR_CLASS $MIRROR_PROPS"
-}
-
-mirror_pid() {
-  local pid="" p
-  [[ -f "$MIRROR_PID_FILE" ]] && pid="$(tr -dc '0-9' <"$MIRROR_PID_FILE")"
-  if [[ -n "$pid" ]] && is_our_mirror "$pid"; then
-    printf '%s\n' "$pid"
-    return 0
-  fi
-  for p in $(grep -alF "$MIRROR_PROPS" /proc/[0-9]*/cmdline 2>/dev/null || true); do
-    p="${p#/proc/}"
-    p="${p%/cmdline}"
-    if is_our_mirror "$p" 2>/dev/null; then
-      printf '%s\n' "$p"
-      return 0
-    fi
-  done
-  return 0
-}
+# Pid of the selected mirror (started by this script with this run dir's properties), or nothing.
+mirror_pid() { our_pid "$MIRROR_PID_FILE" "$MIRROR_CLASS" "$MIRROR_PROPS"; }
 
 render_mirror_props() {
   local source_link target_port source_pw target_pw source_ca
@@ -128,12 +109,7 @@ EOF
   mv -f "$MIRROR_PROPS.tmp" "$MIRROR_PROPS"
 }
 
-print_mirror_log_tail() {
-  if [[ -s "$MIRROR_LOG" ]]; then
-    printf '[infra] last 20 lines of %s:\n' "$MIRROR_LOG" >&2
-    tail -n 20 "$MIRROR_LOG" | sed 's/^/    /' >&2
-  fi
-}
+print_mirror_log_tail() { print_log_tail "$MIRROR_LOG" 20 || true; }
 
 # The last fault line of the mirror's log from the last minute, or nothing (a fault that stopped
 # repeating, e.g. an ACL added since, no longer counts).
@@ -166,18 +142,12 @@ mirror_start() {
   local -a heap
   read -r -a heap <<<"$MIRROR_HEAP_OPTS"
   say "starting $MIRROR_NAME: MirrorMaker 2 in province $MIRROR_TARGET, pulling $MIRROR_PATTERN from province $MIRROR_SOURCE over TLS"
-  # shellcheck disable=SC2016
-  nohup setsid bash -c 'echo $$ >"$0"; exec "$@"' "$MIRROR_PID_FILE" \
+  local deadline=$((SECONDS + KAFKA_START_TIMEOUT))
+  launch_detached "$MIRROR_PID_FILE" "$MIRROR_LOG" \
     java "${heap[@]}" -XX:+UseSerialGC -XX:TieredStopAtLevel=1 -XX:+ExitOnOutOfMemoryError -Djava.awt.headless=true \
     -Dlog4j.configuration="file:$CONFIG_DIR/mirror-log4j.properties" \
-    -cp "$LIBS_DIR/*" "$MIRROR_CLASS" "$MIRROR_PROPS" --clusters "$MIRROR_TARGET_ALIAS" \
-    >>"$MIRROR_LOG" 2>&1 </dev/null 9>&- &
-  local i deadline=$((SECONDS + KAFKA_START_TIMEOUT))
-  for ((i = 0; i < 50; i++)); do
-    [[ -s "$MIRROR_PID_FILE" ]] && break
-    sleep 0.1
-  done
-  pid="$(tr -dc '0-9' <"$MIRROR_PID_FILE" 2>/dev/null || true)"
+    -cp "$LIBS_DIR/*" "$MIRROR_CLASS" "$MIRROR_PROPS" --clusters "$MIRROR_TARGET_ALIAS"
+  pid=$LAUNCHED_PID
   [[ -n "$pid" ]] || die "$MIRROR_NAME did not write its pid file $MIRROR_PID_FILE; see $MIRROR_LOG"
   # Ready once the worker of the flow has joined its group and started its connectors; the source connector
   # then finds the inbox topics (and creates a task for them) within refresh.topics.interval.seconds.
@@ -212,27 +182,13 @@ mirror_stop() {
   fi
   say "stopping $MIRROR_NAME (pid $pid)"
   kill -TERM "$pid" 2>/dev/null || true
-  if ! wait_gone "$pid" "$KAFKA_STOP_TIMEOUT"; then
-    warn "$MIRROR_NAME (pid $pid) still running after ${KAFKA_STOP_TIMEOUT} s; sending SIGKILL"
-    kill -KILL "$pid" 2>/dev/null || true
-    wait_gone "$pid" 10 || die "$MIRROR_NAME (pid $pid) survived SIGKILL"
-  fi
+  end_or_kill "$MIRROR_NAME" "$pid" "$KAFKA_STOP_TIMEOUT"
   rm -f "$MIRROR_PID_FILE"
   say "$MIRROR_NAME stopped"
 }
 
 # Crash simulation: no clean shutdown, so the progress since the last flush is copied again after restart.
-mirror_kill() {
-  local pid
-  pid="$(mirror_pid)"
-  if [[ -z "$pid" ]]; then
-    say "$MIRROR_NAME is not running (nothing to kill)"
-    return 0
-  fi
-  say "killing $MIRROR_NAME (pid $pid) with SIGKILL"
-  kill -KILL "$pid" 2>/dev/null || true
-  wait_gone "$pid" 10 || die "$MIRROR_NAME (pid $pid) survived SIGKILL"
-}
+mirror_kill() { crash "$MIRROR_NAME" "$(mirror_pid)" || true; }
 
 # Fills S_STATE S_PID S_NOTE for the selected mirror.
 status_mirror() {

@@ -4,14 +4,7 @@
 redis_ping() { [[ "$(timeout 3 redis-cli -h "$REDIS_HOST" -p "$REDIS_PORT" ping 2>/dev/null)" == PONG ]]; }
 
 ensure_redis() {
-  if ! command -v redis-cli >/dev/null; then
-    if is_local_host "$REDIS_HOST" && ! command -v redis-server >/dev/null; then
-      say "Redis is not installed"
-      apt_install redis-server redis-tools
-    else
-      apt_install redis-tools
-    fi
-  fi
+  ensure_client Redis "$REDIS_HOST" redis-server redis-server redis-tools redis-cli
   if redis_ping; then
     say "Redis answers on $REDIS_HOST:$REDIS_PORT"
     return 0
@@ -32,14 +25,7 @@ ensure_redis() {
   redis-server --daemonize yes --bind 127.0.0.1 -::1 --port "$REDIS_PORT" --save "" --appendonly no \
     --dir /var/lib/redis --logfile "$REDIS_LOG" 9>&- ||
     die "redis-server failed to start; see $REDIS_LOG"
-  local deadline=$((SECONDS + REDIS_START_TIMEOUT))
-  until redis_ping; do
-    if ((SECONDS >= deadline)); then
-      [[ -r "$REDIS_LOG" ]] && tail -n 20 "$REDIS_LOG" | sed 's/^/    /' >&2
-      die "Redis did not answer on $REDIS_HOST:$REDIS_PORT within $REDIS_START_TIMEOUT s; see $REDIS_LOG"
-    fi
-    sleep 0.2
-  done
+  wait_until "$REDIS_START_TIMEOUT" 0.2 "$REDIS_LOG" "Redis did not answer on $REDIS_HOST:$REDIS_PORT within $REDIS_START_TIMEOUT s; see $REDIS_LOG" redis_ping
   say "Redis answers on $REDIS_HOST:$REDIS_PORT"
 }
 

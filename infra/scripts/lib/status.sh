@@ -24,44 +24,42 @@ status_emit() {
   fi
 }
 
+# Emits the component whose status_* function has just filled S_STATE S_PID S_VERSION S_NOTE, under `name` with
+# `ports`; one that is not up makes the status fail.
+status_counted() {
+  S_NAME=$1 S_PORTS=$2
+  [[ "$S_STATE" == up ]] || STATUS_ALL_UP=0
+  status_emit
+}
+
 status() {
   local arg
-  STATUS_AS_JSON=0 STATUS_JSON=""
+  STATUS_AS_JSON=0 STATUS_JSON="" STATUS_ALL_UP=1
   for arg in "$@"; do
     case "$arg" in
       --json) STATUS_AS_JSON=1 ;;
       *) die "status: unknown option '$arg' (only --json)" ;;
     esac
   done
-  local all_up=1 cluster target name port n
+  local cluster target name port n
   for cluster in $(clusters); do
     kafka_select "$cluster"
     # One line per node: kafka-1, kafka-2, ... for a quorum (TONGBAN_KAFKA_BROKERS_PER_CLUSTER), else the cluster's name.
     for ((n = 1; n <= KAFKA_NODE_COUNT; n++)); do
       kafka_select_node "$n"
       status_kafka
-      S_NAME=$KAFKA_NAME S_PORTS="$KAFKA_PORT${KAFKA_LINK_PORT:+ $KAFKA_LINK_PORT} $KAFKA_CONTROLLER_PORT"
-      [[ "$S_STATE" == up ]] || all_up=0
-      status_emit
+      status_counted "$KAFKA_NAME" "$KAFKA_PORT${KAFKA_LINK_PORT:+ $KAFKA_LINK_PORT} $KAFKA_CONTROLLER_PORT"
     done
   done
-  if [[ "$PROVINCES" == two ]]; then
-    for target in 500000 510000; do
-      mirror_select "$target"
-      status_mirror
-      S_NAME=$MIRROR_NAME S_PORTS=""
-      [[ "$S_STATE" == up ]] || all_up=0
-      status_emit
-    done
-  fi
+  for target in $(mirrors); do
+    mirror_select "$target"
+    status_mirror
+    status_counted "$MIRROR_NAME" ""
+  done
   status_mariadb
-  S_NAME=mariadb S_PORTS=$MYSQL_PORT
-  [[ "$S_STATE" == up ]] || all_up=0
-  status_emit
+  status_counted mariadb "$MYSQL_PORT"
   status_redis
-  S_NAME=redis S_PORTS=$REDIS_PORT
-  [[ "$S_STATE" == up ]] || all_up=0
-  status_emit
+  status_counted redis "$REDIS_PORT"
   # Services are started by npm start, not by infra.sh: listed when they listen, not counted as down.
   while read -r name port; do
     S_NAME=$name S_PORTS=$port S_PID="$(port_pid "$port")" S_VERSION="" S_STATE=down S_NOTE="started by npm start"
@@ -69,9 +67,9 @@ status() {
     status_emit
   done < <(service_ports)
   if ((STATUS_AS_JSON)); then
-    printf '{"ok":%s,"provinces":"%s","components":[%s]}\n' "$( ((all_up)) && printf true || printf false)" "$PROVINCES" "$STATUS_JSON"
+    printf '{"ok":%s,"provinces":"%s","components":[%s]}\n' "$( ((STATUS_ALL_UP)) && printf true || printf false)" "$PROVINCES" "$STATUS_JSON"
   fi
-  ((all_up))
+  ((STATUS_ALL_UP))
 }
 
 # infra.sh logs [-f] [-n N] [name]: a broker's or a mirror's log (name as in status; default the first broker).

@@ -36,10 +36,8 @@ export interface AuditSubject {
   regions: string[];
 }
 
-export interface AuditEntry {
-  chain: string;
-  seq: number;
-  entryId: string;
+/** What an entry or a record says was done, by whom, when, to what. */
+export interface AuditFacts {
   at: string;
   actor: string;
   actorKind: ActorKind;
@@ -48,6 +46,12 @@ export interface AuditEntry {
   details: Record<string, unknown>;
   before: unknown;
   after: unknown;
+}
+
+export interface AuditEntry extends AuditFacts {
+  chain: string;
+  seq: number;
+  entryId: string;
   prevHash: string;
   hash: string;
   /**
@@ -70,17 +74,9 @@ export interface RecordGroupDetails {
 }
 
 /** The content of a record that its leaf hash covers (the canonical JSON of this object). */
-export interface AuditRecordContent {
+export interface AuditRecordContent extends AuditFacts {
   chain: string;
   recordId: string;
-  at: string;
-  actor: string;
-  actorKind: ActorKind;
-  action: string;
-  subject: AuditSubject;
-  details: Record<string, unknown>;
-  before: unknown;
-  after: unknown;
 }
 
 /** Everything needed to check that one record is in the chain, without the rest of its group. */
@@ -160,10 +156,10 @@ export class AuditLogError extends TongbanError {
 
 export const GENESIS_HASH = '0'.repeat(64);
 
-interface EntryRow {
+/** The columns of AuditFacts, as audit_entries and audit_records both store them. */
+interface FactsColumns {
   chain: string;
   seq: string | number;
-  entry_id: string;
   recorded_at: Date | string;
   actor: string;
   actor_kind: string;
@@ -172,23 +168,17 @@ interface EntryRow {
   details: string;
   before_state: string | null;
   after_state: string | null;
+}
+
+interface EntryRow extends FactsColumns {
+  entry_id: string;
   prev_hash: string;
   hash: string;
 }
 
-interface RecordRow {
-  chain: string;
-  seq: string | number;
+interface RecordRow extends FactsColumns {
   pos: string | number;
   record_id: string;
-  recorded_at: Date | string;
-  actor: string;
-  actor_kind: string;
-  action: string;
-  subject: string;
-  details: string;
-  before_state: string | null;
-  after_state: string | null;
   leaf_hash: string;
 }
 

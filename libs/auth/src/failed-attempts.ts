@@ -1,5 +1,6 @@
 import type { NextFunction, Request, Response } from 'express';
 import { problemDetails, sendProblem } from '@tongban/http';
+import { OPS_PATHS } from '@tongban/observability';
 
 /**
  * Failed authentication attempts per client address in a fixed one-minute window. Past the limit the
@@ -53,9 +54,6 @@ export class FailedAttemptLimiter {
 /** Set on a response whose request presented a wrong credential that is not answered 401 (e.g. a wrong admin token: 403). */
 export const FAILED_AUTH = 'tongbanFailedAuth';
 
-/** Paths that answer without credentials and are never refused for an address's failures. */
-const OPEN_PATHS = new Set(['/health', '/metrics']);
-
 /**
  * Express middleware: refuses an address over the limit with 429 and Retry-After, and counts every 401
  * (and every response marked FAILED_AUTH) against the address it came from. The address is the socket's
@@ -67,7 +65,8 @@ export function failedAuthGuard(
     sendProblem(res, problemDetails({ code: 'AUTH.TOO_MANY_FAILED_ATTEMPTS', detail: `too many failed authentication attempts from this address; retry after ${s} s` })),
 ) {
   return (req: Request, res: Response, next: NextFunction): void => {
-    if (OPEN_PATHS.has(req.path)) return next();
+    // Health and metrics answer without credentials and are never refused for an address's failures.
+    if (OPS_PATHS.has(req.path)) return next();
     const address = req.socket.remoteAddress ?? 'unknown';
     const wait = limiter.retryAfter(address);
     if (wait > 0) {

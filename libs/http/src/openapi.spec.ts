@@ -1,5 +1,6 @@
 import { Controller, Delete, Get, Post } from '@nestjs/common';
-import { declaredRoutes, describedRoutes, problemResponse, problemSchemas, renderServiceApiPage, statusOfCode } from './openapi';
+import { ApiDescriptionController, problemResponse, problemSchemas, renderServiceApiPage, ServiceApiDocument, statusOfCode } from './openapi';
+import { declaredRoutes, describedRoutes } from './openapi.testing';
 
 @Controller('v1/things')
 class ThingsController {
@@ -69,19 +70,30 @@ describe('problem responses', () => {
   });
 });
 
+const smallDocument: ServiceApiDocument = {
+  openapi: '3.1.0',
+  jsonSchemaDialect: '',
+  info: { title: 't', version: '1', description: '<script>alert(1)</script>' },
+  servers: [],
+  tags: [{ name: 'a', description: 'A' }],
+  paths: { '/x/{id}': { get: { operationId: 'x', tags: ['a'], summary: '<i>sum</i>', responses: { '200': { description: 'ok' } } } } },
+  components: { schemas: {}, responses: {}, securitySchemes: {} },
+};
+
 describe('renderServiceApiPage', () => {
   it('escapes what it shows and runs no script', () => {
-    const html = renderServiceApiPage({
-      openapi: '3.1.0',
-      jsonSchemaDialect: '',
-      info: { title: 't', version: '1', description: '<script>alert(1)</script>' },
-      servers: [],
-      tags: [{ name: 'a', description: 'A' }],
-      paths: { '/x/{id}': { get: { operationId: 'x', tags: ['a'], summary: '<i>sum</i>', responses: { '200': { description: 'ok' } } } } },
-      components: { schemas: {}, responses: {}, securitySchemes: {} },
-    });
+    const html = renderServiceApiPage(smallDocument);
     expect(html).not.toMatch(/<script|<i>sum/);
     expect(html).toContain('&lt;i&gt;sum');
     expect(html).toContain('<code class="path">/x/{id}</code>');
+  });
+});
+
+describe('ApiDescriptionController', () => {
+  it('serves the document, and as the page renderServiceApiPage makes of it unless the service gives a page of its own', () => {
+    const standard = new ApiDescriptionController(smallDocument);
+    expect(standard.openapi()).toBe(smallDocument);
+    expect(standard.docs()).toBe(renderServiceApiPage(smallDocument));
+    expect(new ApiDescriptionController(smallDocument, '<p>own page</p>').docs()).toBe('<p>own page</p>');
   });
 });

@@ -1,5 +1,4 @@
-import { Controller, Get, Header, Inject, RequestMethod } from '@nestjs/common';
-import { METHOD_METADATA, PATH_METADATA } from '@nestjs/common/constants';
+import { Controller, Get, Header, Inject, Optional } from '@nestjs/common';
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { repoRoot } from '@tongban/config';
@@ -86,45 +85,6 @@ export function statusOfCode(code: string): number {
   return STATUS_OF_KIND[entry.kind];
 }
 
-const METHOD_NAMES: Partial<Record<RequestMethod, string>> = {
-  [RequestMethod.GET]: 'GET',
-  [RequestMethod.POST]: 'POST',
-  [RequestMethod.PUT]: 'PUT',
-  [RequestMethod.DELETE]: 'DELETE',
-  [RequestMethod.PATCH]: 'PATCH',
-};
-
-function joinPath(prefix: string, path: string): string {
-  const full = `/${[prefix, path].map((p) => p.replace(/^\/+|\/+$/g, '')).filter(Boolean).join('/')}`;
-  // Nest's `:param` becomes OpenAPI's `{param}`; an escaped `\:` (as in `v1/dlq\:search`) is a plain colon.
-  return full.replace(/(?<!\\):([A-Za-z_]\w*)/g, '{$1}').replace(/\\:/g, ':');
-}
-
-/** `METHOD /path` of every route the controllers declare, read from Nest's decorator metadata, in OpenAPI's path syntax. */
-export function declaredRoutes(controllers: Array<abstract new (...args: never[]) => unknown>): string[] {
-  const routes: string[] = [];
-  for (const controller of controllers) {
-    const prefixes = [Reflect.getMetadata(PATH_METADATA, controller) as string | string[] | undefined ?? ''].flat();
-    const proto = controller.prototype as Record<string, unknown>;
-    for (const name of Object.getOwnPropertyNames(proto)) {
-      const handler = proto[name];
-      if (name === 'constructor' || typeof handler !== 'function') continue;
-      const paths = Reflect.getMetadata(PATH_METADATA, handler) as string | string[] | undefined;
-      const method = Reflect.getMetadata(METHOD_METADATA, handler) as RequestMethod | undefined;
-      if (paths === undefined || method === undefined) continue;
-      for (const prefix of prefixes) for (const path of [paths].flat()) routes.push(`${METHOD_NAMES[method] ?? String(method)} ${joinPath(prefix, path)}`);
-    }
-  }
-  return routes.sort();
-}
-
-/** `METHOD /path` of every operation a document describes. */
-export function describedRoutes(doc: { paths: Record<string, Record<string, unknown>> }): string[] {
-  return Object.entries(doc.paths)
-    .flatMap(([path, item]) => Object.keys(item).map((m) => `${m.toUpperCase()} ${path}`))
-    .sort();
-}
-
 /** The version in the repository's package.json (0.0.0 when it cannot be read). */
 export function repositoryVersion(): string {
   try {
@@ -186,14 +146,19 @@ ${doc.tags.map((t) => `<h2>${escapeHtml(t.name)}</h2><p>${prose(t.description)}<
 
 /** Nest token of the document a service's ApiDescriptionController serves. */
 export const SERVICE_API_DOCUMENT = Symbol('SERVICE_API_DOCUMENT');
+/** Nest token of a page a service renders of its document itself (the gateway's, with its event types); else renderServiceApiPage's. */
+export const SERVICE_API_PAGE = Symbol('SERVICE_API_PAGE');
 
 /** `GET /openapi.json` (the service's OpenAPI 3.1 document) and `GET /docs` (the same as a page). No credential needed. */
 @Controller()
 export class ApiDescriptionController {
   private readonly page: string;
 
-  constructor(@Inject(SERVICE_API_DOCUMENT) private readonly document: ServiceApiDocument) {
-    this.page = renderServiceApiPage(document);
+  constructor(
+    @Inject(SERVICE_API_DOCUMENT) private readonly document: ServiceApiDocument,
+    @Optional() @Inject(SERVICE_API_PAGE) page?: string,
+  ) {
+    this.page = page ?? renderServiceApiPage(document);
   }
 
   @Get('openapi.json')
@@ -203,6 +168,7 @@ export class ApiDescriptionController {
 
   @Get('docs')
   @Header('content-type', 'text/html; charset=utf-8')
+  // The page carries its own style and nothing else: no script runs, nothing is fetched.
   @Header('content-security-policy', "default-src 'none'; style-src 'unsafe-inline'; img-src 'self' data:; base-uri 'none'; form-action 'none'")
   docs(): string {
     return this.page;

@@ -1,6 +1,7 @@
 import type { Registry } from 'prom-client';
 import type { JsonLogger } from './json-logger';
 import { counter, histogram } from './metrics';
+import { OPS_PATHS } from './ops-paths';
 
 /** What the middleware needs of an Express request and response, so this lib depends on no server library. */
 interface Req {
@@ -45,7 +46,8 @@ export function httpMetrics(registry: Registry, logger?: JsonLogger): (req: Req,
       const seconds = Number(process.hrtime.bigint() - started) / 1e9;
       requests.inc(labels);
       duration.observe(labels, seconds);
-      if (logger && !QUIET_ROUTES.has(labels.route)) {
+      // Probes and scrapes, answered every few seconds, would bury the access lines that matter.
+      if (logger && !OPS_PATHS.has(labels.route)) {
         const caller = res.locals?.caller;
         logger.event(res.statusCode >= 500 ? 'warn' : 'info', 'http request', {
           method: labels.method,
@@ -62,5 +64,3 @@ export function httpMetrics(registry: Registry, logger?: JsonLogger): (req: Req,
   };
 }
 
-/** Probes and scrapes: answered every few seconds, they would bury the access lines that matter. */
-const QUIET_ROUTES = new Set(['/health', '/health/live', '/health/ready', '/metrics']);

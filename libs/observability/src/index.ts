@@ -2,6 +2,7 @@ export * from './json-logger';
 export * from './metrics';
 export * from './health';
 export * from './ops-controller';
+export * from './ops-paths';
 export * from './http-metrics';
 export * from './shutdown';
 export * from './run-service';

@@ -1,6 +1,7 @@
 export * from './divisions';
 export * from './division-code';
 export * from './routing-table';
+export * from './node-settings';
 export * from './topic-names';
 export * from './id-number';
 export * from './certificates';

@@ -1,4 +1,5 @@
 import { provinceOf } from './division-code';
+import { PROVINCE_NODES } from './node-settings';
 
 /**
  * Which node receives an event addressed to a division. By default the province's node (510000 or
@@ -17,7 +18,7 @@ export class RoutingTable {
     return provinceOf(division);
   }
 
-  nodes(defaults: string[] = ['510000', '500000']): string[] {
+  nodes(defaults: readonly string[] = PROVINCE_NODES): string[] {
     return [...new Set([...defaults, ...this.rules.map(([, node]) => node)])];
   }
 }

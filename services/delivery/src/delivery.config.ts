@@ -1,6 +1,6 @@
 import { EnvReader, InfraConfig, readInfraConfig } from '@tongban/config';
 import { readRetentionConfig, RetentionConfig } from '@tongban/persistence';
-import { isWellFormedDivision } from '@tongban/regions';
+import { readNodeList, readRouting } from '@tongban/regions';
 
 export interface DeliveryConfig {
   infra: InfraConfig;
@@ -40,13 +40,8 @@ export interface DeliveryConfig {
 export function readDeliveryConfig(env: Record<string, string | undefined> = process.env): DeliveryConfig {
   const r = new EnvReader(env);
   const infra = readInfraConfig(r, 'tongban-delivery');
-  const nodes = r.list('TONGBAN_DELIVERY_NODES', ['510000', '500000']);
-  for (const n of nodes) if (!isWellFormedDivision(n)) r.fail(`TONGBAN_DELIVERY_NODES must list division codes, got "${n}"`);
-  const routing = [
-    ...r.pairs<string>('TONGBAN_ROUTING', '', (prefix, node) =>
-      /^\d{2,6}$/.test(prefix) && isWellFormedDivision(node) ? { value: node } : { problem: `"${prefix}=${node}" must be <code prefix>=<node division>` },
-    ),
-  ];
+  const nodes = readNodeList(r, 'TONGBAN_DELIVERY_NODES');
+  const routing = readRouting(r);
   const config: DeliveryConfig = {
     infra,
     port: r.port('TONGBAN_DELIVERY_PORT', 3400),

@@ -6,7 +6,7 @@ import { AvroCodec, RecordValidator, SchemaCatalogue, SchemaRegistryClient } fro
 import { AuditLog, AuditLogSchema1764300000000, AuditRecordGroups1768000000000 } from '@tongban/audit';
 import { ApiKeyService, FailedAttemptLimiter, failedAuthGuard, MysqlApiKeyStore, TokenBucketLimiter } from '@tongban/auth';
 import { contractsDir, redisConnection, repoRoot } from '@tongban/config';
-import { HttpErrorFilter, inFlightLimit, installRequestLimits } from '@tongban/http';
+import { ApiDescriptionController, HttpErrorFilter, inFlightLimit, installRequestLimits, SERVICE_API_DOCUMENT, SERVICE_API_PAGE } from '@tongban/http';
 import { minimisationPolicyPath, Minimiser, readMinimisationPolicy } from '@tongban/masking';
 import { createKafka, ensureTopics, EventPublisher } from '@tongban/kafka';
 import {
@@ -29,7 +29,7 @@ import { DISCLOSURES, DisclosuresController } from './events/infrastructure/disc
 import { GatewaySchema1764000000000 } from './migrations/1764000000000-gateway-schema';
 import { ApiKeys1765000000000, ApiKeysAdminController, GATEWAY_AUTH, GatewayAuth, ROTATION_OVERLAP_MS } from './auth';
 import { AcceptedEventOffice1767000000000, EVENT_STATUS, EventStatusController, EventStatusReader, NodeEvents, OpsReceipts } from './event-status';
-import { buildOpenApiDocument, OPENAPI_DOCUMENT, OpenApiController } from './openapi';
+import { buildOpenApiDocument, DocsPage } from './openapi';
 
 export interface GatewayApp {
   app: INestApplication;
@@ -137,7 +137,7 @@ export async function createGatewayApp(config: GatewayConfig, logger = new JsonL
     static build(): DynamicModule {
       return {
         module: GatewayModule,
-        controllers: [EventsController, BatchEventsController, EventStatusController, CasesController, ApiKeysAdminController, DisclosuresController, OpsController, OpenApiController],
+        controllers: [EventsController, BatchEventsController, EventStatusController, CasesController, ApiKeysAdminController, DisclosuresController, OpsController, ApiDescriptionController],
         providers: [
           { provide: AcceptEventService, useValue: service },
           { provide: API_KEYS, useValue: auth },
@@ -152,7 +152,8 @@ export async function createGatewayApp(config: GatewayConfig, logger = new JsonL
           { provide: METRICS_REGISTRY, useValue: metrics },
           { provide: EVENT_STATUS, useValue: eventStatus },
           ...(config.province ? [{ provide: CASE_CROSSINGS, useValue: eventStatus }] : []),
-          { provide: OPENAPI_DOCUMENT, useValue: openapi },
+          { provide: SERVICE_API_DOCUMENT, useValue: openapi },
+          { provide: SERVICE_API_PAGE, useValue: new DocsPage(openapi).render() },
         ],
       };
     }

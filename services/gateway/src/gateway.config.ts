@@ -1,7 +1,7 @@
 import { EnvReader, InfraConfig, readInfraConfig } from '@tongban/config';
 import { DEV_API_KEYS, parseApiKeySpec, readServiceToken } from '@tongban/auth';
 import { readRetentionConfig, RetentionConfig } from '@tongban/persistence';
-import { isWellFormedDivision, provinceOf } from '@tongban/regions';
+import { isWellFormedDivision, provinceOf, readNodeUrls, readRouting } from '@tongban/regions';
 
 export { DEV_API_KEYS } from '@tongban/auth';
 
@@ -59,14 +59,8 @@ export function readGatewayConfig(env: Record<string, string | undefined> = proc
   const keySpec = r.development ? r.secret('TONGBAN_API_KEYS', DEV_API_KEYS, { allowEmpty: true }) : (r.optional('TONGBAN_API_KEYS') ?? '');
   const { keys, problems } = parseApiKeySpec(keySpec);
   for (const p of problems) r.fail(`TONGBAN_API_KEYS: ${p}`);
-  const routing = [
-    ...r.pairs<string>('TONGBAN_ROUTING', '', (prefix, node) =>
-      /^\d{2,6}$/.test(prefix) && isWellFormedDivision(node) ? { value: node } : { problem: `"${prefix}=${node}" must be <code prefix>=<node division>` },
-    ),
-  ];
-  const nodeUrls = r.pairs<string>('TONGBAN_NODE_URLS', '510000=http://127.0.0.1:3201,500000=http://127.0.0.1:3202', (node, url) =>
-    isWellFormedDivision(node) && /^https?:\/\//.test(url) ? { value: url.replace(/\/+$/, '') } : { problem: `"${node}=${url}" must be <node division>=<http url>` },
-  );
+  const routing = readRouting(r);
+  const nodeUrls = readNodeUrls(r);
   const province = r.optional('TONGBAN_GATEWAY_PROVINCE');
   if (province !== undefined && !(isWellFormedDivision(province) && provinceOf(province) === province)) {
     r.fail(`TONGBAN_GATEWAY_PROVINCE must be a province's division code (two digits and 0000, e.g. 510000), got "${province}"`);

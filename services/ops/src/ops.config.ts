@@ -1,7 +1,7 @@
 import { EnvReader, InfraConfig, readInfraConfig } from '@tongban/config';
 import { readRetentionConfig, RetentionConfig } from '@tongban/persistence';
 import { readServiceToken } from '@tongban/auth';
-import { isWellFormedDivision } from '@tongban/regions';
+import { isWellFormedDivision, readNodeList, readNodeUrls, readRouting } from '@tongban/regions';
 import type { WitnessConfig } from './audit/witness/audit-witness';
 import type { TransitConfig } from './transit/transit-receipts';
 import { OperatorSpec, parseOperatorSpec } from './operators/operator-registry';
@@ -177,16 +177,9 @@ function readPipelineConfig(r: EnvReader, nodes: string[]): PipelineConfig {
 export function readOpsConfig(env: Record<string, string | undefined> = process.env): OpsConfig {
   const r = new EnvReader(env);
   const infra = readInfraConfig(r, 'tongban-ops', { redis: false });
-  const nodes = r.list('TONGBAN_OPS_NODES', ['510000', '500000']);
-  for (const n of nodes) if (!isWellFormedDivision(n)) r.fail(`TONGBAN_OPS_NODES must list 6-digit division codes, got "${n}"`);
-  const nodeUrls = r.pairs<string>('TONGBAN_NODE_URLS', '510000=http://127.0.0.1:3201,500000=http://127.0.0.1:3202', (node, url) =>
-    isWellFormedDivision(node) && /^https?:\/\//.test(url) ? { value: url.replace(/\/+$/, '') } : { problem: `"${node}=${url}" must be <node division>=<http url>` },
-  );
-  const routing = [
-    ...r.pairs<string>('TONGBAN_ROUTING', '', (prefix, node) =>
-      /^\d{2,6}$/.test(prefix) && isWellFormedDivision(node) ? { value: node } : { problem: `"${prefix}=${node}" must be <code prefix>=<node division>` },
-    ),
-  ];
+  const nodes = readNodeList(r, 'TONGBAN_OPS_NODES');
+  const nodeUrls = readNodeUrls(r);
+  const routing = readRouting(r);
   const { operators, problems } = parseOperatorSpec(r.secret('TONGBAN_OPERATORS', DEV_OPERATORS));
   for (const p of problems) r.fail(`TONGBAN_OPERATORS: ${p}`);
   // The same key as the gateway's disclosure audit, so a person's hash matches in both logs

@@ -4,7 +4,7 @@ import { readRetentionConfig, RetentionConfig } from '@tongban/persistence';
 import { WorkingCalendar } from '@tongban/calendar';
 import { readRetryPolicy, RetryPolicy } from '@tongban/kafka';
 import { readServiceToken } from '@tongban/auth';
-import { isWellFormedDivision } from '@tongban/regions';
+import { isWellFormedDivision, readRouting } from '@tongban/regions';
 import { DeadlinesConfig, parseDeadlines } from './casework/domain';
 
 /** Only in the development profile: any other sets its own secret (the person index is useless without it). */
@@ -66,11 +66,7 @@ export function readRegionNodeConfig(env: Record<string, string | undefined> = p
         ? parsed(r, 'TONGBAN_CALENDAR', () => WorkingCalendar.fromEnv(env as NodeJS.ProcessEnv))
         : parsed(r, 'TONGBAN_CALENDAR_DIR', () => WorkingCalendar.fromDirectory(r.str('TONGBAN_CALENDAR_DIR', join(repoRoot(), 'libs', 'calendar', 'data'))))) ??
       WorkingCalendar.china2026(),
-    routing: [
-      ...r.pairs<string>('TONGBAN_ROUTING', '', (prefix, node) =>
-        /^\d{2,6}$/.test(prefix) && isWellFormedDivision(node) ? { value: node } : { problem: `"${prefix}=${node}" must be <code prefix>=<node division>` },
-      ),
-    ],
+    routing: readRouting(r),
     outboxLanes: r.int('TONGBAN_OUTBOX_LANES', 16, { min: 1, max: 1024 }),
     timerReconcileMs: r.int('TONGBAN_TIMER_RECONCILE_MS', 60000, { min: 1000, max: 3600000 }),
     retry: parsed(r, 'TONGBAN_RETRY_DELAYS', () => readRetryPolicy(env)) ?? readRetryPolicy({}),

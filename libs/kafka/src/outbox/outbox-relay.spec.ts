@@ -1,20 +1,14 @@
 import type { Kafka } from 'kafkajs';
 import { idleDelay, OutboxRelay, OutboxRelayOptions, takeBatch, topicMessagesOf } from './outbox-relay';
 import { laneOf } from './outbox';
-import type { OutboxRelayStore } from './outbox-store.port';
+import type { OutboxRelayStore, OutboxRow } from './outbox-store.port';
 
 /**
  * An in-memory outbox table and its lane locks, behind the store port the relay uses.
  * Several relays (sessions) share one database, as in production.
  */
-interface FakeRow {
+interface FakeRow extends Omit<OutboxRow, 'id' | 'waited_us'> {
   id: number;
-  lane: number;
-  event_id: string;
-  topic: string;
-  message_key: string;
-  value: Buffer;
-  headers: string;
   sent_at: number | null;
   created: number;
 }

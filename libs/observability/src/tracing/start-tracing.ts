@@ -1,10 +1,8 @@
 import { Attributes, SpanKind } from '@opentelemetry/api';
 import type { NodeSDK } from '@opentelemetry/sdk-node';
 import type { Sampler, SamplingResult } from '@opentelemetry/sdk-trace-base';
+import { OPS_PATHS } from '../ops-paths';
 import { readTracingSettings, TracingSettings } from './tracing.config';
-
-/** Paths a load balancer or Prometheus asks every few seconds: no trace of their own. */
-const UNTRACED_PATHS = ['/health', '/metrics'];
 
 /**
  * Keeps every span but a database call made outside any span (a relay's poll of the outbox, a sweeper's query): those
@@ -53,7 +51,8 @@ export async function startTracing(service: string, env: Record<string, string |
     traceExporter: new OTLPTraceExporter(),
     sampler: new ParentBasedSampler({ root: noOrphanDatabaseCalls }),
     instrumentations: [
-      new HttpInstrumentation({ ignoreIncomingRequestHook: (req) => UNTRACED_PATHS.includes((req.url ?? '').split('?')[0]) }),
+      // Paths a load balancer or Prometheus asks every few seconds: no trace of their own.
+      new HttpInstrumentation({ ignoreIncomingRequestHook: (req) => OPS_PATHS.has((req.url ?? '').split('?')[0]) }),
       new ExpressInstrumentation(),
       new KafkaJsInstrumentation(),
       // Statements with their values would put personal data into spans: numbers and quoted strings are masked.

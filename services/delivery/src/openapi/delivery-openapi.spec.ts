@@ -1,17 +1,14 @@
 import { join } from 'node:path';
 import { SchemaCatalogue } from '@tongban/avro';
 import { contractsDir } from '@tongban/config';
-import { errorCodeEntry } from '@tongban/errors';
-import { declaredRoutes, describedRoutes, problemType, renderServiceApiPage, statusOfCode } from '@tongban/http';
+import { declaredRoutes, describedRoutes, OpenApiJson, openApiOperations, problemResponseFaults, renderServiceApiPage, undefinedRefs } from '@tongban/http';
 import { DELIVERY_CONTROLLERS } from '../controllers';
 import { buildDeliveryOpenApiDocument } from './delivery-openapi';
 
-type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
-
 describe('the delivery OpenAPI document', () => {
   const eventTypes = new SchemaCatalogue(join(contractsDir(), 'avro')).eventTypes();
-  const doc = buildDeliveryOpenApiDocument('1.2.3', eventTypes) as unknown as Json;
-  const operations = Object.entries(doc.paths as Json).flatMap(([path, item]) => Object.entries(item as Json).map(([method, op]) => ({ path, method, op: op as Json })));
+  const doc = buildDeliveryOpenApiDocument('1.2.3', eventTypes) as unknown as OpenApiJson;
+  const operations = openApiOperations(doc);
 
   it('is OpenAPI 3.1 with partner API keys and the admin token as bearer schemes', () => {
     expect(doc.openapi).toBe('3.1.0');
@@ -40,20 +37,8 @@ describe('the delivery OpenAPI document', () => {
   });
 
   it('answers every error as an RFC 9457 problem of a registered code, under the status of that code', () => {
-    for (const response of Object.values(doc.components.responses as Json)) {
-      const { schema, example } = response.content['application/problem+json'];
-      expect(schema).toEqual({ $ref: '#/components/schemas/Error' });
-      expect(errorCodeEntry(example.code)).toBeDefined();
-      expect(example.status).toBe(statusOfCode(example.code));
-      expect(example.type).toBe(problemType(example.code));
-      expect(Object.keys(example)).toEqual(expect.arrayContaining(doc.components.schemas.Error.required));
-    }
-    for (const { op } of operations) {
-      for (const [status, response] of Object.entries(op.responses as Json)) {
-        const name = (response.$ref as string | undefined)?.split('/').pop();
-        if (name) expect([name, doc.components.responses[name].content['application/problem+json'].example.status]).toEqual([name, Number(status)]);
-      }
-    }
+    expect(Object.keys(doc.components.responses).length).toBeGreaterThan(3);
+    expect(problemResponseFaults(doc)).toEqual([]);
   });
 
   it('takes the event types of a subscription from the contracts, its example every type', () => {
@@ -63,8 +48,7 @@ describe('the delivery OpenAPI document', () => {
   });
 
   it('points every $ref at something defined', () => {
-    const refs = [...JSON.stringify(doc).matchAll(/"\$ref":"#\/components\/(schemas|responses)\/([^"]+)"/g)];
-    expect(refs.filter(([, kind, name]) => !doc.components[kind][name]).map(([, kind, name]) => `${kind}/${name}`)).toEqual([]);
+    expect(undefinedRefs(doc)).toEqual([]);
   });
 
   it('renders as one page with every route, no script', () => {

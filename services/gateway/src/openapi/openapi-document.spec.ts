@@ -3,12 +3,11 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { SchemaCatalogue } from '@tongban/avro';
 import { contractsDir } from '@tongban/config';
-import { errorCodeEntry } from '@tongban/errors';
-import { problemType, STATUS_OF_KIND } from '@tongban/http';
+import { OpenApiJson, problemResponseFaults, undefinedRefs } from '@tongban/http';
 import { DocsPage } from './docs-page';
 import { buildOpenApiDocument } from './openapi-document';
 
-type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+type Json = OpenApiJson;
 
 describe('the gateway OpenAPI document', () => {
   const catalogue = new SchemaCatalogue(join(contractsDir(), 'avro'));
@@ -23,14 +22,8 @@ describe('the gateway OpenAPI document', () => {
   });
 
   it('describes every error as an RFC 9457 problem of a registered code, its status that of the code', () => {
-    for (const [name, response] of Object.entries(doc.components.responses as Json)) {
-      expect(Object.keys(response.content)).toEqual(['application/problem+json']);
-      const { schema, example } = response.content['application/problem+json'];
-      expect(schema).toEqual({ $ref: '#/components/schemas/Error' });
-      expect(errorCodeEntry(example.code)).toBeDefined();
-      expect([name, example.status]).toEqual([name, STATUS_OF_KIND[errorCodeEntry(example.code)!.kind]]);
-      expect(example.type).toBe(problemType(example.code));
-    }
+    expect(Object.keys(doc.components.responses).length).toBeGreaterThan(3);
+    expect(problemResponseFaults(doc)).toEqual([]);
     expect(schemas.Error.required).toEqual(['type', 'title', 'status', 'detail', 'code', 'error']);
     expect(schemas.Error.properties.error.deprecated).toBe(true);
   });
@@ -102,9 +95,7 @@ describe('the gateway OpenAPI document', () => {
   });
 
   it('points every $ref at something defined', () => {
-    const refs = [...JSON.stringify(doc).matchAll(/"\$ref":"#\/components\/(schemas|responses)\/([^"]+)"/g)];
-    const missing = refs.filter(([, kind, name]) => !(doc.components as Json)[kind][name]).map(([, kind, name]) => `${kind}/${name}`);
-    expect(missing).toEqual([]);
+    expect(undefinedRefs(doc)).toEqual([]);
   });
 
   describe('as a page', () => {

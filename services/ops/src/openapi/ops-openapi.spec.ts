@@ -1,14 +1,11 @@
-import { errorCodeEntry } from '@tongban/errors';
-import { declaredRoutes, describedRoutes, problemType, renderServiceApiPage, statusOfCode } from '@tongban/http';
+import { declaredRoutes, describedRoutes, OpenApiJson, openApiOperations, problemResponseFaults, renderServiceApiPage, undefinedRefs } from '@tongban/http';
 import { OPS_CONTROLLERS } from '../controllers';
 import { leastRoleFor } from '../operators/operator-registry';
 import { buildOpsOpenApiDocument, UNDOCUMENTED_OPS_ROUTES } from './ops-openapi';
 
-type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
-
 describe('the ops OpenAPI document', () => {
-  const doc = buildOpsOpenApiDocument('1.2.3') as unknown as Json;
-  const operations = Object.entries(doc.paths as Json).flatMap(([path, item]) => Object.entries(item as Json).map(([method, op]) => ({ path, method, op: op as Json })));
+  const doc = buildOpsOpenApiDocument('1.2.3') as unknown as OpenApiJson;
+  const operations = openApiOperations(doc);
 
   it('is OpenAPI 3.1 with the operator bearer token', () => {
     expect(doc.openapi).toBe('3.1.0');
@@ -48,21 +45,8 @@ describe('the ops OpenAPI document', () => {
   });
 
   it('answers every error as an RFC 9457 problem of a registered code, under the status of that code', () => {
-    for (const response of Object.values(doc.components.responses as Json)) {
-      expect(Object.keys(response.content)).toEqual(['application/problem+json']);
-      const { schema, example } = response.content['application/problem+json'];
-      expect(schema).toEqual({ $ref: '#/components/schemas/Error' });
-      expect(errorCodeEntry(example.code)).toBeDefined();
-      expect(example.status).toBe(statusOfCode(example.code));
-      expect(example.type).toBe(problemType(example.code));
-      expect(Object.keys(example)).toEqual(expect.arrayContaining(doc.components.schemas.Error.required));
-    }
-    for (const { op } of operations) {
-      for (const [status, response] of Object.entries(op.responses as Json)) {
-        const name = (response.$ref as string | undefined)?.split('/').pop();
-        if (name) expect([name, doc.components.responses[name].content['application/problem+json'].example.status]).toEqual([name, Number(status)]);
-      }
-    }
+    expect(Object.keys(doc.components.responses).length).toBeGreaterThan(3);
+    expect(problemResponseFaults(doc)).toEqual([]);
   });
 
   it('gives an example of the bodies that take an ID number or a set of letters', () => {
@@ -72,8 +56,7 @@ describe('the ops OpenAPI document', () => {
   });
 
   it('points every $ref at something defined', () => {
-    const refs = [...JSON.stringify(doc).matchAll(/"\$ref":"#\/components\/(schemas|responses)\/([^"]+)"/g)];
-    expect(refs.filter(([, kind, name]) => !doc.components[kind][name]).map(([, kind, name]) => `${kind}/${name}`)).toEqual([]);
+    expect(undefinedRefs(doc)).toEqual([]);
   });
 
   it('renders as one page with every route, no script', () => {

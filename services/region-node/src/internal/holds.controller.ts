@@ -14,7 +14,7 @@ export const HOLD_ADMINISTRATION = Symbol('HOLD_ADMINISTRATION');
  *   dead-lettered blocker: replay it (the node re-publishes its original bytes with `tongban-replay-of`
  *   unless `republish` is false because the caller did) or discard it; the held messages then follow in order.
  *
- * Like every route of the node but /health and /metrics, behind the service token (`internalAccess`);
+ * Like every route of the node but health and metrics, behind the service token (`internalAccess`);
  * a release names its actor and is recorded in `internal_actions`.
  */
 @Controller('internal/holds')

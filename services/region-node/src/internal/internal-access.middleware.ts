@@ -2,7 +2,7 @@ import type { NextFunction, Request, Response } from 'express';
 import type { DataSource } from 'typeorm';
 import { authenticateService, SERVICE_HEADERS } from '@tongban/auth';
 import { problemDetails, sendProblem } from '@tongban/http';
-import type { JsonLogger } from '@tongban/observability';
+import { type JsonLogger, OPS_PATHS } from '@tongban/observability';
 
 /** Who called the internal API, as the middleware established it; read by the controllers. */
 export interface InternalCaller {
@@ -10,9 +10,6 @@ export interface InternalCaller {
   /** The caller a case query is made for, from the gateway's headers (never from the query string). */
   viewer?: { division: string; office?: string };
 }
-
-/** Open without the token: liveness and metrics carry no personal data and are read by probes. */
-const OPEN_PATHS = new Set(['/health', '/metrics']);
 
 export function internalCallerOf(req: Request): InternalCaller {
   const caller = (req as Request & { internalCaller?: InternalCaller }).internalCaller;
@@ -27,13 +24,13 @@ function header(req: Request, name: string): string | undefined {
 }
 
 /**
- * Every route of the node's HTTP port but /health and /metrics needs the service token the gateway
- * and the ops service share with the node. Every request that changes something (hold release and
+ * Every route of the node's HTTP port but health and metrics (`OPS_PATHS`: no personal data, read by
+ * probes) needs the service token the gateway and the ops service share with the node. Every request that changes something (hold release and
  * any later action) names its actor and is written to the log and to `internal_actions` once answered.
  */
 export function internalAccess(token: string, dataSource: DataSource, logger: JsonLogger) {
   return (req: Request, res: Response, next: NextFunction): void => {
-    if (OPEN_PATHS.has(req.path)) return next();
+    if (OPS_PATHS.has(req.path)) return next();
     const mutating = !['GET', 'HEAD', 'OPTIONS'].includes(req.method);
     const r = authenticateService(
       {

@@ -274,10 +274,6 @@ export class SchemaRegistryService {
     });
   }
 
-  async ping(): Promise<void> {
-    await this.dataSource.query('SELECT 1');
-  }
-
   private async modeOf(m: EntityManager, subject: string): Promise<CompatibilityMode> {
     const own = subject === GLOBAL_CONFIG_SUBJECT ? undefined : await this.repository.compatibility(m, subject);
     if (isCompatibilityMode(own)) return own;

@@ -1,5 +1,6 @@
 import { createHash, timingSafeEqual } from 'node:crypto';
 import type { NextFunction, Request, Response } from 'express';
+import { OPS_PATHS } from '@tongban/observability';
 import { registryErrors } from '../domain/registry-errors';
 import { sendApiError } from './registry-http';
 
@@ -57,15 +58,13 @@ export function basicUser(users: RegistryUser[], authorization: string | undefin
   return found;
 }
 
-const OPEN_PATHS = new Set(['/health', '/metrics']);
-
 /**
  * HTTP basic authentication as Confluent's clients send it: 401 (40101) without a valid user, 403
- * (40301) for a reader's write. `/health` and `/metrics` stay open for probes.
+ * (40301) for a reader's write. Health and metrics (`OPS_PATHS`) stay open for probes.
  */
 export function registryAuthMiddleware(users: RegistryUser[]) {
   return (req: Request, res: Response, next: NextFunction): void => {
-    if (OPEN_PATHS.has(req.path)) return next();
+    if (OPS_PATHS.has(req.path)) return next();
     const user = basicUser(users, req.headers.authorization);
     if (!user) {
       res.setHeader('WWW-Authenticate', 'Basic realm="tongban-schema-registry"');

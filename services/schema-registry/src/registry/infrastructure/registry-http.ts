@@ -1,13 +1,11 @@
 import type { NextFunction, Request, Response } from 'express';
+import { OPS_PATHS } from '@tongban/observability';
 import { RegistryApiError } from '../domain/registry-errors';
 
 /** What the registry answers with, as Confluent's does. */
 export const REGISTRY_MEDIA_TYPE = 'application/vnd.schemaregistry.v1+json';
 /** Request bodies the registry reads. */
 export const ACCEPTED_MEDIA_TYPES = ['application/vnd.schemaregistry.v1+json', 'application/vnd.schemaregistry+json', 'application/json'];
-
-/** Paths answered by OpsController in its own formats. */
-const OPS_PATHS = new Set(['/health', '/metrics']);
 
 export function sendRegistryError(res: Response, status: number, errorCode: number, message: string, extra: Record<string, unknown> = {}): void {
   res.status(status).type(REGISTRY_MEDIA_TYPE).send(JSON.stringify({ error_code: errorCode, message, ...extra }));
@@ -24,6 +22,7 @@ export function sendApiError(res: Response, error: RegistryApiError): void {
  */
 export function registryHttpMiddleware(limitBytes = 8 * 1024 * 1024) {
   return (req: Request, res: Response, next: NextFunction): void => {
+    // Health and metrics are answered by OpsController in its own formats.
     if (OPS_PATHS.has(req.path)) return next();
     res.setHeader('Content-Type', REGISTRY_MEDIA_TYPE);
     const hasBody = Number(req.headers['content-length'] ?? 0) > 0 || req.headers['transfer-encoding'] !== undefined;

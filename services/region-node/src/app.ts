@@ -20,7 +20,7 @@ import { Minimiser, minimisationPolicyPath, readMinimisationPolicy } from '@tong
 import { RegionNodeConfig } from './region-node.config';
 import { ApplyEventService } from './casework/application/apply-event.service';
 import { APPLIED_COUNTER, InboxController, inboxBatchHandler, NODE_LOGGER } from './casework/infrastructure/inbox.controller';
-import { CASE_QUERIES, CASE_REPOSITORY, CasesQueryController, NODE_DATA_SOURCE, READ_DISCLOSURES } from './casework/infrastructure/cases-query.controller';
+import { CASE_QUERIES, CASE_REPOSITORY, CasesQueryController, READ_DISCLOSURES } from './casework/infrastructure/cases-query.controller';
 import { CaseQueryRepository } from './casework/infrastructure/case-query.repository';
 import { CaseRepository, PersonFactsRepository } from './casework/infrastructure/case.repository';
 import { EventsQueryController } from './casework/infrastructure/events-query.controller';
@@ -210,7 +210,6 @@ export async function createRegionNodeApp(config: RegionNodeConfig, logger = new
           { provide: CASE_QUERIES, useValue: new CaseQueryRepository(dataSource) },
           { provide: NODE_LOGGER, useValue: logger },
           { provide: APPLIED_COUNTER, useValue: applied },
-          { provide: NODE_DATA_SOURCE, useValue: dataSource },
           { provide: ARRIVALS_INBOX, useValue: inbox },
           { provide: READ_DISCLOSURES, useValue: { audit: disclosures, minimiser, node: config.region } },
           { provide: HEALTH_CHECKS, useValue: checks },

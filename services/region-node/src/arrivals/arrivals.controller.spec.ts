@@ -1,11 +1,12 @@
 import { ValidationError } from '@tongban/errors';
 import type { DataSource } from 'typeorm';
+import { CaseQueryRepository } from '../casework/infrastructure/case-query.repository';
 import { ArrivalsController } from './arrivals.controller';
 
 function controller(rows: unknown[] = []) {
   const calls: unknown[][] = [];
   const ds = { query: async (_sql: string, params: unknown[]) => (calls.push(params), rows) } as unknown as DataSource;
-  return { c: new ArrivalsController(ds, 'tongban.500000.inbox'), calls };
+  return { c: new ArrivalsController(new CaseQueryRepository(ds), 'tongban.500000.inbox'), calls };
 }
 
 describe('GET /internal/arrivals', () => {

@@ -1,7 +1,7 @@
 import { Controller, Get, Inject, Query } from '@nestjs/common';
-import { DataSource } from 'typeorm';
 import { ValidationError } from '@tongban/errors';
-import { NODE_DATA_SOURCE } from '../casework/infrastructure/cases-query.controller';
+import { CASE_QUERIES } from '../casework/infrastructure/cases-query.controller';
+import type { CaseQueryRepository } from '../casework/infrastructure/case-query.repository';
 
 export const ARRIVALS_INBOX = Symbol('ARRIVALS_INBOX');
 
@@ -29,7 +29,7 @@ const MAX_LIMIT = 1000;
 @Controller('internal/arrivals')
 export class ArrivalsController {
   constructor(
-    @Inject(NODE_DATA_SOURCE) private readonly dataSource: DataSource,
+    @Inject(CASE_QUERIES) private readonly cases: CaseQueryRepository,
     @Inject(ARRIVALS_INBOX) private readonly inbox: string,
   ) {}
 
@@ -52,13 +52,7 @@ export class ArrivalsController {
     if (problems.length) throw new ValidationError(problems);
     const after = typeof afterEventId === 'string' ? afterEventId.toLowerCase() : '';
     // From the inbox and its retry topics only: the region's own copies and carried-over history are no arrivals.
-    const rows: Array<{ event_id: string; case_id: string; outcome: string; received_at: Date | string }> = await this.dataSource.query(
-      `SELECT event_id, case_id, outcome, received_at FROM case_events
-       WHERE received_at >= ? AND NOT (received_at = ? AND event_id <= ?)
-         AND source_region LIKE ? AND (kafka_topic = ? OR kafka_topic LIKE ?)
-       ORDER BY received_at, event_id LIMIT ?`,
-      [sinceAt, sinceAt, after, `${from!.slice(0, 2)}%`, this.inbox, `${this.inbox}.retry.%`, n],
-    );
+    const rows = await this.cases.arrivals({ fromProvince: from!, inbox: this.inbox, since: sinceAt, afterEventId: after, limit: n });
     return {
       arrivals: rows.map((r) => ({
         eventId: r.event_id,

@@ -62,6 +62,20 @@ export class CaseQueryRepository {
     );
   }
 
+  /**
+   * Events of another province this node recorded from its inbox (or the inbox's retry topics), in the order it recorded
+   * them: at or after `since`, and at `since` itself after `afterEventId` (keyset by received_at, event_id).
+   */
+  arrivals(q: { fromProvince: string; inbox: string; since: Date; afterEventId: string; limit: number }): Promise<Array<{ event_id: string; case_id: string; outcome: string; received_at: Date | string }>> {
+    return this.dataSource.query(
+      `SELECT event_id, case_id, outcome, received_at FROM case_events
+       WHERE received_at >= ? AND NOT (received_at = ? AND event_id <= ?)
+         AND source_region LIKE ? AND (kafka_topic = ? OR kafka_topic LIKE ?)
+       ORDER BY received_at, event_id LIMIT ?`,
+      [q.since, q.since, q.afterEventId, `${q.fromProvince.slice(0, 2)}%`, q.inbox, `${q.inbox}.retry.%`, q.limit],
+    );
+  }
+
   async caseRow(caseId: string): Promise<Row | undefined> {
     const [row]: Row[] = await this.dataSource.query('SELECT * FROM cases WHERE case_id = ?', [caseId]);
     return row;

@@ -12,7 +12,6 @@ import { CaseRepository, toSnapshot } from './case.repository';
 import { CASE_SEARCH_CAP, CaseQueryRepository } from './case-query.repository';
 import { decodeCursor, encodeCursor } from './case-cursor';
 
-export const NODE_DATA_SOURCE = Symbol('NODE_DATA_SOURCE');
 export const CASE_REPOSITORY = Symbol('CASE_REPOSITORY');
 export const READ_DISCLOSURES = Symbol('READ_DISCLOSURES');
 export const CASE_QUERIES = Symbol('CASE_QUERIES');

@@ -6,6 +6,7 @@ import type { RunningService } from '../../tools/stack/stack';
 import { ProvinceLayout, provinceOfDevelopmentKey, twoProvinces } from '../../tools/stack/provinces';
 import { ProvinceServices } from './province-processes';
 import { developmentRegistryAuth } from './test-registry';
+import type { StackSurface } from './stack-surface';
 import { readTopic, TopicMessage } from './topic-reader';
 import { uniqueId } from './unique';
 
@@ -14,22 +15,10 @@ import { uniqueId } from './unique';
  * (processes from dist/) on its own cluster (Sichuan 9092, Chongqing 9094), its own MySQL user and Redis user,
  * with MirrorMaker 2 of `npm run infra:up` the only link between them.
  */
-export interface ProvinceTestStack {
+export interface ProvinceTestStack extends StackSurface {
   topology: 'provinces';
-  id: string;
-  namespace: string;
-  /** Sichuan's gateway; a municipal system uses its own province's (gatewayUrlFor). */
-  gatewayUrl: string;
-  /** The gateway of a province (510000, 500000). */
-  gatewayUrlOf(province: string): string;
-  /** The gateway of a development key's own province, where its municipal system publishes and reads. */
-  gatewayUrlFor(key: string): string;
-  /** The internal API of a region node. */
-  nodeUrl(region: string): string;
-  /** Sichuan's registry; each province has its own (registryUrlOf). */
-  registryUrl: string;
+  /** Each province's own registry. */
   registryUrlOf(province: string): string;
-  registryAuth: { username: string; password: string };
   provinces: ProvinceLayout[];
   /** The province's layout (cluster, ports) by its code. */
   province(code: string): ProvinceLayout;
@@ -37,12 +26,9 @@ export interface ProvinceTestStack {
   kafkaOf(province: string): Kafka;
   /** Each province's gateway database, each node's database (reachable as root, as the tests read them). */
   databases: { gateways: Record<string, string>; nodes: Record<string, string> };
-  /** Settings every service of both provinces got from the test (the node service token among them). */
-  env: Record<string, string>;
   services: RunningService[];
   /** A node's inbox topic: the same name in both clusters (MirrorMaker 2 keeps names; IdentityReplicationPolicy). */
   inbox(region: string): string;
-  stop(): Promise<void>;
 }
 
 /** `n` ports nobody listens on right now (held together while chosen, so they differ). */

@@ -10,6 +10,7 @@ import { readGatewayConfig } from '../../services/gateway/src/gateway.config';
 import { createRegionNodeApp, RegionNodeApp } from '../../services/region-node/src/app';
 import { readRegionNodeConfig } from '../../services/region-node/src/region-node.config';
 import { ProvinceTestStack, startProvinceTestStack } from './province-test-stack';
+import type { StackSurface } from './stack-surface';
 import { developmentRegistryAuth, startTestRegistry } from './test-registry';
 import { uniqueId } from './unique';
 
@@ -18,32 +19,17 @@ export const BROKERS = (process.env.TONGBAN_KAFKA_BROKERS ?? '127.0.0.1:9092').s
 
 export type { ProvinceTestStack } from './province-test-stack';
 
-/** One copy of the services in this process, both region nodes on one cluster. */
-export interface TestStack {
+/** One copy of the services in this process, both region nodes on one cluster (one gateway for every key). */
+export interface TestStack extends StackSurface {
   topology: 'one-cluster';
-  id: string;
-  namespace: string;
-  gatewayUrl: string;
-  /** The one gateway here, whatever the province (the same surface as ProvinceTestStack's). */
-  gatewayUrlOf(province: string): string;
-  /** The one gateway here, whatever the key. */
-  gatewayUrlFor(key: string): string;
-  /** The internal API of a region node. */
-  nodeUrl(region: string): string;
-  registryUrl: string;
-  /** What a client of the registry sends (the development profile's admin user). */
-  registryAuth: { username: string; password: string };
   gateway: GatewayApp;
   nodes: Map<string, RegionNodeApp>;
   kafka: Kafka;
   databases: { gateway: string; nodes: Record<string, string> };
-  env: Record<string, string>;
   /** Starts one more instance of a region node (same database and consumer group): a replica or a restart. */
   startNodeReplica(region: string): Promise<RegionNodeApp>;
   /** Starts an outbox relay on the gateway's database (and the nodes'); stop it to pause delivery. */
   startRelay(options?: { maxLanes?: number; databases?: string[] }): Promise<OutboxRelay>;
-  inbox(region: string): string;
-  stop(): Promise<void>;
 }
 
 function portOf(app: INestApplication): number {

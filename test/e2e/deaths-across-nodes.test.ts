@@ -1,7 +1,9 @@
 import { ScenarioPlayer } from '../../tools/demo/scenario-player';
 import { SCENARIOS } from '../../tools/demo/scenarios';
 import { example } from '../support/examples';
-import { post, queryRows, startTestStack, TestStack } from '../support/test-stack';
+import { HEADERS } from '@tongban/kafka';
+import { linkCrossings } from '../support/province-test-stack';
+import { post, ProvinceTestStack, queryRows, startTestStack } from '../support/test-stack';
 import { waitFor } from '../support/wait';
 
 const WANG = { idNumber: '512021199611080033', name: '王建国', hukouDivision: '512021' };
@@ -9,19 +11,26 @@ const WANG = { idNumber: '512021199611080033', name: '王建国', hukouDivision:
 /**
  * 王建国 (hukou Anyue, Sichuan node) married 陈芳 at the Chongqing high-tech zone office (Chongqing node). He dies in
  * Chengdu: only the Sichuan node hears of it, yet her record and the marriage case in Chongqing must say widowed.
+ * Both provinces run as `npm start` runs them, MirrorMaker 2 the only link; each key uses its own province's gateway.
  */
 describe('a death across the provincial line', () => {
-  let stack: TestStack;
+  let stack: ProvinceTestStack;
   const marriage = () => `MAR-CQHTZ-2026-000045-${stack.id}`;
   beforeAll(async () => {
-    stack = await startTestStack();
-    const player = new ScenarioPlayer({ gatewayUrl: stack.gatewayUrl, runId: stack.id, print: () => undefined, stepTimeoutMs: 20000 });
+    stack = await startTestStack({ topology: 'provinces' });
+    const player = new ScenarioPlayer({
+      gatewayUrl: stack.gatewayUrl,
+      gatewayFor: (key) => ({ url: stack.gatewayUrlFor(key), name: `the gateway at ${stack.gatewayUrlFor(key)}` }),
+      runId: stack.id,
+      print: () => undefined,
+      stepTimeoutMs: 30000,
+    });
     const results = await player.play([SCENARIOS[1]]);
     expect(results.filter((r) => !r.ok)).toEqual([]);
-  });
+  }, 300_000);
   afterAll(async () => {
     await stack?.stop();
-  });
+  }, 120_000);
 
   it('widows the spouse at the node holding the marriage, from the deceased’s hukou region', async () => {
     // Anyue keeps his record with the spouse, from the record update addressed to it.
@@ -40,14 +49,24 @@ describe('a death across the provincial line', () => {
       return r[0]?.state === 'ended-by-death' ? r : undefined;
     }, 'the marriage ended by death at the Chongqing node', 30000);
     expect(c.state).toBe('ended-by-death');
-    const [update] = await queryRows<{ source_region: string; target_region: string; payload: string }>(
+    const [update] = await queryRows<{ event_id: string; source_region: string; target_region: string; payload: string; kafka_topic: string; kafka_partition: number; kafka_offset: string }>(
       stack.databases.nodes['500000'],
-      "SELECT source_region, target_region, payload FROM case_events WHERE case_id = ? AND event_type = 'MarriageRecordUpdated' AND outcome = 'applied' ORDER BY seq DESC LIMIT 1",
+      "SELECT event_id, source_region, target_region, payload, kafka_topic, kafka_partition, kafka_offset FROM case_events WHERE case_id = ? AND event_type = 'MarriageRecordUpdated' AND outcome = 'applied' ORDER BY seq DESC LIMIT 1",
       [marriage()],
     );
     expect(update).toMatchObject({ source_region: '512021', target_region: '500107' });
     expect(JSON.parse(update.payload)).toMatchObject({ newStatus: 'WIDOWED', person: { idNumber: '500107199802210069' }, spouse: { idNumber: WANG.idNumber } });
-  });
+
+    // The Sichuan node's update reached Chongqing over MirrorMaker 2: the Chongqing node applied the record that
+    // Sichuan's relay wrote into Sichuan's cluster, as the mirror copied it into Chongqing's inbox.
+    const { crossed, missing, onlyAtTarget } = await linkCrossings(stack, '500000', (m) => m.headers[HEADERS.eventId] === update.event_id);
+    expect({ crossed: crossed.length, missing, onlyAtTarget }).toEqual({ crossed: 1, missing: [], onlyAtTarget: [] });
+    expect({ topic: update.kafka_topic, partition: update.kafka_partition, offset: String(update.kafka_offset) }).toEqual({
+      topic: stack.inbox('500000'),
+      partition: crossed[0].atTarget.partition,
+      offset: crossed[0].atTarget.offset,
+    });
+  }, 120_000);
 
   it('remembers the death: a later application for him is refused, and a second registration points to the first', async () => {
     const application = example('SubsidyApplicationSubmitted', `${stack.id}-late`);

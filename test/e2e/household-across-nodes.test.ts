@@ -1,8 +1,10 @@
-import type { AddressInfo } from 'node:net';
+import { createConnection } from 'mysql2/promise';
 import { SERVICE_HEADERS } from '@tongban/auth';
+import { HEADERS } from '@tongban/kafka';
 import { example } from '../support/examples';
 import { internalHeaders } from '../support/internal-api';
-import { post, startTestStack, TestStack } from '../support/test-stack';
+import { linkCrossings } from '../support/province-test-stack';
+import { MYSQL, post, ProvinceTestStack, startTestStack } from '../support/test-stack';
 import { waitFor } from '../support/wait';
 
 const SICHUAN = '510000';
@@ -22,13 +24,15 @@ const daysFromNow = (days: number) => new Date(Date.now() + days * 86_400_000).t
 /**
  * 刘强's household is checked (Chengdu asks Dazu's check centre) when he marries: Dazu, in Chongqing, tells
  * the requesting office through the gateway. The flag must arrive at the Sichuan node, which holds the
- * requester's side of the case, and be applied there, read back through that node's own API.
+ * requester's side of the case, and be applied there, read back through that node's own API. Both provinces run as
+ * `npm start` runs them: Chengdu publishes through Sichuan's gateway, Dazu through Chongqing's, and MirrorMaker 2
+ * is the only link.
  */
 describe('a household change across the provincial line (economic check)', () => {
-  let stack: TestStack;
+  let stack: ProvinceTestStack;
   let caseId: string;
 
-  const nodeUrl = (region: string) => `http://127.0.0.1:${(stack.nodes.get(region)!.app.getHttpServer().address() as AddressInfo).port}`;
+  const nodeUrl = (region: string) => stack.nodeUrl(region);
 
   /** The case as a node's internal API answers it for a viewer (the gateway's service headers, a test actor). */
   async function nodeCase(region: string, viewer: string): Promise<{ status: number; body: NodeCase }> {
@@ -39,7 +43,7 @@ describe('a household change across the provincial line (economic check)', () =>
   }
 
   beforeAll(async () => {
-    stack = await startTestStack();
+    stack = await startTestStack({ topology: 'provinces' });
     const request = example('EconomicCheckRequested', stack.id);
     caseId = request.caseId;
     request.occurredAt = new Date(Date.now() - 60_000).toISOString();
@@ -50,11 +54,11 @@ describe('a household change across the provincial line (economic check)', () =>
     for (const [region, viewer] of [[SICHUAN, '510100'], [CHONGQING, '500111']]) {
       await waitFor(async () => ((await nodeCase(region, viewer)).body.state === 'requested' ? true : undefined), `the check at node ${region}`);
     }
-  });
+  }, 300_000);
 
   afterAll(async () => {
     await stack?.stop();
-  });
+  }, 120_000);
 
   it('applies the check centre’s flag at the requesting region’s node', async () => {
     const change = example('EconomicCheckHouseholdChanged', stack.id);
@@ -83,7 +87,25 @@ describe('a household change across the provincial line (economic check)', () =>
         eventId,
       },
     ]);
-  });
+
+    // Dazu's flag crossed over MirrorMaker 2: the Sichuan node applied the record Chongqing's relay wrote into
+    // Chongqing's cluster, as the mirror copied it into Sichuan's inbox.
+    const { crossed, missing, onlyAtTarget } = await linkCrossings(stack, SICHUAN, (m) => m.headers[HEADERS.eventId] === eventId);
+    expect({ crossed: crossed.length, missing, onlyAtTarget }).toEqual({ crossed: 1, missing: [], onlyAtTarget: [] });
+    const conn = await createConnection({ ...MYSQL, database: stack.databases.nodes[SICHUAN] });
+    try {
+      const [[row]] = (await conn.query('SELECT kafka_topic, kafka_partition, kafka_offset FROM case_events WHERE event_id = ?', [eventId])) as unknown as [
+        Array<{ kafka_topic: string; kafka_partition: number; kafka_offset: string }>,
+      ];
+      expect({ topic: row.kafka_topic, partition: row.kafka_partition, offset: String(row.kafka_offset) }).toEqual({
+        topic: stack.inbox(SICHUAN),
+        partition: crossed[0].atTarget.partition,
+        offset: crossed[0].atTarget.offset,
+      });
+    } finally {
+      await conn.end();
+    }
+  }, 120_000);
 
   it('refuses there a change for someone the check does not name', async () => {
     const stranger = example('EconomicCheckHouseholdChanged', stack.id);

@@ -1,5 +1,7 @@
 import { example } from '../support/examples';
-import { getCase, post, queryRows, startTestStack, TestStack } from '../support/test-stack';
+import { HEADERS } from '@tongban/kafka';
+import { linkCrossings } from '../support/province-test-stack';
+import { getCase, post, ProvinceTestStack, queryRows, startTestStack } from '../support/test-stack';
 import { waitFor } from '../support/wait';
 
 async function caseRow(database: string, caseId: string) {
@@ -8,16 +10,18 @@ async function caseRow(database: string, caseId: string) {
 
 /**
  * 李秀英 lives in Chengdu with her hukou in Anyue (both on the Sichuan node) and moves her hukou to Dazu during
- * the review: the case goes to Dazu, on the Chongqing node that never held it, and Dazu decides it.
+ * the review: the case goes to Dazu, on the Chongqing node that never held it, and Dazu decides it. Both provinces
+ * run as `npm start` runs them: Chengdu and Anyue publish through Sichuan's gateway, Dazu through Chongqing's, and
+ * MirrorMaker 2 is the only link.
  */
 describe('a subsidy application handed over after a hukou move during review', () => {
-  let stack: TestStack;
+  let stack: ProvinceTestStack;
   beforeAll(async () => {
-    stack = await startTestStack();
-  });
+    stack = await startTestStack({ topology: 'provinces' });
+  }, 240_000);
   afterAll(async () => {
     await stack?.stop();
-  });
+  }, 120_000);
 
   it('moves the case to the new hukou region’s node, which then approves it', async () => {
     const now = () => new Date().toISOString();
@@ -46,7 +50,8 @@ describe('a subsidy application handed over after a hukou move during review', (
       person: { idNumber: '500111196804170022', name: '李秀英', hukouDivision: '500111' }, previousHukouDivision: '512021', movedOn: now().slice(0, 10), openedAt: submitted.occurredAt,
       priorHistory: earlier,
     });
-    expect((await post(stack, handover, 'dev-anyue')).status).toBe(202);
+    const handedOver = await post(stack, handover, 'dev-anyue');
+    expect(handedOver.status).toBe(202);
     for (const node of ['500000', '510000']) {
       await waitFor(async () => {
         const row = await caseRow(stack.databases.nodes[node], submitted.caseId);
@@ -69,7 +74,15 @@ describe('a subsidy application handed over after a hukou move during review', (
 
     const approved = example('SubsidyApproved');
     Object.assign(approved, { caseId: submitted.caseId, sourceRegion: '500111', targetRegion: '510104', occurredAt: now() });
-    expect((await post(stack, approved, 'dev-dazu')).status).toBe(202);
+    const approval = await post(stack, approved, 'dev-dazu');
+    expect(approval.status).toBe(202);
     await waitFor(async () => ((await caseRow(stack.databases.nodes['510000'], submitted.caseId))?.state === 'approved' ? true : undefined), 'the approval by Dazu, seen in Chengdu');
-  });
+
+    // Both crossed the provincial line over MirrorMaker 2: the hand-over from Anyue's cluster into Chongqing's, the
+    // approval from Chongqing's into Sichuan's, each byte for byte as its own province's relay wrote it.
+    for (const [node, eventId] of [['500000', handedOver.body.eventId], ['510000', approval.body.eventId]] as const) {
+      const { crossed, missing, onlyAtTarget } = await linkCrossings(stack, node, (m) => m.headers[HEADERS.eventId] === eventId);
+      expect({ crossed: crossed.map((c) => c.eventId), missing, onlyAtTarget }).toEqual({ crossed: [eventId], missing: [], onlyAtTarget: [] });
+    }
+  }, 180_000);
 });

@@ -10,6 +10,8 @@ import { createGatewayApp, GatewayApp } from '../../services/gateway/src/app';
 import { readGatewayConfig } from '../../services/gateway/src/gateway.config';
 import { createRegionNodeApp, RegionNodeApp } from '../../services/region-node/src/app';
 import { readRegionNodeConfig } from '../../services/region-node/src/region-node.config';
+import { ProvinceTestStack, startProvinceTestStack } from './province-test-stack';
+import type { StackSurface } from './stack-surface';
 import { developmentRegistryAuth, startTestRegistry } from './test-registry';
 import { uniqueId } from './unique';
 
@@ -31,24 +33,19 @@ export async function countRows(database: string, sql: string, params: unknown[]
 
 export const BROKERS = (process.env.TONGBAN_KAFKA_BROKERS ?? '127.0.0.1:9092').split(',');
 
-export interface TestStack {
-  id: string;
-  namespace: string;
-  gatewayUrl: string;
-  registryUrl: string;
-  /** What a client of the registry sends (the development profile's admin user). */
-  registryAuth: { username: string; password: string };
+export type { ProvinceTestStack } from './province-test-stack';
+
+/** One copy of the services in this process, both region nodes on one cluster (one gateway for every key). */
+export interface TestStack extends StackSurface {
+  topology: 'one-cluster';
   gateway: GatewayApp;
   nodes: Map<string, RegionNodeApp>;
   kafka: Kafka;
   databases: { gateway: string; nodes: Record<string, string> };
-  env: Record<string, string>;
   /** Starts one more instance of a region node (same database and consumer group): a replica or a restart. */
   startNodeReplica(region: string): Promise<RegionNodeApp>;
   /** Starts an outbox relay on the gateway's database (and the nodes'); stop it to pause delivery. */
   startRelay(options?: { maxLanes?: number; databases?: string[] }): Promise<OutboxRelay>;
-  inbox(region: string): string;
-  stop(): Promise<void>;
 }
 
 function portOf(app: INestApplication): number {
@@ -60,13 +57,31 @@ export function testLogger(service: string, region?: string): JsonLogger {
   return new JsonLogger(service, region, 'error');
 }
 
+export interface TestStackOptions {
+  /**
+   * `one-cluster` (the default): the services in this process, both region nodes on one cluster. `provinces`: both
+   * provinces as `npm start` runs them (processes from dist/, each province on its own cluster with its own MySQL and
+   * Redis users, MirrorMaker 2 the only link); `regions`, `relay` and `brokers` do not apply there.
+   */
+  topology?: 'one-cluster' | 'provinces';
+  regions?: string[];
+  relay?: boolean;
+  env?: Record<string, string>;
+  brokers?: string[];
+}
+
 /**
- * The real services in this process on random ports, against the real Kafka, MariaDB and Redis,
- * with a topic namespace and databases of their own, so runs never collide.
+ * The real services on random ports, against the real Kafka, MariaDB and Redis, with a topic namespace and
+ * databases of their own, so runs never collide: in this process on one cluster, or as both provinces.
  */
-export async function startTestStack(
-  options: { regions?: string[]; relay?: boolean; env?: Record<string, string>; brokers?: string[] } = {},
-): Promise<TestStack> {
+export function startTestStack(options: TestStackOptions & { topology: 'provinces' }): Promise<ProvinceTestStack>;
+export function startTestStack(options?: TestStackOptions & { topology?: 'one-cluster' }): Promise<TestStack>;
+export async function startTestStack(options: TestStackOptions = {}): Promise<TestStack | ProvinceTestStack> {
+  if (options.topology === 'provinces') {
+    const unsupported = (['regions', 'relay', 'brokers'] as const).filter((o) => options[o] !== undefined);
+    if (unsupported.length) throw new Error(`startTestStack({ topology: 'provinces' }) runs both provinces as npm start does; ${unsupported.join(', ')} do not apply`);
+    return startProvinceTestStack({ env: options.env });
+  }
   const id = uniqueId();
   const namespace = `t-${id}`;
   const regions = options.regions ?? ['510000', '500000'];
@@ -129,10 +144,19 @@ async function buildStack(
   await gateway.app.listen(0, '127.0.0.1');
 
   const baseCleanups = cleanups.length;
+  const gatewayUrl = `http://127.0.0.1:${portOf(gateway.app)}`;
   const stack: TestStack = {
+    topology: 'one-cluster',
     id,
     namespace,
-    gatewayUrl: `http://127.0.0.1:${portOf(gateway.app)}`,
+    gatewayUrl,
+    gatewayUrlOf: () => gatewayUrl,
+    gatewayUrlFor: () => gatewayUrl,
+    nodeUrl(region) {
+      const node = nodes.get(region);
+      if (!node) throw new Error(`no region node ${region} in this stack`);
+      return `http://127.0.0.1:${portOf(node.app)}`;
+    },
     registryUrl: registry.url,
     registryAuth: developmentRegistryAuth(),
     gateway,
@@ -185,9 +209,13 @@ async function buildStack(
   return stack;
 }
 
-/** Sends a request to the gateway with a municipal system's key. */
-export async function post(stack: { gatewayUrl: string }, body: unknown, key?: string, headers: Record<string, string> = {}) {
-  const res = await fetch(`${stack.gatewayUrl}/v1/events`, {
+/** Where a client reaches a stack: its gateway, or with two provinces the gateway of the key's own province. */
+type GatewayOf = { gatewayUrl: string; gatewayUrlFor?: (key: string) => string };
+const gatewayFor = (stack: GatewayOf, key?: string) => (key && stack.gatewayUrlFor ? stack.gatewayUrlFor(key) : stack.gatewayUrl);
+
+/** Sends a request to the gateway with a municipal system's key (its own province's gateway, with two provinces). */
+export async function post(stack: GatewayOf, body: unknown, key?: string, headers: Record<string, string> = {}) {
+  const res = await fetch(`${gatewayFor(stack, key)}/v1/events`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', ...(key ? { authorization: `Bearer ${key}` } : {}), ...headers },
     body: typeof body === 'string' ? body : JSON.stringify(body),
@@ -195,7 +223,7 @@ export async function post(stack: { gatewayUrl: string }, body: unknown, key?: s
   return { status: res.status, body: (await res.json()) as Record<string, unknown>, headers: res.headers };
 }
 
-export async function getCase(stack: { gatewayUrl: string }, caseId: string, key: string) {
-  const res = await fetch(`${stack.gatewayUrl}/v1/cases/${encodeURIComponent(caseId)}`, { headers: { authorization: `Bearer ${key}` } });
+export async function getCase(stack: GatewayOf, caseId: string, key: string) {
+  const res = await fetch(`${gatewayFor(stack, key)}/v1/cases/${encodeURIComponent(caseId)}`, { headers: { authorization: `Bearer ${key}` } });
   return { status: res.status, body: (await res.json()) as Record<string, unknown> };
 }

@@ -1,10 +1,8 @@
 import { randomBytes } from 'node:crypto';
 import { createKafka } from '@tongban/kafka';
 import { dropDatabase } from '@tongban/persistence';
-import { DEV_API_KEYS, parseApiKeySpec } from '@tongban/auth';
-import { provinceOf, SERVICE_OFFICES } from '@tongban/regions';
 import { startStack } from '../stack/stack';
-import { dropProvinceDatabaseUser, ProvinceLayout, twoProvinces } from '../stack/provinces';
+import { dropProvinceDatabaseUser, ProvinceLayout, provinceOfDevelopmentKey, twoProvinces } from '../stack/provinces';
 import { dropProvinceRedisUser, provinceRedisUser } from '../stack/redis-users';
 import { bold, green, red } from './console-format';
 import { ScenarioPlayer } from './scenario-player';
@@ -29,14 +27,6 @@ const PROVINCE_NAMES: Record<string, string> = { '510000': 'Sichuan', '500000': 
 function demoProvinces(): ProvinceLayout[] {
   const at = (base: number) => ({ gateway: base, registry: base + 81, node: base + 11, relay: base + 30, ops: base + 31, delivery: base + 32 });
   return twoProvinces(process.env, { sichuan: at(BASE), chongqing: at(BASE + 100) });
-}
-
-/** Each development key's province: a municipal system talks to its own province's gateway. */
-function provinceOfKey(key: string): string | undefined {
-  const binding = parseApiKeySpec(DEV_API_KEYS).keys.find((k) => k.key === key)?.binding;
-  if (!binding) return undefined;
-  const office = SERVICE_OFFICES.find((o) => o.id === binding);
-  return provinceOf(office ? office.division : binding);
 }
 
 async function main(): Promise<void> {
@@ -78,7 +68,7 @@ async function main(): Promise<void> {
       for (const p of provinces) console.log(`  ${PROVINCE_NAMES[p.code]} (${p.code}): gateway http://127.0.0.1:${p.ports.gateway}, ops console http://127.0.0.1:${p.ports.ops}/, cluster ${p.brokers.join(',')}`);
       console.log('  a municipal system publishes through its own province\'s gateway; MirrorMaker 2 carries what is addressed to the other province');
       gatewayFor = (key) => {
-        const p = provinces.find((x) => x.code === provinceOfKey(key));
+        const p = provinces.find((x) => x.code === provinceOfDevelopmentKey(key));
         return p && { url: `http://127.0.0.1:${p.ports.gateway}`, name: `${PROVINCE_NAMES[p.code]}'s gateway` };
       };
     }

@@ -9,6 +9,8 @@ export interface PlayerOptions {
   /** Appended to every case id so that runs never meet each other's cases. */
   runId: string;
   print?: (line: string) => void;
+  /** Told of each event a gateway accepted (202), with its event id. */
+  onAccepted?: (eventId: string, step: Step) => void;
   stepTimeoutMs?: number;
 }
 
@@ -88,6 +90,7 @@ export class ScenarioPlayer {
     }
     if (res.status === 202) {
       this.print(`     ${green('✓')} accepted by ${gateway.name} (event ${answer.eventId})`);
+      if (answer.eventId) this.options.onAccepted?.(answer.eventId, step);
       if (answer.eventId) await this.followTransit(gateway, step.key, answer.eventId);
     }
     else {

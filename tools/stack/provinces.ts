@@ -3,8 +3,10 @@ import { join } from 'node:path';
 import * as kafkajs from 'kafkajs';
 import { Kafka, logLevel } from 'kafkajs';
 import { createConnection } from 'mysql2/promise';
+import { DEV_API_KEYS, parseApiKeySpec } from '@tongban/auth';
 import { localSecret, repoRoot, secretsDir } from '@tongban/config';
 import { kafkaCredentialsFile, kafkaSecurityOptions } from '@tongban/kafka';
+import { provinceOf, SERVICE_OFFICES } from '@tongban/regions';
 
 /** Where one province's processes listen; each province has its own copy of every service. */
 export interface ProvincePorts {
@@ -61,6 +63,17 @@ export function twoProvinces(env: NodeJS.ProcessEnv = process.env, ports: Partia
       ports: ports.chongqing ?? DEFAULT_PROVINCE_PORTS.chongqing,
     },
   ];
+}
+
+/**
+ * The province of a development key (its office's or division's): a municipal system publishes and reads through
+ * its own province's gateway. Undefined for a key the development profile does not have.
+ */
+export function provinceOfDevelopmentKey(key: string): string | undefined {
+  const binding = parseApiKeySpec(DEV_API_KEYS).keys.find((k) => k.key === key)?.binding;
+  if (!binding) return undefined;
+  const office = SERVICE_OFFICES.find((o) => o.id === binding);
+  return provinceOf(office ? office.division : binding);
 }
 
 /**

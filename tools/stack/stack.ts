@@ -16,6 +16,11 @@ export interface ServiceSpec {
   inheritEnv?: readonly string[];
   /** Options for node itself, before the entry point (for example `--cpu-prof`, which NODE_OPTIONS does not take). */
   nodeArgs?: readonly string[];
+  /**
+   * The province whose copy of the services this is (two-province stacks): the provinces start and stop side by
+   * side, each in its own order. Absent: the services start one after another.
+   */
+  province?: string;
 }
 
 /**
@@ -128,7 +133,7 @@ export function provinceStackServices(provinces: ProvinceLayout[], o: StackOptio
       registryEnv: { TONGBAN_SCHEMA_REGISTRY_FIRST_LOCAL_ID: p.code === '510000' ? '51000000' : '50000000' },
       suffix: `-${p.alias}`,
       inheritEnv: o.inheritEnv,
-    });
+    }).map((spec) => ({ ...spec, province: p.code }));
   });
 }
 
@@ -269,8 +274,11 @@ export async function startStack(
 ): Promise<{ services: RunningService[]; stop: () => Promise<void> }> {
   const logDir = options.logDir ?? join(repoRoot(), '.tongban', 'logs');
   const services: RunningService[] = [];
+  // Each province's services stop in the reverse of their start order; the provinces side by side.
   const stop = async () => {
-    for (const s of [...services].reverse()) await stopService(s);
+    await Promise.all(inGroups(services, (s) => s.spec.province).map(async (group) => {
+      for (const s of group.reverse()) await stopService(s);
+    }));
   };
   // Children must not outlive a stack whose owner is interrupted.
   const onSignal = (signal: NodeJS.Signals) => {
@@ -294,23 +302,37 @@ export async function startStack(
       await grantMirrors(options.namespace ?? 'tongban', options.provinces);
       onProgress(`MirrorMaker 2 may carry the inbox topics of namespace ${options.namespace ?? 'tongban'} to their province`);
     }
-    for (const spec of specs) {
-      if (await answers(spec.healthUrl)) {
-        throw new Error(`something already answers on ${new URL(spec.healthUrl).host} (where ${spec.name} should start); stop it or choose other ports`);
-      }
-      const started = Date.now();
-      const running = spawnService(spec, logDir);
-      services.push(running);
-      await waitForHealth(spec.healthUrl, 60_000, running.child).catch((e) => {
-        throw new Error(`${spec.name} ${(e as Error).message}; see ${join(logDir, spec.name + '.log')}`);
-      });
-      onProgress(`${spec.name} is up (${Date.now() - started} ms, pid ${running.child.pid})`);
-    }
+    // The provinces start side by side (each its own copy, on its own cluster); a province's services in order.
+    const started = await Promise.allSettled(
+      inGroups(specs, (spec) => spec.province).map(async (group) => {
+        for (const spec of group) {
+          if (await answers(spec.healthUrl)) {
+            throw new Error(`something already answers on ${new URL(spec.healthUrl).host} (where ${spec.name} should start); stop it or choose other ports`);
+          }
+          const startedAt = Date.now();
+          const running = spawnService(spec, logDir);
+          services.push(running);
+          await waitForHealth(spec.healthUrl, 60_000, running.child).catch((e) => {
+            throw new Error(`${spec.name} ${(e as Error).message}; see ${join(logDir, spec.name + '.log')}`);
+          });
+          onProgress(`${spec.name} is up (${Date.now() - startedAt} ms, pid ${running.child.pid})`);
+        }
+      }),
+    );
+    const failed = started.find((r): r is PromiseRejectedResult => r.status === 'rejected');
+    if (failed) throw failed.reason;
   } catch (e) {
     await stop();
     throw e;
   }
   return { services, stop };
+}
+
+/** `items` grouped by `key`, each group in the items' order, groups in the order of their first item. */
+export function inGroups<T>(items: readonly T[], key: (item: T) => string | undefined): T[][] {
+  const groups = new Map<string | undefined, T[]>();
+  for (const item of items) groups.set(key(item), [...(groups.get(key(item)) ?? []), item]);
+  return [...groups.values()];
 }
 
 async function answers(url: string): Promise<boolean> {

@@ -11,6 +11,10 @@ import { ADMIN_TOKEN, startDelivery } from '../partners/partner-support';
 import { example } from '../support/examples';
 import { MYSQL, startTestStack, testLogger, TestStack } from '../support/test-stack';
 
+/** A JSON answer read loosely, member by member. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type Json = Record<string, any>;
+
 export const TOKENS = { admin: 'admin-token-0001', operator: 'operator-token-01', viewer: 'viewer-token-0001' };
 export const OPERATORS = `alice:${TOKENS.admin}:admin,olga:${TOKENS.operator}:operator,victor:${TOKENS.viewer}:viewer`;
 
@@ -137,7 +141,7 @@ export async function api(t: { url: string }, method: string, path: string, toke
     body: body === undefined ? undefined : JSON.stringify(body),
   });
   const text = await res.text();
-  let json: Record<string, any> = {}; // eslint-disable-line @typescript-eslint/no-explicit-any
+  let json: Json = {};
   try {
     json = text ? JSON.parse(text) : {};
   } catch {

@@ -10,6 +10,10 @@ import { example } from '../support/examples';
 import { MYSQL, post, startTestStack, testLogger, TestStack } from '../support/test-stack';
 import { waitFor } from '../support/wait';
 
+/** A JSON answer read loosely, member by member. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type Json = Record<string, any>;
+
 const PERSON_KEY = 'test-audit-person-key-0123456789';
 const OPERATORS = 'alice:disclosure-admin-token:admin';
 const DECEASED = '500111194109030045';
@@ -49,7 +53,7 @@ describe('attack: a disclosure that leaves no trace, and a record rewritten afte
       headers: { authorization: `Bearer ${ADMIN_TOKEN}`, ...(body ? { 'content-type': 'application/json' } : {}) },
       body: body ? JSON.stringify(body) : undefined,
     });
-  const verify = async () => (await fetch(`${opsUrl}/v1/audit/verify`, { headers: { authorization: 'Bearer disclosure-admin-token' } })).json() as Promise<Record<string, any>>; // eslint-disable-line @typescript-eslint/no-explicit-any
+  const verify = async () => (await fetch(`${opsUrl}/v1/audit/verify`, { headers: { authorization: 'Bearer disclosure-admin-token' } })).json() as Promise<Json>;
 
   beforeAll(async () => {
     stack = await startTestStack({ env: { TONGBAN_ADMIN_TOKEN: ADMIN_TOKEN, TONGBAN_AUDIT_PERSON_KEY: PERSON_KEY } });

@@ -2,6 +2,10 @@ import type { AddressInfo } from 'node:net';
 import { example, EventBody } from '../support/examples';
 import type { TestStack } from '../support/test-stack';
 
+/** A JSON answer read loosely, member by member. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type Json = Record<string, any>;
+
 /** A date `days` from today, YYYY-MM-DD (deadlines in the examples must not be past). */
 export function daysFromNow(days: number): string {
   return new Date(Date.now() + days * 86_400_000).toISOString().slice(0, 10);
@@ -21,7 +25,7 @@ export function nodeUrl(stack: TestStack, region: string): string {
 }
 
 /** Any HTTP call, answering the status and the parsed body (text when it is not JSON). */
-export async function call(url: string, init: RequestInit = {}): Promise<{ status: number; body: Record<string, any> }> { // eslint-disable-line @typescript-eslint/no-explicit-any
+export async function call(url: string, init: RequestInit = {}): Promise<{ status: number; body: Json }> {
   const res = await fetch(url, init);
   const text = await res.text();
   try {

@@ -9,6 +9,10 @@ import { waitFor } from '../support/wait';
 import { dropProvinceRedisUser, ensureProvinceRedisUser } from '../../tools/stack/redis-users';
 import { ADMIN_TOKEN, startDelivery } from '../partners/partner-support';
 
+/** A JSON answer read loosely, member by member. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type Json = Record<string, any>;
+
 /** A loopback HTTP server that counts what reaches it; `answer` decides the reply. */
 async function target(answer: (path: string) => { status: number; headers?: Record<string, string>; body?: string } = () => ({ status: 200 })) {
   const hits: string[] = [];
@@ -82,7 +86,7 @@ describe('attack: webhook subscriptions aimed at internal addresses', () => {
       headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` },
       body: JSON.stringify({ url, eventTypes: ['SubsidyApplicationSubmitted'], region: '500111' }),
     });
-    return { status: res.status, body: (await res.json()) as Record<string, any> }; // eslint-disable-line @typescript-eslint/no-explicit-any
+    return { status: res.status, body: (await res.json()) as Json };
   }
 
   async function publish(suffix: string): Promise<string> {

@@ -33,6 +33,10 @@ import { createHash } from 'node:crypto';
 import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 
+/** A JSON answer read loosely, member by member. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type Json = Record<string, any>;
+
 export const EXIT = { ok: 0, failed: 1, usage: 2, notFound: 3, denied: 4, conflict: 5, invalid: 6, unreachable: 7 } as const;
 
 const FILTERS: Record<string, string> = {
@@ -305,7 +309,7 @@ function wholeNumber(flags: Record<string, string | true>, name: string, min: nu
 }
 
 /** A bulk replay in one line: where it stands and its outcomes so far. */
-function jobLine(job: Record<string, any>): string { // eslint-disable-line @typescript-eslint/no-explicit-any
+function jobLine(job: Json): string {
   const s = job.summary;
   return (
     `bulk replay ${job.id} ${job.state}${job.cancelRequested && (job.state === 'running' || job.state === 'waiting') ? ` (cancel asked by ${job.cancelRequested.by})` : ''}: ` +
@@ -376,7 +380,7 @@ export async function run(argv: string[], io: Io): Promise<number> {
       const id = idArg(positional, 'show');
       if (flags.clear && (typeof flags.reason !== 'string' || !flags.reason.trim())) throw new UsageError('show --clear needs --reason: why the personal data must be seen (it is audited)');
       const query = flags.clear ? `?${new URLSearchParams({ view: 'clear', reason: flags.reason as string })}` : '';
-      const d = await client.call<Record<string, any>>('GET', `/v1/dlq/${id}${query}`); // eslint-disable-line @typescript-eslint/no-explicit-any
+      const d = await client.call<Json>('GET', `/v1/dlq/${id}${query}`);
       print(d, () =>
         [
           `dead letter ${d.id}  ${d.state}  (${d.view})`,
@@ -396,7 +400,7 @@ export async function run(argv: string[], io: Io): Promise<number> {
     if (group === 'dlq' && command === 'replay') {
       if (positional[2]) {
         const id = idArg(positional, 'replay');
-        const r = await client.call<Record<string, any>>('POST', `/v1/dlq/${id}/replay`, { note: flags.note }); // eslint-disable-line @typescript-eslint/no-explicit-any
+        const r = await client.call<Json>('POST', `/v1/dlq/${id}/replay`, { note: flags.note });
         print(r, () => `replayed dead letter ${r.id} to ${r.replayedTo.topic} [${r.replayedTo.partition}] @ ${r.replayedTo.offset}; already applied at the node: ${r.alreadyApplied}\n`);
         return EXIT.ok;
       }
@@ -408,7 +412,7 @@ export async function run(argv: string[], io: Io): Promise<number> {
         if (!Number.isInteger(n)) throw new UsageError(`--${name} must be a whole number`);
         return n;
       };
-      let job = await client.call<Record<string, any>>('POST', '/v1/dlq/replay-jobs', { filter, ratePerSecond: num('rate'), limit: num('limit'), waitSeconds: num('wait') }); // eslint-disable-line @typescript-eslint/no-explicit-any
+      let job = await client.call<Json>('POST', '/v1/dlq/replay-jobs', { filter, ratePerSecond: num('rate'), limit: num('limit'), waitSeconds: num('wait') });
       let shown = '';
       while (LIVE.has(job.state)) {
         const text = `${bar(job.published, job.total)} ${job.state === 'waiting' ? 'waiting for outcomes' : 'replaying'}`;
@@ -436,7 +440,7 @@ export async function run(argv: string[], io: Io): Promise<number> {
       } catch (e) {
         throw new UsageError(`cannot read ${flags.file}: ${(e as Error).message}`);
       }
-      const r = await client.call<Record<string, any>>('POST', `/v1/dlq/${id}/edit`, { event, note: flags.reason ?? flags.note, dryRun: flags['dry-run'] === true }); // eslint-disable-line @typescript-eslint/no-explicit-any
+      const r = await client.call<Json>('POST', `/v1/dlq/${id}/edit`, { event, note: flags.reason ?? flags.note, dryRun: flags['dry-run'] === true });
       print(r, () => (r.valid ? `the corrected event is valid; nothing was sent\n` : `replayed a corrected copy of dead letter ${r.id}; already applied at the node: ${r.alreadyApplied}\n`));
       return EXIT.ok;
     }
@@ -449,7 +453,7 @@ export async function run(argv: string[], io: Io): Promise<number> {
     }
     if (group === 'replay-jobs' && command === 'list') {
       const limit = wholeNumber(flags, 'limit', 1, 100);
-      const r = await client.call<{ jobs: Array<Record<string, any>> }>('GET', `/v1/dlq/replay-jobs${limit ? `?limit=${limit}` : ''}`); // eslint-disable-line @typescript-eslint/no-explicit-any
+      const r = await client.call<{ jobs: Array<Json> }>('GET', `/v1/dlq/replay-jobs${limit ? `?limit=${limit}` : ''}`);
       print(r, () =>
         table(r.jobs, [
           ['ID', (j) => j.id], ['STATE', (j) => j.state], ['CREATED', (j) => String(j.createdAt).slice(0, 19)], ['BY', (j) => j.createdBy],
@@ -461,7 +465,7 @@ export async function run(argv: string[], io: Io): Promise<number> {
     }
     if (group === 'replay-jobs' && command === 'show') {
       const id = jobIdArg(positional, 'show');
-      const job = await client.call<Record<string, any>>('GET', `/v1/dlq/replay-jobs/${id}`); // eslint-disable-line @typescript-eslint/no-explicit-any
+      const job = await client.call<Json>('GET', `/v1/dlq/replay-jobs/${id}`);
       const items = flags.items ? (await client.call<{ items: Array<Record<string, unknown>> }>('GET', `/v1/dlq/replay-jobs/${id}/items`)).items : undefined;
       print(items ? { ...job, items } : job, () =>
         jobLine(job) +
@@ -473,7 +477,7 @@ export async function run(argv: string[], io: Io): Promise<number> {
     if (group === 'replay-jobs' && command === 'cancel') {
       const id = jobIdArg(positional, 'cancel');
       const wait = wholeNumber(flags, 'wait', 0, 600) ?? 30;
-      let job = await client.call<Record<string, any>>('POST', `/v1/dlq/replay-jobs/${id}/cancel`, { reason: flags.reason }); // eslint-disable-line @typescript-eslint/no-explicit-any
+      let job = await client.call<Json>('POST', `/v1/dlq/replay-jobs/${id}/cancel`, { reason: flags.reason });
       // The job stops at its next letter, in whichever ops process runs it: wait to see it stopped.
       const deadline = Date.now() + wait * 1000;
       while (LIVE.has(job.state) && Date.now() < deadline) {
@@ -492,7 +496,7 @@ export async function run(argv: string[], io: Io): Promise<number> {
       if (typeof flags.node === 'string') q.set('node', flags.node);
       const limit = wholeNumber(flags, 'limit', 1, 1000);
       if (limit) q.set('limit', String(limit));
-      const r = await client.call<{ holds: Array<Record<string, any>>; nodes: Array<{ node: string; ok: boolean; count?: number; error?: string }> }>('GET', `/v1/holds${q.size ? `?${q}` : ''}`); // eslint-disable-line @typescript-eslint/no-explicit-any
+      const r = await client.call<{ holds: Array<Json>; nodes: Array<{ node: string; ok: boolean; count?: number; error?: string }> }>('GET', `/v1/holds${q.size ? `?${q}` : ''}`);
       const silent = r.nodes.filter((n) => !n.ok);
       print(r, () =>
         table(r.holds, [
@@ -508,7 +512,7 @@ export async function run(argv: string[], io: Io): Promise<number> {
       if (!key) throw new UsageError('release needs the case key of the hold (holds list shows it)');
       if (flags.resolution !== 'replayed' && flags.resolution !== 'discarded') throw new UsageError('release needs --resolution replayed (the node re-sends the blocker) or discarded');
       if (flags.resolution === 'discarded' && (typeof flags.reason !== 'string' || !flags.reason.trim())) throw new UsageError('release --resolution discarded needs --reason');
-      const r = await client.call<Record<string, any>>('POST', `/v1/holds/${encodeURIComponent(key)}/release`, { resolution: flags.resolution, node: flags.node, reason: flags.reason }); // eslint-disable-line @typescript-eslint/no-explicit-any
+      const r = await client.call<Json>('POST', `/v1/holds/${encodeURIComponent(key)}/release`, { resolution: flags.resolution, node: flags.node, reason: flags.reason });
       print(r, () => `hold of ${r.caseKey ?? key} at node ${r.node}: ${r.outcome}${r.applied ? `, ${r.applied} held message(s) applied` : ''}\n`);
       return EXIT.ok;
     }
@@ -633,13 +637,13 @@ export async function run(argv: string[], io: Io): Promise<number> {
       const byPerson = typeof flags.person === 'string';
       if (byPerson && ['actor', 'case-id', 'from', 'to'].some((f) => flags[f] !== undefined)) throw new UsageError('--person combines only with --action, --limit and --before');
       const r = byPerson
-        ? await client.call<{ entries: Array<Record<string, any>> }>('POST', '/v1/audit:search', { // eslint-disable-line @typescript-eslint/no-explicit-any
+        ? await client.call<{ entries: Array<Json> }>('POST', '/v1/audit:search', {
             person: flags.person,
             action: flags.action,
             limit: flags.limit === undefined ? undefined : Number(flags.limit),
             before: flags.before === undefined ? undefined : Number(flags.before),
           })
-        : await client.call<{ entries: Array<Record<string, any>> }>('GET', `/v1/audit?${q}`); // eslint-disable-line @typescript-eslint/no-explicit-any
+        : await client.call<{ entries: Array<Json> }>('GET', `/v1/audit?${q}`);
       print(r, () => table(r.entries, [['SEQ', (e) => e.seq], ['AT', (e) => String(e.at).slice(0, 19)], ['ACTOR', (e) => e.actor], ['ACTION', (e) => e.action], ['CASES', (e) => (e.subject as { cases: string[] }).cases.join(',')], ['DETAILS', (e) => JSON.stringify(e.details)]]));
       return EXIT.ok;
     }

@@ -5,6 +5,10 @@ import { isDeepStrictEqual } from 'node:util';
 import { errorCodeEntry } from '@tongban/errors';
 import { PROBLEM_CONTENT_TYPE, problemType, STATUS_OF_KIND } from './problem-details';
 
+/** A JSON answer read loosely, member by member. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type Json = Record<string, any>;
+
 /**
  * Checks of a service's OpenAPI document, for the specs of the gateway, ops and delivery and for the tests that
  * fetch the documents: each returns what it found wrong (an empty list when nothing), so one `toEqual([])`
@@ -12,7 +16,7 @@ import { PROBLEM_CONTENT_TYPE, problemType, STATUS_OF_KIND } from './problem-det
  */
 
 /** A parsed OpenAPI document, read loosely: the checks look at any object and say what is missing. */
-export type OpenApiJson = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
+export type OpenApiJson = Json;
 
 /** Every operation of a document with its path and (lower-case) method, in the document's order. */
 export function openApiOperations(doc: object): Array<{ path: string; method: string; op: OpenApiJson }> {

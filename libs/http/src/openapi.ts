@@ -5,6 +5,10 @@ import { repoRoot } from '@tongban/config';
 import { errorCodeEntry } from '@tongban/errors';
 import { PROBLEM_CONTENT_TYPE, PROBLEM_TYPE_BASE, problemDetails, type ProblemInput, STATUS_OF_KIND } from './problem-details';
 
+/** A JSON answer read loosely, member by member. */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type Json = Record<string, any>;
+
 /** Pieces of the services' OpenAPI 3.1 documents (ops, delivery): the problem schema, problem responses, route lists, the page. */
 
 export type Schema = Record<string, unknown>;
@@ -108,7 +112,7 @@ export function renderServiceApiPage(doc: ServiceApiDocument): string {
       .map(([status, r]) => {
         const name = ((r as { $ref?: string }).$ref ?? '').split('/').pop();
         const described = name ? (doc.components.responses[name] as { description?: string } | undefined) : (r as { description?: string });
-        const example = name ? ((doc.components.responses[name] as Record<string, any>)?.content?.[PROBLEM_CONTENT_TYPE]?.example as { code?: string; type?: string } | undefined) : undefined; // eslint-disable-line @typescript-eslint/no-explicit-any
+        const example = name ? ((doc.components.responses[name] as Json)?.content?.[PROBLEM_CONTENT_TYPE]?.example as { code?: string; type?: string } | undefined) : undefined;
         return `<li><b>${escapeHtml(status)}</b> ${prose(described?.description)}${example?.code ? ` <code>${escapeHtml(example.code)}</code> (${escapeHtml(example.type)})` : ''}</li>`;
       })
       .join('');

@@ -17,7 +17,9 @@ const DOCS_SCREENSHOT = join(__dirname, '../../docs/ops-console.png');
 const SCREENSHOT = process.env.TONGBAN_UPDATE_SCREENSHOT === '1' || !existsSync(DOCS_SCREENSHOT) ? DOCS_SCREENSHOT : join(tmpdir(), 'tongban-ops-console.png');
 const DOCS_BULK_SCREENSHOT = join(__dirname, '../../docs/ops-console-bulk-cancel.png');
 const BULK_SCREENSHOT =
-  process.env.TONGBAN_UPDATE_SCREENSHOT === '1' || !existsSync(DOCS_BULK_SCREENSHOT) ? DOCS_BULK_SCREENSHOT : join(tmpdir(), 'tongban-ops-console-bulk-cancel.png');
+  process.env.TONGBAN_UPDATE_SCREENSHOT === '1' || !existsSync(DOCS_BULK_SCREENSHOT)
+    ? DOCS_BULK_SCREENSHOT
+    : join(tmpdir(), 'tongban-ops-console-bulk-cancel.png');
 
 /** The committed screenshot of a name, or a temporary file when it exists and no refresh was asked for. */
 function screenshotPath(name: string): string {
@@ -36,13 +38,26 @@ describe('ops web console in headless chromium', () => {
     t = await startOpsStack(
       { TONGBAN_ADMIN_TOKEN: ADMIN_TOKEN },
       {
-        delivery: { TONGBAN_DELIVERY_RETRY_WINDOW_SECONDS: '3', TONGBAN_DELIVERY_BACKOFF_INITIAL_MS: '100', TONGBAN_DELIVERY_BACKOFF_MAX_MS: '400', TONGBAN_DELIVERY_TIMEOUT_MS: '700' },
+        delivery: {
+          TONGBAN_DELIVERY_RETRY_WINDOW_SECONDS: '3',
+          TONGBAN_DELIVERY_BACKOFF_INITIAL_MS: '100',
+          TONGBAN_DELIVERY_BACKOFF_MAX_MS: '400',
+          TONGBAN_DELIVERY_TIMEOUT_MS: '700',
+        },
         opsEnv: { TONGBAN_OPS_CONSUMER_LAG_MAX_MESSAGES: '0' },
       },
     );
     browser = await chromium.launch({
       executablePath: CHROMIUM,
-      args: ['--no-sandbox', '--headless', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+      args: [
+        '--no-sandbox',
+        '--headless',
+        '--disable-gpu',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+        '--no-first-run',
+      ],
     });
   });
 
@@ -55,7 +70,12 @@ describe('ops web console in headless chromium', () => {
   it('signs in, shows a masked dead letter, replays it and the case reaches the node', async () => {
     const event = exampleEvent('SubsidyApplicationSubmitted', uniqueId());
     await parkEvent(t, '500000', event, new TongbanError('STORE_UNAVAILABLE', 'the case store did not answer in 5000 ms'));
-    await parkEvent(t, '510000', exampleEvent('MarriageRegistrationRequested', uniqueId()), new TongbanError('NO_HANDLER', 'this node has no handler for MarriageRegistrationRequested'));
+    await parkEvent(
+      t,
+      '510000',
+      exampleEvent('MarriageRegistrationRequested', uniqueId()),
+      new TongbanError('NO_HANDLER', 'this node has no handler for MarriageRegistrationRequested'),
+    );
     await waitFor(async () => ((await api(t, 'GET', '/v1/dlq?state=parked', TOKENS.viewer)).body.total >= 2 ? true : undefined), 'two parked letters');
 
     // Tall enough for the masked applicant below the counts and the filters.
@@ -197,9 +217,13 @@ describe('ops web console in headless chromium', () => {
     await page.click('#bulk-discard');
     await page.waitForSelector('#selection-msg:has-text("2 discarded")');
     expect(await page.isHidden('#selection')).toBe(true);
-    const discarded = (await api(t, 'GET', `/v1/dlq?errorCode=${code}&state=discarded`, TOKENS.viewer)).body.items.map((i: { caseId: string }) => i.caseId).sort();
+    const discarded = (await api(t, 'GET', `/v1/dlq?errorCode=${code}&state=discarded`, TOKENS.viewer)).body.items
+      .map((i: { caseId: string }) => i.caseId)
+      .sort();
     expect(discarded).toEqual(others.map((e) => e.envelope.caseId).sort());
-    expect((await api(t, 'GET', `/v1/dlq?errorCode=${code}&state=parked`, TOKENS.viewer)).body.items.map((i: { caseId: string }) => i.caseId)).toEqual([mine.envelope.caseId]);
+    expect((await api(t, 'GET', `/v1/dlq?errorCode=${code}&state=parked`, TOKENS.viewer)).body.items.map((i: { caseId: string }) => i.caseId)).toEqual([
+      mine.envelope.caseId,
+    ]);
     expect(errors).toEqual([]);
     await page.close();
   });
@@ -244,7 +268,10 @@ describe('ops web console in headless chromium', () => {
       (p.applicant as Record<string, string>).idNumber = '500111196804170023';
     });
     await parkEvent(t, '500000', event, new TongbanError('VALIDATION_FAILED', 'check character is 3, expected 2'));
-    await waitFor(async () => ((await api(t, 'GET', `/v1/dlq?eventId=${event.envelope.eventId}`, TOKENS.viewer)).body.total === 1 ? true : undefined), 'the letter parked');
+    await waitFor(
+      async () => ((await api(t, 'GET', `/v1/dlq?eventId=${event.envelope.eventId}`, TOKENS.viewer)).body.total === 1 ? true : undefined),
+      'the letter parked',
+    );
 
     const page = await browser.newPage({ viewport: { width: 1400, height: 1100 } });
     const errors: string[] = [];
@@ -278,12 +305,15 @@ describe('ops web console in headless chromium', () => {
     await page.click('#edit-confirm');
     await page.waitForSelector('#detail-state:has-text("replayed")');
     expect(await page.textContent('#act-msg')).toContain('Replayed the corrected copy');
-    await waitFor(async () => ((await getCase(t.stack, event.envelope.caseId, 'dev-dazu')).status === 200 ? true : undefined), 'the corrected case at the node');
+    await waitFor(
+      async () => ((await getCase(t.stack, event.envelope.caseId, 'dev-dazu')).status === 200 ? true : undefined),
+      'the corrected case at the node',
+    );
     expect(errors).toEqual([]);
     await page.close();
   });
 
-  it('lists the nodes\' holds in a tab and drops a parked blocker with a reason', async () => {
+  it("lists the nodes' holds in a tab and drops a parked blocker with a reason", async () => {
     const key = `SUB-HOLD-${uniqueId()}`;
     const inbox = t.stack.inbox('500000');
     const conn = await createConnection({ ...MYSQL, database: t.stack.databases.nodes['500000'], timezone: 'Z' });
@@ -314,7 +344,12 @@ describe('ops web console in headless chromium', () => {
     await page.waitForSelector(`#holds-msg:has-text("${key}")`);
     expect(await page.textContent('#holds-msg')).not.toContain('HOLD.');
     const audit = (await api(t, 'GET', '/v1/audit?action=hold.release', TOKENS.operator)).body.entries;
-    expect(audit).toContainEqual(expect.objectContaining({ actor: 'olga', details: expect.objectContaining({ caseKey: key, resolution: 'discarded', reason: 'the municipal system sent it twice' }) }));
+    expect(audit).toContainEqual(
+      expect.objectContaining({
+        actor: 'olga',
+        details: expect.objectContaining({ caseKey: key, resolution: 'discarded', reason: 'the municipal system sent it twice' }),
+      }),
+    );
     expect(errors).toEqual([]);
     await page.close();
   });
@@ -346,10 +381,15 @@ describe('ops web console in headless chromium', () => {
     const sent = await post(t.stack, body, 'dev-chengdu');
     expect(sent.status).toBe(202);
     const eventId = sent.body.eventId as string;
-    const parked = await waitFor(async () => {
-      const r = await api(t, 'GET', '/v1/deliveries?state=parked', TOKENS.viewer);
-      return (r.body.deliveries as Array<{ deliveryId: string; eventId: string; partner: string }> | undefined)?.find((d) => d.eventId === eventId);
-    }, 'the delivery parked, as ops lists it', 30_000, 200);
+    const parked = await waitFor(
+      async () => {
+        const r = await api(t, 'GET', '/v1/deliveries?state=parked', TOKENS.viewer);
+        return (r.body.deliveries as Array<{ deliveryId: string; eventId: string; partner: string }> | undefined)?.find((d) => d.eventId === eventId);
+      },
+      'the delivery parked, as ops lists it',
+      30_000,
+      200,
+    );
     expect(parked.partner).toBe(partner);
     // A viewer sees it but may not redeliver.
     expect((await api(t, 'POST', `/v1/deliveries/${parked.deliveryId}/redeliver`, TOKENS.viewer, {})).status).toBe(403);
@@ -414,7 +454,11 @@ describe('ops web console in headless chromium', () => {
       const ends = await admin.fetchTopicOffsets(inbox);
       const filled = ends.find((p) => Number(p.high) > Number(p.low))!;
       // Stopped on one partition before its records; read to the end of the others (which count from their start otherwise).
-      await admin.setOffsets({ groupId: stalled, topic: inbox, partitions: ends.map((p) => ({ partition: p.partition, offset: p === filled ? p.low : p.high })) });
+      await admin.setOffsets({
+        groupId: stalled,
+        topic: inbox,
+        partitions: ends.map((p) => ({ partition: p.partition, offset: p === filled ? p.low : p.high })),
+      });
       const waiting = Number(filled.high) - Number(filled.low);
 
       const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });

@@ -8,7 +8,8 @@ import { startTestStack, TestStack } from '../support/test-stack';
 const CHROMIUM = process.env.TONGBAN_CHROMIUM ?? '/usr/bin/chromium';
 // The committed screenshot is refreshed on request (or when missing), so a test run leaves the checkout clean.
 const DOCS_SCREENSHOT = join(__dirname, '../../docs/gateway-api-docs.png');
-const SCREENSHOT = process.env.TONGBAN_UPDATE_SCREENSHOT === '1' || !existsSync(DOCS_SCREENSHOT) ? DOCS_SCREENSHOT : join(tmpdir(), 'tongban-gateway-api-docs.png');
+const SCREENSHOT =
+  process.env.TONGBAN_UPDATE_SCREENSHOT === '1' || !existsSync(DOCS_SCREENSHOT) ? DOCS_SCREENSHOT : join(tmpdir(), 'tongban-gateway-api-docs.png');
 
 describe('the gateway API page in headless chromium', () => {
   let stack: TestStack;
@@ -18,7 +19,15 @@ describe('the gateway API page in headless chromium', () => {
     stack = await startTestStack({ relay: false });
     browser = await chromium.launch({
       executablePath: CHROMIUM,
-      args: ['--no-sandbox', '--headless', '--disable-gpu', '--disable-background-networking', '--disable-component-update', '--disable-sync', '--no-first-run'],
+      args: [
+        '--no-sandbox',
+        '--headless',
+        '--disable-gpu',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+        '--no-first-run',
+      ],
     });
   });
 
@@ -60,7 +69,9 @@ describe('the gateway API page in headless chromium', () => {
     await event.locator('summary').click();
     expect(await event.locator('pre').textContent()).toContain('"change": "MARRIAGE"');
     // The payload table fits its card: no field runs off the page.
-    const fits = await event.locator('table.fields').evaluate((t: { scrollWidth: number; parentElement: { clientWidth: number } | null }) => t.scrollWidth <= (t.parentElement?.clientWidth ?? 0) + 1);
+    const fits = await event
+      .locator('table.fields')
+      .evaluate((t: { scrollWidth: number; parentElement: { clientWidth: number } | null }) => t.scrollWidth <= (t.parentElement?.clientWidth ?? 0) + 1);
     expect(fits).toBe(true);
 
     expect(problems).toEqual([]);

@@ -8,7 +8,21 @@ type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-ex
 const AVRO = 'application/vnd.apache.avro+json;version=1.9.0';
 const KEY = /^[A-Za-z0-9.\-_]+$/;
 const PROTOCOLS = ['kafka', 'kafka-secure'];
-const SECURITY_TYPES = ['userPassword', 'apiKey', 'X509', 'symmetricEncryption', 'asymmetricEncryption', 'httpApiKey', 'http', 'oauth2', 'openIdConnect', 'plain', 'scramSha256', 'scramSha512', 'gssapi'];
+const SECURITY_TYPES = [
+  'userPassword',
+  'apiKey',
+  'X509',
+  'symmetricEncryption',
+  'asymmetricEncryption',
+  'httpApiKey',
+  'http',
+  'oauth2',
+  'openIdConnect',
+  'plain',
+  'scramSha256',
+  'scramSha512',
+  'gssapi',
+];
 
 /** The value a local JSON pointer `$ref` names; throws when it names nothing. */
 function resolve(doc: Json, ref: string): Json {
@@ -117,6 +131,8 @@ describe('docs/asyncapi.json', () => {
     // The checker does check: a header missing, or a wrong constant, is found.
     const headers = { ...doc.components.messages.SubsidyApproved.examples[0].headers, ce_specversion: '0.3' };
     delete headers['tongban-event-id'];
-    expect(checker.problems(doc.components.messages.SubsidyApproved.headers, headers).join('\n')).toMatch(/tongban-event-id: is required[\s\S]*ce_specversion: must be "1.0"/);
+    expect(checker.problems(doc.components.messages.SubsidyApproved.headers, headers).join('\n')).toMatch(
+      /tongban-event-id: is required[\s\S]*ce_specversion: must be "1.0"/,
+    );
   });
 });

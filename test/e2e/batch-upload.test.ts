@@ -48,7 +48,9 @@ describe('POST /v1/events:batch', () => {
   });
 
   const outboxOf = async (eventIds: string[]): Promise<OutboxRow[]> =>
-    stack.gateway.dataSource.query('SELECT event_id, lane, topic, message_key, value, headers FROM outbox_events WHERE event_id IN (?) ORDER BY id', [eventIds]);
+    stack.gateway.dataSource.query('SELECT event_id, lane, topic, message_key, value, headers FROM outbox_events WHERE event_id IN (?) ORDER BY id', [
+      eventIds,
+    ]);
 
   it('answers a mixed batch item by item as POST /v1/events would, and stores only the valid items', async () => {
     const id = stack.id;
@@ -80,20 +82,44 @@ describe('POST /v1/events:batch', () => {
     expect(answer.status).toBe(207);
     const results = answer.body.results as Json[];
     expect(results.map((r) => [r.index, r.status])).toEqual([
-      [0, 202], [1, 400], [2, 403], [3, 202], [4, 409], [5, 202], [6, 202], [7, 400], [8, 403], [9, 400], [10, 400],
+      [0, 202],
+      [1, 400],
+      [2, 403],
+      [3, 202],
+      [4, 409],
+      [5, 202],
+      [6, 202],
+      [7, 400],
+      [8, 403],
+      [9, 400],
+      [10, 400],
     ]);
     expect(results[9].error.details).toEqual([{ path: '', problem: 'body must be a JSON object' }]);
     expect(results[0]).toEqual({ index: 0, status: 202, eventId: expect.any(String), caseId: valid.caseId, correlationId: results[0].eventId });
     expect(results[3]).toEqual({ ...results[0], index: 3, replayed: true });
-    expect(results[5]).toEqual({ index: 5, status: 202, eventId: earlier.body.eventId, caseId: earlierBody.caseId, correlationId: earlier.body.correlationId, replayed: true });
-    expect(results[7].error).toEqual({ code: 'VALIDATION_FAILED', message: '1 problem(s) in the input', details: [{ path: 'idempotencyKey', problem: 'must be 1–200 visible ASCII characters' }] });
+    expect(results[5]).toEqual({
+      index: 5,
+      status: 202,
+      eventId: earlier.body.eventId,
+      caseId: earlierBody.caseId,
+      correlationId: earlier.body.correlationId,
+      replayed: true,
+    });
+    expect(results[7].error).toEqual({
+      code: 'VALIDATION_FAILED',
+      message: '1 problem(s) in the input',
+      details: [{ path: 'idempotencyKey', problem: 'must be 1–200 visible ASCII characters' }],
+    });
 
     // Each refused item gets exactly the status and error body of the single call (the key as the header).
     const alone = async (i: number, key?: string) => post(stack, stripKey(items[i] as Json), CHENGDU, key ? { 'idempotency-key': key } : {});
     for (const [i, key] of [[1], [2], [4, `a-${id}`], [7, 'has a space'], [8], [10]] as Array<[number, string?]>) {
       const single = await alone(i, key);
       const item = results[i];
-      const expected = i === 7 ? { ...(single.body.error as Json), details: [{ path: 'idempotencyKey', problem: (single.body.error as Json).details[0].problem }] } : single.body.error;
+      const expected =
+        i === 7
+          ? { ...(single.body.error as Json), details: [{ path: 'idempotencyKey', problem: (single.body.error as Json).details[0].problem }] }
+          : single.body.error;
       expect({ i, status: item.status, error: item.error }).toEqual({ i, status: single.status, error: expected });
       // And the same problem (RFC 9457 members) as the single call's answer.
       const { error: _legacy, ...problem } = single.body as Json;
@@ -133,7 +159,10 @@ describe('POST /v1/events:batch', () => {
 
     // A repeat of the whole batch stores nothing new for the keyed items and answers them as replays.
     const again = await batch(stack, [items[0], items[5]]);
-    expect(again.body.results).toEqual([{ ...results[0], replayed: true }, { ...results[5], index: 1 }]);
+    expect(again.body.results).toEqual([
+      { ...results[0], replayed: true },
+      { ...results[5], index: 1 },
+    ]);
   });
 
   it('stores for a batch item what it stores for the same request sent alone: outbox row and disclosure record alike', async () => {
@@ -192,7 +221,11 @@ describe('POST /v1/events:batch', () => {
       code: 'REQUEST.INVALID',
       status: 400,
       problems: [{ path: '', problem: 'body must be a JSON array of 1–500 event requests' }],
-      error: { code: 'VALIDATION_FAILED', message: '1 problem(s) in the input', details: [{ path: '', problem: 'body must be a JSON array of 1–500 event requests' }] },
+      error: {
+        code: 'VALIDATION_FAILED',
+        message: '1 problem(s) in the input',
+        details: [{ path: '', problem: 'body must be a JSON array of 1–500 event requests' }],
+      },
     });
     const empty = await batch(stack, []);
     expect(empty.status).toBe(400);
@@ -201,7 +234,10 @@ describe('POST /v1/events:batch', () => {
   });
 
   it('takes a full batch of 500 events in one request', async () => {
-    const items = Array.from({ length: 500 }, (_, i) => ({ ...example('SubsidyApplicationSubmitted', `${stack.id}-n${i}`), idempotencyKey: `n-${stack.id}-${i}` }));
+    const items = Array.from({ length: 500 }, (_, i) => ({
+      ...example('SubsidyApplicationSubmitted', `${stack.id}-n${i}`),
+      idempotencyKey: `n-${stack.id}-${i}`,
+    }));
     const started = Date.now();
     const answer = await batch(stack, items);
     const ms = Date.now() - started;
@@ -215,7 +251,9 @@ describe('POST /v1/events:batch', () => {
     await Promise.all(
       Array.from({ length: 16 }, async () => {
         for (let i = queue.shift(); i !== undefined; i = queue.shift()) {
-          expect((await post(stack, example('SubsidyApplicationSubmitted', `${stack.id}-s${i}`), CHENGDU, { 'idempotency-key': `s-${stack.id}-${i}` })).status).toBe(202);
+          expect(
+            (await post(stack, example('SubsidyApplicationSubmitted', `${stack.id}-s${i}`), CHENGDU, { 'idempotency-key': `s-${stack.id}-${i}` })).status,
+          ).toBe(202);
         }
       }),
     );
@@ -238,7 +276,9 @@ describe('POST /v1/events:batch', () => {
     expect(answer.body.error.code).toMatch(/DEPENDENCY_UNAVAILABLE|OVERLOADED/);
     const stored = await waitFor(async () => {
       try {
-        return (await stack.gateway.dataSource.query('SELECT COUNT(*) AS n FROM accepted_events WHERE case_id LIKE ?', [`%-${stack.id}-down%`])) as Array<{ n: number }>;
+        return (await stack.gateway.dataSource.query('SELECT COUNT(*) AS n FROM accepted_events WHERE case_id LIKE ?', [`%-${stack.id}-down%`])) as Array<{
+          n: number;
+        }>;
       } catch {
         return undefined;
       }

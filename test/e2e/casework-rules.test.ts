@@ -49,7 +49,11 @@ describe('case rules at the region nodes', () => {
     body.occurredAt = new Date().toISOString();
     expect((await post(stack, body, 'dev-dazu')).status).toBe(202);
     const [row] = await waitFor(async () => {
-      const r = await queryRows<{ outcome: string; outcome_reason: string }>(stack.databases.nodes['510000'], 'SELECT outcome, outcome_reason FROM case_events WHERE case_id = ? AND event_type = ?', [body.caseId, 'SubsidyApproved']);
+      const r = await queryRows<{ outcome: string; outcome_reason: string }>(
+        stack.databases.nodes['510000'],
+        'SELECT outcome, outcome_reason FROM case_events WHERE case_id = ? AND event_type = ?',
+        [body.caseId, 'SubsidyApproved'],
+      );
       return r.length ? r : undefined;
     }, 'the refused approval at the Chengdu node');
     expect(row).toMatchObject({ outcome: 'rejected' });
@@ -65,7 +69,11 @@ describe('case rules at the region nodes', () => {
       expect((await post(stack, notice, 'dev-chengdu')).status).toBe(202);
     }
     await waitFor(async () => {
-      const [{ n }] = await queryRows<{ n: number }>(stack.databases.nodes['500000'], 'SELECT COUNT(*) AS n FROM case_events WHERE case_id = ? AND event_type = ?', [`FUN-510104-2026-000007-${stack.id}`, 'DeathNoticeIssued']);
+      const [{ n }] = await queryRows<{ n: number }>(
+        stack.databases.nodes['500000'],
+        'SELECT COUNT(*) AS n FROM case_events WHERE case_id = ? AND event_type = ?',
+        [`FUN-510104-2026-000007-${stack.id}`, 'DeathNoticeIssued'],
+      );
       // The two posted here; the registration itself reached Dazu as DeathRegistered, not as a notice.
       return Number(n) >= 2 ? true : undefined;
     }, 'both notices at the Dazu node');
@@ -116,13 +124,16 @@ describe('case rules at the region nodes', () => {
     }
     const page = async (query: string) => {
       const res = await fetch(`${stack.gatewayUrl}/v1/cases?${query}`, { headers: { authorization: 'Bearer dev-dazu' } });
-      return { status: res.status, body: (await res.json()) as { cases: Array<{ caseId: string; updatedAt: string }>; nextCursor: string | null; code?: string } };
+      return {
+        status: res.status,
+        body: (await res.json()) as { cases: Array<{ caseId: string; updatedAt: string }>; nextCursor: string | null; code?: string },
+      };
     };
     // The five go to different partitions and are applied in any order: page only once Dazu's search has them all.
     await waitFor(async () => {
       const all = await page(`workflow=disability-subsidy&limit=50&updatedSince=${encodeURIComponent(since)}`);
       return caseIds.every((id) => all.body.cases?.some((c) => c.caseId === id)) ? true : undefined;
-    }, 'the five cases in Dazu\'s search');
+    }, "the five cases in Dazu's search");
     const seen: string[] = [];
     const times: number[] = [];
     let query = `workflow=disability-subsidy&limit=2&updatedSince=${encodeURIComponent(since)}`;
@@ -157,7 +168,10 @@ describe('deadlines (BullMQ timers, short configured durations)', () => {
   });
 
   const breaches = async (caseId: string) =>
-    queryRows<{ event_id: string }>(stack.databases.nodes['500000'], 'SELECT event_id FROM case_events WHERE case_id = ? AND event_type = ?', [caseId, 'CaseDeadlineBreached']);
+    queryRows<{ event_id: string }>(stack.databases.nodes['500000'], 'SELECT event_id FROM case_events WHERE case_id = ? AND event_type = ?', [
+      caseId,
+      'CaseDeadlineBreached',
+    ]);
 
   it('escalates an unacknowledged application to both sides, and shows the deadline until then', async () => {
     const body = example('SubsidyApplicationSubmitted', `${stack.id}-late`);
@@ -169,10 +183,14 @@ describe('deadlines (BullMQ timers, short configured durations)', () => {
     }, 'the open deadline');
     expect((open.deadlines as Array<{ name: string; mustAct: string }>)[0]).toMatchObject({ mustAct: '500111' });
     for (const key of ['dev-dazu', 'dev-chengdu']) {
-      await waitFor(async () => {
-        const c = await getCase(stack, body.caseId, key);
-        return (c.body.history as History).some((e) => e.eventType === 'CaseDeadlineBreached') ? true : undefined;
-      }, `the breach seen by ${key}`, 20000);
+      await waitFor(
+        async () => {
+          const c = await getCase(stack, body.caseId, key);
+          return (c.body.history as History).some((e) => e.eventType === 'CaseDeadlineBreached') ? true : undefined;
+        },
+        `the breach seen by ${key}`,
+        20000,
+      );
     }
     expect(await breaches(body.caseId)).toHaveLength(1);
     // The node that owns the deadline counts the breach by workflow and timer.

@@ -44,12 +44,24 @@ describe('a death across the provincial line', () => {
     Object.assign(death.payload, { deceased: WANG, sex: 'MALE', birthDate: '1996-11-08', deathDate: new Date().toISOString().slice(0, 10) });
     expect((await post(stack, death, 'dev-chengdu')).status).toBe(202);
 
-    const [c] = await waitFor(async () => {
-      const r = await queryRows<{ state: string }>(stack.databases.nodes['500000'], 'SELECT state FROM cases WHERE case_id = ?', [marriage()]);
-      return r[0]?.state === 'ended-by-death' ? r : undefined;
-    }, 'the marriage ended by death at the Chongqing node', 30000);
+    const [c] = await waitFor(
+      async () => {
+        const r = await queryRows<{ state: string }>(stack.databases.nodes['500000'], 'SELECT state FROM cases WHERE case_id = ?', [marriage()]);
+        return r[0]?.state === 'ended-by-death' ? r : undefined;
+      },
+      'the marriage ended by death at the Chongqing node',
+      30000,
+    );
     expect(c.state).toBe('ended-by-death');
-    const [update] = await queryRows<{ event_id: string; source_region: string; target_region: string; payload: string; kafka_topic: string; kafka_partition: number; kafka_offset: string }>(
+    const [update] = await queryRows<{
+      event_id: string;
+      source_region: string;
+      target_region: string;
+      payload: string;
+      kafka_topic: string;
+      kafka_partition: number;
+      kafka_offset: string;
+    }>(
       stack.databases.nodes['500000'],
       "SELECT event_id, source_region, target_region, payload, kafka_topic, kafka_partition, kafka_offset FROM case_events WHERE case_id = ? AND event_type = 'MarriageRecordUpdated' AND outcome = 'applied' ORDER BY seq DESC LIMIT 1",
       [marriage()],
@@ -87,6 +99,8 @@ describe('a death across the provincial line', () => {
     }, 'both refusals at the Sichuan node');
     expect(refusals.find((r) => r.case_id === application.caseId)?.outcome_reason).toMatch(/^PERSON_DECEASED/);
     expect(refusals.find((r) => r.case_id === again.caseId)?.outcome_reason).toMatch(/^DEATH_ALREADY_REGISTERED/);
-    expect(await queryRows(stack.databases.nodes['510000'], 'SELECT case_id FROM cases WHERE case_id IN (?, ?)', [application.caseId, again.caseId])).toEqual([]);
+    expect(await queryRows(stack.databases.nodes['510000'], 'SELECT case_id FROM cases WHERE case_id IN (?, ?)', [application.caseId, again.caseId])).toEqual(
+      [],
+    );
   });
 });

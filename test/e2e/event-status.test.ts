@@ -95,7 +95,11 @@ describe('GET /v1/events/:eventId', () => {
       const other = await getEvent(eventId, key);
       // The same problem as for a missing id, but for the id named in it.
       const same = (body: Record<string, unknown>, id: string) => JSON.parse(JSON.stringify(body).split(id).join('<id>'));
-      expect({ key, status: other.status, body: same(other.body, eventId) }).toEqual({ key, status: 404, body: same(missing.body, '4f0c8a52-5d6e-4c1b-9a7f-3e2d1c0b9a88') });
+      expect({ key, status: other.status, body: same(other.body, eventId) }).toEqual({
+        key,
+        status: 404,
+        body: same(missing.body, '4f0c8a52-5d6e-4c1b-9a7f-3e2d1c0b9a88'),
+      });
       expect(other.body).toMatchObject({ code: 'GATEWAY.EVENT_NOT_FOUND', status: 404, detail: `event ${eventId} not found` });
     }
   });

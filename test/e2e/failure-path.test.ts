@@ -43,17 +43,29 @@ describe('the failure path of the region node’s inbox', () => {
   const fault = (caseId: string) => queryRows(nodeDb, 'INSERT IGNORE INTO test_faults (case_id) VALUES (?)', [caseId]);
   const heal = (caseId: string) => queryRows(nodeDb, 'DELETE FROM test_faults WHERE case_id = ?', [caseId]);
   const history = (caseId: string) =>
-    queryRows<{ event_id: string; seq: number; event_type: string }>(nodeDb, 'SELECT event_id, seq, event_type FROM case_events WHERE case_id = ? ORDER BY seq', [caseId]);
+    queryRows<{ event_id: string; seq: number; event_type: string }>(
+      nodeDb,
+      'SELECT event_id, seq, event_type FROM case_events WHERE case_id = ? ORDER BY seq',
+      [caseId],
+    );
   const inTopic = async (topic: string, eventId: string) => (await readTopic(stack.kafka, topic)).filter((m) => m.headers[HEADERS.eventId] === eventId);
   const waitInTopic = (topic: string, eventId: string, timeoutMs = 30_000) =>
-    waitFor(async () => ((await inTopic(topic, eventId)).length ? (await inTopic(topic, eventId))[0] : undefined), `event ${eventId} in ${topic}`, timeoutMs, 300);
+    waitFor(
+      async () => ((await inTopic(topic, eventId)).length ? (await inTopic(topic, eventId))[0] : undefined),
+      `event ${eventId} in ${topic}`,
+      timeoutMs,
+      300,
+    );
   const heldRows = (caseId: string) =>
     queryRows<{ event_id: string; status: string; waits_for_ref: string; waits_for_event_id: string }>(
       nodeDb,
       'SELECT event_id, status, waits_for_ref, waits_for_event_id FROM held_messages WHERE case_key = ? ORDER BY id',
       [caseId],
     );
-  const holdOf = async (caseId: string) => (await queryRows<{ status: string; resolution: string | null; blocker_event_id: string }>(nodeDb, 'SELECT * FROM held_cases WHERE case_key = ?', [caseId]))[0];
+  const holdOf = async (caseId: string) =>
+    (
+      await queryRows<{ status: string; resolution: string | null; blocker_event_id: string }>(nodeDb, 'SELECT * FROM held_cases WHERE case_key = ?', [caseId])
+    )[0];
 
   beforeAll(async () => {
     // Short retry delays for the test, through the node's configuration.
@@ -102,19 +114,31 @@ describe('the failure path of the region node’s inbox', () => {
       const rows = await heldRows(first.caseId);
       return rows.find((r) => r.event_id === ack.body.eventId);
     }, 'the later event to be held');
-    expect(held).toMatchObject({ status: 'held', waits_for_event_id: eventId, waits_for_ref: `${inbox}/${retried.headers[FAILURE_HEADERS.originalPartition]}/${retried.headers[FAILURE_HEADERS.originalOffset]}` });
+    expect(held).toMatchObject({
+      status: 'held',
+      waits_for_event_id: eventId,
+      waits_for_ref: `${inbox}/${retried.headers[FAILURE_HEADERS.originalPartition]}/${retried.headers[FAILURE_HEADERS.originalOffset]}`,
+    });
     expect(await history(first.caseId)).toEqual([]);
 
     await heal(first.caseId);
-    const events = await waitFor(async () => {
-      const ids = (await history(first.caseId)).map((e) => e.event_id);
-      return ids.includes(ack.body.eventId as string) ? ids : undefined;
-    }, 'both events applied after the retry', 30_000);
+    const events = await waitFor(
+      async () => {
+        const ids = (await history(first.caseId)).map((e) => e.event_id);
+        return ids.includes(ack.body.eventId as string) ? ids : undefined;
+      },
+      'both events applied after the retry',
+      30_000,
+    );
     // in order: the blocker first, then what waited behind it
     expect(events[0]).toBe(eventId);
     expect(events.indexOf(ack.body.eventId as string)).toBeGreaterThan(0);
     // The hold closes once everything that waited in it (the acknowledgement's copies) is through.
-    const closed = await waitFor(async () => ((await holdOf(first.caseId))?.status === 'closed' ? holdOf(first.caseId) : undefined), 'the hold to close', 10_000);
+    const closed = await waitFor(
+      async () => ((await holdOf(first.caseId))?.status === 'closed' ? holdOf(first.caseId) : undefined),
+      'the hold to close',
+      10_000,
+    );
     expect(closed).toMatchObject({ status: 'closed', resolution: 'applied' });
     expect(await inTopic(`${inbox}.retry.2`, eventId)).toEqual([]);
     expect(await inTopic(`${inbox}.dlq`, eventId)).toEqual([]);
@@ -162,28 +186,39 @@ describe('the failure path of the region node’s inbox', () => {
     const later = await post(stack, example('SubsidyApplicationAcknowledged', `${stack.id}-dlq`), 'dev-dazu');
     const other = example('SubsidyApplicationSubmitted', `${stack.id}-other`);
     const otherAccepted = await post(stack, other, 'dev-chengdu');
-    await waitFor(async () => ((await history(other.caseId)).some((e) => e.event_id === otherAccepted.body.eventId) ? true : undefined), 'the other case applied');
+    await waitFor(
+      async () => ((await history(other.caseId)).some((e) => e.event_id === otherAccepted.body.eventId) ? true : undefined),
+      'the other case applied',
+    );
     await waitFor(async () => ((await heldRows(first.caseId)).some((r) => r.event_id === later.body.eventId) ? true : undefined), 'the later event held');
     expect(await history(first.caseId)).toEqual([]);
 
-    const listed = (await (await fetch(`${nodeUrl}/internal/holds`, { headers: internalHeaders(stack, 'test') })).json()) as { holds: Array<{ caseKey: string; status: string; heldCount: number }> };
+    const listed = (await (await fetch(`${nodeUrl}/internal/holds`, { headers: internalHeaders(stack, 'test') })).json()) as {
+      holds: Array<{ caseKey: string; status: string; heldCount: number }>;
+    };
     const mine = listed.holds.find((x) => x.caseKey === first.caseId);
     // the later event, and any follow-up the Sichuan node sent about the case meanwhile
     expect(mine).toMatchObject({ status: 'parked' });
     expect(mine!.heldCount).toBeGreaterThanOrEqual(1);
-    const described = (await (await fetch(`${nodeUrl}/internal/holds/${encodeURIComponent(first.caseId)}`, { headers: internalHeaders(stack, 'test') })).json()) as {
+    const described = (await (
+      await fetch(`${nodeUrl}/internal/holds/${encodeURIComponent(first.caseId)}`, { headers: internalHeaders(stack, 'test') })
+    ).json()) as {
       messages: Array<{ eventId: string; status: string; waitsForEventId: string }>;
     };
     expect(described.messages).toContainEqual(expect.objectContaining({ eventId: later.body.eventId, status: 'held', waitsForEventId: eventId }));
 
     const refused = await fetch(`${nodeUrl}/internal/holds/${encodeURIComponent(first.caseId)}/release`, {
-      method: 'POST', headers: internalHeaders(stack, 'test:operator', { 'content-type': 'application/json' }), body: JSON.stringify({ resolution: 'forgotten' }),
+      method: 'POST',
+      headers: internalHeaders(stack, 'test:operator', { 'content-type': 'application/json' }),
+      body: JSON.stringify({ resolution: 'forgotten' }),
     });
     expect(refused.status).toBe(400);
 
     await heal(first.caseId);
     const released = await fetch(`${nodeUrl}/internal/holds/${encodeURIComponent(first.caseId)}/release`, {
-      method: 'POST', headers: internalHeaders(stack, 'test:operator', { 'content-type': 'application/json' }), body: JSON.stringify({ resolution: 'replayed' }),
+      method: 'POST',
+      headers: internalHeaders(stack, 'test:operator', { 'content-type': 'application/json' }),
+      body: JSON.stringify({ resolution: 'replayed' }),
     });
     expect(released.status).toBe(200);
     expect(await released.json()).toMatchObject({ outcome: 'replay-published' });
@@ -194,7 +229,11 @@ describe('the failure path of the region node’s inbox', () => {
     }, 'the replayed blocker and then the held event applied');
     expect(events[0]).toBe(eventId);
     expect(events.indexOf(later.body.eventId as string)).toBeGreaterThan(0);
-    const closed = await waitFor(async () => ((await holdOf(first.caseId))?.status === 'closed' ? holdOf(first.caseId) : undefined), 'the hold to close', 10_000);
+    const closed = await waitFor(
+      async () => ((await holdOf(first.caseId))?.status === 'closed' ? holdOf(first.caseId) : undefined),
+      'the hold to close',
+      10_000,
+    );
     expect(closed).toMatchObject({ status: 'closed', resolution: 'replayed' });
     const replays = (await readTopic(stack.kafka, inbox)).filter((m) => m.headers['tongban-replay-of']);
     expect(replays).toContainEqual(expect.objectContaining({ key: first.caseId, headers: expect.objectContaining({ [HEADERS.eventId]: eventId }) }));
@@ -216,7 +255,11 @@ describe('the failure path of the region node’s inbox', () => {
 
     const accepted = await post(stack, good, 'dev-chengdu');
     const applied = await waitFor(async () => {
-      const rows = await queryRows<{ kafka_partition: number; kafka_offset: string }>(nodeDb, 'SELECT kafka_partition, kafka_offset FROM case_events WHERE event_id = ?', [accepted.body.eventId]);
+      const rows = await queryRows<{ kafka_partition: number; kafka_offset: string }>(
+        nodeDb,
+        'SELECT kafka_partition, kafka_offset FROM case_events WHERE event_id = ?',
+        [accepted.body.eventId],
+      );
       return rows[0];
     }, 'the good event after the garbage applied');
     expect(Number(applied.kafka_partition)).toBe(partition);
@@ -237,13 +280,21 @@ describe('the failure path of the region node’s inbox', () => {
 
     expect(await holdOf(garbageKey)).toMatchObject({ status: 'parked' });
     const res = await fetch(`${nodeUrl}/internal/holds/${garbageKey}/release`, {
-      method: 'POST', headers: internalHeaders(stack, 'test:operator', { 'content-type': 'application/json' }), body: JSON.stringify({ resolution: 'discarded' }),
+      method: 'POST',
+      headers: internalHeaders(stack, 'test:operator', { 'content-type': 'application/json' }),
+      body: JSON.stringify({ resolution: 'discarded' }),
     });
     expect(res.status).toBe(200);
     expect(await res.json()).toMatchObject({ outcome: 'released', resolution: 'discarded', applied: 0 });
     expect(await holdOf(garbageKey)).toMatchObject({ status: 'closed', resolution: 'discarded' });
-    expect((await fetch(`${nodeUrl}/internal/holds/${garbageKey}/release`, {
-      method: 'POST', headers: internalHeaders(stack, 'test:operator', { 'content-type': 'application/json' }), body: JSON.stringify({ resolution: 'discarded' }),
-    })).status).toBe(404);
+    expect(
+      (
+        await fetch(`${nodeUrl}/internal/holds/${garbageKey}/release`, {
+          method: 'POST',
+          headers: internalHeaders(stack, 'test:operator', { 'content-type': 'application/json' }),
+          body: JSON.stringify({ resolution: 'discarded' }),
+        })
+      ).status,
+    ).toBe(404);
   });
 });

@@ -14,19 +14,45 @@ describe('the gateway refuses bad input with every problem listed', () => {
   /** An RFC 9457 problem of `code`, with the deprecated `error` of before beside it. */
   const expectProblem = (r: { status: number; body: Record<string, unknown>; headers: Headers }, code: string, type: string) => {
     expect(r.headers.get('content-type')).toMatch(/^application\/problem\+json/);
-    expect(r.body).toMatchObject({ type: `https://tongban.example/problems/${type}`, title: expect.any(String), status: r.status, code, detail: expect.any(String) });
+    expect(r.body).toMatchObject({
+      type: `https://tongban.example/problems/${type}`,
+      title: expect.any(String),
+      status: r.status,
+      code,
+      detail: expect.any(String),
+    });
     expect(r.body.detail).toBe((r.body.error as { message: string }).message);
   };
 
   it.each([
     ['an unknown event type', (b: Record<string, unknown>) => (b.eventType = 'SubsidyGranted'), 'eventType', 'unknown event type "SubsidyGranted"'],
-    ['a malformed target region', (b: Record<string, unknown>) => (b.targetRegion = '50011'), 'targetRegion', '"50011" is not a 6-digit administrative division code (GB/T 2260)'],
+    [
+      'a malformed target region',
+      (b: Record<string, unknown>) => (b.targetRegion = '50011'),
+      'targetRegion',
+      '"50011" is not a 6-digit administrative division code (GB/T 2260)',
+    ],
     ['an unknown target region', (b: Record<string, unknown>) => (b.targetRegion = '500199'), 'targetRegion', 'division 500199 is not served by tongban'],
-    ['an ID number with a bad check character', (b: { payload: { applicant: { idNumber: string } } }) => (b.payload.applicant.idNumber = '500111196804170023'), 'payload.applicant.idNumber', 'check character is 3, expected 2'],
+    [
+      'an ID number with a bad check character',
+      (b: { payload: { applicant: { idNumber: string } } }) => (b.payload.applicant.idNumber = '500111196804170023'),
+      'payload.applicant.idNumber',
+      'check character is 3, expected 2',
+    ],
     ['a missing field', (b: { payload: Record<string, unknown> }) => delete b.payload.consentRef, 'payload.consentRef', 'is required'],
     ['a mistyped field', (b: { payload: Record<string, unknown> }) => (b.payload.subsidyTypes = 'LIVING'), 'payload.subsidyTypes', 'must be an array'],
-    ['an enum value outside the set', (b: { payload: Record<string, unknown> }) => (b.payload.disabilityGrade = 'GRADE_5'), 'payload.disabilityGrade', 'must be one of GRADE_1, GRADE_2, GRADE_3, GRADE_4, got "GRADE_5"'],
-    ['an unknown field', (b: { payload: Record<string, unknown> }) => (b.payload.bankAccount = '6222020200001234567'), 'payload.bankAccount', 'is not a field of SubsidyApplicationSubmitted'],
+    [
+      'an enum value outside the set',
+      (b: { payload: Record<string, unknown> }) => (b.payload.disabilityGrade = 'GRADE_5'),
+      'payload.disabilityGrade',
+      'must be one of GRADE_1, GRADE_2, GRADE_3, GRADE_4, got "GRADE_5"',
+    ],
+    [
+      'an unknown field',
+      (b: { payload: Record<string, unknown> }) => (b.payload.bankAccount = '6222020200001234567'),
+      'payload.bankAccount',
+      'is not a field of SubsidyApplicationSubmitted',
+    ],
   ])('refuses %s with 400', async (_what, mutate, path, problem) => {
     const body = example('SubsidyApplicationSubmitted', stack.id);
     // eslint-disable-next-line @typescript-eslint/no-explicit-any
@@ -47,7 +73,11 @@ describe('the gateway refuses bad input with every problem listed', () => {
     delete body.payload.contactPhone;
     const r = await post(stack, body, 'dev-chengdu');
     expect(r.status).toBe(400);
-    expect(details(r.body).map((d) => d.path).sort()).toEqual(['occurredAt', 'payload.applicant.idNumber', 'payload.contactPhone', 'sourceRegion']);
+    expect(
+      details(r.body)
+        .map((d) => d.path)
+        .sort(),
+    ).toEqual(['occurredAt', 'payload.applicant.idNumber', 'payload.contactPhone', 'sourceRegion']);
   });
 
   it('refuses a body that is not JSON with 400', async () => {

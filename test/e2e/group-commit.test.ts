@@ -37,7 +37,10 @@ describe('the gateway writes concurrent requests in groups', () => {
     const firsts = answers.slice(0, EVENTS);
     const repeats = answers.slice(EVENTS);
     repeats.forEach((r, n) => expect(r.body).toEqual(firsts[n * 10].body));
-    expect(repeats.filter((r) => r.headers.get('idempotent-replayed') === 'true').length + firsts.filter((r) => r.headers.get('idempotent-replayed') === 'true').length).toBe(repeats.length);
+    expect(
+      repeats.filter((r) => r.headers.get('idempotent-replayed') === 'true').length +
+        firsts.filter((r) => r.headers.get('idempotent-replayed') === 'true').length,
+    ).toBe(repeats.length);
     const eventIds = firsts.map((a) => a.body.eventId as string);
     expect(new Set(eventIds).size).toBe(EVENTS);
     firsts.forEach((a, i) => expect(a.body.caseId).toBe(bodies[i].caseId));

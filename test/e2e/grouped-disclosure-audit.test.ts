@@ -86,7 +86,9 @@ describe('disclosure records committed per group under a Merkle root', () => {
     expect(afterBatch.entries - before.entries).toBe(1);
     expect(afterBatch.records - before.records).toBe(BATCH);
 
-    const singles = await Promise.all(Array.from({ length: SINGLES }, (_, i) => post(stack, example('SubsidyApplicationSubmitted', `${stack.id}-s${i}`), CHENGDU)));
+    const singles = await Promise.all(
+      Array.from({ length: SINGLES }, (_, i) => post(stack, example('SubsidyApplicationSubmitted', `${stack.id}-s${i}`), CHENGDU)),
+    );
     expect(singles.map((s) => s.status)).toEqual(Array(SINGLES).fill(202));
     eventIds.push(...singles.map((s) => s.body.eventId as string));
     const after = await rows();
@@ -101,7 +103,10 @@ describe('disclosure records committed per group under a Merkle root', () => {
     expect(written.subjects).toBe(0);
     expect(written.entries).toBeLessThan(written.records);
     expect(written.entries).toBeGreaterThanOrEqual(2);
-    const groups: Array<{ details: string }> = await ds.query('SELECT details FROM audit_entries WHERE chain = ? AND action = ? ORDER BY seq', [DISCLOSURE_CHAIN, RECORD_GROUP_ACTION]);
+    const groups: Array<{ details: string }> = await ds.query('SELECT details FROM audit_entries WHERE chain = ? AND action = ? ORDER BY seq', [
+      DISCLOSURE_CHAIN,
+      RECORD_GROUP_ACTION,
+    ]);
     expect(groups.reduce((n, g) => n + (JSON.parse(g.details) as { count: number }).count, 0)).toBe(events);
     // Rows per event, for the record. One entry per event before (each with its subject rows, and the head locked once
     // per event); now one record per event with the same subject rows, and one entry (one head lock) per group.
@@ -115,7 +120,12 @@ describe('disclosure records committed per group under a Merkle root', () => {
     // Each record stays found by event and by person, as before.
     const chain = new AuditLog(ds, { personKey: PERSON_KEY, chain: DISCLOSURE_CHAIN });
     const disclosed = await chain.list({ action: DISCLOSURE_ACTION, limit: 1000 });
-    expect(disclosed.flatMap((e) => e.subject.messages).filter((m) => eventIds.includes(m)).sort()).toEqual([...eventIds].sort());
+    expect(
+      disclosed
+        .flatMap((e) => e.subject.messages)
+        .filter((m) => eventIds.includes(m))
+        .sort(),
+    ).toEqual([...eventIds].sort());
     expect(disclosed.every((e) => e.record && e.record.leafHash.length === 64)).toBe(true);
     const applicant = (example('SubsidyApplicationSubmitted', 'x').payload.applicant as Json).idNumber as string;
     expect((await chain.list({ action: DISCLOSURE_ACTION, personIdNumber: applicant, limit: 1000 })).length).toBeGreaterThanOrEqual(events);
@@ -136,7 +146,14 @@ describe('disclosure records committed per group under a Merkle root', () => {
     const seq = Number(target.seq);
     const proof = await opsGet(`/v1/audit/records/${target.record_id}/proof`);
     expect(proof.status).toBe(200);
-    expect(proof.body).toMatchObject({ ok: true, database: stack.databases.gateway, chain: DISCLOSURE_CHAIN, pos: target.pos, count: BATCH, entry: { seq, action: RECORD_GROUP_ACTION } });
+    expect(proof.body).toMatchObject({
+      ok: true,
+      database: stack.databases.gateway,
+      chain: DISCLOSURE_CHAIN,
+      pos: target.pos,
+      count: BATCH,
+      entry: { seq, action: RECORD_GROUP_ACTION },
+    });
     expect(proof.body.path).toHaveLength(5); // ⌈log2 20⌉
     const proved = await cli(['audit', 'proof', target.record_id]);
     expect(proved.code).toBe(EXIT.ok);
@@ -151,7 +168,14 @@ describe('disclosure records committed per group under a Merkle root', () => {
     await ds.query('UPDATE audit_records SET details = ? WHERE record_id = ?', [rewritten, target.record_id]);
     const leafBroken = await verify();
     expect(leafBroken.ok).toBe(false);
-    expect(leafBroken.firstBroken).toMatchObject({ database: stack.databases.gateway, chain: DISCLOSURE_CHAIN, seq, problem: 'leaf-altered', recordId: target.record_id, pos: target.pos });
+    expect(leafBroken.firstBroken).toMatchObject({
+      database: stack.databases.gateway,
+      chain: DISCLOSURE_CHAIN,
+      seq,
+      problem: 'leaf-altered',
+      recordId: target.record_id,
+      pos: target.pos,
+    });
     const named = await cli(['audit', 'verify']);
     expect(named.code).toBe(EXIT.failed);
     expect(named.out).toContain(`record ${target.record_id} (leaf-altered)`);
@@ -165,7 +189,11 @@ describe('disclosure records committed per group under a Merkle root', () => {
     // Then the root its group's entry carries.
     const [{ details: entryDetails }] = await ds.query('SELECT details FROM audit_entries WHERE chain = ? AND seq = ?', [DISCLOSURE_CHAIN, seq]);
     const root = (JSON.parse(entryDetails) as { merkleRoot: string }).merkleRoot;
-    await ds.query('UPDATE audit_entries SET details = ? WHERE chain = ? AND seq = ?', [(entryDetails as string).replace(root, 'f'.repeat(64)), DISCLOSURE_CHAIN, seq]);
+    await ds.query('UPDATE audit_entries SET details = ? WHERE chain = ? AND seq = ?', [
+      (entryDetails as string).replace(root, 'f'.repeat(64)),
+      DISCLOSURE_CHAIN,
+      seq,
+    ]);
     const rootBroken = await verify();
     expect(rootBroken.firstBroken).toMatchObject({ database: stack.databases.gateway, chain: DISCLOSURE_CHAIN, seq, problem: 'root-mismatch' });
     expect(rootBroken.firstBroken.recordId).toBeUndefined();
@@ -177,7 +205,10 @@ describe('disclosure records committed per group under a Merkle root', () => {
     await ds.query('DELETE FROM audit_records WHERE chain = ? AND seq = ? AND pos = 3', [DISCLOSURE_CHAIN, seq]);
     expect((await verify()).firstBroken).toMatchObject({ database: stack.databases.gateway, seq, problem: 'record-missing', pos: 3 });
     const columns = Object.keys(other);
-    await ds.query(`INSERT INTO audit_records (${columns.join(', ')}) VALUES (${columns.map(() => '?').join(', ')})`, columns.map((c) => other[c]));
+    await ds.query(
+      `INSERT INTO audit_records (${columns.join(', ')}) VALUES (${columns.map(() => '?').join(', ')})`,
+      columns.map((c) => other[c]),
+    );
     expect((await verify()).ok).toBe(true);
   });
 });

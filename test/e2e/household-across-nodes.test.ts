@@ -51,7 +51,10 @@ describe('a household change across the provincial line (economic check)', () =>
     const accepted = await post(stack, request, 'dev-chengdu');
     expect(accepted.status).toBe(202);
     // Both sides hold the check: the requester's node from its own copy, the check centre's as addressee.
-    for (const [region, viewer] of [[SICHUAN, '510100'], [CHONGQING, '500111']]) {
+    for (const [region, viewer] of [
+      [SICHUAN, '510100'],
+      [CHONGQING, '500111'],
+    ]) {
       await waitFor(async () => ((await nodeCase(region, viewer)).body.state === 'requested' ? true : undefined), `the check at node ${region}`);
     }
   }, 300_000);

@@ -71,12 +71,14 @@ describe('a partition batch applied by the region node in one transaction', () =
       await producer.send({
         topic,
         acks: -1,
-        messages: await Promise.all(events.map(async (e) => ({
-          partition: 0,
-          key: e.envelope.caseId,
-          value: await codec.encode(e.envelope.eventType, e),
-          headers: { [HEADERS.eventId]: e.envelope.eventId, [HEADERS.eventType]: e.envelope.eventType },
-        }))),
+        messages: await Promise.all(
+          events.map(async (e) => ({
+            partition: 0,
+            key: e.envelope.caseId,
+            value: await codec.encode(e.envelope.eventType, e),
+            headers: { [HEADERS.eventId]: e.envelope.eventId, [HEADERS.eventType]: e.envelope.eventType },
+          })),
+        ),
       });
     } finally {
       await producer.disconnect();
@@ -85,18 +87,32 @@ describe('a partition batch applied by the region node in one transaction', () =
 
   const history = (caseId: string) =>
     query<{ event_id: string; seq: number; event_type: string; outcome: string; state_after: string }>(
-      nodeDb, 'SELECT event_id, seq, event_type, outcome, state_after FROM case_events WHERE case_id = ? ORDER BY seq', [caseId],
+      nodeDb,
+      'SELECT event_id, seq, event_type, outcome, state_after FROM case_events WHERE case_id = ? ORDER BY seq',
+      [caseId],
     );
   const caseRow = async (caseId: string) =>
-    (await query<{ state: string; version: number; last_event_id: string }>(nodeDb, 'SELECT state, version, last_event_id FROM cases WHERE case_id = ?', [caseId]))[0];
+    (
+      await query<{ state: string; version: number; last_event_id: string }>(nodeDb, 'SELECT state, version, last_event_id FROM cases WHERE case_id = ?', [
+        caseId,
+      ])
+    )[0];
   /** How often each event is in the node's history, across cases: the history row is the node's record of applying it. */
   const claims = async (ids: string[]) =>
-    (await query<{ event_id: string; n: number }>(nodeDb, 'SELECT event_id, COUNT(*) AS n FROM case_events WHERE event_id IN (?) GROUP BY event_id ORDER BY event_id', [ids]))
-      .map((r) => [r.event_id, Number(r.n)]);
+    (
+      await query<{ event_id: string; n: number }>(
+        nodeDb,
+        'SELECT event_id, COUNT(*) AS n FROM case_events WHERE event_id IN (?) GROUP BY event_id ORDER BY event_id',
+        [ids],
+      )
+    ).map((r) => [r.event_id, Number(r.n)]);
 
   beforeAll(async () => {
     stack = await startTestStack();
-    codec = new AvroCodec(new SchemaCatalogue(join(__dirname, '../../contracts/avro')), new SchemaRegistryClient(stack.registryUrl, { auth: stack.registryAuth }));
+    codec = new AvroCodec(
+      new SchemaCatalogue(join(__dirname, '../../contracts/avro')),
+      new SchemaRegistryClient(stack.registryUrl, { auth: stack.registryAuth }),
+    );
     nodeDb = stack.databases.nodes[CQ];
     nodeUrl = `http://127.0.0.1:${(stack.nodes.get(CQ)!.app.getHttpServer().address() as AddressInfo).port}`;
   });
@@ -130,7 +146,10 @@ describe('a partition batch applied by the region node in one transaction', () =
     return {
       caseB,
       ids: {
-        openA: openA.envelope.eventId, openB: openB.envelope.eventId, withdrawA: withdrawA.envelope.eventId, before: before.envelope.eventId,
+        openA: openA.envelope.eventId,
+        openB: openB.envelope.eventId,
+        withdrawA: withdrawA.envelope.eventId,
+        before: before.envelope.eventId,
         refused: refused.envelope.eventId,
       },
       a: { row: await caseRow(caseA), history: await history(caseA) },
@@ -149,8 +168,15 @@ describe('a partition batch applied by the region node in one transaction', () =
 
   /** What a scenario left, without its ids. */
   const shape = (r: Awaited<ReturnType<typeof scenario>>) => ({
-    a: { row: { ...r.a.row, last_event_id: r.a.row?.last_event_id === r.ids.withdrawA ? 'withdrawA' : r.a.row?.last_event_id }, history: r.a.history.map(({ event_id: _e, ...h }) => h) },
-    b: { state: r.b.state, history: r.b.history.map(({ event_id: _e, ...h }) => h), answer: [r.b.answer.reasonCode, r.b.answer.outcome, r.b.answer.stateAfter] },
+    a: {
+      row: { ...r.a.row, last_event_id: r.a.row?.last_event_id === r.ids.withdrawA ? 'withdrawA' : r.a.row?.last_event_id },
+      history: r.a.history.map(({ event_id: _e, ...h }) => h),
+    },
+    b: {
+      state: r.b.state,
+      history: r.b.history.map(({ event_id: _e, ...h }) => h),
+      answer: [r.b.answer.reasonCode, r.b.answer.outcome, r.b.answer.stateAfter],
+    },
     u: r.u.history.map(({ event_id: _e, ...h }) => h),
     v: r.v.history.map(({ event_id: _e, ...h }) => h),
     claims: r.claims.map(([, n]) => n),
@@ -166,20 +192,35 @@ describe('a partition batch applied by the region node in one transaction', () =
     expect(batched.a.row).toEqual({ state: 'withdrawn', version: 2, last_event_id: batched.ids.withdrawA });
     expect(batched.a.history).toEqual([
       expect.objectContaining({ event_id: batched.ids.openA, seq: 1, event_type: 'SubsidyApplicationSubmitted', outcome: 'applied', state_after: 'submitted' }),
-      expect.objectContaining({ event_id: batched.ids.withdrawA, seq: 2, event_type: 'SubsidyApplicationWithdrawn', outcome: 'applied', state_after: 'withdrawn' }),
+      expect.objectContaining({
+        event_id: batched.ids.withdrawA,
+        seq: 2,
+        event_type: 'SubsidyApplicationWithdrawn',
+        outcome: 'applied',
+        state_after: 'withdrawn',
+      }),
     ]);
     // B met A, opened a moment before in the same run: the applicant already asks for these subsidies.
     expect(batched.b.state).toBe('rejected');
     expect(batched.b.history).toEqual([
       expect.objectContaining({ event_id: batched.ids.openB, seq: 1, event_type: 'SubsidyApplicationSubmitted', outcome: 'applied', state_after: 'submitted' }),
     ]);
-    expect(batched.b.answer).toMatchObject({ reasonCode: 'DUPLICATE_APPLICATION', openCaseId: expect.stringMatching(/-batch-a$/), outcome: 'applied', stateAfter: 'rejected' });
+    expect(batched.b.answer).toMatchObject({
+      reasonCode: 'DUPLICATE_APPLICATION',
+      openCaseId: expect.stringMatching(/-batch-a$/),
+      outcome: 'applied',
+      stateAfter: 'rejected',
+    });
     // The refusal in the middle of the run: recorded with its reason, answered to the sender.
     expect(batched.v.history).toEqual([expect.objectContaining({ event_id: batched.ids.refused, seq: 1, outcome: 'rejected', state_after: '-' })]);
     // The event applied before the run, delivered again, is in its case's history once.
     expect(batched.u.history).toEqual([expect.objectContaining({ event_id: batched.ids.before, seq: 1, outcome: 'rejected' })]);
     expect(Object.fromEntries(batched.claims)).toEqual({
-      [batched.ids.openA]: 1, [batched.ids.openB]: 1, [batched.ids.withdrawA]: 1, [batched.ids.before]: 1, [batched.ids.refused]: 1,
+      [batched.ids.openA]: 1,
+      [batched.ids.openB]: 1,
+      [batched.ids.withdrawA]: 1,
+      [batched.ids.before]: 1,
+      [batched.ids.refused]: 1,
     });
     // No second record of the same fact: the node writes no applied_events rows beside its history.
     expect(await query(nodeDb, 'SELECT event_id FROM applied_events WHERE event_id IN (?)', [Object.values(batched.ids)])).toEqual([]);
@@ -214,13 +255,21 @@ describe('a partition batch applied by the region node in one transaction', () =
     // The accepting side's node runs the acknowledgement deadline; the example's date makes it due at once.
     const sc = stack.databases.nodes['510000'];
     const ids = [1, 2, 3].map((i) => `${example('SubsidyApplicationSubmitted').caseId}-${stack.id}-deadline-${i}`);
-    await send(ids.map((caseId) => event('SubsidyApplicationSubmitted', caseId)), topics.local(stack.namespace, '510000'));
+    await send(
+      ids.map((caseId) => event('SubsidyApplicationSubmitted', caseId)),
+      topics.local(stack.namespace, '510000'),
+    );
     // Well within the reconciliation's minute: scheduled by the batch itself, not caught up later.
     for (const caseId of ids) {
-      await waitFor(async () => {
-        const rows = await query<{ event_type: string }>(sc, 'SELECT event_type FROM case_events WHERE case_id = ? ORDER BY seq', [caseId]);
-        return rows.some((r) => r.event_type === 'deadline:subsidy.acknowledge') ? rows : undefined;
-      }, `the deadline of ${caseId} fired`, 15_000, 300);
+      await waitFor(
+        async () => {
+          const rows = await query<{ event_type: string }>(sc, 'SELECT event_type FROM case_events WHERE case_id = ? ORDER BY seq', [caseId]);
+          return rows.some((r) => r.event_type === 'deadline:subsidy.acknowledge') ? rows : undefined;
+        },
+        `the deadline of ${caseId} fired`,
+        15_000,
+        300,
+      );
     }
   });
 });

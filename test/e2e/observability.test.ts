@@ -30,7 +30,15 @@ describe('health and metrics a platform team can use as they are', () => {
     expect(text).toMatch(/^tongban_http_requests_total\{method="POST",route="\/v1\/events",status="202",service="gateway"\} 1$/m);
     expect(text).toMatch(/^tongban_http_requests_total\{method="POST",route="\/v1\/events",status="400",service="gateway"\} 1$/m);
     expect(text).toMatch(/^tongban_http_requests_total\{method="GET",route="\/v1\/cases\/:caseId",status="401",service="gateway"\} 1$/m);
-    const bucket = text.split('\n').find((l) => l.startsWith('tongban_http_request_duration_seconds_bucket{') && l.includes('route="/v1/events"') && l.includes('status="202"') && l.includes('le="10"'));
+    const bucket = text
+      .split('\n')
+      .find(
+        (l) =>
+          l.startsWith('tongban_http_request_duration_seconds_bucket{') &&
+          l.includes('route="/v1/events"') &&
+          l.includes('status="202"') &&
+          l.includes('le="10"'),
+      );
     expect(bucket).toMatch(/ 1$/);
     // No case id, and so no ID number or other personal data, becomes a label value.
     expect(text).not.toContain(body.caseId);
@@ -47,26 +55,44 @@ describe('health and metrics a platform team can use as they are', () => {
     const admin = stack.kafka.admin();
     await admin.connect();
     // The event is on the inbox (some partition has records) before the lag is read.
-    const ends = await waitFor(async () => {
-      const offsets = await admin.fetchTopicOffsets(inbox);
-      return offsets.some((p) => Number(p.high) > 0) ? offsets : undefined;
-    }, 'the event on the inbox', 30_000, 200);
+    const ends = await waitFor(
+      async () => {
+        const offsets = await admin.fetchTopicOffsets(inbox);
+        return offsets.some((p) => Number(p.high) > 0) ? offsets : undefined;
+      },
+      'the event on the inbox',
+      30_000,
+      200,
+    );
     await admin.disconnect();
     const partitions = ends.length;
     const lagOf = (text: string) =>
-      text.split('\n').filter((l) => l.startsWith('tongban_consumer_lag_messages{') && l.includes(`topic="${inbox}"`)).map((l) => Number(l.split(' ').at(-1)));
+      text
+        .split('\n')
+        .filter((l) => l.startsWith('tongban_consumer_lag_messages{') && l.includes(`topic="${inbox}"`))
+        .map((l) => Number(l.split(' ').at(-1)));
     // Every partition of the inbox has a line, and once the node has applied (and committed) the event, all are 0.
-    const text = await waitFor(async () => {
-      const t = await (await fetch(url)).text();
-      const lags = lagOf(t);
-      return lags.length === partitions && lags.every((n) => n === 0) ? t : undefined;
-    }, 'the inbox lag back to 0 on every partition', 30_000, 500);
+    const text = await waitFor(
+      async () => {
+        const t = await (await fetch(url)).text();
+        const lags = lagOf(t);
+        return lags.length === partitions && lags.every((n) => n === 0) ? t : undefined;
+      },
+      'the inbox lag back to 0 on every partition',
+      30_000,
+      500,
+    );
     expect(text).toMatch(/^tongban_consumer_lag_up\{group="[^"]+",service="region-node",region="500000"\} 1$/m);
     // The node timed the event from its acceptance to applied, within the test's few seconds.
     const count = Number(/^tongban_apply_age_seconds_count\{service="region-node",region="500000"\} (\d+)$/m.exec(text)?.[1]);
     const sum = Number(/^tongban_apply_age_seconds_sum\{service="region-node",region="500000"\} ([\d.e+-]+)$/m.exec(text)?.[1]);
     expect(count).toBeGreaterThanOrEqual(1);
     expect(sum / count).toBeLessThan(30);
-    expect(text).toMatch(new RegExp(`^tongban_consumer_lag_messages\\{group="[^"]+",topic="${inbox.replace(/\./g, '\\.')}\\.retry\\.1",partition="0",service="region-node",region="500000"\\} 0$`, 'm'));
+    expect(text).toMatch(
+      new RegExp(
+        `^tongban_consumer_lag_messages\\{group="[^"]+",topic="${inbox.replace(/\./g, '\\.')}\\.retry\\.1",partition="0",service="region-node",region="500000"\\} 0$`,
+        'm',
+      ),
+    );
   });
 });

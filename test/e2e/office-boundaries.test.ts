@@ -17,11 +17,17 @@ describe('the CQ-HTZ office boundaries', () => {
     delete body.sourceOffice;
     expect((await post(stack, body, 'dev-cqhtz')).status).toBe(202);
     const [c] = await waitFor(async () => {
-      const r = await queryRows<{ accepting_office: string | null }>(stack.databases.nodes['500000'], 'SELECT accepting_office FROM cases WHERE case_id = ?', [body.caseId]);
+      const r = await queryRows<{ accepting_office: string | null }>(stack.databases.nodes['500000'], 'SELECT accepting_office FROM cases WHERE case_id = ?', [
+        body.caseId,
+      ]);
       return r.length ? r : undefined;
     }, 'the marriage case at the Chongqing node');
     expect(c.accepting_office).toBe('CQ-HTZ');
-    const [e] = await queryRows<{ source_office: string | null }>(stack.databases.nodes['500000'], 'SELECT source_office FROM case_events WHERE case_id = ? AND event_type = ?', [body.caseId, 'MarriageRegistrationRequested']);
+    const [e] = await queryRows<{ source_office: string | null }>(
+      stack.databases.nodes['500000'],
+      'SELECT source_office FROM case_events WHERE case_id = ? AND event_type = ?',
+      [body.caseId, 'MarriageRegistrationRequested'],
+    );
     expect(e.source_office).toBe('CQ-HTZ');
   });
 

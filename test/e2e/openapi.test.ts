@@ -54,7 +54,13 @@ describe('GET /openapi.json and GET /docs', () => {
     }
     expect(new Set(ids).size).toBe(ids.length);
     const refs = [...JSON.stringify(doc).matchAll(/"\$ref":"([^"]+)"/g)].map(([, r]) => r);
-    const dangling = refs.filter((r) => r.split('/').slice(1).reduce<Json | undefined>((node, part) => node?.[part], doc) === undefined);
+    const dangling = refs.filter(
+      (r) =>
+        r
+          .split('/')
+          .slice(1)
+          .reduce<Json | undefined>((node, part) => node?.[part], doc) === undefined,
+    );
     expect(dangling).toEqual([]);
   });
 

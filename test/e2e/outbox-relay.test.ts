@@ -72,7 +72,10 @@ describe('outbox and relay', () => {
     expect(await countRows(stack.databases.gateway, 'SELECT COUNT(*) AS n FROM outbox_events WHERE sent_at IS NULL')).toBe(pendingBefore + 60);
 
     const relay = await stack.startRelay();
-    await waitFor(async () => ((await countRows(stack.databases.gateway, 'SELECT COUNT(*) AS n FROM outbox_events WHERE sent_at IS NULL')) === 0 ? true : undefined), 'the outbox to drain');
+    await waitFor(
+      async () => ((await countRows(stack.databases.gateway, 'SELECT COUNT(*) AS n FROM outbox_events WHERE sent_at IS NULL')) === 0 ? true : undefined),
+      'the outbox to drain',
+    );
     await relay.stop();
 
     const node = stack.databases.nodes['500000'];
@@ -119,20 +122,26 @@ describe('outbox and relay', () => {
     const a = await stack.startRelay({ maxLanes: 8 });
     const b = await stack.startRelay({ maxLanes: 8 });
     try {
-    await waitFor(async () => (a.ownedLanes().length + b.ownedLanes().length === 16 ? true : undefined), 'both relays to own their lanes');
-    expect(a.ownedLanes().filter((l) => b.ownedLanes().includes(l))).toEqual([]);
+      await waitFor(async () => (a.ownedLanes().length + b.ownedLanes().length === 16 ? true : undefined), 'both relays to own their lanes');
+      expect(a.ownedLanes().filter((l) => b.ownedLanes().includes(l))).toEqual([]);
 
-    const { caseIds, eventIds } = await publishMany(stack, 60, 'twin');
-    await waitFor(async () => ((await countRows(stack.databases.gateway, 'SELECT COUNT(*) AS n FROM outbox_events WHERE sent_at IS NULL')) === 0 ? true : undefined), 'the outbox to drain');
-    expect(a.published).toBeGreaterThan(0);
-    expect(b.published).toBeGreaterThan(0);
-    // The counters move just after the rows are marked sent: wait for them, then make sure they stop at 120.
-    await waitFor(async () => (a.published + b.published >= 120 ? true : undefined), 'both relays to count their rows');
-    await new Promise((r) => setTimeout(r, 300));
-    expect(a.published + b.published).toBe(120);
-    await expectEachOnce(stack, stack.inbox('500000'), eventIds);
-    const node = stack.databases.nodes['500000'];
-    await waitFor(async () => ((await countRows(node, 'SELECT COUNT(*) AS n FROM cases WHERE case_id IN (?)', [caseIds])) === 60 ? true : undefined), 'every case stored');
+      const { caseIds, eventIds } = await publishMany(stack, 60, 'twin');
+      await waitFor(
+        async () => ((await countRows(stack.databases.gateway, 'SELECT COUNT(*) AS n FROM outbox_events WHERE sent_at IS NULL')) === 0 ? true : undefined),
+        'the outbox to drain',
+      );
+      expect(a.published).toBeGreaterThan(0);
+      expect(b.published).toBeGreaterThan(0);
+      // The counters move just after the rows are marked sent: wait for them, then make sure they stop at 120.
+      await waitFor(async () => (a.published + b.published >= 120 ? true : undefined), 'both relays to count their rows');
+      await new Promise((r) => setTimeout(r, 300));
+      expect(a.published + b.published).toBe(120);
+      await expectEachOnce(stack, stack.inbox('500000'), eventIds);
+      const node = stack.databases.nodes['500000'];
+      await waitFor(
+        async () => ((await countRows(node, 'SELECT COUNT(*) AS n FROM cases WHERE case_id IN (?)', [caseIds])) === 60 ? true : undefined),
+        'every case stored',
+      );
     } finally {
       await a.stop();
       await b.stop();
@@ -177,7 +186,14 @@ describe('outbox and relay', () => {
       await a.start();
       await b.start();
       for (let wave = 0; wave < 10; wave++) await write(200);
-      await waitFor(async () => ((await countRows(stack.databases.gateway, 'SELECT COUNT(*) AS n FROM outbox_events WHERE sent_at IS NULL AND topic = ?', [topic])) === 0 ? true : undefined), 'the outbox to drain', 60_000);
+      await waitFor(
+        async () =>
+          (await countRows(stack.databases.gateway, 'SELECT COUNT(*) AS n FROM outbox_events WHERE sent_at IS NULL AND topic = ?', [topic])) === 0
+            ? true
+            : undefined,
+        'the outbox to drain',
+        60_000,
+      );
       expect(a.published).toBeGreaterThan(0);
       expect(b.published).toBeGreaterThan(0);
       // One send carried the rows of many lanes: more than the 500 rows a lane was once sent in.
@@ -198,13 +214,16 @@ describe('outbox and relay', () => {
     await waitFor(async () => (a.ownedLanes().length === 16 ? true : undefined), 'the first relay to own every lane');
     const b = await stack.startRelay({ maxLanes: 16 });
     try {
-    await new Promise((r) => setTimeout(r, 500));
-    expect(b.ownedLanes()).toEqual([]);
-    await a.stop();
-    await waitFor(async () => (b.ownedLanes().length === 16 ? true : undefined), 'the standby relay to take every lane');
-    const { caseIds } = await publishMany(stack, 5, 'failover');
-    const node = stack.databases.nodes['500000'];
-    await waitFor(async () => ((await countRows(node, 'SELECT COUNT(*) AS n FROM cases WHERE case_id IN (?)', [caseIds])) === 5 ? true : undefined), 'cases sent by the standby');
+      await new Promise((r) => setTimeout(r, 500));
+      expect(b.ownedLanes()).toEqual([]);
+      await a.stop();
+      await waitFor(async () => (b.ownedLanes().length === 16 ? true : undefined), 'the standby relay to take every lane');
+      const { caseIds } = await publishMany(stack, 5, 'failover');
+      const node = stack.databases.nodes['500000'];
+      await waitFor(
+        async () => ((await countRows(node, 'SELECT COUNT(*) AS n FROM cases WHERE case_id IN (?)', [caseIds])) === 5 ? true : undefined),
+        'cases sent by the standby',
+      );
     } finally {
       await a.stop();
       await b.stop();

@@ -43,7 +43,11 @@ describe('GET /openapi.json and GET /docs of ops and delivery', () => {
     expect(describedRoutes(doc)).toEqual(registered.filter((r) => r !== 'POST /internal/transit/receipts'));
     expect(doc.paths['/v1/dlq/{id}/edit'].post['x-tongban-role']).toBe('operator');
 
-    const refused = await fetch(`${t.url}/v1/dlq/replay-jobs`, { method: 'POST', headers: { authorization: 'Bearer viewer-token-0001', 'content-type': 'application/json' }, body: '{}' });
+    const refused = await fetch(`${t.url}/v1/dlq/replay-jobs`, {
+      method: 'POST',
+      headers: { authorization: 'Bearer viewer-token-0001', 'content-type': 'application/json' },
+      body: '{}',
+    });
     expect(refused.status).toBe(403);
     expect(refused.headers.get('content-type')).toMatch(/^application\/problem\+json/);
     const problem = (await refused.json()) as Json;
@@ -53,11 +57,17 @@ describe('GET /openapi.json and GET /docs of ops and delivery', () => {
 
     // The examples of the request bodies fit the document's own schemas, checked by a JSON Schema checker of the tests.
     const checker = new JsonSchemaChecker(doc);
-    const bodies = Object.values(doc.paths as Json).flatMap((item) => Object.values(item as Json)).filter((op) => op.requestBody?.content['application/json'].example !== undefined);
+    const bodies = Object.values(doc.paths as Json)
+      .flatMap((item) => Object.values(item as Json))
+      .filter((op) => op.requestBody?.content['application/json'].example !== undefined);
     expect(bodies.length).toBeGreaterThan(3);
-    for (const op of bodies) expect([op.operationId, checker.problems(op.requestBody.content['application/json'].schema, op.requestBody.content['application/json'].example)]).toEqual([op.operationId, []]);
+    for (const op of bodies)
+      expect([op.operationId, checker.problems(op.requestBody.content['application/json'].schema, op.requestBody.content['application/json'].example)]).toEqual(
+        [op.operationId, []],
+      );
     expect(checker.problems(doc.paths['/v1/audit:search'].post.requestBody.content['application/json'].schema, { person: '1' }).length).toBeGreaterThan(0);
-    for (const r of Object.values(doc.components.responses as Json)) expect(checker.problems(doc.components.schemas.Error, r.content['application/problem+json'].example)).toEqual([]);
+    for (const r of Object.values(doc.components.responses as Json))
+      expect(checker.problems(doc.components.schemas.Error, r.content['application/problem+json'].example)).toEqual([]);
 
     const page = await fetchPage(t.url);
     for (const path of Object.keys(doc.paths)) expect(page).toContain(`<code class="path">${path}</code>`);

@@ -48,10 +48,15 @@ describe('records carry headers that off-the-shelf tools recognise', () => {
     const [written] = await producer.send({ topic: inbox, acks: -1, messages: [{ key, value: Buffer.from('not avro at all') }] });
     await producer.disconnect();
 
-    const dead = await waitFor(async () => {
-      const all = await readTopic(stack.kafka, `${inbox}.dlq`).catch(() => []);
-      return all.find((m) => m.key === key);
-    }, 'the garbage on the dead-letter topic', 60_000, 500);
+    const dead = await waitFor(
+      async () => {
+        const all = await readTopic(stack.kafka, `${inbox}.dlq`).catch(() => []);
+        return all.find((m) => m.key === key);
+      },
+      'the garbage on the dead-letter topic',
+      60_000,
+      500,
+    );
     expect(dead.headers).toMatchObject({
       '__connect.errors.topic': inbox,
       '__connect.errors.partition': String(written.partition),

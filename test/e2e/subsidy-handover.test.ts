@@ -5,7 +5,9 @@ import { getCase, post, ProvinceTestStack, queryRows, startTestStack } from '../
 import { waitFor } from '../support/wait';
 
 async function caseRow(database: string, caseId: string) {
-  return (await queryRows<{ state: string; responsible_region: string }>(database, 'SELECT state, responsible_region FROM cases WHERE case_id = ?', [caseId]))[0];
+  return (
+    await queryRows<{ state: string; responsible_region: string }>(database, 'SELECT state, responsible_region FROM cases WHERE case_id = ?', [caseId])
+  )[0];
 }
 
 /**
@@ -32,22 +34,49 @@ describe('a subsidy application handed over after a hukou move during review', (
     expect((await post(stack, submitted, 'dev-chengdu')).status).toBe(202);
     const ack = example('SubsidyApplicationAcknowledged');
     Object.assign(ack, { caseId: submitted.caseId, sourceRegion: '512021', occurredAt: now() });
-    await waitFor(async () => ((await caseRow(stack.databases.nodes['510000'], submitted.caseId))?.state === 'submitted' ? true : undefined), 'the case at Sichuan');
+    await waitFor(
+      async () => ((await caseRow(stack.databases.nodes['510000'], submitted.caseId))?.state === 'submitted' ? true : undefined),
+      'the case at Sichuan',
+    );
     expect((await post(stack, ack, 'dev-anyue')).status).toBe(202);
-    await waitFor(async () => ((await caseRow(stack.databases.nodes['510000'], submitted.caseId))?.state === 'under-review' ? true : undefined), 'the acknowledgement');
+    await waitFor(
+      async () => ((await caseRow(stack.databases.nodes['510000'], submitted.caseId))?.state === 'under-review' ? true : undefined),
+      'the acknowledgement',
+    );
     expect(await caseRow(stack.databases.nodes['500000'], submitted.caseId)).toBeUndefined();
 
     // Anyue's system hands the case over with its history as Anyue's node keeps it (no payloads).
-    type Entry = { eventId: string; eventType: string; sourceRegion: string; targetRegion: string; occurredAt: string; outcome: string; stateAfter: string; carriedOver?: boolean; payload?: unknown };
+    type Entry = {
+      eventId: string;
+      eventType: string;
+      sourceRegion: string;
+      targetRegion: string;
+      occurredAt: string;
+      outcome: string;
+      stateAfter: string;
+      carriedOver?: boolean;
+      payload?: unknown;
+    };
     const before = await getCase(stack, submitted.caseId, 'dev-anyue');
     expect(before.status).toBe(200);
-    const earlier = (before.body.history as Entry[]).map(({ eventId, eventType, sourceRegion, targetRegion, occurredAt, outcome, stateAfter }) => ({ eventId, eventType, sourceRegion, targetRegion, occurredAt, outcome, stateAfter }));
+    const earlier = (before.body.history as Entry[]).map(({ eventId, eventType, sourceRegion, targetRegion, occurredAt, outcome, stateAfter }) => ({
+      eventId,
+      eventType,
+      sourceRegion,
+      targetRegion,
+      occurredAt,
+      outcome,
+      stateAfter,
+    }));
     expect(earlier.map((e) => e.eventType)).toEqual(['SubsidyApplicationSubmitted', 'SubsidyApplicationAcknowledged']);
 
     const handover = example('SubsidyCaseHandedOver');
     Object.assign(handover, { caseId: submitted.caseId, sourceRegion: '512021', targetRegion: '500111', occurredAt: now() });
     Object.assign(handover.payload, {
-      person: { idNumber: '500111196804170022', name: '李秀英', hukouDivision: '500111' }, previousHukouDivision: '512021', movedOn: now().slice(0, 10), openedAt: submitted.occurredAt,
+      person: { idNumber: '500111196804170022', name: '李秀英', hukouDivision: '500111' },
+      previousHukouDivision: '512021',
+      movedOn: now().slice(0, 10),
+      openedAt: submitted.occurredAt,
       priorHistory: earlier,
     });
     const handedOver = await post(stack, handover, 'dev-anyue');
@@ -64,9 +93,9 @@ describe('a subsidy application handed over after a hukou move during review', (
     expect(atDazu.status).toBe(200);
     const history = atDazu.body.history as Entry[];
     expect(history.map((e) => e.eventType)).toEqual(['SubsidyApplicationSubmitted', 'SubsidyApplicationAcknowledged', 'SubsidyCaseHandedOver']);
-    expect(history.slice(0, 2).map(({ eventId, occurredAt, outcome, stateAfter, carriedOver }) => ({ eventId, occurredAt, outcome, stateAfter, carriedOver }))).toEqual(
-      earlier.map(({ eventId, occurredAt, outcome, stateAfter }) => ({ eventId, occurredAt, outcome, stateAfter, carriedOver: true })),
-    );
+    expect(
+      history.slice(0, 2).map(({ eventId, occurredAt, outcome, stateAfter, carriedOver }) => ({ eventId, occurredAt, outcome, stateAfter, carriedOver })),
+    ).toEqual(earlier.map(({ eventId, occurredAt, outcome, stateAfter }) => ({ eventId, occurredAt, outcome, stateAfter, carriedOver: true })));
     expect(history.slice(0, 2).map((e) => e.payload)).toEqual([{}, {}]);
     // The node that held the case keeps its history once: nothing is carried over twice.
     const atAnyue = (await getCase(stack, submitted.caseId, 'dev-anyue')).body.history as Entry[] | undefined;
@@ -76,11 +105,17 @@ describe('a subsidy application handed over after a hukou move during review', (
     Object.assign(approved, { caseId: submitted.caseId, sourceRegion: '500111', targetRegion: '510104', occurredAt: now() });
     const approval = await post(stack, approved, 'dev-dazu');
     expect(approval.status).toBe(202);
-    await waitFor(async () => ((await caseRow(stack.databases.nodes['510000'], submitted.caseId))?.state === 'approved' ? true : undefined), 'the approval by Dazu, seen in Chengdu');
+    await waitFor(
+      async () => ((await caseRow(stack.databases.nodes['510000'], submitted.caseId))?.state === 'approved' ? true : undefined),
+      'the approval by Dazu, seen in Chengdu',
+    );
 
     // Both crossed the provincial line over MirrorMaker 2: the hand-over from Anyue's cluster into Chongqing's, the
     // approval from Chongqing's into Sichuan's, each byte for byte as its own province's relay wrote it.
-    for (const [node, eventId] of [['500000', handedOver.body.eventId], ['510000', approval.body.eventId]] as const) {
+    for (const [node, eventId] of [
+      ['500000', handedOver.body.eventId],
+      ['510000', approval.body.eventId],
+    ] as const) {
       const { crossed, missing, onlyAtTarget } = await linkCrossings(stack, node, (m) => m.headers[HEADERS.eventId] === eventId);
       expect({ crossed: crossed.map((c) => c.eventId), missing, onlyAtTarget }).toEqual({ crossed: [eventId], missing: [], onlyAtTarget: [] });
     }

@@ -52,7 +52,9 @@ async function startCollector() {
         const doc = JSON.parse(body) as {
           resourceSpans: Array<{
             resource: { attributes: OtlpAttribute[] };
-            scopeSpans: Array<{ spans: Array<Omit<ExportedSpan, 'service' | 'attributes' | 'links'> & { attributes?: OtlpAttribute[]; links?: Array<{ spanId: string }> }> }>;
+            scopeSpans: Array<{
+              spans: Array<Omit<ExportedSpan, 'service' | 'attributes' | 'links'> & { attributes?: OtlpAttribute[]; links?: Array<{ spanId: string }> }>;
+            }>;
           }>;
         };
         for (const rs of doc.resourceSpans ?? []) {
@@ -60,8 +62,14 @@ async function startCollector() {
           for (const ss of rs.scopeSpans ?? []) {
             for (const s of ss.spans ?? []) {
               spans.push({
-                service, traceId: s.traceId, spanId: s.spanId, parentSpanId: s.parentSpanId || undefined, name: s.name, kind: s.kind,
-                attributes: attributesOf(s.attributes), links: (s.links ?? []).map((l) => l.spanId),
+                service,
+                traceId: s.traceId,
+                spanId: s.spanId,
+                parentSpanId: s.parentSpanId || undefined,
+                name: s.name,
+                kind: s.kind,
+                attributes: attributesOf(s.attributes),
+                links: (s.links ?? []).map((l) => l.spanId),
               });
             }
           }
@@ -79,7 +87,11 @@ async function startCollector() {
     url,
     spans,
     hooks,
-    close: () => new Promise<void>((r) => { server.closeAllConnections(); server.close(() => r()); }),
+    close: () =>
+      new Promise<void>((r) => {
+        server.closeAllConnections();
+        server.close(() => r());
+      }),
   };
 }
 
@@ -154,7 +166,13 @@ describe('one trace across gateway, relay, region node and delivery (OpenTelemet
 
     const hook = await waitFor(async () => collector.hooks.find((h) => h['tongban-event-id'] === eventId), 'the webhook delivery', 60_000);
     const server = await waitFor(
-      async () => collector.spans.find((s) => s.service === 'tongban-gateway' && s.kind === KIND.server && /\/v1\/events$/.test(String(s.attributes['http.target'] ?? s.attributes['url.path'] ?? s.attributes['http.route'] ?? ''))),
+      async () =>
+        collector.spans.find(
+          (s) =>
+            s.service === 'tongban-gateway' &&
+            s.kind === KIND.server &&
+            /\/v1\/events$/.test(String(s.attributes['http.target'] ?? s.attributes['url.path'] ?? s.attributes['http.route'] ?? '')),
+        ),
       'the gateway’s server span',
     );
     const traceId = server.traceId;
@@ -168,18 +186,39 @@ describe('one trace across gateway, relay, region node and delivery (OpenTelemet
     };
     const find = (service: string, test: (s: ExportedSpan) => boolean) => inTrace().find((s) => s.service === service && test(s));
     // Each process exports its spans in its own time: wait until the hops' spans are in and none is missing its parent.
-    const hops = await waitFor(async () => {
-      const found = {
-        relay: find('tongban-relay', (s) => s.kind === KIND.producer && s.name === `publish ${namespace}.500000.inbox` && s.attributes['tongban.event_id'] === eventId),
-        // The addressee's apply (from its inbox); the origin node applies its local copy under the relay's other send.
-        apply: find('tongban-region-node', (s) => s.kind === KIND.consumer && s.name === 'apply SubsidyApplicationSubmitted' && s.attributes['tongban.event_id'] === eventId && s.attributes['messaging.destination.name'] === `${namespace}.500000.inbox`),
-        fanOut: find('tongban-delivery', (s) => s.kind === KIND.consumer && s.name === 'deliveries for SubsidyApplicationSubmitted' && byId().get(s.parentSpanId ?? '')?.attributes['tongban.event_id'] === eventId),
-        deliver: find('tongban-delivery', (s) => s.name === 'deliver SubsidyApplicationSubmitted'),
-        post: find('tongban-delivery', (s) => s.kind === KIND.client && (s.attributes['http.method'] ?? s.attributes['http.request.method']) === 'POST'),
-      };
-      const complete = Object.values(found).every(Boolean) && inTrace().every((s) => !s.parentSpanId || byId().has(s.parentSpanId));
-      return complete ? (found as { [K in keyof typeof found]: ExportedSpan }) : undefined;
-    }, 'every hop’s span, each with its parent', 30_000, 250);
+    const hops = await waitFor(
+      async () => {
+        const found = {
+          relay: find(
+            'tongban-relay',
+            (s) => s.kind === KIND.producer && s.name === `publish ${namespace}.500000.inbox` && s.attributes['tongban.event_id'] === eventId,
+          ),
+          // The addressee's apply (from its inbox); the origin node applies its local copy under the relay's other send.
+          apply: find(
+            'tongban-region-node',
+            (s) =>
+              s.kind === KIND.consumer &&
+              s.name === 'apply SubsidyApplicationSubmitted' &&
+              s.attributes['tongban.event_id'] === eventId &&
+              s.attributes['messaging.destination.name'] === `${namespace}.500000.inbox`,
+          ),
+          fanOut: find(
+            'tongban-delivery',
+            (s) =>
+              s.kind === KIND.consumer &&
+              s.name === 'deliveries for SubsidyApplicationSubmitted' &&
+              byId().get(s.parentSpanId ?? '')?.attributes['tongban.event_id'] === eventId,
+          ),
+          deliver: find('tongban-delivery', (s) => s.name === 'deliver SubsidyApplicationSubmitted'),
+          post: find('tongban-delivery', (s) => s.kind === KIND.client && (s.attributes['http.method'] ?? s.attributes['http.request.method']) === 'POST'),
+        };
+        const complete = Object.values(found).every(Boolean) && inTrace().every((s) => !s.parentSpanId || byId().has(s.parentSpanId));
+        return complete ? (found as { [K in keyof typeof found]: ExportedSpan }) : undefined;
+      },
+      'every hop’s span, each with its parent',
+      30_000,
+      250,
+    );
     const { relay, apply, fanOut, deliver, post: delivered } = hops;
 
     // The webhook request carried the trace: its traceparent names the delivery's client span.
@@ -211,7 +250,9 @@ describe('one trace across gateway, relay, region node and delivery (OpenTelemet
     expect(exported).not.toContain(applicant.name);
 
     // The gateway's log line of the accepted event carries the trace id.
-    const gatewayLog = readFileSync(join(logDir, 'gateway.log'), 'utf8').split('\n').filter((l) => l.includes(eventId) && l.startsWith('{'));
+    const gatewayLog = readFileSync(join(logDir, 'gateway.log'), 'utf8')
+      .split('\n')
+      .filter((l) => l.includes(eventId) && l.startsWith('{'));
     expect(gatewayLog.map((l) => JSON.parse(l).traceId)).toContain(traceId);
   });
 
@@ -235,17 +276,34 @@ describe('one trace across gateway, relay, region node and delivery (OpenTelemet
       expect(results.map((r) => r.status)).toEqual([202, 202]);
       ids = results.map((r) => r.eventId);
       await waitFor(async () => {
-        const sent = collector.spans.filter((s) => s.service === 'tongban-relay' && s.name === `publish ${namespace}.500000.inbox` && ids.includes(String(s.attributes['tongban.event_id'])));
+        const sent = collector.spans.filter(
+          (s) => s.service === 'tongban-relay' && s.name === `publish ${namespace}.500000.inbox` && ids.includes(String(s.attributes['tongban.event_id'])),
+        );
         return sent.length >= 2 ? true : undefined;
       }, 'the relay’s sends of both events');
     } finally {
       process.kill(node.child.pid!, 'SIGCONT');
     }
-    const applies = await waitFor(async () => {
-      const found = ids.map((eventId) => collector.spans.find((s) => s.service === 'tongban-region-node' && s.attributes['tongban.event_id'] === eventId && s.attributes['messaging.destination.name'] === `${namespace}.500000.inbox`));
-      return found.every(Boolean) ? (found as ExportedSpan[]) : undefined;
-    }, 'the node’s spans of both events', 30_000, 250);
-    const batch = await waitFor(async () => collector.spans.find((s) => s.service === 'tongban-region-node' && s.spanId === applies[0].links[0]), 'the batch span');
+    const applies = await waitFor(
+      async () => {
+        const found = ids.map((eventId) =>
+          collector.spans.find(
+            (s) =>
+              s.service === 'tongban-region-node' &&
+              s.attributes['tongban.event_id'] === eventId &&
+              s.attributes['messaging.destination.name'] === `${namespace}.500000.inbox`,
+          ),
+        );
+        return found.every(Boolean) ? (found as ExportedSpan[]) : undefined;
+      },
+      'the node’s spans of both events',
+      30_000,
+      250,
+    );
+    const batch = await waitFor(
+      async () => collector.spans.find((s) => s.service === 'tongban-region-node' && s.spanId === applies[0].links[0]),
+      'the batch span',
+    );
     expect(batch).toMatchObject({ name: `apply batch ${namespace}.500000.inbox`, kind: KIND.consumer, parentSpanId: undefined });
     expect(batch.attributes['messaging.batch.message_count']).toBeGreaterThanOrEqual(2);
     for (const [i, apply] of applies.entries()) {

@@ -1,6 +1,14 @@
 import { DataSource } from 'typeorm';
 import {
-  AuditLog, AuditLogSchema1764300000000, AuditRecordGroups1768000000000, canonicalJson, checkRecordProof, entryHash, merkleRoot, RECORD_GROUP_ACTION, recordLeafHash,
+  AuditLog,
+  AuditLogSchema1764300000000,
+  AuditRecordGroups1768000000000,
+  canonicalJson,
+  checkRecordProof,
+  entryHash,
+  merkleRoot,
+  RECORD_GROUP_ACTION,
+  recordLeafHash,
 } from '@tongban/audit';
 import { dropDatabase, openDatabase } from '@tongban/persistence';
 import { MYSQL } from '../support/test-stack';
@@ -71,7 +79,12 @@ describe('audit log (MariaDB)', () => {
 
   it('records a person by a keyed hash and finds the entries for a data-subject request', async () => {
     const log = new AuditLog(a, { personKey: KEY, chain: 'persons' });
-    await log.record({ actor: 'delivery', actorKind: 'service', action: 'disclosure', subject: { persons: ['500111196804170022'], cases: ['SUB-1'], regions: ['510000'] } });
+    await log.record({
+      actor: 'delivery',
+      actorKind: 'service',
+      action: 'disclosure',
+      subject: { persons: ['500111196804170022'], cases: ['SUB-1'], regions: ['510000'] },
+    });
     await log.record({ actor: 'alice', action: 'dlq.show-clear', subject: { persons: ['512021199611080033'] } });
     const [row] = await a.query("SELECT subject FROM audit_entries WHERE chain = 'persons' AND seq = 1");
     expect(row.subject).not.toContain('500111196804170022');
@@ -82,7 +95,7 @@ describe('audit log (MariaDB)', () => {
   });
 
   it.each([
-    ['changed', "UPDATE audit_entries SET details = '{\"i\":99}' WHERE chain = ? AND seq = 3", 3],
+    ['changed', 'UPDATE audit_entries SET details = \'{"i":99}\' WHERE chain = ? AND seq = 3', 3],
     ['missing', 'DELETE FROM audit_entries WHERE chain = ? AND seq = 2', 2],
     ['truncated', 'DELETE FROM audit_entries WHERE chain = ? AND seq = 5', 5],
   ])('verify names the first entry when one was %s', async (problem, sql, seq) => {
@@ -144,7 +157,12 @@ describe('audit log record groups (MariaDB)', () => {
     subject: { messages: [`evt-${i}`], cases: [`SUB-${i}`], persons: [person(i)], regions: ['500000'] },
     details: { i, fieldsByPerson: { any: ['name'] } },
   });
-  const group = async (log: AuditLog, from: number, n: number) => log.appendGroup(ds, Array.from({ length: n }, (_, k) => record(from + k)), 'gateway');
+  const group = async (log: AuditLog, from: number, n: number) =>
+    log.appendGroup(
+      ds,
+      Array.from({ length: n }, (_, k) => record(from + k)),
+      'gateway',
+    );
 
   beforeAll(async () => {
     ds = await openDatabase({ mysql: MYSQL, database, entities: [], migrations: [AuditLogSchema1764300000000, AuditRecordGroups1768000000000] });
@@ -170,13 +188,27 @@ describe('audit log record groups (MariaDB)', () => {
     expect(await log.verify()).toEqual({ ok: true, chain: 'grouped', checked: 4, records: 6, headSeq: 4 });
     const found = await log.list({ personIdNumber: person(3) });
     expect(found).toHaveLength(1);
-    expect(found[0]).toMatchObject({ seq: 2, action: 'personal-data-disclosed', subject: { messages: ['evt-3'], persons: [log.personRef(person(3))] }, record: { pos: 3 } });
+    expect(found[0]).toMatchObject({
+      seq: 2,
+      action: 'personal-data-disclosed',
+      subject: { messages: ['evt-3'], persons: [log.personRef(person(3))] },
+      record: { pos: 3 },
+    });
     expect(found[0].entryId).toBe(found[0].record!.id);
     expect((await log.list({ caseId: 'SUB-5' }))[0]).toMatchObject({ seq: 4, record: { pos: 0 } });
     expect(JSON.stringify(await ds.query("SELECT * FROM audit_records WHERE chain = 'grouped'"))).not.toContain(person(3));
     // Newest first, a group's records after (below) its entry; asc the other way round.
     expect((await log.list({ order: 'asc' })).map((e) => `${e.seq}:${e.record?.pos ?? e.action}`)).toEqual([
-      '1:before-groups', `2:${RECORD_GROUP_ACTION}`, '2:0', '2:1', '2:2', '2:3', '2:4', '3:between', `4:${RECORD_GROUP_ACTION}`, '4:0',
+      '1:before-groups',
+      `2:${RECORD_GROUP_ACTION}`,
+      '2:0',
+      '2:1',
+      '2:2',
+      '2:3',
+      '2:4',
+      '3:between',
+      `4:${RECORD_GROUP_ACTION}`,
+      '4:0',
     ]);
   });
 
@@ -206,14 +238,16 @@ describe('audit log record groups (MariaDB)', () => {
         throw new Error('abort');
       }),
     ).rejects.toThrow('abort');
-    await Promise.all(Array.from({ length: 8 }, (_, t) => ds.transaction((m) => log.appendGroupAtCommit(m, [record(t * 3), record(t * 3 + 1), record(t * 3 + 2)], 'gateway'))));
+    await Promise.all(
+      Array.from({ length: 8 }, (_, t) => ds.transaction((m) => log.appendGroupAtCommit(m, [record(t * 3), record(t * 3 + 1), record(t * 3 + 2)], 'gateway'))),
+    );
     expect(await log.verify()).toEqual({ ok: true, chain: 'grouped-at-commit', checked: 8, records: 24, headSeq: 8 });
   });
 
   it('proves one record without the rest of its group', async () => {
     const log = new AuditLog(ds, { personKey: KEY, chain: 'proofs' });
     await group(log, 0, 7);
-    for (const e of (await log.list({ action: 'personal-data-disclosed' }))) {
+    for (const e of await log.list({ action: 'personal-data-disclosed' })) {
       const proof = (await log.proof(e.record!.id))!;
       expect(proof).toMatchObject({ pos: e.record!.pos, count: 7, leafHash: e.record!.leafHash, entry: { seq: 1 } });
       expect(checkRecordProof(proof)).toEqual({ ok: true });
@@ -236,10 +270,15 @@ describe('audit log record groups (MariaDB)', () => {
   };
 
   it.each([
-    ['leaf-altered', "UPDATE audit_records SET details = REPLACE(details, '\"i\":5', '\"i\":50') WHERE chain = ? AND seq = 3 AND pos = 1", 3, 1],
+    ['leaf-altered', 'UPDATE audit_records SET details = REPLACE(details, \'"i":5\', \'"i":50\') WHERE chain = ? AND seq = 3 AND pos = 1', 3, 1],
     ['record-missing', 'DELETE FROM audit_records WHERE chain = ? AND seq = 2 AND pos = 2', 2, 2],
-    ['record-added', "INSERT INTO audit_records SELECT chain, seq, 3, UUID(), recorded_at, actor, actor_kind, action, subject, details, before_state, after_state, leaf_hash FROM audit_records WHERE chain = ? AND seq = 3 AND pos = 0", 3, 3],
-    ['root-mismatch', "UPDATE audit_entries SET details = REPLACE(details, '\"merkleRoot\":\"', '\"merkleRoot\":\"0') WHERE chain = ? AND seq = 2", 2, undefined],
+    [
+      'record-added',
+      'INSERT INTO audit_records SELECT chain, seq, 3, UUID(), recorded_at, actor, actor_kind, action, subject, details, before_state, after_state, leaf_hash FROM audit_records WHERE chain = ? AND seq = 3 AND pos = 0',
+      3,
+      3,
+    ],
+    ['root-mismatch', 'UPDATE audit_entries SET details = REPLACE(details, \'"merkleRoot":"\', \'"merkleRoot":"0\') WHERE chain = ? AND seq = 2', 2, undefined],
   ])('verify names a group whose record was %s', async (problem, sql, seq, pos) => {
     const result = await tamper(`grp-${problem}-${seq}`, sql);
     expect(result.ok).toBe(false);
@@ -253,7 +292,12 @@ describe('audit log record groups (MariaDB)', () => {
     const target = (await log.list({ order: 'asc' })).find((e) => e.record?.pos === 2)!;
     const { record: ref, seq: _s, prevHash: _p, hash: _h, entryId, ...rest } = { ...target, details: { ...target.details, i: 99 } };
     const leaf = recordLeafHash({ ...rest, recordId: entryId });
-    await ds.query("UPDATE audit_records SET details = ?, leaf_hash = ? WHERE chain = ? AND record_id = ?", [canonicalJson(rest.details), leaf, chain, ref!.id]);
+    await ds.query('UPDATE audit_records SET details = ?, leaf_hash = ? WHERE chain = ? AND record_id = ?', [
+      canonicalJson(rest.details),
+      leaf,
+      chain,
+      ref!.id,
+    ]);
     expect((await log.verify()).firstBroken).toMatchObject({ seq: 1, problem: 'root-mismatch' });
   });
 });

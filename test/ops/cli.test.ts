@@ -45,11 +45,16 @@ describe('tongban CLI against the ops service', () => {
     const code = `CLI_${uniqueId()}`.toUpperCase();
     const events = [exampleEvent('SubsidyApplicationSubmitted', uniqueId()), exampleEvent('SubsidyApplicationSubmitted', uniqueId())];
     for (const e of events) await parkEvent(t, '500000', e, new TongbanError(code, 'case store down'));
-    const listed = await waitFor(async () => {
-      const r = await cli(['dlq', 'list', '--error-code', code, '--json'], env);
-      const page = JSON.parse(r.stdout);
-      return r.code === 0 && page.total === 2 ? page : undefined;
-    }, 'the CLI to list two dead letters', 30_000, 300);
+    const listed = await waitFor(
+      async () => {
+        const r = await cli(['dlq', 'list', '--error-code', code, '--json'], env);
+        const page = JSON.parse(r.stdout);
+        return r.code === 0 && page.total === 2 ? page : undefined;
+      },
+      'the CLI to list two dead letters',
+      30_000,
+      300,
+    );
     const [second, first] = listed.items;
     const human = await cli(['dlq', 'list', '--error-code', code, '--region', '500000'], env);
     expect(human.stdout).toMatch(/ID\s+STATE\s+PARKED/);

@@ -27,10 +27,16 @@ describe('ops service: dead letters', () => {
   it('stores undecodable bytes with their failure facts and finds them by filters', async () => {
     const caseId = `CASE-GARBAGE-${uniqueId()}`;
     const before = new Date(Date.now() - 1000).toISOString();
-    await t.park('500000', Buffer.from('definitely not avro'), new DecodeFailure('WIRE_FORMAT_INVALID', 'first byte is 100, expected the magic byte 0'), {
-      [HEADERS.eventType]: 'SubsidyApplicationSubmitted',
-      [HEADERS.eventId]: 'not-a-real-event-id',
-    }, caseId);
+    await t.park(
+      '500000',
+      Buffer.from('definitely not avro'),
+      new DecodeFailure('WIRE_FORMAT_INVALID', 'first byte is 100, expected the magic byte 0'),
+      {
+        [HEADERS.eventType]: 'SubsidyApplicationSubmitted',
+        [HEADERS.eventId]: 'not-a-real-event-id',
+      },
+      caseId,
+    );
     const item = await findOne(`caseId=${caseId}`);
     expect(item).toMatchObject({
       state: 'parked',
@@ -118,10 +124,15 @@ describe('ops service: dead letters', () => {
     const started = await api(t, 'POST', '/v1/dlq/replay-jobs', TOKENS.operator, { filter: { errorCode: code }, ratePerSecond: 5, waitSeconds: 30 });
     expect(started.status).toBe(202);
     expect(started.body).toMatchObject({ total: 3, ratePerSecond: 5 });
-    const done = await waitFor(async () => {
-      const job = await api(t, 'GET', `/v1/dlq/replay-jobs/${started.body.id}`, TOKENS.viewer);
-      return job.body.state === 'finished' ? job.body : undefined;
-    }, 'the bulk replay to finish', 60_000, 250);
+    const done = await waitFor(
+      async () => {
+        const job = await api(t, 'GET', `/v1/dlq/replay-jobs/${started.body.id}`, TOKENS.viewer);
+        return job.body.state === 'finished' ? job.body : undefined;
+      },
+      'the bulk replay to finish',
+      60_000,
+      250,
+    );
     expect(done).toMatchObject({ total: 3, published: 3, summary: { applied: 2, alreadyApplied: 0, failedAgain: 1, publishFailed: 0, pending: 0 } });
     expect((await list(`errorCode=${code}&state=parked`)).body.total).toBe(0);
     const refused = await api(t, 'POST', '/v1/dlq/replay-jobs', TOKENS.operator, { filter: { state: 'lost' }, ratePerSecond: 1.5 });
@@ -146,7 +157,10 @@ describe('ops service: dead letters', () => {
     const replayed = await api(t, 'POST', `/v1/dlq/${item.id}/edit`, TOKENS.operator, { event: fixed, note: 'corrected check character' });
     expect(replayed.status).toBe(200);
     expect(replayed.body).toMatchObject({ state: 'replayed', alreadyApplied: 'no' });
-    await waitFor(async () => ((await getCase(t.stack, event.envelope.caseId, 'dev-dazu')).status === 200 ? true : undefined), 'the corrected case at the node');
+    await waitFor(
+      async () => ((await getCase(t.stack, event.envelope.caseId, 'dev-dazu')).status === 200 ? true : undefined),
+      'the corrected case at the node',
+    );
 
     const shown = await api(t, 'GET', `/v1/dlq/${item.id}?view=clear&reason=checking%20the%20correction`, TOKENS.admin);
     expect(shown.body.payload.applicant.idNumber).toBe('500111196804170023');
@@ -161,12 +175,17 @@ describe('ops service: dead letters', () => {
     const caseId = `CASE-DISCARD-${uniqueId()}`;
     await t.park('510000', Buffer.from([0, 0, 0, 0, 99, 1]), new DecodeFailure('SCHEMA_ID_UNKNOWN', 'schema id 99 is not in the registry'), {}, caseId);
     const item = await findOne(`caseId=${caseId}`);
-    expect((await api(t, 'POST', `/v1/dlq/${item.id}/discard`, TOKENS.operator, {})).body.error.details).toEqual([{ path: 'reason', problem: expect.any(String) }]);
+    expect((await api(t, 'POST', `/v1/dlq/${item.id}/discard`, TOKENS.operator, {})).body.error.details).toEqual([
+      { path: 'reason', problem: expect.any(String) },
+    ]);
     const discarded = await api(t, 'POST', `/v1/dlq/${item.id}/discard`, TOKENS.operator, { reason: 'test message from a misconfigured system' });
     expect(discarded.body).toMatchObject({ id: item.id, state: 'discarded' });
     expect((await api(t, 'POST', `/v1/dlq/${item.id}/discard`, TOKENS.operator, { reason: 'again' })).status).toBe(409);
     expect((await api(t, 'POST', `/v1/dlq/${item.id}/replay`, TOKENS.operator, {})).status).toBe(409);
-    expect((await api(t, 'GET', `/v1/dlq/${item.id}`, TOKENS.viewer)).body.resolution).toMatchObject({ by: 'olga', note: 'test message from a misconfigured system' });
+    expect((await api(t, 'GET', `/v1/dlq/${item.id}`, TOKENS.viewer)).body.resolution).toMatchObject({
+      by: 'olga',
+      note: 'test message from a misconfigured system',
+    });
   });
 
   it('reports the depth of each dead-letter topic', async () => {

@@ -31,14 +31,30 @@ describe('dead-letter triage: counts, searches, a person by keyed hash, bulk-rep
     expect(counts.status).toBe(200);
     expect(counts.body).toEqual({
       total: 3,
-      byWorkflow: [{ value: 'disability-subsidy', count: 2 }, { value: 'marriage-registration', count: 1 }],
-      byEventType: [{ value: 'SubsidyApplicationSubmitted', count: 2 }, { value: 'MarriageRegistrationRequested', count: 1 }],
+      byWorkflow: [
+        { value: 'disability-subsidy', count: 2 },
+        { value: 'marriage-registration', count: 1 },
+      ],
+      byEventType: [
+        { value: 'SubsidyApplicationSubmitted', count: 2 },
+        { value: 'MarriageRegistrationRequested', count: 1 },
+      ],
       byErrorCode: [{ value: code, count: 3 }],
-      byRegion: [{ value: '500000', count: 2 }, { value: '510000', count: 1 }],
-      byAge: [{ bucket: '<1h', count: 3 }, { bucket: '1h-1d', count: 0 }, { bucket: '1d-7d', count: 0 }, { bucket: '>7d', count: 0 }],
+      byRegion: [
+        { value: '500000', count: 2 },
+        { value: '510000', count: 1 },
+      ],
+      byAge: [
+        { bucket: '<1h', count: 3 },
+        { bucket: '1h-1d', count: 0 },
+        { bucket: '1d-7d', count: 0 },
+        { bucket: '>7d', count: 0 },
+      ],
     });
     // The same filters as the list: narrowed by region, and by a time window that ends before these letters.
-    expect((await api(t, 'GET', `/v1/dlq/counts?errorCode=${code}&region=510000`, TOKENS.viewer)).body.byEventType).toEqual([{ value: 'MarriageRegistrationRequested', count: 1 }]);
+    expect((await api(t, 'GET', `/v1/dlq/counts?errorCode=${code}&region=510000`, TOKENS.viewer)).body.byEventType).toEqual([
+      { value: 'MarriageRegistrationRequested', count: 1 },
+    ]);
     expect((await api(t, 'GET', `/v1/dlq/counts?errorCode=${code}&to=2020-01-01T00:00:00Z`, TOKENS.viewer)).body).toMatchObject({ total: 0, byWorkflow: [] });
 
     expect((await api(t, 'GET', '/v1/dlq/counts')).status).toBe(401);
@@ -94,7 +110,11 @@ describe('dead-letter triage: counts, searches, a person by keyed hash, bulk-rep
     expect((await api(t, 'POST', '/v1/dlq:search', TOKENS.viewer, { idNumber: residentId(), errorCode: code })).body.total).toBe(0);
 
     // The index holds keyed hashes only.
-    const rows = await queryRows<{ person_hash: string }>(t.opsDatabase, 'SELECT p.person_hash FROM dead_letter_persons p JOIN dead_letters d ON d.id = p.dead_letter_id WHERE d.event_id = ?', [mine.envelope.eventId]);
+    const rows = await queryRows<{ person_hash: string }>(
+      t.opsDatabase,
+      'SELECT p.person_hash FROM dead_letter_persons p JOIN dead_letters d ON d.id = p.dead_letter_id WHERE d.event_id = ?',
+      [mine.envelope.eventId],
+    );
     expect(rows).toHaveLength(1);
     expect(rows[0].person_hash).toMatch(/^[0-9a-f]{64}$/);
     expect(JSON.stringify(rows)).not.toContain(idNumber.slice(6, 14));
@@ -110,7 +130,9 @@ describe('dead-letter triage: counts, searches, a person by keyed hash, bulk-rep
     // The lookup is in the audit log under the person (hashed there too).
     const audit = await api(t, 'POST', '/v1/audit:search', TOKENS.operator, { person: idNumber, action: 'dlq.search-person' });
     expect(audit.status).toBe(200);
-    expect(audit.body.entries).toContainEqual(expect.objectContaining({ actor: 'victor', action: 'dlq.search-person', details: expect.objectContaining({ found: 1 }) }));
+    expect(audit.body.entries).toContainEqual(
+      expect.objectContaining({ actor: 'victor', action: 'dlq.search-person', details: expect.objectContaining({ found: 1 }) }),
+    );
     expect(JSON.stringify(audit.body)).not.toContain(idNumber);
   });
 
@@ -127,7 +149,9 @@ describe('dead-letter triage: counts, searches, a person by keyed hash, bulk-rep
     expect(Object.keys(preview.body.sample[0]).sort()).toEqual(['caseId', 'errorCode', 'eventType', 'id', 'parkedAt', 'region']);
     // Nothing started, nothing replayed.
     expect((await api(t, 'GET', `/v1/dlq?errorCode=${code}&state=parked`, TOKENS.viewer)).body.total).toBe(4);
-    expect((await api(t, 'GET', '/v1/dlq/replay-jobs', TOKENS.viewer)).body.jobs.filter((j: { filter: { errorCode?: string } }) => j.filter.errorCode === code)).toEqual([]);
+    expect(
+      (await api(t, 'GET', '/v1/dlq/replay-jobs', TOKENS.viewer)).body.jobs.filter((j: { filter: { errorCode?: string } }) => j.filter.errorCode === code),
+    ).toEqual([]);
 
     expect((await api(t, 'POST', '/v1/dlq/replay-jobs:preview', TOKENS.viewer, { filter: { errorCode: code } })).status).toBe(403);
     const bad = await api(t, 'POST', '/v1/dlq/replay-jobs:preview', TOKENS.operator, { filter: { state: 'discarded' } });
@@ -142,7 +166,9 @@ describe('dead-letter triage: counts, searches, a person by keyed hash, bulk-rep
     const events = Array.from({ length: 3 }, () => exampleEvent('SubsidyApplicationSubmitted', uniqueId()));
     for (const e of events) await parkEvent(t, '500000', e, new TongbanError(code, 'down'));
     await parkedWith(code, 3);
-    const ids: number[] = (await api(t, 'GET', `/v1/dlq?errorCode=${code}`, TOKENS.viewer)).body.items.map((i: { id: number }) => i.id).sort((a: number, b: number) => a - b);
+    const ids: number[] = (await api(t, 'GET', `/v1/dlq?errorCode=${code}`, TOKENS.viewer)).body.items
+      .map((i: { id: number }) => i.id)
+      .sort((a: number, b: number) => a - b);
     expect((await api(t, 'POST', `/v1/dlq/${ids[2]}/discard`, TOKENS.operator, { reason: 'first' })).status).toBe(200);
 
     expect((await api(t, 'POST', '/v1/dlq:discard', TOKENS.viewer, { ids, reason: 'test data' })).status).toBe(403);
@@ -156,7 +182,12 @@ describe('dead-letter triage: counts, searches, a person by keyed hash, bulk-rep
     const done = await api(t, 'POST', '/v1/dlq:discard', TOKENS.operator, { ids: [ids[0], ids[1], ids[2], missing], reason: 'test data from a load run' });
     expect(done.status).toBe(200);
     expect(done.body.discarded).toBe(2);
-    expect(done.body.items.map((i: { id: number; status: number }) => [i.id, i.status])).toEqual([[ids[0], 200], [ids[1], 200], [ids[2], 409], [missing, 404]]);
+    expect(done.body.items.map((i: { id: number; status: number }) => [i.id, i.status])).toEqual([
+      [ids[0], 200],
+      [ids[1], 200],
+      [ids[2], 409],
+      [missing, 404],
+    ]);
     expect((await api(t, 'GET', `/v1/dlq?errorCode=${code}&state=discarded`, TOKENS.viewer)).body.total).toBe(3);
     const audit = (await api(t, 'GET', '/v1/audit?action=dlq.discard&limit=50', TOKENS.operator)).body.entries;
     for (const id of ids.slice(0, 2)) {

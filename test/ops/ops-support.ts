@@ -36,7 +36,10 @@ export interface OpsTestStack {
  * A test stack (registry, two nodes, gateway, relay) and the ops service on a random port; with `delivery` (its
  * settings), a delivery service too (admin token ADMIN_TOKEN), which ops asks for webhook deliveries.
  */
-export async function startOpsStack(stackEnv: Record<string, string> = {}, o: { delivery?: Record<string, string>; opsEnv?: Record<string, string> } = {}): Promise<OpsTestStack> {
+export async function startOpsStack(
+  stackEnv: Record<string, string> = {},
+  o: { delivery?: Record<string, string>; opsEnv?: Record<string, string> } = {},
+): Promise<OpsTestStack> {
   const stack = await startTestStack({ env: stackEnv });
   let delivery: OpsTestStack['delivery'];
   try {
@@ -68,7 +71,10 @@ export async function startOpsStack(stackEnv: Record<string, string> = {}, o: { 
     throw e;
   }
   const url = await ops.start(0, '127.0.0.1');
-  const codec = new AvroCodec(new SchemaCatalogue(join(__dirname, '../../contracts/avro')), new SchemaRegistryClient(stack.registryUrl, { auth: stack.registryAuth }));
+  const codec = new AvroCodec(
+    new SchemaCatalogue(join(__dirname, '../../contracts/avro')),
+    new SchemaRegistryClient(stack.registryUrl, { auth: stack.registryAuth }),
+  );
   const publisher = new DeadLetterPublisher(stack.kafka, `${stack.namespace}.region-node.test`);
   await publisher.connect();
   return {
@@ -120,7 +126,12 @@ export function exampleEvent(eventType: string, caseSuffix: string, change: (pay
 }
 
 /** Encodes an event and parks it as if the node had failed it for a reason since fixed. */
-export async function parkEvent(t: OpsTestStack, region: string, event: ReturnType<typeof exampleEvent>, error: Error = new TongbanError('STORE_UNAVAILABLE', 'the case store did not answer')) {
+export async function parkEvent(
+  t: OpsTestStack,
+  region: string,
+  event: ReturnType<typeof exampleEvent>,
+  error: Error = new TongbanError('STORE_UNAVAILABLE', 'the case store did not answer'),
+) {
   const bytes = await t.codec.encode(event.envelope.eventType, event);
   await t.park(region, bytes, error, eventHeaders(event), event.envelope.caseId);
 }

@@ -68,7 +68,12 @@ describe('operator triage: cancelling a bulk replay, holds and deliveries, throu
     const started = await api(t, 'POST', '/v1/dlq/replay-jobs', TOKENS.operator, { filter: { errorCode: code }, ratePerSecond: 1, waitSeconds: 20 });
     expect(started.status).toBe(202);
     const jobId = started.body.id as string;
-    await waitFor(async () => ((await api(t, 'GET', `/v1/dlq/replay-jobs/${jobId}`, TOKENS.viewer)).body.published >= 2 ? true : undefined), 'two letters sent', 20_000, 100);
+    await waitFor(
+      async () => ((await api(t, 'GET', `/v1/dlq/replay-jobs/${jobId}`, TOKENS.viewer)).body.published >= 2 ? true : undefined),
+      'two letters sent',
+      20_000,
+      100,
+    );
 
     // A viewer may not cancel; an unknown job is 404; the replica, which runs nothing, takes the operator's cancel.
     expect((await api({ url: replicaUrl }, 'POST', `/v1/dlq/replay-jobs/${jobId}/cancel`, TOKENS.viewer, {})).status).toBe(403);
@@ -77,11 +82,16 @@ describe('operator triage: cancelling a bulk replay, holds and deliveries, throu
     const asked = await api({ url: replicaUrl }, 'POST', `/v1/dlq/replay-jobs/${jobId}/cancel`, TOKENS.operator, { reason: 'wrong filter' });
     expect(asked).toMatchObject({ status: 202, body: { id: jobId, cancelRequested: { by: 'olga' } } });
     // The process running the job (the first one) stops it; the CLI, asking the replica, sees it cancelled.
-    const job = await waitFor(async () => {
-      const r = await cli(['replay-jobs', 'show', jobId, '--json', '--url', replicaUrl], env);
-      const shown = r.code === 0 ? JSON.parse(r.stdout) : undefined;
-      return shown?.state === 'cancelled' ? shown : undefined;
-    }, 'the job cancelled', 20_000, 200);
+    const job = await waitFor(
+      async () => {
+        const r = await cli(['replay-jobs', 'show', jobId, '--json', '--url', replicaUrl], env);
+        const shown = r.code === 0 ? JSON.parse(r.stdout) : undefined;
+        return shown?.state === 'cancelled' ? shown : undefined;
+      },
+      'the job cancelled',
+      20_000,
+      200,
+    );
     expect(job).toMatchObject({ id: jobId, state: 'cancelled', total, cancelRequested: { by: 'olga' } });
     expect(job.published).toBeGreaterThanOrEqual(2);
     expect(job.published).toBeLessThan(total);
@@ -96,7 +106,11 @@ describe('operator triage: cancelling a bulk replay, holds and deliveries, throu
     expect(items).toHaveLength(total);
     const skipped = items.filter((i) => i.outcome === 'skipped');
     expect(skipped).toHaveLength(total - job.published);
-    expect(items.filter((i) => i.outcome !== 'skipped').every((i) => ['applied', 'already-applied', 'pending', 'failed-again', 'publish-failed'].includes(i.outcome))).toBe(true);
+    expect(
+      items
+        .filter((i) => i.outcome !== 'skipped')
+        .every((i) => ['applied', 'already-applied', 'pending', 'failed-again', 'publish-failed'].includes(i.outcome)),
+    ).toBe(true);
     for (const item of items) {
       const letter = await api(t, 'GET', `/v1/dlq/${item.deadLetterId}`, TOKENS.viewer);
       expect(letter.body.state).toBe(item.outcome === 'skipped' ? 'parked' : 'replayed');
@@ -138,7 +152,10 @@ describe('operator triage: cancelling a bulk replay, holds and deliveries, throu
     const code = `HOLD_${uniqueId()}`.toUpperCase();
     await parkEvent(t, '500000', blocked, new TongbanError(code, 'down'));
     const letter = await waitFor(async () => (await api(t, 'GET', `/v1/dlq?errorCode=${code}`, TOKENS.viewer)).body.items?.[0], 'the blocker parked in ops');
-    for (const [key, offset] of [[free, 1], [blocked.envelope.caseId, 2]] as const) {
+    for (const [key, offset] of [
+      [free, 1],
+      [blocked.envelope.caseId, 2],
+    ] as const) {
       await queryRows(
         nodeDb,
         `INSERT INTO held_cases (case_key, status, blocker_ref, blocker_event_id, blocker_topic, blocker_partition, blocker_offset, blocker_headers, forward_topic, forward_headers, error_code, error_message, opened_at, updated_at)
@@ -150,11 +167,18 @@ describe('operator triage: cancelling a bulk replay, holds and deliveries, throu
     const listed = await cli(['holds', 'list', '--json'], { ...env, TONGBAN_OPS_TOKEN: TOKENS.viewer });
     expect(listed.code).toBe(0);
     const view = JSON.parse(listed.stdout);
-    expect(view.nodes).toEqual(expect.arrayContaining([{ node: '510000', ok: true, count: expect.any(Number) }, { node: '500000', ok: true, count: expect.any(Number) }]));
-    expect(view.holds).toEqual(expect.arrayContaining([
-      expect.objectContaining({ node: '500000', caseKey: free, status: 'parked', errorCode: code }),
-      expect.objectContaining({ node: '500000', caseKey: blocked.envelope.caseId, status: 'parked' }),
-    ]));
+    expect(view.nodes).toEqual(
+      expect.arrayContaining([
+        { node: '510000', ok: true, count: expect.any(Number) },
+        { node: '500000', ok: true, count: expect.any(Number) },
+      ]),
+    );
+    expect(view.holds).toEqual(
+      expect.arrayContaining([
+        expect.objectContaining({ node: '500000', caseKey: free, status: 'parked', errorCode: code }),
+        expect.objectContaining({ node: '500000', caseKey: blocked.envelope.caseId, status: 'parked' }),
+      ]),
+    );
     const human = await cli(['holds', 'list', '--node', '500000'], env);
     expect(human.stdout).toMatch(new RegExp(`500000\\s+${free}\\s+parked\\s+0\\s+${code}`));
 
@@ -162,15 +186,24 @@ describe('operator triage: cancelling a bulk replay, holds and deliveries, throu
     const viaLetter = await cli(['holds', 'release', blocked.envelope.caseId, '--resolution', 'discarded', '--reason', 'sent twice'], env);
     expect(viaLetter.code).toBe(5);
     expect(viaLetter.stderr).toContain(`dlq replay|discard ${letter.id}`);
-    expect((await cli(['holds', 'release', free, '--resolution', 'discarded', '--reason', 'sent twice'], { ...env, TONGBAN_OPS_TOKEN: TOKENS.viewer })).code).toBe(4);
+    expect(
+      (await cli(['holds', 'release', free, '--resolution', 'discarded', '--reason', 'sent twice'], { ...env, TONGBAN_OPS_TOKEN: TOKENS.viewer })).code,
+    ).toBe(4);
     expect((await cli(['holds', 'release', `NO-SUCH-${uniqueId()}`, '--resolution', 'replayed'], env)).code).toBe(3);
 
     const released = await cli(['holds', 'release', free, '--resolution', 'discarded', '--reason', 'the municipal system sent it twice', '--json'], env);
     expect(released.code).toBe(0);
     expect(JSON.parse(released.stdout)).toMatchObject({ node: '500000', caseKey: free, resolution: 'discarded', outcome: 'released' });
-    expect(await queryRows(nodeDb, 'SELECT status, resolution FROM held_cases WHERE case_key = ?', [free])).toEqual([{ status: 'closed', resolution: 'discarded' }]);
+    expect(await queryRows(nodeDb, 'SELECT status, resolution FROM held_cases WHERE case_key = ?', [free])).toEqual([
+      { status: 'closed', resolution: 'discarded' },
+    ]);
     const audit = await api(t, 'GET', '/v1/audit?action=hold.release', TOKENS.operator);
-    expect(audit.body.entries).toContainEqual(expect.objectContaining({ actor: 'olga', details: expect.objectContaining({ node: '500000', caseKey: free, resolution: 'discarded', outcome: 'released' }) }));
+    expect(audit.body.entries).toContainEqual(
+      expect.objectContaining({
+        actor: 'olga',
+        details: expect.objectContaining({ node: '500000', caseKey: free, resolution: 'discarded', outcome: 'released' }),
+      }),
+    );
   });
 
   it('lists and redelivers parked deliveries at the delivery service, with its token and not the operator’s', async () => {
@@ -190,7 +223,9 @@ describe('operator triage: cancelling a bulk replay, holds and deliveries, throu
       expect(listed.code).toBe(0);
       const [parked] = JSON.parse(listed.stdout).deliveries;
       expect(parked).toMatchObject({ caseId, state: 'parked', attempts: 9, lastStatus: 503 });
-      expect((await cli(['deliveries', 'list', '--state', 'parked', '--case-id', caseId], denv)).stdout).toMatch(new RegExp(`${parked.deliveryId}\\s+parked\\s+SubsidyTransferred\\s+${caseId}`));
+      expect((await cli(['deliveries', 'list', '--state', 'parked', '--case-id', caseId], denv)).stdout).toMatch(
+        new RegExp(`${parked.deliveryId}\\s+parked\\s+SubsidyTransferred\\s+${caseId}`),
+      );
       // The operator's ops token is not a delivery credential.
       expect((await cli(['deliveries', 'list'], { ...denv, TONGBAN_DELIVERY_TOKEN: TOKENS.operator })).code).toBe(4);
 

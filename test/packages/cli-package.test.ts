@@ -24,7 +24,10 @@ describe('the tongban CLI installed from its tarball, outside a checkout', () =>
   }
 
   beforeAll(async () => {
-    const tarball = execFileSync(process.execPath, [join(ROOT, 'tools/packaging/pack.js'), 'cli'], { cwd: ROOT, encoding: 'utf8' }).trim().split('\n').pop()!;
+    const tarball = execFileSync(process.execPath, [join(ROOT, 'tools/packaging/pack.js'), 'cli'], { cwd: ROOT, encoding: 'utf8' })
+      .trim()
+      .split('\n')
+      .pop()!;
     dir = mkdtempSync(join(tmpdir(), 'tongban-cli-'));
     writeFileSync(join(dir, 'package.json'), '{"name":"ops-desk","version":"1.0.0","private":true}\n');
     execFileSync('npm', ['install', '--offline', '--no-audit', '--no-fund', tarball], { cwd: dir, stdio: 'pipe' });
@@ -55,11 +58,16 @@ describe('the tongban CLI installed from its tarball, outside a checkout', () =>
     const code = `PKG_${uniqueId()}`.toUpperCase();
     await parkEvent(t, '500000', exampleEvent('SubsidyApplicationSubmitted', uniqueId()), new TongbanError(code, 'case store down'));
     const env = { TONGBAN_OPS_URL: t.url, TONGBAN_OPS_TOKEN: TOKENS.operator };
-    const page = await waitFor(async () => {
-      const r = await tongban(['dlq', 'list', '--error-code', code, '--json'], env);
-      const parsed = r.code === 0 ? JSON.parse(r.stdout) : undefined;
-      return parsed?.total === 1 ? parsed : undefined;
-    }, 'the installed CLI to list the dead letter', 30_000, 300);
+    const page = await waitFor(
+      async () => {
+        const r = await tongban(['dlq', 'list', '--error-code', code, '--json'], env);
+        const parsed = r.code === 0 ? JSON.parse(r.stdout) : undefined;
+        return parsed?.total === 1 ? parsed : undefined;
+      },
+      'the installed CLI to list the dead letter',
+      30_000,
+      300,
+    );
     expect(page.items[0]).toMatchObject({ errorCode: code });
   });
 });

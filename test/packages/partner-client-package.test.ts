@@ -27,7 +27,10 @@ describe('the partner client installed from its tarball, outside a checkout', ()
   }
 
   beforeAll(() => {
-    const tarball = execFileSync(process.execPath, [join(ROOT, 'tools/packaging/pack.js'), 'partner-client'], { cwd: ROOT, encoding: 'utf8' }).trim().split('\n').pop()!;
+    const tarball = execFileSync(process.execPath, [join(ROOT, 'tools/packaging/pack.js'), 'partner-client'], { cwd: ROOT, encoding: 'utf8' })
+      .trim()
+      .split('\n')
+      .pop()!;
     dir = mkdtempSync(join(tmpdir(), 'tongban-partner-'));
     writeFileSync(join(dir, 'package.json'), '{"name":"partner-system","version":"1.0.0","private":true}\n');
     // kafkajs and avsc come from the local npm cache that installed this checkout.
@@ -60,11 +63,27 @@ describe('the partner client installed from its tarball, outside a checkout', ()
     const registry = await startTestRegistry(`tb_${ns.replace(/-/g, '_')}_registry`);
     const admin = createKafka(BROKERS, `package-test-${ns}`);
     try {
-      const codec = new AvroCodec(new SchemaCatalogue(join(contractsDir(), 'avro')), new SchemaRegistryClient(registry.url, { auth: developmentRegistryAuth() }), true);
+      const codec = new AvroCodec(
+        new SchemaCatalogue(join(contractsDir(), 'avro')),
+        new SchemaRegistryClient(registry.url, { auth: developmentRegistryAuth() }),
+        true,
+      );
       const body = example('SubsidyApplicationSubmitted', ns);
       const eventId = '2d8e4b1c-5a6f-4e3d-9c2b-1a0f9e8d7c6b';
       const value = await codec.encode('SubsidyApplicationSubmitted', {
-        envelope: { eventId, eventType: body.eventType, caseId: body.caseId, sourceRegion: body.sourceRegion, targetRegion: body.targetRegion, sourceOffice: null, occurredAt: body.occurredAt, correlationId: eventId, causationId: null, producer: 'test', schemaVersion: 1 },
+        envelope: {
+          eventId,
+          eventType: body.eventType,
+          caseId: body.caseId,
+          sourceRegion: body.sourceRegion,
+          targetRegion: body.targetRegion,
+          sourceOffice: null,
+          occurredAt: body.occurredAt,
+          correlationId: eventId,
+          causationId: null,
+          producer: 'test',
+          schemaVersion: 1,
+        },
         ...body.payload,
       });
       const topicAdmin = admin.admin();
@@ -86,8 +105,15 @@ describe('the partner client installed from its tarball, outside a checkout', ()
          } }).catch((e) => { console.error(e.message); process.exit(1); });`,
         {
           OPTIONS: JSON.stringify({
-            brokers: BROKERS, username: credentials?.username, password: credentials?.password, mechanism: credentials?.mechanism,
-            node: '500000', namespace: ns, groupId: `partner.500000.${ns}`, schemaRegistryUrl: registry.url, schemaRegistryAuth: developmentRegistryAuth(),
+            brokers: BROKERS,
+            username: credentials?.username,
+            password: credentials?.password,
+            mechanism: credentials?.mechanism,
+            node: '500000',
+            namespace: ns,
+            groupId: `partner.500000.${ns}`,
+            schemaRegistryUrl: registry.url,
+            schemaRegistryAuth: developmentRegistryAuth(),
           }),
         },
       );

@@ -127,7 +127,13 @@ describe('direct Kafka reading with SASL/SCRAM and ACLs', () => {
     await producer.connect();
     await expect(producer.send({ topic: inbox('500000'), messages: [{ value: 'forged' }] })).rejects.toMatchObject({ type: 'TOPIC_AUTHORIZATION_FAILED' });
     await producer.disconnect();
-    const wrong = new Kafka({ clientId: 'wrong', brokers, ...kafkaSecurityOptions({ username: 'partner-500000', password: 'not-the-password', mechanism: 'scram-sha-512' }), logLevel: logLevel.NOTHING, retry: { retries: 0 } });
+    const wrong = new Kafka({
+      clientId: 'wrong',
+      brokers,
+      ...kafkaSecurityOptions({ username: 'partner-500000', password: 'not-the-password', mechanism: 'scram-sha-512' }),
+      logLevel: logLevel.NOTHING,
+      retry: { retries: 0 },
+    });
     await expect(wrong.admin().connect()).rejects.toThrow(/SASL SCRAM SHA512 authentication failed|Authentication failed/i);
   });
 
@@ -168,11 +174,27 @@ describe('direct Kafka reading with SASL/SCRAM and ACLs', () => {
   it('lets a partner decode its inbox through the registry and commit, as the example shows', async () => {
     const registry = await startTestRegistry(`tb_${ns.replace(/-/g, '_')}_registry`);
     try {
-      const codec = new AvroCodec(new SchemaCatalogue(join(contractsDir(), 'avro')), new SchemaRegistryClient(registry.url, { auth: developmentRegistryAuth() }), true);
+      const codec = new AvroCodec(
+        new SchemaCatalogue(join(contractsDir(), 'avro')),
+        new SchemaRegistryClient(registry.url, { auth: developmentRegistryAuth() }),
+        true,
+      );
       const body = example('SubsidyApplicationSubmitted', ns);
       const eventId = '7f1c3c2e-3d5b-4c1e-9a51-0c7e8d6b5a40';
       const value = await codec.encode('SubsidyApplicationSubmitted', {
-        envelope: { eventId, eventType: body.eventType, caseId: body.caseId, sourceRegion: body.sourceRegion, targetRegion: body.targetRegion, sourceOffice: null, occurredAt: body.occurredAt, correlationId: eventId, causationId: null, producer: 'test', schemaVersion: 1 },
+        envelope: {
+          eventId,
+          eventType: body.eventType,
+          caseId: body.caseId,
+          sourceRegion: body.sourceRegion,
+          targetRegion: body.targetRegion,
+          sourceOffice: null,
+          occurredAt: body.occurredAt,
+          correlationId: eventId,
+          causationId: null,
+          producer: 'test',
+          schemaVersion: 1,
+        },
         ...body.payload,
       });
       const producer = admin.producer();

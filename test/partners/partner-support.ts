@@ -125,6 +125,10 @@ export async function startTestReceiver(secret: () => string) {
     receptions,
     applied,
     state,
-    close: () => new Promise<void>((r) => { server.closeAllConnections(); server.close(() => r()); }),
+    close: () =>
+      new Promise<void>((r) => {
+        server.closeAllConnections();
+        server.close(() => r());
+      }),
   };
 }

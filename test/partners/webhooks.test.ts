@@ -87,7 +87,9 @@ describe('webhook deliveries to partner systems', () => {
     expect(verifyWebhook({ secret, headers: own, body: got.body })).toEqual({ eventId, timestamp: Number(got.headers['tongban-timestamp']) });
     expect(() => verifyWebhook({ secret, headers: own, body: got.body.replace('500111', '500112') })).toThrow(/signature/);
     const old = Math.floor(Date.now() / 1000) - 3600;
-    expect(() => verifyWebhook({ secret, headers: { ...own, 'tongban-timestamp': String(old), 'tongban-signature': signWebhook(secret, old, got.body) }, body: got.body })).toThrow(/more than 300 s/);
+    expect(() =>
+      verifyWebhook({ secret, headers: { ...own, 'tongban-timestamp': String(old), 'tongban-signature': signWebhook(secret, old, got.body) }, body: got.body }),
+    ).toThrow(/more than 300 s/);
 
     // Minimisation proven on the bytes that arrived: the phone and the street address never left.
     const phone = body.payload.contactPhone as string;
@@ -114,9 +116,16 @@ describe('webhook deliveries to partner systems', () => {
     const { receiver } = await subscribe('500111', ['FuneralSubsidyClaimed']);
     receiver.state.behave = (_id, n) => (n === 1 ? { delayMs: 1500 } : {});
     const { eventId } = await publish('FuneralSubsidyClaimed', 'late');
-    await waitFor(async () => (receiver.receptions.filter((r) => r.headers['tongban-event-id'] === eventId).length >= 2 ? true : undefined), 'a second delivery');
+    await waitFor(
+      async () => (receiver.receptions.filter((r) => r.headers['tongban-event-id'] === eventId).length >= 2 ? true : undefined),
+      'a second delivery',
+    );
     await waitFor(async () => {
-      const rows = ((await (await fetch(`${delivery.url}/v1/deliveries?state=delivered&limit=1000`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } })).json()) as { deliveries: Array<{ eventId: string }> }).deliveries;
+      const rows = (
+        (await (await fetch(`${delivery.url}/v1/deliveries?state=delivered&limit=1000`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } })).json()) as {
+          deliveries: Array<{ eventId: string }>;
+        }
+      ).deliveries;
       return rows.some((d) => d.eventId === eventId) ? true : undefined;
     }, 'the delivery to be recorded as delivered');
     expect(receiver.applied.filter((e) => e.eventId === eventId)).toHaveLength(1);
@@ -135,7 +144,11 @@ describe('webhook deliveries to partner systems', () => {
     const secondSeen = mine.findIndex((r) => r.headers['tongban-event-id'] === second.eventId);
     expect(mine.slice(0, 3).map((r) => r.status)).toEqual([500, 500, 500]);
     expect(secondSeen).toBeGreaterThan(firstOk);
-    expect(receiver.applied.filter((e) => e.caseId === first.caseId).map((e) => e.payload.consentRef)).toEqual(['CONSENT-FIRST', 'CONSENT-SECOND', 'CONSENT-THIRD']);
+    expect(receiver.applied.filter((e) => e.caseId === first.caseId).map((e) => e.payload.consentRef)).toEqual([
+      'CONSENT-FIRST',
+      'CONSENT-SECOND',
+      'CONSENT-THIRD',
+    ]);
   });
 
   it('parks a delivery to a receiver down past the retry window, then redelivers it', async () => {
@@ -144,13 +157,22 @@ describe('webhook deliveries to partner systems', () => {
     receiver.state.behave = () => (down ? { fail: 503 } : {});
     const { eventId } = await publish('EconomicCheckRequested', 'parked');
     const admin = { authorization: `Bearer ${ADMIN_TOKEN}` };
-    const parked = await waitFor(async () => {
-      const list = (await (await fetch(`${delivery.url}/v1/deliveries?state=parked`, { headers: admin })).json()) as { deliveries: Array<{ deliveryId: string; eventId: string; attempts: number }> };
-      return list.deliveries.find((d) => d.eventId === eventId);
-    }, 'the delivery to be parked', 20_000, 200);
+    const parked = await waitFor(
+      async () => {
+        const list = (await (await fetch(`${delivery.url}/v1/deliveries?state=parked`, { headers: admin })).json()) as {
+          deliveries: Array<{ deliveryId: string; eventId: string; attempts: number }>;
+        };
+        return list.deliveries.find((d) => d.eventId === eventId);
+      },
+      'the delivery to be parked',
+      20_000,
+      200,
+    );
     expect(parked.attempts).toBeGreaterThan(1);
     // The partner sees its own parked delivery with its key, not the others'.
-    const own = (await (await fetch(`${delivery.url}/v1/deliveries?state=parked`, { headers: { authorization: `Bearer ${key}` } })).json()) as { deliveries: Array<{ eventId: string }> };
+    const own = (await (await fetch(`${delivery.url}/v1/deliveries?state=parked`, { headers: { authorization: `Bearer ${key}` } })).json()) as {
+      deliveries: Array<{ eventId: string }>;
+    };
     expect(own.deliveries.map((d) => d.eventId)).toEqual([eventId]);
 
     down = false;

@@ -65,7 +65,8 @@ async function gatewayWithChain(p: ProvinceLayout): Promise<string> {
   try {
     const log = new AuditLog(ds, { personKey: 'witness-test-person-key', chain: 'disclosures' });
     await log.prepare();
-    for (let i = 1; i <= ENTRIES; i++) await log.record({ actor: 'gateway', actorKind: 'service', action: 'event.disclosed', subject: { cases: [`SUB-${p.code}-${i}`] } });
+    for (let i = 1; i <= ENTRIES; i++)
+      await log.record({ actor: 'gateway', actorKind: 'service', action: 'event.disclosed', subject: { cases: [`SUB-${p.code}-${i}`] } });
   } finally {
     await ds.destroy();
   }
@@ -74,7 +75,11 @@ async function gatewayWithChain(p: ProvinceLayout): Promise<string> {
 
 async function startProvince(p: ProvinceLayout): Promise<Province> {
   const registryConfig = readSchemaRegistryConfig(
-    new EnvReader({ TONGBAN_PROFILE: 'development', TONGBAN_SCHEMA_REGISTRY_DATABASE: db(p, 'registry'), TONGBAN_SCHEMA_REGISTRY_FIRST_LOCAL_ID: p.code === '510000' ? '51000000' : '50000000' }),
+    new EnvReader({
+      TONGBAN_PROFILE: 'development',
+      TONGBAN_SCHEMA_REGISTRY_DATABASE: db(p, 'registry'),
+      TONGBAN_SCHEMA_REGISTRY_FIRST_LOCAL_ID: p.code === '510000' ? '51000000' : '50000000',
+    }),
   );
   const registry = await createSchemaRegistryApp(registryConfig, new JsonLogger('schema-registry', undefined, 'error'));
   const registryUrl = await registry.listen(0, '127.0.0.1');
@@ -176,24 +181,40 @@ describe('the audit chains of each province witnessed by the other, over MirrorM
 
     const r = await verify(sichuan, true);
     expect(r.ok).toBe(false);
-    expect(r.witness!.firstBroken).toMatchObject({ database: sichuan.gatewayDb, chain: 'disclosures', status: 'truncated', length: ENTRIES - 3, witnessedLength: ENTRIES });
+    expect(r.witness!.firstBroken).toMatchObject({
+      database: sichuan.gatewayDb,
+      chain: 'disclosures',
+      status: 'truncated',
+      length: ENTRIES - 3,
+      witnessedLength: ENTRIES,
+    });
     expect(r.firstBroken).toMatchObject({ seq: ENTRIES - 2, problem: 'truncated', database: sichuan.gatewayDb, chain: 'disclosures' });
     expect(r.firstBroken!.message).toContain(`entries ${ENTRIES - 2} to ${ENTRIES} were removed`);
 
     // The operator's command says so and fails.
     let out = '';
-    const code = await run(['audit', 'verify', '--witness', '--url', sichuan.url, '--token', TOKEN], { out: (t) => (out += t), err: (t) => (out += t), env: {}, isTty: false });
+    const code = await run(['audit', 'verify', '--witness', '--url', sichuan.url, '--token', TOKEN], {
+      out: (t) => (out += t),
+      err: (t) => (out += t),
+      env: {},
+      isTty: false,
+    });
     expect(code).toBe(EXIT.failed);
     expect(out).toContain('audit chain BROKEN');
     expect(out).toContain(`TRUNCATED  ${sichuan.gatewayDb} / disclosures: ${ENTRIES - 3} entries; 500000 witnessed ${ENTRIES}`);
 
     // The next heads Sichuan sends are shorter than what Chongqing witnessed: Chongqing notes the contradiction.
     await sichuan.ops.witness!.report();
-    const conflicts = await waitFor(async () => {
-      const res = await fetch(`${chongqing.url}/v1/audit/witnessed`, { headers: { authorization: `Bearer ${TOKEN}` } });
-      const body = (await res.json()) as { conflicts: Array<{ database: string; chain: string; conflict: string }> };
-      return body.conflicts.length ? body.conflicts : undefined;
-    }, "Chongqing's note of the shorter head", 60_000, 1000);
+    const conflicts = await waitFor(
+      async () => {
+        const res = await fetch(`${chongqing.url}/v1/audit/witnessed`, { headers: { authorization: `Bearer ${TOKEN}` } });
+        const body = (await res.json()) as { conflicts: Array<{ database: string; chain: string; conflict: string }> };
+        return body.conflicts.length ? body.conflicts : undefined;
+      },
+      "Chongqing's note of the shorter head",
+      60_000,
+      1000,
+    );
     expect(conflicts[0]).toMatchObject({ database: sichuan.gatewayDb, chain: 'disclosures' });
     expect(conflicts[0].conflict).toContain(`reported ${ENTRIES - 3} entries after ${ENTRIES} were witnessed`);
 
@@ -202,7 +223,12 @@ describe('the audit chains of each province witnessed by the other, over MirrorM
     expect(untouched.ok).toBe(true);
     expect(untouched.witness!.ok).toBe(true);
     let cqOut = '';
-    const cqCode = await run(['audit', 'verify', '--witness', '--url', chongqing.url, '--token', TOKEN], { out: (t) => (cqOut += t), err: (t) => (cqOut += t), env: {}, isTty: false });
+    const cqCode = await run(['audit', 'verify', '--witness', '--url', chongqing.url, '--token', TOKEN], {
+      out: (t) => (cqOut += t),
+      err: (t) => (cqOut += t),
+      env: {},
+      isTty: false,
+    });
     expect(cqCode).toBe(EXIT.ok);
     expect(cqOut).toContain(`ok      ${chongqing.gatewayDb} / disclosures: ${ENTRIES} entries; 510000 witnessed ${ENTRIES}`);
     expect(cqOut).toContain(`CONFLICT  province 510000's ${sichuan.gatewayDb} / disclosures`);
@@ -219,7 +245,12 @@ describe('the audit chains of each province witnessed by the other, over MirrorM
     for (const e of entries.slice(1)) {
       const { prevHash: _p, hash: _h, ...content } = e;
       const hash = entryHash(prev, content);
-      await chongqing.ops.dataSource.query("UPDATE audit_entries SET actor = ?, prev_hash = ?, hash = ? WHERE chain = 'ops' AND seq = ?", [e.actor, prev, hash, e.seq]);
+      await chongqing.ops.dataSource.query("UPDATE audit_entries SET actor = ?, prev_hash = ?, hash = ? WHERE chain = 'ops' AND seq = ?", [
+        e.actor,
+        prev,
+        hash,
+        e.seq,
+      ]);
       prev = hash;
     }
     await chongqing.ops.dataSource.query("UPDATE audit_chain_heads SET last_hash = ? WHERE chain = 'ops'", [prev]);

@@ -17,8 +17,16 @@ describe('infra status of the two provinces', () => {
 
   it('lists both brokers with their local, link and controller ports, and both mirrors, with pids', () => {
     const byName = new Map(components().map((c) => [c.name, c]));
-    expect(byName.get('kafka-sichuan')).toMatchObject({ state: 'up', ports: [SIDE.sichuan.port, SIDE.sichuan.link, SIDE.sichuan.controller], pid: expect.any(Number) });
-    expect(byName.get('kafka-chongqing')).toMatchObject({ state: 'up', ports: [SIDE.chongqing.port, SIDE.chongqing.link, SIDE.chongqing.controller], pid: expect.any(Number) });
+    expect(byName.get('kafka-sichuan')).toMatchObject({
+      state: 'up',
+      ports: [SIDE.sichuan.port, SIDE.sichuan.link, SIDE.sichuan.controller],
+      pid: expect.any(Number),
+    });
+    expect(byName.get('kafka-chongqing')).toMatchObject({
+      state: 'up',
+      ports: [SIDE.chongqing.port, SIDE.chongqing.link, SIDE.chongqing.controller],
+      pid: expect.any(Number),
+    });
     expect(byName.get('mirror-chongqing')).toMatchObject({ state: 'up', pid: expect.any(Number) });
     expect(byName.get('mirror-sichuan')).toMatchObject({ state: 'up', pid: expect.any(Number) });
     expect(byName.get('mariadb')).toMatchObject({ ports: [3306] });
@@ -41,13 +49,23 @@ describe('infra status of the two provinces', () => {
     const a = admin(SIDE.sichuan).admin();
     await a.connect();
     const acl = (operation: AclOperationTypes) => ({
-      resourceType: AclResourceTypes.TOPIC, resourceName: topic, resourcePatternType: ResourcePatternTypes.LITERAL,
-      principal: 'User:mirror-500000', host: '*', operation, permissionType: AclPermissionTypes.ALLOW,
+      resourceType: AclResourceTypes.TOPIC,
+      resourceName: topic,
+      resourcePatternType: ResourcePatternTypes.LITERAL,
+      principal: 'User:mirror-500000',
+      host: '*',
+      operation,
+      permissionType: AclPermissionTypes.ALLOW,
     });
     try {
       await a.createTopics({ waitForLeaders: true, topics: [{ topic, numPartitions: 1 }] });
       await a.createAcls({ acl: [acl(AclOperationTypes.DESCRIBE), acl(AclOperationTypes.READ)] });
-      const broken = await waitFor(async () => components().find((c) => c.name === 'mirror-chongqing' && c.state === 'error'), 'mirror-chongqing in error', 120_000, 2_000);
+      const broken = await waitFor(
+        async () => components().find((c) => c.name === 'mirror-chongqing' && c.state === 'error'),
+        'mirror-chongqing in error',
+        120_000,
+        2_000,
+      );
       expect(broken.note).toMatch(/AuthorizationException/);
       expect(broken.pid).toEqual(expect.any(Number));
       await a.createAcls({ acl: [acl(AclOperationTypes.DESCRIBE_CONFIGS)] });

@@ -127,13 +127,21 @@ describe('records from the link that Chongqing cannot read', () => {
 
     const dlq = await collect(admin(cq), `${inbox}.dlq`, `${ns}.dlq-reader`);
     cleanup.unshift(() => dlq.stop());
-    await waitFor(async () => (applied.some((v) => v.envelope.caseId === 'SUB-510104-2026-000003') ? true : undefined), 'the readable record applied in Chongqing', 150_000, 250);
+    await waitFor(
+      async () => (applied.some((v) => v.envelope.caseId === 'SUB-510104-2026-000003') ? true : undefined),
+      'the readable record applied in Chongqing',
+      150_000,
+      250,
+    );
     await waitFor(async () => (dlq.records.length >= 2 ? true : undefined), 'two dead letters in Chongqing', 60_000, 250);
 
     const byEvent = new Map(dlq.records.map((r) => [headerText(r.headers, HEADERS.eventId), r]));
     const unknownId = byEvent.get(`${ns}-unknown-id`)!;
     const garbage = byEvent.get(`${ns}-garbage`)!;
-    for (const [record, code] of [[unknownId, 'SCHEMA_ID_UNKNOWN'], [garbage, 'WIRE_FORMAT_INVALID']] as const) {
+    for (const [record, code] of [
+      [unknownId, 'SCHEMA_ID_UNKNOWN'],
+      [garbage, 'WIRE_FORMAT_INVALID'],
+    ] as const) {
       expect(record).toBeDefined();
       expect(headerText(record.headers, ARRIVAL_HEADERS.via)).toBe('link');
       expect(headerText(record.headers, ARRIVAL_HEADERS.from)).toBe('510000');

@@ -72,7 +72,12 @@ describe('the link listener between the provinces', () => {
   });
 
   it('refuses the right CA with a wrong password', async () => {
-    const kafka = client(linkAddress(sc), 'bad-password', { username: 'mirror-500000', password: 'not-it', mechanism: 'scram-sha-512' }, { enabled: true, caFile: caFile(sc) });
+    const kafka = client(
+      linkAddress(sc),
+      'bad-password',
+      { username: 'mirror-500000', password: 'not-it', mechanism: 'scram-sha-512' },
+      { enabled: true, caFile: caFile(sc) },
+    );
     await expect(describeCluster(kafka)).rejects.toThrow(/SASL|authentication/i);
   });
 

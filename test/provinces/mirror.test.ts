@@ -17,7 +17,11 @@ class Arrivals {
   readonly records: Seen[] = [];
   private consumer?: Consumer;
 
-  constructor(private readonly kafka: Kafka, private readonly topic: string, private readonly group: string) {}
+  constructor(
+    private readonly kafka: Kafka,
+    private readonly topic: string,
+    private readonly group: string,
+  ) {}
 
   async start(): Promise<this> {
     this.consumer = this.kafka.consumer({ groupId: this.group });
@@ -89,7 +93,11 @@ describe('MirrorMaker 2 between the provinces', () => {
   let seq = 0;
   const event = (caseId: string, extra: Record<string, string> = {}) => {
     const id = `${ns}-${++seq}`;
-    return { key: caseId, value: JSON.stringify({ seq, id }), headers: { [HEADERS.eventId]: id, [HEADERS.sourceRegion]: '510000', [HEADERS.targetRegion]: '500000', ...extra } };
+    return {
+      key: caseId,
+      value: JSON.stringify({ seq, id }),
+      headers: { [HEADERS.eventId]: id, [HEADERS.sourceRegion]: '510000', [HEADERS.targetRegion]: '500000', ...extra },
+    };
   };
 
   beforeAll(async () => {
@@ -114,8 +122,16 @@ describe('MirrorMaker 2 between the provinces', () => {
   it('carries a record from Sichuan to Chongqing with the same bytes, key, headers and partition', async () => {
     const bytes = randomBytes(64);
     const id = `${ns}-bytes`;
-    await producer.send({ topic: t.toCq, messages: [{ key: 'case-bytes', value: bytes, partition: 2, headers: { [HEADERS.eventId]: id, [HEADERS.correlationId]: 'corr-1' } }] });
-    const seen = await waitFor(async () => arrivals.records.find((r) => headerText(r.headers, HEADERS.eventId) === id), 'the record in Chongqing', 120_000, 200);
+    await producer.send({
+      topic: t.toCq,
+      messages: [{ key: 'case-bytes', value: bytes, partition: 2, headers: { [HEADERS.eventId]: id, [HEADERS.correlationId]: 'corr-1' } }],
+    });
+    const seen = await waitFor(
+      async () => arrivals.records.find((r) => headerText(r.headers, HEADERS.eventId) === id),
+      'the record in Chongqing',
+      120_000,
+      200,
+    );
     expect(seen.key).toBe('case-bytes');
     expect(Buffer.compare(seen.value, bytes)).toBe(0);
     expect(seen.partition).toBe(2);
@@ -175,7 +191,9 @@ describe('MirrorMaker 2 between the provinces', () => {
     const distinct = new Set(records.map((r) => headerText(r.headers, HEADERS.eventId)));
     const { appliedPerCase, doubled } = applyOnce(records);
     const lost = sent.filter((id) => !distinct.has(id)).length;
-    console.log(`${name}: sent ${sent.length}, arrived ${records.length}, arrived at least once ${distinct.size}, lost ${lost}, copies dropped by event id ${doubled}, applied ${[...appliedPerCase.values()].reduce((s, v) => s + v.length, 0)}`);
+    console.log(
+      `${name}: sent ${sent.length}, arrived ${records.length}, arrived at least once ${distinct.size}, lost ${lost}, copies dropped by event id ${doubled}, applied ${[...appliedPerCase.values()].reduce((s, v) => s + v.length, 0)}`,
+    );
     return { records, distinct, appliedPerCase, doubled, lost };
   };
 
@@ -189,10 +207,15 @@ describe('MirrorMaker 2 between the provinces', () => {
     await waitFor(async () => (sent.length >= killedAt + 100 ? true : undefined), '100 more records sent while the mirror is down', 60_000);
     await infraAsync('mirror-start', '500000');
     await flow;
-    await waitFor(async () => {
-      const ids = new Set(arrivals.ids());
-      return sent.every((id) => ids.has(id)) ? true : undefined;
-    }, 'every record in Chongqing', 240_000, 500);
+    await waitFor(
+      async () => {
+        const ids = new Set(arrivals.ids());
+        return sent.every((id) => ids.has(id)) ? true : undefined;
+      },
+      'every record in Chongqing',
+      240_000,
+      500,
+    );
     const { lost, appliedPerCase } = report('kill -9', sent, from);
     expect(lost).toBe(0);
     // Per case, every sent event is applied exactly once, in the order it was sent.
@@ -228,19 +251,29 @@ describe('MirrorMaker 2 between the provinces', () => {
       console.log(`link down: ${lag.messages} records waiting in Sichuan, oldest ${lag.oldestAgeMs} ms`);
       expect(arrivals.records.length).toBe(from);
       await infraAsync('mirror-start', '500000');
-      await waitFor(async () => {
-        const ids = new Set(arrivals.ids());
-        return sent.every((id) => ids.has(id)) ? true : undefined;
-      }, 'the backlog in Chongqing', 240_000, 500);
+      await waitFor(
+        async () => {
+          const ids = new Set(arrivals.ids());
+          return sent.every((id) => ids.has(id)) ? true : undefined;
+        },
+        'the backlog in Chongqing',
+        240_000,
+        500,
+      );
       const { lost, appliedPerCase, doubled } = report('link down', sent, from);
       expect(lost).toBe(0);
       expect(doubled).toBe(0);
       for (const [caseId, seqs] of appliedPerCase) expect(seqs).toEqual(sentSeqs.get(caseId)!.filter((n) => seqs.includes(n)));
       expect([...appliedPerCase.values()].reduce((n, v) => n + v.length, 0)).toBe(sent.length);
-      const drained = await waitFor(async () => {
-        const l = await reader.read();
-        return l.messages === 0 ? l : undefined;
-      }, 'the lag to go back to 0', 60_000, 1000);
+      const drained = await waitFor(
+        async () => {
+          const l = await reader.read();
+          return l.messages === 0 ? l : undefined;
+        },
+        'the lag to go back to 0',
+        60_000,
+        1000,
+      );
       expect(drained.oldestAgeMs).toBe(0);
     } finally {
       await reader.stop();

@@ -43,7 +43,13 @@ async function appliedAtDazu(caseIds: string[]): Promise<Map<string, string[]>> 
   const out = new Map<string, string[]>();
   for (const caseId of caseIds) {
     const h = await history(cq, 'dev-dazu', caseId);
-    out.set(caseId, (h ?? []).filter((e) => SENT_TYPES.includes(e.eventType)).sort((a, b) => a.seq - b.seq).map((e) => e.eventType));
+    out.set(
+      caseId,
+      (h ?? [])
+        .filter((e) => SENT_TYPES.includes(e.eventType))
+        .sort((a, b) => a.seq - b.seq)
+        .map((e) => e.eventType),
+    );
   }
   return out;
 }
@@ -151,7 +157,9 @@ describe('both provinces as separate deployments linked only by MirrorMaker 2', 
     const admin = new Redis({ host: '127.0.0.1', port: 6379, lazyConnect: true, maxRetriesPerRequest: 1 });
     try {
       await admin.connect();
-      const users = String(await admin.call('CLIENT', 'LIST')).split('\n').map((line) => / user=(\S+)/.exec(line)?.[1]);
+      const users = String(await admin.call('CLIENT', 'LIST'))
+        .split('\n')
+        .map((line) => / user=(\S+)/.exec(line)?.[1]);
       for (const p of provinces) expect(users.filter((u) => u === provinceRedisUser(namespace, p).username).length).toBeGreaterThanOrEqual(3);
     } finally {
       admin.disconnect();
@@ -181,10 +189,15 @@ describe('both provinces as separate deployments linked only by MirrorMaker 2', 
       if (i === 16) await infraAsync('mirror-start', cq.code);
     }
     expect(killed).toBe(true);
-    const applied = await waitFor(async () => {
-      const seen = await appliedAtDazu(caseIds);
-      return [...seen.values()].every((types) => types.length >= SENT_TYPES.length) ? seen : undefined;
-    }, 'every case complete at Dazu', 240_000, 1000);
+    const applied = await waitFor(
+      async () => {
+        const seen = await appliedAtDazu(caseIds);
+        return [...seen.values()].every((types) => types.length >= SENT_TYPES.length) ? seen : undefined;
+      },
+      'every case complete at Dazu',
+      240_000,
+      1000,
+    );
     const lost = [...applied.values()].reduce((n, t) => n + Math.max(0, SENT_TYPES.length - t.length), 0);
     const doubled = [...applied.values()].reduce((n, t) => n + Math.max(0, t.length - SENT_TYPES.length), 0);
     console.log(`mirror kill -9: ${accepted.length} events accepted in Sichuan for ${caseIds.length} cases; at Dazu ${lost} lost, ${doubled} doubled`);
@@ -199,10 +212,15 @@ describe('both provinces as separate deployments linked only by MirrorMaker 2', 
       // Sichuan has them (its own copies are applied by its own node) ...
       await waitFor(async () => ((await history(sc, 'dev-chengdu', caseIds[9]))?.length ? true : undefined), 'the last case in Sichuan', 60_000, 200);
       // ... and Chongqing does not, while the link is down; its ops reports them waiting in Sichuan.
-      const waiting = await waitFor(async () => {
-        const link = await linkStatus(cq);
-        return (link.incoming[0]?.messages ?? 0) >= caseIds.length * SENT_TYPES.length ? link : undefined;
-      }, "the backlog in Chongqing's ops", 60_000, 1000);
+      const waiting = await waitFor(
+        async () => {
+          const link = await linkStatus(cq);
+          return (link.incoming[0]?.messages ?? 0) >= caseIds.length * SENT_TYPES.length ? link : undefined;
+        },
+        "the backlog in Chongqing's ops",
+        60_000,
+        1000,
+      );
       expect(waiting.incoming[0]).toMatchObject({ source: 'sichuan', target: 'chongqing' });
       expect(waiting.incoming[0].oldestAgeMs).toBeGreaterThan(0);
       const metrics = await (await fetch(`http://127.0.0.1:${cq.ports.ops}/metrics`)).text();
@@ -212,17 +230,24 @@ describe('both provinces as separate deployments linked only by MirrorMaker 2', 
     } finally {
       await infraAsync('mirror-start', cq.code);
     }
-    const applied = await waitFor(async () => {
-      const seen = await appliedAtDazu(caseIds);
-      return [...seen.values()].every((types) => types.length >= SENT_TYPES.length) ? seen : undefined;
-    }, 'the backlog at Dazu', 240_000, 1000);
+    const applied = await waitFor(
+      async () => {
+        const seen = await appliedAtDazu(caseIds);
+        return [...seen.values()].every((types) => types.length >= SENT_TYPES.length) ? seen : undefined;
+      },
+      'the backlog at Dazu',
+      240_000,
+      1000,
+    );
     for (const types of applied.values()) expect(types).toEqual(SENT_TYPES);
     const drained = await waitFor(async () => ((await linkStatus(cq)).incoming[0]?.messages === 0 ? true : undefined), 'the lag back to 0', 60_000, 1000);
     expect(drained).toBe(true);
   }, 420_000);
 });
 
-async function linkStatus(p: ProvinceLayout): Promise<{ configured: boolean; incoming: Array<{ source: string; target: string; messages?: number; oldestAgeMs?: number; error?: string }> }> {
+async function linkStatus(
+  p: ProvinceLayout,
+): Promise<{ configured: boolean; incoming: Array<{ source: string; target: string; messages?: number; oldestAgeMs?: number; error?: string }> }> {
   const res = await fetch(`http://127.0.0.1:${p.ports.ops}/v1/link`, { headers: { authorization: 'Bearer dev-operator-token' } });
   expect(res.status).toBe(200);
   return (await res.json()) as never;

@@ -7,7 +7,6 @@ import { KafkaTlsConfig, repoRoot } from '@tongban/config';
 import { KafkaCredentials, kafkaCredentialsFile, kafkaSecurityOptions } from '@tongban/kafka';
 import { grantMirrorLink, MirrorEnd } from '../../tools/stack/provinces';
 
-
 const script = join(repoRoot(), 'infra/scripts/infra.sh');
 const MIRRORED = ['kafka-sichuan', 'kafka-chongqing', 'mirror-chongqing', 'mirror-sichuan'];
 
@@ -32,7 +31,9 @@ function statusJson(env: NodeJS.ProcessEnv): Component[] {
  * secrets, started by infra.sh exactly as infra:up starts the real ones (TONGBAN_PROVINCES_TEST_SIDE=1
  * forces that), so a shared single broker is never touched.
  */
-const useInfra = !process.env.TONGBAN_PROVINCES_TEST_SIDE && statusJson({ ...process.env, TONGBAN_PROVINCES: 'two' }).filter((c) => MIRRORED.includes(c.name) && c.state === 'up').length === MIRRORED.length;
+const useInfra =
+  !process.env.TONGBAN_PROVINCES_TEST_SIDE &&
+  statusJson({ ...process.env, TONGBAN_PROVINCES: 'two' }).filter((c) => MIRRORED.includes(c.name) && c.state === 'up').length === MIRRORED.length;
 const base = process.env.TONGBAN_PROVINCES_TEST_DIR ?? '/tmp/tongban-provinces-test';
 export const SIDE = useInfra
   ? {
@@ -47,22 +48,24 @@ export const SIDE = useInfra
     };
 export type Province = typeof SIDE.sichuan;
 
-const infraEnv: Record<string, string> = useInfra ? { TONGBAN_PROVINCES: 'two' } : {
-  TONGBAN_PROVINCES: 'two',
-  TONGBAN_KAFKA_SECURITY: 'sasl',
-  TONGBAN_INFRA_RUN_DIR: join(base, 'run'),
-  TONGBAN_SECRETS_DIR: SIDE.secrets,
-  TONGBAN_KAFKA_PORT: String(SIDE.sichuan.port),
-  TONGBAN_KAFKA_LINK_PORT: String(SIDE.sichuan.link),
-  TONGBAN_KAFKA_CONTROLLER_PORT: String(SIDE.sichuan.controller),
-  TONGBAN_KAFKA_DATA_DIR: join(base, 'data-510000'),
-  TONGBAN_KAFKA_CQ_PORT: String(SIDE.chongqing.port),
-  TONGBAN_KAFKA_CQ_LINK_PORT: String(SIDE.chongqing.link),
-  TONGBAN_KAFKA_CQ_CONTROLLER_PORT: String(SIDE.chongqing.controller),
-  TONGBAN_KAFKA_CQ_DATA_DIR: join(base, 'data-500000'),
-  TONGBAN_KAFKA_HEAP_OPTS: '-Xms128m -Xmx512m',
-  TONGBAN_MIRROR_TOPICS_REFRESH: '2',
-};
+const infraEnv: Record<string, string> = useInfra
+  ? { TONGBAN_PROVINCES: 'two' }
+  : {
+      TONGBAN_PROVINCES: 'two',
+      TONGBAN_KAFKA_SECURITY: 'sasl',
+      TONGBAN_INFRA_RUN_DIR: join(base, 'run'),
+      TONGBAN_SECRETS_DIR: SIDE.secrets,
+      TONGBAN_KAFKA_PORT: String(SIDE.sichuan.port),
+      TONGBAN_KAFKA_LINK_PORT: String(SIDE.sichuan.link),
+      TONGBAN_KAFKA_CONTROLLER_PORT: String(SIDE.sichuan.controller),
+      TONGBAN_KAFKA_DATA_DIR: join(base, 'data-510000'),
+      TONGBAN_KAFKA_CQ_PORT: String(SIDE.chongqing.port),
+      TONGBAN_KAFKA_CQ_LINK_PORT: String(SIDE.chongqing.link),
+      TONGBAN_KAFKA_CQ_CONTROLLER_PORT: String(SIDE.chongqing.controller),
+      TONGBAN_KAFKA_CQ_DATA_DIR: join(base, 'data-500000'),
+      TONGBAN_KAFKA_HEAP_OPTS: '-Xms128m -Xmx512m',
+      TONGBAN_MIRROR_TOPICS_REFRESH: '2',
+    };
 
 /** Runs an infra.sh command against the test's provinces; returns its output. */
 export function infra(...args: string[]): string {
@@ -116,7 +119,12 @@ export function credentials(p: Province, username: string): KafkaCredentials {
 }
 
 /** A kafkajs client that fails fast: one attempt, short timeouts (for refusals). */
-export function client(brokers: string[], clientId: string, creds: KafkaCredentials | undefined, tls: KafkaTlsConfig | { raw: kafkajs.KafkaConfig['ssl'] }): Kafka {
+export function client(
+  brokers: string[],
+  clientId: string,
+  creds: KafkaCredentials | undefined,
+  tls: KafkaTlsConfig | { raw: kafkajs.KafkaConfig['ssl'] },
+): Kafka {
   const security = 'raw' in tls ? { ...(creds ? kafkaSecurityOptions(creds, { enabled: false }) : {}), ssl: tls.raw } : kafkaSecurityOptions(creds, tls);
   return new Kafka({
     clientId,
@@ -132,7 +140,13 @@ export function client(brokers: string[], clientId: string, creds: KafkaCredenti
 
 /** The province's admin on its local listener (the way its own services connect). */
 export const admin = (p: Province) =>
-  new Kafka({ clientId: `provinces-test-${p.alias}`, brokers: local(p), ...kafkaSecurityOptions(credentials(p, 'admin'), { enabled: false }), logLevel: logLevel.NOTHING, retry: { retries: 5 } });
+  new Kafka({
+    clientId: `provinces-test-${p.alias}`,
+    brokers: local(p),
+    ...kafkaSecurityOptions(credentials(p, 'admin'), { enabled: false }),
+    logLevel: logLevel.NOTHING,
+    retry: { retries: 5 },
+  });
 
 /**
  * Gives a test namespace the mirror ACLs infra.sh gives `tongban`: in the source province, the target's

@@ -34,14 +34,20 @@ async function post(p: ProvinceLayout, key: string, body: unknown): Promise<stri
   return answer.body.eventId!;
 }
 
-const transitOf = async (eventId: string) =>
-  (await get<{ status: string; transit?: Transit | null }>(sc, 'dev-chengdu', `/v1/events/${eventId}`)).body;
+const transitOf = async (eventId: string) => (await get<{ status: string; transit?: Transit | null }>(sc, 'dev-chengdu', `/v1/events/${eventId}`)).body;
 
 /** Per case, the sent events as Dazu's node recorded them (type and outcome, in its order). */
 async function atDazu(caseId: string): Promise<Array<{ eventType: string; outcome: string }>> {
-  const { status, body } = await get<{ history?: Array<{ seq: number; eventType: string; outcome: string }> }>(cq, 'dev-dazu', `/v1/cases/${encodeURIComponent(caseId)}`);
+  const { status, body } = await get<{ history?: Array<{ seq: number; eventType: string; outcome: string }> }>(
+    cq,
+    'dev-dazu',
+    `/v1/cases/${encodeURIComponent(caseId)}`,
+  );
   if (status !== 200) return [];
-  return (body.history ?? []).filter((e) => SENT_TYPES.includes(e.eventType)).sort((a, b) => a.seq - b.seq).map((e) => ({ eventType: e.eventType, outcome: e.outcome }));
+  return (body.history ?? [])
+    .filter((e) => SENT_TYPES.includes(e.eventType))
+    .sort((a, b) => a.seq - b.seq)
+    .map((e) => ({ eventType: e.eventType, outcome: e.outcome }));
 }
 
 describe('events crossing to the other province, as the accepting side sees them', () => {
@@ -68,13 +74,22 @@ describe('events crossing to the other province, as the accepting side sees them
       }
       const all = [...events.values()].flat();
       // Sent into the link (on Kafka in Sichuan), and no further: in transit to Chongqing since it was sent.
-      const waiting = await waitFor(async () => {
-        const answers = await Promise.all(all.map(transitOf));
-        return answers.every((a) => a.status === 'sent' && a.transit?.status === 'in-transit') ? answers : undefined;
-      }, 'every event in transit', 60_000, 500);
+      const waiting = await waitFor(
+        async () => {
+          const answers = await Promise.all(all.map(transitOf));
+          return answers.every((a) => a.status === 'sent' && a.transit?.status === 'in-transit') ? answers : undefined;
+        },
+        'every event in transit',
+        60_000,
+        500,
+      );
       for (const a of waiting) expect(a.transit).toEqual({ province: '500000', status: 'in-transit', since: expect.any(String), at: null, node: null });
       // The case read of the accepting side lists its crossing events the same way, oldest first.
-      const c = await get<{ crossings?: Array<Transit & { eventId: string; eventType: string }> }>(sc, 'dev-chengdu', `/v1/cases/${encodeURIComponent(caseIds[0])}`);
+      const c = await get<{ crossings?: Array<Transit & { eventId: string; eventType: string }> }>(
+        sc,
+        'dev-chengdu',
+        `/v1/cases/${encodeURIComponent(caseIds[0])}`,
+      );
       expect(c.status).toBe(200);
       expect(c.body.crossings?.map((x) => [x.eventType, x.eventId, x.status])).toEqual(SENT_TYPES.map((t, i) => [t, events.get(caseIds[0])![i], 'in-transit']));
       // Another side (Dazu, through its own gateway) is not told of Chengdu's events this way.
@@ -87,11 +102,18 @@ describe('events crossing to the other province, as the accepting side sees them
     }
     const started = Date.now();
     const all = [...events.values()].flat();
-    const done = await waitFor(async () => {
-      const answers = await Promise.all(all.map(transitOf));
-      return answers.every((a) => a.transit?.status === 'applied') ? answers : undefined;
-    }, 'every event applied at Dazu, as Sichuan answers it', 240_000, 1000);
-    console.log(`transit receipts: ${all.length} events in transit while the link was down; all answered applied ${Date.now() - started} ms after mirror-start`);
+    const done = await waitFor(
+      async () => {
+        const answers = await Promise.all(all.map(transitOf));
+        return answers.every((a) => a.transit?.status === 'applied') ? answers : undefined;
+      },
+      'every event applied at Dazu, as Sichuan answers it',
+      240_000,
+      1000,
+    );
+    console.log(
+      `transit receipts: ${all.length} events in transit while the link was down; all answered applied ${Date.now() - started} ms after mirror-start`,
+    );
     for (const a of done) {
       expect(a.transit).toMatchObject({ province: '500000', status: 'applied', node: '500000' });
       expect(Date.parse(a.transit!.at!)).toBeGreaterThanOrEqual(Date.parse(a.transit!.since!));

@@ -79,14 +79,19 @@ describe('every consumer has a dead-letter path', () => {
       await q.disconnect();
     }
     await waitFor(async () => (receiver.applied.some((e) => e.eventId === next.envelope.eventId) ? true : undefined), 'the next event delivered', 60_000);
-    const parked = await waitFor(async () => {
-      const r = await api(t, 'GET', `/v1/dlq?eventId=${poison.envelope.eventId}`, TOKENS.viewer);
-      for (const item of (r.body.items as Array<{ id: number }> | undefined) ?? []) {
-        const shown = await api(t, 'GET', `/v1/dlq/${item.id}`, TOKENS.viewer);
-        if (JSON.stringify(shown.body).includes(`${t.stack.namespace}.delivery`)) return shown.body;
-      }
-      return undefined;
-    }, 'the poison parked by delivery, in the ops API', 60_000, 500);
+    const parked = await waitFor(
+      async () => {
+        const r = await api(t, 'GET', `/v1/dlq?eventId=${poison.envelope.eventId}`, TOKENS.viewer);
+        for (const item of (r.body.items as Array<{ id: number }> | undefined) ?? []) {
+          const shown = await api(t, 'GET', `/v1/dlq/${item.id}`, TOKENS.viewer);
+          if (JSON.stringify(shown.body).includes(`${t.stack.namespace}.delivery`)) return shown.body;
+        }
+        return undefined;
+      },
+      'the poison parked by delivery, in the ops API',
+      60_000,
+      500,
+    );
     expect(parked).toMatchObject({ state: 'parked' });
     expect(JSON.stringify(parked)).toContain('injected fault: the delivery store refuses this case');
     expect(receiver.applied.some((e) => e.eventId === poison.envelope.eventId)).toBe(false);
@@ -120,13 +125,23 @@ describe('every consumer has a dead-letter path', () => {
     }
     const after = `CASE-AFTER-${uniqueId()}`;
     await t.park('500000', Buffer.from('also not avro'), new Error('a later failure'), {}, after);
-    const bad = await waitFor(async () => {
-      const r = await api(t, 'GET', `/v1/dlq?caseId=${caseId}`, TOKENS.viewer);
-      return r.body.items?.[0];
-    }, 'the bad dead letter stored with its reason', 60_000, 500);
+    const bad = await waitFor(
+      async () => {
+        const r = await api(t, 'GET', `/v1/dlq?caseId=${caseId}`, TOKENS.viewer);
+        return r.body.items?.[0];
+      },
+      'the bad dead letter stored with its reason',
+      60_000,
+      500,
+    );
     expect(bad).toMatchObject({ errorCode: 'OPS.INGEST_FAILED', state: 'parked' });
     const shown = await api(t, 'GET', `/v1/dlq/${bad.id}`, TOKENS.viewer);
     expect(JSON.stringify(shown.body)).toContain('could not be stored as it came');
-    await waitFor(async () => ((await api(t, 'GET', `/v1/dlq?caseId=${after}`, TOKENS.viewer)).body.total === 1 ? true : undefined), 'the next dead letter stored', 60_000, 500);
+    await waitFor(
+      async () => ((await api(t, 'GET', `/v1/dlq?caseId=${after}`, TOKENS.viewer)).body.total === 1 ? true : undefined),
+      'the next dead letter stored',
+      60_000,
+      500,
+    );
   });
 });

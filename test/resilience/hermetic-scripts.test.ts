@@ -36,9 +36,18 @@ describe("the scripts' stacks do not take TONGBAN_* settings from the caller's s
 
   it('the commands unset every TONGBAN_* setting but where the infrastructure is (npm start keeps the API keys)', () => {
     const envAfter = (extra: string) => {
-      const r = spawnSync('bash', ['-c', `source tools/scripts/lib.sh; hermetic_env ${extra}; env`], { cwd: repoRoot(), env: { ...process.env, TONGBAN_CHAOS_RATE: '5' }, encoding: 'utf8' });
+      const r = spawnSync('bash', ['-c', `source tools/scripts/lib.sh; hermetic_env ${extra}; env`], {
+        cwd: repoRoot(),
+        env: { ...process.env, TONGBAN_CHAOS_RATE: '5' },
+        encoding: 'utf8',
+      });
       expect(r.status).toBe(0);
-      return new Map(r.stdout.split('\n').filter((l) => l.startsWith('TONGBAN_')).map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]));
+      return new Map(
+        r.stdout
+          .split('\n')
+          .filter((l) => l.startsWith('TONGBAN_'))
+          .map((l) => [l.slice(0, l.indexOf('=')), l.slice(l.indexOf('=') + 1)]),
+      );
     };
     const hermetic = envAfter('');
     for (const name of Object.keys(HOSTILE)) expect(hermetic.has(name)).toBe(false);
@@ -64,9 +73,13 @@ describe("the scripts' stacks do not take TONGBAN_* settings from the caller's s
 
     const startGateway = async (prefix: string, inheritEnv?: string[]) => {
       const port = await freePort();
-      const spec = stackServices({ namespace: `t-${id}`, databasePrefix: prefix, gatewayPort: port, registryPort: Number(new URL(registry.url).port), inheritEnv }).find(
-        (s) => s.name === 'gateway',
-      )!;
+      const spec = stackServices({
+        namespace: `t-${id}`,
+        databasePrefix: prefix,
+        gatewayPort: port,
+        registryPort: Number(new URL(registry.url).port),
+        inheritEnv,
+      }).find((s) => s.name === 'gateway')!;
       const running = spawnService(spec, logDir);
       await waitForHealth(spec.healthUrl, 60_000, running.child);
       return { running, url: `http://127.0.0.1:${port}` };

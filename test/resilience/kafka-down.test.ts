@@ -34,13 +34,18 @@ describe('Kafka down', () => {
 
   it('accepts into the outbox while the broker is down; the relay keeps its lanes', async () => {
     await publish('before');
-    await waitFor(async () => ((await countRows(stack.databases.gateway, 'SELECT COUNT(*) AS n FROM outbox_events WHERE sent_at IS NULL')) === 0 ? true : undefined), 'the first event sent');
+    await waitFor(
+      async () => ((await countRows(stack.databases.gateway, 'SELECT COUNT(*) AS n FROM outbox_events WHERE sent_at IS NULL')) === 0 ? true : undefined),
+      'the first event sent',
+    );
     const lanes = relay.ownedLanes();
     expect(lanes.length).toBe(relay.lanes);
     await broker.infra('kafka-kill');
     for (let i = 0; i < 10; i++) await publish(`down-${i}`);
     // Two copies per event (the addressed node and the publisher's own), all waiting in the outbox.
-    expect(await countRows(stack.databases.gateway, 'SELECT COUNT(*) AS n FROM outbox_events WHERE sent_at IS NULL AND event_id IN (?)', [accepted.slice(1)])).toBe(20);
+    expect(
+      await countRows(stack.databases.gateway, 'SELECT COUNT(*) AS n FROM outbox_events WHERE sent_at IS NULL AND event_id IN (?)', [accepted.slice(1)]),
+    ).toBe(20);
     // Several failed sends later the relay still owns every lane.
     const until = Date.now() + 8000;
     while (Date.now() < until) {

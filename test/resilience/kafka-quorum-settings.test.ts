@@ -37,7 +37,10 @@ describe('infra.sh with several Kafka nodes per cluster', () => {
   const three = { TONGBAN_PROVINCES: 'single', TONGBAN_KAFKA_BROKERS_PER_CLUSTER: '3' };
 
   it('gives each of three nodes its id, its ports two apart, its own storage, and the quorum of all three', () => {
-    const r = infra('check_settings; kafka_select single; kafka_select_node 2; render_kafka_props; echo "$KAFKA_LOG_DIRS|$KAFKA_LOG|$KAFKA_NAME|$KAFKA_HEAP_OPTS"; cat "$KAFKA_PROPS"', three);
+    const r = infra(
+      'check_settings; kafka_select single; kafka_select_node 2; render_kafka_props; echo "$KAFKA_LOG_DIRS|$KAFKA_LOG|$KAFKA_NAME|$KAFKA_HEAP_OPTS"; cat "$KAFKA_PROPS"',
+      three,
+    );
     expect(r.stderr).toBe('');
     const [where, ...props] = r.stdout.split('\n');
     expect(where).toBe(`${join(dir, 'kafka', 'quorum-3', 'node-2', 'logs')}|${join(dir, 'run', 'kafka-node2.log')}|kafka-2|-Xms128m -Xmx384m`);
@@ -57,7 +60,9 @@ describe('infra.sh with several Kafka nodes per cluster', () => {
     expect(r.stderr).toBe('');
     const [where, ...props] = r.stdout.split('\n');
     expect(where).toBe(`${join(dir, 'kafka', 'logs')}|${join(dir, 'run', 'kafka.log')}|kafka`);
-    expect(props).toEqual(expect.arrayContaining(['node.id=1', 'controller.quorum.voters=1@127.0.0.1:29901', 'default.replication.factor=1', 'min.insync.replicas=1']));
+    expect(props).toEqual(
+      expect.arrayContaining(['node.id=1', 'controller.quorum.voters=1@127.0.0.1:29901', 'default.replication.factor=1', 'min.insync.replicas=1']),
+    );
   });
 
   it('refuses an even number of nodes, several nodes for the two provinces, and a node that does not exist', () => {

@@ -44,7 +44,12 @@ describe('MySQL hanging: bounded waiting', () => {
       }),
     );
     // Those beyond the in-flight limit are refused at once, those waiting for a connection after the acquire bound.
-    await waitFor(async () => (answers.some((a) => a.code === 'OVERLOADED') && answers.some((a) => a.code === 'DEPENDENCY_UNAVAILABLE') ? true : undefined), 'both refusals', 30_000, 100);
+    await waitFor(
+      async () => (answers.some((a) => a.code === 'OVERLOADED') && answers.some((a) => a.code === 'DEPENDENCY_UNAVAILABLE') ? true : undefined),
+      'both refusals',
+      30_000,
+      100,
+    );
     const health = await fetch(`${stack.gatewayUrl}/health`);
     expect(health.status).toBe(503);
 
@@ -57,10 +62,15 @@ describe('MySQL hanging: bounded waiting', () => {
       if (a.status === 503) expect(a.retryAfter).toMatch(/^\d+$/);
     }
 
-    const back = await waitFor(async () => {
-      const r = await post(stack, example('SubsidyApplicationSubmitted', `${stack.id}-after`), 'dev-chengdu');
-      return r.status === 202 ? r : undefined;
-    }, 'the gateway to accept again', 30_000, 250);
+    const back = await waitFor(
+      async () => {
+        const r = await post(stack, example('SubsidyApplicationSubmitted', `${stack.id}-after`), 'dev-chengdu');
+        return r.status === 202 ? r : undefined;
+      },
+      'the gateway to accept again',
+      30_000,
+      250,
+    );
     expect(back.status).toBe(202);
   });
 });

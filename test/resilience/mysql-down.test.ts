@@ -78,10 +78,15 @@ describe('MySQL down', () => {
     // The relay and the nodes met the outage too (the events above were in flight): give them a few seconds of it.
     await new Promise((r) => setTimeout(r, 3000));
     await proxy.restore();
-    const back = await waitFor(async () => {
-      const r = await publish('after-0');
-      return r.status === 202 ? r : undefined;
-    }, 'the gateway to accept again', 30_000, 250);
+    const back = await waitFor(
+      async () => {
+        const r = await publish('after-0');
+        return r.status === 202 ? r : undefined;
+      },
+      'the gateway to accept again',
+      30_000,
+      250,
+    );
     accepted.push(back.body.eventId as string);
     for (let i = 1; i < 5; i++) {
       const r = await publish(`after-${i}`);

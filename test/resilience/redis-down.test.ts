@@ -44,10 +44,17 @@ describe('Redis down', () => {
     for (const r of answers.filter((a) => a.status === 429)) expect(r.headers.get('retry-after')).toMatch(/^\d+$/);
     const started = Date.now();
     for (const region of ['500000', '510000']) {
-      await waitFor(async () => {
-        const rows = await queryRows<{ n: number }>(stack.databases.nodes[region], 'SELECT COUNT(*) AS n FROM case_events WHERE event_id IN (?)', [accepted.map((a) => a.eventId)]);
-        return Number(rows[0].n) === accepted.length ? true : undefined;
-      }, `the events applied at ${region} while Redis is down`, 30_000, 200);
+      await waitFor(
+        async () => {
+          const rows = await queryRows<{ n: number }>(stack.databases.nodes[region], 'SELECT COUNT(*) AS n FROM case_events WHERE event_id IN (?)', [
+            accepted.map((a) => a.eventId),
+          ]);
+          return Number(rows[0].n) === accepted.length ? true : undefined;
+        },
+        `the events applied at ${region} while Redis is down`,
+        30_000,
+        200,
+      );
     }
     // Each event schedules a deadline; BullMQ waiting for Redis took minutes per event before.
     expect(Date.now() - started).toBeLessThan(15_000);
@@ -60,19 +67,30 @@ describe('Redis down', () => {
       const database = stack.databases.nodes[region];
       // Each node schedules the deadlines of the divisions it holds (see TimerReconciler).
       const open = (
-        await queryRows<{ case_id: string; owner_division: string }>(database, 'SELECT case_id, owner_division FROM case_timers WHERE case_id IN (?)', [accepted.map((a) => a.caseId)])
+        await queryRows<{ case_id: string; owner_division: string }>(database, 'SELECT case_id, owner_division FROM case_timers WHERE case_id IN (?)', [
+          accepted.map((a) => a.caseId),
+        ])
       ).filter((t) => covers(region, t.owner_division));
       scheduledSomewhere += open.length;
       if (open.length === 0) continue;
       const queue = new Queue(`deadlines-${region}`, { connection: REDIS, prefix: `${stack.namespace}:${database}` });
       try {
         // A deadline is in BullMQ, or it has fired already (past-due example dates) and left case_timers.
-        await waitFor(async () => {
-          const jobs = await queue.getJobs(['delayed', 'waiting', 'active', 'completed']);
-          const scheduled = new Set(jobs.map((j) => (j.data as { caseId: string }).caseId));
-          const still = new Set((await queryRows<{ case_id: string }>(database, 'SELECT case_id FROM case_timers WHERE case_id IN (?)', [open.map((t) => t.case_id)])).map((r) => r.case_id));
-          return open.every((t) => scheduled.has(t.case_id) || !still.has(t.case_id)) ? true : undefined;
-        }, `the deadlines of ${region} in BullMQ`, 30_000, 500);
+        await waitFor(
+          async () => {
+            const jobs = await queue.getJobs(['delayed', 'waiting', 'active', 'completed']);
+            const scheduled = new Set(jobs.map((j) => (j.data as { caseId: string }).caseId));
+            const still = new Set(
+              (await queryRows<{ case_id: string }>(database, 'SELECT case_id FROM case_timers WHERE case_id IN (?)', [open.map((t) => t.case_id)])).map(
+                (r) => r.case_id,
+              ),
+            );
+            return open.every((t) => scheduled.has(t.case_id) || !still.has(t.case_id)) ? true : undefined;
+          },
+          `the deadlines of ${region} in BullMQ`,
+          30_000,
+          500,
+        );
       } finally {
         await queue.close();
       }

@@ -61,7 +61,10 @@ describe('a relay host lost without closing its connections', () => {
 
     for (const region of ['500000', '510000']) {
       await waitFor(
-        async () => ((await countRows(stack.databases.nodes[region], 'SELECT COUNT(DISTINCT event_id) AS n FROM case_events WHERE event_id IN (?)', [ids])) === ids.length ? true : undefined),
+        async () =>
+          (await countRows(stack.databases.nodes[region], 'SELECT COUNT(DISTINCT event_id) AS n FROM case_events WHERE event_id IN (?)', [ids])) === ids.length
+            ? true
+            : undefined,
         `every event applied at ${region}`,
         60_000,
         500,
@@ -72,6 +75,8 @@ describe('a relay host lost without closing its connections', () => {
     // A copy sent twice (by the lost relay before its silence and again by the survivor) is allowed on the topic only.
     const copies = await eventIdCounts(stack.kafka, stack.inbox('500000'));
     expect(ids.every((id) => (copies.get(id) ?? 0) >= 1)).toBe(true);
-    console.log(`frozen at ${new Date(frozenAt).toISOString()}; lanes taken over after ${takeover} ms; extra copies on the topic: ${ids.reduce((n, id) => n + (copies.get(id) ?? 0) - 1, 0)}`);
+    console.log(
+      `frozen at ${new Date(frozenAt).toISOString()}; lanes taken over after ${takeover} ms; extra copies on the topic: ${ids.reduce((n, id) => n + (copies.get(id) ?? 0) - 1, 0)}`,
+    );
   });
 });

@@ -89,7 +89,10 @@ describe('shutdown with a deadline', () => {
   it('the region node exits within the deadline with its database hanging; the event is applied after the restart', async () => {
     const node = await start('region-node-500000', proxy.port);
     const inbox = topics.inbox(namespace, '500000');
-    const codec = new AvroCodec(new SchemaCatalogue(join(repoRoot(), 'contracts/avro')), new SchemaRegistryClient(registry.url, { auth: developmentRegistryAuth() }));
+    const codec = new AvroCodec(
+      new SchemaCatalogue(join(repoRoot(), 'contracts/avro')),
+      new SchemaRegistryClient(registry.url, { auth: developmentRegistryAuth() }),
+    );
     const event = exampleEvent('SubsidyApplicationSubmitted', `${id}-stuck`);
     const kafka = createKafka(BROKERS, `test-${id}`);
     const producer = kafka.producer();
@@ -120,15 +123,20 @@ describe('shutdown with a deadline', () => {
 
     await proxy.restore();
     const again = await start('region-node-500000', MYSQL.port);
-    await waitFor(async () => {
-      const conn = await createConnection({ ...MYSQL, database: `${prefix}_node_500000` });
-      try {
-        const [rows] = await conn.query('SELECT COUNT(*) AS n FROM case_events WHERE event_id = ?', [event.envelope.eventId]);
-        return Number((rows as Array<{ n: number }>)[0].n) === 1 ? true : undefined;
-      } finally {
-        await conn.end();
-      }
-    }, 'the event applied once after the restart', 90_000, 500);
+    await waitFor(
+      async () => {
+        const conn = await createConnection({ ...MYSQL, database: `${prefix}_node_500000` });
+        try {
+          const [rows] = await conn.query('SELECT COUNT(*) AS n FROM case_events WHERE event_id = ?', [event.envelope.eventId]);
+          return Number((rows as Array<{ n: number }>)[0].n) === 1 ? true : undefined;
+        } finally {
+          await conn.end();
+        }
+      },
+      'the event applied once after the restart',
+      90_000,
+      500,
+    );
     const stopped = await terminate(again);
     expect(stopped.code).toBe(0);
   });

@@ -90,8 +90,8 @@ describe('schema registry verdicts agree with Java Avro, stricter rules only whe
   });
 
   it('refuses to start with a rule it does not know, naming the variable', () => {
-    expect(() => readSchemaRegistryConfig(new EnvReader({ TONGBAN_PROFILE: 'development', TONGBAN_SCHEMA_REGISTRY_STRICT_RULES: 'decimal-precision' }))).toThrow(
-      /TONGBAN_SCHEMA_REGISTRY_STRICT_RULES: expected a comma-separated list of decimal-scale, full-names, got "decimal-precision"/,
-    );
+    expect(() =>
+      readSchemaRegistryConfig(new EnvReader({ TONGBAN_PROFILE: 'development', TONGBAN_SCHEMA_REGISTRY_STRICT_RULES: 'decimal-precision' })),
+    ).toThrow(/TONGBAN_SCHEMA_REGISTRY_STRICT_RULES: expected a comma-separated list of decimal-scale, full-names, got "decimal-precision"/);
   });
 });

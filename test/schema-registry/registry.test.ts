@@ -146,7 +146,10 @@ describe('schema registry (Confluent REST API over MySQL)', () => {
       const other = subject('Other');
       expect((await register(other, personV1)).body.id).toBe(first.body.id);
       expect((await call('GET', `/schemas/ids/${first.body.id}/versions`)).body).toEqual(
-        expect.arrayContaining([{ subject: s, version: 1 }, { subject: other, version: 1 }]),
+        expect.arrayContaining([
+          { subject: s, version: 1 },
+          { subject: other, version: 1 },
+        ]),
       );
       expect((await call('GET', `/schemas/ids/${first.body.id}/subjects`)).body).toEqual(expect.arrayContaining([s, other]));
     });
@@ -189,7 +192,14 @@ describe('schema registry (Confluent REST API over MySQL)', () => {
       ['an unknown schema id', 'GET', '/schemas/ids/987654', undefined, 404, 40403],
       ['a version that is not a number', 'GET', '/subjects/nobody/versions/first', undefined, 422, 42202],
       ['a schema that is not JSON', 'POST', '/subjects/x/versions', { schema: '{"type":' }, 422, 42201],
-      ['a schema avsc refuses', 'POST', '/subjects/x/versions', { schema: '{"type":"record","name":"R","fields":[{"name":"a","type":"Missing"}]}' }, 422, 42201],
+      [
+        'a schema avsc refuses',
+        'POST',
+        '/subjects/x/versions',
+        { schema: '{"type":"record","name":"R","fields":[{"name":"a","type":"Missing"}]}' },
+        422,
+        42201,
+      ],
       ['a schema of another type', 'POST', '/subjects/x/versions', { schema: '{"type":"object"}', schemaType: 'JSON' }, 422, 42201],
       ['an unknown compatibility level', 'PUT', '/config', { compatibility: 'SIDEWAYS' }, 422, 42203],
       ['a subject without its own level', 'GET', '/config/nobody', undefined, 404, 40408],

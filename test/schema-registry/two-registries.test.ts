@@ -3,8 +3,16 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import * as avro from 'avsc';
 import {
-  AvroCodec, DecodeFailure, SchemaCatalogue, SchemaIdManifest, SchemaRegistryClient, assignSchemaIds, formatSchemaIdManifest, frame,
-  readSchemaIdManifest, unframe,
+  AvroCodec,
+  DecodeFailure,
+  SchemaCatalogue,
+  SchemaIdManifest,
+  SchemaRegistryClient,
+  assignSchemaIds,
+  formatSchemaIdManifest,
+  frame,
+  readSchemaIdManifest,
+  unframe,
 } from '@tongban/avro';
 import { EnvReader, contractsDir } from '@tongban/config';
 import { JsonLogger } from '@tongban/observability';
@@ -203,7 +211,9 @@ describe('two provinces, two registries that never talk to each other', () => {
   it('reports a record naming an id the registry cannot resolve as SCHEMA_ID_UNKNOWN', async () => {
     const r = await start(db('unknown'), { TONGBAN_SCHEMA_REGISTRY_RELEASED_IDS: 'none' });
     const codec = new AvroCodec(new SchemaCatalogue(join(contractsDir(), 'avro')), r.client, false);
-    const failure = await codec.decode(frame(51_000_007, Buffer.from([2, 0x41])), { topic: 'tongban.500000.inbox', partition: 1, offset: '9' }).catch((e: unknown) => e);
+    const failure = await codec
+      .decode(frame(51_000_007, Buffer.from([2, 0x41])), { topic: 'tongban.500000.inbox', partition: 1, offset: '9' })
+      .catch((e: unknown) => e);
     expect(failure).toBeInstanceOf(DecodeFailure);
     expect(failure).toMatchObject({ failure: 'SCHEMA_ID_UNKNOWN', code: 'AVRO.SCHEMA_ID_UNKNOWN', legacyCode: 'SCHEMA_ID_UNKNOWN' });
   });

@@ -34,7 +34,10 @@ describe('attack: oversized and malformed input', () => {
     const { username, password } = t.stack.registryAuth;
     const r = await call(`${t.stack.registryUrl}/subjects/demo.Big/versions`, {
       method: 'POST',
-      headers: { 'content-type': 'application/vnd.schemaregistry.v1+json', authorization: `Basic ${Buffer.from(`${username}:${password}`).toString('base64')}` },
+      headers: {
+        'content-type': 'application/vnd.schemaregistry.v1+json',
+        authorization: `Basic ${Buffer.from(`${username}:${password}`).toString('base64')}`,
+      },
       body: JSON.stringify({ schema: 'x'.repeat(5 * 1024 * 1024) }),
     });
     expect(r.status).toBe(413);
@@ -45,7 +48,9 @@ describe('attack: oversized and malformed input', () => {
     (body.payload.applicant as { name: string }).name = '李'.repeat(100_000);
     const r = await post(t.stack, body, 'dev-chengdu');
     expect(r.status).toBe(400);
-    expect((r.body.error as { details: unknown[] }).details).toEqual([{ path: 'payload.applicant.name', problem: 'must be at most 50 characters, got 100000' }]);
+    expect((r.body.error as { details: unknown[] }).details).toEqual([
+      { path: 'payload.applicant.name', problem: 'must be at most 50 characters, got 100000' },
+    ]);
     const reason = example('SubsidyApplicationWithdrawn', `${t.stack.id}-long`);
     reason.payload.reasonText = 'x'.repeat(1001);
     expect(JSON.stringify((await post(t.stack, reason, 'dev-chengdu')).body)).toContain('payload.reasonText');
@@ -56,7 +61,9 @@ describe('attack: oversized and malformed input', () => {
       const r = await post(t.stack, example('SubsidyApplicationSubmitted', `${t.stack.id}-cid`), 'dev-chengdu', { 'x-correlation-id': id });
       expect([id, r.status, (r.body.error as { details: Array<{ path: string }> }).details[0].path]).toEqual([id, 400, 'X-Correlation-Id']);
     }
-    expect((await post(t.stack, example('SubsidyApplicationSubmitted', `${t.stack.id}-cid`), 'dev-chengdu', { 'x-correlation-id': 'ok-123' })).status).toBe(202);
+    expect((await post(t.stack, example('SubsidyApplicationSubmitted', `${t.stack.id}-cid`), 'dev-chengdu', { 'x-correlation-id': 'ok-123' })).status).toBe(
+      202,
+    );
   });
 
   it('an over-long URL gets 400 and a body that is not JSON gets 400, on the gateway and ops', async () => {
@@ -64,7 +71,11 @@ describe('attack: oversized and malformed input', () => {
     expect([long.status, long.body.error?.details?.[0]?.path]).toEqual([400, 'url']);
     const opsLong = await call(`${t.url}/v1/dlq?caseId=${'X'.repeat(5000)}`, { headers: bearer(TOKENS.viewer) });
     expect(opsLong.status).toBe(400);
-    const garbled = await call(`${t.stack.gatewayUrl}/v1/events`, { method: 'POST', headers: bearer('dev-chengdu', { 'content-type': 'application/json' }), body: '{"eventType": ' });
+    const garbled = await call(`${t.stack.gatewayUrl}/v1/events`, {
+      method: 'POST',
+      headers: bearer('dev-chengdu', { 'content-type': 'application/json' }),
+      body: '{"eventType": ',
+    });
     expect([garbled.status, garbled.body.error?.code]).toEqual([400, 'VALIDATION_FAILED']);
   });
 });

@@ -59,9 +59,17 @@ describe('attack: the batch upload as a way around the checks of POST /v1/events
     const cases: Array<[string, EventBody[], number[]]> = [
       // An office key: its own office's district, its office for a district it does not serve (400, as alone),
       // a district outside its office without naming an office.
-      ['dev-cqhtz', [officeCase('500107', `${stack.id}-o1`), officeCase('500111', `${stack.id}-o2`), officeCase('500111', `${stack.id}-o3`, null)], [202, 400, 403]],
+      [
+        'dev-cqhtz',
+        [officeCase('500107', `${stack.id}-o1`), officeCase('500111', `${stack.id}-o2`), officeCase('500111', `${stack.id}-o3`, null)],
+        [202, 400, 403],
+      ],
       // A division key: its own case, another division's, an office's.
-      ['dev-dazu', [economicCheckFrom('500111', `${stack.id}-d1`), economicCheckFrom('500112', `${stack.id}-d2`), officeCase('500107', `${stack.id}-d3`)], [202, 403, 403]],
+      [
+        'dev-dazu',
+        [economicCheckFrom('500111', `${stack.id}-d1`), economicCheckFrom('500112', `${stack.id}-d2`), officeCase('500107', `${stack.id}-d3`)],
+        [202, 403, 403],
+      ],
     ];
     for (const [key, items, statuses] of cases) {
       const answer = await batch(items, key);
@@ -119,7 +127,13 @@ describe('attack: the batch upload as a way around the checks of POST /v1/events
     // 1.5 MiB: within the batch limit (refused item by item), over the limit of every other route.
     const mid = JSON.stringify([{ ...economicCheckFrom('500111', `${stack.id}-mid`), padding: 'x'.repeat(1.5 * 1024 * 1024) }]);
     expect((await batch(mid, 'dev-dazu')).body.results[0]).toMatchObject({ status: 400, error: { details: [{ path: 'padding' }] } });
-    expect(await call(`${stack.gatewayUrl}/v1/events`, { method: 'POST', headers: { ...bearer('dev-dazu'), 'content-type': 'application/json' }, body: mid.slice(1, -1) })).toMatchObject({
+    expect(
+      await call(`${stack.gatewayUrl}/v1/events`, {
+        method: 'POST',
+        headers: { ...bearer('dev-dazu'), 'content-type': 'application/json' },
+        body: mid.slice(1, -1),
+      }),
+    ).toMatchObject({
       status: 413,
       body: { error: { code: 'PAYLOAD_TOO_LARGE' } },
     });
@@ -127,7 +141,10 @@ describe('attack: the batch upload as a way around the checks of POST /v1/events
 
   it('works on one batch upload at a time here: another is 503 with Retry-After before its body is read, single events still pass', async () => {
     // A batch whose body never finishes holds the one place.
-    const held = request(`${stack.gatewayUrl}/v1/events:batch`, { method: 'POST', headers: { ...bearer('dev-dazu'), 'content-type': 'application/json', 'content-length': '100000' } });
+    const held = request(`${stack.gatewayUrl}/v1/events:batch`, {
+      method: 'POST',
+      headers: { ...bearer('dev-dazu'), 'content-type': 'application/json', 'content-length': '100000' },
+    });
     held.on('error', () => undefined);
     held.write('[');
     await new Promise((r) => setTimeout(r, 200));
@@ -151,7 +168,8 @@ describe('attack: the batch upload as a way around the checks of POST /v1/events
   it('answers 429 to a batch from a key over its rate, as it answers a single event', async () => {
     // dev-chongqing has a burst of 12 and 1 more a second: spend it.
     let last = 0;
-    for (let i = 0; i < 20 && last !== 429; i++) last = (await post(stack, example('SubsidyApplicationSubmitted', `${stack.id}-flood-${i}`), 'dev-chongqing')).status;
+    for (let i = 0; i < 20 && last !== 429; i++)
+      last = (await post(stack, example('SubsidyApplicationSubmitted', `${stack.id}-flood-${i}`), 'dev-chongqing')).status;
     expect(last).toBe(429);
     const limited = await fetch(`${stack.gatewayUrl}/v1/events:batch`, {
       method: 'POST',

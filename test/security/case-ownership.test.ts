@@ -72,8 +72,17 @@ describe('attack: acting on another division’s case', () => {
     const eventId = '3b8f9a52-6c1d-4e0f-9a7b-2d5e8c4f1a60';
     const value = await codec.encode('SubsidyApplicationSubmitted', {
       envelope: {
-        eventId, eventType: squat.eventType, caseId, sourceRegion: '512021', targetRegion: '500111', sourceOffice: null,
-        occurredAt: squat.occurredAt, correlationId: eventId, causationId: null, producer: 'municipal:512021:test', schemaVersion: 1,
+        eventId,
+        eventType: squat.eventType,
+        caseId,
+        sourceRegion: '512021',
+        targetRegion: '500111',
+        sourceOffice: null,
+        occurredAt: squat.occurredAt,
+        correlationId: eventId,
+        causationId: null,
+        producer: 'municipal:512021:test',
+        schemaVersion: 1,
       },
       ...squat.payload,
     });

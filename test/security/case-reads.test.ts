@@ -29,7 +29,11 @@ describe('attack: reading other divisions’ cases with one valid key', () => {
     marriage.caseId = officeCase();
     expect((await post(stack, marriage, 'dev-cqhtz')).status).toBe(202);
     expect((await post(stack, economicCheckFrom('500107', stack.id), 'dev-jiulongpo')).status).toBe(202);
-    for (const [caseId, key] of [[anyueCase(), 'dev-anyue'], [officeCase(), 'dev-cqhtz'], [jiulongpoCase(), 'dev-jiulongpo']]) {
+    for (const [caseId, key] of [
+      [anyueCase(), 'dev-anyue'],
+      [officeCase(), 'dev-cqhtz'],
+      [jiulongpoCase(), 'dev-jiulongpo'],
+    ]) {
       await waitFor(async () => ((await getCase(stack, caseId, key)).status === 200 ? true : undefined), `${caseId} readable by ${key}`);
     }
   });

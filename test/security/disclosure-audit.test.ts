@@ -53,7 +53,8 @@ describe('attack: a disclosure that leaves no trace, and a record rewritten afte
       headers: { authorization: `Bearer ${ADMIN_TOKEN}`, ...(body ? { 'content-type': 'application/json' } : {}) },
       body: body ? JSON.stringify(body) : undefined,
     });
-  const verify = async () => (await fetch(`${opsUrl}/v1/audit/verify`, { headers: { authorization: 'Bearer disclosure-admin-token' } })).json() as Promise<Json>;
+  const verify = async () =>
+    (await fetch(`${opsUrl}/v1/audit/verify`, { headers: { authorization: 'Bearer disclosure-admin-token' } })).json() as Promise<Json>;
 
   beforeAll(async () => {
     stack = await startTestStack({ env: { TONGBAN_ADMIN_TOKEN: ADMIN_TOKEN, TONGBAN_AUDIT_PERSON_KEY: PERSON_KEY } });
@@ -98,7 +99,9 @@ describe('attack: a disclosure that leaves no trace, and a record rewritten afte
     const applied = await post(stack, application, 'dev-anyue');
     expect(applied.status).toBe(202);
     await waitFor(async () => {
-      const rows = (await stack.nodes.get('510000')!.dataSource.query('SELECT state FROM cases WHERE case_id = ?', [subsidyCaseId])) as Array<{ state: string }>;
+      const rows = (await stack.nodes.get('510000')!.dataSource.query('SELECT state FROM cases WHERE case_id = ?', [subsidyCaseId])) as Array<{
+        state: string;
+      }>;
       return rows[0]?.state === 'submitted' ? true : undefined;
     }, 'the open subsidy case at the Sichuan node');
 
@@ -178,7 +181,8 @@ describe('attack: a disclosure that leaves no trace, and a record rewritten afte
     const ok = await verify();
     expect(ok.ok).toBe(true);
     const databases = new Set(ok.chains.map((c: { database: string }) => c.database));
-    for (const db of [opsDatabase, stack.databases.gateway, ...Object.values(stack.databases.nodes), `tb_${stack.id}_delivery`]) expect(databases).toContain(db);
+    for (const db of [opsDatabase, stack.databases.gateway, ...Object.values(stack.databases.nodes), `tb_${stack.id}_delivery`])
+      expect(databases).toContain(db);
     expect(ok.indexes).toHaveLength(2);
     expect(ok.indexes.every((i: { rows: number }) => i.rows > 0)).toBe(true);
     const env = { TONGBAN_OPS_URL: opsUrl, TONGBAN_OPS_TOKEN: 'disclosure-admin-token' };
@@ -204,7 +208,8 @@ describe('attack: a disclosure that leaves no trace, and a record rewritten afte
     )) as { affectedRows: number };
     expect(update.affectedRows).toBeGreaterThan(0);
     const rewritten = await verify();
-    expect(rewritten.chains.find((c: { database: string; chain: string }) => c.database === stack.databases.nodes['510000'] && c.chain === DISCLOSURE_CHAIN))
-      .toMatchObject({ ok: false, firstBroken: { problem: 'changed' } });
+    expect(
+      rewritten.chains.find((c: { database: string; chain: string }) => c.database === stack.databases.nodes['510000'] && c.chain === DISCLOSURE_CHAIN),
+    ).toMatchObject({ ok: false, firstBroken: { problem: 'changed' } });
   });
 });

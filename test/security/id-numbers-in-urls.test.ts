@@ -9,9 +9,14 @@ const PERSON = '510104199001091234';
 
 function cli(args: string[], env: Record<string, string>): Promise<{ code: number; stdout: string; stderr: string }> {
   return new Promise((resolve) => {
-    execFile(process.execPath, [join(__dirname, '../../tools/cli/tongban.js'), ...args], { env: { ...process.env, ...env }, timeout: 90_000 }, (error, stdout, stderr) => {
-      resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr });
-    });
+    execFile(
+      process.execPath,
+      [join(__dirname, '../../tools/cli/tongban.js'), ...args],
+      { env: { ...process.env, ...env }, timeout: 90_000 },
+      (error, stdout, stderr) => {
+        resolve({ code: error ? ((error as { code?: number }).code ?? 1) : 0, stdout, stderr });
+      },
+    );
   });
 }
 
@@ -25,7 +30,10 @@ describe('attack: ID numbers in URLs of the ops service', () => {
       p.applicant = { idNumber: PERSON, name: '张德明', hukouDivision: '510104' };
     });
     await parkEvent(t, '500000', event, new TongbanError('NO_HANDLER', 'no handler'));
-    const item = await waitFor(async () => (await api(t, 'GET', `/v1/dlq?eventId=${event.envelope.eventId}`, TOKENS.viewer)).body.items?.[0], 'the dead letter');
+    const item = await waitFor(
+      async () => (await api(t, 'GET', `/v1/dlq?eventId=${event.envelope.eventId}`, TOKENS.viewer)).body.items?.[0],
+      'the dead letter',
+    );
     expect((await api(t, 'GET', `/v1/dlq/${item.id}?view=clear&reason=${encodeURIComponent('data-subject request check')}`, TOKENS.admin)).status).toBe(200);
   });
   afterAll(async () => {

@@ -50,9 +50,16 @@ describe('attack: brute-force a configured key from the producer field of the en
          VALUES (?, ?, ?, '510100', NULL, 'bootstrap:510100', 'bootstrap', NULL, UTC_TIMESTAMP(3), NULL, NULL, NULL, NULL)`,
         [legacyKeyIdOf(key), salt, hashApiKey(key, salt)],
       );
-      const nodeUrls = [...stack.nodes.entries()].map(([region, node]) => `${region}=http://127.0.0.1:${(node.app.getHttpServer().address() as AddressInfo).port}`);
+      const nodeUrls = [...stack.nodes.entries()].map(
+        ([region, node]) => `${region}=http://127.0.0.1:${(node.app.getHttpServer().address() as AddressInfo).port}`,
+      );
       const upgraded = await createGatewayApp(
-        readGatewayConfig({ ...stack.env, TONGBAN_GATEWAY_DATABASE: stack.databases.gateway, TONGBAN_NODE_URLS: nodeUrls.join(','), TONGBAN_API_KEYS: `${key}=510100` }),
+        readGatewayConfig({
+          ...stack.env,
+          TONGBAN_GATEWAY_DATABASE: stack.databases.gateway,
+          TONGBAN_NODE_URLS: nodeUrls.join(','),
+          TONGBAN_API_KEYS: `${key}=510100`,
+        }),
         testLogger('gateway'),
       );
       try {
@@ -61,7 +68,10 @@ describe('attack: brute-force a configured key from the producer field of the en
         const producer = await producerOf(key, 'legacy', url);
         const keyId = producer.split(':')[2];
         expect(keyId).not.toBe(legacyKeyIdOf(key));
-        const [rows] = await conn.query('SELECT key_id, rotated_from, revoked_at FROM api_keys WHERE key_id IN (?, ?) ORDER BY key_id', [keyId, legacyKeyIdOf(key)]);
+        const [rows] = await conn.query('SELECT key_id, rotated_from, revoked_at FROM api_keys WHERE key_id IN (?, ?) ORDER BY key_id', [
+          keyId,
+          legacyKeyIdOf(key),
+        ]);
         const byId = new Map((rows as Array<{ key_id: string; rotated_from: string | null; revoked_at: Date | null }>).map((r) => [r.key_id, r]));
         expect(byId.get(keyId)?.rotated_from).toBe(legacyKeyIdOf(key));
         expect(byId.get(legacyKeyIdOf(key))?.revoked_at).not.toBeNull();

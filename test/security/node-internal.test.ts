@@ -51,7 +51,11 @@ describe('attack: calling a region node’s internal API directly', () => {
       const body = method === 'POST' ? JSON.stringify({ resolution: 'discarded' }) : undefined;
       const none = await call(`${node}${path}`, { method, body, headers: { 'content-type': 'application/json' } });
       expect([path, none.status, none.body.error?.code]).toEqual([path, 401, 'UNAUTHENTICATED']);
-      const wrong = await call(`${node}${path}`, { method, body, headers: { 'content-type': 'application/json', 'x-tongban-service-token': 'x'.repeat(48), 'x-tongban-actor': 'mallory' } });
+      const wrong = await call(`${node}${path}`, {
+        method,
+        body,
+        headers: { 'content-type': 'application/json', 'x-tongban-service-token': 'x'.repeat(48), 'x-tongban-actor': 'mallory' },
+      });
       expect([path, wrong.status]).toEqual([path, 401]);
     }
     for (const path of ['/health', '/health/live', '/health/ready', '/metrics']) {

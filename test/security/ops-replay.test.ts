@@ -80,7 +80,12 @@ describe('attack: an operator bends a dead letter into another event', () => {
     // What the node's inbox really carries: the addressee's copy, without the cause of death or the informant's ID.
     const minimised = { ...full, causeOfDeath: null, informant: { ...(full.informant as Json), idNumber: null } };
     const item = await park(minimised);
-    const smuggled = { ...minimised, causeOfDeath: 'cancer', informant: { ...(full.informant as Json) }, placeOfDeath: { division: '510104', detail: '锦江区红星路二段 70 号' } };
+    const smuggled = {
+      ...minimised,
+      causeOfDeath: 'cancer',
+      informant: { ...(full.informant as Json) },
+      placeOfDeath: { division: '510104', detail: '锦江区红星路二段 70 号' },
+    };
     const replayed = await edit(item.id, { event: smuggled, note: 'corrected the address' });
     expect(replayed.status).toBe(200);
     const [copy] = await editedCopies(t.stack.kafka, t, t.stack.inbox('500000'), full.envelope.eventId);
@@ -97,7 +102,10 @@ describe('attack: an operator bends a dead letter into another event', () => {
       [`%${full.envelope.eventType}%`],
     );
     const mine = disclosures.map((d: { actor: string; details: string }) => ({ actor: d.actor, details: JSON.parse(d.details) }));
-    expect(mine).toContainEqual({ actor: 'operator:olga', details: expect.objectContaining({ channel: 'replay', toRegion: '500111', recipientRole: 'addressee' }) });
+    expect(mine).toContainEqual({
+      actor: 'operator:olga',
+      details: expect.objectContaining({ channel: 'replay', toRegion: '500111', recipientRole: 'addressee' }),
+    });
   });
 
   it('a second edit-and-replay of a letter already replayed is refused with 409, as is an edit of a replayed or undecodable one', async () => {
@@ -134,7 +142,10 @@ describe('attack: an admin reads personal data in the clear without saying why',
   it('a clear view without a reason is refused with 400; with one it is shown and the reason is in the audit entry', async () => {
     const event = exampleEvent('SubsidyApplicationSubmitted', uniqueId());
     await parkEvent(t, '500000', event);
-    const item = await waitFor(async () => (await api(t, 'GET', `/v1/dlq?eventId=${event.envelope.eventId}`, TOKENS.viewer)).body.items?.[0], 'the parked letter');
+    const item = await waitFor(
+      async () => (await api(t, 'GET', `/v1/dlq?eventId=${event.envelope.eventId}`, TOKENS.viewer)).body.items?.[0],
+      'the parked letter',
+    );
     for (const query of ['view=clear', 'view=clear&reason=', 'view=clear&reason=%20%20']) {
       const refused = await api(t, 'GET', `/v1/dlq/${item.id}?${query}`, TOKENS.admin);
       expect(refused.status).toBe(400);

@@ -10,27 +10,59 @@ const SERVICES: Array<{ name: string; main: string; missing: string[] }> = [
     name: 'gateway',
     main: 'services/gateway/src/main.js',
     missing: [
-      'TONGBAN_ADMIN_TOKEN', 'TONGBAN_API_KEY_ID_KEY', 'TONGBAN_AUDIT_PERSON_KEY', 'TONGBAN_NODE_SERVICE_TOKEN', 'TONGBAN_MYSQL_PASSWORD',
-      'TONGBAN_KAFKA_USERNAME', 'TONGBAN_KAFKA_PASSWORD', 'TONGBAN_SCHEMA_REGISTRY_USERNAME', 'TONGBAN_SCHEMA_REGISTRY_PASSWORD',
+      'TONGBAN_ADMIN_TOKEN',
+      'TONGBAN_API_KEY_ID_KEY',
+      'TONGBAN_AUDIT_PERSON_KEY',
+      'TONGBAN_NODE_SERVICE_TOKEN',
+      'TONGBAN_MYSQL_PASSWORD',
+      'TONGBAN_KAFKA_USERNAME',
+      'TONGBAN_KAFKA_PASSWORD',
+      'TONGBAN_SCHEMA_REGISTRY_USERNAME',
+      'TONGBAN_SCHEMA_REGISTRY_PASSWORD',
     ],
   },
   {
     name: 'region node',
     main: 'services/region-node/src/main.js',
-    missing: ['TONGBAN_PERSON_INDEX_KEY', 'TONGBAN_AUDIT_PERSON_KEY', 'TONGBAN_NODE_SERVICE_TOKEN', 'TONGBAN_MYSQL_PASSWORD', 'TONGBAN_KAFKA_USERNAME', 'TONGBAN_KAFKA_PASSWORD', 'TONGBAN_SCHEMA_REGISTRY_USERNAME', 'TONGBAN_SCHEMA_REGISTRY_PASSWORD'],
+    missing: [
+      'TONGBAN_PERSON_INDEX_KEY',
+      'TONGBAN_AUDIT_PERSON_KEY',
+      'TONGBAN_NODE_SERVICE_TOKEN',
+      'TONGBAN_MYSQL_PASSWORD',
+      'TONGBAN_KAFKA_USERNAME',
+      'TONGBAN_KAFKA_PASSWORD',
+      'TONGBAN_SCHEMA_REGISTRY_USERNAME',
+      'TONGBAN_SCHEMA_REGISTRY_PASSWORD',
+    ],
   },
   { name: 'relay', main: 'services/relay/src/main.js', missing: ['TONGBAN_MYSQL_PASSWORD', 'TONGBAN_KAFKA_USERNAME', 'TONGBAN_KAFKA_PASSWORD'] },
   {
     name: 'ops',
     main: 'services/ops/src/main.js',
-    missing: ['TONGBAN_OPERATORS', 'TONGBAN_AUDIT_PERSON_KEY', 'TONGBAN_NODE_SERVICE_TOKEN', 'TONGBAN_MYSQL_PASSWORD', 'TONGBAN_KAFKA_USERNAME', 'TONGBAN_KAFKA_PASSWORD', 'TONGBAN_SCHEMA_REGISTRY_USERNAME', 'TONGBAN_SCHEMA_REGISTRY_PASSWORD'],
+    missing: [
+      'TONGBAN_OPERATORS',
+      'TONGBAN_AUDIT_PERSON_KEY',
+      'TONGBAN_NODE_SERVICE_TOKEN',
+      'TONGBAN_MYSQL_PASSWORD',
+      'TONGBAN_KAFKA_USERNAME',
+      'TONGBAN_KAFKA_PASSWORD',
+      'TONGBAN_SCHEMA_REGISTRY_USERNAME',
+      'TONGBAN_SCHEMA_REGISTRY_PASSWORD',
+    ],
   },
   {
     name: 'delivery',
     main: 'services/delivery/src/main.js',
     missing: [
-      'TONGBAN_ADMIN_TOKEN', 'TONGBAN_API_KEY_ID_KEY', 'TONGBAN_DELIVERY_SECRET_KEY', 'TONGBAN_AUDIT_PERSON_KEY', 'TONGBAN_MYSQL_PASSWORD',
-      'TONGBAN_KAFKA_USERNAME', 'TONGBAN_KAFKA_PASSWORD', 'TONGBAN_SCHEMA_REGISTRY_USERNAME', 'TONGBAN_SCHEMA_REGISTRY_PASSWORD',
+      'TONGBAN_ADMIN_TOKEN',
+      'TONGBAN_API_KEY_ID_KEY',
+      'TONGBAN_DELIVERY_SECRET_KEY',
+      'TONGBAN_AUDIT_PERSON_KEY',
+      'TONGBAN_MYSQL_PASSWORD',
+      'TONGBAN_KAFKA_USERNAME',
+      'TONGBAN_KAFKA_PASSWORD',
+      'TONGBAN_SCHEMA_REGISTRY_USERNAME',
+      'TONGBAN_SCHEMA_REGISTRY_PASSWORD',
     ],
   },
   { name: 'schema registry', main: 'services/schema-registry/src/main.js', missing: ['TONGBAN_MYSQL_PASSWORD', 'TONGBAN_SCHEMA_REGISTRY_USERS'] },
@@ -41,9 +73,14 @@ function start(main: string, env: Record<string, string>): Promise<{ code: numbe
   return new Promise((resolve) => {
     // Only what an operator's unit file would give: no TONGBAN_* from the shell running the tests.
     const clean = { PATH: process.env.PATH ?? '/usr/bin:/bin', HOME: process.env.HOME ?? '/root', ...env };
-    execFile(process.execPath, ['-r', join(root, 'tools/runtime/register-aliases.js'), join(root, 'dist', main)], { cwd: root, env: clean, timeout: 30_000 }, (error, _stdout, stderr) => {
-      resolve({ code: error ? ((error as { code?: number }).code ?? null) : 0, stderr });
-    });
+    execFile(
+      process.execPath,
+      ['-r', join(root, 'tools/runtime/register-aliases.js'), join(root, 'dist', main)],
+      { cwd: root, env: clean, timeout: 30_000 },
+      (error, _stdout, stderr) => {
+        resolve({ code: error ? ((error as { code?: number }).code ?? null) : 0, stderr });
+      },
+    );
   });
 }
 

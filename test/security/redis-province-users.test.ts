@@ -31,7 +31,10 @@ async function authFailure(u: ProvinceRedisUser, password = u.password): Promise
   const errors: string[] = [];
   c.on('error', (e: Error) => errors.push(e.message));
   clients.push(c);
-  const connected = await c.connect().then(() => true, () => false);
+  const connected = await c.connect().then(
+    () => true,
+    () => false,
+  );
   return connected ? 'connected' : errors.join('; ');
 }
 
@@ -74,7 +77,11 @@ describe("attack: one province's Redis credential against the other province's k
     // Chongqing's node schedules a deadline, as Chongqing's own user.
     const q = deadlines(cq, cqLayout.code);
     const queue = new Queue(q.name, { connection: { ...REDIS, username: cq.username, password: cq.password }, prefix: q.prefix });
-    const job = await queue.add('deadline', { caseId: 'SUB-500111-2026-000001', name: 'acknowledge', dueAt: new Date(Date.now() + 3_600_000).toISOString() }, { jobId: 'job-1', delay: 3_600_000 });
+    const job = await queue.add(
+      'deadline',
+      { caseId: 'SUB-500111-2026-000001', name: 'acknowledge', dueAt: new Date(Date.now() + 3_600_000).toISOString() },
+      { jobId: 'job-1', delay: 3_600_000 },
+    );
     await queue.close();
     cqJobKey = `${q.prefix}:${q.name}:${job.id}`;
     await new TokenBucketLimiter(as(cq), cq.keyPrefix).take('key-1', { ratePerSecond: 1, burst: 5 });
@@ -147,7 +154,10 @@ describe("attack: one province's Redis credential against the other province's k
     const connection = { ...REDIS, username: sc.username, password: sc.password };
     const queue = new Queue(q.name, { connection, prefix: q.prefix });
     const seen: string[] = [];
-    const worker = new Worker(q.name, async (job: Job) => void seen.push(job.data.caseId), { connection: { ...connection, maxRetriesPerRequest: null }, prefix: q.prefix });
+    const worker = new Worker(q.name, async (job: Job) => void seen.push(job.data.caseId), {
+      connection: { ...connection, maxRetriesPerRequest: null },
+      prefix: q.prefix,
+    });
     try {
       await queue.add('deadline', { caseId: 'SUB-510104-2026-000001' }, { jobId: 'own-1', delay: 50 });
       await queue.addBulk([{ name: 'deadline', data: { caseId: 'SUB-510104-2026-000002' }, opts: { jobId: 'own-2' } }]);

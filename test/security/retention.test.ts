@@ -15,7 +15,10 @@ async function one<T = Record<string, unknown>>(ds: DataSource, sql: string, par
 /** The value of a Prometheus sample, or undefined. */
 async function metric(url: string, line: RegExp): Promise<number | undefined> {
   const text = await (await fetch(`${url}/metrics`)).text();
-  const m = text.split('\n').map((l) => line.exec(l)).find(Boolean);
+  const m = text
+    .split('\n')
+    .map((l) => line.exec(l))
+    .find(Boolean);
   return m ? Number(m[1]) : undefined;
 }
 
@@ -35,7 +38,11 @@ describe('attack: personal data kept past its retention', () => {
     const old = `RET-OLD-${uniqueId()}`;
     const timed = `RET-TIMER-${uniqueId()}`;
     const recent = `RET-NEW-${uniqueId()}`;
-    for (const [caseId, at] of [[old, ago(200)], [timed, ago(200)], [recent, ago(10)]] as Array<[string, Date]>) {
+    for (const [caseId, at] of [
+      [old, ago(200)],
+      [timed, ago(200)],
+      [recent, ago(10)],
+    ] as Array<[string, Date]>) {
       await ds.query(
         `INSERT INTO cases (case_id, workflow, state, accepting_region, responsible_region, version, last_event_id, data, created_at, updated_at)
          VALUES (?, 'disability-subsidy', 'submitted', '510104', '500111', 1, ?, ?, ?, ?)`,
@@ -78,12 +85,18 @@ describe('attack: personal data kept past its retention', () => {
     const skeleton = await one<Record<string, unknown>>(ds, 'SELECT state, data, created_at, last_event_id FROM cases WHERE case_id = ?', [old]);
     expect(skeleton).toMatchObject({ state: 'submitted', data: null });
     expect(skeleton!.created_at).toBeTruthy();
-    expect(await one(ds, 'SELECT event_type, outcome, payload FROM case_events WHERE case_id = ?', [old])).toEqual({ event_type: 'SubsidyApplicationSubmitted', outcome: 'applied', payload: null });
+    expect(await one(ds, 'SELECT event_type, outcome, payload FROM case_events WHERE case_id = ?', [old])).toEqual({
+      event_type: 'SubsidyApplicationSubmitted',
+      outcome: 'applied',
+      payload: null,
+    });
     for (const kept of [timed, recent]) {
       expect((await one<{ data: string }>(ds, 'SELECT data FROM cases WHERE case_id = ?', [kept]))!.data).toContain('李秀英');
       expect((await one<{ payload: string }>(ds, 'SELECT payload FROM case_events WHERE case_id = ?', [kept]))!.payload).toContain('500111196804170022');
     }
-    const outboxLeft = (await ds.query("SELECT event_id FROM outbox_events WHERE topic = 'retention.test'")).map((r: { event_id: string }) => r.event_id).sort();
+    const outboxLeft = (await ds.query("SELECT event_id FROM outbox_events WHERE topic = 'retention.test'"))
+      .map((r: { event_id: string }) => r.event_id)
+      .sort();
     expect(outboxLeft).toEqual([sentNew, unsentOld].sort());
     const heldLeft = (await ds.query("SELECT status FROM held_messages WHERE topic = 'retention.test'")).map((r: { status: string }) => r.status).sort();
     expect(heldLeft).toEqual(['discarded', 'held']);
@@ -96,9 +109,24 @@ describe('attack: personal data kept past its retention', () => {
   it('the gateway deletes idempotency records past 30 days and sent outbox rows past 7, and a second replica holding the lock skips the run', async () => {
     const ds = t.stack.gateway.dataSource;
     const [oldKey, newKey] = [`old-${uniqueId()}`, `new-${uniqueId()}`];
-    await ds.query('INSERT INTO idempotency_keys (key_id, idempotency_key, request_hash, event_id, created_at) VALUES (?, ?, ?, ?, ?)', ['k1', oldKey, 'h', randomUUID(), ago(31)]);
-    await ds.query('INSERT INTO idempotency_keys (key_id, idempotency_key, request_hash, event_id, created_at) VALUES (?, ?, ?, ?, ?)', ['k1', newKey, 'h', randomUUID(), ago(29)]);
-    await ds.query(`INSERT INTO outbox_events (event_id, lane, topic, message_key, value, headers, created_at, sent_at) VALUES (?, 0, 'retention.test', 'k', ?, '{}', ?, ?)`, [randomUUID(), Buffer.from('x'), ago(8), ago(8)]);
+    await ds.query('INSERT INTO idempotency_keys (key_id, idempotency_key, request_hash, event_id, created_at) VALUES (?, ?, ?, ?, ?)', [
+      'k1',
+      oldKey,
+      'h',
+      randomUUID(),
+      ago(31),
+    ]);
+    await ds.query('INSERT INTO idempotency_keys (key_id, idempotency_key, request_hash, event_id, created_at) VALUES (?, ?, ?, ?, ?)', [
+      'k1',
+      newKey,
+      'h',
+      randomUUID(),
+      ago(29),
+    ]);
+    await ds.query(
+      `INSERT INTO outbox_events (event_id, lane, topic, message_key, value, headers, created_at, sent_at) VALUES (?, 0, 'retention.test', 'k', ?, '{}', ?, ?)`,
+      [randomUUID(), Buffer.from('x'), ago(8), ago(8)],
+    );
 
     // Another replica's run holds the named lock: this one does nothing and says so.
     const other = ds.createQueryRunner();
@@ -123,13 +151,25 @@ describe('attack: personal data kept past its retention', () => {
         `INSERT INTO dead_letters (dlq_topic, dlq_partition, dlq_offset, original_topic, error_class, error_code, error_message, attempts, parked_at, stored_at,
            decoded, raw_value, headers, state, resolved_at, resolved_by, case_id)
          VALUES ('retention.test.dlq', 0, ?, 'retention.test', 'E', 'E', 'e', 1, ?, ?, ?, ?, '{"h":"v"}', ?, ?, ?, ?)`,
-        [Math.floor(Math.random() * 1e12), ago(300), ago(300), JSON.stringify({ applicant: { name: '李秀英' } }), Buffer.from('bytes'), state, resolvedAt, resolvedAt ? 'olga' : null, `RET-${state}-${resolvedAt ? 'old' : 'none'}`],
+        [
+          Math.floor(Math.random() * 1e12),
+          ago(300),
+          ago(300),
+          JSON.stringify({ applicant: { name: '李秀英' } }),
+          Buffer.from('bytes'),
+          state,
+          resolvedAt,
+          resolvedAt ? 'olga' : null,
+          `RET-${state}-${resolvedAt ? 'old' : 'none'}`,
+        ],
       );
     await insert('replayed', ago(181));
     await insert('discarded', ago(100));
     await insert('parked', null);
     expect(await t.ops.retention.runOnce()).toEqual({ deadLetters: 1 });
-    const rows = await ds.query("SELECT state, resolved_by, decoded IS NULL AS emptied, raw_value IS NULL AS no_bytes FROM dead_letters WHERE dlq_topic = 'retention.test.dlq' ORDER BY state");
+    const rows = await ds.query(
+      "SELECT state, resolved_by, decoded IS NULL AS emptied, raw_value IS NULL AS no_bytes FROM dead_letters WHERE dlq_topic = 'retention.test.dlq' ORDER BY state",
+    );
     expect(rows.map((r: Record<string, unknown>) => ({ ...r, emptied: Number(r.emptied), no_bytes: Number(r.no_bytes) }))).toEqual([
       { state: 'discarded', resolved_by: 'olga', emptied: 0, no_bytes: 0 },
       { state: 'parked', resolved_by: null, emptied: 0, no_bytes: 0 },
@@ -150,6 +190,10 @@ describe('attack: personal data kept past its retention', () => {
     await insert('waiting', null);
     expect(await delivery.app.retention.runOnce()).toEqual({ deliveryBodies: 1 });
     const rows = await ds.query("SELECT state, body IS NULL AS emptied, parked_at FROM deliveries WHERE case_id = 'RET-CASE' ORDER BY delivery_id");
-    expect(rows.map((r: Record<string, unknown>) => [r.state, Number(r.emptied)])).toEqual([['parked', 1], ['parked', 0], ['waiting', 0]]);
+    expect(rows.map((r: Record<string, unknown>) => [r.state, Number(r.emptied)])).toEqual([
+      ['parked', 1],
+      ['parked', 0],
+      ['waiting', 0],
+    ]);
   });
 });

@@ -24,7 +24,15 @@ async function target(answer: (path: string) => { status: number; headers?: Reco
   });
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
   const port = (server.address() as AddressInfo).port;
-  return { port, hits, close: () => new Promise<void>((r) => { server.closeAllConnections(); server.close(() => r()); }) };
+  return {
+    port,
+    hits,
+    close: () =>
+      new Promise<void>((r) => {
+        server.closeAllConnections();
+        server.close(() => r());
+      }),
+  };
 }
 
 describe('attack: webhook subscriptions aimed at internal addresses', () => {
@@ -40,11 +48,24 @@ describe('attack: webhook subscriptions aimed at internal addresses', () => {
     inside = await target();
     const fast = { TONGBAN_DELIVERY_RETRY_WINDOW_SECONDS: '2', TONGBAN_DELIVERY_BACKOFF_INITIAL_MS: '100', TONGBAN_DELIVERY_BACKOFF_MAX_MS: '300' };
     // Development without loopback enabled, development with it (a developer's local receiver), and production.
-    strict = await startDelivery(stack, { ...fast, TONGBAN_DELIVERY_ALLOW_HTTP: 'true', TONGBAN_DELIVERY_ALLOW_LOOPBACK: 'false', TONGBAN_DELIVERY_GROUP: `${stack.namespace}.delivery-strict` });
-    local = await startDelivery(stack, { ...fast, TONGBAN_DELIVERY_GROUP: `${stack.namespace}.delivery-local`, TONGBAN_DELIVERY_DATABASE: `tb_${stack.id}_delivery_local` });
+    strict = await startDelivery(stack, {
+      ...fast,
+      TONGBAN_DELIVERY_ALLOW_HTTP: 'true',
+      TONGBAN_DELIVERY_ALLOW_LOOPBACK: 'false',
+      TONGBAN_DELIVERY_GROUP: `${stack.namespace}.delivery-strict`,
+    });
+    local = await startDelivery(stack, {
+      ...fast,
+      TONGBAN_DELIVERY_GROUP: `${stack.namespace}.delivery-local`,
+      TONGBAN_DELIVERY_DATABASE: `tb_${stack.id}_delivery_local`,
+    });
     const kafka = kafkaCredentialsFile(BROKERS)?.content;
     // Production takes no development secret: delivery reaches Redis as a user of its own, confined to its keys.
-    const redisUser = { username: `${stack.namespace}-prod`, password: randomBytes(18).toString('base64url'), keyPrefix: stack.env.TONGBAN_REDIS_PREFIX ?? stack.namespace };
+    const redisUser = {
+      username: `${stack.namespace}-prod`,
+      password: randomBytes(18).toString('base64url'),
+      keyPrefix: stack.env.TONGBAN_REDIS_PREFIX ?? stack.namespace,
+    };
     await ensureProvinceRedisUser(redisUser);
     stops.push(() => dropProvinceRedisUser(redisUser.username));
     production = await startDelivery(stack, {
@@ -63,7 +84,12 @@ describe('attack: webhook subscriptions aimed at internal addresses', () => {
       TONGBAN_REDIS_USERNAME: redisUser.username,
       TONGBAN_REDIS_PASSWORD: redisUser.password,
     });
-    stops.unshift(() => production.stop(), () => local.stop(), () => strict.stop(), () => inside.close());
+    stops.unshift(
+      () => production.stop(),
+      () => local.stop(),
+      () => strict.stop(),
+      () => inside.close(),
+    );
   });
   afterAll(async () => {
     for (const stop of stops) await stop().catch(() => undefined);
@@ -98,9 +124,12 @@ describe('attack: webhook subscriptions aimed at internal addresses', () => {
   }
 
   async function deliveryOf(service: { url: string }, key: string, caseSuffix: string) {
-    const res = await fetch(`${service.url}/v1/deliveries?caseId=${encodeURIComponent(`${example('SubsidyApplicationSubmitted', `${stack.id}-${caseSuffix}`).caseId}`)}`, {
-      headers: { authorization: `Bearer ${key}` },
-    });
+    const res = await fetch(
+      `${service.url}/v1/deliveries?caseId=${encodeURIComponent(`${example('SubsidyApplicationSubmitted', `${stack.id}-${caseSuffix}`).caseId}`)}`,
+      {
+        headers: { authorization: `Bearer ${key}` },
+      },
+    );
     return ((await res.json()) as { deliveries: Array<Record<string, unknown>> }).deliveries[0];
   }
 
@@ -139,14 +168,21 @@ describe('attack: webhook subscriptions aimed at internal addresses', () => {
   it('a receiver that redirects to another loopback service is not followed; lastError says so, not the receiver’s words', async () => {
     const other = await target();
     const redirector = await target(() => ({ status: 302, headers: { location: `http://127.0.0.1:${other.port}/admin` }, body: 'secret internal page' }));
-    stops.push(() => other.close(), () => redirector.close());
+    stops.push(
+      () => other.close(),
+      () => redirector.close(),
+    );
     const { key } = await issueKey('ssrf-redirect');
     expect((await subscribe(local, key, `http://127.0.0.1:${redirector.port}/hook`)).status).toBe(201);
     await publish('redirect');
-    const parked = await waitFor(async () => {
-      const d = await deliveryOf(local, key, 'redirect');
-      return d?.state === 'parked' ? d : undefined;
-    }, 'the delivery parked after its retry window', 30_000);
+    const parked = await waitFor(
+      async () => {
+        const d = await deliveryOf(local, key, 'redirect');
+        return d?.state === 'parked' ? d : undefined;
+      },
+      'the delivery parked after its retry window',
+      30_000,
+    );
     expect(redirector.hits.length).toBeGreaterThan(0);
     expect(other.hits).toEqual([]);
     expect(parked).toMatchObject({ lastStatus: 302, lastError: 'refused: redirect not followed' });
@@ -158,10 +194,14 @@ describe('attack: webhook subscriptions aimed at internal addresses', () => {
     const { key } = await issueKey('ssrf-verbatim');
     expect((await subscribe(local, key, `http://127.0.0.1:${failing.port}/hook`)).status).toBe(201);
     await publish('verbatim');
-    const d = await waitFor(async () => {
-      const found = await deliveryOf(local, key, 'verbatim');
-      return found?.lastError ? found : undefined;
-    }, 'an attempt', 30_000);
+    const d = await waitFor(
+      async () => {
+        const found = await deliveryOf(local, key, 'verbatim');
+        return found?.lastError ? found : undefined;
+      },
+      'an attempt',
+      30_000,
+    );
     expect(d.lastError).toBe('receiver answered 500');
     expect(JSON.stringify(d)).not.toContain('stack trace');
   });
@@ -190,10 +230,14 @@ describe('attack: webhook subscriptions aimed at internal addresses', () => {
     });
     stops.push(() => refusing.stop());
     await publish('connect');
-    const d = await waitFor(async () => {
-      const found = await deliveryOf(refusing, key, 'connect');
-      return found?.lastError ? found : undefined;
-    }, 'an attempt', 30_000);
+    const d = await waitFor(
+      async () => {
+        const found = await deliveryOf(refusing, key, 'connect');
+        return found?.lastError ? found : undefined;
+      },
+      'an attempt',
+      30_000,
+    );
     expect(d.lastError).toBe('refused: loopback address');
     expect(receiver.hits.slice(whileAllowed)).toEqual([]);
   });
@@ -259,12 +303,18 @@ describe('attack: many subscriptions, and subscriptions of a revoked key', () =>
       const second = example('SubsidyApplicationSubmitted', `${stack.id}-after-revoke`);
       second.occurredAt = new Date().toISOString();
       expect((await post(stack, second, 'dev-chengdu')).status).toBe(202);
-      const parked = await waitFor(async () => {
-        const res = await fetch(`${delivery.url}/v1/deliveries?caseId=${encodeURIComponent(second.caseId)}`, { headers: { authorization: `Bearer ${ADMIN_TOKEN}` } });
-        // Other subscriptions of this stack (the capped partner's) get the same event: look at this one's.
-        const d = ((await res.json()) as { deliveries: Array<Record<string, unknown>> }).deliveries.find((x) => x.subscriptionId === subscriptionId);
-        return d?.state === 'parked' ? d : undefined;
-      }, 'the delivery after revocation parked', 30_000);
+      const parked = await waitFor(
+        async () => {
+          const res = await fetch(`${delivery.url}/v1/deliveries?caseId=${encodeURIComponent(second.caseId)}`, {
+            headers: { authorization: `Bearer ${ADMIN_TOKEN}` },
+          });
+          // Other subscriptions of this stack (the capped partner's) get the same event: look at this one's.
+          const d = ((await res.json()) as { deliveries: Array<Record<string, unknown>> }).deliveries.find((x) => x.subscriptionId === subscriptionId);
+          return d?.state === 'parked' ? d : undefined;
+        },
+        'the delivery after revocation parked',
+        30_000,
+      );
       expect(parked.lastError).toBe('refused: key revoked or expired');
       expect(receiver.hits.length).toBe(1);
     } finally {

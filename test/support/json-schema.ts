@@ -9,10 +9,33 @@ type Schema = Record<string, unknown> | boolean;
  */
 export class JsonSchemaChecker {
   private static readonly KNOWN = new Set([
-    '$ref', 'type', 'const', 'enum', 'properties', 'required', 'additionalProperties', 'items', 'anyOf', 'oneOf', 'allOf',
-    'pattern', 'minLength', 'maxLength', 'minimum', 'maximum', 'minItems', 'maxItems', 'format',
+    '$ref',
+    'type',
+    'const',
+    'enum',
+    'properties',
+    'required',
+    'additionalProperties',
+    'items',
+    'anyOf',
+    'oneOf',
+    'allOf',
+    'pattern',
+    'minLength',
+    'maxLength',
+    'minimum',
+    'maximum',
+    'minItems',
+    'maxItems',
+    'format',
     // annotations
-    'title', 'description', 'default', 'examples', 'discriminator', 'example', 'deprecated',
+    'title',
+    'description',
+    'default',
+    'examples',
+    'discriminator',
+    'example',
+    'deprecated',
   ]);
 
   constructor(private readonly document: Record<string, unknown>) {}
@@ -40,7 +63,8 @@ export class JsonSchemaChecker {
     for (const k of Object.keys(schema)) if (!JsonSchemaChecker.KNOWN.has(k) && !k.startsWith('x-')) throw new Error(`unsupported keyword ${k} at ${path}`);
     const s = schema as Record<string, unknown>;
     if (typeof s.$ref === 'string') this.check(this.resolve(s.$ref), value, path, out);
-    if (s.type !== undefined && !typeMatches(s.type as string | string[], value)) return void out.push(`${path}: must be ${String(s.type)}, got ${JSON.stringify(value)}`);
+    if (s.type !== undefined && !typeMatches(s.type as string | string[], value))
+      return void out.push(`${path}: must be ${String(s.type)}, got ${JSON.stringify(value)}`);
     if ('const' in s && JSON.stringify(s.const) !== JSON.stringify(value)) out.push(`${path}: must be ${JSON.stringify(s.const)}`);
     if (Array.isArray(s.enum) && !s.enum.some((e) => JSON.stringify(e) === JSON.stringify(value))) out.push(`${path}: must be one of ${s.enum.join(', ')}`);
     if (typeof value === 'string') {
@@ -109,7 +133,9 @@ function formatProblem(format: string, value: string): string | undefined {
     case 'date':
       return /^\d{4}-\d{2}-\d{2}$/.test(value) && new Date(`${value}T00:00:00Z`).toISOString().startsWith(value) ? undefined : 'is not a date';
     case 'date-time':
-      return /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/.test(value) && !Number.isNaN(Date.parse(value)) ? undefined : 'is not an RFC 3339 date-time';
+      return /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?(Z|[+-]\d{2}:\d{2})$/.test(value) && !Number.isNaN(Date.parse(value))
+        ? undefined
+        : 'is not an RFC 3339 date-time';
     case 'uuid':
       return /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(value) ? undefined : 'is not a UUID';
     default:

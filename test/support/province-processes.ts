@@ -25,7 +25,11 @@ export class ProvinceServices {
   services: RunningService[] = [];
   private stopServices: () => Promise<void> = async () => undefined;
 
-  constructor(prefixTag: string, readonly provinces: ProvinceLayout[], id = uniqueId()) {
+  constructor(
+    prefixTag: string,
+    readonly provinces: ProvinceLayout[],
+    id = uniqueId(),
+  ) {
     this.id = id;
     this.namespace = `t-${id}`;
     this.prefix = `${prefixTag}_${id.replace(/-/g, '_')}`;
@@ -49,7 +53,13 @@ export class ProvinceServices {
   }
 
   async start(logName: string, extraEnv?: Record<string, string>): Promise<void> {
-    const stack = await startStack({ provinces: this.provinces, namespace: this.namespace, databasePrefix: this.prefix, logDir: `/tmp/${logName}-${this.id}`, extraEnv });
+    const stack = await startStack({
+      provinces: this.provinces,
+      namespace: this.namespace,
+      databasePrefix: this.prefix,
+      logDir: `/tmp/${logName}-${this.id}`,
+      extraEnv,
+    });
     this.services = stack.services;
     this.stopServices = stack.stop;
   }
@@ -71,7 +81,11 @@ export class ProvinceServices {
   }
 
   /** POST /v1/events at a province's gateway with a key of that province. */
-  async post(p: ProvinceLayout, key: string, body: unknown): Promise<{ status: number; body: { eventId?: string; error?: { code: string; message: string } } }> {
+  async post(
+    p: ProvinceLayout,
+    key: string,
+    body: unknown,
+  ): Promise<{ status: number; body: { eventId?: string; error?: { code: string; message: string } } }> {
     const res = await fetch(`${this.gateway(p)}/v1/events`, {
       method: 'POST',
       headers: { 'content-type': 'application/json', authorization: `Bearer ${key}` },

@@ -79,7 +79,8 @@ export function startTestStack(options?: TestStackOptions & { topology?: 'one-cl
 export async function startTestStack(options: TestStackOptions = {}): Promise<TestStack | ProvinceTestStack> {
   if (options.topology === 'provinces') {
     const unsupported = (['regions', 'relay', 'brokers'] as const).filter((o) => options[o] !== undefined);
-    if (unsupported.length) throw new Error(`startTestStack({ topology: 'provinces' }) runs both provinces as npm start does; ${unsupported.join(', ')} do not apply`);
+    if (unsupported.length)
+      throw new Error(`startTestStack({ topology: 'provinces' }) runs both provinces as npm start does; ${unsupported.join(', ')} do not apply`);
     return startProvinceTestStack({ env: options.env });
   }
   const id = uniqueId();
@@ -201,7 +202,13 @@ async function buildStack(
   // The nodes' outboxes (answers, rejections, escalations, reactions) are always relayed; the gateway's
   // relay is the one tests stop and start.
   for (const db of Object.values(databases.nodes)) {
-    const relay = new OutboxRelay({ kafka, store: new MysqlOutboxStore({ mysql: MYSQL, database: db }), pollIntervalMs: 20, claimIntervalMs: 200, logger: testLogger('relay') });
+    const relay = new OutboxRelay({
+      kafka,
+      store: new MysqlOutboxStore({ mysql: MYSQL, database: db }),
+      pollIntervalMs: 20,
+      claimIntervalMs: 200,
+      logger: testLogger('relay'),
+    });
     await relay.start();
     relays.push(relay);
   }

@@ -65,7 +65,10 @@ function parseArgs(argv = process.argv.slice(2), env = process.env): Options {
     return n;
   };
   // The broker (cluster) of both measurements: the stack's services and the raw client use the same.
-  const brokers = (value('brokers') ?? env.TONGBAN_KAFKA_BROKERS ?? '127.0.0.1:9092').split(',').map((b) => b.trim()).filter(Boolean);
+  const brokers = (value('brokers') ?? env.TONGBAN_KAFKA_BROKERS ?? '127.0.0.1:9092')
+    .split(',')
+    .map((b) => b.trim())
+    .filter(Boolean);
   return {
     events: int('events', 5000),
     concurrency: int('concurrency', 64),
@@ -106,7 +109,9 @@ interface Latency {
 /** A valid resident ID number for the n-th fictional person: Dazu, born on a day after 1930-01-01. */
 function fictionalIdNumber(n: number): string {
   const birth = new Date(Date.UTC(1930, 0, 1) + (n % 25000) * 86_400_000).toISOString().slice(0, 10).replace(/-/g, '');
-  const first17 = `500111${birth}${String(Math.floor(n / 25000) * 2 + 100).padStart(3, '0').slice(-3)}`;
+  const first17 = `500111${birth}${String(Math.floor(n / 25000) * 2 + 100)
+    .padStart(3, '0')
+    .slice(-3)}`;
   return first17 + checkCharacter(first17);
 }
 
@@ -184,7 +189,11 @@ async function query<T extends RowDataPacket>(database: string | undefined, sql:
 async function countRows(prefix: string, databases: string[]): Promise<Map<string, number>> {
   const counts = new Map<string, number>();
   for (const database of databases) {
-    const tables = await query<RowDataPacket>(undefined, "SELECT table_name AS t FROM information_schema.tables WHERE table_schema = ? AND table_type = 'BASE TABLE'", [database]);
+    const tables = await query<RowDataPacket>(
+      undefined,
+      "SELECT table_name AS t FROM information_schema.tables WHERE table_schema = ? AND table_type = 'BASE TABLE'",
+      [database],
+    );
     for (const { t } of tables) {
       const [row] = await query<RowDataPacket>(database, `SELECT COUNT(*) AS n FROM \`${t}\``);
       counts.set(`${database.slice(prefix.length + 1)}.${t}`, Number(row.n));
@@ -246,7 +255,10 @@ async function caughtUp(t: Target, label: string, started: number, timeoutMs = 9
 let posted = 0;
 
 async function storedAtTarget(t: Target): Promise<number> {
-  const [row] = await query<RowDataPacket>(t.databases.target, "SELECT COUNT(*) AS n FROM case_events WHERE case_id LIKE 'BENCH-%' AND event_type = 'SubsidyApplicationSubmitted'");
+  const [row] = await query<RowDataPacket>(
+    t.databases.target,
+    "SELECT COUNT(*) AS n FROM case_events WHERE case_id LIKE 'BENCH-%' AND event_type = 'SubsidyApplicationSubmitted'",
+  );
   return Number(row.n);
 }
 
@@ -254,7 +266,11 @@ async function storedAtTarget(t: Target): Promise<number> {
  * The example application for another person and case, made now: with the example's own date its acknowledgement
  * deadline would be past on arrival, and every case would add a breach and its notices to the work measured.
  */
-function application(template: { payload: { applicant: Record<string, unknown> } & Record<string, unknown> } & Record<string, unknown>, caseId: string, idNumber: string) {
+function application(
+  template: { payload: { applicant: Record<string, unknown> } & Record<string, unknown> } & Record<string, unknown>,
+  caseId: string,
+  idNumber: string,
+) {
   return {
     ...template,
     caseId,
@@ -307,7 +323,8 @@ function batchPoster(gatewayUrl: string) {
       }
       const answer = (await res.json()) as { results?: { status: number; eventId?: string }[] };
       const refused = answer.results?.find((r) => r.status !== 202 || !r.eventId);
-      if (res.status !== 207 || !answer.results || refused) throw new Error(`batch upload answered ${res.status}: ${JSON.stringify(refused ?? answer).slice(0, 300)}`);
+      if (res.status !== 207 || !answer.results || refused)
+        throw new Error(`batch upload answered ${res.status}: ${JSON.stringify(refused ?? answer).slice(0, 300)}`);
       posted += count;
       return { eventIds: answer.results.map((r) => r.eventId!), ms: Date.now() - since };
     }
@@ -334,7 +351,13 @@ const acceptToStored = (t: Target, ids: string[]) =>
 
 /** Accept → the relay's sent_at of the outbox row for the Chongqing inbox: the relay's share of the path. */
 const acceptToSent = (t: Target, ids: string[]) =>
-  spans(t, ids, 'a.accepted_at', 'b.sent_at', `accepted_events a JOIN \`${t.databases.gateway}\`.outbox_events b ON b.event_id = a.event_id AND b.topic LIKE '%.500000.inbox'`);
+  spans(
+    t,
+    ids,
+    'a.accepted_at',
+    'b.sent_at',
+    `accepted_events a JOIN \`${t.databases.gateway}\`.outbox_events b ON b.event_id = a.event_id AND b.topic LIKE '%.500000.inbox'`,
+  );
 
 /** (b) C clients post N events back to back; done when the stack has caught up. */
 async function closedLoop(t: Target, post: ReturnType<typeof poster>) {
@@ -350,7 +373,8 @@ async function closedLoop(t: Target, post: ReturnType<typeof poster>) {
         http.push(r.ms);
         ids.push(r.eventId);
         lastAnswer = Date.now();
-        if (ids.length % 500 === 0) out(`\r  closed loop: ${ids.length}/${o.events} accepted (${((ids.length * 1000) / (Date.now() - started)).toFixed(0)}/s)   `);
+        if (ids.length % 500 === 0)
+          out(`\r  closed loop: ${ids.length}/${o.events} accepted (${((ids.length * 1000) / (Date.now() - started)).toFixed(0)}/s)   `);
       }
     }),
   );
@@ -393,7 +417,12 @@ async function closedLoopBatch(t: Target, upload: ReturnType<typeof batchPoster>
     }),
   );
   out('\n');
-  return { batchSize: o.batchSize, uploadsAtOnce: o.batchClients, httpPerUpload: latency(http), ...(await drained(t, 'batch closed loop', ids, started, lastAnswer)) };
+  return {
+    batchSize: o.batchSize,
+    uploadsAtOnce: o.batchClients,
+    httpPerUpload: latency(http),
+    ...(await drained(t, 'batch closed loop', ids, started, lastAnswer)),
+  };
 }
 
 /** (c) Requests on a fixed schedule, whatever the answers take; latency counts from the scheduled time. */
@@ -503,7 +532,15 @@ async function baseline(brokers: string[], id: string, samples: RecordSample[], 
   await admin.deleteTopics({ topics: [topic] }).catch(() => undefined);
   await admin.disconnect();
   const seconds = (lastAt - started) / 1000;
-  return { records: total, recordsPerSecond: total / seconds, seconds, partitions, batch: o.rawBatch, inFlight: o.rawInFlight, produceToConsume: latency(delays) };
+  return {
+    records: total,
+    recordsPerSecond: total / seconds,
+    seconds,
+    partitions,
+    batch: o.rawBatch,
+    inFlight: o.rawInFlight,
+    produceToConsume: latency(delays),
+  };
 }
 
 const fmt = (n: number, digits = 0) => (Number.isFinite(n) ? n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits }) : '–');
@@ -520,7 +557,11 @@ async function measurePath(path: 'one' | 'two', id: string) {
           chongqing: { gateway: p + 100, registry: p + 181, node: p + 111, relay: p + 130, ops: p + 131, delivery: p + 132 },
         })
       : undefined;
-  log(path === 'two' ? '\nTwo provinces: Sichuan gateway → Sichuan cluster → MirrorMaker 2 → Chongqing cluster → Chongqing node' : '\nOne cluster: gateway → cluster → both nodes');
+  log(
+    path === 'two'
+      ? '\nTwo provinces: Sichuan gateway → Sichuan cluster → MirrorMaker 2 → Chongqing cluster → Chongqing node'
+      : '\nOne cluster: gateway → cluster → both nodes',
+  );
   posted = 0;
   const profileDir = join(tmpdir(), `tongban-bench-profiles-${id}-${path}`);
   if (o.cpuProfile) mkdirSync(profileDir, { recursive: true });
@@ -590,7 +631,19 @@ async function measurePath(path: 'one' | 'two', id: string) {
       for (const [pid, profile] of readProfiles(profileDir)) cpu[pids.get(pid) ?? String(pid)] = summarise(profile, o.cpuTop);
       rmSync(profileDir, { recursive: true, force: true });
     }
-    return { path, closedLoop: closed, batchClosedLoop: batch, openLoop: open, peakMemoryMiB: memoryMiB, rowsPerEvent, rowsPerEventByTable: rowsByTable, usage, cpu, samples, partitions: inbox.partitions.length };
+    return {
+      path,
+      closedLoop: closed,
+      batchClosedLoop: batch,
+      openLoop: open,
+      peakMemoryMiB: memoryMiB,
+      rowsPerEvent,
+      rowsPerEventByTable: rowsByTable,
+      usage,
+      cpu,
+      samples,
+      partitions: inbox.partitions.length,
+    };
   } finally {
     if (!stopped) await stack.stop();
     for (const a of admins) {
@@ -615,7 +668,9 @@ function perEvent(u: UsageReport, events: number) {
 async function main(): Promise<void> {
   const id = Date.now().toString(36);
   const load = { atStart: loadavg().map((x) => Math.round(x * 100) / 100) };
-  log(`tongban benchmark: ${o.events} events, ${o.concurrency} clients, open loop ${o.openSeconds} s, baseline ${o.rawRecords} records; paths ${o.paths.join(', ')}; baseline broker ${o.brokers.join(',')}`);
+  log(
+    `tongban benchmark: ${o.events} events, ${o.concurrency} clients, open loop ${o.openSeconds} s, baseline ${o.rawRecords} records; paths ${o.paths.join(', ')}; baseline broker ${o.brokers.join(',')}`,
+  );
   const paths = [];
   for (const path of o.paths) paths.push(await measurePath(path, id));
   log('\nBaseline, every stack stopped');
@@ -642,28 +697,59 @@ async function main(): Promise<void> {
   }
   const l = (a: Latency) => `p50 ${fmt(a.p50)} ms, p99 ${fmt(a.p99)} ms`;
   const name = (path: string) => (path === 'two' ? 'two provinces (MirrorMaker 2)' : 'one cluster');
-  log(`\nResults ${result.date.slice(0, 16)}Z, ${result.machine.cores} cores, load average ${load.atStart.join(' ')} at start, baseline broker ${o.brokers.join(',')}`);
+  log(
+    `\nResults ${result.date.slice(0, 16)}Z, ${result.machine.cores} cores, load average ${load.atStart.join(' ')} at start, baseline broker ${o.brokers.join(',')}`,
+  );
   log(`Records of ${result.record.averageBytes} bytes Avro with ${result.record.headers} headers, keyed by case.\n`);
   log('| measurement | rate | latency |');
   log('|---|---|---|');
-  log(`| (a) raw kafkajs: idempotent, acks=all, ${raw.batch} records/send, ${raw.inFlight} sends in flight, eachBatch, ${raw.partitions} partitions | ${fmt(raw.recordsPerSecond)} records/s | produce → consume ${l(raw.produceToConsume)} |`);
+  log(
+    `| (a) raw kafkajs: idempotent, acks=all, ${raw.batch} records/send, ${raw.inFlight} sends in flight, eachBatch, ${raw.partitions} partitions | ${fmt(raw.recordsPerSecond)} records/s | produce → consume ${l(raw.produceToConsume)} |`,
+  );
   for (const r of result.paths) {
     const { closedLoop: closed, openLoop: open } = r;
-    log(`| (b) ${name(r.path)}, closed loop, ${closed.concurrency} clients, ${closed.events} events, until stored in Chongqing and every group caught up | ${fmt(closed.eventsPerSecond, 1)} events/s (accepted ${fmt(closed.acceptedPerSecond, 1)}/s) | HTTP ${l(closed.http)}; accept → sent by the relay ${l(closed.acceptToSent)}; accept → stored ${l(closed.acceptToStored)} |`);
+    log(
+      `| (b) ${name(r.path)}, closed loop, ${closed.concurrency} clients, ${closed.events} events, until stored in Chongqing and every group caught up | ${fmt(closed.eventsPerSecond, 1)} events/s (accepted ${fmt(closed.acceptedPerSecond, 1)}/s) | HTTP ${l(closed.http)}; accept → sent by the relay ${l(closed.acceptToSent)}; accept → stored ${l(closed.acceptToStored)} |`,
+    );
     const b = r.batchClosedLoop;
-    log(`| (b) ${name(r.path)}, batch endpoint, closed loop, uploads of ${b.batchSize}, ${b.uploadsAtOnce} at once, ${b.events} events, until stored and caught up | ${fmt(b.eventsPerSecond, 1)} events/s (accepted ${fmt(b.acceptedPerSecond, 1)}/s) | HTTP per upload ${l(b.httpPerUpload)}; accept → sent ${l(b.acceptToSent)}; accept → stored ${l(b.acceptToStored)} |`);
-    log(`| (c) ${name(r.path)}, open loop at ${fmt(open.targetPerSecond, 1)}/s for ${fmt(open.seconds, 1)} s (${open.sent} events, ${open.failed} failed) | ${fmt(open.targetPerSecond, 1)} events/s offered | HTTP ${l(open.http)}; accept → sent by the relay ${l(open.acceptToSent)}; accept → stored ${l(open.acceptToStored)} |`);
-    log(`| ratio (b) / (a), ${name(r.path)} | ${r.ratio.toFixed(4)} single, ${r.batchRatio.toFixed(4)} batch | events/s over records/s (targets 0.10 single, 0.25 batch) |`);
-    log(`| (d) peak memory (VmHWM), ${name(r.path)} | ${Object.entries(r.peakMemoryMiB).map(([n, mb]) => `${n} ${mb} MiB`).join(', ')} | |`);
-    log(`| (d) rows written per event, ${name(r.path)} | ${r.rowsPerEvent.toFixed(1)} | ${Object.entries(r.rowsPerEventByTable).map(([k, v]) => `${k} ${fmt(v, 2)}`).join(', ')} |`);
+    log(
+      `| (b) ${name(r.path)}, batch endpoint, closed loop, uploads of ${b.batchSize}, ${b.uploadsAtOnce} at once, ${b.events} events, until stored and caught up | ${fmt(b.eventsPerSecond, 1)} events/s (accepted ${fmt(b.acceptedPerSecond, 1)}/s) | HTTP per upload ${l(b.httpPerUpload)}; accept → sent ${l(b.acceptToSent)}; accept → stored ${l(b.acceptToStored)} |`,
+    );
+    log(
+      `| (c) ${name(r.path)}, open loop at ${fmt(open.targetPerSecond, 1)}/s for ${fmt(open.seconds, 1)} s (${open.sent} events, ${open.failed} failed) | ${fmt(open.targetPerSecond, 1)} events/s offered | HTTP ${l(open.http)}; accept → sent by the relay ${l(open.acceptToSent)}; accept → stored ${l(open.acceptToStored)} |`,
+    );
+    log(
+      `| ratio (b) / (a), ${name(r.path)} | ${r.ratio.toFixed(4)} single, ${r.batchRatio.toFixed(4)} batch | events/s over records/s (targets 0.10 single, 0.25 batch) |`,
+    );
+    log(
+      `| (d) peak memory (VmHWM), ${name(r.path)} | ${Object.entries(r.peakMemoryMiB)
+        .map(([n, mb]) => `${n} ${mb} MiB`)
+        .join(', ')} | |`,
+    );
+    log(
+      `| (d) rows written per event, ${name(r.path)} | ${r.rowsPerEvent.toFixed(1)} | ${Object.entries(r.rowsPerEventByTable)
+        .map(([k, v]) => `${k} ${fmt(v, 2)}`)
+        .join(', ')} |`,
+    );
     const u = r.usage;
     const d = u.databasePerEvent;
-    log(`| (d) database work per event, ${name(r.path)} closed loop | ${fmt(d.Questions, 1)} statements, ${fmt(d.Com_commit, 2)} commits, ${fmt(d.Innodb_data_fsyncs, 2)} fsyncs | select ${fmt(d.Com_select, 1)}, insert ${fmt(d.Com_insert, 1)}, update ${fmt(d.Com_update, 1)}, delete ${fmt(d.Com_delete, 1)} |`);
-    log(`| (d) CPU during the ${name(r.path)} closed loop (${fmt(u.seconds, 1)} s) | machine ${(u.machineBusy * 100).toFixed(0)} % busy of ${u.cores} cores | CPU ms per event: ${Object.entries(u.cpuMsPerEvent).sort((a, b) => b[1] - a[1]).map(([n, ms]) => `${n} ${fmt(ms, 2)}`).join(', ')} |`);
+    log(
+      `| (d) database work per event, ${name(r.path)} closed loop | ${fmt(d.Questions, 1)} statements, ${fmt(d.Com_commit, 2)} commits, ${fmt(d.Innodb_data_fsyncs, 2)} fsyncs | select ${fmt(d.Com_select, 1)}, insert ${fmt(d.Com_insert, 1)}, update ${fmt(d.Com_update, 1)}, delete ${fmt(d.Com_delete, 1)} |`,
+    );
+    log(
+      `| (d) CPU during the ${name(r.path)} closed loop (${fmt(u.seconds, 1)} s) | machine ${(u.machineBusy * 100).toFixed(0)} % busy of ${u.cores} cores | CPU ms per event: ${Object.entries(
+        u.cpuMsPerEvent,
+      )
+        .sort((a, b) => b[1] - a[1])
+        .map(([n, ms]) => `${n} ${fmt(ms, 2)}`)
+        .join(', ')} |`,
+    );
   }
   for (const r of result.paths) {
     for (const [service, c] of Object.entries(r.cpu)) {
-      log(`\nCPU, ${name(r.path)}, ${service}: on the CPU ${(c.busyShare * 100).toFixed(0)} % of ${c.seconds} s; of that, garbage collection ${(c.gcShare * 100).toFixed(0)} %`);
+      log(
+        `\nCPU, ${name(r.path)}, ${service}: on the CPU ${(c.busyShare * 100).toFixed(0)} % of ${c.seconds} s; of that, garbage collection ${(c.gcShare * 100).toFixed(0)} %`,
+      );
       log(`  by owner: ${c.byOwner.map((x) => `${x.owner} ${(x.share * 100).toFixed(0)} %`).join(', ')}`);
       for (const f of c.top) log(`  ${(f.share * 100).toFixed(1).padStart(5)} %  ${f.fn}  ${f.where}`);
     }

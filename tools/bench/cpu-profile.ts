@@ -42,7 +42,12 @@ export function summarise(profile: CpuProfile, top = 10): CpuSummary {
   if (samples.length) {
     for (let i = 0; i < samples.length; i++) self.set(samples[i], (self.get(samples[i]) ?? 0) + Math.max(0, deltas[i + 1] ?? 0));
   } else {
-    const interval = (profile.endTime - profile.startTime) / Math.max(1, profile.nodes.reduce((a, n) => a + (n.hitCount ?? 0), 0));
+    const interval =
+      (profile.endTime - profile.startTime) /
+      Math.max(
+        1,
+        profile.nodes.reduce((a, n) => a + (n.hitCount ?? 0), 0),
+      );
     for (const n of profile.nodes) self.set(n.id, (n.hitCount ?? 0) * interval);
   }
   const total = profile.endTime - profile.startTime;
@@ -72,8 +77,16 @@ export function summarise(profile: CpuProfile, top = 10): CpuSummary {
     seconds: Math.round(total / 1e5) / 10,
     busyShare: Math.round(((total - idle) / Math.max(1, total)) * 1000) / 1000,
     gcShare: share(gc),
-    byOwner: [...owners].filter(([, us]) => us > 0).map(([owner, us]) => ({ owner, share: share(us) })).sort((a, b) => b.share - a.share).slice(0, top),
-    top: [...fns.values()].filter((f) => f.us > 0).sort((a, b) => b.us - a.us).slice(0, top).map((f) => ({ fn: f.fn, where: f.where, share: share(f.us) })),
+    byOwner: [...owners]
+      .filter(([, us]) => us > 0)
+      .map(([owner, us]) => ({ owner, share: share(us) }))
+      .sort((a, b) => b.share - a.share)
+      .slice(0, top),
+    top: [...fns.values()]
+      .filter((f) => f.us > 0)
+      .sort((a, b) => b.us - a.us)
+      .slice(0, top)
+      .map((f) => ({ fn: f.fn, where: f.where, share: share(f.us) })),
   };
 }
 

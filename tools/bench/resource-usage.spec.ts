@@ -26,7 +26,12 @@ describe('resource usage of a bench window', () => {
   });
 
   it('reports the CPU seconds per name, the machine busy share and the database work less its own statements', async () => {
-    const files: Record<string, string> = { '/proc/1/stat': stat('node', 100, 0), '/proc/2/stat': stat('node', 50, 0), '/proc/3/stat': stat('mariadbd', 10, 10), '/proc/stat': 'cpu  0 0 0 0 0 0 0 0\n' };
+    const files: Record<string, string> = {
+      '/proc/1/stat': stat('node', 100, 0),
+      '/proc/2/stat': stat('node', 50, 0),
+      '/proc/3/stat': stat('mariadbd', 10, 10),
+      '/proc/stat': 'cpu  0 0 0 0 0 0 0 0\n',
+    };
     let status = { Questions: 1000, Com_select: 500, Com_insert: 100, Com_commit: 10 };
     let own = 7;
     let clock = 0;

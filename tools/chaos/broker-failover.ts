@@ -119,11 +119,18 @@ interface PartitionState {
 
 async function inboxPartitions(admin: Admin, topic: string): Promise<PartitionState[]> {
   const meta = await admin.fetchTopicMetadata({ topics: [topic] });
-  return meta.topics[0].partitions.map((p) => ({ partition: p.partitionId, leader: p.leader, isr: [...p.isr].sort() })).sort((a, b) => a.partition - b.partition);
+  return meta.topics[0].partitions
+    .map((p) => ({ partition: p.partitionId, leader: p.leader, isr: [...p.isr].sort() }))
+    .sort((a, b) => a.partition - b.partition);
 }
 
 /** Polls until `done` holds for the inbox's partitions; the time it took in ms, or undefined after `timeoutMs`. */
-async function until(admin: Admin, topic: string, done: (ps: PartitionState[]) => boolean, timeoutMs: number): Promise<{ ms?: number; last: PartitionState[] }> {
+async function until(
+  admin: Admin,
+  topic: string,
+  done: (ps: PartitionState[]) => boolean,
+  timeoutMs: number,
+): Promise<{ ms?: number; last: PartitionState[] }> {
   const t0 = Date.now();
   let last: PartitionState[] = [];
   while (Date.now() - t0 < timeoutMs) {
@@ -167,8 +174,12 @@ async function main(): Promise<void> {
   const nodePorts = { [SICHUAN]: o.portBase + 11, [CHONGQING]: o.portBase + 12 };
   const inbox = topics.inbox(namespace, CHONGQING);
 
-  log(`tongban chaos: ${o.brokers} Kafka nodes (RF 3, min.insync.replicas 2, acks=all), ${o.seconds} s of events at ${o.rate}/s, kill -9 of the inbox's leader`);
-  log(`  nodes on 127.0.0.1:${broker.brokers.map((b) => b.split(':')[1]).join(',')} (own data in ${broker.dir}), services on ${o.portBase}+, logs in ${logDir}`);
+  log(
+    `tongban chaos: ${o.brokers} Kafka nodes (RF 3, min.insync.replicas 2, acks=all), ${o.seconds} s of events at ${o.rate}/s, kill -9 of the inbox's leader`,
+  );
+  log(
+    `  nodes on 127.0.0.1:${broker.brokers.map((b) => b.split(':')[1]).join(',')} (own data in ${broker.dir}), services on ${o.portBase}+, logs in ${logDir}`,
+  );
   event(`starting ${o.brokers} Kafka nodes`);
   const t0Kafka = Date.now();
   await broker.fresh().catch(async (e) => {
@@ -214,11 +225,13 @@ async function main(): Promise<void> {
     // created with "does not host this topic-partition".
     await admin.createTopics({
       waitForLeaders: false,
-      topics: [{
-        topic: inbox,
-        replicaAssignment: Array.from({ length: partitions }, (_, partition) => ({ partition, replicas: partition % 2 ? [1, 3, 2] : [1, 2, 3] })),
-        configEntries: [{ name: 'min.insync.replicas', value: '2' }],
-      }],
+      topics: [
+        {
+          topic: inbox,
+          replicaAssignment: Array.from({ length: partitions }, (_, partition) => ({ partition, replicas: partition % 2 ? [1, 3, 2] : [1, 2, 3] })),
+          configEntries: [{ name: 'min.insync.replicas', value: '2' }],
+        },
+      ],
     });
     const created = await until(admin, inbox, (ps) => ps.length === partitions && ps.every((p) => p.leader >= 0), 60_000);
     if (created.ms === undefined) throw new Error(`${inbox} has no leader for every partition 60 s after it was created: ${JSON.stringify(created.last)}`);
@@ -228,7 +241,12 @@ async function main(): Promise<void> {
     }
     const before = await until(admin, inbox, (ps) => ps.every((p) => p.isr.length === o.brokers), 60_000);
     if (before.ms === undefined) throw new Error(`${inbox} has no full ISR before the test: ${JSON.stringify(before.last)}`);
-    const meta = (await admin.describeConfigs({ includeSynonyms: false, resources: [{ type: ConfigResourceTypes.TOPIC, name: inbox, configNames: ['min.insync.replicas'] }] })).resources[0];
+    const meta = (
+      await admin.describeConfigs({
+        includeSynonyms: false,
+        resources: [{ type: ConfigResourceTypes.TOPIC, name: inbox, configNames: ['min.insync.replicas'] }],
+      })
+    ).resources[0];
     const minIsr = meta.configEntries.find((c) => c.configName === 'min.insync.replicas')?.configValue;
     event(`${inbox}: ${before.last.length} partitions, replicas on ${o.brokers} nodes, min.insync.replicas ${minIsr}`);
 
@@ -250,7 +268,11 @@ async function main(): Promise<void> {
     event(`kill -9 Kafka node ${victim} (port ${broker.nodePort(victim)}), leader of inbox partitions ${victimPartitions.join(',')}`);
     const moved = await until(admin, inbox, (ps) => ps.every((p) => p.leader >= 0 && p.leader !== victim), 60_000);
     const leadersMovedMs = moved.ms === undefined ? undefined : Date.now() - killedAt;
-    event(moved.ms === undefined ? 'the inbox partitions did not get new leaders within 60 s' : `every inbox partition led by a live node ${leadersMovedMs} ms after the kill`);
+    event(
+      moved.ms === undefined
+        ? 'the inbox partitions did not get new leaders within 60 s'
+        : `every inbox partition led by a live node ${leadersMovedMs} ms after the kill`,
+    );
 
     // The first event accepted after the kill: how long until the addressed node has applied it.
     const nodeDb = `${prefix}_node_${CHONGQING}`;
@@ -260,7 +282,9 @@ async function main(): Promise<void> {
       while (Date.now() < deadline) {
         request ??= client.requests.slice(requestsBeforeKill).find((r) => r.eventId && r.eventType === 'SubsidyApplicationSubmitted');
         if (request) {
-          const n = await withDb(nodeDb, async (q) => Number((await q<{ n: number }>('SELECT COUNT(*) AS n FROM case_events WHERE event_id = ?', [request!.eventId]))[0].n));
+          const n = await withDb(nodeDb, async (q) =>
+            Number((await q<{ n: number }>('SELECT COUNT(*) AS n FROM case_events WHERE event_id = ?', [request!.eventId]))[0].n),
+          );
           if (n > 0) return Date.now() - killedAt;
         }
         await sleep(200);
@@ -274,9 +298,17 @@ async function main(): Promise<void> {
     const restartMs = Date.now() - t0;
     event(`Kafka node ${victim} restarted (answers after ${restartMs} ms)`);
     const rejoined = await until(admin, inbox, (ps) => ps.every((p) => p.isr.length === o.brokers), 180_000);
-    event(rejoined.ms === undefined ? `node ${victim} not back in every ISR within 180 s` : `node ${victim} back in the ISR of every inbox partition ${rejoined.ms + restartMs} ms after its restart began`);
+    event(
+      rejoined.ms === undefined
+        ? `node ${victim} not back in every ISR within 180 s`
+        : `node ${victim} back in the ISR of every inbox partition ${rejoined.ms + restartMs} ms after its restart began`,
+    );
     const appliedAfterKillMs = await firstAppliedAfterKill;
-    event(appliedAfterKillMs === undefined ? 'no event accepted after the kill was applied within 180 s' : `first event accepted after the kill applied at node ${CHONGQING} ${appliedAfterKillMs} ms after the kill`);
+    event(
+      appliedAfterKillMs === undefined
+        ? 'no event accepted after the kill was applied within 180 s'
+        : `first event accepted after the kill applied at node ${CHONGQING} ${appliedAfterKillMs} ms after the kill`,
+    );
 
     await streaming;
     await client.settle();
@@ -304,7 +336,9 @@ async function main(): Promise<void> {
     const histories: Record<string, Map<string, string[]>> = {};
     for (const region of [CHONGQING, SICHUAN]) {
       const rows = caseIds.length
-        ? await withDb(databases[region], (q) => q<{ case_id: string; event_id: string }>('SELECT case_id, event_id FROM case_events WHERE case_id IN (?) ORDER BY case_id, seq', [caseIds]))
+        ? await withDb(databases[region], (q) =>
+            q<{ case_id: string; event_id: string }>('SELECT case_id, event_id FROM case_events WHERE case_id IN (?) ORDER BY case_id, seq', [caseIds]),
+          )
         : [];
       const byCase = new Map<string, string[]>();
       for (const r of rows) byCase.set(r.case_id, [...(byCase.get(r.case_id) ?? []), r.event_id]);
@@ -342,20 +376,28 @@ async function main(): Promise<void> {
     if (missingHere.length) {
       const copies = new Map<string, number>();
       const wanted = new Set(missingHere);
-      await eachTopicMessage(kafka, inbox, (m) => {
-        const e = m.headers['tongban-event-id'];
-        if (e && wanted.has(e)) copies.set(e, (copies.get(e) ?? 0) + 1);
-      }, 60_000);
+      await eachTopicMessage(
+        kafka,
+        inbox,
+        (m) => {
+          const e = m.headers['tongban-event-id'];
+          if (e && wanted.has(e)) copies.set(e, (copies.get(e) ?? 0) + 1);
+        },
+        60_000,
+      );
       const sent = await withDb(`${prefix}_gateway`, (q) =>
         q<{ event_id: string; sent_at: Date | null }>('SELECT event_id, sent_at FROM outbox_events WHERE topic = ? AND event_id IN (?)', [inbox, missingHere]),
       );
       for (const e of missingHere.slice(0, 5)) {
         const row = sent.find((r) => r.event_id === e);
-        problems.push(`event ${e}: ${copies.get(e) ?? 0} copies in ${inbox}; its outbox row ${row ? (row.sent_at ? `marked sent at ${row.sent_at.toISOString()}` : 'not sent') : 'absent'}`);
+        problems.push(
+          `event ${e}: ${copies.get(e) ?? 0} copies in ${inbox}; its outbox row ${row ? (row.sent_at ? `marked sent at ${row.sent_at.toISOString()}` : 'not sent') : 'absent'}`,
+        );
       }
     }
     if (doubled) problems.push(`${doubled} accepted events applied more than once at a node (e.g. ${cases.find((c) => c.doubled)?.caseId})`);
-    if (reordered) problems.push(`${reordered} cases whose history at a node is not in the order of acceptance (e.g. ${cases.find((c) => c.outOfOrder)?.caseId})`);
+    if (reordered)
+      problems.push(`${reordered} cases whose history at a node is not in the order of acceptance (e.g. ${cases.find((c) => c.outOfOrder)?.caseId})`);
     if (moved.ms === undefined) problems.push('the inbox partitions kept a dead leader');
     if (rejoined.ms === undefined) problems.push(`node ${victim} did not rejoin the ISRs`);
     if (appliedAfterKillMs === undefined) problems.push('nothing accepted after the kill was applied in time');
@@ -389,7 +431,8 @@ async function main(): Promise<void> {
     await broker.infra('kafka-stop').catch((e) => log(`  could not stop the chaos quorum: ${(e as Error).message}`));
     if (!o.keep) {
       await broker.remove().catch(() => undefined);
-      for (const db of ['gateway', `node_${SICHUAN}`, `node_${CHONGQING}`, 'registry']) await dropDatabase(MACHINE_MYSQL, `${prefix}_${db}`).catch(() => undefined);
+      for (const db of ['gateway', `node_${SICHUAN}`, `node_${CHONGQING}`, 'registry'])
+        await dropDatabase(MACHINE_MYSQL, `${prefix}_${db}`).catch(() => undefined);
     }
   }
 
@@ -414,19 +457,27 @@ async function main(): Promise<void> {
     row('requests sent / accepted (202) / cases', `${f.requests} / ${f.accepted} / ${f.cases}`);
     row('retried by the client / refused / never accepted', `${f.retriedRequests} / ${f.refused} / ${f.unanswered}`);
     row('lost / applied twice / cases out of order', `${f.lost} / ${f.doubled} / ${f.reorderedCases}`);
-    row('node killed (inbox partitions it led)', f.killedNode === undefined ? undefined : `${f.killedNode} (${(f.killedNodeLedPartitions as number[]).join(',')})`);
+    row(
+      'node killed (inbox partitions it led)',
+      f.killedNode === undefined ? undefined : `${f.killedNode} (${(f.killedNodeLedPartitions as number[]).join(',')})`,
+    );
     row('new leaders for every partition after (ms)', f.leadersMovedMs);
     row('first event accepted after the kill applied (ms)', f.firstAppliedAfterKillMs);
     row('restarted node answers after (ms)', f.restartMs);
     row('restarted node back in every ISR after (ms)', f.backInIsrMs);
-    row('memory peak: Kafka nodes / services / sum (MB)', `${mem.brokersMb} / ${mem.servicesMb} / ${mem.totalMb} (machine ${mem.machineMb}, least free ${mem.minFreeMb})`);
+    row(
+      'memory peak: Kafka nodes / services / sum (MB)',
+      `${mem.brokersMb} / ${mem.servicesMb} / ${mem.totalMb} (machine ${mem.machineMb}, least free ${mem.minFreeMb})`,
+    );
     row('load average (1 min) mean / max', load ? `${load.mean} / ${load.max}` : undefined);
     if (cases.length) {
       console.log('\nPer case (first 10 and every failing one)');
       console.log(`  ${'case'.padEnd(34)} ${'accepted'.padStart(8)} ${`at ${CHONGQING}`.padStart(10)} ${`at ${SICHUAN}`.padStart(10)} lost doubled order`);
       const shown = [...cases.slice(0, 10), ...cases.slice(10).filter((c) => c.lost || c.doubled || c.outOfOrder)];
       for (const c of shown) {
-        console.log(`  ${c.caseId.padEnd(34)} ${String(c.accepted.length).padStart(8)} ${String(c.history[CHONGQING].length).padStart(10)} ${String(c.history[SICHUAN].length).padStart(10)} ${String(c.lost).padStart(4)} ${String(c.doubled).padStart(7)} ${c.outOfOrder ? 'WRONG' : 'ok'}`);
+        console.log(
+          `  ${c.caseId.padEnd(34)} ${String(c.accepted.length).padStart(8)} ${String(c.history[CHONGQING].length).padStart(10)} ${String(c.history[SICHUAN].length).padStart(10)} ${String(c.lost).padStart(4)} ${String(c.doubled).padStart(7)} ${c.outOfOrder ? 'WRONG' : 'ok'}`,
+        );
       }
       if (cases.length > shown.length) console.log(`  ... ${cases.length - shown.length} more cases, all correct`);
     }

@@ -125,7 +125,11 @@ describe('the chaos client in uploads', () => {
         bodies.push(items);
         if (calls === 1) return void res.writeHead(503, { 'retry-after': '1' }).end();
         const results = items.map((_, index) =>
-          calls === 2 && index === 0 ? { index, status: 400, problem: { code: 'X' } } : calls === 2 && index === 1 ? { index, status: 500 } : { index, status: 202, eventId: `e-${id++}` },
+          calls === 2 && index === 0
+            ? { index, status: 400, problem: { code: 'X' } }
+            : calls === 2 && index === 1
+              ? { index, status: 500 }
+              : { index, status: 202, eventId: `e-${id++}` },
         );
         res.writeHead(207, { 'content-type': 'application/json' }).end(JSON.stringify({ results }));
       });

@@ -71,7 +71,10 @@ export function parseCycleArgs(argv: string[], environment: Record<string, strin
   const env = new EnvReader(environment);
   const receiverMaxIds = env.int('TONGBAN_CHAOS_RECEIVER_MAX_IDS', 1_000_000, { min: 1, max: 100_000_000 });
   env.done();
-  const kill = (value('kill') ?? COMPONENTS.join(',')).split(',').map((s) => s.trim()).filter(Boolean);
+  const kill = (value('kill') ?? COMPONENTS.join(','))
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   for (const k of kill) if (!(COMPONENTS as readonly string[]).includes(k)) throw new Error(`--kill: "${k}" is not one of ${COMPONENTS.join(', ')}`);
   const soakMinutes = num('soak', 0);
   const batch = Math.floor(num('batch', 1));
@@ -136,7 +139,11 @@ async function startReceiver(secret: () => string, maxIds: number) {
     url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`,
     applied,
     receptions,
-    close: () => new Promise<void>((r) => { server.closeAllConnections(); server.close(() => r()); }),
+    close: () =>
+      new Promise<void>((r) => {
+        server.closeAllConnections();
+        server.close(() => r());
+      }),
   };
 }
 
@@ -330,7 +337,11 @@ export async function runCycles(argv: string[]): Promise<boolean> {
     const trends = Object.fromEntries([...memory].map(([name, samples]) => [name, memoryTrend(samples)]));
 
     // Drain, then prove from the databases and the receiver.
-    const databases: Record<string, string> = { gateway: `${prefix}_gateway`, [CHONGQING]: `${prefix}_node_${CHONGQING}`, [SICHUAN]: `${prefix}_node_${SICHUAN}` };
+    const databases: Record<string, string> = {
+      gateway: `${prefix}_gateway`,
+      [CHONGQING]: `${prefix}_node_${CHONGQING}`,
+      [SICHUAN]: `${prefix}_node_${SICHUAN}`,
+    };
     const q = async <R = RowDataPacket>(database: string, sql: string, params: unknown[] = []): Promise<R[]> => {
       const conn = await createConnection({ ...db.mysql, database });
       try {
@@ -348,7 +359,9 @@ export async function runCycles(argv: string[]): Promise<boolean> {
       return n;
     };
     const appliedAt = async (region: string) =>
-      ids.length ? Number((await q<{ n: number }>(databases[region], 'SELECT COUNT(DISTINCT event_id) AS n FROM case_events WHERE event_id IN (?)', [ids]))[0].n) : 0;
+      ids.length
+        ? Number((await q<{ n: number }>(databases[region], 'SELECT COUNT(DISTINCT event_id) AS n FROM case_events WHERE event_id IN (?)', [ids]))[0].n)
+        : 0;
     // The drain goes on while anything moves (a webhook backlog at 100 events/s takes minutes), and ends when
     // all is there, after 120 s without progress, or after 30 minutes.
     const drainStarted = Date.now();
@@ -375,7 +388,9 @@ export async function runCycles(argv: string[]): Promise<boolean> {
     const unanswered = client.requests.filter((r) => !r.eventId && !r.refused);
     if (refused.length) problems.push(`${refused.length} requests refused (e.g. ${refused[0].refused})`);
     if (unanswered.length) problems.push(`${unanswered.length} requests never accepted`);
-    const gatewayRows = await q<{ event_id: string }>(databases.gateway, 'SELECT event_id FROM accepted_events WHERE case_id LIKE ?', [`CHAOS-510104-${runTag}-%`]);
+    const gatewayRows = await q<{ event_id: string }>(databases.gateway, 'SELECT event_id FROM accepted_events WHERE case_id LIKE ?', [
+      `CHAOS-510104-${runTag}-%`,
+    ]);
     const gatewayIds = new Set(gatewayRows.map((r) => r.event_id));
     const notStored = ids.filter((e) => !gatewayIds.has(e)).length;
     if (notStored) problems.push(`${notStored} event ids answered 202 but not in accepted_events`);
@@ -386,7 +401,11 @@ export async function runCycles(argv: string[]): Promise<boolean> {
     const perNode: Record<string, { appliedOnce: number; missing: number; twice: number }> = {};
     for (const region of [CHONGQING, SICHUAN]) {
       const rows = allIds.length
-        ? await q<{ event_id: string; case_id: string; seq: number }>(databases[region], 'SELECT event_id, case_id, seq FROM case_events WHERE event_id IN (?)', [allIds])
+        ? await q<{ event_id: string; case_id: string; seq: number }>(
+            databases[region],
+            'SELECT event_id, case_id, seq FROM case_events WHERE event_id IN (?)',
+            [allIds],
+          )
         : [];
       const count = new Map<string, number>();
       const seqOf = new Map<string, number>();
@@ -425,7 +444,8 @@ export async function runCycles(argv: string[]): Promise<boolean> {
 
     if (o.soakMinutes > 0) {
       for (const [name, t] of Object.entries(trends)) {
-        if (!t.flat) problems.push(`${name}'s resident memory is not flat: ${t.startMiB} MiB in the second quarter, ${t.endMiB} MiB in the last (${t.samples} samples)`);
+        if (!t.flat)
+          problems.push(`${name}'s resident memory is not flat: ${t.startMiB} MiB in the second quarter, ${t.endMiB} MiB in the last (${t.samples} samples)`);
       }
     }
     ok = problems.length === 0 && ids.length > 0;
@@ -459,18 +479,35 @@ export async function runCycles(argv: string[]): Promise<boolean> {
     if (o.json) console.log(JSON.stringify(figures));
     else {
       console.log(`\nFigures (${figures.date})`);
-      console.log(`  requests ${figures.requests} (retried by the client ${figures.retriedByClient}); accepted ${figures.accepted}; lost ${lost}; doubled ${doubled}; out of order ${outOfOrder}`);
-      console.log(`  offered ${o.rate} events/s${o.batch > 1 ? ` (uploads of ${o.batch})` : ''} for ${figures.streamingSeconds} s; accepted ${figures.acceptedPerSecond} events/s; client at its bound of ${o.maxInFlight} requests in flight for ${figures.clientHeldBackSeconds} s (peak ${figures.clientPeakInFlight})`);
-      for (const [region, v] of Object.entries(perNode)) console.log(`  node ${region}: applied once ${v.appliedOnce}, missing ${v.missing}, more than once ${v.twice}`);
-      console.log(`  outbox rows unsent ${pending}; webhooks ${figures.webhooks.deliveredOnce}/${figures.webhooks.expected} delivered once (${extraReceptions} extra receptions absorbed by the receiver); audit chain ${auditOk ? 'verifies' : 'BROKEN'}`);
+      console.log(
+        `  requests ${figures.requests} (retried by the client ${figures.retriedByClient}); accepted ${figures.accepted}; lost ${lost}; doubled ${doubled}; out of order ${outOfOrder}`,
+      );
+      console.log(
+        `  offered ${o.rate} events/s${o.batch > 1 ? ` (uploads of ${o.batch})` : ''} for ${figures.streamingSeconds} s; accepted ${figures.acceptedPerSecond} events/s; client at its bound of ${o.maxInFlight} requests in flight for ${figures.clientHeldBackSeconds} s (peak ${figures.clientPeakInFlight})`,
+      );
+      for (const [region, v] of Object.entries(perNode))
+        console.log(`  node ${region}: applied once ${v.appliedOnce}, missing ${v.missing}, more than once ${v.twice}`);
+      console.log(
+        `  outbox rows unsent ${pending}; webhooks ${figures.webhooks.deliveredOnce}/${figures.webhooks.expected} delivered once (${extraReceptions} extra receptions absorbed by the receiver); audit chain ${auditOk ? 'verifies' : 'BROKEN'}`,
+      );
       if (o.soakMinutes > 0) console.log(`  soak of ${o.soakMinutes} min at ${o.rate} events/s: nothing killed`);
       else {
-        console.log(`  kills: ${Object.entries(kills).map(([k, n]) => `${k} ${n}`).join(', ')}`);
-        console.log(`  max recovery (kill until every service healthy): ${Object.entries(recovery).map(([k, ms]) => `${k} ${ms} ms`).join(', ')}`);
+        console.log(
+          `  kills: ${Object.entries(kills)
+            .map(([k, n]) => `${k} ${n}`)
+            .join(', ')}`,
+        );
+        console.log(
+          `  max recovery (kill until every service healthy): ${Object.entries(recovery)
+            .map(([k, ms]) => `${k} ${ms} ms`)
+            .join(', ')}`,
+        );
       }
       console.log(`  resident memory, MiB (median of the second quarter → of the last quarter, peak, samples every ${o.sampleSeconds} s):`);
       for (const [name, t] of Object.entries(trends)) {
-        console.log(`    ${name.padEnd(22)} ${String(t.startMiB).padStart(6)} → ${String(t.endMiB).padStart(6)}  peak ${t.peakMiB}  (${t.samples} samples${o.soakMinutes > 0 ? (t.flat ? ', flat' : ', GROWING') : ''})`);
+        console.log(
+          `    ${name.padEnd(22)} ${String(t.startMiB).padStart(6)} → ${String(t.endMiB).padStart(6)}  peak ${t.peakMiB}  (${t.samples} samples${o.soakMinutes > 0 ? (t.flat ? ', flat' : ', GROWING') : ''})`,
+        );
       }
       console.log(`\nVerdict: ${ok ? 'PASS' : 'FAIL'}`);
       for (const p of problems) console.log(`  - ${p}`);

@@ -45,7 +45,11 @@ export function chaosStackSpecs(o: {
 export class ChaosServices {
   readonly running = new Map<string, RunningService>();
 
-  constructor(private readonly logDir: string, private readonly healthTimeoutMs: number, broker: SideBroker) {
+  constructor(
+    private readonly logDir: string,
+    private readonly healthTimeoutMs: number,
+    broker: SideBroker,
+  ) {
     process.once('exit', () => this.running.forEach((s) => s.child.exitCode === null && s.child.kill('SIGKILL')));
     for (const signal of ['SIGINT', 'SIGTERM'] as const) {
       process.once(signal, () => {
@@ -72,7 +76,12 @@ export class ChaosServices {
 }
 
 /** The machine's MariaDB, as infra.sh sets it up (root, no password), where the chaos runs keep their databases. */
-export const MACHINE_MYSQL = { host: process.env.TONGBAN_MYSQL_HOST ?? '127.0.0.1', port: Number(process.env.TONGBAN_MYSQL_PORT ?? 3306), user: 'root', password: '' };
+export const MACHINE_MYSQL = {
+  host: process.env.TONGBAN_MYSQL_HOST ?? '127.0.0.1',
+  port: Number(process.env.TONGBAN_MYSQL_PORT ?? 3306),
+  user: 'root',
+  password: '',
+};
 
 /** Runs `fn` with a query function on a connection of its own to `database` (on MACHINE_MYSQL), closed after. */
 export async function withDb<T>(database: string, fn: (q: <R = RowDataPacket>(sql: string, params?: unknown[]) => Promise<R[]>) => Promise<T>): Promise<T> {
@@ -87,7 +96,9 @@ export async function withDb<T>(database: string, fn: (q: <R = RowDataPacket>(sq
 /** How many of the events `ids` a node's database has applied (has in its case history). */
 export async function appliedCount(database: string, ids: string[]): Promise<number> {
   if (ids.length === 0) return 0;
-  return withDb(database, async (q) => Number((await q<{ n: number }>('SELECT COUNT(DISTINCT event_id) AS n FROM case_events WHERE event_id IN (?)', [ids]))[0].n));
+  return withDb(database, async (q) =>
+    Number((await q<{ n: number }>('SELECT COUNT(DISTINCT event_id) AS n FROM case_events WHERE event_id IN (?)', [ids]))[0].n),
+  );
 }
 
 /** The chaos broker: a side broker with its own ports, data and run folder, so no other run is disturbed. */
@@ -250,7 +261,13 @@ export class Client {
         occurredAt: new Date().toISOString(),
       };
       const next: Request = {
-        n: -1, caseId: body.caseId, idempotencyKey: `chaos-${this.runTag}-${n}-w`, tries: 0, replayed: false, eventType: followUp.eventType, follows: n,
+        n: -1,
+        caseId: body.caseId,
+        idempotencyKey: `chaos-${this.runTag}-${n}-w`,
+        tries: 0,
+        replayed: false,
+        eventType: followUp.eventType,
+        follows: n,
       };
       this.requests.push(next);
       await this.post(next, followUp);
@@ -278,7 +295,9 @@ export class Client {
           body: JSON.stringify(pending.map((i) => ({ ...i.body, idempotencyKey: i.request.idempotencyKey }))),
           signal: AbortSignal.timeout(30_000),
         });
-        const answer = (await res.json().catch(() => ({}))) as { results?: { index: number; status: number; eventId?: string; replayed?: boolean; problem?: unknown }[] };
+        const answer = (await res.json().catch(() => ({}))) as {
+          results?: { index: number; status: number; eventId?: string; replayed?: boolean; problem?: unknown }[];
+        };
         if (res.status === 207 && Array.isArray(answer.results)) {
           const settled = new Set<number>();
           for (const r of answer.results) {
@@ -365,7 +384,10 @@ abstract class OwnServer {
   protected child?: ChildProcess;
   readonly dir: string;
 
-  constructor(readonly port: number, name: string) {
+  constructor(
+    readonly port: number,
+    name: string,
+  ) {
     this.dir = join(tmpdir(), `tongban-chaos-${name}-${port}`);
   }
 
@@ -426,9 +448,13 @@ export class OwnMariaDb extends OwnServer {
     rmSync(this.dir, { recursive: true, force: true });
     mkdirSync(this.dir, { recursive: true });
     await new Promise<void>((resolve, reject) => {
-      const c = spawn('mariadb-install-db', ['--no-defaults', `--datadir=${join(this.dir, 'data')}`, '--user=root', '--skip-test-db', '--auth-root-authentication-method=normal'], {
-        stdio: ['ignore', 'ignore', 'pipe'],
-      });
+      const c = spawn(
+        'mariadb-install-db',
+        ['--no-defaults', `--datadir=${join(this.dir, 'data')}`, '--user=root', '--skip-test-db', '--auth-root-authentication-method=normal'],
+        {
+          stdio: ['ignore', 'ignore', 'pipe'],
+        },
+      );
       let err = '';
       c.stderr?.on('data', (d) => (err += d));
       c.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`mariadb-install-db failed (${code}): ${err}`))));
@@ -440,9 +466,18 @@ export class OwnMariaDb extends OwnServer {
     return {
       file: 'mariadbd',
       args: [
-        '--no-defaults', `--datadir=${join(this.dir, 'data')}`, `--port=${this.port}`, `--socket=${join(this.dir, 'mysqld.sock')}`,
-        '--bind-address=127.0.0.1', '--user=root', '--skip-grant-tables', '--max-connections=1000', '--innodb-buffer-pool-size=128M',
-        '--innodb-log-file-size=64M', '--skip-log-bin', `--pid-file=${join(this.dir, 'mysqld.pid')}`,
+        '--no-defaults',
+        `--datadir=${join(this.dir, 'data')}`,
+        `--port=${this.port}`,
+        `--socket=${join(this.dir, 'mysqld.sock')}`,
+        '--bind-address=127.0.0.1',
+        '--user=root',
+        '--skip-grant-tables',
+        '--max-connections=1000',
+        '--innodb-buffer-pool-size=128M',
+        '--innodb-log-file-size=64M',
+        '--skip-log-bin',
+        `--pid-file=${join(this.dir, 'mysqld.pid')}`,
       ],
     };
   }

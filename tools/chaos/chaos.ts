@@ -147,11 +147,16 @@ async function main(): Promise<void> {
     // Drain: every accepted event at both nodes, and every outbox empty.
     const accepted = client.requests.filter((r) => r.eventId);
     const ids = accepted.map((r) => r.eventId!);
-    const databases: Record<string, string> = { gateway: `${prefix}_gateway`, [CHONGQING]: `${prefix}_node_${CHONGQING}`, [SICHUAN]: `${prefix}_node_${SICHUAN}` };
+    const databases: Record<string, string> = {
+      gateway: `${prefix}_gateway`,
+      [CHONGQING]: `${prefix}_node_${CHONGQING}`,
+      [SICHUAN]: `${prefix}_node_${SICHUAN}`,
+    };
     const appliedAt = (region: string) => appliedCount(databases[region], ids);
     const unsent = async () => {
       let n = 0;
-      for (const db of Object.values(databases)) n += await withDb(db, async (q) => Number((await q<{ n: number }>('SELECT COUNT(*) AS n FROM outbox_events WHERE sent_at IS NULL'))[0].n));
+      for (const db of Object.values(databases))
+        n += await withDb(db, async (q) => Number((await q<{ n: number }>('SELECT COUNT(*) AS n FROM outbox_events WHERE sent_at IS NULL'))[0].n));
       return n;
     };
     const drainDeadline = Date.now() + 150_000;
@@ -187,7 +192,9 @@ async function main(): Promise<void> {
     for (const region of [CHONGQING, SICHUAN]) {
       // A node's record of an applied event is its history row (keyed by the event id).
       const history = await withDb(databases[region], async (q) =>
-        allIds.length ? await q<{ event_id: string; n: number }>('SELECT event_id, COUNT(*) AS n FROM case_events WHERE event_id IN (?) GROUP BY event_id', [allIds]) : [],
+        allIds.length
+          ? await q<{ event_id: string; n: number }>('SELECT event_id, COUNT(*) AS n FROM case_events WHERE event_id IN (?) GROUP BY event_id', [allIds])
+          : [],
       );
       const seen = new Map(history.map((r) => [r.event_id, Number(r.n)]));
       const missing = allIds.filter((e) => !seen.has(e));
@@ -204,24 +211,36 @@ async function main(): Promise<void> {
     // between its send and its bookkeeping; the node's event-id check must have absorbed every extra copy.
     const copies = new Map<string, number>();
     const mine = new Set(allIds);
-    await eachTopicMessage(kafka, inbox, (m) => {
-      const eventId = m.headers['tongban-event-id'];
-      if (eventId && mine.has(eventId)) copies.set(eventId, (copies.get(eventId) ?? 0) + 1);
-    }, 60_000);
+    await eachTopicMessage(
+      kafka,
+      inbox,
+      (m) => {
+        const eventId = m.headers['tongban-event-id'];
+        if (eventId && mine.has(eventId)) copies.set(eventId, (copies.get(eventId) ?? 0) + 1);
+      },
+      60_000,
+    );
     const extraCopies = [...copies.values()].reduce((sum, n) => sum + n - 1, 0);
     if (garbage.length !== 1) problems.push(`the garbage is ${garbage.length} times on ${topics.dlq(inbox)}, expected once`);
-    else if (garbage[0][FAILURE_HEADERS.errorCode] !== 'WIRE_FORMAT_INVALID') problems.push(`the garbage was dead-lettered as ${garbage[0][FAILURE_HEADERS.errorCode]}`);
+    else if (garbage[0][FAILURE_HEADERS.errorCode] !== 'WIRE_FORMAT_INVALID')
+      problems.push(`the garbage was dead-lettered as ${garbage[0][FAILURE_HEADERS.errorCode]}`);
 
     const replays = accepted.filter((r) => r.replayed).length;
     console.log('\nWhat happened');
     for (const line of events) console.log(`  ${line}`);
     console.log('\nFigures');
     console.log(`  requests sent ${client.requests.length}; retried by the client ${client.retriedRequests} (answered "Idempotent-Replayed" ${replays})`);
-    console.log(`  accepted by the gateway ${gatewayRows.length} events (${gatewayIds.size} distinct), refused ${refused.length}, never accepted ${unanswered.length}`);
+    console.log(
+      `  accepted by the gateway ${gatewayRows.length} events (${gatewayIds.size} distinct), refused ${refused.length}, never accepted ${unanswered.length}`,
+    );
     for (const region of [CHONGQING, SICHUAN]) {
-      console.log(`  node ${region}${region === CHONGQING ? ' (addressed)' : ' (publisher’s own)'}: applied once ${counts[region].applied}, missing ${counts[region].missing}, more than once ${counts[region].twice}`);
+      console.log(
+        `  node ${region}${region === CHONGQING ? ' (addressed)' : ' (publisher’s own)'}: applied once ${counts[region].applied}, missing ${counts[region].missing}, more than once ${counts[region].twice}`,
+      );
     }
-    console.log(`  copies in ${inbox}: ${[...copies.values()].reduce((a, b) => a + b, 0)} for ${copies.size} events (${extraCopies} extra, absorbed by the event-id check)`);
+    console.log(
+      `  copies in ${inbox}: ${[...copies.values()].reduce((a, b) => a + b, 0)} for ${copies.size} events (${extraCopies} extra, absorbed by the event-id check)`,
+    );
     console.log(`  outbox rows unsent ${pending}; garbage on ${topics.dlq(inbox)}: ${garbage.length} (${garbage[0]?.[FAILURE_HEADERS.errorCode] ?? '-'})`);
     ok = problems.length === 0 && gatewayRows.length > 0;
     console.log(`\nVerdict: ${ok ? 'PASS — nothing lost, nothing applied twice' : 'FAIL'}`);
@@ -231,7 +250,8 @@ async function main(): Promise<void> {
     await broker.infra('kafka-stop').catch((e) => console.error(`  could not stop the chaos broker: ${(e as Error).message}`));
     if (!o.keep) {
       rmSync(broker.dir, { recursive: true, force: true });
-      for (const db of ['gateway', `node_${SICHUAN}`, `node_${CHONGQING}`, 'registry']) await dropDatabase(MACHINE_MYSQL, `${prefix}_${db}`).catch(() => undefined);
+      for (const db of ['gateway', `node_${SICHUAN}`, `node_${CHONGQING}`, 'registry'])
+        await dropDatabase(MACHINE_MYSQL, `${prefix}_${db}`).catch(() => undefined);
     }
   }
   process.exit(ok ? 0 : 1);

@@ -22,7 +22,11 @@ describe('memory trend of a soak', () => {
   it('reads VmRSS and forgets a process that is gone', () => {
     const status = 'Name:\tnode\nVmHWM:\t  300000 kB\nVmRSS:\t  204800 kB\n';
     expect(residentMiB(42, () => status)).toBe(200);
-    expect(residentMiB(42, () => { throw new Error('ENOENT'); })).toBeUndefined();
+    expect(
+      residentMiB(42, () => {
+        throw new Error('ENOENT');
+      }),
+    ).toBeUndefined();
     expect(residentMiB(undefined, () => status)).toBeUndefined();
   });
 });

@@ -44,19 +44,42 @@ describe('tongban calendar check', () => {
 describe('tongban audit proof: the local check of an inclusion proof', () => {
   // Built with the audit library; checked by the CLI's own code, which trusts only hashes.
   const records: AuditRecordContent[] = Array.from({ length: 5 }, (_, i) => ({
-    chain: 'disclosures', recordId: `00000000-0000-4000-8000-00000000000${i}`, at: '2026-11-30T06:00:00.000Z', actor: 'municipal:510104:k1',
-    actorKind: 'service', action: 'personal-data-disclosed', subject: { messages: [`e${i}`], cases: ['SUB-1'], persons: ['ab'.repeat(32)], regions: ['500000'] },
-    details: { eventType: 'X', fieldsByPerson: { ['ab'.repeat(32)]: ['name'] }, withheld: [] }, before: null, after: null,
+    chain: 'disclosures',
+    recordId: `00000000-0000-4000-8000-00000000000${i}`,
+    at: '2026-11-30T06:00:00.000Z',
+    actor: 'municipal:510104:k1',
+    actorKind: 'service',
+    action: 'personal-data-disclosed',
+    subject: { messages: [`e${i}`], cases: ['SUB-1'], persons: ['ab'.repeat(32)], regions: ['500000'] },
+    details: { eventType: 'X', fieldsByPerson: { ['ab'.repeat(32)]: ['name'] }, withheld: [] },
+    before: null,
+    after: null,
   }));
   const leaves = records.map(recordLeafHash);
   const content = {
-    chain: 'disclosures', seq: 7, entryId: '00000000-0000-4000-8000-0000000000aa', at: '2026-11-30T06:00:00.000Z', actor: 'gateway', actorKind: 'service' as const,
-    action: RECORD_GROUP_ACTION, subject: { messages: [], cases: [], persons: [], regions: [] },
-    details: { merkleRoot: merkleRoot(leaves), count: 5, tree: 'sha256-rfc6962' }, before: null, after: null,
+    chain: 'disclosures',
+    seq: 7,
+    entryId: '00000000-0000-4000-8000-0000000000aa',
+    at: '2026-11-30T06:00:00.000Z',
+    actor: 'gateway',
+    actorKind: 'service' as const,
+    action: RECORD_GROUP_ACTION,
+    subject: { messages: [], cases: [], persons: [], regions: [] },
+    details: { merkleRoot: merkleRoot(leaves), count: 5, tree: 'sha256-rfc6962' },
+    before: null,
+    after: null,
   };
   const prevHash = 'cd'.repeat(32);
   const entry = { ...content, prevHash, hash: entryHash(prevHash, content) };
-  const proof = (pos: number) => ({ record: records[pos], leafHash: leaves[pos], pos, count: 5, path: merkleProof(leaves, pos), merkleRoot: merkleRoot(leaves), entry });
+  const proof = (pos: number) => ({
+    record: records[pos],
+    leafHash: leaves[pos],
+    pos,
+    count: 5,
+    path: merkleProof(leaves, pos),
+    merkleRoot: merkleRoot(leaves),
+    entry,
+  });
 
   it.each([0, 1, 2, 3, 4])('holds for the record at position %i', (pos) => {
     expect(checkProof(proof(pos) as never)).toBeUndefined();
@@ -66,7 +89,11 @@ describe('tongban audit proof: the local check of an inclusion proof', () => {
     ['an altered record', (p: ReturnType<typeof proof>) => ({ ...p, record: { ...p.record, actor: 'mallory' } }), /^leaf-altered/],
     ['a wrong sibling', (p: ReturnType<typeof proof>) => ({ ...p, path: [leaves[4], ...p.path.slice(1)] }), /^root-mismatch/],
     ['another position', (p: ReturnType<typeof proof>) => ({ ...p, pos: 2 }), /^root-mismatch/],
-    ['a root the entry does not carry', (p: ReturnType<typeof proof>) => ({ ...p, entry: { ...p.entry, details: { ...p.entry.details, merkleRoot: 'ee'.repeat(32) } } }), /^root-mismatch/],
+    [
+      'a root the entry does not carry',
+      (p: ReturnType<typeof proof>) => ({ ...p, entry: { ...p.entry, details: { ...p.entry.details, merkleRoot: 'ee'.repeat(32) } } }),
+      /^root-mismatch/,
+    ],
     ['an entry that does not match its hash', (p: ReturnType<typeof proof>) => ({ ...p, entry: { ...p.entry, actor: 'mallory' } }), /^changed/],
   ])('fails for %s', (_what, tamper, problem) => {
     expect(checkProof(tamper(proof(1)) as never)).toMatch(problem);
@@ -100,7 +127,15 @@ describe('tongban replay-jobs, holds and deliveries: usage', () => {
 
   it('lists the new verbs in --help', async () => {
     const r = await cli(['--help']);
-    for (const verb of ['replay-jobs cancel <id>', 'holds list', 'holds release <case key>', 'deliveries list', 'deliveries redeliver <id>', '--delivery-token', 'pipeline']) {
+    for (const verb of [
+      'replay-jobs cancel <id>',
+      'holds list',
+      'holds release <case key>',
+      'deliveries list',
+      'deliveries redeliver <id>',
+      '--delivery-token',
+      'pipeline',
+    ]) {
       expect(r.out).toContain(verb);
     }
   });
@@ -120,8 +155,19 @@ describe('tongban replay-jobs, holds and deliveries: what is asked and the exit 
   let server: Server;
   let url = '';
   const job = (state: string, extra: Record<string, unknown> = {}) => ({
-    id: JOB, state, createdBy: 'olga', createdAt: '2026-11-30T06:00:00.000Z', finishedAt: null, filter: { state: 'parked' }, ratePerSecond: 1, total: 5, published: 2,
-    summary: { applied: 1, alreadyApplied: 0, failedAgain: 0, publishFailed: 1, pending: 0, queued: 0, skipped: 3 }, cancelRequested: { at: '2026-11-30T06:00:02.000Z', by: 'olga' }, error: null, ...extra,
+    id: JOB,
+    state,
+    createdBy: 'olga',
+    createdAt: '2026-11-30T06:00:00.000Z',
+    finishedAt: null,
+    filter: { state: 'parked' },
+    ratePerSecond: 1,
+    total: 5,
+    published: 2,
+    summary: { applied: 1, alreadyApplied: 0, failedAgain: 0, publishFailed: 1, pending: 0, queued: 0, skipped: 3 },
+    cancelRequested: { at: '2026-11-30T06:00:02.000Z', by: 'olga' },
+    error: null,
+    ...extra,
   });
 
   beforeAll(async () => {
@@ -142,14 +188,21 @@ describe('tongban replay-jobs, holds and deliveries: what is asked and the exit 
     seen.length = 0;
     answers.clear();
   });
-  const env = () => ({ TONGBAN_OPS_URL: url, TONGBAN_OPS_TOKEN: 'ops-operator-token', TONGBAN_DELIVERY_URL: url, TONGBAN_DELIVERY_TOKEN: 'delivery-admin-token' });
+  const env = () => ({
+    TONGBAN_OPS_URL: url,
+    TONGBAN_OPS_TOKEN: 'ops-operator-token',
+    TONGBAN_DELIVERY_URL: url,
+    TONGBAN_DELIVERY_TOKEN: 'delivery-admin-token',
+  });
 
   it('cancel: posts the reason with the ops token, then 0 once the job is cancelled, with honest counts', async () => {
     answers.set(`POST /v1/dlq/replay-jobs/${JOB}/cancel`, [202, job('cancelled')]);
     const r = await cli(['replay-jobs', 'cancel', JOB, '--reason', 'wrong filter'], env());
     expect(r.code).toBe(EXIT.ok);
     expect(seen[0]).toMatchObject({ method: 'POST', authorization: 'Bearer ops-operator-token', body: JSON.stringify({ reason: 'wrong filter' }) });
-    expect(r.out).toContain(`bulk replay ${JOB} cancelled: 2/5 sent; applied 1, already applied 0, failed again 0, not published 1, no outcome yet 0, skipped 3`);
+    expect(r.out).toContain(
+      `bulk replay ${JOB} cancelled: 2/5 sent; applied 1, already applied 0, failed again 0, not published 1, no outcome yet 0, skipped 3`,
+    );
   });
 
   it('cancel: 1 when the job has not stopped within --wait (the request stands), 5 when ops says it has ended', async () => {
@@ -167,7 +220,10 @@ describe('tongban replay-jobs, holds and deliveries: what is asked and the exit 
 
   it('show --items asks for the job and its items; an unknown job is 3', async () => {
     answers.set(`GET /v1/dlq/replay-jobs/${JOB}`, [200, job('cancelled')]);
-    answers.set(`GET /v1/dlq/replay-jobs/${JOB}/items`, [200, { jobId: JOB, items: [{ deadLetterId: 7, outcome: 'skipped', detail: null, updatedAt: '2026-11-30T06:00:03.000Z' }] }]);
+    answers.set(`GET /v1/dlq/replay-jobs/${JOB}/items`, [
+      200,
+      { jobId: JOB, items: [{ deadLetterId: 7, outcome: 'skipped', detail: null, updatedAt: '2026-11-30T06:00:03.000Z' }] },
+    ]);
     const r = await cli(['replay-jobs', 'show', JOB, '--items', '--json'], env());
     expect(r.code).toBe(EXIT.ok);
     expect(JSON.parse(r.out)).toMatchObject({ id: JOB, state: 'cancelled', items: [{ deadLetterId: 7, outcome: 'skipped' }] });
@@ -178,11 +234,22 @@ describe('tongban replay-jobs, holds and deliveries: what is asked and the exit 
   it('dlq counts: the filters in the query (reason text as q), the groups per line, or the answer as JSON', async () => {
     const counts = {
       total: 3,
-      byWorkflow: [{ value: 'disability-subsidy', count: 2 }, { value: null, count: 1 }],
-      byEventType: [{ value: 'SubsidyApplicationSubmitted', count: 2 }, { value: 'CaseRejected', count: 1 }],
+      byWorkflow: [
+        { value: 'disability-subsidy', count: 2 },
+        { value: null, count: 1 },
+      ],
+      byEventType: [
+        { value: 'SubsidyApplicationSubmitted', count: 2 },
+        { value: 'CaseRejected', count: 1 },
+      ],
       byErrorCode: [{ value: 'STORE_UNAVAILABLE', count: 3 }],
       byRegion: [{ value: '500000', count: 3 }],
-      byAge: [{ bucket: '<1h', count: 1 }, { bucket: '1h-1d', count: 2 }, { bucket: '1d-7d', count: 0 }, { bucket: '>7d', count: 0 }],
+      byAge: [
+        { bucket: '<1h', count: 1 },
+        { bucket: '1h-1d', count: 2 },
+        { bucket: '1d-7d', count: 0 },
+        { bucket: '>7d', count: 0 },
+      ],
     };
     answers.set('GET /v1/dlq/counts?state=parked&correlationId=c-1&q=100%25+full', [200, counts]);
     const r = await cli(['dlq', 'counts', '--state', 'parked', '--correlation-id', 'c-1', '--text', '100% full'], env());
@@ -192,15 +259,34 @@ describe('tongban replay-jobs, holds and deliveries: what is asked and the exit 
     expect(r.out).toContain('age        <1h 1  1h-1d 2  1d-7d 0  >7d 0\n');
     const asJson = await cli(['dlq', 'counts', '--state', 'parked', '--correlation-id', 'c-1', '--text', '100% full', '--json'], env());
     expect(JSON.parse(asJson.out)).toEqual(counts);
-    answers.set('GET /v1/dlq/counts?q=xx', [400, { code: 'VALIDATION_FAILED', detail: 'invalid', problems: [{ path: 'q', problem: 'must be at most 200 characters' }] }]);
+    answers.set('GET /v1/dlq/counts?q=xx', [
+      400,
+      { code: 'VALIDATION_FAILED', detail: 'invalid', problems: [{ path: 'q', problem: 'must be at most 200 characters' }] },
+    ]);
     expect((await cli(['dlq', 'counts', '--text', 'xx'], env())).code).toBe(EXIT.invalid);
   });
 
   it('holds list: 1 when a node did not answer, the holds of the others still shown', async () => {
-    answers.set('GET /v1/holds?all=true&node=510000', [200, {
-      holds: [{ node: '510000', caseKey: 'SUB-9', status: 'parked', heldCount: 2, errorCode: 'STORE_UNAVAILABLE', blockerEventId: 'e-1', updatedAt: '2026-11-30T06:00:00.000Z' }],
-      nodes: [{ node: '510000', ok: true, count: 1 }, { node: '500000', ok: false, error: 'timeout' }],
-    }]);
+    answers.set('GET /v1/holds?all=true&node=510000', [
+      200,
+      {
+        holds: [
+          {
+            node: '510000',
+            caseKey: 'SUB-9',
+            status: 'parked',
+            heldCount: 2,
+            errorCode: 'STORE_UNAVAILABLE',
+            blockerEventId: 'e-1',
+            updatedAt: '2026-11-30T06:00:00.000Z',
+          },
+        ],
+        nodes: [
+          { node: '510000', ok: true, count: 1 },
+          { node: '500000', ok: false, error: 'timeout' },
+        ],
+      },
+    ]);
     const r = await cli(['holds', 'list', '--all', '--node', '510000'], env());
     expect(r.code).toBe(EXIT.failed);
     expect(r.out).toMatch(/510000\s+SUB-9\s+parked\s+2/);
@@ -215,7 +301,23 @@ describe('tongban replay-jobs, holds and deliveries: what is asked and the exit 
   });
 
   it('deliveries with a delivery token: straight to the delivery service with it, never the ops token; a delivery not parked is 5', async () => {
-    answers.set('GET /v1/deliveries?state=parked&caseId=SUB-9', [200, { deliveries: [{ deliveryId: '12', state: 'parked', eventType: 'SubsidyTransferred', caseId: 'SUB-9', targetRegion: '500000', attempts: 9, lastStatus: 503, createdAt: '2026-11-30T06:00:00.000Z' }] }]);
+    answers.set('GET /v1/deliveries?state=parked&caseId=SUB-9', [
+      200,
+      {
+        deliveries: [
+          {
+            deliveryId: '12',
+            state: 'parked',
+            eventType: 'SubsidyTransferred',
+            caseId: 'SUB-9',
+            targetRegion: '500000',
+            attempts: 9,
+            lastStatus: 503,
+            createdAt: '2026-11-30T06:00:00.000Z',
+          },
+        ],
+      },
+    ]);
     const list = await cli(['deliveries', 'list', '--state', 'parked', '--case-id', 'SUB-9'], env());
     expect(list.code).toBe(EXIT.ok);
     expect(list.out).toMatch(/12\s+parked\s+-\s+SubsidyTransferred\s+SUB-9/);
@@ -226,7 +328,23 @@ describe('tongban replay-jobs, holds and deliveries: what is asked and the exit 
 
   it('deliveries through ops: the ops token, the partner shown, the reason in the body; no delivery token', async () => {
     const opsOnly = { TONGBAN_OPS_URL: url, TONGBAN_OPS_TOKEN: 'ops-operator-token' };
-    answers.set('GET /v1/deliveries?state=parked', [200, { deliveries: [{ deliveryId: '12', partner: 'dazu-minzheng', state: 'parked', eventType: 'DeathRegistered', caseId: 'FUN-9', attempts: 9, lastStatus: 503, parkedAt: '2026-11-30T06:00:00.000Z' }] }]);
+    answers.set('GET /v1/deliveries?state=parked', [
+      200,
+      {
+        deliveries: [
+          {
+            deliveryId: '12',
+            partner: 'dazu-minzheng',
+            state: 'parked',
+            eventType: 'DeathRegistered',
+            caseId: 'FUN-9',
+            attempts: 9,
+            lastStatus: 503,
+            parkedAt: '2026-11-30T06:00:00.000Z',
+          },
+        ],
+      },
+    ]);
     const list = await cli(['deliveries', 'list', '--state', 'parked'], opsOnly);
     expect(list.code).toBe(EXIT.ok);
     expect(list.out).toMatch(/12\s+parked\s+dazu-minzheng\s+DeathRegistered\s+FUN-9\s+9\s+503\s+2026-11-30T06:00:00/);
@@ -241,8 +359,24 @@ describe('tongban replay-jobs, holds and deliveries: what is asked and the exit 
     const pipeline = (alerts: number) => ({
       readAt: '2026-11-30T10:00:00.000Z',
       threshold: { outboxPending: 1000, outboxOldestSeconds: 60, consumerLag: 10 },
-      outbox: [{ database: 'tongban_gateway', pending: 1500, oldestSeconds: 90.4, behind: alerts ? '1500 rows not sent (limit 1000)' : null }, { database: 'tongban_node_500000', behind: null, error: 'access denied' }],
-      consumers: [{ group: 'tongban.delivery', state: 'Empty', members: 0, topic: 'tongban.500000.inbox', lag: 12, partitions: [{ partition: 0, lag: 0, behind: false }, { partition: 1, lag: 12, behind: true }], behind: 'no consumer in the group and 12 records waiting' }],
+      outbox: [
+        { database: 'tongban_gateway', pending: 1500, oldestSeconds: 90.4, behind: alerts ? '1500 rows not sent (limit 1000)' : null },
+        { database: 'tongban_node_500000', behind: null, error: 'access denied' },
+      ],
+      consumers: [
+        {
+          group: 'tongban.delivery',
+          state: 'Empty',
+          members: 0,
+          topic: 'tongban.500000.inbox',
+          lag: 12,
+          partitions: [
+            { partition: 0, lag: 0, behind: false },
+            { partition: 1, lag: 12, behind: true },
+          ],
+          behind: 'no consumer in the group and 12 records waiting',
+        },
+      ],
       alerts,
     });
     answers.set('GET /v1/pipeline', [200, pipeline(3)]);

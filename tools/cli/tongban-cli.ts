@@ -40,12 +40,41 @@ type Json = Record<string, any>;
 export const EXIT = { ok: 0, failed: 1, usage: 2, notFound: 3, denied: 4, conflict: 5, invalid: 6, unreachable: 7 } as const;
 
 const FILTERS: Record<string, string> = {
-  state: 'state', region: 'region', topic: 'topic', workflow: 'workflow', 'event-type': 'eventType', 'error-class': 'errorClass',
-  'error-code': 'errorCode', 'case-id': 'caseId', 'event-id': 'eventId', 'correlation-id': 'correlationId', text: 'q', from: 'from', to: 'to',
+  state: 'state',
+  region: 'region',
+  topic: 'topic',
+  workflow: 'workflow',
+  'event-type': 'eventType',
+  'error-class': 'errorClass',
+  'error-code': 'errorCode',
+  'case-id': 'caseId',
+  'event-id': 'eventId',
+  'correlation-id': 'correlationId',
+  text: 'q',
+  from: 'from',
+  to: 'to',
 };
 const VALUE_FLAGS = new Set([
-  ...Object.keys(FILTERS), 'url', 'token', 'limit', 'cursor', 'note', 'reason', 'rate', 'wait', 'file', 'actor', 'action', 'person', 'before', 'dir', 'years',
-  'node', 'resolution', 'delivery-url', 'delivery-token',
+  ...Object.keys(FILTERS),
+  'url',
+  'token',
+  'limit',
+  'cursor',
+  'note',
+  'reason',
+  'rate',
+  'wait',
+  'file',
+  'actor',
+  'action',
+  'person',
+  'before',
+  'dir',
+  'years',
+  'node',
+  'resolution',
+  'delivery-url',
+  'delivery-token',
 ]);
 const BOOLEAN_FLAGS = new Set(['json', 'clear', 'all', 'dry-run', 'help', 'witness', 'items']);
 const DELIVERY_STATES = ['waiting', 'queued', 'delivered', 'parked'];
@@ -115,8 +144,11 @@ interface RecordProof {
 function canonical(value: unknown): string {
   if (Array.isArray(value)) return `[${value.map(canonical).join(',')}]`;
   if (value && typeof value === 'object') {
-    return `{${Object.keys(value).sort().filter((k) => (value as Record<string, unknown>)[k] !== undefined)
-      .map((k) => `${JSON.stringify(k)}:${canonical((value as Record<string, unknown>)[k])}`).join(',')}}`;
+    return `{${Object.keys(value)
+      .sort()
+      .filter((k) => (value as Record<string, unknown>)[k] !== undefined)
+      .map((k) => `${JSON.stringify(k)}:${canonical((value as Record<string, unknown>)[k])}`)
+      .join(',')}}`;
   }
   return JSON.stringify(value);
 }
@@ -223,7 +255,10 @@ interface Io {
 
 /** A refusal from ops: an RFC 9457 problem (`code`, `detail`, `problems`); older servers answered `error` alone. */
 class ApiError extends Error {
-  constructor(readonly status: number, readonly body: Record<string, unknown>) {
+  constructor(
+    readonly status: number,
+    readonly body: Record<string, unknown>,
+  ) {
     const legacy = body.error as { code?: string; message?: string } | undefined;
     const code = typeof body.code === 'string' ? body.code : legacy?.code;
     const detail = typeof body.detail === 'string' ? body.detail : legacy?.message;
@@ -237,7 +272,11 @@ class ApiError extends Error {
 }
 
 class Client {
-  constructor(private readonly url: string, private readonly token: string | undefined, private readonly service = 'ops service') {}
+  constructor(
+    private readonly url: string,
+    private readonly token: string | undefined,
+    private readonly service = 'ops service',
+  ) {}
 
   async call<T = Record<string, unknown>>(method: string, path: string, body?: unknown): Promise<T> {
     let res: Response;
@@ -281,7 +320,11 @@ function filterQuery(flags: Record<string, string | true>): URLSearchParams {
 function table(rows: Array<Record<string, unknown>>, columns: Array<[string, (r: Record<string, unknown>) => unknown]>): string {
   const cells = rows.map((r) => columns.map(([, get]) => String(get(r) ?? '')));
   const widths = columns.map(([h], i) => Math.min(48, Math.max(h.length, ...cells.map((c) => c[i].length))));
-  const line = (values: string[]) => values.map((v, i) => (v.length > widths[i] ? `${v.slice(0, widths[i] - 1)}…` : v.padEnd(widths[i]))).join('  ').trimEnd();
+  const line = (values: string[]) =>
+    values
+      .map((v, i) => (v.length > widths[i] ? `${v.slice(0, widths[i] - 1)}…` : v.padEnd(widths[i])))
+      .join('  ')
+      .trimEnd();
   return [line(columns.map(([h]) => h)), ...cells.map(line)].join('\n') + '\n';
 }
 
@@ -354,31 +397,53 @@ export async function run(argv: string[], io: Io): Promise<number> {
       if (typeof flags.limit === 'string') q.set('limit', flags.limit);
       if (typeof flags.cursor === 'string') q.set('cursor', flags.cursor);
       const page = await client.call<{ items: Array<Record<string, unknown>>; total: number; nextCursor: string | null }>('GET', `/v1/dlq?${q}`);
-      print(page, () =>
-        table(page.items, [
-          ['ID', (r) => r.id], ['STATE', (r) => r.state], ['PARKED', (r) => String(r.parkedAt).slice(0, 19)], ['REGION', (r) => r.region],
-          ['EVENT TYPE', (r) => r.eventType], ['CASE', (r) => r.caseId], ['ERROR', (r) => r.errorCode],
-        ]) + `${page.items.length} of ${page.total}${page.nextCursor ? `; next page: --cursor ${page.nextCursor}` : ''}\n`,
+      print(
+        page,
+        () =>
+          table(page.items, [
+            ['ID', (r) => r.id],
+            ['STATE', (r) => r.state],
+            ['PARKED', (r) => String(r.parkedAt).slice(0, 19)],
+            ['REGION', (r) => r.region],
+            ['EVENT TYPE', (r) => r.eventType],
+            ['CASE', (r) => r.caseId],
+            ['ERROR', (r) => r.errorCode],
+          ]) + `${page.items.length} of ${page.total}${page.nextCursor ? `; next page: --cursor ${page.nextCursor}` : ''}\n`,
       );
       return EXIT.ok;
     }
     if (group === 'dlq' && command === 'counts') {
       type Group = Array<{ value: string | null; count: number }>;
-      const c = await client.call<{ total: number; byWorkflow: Group; byEventType: Group; byErrorCode: Group; byRegion: Group; byAge: Array<{ bucket: string; count: number }> }>(
-        'GET', `/v1/dlq/counts?${filterQuery(flags)}`,
-      );
+      const c = await client.call<{
+        total: number;
+        byWorkflow: Group;
+        byEventType: Group;
+        byErrorCode: Group;
+        byRegion: Group;
+        byAge: Array<{ bucket: string; count: number }>;
+      }>('GET', `/v1/dlq/counts?${filterQuery(flags)}`);
       print(c, () => {
         const line = (label: string, groups: Array<{ label: string; count: number }>) =>
           `${label.padEnd(11)}${groups.length ? groups.map((g) => `${g.label} ${g.count}`).join('  ') : '-'}\n`;
         const named = (g: Group) => g.map((x) => ({ label: x.value ?? '(none)', count: x.count }));
-        return `${c.total} dead letter(s)\n` + line('workflow', named(c.byWorkflow)) + line('event type', named(c.byEventType)) +
-          line('error code', named(c.byErrorCode)) + line('region', named(c.byRegion)) + line('age', c.byAge.map((a) => ({ label: a.bucket, count: a.count })));
+        return (
+          `${c.total} dead letter(s)\n` +
+          line('workflow', named(c.byWorkflow)) +
+          line('event type', named(c.byEventType)) +
+          line('error code', named(c.byErrorCode)) +
+          line('region', named(c.byRegion)) +
+          line(
+            'age',
+            c.byAge.map((a) => ({ label: a.bucket, count: a.count })),
+          )
+        );
       });
       return EXIT.ok;
     }
     if (group === 'dlq' && command === 'show') {
       const id = idArg(positional, 'show');
-      if (flags.clear && (typeof flags.reason !== 'string' || !flags.reason.trim())) throw new UsageError('show --clear needs --reason: why the personal data must be seen (it is audited)');
+      if (flags.clear && (typeof flags.reason !== 'string' || !flags.reason.trim()))
+        throw new UsageError('show --clear needs --reason: why the personal data must be seen (it is audited)');
       const query = flags.clear ? `?${new URLSearchParams({ view: 'clear', reason: flags.reason as string })}` : '';
       const d = await client.call<Json>('GET', `/v1/dlq/${id}${query}`);
       print(d, () =>
@@ -401,7 +466,11 @@ export async function run(argv: string[], io: Io): Promise<number> {
       if (positional[2]) {
         const id = idArg(positional, 'replay');
         const r = await client.call<Json>('POST', `/v1/dlq/${id}/replay`, { note: flags.note });
-        print(r, () => `replayed dead letter ${r.id} to ${r.replayedTo.topic} [${r.replayedTo.partition}] @ ${r.replayedTo.offset}; already applied at the node: ${r.alreadyApplied}\n`);
+        print(
+          r,
+          () =>
+            `replayed dead letter ${r.id} to ${r.replayedTo.topic} [${r.replayedTo.partition}] @ ${r.replayedTo.offset}; already applied at the node: ${r.alreadyApplied}\n`,
+        );
         return EXIT.ok;
       }
       const filter = Object.fromEntries(filterQuery(flags));
@@ -423,10 +492,12 @@ export async function run(argv: string[], io: Io): Promise<number> {
       }
       io.err(io.isTty ? `\r${bar(job.published, job.total)} done\n` : `${bar(job.published, job.total)} done\n`);
       const s = job.summary;
-      print(job, () =>
-        `bulk replay ${job.id}: ${job.total} dead letter(s); applied ${s.applied}, already applied ${s.alreadyApplied}, failed again ${s.failedAgain}, ` +
-        `not published ${s.publishFailed}, no outcome yet ${s.pending}${s.skipped ? `, skipped ${s.skipped} (cancelled by ${job.cancelRequested?.by ?? '?'})` : ''}` +
-        `${job.error ? `; error: ${job.error}` : ''}\n`,
+      print(
+        job,
+        () =>
+          `bulk replay ${job.id}: ${job.total} dead letter(s); applied ${s.applied}, already applied ${s.alreadyApplied}, failed again ${s.failedAgain}, ` +
+          `not published ${s.publishFailed}, no outcome yet ${s.pending}${s.skipped ? `, skipped ${s.skipped} (cancelled by ${job.cancelRequested?.by ?? '?'})` : ''}` +
+          `${job.error ? `; error: ${job.error}` : ''}\n`,
       );
       // A job cancelled (from the console or another terminal) did not replay everything it was asked to.
       return job.state !== 'finished' || s.failedAgain > 0 || s.publishFailed > 0 ? EXIT.failed : EXIT.ok;
@@ -441,7 +512,11 @@ export async function run(argv: string[], io: Io): Promise<number> {
         throw new UsageError(`cannot read ${flags.file}: ${(e as Error).message}`);
       }
       const r = await client.call<Json>('POST', `/v1/dlq/${id}/edit`, { event, note: flags.reason ?? flags.note, dryRun: flags['dry-run'] === true });
-      print(r, () => (r.valid ? `the corrected event is valid; nothing was sent\n` : `replayed a corrected copy of dead letter ${r.id}; already applied at the node: ${r.alreadyApplied}\n`));
+      print(r, () =>
+        r.valid
+          ? `the corrected event is valid; nothing was sent\n`
+          : `replayed a corrected copy of dead letter ${r.id}; already applied at the node: ${r.alreadyApplied}\n`,
+      );
       return EXIT.ok;
     }
     if (group === 'dlq' && command === 'discard') {
@@ -456,9 +531,14 @@ export async function run(argv: string[], io: Io): Promise<number> {
       const r = await client.call<{ jobs: Array<Json> }>('GET', `/v1/dlq/replay-jobs${limit ? `?limit=${limit}` : ''}`);
       print(r, () =>
         table(r.jobs, [
-          ['ID', (j) => j.id], ['STATE', (j) => j.state], ['CREATED', (j) => String(j.createdAt).slice(0, 19)], ['BY', (j) => j.createdBy],
-          ['SENT', (j) => `${j.published}/${j.total}`], ['APPLIED', (j) => outcomes(j).applied + outcomes(j).alreadyApplied],
-          ['FAILED', (j) => outcomes(j).failedAgain + outcomes(j).publishFailed], ['SKIPPED', (j) => outcomes(j).skipped ?? 0],
+          ['ID', (j) => j.id],
+          ['STATE', (j) => j.state],
+          ['CREATED', (j) => String(j.createdAt).slice(0, 19)],
+          ['BY', (j) => j.createdBy],
+          ['SENT', (j) => `${j.published}/${j.total}`],
+          ['APPLIED', (j) => outcomes(j).applied + outcomes(j).alreadyApplied],
+          ['FAILED', (j) => outcomes(j).failedAgain + outcomes(j).publishFailed],
+          ['SKIPPED', (j) => outcomes(j).skipped ?? 0],
         ]),
       );
       return EXIT.ok;
@@ -467,10 +547,19 @@ export async function run(argv: string[], io: Io): Promise<number> {
       const id = jobIdArg(positional, 'show');
       const job = await client.call<Json>('GET', `/v1/dlq/replay-jobs/${id}`);
       const items = flags.items ? (await client.call<{ items: Array<Record<string, unknown>> }>('GET', `/v1/dlq/replay-jobs/${id}/items`)).items : undefined;
-      print(items ? { ...job, items } : job, () =>
-        jobLine(job) +
-        `created ${job.createdAt} by ${job.createdBy}, ${job.ratePerSecond}/s, filter ${JSON.stringify(job.filter)}${job.finishedAt ? `; ended ${job.finishedAt}` : ''}\n` +
-        (items ? table(items, [['DEAD LETTER', (i) => i.deadLetterId], ['OUTCOME', (i) => i.outcome], ['AT', (i) => String(i.updatedAt).slice(0, 19)], ['DETAIL', (i) => i.detail]]) : ''),
+      print(
+        items ? { ...job, items } : job,
+        () =>
+          jobLine(job) +
+          `created ${job.createdAt} by ${job.createdBy}, ${job.ratePerSecond}/s, filter ${JSON.stringify(job.filter)}${job.finishedAt ? `; ended ${job.finishedAt}` : ''}\n` +
+          (items
+            ? table(items, [
+                ['DEAD LETTER', (i) => i.deadLetterId],
+                ['OUTCOME', (i) => i.outcome],
+                ['AT', (i) => String(i.updatedAt).slice(0, 19)],
+                ['DETAIL', (i) => i.detail],
+              ])
+            : ''),
       );
       return EXIT.ok;
     }
@@ -496,13 +585,23 @@ export async function run(argv: string[], io: Io): Promise<number> {
       if (typeof flags.node === 'string') q.set('node', flags.node);
       const limit = wholeNumber(flags, 'limit', 1, 1000);
       if (limit) q.set('limit', String(limit));
-      const r = await client.call<{ holds: Array<Json>; nodes: Array<{ node: string; ok: boolean; count?: number; error?: string }> }>('GET', `/v1/holds${q.size ? `?${q}` : ''}`);
+      const r = await client.call<{ holds: Array<Json>; nodes: Array<{ node: string; ok: boolean; count?: number; error?: string }> }>(
+        'GET',
+        `/v1/holds${q.size ? `?${q}` : ''}`,
+      );
       const silent = r.nodes.filter((n) => !n.ok);
-      print(r, () =>
-        table(r.holds, [
-          ['NODE', (h) => h.node], ['CASE', (h) => h.caseKey], ['STATUS', (h) => h.status], ['HELD', (h) => h.heldCount],
-          ['ERROR', (h) => h.errorCode], ['BLOCKER EVENT', (h) => h.blockerEventId], ['UPDATED', (h) => String(h.updatedAt).slice(0, 19)],
-        ]) + `${r.holds.length} hold(s) from ${r.nodes.length - silent.length} of ${r.nodes.length} node(s)\n`,
+      print(
+        r,
+        () =>
+          table(r.holds, [
+            ['NODE', (h) => h.node],
+            ['CASE', (h) => h.caseKey],
+            ['STATUS', (h) => h.status],
+            ['HELD', (h) => h.heldCount],
+            ['ERROR', (h) => h.errorCode],
+            ['BLOCKER EVENT', (h) => h.blockerEventId],
+            ['UPDATED', (h) => String(h.updatedAt).slice(0, 19)],
+          ]) + `${r.holds.length} hold(s) from ${r.nodes.length - silent.length} of ${r.nodes.length} node(s)\n`,
       );
       for (const n of silent) io.err(`tongban: node ${n.node} did not answer: ${n.error}\n`);
       return silent.length ? EXIT.failed : EXIT.ok;
@@ -510,9 +609,15 @@ export async function run(argv: string[], io: Io): Promise<number> {
     if (group === 'holds' && command === 'release') {
       const key = positional[2];
       if (!key) throw new UsageError('release needs the case key of the hold (holds list shows it)');
-      if (flags.resolution !== 'replayed' && flags.resolution !== 'discarded') throw new UsageError('release needs --resolution replayed (the node re-sends the blocker) or discarded');
-      if (flags.resolution === 'discarded' && (typeof flags.reason !== 'string' || !flags.reason.trim())) throw new UsageError('release --resolution discarded needs --reason');
-      const r = await client.call<Json>('POST', `/v1/holds/${encodeURIComponent(key)}/release`, { resolution: flags.resolution, node: flags.node, reason: flags.reason });
+      if (flags.resolution !== 'replayed' && flags.resolution !== 'discarded')
+        throw new UsageError('release needs --resolution replayed (the node re-sends the blocker) or discarded');
+      if (flags.resolution === 'discarded' && (typeof flags.reason !== 'string' || !flags.reason.trim()))
+        throw new UsageError('release --resolution discarded needs --reason');
+      const r = await client.call<Json>('POST', `/v1/holds/${encodeURIComponent(key)}/release`, {
+        resolution: flags.resolution,
+        node: flags.node,
+        reason: flags.reason,
+      });
       print(r, () => `hold of ${r.caseKey ?? key} at node ${r.node}: ${r.outcome}${r.applied ? `, ${r.applied} held message(s) applied` : ''}\n`);
       return EXIT.ok;
     }
@@ -533,11 +638,19 @@ export async function run(argv: string[], io: Io): Promise<number> {
         const limit = wholeNumber(flags, 'limit', 1, 1000);
         if (limit) q.set('limit', String(limit));
         const r = await target.call<{ deliveries: Array<Record<string, unknown>> }>('GET', `/v1/deliveries${q.size ? `?${q}` : ''}`);
-        print(r, () =>
-          table(r.deliveries, [
-            ['ID', (d) => d.deliveryId], ['STATE', (d) => d.state], ['PARTNER', (d) => d.partner ?? d.systemName ?? '-'], ['EVENT TYPE', (d) => d.eventType], ['CASE', (d) => d.caseId],
-            ['TRIES', (d) => d.attempts], ['LAST', (d) => d.lastStatus ?? d.lastError], ['PARKED', (d) => (d.parkedAt ? String(d.parkedAt).slice(0, 19) : '-')],
-          ]) + `${r.deliveries.length} deliver${r.deliveries.length === 1 ? 'y' : 'ies'}\n`,
+        print(
+          r,
+          () =>
+            table(r.deliveries, [
+              ['ID', (d) => d.deliveryId],
+              ['STATE', (d) => d.state],
+              ['PARTNER', (d) => d.partner ?? d.systemName ?? '-'],
+              ['EVENT TYPE', (d) => d.eventType],
+              ['CASE', (d) => d.caseId],
+              ['TRIES', (d) => d.attempts],
+              ['LAST', (d) => d.lastStatus ?? d.lastError],
+              ['PARKED', (d) => (d.parkedAt ? String(d.parkedAt).slice(0, 19) : '-')],
+            ]) + `${r.deliveries.length} deliver${r.deliveries.length === 1 ? 'y' : 'ies'}\n`,
         );
         return EXIT.ok;
       }
@@ -550,22 +663,46 @@ export async function run(argv: string[], io: Io): Promise<number> {
     }
     if (group === 'pipeline' && command === undefined) {
       type Outbox = { database: string; pending?: number; oldestSeconds?: number; behind: string | null; error?: string };
-      type Consumer = { group: string; state: string | null; members: number | null; topic: string; lag: number; partitions: Array<{ partition: number; lag: number; behind: boolean }>; behind: string | null };
-      const p = await client.call<{ readAt: string; threshold: Record<string, number>; outbox: Outbox[]; consumers: Consumer[]; consumersError?: string; alerts: number }>('GET', '/v1/pipeline');
+      type Consumer = {
+        group: string;
+        state: string | null;
+        members: number | null;
+        topic: string;
+        lag: number;
+        partitions: Array<{ partition: number; lag: number; behind: boolean }>;
+        behind: string | null;
+      };
+      const p = await client.call<{
+        readAt: string;
+        threshold: Record<string, number>;
+        outbox: Outbox[];
+        consumers: Consumer[];
+        consumersError?: string;
+        alerts: number;
+      }>('GET', '/v1/pipeline');
       const flag = (row: { behind: string | null; error?: string }) => (row.error ? `UNREADABLE: ${row.error}` : row.behind ? `BEHIND: ${row.behind}` : 'ok');
-      print(p, () =>
-        `outbox (rows the relay has not sent; behind over ${p.threshold.outboxPending} rows or ${p.threshold.outboxOldestSeconds} s)\n` +
-        table(p.outbox as unknown as Array<Record<string, unknown>>, [
-          ['DATABASE', (o) => o.database], ['NOT SENT', (o) => o.pending ?? '-'], ['OLDEST S', (o) => (o.oldestSeconds === undefined ? '-' : Math.round(o.oldestSeconds as number))], ['STATUS', (o) => flag(o as Outbox)],
-        ]) +
-        `\nconsumer lag (behind over ${p.threshold.consumerLag} records on a partition)\n` +
-        (p.consumersError
-          ? `UNREADABLE: ${p.consumersError}\n`
-          : table(p.consumers as unknown as Array<Record<string, unknown>>, [
-              ['GROUP', (c) => c.group], ['STATE', (c) => `${c.state ?? '?'}${c.members === null ? '' : `/${c.members}`}`], ['TOPIC', (c) => c.topic], ['LAG', (c) => c.lag],
-              ['PARTITIONS', (c) => (c as Consumer).partitions.map((x) => `${x.partition}:${x.lag}${x.behind ? '!' : ''}`).join(' ')], ['STATUS', (c) => flag(c as Consumer)],
-            ])) +
-        `${p.alerts ? `${p.alerts} behind or unreadable` : 'nothing behind'} (read ${p.readAt})\n`,
+      print(
+        p,
+        () =>
+          `outbox (rows the relay has not sent; behind over ${p.threshold.outboxPending} rows or ${p.threshold.outboxOldestSeconds} s)\n` +
+          table(p.outbox as unknown as Array<Record<string, unknown>>, [
+            ['DATABASE', (o) => o.database],
+            ['NOT SENT', (o) => o.pending ?? '-'],
+            ['OLDEST S', (o) => (o.oldestSeconds === undefined ? '-' : Math.round(o.oldestSeconds as number))],
+            ['STATUS', (o) => flag(o as Outbox)],
+          ]) +
+          `\nconsumer lag (behind over ${p.threshold.consumerLag} records on a partition)\n` +
+          (p.consumersError
+            ? `UNREADABLE: ${p.consumersError}\n`
+            : table(p.consumers as unknown as Array<Record<string, unknown>>, [
+                ['GROUP', (c) => c.group],
+                ['STATE', (c) => `${c.state ?? '?'}${c.members === null ? '' : `/${c.members}`}`],
+                ['TOPIC', (c) => c.topic],
+                ['LAG', (c) => c.lag],
+                ['PARTITIONS', (c) => (c as Consumer).partitions.map((x) => `${x.partition}:${x.lag}${x.behind ? '!' : ''}`).join(' ')],
+                ['STATUS', (c) => flag(c as Consumer)],
+              ])) +
+          `${p.alerts ? `${p.alerts} behind or unreadable` : 'nothing behind'} (read ${p.readAt})\n`,
       );
       return p.alerts ? EXIT.failed : EXIT.ok;
     }
@@ -574,11 +711,19 @@ export async function run(argv: string[], io: Io): Promise<number> {
       type Index = { database: string; ok: boolean; rows: number };
       type Witnessed = { database: string; chain: string; status: string; length: number | null; witnessedLength: number | null; witnessedAt: string | null };
       type Witness = {
-        ok: boolean; witness: string; lastAcknowledgedAt: string | null; chains: Witnessed[];
+        ok: boolean;
+        witness: string;
+        lastAcknowledgedAt: string | null;
+        chains: Witnessed[];
         partnerConflicts: Array<{ database: string; chain: string; conflict: string }>;
       };
       const r = await client.call<{
-        ok: boolean; checked: number; headSeq: number; chains?: Chain[]; indexes?: Index[]; witness?: Witness;
+        ok: boolean;
+        checked: number;
+        headSeq: number;
+        chains?: Chain[];
+        indexes?: Index[];
+        witness?: Witness;
         firstBroken?: { seq: number; problem: string; message: string; database?: string; chain?: string; recordId?: string; pos?: number };
       }>('GET', flags.witness === true ? '/v1/audit/verify?witness=true' : '/v1/audit/verify');
       const where = (c: { database?: string; chain?: string }) => [c.database, c.chain].filter(Boolean).join(' / ');
@@ -598,13 +743,14 @@ export async function run(argv: string[], io: Io): Promise<number> {
             ]
           : []),
       ].join('\n');
-      print(r, () =>
-        (r.ok
-          ? `audit chain intact: ${r.checked} entries in ${(r.chains ?? []).length || 1} chain(s)\n`
-          : `audit chain BROKEN at entry ${r.firstBroken!.seq}${r.firstBroken!.database ? ` of ${where(r.firstBroken!)}` : ''}${
-              r.firstBroken!.recordId ? `, record ${r.firstBroken!.recordId}` : r.firstBroken!.pos !== undefined ? `, position ${r.firstBroken!.pos}` : ''
-            } (${r.firstBroken!.problem}): ${r.firstBroken!.message}\n`) +
-        (lines ? `${lines}\n` : ''),
+      print(
+        r,
+        () =>
+          (r.ok
+            ? `audit chain intact: ${r.checked} entries in ${(r.chains ?? []).length || 1} chain(s)\n`
+            : `audit chain BROKEN at entry ${r.firstBroken!.seq}${r.firstBroken!.database ? ` of ${where(r.firstBroken!)}` : ''}${
+                r.firstBroken!.recordId ? `, record ${r.firstBroken!.recordId}` : r.firstBroken!.pos !== undefined ? `, position ${r.firstBroken!.pos}` : ''
+              } (${r.firstBroken!.problem}): ${r.firstBroken!.message}\n`) + (lines ? `${lines}\n` : ''),
       );
       return r.ok ? EXIT.ok : EXIT.failed;
     }
@@ -630,12 +776,21 @@ export async function run(argv: string[], io: Io): Promise<number> {
     }
     if (group === 'audit' && command === 'list') {
       const q = new URLSearchParams();
-      for (const [flag, field] of [['actor', 'actor'], ['action', 'action'], ['case-id', 'caseId'], ['limit', 'limit'], ['before', 'before'], ['from', 'from'], ['to', 'to']]) {
+      for (const [flag, field] of [
+        ['actor', 'actor'],
+        ['action', 'action'],
+        ['case-id', 'caseId'],
+        ['limit', 'limit'],
+        ['before', 'before'],
+        ['from', 'from'],
+        ['to', 'to'],
+      ]) {
         if (typeof flags[flag] === 'string') q.set(field, flags[flag] as string);
       }
       // An ID number never goes into a URL: a person's entries are asked for in a POST body.
       const byPerson = typeof flags.person === 'string';
-      if (byPerson && ['actor', 'case-id', 'from', 'to'].some((f) => flags[f] !== undefined)) throw new UsageError('--person combines only with --action, --limit and --before');
+      if (byPerson && ['actor', 'case-id', 'from', 'to'].some((f) => flags[f] !== undefined))
+        throw new UsageError('--person combines only with --action, --limit and --before');
       const r = byPerson
         ? await client.call<{ entries: Array<Json> }>('POST', '/v1/audit:search', {
             person: flags.person,
@@ -644,7 +799,16 @@ export async function run(argv: string[], io: Io): Promise<number> {
             before: flags.before === undefined ? undefined : Number(flags.before),
           })
         : await client.call<{ entries: Array<Json> }>('GET', `/v1/audit?${q}`);
-      print(r, () => table(r.entries, [['SEQ', (e) => e.seq], ['AT', (e) => String(e.at).slice(0, 19)], ['ACTOR', (e) => e.actor], ['ACTION', (e) => e.action], ['CASES', (e) => (e.subject as { cases: string[] }).cases.join(',')], ['DETAILS', (e) => JSON.stringify(e.details)]]));
+      print(r, () =>
+        table(r.entries, [
+          ['SEQ', (e) => e.seq],
+          ['AT', (e) => String(e.at).slice(0, 19)],
+          ['ACTOR', (e) => e.actor],
+          ['ACTION', (e) => e.action],
+          ['CASES', (e) => (e.subject as { cases: string[] }).cases.join(',')],
+          ['DETAILS', (e) => JSON.stringify(e.details)],
+        ]),
+      );
       return EXIT.ok;
     }
     if (group === 'calendar' && command === 'check') {

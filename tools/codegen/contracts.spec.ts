@@ -2,13 +2,7 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { basename, join, relative } from 'node:path';
 import * as avro from 'avsc';
 import { SchemaCatalogue, avroOptions } from '@tongban/avro';
-import {
-  DivisionCatalogue,
-  SERVICE_OFFICES,
-  formatCheckers,
-  parseDisabilityCertificate,
-  parseIdNumber,
-} from '@tongban/regions';
+import { DivisionCatalogue, SERVICE_OFFICES, formatCheckers, parseDisabilityCertificate, parseIdNumber } from '@tongban/regions';
 import { EventBody, exampleBody, exampleTypes } from '../contracts/examples';
 
 /**
@@ -166,15 +160,14 @@ describe('personal data markings', () => {
 
   it('marks a disability certificate as health data with its format', () => {
     const certificates = fields.filter(({ field }) => field.format === 'disability-certificate');
-    expect(certificates.map((c) => c.where)).toEqual(
-      expect.arrayContaining(['cn.tongban.subsidy.v1.SubsidyApplicationSubmitted.certificateNumber']),
-    );
+    expect(certificates.map((c) => c.where)).toEqual(expect.arrayContaining(['cn.tongban.subsidy.v1.SubsidyApplicationSubmitted.certificateNumber']));
     for (const { where, field } of certificates) expect(`${where} ${String(field.pii)}`).toBe(`${where} health`);
   });
 
   it('gives every ID number and every phone both markings, in both directions', () => {
     for (const { where, field } of fields) {
-      if (field.pii === 'id-number' || field.format === 'id-number') expect(`${where} ${String(field.pii)} ${String(field.format)}`).toBe(`${where} id-number id-number`);
+      if (field.pii === 'id-number' || field.format === 'id-number')
+        expect(`${where} ${String(field.pii)} ${String(field.format)}`).toBe(`${where} id-number id-number`);
       if (field.pii === 'phone' || field.format === 'phone') expect(`${where} ${String(field.pii)} ${String(field.format)}`).toBe(`${where} phone phone`);
     }
   });
@@ -239,7 +232,14 @@ function formattedValues(
   format?: string,
 ): Array<{ path: string; format: string; value: unknown }> {
   if (value === null || value === undefined) return [];
-  if (Array.isArray(schema)) return formattedValues(schema.find((b) => b !== 'null'), value, path, named, format);
+  if (Array.isArray(schema))
+    return formattedValues(
+      schema.find((b) => b !== 'null'),
+      value,
+      path,
+      named,
+      format,
+    );
   if (typeof schema === 'string') {
     if (!PRIMITIVE_NAMES.has(schema)) return formattedValues(named.get(schema), value, path, named, format);
     return format ? [{ path, format, value }] : [];
@@ -270,7 +270,18 @@ describe('examples', () => {
 
     it('is a POST /v1/events body', () => {
       expect(example).toBeDefined();
-      const allowed = ['eventType', 'caseId', 'sourceRegion', 'targetRegion', 'occurredAt', 'sourceOffice', 'targetOffice', 'correlationId', 'causationId', 'payload'];
+      const allowed = [
+        'eventType',
+        'caseId',
+        'sourceRegion',
+        'targetRegion',
+        'occurredAt',
+        'sourceOffice',
+        'targetOffice',
+        'correlationId',
+        'causationId',
+        'payload',
+      ];
       expect(Object.keys(example!).filter((k) => !allowed.includes(k))).toEqual([]);
       expect(example!.eventType).toBe(eventType);
       expect(example!.caseId).toMatch(/^(SUB|MAR|FUN|ECK)-[0-9A-Z]+-\d{4}-\d{6}$/);
@@ -320,7 +331,10 @@ describe('examples', () => {
   });
 
   it('keeps the disability certificate tied to the applicant', () => {
-    for (const [type, holder] of [['SubsidyApplicationSubmitted', 'applicant'], ['SubsidyTransferred', 'person']] as const) {
+    for (const [type, holder] of [
+      ['SubsidyApplicationSubmitted', 'applicant'],
+      ['SubsidyTransferred', 'person'],
+    ] as const) {
       const payload = examples.get(type)!.payload;
       const certificate = parseDisabilityCertificate(payload.certificateNumber);
       expect(typeof certificate).toBe('object');

@@ -58,14 +58,20 @@ describe('contracts check and release', () => {
   it('accepts a field added with a default', () => {
     contracts(root, [{ name: 'grade', type: 'string' }]);
     run(release, [root]);
-    contracts(root, [{ name: 'grade', type: 'string' }, { name: 'note', type: ['null', 'string'], default: null }]);
+    contracts(root, [
+      { name: 'grade', type: 'string' },
+      { name: 'note', type: ['null', 'string'], default: null },
+    ]);
     expect(run(check, [root]).code).toBe(0);
   });
 
   it('names the subject, field and reason of a breaking change, and release refuses it', () => {
     contracts(root, [{ name: 'grade', type: 'string' }]);
     run(release, [root]);
-    contracts(root, [{ name: 'grade', type: 'string' }, { name: 'note', type: 'string' }]);
+    contracts(root, [
+      { name: 'grade', type: 'string' },
+      { name: 'note', type: 'string' },
+    ]);
     const { code, output } = run(check, [root]);
     expect(code).toBe(1);
     expect(output).toContain(`BREAKING ${SUBJECT} (FULL_TRANSITIVE): /fields/note: reader field has no default and the writer lacks it`);
@@ -109,13 +115,17 @@ describe('contracts check and release', () => {
   });
 
   describe('schema ids', () => {
-    const ids = () => JSON.parse(readFileSync(join(root, 'released/schema-ids.json'), 'utf8')) as { schemas: Array<{ id: number; subject: string; retired?: boolean }> };
+    const ids = () =>
+      JSON.parse(readFileSync(join(root, 'released/schema-ids.json'), 'utf8')) as { schemas: Array<{ id: number; subject: string; retired?: boolean }> };
 
     it('gives every released version a fixed id, keeping it across releases', () => {
       contracts(root, [{ name: 'grade', type: 'string' }]);
       run(release, [root]);
       expect(ids().schemas.map((e) => [e.id, e.subject])).toEqual([[1, SUBJECT]]);
-      contracts(root, [{ name: 'grade', type: 'string' }, { name: 'note', type: ['null', 'string'], default: null }]);
+      contracts(root, [
+        { name: 'grade', type: 'string' },
+        { name: 'note', type: ['null', 'string'], default: null },
+      ]);
       expect(run(release, [root]).output).toContain('2 released schema version(s) hold fixed ids');
       expect(ids().schemas.map((e) => e.id)).toEqual([1, 2]);
       expect(run(check, [root]).code).toBe(0);
@@ -126,7 +136,10 @@ describe('contracts check and release', () => {
       run(release, [root]);
       contracts(root, [{ name: 'grade', type: 'int' }]);
       expect(run(release, [root, '--force']).code).toBe(0);
-      expect(ids().schemas.map((e) => [e.id, e.retired ?? false])).toEqual([[1, true], [2, false]]);
+      expect(ids().schemas.map((e) => [e.id, e.retired ?? false])).toEqual([
+        [1, true],
+        [2, false],
+      ]);
       expect(run(check, [root]).code).toBe(0);
     });
 
@@ -135,7 +148,10 @@ describe('contracts check and release', () => {
       run(release, [root]);
       const file = join(root, 'released/schema-ids.json');
       writeFileSync(file, JSON.stringify({ schemas: [] }));
-      expect(run(check, [root])).toMatchObject({ code: 1, output: expect.stringContaining(`SCHEMA IDS: ${SUBJECT}: released v1 has no schema id; run npm run contracts:release`) });
+      expect(run(check, [root])).toMatchObject({
+        code: 1,
+        output: expect.stringContaining(`SCHEMA IDS: ${SUBJECT}: released v1 has no schema id; run npm run contracts:release`),
+      });
       rmSync(file);
       expect(run(check, [root])).toMatchObject({ code: 1, output: expect.stringContaining('contracts/released has no schema-ids.json') });
     });
@@ -144,7 +160,10 @@ describe('contracts check and release', () => {
       contracts(root, [{ name: 'grade', type: 'string' }]);
       run(release, [root]);
       rmSync(join(root, 'released/schema-ids.json'));
-      contracts(root, [{ name: 'grade', type: 'string' }, { name: 'note', type: ['null', 'string'], default: null }]);
+      contracts(root, [
+        { name: 'grade', type: 'string' },
+        { name: 'note', type: ['null', 'string'], default: null },
+      ]);
       expect(run(release, [root, '--ids-only']).code).toBe(0);
       expect(ids().schemas.map((e) => e.id)).toEqual([1]);
       expect(existsSync(join(root, `released/history/${SUBJECT}`))).toBe(false);

@@ -1,13 +1,18 @@
 import { existsSync, mkdirSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import {
-  SCHEMA_ID_MANIFEST_FILE, SchemaCatalogue, SchemaIdManifest, SchemaIdManifestError, assignSchemaIds, formatSchemaIdManifest,
-  readSchemaIdManifest, releasedVersionsOf, schemaFingerprint,
+  SCHEMA_ID_MANIFEST_FILE,
+  SchemaCatalogue,
+  SchemaIdManifest,
+  SchemaIdManifestError,
+  assignSchemaIds,
+  formatSchemaIdManifest,
+  readSchemaIdManifest,
+  releasedVersionsOf,
+  schemaFingerprint,
 } from '@tongban/avro';
 // Until libs/avro/src/index.ts exports './compatibility', reach it directly.
-import {
-  CompatibilityMode, DEFAULT_COMPATIBILITY, StrictRule, checkCompatibility, isCompatibilityMode, normalizedForm,
-} from '@tongban/avro';
+import { CompatibilityMode, DEFAULT_COMPATIBILITY, StrictRule, checkCompatibility, isCompatibilityMode, normalizedForm } from '@tongban/avro';
 
 /**
  * Events cross two provinces' clusters: municipal systems, region nodes and partner systems reading
@@ -202,7 +207,8 @@ export function schemaIdProblems(released: ReleasedContracts): string[] {
   }
   for (const subject of new Set(manifest.schemas.map((e) => e.subject))) {
     for (const e of releasedVersionsOf(manifest, subject)) {
-      if (live.has(`${subject}\u0000${e.fingerprint}`)) problems.push(`${subject}: id ${e.id} names a schema that is not released (mark it retired, never delete it)`);
+      if (live.has(`${subject}\u0000${e.fingerprint}`))
+        problems.push(`${subject}: id ${e.id} names a schema that is not released (mark it retired, never delete it)`);
     }
   }
   return problems.map((p) => `${p}; run npm run contracts:release`);

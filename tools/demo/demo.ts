@@ -65,8 +65,11 @@ async function main(): Promise<void> {
     stop = stack.stop;
     gateway = `http://127.0.0.1:${BASE}`;
     if (provinces) {
-      for (const p of provinces) console.log(`  ${PROVINCE_NAMES[p.code]} (${p.code}): gateway http://127.0.0.1:${p.ports.gateway}, ops console http://127.0.0.1:${p.ports.ops}/, cluster ${p.brokers.join(',')}`);
-      console.log('  a municipal system publishes through its own province\'s gateway; MirrorMaker 2 carries what is addressed to the other province');
+      for (const p of provinces)
+        console.log(
+          `  ${PROVINCE_NAMES[p.code]} (${p.code}): gateway http://127.0.0.1:${p.ports.gateway}, ops console http://127.0.0.1:${p.ports.ops}/, cluster ${p.brokers.join(',')}`,
+        );
+      console.log("  a municipal system publishes through its own province's gateway; MirrorMaker 2 carries what is addressed to the other province");
       gatewayFor = (key) => {
         const p = provinces.find((x) => x.code === provinceOfDevelopmentKey(key));
         return p && { url: `http://127.0.0.1:${p.ports.gateway}`, name: `${PROVINCE_NAMES[p.code]}'s gateway` };

@@ -92,8 +92,7 @@ export class ScenarioPlayer {
       this.print(`     ${green('✓')} accepted by ${gateway.name} (event ${answer.eventId})`);
       if (answer.eventId) this.options.onAccepted?.(answer.eventId, step);
       if (answer.eventId) await this.followTransit(gateway, step.key, answer.eventId);
-    }
-    else {
+    } else {
       this.print(`     ${green('✓')} refused by ${gateway.name} as expected: ${res.status} ${answer.error?.code}`);
       for (const d of answer.error?.details ?? []) this.print(`       ${yellow(d.path)}: ${d.problem}`);
     }
@@ -122,7 +121,9 @@ export class ScenarioPlayer {
         shown = status;
       }
       if (transit && ['applied', 'rejected', 'arrived'].includes(transit.status)) {
-        this.print(`     ${green('✓')} ${gateway.name} has the receipt: ${bold(transit.status)} at node ${transit.node} (${Date.now() - started} ms after acceptance)`);
+        this.print(
+          `     ${green('✓')} ${gateway.name} has the receipt: ${bold(transit.status)} at node ${transit.node} (${Date.now() - started} ms after acceptance)`,
+        );
         return;
       }
       await new Promise((r) => setTimeout(r, 200));
@@ -147,7 +148,9 @@ export class ScenarioPlayer {
       if (!problem) {
         const who = e.key.replace(/^dev-/, '');
         const refused = (last.body.history ?? []).filter((h) => h.outcome === 'rejected').map((h) => `${h.eventType}: ${h.reason}`);
-        this.print(`     ${green('✓')} ${who} sees ${dim(caseId)} ${bold(last.body.state ?? last.body.view)} (${last.body.view} view, ${Date.now() - started} ms)`);
+        this.print(
+          `     ${green('✓')} ${who} sees ${dim(caseId)} ${bold(last.body.state ?? last.body.view)} (${last.body.view} view, ${Date.now() - started} ms)`,
+        );
         if (e.showRefusals) for (const r of refused) this.print(`       ${yellow('refused')}: ${r}`);
         if (e.note) this.print(`       ${e.note(last.body)}`);
         return '';

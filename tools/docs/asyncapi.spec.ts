@@ -92,7 +92,9 @@ describe('the AsyncAPI document of the Kafka interface', () => {
     }
     // Receiving from each inbox: the region node and the region's partners.
     for (const c of PROVINCE_CLUSTERS) {
-      const receivers = Object.values(doc.operations as Json).filter((op) => op.action === 'receive' && (op.channel as Json).$ref === `#/channels/inbox${c.node}`);
+      const receivers = Object.values(doc.operations as Json).filter(
+        (op) => op.action === 'receive' && (op.channel as Json).$ref === `#/channels/inbox${c.node}`,
+      );
       expect(receivers).toHaveLength(2);
       const groups = receivers.map((op) => op.bindings.kafka.groupId);
       expect(groups).toContainEqual({ type: 'string', const: `tongban.region-node.${c.node}` });

@@ -77,7 +77,10 @@ export function buildAsyncApiDocument(sources: ContractSources, options: AsyncAp
   const schemas: Record<string, Json> = {
     EventHeaders: eventHeadersSchema(),
     FailedEventHeaders: failedEventHeadersSchema('#/components/schemas/EventHeaders'),
-    CaseId: { type: 'string', description: 'The record key: the case id (envelope.caseId), UTF-8. All events of a case go to one partition and keep their order.' },
+    CaseId: {
+      type: 'string',
+      description: 'The record key: the case id (envelope.caseId), UTF-8. All events of a case go to one partition and keep their order.',
+    },
   };
   const messages: Record<string, Json> = {};
   for (const eventType of eventTypes) {
@@ -90,7 +93,11 @@ export function buildAsyncApiDocument(sources: ContractSources, options: AsyncAp
       name: eventType,
       title: eventType,
       summary: route ? `${route.from} → ${route.to}: ${route.summary}` : eventType,
-      ...(doc ? { description: `${doc}\n\nAvro subject \`${event.fullName}\`${ids.length ? `; released schema ids ${ids.join(', ')} (the latest ${ids[ids.length - 1]})` : '; not released yet'}. Reference: docs/events/${eventType}.md.` } : {}),
+      ...(doc
+        ? {
+            description: `${doc}\n\nAvro subject \`${event.fullName}\`${ids.length ? `; released schema ids ${ids.join(', ')} (the latest ${ids[ids.length - 1]})` : '; not released yet'}. Reference: docs/events/${eventType}.md.`,
+          }
+        : {}),
       contentType: EVENT_CONTENT_TYPE,
       payload: schemaRef(eventType),
       correlationId: { description: 'The correlation id of the request chain.', location: `$message.header#/${HEADERS.correlationId}` },
@@ -124,7 +131,7 @@ export function buildAsyncApiDocument(sources: ContractSources, options: AsyncAp
       title: `${c.name} (${c.node}), local listener`,
       description:
         `${c.name}'s own Kafka cluster, the listener of its services (gateway relay, region node ${c.node}, ops, delivery) and of its partners. ` +
-        'SASL/SCRAM-SHA-512 with ACLs: each principal reads and writes only its topics (a partner only its region\'s inbox). ' +
+        "SASL/SCRAM-SHA-512 with ACLs: each principal reads and writes only its topics (a partner only its region's inbox). " +
         'The address is the development layout of `npm run infra:up`; production hosts differ (docs/deployment.md).',
       security: [ref('#/components/securitySchemes/scram')],
       tags: [{ name: c.node }],
@@ -213,7 +220,8 @@ export function buildAsyncApiDocument(sources: ContractSources, options: AsyncAp
       action: 'receive',
       channel: ref(`#/channels/${ch.inbox}`),
       title: `Region node ${c.node} applies the events addressed to it`,
-      description: 'Applied once by event id through the workflow\'s state machine; offsets are committed after the effect is stored. An event the case cannot take is refused and answered with CaseEventRejected.',
+      description:
+        "Applied once by event id through the workflow's state machine; offsets are committed after the effect is stored. An event the case cannot take is refused and answered with CaseEventRejected.",
       bindings: { kafka: { groupId: { type: 'string', const: nodeGroup }, bindingVersion: KAFKA_BINDING } },
       messages: channelMessages(ch.inbox),
     };
@@ -223,7 +231,7 @@ export function buildAsyncApiDocument(sources: ContractSources, options: AsyncAp
       title: `Partner systems of ${c.name} read its inbox`,
       description:
         `As principal \`partner-${c.node}\` (SCRAM), which may read only this topic and use only consumer groups starting with \`partner.${c.node}.\`; ` +
-        'or they receive the same copy as signed webhooks from the delivery service (docs/partners.md), narrowed further by the policy\'s webhook list.',
+        "or they receive the same copy as signed webhooks from the delivery service (docs/partners.md), narrowed further by the policy's webhook list.",
       bindings: { kafka: { groupId: { type: 'string', pattern: `^partner\\.${c.node}\\.` }, bindingVersion: KAFKA_BINDING } },
       messages: channelMessages(ch.inbox),
     };
@@ -278,10 +286,10 @@ export function buildAsyncApiDocument(sources: ContractSources, options: AsyncAp
         'The events the civil-affairs systems of Sichuan (510000) and Chongqing (500000) hand each other, as they lie on Kafka.',
         '',
         `- Each receiving node has an inbox \`${topics.inbox(namespace, '<node>')}\`; the publisher's own copies are on \`${topics.local(namespace, '<node>')}\`; failures go through \`<topic>.retry.<n>\` to \`<topic>.dlq\`.`,
-        '- Value: Avro binary in the Confluent wire format (magic byte 0, the 4-byte big-endian schema id, the body). Released schema versions have the same id in both provinces\' registries (contracts/released/schema-ids.json); subjects follow the record name strategy.',
+        "- Value: Avro binary in the Confluent wire format (magic byte 0, the 4-byte big-endian schema id, the body). Released schema versions have the same id in both provinces' registries (contracts/released/schema-ids.json); subjects follow the record name strategy.",
         '- Key: the case id, so the events of a case keep their order.',
         '- Headers: `tongban-*` and the CloudEvents 1.0 binary-mode attributes (`ce_*`, `content-type`).',
-        '- Municipal systems do not write to Kafka: they publish through their province\'s gateway (`POST /v1/events`).',
+        "- Municipal systems do not write to Kafka: they publish through their province's gateway (`POST /v1/events`).",
         '',
         'Generated from contracts/ by tools/docs/generate-docs.ts; the event reference is docs/events/README.md.',
       ].join('\n'),
@@ -294,7 +302,10 @@ export function buildAsyncApiDocument(sources: ContractSources, options: AsyncAp
       schemas,
       messages,
       securitySchemes: {
-        scram: { type: 'scramSha512', description: "SASL/SCRAM-SHA-512 on a province's local listener; credentials per service and per partner, ACLs per principal." },
+        scram: {
+          type: 'scramSha512',
+          description: "SASL/SCRAM-SHA-512 on a province's local listener; credentials per service and per partner, ACLs per principal.",
+        },
         linkScram: {
           type: 'scramSha512',
           description:

@@ -43,7 +43,10 @@ export function parseEventRoutes(markdown: string): Map<string, EventRoute> {
   const section = /^## Events\s*$([\s\S]*?)(?=^## |(?![\s\S]))/m.exec(markdown);
   if (!section) throw new Error('contracts/README.md has no "## Events" section');
   for (const line of section[1].split('\n')) {
-    const cells = /^\|(.*)\|\s*$/.exec(line.trim())?.[1].split('|').map((c) => c.trim());
+    const cells = /^\|(.*)\|\s*$/
+      .exec(line.trim())?.[1]
+      .split('|')
+      .map((c) => c.trim());
     if (!cells || cells.length !== 3 || !/^[A-Z][A-Za-z]+$/.test(cells[0])) continue;
     const [from, to] = cells[1].split('→').map((s) => s.trim());
     if (!from || !to) throw new Error(`contracts/README.md: the row of ${cells[0]} has no "from → to"`);
@@ -64,7 +67,9 @@ export function readContractSources(contractsDir: string, packageFile: string): 
   const examplesDir = join(contractsDir, 'examples');
   const examples: ContractSources['examples'] = {};
   if (existsSync(examplesDir)) {
-    for (const file of readdirSync(examplesDir).filter((f) => f.endsWith('.json')).sort()) {
+    for (const file of readdirSync(examplesDir)
+      .filter((f) => f.endsWith('.json'))
+      .sort()) {
       const eventType = file.slice(0, -'.json'.length);
       if (eventTypes.has(eventType)) examples[eventType] = readJson(join(examplesDir, file));
     }

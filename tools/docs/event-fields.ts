@@ -108,7 +108,14 @@ export class EventFields {
     return self;
   }
 
-  private walk(fields: Avro[], prefix: string, depth: number, jsonRecord: JsonSchema | undefined, lists: Record<RecipientRole, readonly string[]>, seen: Set<string>): void {
+  private walk(
+    fields: Avro[],
+    prefix: string,
+    depth: number,
+    jsonRecord: JsonSchema | undefined,
+    lists: Record<RecipientRole, readonly string[]>,
+    seen: Set<string>,
+  ): void {
     const properties = (jsonRecord?.properties ?? {}) as Record<string, JsonSchema>;
     for (const f of fields) {
       const name = String(f.name);

@@ -109,7 +109,9 @@ describe('passingOf', () => {
 
 describe('the Events table of contracts/README.md', () => {
   it('is read for sender, receiver and summary', () => {
-    const routes = parseEventRoutes('# x\n\n## Events\n| event | from → to | what |\n|---|---|---|\n| SubsidyApproved | responsible → accepting | granted |\n\n## Other\n| A | b → c | d |\n');
+    const routes = parseEventRoutes(
+      '# x\n\n## Events\n| event | from → to | what |\n|---|---|---|\n| SubsidyApproved | responsible → accepting | granted |\n\n## Other\n| A | b → c | d |\n',
+    );
     expect([...routes.entries()]).toEqual([['SubsidyApproved', { from: 'responsible', to: 'accepting', summary: 'granted' }]]);
   });
 

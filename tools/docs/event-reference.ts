@@ -108,7 +108,7 @@ function renderIndex(sources: ContractSources, infos: EventInfo[], json: AvroJso
     "`POST /v1/events` on its own province's gateway (never on Kafka); the gateway validates it against the schema and stores it, and the",
     `relay writes it, Avro in the Confluent wire format keyed by case id, to the addressee's inbox \`${topics.inbox(namespace, '<node>')}\``,
     `(minimised for the addressee) and to the publisher's own \`${topics.local(namespace, '<node>')}\` (whole). Region nodes publish their`,
-    'follow-ups (answers, rejections, deadline breaches) the same way, through their own outbox. The addressee\'s node applies the event;',
+    "follow-ups (answers, rejections, deadline breaches) the same way, through their own outbox. The addressee's node applies the event;",
     "the addressee's partner systems read the same inbox copy on Kafka or receive it as a signed webhook (see [docs/partners.md](../partners.md)).",
     'The Kafka interface as a whole is described in [docs/asyncapi.json](../asyncapi.json) (AsyncAPI 3.0).',
     '',
@@ -120,10 +120,17 @@ function renderIndex(sources: ContractSources, infos: EventInfo[], json: AvroJso
   for (const info of infos) byWorkflow.set(info.event.workflow, [...(byWorkflow.get(info.event.workflow) ?? []), info]);
   const order = [...Object.keys(WORKFLOW_TITLES).filter((w) => byWorkflow.has(w)), ...[...byWorkflow.keys()].filter((w) => !WORKFLOW_TITLES[w]).sort()];
   for (const workflow of order) {
-    out.push(`## ${WORKFLOW_TITLES[workflow] ?? workflow}`, '', '| event | from (publisher) → to (receiver) | what happened | schema id |', '|---|---|---|---|');
+    out.push(
+      `## ${WORKFLOW_TITLES[workflow] ?? workflow}`,
+      '',
+      '| event | from (publisher) → to (receiver) | what happened | schema id |',
+      '|---|---|---|---|',
+    );
     for (const info of byWorkflow.get(workflow)!) {
       const route = sources.routes.get(info.event.eventType)!;
-      out.push(`| [${info.event.eventType}](${info.event.eventType}.md) | ${cell(route.from)} → ${cell(route.to)} | ${cell(route.summary)} | ${info.schemaId ?? 'not released'} |`);
+      out.push(
+        `| [${info.event.eventType}](${info.event.eventType}.md) | ${cell(route.from)} → ${cell(route.to)} | ${cell(route.summary)} | ${info.schemaId ?? 'not released'} |`,
+      );
     }
     out.push('');
   }
@@ -134,13 +141,13 @@ function renderIndex(sources: ContractSources, infos: EventInfo[], json: AvroJso
     '## The envelope',
     '',
     'Every event record starts with the field `envelope` (`cn.tongban.common.v1.Envelope`): routing and tracing facts, never minimised.',
-    'On `POST /v1/events` the gateway writes it from the body\'s `eventType`, `caseId`, `sourceRegion`, `targetRegion`, `occurredAt` and the key.',
+    "On `POST /v1/events` the gateway writes it from the body's `eventType`, `caseId`, `sourceRegion`, `targetRegion`, `occurredAt` and the key.",
     '',
     ...fieldTable(envelope.rows, false),
     '',
     '## Kafka headers',
     '',
-    'Every record carries these headers (UTF-8 strings): tongban\'s own and the CloudEvents 1.0 attributes of the Kafka binding in binary',
+    "Every record carries these headers (UTF-8 strings): tongban's own and the CloudEvents 1.0 attributes of the Kafka binding in binary",
     'mode. Retry and dead-letter copies carry failure headers besides (see the AsyncAPI document).',
     '',
     '| header | value |',
@@ -202,7 +209,14 @@ function renderEvent(sources: ContractSources, info: EventInfo, namespace: strin
   const example = sources.examples[event.eventType];
   out.push('## Example', '');
   if (example) {
-    out.push(`A \`POST /v1/events\` body ([contracts/examples/${event.eventType}.json](../../contracts/examples/${event.eventType}.json)):`, '', '```json', JSON.stringify(example, null, 2), '```', '');
+    out.push(
+      `A \`POST /v1/events\` body ([contracts/examples/${event.eventType}.json](../../contracts/examples/${event.eventType}.json)):`,
+      '',
+      '```json',
+      JSON.stringify(example, null, 2),
+      '```',
+      '',
+    );
   } else out.push('No example in contracts/examples yet.', '');
   out.push('## Released versions', '');
   const entries = sources.manifest?.schemas.filter((e) => e.subject === event.fullName).sort((a, b) => a.id - b.id) ?? [];
@@ -216,7 +230,8 @@ function renderEvent(sources: ContractSources, info: EventInfo, namespace: strin
       out.push(`| ${i + 1} | ${e.id} | ${status} | ${change} |`);
     });
     out.push('');
-    if (!entries.some((e) => e.fingerprint === current)) out.push('The schema in contracts/avro differs from every released version: it is not released yet.', '');
+    if (!entries.some((e) => e.fingerprint === current))
+      out.push('The schema in contracts/avro differs from every released version: it is not released yet.', '');
   }
   return out.join('\n');
 }

@@ -20,7 +20,8 @@ export const EVENT_HEADER_DOCS: Record<string, string> = {
   [CLOUDEVENTS_HEADERS.subject]: 'CloudEvents subject: the case id, as the record key.',
   [CLOUDEVENTS_HEADERS.contentType]: `The value's media type: \`${EVENT_CONTENT_TYPE}\`, Avro binary in the Confluent wire format (magic byte 0, 4-byte schema id, body).`,
   [REPLAY_OF_HEADER]: 'Only on a dead letter an operator replayed to its original topic: the `<topic>/<partition>/<offset>` of the original.',
-  [TRACE_HEADERS.traceparent]: 'Only while tracing is on: W3C Trace Context, the relay\'s send of the record in the trace of the request or apply that published the event.',
+  [TRACE_HEADERS.traceparent]:
+    "Only while tracing is on: W3C Trace Context, the relay's send of the record in the trace of the request or apply that published the event.",
   [TRACE_HEADERS.tracestate]: 'Only with a traceparent whose trace has vendor state: W3C Trace Context `tracestate`.',
 };
 
@@ -112,7 +113,8 @@ export function eventHeadersSchema(): JsonSchema {
 /** The headers of a retry or dead-letter copy: the event's own and the facts of its failure. */
 export function failedEventHeadersSchema(eventHeadersRef: string): JsonSchema {
   return {
-    description: "Headers of a retry or dead-letter copy: the event's own headers (the record's value and key are the original bytes) and the facts of the failure.",
+    description:
+      "Headers of a retry or dead-letter copy: the event's own headers (the record's value and key are the original bytes) and the facts of the failure.",
     allOf: [
       { $ref: eventHeadersRef },
       {

@@ -153,7 +153,13 @@ export function provinceAdmin(p: ProvinceLayout, clientId: string): Kafka {
   const found = kafkaCredentialsFile(p.brokers);
   const password = found?.content.users?.admin;
   const credentials = password ? { username: 'admin', password, mechanism: 'scram-sha-512' as const } : undefined;
-  return new Kafka({ clientId, brokers: p.brokers, ...kafkaSecurityOptions(credentials, { enabled: false }), logLevel: logLevel.NOTHING, retry: { retries: 5 } });
+  return new Kafka({
+    clientId,
+    brokers: p.brokers,
+    ...kafkaSecurityOptions(credentials, { enabled: false }),
+    logLevel: logLevel.NOTHING,
+    retry: { retries: 5 },
+  });
 }
 
 // eslint-disable-next-line @typescript-eslint/no-require-imports

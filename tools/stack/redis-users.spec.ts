@@ -36,9 +36,12 @@ describe('redisAclRules: a Redis user confined to one key prefix', () => {
     expect(rules).toContain(rule);
   });
 
-  it.each(['-@dangerous', '-@admin', '-@pubsub', '-function', '-scan', '-randomkey', '-client|tracking'])('then denies %s, after everything it allows by category', (rule) => {
-    for (const allowed of ['+@read', '+@write', '+@keyspace', '+@connection']) expect(at(rule)).toBeGreaterThan(at(allowed));
-  });
+  it.each(['-@dangerous', '-@admin', '-@pubsub', '-function', '-scan', '-randomkey', '-client|tracking'])(
+    'then denies %s, after everything it allows by category',
+    (rule) => {
+      for (const allowed of ['+@read', '+@write', '+@keyspace', '+@connection']) expect(at(rule)).toBeGreaterThan(at(allowed));
+    },
+  );
 
   it('allows INFO again only after the dangerous commands are denied, and nothing else', () => {
     expect(at('+info')).toBeGreaterThan(at('-@dangerous'));

@@ -22,7 +22,9 @@ export interface ProvinceRedisUser {
  */
 export function provinceRedisUser(namespace: string, p: ProvinceLayout): ProvinceRedisUser {
   if (!/^[a-z0-9][a-z0-9_-]*$/i.test(namespace)) throw new Error(`namespace "${namespace}" must be letters, digits, - or _`);
-  const password = createHmac('sha256', localSecret(`redis-${p.alias}-password`)).update(namespace).digest('base64url');
+  const password = createHmac('sha256', localSecret(`redis-${p.alias}-password`))
+    .update(namespace)
+    .digest('base64url');
   return { username: `${namespace}-${p.tag}`, password, keyPrefix: `${namespace}:${p.code}` };
 }
 

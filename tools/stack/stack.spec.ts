@@ -3,8 +3,16 @@ import { twoProvinces } from './provinces';
 
 describe('inGroups', () => {
   it('keeps each group in the order of its items, groups in the order they first appear', () => {
-    const items = [{ n: 1, g: 'b' }, { n: 2, g: 'a' }, { n: 3, g: 'b' }, { n: 4, g: 'a' }];
-    expect(inGroups(items, (i) => i.g).map((g) => g.map((i) => i.n))).toEqual([[1, 3], [2, 4]]);
+    const items = [
+      { n: 1, g: 'b' },
+      { n: 2, g: 'a' },
+      { n: 3, g: 'b' },
+      { n: 4, g: 'a' },
+    ];
+    expect(inGroups(items, (i) => i.g).map((g) => g.map((i) => i.n))).toEqual([
+      [1, 3],
+      [2, 4],
+    ]);
   });
 
   it('puts everything without a key in one group', () => {

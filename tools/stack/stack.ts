@@ -276,9 +276,11 @@ export async function startStack(
   const services: RunningService[] = [];
   // Each province's services stop in the reverse of their start order; the provinces side by side.
   const stop = async () => {
-    await Promise.all(inGroups(services, (s) => s.spec.province).map(async (group) => {
-      for (const s of group.reverse()) await stopService(s);
-    }));
+    await Promise.all(
+      inGroups(services, (s) => s.spec.province).map(async (group) => {
+        for (const s of group.reverse()) await stopService(s);
+      }),
+    );
   };
   // Children must not outlive a stack whose owner is interrupted.
   const onSignal = (signal: NodeJS.Signals) => {

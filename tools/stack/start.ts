@@ -9,7 +9,10 @@ async function main(): Promise<void> {
   const stack = await startStack({ inheritEnv: ['TONGBAN_API_KEYS'], provinces: TWO ? twoProvinces() : undefined }, (line) => console.log(`  ${line}`));
   console.log('\ntongban is running:');
   if (TWO) {
-    for (const [name, p] of [['Sichuan (510000)', DEFAULT_PROVINCE_PORTS.sichuan], ['Chongqing (500000)', DEFAULT_PROVINCE_PORTS.chongqing]] as const) {
+    for (const [name, p] of [
+      ['Sichuan (510000)', DEFAULT_PROVINCE_PORTS.sichuan],
+      ['Chongqing (500000)', DEFAULT_PROVINCE_PORTS.chongqing],
+    ] as const) {
       console.log(`  ${name}`);
       console.log(`    gateway          http://127.0.0.1:${p.gateway}  (its own province's keys: POST /v1/events, GET /v1/cases/:caseId, /health, /metrics)`);
       console.log(`    schema registry  http://127.0.0.1:${p.registry}`);

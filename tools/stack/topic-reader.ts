@@ -34,7 +34,14 @@ export async function eachTopicMessage(kafka: Kafka, topic: string, each: (m: To
           eachMessage: async ({ partition, message }) => {
             const headers: Record<string, string> = {};
             for (const name of Object.keys(message.headers ?? {})) headers[name] = headerText(message.headers, name) ?? '';
-            each({ partition, offset: message.offset, key: message.key?.toString() ?? '', value: message.value, headers, timestamp: Number(message.timestamp) });
+            each({
+              partition,
+              offset: message.offset,
+              key: message.key?.toString() ?? '',
+              value: message.value,
+              headers,
+              timestamp: Number(message.timestamp),
+            });
             if (Number(message.offset) + 1 >= (remaining.get(partition) ?? 0)) remaining.delete(partition);
             if (remaining.size === 0) {
               clearTimeout(timer);

@@ -120,15 +120,7 @@ export interface AuditQuery {
  * (`record-added`), or the group's leaves do not give the root its entry carries (`root-mismatch`).
  */
 export type AuditBreak =
-  | 'changed'
-  | 'missing'
-  | 'out-of-order'
-  | 'truncated'
-  | 'beyond-head'
-  | 'leaf-altered'
-  | 'record-missing'
-  | 'record-added'
-  | 'root-mismatch';
+  'changed' | 'missing' | 'out-of-order' | 'truncated' | 'beyond-head' | 'leaf-altered' | 'record-missing' | 'record-added' | 'root-mismatch';
 
 export interface AuditVerification {
   ok: boolean;
@@ -363,10 +355,12 @@ export class AuditLog {
     const limit = Math.max(1, Math.min(1000, Math.floor(query.limit ?? 100)));
     const desc = query.order !== 'asc';
     const ew = this.where(query, 'e', 'audit_subjects', '');
-    const entries = ((await this.dataSource.query(
-      `SELECT e.* FROM audit_entries e WHERE ${ew.sql} ORDER BY e.seq ${desc ? 'DESC' : 'ASC'} LIMIT ${limit + 1}`,
-      ew.params,
-    )) as EntryRow[]).map((r) => this.toEntry(r));
+    const entries = (
+      (await this.dataSource.query(
+        `SELECT e.* FROM audit_entries e WHERE ${ew.sql} ORDER BY e.seq ${desc ? 'DESC' : 'ASC'} LIMIT ${limit + 1}`,
+        ew.params,
+      )) as EntryRow[]
+    ).map((r) => this.toEntry(r));
     let records: AuditEntry[] = [];
     if (await this.hasRecordTables()) {
       const w = this.where(query, 'r', 'audit_record_subjects', ' AND s.pos = r.pos');
@@ -422,7 +416,9 @@ export class AuditLog {
   /** Whether the database has the record-group tables (a database not migrated since has entries only). */
   private async hasRecordTables(): Promise<boolean> {
     if (this.recordTables === undefined) {
-      const [r] = await this.dataSource.query("SELECT COUNT(*) AS n FROM information_schema.tables WHERE table_schema = DATABASE() AND table_name = 'audit_records'");
+      const [r] = await this.dataSource.query(
+        "SELECT COUNT(*) AS n FROM information_schema.tables WHERE table_schema = DATABASE() AND table_name = 'audit_records'",
+      );
       this.recordTables = Number(r.n) > 0;
     }
     return this.recordTables;
@@ -440,9 +436,9 @@ export class AuditLog {
     const [entryRow]: EntryRow[] = await this.dataSource.query('SELECT * FROM audit_entries WHERE chain = ? AND seq = ?', [this.chain, seq]);
     if (!entryRow) throw new AuditLogError(`record ${recordId} belongs to entry ${seq}, which is missing`);
     const entry = this.toEntry(entryRow);
-    const leaves: string[] = (await this.dataSource.query('SELECT leaf_hash FROM audit_records WHERE chain = ? AND seq = ? ORDER BY pos', [this.chain, seq])).map(
-      (r: { leaf_hash: string }) => r.leaf_hash,
-    );
+    const leaves: string[] = (
+      await this.dataSource.query('SELECT leaf_hash FROM audit_records WHERE chain = ? AND seq = ? ORDER BY pos', [this.chain, seq])
+    ).map((r: { leaf_hash: string }) => r.leaf_hash);
     const details = entry.details as unknown as RecordGroupDetails;
     const pos = Number(row.pos);
     return {
@@ -489,7 +485,9 @@ export class AuditLog {
       const groupRows = new Map<number, RecordRow[]>();
       if (withRecords) {
         const all: RecordRow[] = await this.dataSource.query('SELECT * FROM audit_records WHERE chain = ? AND seq BETWEEN ? AND ? ORDER BY seq, pos', [
-          this.chain, Number(rows[0].seq), Number(rows[rows.length - 1].seq),
+          this.chain,
+          Number(rows[0].seq),
+          Number(rows[rows.length - 1].seq),
         ]);
         for (const r of all) groupRows.set(Number(r.seq), [...(groupRows.get(Number(r.seq)) ?? []), r]);
       }
@@ -537,14 +535,25 @@ export class AuditLog {
     }
     // What lies past the head read first is either appended since (under the head's lock, so the head now covers
     // it) or was written beside the chain without its lock.
-    const [beyond] = await this.dataSource.query('SELECT seq, entry_id FROM audit_entries WHERE chain = ? AND seq > ? ORDER BY seq DESC LIMIT 1', [this.chain, last]);
+    const [beyond] = await this.dataSource.query('SELECT seq, entry_id FROM audit_entries WHERE chain = ? AND seq > ? ORDER BY seq DESC LIMIT 1', [
+      this.chain,
+      last,
+    ]);
     const [headNow] = beyond ? await this.dataSource.query('SELECT last_seq FROM audit_chain_heads WHERE chain = ?', [this.chain]) : [undefined];
     const coveredUpTo = Math.max(last, Number(headNow?.last_seq ?? last));
     if (beyond && Number(beyond.seq) > coveredUpTo) {
-      return broken(Number(beyond.seq), 'beyond-head', `entry ${beyond.seq} lies past the chain's head (entry ${coveredUpTo}): it was written without moving the head`, beyond.entry_id);
+      return broken(
+        Number(beyond.seq),
+        'beyond-head',
+        `entry ${beyond.seq} lies past the chain's head (entry ${coveredUpTo}): it was written without moving the head`,
+        beyond.entry_id,
+      );
     }
     if (withRecords) {
-      const [stray] = await this.dataSource.query('SELECT seq, pos, record_id FROM audit_records WHERE chain = ? AND seq > ? ORDER BY seq, pos LIMIT 1', [this.chain, coveredUpTo]);
+      const [stray] = await this.dataSource.query('SELECT seq, pos, record_id FROM audit_records WHERE chain = ? AND seq > ? ORDER BY seq, pos LIMIT 1', [
+        this.chain,
+        coveredUpTo,
+      ]);
       if (stray) {
         return broken(Number(stray.seq), 'record-added', `record ${stray.record_id} claims entry ${stray.seq}, beyond the chain's end`, undefined, {
           recordId: stray.record_id,
@@ -562,11 +571,17 @@ export class AuditLog {
     const count = Number(details.count);
     const extra = members.find((m) => !(Number(m.pos) < count));
     if (extra) {
-      return { problem: 'record-added', message: `the group of entry ${seq} holds ${count} records, yet record ${extra.record_id} claims position ${extra.pos}`, recordId: extra.record_id, pos: Number(extra.pos) };
+      return {
+        problem: 'record-added',
+        message: `the group of entry ${seq} holds ${count} records, yet record ${extra.record_id} claims position ${extra.pos}`,
+        recordId: extra.record_id,
+        pos: Number(extra.pos),
+      };
     }
     const present = new Set(members.map((m) => Number(m.pos)));
     for (let pos = 0; pos < count; pos++) {
-      if (!present.has(pos)) return { problem: 'record-missing', message: `the record at position ${pos} of the group of entry ${seq} (${count} records) is missing`, pos };
+      if (!present.has(pos))
+        return { problem: 'record-missing', message: `the record at position ${pos} of the group of entry ${seq} (${count} records) is missing`, pos };
     }
     for (const m of members) {
       let leaf: string | undefined;
@@ -576,12 +591,20 @@ export class AuditLog {
         leaf = undefined;
       }
       if (leaf !== m.leaf_hash) {
-        return { problem: 'leaf-altered', message: `record ${m.record_id} (position ${m.pos} of the group of entry ${seq}) was changed: its content does not match its leaf hash`, recordId: m.record_id, pos: Number(m.pos) };
+        return {
+          problem: 'leaf-altered',
+          message: `record ${m.record_id} (position ${m.pos} of the group of entry ${seq}) was changed: its content does not match its leaf hash`,
+          recordId: m.record_id,
+          pos: Number(m.pos),
+        };
       }
     }
     const root = members.length > 0 ? merkleRoot(members.map((m) => m.leaf_hash)) : undefined;
     if (root !== details.merkleRoot) {
-      return { problem: 'root-mismatch', message: `the leaves of the group of entry ${seq} do not give the Merkle root its entry carries: the root or a leaf hash was rewritten` };
+      return {
+        problem: 'root-mismatch',
+        message: `the leaves of the group of entry ${seq} do not give the Merkle root its entry carries: the root or a leaf hash was rewritten`,
+      };
     }
     return undefined;
   }
@@ -648,10 +671,17 @@ export class AuditLog {
         records.push(...group);
         const details: RecordGroupDetails = { merkleRoot: merkleRoot(group.map((r) => r.leafHash)), count: group.length, tree: RECORD_GROUP_TREE };
         content = {
-          chain: this.chain, seq, entryId: randomUUID(), at,
-          actor: append.actor, actorKind: 'service', action: RECORD_GROUP_ACTION,
+          chain: this.chain,
+          seq,
+          entryId: randomUUID(),
+          at,
+          actor: append.actor,
+          actorKind: 'service',
+          action: RECORD_GROUP_ACTION,
           subject: { messages: [], cases: [], persons: [], regions: [] },
-          details: details as unknown as Record<string, unknown>, before: null, after: null,
+          details: details as unknown as Record<string, unknown>,
+          before: null,
+          after: null,
         };
       }
       const hash = entryHash(prevHash, content);
@@ -662,11 +692,19 @@ export class AuditLog {
       `INSERT INTO audit_entries (chain, seq, entry_id, recorded_at, actor, actor_kind, action, subject, details, before_state, after_state, prev_hash, hash)
        VALUES ${entries.map(() => '(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)').join(', ')}`,
       entries.flatMap((e) => [
-        this.chain, e.seq, e.entryId, new Date(e.at), e.actor, e.actorKind, e.action,
-        canonicalJson(e.subject), canonicalJson(e.details),
+        this.chain,
+        e.seq,
+        e.entryId,
+        new Date(e.at),
+        e.actor,
+        e.actorKind,
+        e.action,
+        canonicalJson(e.subject),
+        canonicalJson(e.details),
         e.before === null ? null : canonicalJson(e.before),
         e.after === null ? null : canonicalJson(e.after),
-        e.prevHash, e.hash,
+        e.prevHash,
+        e.hash,
       ]),
     );
     if (records.length > 0) {
@@ -674,8 +712,16 @@ export class AuditLog {
         `INSERT INTO audit_records (chain, seq, pos, record_id, recorded_at, actor, actor_kind, action, subject, details, before_state, after_state, leaf_hash)
          VALUES ${records.map(() => '(?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)').join(', ')}`,
         records.flatMap(({ seq: s, pos, content: r, leafHash }) => [
-          this.chain, s, pos, r.recordId, new Date(r.at), r.actor, r.actorKind, r.action,
-          canonicalJson(r.subject), canonicalJson(r.details),
+          this.chain,
+          s,
+          pos,
+          r.recordId,
+          new Date(r.at),
+          r.actor,
+          r.actorKind,
+          r.action,
+          canonicalJson(r.subject),
+          canonicalJson(r.details),
           r.before === null ? null : canonicalJson(r.before),
           r.after === null ? null : canonicalJson(r.after),
           leafHash,
@@ -707,7 +753,9 @@ export class AuditLog {
   }
 
   /** What an entry row and a record row hold alike: who, what, the subject and the states, parsed. */
-  private commonContent(row: Pick<EntryRow, 'chain' | 'recorded_at' | 'actor' | 'actor_kind' | 'action' | 'subject' | 'details' | 'before_state' | 'after_state'>) {
+  private commonContent(
+    row: Pick<EntryRow, 'chain' | 'recorded_at' | 'actor' | 'actor_kind' | 'action' | 'subject' | 'details' | 'before_state' | 'after_state'>,
+  ) {
     const subject = JSON.parse(row.subject) as Partial<AuditSubject>;
     return {
       chain: row.chain,

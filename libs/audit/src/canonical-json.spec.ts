@@ -15,9 +15,17 @@ describe('canonicalJson', () => {
 
 describe('entryHash', () => {
   const content = {
-    chain: 'main', seq: 1, entryId: '00000000-0000-4000-8000-000000000000', at: '2026-01-02T03:04:05.678Z',
-    actor: 'alice', actorKind: 'operator' as const, action: 'dlq.replay',
-    subject: { messages: [], cases: [], persons: [], regions: [] }, details: { a: 1 }, before: null, after: null,
+    chain: 'main',
+    seq: 1,
+    entryId: '00000000-0000-4000-8000-000000000000',
+    at: '2026-01-02T03:04:05.678Z',
+    actor: 'alice',
+    actorKind: 'operator' as const,
+    action: 'dlq.replay',
+    subject: { messages: [], cases: [], persons: [], regions: [] },
+    details: { a: 1 },
+    before: null,
+    after: null,
   };
 
   it('does not depend on key order', () => {

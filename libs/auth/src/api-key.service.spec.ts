@@ -35,8 +35,19 @@ const ID_KEY = 'key-id-key-0123456789';
 const legacyRow = (key: string, binding: string, revokedAt: Date | null = null): ApiKeyRecord => {
   const salt = newSalt();
   return {
-    keyId: legacyKeyIdOf(key), salt, keyHash: hashApiKey(key, salt), division: binding, officeId: null, systemName: `bootstrap:${binding}`,
-    origin: 'bootstrap', rotatedFrom: null, createdAt: new Date('2026-01-01T00:00:00Z'), expiresAt: null, revokedAt, ratePerSecond: null, burst: null,
+    keyId: legacyKeyIdOf(key),
+    salt,
+    keyHash: hashApiKey(key, salt),
+    division: binding,
+    officeId: null,
+    systemName: `bootstrap:${binding}`,
+    origin: 'bootstrap',
+    rotatedFrom: null,
+    createdAt: new Date('2026-01-01T00:00:00Z'),
+    expiresAt: null,
+    revokedAt,
+    ratePerSecond: null,
+    burst: null,
   };
 };
 

@@ -99,7 +99,21 @@ export class MysqlApiKeyStore implements ApiKeyStore {
       `INSERT ${options.ignoreExisting ? 'IGNORE ' : ''}INTO api_keys
         (key_id, salt, key_hash, division, office_id, system_name, origin, rotated_from, created_at, expires_at, revoked_at, rate_per_second, burst)
        VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-      [k.keyId, k.salt, k.keyHash, k.division, k.officeId, k.systemName, k.origin, k.rotatedFrom, k.createdAt, k.expiresAt, k.revokedAt, k.ratePerSecond, k.burst],
+      [
+        k.keyId,
+        k.salt,
+        k.keyHash,
+        k.division,
+        k.officeId,
+        k.systemName,
+        k.origin,
+        k.rotatedFrom,
+        k.createdAt,
+        k.expiresAt,
+        k.revokedAt,
+        k.ratePerSecond,
+        k.burst,
+      ],
     );
     return (result as { affectedRows: number }).affectedRows > 0;
   }

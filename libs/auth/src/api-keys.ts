@@ -7,8 +7,7 @@ import { covers, isWellFormedDivision, SERVICE_OFFICES, ServiceOffice } from '@t
  * The documented keys of local runs (development profile only; production supplies TONGBAN_API_KEYS from its
  * secret store): Sichuan's Chengdu, Anyue and province keys, Chongqing's Dazu, high-tech zone office and province keys.
  */
-export const DEV_API_KEYS =
-  'dev-chengdu=510100,dev-anyue=512021,dev-dazu=500111,dev-cqhtz=CQ-HTZ,dev-sichuan=510000,dev-chongqing=500000';
+export const DEV_API_KEYS = 'dev-chengdu=510100,dev-anyue=512021,dev-dazu=500111,dev-cqhtz=CQ-HTZ,dev-sichuan=510000,dev-chongqing=500000';
 
 export interface Caller {
   keyId: string;
@@ -39,7 +38,10 @@ function digest(key: string): Buffer {
 export function parseApiKeySpec(spec: string): { keys: Array<{ key: string; binding: string }>; problems: string[] } {
   const keys: Array<{ key: string; binding: string }> = [];
   const problems: string[] = [];
-  for (const item of spec.split(',').map((s) => s.trim()).filter(Boolean)) {
+  for (const item of spec
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)) {
     const eq = item.indexOf('=');
     const key = item.slice(0, eq).trim();
     const binding = item.slice(eq + 1).trim();

@@ -62,7 +62,10 @@ export const FAILED_AUTH = 'tongbanFailedAuth';
 export function failedAuthGuard(
   limiter: FailedAttemptLimiter,
   answer: (res: Response, retryAfterSeconds: number) => void = (res, s) =>
-    sendProblem(res, problemDetails({ code: 'AUTH.TOO_MANY_FAILED_ATTEMPTS', detail: `too many failed authentication attempts from this address; retry after ${s} s` })),
+    sendProblem(
+      res,
+      problemDetails({ code: 'AUTH.TOO_MANY_FAILED_ATTEMPTS', detail: `too many failed authentication attempts from this address; retry after ${s} s` }),
+    ),
 ) {
   return (req: Request, res: Response, next: NextFunction): void => {
     // Health and metrics answer without credentials and are never refused for an address's failures.

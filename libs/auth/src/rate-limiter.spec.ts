@@ -17,7 +17,13 @@ describe('TokenBucketLimiter while Redis is down', () => {
     let clock = 1_000_000;
     const errors: unknown[] = [];
     let recovered = 0;
-    const limiter = new TokenBucketLimiter(redis, 'p', (e) => errors.push(e), () => recovered++, () => clock);
+    const limiter = new TokenBucketLimiter(
+      redis,
+      'p',
+      (e) => errors.push(e),
+      () => recovered++,
+      () => clock,
+    );
     redis.up = false;
     await limiter.take('k', limit);
     await limiter.take('k', limit);

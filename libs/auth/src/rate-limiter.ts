@@ -78,7 +78,10 @@ export class TokenBucketLimiter {
       return;
     }
     try {
-      answer = (await this.redis.eval(TOKEN_BUCKET, 1, `${this.keyPrefix}:ratelimit:${bucket}`, limit.ratePerSecond, Math.max(1, limit.burst))) as [number, number];
+      answer = (await this.redis.eval(TOKEN_BUCKET, 1, `${this.keyPrefix}:ratelimit:${bucket}`, limit.ratePerSecond, Math.max(1, limit.burst))) as [
+        number,
+        number,
+      ];
       if (this.degraded) {
         this.degraded = false;
         this.local.clear();

@@ -36,8 +36,7 @@ export interface ServiceRequestHeaders {
 }
 
 export type ServiceCaller =
-  | { ok: true; actor: string; viewer?: { division: string; office?: string } }
-  | { ok: false; status: 400 | 401; code: string; message: string };
+  { ok: true; actor: string; viewer?: { division: string; office?: string } } | { ok: false; status: 400 | 401; code: string; message: string };
 
 const ACTOR = /^[A-Za-z0-9][A-Za-z0-9._:@-]{0,119}$/;
 const DIVISION = /^\d{6}$/;
@@ -53,7 +52,8 @@ export function authenticateService(headers: ServiceRequestHeaders, expectedToke
   if (headers.actor !== undefined && !ACTOR.test(headers.actor)) {
     return { ok: false, status: 400, code: 'AUTH.SERVICE_HEADER_INVALID', message: `${SERVICE_HEADERS.actor} must be 1–120 letters, digits, . _ : @ or -` };
   }
-  if (mutating && !headers.actor) return { ok: false, status: 400, code: 'AUTH.SERVICE_HEADER_INVALID', message: `an internal action must name its ${SERVICE_HEADERS.actor}` };
+  if (mutating && !headers.actor)
+    return { ok: false, status: 400, code: 'AUTH.SERVICE_HEADER_INVALID', message: `an internal action must name its ${SERVICE_HEADERS.actor}` };
   let viewer: { division: string; office?: string } | undefined;
   if (headers.viewerDivision !== undefined || headers.viewerOffice !== undefined) {
     if (!headers.viewerDivision || !DIVISION.test(headers.viewerDivision)) {

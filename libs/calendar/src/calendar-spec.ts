@@ -7,7 +7,10 @@ export interface CalendarSpec {
 }
 
 export class CalendarSpecError extends Error {
-  constructor(readonly item: string, problem: string) {
+  constructor(
+    readonly item: string,
+    problem: string,
+  ) {
     super(`TONGBAN_CALENDAR: ${problem} (item "${item}"); expected e.g. holidays=2026-10-01..2026-10-07,2027-01-01;workdays=2026-09-20`);
     this.name = 'CalendarSpecError';
   }

@@ -92,7 +92,7 @@ export class WorkingCalendar {
     if (!Number.isInteger(n)) throw new RangeError(`working days must be a whole number, got ${n}`);
     const step = n < 0 ? -1 : 1;
     let day = date;
-    for (let left = Math.abs(n); left > 0; ) {
+    for (let left = Math.abs(n); left > 0;) {
       day = addDays(day, step);
       if (this.isWorkingDay(day)) left--;
     }

@@ -9,7 +9,12 @@ describe('readInfraConfig: topic settings and the stop deadline', () => {
   });
 
   it('takes a production cluster’s values', () => {
-    const env = { TONGBAN_TOPIC_PARTITIONS: '12', TONGBAN_TOPIC_REPLICATION_FACTOR: '3', TONGBAN_TOPIC_MIN_INSYNC_REPLICAS: '2', TONGBAN_SHUTDOWN_TIMEOUT_MS: '30000' };
+    const env = {
+      TONGBAN_TOPIC_PARTITIONS: '12',
+      TONGBAN_TOPIC_REPLICATION_FACTOR: '3',
+      TONGBAN_TOPIC_MIN_INSYNC_REPLICAS: '2',
+      TONGBAN_SHUTDOWN_TIMEOUT_MS: '30000',
+    };
     const c = readInfraConfig(new EnvReader(env), 'x');
     expect(c.topics).toEqual({ partitions: 12, replicationFactor: 3, minInsyncReplicas: 2 });
     expect(c.shutdownTimeoutMs).toBe(30_000);
@@ -55,8 +60,14 @@ describe('readInfraConfig: bounds while a dependency is slow or gone', () => {
 describe('readInfraConfig: consumer group membership', () => {
   it('keeps Kafka’s 30 s session by default and heartbeats within a third of a shorter one', () => {
     expect(readInfraConfig(new EnvReader({}), 'x').consumerGroup).toEqual({ sessionTimeoutMs: 30_000, heartbeatIntervalMs: 3_000 });
-    expect(readInfraConfig(new EnvReader({ TONGBAN_KAFKA_SESSION_TIMEOUT_MS: '10000' }), 'x').consumerGroup).toEqual({ sessionTimeoutMs: 10_000, heartbeatIntervalMs: 3_000 });
-    expect(readInfraConfig(new EnvReader({ TONGBAN_KAFKA_SESSION_TIMEOUT_MS: '6000' }), 'x').consumerGroup).toEqual({ sessionTimeoutMs: 6_000, heartbeatIntervalMs: 2_000 });
+    expect(readInfraConfig(new EnvReader({ TONGBAN_KAFKA_SESSION_TIMEOUT_MS: '10000' }), 'x').consumerGroup).toEqual({
+      sessionTimeoutMs: 10_000,
+      heartbeatIntervalMs: 3_000,
+    });
+    expect(readInfraConfig(new EnvReader({ TONGBAN_KAFKA_SESSION_TIMEOUT_MS: '6000' }), 'x').consumerGroup).toEqual({
+      sessionTimeoutMs: 6_000,
+      heartbeatIntervalMs: 2_000,
+    });
   });
 
   it('refuses a session shorter than the broker accepts', () => {

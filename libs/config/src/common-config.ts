@@ -51,7 +51,12 @@ export interface RedisSettings {
 
 /** Where and as whom an ioredis client or a BullMQ connection connects: spread into its options. */
 export function redisConnection(r: RedisSettings): { host: string; port: number; username?: string; password?: string } {
-  return { host: r.host, port: r.port, ...(r.username !== undefined ? { username: r.username } : {}), ...(r.password !== undefined ? { password: r.password } : {}) };
+  return {
+    host: r.host,
+    port: r.port,
+    ...(r.username !== undefined ? { username: r.username } : {}),
+    ...(r.password !== undefined ? { password: r.password } : {}),
+  };
 }
 
 export interface ConsumerGroupTiming {

@@ -38,7 +38,9 @@ export class EnvReader {
     const raw = this.env[name];
     if (raw === undefined) {
       if (!this.development) {
-        this.problems.push(`${name} is required: the ${this.profile} profile takes no development secret (set it, or TONGBAN_PROFILE=development for a local run)`);
+        this.problems.push(
+          `${name} is required: the ${this.profile} profile takes no development secret (set it, or TONGBAN_PROFILE=development for a local run)`,
+        );
         return '';
       }
       return typeof dev === 'string' ? dev : localSecret(dev.generate);
@@ -107,14 +109,20 @@ export class EnvReader {
   list(name: string, fallback: string[]): string[] {
     const raw = this.env[name];
     if (raw === undefined || raw === '') return fallback;
-    return raw.split(',').map((s) => s.trim()).filter(Boolean);
+    return raw
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean);
   }
 
   /** `a=b,c=d` pairs; `parse` validates each pair and returns `{ value }` or `{ problem }`. */
   pairs<V>(name: string, fallback: string, parse: (key: string, value: string) => { value: V } | { problem: string }): Map<string, V> {
     const out = new Map<string, V>();
     const raw = this.env[name] || fallback;
-    for (const item of raw.split(',').map((s) => s.trim()).filter(Boolean)) {
+    for (const item of raw
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean)) {
       const eq = item.indexOf('=');
       if (eq <= 0) {
         this.problems.push(`${name} must be comma-separated key=value pairs, got "${item}"`);

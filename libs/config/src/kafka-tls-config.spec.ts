@@ -6,7 +6,10 @@ describe('kafkaTlsConfig', () => {
     [{}, { enabled: false }],
     [{ TONGBAN_KAFKA_SSL: 'true' }, { enabled: true }],
     [{ TONGBAN_KAFKA_SSL: 'false' }, { enabled: false }],
-    [{ TONGBAN_KAFKA_SSL: 'true', TONGBAN_KAFKA_SSL_CA_FILE: '/secrets/ca.pem' }, { enabled: true, caFile: '/secrets/ca.pem' }],
+    [
+      { TONGBAN_KAFKA_SSL: 'true', TONGBAN_KAFKA_SSL_CA_FILE: '/secrets/ca.pem' },
+      { enabled: true, caFile: '/secrets/ca.pem' },
+    ],
     [{ TONGBAN_KAFKA_SSL_CA_FILE: '/secrets/ca.pem' }, { enabled: true, caFile: '/secrets/ca.pem' }],
   ])('reads %j as %j', (env, expected) => {
     expect(kafkaTlsConfig(env)).toEqual(expected);

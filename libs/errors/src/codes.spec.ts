@@ -48,7 +48,11 @@ describe('the error codes', () => {
 
   it('lists every code the sources throw, and no code they do not', () => {
     const files = sources().filter(({ file }) => !file.endsWith(join('errors', 'src', 'codes.ts')));
-    const unlisted = files.flatMap(({ file, text }) => codesIn(text).filter((c) => !errorCodeEntry(c)).map((c) => `${file}: ${c}`));
+    const unlisted = files.flatMap(({ file, text }) =>
+      codesIn(text)
+        .filter((c) => !errorCodeEntry(c))
+        .map((c) => `${file}: ${c}`),
+    );
     expect(unlisted).toEqual([]);
     const used = new Set(files.flatMap(({ text }) => codesIn(text)));
     expect(Object.keys(ERROR_CODES).filter((c) => !used.has(c))).toEqual([]);
@@ -85,7 +89,13 @@ describe('TongbanError', () => {
 
   it.each([
     ['a ValidationError', new ValidationError([{ path: 'a', problem: 'b' }]), 'REQUEST.INVALID', 'Invalid', 'VALIDATION_FAILED'],
-    ['a ValidationError of an area', new ValidationError([{ path: 'a', problem: 'b' }], 'bad binding', 'AUTH.BINDING_INVALID'), 'AUTH.BINDING_INVALID', 'Invalid', 'VALIDATION_FAILED'],
+    [
+      'a ValidationError of an area',
+      new ValidationError([{ path: 'a', problem: 'b' }], 'bad binding', 'AUTH.BINDING_INVALID'),
+      'AUTH.BINDING_INVALID',
+      'Invalid',
+      'VALIDATION_FAILED',
+    ],
     ['an UnavailableError', new UnavailableError('MySQL'), 'DEPENDENCY.UNAVAILABLE', 'Unavailable', 'DEPENDENCY_UNAVAILABLE'],
   ])('%s has code %s, kind %s and flat code %s', (_what, e, code, kind, legacy) => {
     expect(e).toMatchObject({ code, kind, legacyCode: legacy });

@@ -56,8 +56,16 @@ export const ERROR_CODES = {
   // The service itself.
   'SERVICE.OVERLOADED': code('Unavailable', 'OVERLOADED', 'The service is at capacity; nothing was done, try again after Retry-After'),
   'SERVICE.INTERNAL': code('Internal', 'INTERNAL', 'An unexpected error; the log has the details'),
-  'DEPENDENCY.UNAVAILABLE': code('Unavailable', 'DEPENDENCY_UNAVAILABLE', 'A database, cache, broker, registry or node did not answer; try again after Retry-After'),
-  'DEPENDENCY.CONFLICT': code('Unavailable', 'DEPENDENCY_CONFLICT', 'The database gave up the request in a lock conflict with concurrent work; nothing was done, try again after Retry-After'),
+  'DEPENDENCY.UNAVAILABLE': code(
+    'Unavailable',
+    'DEPENDENCY_UNAVAILABLE',
+    'A database, cache, broker, registry or node did not answer; try again after Retry-After',
+  ),
+  'DEPENDENCY.CONFLICT': code(
+    'Unavailable',
+    'DEPENDENCY_CONFLICT',
+    'The database gave up the request in a lock conflict with concurrent work; nothing was done, try again after Retry-After',
+  ),
   // API keys, service tokens and rate limits (libs/auth).
   'AUTH.UNAUTHENTICATED': code('Unauthenticated', 'UNAUTHENTICATED', 'No credential, or an unknown, expired or revoked one'),
   'AUTH.FORBIDDEN_REGION': code('Forbidden', 'FORBIDDEN_REGION', 'The key may not speak for this region or office'),

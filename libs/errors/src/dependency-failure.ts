@@ -6,12 +6,27 @@ import { TongbanError, UnavailableError } from './tongban-error';
  * fault, not the request's or the message's: answer 503, or wait and try the same work again.
  */
 const CONNECTION_CODES = new Set([
-  'ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EHOSTUNREACH', 'ENETUNREACH', 'EAI_AGAIN',
-  'PROTOCOL_CONNECTION_LOST', 'PROTOCOL_SEQUENCE_TIMEOUT', 'PROTOCOL_ENQUEUE_AFTER_FATAL_ERROR', 'POOL_CLOSED',
-  'ER_CON_COUNT_ERROR', 'ER_SERVER_SHUTDOWN', 'ER_NET_READ_INTERRUPTED', 'ER_NET_WRITE_INTERRUPTED',
-  'ER_CONNECTION_KILLED', 'ER_LOCK_WAIT_TIMEOUT_ON_CONNECT',
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'ENOTFOUND',
+  'EHOSTUNREACH',
+  'ENETUNREACH',
+  'EAI_AGAIN',
+  'PROTOCOL_CONNECTION_LOST',
+  'PROTOCOL_SEQUENCE_TIMEOUT',
+  'PROTOCOL_ENQUEUE_AFTER_FATAL_ERROR',
+  'POOL_CLOSED',
+  'ER_CON_COUNT_ERROR',
+  'ER_SERVER_SHUTDOWN',
+  'ER_NET_READ_INTERRUPTED',
+  'ER_NET_WRITE_INTERRUPTED',
+  'ER_CONNECTION_KILLED',
+  'ER_LOCK_WAIT_TIMEOUT_ON_CONNECT',
   // The pool's own bounds (libs/persistence): no connection free in time, or too many callers waiting.
-  'POOL_ACQUIRE_TIMEOUT', 'POOL_QUEUE_FULL',
+  'POOL_ACQUIRE_TIMEOUT',
+  'POOL_QUEUE_FULL',
 ]);
 
 /** Messages of connection failures that carry no code (mysql2's closed connections, ioredis). */

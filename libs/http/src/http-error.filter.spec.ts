@@ -43,7 +43,12 @@ describe('HttpErrorFilter', () => {
     // A code no entry knows: the status comes from the kind alone.
     const a = answer(new TongbanError('SOMEWHERE.SOMETHING_WENT_WRONG', 'it went wrong', kind === 'Unavailable', { kind }));
     expect(a.status).toBe(status);
-    expect(a.body).toMatchObject({ status, code: 'SOMEWHERE.SOMETHING_WENT_WRONG', type: 'https://tongban.example/problems/somewhere/something-went-wrong', detail: 'it went wrong' });
+    expect(a.body).toMatchObject({
+      status,
+      code: 'SOMEWHERE.SOMETHING_WENT_WRONG',
+      type: 'https://tongban.example/problems/somewhere/something-went-wrong',
+      detail: 'it went wrong',
+    });
   });
 
   it('has a status for every kind', () => {
@@ -59,7 +64,13 @@ describe('HttpErrorFilter', () => {
     ['a programming error', new TypeError("Cannot read properties of undefined (reading 'x')"), 500, 'SERVICE.INTERNAL', 'INTERNAL'],
     ['an unknown route', new NotFoundException('Cannot GET /nowhere'), 404, 'REQUEST.ROUTE_NOT_FOUND', 'NOT_FOUND'],
     ["the framework's conflict", new ConflictException('no partner'), 409, 'REQUEST.CONFLICT', 'HTTP_409'],
-    ['a refused connection', Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' }), 503, 'DEPENDENCY.UNAVAILABLE', 'DEPENDENCY_UNAVAILABLE'],
+    [
+      'a refused connection',
+      Object.assign(new Error('connect ECONNREFUSED'), { code: 'ECONNREFUSED' }),
+      503,
+      'DEPENDENCY.UNAVAILABLE',
+      'DEPENDENCY_UNAVAILABLE',
+    ],
   ])('answers %s as a problem with its code and the deprecated flat code', (_what, exception, status, code, legacy) => {
     const a = answer(exception);
     expect(a.status).toBe(status);
@@ -69,7 +80,10 @@ describe('HttpErrorFilter', () => {
   });
 
   it('lists the problems of a bad input in problems and in the deprecated error.details', () => {
-    const problems = [{ path: 'caseId', problem: 'required' }, { path: 'payload.applicant.idNumber', problem: 'check character is 3, expected 2' }];
+    const problems = [
+      { path: 'caseId', problem: 'required' },
+      { path: 'payload.applicant.idNumber', problem: 'check character is 3, expected 2' },
+    ];
     const a = answer(new ValidationError(problems));
     expect(a.body).toEqual({
       type: 'https://tongban.example/problems/request/invalid',
@@ -90,7 +104,15 @@ describe('HttpErrorFilter', () => {
   it.each([
     ['a full queue', new OverloadedError('the write queue', 2), 503, 'SERVICE.OVERLOADED', '2'],
     ['an unavailable dependency', new UnavailableError('MySQL'), 503, 'DEPENDENCY.UNAVAILABLE', String(DEPENDENCY_RETRY_AFTER_SECONDS)],
-    ["a deadlock's victim (TypeORM's wrapping)", Object.assign(new Error('Deadlock found when trying to get lock; try restarting transaction'), { driverError: Object.assign(new Error('Deadlock'), { code: 'ER_LOCK_DEADLOCK' }) }), 503, 'DEPENDENCY.CONFLICT', '1'],
+    [
+      "a deadlock's victim (TypeORM's wrapping)",
+      Object.assign(new Error('Deadlock found when trying to get lock; try restarting transaction'), {
+        driverError: Object.assign(new Error('Deadlock'), { code: 'ER_LOCK_DEADLOCK' }),
+      }),
+      503,
+      'DEPENDENCY.CONFLICT',
+      '1',
+    ],
     ['a rate limit with its wait', Object.assign(new TongbanError('AUTH.RATE_LIMITED', 'slow down'), { retryAfterSeconds: 3 }), 429, 'AUTH.RATE_LIMITED', '3'],
     ['bad input', new ValidationError([{ path: 'caseId', problem: 'required' }]), 400, 'REQUEST.INVALID', undefined],
   ])('answers %s with its status, code and Retry-After', (_name, exception, status, code, retryAfter) => {

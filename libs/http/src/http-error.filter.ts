@@ -37,7 +37,13 @@ export class HttpErrorFilter implements ExceptionFilter {
       // A deadlock's victim or a lock wait that timed out: its transaction was rolled back whole.
       this.logger?.event('warn', 'request refused: lost a lock conflict in the database', { error: (exception as Error)?.message });
       res.setHeader('Retry-After', '1');
-      sendProblem(res, problemDetails({ code: 'DEPENDENCY.CONFLICT', detail: 'the database gave this request up in a lock conflict with concurrent work; nothing was done, try again' }));
+      sendProblem(
+        res,
+        problemDetails({
+          code: 'DEPENDENCY.CONFLICT',
+          detail: 'the database gave this request up in a lock conflict with concurrent work; nothing was done, try again',
+        }),
+      );
       return;
     }
     if (exception instanceof TongbanError) {

@@ -42,7 +42,11 @@ describe('declaredRoutes', () => {
   });
 
   it('lists a document the same way', () => {
-    expect(describedRoutes({ paths: { '/v1/things/{id}': { get: {}, delete: {} }, '/': { get: {} } } })).toEqual(['DELETE /v1/things/{id}', 'GET /', 'GET /v1/things/{id}']);
+    expect(describedRoutes({ paths: { '/v1/things/{id}': { get: {}, delete: {} }, '/': { get: {} } } })).toEqual([
+      'DELETE /v1/things/{id}',
+      'GET /',
+      'GET /v1/things/{id}',
+    ]);
   });
 });
 

@@ -9,7 +9,10 @@ const documentWith = (responses: Record<string, unknown>, operationResponses: Re
 describe('problemResponseFaults', () => {
   it('finds nothing wrong with problem responses built from registered codes, listed under their statuses', () => {
     const doc = documentWith(
-      { NotFound: problemResponse('No such thing.', { code: 'CASE.NOT_FOUND', detail: 'x' }), Invalid: problemResponse('Bad input.', { code: 'REQUEST.INVALID', detail: 'x' }) },
+      {
+        NotFound: problemResponse('No such thing.', { code: 'CASE.NOT_FOUND', detail: 'x' }),
+        Invalid: problemResponse('Bad input.', { code: 'REQUEST.INVALID', detail: 'x' }),
+      },
       { '400': responseRef('Invalid'), '404': responseRef('NotFound') },
     );
     expect(problemResponseFaults(doc)).toEqual([]);
@@ -21,14 +24,22 @@ describe('problemResponseFaults', () => {
   });
 
   it('names each fault of a shared response: media type, schema, code, status, type and required fields', () => {
-    const good = problemResponse('No such thing.', { code: 'CASE.NOT_FOUND', detail: 'x' }) as { content: Record<string, { schema: unknown; example: Record<string, unknown> }> };
+    const good = problemResponse('No such thing.', { code: 'CASE.NOT_FOUND', detail: 'x' }) as {
+      content: Record<string, { schema: unknown; example: Record<string, unknown> }>;
+    };
     const example = good.content['application/problem+json'].example;
     const { error: _error, ...withoutError } = example;
     const doc = documentWith(
       {
         Json: { description: 'x', content: { 'application/json': good.content['application/problem+json'] } },
-        Unregistered: { description: 'x', content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Error' }, example: { ...example, code: 'NO.SUCH_CODE' } } } },
-        Wrong: { description: 'x', content: { 'application/problem+json': { schema: { type: 'object' }, example: { ...withoutError, status: 400, type: 'about:blank' } } } },
+        Unregistered: {
+          description: 'x',
+          content: { 'application/problem+json': { schema: { $ref: '#/components/schemas/Error' }, example: { ...example, code: 'NO.SUCH_CODE' } } },
+        },
+        Wrong: {
+          description: 'x',
+          content: { 'application/problem+json': { schema: { type: 'object' }, example: { ...withoutError, status: 400, type: 'about:blank' } } },
+        },
       },
       {},
     );
@@ -37,7 +48,7 @@ describe('problemResponseFaults', () => {
       'Unregistered: the code of its example, NO.SUCH_CODE, is not registered',
       'Wrong: its schema is not #/components/schemas/Error',
       'Wrong: its example says status 400, CASE.NOT_FOUND is answered 404',
-      'Wrong: its example\'s type is about:blank, not https://tongban.example/problems/case/not-found',
+      "Wrong: its example's type is about:blank, not https://tongban.example/problems/case/not-found",
       'Wrong: its example lacks error',
     ]);
   });

@@ -43,14 +43,19 @@ const METHOD_NAMES: Partial<Record<RequestMethod, string>> = {
 const openApiPath = (path: string) => path.replace(/(?<!\\):([A-Za-z_]\w*)/g, '{$1}').replace(/\\:/g, ':');
 
 function joinPath(prefix: string, path: string): string {
-  return openApiPath(`/${[prefix, path].map((p) => p.replace(/^\/+|\/+$/g, '')).filter(Boolean).join('/')}`);
+  return openApiPath(
+    `/${[prefix, path]
+      .map((p) => p.replace(/^\/+|\/+$/g, ''))
+      .filter(Boolean)
+      .join('/')}`,
+  );
 }
 
 /** `METHOD /path` of every route the controllers declare, read from Nest's decorator metadata, in OpenAPI's path syntax. */
 export function declaredRoutes(controllers: Array<abstract new (...args: never[]) => unknown>): string[] {
   const routes: string[] = [];
   for (const controller of controllers) {
-    const prefixes = [Reflect.getMetadata(PATH_METADATA, controller) as string | string[] | undefined ?? ''].flat();
+    const prefixes = [(Reflect.getMetadata(PATH_METADATA, controller) as string | string[] | undefined) ?? ''].flat();
     const proto = controller.prototype as Record<string, unknown>;
     for (const name of Object.getOwnPropertyNames(proto)) {
       const handler = proto[name];
@@ -111,7 +116,8 @@ export function problemResponseFaults(doc: object): string[] {
     for (const [status, response] of Object.entries((op.responses ?? {}) as Record<string, OpenApiJson>)) {
       const name = typeof response.$ref === 'string' ? response.$ref.split('/').pop()! : undefined;
       const answered = name === undefined ? undefined : statusOf.get(name);
-      if (answered !== undefined && answered !== Number(status)) faults.push(`${method.toUpperCase()} ${path}: ${name} listed under ${status}, it is answered ${answered}`);
+      if (answered !== undefined && answered !== Number(status))
+        faults.push(`${method.toUpperCase()} ${path}: ${name} listed under ${status}, it is answered ${answered}`);
     }
   }
   return faults;

@@ -37,13 +37,23 @@ export interface ServiceApiDocument {
 
 export const schemaRef = (name: string) => ({ $ref: `#/components/schemas/${name}` });
 export const responseRef = (name: string) => ({ $ref: `#/components/responses/${name}` });
-export const jsonResponse = (schema: Schema, description: string, extra: Record<string, unknown> = {}) => ({ description, content: { 'application/json': { schema } }, ...extra });
+export const jsonResponse = (schema: Schema, description: string, extra: Record<string, unknown> = {}) => ({
+  description,
+  content: { 'application/json': { schema } },
+  ...extra,
+});
 export const jsonBody = (schema: Schema, example?: unknown, description?: string) => ({
   required: true,
   ...(description ? { description } : {}),
   content: { 'application/json': { schema, ...(example === undefined ? {} : { example }) } },
 });
-export const pathParam = (name: string, description: string, schema: Schema = { type: 'string' }) => ({ name, in: 'path' as const, required: true, description, schema });
+export const pathParam = (name: string, description: string, schema: Schema = { type: 'string' }) => ({
+  name,
+  in: 'path' as const,
+  required: true,
+  description,
+  schema,
+});
 export const queryParam = (name: string, description: string, schema: Schema = { type: 'string' }) => ({ name, in: 'query' as const, description, schema });
 
 export const RETRY_AFTER = { 'Retry-After': { description: 'Seconds to wait before trying again.', schema: { type: 'integer' } } };
@@ -60,7 +70,11 @@ export function problemSchemas(): Record<string, Schema> {
         title: { type: 'string', description: 'One line, the same for every occurrence of the type.' },
         status: { type: 'integer', description: 'The HTTP status, repeated.' },
         detail: { type: 'string', description: 'What went wrong this time.' },
-        code: { type: 'string', pattern: '^[A-Z][A-Z0-9_]*\\.[A-Z][A-Z0-9_]*$', description: 'Stable error code `<AREA>.<REASON>` (REQUEST.INVALID, AUTH.UNAUTHENTICATED, CASE.NOT_FOUND, …).' },
+        code: {
+          type: 'string',
+          pattern: '^[A-Z][A-Z0-9_]*\\.[A-Z][A-Z0-9_]*$',
+          description: 'Stable error code `<AREA>.<REASON>` (REQUEST.INVALID, AUTH.UNAUTHENTICATED, CASE.NOT_FOUND, …).',
+        },
         instance: { type: 'string', format: 'uri-reference' },
         problems: { type: 'array', items: schemaRef('Problem'), description: 'Each problem of a bad input, with its path.' },
         error: {
@@ -79,7 +93,11 @@ export function problemSchemas(): Record<string, Schema> {
 /** A problem response: its example built from a registered code, so its status and `type` are those of the code. */
 export function problemResponse(description: string, example: ProblemInput, headers?: Record<string, unknown>): Record<string, unknown> {
   if (!errorCodeEntry(example.code)) throw new Error(`unregistered error code ${example.code}`);
-  return { description, ...(headers ? { headers } : {}), content: { [PROBLEM_CONTENT_TYPE]: { schema: schemaRef('Error'), example: problemDetails(example) } } };
+  return {
+    description,
+    ...(headers ? { headers } : {}),
+    content: { [PROBLEM_CONTENT_TYPE]: { schema: schemaRef('Error'), example: problemDetails(example) } },
+  };
 }
 
 /** The HTTP status a registered code is answered with. */
@@ -98,7 +116,8 @@ export function repositoryVersion(): string {
   }
 }
 
-const escapeHtml = (text: unknown) => String(text).replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] as string);
+const escapeHtml = (text: unknown) =>
+  String(text).replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c] as string);
 const prose = (text: unknown) => escapeHtml(text ?? '').replace(/`([^`]+)`/g, '<code>$1</code>');
 
 /** A service's document as one HTML page: every route with who may call it, its parameters and answers. No script, nothing fetched. */
@@ -107,12 +126,16 @@ export function renderServiceApiPage(doc: ServiceApiDocument): string {
   const section = ({ path, method, op }: (typeof operations)[number]) => {
     const role = op['x-tongban-role'];
     const security = (op.security ?? []).flatMap((s) => Object.keys(s));
-    const params = (op.parameters ?? []).map((p) => `<li><code>${escapeHtml(p.name)}</code> (${escapeHtml(p.in)}${p.required ? ', required' : ''}): ${prose(p.description)}</li>`).join('');
+    const params = (op.parameters ?? [])
+      .map((p) => `<li><code>${escapeHtml(p.name)}</code> (${escapeHtml(p.in)}${p.required ? ', required' : ''}): ${prose(p.description)}</li>`)
+      .join('');
     const responses = Object.entries(op.responses)
       .map(([status, r]) => {
         const name = ((r as { $ref?: string }).$ref ?? '').split('/').pop();
         const described = name ? (doc.components.responses[name] as { description?: string } | undefined) : (r as { description?: string });
-        const example = name ? ((doc.components.responses[name] as Json)?.content?.[PROBLEM_CONTENT_TYPE]?.example as { code?: string; type?: string } | undefined) : undefined;
+        const example = name
+          ? ((doc.components.responses[name] as Json)?.content?.[PROBLEM_CONTENT_TYPE]?.example as { code?: string; type?: string } | undefined)
+          : undefined;
         return `<li><b>${escapeHtml(status)}</b> ${prose(described?.description)}${example?.code ? ` <code>${escapeHtml(example.code)}</code> (${escapeHtml(example.type)})` : ''}</li>`;
       })
       .join('');
@@ -142,7 +165,15 @@ code{font-family:ui-monospace,monospace;background:#f1f3f6;padding:0 .2em;border
 <h1>${escapeHtml(doc.info.title)}</h1>
 <p class="meta">OpenAPI ${escapeHtml(doc.openapi)} · version ${escapeHtml(doc.info.version)} · machine-readable: <a href="/openapi.json">/openapi.json</a></p>
 <p>${prose(doc.info.description)}</p>
-${doc.tags.map((t) => `<h2>${escapeHtml(t.name)}</h2><p>${prose(t.description)}</p>${operations.filter((o) => o.op.tags.includes(t.name)).map(section).join('\n')}`).join('\n')}
+${doc.tags
+  .map(
+    (t) =>
+      `<h2>${escapeHtml(t.name)}</h2><p>${prose(t.description)}</p>${operations
+        .filter((o) => o.op.tags.includes(t.name))
+        .map(section)
+        .join('\n')}`,
+  )
+  .join('\n')}
 </body>
 </html>
 `;

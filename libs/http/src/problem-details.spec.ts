@@ -41,7 +41,10 @@ describe('problem bodies', () => {
   });
 
   it('keep a status and a flat code the occurrence gives', () => {
-    expect(problemDetails({ code: 'REQUEST.REFUSED', detail: 'no', status: 405, legacyCode: 'HTTP_405' })).toMatchObject({ status: 405, error: { code: 'HTTP_405' } });
+    expect(problemDetails({ code: 'REQUEST.REFUSED', detail: 'no', status: 405, legacyCode: 'HTTP_405' })).toMatchObject({
+      status: 405,
+      error: { code: 'HTTP_405' },
+    });
   });
 
   it("take a TongbanError's kind and flat code", () => {

@@ -21,12 +21,23 @@ describe('request limits', () => {
   it('answers 413 for a body over the limit and 400 for one that is not JSON', () => {
     expect(bodyParserRefusal({ type: 'entity.too.large', status: 413 })).toMatchObject({
       status: 413,
-      body: { status: 413, code: 'REQUEST.BODY_TOO_LARGE', type: 'https://tongban.example/problems/request/body-too-large', error: { code: 'PAYLOAD_TOO_LARGE' } },
+      body: {
+        status: 413,
+        code: 'REQUEST.BODY_TOO_LARGE',
+        type: 'https://tongban.example/problems/request/body-too-large',
+        error: { code: 'PAYLOAD_TOO_LARGE' },
+      },
     });
     expect(bodyParserRefusal({ type: 'entity.parse.failed', status: 400 })?.status).toBe(400);
     expect(bodyParserRefusal({ type: 'entity.parse.failed', status: 400 })?.body.code).toBe('REQUEST.MALFORMED_JSON');
-    expect(bodyParserRefusal({ type: 'charset.unsupported', status: 415, message: 'unsupported charset "LATIN-9"' })).toMatchObject({ status: 415, body: { code: 'REQUEST.UNSUPPORTED_ENCODING' } });
-    expect(bodyParserRefusal({ status: 405, message: 'no' })).toMatchObject({ status: 405, body: { status: 405, code: 'REQUEST.REFUSED', error: { code: 'HTTP_405' } } });
+    expect(bodyParserRefusal({ type: 'charset.unsupported', status: 415, message: 'unsupported charset "LATIN-9"' })).toMatchObject({
+      status: 415,
+      body: { code: 'REQUEST.UNSUPPORTED_ENCODING' },
+    });
+    expect(bodyParserRefusal({ status: 405, message: 'no' })).toMatchObject({
+      status: 405,
+      body: { status: 405, code: 'REQUEST.REFUSED', error: { code: 'HTTP_405' } },
+    });
     expect(bodyParserRefusal(new Error('database down'))).toBeUndefined();
   });
 });

@@ -27,7 +27,10 @@ function refusal(code: string, message: string, path?: string, status?: number, 
 }
 
 /** The problem with a request's target and headers, or undefined. */
-export function requestLimitProblem(req: { url: string; headers: Record<string, string | string[] | undefined> }, limits = DEFAULT_REQUEST_LIMITS): LimitRefusal | undefined {
+export function requestLimitProblem(
+  req: { url: string; headers: Record<string, string | string[] | undefined> },
+  limits = DEFAULT_REQUEST_LIMITS,
+): LimitRefusal | undefined {
   if (req.url.length > limits.urlChars) {
     return refusal('REQUEST.URL_TOO_LONG', `the URL is ${req.url.length} characters long; at most ${limits.urlChars} are accepted`, 'url');
   }
@@ -58,7 +61,9 @@ export function bodyParserRefusal(err: unknown, limits = DEFAULT_REQUEST_LIMITS)
     case 'parameters.too.many':
       return refusal('REQUEST.BODY_UNREADABLE', e.message ?? 'the body could not be read', 'body');
     default:
-      return typeof e?.status === 'number' && e.status >= 400 && e.status < 500 ? refusal('REQUEST.REFUSED', e.message ?? 'bad request', undefined, e.status, `HTTP_${e.status}`) : undefined;
+      return typeof e?.status === 'number' && e.status >= 400 && e.status < 500
+        ? refusal('REQUEST.REFUSED', e.message ?? 'bad request', undefined, e.status, `HTTP_${e.status}`)
+        : undefined;
   }
 }
 

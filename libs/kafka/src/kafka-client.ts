@@ -57,7 +57,9 @@ export function resolveKafkaCredentials(brokers: string[], env: NodeJS.ProcessEn
   const found = kafkaCredentialsFile(brokers, env);
   if (!found) {
     if (env.TONGBAN_KAFKA_SECURITY === 'sasl') {
-      throw new Error(`TONGBAN_KAFKA_SECURITY=sasl but no TONGBAN_KAFKA_USERNAME/PASSWORD and no credentials file for ${brokers.join(',')} in ${secretsDir(env)}/kafka`);
+      throw new Error(
+        `TONGBAN_KAFKA_SECURITY=sasl but no TONGBAN_KAFKA_USERNAME/PASSWORD and no credentials file for ${brokers.join(',')} in ${secretsDir(env)}/kafka`,
+      );
     }
     return undefined;
   }

@@ -63,4 +63,3 @@ export function httpMetrics(registry: Registry, logger?: JsonLogger): (req: Req,
     next();
   };
 }
-

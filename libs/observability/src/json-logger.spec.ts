@@ -13,7 +13,15 @@ describe('JsonLogger', () => {
     const { logger, lines } = capture();
     withLogContext({ correlationId: 'c-1', eventId: 'e-1' }, () => logger.event('info', 'event accepted', { eventType: 'SubsidyApplicationSubmitted' }));
     expect(lines).toHaveLength(1);
-    expect(lines[0]).toMatchObject({ level: 'info', service: 'gateway', region: '510000', correlationId: 'c-1', eventId: 'e-1', msg: 'event accepted', eventType: 'SubsidyApplicationSubmitted' });
+    expect(lines[0]).toMatchObject({
+      level: 'info',
+      service: 'gateway',
+      region: '510000',
+      correlationId: 'c-1',
+      eventId: 'e-1',
+      msg: 'event accepted',
+      eventType: 'SubsidyApplicationSubmitted',
+    });
     expect(new Date(String(lines[0].time)).toISOString()).toBe(lines[0].time);
   });
 
@@ -62,7 +70,8 @@ describe('JsonLogger', () => {
       walk(o.values);
       if (typeof o.type === 'object') walk(o.type);
     };
-    const files = (dir: string): string[] => readdirSync(dir).flatMap((n) => (statSync(join(dir, n)).isDirectory() ? files(join(dir, n)) : n.endsWith('.avsc') ? [join(dir, n)] : []));
+    const files = (dir: string): string[] =>
+      readdirSync(dir).flatMap((n) => (statSync(join(dir, n)).isDirectory() ? files(join(dir, n)) : n.endsWith('.avsc') ? [join(dir, n)] : []));
     for (const f of files(join(__dirname, '../../../contracts/avro'))) walk(JSON.parse(readFileSync(f, 'utf8')));
     expect(marked.size).toBeGreaterThan(10);
     expect([...marked].filter((name) => !LOGGED_PERSONAL_FIELDS.includes(name))).toEqual([]);

@@ -38,9 +38,29 @@ const REDACTED = '[redacted]';
  * checks this list against every field the contracts mark.
  */
 const DISTINCT_PERSONAL_FIELDS = [
-  'idNumber', 'concernedPartyIdNumber', 'withdrawingPartyIdNumber', 'birthDate', 'phone', 'contactPhone', 'holderName', 'accountNumber',
-  'causeOfDeath', 'certificateNumber', 'disabilityCategory', 'disabilityGrade', 'monthlyIncome', 'monthlyAmount', 'totalAmount',
-  'depositTotal', 'propertyArea', 'propertyCount', 'vehicleCount', 'businessCount', 'hardshipStatus', 'extremelyPoor', 'instructions',
+  'idNumber',
+  'concernedPartyIdNumber',
+  'withdrawingPartyIdNumber',
+  'birthDate',
+  'phone',
+  'contactPhone',
+  'holderName',
+  'accountNumber',
+  'causeOfDeath',
+  'certificateNumber',
+  'disabilityCategory',
+  'disabilityGrade',
+  'monthlyIncome',
+  'monthlyAmount',
+  'totalAmount',
+  'depositTotal',
+  'propertyArea',
+  'propertyCount',
+  'vehicleCount',
+  'businessCount',
+  'hardshipStatus',
+  'extremelyPoor',
+  'instructions',
   'reasonText',
 ] as const;
 const GENERIC_PERSONAL_FIELDS = ['name', 'amount', 'detail', 'note'] as const;

@@ -26,10 +26,7 @@ export function histogram(
   labelNames: string[] = [],
   buckets = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
 ): Histogram {
-  return (
-    (registry.getSingleMetric(name) as Histogram) ??
-    new Histogram({ name, help, labelNames, buckets, registers: [registry] })
-  );
+  return (registry.getSingleMetric(name) as Histogram) ?? new Histogram({ name, help, labelNames, buckets, registers: [registry] });
 }
 
 /** The retention purge's metrics: rows purged per kind, and when it last ran. */

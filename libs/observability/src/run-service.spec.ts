@@ -50,7 +50,11 @@ describe('runService', () => {
 
   it('logs one start line with the facts the service reports', async () => {
     await runService<Config>(
-      { name: 'relay', readConfig: () => ({ infra: { shutdownTimeoutMs: 1000 } }), create: async () => ({ close: async () => undefined, facts: { port: 8099 } }) },
+      {
+        name: 'relay',
+        readConfig: () => ({ infra: { shutdownTimeoutMs: 1000 } }),
+        create: async () => ({ close: async () => undefined, facts: { port: 8099 } }),
+      },
       hooks(),
     );
     const started = lines.map((l) => JSON.parse(l)).filter((l) => l.msg === 'relay ready');
@@ -70,7 +74,11 @@ describe('runService', () => {
   it('on SIGTERM exits 1 at the TONGBAN_SHUTDOWN_TIMEOUT_MS deadline when closing hangs', async () => {
     const started = Date.now();
     await runService<Config>(
-      { name: 'region-node', readConfig: () => ({ infra: { shutdownTimeoutMs: 150 } }), create: async () => ({ close: () => new Promise<void>(() => undefined) }) },
+      {
+        name: 'region-node',
+        readConfig: () => ({ infra: { shutdownTimeoutMs: 150 } }),
+        create: async () => ({ close: () => new Promise<void>(() => undefined) }),
+      },
       hooks(),
     );
     process.emit('SIGTERM', 'SIGTERM');
@@ -83,10 +91,18 @@ describe('runService', () => {
 
   it('starts a service through its main.ts: the definition is loaded only after tracing was considered, then run', async () => {
     const order: string[] = [];
-    await startService('gateway', async () => {
-      order.push('loaded');
-      return defineService<Config>({ name: 'gateway', readConfig: () => ({ infra: { shutdownTimeoutMs: 1000 } }), create: async () => (order.push('created'), { close: async () => undefined }) });
-    }, hooks());
+    await startService(
+      'gateway',
+      async () => {
+        order.push('loaded');
+        return defineService<Config>({
+          name: 'gateway',
+          readConfig: () => ({ infra: { shutdownTimeoutMs: 1000 } }),
+          create: async () => (order.push('created'), { close: async () => undefined }),
+        });
+      },
+      hooks(),
+    );
     expect(order).toEqual(['loaded', 'created']);
     // Without OTEL_* in the environment tracing stays off, and the start line says nothing of it.
     const started = lines.map((l) => JSON.parse(l)).find((l) => l.msg === 'gateway ready');

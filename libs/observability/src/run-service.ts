@@ -47,10 +47,7 @@ export const CONFIG_ERROR_EXIT_CODE = 2;
  * the process with exit code 2, naming the variable), one start log line, and on SIGTERM or SIGINT a
  * stop that finishes the work in flight within TONGBAN_SHUTDOWN_TIMEOUT_MS or exits anyway.
  */
-export async function runService<C extends object>(
-  service: ServiceDefinition<C>,
-  hooks: ProcessHooks = realProcess,
-): Promise<void> {
+export async function runService<C extends object>(service: ServiceDefinition<C>, hooks: ProcessHooks = realProcess): Promise<void> {
   let config: C;
   try {
     config = service.readConfig();

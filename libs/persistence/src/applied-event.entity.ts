@@ -21,10 +21,7 @@ export class AppliedEventEntity {
  * before: the caller then skips the effect and commits nothing new.
  */
 export async function claimEvent(manager: EntityManager, consumer: string, eventId: string): Promise<boolean> {
-  const result = await manager.query(
-    'INSERT IGNORE INTO applied_events (event_id, consumer, applied_at) VALUES (?, ?, UTC_TIMESTAMP(3))',
-    [eventId, consumer],
-  );
+  const result = await manager.query('INSERT IGNORE INTO applied_events (event_id, consumer, applied_at) VALUES (?, ?, UTC_TIMESTAMP(3))', [eventId, consumer]);
   return (result as { affectedRows: number }).affectedRows === 1;
 }
 

@@ -60,9 +60,7 @@ export async function ensureDatabase(mysql: MysqlConfig, database: string): Prom
   if (!DATABASE_NAME.test(database)) throw new Error(`database name "${database}" must be letters, digits and _`);
   const conn = await createConnection({ ...mysql });
   try {
-    await conn.query(
-      `CREATE DATABASE IF NOT EXISTS \`${database}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`,
-    );
+    await conn.query(`CREATE DATABASE IF NOT EXISTS \`${database}\` CHARACTER SET utf8mb4 COLLATE utf8mb4_unicode_ci`);
   } finally {
     await conn.end();
   }
@@ -200,7 +198,9 @@ export function mysqlProbe(ds: DataSource, limits: MysqlPoolLimits = DEFAULT_MYS
 
 /** Connections of a data source's pool: open, free, and callers waiting for one. */
 export function poolState(ds: DataSource): { open: number; free: number; waiting: number } | undefined {
-  const pool = (ds.driver as unknown as { pool?: { _allConnections?: { length: number }; _freeConnections?: { length: number }; _connectionQueue?: { length: number } } }).pool;
+  const pool = (
+    ds.driver as unknown as { pool?: { _allConnections?: { length: number }; _freeConnections?: { length: number }; _connectionQueue?: { length: number } } }
+  ).pool;
   if (!pool?._allConnections) return undefined;
   return { open: pool._allConnections.length, free: pool._freeConnections?.length ?? 0, waiting: pool._connectionQueue?.length ?? 0 };
 }

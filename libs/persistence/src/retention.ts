@@ -38,7 +38,10 @@ export function parseRetention(spec: string, defaults: Record<string, string>): 
   const keepMs: Record<string, number> = {};
   const problems: string[] = [];
   for (const [kind, text] of Object.entries(defaults)) keepMs[kind] = parseDuration(text)!;
-  for (const item of spec.split(',').map((s) => s.trim()).filter(Boolean)) {
+  for (const item of spec
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)) {
     const [kind, text, ...rest] = item.split('=');
     if (!(kind in defaults)) problems.push(`"${kind}" is not a kind kept here (${Object.keys(defaults).join(', ')})`);
     else if (rest.length || text === undefined || parseDuration(text) === undefined) problems.push(`"${item}" must be ${kind}=<number><s|m|h|d>`);

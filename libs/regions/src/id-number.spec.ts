@@ -40,13 +40,27 @@ describe('resident ID number', () => {
     },
   );
 
-  it.each(['110101', '150000', '210000', '230000', '310000', '370000', '410000', '460000', '500000', '540000', '610000', '650000', '710000', '810000', '820000', '512099'])(
-    'accepts the province prefix of %s without checking the other four digits',
-    (division) => {
-      const first17 = `${division}19800101001`;
-      expect(parseIdNumber(first17 + checkCharacter(first17))).toMatchObject({ division });
-    },
-  );
+  it.each([
+    '110101',
+    '150000',
+    '210000',
+    '230000',
+    '310000',
+    '370000',
+    '410000',
+    '460000',
+    '500000',
+    '540000',
+    '610000',
+    '650000',
+    '710000',
+    '810000',
+    '820000',
+    '512099',
+  ])('accepts the province prefix of %s without checking the other four digits', (division) => {
+    const first17 = `${division}19800101001`;
+    expect(parseIdNumber(first17 + checkCharacter(first17))).toMatchObject({ division });
+  });
 
   it('computes age on a date', () => {
     expect(ageOn('1998-02-21', '2020-02-20')).toBe(21);

@@ -24,7 +24,14 @@ export function checkCharacter(first17: string): string {
  * divisions since merged or renamed stay valid in the numbers issued under them.
  */
 const PROVINCE_RANGES: ReadonlyArray<readonly [number, number]> = [
-  [11, 15], [21, 23], [31, 37], [41, 46], [50, 54], [61, 65], [71, 71], [81, 82],
+  [11, 15],
+  [21, 23],
+  [31, 37],
+  [41, 46],
+  [50, 54],
+  [61, 65],
+  [71, 71],
+  [81, 82],
 ];
 
 export function isProvincePrefix(prefix: string): boolean {

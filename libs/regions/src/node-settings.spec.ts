@@ -16,12 +16,20 @@ function read<T>(env: Record<string, string>, reading: (r: EnvReader) => T): T |
 describe('the node settings every service reads alike', () => {
   it('routes nothing finer by default, both province nodes on their local ports, both provinces listed', () => {
     expect(read({}, readRouting)).toEqual([]);
-    expect(read({}, readNodeUrls)).toEqual(new Map([['510000', 'http://127.0.0.1:3201'], ['500000', 'http://127.0.0.1:3202']]));
+    expect(read({}, readNodeUrls)).toEqual(
+      new Map([
+        ['510000', 'http://127.0.0.1:3201'],
+        ['500000', 'http://127.0.0.1:3202'],
+      ]),
+    );
     expect(read({}, (r) => readNodeList(r, 'TONGBAN_OPS_NODES'))).toEqual(['510000', '500000']);
   });
 
   it('reads prefixes routed to nodes of their own, node URLs without trailing slashes, and a list of nodes', () => {
-    expect(read({ TONGBAN_ROUTING: '5101=510100, 500107=500107' }, readRouting)).toEqual([['5101', '510100'], ['500107', '500107']]);
+    expect(read({ TONGBAN_ROUTING: '5101=510100, 500107=500107' }, readRouting)).toEqual([
+      ['5101', '510100'],
+      ['500107', '500107'],
+    ]);
     expect(read({ TONGBAN_NODE_URLS: '510100=https://node.example/api//' }, readNodeUrls)).toEqual(new Map([['510100', 'https://node.example/api']]));
     expect(read({ TONGBAN_DELIVERY_NODES: '510000,510100' }, (r) => readNodeList(r, 'TONGBAN_DELIVERY_NODES'))).toEqual(['510000', '510100']);
   });

@@ -25,7 +25,9 @@ export function readRouting(r: NodeSettingsReader): Array<[string, string]> {
 /** `TONGBAN_NODE_URLS`: `<node division>=<http url>` pairs, where each region node's internal API answers. */
 export function readNodeUrls(r: NodeSettingsReader): Map<string, string> {
   return r.pairs<string>('TONGBAN_NODE_URLS', '510000=http://127.0.0.1:3201,500000=http://127.0.0.1:3202', (node, url) =>
-    isWellFormedDivision(node) && /^https?:\/\//.test(url) ? { value: url.replace(/\/+$/, '') } : { problem: `"${node}=${url}" must be <node division>=<http url>` },
+    isWellFormedDivision(node) && /^https?:\/\//.test(url)
+      ? { value: url.replace(/\/+$/, '') }
+      : { problem: `"${node}=${url}" must be <node division>=<http url>` },
   );
 }
 

@@ -11,7 +11,15 @@ import { HttpErrorFilter, installRequestLimits, repositoryVersion, SERVICE_API_D
 import { createKafka, DeadLetterPublisher, registerConsumerLagMetrics } from '@tongban/kafka';
 import { minimisationPolicyPath, Minimiser, readMinimisationPolicy } from '@tongban/masking';
 import {
-  counter, createMetricsRegistry, httpMetrics, dependencyChecks, HEALTH_CHECKS, HealthCheck, JsonLogger, METRICS_REGISTRY, retentionMetrics,
+  counter,
+  createMetricsRegistry,
+  httpMetrics,
+  dependencyChecks,
+  HEALTH_CHECKS,
+  HealthCheck,
+  JsonLogger,
+  METRICS_REGISTRY,
+  retentionMetrics,
 } from '@tongban/observability';
 import { mysqlProbe, openDatabase, RetentionJob } from '@tongban/persistence';
 import { AuditLog, AuditLogSchema1764300000000, AuditRecordGroups1768000000000, DISCLOSURE_CHAIN } from '@tongban/audit';
@@ -42,10 +50,28 @@ export interface DeliveryApp {
 
 /** The delivery service: webhook subscriptions of partner systems, signed deliveries with retries. */
 export async function createDeliveryApp(config: DeliveryConfig, logger = new JsonLogger('delivery')): Promise<DeliveryApp> {
-  const dataSource = await openDatabase({ mysql: config.infra.mysql, pool: config.infra.mysqlPool, database: config.database, entities: [], migrations: [DeliverySchema1765100000000, AuditLogSchema1764300000000, DeliveryTraceContext1767200000000, AuditRecordGroups1768000000000] });
-  const keysSource = await openDatabase({ mysql: config.infra.mysql, pool: config.infra.mysqlPool, database: config.keysDatabase, entities: [], migrations: [], poolSize: 3 });
+  const dataSource = await openDatabase({
+    mysql: config.infra.mysql,
+    pool: config.infra.mysqlPool,
+    database: config.database,
+    entities: [],
+    migrations: [DeliverySchema1765100000000, AuditLogSchema1764300000000, DeliveryTraceContext1767200000000, AuditRecordGroups1768000000000],
+  });
+  const keysSource = await openDatabase({
+    mysql: config.infra.mysql,
+    pool: config.infra.mysqlPool,
+    database: config.keysDatabase,
+    entities: [],
+    migrations: [],
+    poolSize: 3,
+  });
   await keysSource.query(API_KEYS_DDL);
-  const keys = new ApiKeyService({ store: new MysqlApiKeyStore(keysSource), defaultLimit: { ratePerSecond: 0, burst: 1 }, limitBootstrapKeys: false, keyIdKey: config.keyIdKey });
+  const keys = new ApiKeyService({
+    store: new MysqlApiKeyStore(keysSource),
+    defaultLimit: { ratePerSecond: 0, burst: 1 },
+    limitBootstrapKeys: false,
+    keyIdKey: config.keyIdKey,
+  });
   const urlPolicy: UrlPolicy = {
     development: config.development,
     allowHttp: config.allowHttp,
@@ -54,7 +80,11 @@ export async function createDeliveryApp(config: DeliveryConfig, logger = new Jso
   };
 
   const catalogue = new SchemaCatalogue(join(contractsDir(), 'avro'));
-  const codec = new AvroCodec(catalogue, new SchemaRegistryClient(config.infra.schemaRegistryUrl, { auth: config.infra.schemaRegistryAuth }), config.autoRegisterSchemas);
+  const codec = new AvroCodec(
+    catalogue,
+    new SchemaRegistryClient(config.infra.schemaRegistryUrl, { auth: config.infra.schemaRegistryAuth }),
+    config.autoRegisterSchemas,
+  );
   const minimiser = new Minimiser(catalogue, readMinimisationPolicy(minimisationPolicyPath(contractsDir())));
   const routing = new RoutingTable(config.routing);
   const kafka = createKafka(config.infra.kafkaBrokers, config.infra.kafkaClientId, logger, config.infra.kafkaCredentials);
@@ -115,9 +145,7 @@ export async function createDeliveryApp(config: DeliveryConfig, logger = new Jso
   await admin.connect();
   // Health asks MySQL on a connection of its own, not behind the requests queued for the pool.
   const probe = mysqlProbe(dataSource, config.infra.mysqlPool);
-  const checks: HealthCheck[] = [
-    ...dependencyChecks({ mysql: probe, kafka: admin, redis: queueRedis }),
-  ];
+  const checks: HealthCheck[] = [...dependencyChecks({ mysql: probe, kafka: admin, redis: queueRedis })];
 
   @Module({})
   class DeliveryModule {
@@ -163,7 +191,10 @@ export async function createDeliveryApp(config: DeliveryConfig, logger = new Jso
       retention.start();
       await consumer.start();
       await sweep().catch((e) => logger.event('warn', 'delivery sweep failed', { error: (e as Error).message }));
-      sweeper = setInterval(() => void sweep().catch((e) => logger.event('warn', 'delivery sweep failed', { error: (e as Error).message })), config.sweepIntervalMs);
+      sweeper = setInterval(
+        () => void sweep().catch((e) => logger.event('warn', 'delivery sweep failed', { error: (e as Error).message })),
+        config.sweepIntervalMs,
+      );
       await app.listen(port, host);
       const address = app.getHttpServer().address() as { port: number };
       logger.event('info', 'delivery started', { port: address.port, group: config.groupId, nodes: config.nodes });

@@ -21,9 +21,18 @@ describe('delivery configuration', () => {
   });
 
   it('names every missing secret at once outside development', () => {
-    const missing = problems({}).filter((p) => p.includes('is required')).map((p) => p.split(' ')[0]);
+    const missing = problems({})
+      .filter((p) => p.includes('is required'))
+      .map((p) => p.split(' ')[0]);
     expect(missing).toEqual(
-      expect.arrayContaining(['TONGBAN_ADMIN_TOKEN', 'TONGBAN_API_KEY_ID_KEY', 'TONGBAN_DELIVERY_SECRET_KEY', 'TONGBAN_MYSQL_PASSWORD', 'TONGBAN_KAFKA_USERNAME', 'TONGBAN_SCHEMA_REGISTRY_PASSWORD']),
+      expect.arrayContaining([
+        'TONGBAN_ADMIN_TOKEN',
+        'TONGBAN_API_KEY_ID_KEY',
+        'TONGBAN_DELIVERY_SECRET_KEY',
+        'TONGBAN_MYSQL_PASSWORD',
+        'TONGBAN_KAFKA_USERNAME',
+        'TONGBAN_SCHEMA_REGISTRY_PASSWORD',
+      ]),
     );
   });
 });

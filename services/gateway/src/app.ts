@@ -10,7 +10,16 @@ import { ApiDescriptionController, HttpErrorFilter, inFlightLimit, installReques
 import { minimisationPolicyPath, Minimiser, readMinimisationPolicy } from '@tongban/masking';
 import { createKafka, ensureTopics, EventPublisher } from '@tongban/kafka';
 import {
-  counter, createMetricsRegistry, httpMetrics, dependencyChecks, HEALTH_CHECKS, HealthCheck, JsonLogger, METRICS_REGISTRY, OpsController, retentionMetrics,
+  counter,
+  createMetricsRegistry,
+  httpMetrics,
+  dependencyChecks,
+  HEALTH_CHECKS,
+  HealthCheck,
+  JsonLogger,
+  METRICS_REGISTRY,
+  OpsController,
+  retentionMetrics,
 } from '@tongban/observability';
 import { deleteOlder, mysqlOutbox, mysqlProbe, openDatabase, RetentionJob, sentOutboxRule } from '@tongban/persistence';
 import { DivisionCatalogue, formatCheckers, RoutingTable, topics } from '@tongban/regions';
@@ -46,7 +55,13 @@ export async function createGatewayApp(config: GatewayConfig, logger = new JsonL
     pool: config.infra.mysqlPool,
     database: config.database,
     entities: [],
-    migrations: [GatewaySchema1764000000000, AuditLogSchema1764300000000, ApiKeys1765000000000, AcceptedEventOffice1767000000000, AuditRecordGroups1768000000000],
+    migrations: [
+      GatewaySchema1764000000000,
+      AuditLogSchema1764300000000,
+      ApiKeys1765000000000,
+      AcceptedEventOffice1767000000000,
+      AuditRecordGroups1768000000000,
+    ],
   });
   const catalogue = new SchemaCatalogue(join(contractsDir(), 'avro'));
   const registry = new SchemaRegistryClient(config.infra.schemaRegistryUrl, { auth: config.infra.schemaRegistryAuth });
@@ -99,7 +114,14 @@ export async function createGatewayApp(config: GatewayConfig, logger = new JsonL
     catalogue,
     divisions,
     validator: new RecordValidator(formatCheckers(divisions)),
-    publisher: new EventPublisher({ codec, routing, minimiser, topicNamespace: config.infra.topicNamespace, outboxLanes: config.outboxLanes, outbox: mysqlOutbox }),
+    publisher: new EventPublisher({
+      codec,
+      routing,
+      minimiser,
+      topicNamespace: config.infra.topicNamespace,
+      outboxLanes: config.outboxLanes,
+      outbox: mysqlOutbox,
+    }),
     disclosures,
     onAccepted: (eventType) => accepted.inc({ event_type: eventType }),
     groupCommit: { ...config.groupCommit, maxWaitMs: config.infra.mysqlPool.acquireTimeoutMs },
@@ -137,7 +159,16 @@ export async function createGatewayApp(config: GatewayConfig, logger = new JsonL
     static build(): DynamicModule {
       return {
         module: GatewayModule,
-        controllers: [EventsController, BatchEventsController, EventStatusController, CasesController, ApiKeysAdminController, DisclosuresController, OpsController, ApiDescriptionController],
+        controllers: [
+          EventsController,
+          BatchEventsController,
+          EventStatusController,
+          CasesController,
+          ApiKeysAdminController,
+          DisclosuresController,
+          OpsController,
+          ApiDescriptionController,
+        ],
         providers: [
           { provide: AcceptEventService, useValue: service },
           { provide: API_KEYS, useValue: auth },
@@ -163,7 +194,11 @@ export async function createGatewayApp(config: GatewayConfig, logger = new JsonL
 
   app.use(httpMetrics(metrics, logger));
   // Before the body is read: a request over the limit costs a 503, not a buffered body waiting on the database.
-  const overloaded = counter(metrics, 'tongban_http_overload_refusals_total', 'Requests answered 503 because TONGBAN_GATEWAY_MAX_IN_FLIGHT were being worked on');
+  const overloaded = counter(
+    metrics,
+    'tongban_http_overload_refusals_total',
+    'Requests answered 503 because TONGBAN_GATEWAY_MAX_IN_FLIGHT were being worked on',
+  );
   app.use(inFlightLimit(config.maxInFlight, () => overloaded.inc()));
   // Batch uploads may carry more than 1 MiB: their own bounded parser, before the one of every other route.
   app.use(batchRequestLimits({ ...config.batch, onRefused: () => overloaded.inc() }));

@@ -17,16 +17,22 @@ describe('gateway configuration', () => {
   });
 
   it.each(['500111', '5000', 'CQ', '990000'])('refuses %s as the province: it must be a province division code', (code) => {
-    expect(problems({ TONGBAN_PROFILE: 'development', TONGBAN_GATEWAY_PROVINCE: code }).join('\n')).toContain(`TONGBAN_GATEWAY_PROVINCE must be a province's division code`);
+    expect(problems({ TONGBAN_PROFILE: 'development', TONGBAN_GATEWAY_PROVINCE: code }).join('\n')).toContain(
+      `TONGBAN_GATEWAY_PROVINCE must be a province's division code`,
+    );
   });
 
   it('bounds batch uploads: 8 MiB and 4 at once unless configured, within 1–64 MiB', () => {
     expect(readGatewayConfig({ TONGBAN_PROFILE: 'development' }).batch).toEqual({ maxBytes: 8 * 1024 * 1024, maxInFlight: 4 });
-    expect(readGatewayConfig({ TONGBAN_PROFILE: 'development', TONGBAN_GATEWAY_BATCH_MAX_BYTES: '2097152', TONGBAN_GATEWAY_BATCH_MAX_IN_FLIGHT: '1' }).batch).toEqual({
+    expect(
+      readGatewayConfig({ TONGBAN_PROFILE: 'development', TONGBAN_GATEWAY_BATCH_MAX_BYTES: '2097152', TONGBAN_GATEWAY_BATCH_MAX_IN_FLIGHT: '1' }).batch,
+    ).toEqual({
       maxBytes: 2097152,
       maxInFlight: 1,
     });
-    expect(problems({ TONGBAN_PROFILE: 'development', TONGBAN_GATEWAY_BATCH_MAX_BYTES: String(65 * 1024 * 1024) }).join('\n')).toContain('TONGBAN_GATEWAY_BATCH_MAX_BYTES');
+    expect(problems({ TONGBAN_PROFILE: 'development', TONGBAN_GATEWAY_BATCH_MAX_BYTES: String(65 * 1024 * 1024) }).join('\n')).toContain(
+      'TONGBAN_GATEWAY_BATCH_MAX_BYTES',
+    );
     expect(problems({ TONGBAN_PROFILE: 'development', TONGBAN_GATEWAY_BATCH_MAX_IN_FLIGHT: '0' }).join('\n')).toContain('TONGBAN_GATEWAY_BATCH_MAX_IN_FLIGHT');
   });
 
@@ -39,7 +45,9 @@ describe('gateway configuration', () => {
   });
 
   it('refuses to start in any other profile, naming every missing secret at once', () => {
-    const missing = problems({}).filter((p) => p.includes('is required')).map((p) => p.split(' ')[0]);
+    const missing = problems({})
+      .filter((p) => p.includes('is required'))
+      .map((p) => p.split(' ')[0]);
     expect(missing).toEqual(
       expect.arrayContaining([
         'TONGBAN_ADMIN_TOKEN',

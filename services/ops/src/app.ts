@@ -14,7 +14,15 @@ import { createKafka, ensureTopics, EventPublisher, MirrorLagReader, registerCon
 import { LINK_LAG } from './link/link.controller';
 import { LinkLag } from './link/link-lag';
 import {
-  counter, createMetricsRegistry, httpMetrics, dependencyChecks, HEALTH_CHECKS, HealthCheck, JsonLogger, METRICS_REGISTRY, retentionMetrics,
+  counter,
+  createMetricsRegistry,
+  httpMetrics,
+  dependencyChecks,
+  HEALTH_CHECKS,
+  HealthCheck,
+  JsonLogger,
+  METRICS_REGISTRY,
+  retentionMetrics,
 } from '@tongban/observability';
 import { mysqlOutbox, mysqlProbe, openDatabase, RetentionJob } from '@tongban/persistence';
 import { Minimiser, minimisationPolicyPath, readMinimisationPolicy } from '@tongban/masking';
@@ -76,7 +84,15 @@ export async function createOpsApp(config: OpsConfig, logger = new JsonLogger('o
     pool: config.infra.mysqlPool,
     database: config.database,
     entities: [],
-    migrations: [OpsSchema1764300000000, AuditWitness1764400000000, TransitReceipts1767100000000, ReplayJobCancel1767300000000, WorkflowNames1767300000001, AuditRecordGroups1768000000000, DeadLetterPersons1768100000000],
+    migrations: [
+      OpsSchema1764300000000,
+      AuditWitness1764400000000,
+      TransitReceipts1767100000000,
+      ReplayJobCancel1767300000000,
+      WorkflowNames1767300000001,
+      AuditRecordGroups1768000000000,
+      DeadLetterPersons1768100000000,
+    ],
   });
   // Health asks MySQL on a connection of its own, not behind the requests queued for the pool.
   const probe = mysqlProbe(dataSource, config.infra.mysqlPool);
@@ -93,13 +109,22 @@ export async function createOpsApp(config: OpsConfig, logger = new JsonLogger('o
       topics.dlq(topics.inbox(config.infra.topicNamespace, node)),
       topics.dlq(topics.local(config.infra.topicNamespace, node)),
     ]);
-    await ensureTopics(kafka, [
-      ...config.nodes.flatMap((node) => [{ topic: topics.inbox(config.infra.topicNamespace, node) }, { topic: topics.local(config.infra.topicNamespace, node) }]),
-      ...dlqTopics.map((topic) => ({ topic, numPartitions: 1 })),
-      // One partition each: the witness records of a province stay in order. The partner's mirror copies the
-      // outgoing one; the incoming one is where this province's mirror writes.
-      ...(config.witness ? [config.witness.province, config.witness.partner].map((p) => ({ topic: witnessTopic(config.infra.topicNamespace, p), numPartitions: 1 })) : []),
-    ], config.infra.topics);
+    await ensureTopics(
+      kafka,
+      [
+        ...config.nodes.flatMap((node) => [
+          { topic: topics.inbox(config.infra.topicNamespace, node) },
+          { topic: topics.local(config.infra.topicNamespace, node) },
+        ]),
+        ...dlqTopics.map((topic) => ({ topic, numPartitions: 1 })),
+        // One partition each: the witness records of a province stay in order. The partner's mirror copies the
+        // outgoing one; the incoming one is where this province's mirror writes.
+        ...(config.witness
+          ? [config.witness.province, config.witness.partner].map((p) => ({ topic: witnessTopic(config.infra.topicNamespace, p), numPartitions: 1 }))
+          : []),
+      ],
+      config.infra.topics,
+    );
     const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
     await producer.connect();
     closers.push(() => producer.disconnect());
@@ -146,20 +171,35 @@ export async function createOpsApp(config: OpsConfig, logger = new JsonLogger('o
     await disclosures.prepare();
     const minimiser = new Minimiser(catalogue, readMinimisationPolicy(minimisationPolicyPath(contractsDir())));
     const publishChecks = {
-      publisher: new EventPublisher({ codec, routing: new RoutingTable(config.routing), minimiser, topicNamespace: config.infra.topicNamespace, outbox: mysqlOutbox }),
+      publisher: new EventPublisher({
+        codec,
+        routing: new RoutingTable(config.routing),
+        minimiser,
+        topicNamespace: config.infra.topicNamespace,
+        outbox: mysqlOutbox,
+      }),
       minimiser,
       disclosures,
     };
     const auditDatabases = new AuditDatabases(dataSource, config.database, config.infra.mysql, config.auditDatabases);
     const witnessStore = new WitnessStore(dataSource);
-    const witnessConflicts = counter(metrics, 'tongban_audit_witness_conflicts_total', "Heads the other province reported of its audit chains that contradict earlier ones (a chain cut short or rewritten there)", ['chain']);
+    const witnessConflicts = counter(
+      metrics,
+      'tongban_audit_witness_conflicts_total',
+      'Heads the other province reported of its audit chains that contradict earlier ones (a chain cut short or rewritten there)',
+      ['chain'],
+    );
     // Receipts of events that crossed: sent for what this province's nodes recorded of the partner's events, and
     // kept of this province's events; both on the witness channel.
     const receiptStore = new ReceiptStore(dataSource);
     const receiptsSent = counter(metrics, 'tongban_transit_receipts_sent_total', 'Receipts of events from the other province sent back to it', []);
     const transit = config.transit
       ? new TransitReceipts(
-          config.transit, config.infra.topicNamespace, producer, codec, receiptStore,
+          config.transit,
+          config.infra.topicNamespace,
+          producer,
+          codec,
+          receiptStore,
           config.nodes.flatMap((node) => {
             const url = config.nodeUrls.get(node);
             const inbox = topics.inbox(config.infra.topicNamespace, node);
@@ -168,12 +208,21 @@ export async function createOpsApp(config: OpsConfig, logger = new JsonLogger('o
               new DeadLetterArrivals(dataSource, node, inbox, config.transit!.partner),
             ];
           }),
-          logger, (n) => receiptsSent.inc(n),
+          logger,
+          (n) => receiptsSent.inc(n),
         )
       : undefined;
     const witness = config.witness
       ? new AuditWitness(
-          config.witness, config.infra.topicNamespace, kafka, producer, codec, witnessStore, auditDatabases, logger, `${config.groupId}.witness`,
+          config.witness,
+          config.infra.topicNamespace,
+          kafka,
+          producer,
+          codec,
+          witnessStore,
+          auditDatabases,
+          logger,
+          `${config.groupId}.witness`,
           (c) => witnessConflicts.inc({ chain: `${c.database}.${c.chain}` }),
           transit ? (bytes, ref) => transit.handle(bytes, ref) : undefined,
         )
@@ -182,9 +231,23 @@ export async function createOpsApp(config: OpsConfig, logger = new JsonLogger('o
     // Before the producer disconnects (closers run last first): the last heads go out on shutdown.
     if (witness) closers.push(() => witness.stop());
     const nodes = new NodeClient(config.nodeUrls, logger, config.nodeServiceToken);
-    const ingest = new IngestDeadLetterService(repository, codec, logger, (topic) => stored.inc({ topic }), (idNumber) => audit.personRef(idNumber));
+    const ingest = new IngestDeadLetterService(
+      repository,
+      codec,
+      logger,
+      (topic) => stored.inc({ topic }),
+      (idNumber) => audit.personRef(idNumber),
+    );
     const deadLetters = new DeadLetterService(
-      dataSource, repository, codec, new RecordValidator(formatCheckers(new DivisionCatalogue())), producer, nodes, audit, logger, publishChecks,
+      dataSource,
+      repository,
+      codec,
+      new RecordValidator(formatCheckers(new DivisionCatalogue())),
+      producer,
+      nodes,
+      audit,
+      logger,
+      publishChecks,
       (action) => actions.inc({ action }),
     );
     const jobs = new BulkReplayService(new ReplayJobRepository(dataSource), repository, deadLetters, nodes, audit, logger, {
@@ -209,13 +272,14 @@ export async function createOpsApp(config: OpsConfig, logger = new JsonLogger('o
     // Every group of this province's namespace on its nodes' inbox topics (the cluster is the province's own).
     const pipeline = new PipelineService(
       new OutboxBacklogReader(config.infra.mysql, config.pipeline.outboxDatabases),
-      new InboxLagReader(admin, `${config.infra.topicNamespace}.`, config.nodes.flatMap((node) => [topics.inbox(config.infra.topicNamespace, node), topics.local(config.infra.topicNamespace, node)])),
+      new InboxLagReader(
+        admin,
+        `${config.infra.topicNamespace}.`,
+        config.nodes.flatMap((node) => [topics.inbox(config.infra.topicNamespace, node), topics.local(config.infra.topicNamespace, node)]),
+      ),
       config.pipeline.threshold,
     );
-    const checks: HealthCheck[] = [
-      ...dependencyChecks({ mysql: probe, kafka: admin }),
-      { name: 'schemaRegistry', check: () => registry.ping() },
-    ];
+    const checks: HealthCheck[] = [...dependencyChecks({ mysql: probe, kafka: admin }), { name: 'schemaRegistry', check: () => registry.ping() }];
 
     @Module({})
     class OpsModule {
@@ -233,7 +297,10 @@ export async function createOpsApp(config: OpsConfig, logger = new JsonLogger('o
             { provide: PipelineService, useValue: pipeline },
             { provide: OPERATORS, useValue: new OperatorRegistry(config.operators) },
             { provide: OPS_AUDIT, useValue: audit },
-            { provide: CHAIN_VERIFIER, useValue: new ChainVerifier([audit, disclosures], config.database, config.infra.mysql, config.auditDatabases, config.auditPersonKey) },
+            {
+              provide: CHAIN_VERIFIER,
+              useValue: new ChainVerifier([audit, disclosures], config.database, config.infra.mysql, config.auditDatabases, config.auditPersonKey),
+            },
             { provide: AUDIT_WITNESS, useValue: witness && config.witness ? { witness, store: witnessStore, partner: config.witness.partner } : null },
             { provide: HEALTH_CHECKS, useValue: checks },
             { provide: METRICS_REGISTRY, useValue: metrics },
@@ -265,7 +332,9 @@ export async function createOpsApp(config: OpsConfig, logger = new JsonLogger('o
         consuming = true;
         // Letters stored before the person index existed: indexed in the background, stopped on shutdown.
         let stopIndexing = false;
-        const indexing = ingest.indexBacklog(() => stopIndexing).catch((e) => logger.event('warn', 'indexing dead letters by person failed; ops indexes them at its next start', { error: (e as Error).message }));
+        const indexing = ingest
+          .indexBacklog(() => stopIndexing)
+          .catch((e) => logger.event('warn', 'indexing dead letters by person failed; ops indexes them at its next start', { error: (e as Error).message }));
         closers.push(async () => {
           stopIndexing = true;
           await indexing;

@@ -13,5 +13,18 @@ import { TransitController } from './transit/transit.controller';
 
 /** Every controller of the ops service, in the order they are registered (the colon paths before `v1/dlq/:id`). */
 export const OPS_CONTROLLERS = [
-  DlqTriageController, ReplayJobsController, DlqController, HoldsController, DeliveriesController, PipelineController, AuditController, AuditSearchController, MeController, LinkController, TransitController, ConsoleController, OpsController, ApiDescriptionController,
+  DlqTriageController,
+  ReplayJobsController,
+  DlqController,
+  HoldsController,
+  DeliveriesController,
+  PipelineController,
+  AuditController,
+  AuditSearchController,
+  MeController,
+  LinkController,
+  TransitController,
+  ConsoleController,
+  OpsController,
+  ApiDescriptionController,
 ];

@@ -2,7 +2,8 @@ import { errorCodeEntry } from '@tongban/errors';
 import { statusOfCode } from '@tongban/http';
 import { dependencyRefusal } from './dependency-refusal';
 
-const refused = (status: number, body: Record<string, unknown>) => dependencyRefusal('delivery service', { status, body }, 'TONGBAN_OPS_DELIVERY_TOKEN') as Error & { code: string; problems?: unknown };
+const refused = (status: number, body: Record<string, unknown>) =>
+  dependencyRefusal('delivery service', { status, body }, 'TONGBAN_OPS_DELIVERY_TOKEN') as Error & { code: string; problems?: unknown };
 
 describe('dependencyRefusal', () => {
   it('passes a registered refusal on under its code, saying who refused', () => {
@@ -20,7 +21,12 @@ describe('dependencyRefusal', () => {
   });
 
   it.each([
-    ['a refused credential (never the operator’s token at fault)', 401, { code: 'AUTH.UNAUTHENTICATED', detail: 'unknown key' }, /check TONGBAN_OPS_DELIVERY_TOKEN/],
+    [
+      'a refused credential (never the operator’s token at fault)',
+      401,
+      { code: 'AUTH.UNAUTHENTICATED', detail: 'unknown key' },
+      /check TONGBAN_OPS_DELIVERY_TOKEN/,
+    ],
     ['a forbidden credential', 403, { code: 'AUTH.FORBIDDEN', detail: 'no' }, /check TONGBAN_OPS_DELIVERY_TOKEN/],
     ['a server error', 500, { code: 'INTERNAL.UNEXPECTED', detail: 'boom' }, /delivery service: boom/],
     ['an unknown code', 418, { code: 'TEAPOT.BREWING' }, /delivery service: HTTP 418/],

@@ -7,11 +7,20 @@ import { DataSource } from 'typeorm';
 import { AvroCodec, SchemaCatalogue, SchemaRegistryClient } from '@tongban/avro';
 import { contractsDir, redisConnection } from '@tongban/config';
 import { HttpErrorFilter, installRequestLimits } from '@tongban/http';
+import { createKafka, ensureTopics, EventPublisher, PassThroughRpcFilter, registerConsumerLagMetrics, ServerTongbanKafka } from '@tongban/kafka';
 import {
-  createKafka, ensureTopics, EventPublisher, PassThroughRpcFilter, registerConsumerLagMetrics, ServerTongbanKafka,
-} from '@tongban/kafka';
-import {
-  counter, createMetricsRegistry, histogram, httpMetrics, dependencyChecks, gauge, HEALTH_CHECKS, HealthCheck, JsonLogger, METRICS_REGISTRY, OpsController, retentionMetrics,
+  counter,
+  createMetricsRegistry,
+  histogram,
+  httpMetrics,
+  dependencyChecks,
+  gauge,
+  HEALTH_CHECKS,
+  HealthCheck,
+  JsonLogger,
+  METRICS_REGISTRY,
+  OpsController,
+  retentionMetrics,
 } from '@tongban/observability';
 import { heldMessagesRule, MysqlHoldStore, mysqlOutbox, mysqlProbe, openDatabase, RetentionJob, sentOutboxRule } from '@tongban/persistence';
 import { AuditLog, AuditLogSchema1764300000000, AuditRecordGroups1768000000000, DISCLOSURE_CHAIN } from '@tongban/audit';
@@ -57,8 +66,15 @@ export async function createRegionNodeApp(config: RegionNodeConfig, logger = new
     database: config.database,
     entities: [],
     migrations: [
-      NodeSchema1764000000000, CaseworkIndexes1764200000000, AuditLogSchema1764300000000, CaseHolds1764600000000, PersonFacts1764900000000,
-      InternalActions1765100000000, CaseRetention1766000000000, ArrivalsIndex1767100000000, AuditRecordGroups1768000000000,
+      NodeSchema1764000000000,
+      CaseworkIndexes1764200000000,
+      AuditLogSchema1764300000000,
+      CaseHolds1764600000000,
+      PersonFacts1764900000000,
+      InternalActions1765100000000,
+      CaseRetention1766000000000,
+      ArrivalsIndex1767100000000,
+      AuditRecordGroups1768000000000,
     ],
   });
   const catalogue = new SchemaCatalogue(join(contractsDir(), 'avro'));
@@ -70,12 +86,11 @@ export async function createRegionNodeApp(config: RegionNodeConfig, logger = new
   const inbox = topics.inbox(config.infra.topicNamespace, config.region);
   // The region's own copies of what it published (see topics.local); read by this node alone.
   const local = topics.local(config.infra.topicNamespace, config.region);
-  await ensureTopics(kafka, [
-    { topic: inbox },
-    { topic: topics.dlq(inbox), numPartitions: 1 },
-    { topic: local },
-    { topic: topics.dlq(local), numPartitions: 1 },
-  ], config.infra.topics);
+  await ensureTopics(
+    kafka,
+    [{ topic: inbox }, { topic: topics.dlq(inbox), numPartitions: 1 }, { topic: local }, { topic: topics.dlq(local), numPartitions: 1 }],
+    config.infra.topics,
+  );
   // Only the health check uses this client: without an offline queue a ping fails at once while Redis is away.
   const redis = new Redis({
     ...redisConnection(config.infra.redis),
@@ -100,7 +115,12 @@ export async function createRegionNodeApp(config: RegionNodeConfig, logger = new
   );
   const facts = new PersonFactsRepository(cases);
   const metrics = createMetricsRegistry('region-node', config.region);
-  const breaches = counter(metrics, 'tongban_deadline_breaches_total', 'Deadlines breached (a CaseDeadlineBreached sent to the side that has to act), by workflow and timer', ['workflow', 'timer']);
+  const breaches = counter(
+    metrics,
+    'tongban_deadline_breaches_total',
+    'Deadlines breached (a CaseDeadlineBreached sent to the side that has to act), by workflow and timer',
+    ['workflow', 'timer'],
+  );
   const applyService = new ApplyEventService({
     workflows: NODE_WORKFLOWS,
     workflowLookups: (m): NodeLookups => ({ spouseOf: (idNumber) => facts.spouseOf(m, idNumber) }),
@@ -112,7 +132,10 @@ export async function createRegionNodeApp(config: RegionNodeConfig, logger = new
     cases,
     publisher: new FollowUpPublisher(
       new EventPublisher({ codec, routing, minimiser, topicNamespace: config.infra.topicNamespace, outboxLanes: config.outboxLanes, outbox: mysqlOutbox }),
-      catalogue, config.region, minimiser, disclosures,
+      catalogue,
+      config.region,
+      minimiser,
+      disclosures,
     ),
     timers,
     logger,
@@ -122,17 +145,30 @@ export async function createRegionNodeApp(config: RegionNodeConfig, logger = new
   const applied = counter(metrics, 'tongban_events_applied_total', 'Inbox events handled, by outcome', ['event_type', 'outcome']);
   const batches = counter(metrics, 'tongban_inbox_batches_total', 'Runs of inbox messages given to the batch path, by result (applied, fell-back)', ['result']);
   const batchMessages = counter(metrics, 'tongban_inbox_batch_messages_total', 'Inbox messages given to the batch path, by result', ['result']);
-  const batchSeconds = histogram(metrics, 'tongban_apply_batch_duration_seconds', 'Time one run of inbox messages took in its transaction, by result', ['result'], [
-    0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10,
-  ]);
-  const appliedAge = histogram(metrics, 'tongban_apply_age_seconds', 'From acceptance at the gateway (the inbox record\'s timestamp) to applied at this node', [], [
-    0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 1800,
-  ]);
-  const deadLettered = counter(metrics, 'tongban_events_dead_lettered_total', 'Inbox events parked on the dead-letter topic, by workflow, event type and error code', [
-    'workflow', 'event_type', 'error_code',
-  ]);
+  const batchSeconds = histogram(
+    metrics,
+    'tongban_apply_batch_duration_seconds',
+    'Time one run of inbox messages took in its transaction, by result',
+    ['result'],
+    [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+  );
+  const appliedAge = histogram(
+    metrics,
+    'tongban_apply_age_seconds',
+    "From acceptance at the gateway (the inbox record's timestamp) to applied at this node",
+    [],
+    [0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300, 1800],
+  );
+  const deadLettered = counter(
+    metrics,
+    'tongban_events_dead_lettered_total',
+    'Inbox events parked on the dead-letter topic, by workflow, event type and error code',
+    ['workflow', 'event_type', 'error_code'],
+  );
   // A year without a published State Council schedule counts weekends only: say so, once per year, and show it.
-  const scheduleMissing = gauge(metrics, 'tongban_calendar_schedule_missing', 'Years the node counts with weekends only (no published holiday schedule)', ['year']);
+  const scheduleMissing = gauge(metrics, 'tongban_calendar_schedule_missing', 'Years the node counts with weekends only (no published holiday schedule)', [
+    'year',
+  ]);
   const reportMissingYear = (year: number) => {
     scheduleMissing.set({ year: String(year) }, 1);
     logger.event('warn', 'no published holiday schedule for this year: counting weekends only', { year, calendarDir: 'TONGBAN_CALENDAR_DIR' });

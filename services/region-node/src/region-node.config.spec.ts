@@ -12,7 +12,9 @@ describe('region node configuration', () => {
   });
 
   it('stops with the names of the bad variables', () => {
-    expect(() => readRegionNodeConfig({ TONGBAN_NODE_REGION: '5000', TONGBAN_DEADLINES: 'subsidyAcknowledge=soon', TONGBAN_CALENDAR: 'holidays=2026-13-01' })).toThrow(ConfigError);
+    expect(() =>
+      readRegionNodeConfig({ TONGBAN_NODE_REGION: '5000', TONGBAN_DEADLINES: 'subsidyAcknowledge=soon', TONGBAN_CALENDAR: 'holidays=2026-13-01' }),
+    ).toThrow(ConfigError);
     try {
       readRegionNodeConfig({ TONGBAN_NODE_REGION: '5000', TONGBAN_DEADLINES: 'subsidyAcknowledge=soon' });
     } catch (e) {
@@ -28,7 +30,13 @@ describe('region node configuration', () => {
       readRegionNodeConfig({ TONGBAN_PERSON_INDEX_KEY: '' });
     } catch (e) {
       const text = (e as ConfigError).message;
-      for (const name of ['TONGBAN_MYSQL_PASSWORD', 'TONGBAN_KAFKA_USERNAME', 'TONGBAN_KAFKA_PASSWORD', 'TONGBAN_SCHEMA_REGISTRY_USERNAME', 'TONGBAN_SCHEMA_REGISTRY_PASSWORD']) {
+      for (const name of [
+        'TONGBAN_MYSQL_PASSWORD',
+        'TONGBAN_KAFKA_USERNAME',
+        'TONGBAN_KAFKA_PASSWORD',
+        'TONGBAN_SCHEMA_REGISTRY_USERNAME',
+        'TONGBAN_SCHEMA_REGISTRY_PASSWORD',
+      ]) {
         expect(text).toContain(`${name} is required`);
       }
       // Set but empty is not "use the development key".

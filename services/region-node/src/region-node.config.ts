@@ -64,8 +64,9 @@ export function readRegionNodeConfig(env: Record<string, string | undefined> = p
     calendar:
       (env.TONGBAN_CALENDAR !== undefined
         ? parsed(r, 'TONGBAN_CALENDAR', () => WorkingCalendar.fromEnv(env as NodeJS.ProcessEnv))
-        : parsed(r, 'TONGBAN_CALENDAR_DIR', () => WorkingCalendar.fromDirectory(r.str('TONGBAN_CALENDAR_DIR', join(repoRoot(), 'libs', 'calendar', 'data'))))) ??
-      WorkingCalendar.china2026(),
+        : parsed(r, 'TONGBAN_CALENDAR_DIR', () =>
+            WorkingCalendar.fromDirectory(r.str('TONGBAN_CALENDAR_DIR', join(repoRoot(), 'libs', 'calendar', 'data'))),
+          )) ?? WorkingCalendar.china2026(),
     routing: readRouting(r),
     outboxLanes: r.int('TONGBAN_OUTBOX_LANES', 16, { min: 1, max: 1024 }),
     timerReconcileMs: r.int('TONGBAN_TIMER_RECONCILE_MS', 60000, { min: 1000, max: 3600000 }),

@@ -63,7 +63,18 @@ const toyWorkflow: WorkflowDefinition<ToyState, ToyLookups> = {
   reactions: {
     onDeath: (notice, c) =>
       (['requested', 'issued'] as readonly string[]).includes(c.state)
-        ? [followUp(c, 'LibraryCardCancelled', c.acceptingDivision, c.responsibleDivision, {}, notice.at, `death:${notice.deceasedIdNumber}:${c.caseId}`, notice.causationId)]
+        ? [
+            followUp(
+              c,
+              'LibraryCardCancelled',
+              c.acceptingDivision,
+              c.responsibleDivision,
+              {},
+              notice.at,
+              `death:${notice.deceasedIdNumber}:${c.caseId}`,
+              notice.causationId,
+            ),
+          ]
         : [],
   },
 };
@@ -87,8 +98,14 @@ describe('workflows as plug-ins', () => {
   it('refuses two definitions claiming one event type', () => {
     const rival = { ...toyWorkflow, workflow: 'rival-card' };
     expect(() => composeWorkflows([toyWorkflow, rival])).toThrow(/LibraryCardRequested is claimed by two workflows \(library-card, rival-card\)/);
-    const subsidyThief: WorkflowDefinition<ToyState> = { ...toyWorkflow, workflow: 'thief', transitions: { SubsidyApproved: { from: ['requested'], senders: ['responsible'] } } };
-    expect(() => composeWorkflows([...NODE_WORKFLOWS.definitions, subsidyThief])).toThrow(/SubsidyApproved is claimed by two workflows \(disability-subsidy, thief\)/);
+    const subsidyThief: WorkflowDefinition<ToyState> = {
+      ...toyWorkflow,
+      workflow: 'thief',
+      transitions: { SubsidyApproved: { from: ['requested'], senders: ['responsible'] } },
+    };
+    expect(() => composeWorkflows([...NODE_WORKFLOWS.definitions, subsidyThief])).toThrow(
+      /SubsidyApproved is claimed by two workflows \(disability-subsidy, thief\)/,
+    );
   });
 
   it('refuses one workflow name defined twice', () => {
@@ -114,40 +131,80 @@ describe('workflows as plug-ins', () => {
 
     it('opens, starts its timer on the waiting side, moves on an event of the right side and records the common events', async () => {
       const opened = await decide(undefined, event('LibraryCardRequested', 'LIB-1', CHENGDU, DAZU, { idNumber: READER }), context);
-      expect(opened).toMatchObject({ kind: 'applied', workflow: 'library-card', nextState: 'requested', caseUpdates: { acceptingDivision: CHENGDU, responsibleDivision: DAZU } });
+      expect(opened).toMatchObject({
+        kind: 'applied',
+        workflow: 'library-card',
+        nextState: 'requested',
+        caseUpdates: { acceptingDivision: CHENGDU, responsibleDivision: DAZU },
+      });
       if (opened.kind !== 'applied') throw new Error('not applied');
       expect(opened.timers.start).toEqual([expect.objectContaining({ name: 'library-card.issue', ownerDivision: CHENGDU, mustActDivision: DAZU })]);
 
       const snapshot: CaseSnapshot = {
-        caseId: 'LIB-1', workflow: 'library-card', state: 'requested', acceptingDivision: CHENGDU, responsibleDivision: DAZU,
-        personKeys: [READER], timers: {}, data: { idNumber: READER }, openedAt: now.toISOString(), updatedAt: now.toISOString(),
+        caseId: 'LIB-1',
+        workflow: 'library-card',
+        state: 'requested',
+        acceptingDivision: CHENGDU,
+        responsibleDivision: DAZU,
+        personKeys: [READER],
+        timers: {},
+        data: { idNumber: READER },
+        openedAt: now.toISOString(),
+        updatedAt: now.toISOString(),
       };
-      expect(await decide(snapshot, event('LibraryCardIssued', 'LIB-1', CHENGDU, DAZU), context)).toMatchObject({ kind: 'rejected', reasonCode: 'UNAUTHORISED_SENDER' });
-      expect(await decide(snapshot, event('LibraryCardIssued', 'LIB-1', DAZU, CHENGDU), context)).toMatchObject({ kind: 'applied', previousState: 'requested', nextState: 'issued' });
-      expect(await decide({ ...snapshot, state: 'cancelled' }, event('LibraryCardIssued', 'LIB-1', DAZU, CHENGDU), context)).toMatchObject({ kind: 'rejected', reasonCode: 'ILLEGAL_TRANSITION' });
+      expect(await decide(snapshot, event('LibraryCardIssued', 'LIB-1', CHENGDU, DAZU), context)).toMatchObject({
+        kind: 'rejected',
+        reasonCode: 'UNAUTHORISED_SENDER',
+      });
+      expect(await decide(snapshot, event('LibraryCardIssued', 'LIB-1', DAZU, CHENGDU), context)).toMatchObject({
+        kind: 'applied',
+        previousState: 'requested',
+        nextState: 'issued',
+      });
+      expect(await decide({ ...snapshot, state: 'cancelled' }, event('LibraryCardIssued', 'LIB-1', DAZU, CHENGDU), context)).toMatchObject({
+        kind: 'rejected',
+        reasonCode: 'ILLEGAL_TRANSITION',
+      });
       const breach = event('CaseDeadlineBreached', 'LIB-1', CHENGDU, DAZU, { deadline: 'OTHER', dueAt: now });
       expect(await decide(snapshot, breach, context)).toMatchObject({ kind: 'applied', nextState: 'requested' });
     });
 
     it('asks the lookup it declared', async () => {
       cards.set(READER, 'CARD-7');
-      expect(await decide(undefined, event('LibraryCardRequested', 'LIB-2', CHENGDU, DAZU, { idNumber: READER }), context)).toMatchObject({ kind: 'rejected', reasonCode: 'CARD_HELD' });
+      expect(await decide(undefined, event('LibraryCardRequested', 'LIB-2', CHENGDU, DAZU, { idNumber: READER }), context)).toMatchObject({
+        kind: 'rejected',
+        reasonCode: 'CARD_HELD',
+      });
       cards.clear();
     });
 
     it('reacts to a death through the registry', () => {
       const card: CaseSnapshot = {
-        caseId: 'LIB-3', workflow: 'library-card', state: 'issued', acceptingDivision: CHENGDU, responsibleDivision: DAZU,
-        personKeys: [READER], timers: {}, data: {}, openedAt: now.toISOString(), updatedAt: now.toISOString(),
+        caseId: 'LIB-3',
+        workflow: 'library-card',
+        state: 'issued',
+        acceptingDivision: CHENGDU,
+        responsibleDivision: DAZU,
+        personKeys: [READER],
+        timers: {},
+        data: {},
+        openedAt: now.toISOString(),
+        updatedAt: now.toISOString(),
       };
-      const death = event('DeathNoticeIssued', 'FUN-1', '510000', DAZU, { deceased: { idNumber: READER, name: '李秀英', hukouDivision: DAZU }, deathDate: '2026-10-30' });
+      const death = event('DeathNoticeIssued', 'FUN-1', '510000', DAZU, {
+        deceased: { idNumber: READER, name: '李秀英', hukouDivision: DAZU },
+        deathDate: '2026-10-30',
+      });
       expect(reactToDeathNotice(registry, deathNoticeFrom(death), [card]).map((e) => e.eventType)).toEqual(['LibraryCardCancelled']);
       expect(reactToDeathNotice(NODE_WORKFLOWS, deathNoticeFrom(death), [card])).toEqual([]);
     });
 
     it('is unknown to the node that did not plug it in', async () => {
       const nodeContext: DecideContext<NodeLookups> = { ...context, workflows: NODE_WORKFLOWS };
-      expect(await decide(undefined, event('LibraryCardRequested', 'LIB-4', CHENGDU, DAZU, { idNumber: READER }), nodeContext)).toMatchObject({ kind: 'rejected', reasonCode: 'UNKNOWN_EVENT_TYPE' });
+      expect(await decide(undefined, event('LibraryCardRequested', 'LIB-4', CHENGDU, DAZU, { idNumber: READER }), nodeContext)).toMatchObject({
+        kind: 'rejected',
+        reasonCode: 'UNKNOWN_EVENT_TYPE',
+      });
     });
   });
 });

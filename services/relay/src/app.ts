@@ -6,7 +6,16 @@ import { createKafka, OutboxRelay } from '@tongban/kafka';
 import { MysqlOutboxStore, outboxBacklog, outboxBacklogAge } from '@tongban/persistence';
 import { Gauge } from 'prom-client';
 import {
-  counter, createMetricsRegistry, histogram, httpMetrics, dependencyChecks, HEALTH_CHECKS, HealthCheck, JsonLogger, METRICS_REGISTRY, OpsController,
+  counter,
+  createMetricsRegistry,
+  histogram,
+  httpMetrics,
+  dependencyChecks,
+  HEALTH_CHECKS,
+  HealthCheck,
+  JsonLogger,
+  METRICS_REGISTRY,
+  OpsController,
 } from '@tongban/observability';
 import { RelayConfig } from './relay.config';
 
@@ -21,9 +30,13 @@ export async function createRelayApp(config: RelayConfig, logger = new JsonLogge
   const kafka = createKafka(config.infra.kafkaBrokers, config.infra.kafkaClientId, logger, config.infra.kafkaCredentials);
   const metrics = createMetricsRegistry('relay');
   const published = counter(metrics, 'tongban_events_published_total', 'Outbox rows published to Kafka', ['database']);
-  const outboxLag = histogram(metrics, 'tongban_outbox_lag_seconds', 'How long a row waited in the outbox (accepted → read for sending), by database', ['database'], [
-    0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300,
-  ]);
+  const outboxLag = histogram(
+    metrics,
+    'tongban_outbox_lag_seconds',
+    'How long a row waited in the outbox (accepted → read for sending), by database',
+    ['database'],
+    [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 300],
+  );
   const relays = config.databases.map(
     (database) =>
       new OutboxRelay({

@@ -9,7 +9,9 @@ describe('relay configuration', () => {
     } catch (e) {
       expect((e as ConfigError).problems.map((p) => p.split(' ')[0])).toEqual(['TONGBAN_MYSQL_PASSWORD', 'TONGBAN_KAFKA_USERNAME', 'TONGBAN_KAFKA_PASSWORD']);
     }
-    expect(readRelayConfig({ TONGBAN_MYSQL_PASSWORD: '', TONGBAN_KAFKA_USERNAME: 'relay', TONGBAN_KAFKA_PASSWORD: 'pw' }).infra.kafkaCredentials?.username).toBe('relay');
+    expect(
+      readRelayConfig({ TONGBAN_MYSQL_PASSWORD: '', TONGBAN_KAFKA_USERNAME: 'relay', TONGBAN_KAFKA_PASSWORD: 'pw' }).infra.kafkaCredentials?.username,
+    ).toBe('relay');
   });
 });
 
@@ -19,6 +21,9 @@ describe('relay batches', () => {
     const config = readRelayConfig(base);
     expect(config.batchSize).toBe(2000);
     expect(config.batchBytes).toBeLessThan(1_048_576);
-    expect(readRelayConfig({ ...base, TONGBAN_RELAY_BATCH: '500', TONGBAN_RELAY_BATCH_BYTES: '4000000' })).toMatchObject({ batchSize: 500, batchBytes: 4_000_000 });
+    expect(readRelayConfig({ ...base, TONGBAN_RELAY_BATCH: '500', TONGBAN_RELAY_BATCH_BYTES: '4000000' })).toMatchObject({
+      batchSize: 500,
+      batchBytes: 4_000_000,
+    });
   });
 });

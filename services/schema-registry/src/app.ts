@@ -5,7 +5,15 @@ import type { AddressInfo } from 'node:net';
 import type { NextFunction, Request, Response } from 'express';
 import { DataSource } from 'typeorm';
 import {
-  counter, createMetricsRegistry, httpMetrics, dependencyChecks, HEALTH_CHECKS, HealthCheck, JsonLogger, METRICS_REGISTRY, OpsController,
+  counter,
+  createMetricsRegistry,
+  httpMetrics,
+  dependencyChecks,
+  HEALTH_CHECKS,
+  HealthCheck,
+  JsonLogger,
+  METRICS_REGISTRY,
+  OpsController,
 } from '@tongban/observability';
 import { openDatabase } from '@tongban/persistence';
 import { installRequestLimits } from '@tongban/http';
@@ -50,10 +58,7 @@ class DataSourceCloser implements OnApplicationShutdown {
  * Builds the schema registry (database migrated, the released schema ids imported when
  * `config.releasedIds` names the manifest; not yet listening).
  */
-export async function createSchemaRegistryApp(
-  config: SchemaRegistryConfig,
-  logger = new JsonLogger('schema-registry'),
-): Promise<SchemaRegistryApp> {
+export async function createSchemaRegistryApp(config: SchemaRegistryConfig, logger = new JsonLogger('schema-registry')): Promise<SchemaRegistryApp> {
   const dataSource = await openDatabase({
     mysql: config.mysql,
     database: config.database,
@@ -73,7 +78,9 @@ export async function createSchemaRegistryApp(
   }
   const metrics = createMetricsRegistry('schema-registry');
   const registrations = counter(metrics, 'tongban_schema_registrations_total', 'Register requests, by whether a new version was created', ['outcome']);
-  const retries = counter(metrics, 'tongban_schema_registration_retries_total', 'Registrations started again after losing a race (duplicate key, deadlock)', ['reason']);
+  const retries = counter(metrics, 'tongban_schema_registration_retries_total', 'Registrations started again after losing a race (duplicate key, deadlock)', [
+    'reason',
+  ]);
   const requests = counter(metrics, 'tongban_schema_registry_requests_total', 'HTTP requests answered, by method and status', ['method', 'status']);
   const registry = new SchemaRegistryService(dataSource, new RegistryRepository(), {
     defaultCompatibility: config.defaultCompatibility,

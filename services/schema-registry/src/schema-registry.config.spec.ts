@@ -20,7 +20,9 @@ describe('schema registry configuration', () => {
 
   it('reads users as name:password:role and wants an admin among them', () => {
     const env = (users: string) => new EnvReader({ TONGBAN_MYSQL_PASSWORD: '', TONGBAN_SCHEMA_REGISTRY_USERS: users });
-    expect(readSchemaRegistryConfig(env('ops:a:password:with:colons:admin')).users).toEqual([{ name: 'ops', password: 'a:password:with:colons', role: 'admin' }]);
+    expect(readSchemaRegistryConfig(env('ops:a:password:with:colons:admin')).users).toEqual([
+      { name: 'ops', password: 'a:password:with:colons', role: 'admin' },
+    ]);
     expect(() => readSchemaRegistryConfig(env('reader:reader-password-0001:read'))).toThrow('must name at least one admin');
     expect(() => readSchemaRegistryConfig(env('admin:short:admin'))).toThrow('password of registry user admin is shorter than 16 characters');
     expect(() => readSchemaRegistryConfig(env('admin:admin-password-00001:root'))).toThrow('role of registry user admin must be admin or read, got "root"');
@@ -41,13 +43,15 @@ describe('schema registry configuration', () => {
     });
 
     it('runs without the manifest only in development', () => {
-      expect(readSchemaRegistryConfig(new EnvReader({ TONGBAN_PROFILE: 'development', TONGBAN_SCHEMA_REGISTRY_RELEASED_IDS: 'none' })).releasedIds).toBeUndefined();
+      expect(
+        readSchemaRegistryConfig(new EnvReader({ TONGBAN_PROFILE: 'development', TONGBAN_SCHEMA_REGISTRY_RELEASED_IDS: 'none' })).releasedIds,
+      ).toBeUndefined();
       expect(() => readSchemaRegistryConfig(new EnvReader({ ...production, TONGBAN_SCHEMA_REGISTRY_RELEASED_IDS: 'none' }))).toThrow(
         'TONGBAN_SCHEMA_REGISTRY_RELEASED_IDS=none is for the development profile only',
       );
     });
 
-    it('keeps the registry\'s own ids above the release range', () => {
+    it("keeps the registry's own ids above the release range", () => {
       const env = (first: string) => new EnvReader({ TONGBAN_PROFILE: 'development', TONGBAN_SCHEMA_REGISTRY_FIRST_LOCAL_ID: first });
       expect(readSchemaRegistryConfig(env('51000000')).firstLocalId).toBe(51_000_000);
       expect(() => readSchemaRegistryConfig(env('999999'))).toThrow('TONGBAN_SCHEMA_REGISTRY_FIRST_LOCAL_ID must be a whole number from 1000000 to 2147483647');

@@ -1,10 +1,15 @@
 import { join } from 'node:path';
-import {
-  DEV_SCHEMA_REGISTRY_PASSWORD_SECRET, DEV_SCHEMA_REGISTRY_USER, EnvReader, contractsDir, localSecret, readInfraConfig,
-} from '@tongban/config';
+import { DEV_SCHEMA_REGISTRY_PASSWORD_SECRET, DEV_SCHEMA_REGISTRY_USER, EnvReader, contractsDir, localSecret, readInfraConfig } from '@tongban/config';
 import type { MysqlConfig } from '@tongban/persistence';
 import {
-  COMPATIBILITY_MODES, CompatibilityMode, DEFAULT_COMPATIBILITY, RELEASED_ID_MAX, SCHEMA_ID_MANIFEST_FILE, STRICT_RULES, StrictRule, isStrictRule,
+  COMPATIBILITY_MODES,
+  CompatibilityMode,
+  DEFAULT_COMPATIBILITY,
+  RELEASED_ID_MAX,
+  SCHEMA_ID_MANIFEST_FILE,
+  STRICT_RULES,
+  StrictRule,
+  isStrictRule,
 } from '@tongban/avro';
 import { parseRegistryUsers, RegistryUser } from './registry/infrastructure/registry-auth';
 
@@ -64,7 +69,7 @@ export function developmentRegistryUsers(): string {
 function readReleasedIds(env: EnvReader): Pick<SchemaRegistryConfig, 'releasedIds' | 'unreleasedSchemas' | 'firstLocalId'> {
   const file = env.str('TONGBAN_SCHEMA_REGISTRY_RELEASED_IDS', join(contractsDir(), 'released', SCHEMA_ID_MANIFEST_FILE));
   if (file === 'none' && !env.development) {
-    env.fail('TONGBAN_SCHEMA_REGISTRY_RELEASED_IDS=none is for the development profile only: both provinces\' registries must import the released schema ids');
+    env.fail("TONGBAN_SCHEMA_REGISTRY_RELEASED_IDS=none is for the development profile only: both provinces' registries must import the released schema ids");
   }
   return {
     releasedIds: file === 'none' ? undefined : file,

@@ -13,7 +13,10 @@ const SPEC_CASES: Array<[input: string, canonical: string]> = [
   ['{"fields":[], "type":"record", "name":"foo", "namespace":"x.y"}', '{"name":"x.y.foo","type":"record","fields":[]}'],
   ['{"fields":[], "type":"record", "name":"a.b.foo", "namespace":"x.y"}', '{"name":"a.b.foo","type":"record","fields":[]}'],
   ['{"fields":[], "type":"record", "name":"foo", "doc":"foo", "aliases":["foo","bar"]}', '{"name":"foo","type":"record","fields":[]}'],
-  ['{"fields":[{"type":{"type":"boolean"}, "name":"f1"}], "type":"record", "name":"foo"}', '{"name":"foo","type":"record","fields":[{"name":"f1","type":"boolean"}]}'],
+  [
+    '{"fields":[{"type":{"type":"boolean"}, "name":"f1"}], "type":"record", "name":"foo"}',
+    '{"name":"foo","type":"record","fields":[{"name":"f1","type":"boolean"}]}',
+  ],
   [
     '{ "fields":[{"type":"boolean", "aliases":[], "name":"f1", "default":"true"}, {"order":"descending","name":"f2","doc":"Hello","type":"int"}], "type":"record", "name":"foo" }',
     '{"name":"foo","type":"record","fields":[{"name":"f1","type":"boolean"},{"name":"f2","type":"int"}]}',
@@ -36,7 +39,9 @@ describe('Parsing Canonical Form', () => {
 
   it('writes nested names and references in full, from the enclosing namespace', () => {
     const schema = {
-      type: 'record', name: 'Case', namespace: 'cn.tongban.subsidy.v1',
+      type: 'record',
+      name: 'Case',
+      namespace: 'cn.tongban.subsidy.v1',
       fields: [
         { name: 'grade', type: { type: 'enum', name: 'Grade', symbols: ['A'] } },
         { name: 'previous', type: ['null', 'Grade'], default: null },

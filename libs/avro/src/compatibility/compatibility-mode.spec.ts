@@ -13,10 +13,20 @@ const decimal = (precision: number, scale: number) => ({ type: 'bytes', logicalT
  */
 const RULES: Array<[rule: string, reader: unknown, writer: unknown, problem: string | null]> = [
   ['a field added with a default', rec([field('a', 'string'), field('b', 'int', { default: 0 })]), rec([field('a', 'string')]), null],
-  ['a field added without a default', rec([field('a', 'string'), field('b', 'int')]), rec([field('a', 'string')]), '/fields/b: reader field has no default and the writer lacks it'],
+  [
+    'a field added without a default',
+    rec([field('a', 'string'), field('b', 'int')]),
+    rec([field('a', 'string')]),
+    '/fields/b: reader field has no default and the writer lacks it',
+  ],
   ['a field removed (the reader ignores it)', rec([field('a', 'string')]), rec([field('a', 'string'), field('b', 'int')]), null],
   ['a field renamed with the old name as an alias', rec([field('b', 'string', { aliases: ['a'] })]), rec([field('a', 'string')]), null],
-  ['a field renamed without an alias', rec([field('b', 'string')]), rec([field('a', 'string')]), '/fields/b: reader field has no default and the writer lacks it'],
+  [
+    'a field renamed without an alias',
+    rec([field('b', 'string')]),
+    rec([field('a', 'string')]),
+    '/fields/b: reader field has no default and the writer lacks it',
+  ],
 
   ['int promoted to long', one('long'), one('int'), null],
   ['int promoted to float', one('float'), one('int'), null],
@@ -32,49 +42,138 @@ const RULES: Array<[rule: string, reader: unknown, writer: unknown, problem: str
   ['int read as string', one('string'), one('int'), '/fields/x: reader type string cannot read writer type int'],
   ['boolean read as int', one('int'), one('boolean'), '/fields/x: reader type int cannot read writer type boolean'],
 
-  ['an enum symbol added in the reader', rec([field('disabilityGrade', grade(['GRADE_1', 'GRADE_2']))]), rec([field('disabilityGrade', grade(['GRADE_1']))]), null],
-  ['an enum symbol the reader lacks, no default', rec([field('disabilityGrade', grade(['GRADE_1', 'GRADE_4']))]), rec([field('disabilityGrade', grade(['GRADE_1', 'GRADE_4', 'GRADE_5']))]),
-    '/fields/disabilityGrade: writer symbol GRADE_5 missing from reader enum cn.tongban.test.v1.DisabilityGrade with no default'],
-  ['an enum symbol the reader lacks, with a reader default', rec([field('disabilityGrade', grade(['UNKNOWN', 'GRADE_1'], { default: 'UNKNOWN' }))]), rec([field('disabilityGrade', grade(['GRADE_1', 'GRADE_5']))]), null],
-  ['an enum renamed without an alias', one(grade(['A'])), one({ type: 'enum', name: 'Grade', symbols: ['A'] }), '/fields/x: reader enum cn.tongban.test.v1.DisabilityGrade does not match writer enum cn.tongban.test.v1.Grade'],
+  [
+    'an enum symbol added in the reader',
+    rec([field('disabilityGrade', grade(['GRADE_1', 'GRADE_2']))]),
+    rec([field('disabilityGrade', grade(['GRADE_1']))]),
+    null,
+  ],
+  [
+    'an enum symbol the reader lacks, no default',
+    rec([field('disabilityGrade', grade(['GRADE_1', 'GRADE_4']))]),
+    rec([field('disabilityGrade', grade(['GRADE_1', 'GRADE_4', 'GRADE_5']))]),
+    '/fields/disabilityGrade: writer symbol GRADE_5 missing from reader enum cn.tongban.test.v1.DisabilityGrade with no default',
+  ],
+  [
+    'an enum symbol the reader lacks, with a reader default',
+    rec([field('disabilityGrade', grade(['UNKNOWN', 'GRADE_1'], { default: 'UNKNOWN' }))]),
+    rec([field('disabilityGrade', grade(['GRADE_1', 'GRADE_5']))]),
+    null,
+  ],
+  [
+    'an enum renamed without an alias',
+    one(grade(['A'])),
+    one({ type: 'enum', name: 'Grade', symbols: ['A'] }),
+    '/fields/x: reader enum cn.tongban.test.v1.DisabilityGrade does not match writer enum cn.tongban.test.v1.Grade',
+  ],
   ['an enum renamed with an alias', one(grade(['A'], { aliases: ['Grade'] })), one({ type: 'enum', name: 'Grade', symbols: ['A'] }), null],
 
   ['a reader union gaining a branch', one(['null', 'string', 'int']), one(['null', 'string']), null],
-  ['a reader union losing a branch the writer uses', one(['null', 'string']), one(['null', 'string', 'int']), '/fields/x: writer type int matches no branch of reader union [null, string]'],
+  [
+    'a reader union losing a branch the writer uses',
+    one(['null', 'string']),
+    one(['null', 'string', 'int']),
+    '/fields/x: writer type int matches no branch of reader union [null, string]',
+  ],
   ['a non-union becoming a union that contains it', one(['null', 'string']), one('string'), null],
-  ['a non-union becoming a union that lacks it', one(['null', 'int']), one('string'), '/fields/x: writer type string matches no branch of reader union [null, int]'],
+  [
+    'a non-union becoming a union that lacks it',
+    one(['null', 'int']),
+    one('string'),
+    '/fields/x: writer type string matches no branch of reader union [null, int]',
+  ],
   ['a union branch matched by promotion', one(['null', 'long']), one('int'), null],
   ['a union becoming a non-union every branch can be read as', one('double'), one(['int', 'float']), null],
-  ['a union becoming a non-union one branch cannot be read as', one('string'), one(['null', 'string']), '/fields/x: writer union branch null cannot be read as reader type string'],
-  ['a union of records whose branch gained a field without default',
-    one(['null', rec([field('a', 'string'), field('b', 'string')], 'Agent')]), one(['null', rec([field('a', 'string')], 'Agent')]), '/fields/x/fields/b: reader field has no default and the writer lacks it'],
+  [
+    'a union becoming a non-union one branch cannot be read as',
+    one('string'),
+    one(['null', 'string']),
+    '/fields/x: writer union branch null cannot be read as reader type string',
+  ],
+  [
+    'a union of records whose branch gained a field without default',
+    one(['null', rec([field('a', 'string'), field('b', 'string')], 'Agent')]),
+    one(['null', rec([field('a', 'string')], 'Agent')]),
+    '/fields/x/fields/b: reader field has no default and the writer lacks it',
+  ],
 
-  ['a record matched by full name', one(rec([field('a', 'int')], 'cn.tongban.common.v1.PersonRef')), one(rec([field('a', 'int')], 'cn.tongban.common.v1.PersonRef')), null],
+  [
+    'a record matched by full name',
+    one(rec([field('a', 'int')], 'cn.tongban.common.v1.PersonRef')),
+    one(rec([field('a', 'int')], 'cn.tongban.common.v1.PersonRef')),
+    null,
+  ],
   // Java Avro (1.9 and later) matches named types by their short name.
-  ['a record moved to another namespace', one(rec([field('a', 'int')], 'cn.tongban.common.v2.PersonRef')), one(rec([field('a', 'int')], 'cn.tongban.common.v1.PersonRef')), null],
-  ['a record renamed without an alias', one(rec([field('a', 'int')], 'cn.tongban.common.v1.Person')), one(rec([field('a', 'int')], 'cn.tongban.common.v1.PersonRef')),
-    '/fields/x: reader record cn.tongban.common.v1.Person does not match writer record cn.tongban.common.v1.PersonRef (by name or reader alias)'],
-  ['a record moved with the old full name as an alias', one(rec([field('a', 'int')], 'cn.tongban.common.v2.PersonRef', { aliases: ['cn.tongban.common.v1.PersonRef'] })),
-    one(rec([field('a', 'int')], 'cn.tongban.common.v1.PersonRef')), null],
-  ['a nested record field added with a default', rec([field('applicant', rec([field('id', 'string'), field('name', 'string', { default: '' })], 'PersonRef'))]),
-    rec([field('applicant', rec([field('id', 'string')], 'PersonRef'))]), null],
-  ['a nested record field added without a default', rec([field('applicant', rec([field('id', 'string'), field('name', 'string')], 'PersonRef'))]),
-    rec([field('applicant', rec([field('id', 'string')], 'PersonRef'))]), '/fields/applicant/fields/name: reader field has no default and the writer lacks it'],
+  [
+    'a record moved to another namespace',
+    one(rec([field('a', 'int')], 'cn.tongban.common.v2.PersonRef')),
+    one(rec([field('a', 'int')], 'cn.tongban.common.v1.PersonRef')),
+    null,
+  ],
+  [
+    'a record renamed without an alias',
+    one(rec([field('a', 'int')], 'cn.tongban.common.v1.Person')),
+    one(rec([field('a', 'int')], 'cn.tongban.common.v1.PersonRef')),
+    '/fields/x: reader record cn.tongban.common.v1.Person does not match writer record cn.tongban.common.v1.PersonRef (by name or reader alias)',
+  ],
+  [
+    'a record moved with the old full name as an alias',
+    one(rec([field('a', 'int')], 'cn.tongban.common.v2.PersonRef', { aliases: ['cn.tongban.common.v1.PersonRef'] })),
+    one(rec([field('a', 'int')], 'cn.tongban.common.v1.PersonRef')),
+    null,
+  ],
+  [
+    'a nested record field added with a default',
+    rec([field('applicant', rec([field('id', 'string'), field('name', 'string', { default: '' })], 'PersonRef'))]),
+    rec([field('applicant', rec([field('id', 'string')], 'PersonRef'))]),
+    null,
+  ],
+  [
+    'a nested record field added without a default',
+    rec([field('applicant', rec([field('id', 'string'), field('name', 'string')], 'PersonRef'))]),
+    rec([field('applicant', rec([field('id', 'string')], 'PersonRef'))]),
+    '/fields/applicant/fields/name: reader field has no default and the writer lacks it',
+  ],
 
   ['array items promoted', one({ type: 'array', items: 'long' }), one({ type: 'array', items: 'int' }), null],
-  ['array items changed', one({ type: 'array', items: 'int' }), one({ type: 'array', items: 'string' }), '/fields/x/items: reader type int cannot read writer type string'],
+  [
+    'array items changed',
+    one({ type: 'array', items: 'int' }),
+    one({ type: 'array', items: 'string' }),
+    '/fields/x/items: reader type int cannot read writer type string',
+  ],
   ['map values promoted', one({ type: 'map', values: 'double' }), one({ type: 'map', values: 'float' }), null],
-  ['map values changed', one({ type: 'map', values: 'boolean' }), one({ type: 'map', values: 'string' }), '/fields/x/values: reader type boolean cannot read writer type string'],
-  ['an array read as a map', one({ type: 'map', values: 'int' }), one({ type: 'array', items: 'int' }), '/fields/x: reader type map<int> cannot read writer type array<int>'],
+  [
+    'map values changed',
+    one({ type: 'map', values: 'boolean' }),
+    one({ type: 'map', values: 'string' }),
+    '/fields/x/values: reader type boolean cannot read writer type string',
+  ],
+  [
+    'an array read as a map',
+    one({ type: 'map', values: 'int' }),
+    one({ type: 'array', items: 'int' }),
+    '/fields/x: reader type map<int> cannot read writer type array<int>',
+  ],
 
   ['a fixed of the same size', one({ type: 'fixed', name: 'Md5', size: 16 }), one({ type: 'fixed', name: 'Md5', size: 16 }), null],
-  ['a fixed of another size', one({ type: 'fixed', name: 'Md5', size: 16 }), one({ type: 'fixed', name: 'Md5', size: 20 }), '/fields/x: fixed cn.tongban.test.v1.Md5 has size 16 in the reader and 20 in the writer'],
+  [
+    'a fixed of another size',
+    one({ type: 'fixed', name: 'Md5', size: 16 }),
+    one({ type: 'fixed', name: 'Md5', size: 20 }),
+    '/fields/x: fixed cn.tongban.test.v1.Md5 has size 16 in the reader and 20 in the writer',
+  ],
 
   ['a timestamp read as its long', one('long'), one({ type: 'long', logicalType: 'timestamp-millis' }), null],
   ['a long read as a timestamp', one({ type: 'long', logicalType: 'timestamp-millis' }), one('long'), null],
   ['a date read from int', one({ type: 'int', logicalType: 'date' }), one('int'), null],
   ['a uuid read as a string', one('string'), one({ type: 'string', logicalType: 'uuid' }), null],
-  ['a timestamp read from a string', one({ type: 'long', logicalType: 'timestamp-millis' }), one('string'), '/fields/x: reader type long (timestamp-millis) cannot read writer type string'],
+  [
+    'a timestamp read from a string',
+    one({ type: 'long', logicalType: 'timestamp-millis' }),
+    one('string'),
+    '/fields/x: reader type long (timestamp-millis) cannot read writer type string',
+  ],
   ['a decimal unchanged', one(decimal(12, 2)), one(decimal(12, 2)), null],
   // Java Avro ignores logical types: a decimal resolves as the bytes it is written in.
   ['a decimal with a wider precision', one(decimal(14, 2)), one(decimal(12, 2)), null],
@@ -84,12 +183,18 @@ const RULES: Array<[rule: string, reader: unknown, writer: unknown, problem: str
   ['a decimal read as a string', one('string'), one(decimal(12, 2)), null],
   ['a decimal read as a long', one('long'), one(decimal(12, 2)), '/fields/x: reader type long cannot read writer type bytes (decimal(12,2))'],
 
-  ['a recursive record gaining a defaulted field',
+  [
+    'a recursive record gaining a defaulted field',
     rec([field('value', 'int'), field('label', 'string', { default: '' }), field('next', ['null', 'Node'], { default: null })], 'Node'),
-    rec([field('value', 'int'), field('next', ['null', 'Node'], { default: null })], 'Node'), null],
-  ['a recursive record gaining a field without default',
+    rec([field('value', 'int'), field('next', ['null', 'Node'], { default: null })], 'Node'),
+    null,
+  ],
+  [
+    'a recursive record gaining a field without default',
     rec([field('value', 'int'), field('label', 'string'), field('next', ['null', 'Node'], { default: null })], 'Node'),
-    rec([field('value', 'int'), field('next', ['null', 'Node'], { default: null })], 'Node'), '/fields/label: reader field has no default and the writer lacks it'],
+    rec([field('value', 'int'), field('next', ['null', 'Node'], { default: null })], 'Node'),
+    '/fields/label: reader field has no default and the writer lacks it',
+  ],
   ['a record replaced by a string at the root', 'string', rec([field('a', 'int')]), '/: reader type string cannot read writer type cn.tongban.test.v1.Case'],
 ];
 
@@ -172,14 +277,31 @@ describe('verdicts as Java Avro gives them, and the stricter rules by name', () 
 
   const STRICT: Array<[rule: StrictRule, reader: object, writer: object, problem: string | null]> = [
     ['decimal-scale', money(decimal(14, 2)), money(decimal(12, 2)), null],
-    ['decimal-scale', money(decimal(12, 3)), money(decimal(12, 2)),
-      '/fields/amount: decimal(12,3) in the reader has another scale than decimal(12,2) in the writer (rule decimal-scale)'],
-    ['decimal-scale', money(decimal(12, 2)), money('bytes'), '/fields/amount: reader decimal(12,2) cannot read plain bytes without a writer scale (rule decimal-scale)'],
+    [
+      'decimal-scale',
+      money(decimal(12, 3)),
+      money(decimal(12, 2)),
+      '/fields/amount: decimal(12,3) in the reader has another scale than decimal(12,2) in the writer (rule decimal-scale)',
+    ],
+    [
+      'decimal-scale',
+      money(decimal(12, 2)),
+      money('bytes'),
+      '/fields/amount: reader decimal(12,2) cannot read plain bytes without a writer scale (rule decimal-scale)',
+    ],
     ['decimal-scale', money('bytes'), money(decimal(12, 2)), null],
-    ['full-names', one(rec([field('a', 'int')], 'cn.tongban.common.v2.PersonRef')), one(rec([field('a', 'int')], 'cn.tongban.common.v1.PersonRef')),
-      '/fields/x: reader record cn.tongban.common.v2.PersonRef does not match writer record cn.tongban.common.v1.PersonRef (by full name or reader alias)'],
-    ['full-names', one(rec([field('a', 'int')], 'cn.tongban.common.v2.PersonRef', { aliases: ['cn.tongban.common.v1.PersonRef'] })),
-      one(rec([field('a', 'int')], 'cn.tongban.common.v1.PersonRef')), null],
+    [
+      'full-names',
+      one(rec([field('a', 'int')], 'cn.tongban.common.v2.PersonRef')),
+      one(rec([field('a', 'int')], 'cn.tongban.common.v1.PersonRef')),
+      '/fields/x: reader record cn.tongban.common.v2.PersonRef does not match writer record cn.tongban.common.v1.PersonRef (by full name or reader alias)',
+    ],
+    [
+      'full-names',
+      one(rec([field('a', 'int')], 'cn.tongban.common.v2.PersonRef', { aliases: ['cn.tongban.common.v1.PersonRef'] })),
+      one(rec([field('a', 'int')], 'cn.tongban.common.v1.PersonRef')),
+      null,
+    ],
   ];
   it.each(STRICT)('under rule %s: %j reading %j', (rule, reader, writer, problem) => {
     expect(checkCompatibility(reader, [writer], 'BACKWARD').compatible).toBe(true);

@@ -1,15 +1,7 @@
 import { AvroSchema, SchemaInput, isParsedSchema, parseSchema } from './avro-schema';
 import { Incompatibility, StrictRule, resolutionProblems } from './schema-resolution';
 
-export const COMPATIBILITY_MODES = [
-  'BACKWARD',
-  'BACKWARD_TRANSITIVE',
-  'FORWARD',
-  'FORWARD_TRANSITIVE',
-  'FULL',
-  'FULL_TRANSITIVE',
-  'NONE',
-] as const;
+export const COMPATIBILITY_MODES = ['BACKWARD', 'BACKWARD_TRANSITIVE', 'FORWARD', 'FORWARD_TRANSITIVE', 'FULL', 'FULL_TRANSITIVE', 'NONE'] as const;
 export type CompatibilityMode = (typeof COMPATIBILITY_MODES)[number];
 export const DEFAULT_COMPATIBILITY: CompatibilityMode = 'BACKWARD';
 
@@ -70,7 +62,12 @@ export function checkCompatibility(
     }
     if (forward) {
       for (const p of resolutionProblems(old, next, options.rules)) {
-        problems.push({ ...p, direction: 'forward', against: label, message: `${p.path || '/'}: ${p.reason} (${label} reading data written by the new schema)` });
+        problems.push({
+          ...p,
+          direction: 'forward',
+          against: label,
+          message: `${p.path || '/'}: ${p.reason} (${label} reading data written by the new schema)`,
+        });
       }
     }
   }

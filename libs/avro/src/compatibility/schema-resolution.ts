@@ -159,7 +159,9 @@ class Resolution {
     const strict = this.rules.has('full-names');
     if (strict ? reader.fullName === writer.fullName : shortName(reader.fullName) === shortName(writer.fullName)) return undefined;
     const by = strict ? 'by full name or reader alias' : 'by name or reader alias';
-    return [{ kind: 'NAME_MISMATCH', path, reason: `reader ${reader.kind} ${reader.fullName} does not match writer ${writer.kind} ${writer.fullName} (${by})` }];
+    return [
+      { kind: 'NAME_MISMATCH', path, reason: `reader ${reader.kind} ${reader.fullName} does not match writer ${writer.kind} ${writer.fullName} (${by})` },
+    ];
   }
 
   /**
@@ -172,14 +174,22 @@ class Resolution {
     const w = writer.logicalType === 'decimal';
     if (r && w) {
       if ((reader.scale ?? 0) === (writer.scale ?? 0)) return [];
-      return [{
-        kind: 'DECIMAL_MISMATCH',
-        path,
-        reason: `decimal(${reader.precision},${reader.scale}) in the reader has another scale than decimal(${writer.precision},${writer.scale}) in the writer (rule decimal-scale)`,
-      }];
+      return [
+        {
+          kind: 'DECIMAL_MISMATCH',
+          path,
+          reason: `decimal(${reader.precision},${reader.scale}) in the reader has another scale than decimal(${writer.precision},${writer.scale}) in the writer (rule decimal-scale)`,
+        },
+      ];
     }
     if (r) {
-      return [{ kind: 'DECIMAL_MISMATCH', path, reason: `reader decimal(${reader.precision},${reader.scale}) cannot read plain bytes without a writer scale (rule decimal-scale)` }];
+      return [
+        {
+          kind: 'DECIMAL_MISMATCH',
+          path,
+          reason: `reader decimal(${reader.precision},${reader.scale}) cannot read plain bytes without a writer scale (rule decimal-scale)`,
+        },
+      ];
     }
     return [];
   }
@@ -188,8 +198,7 @@ class Resolution {
     const out: Incompatibility[] = [];
     for (const field of reader.fields) {
       const fieldPath = `${path}/fields/${field.name}`;
-      const written =
-        writer.fields.find((w) => w.name === field.name) ?? writer.fields.find((w) => field.aliases.includes(w.name));
+      const written = writer.fields.find((w) => w.name === field.name) ?? writer.fields.find((w) => field.aliases.includes(w.name));
       if (written) out.push(...this.check(field.type, written.type, fieldPath));
       else if (!field.hasDefault) {
         out.push({ kind: 'READER_FIELD_MISSING_DEFAULT_VALUE', path: fieldPath, reason: 'reader field has no default and the writer lacks it' });

@@ -14,10 +14,19 @@ const PRIMITIVES = new Set(['null', 'boolean', 'int', 'long', 'float', 'double',
  * the shape, the description says the rest.
  */
 const FORMATS: Record<string, JsonSchema> = {
-  'id-number': { pattern: '^[0-9]{17}[0-9Xx]$', description: 'Resident ID number (GB 11643-1999): 17 digits and a check character; the check character and birth date are verified.' },
+  'id-number': {
+    pattern: '^[0-9]{17}[0-9Xx]$',
+    description: 'Resident ID number (GB 11643-1999): 17 digits and a check character; the check character and birth date are verified.',
+  },
   'division-code': { pattern: '^[0-9]{6}$', description: 'GB/T 2260 division code of Sichuan (51xxxx) or Chongqing (50xxxx); the code must exist.' },
-  'disability-certificate': { pattern: '^[0-9]{17}[0-9Xx][1-7][1-4]$', description: 'Disability certificate number: the holder’s ID number, category digit and grade digit.' },
-  uscc: { pattern: '^[0-9A-HJ-NPQRTUWXY]{2}[0-9]{6}[0-9A-HJ-NPQRTUWXY]{10}$', description: 'Unified social credit code (GB 32100-2015), 18 characters; the check character is verified.' },
+  'disability-certificate': {
+    pattern: '^[0-9]{17}[0-9Xx][1-7][1-4]$',
+    description: 'Disability certificate number: the holder’s ID number, category digit and grade digit.',
+  },
+  uscc: {
+    pattern: '^[0-9A-HJ-NPQRTUWXY]{2}[0-9]{6}[0-9A-HJ-NPQRTUWXY]{10}$',
+    description: 'Unified social credit code (GB 32100-2015), 18 characters; the check character is verified.',
+  },
   phone: { pattern: '^1[3-9][0-9]{9}$', description: '11-digit mainland mobile number.' },
   'year-month': { pattern: '^[0-9]{4}-(0[1-9]|1[0-2])$', description: 'A month, YYYY-MM.' },
 };
@@ -131,7 +140,10 @@ export class AvroJsonSchemas {
     if (t.type === 'array') return { type: 'array', items: this.convert(t.items, namespace) };
     if (t.type === 'map') return { type: 'object', additionalProperties: this.convert(t.values, namespace) };
     if (t.logicalType) return logical(t, this.formats);
-    return this.convert(t.type, namespace, { format: (t.format as string | undefined) ?? marks.format, maxLength: (t.maxLength as number | undefined) ?? marks.maxLength });
+    return this.convert(t.type, namespace, {
+      format: (t.format as string | undefined) ?? marks.format,
+      maxLength: (t.maxLength as number | undefined) ?? marks.maxLength,
+    });
   }
 
   /** Registers a named type (by reference or inline definition) once; answers its component name. */

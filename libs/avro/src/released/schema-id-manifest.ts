@@ -37,11 +37,14 @@ export const RELEASED_ID_MAX = 999_999;
 export const SCHEMA_ID_MANIFEST_FILE = 'schema-ids.json';
 
 const COMMENT =
-  'Schema id of every released schema version, the same in every province\'s registry (each imports this file at ' +
+  "Schema id of every released schema version, the same in every province's registry (each imports this file at " +
   'start). Written by tools/contracts/release.ts: ids are only ever added, never changed or reused; do not edit.';
 
 export class SchemaIdManifestError extends Error {
-  constructor(readonly problems: string[], where = SCHEMA_ID_MANIFEST_FILE) {
+  constructor(
+    readonly problems: string[],
+    where = SCHEMA_ID_MANIFEST_FILE,
+  ) {
     super(`${where}: ${problems.join('; ')}`);
     this.name = 'SchemaIdManifestError';
   }
@@ -127,7 +130,9 @@ export function assignSchemaIds(previous: SchemaIdManifest | undefined, released
       byFingerprint.set(fingerprint, { id: next++, subject, fingerprint, schema });
     }
   }
-  const schemas = [...byFingerprint.values()].sort((a, b) => a.id - b.id).map((e) => (e.retired ? e : { id: e.id, subject: e.subject, fingerprint: e.fingerprint, schema: e.schema }));
+  const schemas = [...byFingerprint.values()]
+    .sort((a, b) => a.id - b.id)
+    .map((e) => (e.retired ? e : { id: e.id, subject: e.subject, fingerprint: e.fingerprint, schema: e.schema }));
   return { $comment: COMMENT, schemas };
 }
 

@@ -113,9 +113,7 @@ export class UuidType extends avro.types.LogicalType {
     return value;
   }
   protected override _toValue(value: unknown): string | undefined {
-    return typeof value === 'string' && /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(value)
-      ? value
-      : undefined;
+    return typeof value === 'string' && /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(value) ? value : undefined;
   }
   protected override _resolve(type: avro.Type) {
     if (sameLogical(type, 'uuid') || avro.Type.isType(type, 'string')) return (v: string) => v;

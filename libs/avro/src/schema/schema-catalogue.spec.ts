@@ -37,9 +37,18 @@ describe('schema catalogue', () => {
     const type = catalogue.event('SubsidyApplicationSubmitted')!.type;
     const value = {
       envelope: {
-        eventId: '1b4e28ba-2fa1-11d2-883f-0016d3cca427', eventType: example.eventType, caseId: example.caseId,
-        sourceRegion: example.sourceRegion, targetRegion: example.targetRegion, sourceOffice: null,
-        occurredAt: example.occurredAt, correlationId: 'c-1', causationId: null, producer: 'test', schemaVersion: 1, targetOffice: null,
+        eventId: '1b4e28ba-2fa1-11d2-883f-0016d3cca427',
+        eventType: example.eventType,
+        caseId: example.caseId,
+        sourceRegion: example.sourceRegion,
+        targetRegion: example.targetRegion,
+        sourceOffice: null,
+        occurredAt: example.occurredAt,
+        correlationId: 'c-1',
+        causationId: null,
+        producer: 'test',
+        schemaVersion: 1,
+        targetOffice: null,
       },
       ...example.payload,
     };
@@ -50,7 +59,9 @@ describe('schema catalogue', () => {
 describe('logical types', () => {
   const type = avro.Type.forSchema(
     {
-      type: 'record', name: 'T', fields: [
+      type: 'record',
+      name: 'T',
+      fields: [
         { name: 'd', type: { type: 'int', logicalType: 'date' } },
         { name: 'm', type: { type: 'bytes', logicalType: 'decimal', precision: 12, scale: 2 } },
         { name: 'o', type: ['null', { type: 'bytes', logicalType: 'decimal', precision: 12, scale: 2 }], default: null },

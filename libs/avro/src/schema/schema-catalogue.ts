@@ -98,7 +98,8 @@ export class SchemaCatalogue {
       const fields = schema.fields as Json[] | undefined;
       const serviceArea = NAMESPACE.exec(fullName.slice(0, fullName.lastIndexOf('.')));
       if (schema.type === 'record' && serviceArea && SERVICE_RECORD_AREAS.includes(serviceArea[1])) {
-        if (fields?.[0]?.name === 'envelope') throw new SchemaDefinitionError(`${fullName}: records of cn.tongban.${serviceArea[1]} are service records and carry no envelope`);
+        if (fields?.[0]?.name === 'envelope')
+          throw new SchemaDefinitionError(`${fullName}: records of cn.tongban.${serviceArea[1]} are service records and carry no envelope`);
         this.records.set(fullName, {
           name: String(schema.name),
           fullName,

@@ -25,7 +25,9 @@ describe('AvroCodec reading a writer the registry accepted under Java Avro rules
 
   it('decodes the record with the reader schema, keeping the amount as written', async () => {
     const envelope = {
-      eventId: '3f0c1a52-7d1e-4a4b-9a55-0d2b6c1e9f10', eventType: 'FuneralSubsidyGranted', caseId: 'FUN-510104-2026-000007',
+      eventId: '3f0c1a52-7d1e-4a4b-9a55-0d2b6c1e9f10',
+      eventType: 'FuneralSubsidyGranted',
+      caseId: 'FUN-510104-2026-000007',
     };
     const writer = avro.Type.forSchema(writerSchema as avro.Schema, avroOptions());
     const sample = writer.random() as unknown as Record<string, unknown>;

@@ -40,9 +40,7 @@ export class AvroCodec {
     const known = this.writerIds.get(eventType);
     if (known !== undefined) return known;
     const event = this.require(eventType);
-    const id = this.autoRegister
-      ? await this.registry.register(event.fullName, event.schema)
-      : await this.registry.lookup(event.fullName, event.schema);
+    const id = this.autoRegister ? await this.registry.register(event.fullName, event.schema) : await this.registry.lookup(event.fullName, event.schema);
     this.writerIds.set(eventType, id);
     return id;
   }
@@ -91,7 +89,11 @@ export class AvroCodec {
    * Decodes a service record written with any registered version of `fullName`; anything else (an event, another
    * record) is a DecodeFailure, so a stray message on a service topic is refused rather than misread.
    */
-  async decodeRecord<T = Record<string, unknown>>(fullName: string, bytes: Buffer | null | undefined, origin: MessageOrigin = {}): Promise<{ schemaId: number; value: T }> {
+  async decodeRecord<T = Record<string, unknown>>(
+    fullName: string,
+    bytes: Buffer | null | undefined,
+    origin: MessageOrigin = {},
+  ): Promise<{ schemaId: number; value: T }> {
     const record = this.requireRecord(fullName);
     try {
       const { schemaId, body } = unframe(bytes);
@@ -122,7 +124,12 @@ export class AvroCodec {
     try {
       return record.type.createResolver(writer);
     } catch (e) {
-      throw new DecodeFailure('AVRO_DECODE_FAILED', `writer schema ${schemaId} cannot be read as ${record.fullName}: ${(e as Error).message}`, {}, { cause: e });
+      throw new DecodeFailure(
+        'AVRO_DECODE_FAILED',
+        `writer schema ${schemaId} cannot be read as ${record.fullName}: ${(e as Error).message}`,
+        {},
+        { cause: e },
+      );
     }
   }
 

@@ -43,9 +43,7 @@ export class SchemaRegistryClient {
     const key = `${subject}\u0000${text}`;
     let pending = this.idsBySubjectSchema.get(key);
     if (!pending) {
-      pending = this.call<{ id: number }>('POST', `/subjects/${encodeURIComponent(subject)}`, { schema: text }).then(
-        (r) => r.id,
-      );
+      pending = this.call<{ id: number }>('POST', `/subjects/${encodeURIComponent(subject)}`, { schema: text }).then((r) => r.id);
       pending.catch(() => this.idsBySubjectSchema.delete(key));
       this.idsBySubjectSchema.set(key, pending);
     }

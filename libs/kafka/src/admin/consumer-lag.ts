@@ -106,7 +106,13 @@ export function registerConsumerLagMetrics(registry: Registry, o: ConsumerLagMet
     labelNames: ['group'],
     registers: [registry],
     async collect() {
-      this.set({ group: o.groupId }, await once().then(() => 1, () => 0));
+      this.set(
+        { group: o.groupId },
+        await once().then(
+          () => 1,
+          () => 0,
+        ),
+      );
     },
   });
   return async () => {

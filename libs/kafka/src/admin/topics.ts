@@ -57,7 +57,10 @@ export async function ensureTopics(kafka: Kafka, specs: TopicSpec[], settings: T
         // this topic-partition", which kafkajs does not retry: wait for the metadata ourselves.
         const err = e as { type?: string; cause?: { type?: string }; retriable?: boolean };
         if (err.type === 'UNKNOWN_TOPIC_OR_PARTITION' || err.cause?.type === 'UNKNOWN_TOPIC_OR_PARTITION') {
-          await untilLeadersKnown(admin, missing.map((s) => s.topic));
+          await untilLeadersKnown(
+            admin,
+            missing.map((s) => s.topic),
+          );
           return;
         }
         if (tries >= 10 || err.retriable === false) throw e;

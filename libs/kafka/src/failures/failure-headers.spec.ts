@@ -1,7 +1,17 @@
 import { TongbanError } from '@tongban/errors';
 import {
-  classifyTopic, CONNECT_ERROR_HEADERS, FAILURE_HEADERS, failureHeaders, failureTopics, nextStep, originRef, parseOriginRef, readPriorFailure, REPLAY_OF_HEADER,
-  replayMessage, withoutFailureHeaders,
+  classifyTopic,
+  CONNECT_ERROR_HEADERS,
+  FAILURE_HEADERS,
+  failureHeaders,
+  failureTopics,
+  nextStep,
+  originRef,
+  parseOriginRef,
+  readPriorFailure,
+  REPLAY_OF_HEADER,
+  replayMessage,
+  withoutFailureHeaders,
 } from './failure-headers';
 
 const INBOX = 'tongban.500000.inbox';
@@ -23,7 +33,10 @@ describe('the failure path of a topic', () => {
 
   it('sends a retriable failure from the inbox to .retry.1, due after the first delay', () => {
     expect(nextStep(policy, INBOX, 0, true, now)).toEqual({
-      kind: 'retry', level: 1, topic: `${INBOX}.retry.1`, dueAt: new Date('2026-11-25T08:00:05.000Z'),
+      kind: 'retry',
+      level: 1,
+      topic: `${INBOX}.retry.1`,
+      dueAt: new Date('2026-11-25T08:00:05.000Z'),
     });
   });
 
@@ -88,7 +101,11 @@ describe('failure headers', () => {
     const sichuan = { ...own, 'tongban-source-region': '510104', ce_source: 'urn:tongban:division:510104' };
     const error = new TongbanError('SCHEMA_ID_UNKNOWN', 'schema id 51000007 is not in the registry');
     const h = failureHeaders(sichuan, { ...facts, error, retriable: false, step: nextStep(policy, INBOX, 0, false, now) });
-    expect(h).toMatchObject({ [FAILURE_HEADERS.arrivedVia]: 'link', [FAILURE_HEADERS.arrivedFrom]: '510000', [FAILURE_HEADERS.errorCode]: 'SCHEMA_ID_UNKNOWN' });
+    expect(h).toMatchObject({
+      [FAILURE_HEADERS.arrivedVia]: 'link',
+      [FAILURE_HEADERS.arrivedFrom]: '510000',
+      [FAILURE_HEADERS.errorCode]: 'SCHEMA_ID_UNKNOWN',
+    });
     expect(replayMessage({ key: 'SUB-1', value: null, headers: h }).headers).not.toHaveProperty(FAILURE_HEADERS.arrivedVia);
     const local = failureHeaders({ ...own, 'tongban-source-region': '500103' }, { ...facts, step: nextStep(policy, INBOX, 0, false, now) });
     expect(local).toMatchObject({ [FAILURE_HEADERS.arrivedVia]: 'local', [FAILURE_HEADERS.arrivedFrom]: '500000' });

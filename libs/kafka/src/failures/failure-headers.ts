@@ -74,9 +74,7 @@ export function failureTopics(mainTopic: string, policy: Pick<RetryPolicy, 'dela
   return [...policy.delaysMs.map((_, i) => topics.retry(mainTopic, i + 1)), topics.dlq(mainTopic)];
 }
 
-export type NextStep =
-  | { kind: 'retry'; level: number; topic: string; dueAt: Date }
-  | { kind: 'dead-letter'; topic: string };
+export type NextStep = { kind: 'retry'; level: number; topic: string; dueAt: Date } | { kind: 'dead-letter'; topic: string };
 
 /** Where a message goes after failing at `level` (0 = the inbox): the next retry topic, or the dead-letter topic. */
 export function nextStep(policy: Pick<RetryPolicy, 'delaysMs'>, mainTopic: string, level: number, retriable: boolean, now: Date): NextStep {
@@ -136,8 +134,8 @@ export interface FailureFacts {
 
 /** The error's class: its `name`, or its constructor's when the name was left as plain `Error` (TypeORM's errors). */
 export function errorClassOf(error: unknown): string {
-  if (!(error instanceof Error)) return typeof error === 'object' && error ? error.constructor?.name ?? 'Object' : typeof error;
-  return error.name && error.name !== 'Error' ? error.name : error.constructor?.name ?? 'Error';
+  if (!(error instanceof Error)) return typeof error === 'object' && error ? (error.constructor?.name ?? 'Object') : typeof error;
+  return error.name && error.name !== 'Error' ? error.name : (error.constructor?.name ?? 'Error');
 }
 
 /** The code a dead letter carries: the flat one stored dead letters and operators' filters already use. */

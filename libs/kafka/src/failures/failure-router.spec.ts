@@ -94,7 +94,12 @@ describe('trying a delivery in place', () => {
   it.each<[string, unknown[], TryResult, string[]]>([
     ['succeeds at once', [], { ok: true }, []],
     ['succeeds on the second try after a transient error', [deadlock()], { ok: true }, ['back off 1']],
-    ['gives up after three transient errors', [deadlock(), deadlock(), deadlock()], { ok: false, error: expect.any(Error), tries: 3 }, ['back off 1', 'back off 2']],
+    [
+      'gives up after three transient errors',
+      [deadlock(), deadlock(), deadlock()],
+      { ok: false, error: expect.any(Error), tries: 3 },
+      ['back off 1', 'back off 2'],
+    ],
     ['gives up on a TypeError after one try', [new TypeError('x is undefined')], { ok: false, error: expect.any(TypeError), tries: 1 }, []],
     ['waits for a dependency without spending tries', [down(), down(), deadlock()], { ok: true }, ['wait 1', 'wait 2', 'back off 1']],
   ])('%s', async (_what, errors, result, calls) => {
@@ -161,7 +166,12 @@ describe('sending a failed message on', () => {
     expect(s.logged.at(-1)).toMatchObject({ level: 'warn', message: 'event failed, sent to a retry topic' });
   });
 
-  const prior = (level: number) => ({ origin: delivery().origin, attempts: 3 * (level + 1), firstFailureAt: new Date('2026-11-25T07:00:00.000Z'), retryLevel: level });
+  const prior = (level: number) => ({
+    origin: delivery().origin,
+    attempts: 3 * (level + 1),
+    firstFailureAt: new Date('2026-11-25T07:00:00.000Z'),
+    retryLevel: level,
+  });
   it.each<[string, string, Partial<Delivery>, unknown, string]>([
     ['a transient error on the inbox', `${INBOX}.retry.1`, {}, deadlock(), '3'],
     ['a transient error on .retry.1', `${INBOX}.retry.2`, { fromTopic: `${INBOX}.retry.1`, level: 1, prior: prior(1) }, deadlock(), '9'],

@@ -80,7 +80,10 @@ export class FailureRouter {
           waits++;
           if (waits === 1 || waits % 20 === 0) {
             this.o.logger.event('warn', 'a dependency is unavailable; the event waits for it', {
-              from: d.from, waits, errorCode: errorCodeOf(error), error: (error as Error)?.message,
+              from: d.from,
+              waits,
+              errorCode: errorCodeOf(error),
+              error: (error as Error)?.message,
             });
           }
           await this.o.pacer.waitForDependency(waits);
@@ -90,7 +93,10 @@ export class FailureRouter {
         }
         if (decision === 'retry-in-place') {
           this.o.logger.event('warn', 'event failed, retrying in place', {
-            from: d.from, attempt: before + attempt, errorCode: errorCodeOf(error), error: (error as Error)?.message,
+            from: d.from,
+            attempt: before + attempt,
+            errorCode: errorCodeOf(error),
+            error: (error as Error)?.message,
           });
           await this.o.pacer.backOffInPlace(attempt);
           continue;
@@ -126,9 +132,15 @@ export class FailureRouter {
     await this.o.pacer.untilDone(`write to ${step.topic}`, () => this.o.publisher.send(step.topic, d.rawKey, d.value, headers));
     await this.o.holds?.forwarded(d, step);
     const fields = {
-      from: d.from, to: step.topic, caseKey: d.key, eventId: d.eventId, attempts,
-      errorCode: errorCodeOf(error), error: (error as Error)?.message,
-      arrivedVia: headers[FAILURE_HEADERS.arrivedVia], arrivedFrom: headers[FAILURE_HEADERS.arrivedFrom],
+      from: d.from,
+      to: step.topic,
+      caseKey: d.key,
+      eventId: d.eventId,
+      attempts,
+      errorCode: errorCodeOf(error),
+      error: (error as Error)?.message,
+      arrivedVia: headers[FAILURE_HEADERS.arrivedVia],
+      arrivedFrom: headers[FAILURE_HEADERS.arrivedFrom],
     };
     if (step.kind === 'retry') {
       this.o.logger.event('warn', 'event failed, sent to a retry topic', { ...fields, dueAt: step.dueAt.toISOString() });

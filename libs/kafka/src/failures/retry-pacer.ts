@@ -77,10 +77,13 @@ export class RetryPacer {
     const resume = pause();
     const id = `${topic}:${partition}`;
     clearTimeout(this.resumeTimers.get(id));
-    const timer = setTimeout(() => {
-      this.resumeTimers.delete(id);
-      if (!this.o.closing.aborted) resume();
-    }, Math.max(0, due - this.now()));
+    const timer = setTimeout(
+      () => {
+        this.resumeTimers.delete(id);
+        if (!this.o.closing.aborted) resume();
+      },
+      Math.max(0, due - this.now()),
+    );
     timer.unref();
     this.resumeTimers.set(id, timer);
     return true;

@@ -33,7 +33,10 @@ export function parseDuration(text: string): number {
 /** `5s,1m,10m` → [5000, 60000, 600000]; `none` → no retry topics. At most 10 levels. */
 export function parseRetryDelays(text: string): number[] {
   if (/^\s*none\s*$/i.test(text)) return [];
-  const parts = text.split(',').map((s) => s.trim()).filter(Boolean);
+  const parts = text
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   if (parts.length === 0) throw new Error('no delays given; write e.g. 5s,1m,10m, or none');
   if (parts.length > 10) throw new Error(`${parts.length} retry levels given, at most 10 are allowed`);
   return parts.map(parseDuration);

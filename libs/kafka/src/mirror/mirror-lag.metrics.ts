@@ -19,7 +19,8 @@ export interface LagThreshold {
 export function lagAlert(lag: Pick<DirectionLag, 'messages' | 'oldestAgeMs'>, threshold: LagThreshold): string | undefined {
   const reasons: string[] = [];
   if (threshold.messages !== undefined && lag.messages > threshold.messages) reasons.push(`${lag.messages} records waiting (limit ${threshold.messages})`);
-  if (threshold.oldestAgeMs !== undefined && lag.oldestAgeMs > threshold.oldestAgeMs) reasons.push(`oldest waiting ${Math.round(lag.oldestAgeMs / 1000)} s (limit ${Math.round(threshold.oldestAgeMs / 1000)} s)`);
+  if (threshold.oldestAgeMs !== undefined && lag.oldestAgeMs > threshold.oldestAgeMs)
+    reasons.push(`oldest waiting ${Math.round(lag.oldestAgeMs / 1000)} s (limit ${Math.round(threshold.oldestAgeMs / 1000)} s)`);
   return reasons.length > 0 ? reasons.join(', ') : undefined;
 }
 
@@ -37,8 +38,20 @@ export function registerMirrorLagMetrics(registry: Registry, sources: LagSource[
     await last;
   };
   const labelNames = ['source', 'target'];
-  const messages = new Gauge({ name: 'tongban_mirror_lag_messages', help: 'Records in the source province not yet copied by MirrorMaker 2', labelNames, registers: [registry], collect });
-  const oldest = new Gauge({ name: 'tongban_mirror_lag_oldest_seconds', help: 'Age of the oldest record not yet copied by MirrorMaker 2', labelNames, registers: [registry], collect });
+  const messages = new Gauge({
+    name: 'tongban_mirror_lag_messages',
+    help: 'Records in the source province not yet copied by MirrorMaker 2',
+    labelNames,
+    registers: [registry],
+    collect,
+  });
+  const oldest = new Gauge({
+    name: 'tongban_mirror_lag_oldest_seconds',
+    help: 'Age of the oldest record not yet copied by MirrorMaker 2',
+    labelNames,
+    registers: [registry],
+    collect,
+  });
   const up = new Gauge({ name: 'tongban_mirror_up', help: '1 when the replication lag could be read, 0 when not', labelNames, registers: [registry], collect });
   async function refresh(): Promise<void> {
     for (const source of sources) {
@@ -58,7 +71,12 @@ export function registerMirrorLagMetrics(registry: Registry, sources: LagSource[
       const alert = lagAlert(lag, threshold);
       if (alert && !behind.has(key)) {
         behind.add(key);
-        logger?.event('warn', `mirror lag above threshold: ${key}, ${alert}`, { source: lag.source, target: lag.target, messages: lag.messages, oldestAgeMs: lag.oldestAgeMs });
+        logger?.event('warn', `mirror lag above threshold: ${key}, ${alert}`, {
+          source: lag.source,
+          target: lag.target,
+          messages: lag.messages,
+          oldestAgeMs: lag.oldestAgeMs,
+        });
       } else if (!alert && behind.delete(key)) {
         logger?.event('info', `mirror lag back under threshold: ${key}`, { source: lag.source, target: lag.target, messages: lag.messages });
       }

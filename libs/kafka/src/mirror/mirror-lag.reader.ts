@@ -73,7 +73,13 @@ export class MirrorLagReader {
     const at = now();
     for (const topic of mirrored) {
       for (const p of await sourceAdmin.fetchTopicOffsets(topic)) {
-        const entry: PartitionProgress = { topic, partition: p.partition, sourceStart: Number(p.low), sourceEnd: Number(p.high), mirroredNext: this.progress.get(`${topic}\u0000${p.partition}`) };
+        const entry: PartitionProgress = {
+          topic,
+          partition: p.partition,
+          sourceStart: Number(p.low),
+          sourceEnd: Number(p.high),
+          mirroredNext: this.progress.get(`${topic}\u0000${p.partition}`),
+        };
         const next = Math.max(entry.mirroredNext ?? entry.sourceStart, entry.sourceStart);
         if (next < entry.sourceEnd) {
           const offsetAt = async (t: number) => {

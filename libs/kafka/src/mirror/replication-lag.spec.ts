@@ -16,12 +16,26 @@ describe('replication lag', () => {
   });
 
   it('counts waiting records and the age of the oldest one per partition', () => {
-    expect(partitionLag(at({ sourceEnd: 10, mirroredNext: 7, oldestWaitingAt: 1_000 }), 5_000)).toEqual({ topic: 'tongban.500000.inbox', partition: 0, messages: 3, oldestAgeMs: 4_000 });
+    expect(partitionLag(at({ sourceEnd: 10, mirroredNext: 7, oldestWaitingAt: 1_000 }), 5_000)).toEqual({
+      topic: 'tongban.500000.inbox',
+      partition: 0,
+      messages: 3,
+      oldestAgeMs: 4_000,
+    });
     expect(partitionLag(at({ sourceEnd: 10, mirroredNext: 10, oldestWaitingAt: 1_000 }), 5_000)).toMatchObject({ messages: 0, oldestAgeMs: 0 });
   });
 
   it('sums the messages and takes the oldest age over a direction', () => {
-    const lag = directionLag('sichuan', 'chongqing', [at({ sourceEnd: 10, mirroredNext: 7, oldestWaitingAt: 3_000 }), at({ partition: 1, sourceEnd: 4, mirroredNext: 2, oldestWaitingAt: 1_000 }), at({ partition: 2, sourceEnd: 9, mirroredNext: 9 })], 6_000);
+    const lag = directionLag(
+      'sichuan',
+      'chongqing',
+      [
+        at({ sourceEnd: 10, mirroredNext: 7, oldestWaitingAt: 3_000 }),
+        at({ partition: 1, sourceEnd: 4, mirroredNext: 2, oldestWaitingAt: 1_000 }),
+        at({ partition: 2, sourceEnd: 9, mirroredNext: 9 }),
+      ],
+      6_000,
+    );
     expect(lag).toMatchObject({ source: 'sichuan', target: 'chongqing', messages: 5, oldestAgeMs: 5_000 });
     expect(lag.partitions).toHaveLength(3);
   });
@@ -32,7 +46,13 @@ describe('replication lag', () => {
       const i = times.findIndex((ts) => ts >= t);
       return i < 0 ? times.length : i;
     };
-    for (const [offset, expected] of [[0, 100], [2, 250], [3, 400], [5, 400], [6, 900]] as const) {
+    for (const [offset, expected] of [
+      [0, 100],
+      [2, 250],
+      [3, 400],
+      [5, 400],
+      [6, 900],
+    ] as const) {
       await expect(timestampOfOffset(offset, offsetAt, 0, 1_000)).resolves.toBe(expected);
     }
   });

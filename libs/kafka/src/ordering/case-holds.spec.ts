@@ -53,8 +53,18 @@ class FakeHoldStore implements HoldStore {
   async block(caseKey: string, b: Blocker, heldMessageId?: string): Promise<void> {
     this.calls.push(`block ${b.ref}${heldMessageId ? ` (held ${heldMessageId})` : ''}`);
     this.holds.set(caseKey, {
-      caseKey, status: 'forwarding', blockerRef: b.ref, blockerEventId: b.eventId, errorCode: b.errorCode, errorMessage: b.errorMessage,
-      forwardTopic: b.forwardTopic, resolution: null, heldCount: 0, openedAt: NOW, updatedAt: NOW, blocker: b,
+      caseKey,
+      status: 'forwarding',
+      blockerRef: b.ref,
+      blockerEventId: b.eventId,
+      errorCode: b.errorCode,
+      errorMessage: b.errorMessage,
+      forwardTopic: b.forwardTopic,
+      resolution: null,
+      heldCount: 0,
+      openedAt: NOW,
+      updatedAt: NOW,
+      blocker: b,
     });
     const m = this.held.find((h) => h.id === heldMessageId);
     if (m) m.status = 'blocking';
@@ -131,8 +141,18 @@ describe('admitting the messages of a batch to their cases', () => {
     ['a message of a case without a hold is processed', async () => undefined, delivery(9), 'process'],
     ['a message without a key is processed', async (s) => blockedBy(s, delivery(5)), delivery(9, { key: '' }), 'process'],
     ['a later message of a blocked case is held', async (s) => blockedBy(s, delivery(5)), delivery(9), 'held'],
-    ['the blocker’s retry copy goes through as the blocker', async (s) => blockedBy(s, delivery(5)), delivery(5, { fromTopic: `${INBOX}.retry.1`, level: 1 }), 'blocker'],
-    ['an operator’s replay of the blocker goes through as the blocker', async (s) => blockedBy(s, delivery(5), 'dead-letter'), delivery(77, { replayOf: `${INBOX}/0/5` }), 'blocker'],
+    [
+      'the blocker’s retry copy goes through as the blocker',
+      async (s) => blockedBy(s, delivery(5)),
+      delivery(5, { fromTopic: `${INBOX}.retry.1`, level: 1 }),
+      'blocker',
+    ],
+    [
+      'an operator’s replay of the blocker goes through as the blocker',
+      async (s) => blockedBy(s, delivery(5), 'dead-letter'),
+      delivery(77, { replayOf: `${INBOX}/0/5` }),
+      'blocker',
+    ],
     ['a message of another case is processed', async (s) => blockedBy(s, delivery(5)), delivery(9, { key: 'SUB-2' }), 'process'],
   ])('%s', async (_what, given, d, admission) => {
     const s = setup();
@@ -169,10 +189,18 @@ describe('blocking a case on the failure path', () => {
       error: new TongbanError('VALIDATION_FAILED', 'no applicant'),
     });
     expect(s.store.holds.get('SUB-1')!.blocker).toEqual({
-      ref: `${INBOX}/0/5`, eventId: 'e-5', topic: INBOX, partition: 0, offset: '5', key: 'SUB-1', value: Buffer.from([5]),
+      ref: `${INBOX}/0/5`,
+      eventId: 'e-5',
+      topic: INBOX,
+      partition: 0,
+      offset: '5',
+      key: 'SUB-1',
+      value: Buffer.from([5]),
       headers: { 'tongban-event-id': 'e-5' },
-      forwardTopic: `${INBOX}.dlq`, forwardHeaders: { [FAILURE_HEADERS.errorCode]: 'VALIDATION_FAILED' },
-      errorCode: 'VALIDATION_FAILED', errorMessage: 'no applicant',
+      forwardTopic: `${INBOX}.dlq`,
+      forwardHeaders: { [FAILURE_HEADERS.errorCode]: 'VALIDATION_FAILED' },
+      errorCode: 'VALIDATION_FAILED',
+      errorMessage: 'no applicant',
     });
   });
 
@@ -197,7 +225,10 @@ describe('releasing a hold', () => {
     ['processes the held messages in order and closes the hold', [], { outcome: 'released', applied: 2 }, [`${INBOX}/0/6`, `${INBOX}/0/7`], 'closed'],
     [
       'stops at a held message that fails, which now blocks the rest',
-      [`${INBOX}/0/6`], { outcome: 'reblocked', applied: 0, blockerRef: `${INBOX}/0/6` }, [`${INBOX}/0/6`], 'retrying',
+      [`${INBOX}/0/6`],
+      { outcome: 'reblocked', applied: 0, blockerRef: `${INBOX}/0/6` },
+      [`${INBOX}/0/6`],
+      'retrying',
     ],
   ])('when the blocker’s retry is applied, %s', async (_what, fails, result, processed, status) => {
     const s = setup({ fails });
@@ -226,7 +257,10 @@ describe('releasing a hold', () => {
     const s = setup();
     await blockedBy(s, delivery(5));
     expect(await s.holds.release('SUB-1', { from: ['parked'], resolution: 'discarded' })).toEqual({
-      caseKey: 'SUB-1', resolution: 'discarded', outcome: 'busy', applied: 0,
+      caseKey: 'SUB-1',
+      resolution: 'discarded',
+      outcome: 'busy',
+      applied: 0,
     });
   });
 });
@@ -269,7 +303,16 @@ describe('administering holds', () => {
     const described = await s.holds.describeHold('SUB-1');
     expect(described?.hold).toMatchObject({ caseKey: 'SUB-1', status: 'retrying', blockerRef: `${INBOX}/0/5` });
     expect(described?.messages).toEqual([
-      { id: '1', ref: `${INBOX}/0/6`, eventId: 'e-6', eventType: 'SubsidyApplicationSubmitted', status: 'held', waitsForRef: `${INBOX}/0/5`, waitsForEventId: 'e-5', heldAt: NOW },
+      {
+        id: '1',
+        ref: `${INBOX}/0/6`,
+        eventId: 'e-6',
+        eventType: 'SubsidyApplicationSubmitted',
+        status: 'held',
+        waitsForRef: `${INBOX}/0/5`,
+        waitsForEventId: 'e-5',
+        heldAt: NOW,
+      },
     ]);
     expect(await s.holds.describeHold('SUB-9')).toBeUndefined();
   });

@@ -142,8 +142,14 @@ export class CaseHolds implements CaseBlocking, HoldAdministration {
     return {
       hold,
       messages: messages.map((m) => ({
-        id: m.id, ref: m.ref, eventId: m.eventId, eventType: m.headers[HEADERS.eventType] ?? null,
-        status: m.status, waitsForRef: m.waitsForRef, waitsForEventId: m.waitsForEventId, heldAt: m.heldAt,
+        id: m.id,
+        ref: m.ref,
+        eventId: m.eventId,
+        eventType: m.headers[HEADERS.eventType] ?? null,
+        status: m.status,
+        waitsForRef: m.waitsForRef,
+        waitsForEventId: m.waitsForEventId,
+        heldAt: m.heldAt,
       })),
     };
   }
@@ -188,7 +194,11 @@ export class CaseHolds implements CaseBlocking, HoldAdministration {
     );
     if (held) {
       this.o.logger.event('info', 'event held behind an earlier event of its case', {
-        caseKey: d.key, eventId: d.eventId, topic: d.origin.topic, partition: d.origin.partition, offset: d.origin.offset,
+        caseKey: d.key,
+        eventId: d.eventId,
+        topic: d.origin.topic,
+        partition: d.origin.partition,
+        offset: d.origin.offset,
       });
     }
     return held;

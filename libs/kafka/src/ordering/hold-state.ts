@@ -41,8 +41,6 @@ export const RESOLUTIONS: readonly HoldResolution[] = ['replayed', 'discarded'];
 export function checkReleasable(caseKey: string, hold: Hold | undefined): void {
   if (!hold || hold.status === 'closed') throw new HoldNotFoundError(caseKey);
   if (hold.status !== 'parked') {
-    throw new HoldNotReleasableError(
-      `the hold of ${caseKey} is ${hold.status}: only a hold whose blocker is on the dead-letter topic can be released by hand`,
-    );
+    throw new HoldNotReleasableError(`the hold of ${caseKey} is ${hold.status}: only a hold whose blocker is on the dead-letter topic can be released by hand`);
   }
 }

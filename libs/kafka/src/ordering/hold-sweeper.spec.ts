@@ -4,13 +4,32 @@ import { HoldSweeper, HoldSweeperOptions } from './hold-sweeper';
 const INBOX = 'tongban.500000.inbox';
 
 const hold = (caseKey: string, status: HoldStatus, resolution: HoldResolution | null = null): Hold => ({
-  caseKey, status, blockerRef: `${INBOX}/0/5`, blockerEventId: 'e-5', errorCode: 'UNEXPECTED', errorMessage: 'boom',
-  forwardTopic: `${INBOX}.retry.1`, resolution, heldCount: 1, openedAt: new Date(), updatedAt: new Date(),
+  caseKey,
+  status,
+  blockerRef: `${INBOX}/0/5`,
+  blockerEventId: 'e-5',
+  errorCode: 'UNEXPECTED',
+  errorMessage: 'boom',
+  forwardTopic: `${INBOX}.retry.1`,
+  resolution,
+  heldCount: 1,
+  openedAt: new Date(),
+  updatedAt: new Date(),
 });
 
 const blocker = (caseKey: string, forwardTopic: string): Blocker => ({
-  ref: `${INBOX}/0/5`, eventId: 'e-5', topic: INBOX, partition: 0, offset: '5', key: caseKey, value: Buffer.from([5]),
-  headers: {}, forwardTopic, forwardHeaders: { 'tongban-attempts': '3' }, errorCode: 'UNEXPECTED', errorMessage: 'boom',
+  ref: `${INBOX}/0/5`,
+  eventId: 'e-5',
+  topic: INBOX,
+  partition: 0,
+  offset: '5',
+  key: caseKey,
+  value: Buffer.from([5]),
+  headers: {},
+  forwardTopic,
+  forwardHeaders: { 'tongban-attempts': '3' },
+  errorCode: 'UNEXPECTED',
+  errorMessage: 'boom',
 });
 
 function setup(o: { stalled: Hold[]; claimable?: string[]; blockers?: Record<string, string>; closing?: AbortController; sendFails?: boolean }) {

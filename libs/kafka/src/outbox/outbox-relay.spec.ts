@@ -21,7 +21,17 @@ class FakeDatabase {
 
   add(key: string, topic = 'inbox', sentAt: number | null = null): FakeRow {
     const id = this.nextId++;
-    const row = { id, lane: laneOf(key), event_id: `event-${id}`, topic, message_key: key, value: Buffer.from(`value-${id}`), headers: '{"h":"1"}', sent_at: sentAt, created: Date.now() };
+    const row = {
+      id,
+      lane: laneOf(key),
+      event_id: `event-${id}`,
+      topic,
+      message_key: key,
+      value: Buffer.from(`value-${id}`),
+      headers: '{"h":"1"}',
+      sent_at: sentAt,
+      created: Date.now(),
+    };
     this.rows.push(row);
     return row;
   }
@@ -32,7 +42,6 @@ class FakeDatabase {
 
   /** One relay's store: a session of its own (a connection), the lanes it locks going with it. */
   store(): OutboxRelayStore {
-
     let me: number | undefined;
     const session = () => {
       if (me === undefined) throw new Error('not connected');
@@ -67,7 +76,10 @@ class FakeDatabase {
       keepAlive: async () => undefined,
       unsent: async (lanes, limit) => {
         session();
-        const found = this.rows.filter((r) => r.sent_at === null && lanes.includes(r.lane)).sort((a, b) => a.id - b.id).slice(0, limit);
+        const found = this.rows
+          .filter((r) => r.sent_at === null && lanes.includes(r.lane))
+          .sort((a, b) => a.id - b.id)
+          .slice(0, limit);
         return found.map((r) => ({ ...r, id: String(r.id), waited_us: (Date.now() - r.created) * 1000 }));
       },
       markSent: async (ids) => {
@@ -97,11 +109,7 @@ interface SentBatch {
  * A Kafka whose producers record every batch they took; `failNext` makes the next sends fail, `failCalls`
  * the sends of those numbers (1 is the first), and `duringSend` sees the database while a send is under way.
  */
-function fakeKafka(
-  relay: string,
-  sent: SentBatch[],
-  control: { failNext: number; failCalls?: number[]; duringSend?: () => void } = { failNext: 0 },
-): Kafka {
+function fakeKafka(relay: string, sent: SentBatch[], control: { failNext: number; failCalls?: number[]; duringSend?: () => void } = { failNext: 0 }): Kafka {
   let calls = 0;
   return {
     producer: () => ({
@@ -174,8 +182,17 @@ describe('OutboxRelay', () => {
     return relay;
   };
 
-  it('stamps each record with the time its row was written (read time less the row\'s wait), else leaves the producer\'s', () => {
-    const row = (id: string, waited_us?: number) => ({ id, lane: 0, event_id: `e-${id}`, topic: 't', message_key: 'k', value: Buffer.from('v'), headers: '{}', waited_us });
+  it("stamps each record with the time its row was written (read time less the row's wait), else leaves the producer's", () => {
+    const row = (id: string, waited_us?: number) => ({
+      id,
+      lane: 0,
+      event_id: `e-${id}`,
+      topic: 't',
+      message_key: 'k',
+      value: Buffer.from('v'),
+      headers: '{}',
+      waited_us,
+    });
     const [{ messages }] = topicMessagesOf([row('1', 1_500_000), row('2', 0), row('3')], 10_000);
     expect(messages.map((m) => m.timestamp)).toEqual(['8500', '10000', undefined]);
   });
@@ -350,7 +367,15 @@ describe('takeBatch', () => {
 
 describe('topicMessagesOf', () => {
   it('groups by topic and keeps the row order within each topic', () => {
-    const row = (id: number, topic: string, key: string) => ({ id: String(id), lane: 0, event_id: `e${id}`, topic, message_key: key, value: Buffer.from(String(id)), headers: '{}' });
+    const row = (id: number, topic: string, key: string) => ({
+      id: String(id),
+      lane: 0,
+      event_id: `e${id}`,
+      topic,
+      message_key: key,
+      value: Buffer.from(String(id)),
+      headers: '{}',
+    });
     const grouped = topicMessagesOf([row(1, 'a', 'k1'), row(2, 'b', 'k1'), row(3, 'a', 'k2'), row(4, 'a', 'k1')]);
     expect(grouped.map((t) => [t.topic, t.messages.map((m) => m.value.toString())])).toEqual([
       ['a', ['1', '3', '4']],

@@ -225,7 +225,9 @@ export class OutboxRelay {
         // Log the first failures and then every tenth: an outage of minutes must not flood the log.
         if (failures <= 3 || failures % 10 === 0) {
           this.options.logger?.event('error', kafkaOnly ? 'outbox batch not sent; the relay keeps its lanes and tries again' : 'outbox relay pass failed', {
-            error: (e as Error).message, failures, lanes: this.owned.size,
+            error: (e as Error).message,
+            failures,
+            lanes: this.owned.size,
           });
         }
         if (!kafkaOnly) {
@@ -272,11 +274,11 @@ export class OutboxRelay {
     try {
       // The kafkajs instrumentation would start its own producer span per record in the relay's context and write it
       // over each record's traceparent: the send runs with tracing suppressed, so the row's own context wins.
-      const answer = await context.with(suppressTracing(context.active()), () =>
-        this.producer!.sendBatch({ acks: -1, compression: CompressionTypes.None, topicMessages }),
-      ).catch((e) => {
-        throw new BatchNotSentError(e);
-      });
+      const answer = await context
+        .with(suppressTracing(context.active()), () => this.producer!.sendBatch({ acks: -1, compression: CompressionTypes.None, topicMessages }))
+        .catch((e) => {
+          throw new BatchNotSentError(e);
+        });
       const unanswered = this.partitions.unanswered(answer);
       if (unanswered.length > 0) {
         // Rows stay unsent and go again (the event-id check absorbs what did arrive): see PartitionTracker.
@@ -328,4 +330,3 @@ export class OutboxRelay {
     });
   }
 }
-

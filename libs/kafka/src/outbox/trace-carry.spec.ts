@@ -17,7 +17,10 @@ const provider = new NodeTracerProvider({ spanProcessors: [new SimpleSpanProcess
 
 const catalogue = new SchemaCatalogue(join(contractsDir(), 'avro'));
 const minimiser = new Minimiser(catalogue, readMinimisationPolicy(minimisationPolicyPath(contractsDir())));
-const registry = { lookup: async () => 42, schemaById: async () => JSON.stringify(catalogue.event('DeathRegistered')!.schema) } as unknown as SchemaRegistryClient;
+const registry = {
+  lookup: async () => 42,
+  schemaById: async () => JSON.stringify(catalogue.event('DeathRegistered')!.schema),
+} as unknown as SchemaRegistryClient;
 const example = JSON.parse(readFileSync(join(contractsDir(), 'examples', 'DeathRegistered.json'), 'utf8'));
 
 /** An outbox row as the MySQL outbox stores a message: the headers as JSON. */
@@ -37,8 +40,18 @@ describe('the trace context carried through the outbox', () => {
   const publish = () =>
     publisher.publish('tx', {
       envelope: {
-        eventId: '9b2f7c1e-3a44-4d8e-b1a0-5c6d7e8f9a01', eventType: 'DeathRegistered', caseId: example.caseId, sourceRegion: '510104', targetRegion: '500111',
-        sourceOffice: null, occurredAt: example.occurredAt, correlationId: 'corr-1', causationId: null, producer: 'municipal:510104:key-1', schemaVersion: 1, targetOffice: null,
+        eventId: '9b2f7c1e-3a44-4d8e-b1a0-5c6d7e8f9a01',
+        eventType: 'DeathRegistered',
+        caseId: example.caseId,
+        sourceRegion: '510104',
+        targetRegion: '500111',
+        sourceOffice: null,
+        occurredAt: example.occurredAt,
+        correlationId: 'corr-1',
+        causationId: null,
+        producer: 'municipal:510104:key-1',
+        schemaVersion: 1,
+        targetOffice: null,
       },
       payload: example.payload,
     });
@@ -82,7 +95,11 @@ describe('the trace context carried through the outbox', () => {
       expect(span.kind).toBe(SpanKind.PRODUCER);
       expect(span.spanContext().traceId).toBe(request.traceId);
       expect(span.parentSpanContext?.spanId).toBe(request.spanId);
-      expect(span.attributes).toMatchObject({ 'messaging.destination.name': topic, 'tongban.event_type': 'DeathRegistered', 'messaging.kafka.message.key': example.caseId });
+      expect(span.attributes).toMatchObject({
+        'messaging.destination.name': topic,
+        'tongban.event_type': 'DeathRegistered',
+        'messaging.kafka.message.key': example.caseId,
+      });
       // One traceparent, the relay's span's: the consumer's span becomes a child of the send.
       expect(Object.keys(message.headers).filter((h) => h.toLowerCase() === 'traceparent')).toEqual(['traceparent']);
       expect(message.headers.traceparent).toBe(`00-${request.traceId}-${span.spanContext().spanId}-01`);

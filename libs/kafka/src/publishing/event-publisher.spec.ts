@@ -49,8 +49,24 @@ describe('EventPublisher', () => {
   const publisher = new EventPublisher({ codec, routing: new RoutingTable([['5101', '510100']]), minimiser, topicNamespace: 'tb', outboxLanes: 8, outbox });
 
   it.each([
-    ['across provinces', '510104', '500111', [['500000', 'addressee', 'tb.500000.inbox'], ['510100', 'origin', 'tb.510100.local']]],
-    ['between two nodes of one province', '510104', '510500', [['510000', 'addressee', 'tb.510000.inbox'], ['510100', 'origin', 'tb.510100.local']]],
+    [
+      'across provinces',
+      '510104',
+      '500111',
+      [
+        ['500000', 'addressee', 'tb.500000.inbox'],
+        ['510100', 'origin', 'tb.510100.local'],
+      ],
+    ],
+    [
+      'between two nodes of one province',
+      '510104',
+      '510500',
+      [
+        ['510000', 'addressee', 'tb.510000.inbox'],
+        ['510100', 'origin', 'tb.510100.local'],
+      ],
+    ],
     ['inside one node', '500111', '500112', [['500000', 'addressee', 'tb.500000.inbox']]],
   ])('sends a copy to the addressee’s inbox and one to the publisher’s local topic (%s)', async (_, source, target, expected) => {
     const copies = await publisher.prepare({ envelope: envelope(source, target), payload });
@@ -65,7 +81,9 @@ describe('EventPublisher', () => {
     const [addressee, origin] = await publisher.prepare({ envelope: envelope('510104', '500111'), payload });
     expect(addressee.withheld).toEqual(['causeOfDeath', 'informant.idNumber']);
     expect((await codec.decode(addressee.message.value)).value).toMatchObject({
-      causeOfDeath: null, informant: { idNumber: null, name: '孙伟' }, envelope: envelope('510104', '500111'),
+      causeOfDeath: null,
+      informant: { idNumber: null, name: '孙伟' },
+      envelope: envelope('510104', '500111'),
     });
     expect(origin.withheld).toEqual([]);
     expect((await codec.decode(origin.message.value)).value).toMatchObject({ causeOfDeath: 'pneumonia', informant: payload.informant });

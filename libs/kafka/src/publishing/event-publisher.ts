@@ -84,16 +84,18 @@ export class EventPublisher<Tx = unknown> {
     const { envelope } = event;
     const schema = this.o.codec.catalogue.event(envelope.eventType);
     if (!schema) throw new Error(`cannot publish ${envelope.eventType}: it has no schema in the contracts`);
-    const headers = injectTraceContext(eventHeaders({
-      eventId: envelope.eventId,
-      eventType: envelope.eventType,
-      schemaName: schema.fullName,
-      caseId: envelope.caseId,
-      correlationId: envelope.correlationId,
-      sourceRegion: envelope.sourceRegion,
-      targetRegion: envelope.targetRegion,
-      occurredAt: envelope.occurredAt,
-    }));
+    const headers = injectTraceContext(
+      eventHeaders({
+        eventId: envelope.eventId,
+        eventType: envelope.eventType,
+        schemaName: schema.fullName,
+        caseId: envelope.caseId,
+        correlationId: envelope.correlationId,
+        sourceRegion: envelope.sourceRegion,
+        targetRegion: envelope.targetRegion,
+        occurredAt: envelope.occurredAt,
+      }),
+    );
     const copies: EventCopy[] = [];
     for (const recipient of this.recipients(envelope, originNode)) {
       const { value: payload, withheld } = this.minimise(envelope.eventType, recipient.role, event.payload);
@@ -105,7 +107,11 @@ export class EventPublisher<Tx = unknown> {
 
   /** Writes prepared copies to the outbox, in the transaction of `manager`: one row per copy. */
   enqueue(manager: Tx, copies: EventCopy[]): Promise<void> {
-    return this.o.outbox.enqueue(manager, copies.map((c) => c.message), this.o.outboxLanes ?? DEFAULT_LANES);
+    return this.o.outbox.enqueue(
+      manager,
+      copies.map((c) => c.message),
+      this.o.outboxLanes ?? DEFAULT_LANES,
+    );
   }
 
   /** Prepares and enqueues every copy of an event in the caller's transaction; answers the copies. */

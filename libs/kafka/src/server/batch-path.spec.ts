@@ -11,7 +11,7 @@ describe('batchPath', () => {
     ['a case of the partition batch held', { openHolds: 1 }, 'one-by-one'],
     ['a single message', { messages: [{}] }, 'one-by-one'],
     ['no message', { messages: [] }, 'one-by-one'],
-    ['an operator\'s replay among them', { messages: [{}, { replayOf: 'inbox/0/12' }] }, 'one-by-one'],
+    ["an operator's replay among them", { messages: [{}, { replayOf: 'inbox/0/12' }] }, 'one-by-one'],
   ])('%s', (_what, change, expected) => {
     expect(batchPath({ ...base, ...change })).toBe(expected);
   });

@@ -110,16 +110,31 @@ export class ServerTongbanKafka extends Server implements CustomTransportStrateg
     const leaseMs = options.holdLeaseMs ?? 30_000;
     if (options.holds) {
       this.caseHolds = new CaseHolds({
-        store: options.holds, pacer: this.pacer, publisher: this.publisher, logger, leaseMs,
+        store: options.holds,
+        pacer: this.pacer,
+        publisher: this.publisher,
+        logger,
+        leaseMs,
         process: (d, heartbeat) => this.processHeld(d, heartbeat),
       });
       this.sweeper = new HoldSweeper({
-        store: options.holds, holds: this.caseHolds, publisher: this.publisher, logger, leaseMs,
-        intervalMs: options.holdSweepIntervalMs ?? 5_000, closing,
+        store: options.holds,
+        holds: this.caseHolds,
+        publisher: this.publisher,
+        logger,
+        leaseMs,
+        intervalMs: options.holdSweepIntervalMs ?? 5_000,
+        closing,
       });
     }
     this.router = new FailureRouter({
-      policy: this.policy, pacer: this.pacer, publisher: this.publisher, holds: this.caseHolds, groupId: options.groupId, logger, closing,
+      policy: this.policy,
+      pacer: this.pacer,
+      publisher: this.publisher,
+      holds: this.caseHolds,
+      groupId: options.groupId,
+      logger,
+      closing,
     });
   }
 
@@ -213,7 +228,7 @@ export class ServerTongbanKafka extends Server implements CustomTransportStrateg
     await ensureTopics(
       this.options.kafka,
       this.options.topics.flatMap((t) =>
-        failureTopics(t, this.policy).map((topic) => ({ topic, numPartitions: topic.endsWith('.dlq') ? 1 : partitions.get(t) ?? 6 })),
+        failureTopics(t, this.policy).map((topic) => ({ topic, numPartitions: topic.endsWith('.dlq') ? 1 : (partitions.get(t) ?? 6) })),
       ),
       this.options.topicSettings,
     );
@@ -253,7 +268,13 @@ export class ServerTongbanKafka extends Server implements CustomTransportStrateg
 
   /** One message on the per-message path; false when the partition stops here (not due yet, or closing). */
   private async handleOne(
-    topic: string, partition: number, level: number, message: KafkaMessage, open: Map<string, Hold>, heartbeat: Heartbeat, pause: EachBatchPayload['pause'],
+    topic: string,
+    partition: number,
+    level: number,
+    message: KafkaMessage,
+    open: Map<string, Hold>,
+    heartbeat: Heartbeat,
+    pause: EachBatchPayload['pause'],
   ): Promise<boolean> {
     // Not due yet: stop reading this retry partition until it is, without holding up anything else.
     if (this.pacer.deferUntilDue(topic, partition, level, message, pause)) return false;
@@ -283,8 +304,17 @@ export class ServerTongbanKafka extends Server implements CustomTransportStrateg
       items.push({
         value: decoded.value,
         meta: {
-          topic: d.origin.topic, partition: d.origin.partition, offset: d.origin.offset, key: d.key, headers: d.headers,
-          schemaId: decoded.schemaId, eventType: decoded.eventType, attempt: 1, retryLevel: d.level, released: false, timestamp: d.timestamp,
+          topic: d.origin.topic,
+          partition: d.origin.partition,
+          offset: d.origin.offset,
+          key: d.key,
+          headers: d.headers,
+          schemaId: decoded.schemaId,
+          eventType: decoded.eventType,
+          attempt: 1,
+          retryLevel: d.level,
+          released: false,
+          timestamp: d.timestamp,
         },
       });
     }
@@ -294,19 +324,28 @@ export class ServerTongbanKafka extends Server implements CustomTransportStrateg
     try {
       // One span for the run (one transaction), linked to every message's trace; the handler gives each message a span
       // of its own under that message's trace (see the region node's applyBatch).
-      await inSpan(`apply batch ${deliveries[0].origin.topic}`, {
-        kind: SpanKind.CONSUMER,
-        parent: ROOT_CONTEXT,
-        attributes: {
-          'messaging.system': 'kafka', 'messaging.operation.type': 'process', 'messaging.destination.name': deliveries[0].origin.topic,
-          'messaging.destination.partition.id': String(deliveries[0].origin.partition), 'messaging.consumer.group.name': this.options.groupId,
-          'messaging.batch.message_count': deliveries.length,
+      await inSpan(
+        `apply batch ${deliveries[0].origin.topic}`,
+        {
+          kind: SpanKind.CONSUMER,
+          parent: ROOT_CONTEXT,
+          attributes: {
+            'messaging.system': 'kafka',
+            'messaging.operation.type': 'process',
+            'messaging.destination.name': deliveries[0].origin.topic,
+            'messaging.destination.partition.id': String(deliveries[0].origin.partition),
+            'messaging.consumer.group.name': this.options.groupId,
+            'messaging.batch.message_count': deliveries.length,
+          },
+          links: deliveries.map((d) => traceLinkOf(d.headers)).filter((l) => l !== undefined),
         },
-        links: deliveries.map((d) => traceLinkOf(d.headers)).filter((l) => l !== undefined),
-      }, () => this.options.applyBatch!(items));
+        () => this.options.applyBatch!(items),
+      );
     } catch (error) {
       this.options.logger.event('warn', 'a batch failed; its messages are applied one at a time', {
-        from: deliveries[0].from, size: deliveries.length, error: (error as Error)?.message,
+        from: deliveries[0].from,
+        size: deliveries.length,
+        error: (error as Error)?.message,
       });
       this.options.onBatch?.('fell-back', deliveries.length, seconds());
       return false;
@@ -359,33 +398,46 @@ export class ServerTongbanKafka extends Server implements CustomTransportStrateg
     };
     // The message's span, a child of the trace its headers carry (the relay's send): the handler's database work,
     // the follow-ups it publishes and its log lines belong to it. Tries in place are events of this one span.
-    return inSpan(`apply ${d.origin.topic}`, {
-      kind: SpanKind.CONSUMER,
-      parent: extractTraceContext(d.headers),
-      attributes: {
-        'messaging.system': 'kafka', 'messaging.operation.type': 'process', 'messaging.destination.name': d.origin.topic,
-        'messaging.destination.partition.id': String(d.origin.partition), 'messaging.kafka.offset': Number(d.origin.offset),
-        'messaging.consumer.group.name': this.options.groupId, 'tongban.retry_level': d.level,
-      },
-    }, async (span) => {
-      const result = await this.router.tryInPlace(
-        d,
-        async (attempt) => {
-          meta.attempt = attempt;
-          const decoded = await this.decode(d);
-          Object.assign(meta, { schemaId: decoded.schemaId, eventType: decoded.eventType });
-          const envelope = (decoded.value as { envelope?: { eventId?: string; correlationId?: string; caseId?: string } }).envelope ?? {};
-          span.updateName(`apply ${decoded.eventType}`);
-          span.setAttributes({ 'tongban.event_type': decoded.eventType, 'tongban.event_id': envelope.eventId ?? '', 'tongban.case_id': envelope.caseId ?? '', 'tongban.attempt': attempt });
-          await withLogContext({ correlationId: envelope.correlationId, eventId: envelope.eventId, caseId: envelope.caseId }, () =>
-            this.dispatch(decoded.eventType, decoded.value, new InboxContext([meta as InboxMessageMeta])),
-          );
+    return inSpan(
+      `apply ${d.origin.topic}`,
+      {
+        kind: SpanKind.CONSUMER,
+        parent: extractTraceContext(d.headers),
+        attributes: {
+          'messaging.system': 'kafka',
+          'messaging.operation.type': 'process',
+          'messaging.destination.name': d.origin.topic,
+          'messaging.destination.partition.id': String(d.origin.partition),
+          'messaging.kafka.offset': Number(d.origin.offset),
+          'messaging.consumer.group.name': this.options.groupId,
+          'tongban.retry_level': d.level,
         },
-        heartbeat,
-      );
-      if (!result.ok) span.setAttribute('tongban.outcome', 'failed');
-      return { ...result, meta };
-    });
+      },
+      async (span) => {
+        const result = await this.router.tryInPlace(
+          d,
+          async (attempt) => {
+            meta.attempt = attempt;
+            const decoded = await this.decode(d);
+            Object.assign(meta, { schemaId: decoded.schemaId, eventType: decoded.eventType });
+            const envelope = (decoded.value as { envelope?: { eventId?: string; correlationId?: string; caseId?: string } }).envelope ?? {};
+            span.updateName(`apply ${decoded.eventType}`);
+            span.setAttributes({
+              'tongban.event_type': decoded.eventType,
+              'tongban.event_id': envelope.eventId ?? '',
+              'tongban.case_id': envelope.caseId ?? '',
+              'tongban.attempt': attempt,
+            });
+            await withLogContext({ correlationId: envelope.correlationId, eventId: envelope.eventId, caseId: envelope.caseId }, () =>
+              this.dispatch(decoded.eventType, decoded.value, new InboxContext([meta as InboxMessageMeta])),
+            );
+          },
+          heartbeat,
+        );
+        if (!result.ok) span.setAttribute('tongban.outcome', 'failed');
+        return { ...result, meta };
+      },
+    );
   }
 
   /** The decode step: the record's bytes to an event. A `DecodeFailure` is permanent: the record goes to the dead-letter topic. */
@@ -403,7 +455,10 @@ export class ServerTongbanKafka extends Server implements CustomTransportStrateg
   private async sendOn(d: Delivery, error: unknown, tries: number, meta: Partial<InboxMessageMeta>): Promise<void> {
     const step = await this.router.sendOn(d, error, tries);
     // A programming error (TypeError, …) has no code of its own: it is counted as the service's internal error.
-    this.report(step.kind === 'retry' ? 'retry-scheduled' : 'dead-lettered', { ...meta, errorCode: error instanceof TongbanError ? error.code : 'SERVICE.INTERNAL' });
+    this.report(step.kind === 'retry' ? 'retry-scheduled' : 'dead-lettered', {
+      ...meta,
+      errorCode: error instanceof TongbanError ? error.code : 'SERVICE.INTERNAL',
+    });
   }
 
   private report(outcome: ProcessOutcome, meta: Partial<InboxMessageMeta>): void {

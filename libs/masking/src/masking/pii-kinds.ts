@@ -1,16 +1,5 @@
 /** The `"pii"` markings of the contracts, and how an operator sees each kind (domain.md, data rules). */
-export const PII_KINDS = [
-  'id-number',
-  'name',
-  'phone',
-  'address',
-  'birth-date',
-  'health',
-  'account',
-  'income',
-  'property',
-  'free-text',
-] as const;
+export const PII_KINDS = ['id-number', 'name', 'phone', 'address', 'birth-date', 'health', 'account', 'income', 'property', 'free-text'] as const;
 
 export type PiiKind = (typeof PII_KINDS)[number];
 

@@ -38,7 +38,11 @@ describe('maskBySchema', () => {
     ['an array of records', { members: [li, zhang] }, { members: [expect.objectContaining({ name: '李*' }), expect.objectContaining({ name: '张*' })] }],
     ['a map under a marked field', { phones: { home: '13812341234' } }, { phones: { home: '138****1234' } }],
     ['an array of decimals under a marked field', { incomes: ['1200.00', '80.50'] }, { incomes: ['***', '***'] }],
-    ['a wrapped union branch', { either: { 'cn.test.Person': zhang } }, { either: { 'cn.test.Person': expect.objectContaining({ idNumber: '510104********1234' }) } }],
+    [
+      'a wrapped union branch',
+      { either: { 'cn.test.Person': zhang } },
+      { either: { 'cn.test.Person': expect.objectContaining({ idNumber: '510104********1234' }) } },
+    ],
     ['an unwrapped string branch', { either: 'plain' }, { either: 'plain' }],
     ['a marked optional string', { note: '家中有困难', reference: 'REF-1' }, { note: '***', reference: 'REF-1' }],
     ['a field the schema does not know', { extra: '500111196804170022' }, { extra: '500111196804170022' }],

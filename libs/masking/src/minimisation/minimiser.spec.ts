@@ -37,13 +37,23 @@ describe('the minimisation policy', () => {
       const { value } = minimiser.minimise(eventType, role, example.payload);
       const schema = catalogue.event(eventType)!;
       const record = { envelope: envelope(eventType), ...value };
-      expect(schema.type.isValid(record, { errorHook: (path) => { throw new Error(`invalid at ${path.join('.')}`); } })).toBe(true);
+      expect(
+        schema.type.isValid(record, {
+          errorHook: (path) => {
+            throw new Error(`invalid at ${path.join('.')}`);
+          },
+        }),
+      ).toBe(true);
     },
   );
 
   it('withholds the cause of death and the informant’s ID from the hukou region', () => {
     const example = examples.find((e) => e.eventType === 'DeathRegistered')!;
-    const payload = { ...example.payload, causeOfDeath: 'heart failure', informant: { ...(example.payload.informant as object), idNumber: '500111196804170022' } };
+    const payload = {
+      ...example.payload,
+      causeOfDeath: 'heart failure',
+      informant: { ...(example.payload.informant as object), idNumber: '500111196804170022' },
+    };
     const { value, withheld } = minimiser.minimise('DeathRegistered', 'addressee', payload);
     expect(value.causeOfDeath).toBeNull();
     expect((value.informant as Record<string, unknown>).idNumber).toBeNull();

@@ -52,7 +52,8 @@ export class Minimiser {
           continue;
         }
         allowed[role] = compile(paths);
-        for (const p of paths) if (p !== '*' && !resolves(fields, p.split('.'), named)) problems.push(`events.${event.eventType}.${role}: "${p}" is not a field`);
+        for (const p of paths)
+          if (p !== '*' && !resolves(fields, p.split('.'), named)) problems.push(`events.${event.eventType}.${role}: "${p}" is not a field`);
         checkWithholdable(fields, allowed[role], named, '', `events.${event.eventType}.${role}`, problems);
       }
       this.compiled.set(event.eventType, { allowed, named, fields });
@@ -176,7 +177,8 @@ function checkWithholdable(fields: Json[], allowed: Allowed, named: Map<string, 
     const sub = allowed[f.name as string];
     if (sub === true) continue;
     if (sub === undefined) {
-      if (!howToWithhold(f.type, named)) problems.push(`${where}: "${path}" is withheld but is required and not a string or array; let it pass or make it optional in the schema`);
+      if (!howToWithhold(f.type, named))
+        problems.push(`${where}: "${path}" is withheld but is required and not a string or array; let it pass or make it optional in the schema`);
       continue;
     }
     const r = recordOf(f.type, named);
@@ -243,4 +245,3 @@ function collectPii(
     }
   }
 }
-

@@ -20,7 +20,11 @@ describe('startTracing without the OTEL_* variables', () => {
   });
 
   it('starts none when OTEL_SDK_DISABLED=true, whatever else is set', async () => {
-    const settings = await startTracing('relay', { OTEL_SDK_DISABLED: 'true', OTEL_TRACES_EXPORTER: 'otlp', OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:1' });
+    const settings = await startTracing('relay', {
+      OTEL_SDK_DISABLED: 'true',
+      OTEL_TRACES_EXPORTER: 'otlp',
+      OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:1',
+    });
     expect(settings.enabled).toBe(false);
     expect(tracingServiceName()).toBeUndefined();
     expect(trace.getTracer('any').startSpan('x').isRecording()).toBe(false);

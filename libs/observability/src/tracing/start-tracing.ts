@@ -35,17 +35,25 @@ export function tracingServiceName(): string | undefined {
 export async function startTracing(service: string, env: Record<string, string | undefined> = process.env): Promise<TracingSettings> {
   const settings = readTracingSettings(service, env);
   if (!settings.enabled || sdk) return settings;
-  const [{ ParentBasedSampler }, { NodeSDK }, { OTLPTraceExporter }, { HttpInstrumentation }, { ExpressInstrumentation }, { KafkaJsInstrumentation }, { MySQL2Instrumentation }, { IORedisInstrumentation }] =
-    await Promise.all([
-      import('@opentelemetry/sdk-trace-base'),
-      import('@opentelemetry/sdk-node'),
-      import('@opentelemetry/exporter-trace-otlp-http'),
-      import('@opentelemetry/instrumentation-http'),
-      import('@opentelemetry/instrumentation-express'),
-      import('@opentelemetry/instrumentation-kafkajs'),
-      import('@opentelemetry/instrumentation-mysql2'),
-      import('@opentelemetry/instrumentation-ioredis'),
-    ]);
+  const [
+    { ParentBasedSampler },
+    { NodeSDK },
+    { OTLPTraceExporter },
+    { HttpInstrumentation },
+    { ExpressInstrumentation },
+    { KafkaJsInstrumentation },
+    { MySQL2Instrumentation },
+    { IORedisInstrumentation },
+  ] = await Promise.all([
+    import('@opentelemetry/sdk-trace-base'),
+    import('@opentelemetry/sdk-node'),
+    import('@opentelemetry/exporter-trace-otlp-http'),
+    import('@opentelemetry/instrumentation-http'),
+    import('@opentelemetry/instrumentation-express'),
+    import('@opentelemetry/instrumentation-kafkajs'),
+    import('@opentelemetry/instrumentation-mysql2'),
+    import('@opentelemetry/instrumentation-ioredis'),
+  ]);
   sdk = new NodeSDK({
     serviceName: settings.serviceName,
     traceExporter: new OTLPTraceExporter(),

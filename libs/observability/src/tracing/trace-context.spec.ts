@@ -44,7 +44,11 @@ describe('trace context carried in a header map', () => {
     const upstream = { traceparent: '00-0af7651916cd43dd8448eb211c80319c-b7ad6b7169203331-01' };
     await inSpan('apply batch inbox', { kind: SpanKind.CONSUMER }, async (batch) => {
       const link = activeSpanLink();
-      await inSpan('apply DeathRegistered', { kind: SpanKind.CONSUMER, parent: extractTraceContext(upstream), links: link ? [link] : [] }, async () => undefined);
+      await inSpan(
+        'apply DeathRegistered',
+        { kind: SpanKind.CONSUMER, parent: extractTraceContext(upstream), links: link ? [link] : [] },
+        async () => undefined,
+      );
       expect(link?.context.spanId).toBe(batch.spanContext().spanId);
     });
     const apply = exporter.getFinishedSpans().find((s) => s.name === 'apply DeathRegistered')!;
@@ -54,9 +58,11 @@ describe('trace context carried in a header map', () => {
   });
 
   it('marks a span whose work threw as failed, and rethrows', async () => {
-    await expect(inSpan('deliver DeathRegistered', {}, async () => {
-      throw new Error('receiver down');
-    })).rejects.toThrow('receiver down');
+    await expect(
+      inSpan('deliver DeathRegistered', {}, async () => {
+        throw new Error('receiver down');
+      }),
+    ).rejects.toThrow('receiver down');
     const [span] = exporter.getFinishedSpans();
     expect(span.status).toEqual({ code: SpanStatusCode.ERROR, message: 'receiver down' });
   });

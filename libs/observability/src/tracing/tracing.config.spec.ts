@@ -22,6 +22,9 @@ describe('readTracingSettings', () => {
 
   it('names the service tongban-<service> unless OTEL_SERVICE_NAME says otherwise', () => {
     expect(readTracingSettings('relay', { OTEL_TRACES_EXPORTER: 'otlp' })).toEqual({ enabled: true, serviceName: 'tongban-relay' });
-    expect(readTracingSettings('relay', { OTEL_TRACES_EXPORTER: 'otlp', OTEL_SERVICE_NAME: 'relay-sc-2' })).toEqual({ enabled: true, serviceName: 'relay-sc-2' });
+    expect(readTracingSettings('relay', { OTEL_TRACES_EXPORTER: 'otlp', OTEL_SERVICE_NAME: 'relay-sc-2' })).toEqual({
+      enabled: true,
+      serviceName: 'relay-sc-2',
+    });
   });
 });

@@ -32,7 +32,11 @@ export interface PartnerInboxOptions {
 export async function startPartnerInboxConsumer(o: PartnerInboxOptions): Promise<Consumer> {
   const sasl = { mechanism: o.mechanism ?? 'scram-sha-512', username: o.username, password: o.password } as SASLOptions;
   const kafka = new Kafka({ clientId: o.username, brokers: o.brokers, sasl, ssl: false, logLevel: logLevel.WARN });
-  const codec = new AvroCodec(new SchemaCatalogue(join(contractsDir(), 'avro')), new SchemaRegistryClient(o.schemaRegistryUrl, { auth: o.schemaRegistryAuth }), false);
+  const codec = new AvroCodec(
+    new SchemaCatalogue(join(contractsDir(), 'avro')),
+    new SchemaRegistryClient(o.schemaRegistryUrl, { auth: o.schemaRegistryAuth }),
+    false,
+  );
   const consumer = kafka.consumer({ groupId: o.groupId });
   const topic = `${o.namespace ?? 'tongban'}.${o.node}.inbox`;
   await consumer.connect();

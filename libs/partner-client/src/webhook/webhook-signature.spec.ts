@@ -55,7 +55,13 @@ describe('the reference receiver', () => {
   it('answers 500 when the effect failed, and applies it on the next delivery', async () => {
     let fail = true;
     const applied: string[] = [];
-    const receiver = new WebhookReceiver({ secret, onEvent: (e) => { if (fail) throw new Error('database down'); applied.push(e.eventId); } });
+    const receiver = new WebhookReceiver({
+      secret,
+      onEvent: (e) => {
+        if (fail) throw new Error('database down');
+        applied.push(e.eventId);
+      },
+    });
     const t = Math.floor(Date.now() / 1000);
     const h = { ...headers(t), 'tongban-signature': signWebhook(secret, t, body) };
     expect((await receiver.handle(h, body)).status).toBe(500);

@@ -83,7 +83,10 @@ export function verifyWebhook(input: VerifyInput): { eventId: string; timestamp:
   checkFresh(timestamp, input);
   const expected = Buffer.from(signWebhook(input.secret, timestamp, input.body));
   // Several signatures may be sent while a secret is rotated: any v1 one may match.
-  const candidates = sig.split(',').map((s) => s.trim()).filter((s) => s.startsWith('v1='));
+  const candidates = sig
+    .split(',')
+    .map((s) => s.trim())
+    .filter((s) => s.startsWith('v1='));
   const ok = candidates.some((c) => {
     const given = Buffer.from(c);
     return given.length === expected.length && timingSafeEqual(given, expected);

@@ -9,10 +9,9 @@ export function heldMessagesRule(keepMs: number): PurgeRule {
     kind: 'heldMessages',
     keepMs,
     async purge(ds, cutoff, batch) {
-      const messages = await ds.query(
-        `DELETE FROM held_messages WHERE status IN ('applied', 'discarded') AND COALESCE(done_at, held_at) < ? LIMIT ${batch}`,
-        [cutoff],
-      );
+      const messages = await ds.query(`DELETE FROM held_messages WHERE status IN ('applied', 'discarded') AND COALESCE(done_at, held_at) < ? LIMIT ${batch}`, [
+        cutoff,
+      ]);
       const holds = await ds.query(`DELETE FROM held_cases WHERE status = 'closed' AND COALESCE(closed_at, updated_at) < ? LIMIT ${batch}`, [cutoff]);
       return Number(messages.affectedRows ?? 0) + Number(holds.affectedRows ?? 0);
     },

@@ -5,7 +5,7 @@ type Row = Record<string, unknown>;
 
 function affected(result: unknown): number {
   // TypeORM hands back the driver's OkPacket for writes (or [rows, OkPacket] on some paths).
-  const r = Array.isArray(result) ? result[1] ?? result[0] : result;
+  const r = Array.isArray(result) ? (result[1] ?? result[0]) : result;
   return Number((r as { affectedRows?: number })?.affectedRows ?? 0);
 }
 
@@ -123,8 +123,18 @@ export class MysqlHoldStore implements HoldStore {
            forward_headers = VALUES(forward_headers), error_code = VALUES(error_code), error_message = VALUES(error_message),
            resolution = NULL, lease_until = NULL, closed_at = NULL, updated_at = UTC_TIMESTAMP(3)`,
         [
-          caseKey, b.ref, b.eventId, b.topic, b.partition, b.offset, b.value, JSON.stringify(b.headers), b.forwardTopic,
-          JSON.stringify(b.forwardHeaders), b.errorCode, b.errorMessage.slice(0, 2000),
+          caseKey,
+          b.ref,
+          b.eventId,
+          b.topic,
+          b.partition,
+          b.offset,
+          b.value,
+          JSON.stringify(b.headers),
+          b.forwardTopic,
+          JSON.stringify(b.forwardHeaders),
+          b.errorCode,
+          b.errorMessage.slice(0, 2000),
         ],
       );
       if (heldMessageId) {

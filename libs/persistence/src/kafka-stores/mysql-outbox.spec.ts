@@ -9,7 +9,13 @@ function recordingManager(): { manager: EntityManager; queries: Array<{ sql: str
   return { manager, queries };
 }
 
-const message = (eventId: string, topic: string, key: string): OutboxMessage => ({ eventId, topic, key, value: Buffer.from(eventId), headers: { 'tb-event-type': 'X' } });
+const message = (eventId: string, topic: string, key: string): OutboxMessage => ({
+  eventId,
+  topic,
+  key,
+  value: Buffer.from(eventId),
+  headers: { 'tb-event-type': 'X' },
+});
 
 describe('MySQL outbox', () => {
   it('writes one row per message in one statement, on the lane of its key', async () => {

@@ -28,18 +28,8 @@ export const OUTBOX_DDL = `CREATE TABLE IF NOT EXISTS outbox_events (
 export async function enqueue(manager: EntityManager, messages: OutboxMessage[], lanes = DEFAULT_LANES): Promise<void> {
   if (messages.length === 0) return;
   const placeholders = messages.map(() => '(?, ?, ?, ?, ?, ?, UTC_TIMESTAMP(3))').join(', ');
-  const params = messages.flatMap((m) => [
-    m.eventId,
-    laneOf(m.key, lanes),
-    m.topic,
-    m.key,
-    m.value,
-    JSON.stringify(m.headers),
-  ]);
-  await manager.query(
-    `INSERT IGNORE INTO outbox_events (event_id, lane, topic, message_key, value, headers, created_at) VALUES ${placeholders}`,
-    params,
-  );
+  const params = messages.flatMap((m) => [m.eventId, laneOf(m.key, lanes), m.topic, m.key, m.value, JSON.stringify(m.headers)]);
+  await manager.query(`INSERT IGNORE INTO outbox_events (event_id, lane, topic, message_key, value, headers, created_at) VALUES ${placeholders}`, params);
 }
 
 /** The outbox writer `EventPublisher` is given: rows in `outbox_events`, in the transaction of an `EntityManager`. */

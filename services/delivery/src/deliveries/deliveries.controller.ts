@@ -32,7 +32,8 @@ export class DeliveriesController {
     @Query('caseId') caseId?: string,
     @Query('limit') limit?: string,
   ) {
-    if (state !== undefined && !DELIVERY_STATES.includes(state)) throw new ValidationError([{ path: 'state', problem: `must be one of ${DELIVERY_STATES.join(', ')}` }]);
+    if (state !== undefined && !DELIVERY_STATES.includes(state))
+      throw new ValidationError([{ path: 'state', problem: `must be one of ${DELIVERY_STATES.join(', ')}` }]);
     const n = limit === undefined ? 100 : Number(limit);
     if (!Number.isInteger(n) || n < 1 || n > 1000) throw new ValidationError([{ path: 'limit', problem: 'must be 1–1000' }]);
     const scope = await this.scope(authorization);

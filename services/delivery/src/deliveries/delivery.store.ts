@@ -90,14 +90,28 @@ export class DeliveryStore {
 
   /** Records a delivery once per subscription and event (a re-read Kafka message adds nothing). */
   async add(d: {
-    subscriptionId: string; eventId: string; eventType: string; caseId: string; targetRegion: string; body: string;
+    subscriptionId: string;
+    eventId: string;
+    eventType: string;
+    caseId: string;
+    targetRegion: string;
+    body: string;
     /** `traceparent` / `tracestate` of the message, when it came with them. */
     trace?: Record<string, string>;
   }): Promise<void> {
     await this.ds.query(
       `INSERT IGNORE INTO deliveries (subscription_id, event_id, event_type, case_id, target_region, state, body, created_at, trace_parent, trace_state)
        VALUES (?, ?, ?, ?, ?, 'waiting', ?, UTC_TIMESTAMP(3), ?, ?)`,
-      [d.subscriptionId, d.eventId, d.eventType, d.caseId, d.targetRegion, d.body, d.trace?.traceparent?.slice(0, 55) ?? null, d.trace?.tracestate?.slice(0, 512) ?? null],
+      [
+        d.subscriptionId,
+        d.eventId,
+        d.eventType,
+        d.caseId,
+        d.targetRegion,
+        d.body,
+        d.trace?.traceparent?.slice(0, 55) ?? null,
+        d.trace?.tracestate?.slice(0, 512) ?? null,
+      ],
     );
   }
 
@@ -145,7 +159,14 @@ export class DeliveryStore {
   }
 
   private async recordDelivered(m: EntityManager, row: DeliveryRow): Promise<void> {
-    const sent = JSON.parse(row.body as string) as { eventId: string; eventType: string; caseId: string; sourceRegion: string; targetRegion: string; payload: Record<string, unknown> };
+    const sent = JSON.parse(row.body as string) as {
+      eventId: string;
+      eventType: string;
+      caseId: string;
+      sourceRegion: string;
+      targetRegion: string;
+      payload: Record<string, unknown>;
+    };
     await recordDisclosure(this.disclosures!.audit, m, {
       actor: 'delivery',
       eventType: sent.eventType,
@@ -208,7 +229,9 @@ export class DeliveryStore {
 
   /** Queued heads (their jobs may have been lost) and lines whose head waits: the sweeper's work. */
   async unfinished(limit = 500): Promise<{ queued: Ready[]; lines: Array<{ subscriptionId: string; caseId: string }> }> {
-    const queued: DeliveryRow[] = await this.ds.query(`SELECT delivery_id, generation FROM deliveries WHERE state = 'queued' ORDER BY delivery_id LIMIT ?`, [limit]);
+    const queued: DeliveryRow[] = await this.ds.query(`SELECT delivery_id, generation FROM deliveries WHERE state = 'queued' ORDER BY delivery_id LIMIT ?`, [
+      limit,
+    ]);
     const lines: Array<{ subscription_id: string; case_id: string }> = await this.ds.query(
       `SELECT DISTINCT subscription_id, case_id FROM deliveries WHERE state = 'waiting' LIMIT ?`,
       [limit],

@@ -106,10 +106,20 @@ export class DeliveryWorker {
     // Each attempt is a span in the trace of the event the delivery was made from; the http instrumentation's POST
     // under it puts its traceparent on the webhook request, so a partner that traces joins the same trace.
     const trace = extractTraceContext({ traceparent: row.trace_parent ?? undefined, tracestate: row.trace_state ?? undefined });
-    await inSpan(`deliver ${row.event_type}`, {
-      parent: trace,
-      attributes: { 'tongban.delivery_id': String(deliveryId), 'tongban.event_id': row.event_id, 'tongban.event_type': row.event_type, 'tongban.case_id': row.case_id, 'tongban.attempt': job.attemptsMade + 1 },
-    }, () => this.attempt(job, row, row.body as string));
+    await inSpan(
+      `deliver ${row.event_type}`,
+      {
+        parent: trace,
+        attributes: {
+          'tongban.delivery_id': String(deliveryId),
+          'tongban.event_id': row.event_id,
+          'tongban.event_type': row.event_type,
+          'tongban.case_id': row.case_id,
+          'tongban.attempt': job.attemptsMade + 1,
+        },
+      },
+      () => this.attempt(job, row, row.body as string),
+    );
   }
 
   private async attempt(job: Job<DeliveryJob>, row: DeliveryRow, body: string): Promise<void> {

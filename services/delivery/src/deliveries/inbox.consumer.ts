@@ -52,39 +52,51 @@ export class InboxConsumer {
     await this.consumer.connect();
     await this.consumer.subscribe({ topics: [...this.o.topics.keys()], fromBeginning: true });
     const consumer = this.consumer;
-    const run = () => consumer.run({
-      partitionsConsumedConcurrently: 4,
-      eachMessage: async ({ topic, partition, message }) => {
-        let decoded;
-        try {
-          decoded = await this.o.codec.decode(message.value, { topic, partition, offset: message.offset });
-        } catch (e) {
-          // A registry that did not answer is worth waiting for: throwing makes kafkajs retry the message
-          // without committing it, so no delivery is lost. Bytes that can never decode are dead-lettered
-          // (with their reason) by the region node reading the same inbox; delivery passes over them.
-          if (!(e instanceof DecodeFailure)) throw e;
-          this.o.logger.event('warn', 'inbox message not delivered: it does not decode (the node dead-letters it)', {
-            topic, partition, offset: message.offset, error: (e as Error).message,
-          });
-          return;
-        }
-        const headers: Record<string, string> = {};
-        for (const name of ['traceparent', 'tracestate']) {
-          const value = headerText(message.headers, name);
-          if (value) headers[name] = value;
-        }
-        // A child of the relay's send, like the node's apply: the deliveries made here keep this span's context.
-        await inSpan(`deliveries for ${decoded.eventType}`, {
-          kind: SpanKind.CONSUMER,
-          parent: extractTraceContext(headers),
-          attributes: {
-            'messaging.system': 'kafka', 'messaging.operation.type': 'process', 'messaging.destination.name': topic,
-            'messaging.destination.partition.id': String(partition), 'messaging.kafka.offset': Number(message.offset),
-            'messaging.consumer.group.name': this.o.groupId, 'tongban.event_type': decoded.eventType,
-          },
-        }, () => this.handleOrPark(topic, partition, message, decoded.eventType, decoded.value));
-      },
-    });
+    const run = () =>
+      consumer.run({
+        partitionsConsumedConcurrently: 4,
+        eachMessage: async ({ topic, partition, message }) => {
+          let decoded;
+          try {
+            decoded = await this.o.codec.decode(message.value, { topic, partition, offset: message.offset });
+          } catch (e) {
+            // A registry that did not answer is worth waiting for: throwing makes kafkajs retry the message
+            // without committing it, so no delivery is lost. Bytes that can never decode are dead-lettered
+            // (with their reason) by the region node reading the same inbox; delivery passes over them.
+            if (!(e instanceof DecodeFailure)) throw e;
+            this.o.logger.event('warn', 'inbox message not delivered: it does not decode (the node dead-letters it)', {
+              topic,
+              partition,
+              offset: message.offset,
+              error: (e as Error).message,
+            });
+            return;
+          }
+          const headers: Record<string, string> = {};
+          for (const name of ['traceparent', 'tracestate']) {
+            const value = headerText(message.headers, name);
+            if (value) headers[name] = value;
+          }
+          // A child of the relay's send, like the node's apply: the deliveries made here keep this span's context.
+          await inSpan(
+            `deliveries for ${decoded.eventType}`,
+            {
+              kind: SpanKind.CONSUMER,
+              parent: extractTraceContext(headers),
+              attributes: {
+                'messaging.system': 'kafka',
+                'messaging.operation.type': 'process',
+                'messaging.destination.name': topic,
+                'messaging.destination.partition.id': String(partition),
+                'messaging.kafka.offset': Number(message.offset),
+                'messaging.consumer.group.name': this.o.groupId,
+                'tongban.event_type': decoded.eventType,
+              },
+            },
+            () => this.handleOrPark(topic, partition, message, decoded.eventType, decoded.value),
+          );
+        },
+      });
     // A crash kafkajs does not restart from (after a broker restart, say) would leave the inboxes unread.
     this.supervisor = new ConsumerSupervisor(consumer, run, `consumer group ${this.o.groupId}`, this.o.logger);
     await run();
@@ -110,9 +122,19 @@ export class InboxConsumer {
         }
         const headers: Record<string, string> = {};
         for (const name of Object.keys(message.headers ?? {})) headers[name] = headerText(message.headers, name) ?? '';
-        const dlq = await this.o.deadLetters.publish({ topic, partition, offset: message.offset, key: message.key, value: message.value, headers }, e, attempt, firstFailureAt);
+        const dlq = await this.o.deadLetters.publish(
+          { topic, partition, offset: message.offset, key: message.key, value: message.value, headers },
+          e,
+          attempt,
+          firstFailureAt,
+        );
         this.o.logger.event('error', 'inbox message parked: no delivery could be made of it', {
-          topic, partition, offset: message.offset, dlq, eventType, error: (e as Error).message,
+          topic,
+          partition,
+          offset: message.offset,
+          dlq,
+          eventType,
+          error: (e as Error).message,
         });
         return;
       }

@@ -1,13 +1,27 @@
 import {
-  jsonBody, jsonResponse, pathParam, problemResponse, problemSchemas, queryParam, responseRef, RETRY_AFTER, schemaRef, type Schema, type ServiceApiDocument,
+  jsonBody,
+  jsonResponse,
+  pathParam,
+  problemResponse,
+  problemSchemas,
+  queryParam,
+  responseRef,
+  RETRY_AFTER,
+  schemaRef,
+  type Schema,
+  type ServiceApiDocument,
 } from '@tongban/http';
 import { DELIVERY_STATES } from '../deliveries/deliveries.controller';
-
 
 const KEY = [{ apiKey: [] }];
 const KEY_OR_ADMIN: Array<Record<string, string[]>> = [{ apiKey: [] }, { adminToken: [] }];
 const AUTH_ERRORS = { '401': responseRef('Unauthenticated'), '429': responseRef('TooManyFailedAttempts'), '503': responseRef('Unavailable') };
-const object = (description: string, properties: Record<string, Schema> = {}, required: string[] = []): Schema => ({ type: 'object', description, properties, ...(required.length ? { required } : {}) });
+const object = (description: string, properties: Record<string, Schema> = {}, required: string[] = []): Schema => ({
+  type: 'object',
+  description,
+  properties,
+  ...(required.length ? { required } : {}),
+});
 
 /** The delivery service's OpenAPI 3.1 description: partners' webhook subscriptions and the deliveries made to them. */
 export function buildDeliveryOpenApiDocument(version: string, eventTypes: string[]): ServiceApiDocument {
@@ -53,7 +67,13 @@ export function buildDeliveryOpenApiDocument(version: string, eventTypes: string
           tags: ['subscriptions'],
           summary: "The caller's subscriptions",
           security: KEY,
-          responses: { '200': jsonResponse(object('The subscriptions.', { subscriptions: { type: 'array', items: schemaRef('Subscription') } }, ['subscriptions']), 'The subscriptions (never the secrets).'), ...AUTH_ERRORS },
+          responses: {
+            '200': jsonResponse(
+              object('The subscriptions.', { subscriptions: { type: 'array', items: schemaRef('Subscription') } }, ['subscriptions']),
+              'The subscriptions (never the secrets).',
+            ),
+            ...AUTH_ERRORS,
+          },
         },
       },
       '/v1/subscriptions/{id}': {
@@ -79,7 +99,11 @@ export function buildDeliveryOpenApiDocument(version: string, eventTypes: string
             queryParam('caseId', 'Only deliveries of this case.'),
             queryParam('limit', 'At most this many (1–1000, default 100).', { type: 'string', pattern: '^[0-9]{1,4}$' }),
           ],
-          responses: { '200': jsonResponse(object('The deliveries.', { deliveries: { type: 'array', items: schemaRef('Delivery') } }, ['deliveries']), 'The deliveries.'), '400': responseRef('ValidationFailed'), ...AUTH_ERRORS },
+          responses: {
+            '200': jsonResponse(object('The deliveries.', { deliveries: { type: 'array', items: schemaRef('Delivery') } }, ['deliveries']), 'The deliveries.'),
+            '400': responseRef('ValidationFailed'),
+            ...AUTH_ERRORS,
+          },
         },
       },
       '/v1/deliveries/{id}/redeliver': {
@@ -94,7 +118,14 @@ export function buildDeliveryOpenApiDocument(version: string, eventTypes: string
             '202': jsonResponse(
               object(
                 'Queued.',
-                { deliveryId: { type: 'string' }, state: { const: 'queued' }, eventId: { type: 'string' }, eventType: { type: 'string' }, caseId: { type: 'string' }, subscriptionId: { type: 'string' } },
+                {
+                  deliveryId: { type: 'string' },
+                  state: { const: 'queued' },
+                  eventId: { type: 'string' },
+                  eventType: { type: 'string' },
+                  caseId: { type: 'string' },
+                  subscriptionId: { type: 'string' },
+                },
                 ['deliveryId', 'state', 'eventId', 'eventType', 'caseId', 'subscriptionId'],
               ),
               'Queued for delivery.',
@@ -105,17 +136,53 @@ export function buildDeliveryOpenApiDocument(version: string, eventTypes: string
           },
         },
       },
-      '/health/live': { get: { operationId: 'live', tags: ['operations'], summary: 'Liveness', responses: { '200': jsonResponse(object('Up.'), 'The process runs.') } } },
-      '/health': { get: { operationId: 'health', tags: ['operations'], summary: 'Readiness and its checks', responses: { '200': jsonResponse(object('Health.'), 'Ready.'), '503': jsonResponse(object('Health.'), 'A dependency is down.') } } },
-      '/health/ready': { get: { operationId: 'ready', tags: ['operations'], summary: 'Readiness (the same as /health)', responses: { '200': jsonResponse(object('Health.'), 'Ready.'), '503': jsonResponse(object('Health.'), 'A dependency is down.') } } },
-      '/metrics': { get: { operationId: 'metrics', tags: ['operations'], summary: 'Prometheus metrics', responses: { '200': { description: 'The metrics.', content: text } } } },
-      '/openapi.json': { get: { operationId: 'openapi', tags: ['operations'], summary: 'This document', responses: { '200': jsonResponse({ type: 'object' }, 'OpenAPI 3.1.') } } },
-      '/docs': { get: { operationId: 'docs', tags: ['operations'], summary: 'This document as a page', responses: { '200': { description: 'The page.', content: { 'text/html': { schema: { type: 'string' } } } } } } },
+      '/health/live': {
+        get: { operationId: 'live', tags: ['operations'], summary: 'Liveness', responses: { '200': jsonResponse(object('Up.'), 'The process runs.') } },
+      },
+      '/health': {
+        get: {
+          operationId: 'health',
+          tags: ['operations'],
+          summary: 'Readiness and its checks',
+          responses: { '200': jsonResponse(object('Health.'), 'Ready.'), '503': jsonResponse(object('Health.'), 'A dependency is down.') },
+        },
+      },
+      '/health/ready': {
+        get: {
+          operationId: 'ready',
+          tags: ['operations'],
+          summary: 'Readiness (the same as /health)',
+          responses: { '200': jsonResponse(object('Health.'), 'Ready.'), '503': jsonResponse(object('Health.'), 'A dependency is down.') },
+        },
+      },
+      '/metrics': {
+        get: {
+          operationId: 'metrics',
+          tags: ['operations'],
+          summary: 'Prometheus metrics',
+          responses: { '200': { description: 'The metrics.', content: text } },
+        },
+      },
+      '/openapi.json': {
+        get: { operationId: 'openapi', tags: ['operations'], summary: 'This document', responses: { '200': jsonResponse({ type: 'object' }, 'OpenAPI 3.1.') } },
+      },
+      '/docs': {
+        get: {
+          operationId: 'docs',
+          tags: ['operations'],
+          summary: 'This document as a page',
+          responses: { '200': { description: 'The page.', content: { 'text/html': { schema: { type: 'string' } } } } },
+        },
+      },
     },
     components: {
       securitySchemes: {
         apiKey: { type: 'http', scheme: 'bearer', description: "A partner system's API key (issued at the gateway): `Authorization: Bearer <key>`." },
-        adminToken: { type: 'http', scheme: 'bearer', description: "The operators' token of the delivery service (TONGBAN_ADMIN_TOKEN): `Authorization: Bearer <token>`." },
+        adminToken: {
+          type: 'http',
+          scheme: 'bearer',
+          description: "The operators' token of the delivery service (TONGBAN_ADMIN_TOKEN): `Authorization: Bearer <token>`.",
+        },
       },
       schemas: {
         ...problemSchemas(),
@@ -123,14 +190,28 @@ export function buildDeliveryOpenApiDocument(version: string, eventTypes: string
           type: 'object',
           properties: {
             url: { type: 'string', format: 'uri', description: 'Where the events are posted: https, no credentials, not an internal address.' },
-            eventTypes: { type: 'array', minItems: 1, items: { type: 'string', enum: ['*', ...eventTypes] }, default: ['*'], description: '`["*"]` for every event type.' },
+            eventTypes: {
+              type: 'array',
+              minItems: 1,
+              items: { type: 'string', enum: ['*', ...eventTypes] },
+              default: ['*'],
+              description: '`["*"]` for every event type.',
+            },
             region: { type: 'string', pattern: '^[0-9]{6}$', description: 'Events addressed to this division; the key must cover it.' },
           },
           required: ['url', 'region'],
         },
         Subscription: object(
           'A subscription.',
-          { subscriptionId: { type: 'string' }, keyId: { type: 'string' }, systemName: { type: 'string' }, region: { type: 'string' }, url: { type: 'string' }, eventTypes: { type: 'array', items: { type: 'string' } }, createdAt: { type: 'string' } },
+          {
+            subscriptionId: { type: 'string' },
+            keyId: { type: 'string' },
+            systemName: { type: 'string' },
+            region: { type: 'string' },
+            url: { type: 'string' },
+            eventTypes: { type: 'array', items: { type: 'string' } },
+            createdAt: { type: 'string' },
+          },
           ['subscriptionId', 'keyId', 'systemName', 'region', 'url', 'eventTypes', 'createdAt'],
         ),
         Delivery: object(
@@ -152,20 +233,63 @@ export function buildDeliveryOpenApiDocument(version: string, eventTypes: string
             deliveredAt: { type: ['string', 'null'], format: 'date-time' },
             parkedAt: { type: ['string', 'null'], format: 'date-time' },
           },
-          ['deliveryId', 'subscriptionId', 'systemName', 'eventId', 'eventType', 'caseId', 'targetRegion', 'state', 'attempts', 'lastStatus', 'lastError', 'createdAt', 'firstAttemptAt', 'deliveredAt', 'parkedAt'],
+          [
+            'deliveryId',
+            'subscriptionId',
+            'systemName',
+            'eventId',
+            'eventType',
+            'caseId',
+            'targetRegion',
+            'state',
+            'attempts',
+            'lastStatus',
+            'lastError',
+            'createdAt',
+            'firstAttemptAt',
+            'deliveredAt',
+            'parkedAt',
+          ],
         ),
         CreatedSubscription: { allOf: [schemaRef('Subscription'), object('With the signing secret.', { secret: { type: 'string' } }, ['secret'])] },
       },
       responses: {
-        ValidationFailed: problemResponse('Bad input: every problem, each with its path.', { code: 'REQUEST.INVALID', detail: '1 problem(s) in the input', problems: [{ path: 'url', problem: 'must be https' }] }),
-        Unauthenticated: problemResponse('No key, or an unknown, expired or revoked one (or not the admin token).', { code: 'AUTH.UNAUTHENTICATED', detail: 'missing Authorization: Bearer <api key>' }),
-        TooManyFailedAttempts: problemResponse('Too many failed authentications from this address.', { code: 'AUTH.TOO_MANY_FAILED_ATTEMPTS', detail: 'too many failed authentications; retry after 60 s' }, RETRY_AFTER),
-        ForbiddenRegion: problemResponse('The key may not receive the events of this region.', { code: 'AUTH.FORBIDDEN_REGION', detail: 'key for 510000 may not subscribe to events addressed to 500111' }),
-        TooManySubscriptions: problemResponse('The key holds as many subscriptions as allowed.', { code: 'DELIVERY.TOO_MANY_SUBSCRIPTIONS', detail: 'this key already holds 20 subscriptions, the most allowed; delete one first' }),
-        SubscriptionNotFound: problemResponse("No such subscription, or not the caller's.", { code: 'DELIVERY.SUBSCRIPTION_NOT_FOUND', detail: 'no subscription 3f2a' }),
+        ValidationFailed: problemResponse('Bad input: every problem, each with its path.', {
+          code: 'REQUEST.INVALID',
+          detail: '1 problem(s) in the input',
+          problems: [{ path: 'url', problem: 'must be https' }],
+        }),
+        Unauthenticated: problemResponse('No key, or an unknown, expired or revoked one (or not the admin token).', {
+          code: 'AUTH.UNAUTHENTICATED',
+          detail: 'missing Authorization: Bearer <api key>',
+        }),
+        TooManyFailedAttempts: problemResponse(
+          'Too many failed authentications from this address.',
+          { code: 'AUTH.TOO_MANY_FAILED_ATTEMPTS', detail: 'too many failed authentications; retry after 60 s' },
+          RETRY_AFTER,
+        ),
+        ForbiddenRegion: problemResponse('The key may not receive the events of this region.', {
+          code: 'AUTH.FORBIDDEN_REGION',
+          detail: 'key for 510000 may not subscribe to events addressed to 500111',
+        }),
+        TooManySubscriptions: problemResponse('The key holds as many subscriptions as allowed.', {
+          code: 'DELIVERY.TOO_MANY_SUBSCRIPTIONS',
+          detail: 'this key already holds 20 subscriptions, the most allowed; delete one first',
+        }),
+        SubscriptionNotFound: problemResponse("No such subscription, or not the caller's.", {
+          code: 'DELIVERY.SUBSCRIPTION_NOT_FOUND',
+          detail: 'no subscription 3f2a',
+        }),
         DeliveryNotFound: problemResponse("No such delivery, or not the caller's.", { code: 'DELIVERY.NOT_FOUND', detail: 'no delivery 42' }),
-        NotParked: problemResponse('Only a parked delivery is redelivered.', { code: 'DELIVERY.NOT_PARKED', detail: 'delivery 42 is delivered; only a parked delivery is redelivered' }),
-        Unavailable: problemResponse('A dependency is unavailable: try again after Retry-After.', { code: 'DEPENDENCY.UNAVAILABLE', detail: 'a dependency of this service is unavailable; try again later' }, RETRY_AFTER),
+        NotParked: problemResponse('Only a parked delivery is redelivered.', {
+          code: 'DELIVERY.NOT_PARKED',
+          detail: 'delivery 42 is delivered; only a parked delivery is redelivered',
+        }),
+        Unavailable: problemResponse(
+          'A dependency is unavailable: try again after Retry-After.',
+          { code: 'DEPENDENCY.UNAVAILABLE', detail: 'a dependency of this service is unavailable; try again later' },
+          RETRY_AFTER,
+        ),
       },
     },
   };

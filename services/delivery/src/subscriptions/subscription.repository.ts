@@ -96,7 +96,14 @@ export class SubscriptionRepository {
       actorKind: 'service',
       action,
       subject: { regions: [s.region] },
-      details: { subscriptionId: s.subscriptionId, keyId: s.keyId, systemName: s.systemName, region: s.region, urlHost: hostOf(s.url), eventTypes: s.eventTypes },
+      details: {
+        subscriptionId: s.subscriptionId,
+        keyId: s.keyId,
+        systemName: s.systemName,
+        region: s.region,
+        urlHost: hostOf(s.url),
+        eventTypes: s.eventTypes,
+      },
     });
   }
 
@@ -105,9 +112,7 @@ export class SubscriptionRepository {
     if (!this.cache || Date.now() - this.cache.at > this.cacheMs) {
       this.cache = { at: Date.now(), rows: await this.ds.query('SELECT * FROM subscriptions WHERE deleted_at IS NULL') };
     }
-    return this.cache.rows
-      .map(view)
-      .filter((s) => covers(s.region, targetRegion) && (s.eventTypes.includes('*') || s.eventTypes.includes(eventType)));
+    return this.cache.rows.map(view).filter((s) => covers(s.region, targetRegion) && (s.eventTypes.includes('*') || s.eventTypes.includes(eventType)));
   }
 }
 

@@ -54,7 +54,8 @@ export class SubscriptionsController {
     if (!Array.isArray(types) || types.length === 0 || types.some((t) => typeof t !== 'string')) {
       problems.push({ path: 'eventTypes', problem: 'must be a non-empty list of event types, or ["*"]' });
     } else {
-      for (const t of types as string[]) if (t !== '*' && !this.eventTypes.includes(t)) problems.push({ path: 'eventTypes', problem: `unknown event type "${t}"` });
+      for (const t of types as string[])
+        if (t !== '*' && !this.eventTypes.includes(t)) problems.push({ path: 'eventTypes', problem: `unknown event type "${t}"` });
     }
     if (problems.length) throw new ValidationError(problems);
     if (!mayReceiveFor(caller, region as string)) {
@@ -62,7 +63,10 @@ export class SubscriptionsController {
     }
     const owner = caller.system ?? caller.keyId;
     if ((await this.subscriptions.listBySystem(owner)).length >= this.policy.maxSubscriptionsPerKey) {
-      throw new TongbanError('DELIVERY.TOO_MANY_SUBSCRIPTIONS', `this key already holds ${this.policy.maxSubscriptionsPerKey} subscriptions, the most allowed; delete one first`);
+      throw new TongbanError(
+        'DELIVERY.TOO_MANY_SUBSCRIPTIONS',
+        `this key already holds ${this.policy.maxSubscriptionsPerKey} subscriptions, the most allowed; delete one first`,
+      );
     }
     const { subscription, secret } = await this.subscriptions.create({
       keyId: caller.keyId,
@@ -105,7 +109,12 @@ async function urlProblems(raw: string, policy: UrlPolicy): Promise<Problem[]> {
   const host = url.hostname.replace(/^\[|\]$/g, '');
   const plainHttpAllowed = policy.development && (policy.allowHttp || policy.allowLoopback);
   if (!(url.protocol === 'https:' || (url.protocol === 'http:' && plainHttpAllowed))) {
-    return [{ path: 'url', problem: policy.development ? 'must be https (plain http with TONGBAN_DELIVERY_ALLOW_HTTP or _ALLOW_LOOPBACK in development)' : 'must be https' }];
+    return [
+      {
+        path: 'url',
+        problem: policy.development ? 'must be https (plain http with TONGBAN_DELIVERY_ALLOW_HTTP or _ALLOW_LOOPBACK in development)' : 'must be https',
+      },
+    ];
   }
   let addresses: string[];
   try {

@@ -43,7 +43,10 @@ function classifyV4(n: number): AddressCategory | undefined {
 
 /** The eight 16-bit groups of an IPv6 address (a trailing dotted IPv4 part and a zone id allowed). */
 function parseV6(ip: string): number[] | undefined {
-  let text = ip.replace(/^\[|\]$/g, '').split('%')[0].toLowerCase();
+  let text = ip
+    .replace(/^\[|\]$/g, '')
+    .split('%')[0]
+    .toLowerCase();
   const dotted = /(\d{1,3}(?:\.\d{1,3}){3})$/.exec(text);
   if (dotted) {
     const n = parseV4(dotted[1]);

@@ -3,11 +3,13 @@ import type { AddressInfo } from 'node:net';
 import { sendWebhook } from './webhook-sender';
 
 /** A resolver that answers fixed addresses, so no name leaves this process. */
-const fixed = (answers: Record<string, string>) => (hostname: string, _o: unknown, cb: (err: NodeJS.ErrnoException | null, a: Array<{ address: string; family: number }>) => void) => {
-  const address = answers[hostname];
-  if (!address) return cb(Object.assign(new Error('not found'), { code: 'ENOTFOUND' }), []);
-  return cb(null, [{ address, family: address.includes(':') ? 6 : 4 }]);
-};
+const fixed =
+  (answers: Record<string, string>) =>
+  (hostname: string, _o: unknown, cb: (err: NodeJS.ErrnoException | null, a: Array<{ address: string; family: number }>) => void) => {
+    const address = answers[hostname];
+    if (!address) return cb(Object.assign(new Error('not found'), { code: 'ENOTFOUND' }), []);
+    return cb(null, [{ address, family: address.includes(':') ? 6 : 4 }]);
+  };
 
 describe('sending a webhook', () => {
   let server: Server;

@@ -35,7 +35,8 @@ export class ApiKeysAdminController {
     const problems: Problem[] = [];
     const systemName = body?.systemName;
     const binding = body?.division;
-    if (typeof systemName !== 'string' || !/^[\w.:@ -]{3,200}$/u.test(systemName)) problems.push({ path: 'systemName', problem: 'must be 3–200 letters, digits, spaces or . : @ _ -' });
+    if (typeof systemName !== 'string' || !/^[\w.:@ -]{3,200}$/u.test(systemName))
+      problems.push({ path: 'systemName', problem: 'must be 3–200 letters, digits, spaces or . : @ _ -' });
     if (typeof binding !== 'string' || !binding) problems.push({ path: 'division', problem: 'is required: a division code or a service office id' });
     let expiresAt: Date | null = null;
     if (body?.expiresAt !== undefined && body.expiresAt !== null) {

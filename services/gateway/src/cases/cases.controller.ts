@@ -45,7 +45,9 @@ export class CasesController {
   async one(@Param('caseId') caseId: string, @Headers('authorization') auth: string | undefined, @Res() res: Response): Promise<void> {
     const caller = await this.keys.caller(auth, res);
     // The accepting side's own events for the other province: where each is on its way (see README, Two provinces).
-    const withCrossings = this.crossings ? async (body: Record<string, unknown>) => ({ ...body, crossings: await this.crossings!.crossingsOf(caller, caseId) }) : undefined;
+    const withCrossings = this.crossings
+      ? async (body: Record<string, unknown>) => ({ ...body, crossings: await this.crossings!.crossingsOf(caller, caseId) })
+      : undefined;
     await this.forward(caller, `/internal/cases/${encodeURIComponent(caseId)}`, res, { amend: withCrossings });
   }
 
@@ -96,6 +98,9 @@ export class CasesController {
       }
     }
     // The node's errors are problems already (application/problem+json): the type travels with them.
-    res.status(answer.status).type(answer.headers.get('content-type') ?? 'application/json').send(text);
+    res
+      .status(answer.status)
+      .type(answer.headers.get('content-type') ?? 'application/json')
+      .send(text);
   }
 }

@@ -15,7 +15,11 @@ export class EventStatusController {
   ) {}
 
   @Get(':eventId')
-  async one(@Param('eventId') eventId: string, @Headers('authorization') authorization: string | undefined, @Res({ passthrough: true }) res: Response): Promise<EventStatus> {
+  async one(
+    @Param('eventId') eventId: string,
+    @Headers('authorization') authorization: string | undefined,
+    @Res({ passthrough: true }) res: Response,
+  ): Promise<EventStatus> {
     const caller = await this.keys.caller(authorization, res);
     return this.reader.find(caller, eventId);
   }

@@ -149,7 +149,13 @@ describe('the transit of an event for the other province', () => {
 
   it('is in transit once sent, with no receipt', async () => {
     const reader = new EventStatusReader(db(accepted(), sent), { province: '510000', receipts: receipts({}) });
-    expect((await reader.find(chengdu, ID)).transit).toEqual({ province: '500000', status: 'in-transit', since: '2026-11-02T09:30:02.000Z', at: null, node: null });
+    expect((await reader.find(chengdu, ID)).transit).toEqual({
+      province: '500000',
+      status: 'in-transit',
+      since: '2026-11-02T09:30:02.000Z',
+      at: null,
+      node: null,
+    });
   });
 
   it('is what the receipt says once it came back', async () => {
@@ -186,15 +192,40 @@ describe('the transit of an event for the other province', () => {
     const fake: Queryable = {
       async query(sql: string) {
         if (sql.includes('FROM accepted_events')) return rows;
-        if (sql.includes('FROM outbox_events')) return [{ event_id: ID, pending: '0', last_sent_at: new Date('2026-11-02T09:30:02Z') }, { event_id: B, pending: '1', last_sent_at: null }];
+        if (sql.includes('FROM outbox_events'))
+          return [
+            { event_id: ID, pending: '0', last_sent_at: new Date('2026-11-02T09:30:02Z') },
+            { event_id: B, pending: '1', last_sent_at: null },
+          ];
         throw new Error(sql);
       },
     };
     const lookup = receipts({ [ID]: applied });
-    const list = await new EventStatusReader(new AcceptedEventsRepository(fake), { province: '510000', receipts: lookup }).crossingsOf(chengdu, 'SUB-510104-2026-000123');
+    const list = await new EventStatusReader(new AcceptedEventsRepository(fake), { province: '510000', receipts: lookup }).crossingsOf(
+      chengdu,
+      'SUB-510104-2026-000123',
+    );
     expect(list).toEqual([
-      { eventId: ID, eventType: 'SubsidyApplicationSubmitted', acceptedAt: '2026-11-02T09:30:00.123Z', province: '500000', status: 'applied', since: '2026-11-02T09:30:02.000Z', at: '2026-11-02T09:31:00.000Z', node: '500000' },
-      { eventId: B, eventType: 'SubsidyApplicationWithdrawn', acceptedAt: '2026-11-02T09:40:00.000Z', province: '500000', status: 'accepted', since: null, at: null, node: null },
+      {
+        eventId: ID,
+        eventType: 'SubsidyApplicationSubmitted',
+        acceptedAt: '2026-11-02T09:30:00.123Z',
+        province: '500000',
+        status: 'applied',
+        since: '2026-11-02T09:30:02.000Z',
+        at: '2026-11-02T09:31:00.000Z',
+        node: '500000',
+      },
+      {
+        eventId: B,
+        eventType: 'SubsidyApplicationWithdrawn',
+        acceptedAt: '2026-11-02T09:40:00.000Z',
+        province: '500000',
+        status: 'accepted',
+        since: null,
+        at: null,
+        node: null,
+      },
     ]);
     expect(lookup.asked).toEqual([[ID]]);
     expect(await new EventStatusReader(new AcceptedEventsRepository(fake)).crossingsOf(chengdu, 'x')).toBeUndefined();
@@ -214,14 +245,21 @@ describe('GET /v1/events/:eventId: what each node of the province did', () => {
 
   it('asks each reachable node that got a copy, and leaves the other province to the transit', async () => {
     const { lookup, asked } = nodes({ '510000': { node: '510000', outcome: 'applied', reason: null, at: '2026-11-02T09:30:03.000Z' } });
-    const reader = new EventStatusReader(db(accepted(), { copies: 2, pending: '0', last_sent_at: new Date('2026-11-02T09:30:02Z'), topics: copies }), undefined, lookup);
+    const reader = new EventStatusReader(
+      db(accepted(), { copies: 2, pending: '0', last_sent_at: new Date('2026-11-02T09:30:02Z'), topics: copies }),
+      undefined,
+      lookup,
+    );
     const status = await reader.find(chengdu, ID);
     expect(asked).toEqual(['510000']);
     expect(status.nodes).toEqual([{ node: '510000', outcome: 'applied', reason: null, at: '2026-11-02T09:30:03.000Z' }]);
   });
 
   it('says pending for every node while a copy is still in the outbox, without asking', async () => {
-    const { lookup, asked } = nodes({ '510000': { node: '510000', outcome: 'applied', reason: null, at: null }, '500000': { node: '500000', outcome: 'applied', reason: null, at: null } });
+    const { lookup, asked } = nodes({
+      '510000': { node: '510000', outcome: 'applied', reason: null, at: null },
+      '500000': { node: '500000', outcome: 'applied', reason: null, at: null },
+    });
     const reader = new EventStatusReader(db(accepted(), { copies: 2, pending: '1', last_sent_at: null, topics: copies }), undefined, lookup);
     expect((await reader.find(chengdu, ID)).nodes).toEqual([
       { node: '500000', outcome: 'pending', reason: null, at: null },
@@ -240,8 +278,16 @@ describe('GET /v1/events/:eventId: what each node of the province did', () => {
 describe('a node’s answer as an outcome', () => {
   it.each([
     [200, { outcome: 'applied', reason: null, appliedAt: '2026-11-02T09:30:03.000Z' }, { outcome: 'applied', reason: null, at: '2026-11-02T09:30:03.000Z' }],
-    [200, { outcome: 'rejected', reason: 'INVALID_TRANSITION: …', appliedAt: '2026-11-02T09:30:03.000Z' }, { outcome: 'rejected', reason: 'INVALID_TRANSITION: …', at: '2026-11-02T09:30:03.000Z' }],
-    [200, { outcome: 'noted', reason: 'case held by another node', appliedAt: '2026-11-02T09:30:03.000Z' }, { outcome: 'noted', reason: null, at: '2026-11-02T09:30:03.000Z' }],
+    [
+      200,
+      { outcome: 'rejected', reason: 'INVALID_TRANSITION: …', appliedAt: '2026-11-02T09:30:03.000Z' },
+      { outcome: 'rejected', reason: 'INVALID_TRANSITION: …', at: '2026-11-02T09:30:03.000Z' },
+    ],
+    [
+      200,
+      { outcome: 'noted', reason: 'case held by another node', appliedAt: '2026-11-02T09:30:03.000Z' },
+      { outcome: 'noted', reason: null, at: '2026-11-02T09:30:03.000Z' },
+    ],
     [200, { outcome: null, reason: null, appliedAt: '2026-11-02T09:30:03.000Z' }, { outcome: 'applied', reason: null, at: '2026-11-02T09:30:03.000Z' }],
     [404, { error: { code: 'NOT_FOUND' } }, { outcome: 'pending', reason: null, at: null }],
     [503, undefined, { outcome: 'unknown', reason: 'the node answered 503', at: null }],

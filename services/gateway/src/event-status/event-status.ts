@@ -138,7 +138,14 @@ export class EventStatusReader {
    * purged the sent rows the nodes are no longer known and the list is empty.
    */
   private async nodeOutcomes(caller: Caller, eventId: string, topicList: string | null, unsent: boolean): Promise<NodeOutcome[]> {
-    const nodes = [...new Set((topicList ?? '').split(',').map((t) => topics.parse(t)?.node).filter((n): n is string => !!n))].sort();
+    const nodes = [
+      ...new Set(
+        (topicList ?? '')
+          .split(',')
+          .map((t) => topics.parse(t)?.node)
+          .filter((n): n is string => !!n),
+      ),
+    ].sort();
     const mine = nodes.filter((n) => this.nodes!.reaches(n));
     if (unsent) return mine.map((node) => ({ node, outcome: 'pending', reason: null, at: null }));
     return Promise.all(mine.map((node) => this.nodes!.find(caller, eventId, node)));
@@ -156,7 +163,10 @@ export class EventStatusReader {
     const outbox = await this.store.outboxSummaries(mine.map((r) => r.event_id));
     const byId = new Map(outbox.map((o) => [o.event_id, o]));
     const sent = mine.filter((r) => Number(byId.get(r.event_id)?.pending ?? 0) === 0);
-    const { receipts, error } = await this.receipts(caller, sent.map((r) => r.event_id));
+    const { receipts, error } = await this.receipts(
+      caller,
+      sent.map((r) => r.event_id),
+    );
     return mine.map((r): CaseCrossing => {
       const o = byId.get(r.event_id);
       const isSent = Number(o?.pending ?? 0) === 0;
@@ -169,7 +179,12 @@ export class EventStatusReader {
         receiptsError: error,
       });
       // Still in the outbox here: not on its way yet.
-      return { eventId: r.event_id, eventType: r.event_type, acceptedAt: iso(r.accepted_at), ...(t ?? { province: to, status: 'accepted', since: null, at: null, node: null }) };
+      return {
+        eventId: r.event_id,
+        eventType: r.event_type,
+        acceptedAt: iso(r.accepted_at),
+        ...(t ?? { province: to, status: 'accepted', since: null, at: null, node: null }),
+      };
     });
   }
 

@@ -26,7 +26,12 @@ export function outcomeFromAnswer(node: string, status: number, body: unknown): 
   const b = body as { outcome?: unknown; reason?: unknown; appliedAt?: unknown };
   // An applied event whose history row retention has purged still counts as applied.
   const outcome = b.outcome === 'rejected' || b.outcome === 'noted' ? b.outcome : 'applied';
-  return { node, outcome, reason: typeof b.reason === 'string' && outcome === 'rejected' ? b.reason : null, at: typeof b.appliedAt === 'string' ? b.appliedAt : null };
+  return {
+    node,
+    outcome,
+    reason: typeof b.reason === 'string' && outcome === 'rejected' ? b.reason : null,
+    at: typeof b.appliedAt === 'string' ? b.appliedAt : null,
+  };
 }
 
 /** Asks the province's own nodes over their internal API, with the service token. */

@@ -18,7 +18,11 @@ describe('the transit of an event crossing to the other province', () => {
     ['still in the outbox', { sent: false, sentAt: null }, null],
     ['sent, no receipt', { sent: true, sentAt: SENT }, { status: 'in-transit', since: SENT, at: null, node: null }],
     ['sent, rows purged, no receipt', { sent: true, sentAt: null }, { status: 'in-transit', since: null, at: null, node: null }],
-    ['applied there', { sent: true, sentAt: SENT, receipt: receipt('APPLIED') }, { status: 'applied', since: SENT, at: '2026-11-30T03:00:05.000Z', node: '500000' }],
+    [
+      'applied there',
+      { sent: true, sentAt: SENT, receipt: receipt('APPLIED') },
+      { status: 'applied', since: SENT, at: '2026-11-30T03:00:05.000Z', node: '500000' },
+    ],
     ['rejected there', { sent: true, sentAt: SENT, receipt: receipt('REJECTED') }, { status: 'rejected', at: '2026-11-30T03:00:05.000Z' }],
     ['parked there as a dead letter', { sent: true, sentAt: SENT, receipt: receipt('ARRIVED') }, { status: 'arrived', at: '2026-11-30T03:00:05.000Z' }],
     ['receipts unreadable', { sent: true, sentAt: SENT, receiptsError: 'ops answered 503' }, { status: 'unknown', since: SENT, error: 'ops answered 503' }],

@@ -49,10 +49,11 @@ export class DocsPage {
   <p class="brand">tongban <span>gateway API</span></p>
   ${tags
     .map(
-      (t) => `<h2>${escapeHtml(t.name)}</h2><ul>${operations
-        .filter((o) => o.op.tags.includes(t.name))
-        .map((o) => `<li><a href="#${o.id}"><span class="m m-${o.method}">${o.method.toUpperCase()}</span> ${escapeHtml(o.path)}</a></li>`)
-        .join('')}</ul>`,
+      (t) =>
+        `<h2>${escapeHtml(t.name)}</h2><ul>${operations
+          .filter((o) => o.op.tags.includes(t.name))
+          .map((o) => `<li><a href="#${o.id}"><span class="m m-${o.method}">${o.method.toUpperCase()}</span> ${escapeHtml(o.path)}</a></li>`)
+          .join('')}</ul>`,
     )
     .join('\n  ')}
   <h2>event types (${eventTypes.length})</h2>
@@ -68,7 +69,10 @@ export class DocsPage {
   ${tags
     .map(
       (t) => `<section class="tag"><h2 id="tag-${anchor(t.name)}">${escapeHtml(t.name)}</h2><p class="lead">${prose(t.description)}</p>
-  ${operations.filter((o) => o.op.tags.includes(t.name)).map((o) => this.operation(o.id, o.method, o.path, o.op)).join('\n')}</section>`,
+  ${operations
+    .filter((o) => o.op.tags.includes(t.name))
+    .map((o) => this.operation(o.id, o.method, o.path, o.op))
+    .join('\n')}</section>`,
     )
     .join('\n')}
   <section class="tag"><h2 id="events">Event types</h2>
@@ -272,7 +276,8 @@ export class DocsPage {
 
   private resolveResponse(r: unknown): Record<string, unknown> {
     const ref = (r as { $ref?: string }).$ref;
-    if (ref?.startsWith('#/components/responses/')) return this.doc.components.responses[ref.slice('#/components/responses/'.length)] as Record<string, unknown>;
+    if (ref?.startsWith('#/components/responses/'))
+      return this.doc.components.responses[ref.slice('#/components/responses/'.length)] as Record<string, unknown>;
     return r as Record<string, unknown>;
   }
 }

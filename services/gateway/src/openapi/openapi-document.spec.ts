@@ -56,7 +56,9 @@ describe('the gateway OpenAPI document', () => {
     );
     expect(withDefault.length).toBeGreaterThan(0);
     expect(withDefault.filter((f) => f.required)).toEqual([]);
-    const nullable = Object.values(schemas).flatMap((s) => Object.values(((s as Json).properties ?? {}) as Json)).filter((p) => (p as Json).anyOf?.some((b: Json) => b.type === 'null'));
+    const nullable = Object.values(schemas)
+      .flatMap((s) => Object.values(((s as Json).properties ?? {}) as Json))
+      .filter((p) => (p as Json).anyOf?.some((b: Json) => b.type === 'null'));
     expect(nullable.length).toBeGreaterThan(0);
   });
 

@@ -18,7 +18,11 @@ export interface Operation {
   tags: string[];
   security?: Array<Record<string, string[]>>;
   parameters?: Parameter[];
-  requestBody?: { required: boolean; description?: string; content: Record<string, { schema: JsonSchema; examples?: Record<string, { summary?: string; value: unknown }> }> };
+  requestBody?: {
+    required: boolean;
+    description?: string;
+    content: Record<string, { schema: JsonSchema; examples?: Record<string, { summary?: string; value: unknown }> }>;
+  };
   responses: Record<string, unknown>;
 }
 
@@ -39,7 +43,11 @@ export interface OpenApiSources {
 
 const ref = (name: string) => ({ $ref: `#/components/schemas/${name}` });
 const response = (name: string) => ({ $ref: `#/components/responses/${name}` });
-const json = (schema: JsonSchema, description: string, extra: Record<string, unknown> = {}) => ({ description, content: { 'application/json': { schema } }, ...extra });
+const json = (schema: JsonSchema, description: string, extra: Record<string, unknown> = {}) => ({
+  description,
+  content: { 'application/json': { schema } },
+  ...extra,
+});
 const KEY = [{ apiKey: [] }];
 const ADMIN = [{ adminToken: [] }];
 
@@ -51,7 +59,9 @@ const ADMIN_ERRORS = { '401': response('Unauthenticated'), '403': response('Admi
 export function readExamples(dir: string, eventTypes: string[]): Record<string, unknown> {
   if (!existsSync(dir)) return {};
   const out: Record<string, unknown> = {};
-  for (const file of readdirSync(dir).filter((f) => f.endsWith('.json')).sort()) {
+  for (const file of readdirSync(dir)
+    .filter((f) => f.endsWith('.json'))
+    .sort()) {
     const eventType = file.slice(0, -'.json'.length);
     if (eventTypes.includes(eventType)) out[eventType] = JSON.parse(readFileSync(join(dir, file), 'utf8')) as unknown;
   }
@@ -80,7 +90,10 @@ export function buildOpenApiDocument(sources: OpenApiSources): OpenApiDocument {
       ...single,
       properties: {
         ...single.properties,
-        idempotencyKey: { ...ref('IdempotencyKey'), description: "The item's Idempotency-Key: the same key and body answer the first event id again (`replayed: true`), another body is 409." },
+        idempotencyKey: {
+          ...ref('IdempotencyKey'),
+          description: "The item's Idempotency-Key: the same key and body answer the first event id again (`replayed: true`), another body is 409.",
+        },
       },
     };
   }
@@ -134,7 +147,13 @@ export function buildOpenApiDocument(sources: OpenApiSources): OpenApiDocument {
             "to the addressee's node and the publisher's own node. 202 means it is stored and will be delivered; follow it with GET /v1/events/{eventId}.",
           security: KEY,
           parameters: [
-            { name: 'Idempotency-Key', in: 'header', description: 'Makes a retry safe: the same key and body answer the first event id again (with `Idempotent-Replayed: true`); the same key with another body is 409.', schema: { type: 'string', pattern: '^[\\x21-\\x7e]{1,200}$' } },
+            {
+              name: 'Idempotency-Key',
+              in: 'header',
+              description:
+                'Makes a retry safe: the same key and body answer the first event id again (with `Idempotent-Replayed: true`); the same key with another body is 409.',
+              schema: { type: 'string', pattern: '^[\\x21-\\x7e]{1,200}$' },
+            },
             { name: 'X-Correlation-Id', in: 'header', description: 'Correlation id for the event when the body names none.', schema: ref('TraceId') },
           ],
           requestBody: {
@@ -151,7 +170,10 @@ export function buildOpenApiDocument(sources: OpenApiSources): OpenApiDocument {
             '202': json(ref('EventAccepted'), 'Accepted: stored in the outbox, to be delivered.', {
               headers: {
                 'X-Correlation-Id': { description: 'The correlation id the event carries.', schema: { type: 'string' } },
-                'Idempotent-Replayed': { description: '`true` when an earlier request with this Idempotency-Key created the event.', schema: { type: 'string', enum: ['true'] } },
+                'Idempotent-Replayed': {
+                  description: '`true` when an earlier request with this Idempotency-Key created the event.',
+                  schema: { type: 'string', enum: ['true'] },
+                },
               },
             }),
             '400': response('ValidationFailed'),
@@ -169,7 +191,7 @@ export function buildOpenApiDocument(sources: OpenApiSources): OpenApiDocument {
           tags: ['events'],
           summary: 'Publish up to 500 events at once (batch upload)',
           description:
-            'For systems that upload a day\'s cases at night. Each item is judged exactly as POST /v1/events judges one request (contract, the key\'s ' +
+            "For systems that upload a day's cases at night. Each item is judged exactly as POST /v1/events judges one request (contract, the key's " +
             'region and office, the case-id rule, its `idempotencyKey` like the Idempotency-Key header) and gets the answer that call would give: ' +
             '`status` 202 with the event id, or the 4xx status with the error body. The accepted items are stored in one transaction; refused ones ' +
             'are not. A key repeated within the batch is stored once, its repeats answered as replays (or 409 with another body). The answer is 207 ' +
@@ -184,7 +206,14 @@ export function buildOpenApiDocument(sources: OpenApiSources): OpenApiDocument {
               'application/json': {
                 schema: { type: 'array', items: ref('EventBatchItem'), minItems: 1, maxItems: 500 },
                 examples: Object.keys(examples).length
-                  ? { twoEvents: { summary: 'Two events, one with an idempotency key', value: Object.entries(examples).slice(0, 2).map(([t, value], i) => (i === 0 ? { ...(value as object), idempotencyKey: `nightly-${t}-1` } : value)) } }
+                  ? {
+                      twoEvents: {
+                        summary: 'Two events, one with an idempotency key',
+                        value: Object.entries(examples)
+                          .slice(0, 2)
+                          .map(([t, value], i) => (i === 0 ? { ...(value as object), idempotencyKey: `nightly-${t}-1` } : value)),
+                      },
+                    }
                   : undefined,
               },
             },
@@ -208,7 +237,9 @@ export function buildOpenApiDocument(sources: OpenApiSources): OpenApiDocument {
             'Whether an accepted event has left for Kafka yet. Answered for the side that published it (its division, or its service office for an office key); ' +
             "another division's event is 404, exactly as one that does not exist.",
           security: KEY,
-          parameters: [{ name: 'eventId', in: 'path', required: true, description: 'The id POST /v1/events answered.', schema: { type: 'string', format: 'uuid' } }],
+          parameters: [
+            { name: 'eventId', in: 'path', required: true, description: 'The id POST /v1/events answered.', schema: { type: 'string', format: 'uuid' } },
+          ],
           responses: { '200': json(ref('EventStatus'), 'The event.'), '400': response('ValidationFailed'), '404': response('NotFound'), ...KEYED_ERRORS },
         },
       },
@@ -234,9 +265,19 @@ export function buildOpenApiDocument(sources: OpenApiSources): OpenApiDocument {
           security: KEY,
           parameters: [
             { name: 'workflow', in: 'query', description: 'Only cases of this workflow.', schema: ref('Workflow') },
-            { name: 'state', in: 'query', description: 'Only cases in this state.', schema: { type: 'string', pattern: '^[a-z][a-z0-9_-]{0,39}$', examples: ['under-review'] } },
+            {
+              name: 'state',
+              in: 'query',
+              description: 'Only cases in this state.',
+              schema: { type: 'string', pattern: '^[a-z][a-z0-9_-]{0,39}$', examples: ['under-review'] },
+            },
             { name: 'limit', in: 'query', description: 'At most this many (1–500, default 50).', schema: { type: 'string', pattern: '^[0-9]{1,3}$' } },
-            { name: 'cursor', in: 'query', description: 'The `nextCursor` of the page before: the next page.', schema: { type: 'string', pattern: '^[A-Za-z0-9_-]{1,400}$' } },
+            {
+              name: 'cursor',
+              in: 'query',
+              description: 'The `nextCursor` of the page before: the next page.',
+              schema: { type: 'string', pattern: '^[A-Za-z0-9_-]{1,400}$' },
+            },
             {
               name: 'updatedSince',
               in: 'query',
@@ -254,7 +295,10 @@ export function buildOpenApiDocument(sources: OpenApiSources): OpenApiDocument {
           summary: "A person's cases",
           description: 'The search by person: the ID number travels in the body, never in a URL.',
           security: KEY,
-          requestBody: { required: true, content: { 'application/json': { schema: ref('CaseSearch'), examples: { person: { value: { person: '500111196804170022' } } } } } },
+          requestBody: {
+            required: true,
+            content: { 'application/json': { schema: ref('CaseSearch'), examples: { person: { value: { person: '500111196804170022' } } } } },
+          },
           responses: { '200': json(ref('CaseList'), 'The cases, most recently changed first.'), '400': response('ValidationFailed'), ...KEYED_ERRORS },
         },
       },
@@ -265,7 +309,10 @@ export function buildOpenApiDocument(sources: OpenApiSources): OpenApiDocument {
           summary: 'API keys',
           security: ADMIN,
           parameters: [{ name: 'system', in: 'query', description: 'Only the keys of this system.', schema: { type: 'string' } }],
-          responses: { '200': json({ type: 'object', properties: { keys: { type: 'array', items: ref('ApiKey') } }, required: ['keys'] }, 'The keys (never the secrets).'), ...ADMIN_ERRORS },
+          responses: {
+            '200': json({ type: 'object', properties: { keys: { type: 'array', items: ref('ApiKey') } }, required: ['keys'] }, 'The keys (never the secrets).'),
+            ...ADMIN_ERRORS,
+          },
         },
         post: {
           operationId: 'issueApiKey',
@@ -285,7 +332,23 @@ export function buildOpenApiDocument(sources: OpenApiSources): OpenApiDocument {
           description: 'A new key for the same system and division; the old one stays valid for the overlap.',
           security: ADMIN,
           parameters: [{ name: 'keyId', in: 'path', required: true, description: 'The key id.', schema: { type: 'string' } }],
-          requestBody: { required: false, content: { 'application/json': { schema: { type: 'object', properties: { overlapSeconds: { type: 'number', minimum: 0, description: 'How long the old key stays valid, in seconds (default: TONGBAN_API_KEY_ROTATION_OVERLAP_SECONDS, one day).' } } } } } },
+          requestBody: {
+            required: false,
+            content: {
+              'application/json': {
+                schema: {
+                  type: 'object',
+                  properties: {
+                    overlapSeconds: {
+                      type: 'number',
+                      minimum: 0,
+                      description: 'How long the old key stays valid, in seconds (default: TONGBAN_API_KEY_ROTATION_OVERLAP_SECONDS, one day).',
+                    },
+                  },
+                },
+              },
+            },
+          },
           responses: {
             '201': json({ allOf: [ref('IssuedApiKey')], properties: { previous: ref('ApiKey') } }, 'The new key and the old one.'),
             '400': response('ValidationFailed'),
@@ -326,7 +389,12 @@ export function buildOpenApiDocument(sources: OpenApiSources): OpenApiDocument {
             required: true,
             content: {
               'application/json': {
-                schema: { type: 'object', properties: { idNumber: ref('IdNumber'), limit: { type: 'integer', minimum: 1, maximum: 1000 } }, required: ['idNumber'], additionalProperties: false },
+                schema: {
+                  type: 'object',
+                  properties: { idNumber: ref('IdNumber'), limit: { type: 'integer', minimum: 1, maximum: 1000 } },
+                  required: ['idNumber'],
+                  additionalProperties: false,
+                },
               },
             },
           },
@@ -340,7 +408,12 @@ export function buildOpenApiDocument(sources: OpenApiSources): OpenApiDocument {
           operationId: 'healthLive',
           tags: ['operations'],
           summary: 'Liveness: the process answers',
-          responses: { '200': json({ type: 'object', properties: { status: { const: 'ok' }, uptimeSeconds: { type: 'integer' } }, required: ['status', 'uptimeSeconds'] }, 'Alive.') },
+          responses: {
+            '200': json(
+              { type: 'object', properties: { status: { const: 'ok' }, uptimeSeconds: { type: 'integer' } }, required: ['status', 'uptimeSeconds'] },
+              'Alive.',
+            ),
+          },
         },
       },
       '/metrics': {
@@ -372,7 +445,11 @@ export function buildOpenApiDocument(sources: OpenApiSources): OpenApiDocument {
       schemas,
       responses: errorResponses(),
       securitySchemes: {
-        apiKey: { type: 'http', scheme: 'bearer', description: "A municipal system's API key, bound to a division or a service office: `Authorization: Bearer <key>`." },
+        apiKey: {
+          type: 'http',
+          scheme: 'bearer',
+          description: "A municipal system's API key, bound to a division or a service office: `Authorization: Bearer <key>`.",
+        },
         adminToken: { type: 'http', scheme: 'bearer', description: "The operators' admin token: `Authorization: Bearer <admin token>`." },
       },
     },
@@ -399,9 +476,15 @@ function eventRequestVariant(eventType: string, workflow: string, doc: string | 
       sourceRegion: { ...ref('DivisionCode'), description: 'The division that publishes: the key must cover it.' },
       targetRegion: { ...ref('DivisionCode'), description: 'The division the event is addressed to.' },
       occurredAt: { type: 'string', format: 'date-time', description: 'When it happened (ISO-8601); at most 5 minutes in the future.' },
-      sourceOffice: { anyOf: [ref('OfficeId'), { type: 'null' }], description: 'The service office that publishes; an office key stamps its own when left out.' },
+      sourceOffice: {
+        anyOf: [ref('OfficeId'), { type: 'null' }],
+        description: 'The service office that publishes; an office key stamps its own when left out.',
+      },
       targetOffice: { anyOf: [ref('OfficeId'), { type: 'null' }], description: "The service office addressed, when the target is an office's case." },
-      correlationId: { anyOf: [ref('TraceId'), { type: 'null' }], description: 'Ties the events of one conversation together; defaults to X-Correlation-Id, else the event id.' },
+      correlationId: {
+        anyOf: [ref('TraceId'), { type: 'null' }],
+        description: 'Ties the events of one conversation together; defaults to X-Correlation-Id, else the event id.',
+      },
       causationId: { anyOf: [ref('TraceId'), { type: 'null' }], description: 'The event this one answers.' },
       payload,
     },
@@ -413,8 +496,18 @@ function eventRequestVariant(eventType: string, workflow: string, doc: string | 
 function sharedSchemas(): Record<string, JsonSchema> {
   const timestamp = { type: 'string', format: 'date-time' };
   return {
-    CaseId: { type: 'string', pattern: '^[A-Za-z0-9][A-Za-z0-9._:-]{2,99}$', description: '3–100 letters, digits, `.`, `_`, `:` or `-`.', examples: ['SUB-510104-2026-000123'] },
-    DivisionCode: { type: 'string', pattern: '^[0-9]{6}$', description: 'GB/T 2260 division code of Sichuan (51xxxx) or Chongqing (50xxxx).', examples: ['510104'] },
+    CaseId: {
+      type: 'string',
+      pattern: '^[A-Za-z0-9][A-Za-z0-9._:-]{2,99}$',
+      description: '3–100 letters, digits, `.`, `_`, `:` or `-`.',
+      examples: ['SUB-510104-2026-000123'],
+    },
+    DivisionCode: {
+      type: 'string',
+      pattern: '^[0-9]{6}$',
+      description: 'GB/T 2260 division code of Sichuan (51xxxx) or Chongqing (50xxxx).',
+      examples: ['510104'],
+    },
     OfficeId: { type: 'string', enum: SERVICE_OFFICES.map((o) => o.id), description: 'A cross-region service office.' },
     TraceId: { type: 'string', pattern: '^[A-Za-z0-9._:-]{1,100}$' },
     IdNumber: { type: 'string', pattern: '^[0-9]{17}[0-9Xx]$', description: 'Resident ID number (GB 11643-1999).' },
@@ -475,7 +568,10 @@ function sharedSchemas(): Record<string, JsonSchema> {
         correlationId: { type: 'string' },
         acceptedAt: timestamp,
         status: { type: 'string', enum: ['accepted', 'sent'], description: '`accepted`: stored, not yet on Kafka; `sent`: every copy is on Kafka.' },
-        sentAt: { anyOf: [timestamp, { type: 'null' }], description: 'When the last copy reached Kafka (null while accepted, and once the sent record is purged).' },
+        sentAt: {
+          anyOf: [timestamp, { type: 'null' }],
+          description: 'When the last copy reached Kafka (null while accepted, and once the sent record is purged).',
+        },
         transit: {
           anyOf: [ref('Transit'), { type: 'null' }],
           description: "Only at a province's gateway, for an event addressed to the other province: where it is on its way there (null while still accepted).",
@@ -593,7 +689,8 @@ function sharedSchemas(): Record<string, JsonSchema> {
         crossings: {
           type: 'array',
           items: ref('CaseCrossing'),
-          description: "Only at a province's gateway: the caller's own events of the case addressed to the other province, oldest first, each with where it is on its way.",
+          description:
+            "Only at a province's gateway: the caller's own events of the case addressed to the other province, oldest first, each with where it is on its way.",
         },
       },
       required: ['caseId', 'view', 'history'],
@@ -702,19 +799,36 @@ function errorResponses(): Record<string, unknown> {
       detail: '1 problem(s) in the input',
       problems: [{ path: 'payload.applicant.idNumber', problem: 'check character is 3, expected 2' }],
     }),
-    Unauthenticated: error('No key, or an unknown, expired or revoked one.', { code: 'AUTH.UNAUTHENTICATED', detail: 'missing Authorization: Bearer <API key>' }),
-    ForbiddenRegion: error('The key may not speak for this region or office.', { code: 'AUTH.FORBIDDEN_REGION', detail: 'key for division 510000 may not publish for 500111' }),
+    Unauthenticated: error('No key, or an unknown, expired or revoked one.', {
+      code: 'AUTH.UNAUTHENTICATED',
+      detail: 'missing Authorization: Bearer <API key>',
+    }),
+    ForbiddenRegion: error('The key may not speak for this region or office.', {
+      code: 'AUTH.FORBIDDEN_REGION',
+      detail: 'key for division 510000 may not publish for 500111',
+    }),
     AdminForbidden: error('Not the admin token.', { code: 'GATEWAY.ADMIN_TOKEN_REQUIRED', detail: 'this endpoint needs the admin token' }),
     NotFound: error('Not there, or not the caller’s to see (the same answer).', { code: 'CASE.NOT_FOUND', detail: 'case SUB-510104-2026-000123 not found' }),
     KeyNotFound: error('No API key with this id.', { code: 'AUTH.API_KEY_NOT_FOUND', detail: 'no API key k-1' }),
-    IdempotencyConflict: error('The Idempotency-Key was used with another body.', { code: 'GATEWAY.IDEMPOTENCY_CONFLICT', detail: 'Idempotency-Key "k-1" was already used with a different body' }),
+    IdempotencyConflict: error('The Idempotency-Key was used with another body.', {
+      code: 'GATEWAY.IDEMPOTENCY_CONFLICT',
+      detail: 'Idempotency-Key "k-1" was already used with a different body',
+    }),
     Conflict: error('The key is revoked.', { code: 'AUTH.API_KEY_REVOKED', detail: 'API key k-1 is revoked; issue a new key instead' }),
-    PayloadTooLarge: error('The body is over 1 MiB.', { code: 'REQUEST.BODY_TOO_LARGE', detail: 'the body is larger than 1048576 bytes', problems: [{ path: 'body', problem: 'the body is larger than 1048576 bytes' }] }),
+    PayloadTooLarge: error('The body is over 1 MiB.', {
+      code: 'REQUEST.BODY_TOO_LARGE',
+      detail: 'the body is larger than 1048576 bytes',
+      problems: [{ path: 'body', problem: 'the body is larger than 1048576 bytes' }],
+    }),
     BatchTooLarge: error('The batch holds more than 500 events, or its body is over TONGBAN_GATEWAY_BATCH_MAX_BYTES (8 MiB).', {
       code: 'REQUEST.BODY_TOO_LARGE',
       detail: 'holds 501 events; a batch holds at most 500',
     }),
-    UnsupportedMediaType: error('The body’s encoding or charset is not supported.', { code: 'REQUEST.UNSUPPORTED_ENCODING', detail: 'unsupported charset "LATIN-9"', problems: [{ path: 'body', problem: 'unsupported charset "LATIN-9"' }] }),
+    UnsupportedMediaType: error('The body’s encoding or charset is not supported.', {
+      code: 'REQUEST.UNSUPPORTED_ENCODING',
+      detail: 'unsupported charset "LATIN-9"',
+      problems: [{ path: 'body', problem: 'unsupported charset "LATIN-9"' }],
+    }),
     RateLimited: error('Over the key’s rate limit.', { code: 'AUTH.RATE_LIMITED', detail: 'rate limit of this API key exceeded; retry after 1 s' }, retryAfter),
     Unavailable: error(
       'A dependency (database, region node, registry) is unavailable, or the gateway’s write queue is full (code SERVICE.OVERLOADED): nothing was done, try again after Retry-After.',

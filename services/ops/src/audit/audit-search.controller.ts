@@ -22,9 +22,11 @@ export class AuditSearchController {
     const b = (body && typeof body === 'object' && !Array.isArray(body) ? body : {}) as Record<string, unknown>;
     const problems: Problem[] = [];
     for (const k of Object.keys(b)) {
-      if (!['person', 'action', 'limit', 'before'].includes(k)) problems.push({ path: k, problem: 'is not a field of an audit search (person, action, limit, before)' });
+      if (!['person', 'action', 'limit', 'before'].includes(k))
+        problems.push({ path: k, problem: 'is not a field of an audit search (person, action, limit, before)' });
     }
-    if (typeof b.person !== 'string' || !/^\d{17}[\dXx]$/.test(b.person)) problems.push({ path: 'person', problem: 'must be an 18-character resident ID number' });
+    if (typeof b.person !== 'string' || !/^\d{17}[\dXx]$/.test(b.person))
+      problems.push({ path: 'person', problem: 'must be an 18-character resident ID number' });
     if (b.action !== undefined && typeof b.action !== 'string') problems.push({ path: 'action', problem: 'must be a string' });
     for (const k of ['limit', 'before'] as const) {
       if (b[k] !== undefined && (!Number.isInteger(b[k]) || (b[k] as number) < 0)) problems.push({ path: k, problem: 'must be a whole number' });

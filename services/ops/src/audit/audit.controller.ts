@@ -70,7 +70,11 @@ export class AuditController {
     operatorOf(this.operators, req, 'audit.read');
     if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(id)) failOn([{ path: 'id', problem: 'must be a record id (a UUID)' }]);
     const proof = await this.verifier.proofOf(id.toLowerCase());
-    if (!proof) throw new NotFoundError(`no record ${id} in the audit chains ops reads (an entry that is no record of a group has no proof: verify checks it)`, 'OPS.AUDIT_RECORD_NOT_FOUND');
+    if (!proof)
+      throw new NotFoundError(
+        `no record ${id} in the audit chains ops reads (an entry that is no record of a group has no proof: verify checks it)`,
+        'OPS.AUDIT_RECORD_NOT_FOUND',
+      );
     return proof;
   }
 
@@ -118,6 +122,8 @@ export class AuditController {
   }
 
   private noWitness(): ConflictException {
-    return new ConflictException('this ops has no partner province to witness its audit chains: it serves both nodes or TONGBAN_OPS_WITNESS_INTERVAL_SECONDS is 0 (set TONGBAN_OPS_PROVINCE)');
+    return new ConflictException(
+      'this ops has no partner province to witness its audit chains: it serves both nodes or TONGBAN_OPS_WITNESS_INTERVAL_SECONDS is 0 (set TONGBAN_OPS_PROVINCE)',
+    );
   }
 }

@@ -1,5 +1,15 @@
 import { DataSource } from 'typeorm';
-import { AuditBreak, AuditLog, AuditVerification, checkRecordProof, compareIndex, DISCLOSURE_CHAIN, IndexRow, PERSON_INDEXED_ACTION, RecordProof } from '@tongban/audit';
+import {
+  AuditBreak,
+  AuditLog,
+  AuditVerification,
+  checkRecordProof,
+  compareIndex,
+  DISCLOSURE_CHAIN,
+  IndexRow,
+  PERSON_INDEXED_ACTION,
+  RecordProof,
+} from '@tongban/audit';
 import type { MysqlConfig } from '@tongban/persistence';
 import { createDataSource } from '@tongban/persistence';
 
@@ -68,7 +78,9 @@ export class ChainVerifier {
         for (const chain of [...names].sort()) {
           chains.push({ database, ...(await new AuditLog(ds, { personKey: this.personKey, chain }).verify()) });
         }
-        const [hasIndex] = await ds.query("SELECT COUNT(*) AS n FROM information_schema.tables WHERE table_schema = DATABASE() AND table_name = 'case_persons'");
+        const [hasIndex] = await ds.query(
+          "SELECT COUNT(*) AS n FROM information_schema.tables WHERE table_schema = DATABASE() AND table_name = 'case_persons'",
+        );
         if (Number(hasIndex.n) > 0) indexes.push(await this.personIndex(ds, database));
       } catch (e) {
         unreachable.push({ database, error: (e as Error).message });
@@ -92,7 +104,13 @@ export class ChainVerifier {
       };
     }
     if (!firstBroken && unreachable.length) {
-      firstBroken = { seq: 0, problem: 'missing', message: `database ${unreachable[0].database} could not be read: ${unreachable[0].error}`, database: unreachable[0].database, chain: '' };
+      firstBroken = {
+        seq: 0,
+        problem: 'missing',
+        message: `database ${unreachable[0].database} could not be read: ${unreachable[0].error}`,
+        database: unreachable[0].database,
+        chain: '',
+      };
     }
     return {
       ok: !firstBroken,
@@ -138,7 +156,7 @@ export class ChainVerifier {
   private async personIndex(ds: DataSource, database: string): Promise<IndexReport> {
     const log = new AuditLog(ds, { personKey: this.personKey, chain: DISCLOSURE_CHAIN });
     const recorded: IndexRow[] = [];
-    for (let after = 0; ; ) {
+    for (let after = 0; ;) {
       const page = await log.list({ action: PERSON_INDEXED_ACTION, order: 'asc', afterSeq: after, limit: 1000 });
       for (const e of page) {
         const caseId = String(e.details.caseId);
@@ -147,7 +165,9 @@ export class ChainVerifier {
       if (page.length < 1000) break;
       after = page[page.length - 1].seq;
     }
-    const present: IndexRow[] = (await ds.query('SELECT person_hash, case_id FROM case_persons')).map((r: { person_hash: string; case_id: string }) => [r.person_hash, r.case_id] as const);
+    const present: IndexRow[] = (await ds.query('SELECT person_hash, case_id FROM case_persons')).map(
+      (r: { person_hash: string; case_id: string }) => [r.person_hash, r.case_id] as const,
+    );
     const { ok, missing, unrecorded } = compareIndex(recorded, present);
     return {
       database,

@@ -35,7 +35,8 @@ export class DeliveriesController {
     const operator = operatorOf(this.operators, req, 'delivery.redeliver');
     const problems: Problem[] = [];
     if (!DELIVERY_ID.test(id)) problems.push({ path: 'id', problem: 'must be a delivery id (a number)' });
-    if (body?.reason !== undefined && (typeof body.reason !== 'string' || body.reason.length > 2000)) problems.push({ path: 'reason', problem: 'must be a string of at most 2000 characters' });
+    if (body?.reason !== undefined && (typeof body.reason !== 'string' || body.reason.length > 2000))
+      problems.push({ path: 'reason', problem: 'must be a string of at most 2000 characters' });
     failOn(problems);
     const reason = typeof body?.reason === 'string' && body.reason.trim() ? body.reason.trim() : undefined;
     return this.deliveries.redeliver(id, operator, reason);

@@ -4,9 +4,7 @@
  */
 
 /** What one node answered to `GET /internal/holds`. */
-export type NodeHoldsAnswer =
-  | { node: string; ok: true; holds: Array<Record<string, unknown>> }
-  | { node: string; ok: false; error: string };
+export type NodeHoldsAnswer = { node: string; ok: true; holds: Array<Record<string, unknown>> } | { node: string; ok: false; error: string };
 
 export interface MergedHolds {
   /** Every node's holds, each with its node, the most recently changed first, at most `limit`. */

@@ -45,6 +45,10 @@ export class HoldsController {
     if (key.length > 200) problems.push({ path: 'key', problem: 'must be at most 200 characters' });
     failOn(problems);
     const operator = operatorOf(this.operators, req, resolution === 'discarded' ? 'dlq.discard' : 'dlq.replay');
-    return this.holds.release(key, operator, { node: (body.node as string | undefined) || undefined, resolution: resolution as 'replayed' | 'discarded', reason: reason || undefined });
+    return this.holds.release(key, operator, {
+      node: (body.node as string | undefined) || undefined,
+      resolution: resolution as 'replayed' | 'discarded',
+      reason: reason || undefined,
+    });
   }
 }

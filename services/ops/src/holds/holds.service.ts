@@ -37,7 +37,11 @@ export class HoldsService {
     return mergeHolds(answers, o.limit);
   }
 
-  async release(key: string, operator: Operator, o: { node?: string; resolution: 'replayed' | 'discarded'; reason?: string }): Promise<Record<string, unknown>> {
+  async release(
+    key: string,
+    operator: Operator,
+    o: { node?: string; resolution: 'replayed' | 'discarded'; reason?: string },
+  ): Promise<Record<string, unknown>> {
     const holding: string[] = [];
     const unreachable: string[] = [];
     await Promise.all(
@@ -81,12 +85,19 @@ export class HoldsService {
       subject: { cases: [key], regions: [node] },
       details: { node, caseKey: key, resolution: o.resolution, ...(o.reason ? { reason: o.reason } : {}), outcome: answer.body.outcome ?? null },
     });
-    this.logger.event('info', 'hold released by an operator', { node, caseKey: key, resolution: o.resolution, operator: operator.name, outcome: answer.body.outcome });
+    this.logger.event('info', 'hold released by an operator', {
+      node,
+      caseKey: key,
+      resolution: o.resolution,
+      operator: operator.name,
+      outcome: answer.body.outcome,
+    });
     return result;
   }
 
   private configured(node: string): string {
-    if (!this.nodes.nodeCodes().includes(node)) throw new ValidationError([{ path: 'node', problem: `must be one of the configured nodes: ${this.nodes.nodeCodes().join(', ')}` }]);
+    if (!this.nodes.nodeCodes().includes(node))
+      throw new ValidationError([{ path: 'node', problem: `must be one of the configured nodes: ${this.nodes.nodeCodes().join(', ')}` }]);
     return node;
   }
 }

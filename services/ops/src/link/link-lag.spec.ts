@@ -32,7 +32,14 @@ describe('LinkLag: the incoming flow as ops reports it', () => {
   it('starts the reader once and reports the figures, behind when over the threshold', async () => {
     const reader = scripted([true], [lag(3, 1000), lag(5000, 1000)]);
     const link = new LinkLag(reader, { messages: 1000, oldestAgeMs: 60_000 }, at);
-    expect(await link.status()).toEqual({ source: 'sichuan', target: 'chongqing', readAt: '2026-11-29T12:00:00.000Z', messages: 3, oldestAgeMs: 1000, behind: null });
+    expect(await link.status()).toEqual({
+      source: 'sichuan',
+      target: 'chongqing',
+      readAt: '2026-11-29T12:00:00.000Z',
+      messages: 3,
+      oldestAgeMs: 1000,
+      behind: null,
+    });
     const behind = await link.status();
     expect(behind.behind).toContain('5000 records waiting (limit 1000)');
     expect(reader.startCalls).toBe(1);

@@ -48,7 +48,14 @@ export class LinkLag implements LagSource {
       this.started ??= this.reader.start();
       await this.started;
       const lag = await this.reader.read(5000);
-      this.last = { source: lag.source, target: lag.target, readAt, messages: lag.messages, oldestAgeMs: lag.oldestAgeMs, behind: lagAlert(lag, this.threshold) ?? null };
+      this.last = {
+        source: lag.source,
+        target: lag.target,
+        readAt,
+        messages: lag.messages,
+        oldestAgeMs: lag.oldestAgeMs,
+        behind: lagAlert(lag, this.threshold) ?? null,
+      };
       return lag;
     } catch (e) {
       this.started = undefined;

@@ -18,7 +18,9 @@ export class DeadLetterPersons1768100000000 implements MigrationInterface {
       CONSTRAINT fk_dead_letter_persons_letter FOREIGN KEY (dead_letter_id) REFERENCES dead_letters (id) ON DELETE CASCADE
     ) ENGINE=InnoDB DEFAULT CHARSET=ascii`);
     await q.query('CREATE INDEX idx_dead_letters_correlation ON dead_letters (correlation_id)');
-    await q.query('ALTER TABLE dead_letters ADD COLUMN persons_indexed TINYINT(1) NOT NULL DEFAULT 0, ADD KEY idx_dead_letters_persons_indexed (persons_indexed, id)');
+    await q.query(
+      'ALTER TABLE dead_letters ADD COLUMN persons_indexed TINYINT(1) NOT NULL DEFAULT 0, ADD KEY idx_dead_letters_persons_indexed (persons_indexed, id)',
+    );
   }
 
   async down(q: QueryRunner): Promise<void> {

@@ -15,7 +15,9 @@ describe('the ops OpenAPI document', () => {
 
   it('describes every route the controllers declare, and no other (the internal transit route left out on purpose)', () => {
     const declared = declaredRoutes(OPS_CONTROLLERS);
-    expect(declared).toEqual(expect.arrayContaining(['POST /v1/dlq:search', 'GET /v1/dlq/{id}', 'GET /v1/audit/records/{id}/proof', 'GET /', ...UNDOCUMENTED_OPS_ROUTES]));
+    expect(declared).toEqual(
+      expect.arrayContaining(['POST /v1/dlq:search', 'GET /v1/dlq/{id}', 'GET /v1/audit/records/{id}/proof', 'GET /', ...UNDOCUMENTED_OPS_ROUTES]),
+    );
     expect(describedRoutes(doc as never)).toEqual(declared.filter((r) => !UNDOCUMENTED_OPS_ROUTES.includes(r)));
   });
 
@@ -50,7 +52,13 @@ describe('the ops OpenAPI document', () => {
   });
 
   it('gives an example of the bodies that take an ID number or a set of letters', () => {
-    for (const [path, method] of [['/v1/dlq:search', 'post'], ['/v1/dlq:discard', 'post'], ['/v1/audit:search', 'post'], ['/v1/dlq/replay-jobs', 'post'], ['/v1/holds/{key}/release', 'post']]) {
+    for (const [path, method] of [
+      ['/v1/dlq:search', 'post'],
+      ['/v1/dlq:discard', 'post'],
+      ['/v1/audit:search', 'post'],
+      ['/v1/dlq/replay-jobs', 'post'],
+      ['/v1/holds/{key}/release', 'post'],
+    ]) {
       expect([path, doc.paths[path][method].requestBody.content['application/json'].example]).toEqual([path, expect.any(Object)]);
     }
   });

@@ -1,5 +1,16 @@
 import {
-  jsonBody, jsonResponse, pathParam, problemResponse, problemSchemas, queryParam, responseRef, RETRY_AFTER, schemaRef, type Schema, type ServiceApiDocument, type ServiceOperation,
+  jsonBody,
+  jsonResponse,
+  pathParam,
+  problemResponse,
+  problemSchemas,
+  queryParam,
+  responseRef,
+  RETRY_AFTER,
+  schemaRef,
+  type Schema,
+  type ServiceApiDocument,
+  type ServiceOperation,
 } from '@tongban/http';
 import { DEAD_LETTER_STATES, WORKFLOWS } from '../dead-letters/domain/dead-letter';
 import { MAX_BULK_DISCARD } from '../dead-letters/infrastructure/dlq.controller';
@@ -35,7 +46,9 @@ function operatorRoute(permission: Permission | 'any', op: Omit<ServiceOperation
 const filterParams = [
   queryParam('state', 'Only letters in this state.', { type: 'string', enum: [...DEAD_LETTER_STATES] }),
   queryParam('workflow', 'Only letters of this workflow.', schemaRef('Workflow')),
-  ...['region', 'topic', 'eventType', 'errorClass', 'errorCode', 'caseId', 'eventId', 'correlationId'].map((name) => queryParam(name, `Only letters whose ${name} is this (up to 300 characters).`)),
+  ...['region', 'topic', 'eventType', 'errorClass', 'errorCode', 'caseId', 'eventId', 'correlationId'].map((name) =>
+    queryParam(name, `Only letters whose ${name} is this (up to 300 characters).`),
+  ),
   queryParam('q', 'Free text searched in the reason and the error message.'),
   queryParam('from', 'Only letters parked at or after this time (ISO 8601).', { type: 'string', format: 'date-time' }),
   queryParam('to', 'Only letters parked before this time (ISO 8601).', { type: 'string', format: 'date-time' }),
@@ -46,13 +59,23 @@ const pagingParams = [
 ];
 const letterId = pathParam('id', 'The dead letter id.', { type: 'string', pattern: '^[0-9]{1,15}$' });
 const jobId = pathParam('jobId', 'The bulk replay id (a UUID).', { type: 'string', format: 'uuid' });
-const object = (description: string, properties: Record<string, Schema> = {}, required: string[] = []): Schema => ({ type: 'object', description, properties, ...(required.length ? { required } : {}) });
+const object = (description: string, properties: Record<string, Schema> = {}, required: string[] = []): Schema => ({
+  type: 'object',
+  description,
+  properties,
+  ...(required.length ? { required } : {}),
+});
 
 /** The ops service's OpenAPI 3.1 description: the operators' API behind the console (dead letters, holds, audit, link). */
 export function buildOpsOpenApiDocument(version: string): ServiceApiDocument {
   const paths: ServiceApiDocument['paths'] = {
     '/v1/me': {
-      get: operatorRoute('any', { operationId: 'me', tags: ['operators'], summary: 'Who the token belongs to and what they may do', responses: { '200': jsonResponse(schemaRef('Operator'), 'The operator.') } }),
+      get: operatorRoute('any', {
+        operationId: 'me',
+        tags: ['operators'],
+        summary: 'Who the token belongs to and what they may do',
+        responses: { '200': jsonResponse(schemaRef('Operator'), 'The operator.') },
+      }),
     },
     '/v1/dlq': {
       get: operatorRoute('dlq.read', {
@@ -78,8 +101,16 @@ export function buildOpsOpenApiDocument(version: string): ServiceApiDocument {
         operationId: 'searchDeadLettersByPerson',
         tags: ['dead-letters'],
         summary: 'The letters naming a person',
-        description: 'Matched by the keyed hash of the ID number, which travels in the body only and is never echoed. The list filters may be given in the body too.',
-        requestBody: jsonBody(object('A person and optional filters.', { idNumber: schemaRef('IdNumber'), limit: { type: 'integer', minimum: 1, maximum: 500 }, cursor: { type: 'integer', minimum: 1 } }, ['idNumber']), { idNumber: '500111196804170022' }),
+        description:
+          'Matched by the keyed hash of the ID number, which travels in the body only and is never echoed. The list filters may be given in the body too.',
+        requestBody: jsonBody(
+          object(
+            'A person and optional filters.',
+            { idNumber: schemaRef('IdNumber'), limit: { type: 'integer', minimum: 1, maximum: 500 }, cursor: { type: 'integer', minimum: 1 } },
+            ['idNumber'],
+          ),
+          { idNumber: '500111196804170022' },
+        ),
         responses: { '200': jsonResponse(schemaRef('DeadLetterPage'), 'A page of letters.'), '400': responseRef('ValidationFailed') },
       }),
     },
@@ -90,7 +121,14 @@ export function buildOpsOpenApiDocument(version: string): ServiceApiDocument {
         summary: `Discard up to ${MAX_BULK_DISCARD} selected letters`,
         description: 'Each discard is audited; the answer gives the outcome per id.',
         requestBody: jsonBody(
-          object('The letters and why.', { ids: { type: 'array', items: { type: 'integer', minimum: 1 }, minItems: 1, maxItems: MAX_BULK_DISCARD }, reason: { type: 'string', minLength: 1, maxLength: 2000 } }, ['ids', 'reason']),
+          object(
+            'The letters and why.',
+            {
+              ids: { type: 'array', items: { type: 'integer', minimum: 1 }, minItems: 1, maxItems: MAX_BULK_DISCARD },
+              reason: { type: 'string', minLength: 1, maxLength: 2000 },
+            },
+            ['ids', 'reason'],
+          ),
           { ids: [12, 13], reason: 'test events of the training system' },
         ),
         responses: { '200': jsonResponse(object('The outcome of each id.'), 'Done.'), '400': responseRef('ValidationFailed') },
@@ -107,7 +145,11 @@ export function buildOpsOpenApiDocument(version: string): ServiceApiDocument {
           queryParam('view', '`masked` (default) or `clear`.', { type: 'string', enum: ['masked', 'clear'] }),
           queryParam('reason', 'Why the personal data must be seen (required with `view=clear`, up to 500 characters).'),
         ],
-        responses: { '200': jsonResponse(object('The letter.'), 'The letter.'), '400': responseRef('ValidationFailed'), '404': responseRef('DeadLetterNotFound') },
+        responses: {
+          '200': jsonResponse(object('The letter.'), 'The letter.'),
+          '400': responseRef('ValidationFailed'),
+          '404': responseRef('DeadLetterNotFound'),
+        },
       }),
     },
     '/v1/dlq/{id}/replay': {
@@ -117,7 +159,12 @@ export function buildOpsOpenApiDocument(version: string): ServiceApiDocument {
         summary: 'Send the letter to its node again',
         parameters: [letterId],
         requestBody: { ...jsonBody(object('An optional note.', { note: { type: 'string', maxLength: 2000 } })), required: false },
-        responses: { '200': jsonResponse(object('The letter after the replay.'), 'Replayed.'), '400': responseRef('ValidationFailed'), '404': responseRef('DeadLetterNotFound'), '409': responseRef('DeadLetterConflict') },
+        responses: {
+          '200': jsonResponse(object('The letter after the replay.'), 'Replayed.'),
+          '400': responseRef('ValidationFailed'),
+          '404': responseRef('DeadLetterNotFound'),
+          '409': responseRef('DeadLetterConflict'),
+        },
       }),
     },
     '/v1/dlq/{id}/edit': {
@@ -127,8 +174,24 @@ export function buildOpsOpenApiDocument(version: string): ServiceApiDocument {
         summary: 'Correct the event and replay it',
         description: 'The whole corrected event; `dryRun: true` only checks it against its contract.',
         parameters: [letterId],
-        requestBody: jsonBody(object('The corrected event.', { event: { type: 'object' }, eventType: { type: 'string', maxLength: 100 }, note: { type: 'string', maxLength: 2000 }, dryRun: { type: 'boolean' } }, ['event'])),
-        responses: { '200': jsonResponse(object('The outcome.'), 'Checked, or corrected and replayed.'), '400': responseRef('ValidationFailed'), '404': responseRef('DeadLetterNotFound'), '409': responseRef('DeadLetterConflict') },
+        requestBody: jsonBody(
+          object(
+            'The corrected event.',
+            {
+              event: { type: 'object' },
+              eventType: { type: 'string', maxLength: 100 },
+              note: { type: 'string', maxLength: 2000 },
+              dryRun: { type: 'boolean' },
+            },
+            ['event'],
+          ),
+        ),
+        responses: {
+          '200': jsonResponse(object('The outcome.'), 'Checked, or corrected and replayed.'),
+          '400': responseRef('ValidationFailed'),
+          '404': responseRef('DeadLetterNotFound'),
+          '409': responseRef('DeadLetterConflict'),
+        },
       }),
     },
     '/v1/dlq/{id}/discard': {
@@ -138,7 +201,12 @@ export function buildOpsOpenApiDocument(version: string): ServiceApiDocument {
         summary: 'Drop the letter, saying why',
         parameters: [letterId],
         requestBody: jsonBody(object('Why.', { reason: { type: 'string', minLength: 1, maxLength: 2000 } }, ['reason'])),
-        responses: { '200': jsonResponse(object('The letter after the discard.'), 'Discarded.'), '400': responseRef('ValidationFailed'), '404': responseRef('DeadLetterNotFound'), '409': responseRef('DeadLetterConflict') },
+        responses: {
+          '200': jsonResponse(object('The letter after the discard.'), 'Discarded.'),
+          '400': responseRef('ValidationFailed'),
+          '404': responseRef('DeadLetterNotFound'),
+          '409': responseRef('DeadLetterConflict'),
+        },
       }),
     },
     '/v1/dlq/replay-jobs': {
@@ -154,7 +222,11 @@ export function buildOpsOpenApiDocument(version: string): ServiceApiDocument {
         tags: ['replay-jobs'],
         summary: 'Replay every parked letter a filter takes, paced',
         requestBody: jsonBody(schemaRef('ReplayJobRequest'), { filter: { errorCode: 'CASE.NOT_FOUND' }, ratePerSecond: 5 }),
-        responses: { '202': jsonResponse(schemaRef('ReplayJob'), 'Started.'), '400': responseRef('ValidationFailed'), '429': responseRef('TooManyBulkReplays') },
+        responses: {
+          '202': jsonResponse(schemaRef('ReplayJob'), 'Started.'),
+          '400': responseRef('ValidationFailed'),
+          '429': responseRef('TooManyBulkReplays'),
+        },
       }),
     },
     '/v1/dlq/replay-jobs:preview': {
@@ -192,7 +264,12 @@ export function buildOpsOpenApiDocument(version: string): ServiceApiDocument {
         description: 'The job becomes `cancelled` once it has stopped; one that has ended is 409.',
         parameters: [jobId],
         requestBody: { ...jsonBody(object('An optional reason.', { reason: { type: 'string', maxLength: 500 } })), required: false },
-        responses: { '202': jsonResponse(schemaRef('ReplayJob'), 'Cancelling.'), '400': responseRef('ValidationFailed'), '404': responseRef('ReplayJobNotFound'), '409': responseRef('ReplayJobEnded') },
+        responses: {
+          '202': jsonResponse(schemaRef('ReplayJob'), 'Cancelling.'),
+          '400': responseRef('ValidationFailed'),
+          '404': responseRef('ReplayJobNotFound'),
+          '409': responseRef('ReplayJobEnded'),
+        },
       }),
     },
     '/v1/holds': {
@@ -216,7 +293,11 @@ export function buildOpsOpenApiDocument(version: string): ServiceApiDocument {
         description: '`resolution: discarded` needs permission `dlq.discard` (operator) and a `reason`.',
         parameters: [pathParam('key', 'The hold key (up to 200 characters).', { type: 'string', maxLength: 200 })],
         requestBody: jsonBody(
-          object('How the blocker was resolved.', { resolution: { type: 'string', enum: ['replayed', 'discarded'] }, reason: { type: 'string', maxLength: 2000 }, node: schemaRef('DivisionCode') }, ['resolution']),
+          object(
+            'How the blocker was resolved.',
+            { resolution: { type: 'string', enum: ['replayed', 'discarded'] }, reason: { type: 'string', maxLength: 2000 }, node: schemaRef('DivisionCode') },
+            ['resolution'],
+          ),
           { resolution: 'replayed' },
         ),
         responses: { '200': jsonResponse(object('The released hold.'), 'Released.'), '400': responseRef('ValidationFailed') },
@@ -254,7 +335,13 @@ export function buildOpsOpenApiDocument(version: string): ServiceApiDocument {
           '202': jsonResponse(
             object(
               'Queued again.',
-              { deliveryId: { type: 'string' }, state: { const: 'queued' }, eventId: { type: ['string', 'null'] }, eventType: { type: ['string', 'null'] }, caseId: { type: ['string', 'null'] } },
+              {
+                deliveryId: { type: 'string' },
+                state: { const: 'queued' },
+                eventId: { type: ['string', 'null'] },
+                eventType: { type: ['string', 'null'] },
+                caseId: { type: ['string', 'null'] },
+              },
               ['deliveryId', 'state', 'eventId', 'eventType', 'caseId'],
             ),
             'Queued for delivery.',
@@ -298,7 +385,17 @@ export function buildOpsOpenApiDocument(version: string): ServiceApiDocument {
         tags: ['audit'],
         summary: "The audit entries of a person's data",
         requestBody: jsonBody(
-          { type: 'object', additionalProperties: false, properties: { person: schemaRef('IdNumber'), action: { type: 'string' }, limit: { type: 'integer', minimum: 0 }, before: { type: 'integer', minimum: 0 } }, required: ['person'] },
+          {
+            type: 'object',
+            additionalProperties: false,
+            properties: {
+              person: schemaRef('IdNumber'),
+              action: { type: 'string' },
+              limit: { type: 'integer', minimum: 0 },
+              before: { type: 'integer', minimum: 0 },
+            },
+            required: ['person'],
+          },
           { person: '500111196804170022' },
         ),
         responses: { '200': jsonResponse(schemaRef('AuditPage'), 'A page of entries.'), '400': responseRef('ValidationFailed') },
@@ -319,7 +416,7 @@ export function buildOpsOpenApiDocument(version: string): ServiceApiDocument {
         operationId: 'verifyAudit',
         tags: ['audit'],
         summary: 'Walk every audit chain and check it',
-        description: "With `witness=true` also against the heads the other province witnessed (409 when this ops has no partner province).",
+        description: 'With `witness=true` also against the heads the other province witnessed (409 when this ops has no partner province).',
         parameters: [queryParam('witness', '`true` compares with the witnessed heads.', { type: 'string', enum: ['true', 'false'] })],
         responses: { '200': jsonResponse(object('The verdict per chain.'), 'The verdict.'), '409': responseRef('NoWitness') },
       }),
@@ -337,29 +434,60 @@ export function buildOpsOpenApiDocument(version: string): ServiceApiDocument {
         operationId: 'getLinkStatus',
         tags: ['link'],
         summary: 'The lag of the mirrored link between the provinces',
-        responses: { '200': jsonResponse(object('The link.', { configured: { type: 'boolean' }, incoming: { type: 'array', items: { type: 'object' } } }, ['configured', 'incoming']), 'The link.') },
+        responses: {
+          '200': jsonResponse(
+            object('The link.', { configured: { type: 'boolean' }, incoming: { type: 'array', items: { type: 'object' } } }, ['configured', 'incoming']),
+            'The link.',
+          ),
+        },
       }),
     },
     '/': {
-      get: { operationId: 'console', tags: ['operations'], summary: 'The web console', description: 'One HTML page; it asks for the operator token and calls this API with it.', responses: { '200': { description: 'The page.', content: { 'text/html': { schema: { type: 'string' } } } } } },
+      get: {
+        operationId: 'console',
+        tags: ['operations'],
+        summary: 'The web console',
+        description: 'One HTML page; it asks for the operator token and calls this API with it.',
+        responses: { '200': { description: 'The page.', content: { 'text/html': { schema: { type: 'string' } } } } },
+      },
     },
     '/health/live': {
       get: { operationId: 'live', tags: ['operations'], summary: 'Liveness', responses: { '200': jsonResponse(object('Up.'), 'The process runs.') } },
     },
     '/health': {
-      get: { operationId: 'health', tags: ['operations'], summary: 'Readiness and its checks', responses: { '200': jsonResponse(schemaRef('HealthReport'), 'Ready.'), '503': jsonResponse(schemaRef('HealthReport'), 'A dependency is down.') } },
+      get: {
+        operationId: 'health',
+        tags: ['operations'],
+        summary: 'Readiness and its checks',
+        responses: { '200': jsonResponse(schemaRef('HealthReport'), 'Ready.'), '503': jsonResponse(schemaRef('HealthReport'), 'A dependency is down.') },
+      },
     },
     '/health/ready': {
-      get: { operationId: 'ready', tags: ['operations'], summary: 'Readiness (the same as /health)', responses: { '200': jsonResponse(schemaRef('HealthReport'), 'Ready.'), '503': jsonResponse(schemaRef('HealthReport'), 'A dependency is down.') } },
+      get: {
+        operationId: 'ready',
+        tags: ['operations'],
+        summary: 'Readiness (the same as /health)',
+        responses: { '200': jsonResponse(schemaRef('HealthReport'), 'Ready.'), '503': jsonResponse(schemaRef('HealthReport'), 'A dependency is down.') },
+      },
     },
     '/metrics': {
-      get: { operationId: 'metrics', tags: ['operations'], summary: 'Prometheus metrics', responses: { '200': { description: 'The metrics.', content: { 'text/plain': { schema: { type: 'string' } } } } } },
+      get: {
+        operationId: 'metrics',
+        tags: ['operations'],
+        summary: 'Prometheus metrics',
+        responses: { '200': { description: 'The metrics.', content: { 'text/plain': { schema: { type: 'string' } } } } },
+      },
     },
     '/openapi.json': {
       get: { operationId: 'openapi', tags: ['operations'], summary: 'This document', responses: { '200': jsonResponse({ type: 'object' }, 'OpenAPI 3.1.') } },
     },
     '/docs': {
-      get: { operationId: 'docs', tags: ['operations'], summary: 'This document as a page', responses: { '200': { description: 'The page.', content: { 'text/html': { schema: { type: 'string' } } } } } },
+      get: {
+        operationId: 'docs',
+        tags: ['operations'],
+        summary: 'This document as a page',
+        responses: { '200': { description: 'The page.', content: { 'text/html': { schema: { type: 'string' } } } } },
+      },
     },
   };
 
@@ -391,26 +519,50 @@ export function buildOpsOpenApiDocument(version: string): ServiceApiDocument {
     paths,
     components: {
       securitySchemes: {
-        operatorToken: { type: 'http', scheme: 'bearer', description: "An operator's token with its role, viewer, operator or admin (TONGBAN_OPERATORS): `Authorization: Bearer <token>`." },
+        operatorToken: {
+          type: 'http',
+          scheme: 'bearer',
+          description: "An operator's token with its role, viewer, operator or admin (TONGBAN_OPERATORS): `Authorization: Bearer <token>`.",
+        },
       },
       schemas: {
         ...problemSchemas(),
         Workflow: { type: 'string', enum: [...WORKFLOWS] },
         DivisionCode: { type: 'string', pattern: '^[0-9]{6}$', examples: ['510104'] },
         IdNumber: { type: 'string', pattern: '^[0-9]{17}[0-9Xx]$', description: 'Resident ID number (GB 11643-1999).' },
-        Operator: object('An operator.', { name: { type: 'string' }, role: { type: 'string', enum: ['viewer', 'operator', 'admin'] }, permissions: { type: 'array', items: { type: 'string' } } }, ['name', 'role', 'permissions']),
-        DeadLetterPage: object('A page of dead letters (masked).', { items: { type: 'array', items: { type: 'object' } }, total: { type: 'integer' }, nextCursor: { type: ['integer', 'null'] } }, ['items', 'total', 'nextCursor']),
-        ReplayJobRequest: object(
-          'What to replay, and how fast.',
+        Operator: object(
+          'An operator.',
           {
-            filter: { type: 'object', description: 'The filters of GET /v1/dlq (state, workflow, region, topic, eventType, errorClass, errorCode, caseId, eventId, correlationId, q, from, to).' },
-            ratePerSecond: { type: 'integer' },
-            limit: { type: 'integer' },
-            waitSeconds: { type: 'integer', minimum: 0, maximum: 600, description: 'How long to wait for the outcome of each replay (POST /v1/dlq/replay-jobs only).' },
+            name: { type: 'string' },
+            role: { type: 'string', enum: ['viewer', 'operator', 'admin'] },
+            permissions: { type: 'array', items: { type: 'string' } },
           },
+          ['name', 'role', 'permissions'],
         ),
+        DeadLetterPage: object(
+          'A page of dead letters (masked).',
+          { items: { type: 'array', items: { type: 'object' } }, total: { type: 'integer' }, nextCursor: { type: ['integer', 'null'] } },
+          ['items', 'total', 'nextCursor'],
+        ),
+        ReplayJobRequest: object('What to replay, and how fast.', {
+          filter: {
+            type: 'object',
+            description:
+              'The filters of GET /v1/dlq (state, workflow, region, topic, eventType, errorClass, errorCode, caseId, eventId, correlationId, q, from, to).',
+          },
+          ratePerSecond: { type: 'integer' },
+          limit: { type: 'integer' },
+          waitSeconds: {
+            type: 'integer',
+            minimum: 0,
+            maximum: 600,
+            description: 'How long to wait for the outcome of each replay (POST /v1/dlq/replay-jobs only).',
+          },
+        }),
         ReplayJob: object('A bulk replay.', { id: { type: 'string', format: 'uuid' }, state: { type: 'string' } }),
-        AuditPage: object('A page of audit entries.', { entries: { type: 'array', items: { type: 'object' } }, nextBefore: { type: ['integer', 'null'] } }, ['entries']),
+        AuditPage: object('A page of audit entries.', { entries: { type: 'array', items: { type: 'object' } }, nextBefore: { type: ['integer', 'null'] } }, [
+          'entries',
+        ]),
         Delivery: object(
           'A webhook delivery (never its body).',
           {
@@ -428,18 +580,42 @@ export function buildOpsOpenApiDocument(version: string): ServiceApiDocument {
             createdAt: { type: 'string', format: 'date-time' },
             parkedAt: { type: ['string', 'null'], format: 'date-time' },
           },
-          ['deliveryId', 'partner', 'subscriptionId', 'eventId', 'eventType', 'caseId', 'targetRegion', 'state', 'attempts', 'lastStatus', 'lastError', 'createdAt', 'parkedAt'],
+          [
+            'deliveryId',
+            'partner',
+            'subscriptionId',
+            'eventId',
+            'eventType',
+            'caseId',
+            'targetRegion',
+            'state',
+            'attempts',
+            'lastStatus',
+            'lastError',
+            'createdAt',
+            'parkedAt',
+          ],
         ),
         Pipeline: object(
           'The outboxes and the consumer lag, read now.',
           {
             readAt: { type: 'string', format: 'date-time' },
-            threshold: object('Above these a figure is behind.', { outboxPending: { type: 'integer' }, outboxOldestSeconds: { type: 'integer' }, consumerLag: { type: 'integer' } }, ['outboxPending', 'outboxOldestSeconds', 'consumerLag']),
+            threshold: object(
+              'Above these a figure is behind.',
+              { outboxPending: { type: 'integer' }, outboxOldestSeconds: { type: 'integer' }, consumerLag: { type: 'integer' } },
+              ['outboxPending', 'outboxOldestSeconds', 'consumerLag'],
+            ),
             outbox: {
               type: 'array',
               items: object(
                 "One database's outbox: rows the relay has not sent, or why it could not be read.",
-                { database: { type: 'string' }, pending: { type: 'integer' }, oldestSeconds: { type: 'number' }, behind: { type: ['string', 'null'] }, error: { type: 'string' } },
+                {
+                  database: { type: 'string' },
+                  pending: { type: 'integer' },
+                  oldestSeconds: { type: 'number' },
+                  behind: { type: ['string', 'null'] },
+                  error: { type: 'string' },
+                },
                 ['database', 'behind'],
               ),
             },
@@ -453,7 +629,14 @@ export function buildOpsOpenApiDocument(version: string): ServiceApiDocument {
                   members: { type: ['integer', 'null'] },
                   topic: { type: 'string' },
                   lag: { type: 'integer', description: 'Records waiting on all its partitions.' },
-                  partitions: { type: 'array', items: object('One partition.', { partition: { type: 'integer' }, lag: { type: 'integer' }, behind: { type: 'boolean' } }, ['partition', 'lag', 'behind']) },
+                  partitions: {
+                    type: 'array',
+                    items: object('One partition.', { partition: { type: 'integer' }, lag: { type: 'integer' }, behind: { type: 'boolean' } }, [
+                      'partition',
+                      'lag',
+                      'behind',
+                    ]),
+                  },
                   behind: { type: ['string', 'null'] },
                 },
                 ['group', 'state', 'members', 'topic', 'lag', 'partitions', 'behind'],
@@ -464,24 +647,70 @@ export function buildOpsOpenApiDocument(version: string): ServiceApiDocument {
           },
           ['readAt', 'threshold', 'outbox', 'consumers', 'alerts'],
         ),
-        HealthReport: object('Health and its checks.', { status: { type: 'string', enum: ['ok', 'degraded', 'error'] }, checks: { type: 'object' } }, ['status', 'checks']),
+        HealthReport: object('Health and its checks.', { status: { type: 'string', enum: ['ok', 'degraded', 'error'] }, checks: { type: 'object' } }, [
+          'status',
+          'checks',
+        ]),
       },
       responses: {
-        ValidationFailed: problemResponse('Bad input: every problem, each with its path.', { code: 'REQUEST.INVALID', detail: '1 problem(s) in the input', problems: [{ path: 'limit', problem: 'must be a whole number from 1 to 500' }] }),
-        OperatorUnauthenticated: problemResponse('No operator token, or an unknown one.', { code: 'OPS.OPERATOR_UNAUTHENTICATED', detail: 'missing Authorization: Bearer <operator token>' }),
-        OperatorForbidden: problemResponse("The operator's role does not allow the action.", { code: 'OPS.OPERATOR_FORBIDDEN', detail: 'li (viewer) may not dlq.replay' }),
-        TooManyFailedAttempts: problemResponse('Too many failed authentications from this address.', { code: 'AUTH.TOO_MANY_FAILED_ATTEMPTS', detail: 'too many failed authentications; retry after 60 s' }, RETRY_AFTER),
+        ValidationFailed: problemResponse('Bad input: every problem, each with its path.', {
+          code: 'REQUEST.INVALID',
+          detail: '1 problem(s) in the input',
+          problems: [{ path: 'limit', problem: 'must be a whole number from 1 to 500' }],
+        }),
+        OperatorUnauthenticated: problemResponse('No operator token, or an unknown one.', {
+          code: 'OPS.OPERATOR_UNAUTHENTICATED',
+          detail: 'missing Authorization: Bearer <operator token>',
+        }),
+        OperatorForbidden: problemResponse("The operator's role does not allow the action.", {
+          code: 'OPS.OPERATOR_FORBIDDEN',
+          detail: 'li (viewer) may not dlq.replay',
+        }),
+        TooManyFailedAttempts: problemResponse(
+          'Too many failed authentications from this address.',
+          { code: 'AUTH.TOO_MANY_FAILED_ATTEMPTS', detail: 'too many failed authentications; retry after 60 s' },
+          RETRY_AFTER,
+        ),
         DeadLetterNotFound: problemResponse('No dead letter with this id.', { code: 'OPS.DEAD_LETTER_NOT_FOUND', detail: 'dead letter 42 not found' }),
-        DeadLetterConflict: problemResponse("The letter's state does not allow the action.", { code: 'OPS.DEAD_LETTER_CONFLICT', detail: 'dead letter 42 is discarded' }),
-        ReplayJobNotFound: problemResponse('No bulk replay with this id.', { code: 'OPS.REPLAY_JOB_NOT_FOUND', detail: 'replay job 1b4e28ba-2fa1-11d2-883f-0016d3cca427 not found' }),
-        ReplayJobEnded: problemResponse('The bulk replay has ended.', { code: 'OPS.REPLAY_JOB_ENDED', detail: 'replay job 1b4e28ba-2fa1-11d2-883f-0016d3cca427 has ended' }),
-        TooManyBulkReplays: problemResponse('As many bulk replays as allowed are running.', { code: 'OPS.TOO_MANY_BULK_REPLAYS', detail: '2 bulk replays are running; try again when one ends' }, RETRY_AFTER),
-        AuditRecordNotFound: problemResponse('No record of a group with this id.', { code: 'OPS.AUDIT_RECORD_NOT_FOUND', detail: 'no record r-1 in the audit chains ops reads' }),
-        NoDeliveryService: problemResponse('This ops has no delivery service configured.', { code: 'REQUEST.CONFLICT', detail: 'this ops has no delivery service to ask (TONGBAN_OPS_DELIVERY_URL)' }),
+        DeadLetterConflict: problemResponse("The letter's state does not allow the action.", {
+          code: 'OPS.DEAD_LETTER_CONFLICT',
+          detail: 'dead letter 42 is discarded',
+        }),
+        ReplayJobNotFound: problemResponse('No bulk replay with this id.', {
+          code: 'OPS.REPLAY_JOB_NOT_FOUND',
+          detail: 'replay job 1b4e28ba-2fa1-11d2-883f-0016d3cca427 not found',
+        }),
+        ReplayJobEnded: problemResponse('The bulk replay has ended.', {
+          code: 'OPS.REPLAY_JOB_ENDED',
+          detail: 'replay job 1b4e28ba-2fa1-11d2-883f-0016d3cca427 has ended',
+        }),
+        TooManyBulkReplays: problemResponse(
+          'As many bulk replays as allowed are running.',
+          { code: 'OPS.TOO_MANY_BULK_REPLAYS', detail: '2 bulk replays are running; try again when one ends' },
+          RETRY_AFTER,
+        ),
+        AuditRecordNotFound: problemResponse('No record of a group with this id.', {
+          code: 'OPS.AUDIT_RECORD_NOT_FOUND',
+          detail: 'no record r-1 in the audit chains ops reads',
+        }),
+        NoDeliveryService: problemResponse('This ops has no delivery service configured.', {
+          code: 'REQUEST.CONFLICT',
+          detail: 'this ops has no delivery service to ask (TONGBAN_OPS_DELIVERY_URL)',
+        }),
         DeliveryNotFound: problemResponse('No delivery with this id.', { code: 'DELIVERY.NOT_FOUND', detail: 'delivery service: no delivery 42' }),
-        DeliveryNotParked: problemResponse('Only a parked delivery is redelivered.', { code: 'DELIVERY.NOT_PARKED', detail: 'delivery service: delivery 42 is delivered; only a parked delivery is redelivered' }),
-        NoWitness: problemResponse('This ops has no partner province to witness its chains.', { code: 'REQUEST.CONFLICT', detail: 'this ops has no partner province to witness its audit chains' }),
-        Unavailable: problemResponse('A dependency is unavailable: try again after Retry-After.', { code: 'DEPENDENCY.UNAVAILABLE', detail: 'a dependency of this service is unavailable; try again later' }, RETRY_AFTER),
+        DeliveryNotParked: problemResponse('Only a parked delivery is redelivered.', {
+          code: 'DELIVERY.NOT_PARKED',
+          detail: 'delivery service: delivery 42 is delivered; only a parked delivery is redelivered',
+        }),
+        NoWitness: problemResponse('This ops has no partner province to witness its chains.', {
+          code: 'REQUEST.CONFLICT',
+          detail: 'this ops has no partner province to witness its audit chains',
+        }),
+        Unavailable: problemResponse(
+          'A dependency is unavailable: try again after Retry-After.',
+          { code: 'DEPENDENCY.UNAVAILABLE', detail: 'a dependency of this service is unavailable; try again later' },
+          RETRY_AFTER,
+        ),
       },
     },
   };

@@ -36,6 +36,11 @@ describe('operators', () => {
   });
 
   it('names the least role of each permission: reading for a viewer, acting for an operator', () => {
-    expect([leastRoleFor('delivery.read'), leastRoleFor('pipeline.read'), leastRoleFor('delivery.redeliver'), leastRoleFor('audit.verify')]).toEqual(['viewer', 'viewer', 'operator', 'admin']);
+    expect([leastRoleFor('delivery.read'), leastRoleFor('pipeline.read'), leastRoleFor('delivery.redeliver'), leastRoleFor('audit.verify')]).toEqual([
+      'viewer',
+      'viewer',
+      'operator',
+      'admin',
+    ]);
   });
 });

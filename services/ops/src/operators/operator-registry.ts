@@ -6,8 +6,16 @@ export const ROLES: readonly Role[] = ['viewer', 'operator', 'admin'];
 
 /** What each role may do; each role has everything of the roles before it. */
 export type Permission =
-  | 'dlq.read' | 'dlq.replay' | 'dlq.discard' | 'dlq.edit' | 'audit.read' | 'dlq.read-clear' | 'audit.verify'
-  | 'delivery.read' | 'delivery.redeliver' | 'pipeline.read';
+  | 'dlq.read'
+  | 'dlq.replay'
+  | 'dlq.discard'
+  | 'dlq.edit'
+  | 'audit.read'
+  | 'dlq.read-clear'
+  | 'audit.verify'
+  | 'delivery.read'
+  | 'delivery.redeliver'
+  | 'pipeline.read';
 const VIEWER: Permission[] = ['dlq.read', 'delivery.read', 'pipeline.read'];
 const OPERATOR: Permission[] = [...VIEWER, 'dlq.replay', 'dlq.discard', 'dlq.edit', 'delivery.redeliver', 'audit.read'];
 const GRANTS: Record<Role, Permission[]> = {
@@ -49,7 +57,10 @@ export class ForbiddenError extends TongbanError {
 export function parseOperatorSpec(spec: string): { operators: OperatorSpec[]; problems: string[] } {
   const operators: OperatorSpec[] = [];
   const problems: string[] = [];
-  for (const item of spec.split(',').map((s) => s.trim()).filter(Boolean)) {
+  for (const item of spec
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)) {
     const parts = item.split(':');
     const [name, token, role] = parts;
     if (parts.length !== 3 || !name || !token || !role) problems.push(`"${name ?? '?'}:…" is not name:token:role`);

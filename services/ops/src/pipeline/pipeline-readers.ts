@@ -58,7 +58,10 @@ export class InboxLagReader {
     for (const topic of this.topics) {
       for (const p of await this.admin.fetchTopicOffsets(topic)) ends.push({ topic, partition: p.partition, low: Number(p.low), high: Number(p.high) });
     }
-    const ids = (await this.admin.listGroups()).groups.map((g) => g.groupId).filter((id) => id.startsWith(this.groupPrefix)).sort();
+    const ids = (await this.admin.listGroups()).groups
+      .map((g) => g.groupId)
+      .filter((id) => id.startsWith(this.groupPrefix))
+      .sort();
     const readings: GroupReading[] = [];
     for (const group of ids) {
       const committed: CommittedOffset[] = (await this.admin.fetchOffsets({ groupId: group, topics: this.topics })).flatMap((t) =>
@@ -66,7 +69,13 @@ export class InboxLagReader {
       );
       const read = new Set(committed.filter((c) => c.offset >= 0).map((c) => c.topic));
       if (read.size === 0) continue;
-      readings.push({ group, partitions: consumerLag(ends.filter((e) => read.has(e.topic)), committed) });
+      readings.push({
+        group,
+        partitions: consumerLag(
+          ends.filter((e) => read.has(e.topic)),
+          committed,
+        ),
+      });
     }
     if (readings.length > 0) {
       const described = new Map((await this.admin.describeGroups(readings.map((r) => r.group))).groups.map((g) => [g.groupId, g]));

@@ -16,8 +16,19 @@ describe('pipelineStatus', () => {
   });
 
   it('keeps an unreadable outbox apart, with its error, and counts it as an alert', () => {
-    const s = pipelineStatus([{ database: 'tongban_node_500000', error: "Table 'outbox_events' doesn't exist" }, { database: 'tongban_gateway', pending: 0, oldestSeconds: 0 }], [], threshold, at);
-    expect(s.outbox.map((o) => [o.database, o.error ?? null])).toEqual([['tongban_gateway', null], ['tongban_node_500000', "Table 'outbox_events' doesn't exist"]]);
+    const s = pipelineStatus(
+      [
+        { database: 'tongban_node_500000', error: "Table 'outbox_events' doesn't exist" },
+        { database: 'tongban_gateway', pending: 0, oldestSeconds: 0 },
+      ],
+      [],
+      threshold,
+      at,
+    );
+    expect(s.outbox.map((o) => [o.database, o.error ?? null])).toEqual([
+      ['tongban_gateway', null],
+      ['tongban_node_500000', "Table 'outbox_events' doesn't exist"],
+    ]);
     expect(s.alerts).toBe(1);
   });
 
@@ -45,19 +56,38 @@ describe('pipelineStatus', () => {
       ['tongban.region-node.500000', 'tongban.500000.inbox', 14, 'partition 1: 11 records waiting (limit 10)'],
       ['tongban.region-node.500000', 'tongban.500000.local', 0, null],
     ]);
-    expect(s.consumers[1].partitions).toEqual([{ partition: 0, lag: 3, behind: false }, { partition: 1, lag: 11, behind: true }]);
+    expect(s.consumers[1].partitions).toEqual([
+      { partition: 0, lag: 3, behind: false },
+      { partition: 1, lag: 11, behind: true },
+    ]);
     expect(s.alerts).toBe(1);
   });
 
   it('marks records waiting for a group nobody is in, however few', () => {
-    const [c] = pipelineStatus([], [{ group: 'tongban.delivery', state: 'Empty', members: 0, partitions: [{ topic: 'tongban.510000.inbox', partition: 2, lag: 1 }] }], threshold, at).consumers;
+    const [c] = pipelineStatus(
+      [],
+      [{ group: 'tongban.delivery', state: 'Empty', members: 0, partitions: [{ topic: 'tongban.510000.inbox', partition: 2, lag: 1 }] }],
+      threshold,
+      at,
+    ).consumers;
     expect(c).toMatchObject({ state: 'Empty', members: 0, behind: 'no consumer in the group and 1 records waiting' });
-    const [idle] = pipelineStatus([], [{ group: 'tongban.delivery', state: 'Empty', members: 0, partitions: [{ topic: 'tongban.510000.inbox', partition: 2, lag: 0 }] }], threshold, at).consumers;
+    const [idle] = pipelineStatus(
+      [],
+      [{ group: 'tongban.delivery', state: 'Empty', members: 0, partitions: [{ topic: 'tongban.510000.inbox', partition: 2, lag: 0 }] }],
+      threshold,
+      at,
+    ).consumers;
     expect(idle.behind).toBeNull();
   });
 
   it('says why the consumer lag is missing when the broker could not be asked', () => {
     const s = pipelineStatus([], { error: 'no answer from the broker in 5000 ms' }, threshold, at);
-    expect(s).toMatchObject({ readAt: '2026-11-30T10:00:00.000Z', consumers: [], consumersError: 'no answer from the broker in 5000 ms', alerts: 1, threshold });
+    expect(s).toMatchObject({
+      readAt: '2026-11-30T10:00:00.000Z',
+      consumers: [],
+      consumersError: 'no answer from the broker in 5000 ms',
+      alerts: 1,
+      threshold,
+    });
   });
 });

@@ -76,9 +76,17 @@ function consumerStatuses(g: GroupReading, t: PipelineThreshold): ConsumerStatus
   });
 }
 
-export function pipelineStatus(outbox: OutboxReading[], consumers: GroupReading[] | { error: string }, threshold: PipelineThreshold, now: Date): PipelineStatus {
+export function pipelineStatus(
+  outbox: OutboxReading[],
+  consumers: GroupReading[] | { error: string },
+  threshold: PipelineThreshold,
+  now: Date,
+): PipelineStatus {
   const o = outbox.map((r) => outboxStatus(r, threshold)).sort((a, b) => a.database.localeCompare(b.database));
-  const c = 'error' in consumers ? [] : consumers.flatMap((g) => consumerStatuses(g, threshold)).sort((a, b) => a.group.localeCompare(b.group) || a.topic.localeCompare(b.topic));
+  const c =
+    'error' in consumers
+      ? []
+      : consumers.flatMap((g) => consumerStatuses(g, threshold)).sort((a, b) => a.group.localeCompare(b.group) || a.topic.localeCompare(b.topic));
   return {
     readAt: now.toISOString(),
     threshold,

@@ -15,7 +15,10 @@ function source(name: string, rows: SourceRow[]): ArrivalSource & { rows: Source
       this.reads.push(`${since.toISOString()}|${after}|${limit}`);
       const key = (r: SourceRow) => `${r.at}|${r.eventId}`;
       const from = `${since.toISOString()}|${after}`;
-      return this.rows.filter((r) => (after ? key(r) > from : r.at >= since.toISOString())).sort((a, b) => key(a).localeCompare(key(b))).slice(0, limit);
+      return this.rows
+        .filter((r) => (after ? key(r) > from : r.at >= since.toISOString()))
+        .sort((a, b) => key(a).localeCompare(key(b)))
+        .slice(0, limit);
     },
   };
 }
@@ -48,7 +51,12 @@ function harness(sources: ArrivalSource[], o: { batchSize?: number; failSends?: 
   };
   const transit = new TransitReceipts(
     { province: '500000', partner: '510000', intervalMs: 1000, batchSize: o.batchSize ?? 500, overlapMs: 10_000 },
-    'tongban', producer as never, codec as never, store, sources, { event: () => undefined } as unknown as JsonLogger,
+    'tongban',
+    producer as never,
+    codec as never,
+    store,
+    sources,
+    { event: () => undefined } as unknown as JsonLogger,
   );
   return { transit, sent, stored, marks };
 }
@@ -71,7 +79,10 @@ describe('the receipts a receiving province sends back', () => {
     await h.transit.look();
     node.rows.push(row('late', 2), row('c', 20));
     await h.transit.look();
-    expect(h.sent.map((s) => s.record.receipts.map((r) => r.eventId))).toEqual([['a', 'b'], ['late', 'c']]);
+    expect(h.sent.map((s) => s.record.receipts.map((r) => r.eventId))).toEqual([
+      ['a', 'b'],
+      ['late', 'c'],
+    ]);
     // The third look started the overlap before the newest receipt sent.
     expect(node.reads[2]).toBe(`${new Date(Date.parse(at(2)) - 10_000).toISOString()}||500`);
   });
@@ -105,7 +116,15 @@ describe('the receipts a receiving province sends back', () => {
 
 describe('the receipts an accepting province keeps', () => {
   const record = (over: Partial<TransitReceiptsRecord> = {}) =>
-    Buffer.from(JSON.stringify({ owner: '500000', sender: '510000', sentAt: at(9), receipts: [{ eventId: 'a', caseId: 'c', node: '510000', outcome: 'APPLIED', at: at(8) }], ...over }));
+    Buffer.from(
+      JSON.stringify({
+        owner: '500000',
+        sender: '510000',
+        sentAt: at(9),
+        receipts: [{ eventId: 'a', caseId: 'c', node: '510000', outcome: 'APPLIED', at: at(8) }],
+        ...over,
+      }),
+    );
 
   it('keeps the partner’s receipts of its own events', async () => {
     const h = harness([]);

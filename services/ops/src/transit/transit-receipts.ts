@@ -133,7 +133,10 @@ export class TransitReceipts {
 
   start(): void {
     this.logger.event('info', 'transit receipts started', {
-      to: this.config.partner, topic: this.outgoing, sources: this.sources.map((s) => s.name), intervalMs: this.config.intervalMs,
+      to: this.config.partner,
+      topic: this.outgoing,
+      sources: this.sources.map((s) => s.name),
+      intervalMs: this.config.intervalMs,
     });
     this.timer = setInterval(() => void this.look().catch(() => undefined), this.config.intervalMs);
     this.timer.unref();
@@ -194,7 +197,12 @@ export class TransitReceipts {
     const fresh = window.fresh(rows.map(arrivalOf).filter((a): a is Arrival => !!a));
     if (fresh.length === 0) return;
     for (const batch of batches(fresh, this.config.batchSize)) {
-      const record: TransitReceiptsRecord = { owner: this.config.partner, sender: this.config.province, sentAt: new Date().toISOString(), receipts: batch.map(toReceipt) };
+      const record: TransitReceiptsRecord = {
+        owner: this.config.partner,
+        sender: this.config.province,
+        sentAt: new Date().toISOString(),
+        receipts: batch.map(toReceipt),
+      };
       const value = await this.codec.encodeRecord(TRANSIT_RECEIPTS, record);
       await this.producer.send({ topic: this.outgoing, acks: -1, messages: [{ key: this.config.partner, value }] });
       window.sent(batch);

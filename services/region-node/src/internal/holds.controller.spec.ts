@@ -6,11 +6,12 @@ function controller() {
   const administration = {
     listHolds: jest.fn(async (_o?: { includeClosed?: boolean; limit?: number }): Promise<Hold[]> => []),
     describeHold: jest.fn(async (_caseKey: string): Promise<HoldDescription | undefined> => undefined),
-    releaseHold: jest.fn(
-      async (caseKey: string, resolution: 'replayed' | 'discarded', _o?: { republish?: boolean }): Promise<ReleaseResult> => ({
-        caseKey, resolution, outcome: 'released', applied: 2,
-      }),
-    ),
+    releaseHold: jest.fn(async (caseKey: string, resolution: 'replayed' | 'discarded', _o?: { republish?: boolean }): Promise<ReleaseResult> => ({
+      caseKey,
+      resolution,
+      outcome: 'released',
+      applied: 2,
+    })),
   } satisfies HoldAdministration;
   return { administration, holds: new HoldsController(administration) };
 }

@@ -54,7 +54,10 @@ export function internalAccess(token: string, dataSource: DataSource, logger: Js
         logger.event('info', 'internal action', entry);
         dataSource
           .query('INSERT INTO internal_actions (at, actor, method, path, status) VALUES (UTC_TIMESTAMP(3), ?, ?, ?, ?)', [
-            entry.actor, entry.method, entry.path, entry.status,
+            entry.actor,
+            entry.method,
+            entry.path,
+            entry.status,
           ])
           .catch((e) => logger.event('error', 'internal action not recorded', { ...entry, error: (e as Error).message }));
       });

@@ -150,7 +150,13 @@ export class AcceptEventService {
   }
 
   /** Validates, authorises, minimises and encodes one request: what its transaction will write. */
-  private async prepare(caller: Caller, body: unknown, idempotencyKey: unknown, correlationHeader: string | undefined, keyPath: string): Promise<PreparedEvent> {
+  private async prepare(
+    caller: Caller,
+    body: unknown,
+    idempotencyKey: unknown,
+    correlationHeader: string | undefined,
+    keyPath: string,
+  ): Promise<PreparedEvent> {
     const validated = validateEventRequest(body, this.deps);
     if (!validated.ok) throw new ValidationError(validated.problems);
     const { request, schema } = validated;
@@ -160,7 +166,9 @@ export class AcceptEventService {
     const refusal = mayPublishFor(caller, request.sourceRegion, request.sourceOffice);
     if (refusal) throw new ForbiddenRegionError(refusal);
     // The node refuses it too; saying so here spares the sender a silent asynchronous refusal.
-    const notOwned = CASE_OPENING_EVENTS.includes(request.eventType) ? caseIdOpenerProblem(request.caseId, request.sourceRegion, request.sourceOffice) : undefined;
+    const notOwned = CASE_OPENING_EVENTS.includes(request.eventType)
+      ? caseIdOpenerProblem(request.caseId, request.sourceRegion, request.sourceOffice)
+      : undefined;
     if (notOwned) throw new ValidationError([{ path: 'caseId', problem: notOwned }]);
     if (idempotencyKey !== undefined && !(typeof idempotencyKey === 'string' && /^[\x21-\x7e]{1,200}$/.test(idempotencyKey))) {
       throw new ValidationError([{ path: keyPath, problem: 'must be 1–200 visible ASCII characters' }]);
@@ -203,10 +211,26 @@ export class AcceptEventService {
     await this.deps.dataSource.transaction(async (manager) => {
       const claims = items
         .filter((it) => it.idempotencyKey)
-        .map((it) => ({ item: it, claim: { keyId: it.caller.keyId, idempotencyKey: it.idempotencyKey as string, requestHash: it.requestHash, eventId: it.eventId } }));
+        .map((it) => ({
+          item: it,
+          claim: { keyId: it.caller.keyId, idempotencyKey: it.idempotencyKey as string, requestHash: it.requestHash, eventId: it.eventId },
+        }));
       // A concurrent request with the same key (another gateway) waits here for the first to commit, then finds its row.
-      if (claims.length > 0 && (await store.claimKeys(manager, claims.map((c) => c.claim))) < claims.length) {
-        const owners = new Map((await store.keyOwners(manager, claims.map((c) => c.claim))).map((o) => [ownerKey(o), o]));
+      if (
+        claims.length > 0 &&
+        (await store.claimKeys(
+          manager,
+          claims.map((c) => c.claim),
+        )) < claims.length
+      ) {
+        const owners = new Map(
+          (
+            await store.keyOwners(
+              manager,
+              claims.map((c) => c.claim),
+            )
+          ).map((o) => [ownerKey(o), o]),
+        );
         for (const { item, claim } of claims) {
           const owner = owners.get(ownerKey(claim));
           if (owner?.eventId !== item.eventId) held.set(item, owner);
@@ -227,7 +251,10 @@ export class AcceptEventService {
           correlationId,
         })),
       );
-      await this.deps.publisher.enqueue(manager, fresh.flatMap((it) => it.copies));
+      await this.deps.publisher.enqueue(
+        manager,
+        fresh.flatMap((it) => it.copies),
+      );
       // One group of disclosure records under ONE chain entry (its Merkle root), appended at the commit: the
       // chain's head is locked once per group and only for the commit.
       await this.deps.disclosures?.recordGroup(manager, fresh);
@@ -236,7 +263,10 @@ export class AcceptEventService {
       if (held.has(it)) {
         const owner = held.get(it);
         if (!owner || owner.requestHash !== it.requestHash) return { status: 'rejected', reason: new IdempotencyConflictError(it.idempotencyKey as string) };
-        return { status: 'fulfilled', value: { eventId: owner.eventId, caseId: it.request.caseId, correlationId: owner.correlationId ?? owner.eventId, replayed: true } };
+        return {
+          status: 'fulfilled',
+          value: { eventId: owner.eventId, caseId: it.request.caseId, correlationId: owner.correlationId ?? owner.eventId, replayed: true },
+        };
       }
       this.deps.onAccepted?.(it.request.eventType);
       return { status: 'fulfilled', value: { eventId: it.eventId, caseId: it.request.caseId, correlationId: it.correlationId, replayed: false } };

@@ -92,7 +92,10 @@ describe('GroupCommitWriter', () => {
     },
     {
       name: 'refuses a repeated key with another body as a conflict',
-      items: [{ id: 'a', key: 'k', body: 'x' }, { id: 'a2', key: 'k', body: 'y' }],
+      items: [
+        { id: 'a', key: 'k', body: 'x' },
+        { id: 'a2', key: 'k', body: 'y' },
+      ],
       expected: ['a', 'conflict'],
       transactions: [['opener'], ['a']],
     },
@@ -160,7 +163,10 @@ describe('GroupCommitWriter', () => {
     store.release();
     const outcomes = await all;
     expect(outcomes.map((o) => (o.status === 'rejected' ? (o.reason as Error).constructor.name : 'accepted'))).toEqual([
-      'DatabaseDown', 'DatabaseDown', 'DatabaseDown', 'DatabaseDown',
+      'DatabaseDown',
+      'DatabaseDown',
+      'DatabaseDown',
+      'DatabaseDown',
     ]);
     expect(commit).toHaveBeenCalledTimes(2); // the opener's transaction and the group's, nothing more
   });
@@ -205,7 +211,10 @@ describe('GroupCommitWriter', () => {
         { id: 'a3', key: 'k', body: 'y' },
       ]);
       expect(outcomes.map((o) => (o.status === 'fulfilled' ? o.value : o.reason instanceof ConflictError ? 'conflict' : 'refused'))).toEqual([
-        { id: 'a' }, { id: 'b' }, { id: 'a', replayOf: 'a' }, 'conflict',
+        { id: 'a' },
+        { id: 'b' },
+        { id: 'a', replayOf: 'a' },
+        'conflict',
       ]);
       expect(store.transactions).toEqual([['a', 'b']]);
     });
@@ -215,7 +224,11 @@ describe('GroupCommitWriter', () => {
       const commit = jest.spyOn(store, 'commit');
       store.down = true;
       const outcomes = await writer(store).writeTogether([{ id: 'a', key: 'k', body: 'x' }, { id: 'b' }, { id: 'a2', key: 'k', body: 'x' }]);
-      expect(outcomes.map((o) => (o.status === 'rejected' ? (o.reason as Error).constructor.name : 'accepted'))).toEqual(['DatabaseDown', 'DatabaseDown', 'DatabaseDown']);
+      expect(outcomes.map((o) => (o.status === 'rejected' ? (o.reason as Error).constructor.name : 'accepted'))).toEqual([
+        'DatabaseDown',
+        'DatabaseDown',
+        'DatabaseDown',
+      ]);
       expect(commit).toHaveBeenCalledTimes(1);
     });
 

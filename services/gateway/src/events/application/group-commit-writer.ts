@@ -69,7 +69,7 @@ export class GroupCommitWriter<T, R> {
   /** Queues an item; answers its outcome once the transaction that wrote it has committed. */
   submit(item: T): Promise<R> {
     if (this.queue.length >= this.options.maxQueue) {
-      return Promise.reject(new OverloadedError('the gateway\'s write queue', this.options.retryAfterSeconds ?? 1));
+      return Promise.reject(new OverloadedError("the gateway's write queue", this.options.retryAfterSeconds ?? 1));
     }
     return new Promise<R>((resolve, reject) => {
       const waiting: Waiting<T, R> = { item, resolve, reject };

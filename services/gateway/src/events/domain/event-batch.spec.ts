@@ -65,7 +65,9 @@ describe('the 207 answer', () => {
       ],
       errorAnswerOf,
     );
-    expect(results.map((r) => ({ index: r.index, status: r.status, code: r.problem?.code, legacy: r.error?.code, eventId: r.eventId, replayed: r.replayed }))).toEqual([
+    expect(
+      results.map((r) => ({ index: r.index, status: r.status, code: r.problem?.code, legacy: r.error?.code, eventId: r.eventId, replayed: r.replayed })),
+    ).toEqual([
       { index: 0, status: 202, code: undefined, legacy: undefined, eventId: 'e1', replayed: undefined },
       { index: 1, status: 400, code: 'REQUEST.INVALID', legacy: 'VALIDATION_FAILED', eventId: undefined, replayed: undefined },
       { index: 2, status: 403, code: 'AUTH.FORBIDDEN_REGION', legacy: 'FORBIDDEN_REGION', eventId: undefined, replayed: undefined },

@@ -19,7 +19,16 @@ export interface EventRequest {
 }
 
 const ENVELOPE_FIELDS = new Set([
-  'eventType', 'caseId', 'sourceRegion', 'targetRegion', 'occurredAt', 'sourceOffice', 'targetOffice', 'correlationId', 'causationId', 'payload',
+  'eventType',
+  'caseId',
+  'sourceRegion',
+  'targetRegion',
+  'occurredAt',
+  'sourceOffice',
+  'targetOffice',
+  'correlationId',
+  'causationId',
+  'payload',
 ]);
 const CASE_ID = /^[A-Za-z0-9][A-Za-z0-9._:-]{2,99}$/;
 const TRACE_ID = /^[A-Za-z0-9._:-]{1,100}$/;
@@ -94,7 +103,10 @@ export function validateEventRequest(
   if (schema && b.payload && typeof b.payload === 'object') {
     // One clear problem for a missing authorisation, in place of the schema's generic one.
     const requestedOn = typeof b.occurredAt === 'string' && !Number.isNaN(Date.parse(b.occurredAt)) ? new Date(Date.parse(b.occurredAt)) : new Date(now);
-    for (const p of [...authorisationProblems(schema.eventType, b.payload as Record<string, unknown>), ...memberAuthorisationProblems(schema.eventType, b.payload as Record<string, unknown>, requestedOn)]) {
+    for (const p of [
+      ...authorisationProblems(schema.eventType, b.payload as Record<string, unknown>),
+      ...memberAuthorisationProblems(schema.eventType, b.payload as Record<string, unknown>, requestedOn),
+    ]) {
       const at = problems.findIndex((q) => q.path === p.path);
       if (at >= 0) problems.splice(at, 1);
       problems.push(p);
@@ -133,7 +145,10 @@ function memberAuthorisationProblems(eventType: string, payload: Record<string, 
     if (typeof id === 'string') return; // the format check names it
     const ref = member.authorisationRef;
     if (ageOn(id.birthDate, on) >= 18 && !(typeof ref === 'string' && REFERENCE.test(ref.trim()))) {
-      problems.push({ path: `payload.members[${i}].authorisationRef`, problem: "is required for a member aged 18 or more: the reference of the member's own signed authorisation (授权书)" });
+      problems.push({
+        path: `payload.members[${i}].authorisationRef`,
+        problem: "is required for a member aged 18 or more: the reference of the member's own signed authorisation (授权书)",
+      });
     }
   });
   return problems;

@@ -30,7 +30,9 @@ function chongqing() {
   const store = {
     witness: async (owner: string, heads: ChainHead[]) => {
       calls.push(`witness ${owner} ${heads.map((h) => h.length).join(',')}`);
-      return heads[0].length < 10 ? [{ owner, database: heads[0].database, chain: heads[0].chain, length: heads[0].length, headHash: HASH, receivedAt: '', conflict: 'shorter' }] : [];
+      return heads[0].length < 10
+        ? [{ owner, database: heads[0].database, chain: heads[0].chain, length: heads[0].length, headHash: HASH, receivedAt: '', conflict: 'shorter' }]
+        : [];
     },
     longest: async () => [{ ...head(10), witnessedAt: '2026-11-30T00:01:00.000Z' }],
     receive: async (witness: string, heads: ChainHead[]) => void calls.push(`receive ${witness} ${heads.map((h) => h.length).join(',')}`),
@@ -39,20 +41,40 @@ function chongqing() {
   const logger = { event: () => undefined } as unknown as JsonLogger;
   const conflicts: string[] = [];
   const witness = new AuditWitness(
-    { province: '500000', partner: '510000', intervalMs: 300_000 }, 'tongban', {} as Kafka, producer, codec, store, databases, logger, 'tongban.ops.witness',
+    { province: '500000', partner: '510000', intervalMs: 300_000 },
+    'tongban',
+    {} as Kafka,
+    producer,
+    codec,
+    store,
+    databases,
+    logger,
+    'tongban.ops.witness',
     (c) => conflicts.push(c.conflict),
   );
-  const deliver = (record: Partial<AuditChainHeads> | string) => witness.handle(Buffer.from(typeof record === 'string' ? record : JSON.stringify(record)), 'test/0/0');
+  const deliver = (record: Partial<AuditChainHeads> | string) =>
+    witness.handle(Buffer.from(typeof record === 'string' ? record : JSON.stringify(record)), 'test/0/0');
   return { witness, sent, calls, conflicts, deliver };
 }
 
-const reported = (length: number): AuditChainHeads => ({ kind: 'REPORTED', owner: '510000', sender: '510000', sentAt: '2026-11-30T00:00:30.000Z', heads: [{ ...head(length), witnessedAt: null }] });
+const reported = (length: number): AuditChainHeads => ({
+  kind: 'REPORTED',
+  owner: '510000',
+  sender: '510000',
+  sentAt: '2026-11-30T00:00:30.000Z',
+  heads: [{ ...head(length), witnessedAt: null }],
+});
 
 describe('the audit witness of one province', () => {
   it('sends its own heads to the partner, on the partner’s witness topic', async () => {
     const c = chongqing();
     await c.witness.report();
-    expect(c.sent).toEqual([{ topic: 'tongban.510000.witness', record: expect.objectContaining({ kind: 'REPORTED', owner: '500000', sender: '500000', heads: [{ ...head(4), witnessedAt: null }] }) }]);
+    expect(c.sent).toEqual([
+      {
+        topic: 'tongban.510000.witness',
+        record: expect.objectContaining({ kind: 'REPORTED', owner: '500000', sender: '500000', heads: [{ ...head(4), witnessedAt: null }] }),
+      },
+    ]);
   });
 
   it('keeps the heads the partner reports and answers with the longest it holds of each chain', async () => {
@@ -60,7 +82,15 @@ describe('the audit witness of one province', () => {
     await c.deliver(reported(12));
     expect(c.calls).toEqual(['witness 510000 12']);
     expect(c.sent).toEqual([
-      { topic: 'tongban.510000.witness', record: expect.objectContaining({ kind: 'WITNESSED', owner: '510000', sender: '500000', heads: [{ ...head(10), witnessedAt: '2026-11-30T00:01:00.000Z' }] }) },
+      {
+        topic: 'tongban.510000.witness',
+        record: expect.objectContaining({
+          kind: 'WITNESSED',
+          owner: '510000',
+          sender: '500000',
+          heads: [{ ...head(10), witnessedAt: '2026-11-30T00:01:00.000Z' }],
+        }),
+      },
     ]);
   });
 
@@ -112,8 +142,15 @@ describe('the witness check of one province', () => {
       conflicts: async () => [],
     } as unknown as WitnessStore;
     return new AuditWitness(
-      { province: '510000', partner: '500000', intervalMs: 300_000 }, 'tongban', {} as Kafka, {} as Producer, {} as AvroCodec, store, databases,
-      { event: () => undefined } as unknown as JsonLogger, 'tongban.ops.witness',
+      { province: '510000', partner: '500000', intervalMs: 300_000 },
+      'tongban',
+      {} as Kafka,
+      {} as Producer,
+      {} as AvroCodec,
+      store,
+      databases,
+      { event: () => undefined } as unknown as JsonLogger,
+      'tongban.ops.witness',
     );
   }
 

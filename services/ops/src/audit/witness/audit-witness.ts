@@ -151,7 +151,14 @@ export class AuditWitness {
         owner: partner,
         sender: province,
         sentAt: new Date().toISOString(),
-        heads: held.map((h) => ({ database: h.database, chain: h.chain, length: h.length, headHash: h.headHash, headAt: h.headAt, witnessedAt: h.witnessedAt })),
+        heads: held.map((h) => ({
+          database: h.database,
+          chain: h.chain,
+          length: h.length,
+          headHash: h.headHash,
+          headAt: h.headAt,
+          witnessedAt: h.witnessedAt,
+        })),
       });
       return;
     }
@@ -184,7 +191,20 @@ export class AuditWitness {
       try {
         const judged: ChainWitness[] = await this.databases.use(database, async (ds) => {
           const out: ChainWitness[] = [];
-          for (const [chain, receiptsOf] of list) out.push(judgeChain(database, chain, receiptsOf, await entriesIn(ds, chain, receiptsOf.map((r) => r.length)), partner));
+          for (const [chain, receiptsOf] of list)
+            out.push(
+              judgeChain(
+                database,
+                chain,
+                receiptsOf,
+                await entriesIn(
+                  ds,
+                  chain,
+                  receiptsOf.map((r) => r.length),
+                ),
+                partner,
+              ),
+            );
           return out;
         });
         chains.push(...judged);
@@ -192,7 +212,13 @@ export class AuditWitness {
         for (const [chain, receiptsOf] of list) {
           const longest = receiptsOf.reduce<WitnessReceipt | undefined>((a, r) => (!a || r.length > a.length ? r : a), undefined);
           chains.push({
-            database, chain, status: 'unreachable', length: null, witnessedLength: longest?.length ?? null, witnessedAt: longest?.witnessedAt ?? null, checked: 0,
+            database,
+            chain,
+            status: 'unreachable',
+            length: null,
+            witnessedLength: longest?.length ?? null,
+            witnessedAt: longest?.witnessedAt ?? null,
+            checked: 0,
             message: `database ${database} could not be read: ${(e as Error).message}`,
           });
         }

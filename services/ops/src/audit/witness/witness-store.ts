@@ -18,7 +18,8 @@ export interface WitnessedHead extends ChainHead {
   witnessedAt: string;
 }
 
-const iso = (v: Date | string | null): string | null => (v === null ? null : (v instanceof Date ? v : new Date(`${String(v).replace(' ', 'T')}Z`)).toISOString());
+const iso = (v: Date | string | null): string | null =>
+  v === null ? null : (v instanceof Date ? v : new Date(`${String(v).replace(' ', 'T')}Z`)).toISOString();
 
 interface HeadRow {
   database_name: string;
@@ -61,7 +62,8 @@ export class WitnessStore {
         [owner, h.database, h.chain, h.length, h.headHash, h.headAt ? new Date(h.headAt) : null, sentAt, now, conflict],
       );
       const inserted = Number((result as { affectedRows?: number }).affectedRows ?? 0) > 0;
-      if (conflict && inserted) conflicts.push({ owner, database: h.database, chain: h.chain, length: h.length, headHash: h.headHash, receivedAt: now.toISOString(), conflict });
+      if (conflict && inserted)
+        conflicts.push({ owner, database: h.database, chain: h.chain, length: h.length, headHash: h.headHash, receivedAt: now.toISOString(), conflict });
     }
     return conflicts;
   }
@@ -119,10 +121,11 @@ export class WitnessStore {
 
   /** Every head `witness` acknowledged, by chain. */
   async receipts(witness: string): Promise<WitnessReceipt[]> {
-    const rows: Array<{ database_name: string; chain: string; length: string | number; head_hash: string; witnessed_at: Date | string | null }> = await this.dataSource.query(
-      'SELECT database_name, chain, length, head_hash, witnessed_at FROM audit_witness_receipts WHERE witness = ? ORDER BY database_name, chain, length',
-      [witness],
-    );
+    const rows: Array<{ database_name: string; chain: string; length: string | number; head_hash: string; witnessed_at: Date | string | null }> =
+      await this.dataSource.query(
+        'SELECT database_name, chain, length, head_hash, witnessed_at FROM audit_witness_receipts WHERE witness = ? ORDER BY database_name, chain, length',
+        [witness],
+      );
     return rows.map((r) => ({ database: r.database_name, chain: r.chain, length: Number(r.length), headHash: r.head_hash, witnessedAt: iso(r.witnessed_at) }));
   }
 

@@ -16,14 +16,37 @@ function service(limits: { maxItems?: number; maxJobs?: number }, job: Record<st
       work({ query: async (sql: string) => (writes.push(sql), { affectedRows: 1 }) }),
     query: async (sql: string) =>
       /FROM replay_jobs WHERE id = \?/.test(sql) && job
-        ? [{ id: 'j', created_by: 'admin', created_at: new Date(), finished_at: null, filter: '{}', rate_per_second: 10, total: 1, published: 0, error: null, cancel_requested_at: null, cancel_requested_by: null, heartbeat_at: new Date(), ...job }]
+        ? [
+            {
+              id: 'j',
+              created_by: 'admin',
+              created_at: new Date(),
+              finished_at: null,
+              filter: '{}',
+              rate_per_second: 10,
+              total: 1,
+              published: 0,
+              error: null,
+              cancel_requested_at: null,
+              cancel_requested_by: null,
+              heartbeat_at: new Date(),
+              ...job,
+            },
+          ]
         : [],
   } as unknown as DataSource;
-  const repository = { ids: async (_f: unknown, limit: number) => Array.from({ length: Math.min(limit, 3) }, (_, i) => i + 1) } as unknown as DeadLetterRepository;
+  const repository = {
+    ids: async (_f: unknown, limit: number) => Array.from({ length: Math.min(limit, 3) }, (_, i) => i + 1),
+  } as unknown as DeadLetterRepository;
   const deadLetters = { replay: () => new Promise(() => undefined) } as unknown as DeadLetterService;
   const audit = { append: async () => undefined, record: async () => undefined } as unknown as AuditLog;
   const logger = { event: () => undefined } as unknown as JsonLogger;
-  return new BulkReplayService(new ReplayJobRepository(dataSource), repository, deadLetters, {} as NodeClient, audit, logger, { defaultRate: 10, maxRate: 100, outcomeWaitMs: 0, ...limits });
+  return new BulkReplayService(new ReplayJobRepository(dataSource), repository, deadLetters, {} as NodeClient, audit, logger, {
+    defaultRate: 10,
+    maxRate: 100,
+    outcomeWaitMs: 0,
+    ...limits,
+  });
 }
 
 const operator = { name: 'admin', role: 'admin' } as unknown as Operator;
@@ -47,7 +70,9 @@ describe('bulk replay bounds', () => {
 describe('cancelling a bulk replay', () => {
   it.each(['finished', 'failed', 'cancelled'])('refuses a %s job as a conflict, writing nothing', async (state) => {
     const writes: string[] = [];
-    const refused = await service({}, { state }, writes).cancel('j', operator).catch((e: unknown) => e);
+    const refused = await service({}, { state }, writes)
+      .cancel('j', operator)
+      .catch((e: unknown) => e);
     expect(refused).toMatchObject({ code: 'OPS.REPLAY_JOB_ENDED', kind: 'Conflict' });
     expect(writes).toEqual([]);
   });
@@ -60,7 +85,7 @@ describe('cancelling a bulk replay', () => {
     const writes: string[] = [];
     await service({}, { state: 'running', heartbeat_at: new Date() }, writes).cancel('j', operator, 'wrong filter');
     expect(writes.some((w) => w.includes('cancel_requested_at'))).toBe(true);
-    expect(writes.some((w) => w.includes("state = ?"))).toBe(false);
+    expect(writes.some((w) => w.includes('state = ?'))).toBe(false);
   });
 
   it('ends at once a job whose process has made no progress for longer than abandonedAfterMs', async () => {

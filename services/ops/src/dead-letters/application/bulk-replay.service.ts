@@ -62,7 +62,8 @@ export class BulkReplayService {
     }
     const maxItems = this.limits.maxItems ?? 10000;
     const limit = options.limit ?? maxItems;
-    if (!Number.isInteger(limit) || limit < 1 || limit > maxItems) throw new ValidationError([{ path: 'limit', problem: `must be a whole number from 1 to ${maxItems}` }]);
+    if (!Number.isInteger(limit) || limit < 1 || limit > maxItems)
+      throw new ValidationError([{ path: 'limit', problem: `must be a whole number from 1 to ${maxItems}` }]);
     // Without a state, a bulk replay takes what is still parked: replayed and discarded letters stay as they are.
     const effective: DeadLetterFilter = { state: 'parked', ...filter };
     if (effective.state === 'discarded') throw new ValidationError([{ path: 'state', problem: 'discarded dead letters cannot be replayed' }]);
@@ -77,11 +78,18 @@ export class BulkReplayService {
     return shapePreview(matching, limit, rate, rows, sampleSize);
   }
 
-  async start(filter: DeadLetterFilter, operator: Operator, options: { ratePerSecond?: number; limit?: number; outcomeWaitMs?: number } = {}): Promise<ReplayJobView> {
+  async start(
+    filter: DeadLetterFilter,
+    operator: Operator,
+    options: { ratePerSecond?: number; limit?: number; outcomeWaitMs?: number } = {},
+  ): Promise<ReplayJobView> {
     const { rate, limit, effective } = this.settle(filter, options);
     const maxJobs = this.limits.maxJobs ?? 2;
     if (this.running.size >= maxJobs) {
-      throw new TongbanError('OPS.TOO_MANY_BULK_REPLAYS', `${this.running.size} bulk replays are running here already (at most ${maxJobs}); start this one when one has finished`);
+      throw new TongbanError(
+        'OPS.TOO_MANY_BULK_REPLAYS',
+        `${this.running.size} bulk replays are running here already (at most ${maxJobs}); start this one when one has finished`,
+      );
     }
     const ids = await this.repository.ids(effective, limit);
     const id = randomUUID();
@@ -144,7 +152,11 @@ export class BulkReplayService {
       new Date(),
       this.limits.abandonedAfterMs ?? ABANDONED_AFTER_MS,
     );
-    const ended = () => new TongbanError('OPS.REPLAY_JOB_ENDED', `replay job ${id}: ${decision.kind === 'refuse' ? decision.reason : 'the bulk replay has ended already'}; only a running one is cancelled`);
+    const ended = () =>
+      new TongbanError(
+        'OPS.REPLAY_JOB_ENDED',
+        `replay job ${id}: ${decision.kind === 'refuse' ? decision.reason : 'the bulk replay has ended already'}; only a running one is cancelled`,
+      );
     if (decision.kind === 'refuse') throw ended();
     const requested = await this.jobs.requestCancel(id, operator.name, this.audit, {
       actor: operator.name,
@@ -209,7 +221,12 @@ export class BulkReplayService {
   }
 
   /** Records each sent letter's outcome as it shows, until `waitMs` has passed or the job is cancelled; `once`: one look. */
-  private async watchOutcomes(jobId: string, published: Array<{ deadLetterId: number; ref: string; at: Date }>, waitMs: number, once = false): Promise<'done' | 'cancelled'> {
+  private async watchOutcomes(
+    jobId: string,
+    published: Array<{ deadLetterId: number; ref: string; at: Date }>,
+    waitMs: number,
+    once = false,
+  ): Promise<'done' | 'cancelled'> {
     const deadline = Date.now() + waitMs;
     let open = published;
     for (let first = true; open.length > 0 && (once ? first : Date.now() < deadline) && !this.stopping; first = false) {
@@ -254,7 +271,12 @@ export class BulkReplayService {
     this.logger.event('warn', 'bulk replay interrupted by shutdown', { jobId });
   }
 
-  private async item(jobId: string, deadLetterId: number, outcome: ItemOutcome, extra: { ref?: string; alreadyApplied?: string; detail?: string }): Promise<void> {
+  private async item(
+    jobId: string,
+    deadLetterId: number,
+    outcome: ItemOutcome,
+    extra: { ref?: string; alreadyApplied?: string; detail?: string },
+  ): Promise<void> {
     await this.jobs.setItem(jobId, deadLetterId, outcome, extra);
   }
 }

@@ -32,11 +32,7 @@ export interface ReplayResult {
   hold: string;
 }
 
-const FAILURE_HEADER_NAMES = new Set<string>([
-  ...Object.values(FAILURE_HEADERS),
-  ...Object.values(CONNECT_ERROR_HEADERS),
-  ...Object.values(REPLAY_HEADERS),
-]);
+const FAILURE_HEADER_NAMES = new Set<string>([...Object.values(FAILURE_HEADERS), ...Object.values(CONNECT_ERROR_HEADERS), ...Object.values(REPLAY_HEADERS)]);
 
 /**
  * What a corrected replay goes through besides the schema, as an event at the gateway does: the
@@ -101,7 +97,11 @@ export class DeadLetterService {
    * Discards several parked letters for one reason, each in its own transaction and audit entry as a single
    * discard: the answer says per letter whether it was discarded, not found, or not parked (409).
    */
-  async discardMany(ids: number[], operator: Operator, reason: string): Promise<{ discarded: number; items: Array<{ id: number; status: number; state?: string; hold?: string; code?: string; detail?: string }> }> {
+  async discardMany(
+    ids: number[],
+    operator: Operator,
+    reason: string,
+  ): Promise<{ discarded: number; items: Array<{ id: number; status: number; state?: string; hold?: string; code?: string; detail?: string }> }> {
     const items: Array<{ id: number; status: number; state?: string; hold?: string; code?: string; detail?: string }> = [];
     for (const id of ids) {
       try {
@@ -123,7 +123,8 @@ export class DeadLetterService {
 
   /** One dead letter for an operator: payload masked by the schema, or in the clear (audited). */
   async show(id: number, operator: Operator, clear: boolean, reason?: string): Promise<Record<string, unknown>> {
-    if (clear && !reason?.trim()) throw new ValidationError([{ path: 'reason', problem: 'is required for the clear view: say why the personal data must be seen' }]);
+    if (clear && !reason?.trim())
+      throw new ValidationError([{ path: 'reason', problem: 'is required for the clear view: say why the personal data must be seen' }]);
     let row = await this.require(id);
     if (!row.decoded && row.rawValue) row = await this.retryDecode(row);
     const schema = row.eventType ? this.codec.catalogue.event(row.eventType)?.schema : undefined;
@@ -190,7 +191,13 @@ export class DeadLetterService {
       });
       this.onAction('replay');
       const hold = await this.nodes.releaseHold(row.region, row.messageKey, 'replayed', operator.name);
-      this.logger.event('info', 'dead letter replayed', { deadLetterId: id, operator: operator.name, eventId: row.eventId, alreadyApplied, jobId: options.jobId });
+      this.logger.event('info', 'dead letter replayed', {
+        deadLetterId: id,
+        operator: operator.name,
+        eventId: row.eventId,
+        alreadyApplied,
+        jobId: options.jobId,
+      });
       return { id, state: 'replayed' as const, alreadyApplied, replayedTo, replayRef: replayRefOf(row), hold };
     });
   }
@@ -199,9 +206,15 @@ export class DeadLetterService {
    * Checks a corrected event as the gateway checks a published one: the dead letter's own envelope and
    * event type (only payload fields may change), the schema with its formats, the authorisation rules.
    */
-  validateEdit(row: DeadLetterRow, event: Record<string, unknown>, declaredType?: string): { eventType: string; record: Record<string, unknown>; problems: Array<{ path: string; problem: string }> } {
+  validateEdit(
+    row: DeadLetterRow,
+    event: Record<string, unknown>,
+    declaredType?: string,
+  ): { eventType: string; record: Record<string, unknown>; problems: Array<{ path: string; problem: string }> } {
     if (!row.eventType || !row.decoded) {
-      throw new ConflictError(`dead letter ${row.id} did not decode: without its envelope there is nothing a correction could keep, so it cannot be corrected (discard it)`);
+      throw new ConflictError(
+        `dead letter ${row.id} did not decode: without its envelope there is nothing a correction could keep, so it cannot be corrected (discard it)`,
+      );
     }
     const eventType = row.eventType;
     const schema = this.codec.catalogue.event(eventType)?.schema;
@@ -250,7 +263,10 @@ export class DeadLetterService {
       const row = await this.require(id, manager, true);
       if (row.state !== 'parked') throw new ConflictError(`dead letter ${id} is ${row.state}; only a parked one can be corrected and replayed, once`);
       const alreadyApplied = await this.nodes.wasApplied(row.region, {
-        eventId: envelope.eventId, caseId: envelope.caseId, sourceRegion: envelope.sourceRegion, targetRegion: envelope.targetRegion,
+        eventId: envelope.eventId,
+        caseId: envelope.caseId,
+        sourceRegion: envelope.sourceRegion,
+        targetRegion: envelope.targetRegion,
       });
       await this.repository.markReplayed(manager, id, operator.name, { value: bytes, decoded });
       // Only the changed fields, masked, and hashes of the whole events: the log itself discloses nothing.
@@ -333,9 +349,12 @@ export class DeadLetterService {
 
   private subject(row: Pick<DeadLetterRow, 'eventId' | 'caseId' | 'dlqTopic' | 'dlqPartition' | 'dlqOffset' | 'region' | 'eventType' | 'decoded'>) {
     const schema = row.eventType ? this.codec.catalogue.event(row.eventType)?.schema : undefined;
-    const persons = schema && row.decoded
-      ? collectPii(schema, row.decoded).filter((p) => p.kind === 'id-number' && typeof p.value === 'string').map((p) => p.value as string)
-      : [];
+    const persons =
+      schema && row.decoded
+        ? collectPii(schema, row.decoded)
+            .filter((p) => p.kind === 'id-number' && typeof p.value === 'string')
+            .map((p) => p.value as string)
+        : [];
     return {
       messages: [deadLetterRef(row.dlqTopic, row.dlqPartition, row.dlqOffset), ...(row.eventId ? [row.eventId] : [])],
       cases: row.caseId ? [row.caseId] : [],

@@ -105,8 +105,12 @@ export class IngestDeadLetterService {
     if (stored) {
       this.onStored(message.topic);
       this.logger.event('info', 'dead letter stored', {
-        dlqTopic: message.topic, partition: message.partition, offset: message.offset,
-        eventId: row.eventId, eventType: row.eventType, errorCode: row.errorCode,
+        dlqTopic: message.topic,
+        partition: message.partition,
+        offset: message.offset,
+        eventId: row.eventId,
+        eventType: row.eventType,
+        errorCode: row.errorCode,
       });
     }
     return stored;
@@ -161,7 +165,10 @@ export class IngestDeadLetterService {
     } catch (e) {
       if (isDependencyFailure(e)) throw e;
       this.logger.event('error', 'dead letter not stored as it came; stored with its reason instead', {
-        dlqTopic: row.dlqTopic, partition: row.dlqPartition, offset: row.dlqOffset, error: (e as Error).message,
+        dlqTopic: row.dlqTopic,
+        partition: row.dlqPartition,
+        offset: row.dlqOffset,
+        error: (e as Error).message,
       });
       const headers: Record<string, string> = {};
       for (const [name, value] of Object.entries(row.headers)) headers[name.slice(0, 200)] = value.slice(0, 2000);
@@ -183,7 +190,10 @@ export class IngestDeadLetterService {
         if (isDependencyFailure(again)) throw again;
         // Nothing of it can be stored: the log keeps its position, and the partition must not stop here.
         this.logger.event('error', 'dead letter could not be stored at all; passed over', {
-          dlqTopic: row.dlqTopic, partition: row.dlqPartition, offset: row.dlqOffset, error: (again as Error).message,
+          dlqTopic: row.dlqTopic,
+          partition: row.dlqPartition,
+          offset: row.dlqOffset,
+          error: (again as Error).message,
         });
         return false;
       }

@@ -34,7 +34,21 @@ export interface DeadLetterFilter {
   to?: Date;
 }
 
-export const FILTER_FIELDS = ['state', 'region', 'topic', 'workflow', 'eventType', 'errorClass', 'errorCode', 'caseId', 'eventId', 'correlationId', 'q', 'from', 'to'] as const;
+export const FILTER_FIELDS = [
+  'state',
+  'region',
+  'topic',
+  'workflow',
+  'eventType',
+  'errorClass',
+  'errorCode',
+  'caseId',
+  'eventId',
+  'correlationId',
+  'q',
+  'from',
+  'to',
+] as const;
 
 /** A message's place: `<topic>/<partition>/<offset>`. */
 export function deadLetterRef(topic: string, partition: number, offset: string | number): string {
@@ -46,7 +60,14 @@ export function deadLetterRef(topic: string, partition: number, offset: string |
  * consumer matches it to the hold that message left), or the dead letter's own place when the
  * transport did not say.
  */
-export function replayRefOf(row: { originalTopic: string; originalPartition: number | null; originalOffset: string | null; dlqTopic: string; dlqPartition: number; dlqOffset: string }): string {
+export function replayRefOf(row: {
+  originalTopic: string;
+  originalPartition: number | null;
+  originalOffset: string | null;
+  dlqTopic: string;
+  dlqPartition: number;
+  dlqOffset: string;
+}): string {
   return row.originalPartition !== null && row.originalOffset !== null
     ? deadLetterRef(row.originalTopic, row.originalPartition, row.originalOffset)
     : deadLetterRef(row.dlqTopic, row.dlqPartition, row.dlqOffset);

@@ -10,7 +10,12 @@ describe('envelopeProblems', () => {
     ['no envelope given', { applicant: { idNumber: 'x' } }, undefined, []],
     ['the same envelope', { envelope: { ...original.envelope }, applicant: {} }, 'SubsidyApplicationSubmitted', []],
     ['another case', { envelope: { ...original.envelope, caseId: 'CASE-2' } }, undefined, ['envelope.caseId']],
-    ['another target region and event id', { envelope: { ...original.envelope, targetRegion: '510100', eventId: 'e-2' } }, undefined, ['envelope.eventId', 'envelope.targetRegion']],
+    [
+      'another target region and event id',
+      { envelope: { ...original.envelope, targetRegion: '510100', eventId: 'e-2' } },
+      undefined,
+      ['envelope.eventId', 'envelope.targetRegion'],
+    ],
     ['an added envelope field', { envelope: { ...original.envelope, producer: 'me' } }, undefined, ['envelope.producer']],
     ['another declared event type', {}, 'DeathRegistered', ['eventType']],
     ['a field left out (an editor of an older envelope)', { envelope: { eventId: 'e-1', caseId: 'CASE-1' } }, undefined, []],

@@ -18,7 +18,7 @@ export function envelopeProblems(original: Json, edited: Json, eventType: string
   // an editor written against an older envelope, without a field added since, changes nothing.
   const given = flatten(edited.envelope);
   for (const path of changedPaths(original.envelope ?? {}, edited.envelope).filter((p) => given.has(p))) {
-    problems.push({ path: `envelope.${path}`, problem: "must stay as in the dead letter: only payload fields may be corrected" });
+    problems.push({ path: `envelope.${path}`, problem: 'must stay as in the dead letter: only payload fields may be corrected' });
   }
   return problems;
 }

@@ -22,7 +22,10 @@ export const ABANDONED_AFTER_MS = 60_000;
 
 export function decideCancel(job: CancelledJobFacts, now: Date, abandonedAfterMs = ABANDONED_AFTER_MS): CancelDecision {
   if (job.state === 'finished' || job.state === 'failed' || job.state === 'cancelled') {
-    return { kind: 'refuse', reason: `the bulk replay has ${job.state === 'finished' ? 'finished' : job.state === 'failed' ? 'failed' : 'been cancelled'} already` };
+    return {
+      kind: 'refuse',
+      reason: `the bulk replay has ${job.state === 'finished' ? 'finished' : job.state === 'failed' ? 'failed' : 'been cancelled'} already`,
+    };
   }
   if (job.state !== 'running' && job.state !== 'waiting') return { kind: 'refuse', reason: `the bulk replay is ${job.state}` };
   return now.getTime() - job.heartbeatAt.getTime() > abandonedAfterMs ? { kind: 'end-now' } : { kind: 'request' };

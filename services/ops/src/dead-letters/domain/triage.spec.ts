@@ -52,7 +52,14 @@ describe('dead-letter triage', () => {
   });
 
   it('shapes a preview: the limit caps what is replayed, the sample is the first letters, the rest counted', () => {
-    const rows = Array.from({ length: 30 }, (_, i) => ({ id: i + 1, eventType: 'SubsidyApplicationSubmitted', caseId: `c-${i}`, errorCode: 'E', region: '500000', parkedAt: now }));
+    const rows = Array.from({ length: 30 }, (_, i) => ({
+      id: i + 1,
+      eventType: 'SubsidyApplicationSubmitted',
+      caseId: `c-${i}`,
+      errorCode: 'E',
+      region: '500000',
+      parkedAt: now,
+    }));
     expect(shapePreview(120, 50, 20, rows, 20)).toMatchObject({ matching: 120, willReplay: 50, ratePerSecond: 20, estimatedSeconds: 3, more: 30 });
     expect(shapePreview(120, 50, 20, rows, 20).sample.map((s) => s.id)).toEqual(rows.slice(0, 20).map((r) => r.id));
     expect(shapePreview(3, 50, 2, rows.slice(0, 3), 20)).toMatchObject({ willReplay: 3, estimatedSeconds: 2, more: 0 });

@@ -63,7 +63,12 @@ export function shapePreview(
 ): ReplayPreview {
   const willReplay = Math.min(matching, limit);
   const sample = rows.slice(0, Math.min(sampleSize, willReplay)).map((r) => ({
-    id: r.id, eventType: r.eventType, caseId: r.caseId, errorCode: r.errorCode, region: r.region, parkedAt: r.parkedAt.toISOString(),
+    id: r.id,
+    eventType: r.eventType,
+    caseId: r.caseId,
+    errorCode: r.errorCode,
+    region: r.region,
+    parkedAt: r.parkedAt.toISOString(),
   }));
   return { matching, willReplay, ratePerSecond, estimatedSeconds: Math.ceil(willReplay / ratePerSecond), sample, more: willReplay - sample.length };
 }

@@ -46,24 +46,70 @@ export interface DeadLetterRow {
   resolutionNote: string | null;
 }
 
-export type NewDeadLetter = Omit<DeadLetterRow, 'id' | 'storedAt' | 'state' | 'replayCount' | 'lastReplayedAt' | 'lastReplayedBy' | 'editedValue' | 'editedDecoded' | 'resolvedAt' | 'resolvedBy' | 'resolutionNote'>;
+export type NewDeadLetter = Omit<
+  DeadLetterRow,
+  | 'id'
+  | 'storedAt'
+  | 'state'
+  | 'replayCount'
+  | 'lastReplayedAt'
+  | 'lastReplayedBy'
+  | 'editedValue'
+  | 'editedDecoded'
+  | 'resolvedAt'
+  | 'resolvedBy'
+  | 'resolutionNote'
+>;
 
 const COLUMNS: Record<keyof DeadLetterRow, string> = {
-  id: 'id', dlqTopic: 'dlq_topic', dlqPartition: 'dlq_partition', dlqOffset: 'dlq_offset', region: 'region',
-  originalTopic: 'original_topic', originalPartition: 'original_partition', originalOffset: 'original_offset', messageKey: 'message_key',
-  eventId: 'event_id', eventType: 'event_type', workflow: 'workflow', caseId: 'case_id', correlationId: 'correlation_id',
-  sourceRegion: 'source_region', targetRegion: 'target_region', errorClass: 'error_class', errorCode: 'error_code',
-  errorMessage: 'error_message', attempts: 'attempts', consumerGroup: 'consumer_group', firstFailureAt: 'first_failure_at',
-  lastFailureAt: 'last_failure_at', parkedAt: 'parked_at', storedAt: 'stored_at', replayOf: 'replay_of', schemaId: 'schema_id',
-  decoded: 'decoded', decodeError: 'decode_error', rawValue: 'raw_value', headers: 'headers', state: 'state',
-  replayCount: 'replay_count', lastReplayedAt: 'last_replayed_at', lastReplayedBy: 'last_replayed_by', editedValue: 'edited_value',
-  editedDecoded: 'edited_decoded', resolvedAt: 'resolved_at', resolvedBy: 'resolved_by', resolutionNote: 'resolution_note',
+  id: 'id',
+  dlqTopic: 'dlq_topic',
+  dlqPartition: 'dlq_partition',
+  dlqOffset: 'dlq_offset',
+  region: 'region',
+  originalTopic: 'original_topic',
+  originalPartition: 'original_partition',
+  originalOffset: 'original_offset',
+  messageKey: 'message_key',
+  eventId: 'event_id',
+  eventType: 'event_type',
+  workflow: 'workflow',
+  caseId: 'case_id',
+  correlationId: 'correlation_id',
+  sourceRegion: 'source_region',
+  targetRegion: 'target_region',
+  errorClass: 'error_class',
+  errorCode: 'error_code',
+  errorMessage: 'error_message',
+  attempts: 'attempts',
+  consumerGroup: 'consumer_group',
+  firstFailureAt: 'first_failure_at',
+  lastFailureAt: 'last_failure_at',
+  parkedAt: 'parked_at',
+  storedAt: 'stored_at',
+  replayOf: 'replay_of',
+  schemaId: 'schema_id',
+  decoded: 'decoded',
+  decodeError: 'decode_error',
+  rawValue: 'raw_value',
+  headers: 'headers',
+  state: 'state',
+  replayCount: 'replay_count',
+  lastReplayedAt: 'last_replayed_at',
+  lastReplayedBy: 'last_replayed_by',
+  editedValue: 'edited_value',
+  editedDecoded: 'edited_decoded',
+  resolvedAt: 'resolved_at',
+  resolvedBy: 'resolved_by',
+  resolutionNote: 'resolution_note',
 };
 const NUMERIC = new Set<keyof DeadLetterRow>(['id', 'dlqPartition', 'originalPartition', 'attempts', 'schemaId', 'replayCount']);
 const JSON_COLUMNS = new Set<keyof DeadLetterRow>(['decoded', 'headers', 'editedDecoded']);
 const DATES = new Set<keyof DeadLetterRow>(['firstFailureAt', 'lastFailureAt', 'parkedAt', 'storedAt', 'lastReplayedAt', 'resolvedAt']);
 /** Columns a list needs: everything but the bytes and the decoded payloads. */
-const SUMMARY = (Object.keys(COLUMNS) as Array<keyof DeadLetterRow>).filter((k) => !['rawValue', 'decoded', 'editedValue', 'editedDecoded', 'headers'].includes(k));
+const SUMMARY = (Object.keys(COLUMNS) as Array<keyof DeadLetterRow>).filter(
+  (k) => !['rawValue', 'decoded', 'editedValue', 'editedDecoded', 'headers'].includes(k),
+);
 
 function fromRow(row: Record<string, unknown>): DeadLetterRow {
   const out: Record<string, unknown> = {};
@@ -146,8 +192,14 @@ export class DeadLetterRepository {
     const ageParams: unknown[] = [];
     const sums = intervals.map((i) => {
       const parts: string[] = [];
-      if (i.from) { parts.push('parked_at > ?'); ageParams.push(i.from); }
-      if (i.to) { parts.push('parked_at <= ?'); ageParams.push(i.to); }
+      if (i.from) {
+        parts.push('parked_at > ?');
+        ageParams.push(i.from);
+      }
+      if (i.to) {
+        parts.push('parked_at <= ?');
+        ageParams.push(i.to);
+      }
       return `COALESCE(SUM(${parts.join(' AND ')}), 0)`;
     });
     const [ages] = await this.dataSource.query(
@@ -165,7 +217,10 @@ export class DeadLetterRepository {
   }
 
   /** The oldest letters of a filter as few columns as a bulk-replay preview shows. */
-  async oldest(filter: DeadLetterFilter, limit: number): Promise<Array<Pick<DeadLetterRow, 'id' | 'eventType' | 'caseId' | 'errorCode' | 'region' | 'parkedAt'>>> {
+  async oldest(
+    filter: DeadLetterFilter,
+    limit: number,
+  ): Promise<Array<Pick<DeadLetterRow, 'id' | 'eventType' | 'caseId' | 'errorCode' | 'region' | 'parkedAt'>>> {
     const { where, params } = this.where(filter);
     const rows = await this.dataSource.query(
       `SELECT id, event_type, case_id, error_code, region, parked_at FROM dead_letters ${where.length ? `WHERE ${where.join(' AND ')}` : ''} ORDER BY id LIMIT ${limit}`,
@@ -185,9 +240,10 @@ export class DeadLetterRepository {
    * marks the letter done. The letter is found by its position or id; a repeat adds nothing.
    */
   async indexPersons(letter: { dlqTopic: string; dlqPartition: number; dlqOffset: string } | { id: number }, hashes: string[]): Promise<void> {
-    const [where, params] = 'id' in letter
-      ? ['id = ?', [letter.id]]
-      : ['dlq_topic = ? AND dlq_partition = ? AND dlq_offset = ?', [letter.dlqTopic, letter.dlqPartition, letter.dlqOffset]];
+    const [where, params] =
+      'id' in letter
+        ? ['id = ?', [letter.id]]
+        : ['dlq_topic = ? AND dlq_partition = ? AND dlq_offset = ?', [letter.dlqTopic, letter.dlqPartition, letter.dlqOffset]];
     await this.dataSource.transaction('READ COMMITTED', async (m) => {
       // The letter's row is locked for writing first: reading it shared (INSERT … SELECT) and then updating it
       // deadlocks with a replay that asked for the row in between.
@@ -227,14 +283,19 @@ export class DeadLetterRepository {
   }
 
   async markDiscarded(manager: EntityManager, id: number, operator: string, reason: string): Promise<void> {
-    await manager.query(
-      `UPDATE dead_letters SET state = 'discarded', resolved_at = UTC_TIMESTAMP(3), resolved_by = ?, resolution_note = ? WHERE id = ?`,
-      [operator, reason, id],
-    );
+    await manager.query(`UPDATE dead_letters SET state = 'discarded', resolved_at = UTC_TIMESTAMP(3), resolved_by = ?, resolution_note = ? WHERE id = ?`, [
+      operator,
+      reason,
+      id,
+    ]);
   }
 
   async saveDecoded(id: number, schemaId: number, decoded: Record<string, unknown>): Promise<void> {
-    await this.dataSource.query('UPDATE dead_letters SET schema_id = ?, decoded = ?, decode_error = NULL WHERE id = ?', [schemaId, JSON.stringify(decoded), id]);
+    await this.dataSource.query('UPDATE dead_letters SET schema_id = ?, decoded = ?, decode_error = NULL WHERE id = ?', [
+      schemaId,
+      JSON.stringify(decoded),
+      id,
+    ]);
   }
 
   /** Parked dead letters per dead-letter topic (the `tongban_dlq_depth` gauge). */

@@ -48,7 +48,8 @@ export function parsePaging(input: Record<string, unknown>, problems: Problem[])
   if (!Number.isInteger(limit) || limit < 1 || limit > 500) problems.push({ path: 'limit', problem: 'must be a whole number from 1 to 500' });
   const cursorText = text(input.cursor);
   const cursor = cursorText === undefined ? undefined : Number(cursorText);
-  if (cursor !== undefined && (!Number.isInteger(cursor) || cursor < 1)) problems.push({ path: 'cursor', problem: 'must be the nextCursor of a previous page' });
+  if (cursor !== undefined && (!Number.isInteger(cursor) || cursor < 1))
+    problems.push({ path: 'cursor', problem: 'must be the nextCursor of a previous page' });
   return { limit: Number.isInteger(limit) ? limit : 50, cursor };
 }
 

@@ -36,7 +36,15 @@ export class DlqConsumer {
         autoCommit: true,
         eachMessage: async ({ topic, partition, message }) => {
           // A failure here (database down) throws: kafkajs retries the message and the offset does not move.
-          await this.ingest.ingest({ topic, partition, offset: message.offset, timestamp: message.timestamp, key: message.key, value: message.value, headers: message.headers });
+          await this.ingest.ingest({
+            topic,
+            partition,
+            offset: message.offset,
+            timestamp: message.timestamp,
+            key: message.key,
+            value: message.value,
+            headers: message.headers,
+          });
         },
       });
     // A crash kafkajs does not restart from (after a broker restart, say) would leave the dead letters unread.

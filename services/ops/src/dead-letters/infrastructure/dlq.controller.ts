@@ -17,7 +17,8 @@ function idOf(raw: string): number {
 
 /** A job id is a UUID; anything else names no job. */
 function jobOf(raw: string): string {
-  if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(raw)) throw new NotFoundError(`replay job ${raw.slice(0, 80)} not found`, 'OPS.REPLAY_JOB_NOT_FOUND');
+  if (!/^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/i.test(raw))
+    throw new NotFoundError(`replay job ${raw.slice(0, 80)} not found`, 'OPS.REPLAY_JOB_NOT_FOUND');
   return raw.toLowerCase();
 }
 
@@ -60,7 +61,11 @@ export class ReplayJobsController {
   start(@Req() req: Request, @Body() body: Record<string, unknown> = {}): Promise<unknown> {
     const operator = operatorOf(this.operators, req, 'dlq.replay');
     const { filter, ratePerSecond, limit, waitSeconds } = replayRequest(body);
-    return this.jobs.start(filter, operator, { ratePerSecond, limit, outcomeWaitMs: waitSeconds === undefined ? undefined : Math.min(600, Math.max(0, waitSeconds)) * 1000 });
+    return this.jobs.start(filter, operator, {
+      ratePerSecond,
+      limit,
+      outcomeWaitMs: waitSeconds === undefined ? undefined : Math.min(600, Math.max(0, waitSeconds)) * 1000,
+    });
   }
 
   @Get()
@@ -135,7 +140,8 @@ export class DlqController {
     // The stated reason goes into the audit entry of the access (PIPL: purpose of each processing).
     const problems: Problem[] = [];
     const text = optionalText({ reason }, 'reason', problems, 500);
-    if (problems.length === 0 && !text?.trim()) problems.push({ path: 'reason', problem: 'is required for the clear view: say why the personal data must be seen' });
+    if (problems.length === 0 && !text?.trim())
+      problems.push({ path: 'reason', problem: 'is required for the clear view: say why the personal data must be seen' });
     failOn(problems);
     return this.deadLetters.show(idOf(id), operator, true, text);
   }

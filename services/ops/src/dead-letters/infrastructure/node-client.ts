@@ -70,7 +70,10 @@ export class NodeClient {
       const res = await fetch(`${base}/internal/holds/${encodeURIComponent(key)}/release`, {
         method: 'POST',
         // The node records who asked: the operator behind this ops service.
-        headers: { 'content-type': 'application/json', ...serviceHeaders(this.serviceToken, `ops:${operator.replace(/[^A-Za-z0-9._@-]/g, '_').slice(0, 100)}`) },
+        headers: {
+          'content-type': 'application/json',
+          ...serviceHeaders(this.serviceToken, `ops:${operator.replace(/[^A-Za-z0-9._@-]/g, '_').slice(0, 100)}`),
+        },
         body: JSON.stringify({ resolution }),
         signal: AbortSignal.timeout(this.timeoutMs),
       });
@@ -93,7 +96,13 @@ export class NodeClient {
    * Asks a node's internal holds API (`GET /internal/holds…`, `POST /internal/holds/:key/release`) and gives its
    * answer as it came: status and parsed body. Throws when the node is not configured or does not answer.
    */
-  async holds(node: string, method: 'GET' | 'POST', path: string, body?: unknown, operator = 'unnamed'): Promise<{ status: number; body: Record<string, unknown> }> {
+  async holds(
+    node: string,
+    method: 'GET' | 'POST',
+    path: string,
+    body?: unknown,
+    operator = 'unnamed',
+  ): Promise<{ status: number; body: Record<string, unknown> }> {
     const base = this.urls.get(node);
     if (!base) throw new Error(`node ${node} is not configured (TONGBAN_NODE_URLS)`);
     const res = await fetch(`${base}/internal/holds${path}`, {

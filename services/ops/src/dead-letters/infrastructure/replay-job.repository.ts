@@ -72,7 +72,9 @@ export class ReplayJobRepository {
 
   /** The ids of the latest jobs, newest first (1 to 100). */
   async recentIds(limit: number): Promise<string[]> {
-    const rows: Array<{ id: string }> = await this.dataSource.query(`SELECT id FROM replay_jobs ORDER BY created_at DESC LIMIT ${Math.max(1, Math.min(100, limit))}`);
+    const rows: Array<{ id: string }> = await this.dataSource.query(
+      `SELECT id FROM replay_jobs ORDER BY created_at DESC LIMIT ${Math.max(1, Math.min(100, limit))}`,
+    );
     return rows.map((r) => r.id);
   }
 
@@ -88,7 +90,10 @@ export class ReplayJobRepository {
 
   /** The job's state and whether someone asked, in any replica, to cancel it. */
   async cancelState(id: string): Promise<{ state: string; cancelRequested: boolean } | undefined> {
-    const [row]: Array<{ state: string; cancel_requested_at: unknown }> = await this.dataSource.query('SELECT state, cancel_requested_at FROM replay_jobs WHERE id = ?', [id]);
+    const [row]: Array<{ state: string; cancel_requested_at: unknown }> = await this.dataSource.query(
+      'SELECT state, cancel_requested_at FROM replay_jobs WHERE id = ?',
+      [id],
+    );
     return row ? { state: row.state, cancelRequested: row.cancel_requested_at !== null } : undefined;
   }
 
@@ -129,10 +134,11 @@ export class ReplayJobRepository {
 
   /** The items of a job with their outcomes, in the order they were queued (at most 10000). */
   async items(id: string): Promise<Array<{ deadLetterId: number; outcome: ReplayItemOutcome; detail: string | null; updatedAt: string }>> {
-    const rows: Array<{ dead_letter_id: string | number; outcome: ReplayItemOutcome; detail: string | null; updated_at: string | Date }> = await this.dataSource.query(
-      'SELECT dead_letter_id, outcome, detail, updated_at FROM replay_job_items WHERE job_id = ? ORDER BY dead_letter_id LIMIT 10000',
-      [id],
-    );
+    const rows: Array<{ dead_letter_id: string | number; outcome: ReplayItemOutcome; detail: string | null; updated_at: string | Date }> =
+      await this.dataSource.query(
+        'SELECT dead_letter_id, outcome, detail, updated_at FROM replay_job_items WHERE job_id = ? ORDER BY dead_letter_id LIMIT 10000',
+        [id],
+      );
     return rows.map((r) => ({ deadLetterId: Number(r.dead_letter_id), outcome: r.outcome, detail: r.detail, updatedAt: new Date(r.updated_at).toISOString() }));
   }
 
@@ -143,7 +149,10 @@ export class ReplayJobRepository {
 
   /** The wait is over: items without an answer are pending, and the job is finished. */
   async finish(id: string): Promise<void> {
-    await this.dataSource.query("UPDATE replay_job_items SET outcome = 'pending', updated_at = UTC_TIMESTAMP(3) WHERE job_id = ? AND outcome IN ('published', 'queued')", [id]);
+    await this.dataSource.query(
+      "UPDATE replay_job_items SET outcome = 'pending', updated_at = UTC_TIMESTAMP(3) WHERE job_id = ? AND outcome IN ('published', 'queued')",
+      [id],
+    );
     await this.dataSource.query("UPDATE replay_jobs SET state = 'finished', finished_at = UTC_TIMESTAMP(3) WHERE id = ?", [id]);
   }
 
@@ -151,7 +160,12 @@ export class ReplayJobRepository {
     await this.dataSource.query("UPDATE replay_jobs SET state = 'failed', error = ?, finished_at = UTC_TIMESTAMP(3) WHERE id = ?", [error.slice(0, 2000), id]);
   }
 
-  async setItem(jobId: string, deadLetterId: number, outcome: ReplayItemOutcome, extra: { ref?: string; alreadyApplied?: string; detail?: string }): Promise<void> {
+  async setItem(
+    jobId: string,
+    deadLetterId: number,
+    outcome: ReplayItemOutcome,
+    extra: { ref?: string; alreadyApplied?: string; detail?: string },
+  ): Promise<void> {
     await this.dataSource.query(
       `UPDATE replay_job_items SET outcome = ?, replay_ref = COALESCE(?, replay_ref), already_applied = COALESCE(?, already_applied), detail = COALESCE(?, detail), updated_at = UTC_TIMESTAMP(3)
        WHERE job_id = ? AND dead_letter_id = ?`,

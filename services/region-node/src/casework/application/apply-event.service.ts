@@ -4,10 +4,36 @@ import type { WorkingCalendar } from '@tongban/calendar';
 import { activeSpanLink, extractTraceContext, inSpan, JsonLogger, SpanKind } from '@tongban/observability';
 import { covers } from '@tongban/regions';
 import {
-  AppliedDecision, applyDecision, CARRIED_OVER_TOPIC, carriedHistoryOf, CaseIdNotOwnedError, entriesToCarry, toCarriedEntry, caseIdOpenerProblem, CaseLookups, CaseSnapshot,
-  DeadlinesConfig, deathNoticeFrom, deathNoticesFor, decide, decideTimer, Decision, FollowUpEvent,
-  householdChangeFor, IncomingEvent as DomainEvent, isPublishedBy, knownDeathFrom, maritalRecordFrom,
-  reactToDeathByRecords, reactToDeathNotice, reactToHouseholdChange, refuse, TimerStart, toInstant, withoutIdNumbers, WorkflowRegistry,
+  AppliedDecision,
+  applyDecision,
+  CARRIED_OVER_TOPIC,
+  carriedHistoryOf,
+  CaseIdNotOwnedError,
+  entriesToCarry,
+  toCarriedEntry,
+  caseIdOpenerProblem,
+  CaseLookups,
+  CaseSnapshot,
+  DeadlinesConfig,
+  deathNoticeFrom,
+  deathNoticesFor,
+  decide,
+  decideTimer,
+  Decision,
+  FollowUpEvent,
+  householdChangeFor,
+  IncomingEvent as DomainEvent,
+  isPublishedBy,
+  knownDeathFrom,
+  maritalRecordFrom,
+  reactToDeathByRecords,
+  reactToDeathNotice,
+  reactToHouseholdChange,
+  refuse,
+  TimerStart,
+  toInstant,
+  withoutIdNumbers,
+  WorkflowRegistry,
 } from '../domain';
 import { CaseRepository, PersonFactsRepository } from '../infrastructure/case.repository';
 import { CaseWork, personIdsIn } from './case-work';
@@ -151,20 +177,29 @@ export class ApplyEventService<L extends object = object> {
     if (!traceHeaders) return this.applyOne(m, cases, item, work);
     const { envelope } = item.event;
     const batch = activeSpanLink();
-    return inSpan(`apply ${envelope.eventType}`, {
-      kind: SpanKind.CONSUMER,
-      parent: extractTraceContext(traceHeaders),
-      links: batch ? [batch] : [],
-      attributes: {
-        'messaging.system': 'kafka', 'messaging.operation.type': 'process', 'messaging.destination.name': topic,
-        'messaging.destination.partition.id': String(partition), 'messaging.kafka.offset': Number(offset),
-        'tongban.event_type': envelope.eventType, 'tongban.event_id': envelope.eventId, 'tongban.case_id': envelope.caseId,
+    return inSpan(
+      `apply ${envelope.eventType}`,
+      {
+        kind: SpanKind.CONSUMER,
+        parent: extractTraceContext(traceHeaders),
+        links: batch ? [batch] : [],
+        attributes: {
+          'messaging.system': 'kafka',
+          'messaging.operation.type': 'process',
+          'messaging.destination.name': topic,
+          'messaging.destination.partition.id': String(partition),
+          'messaging.kafka.offset': Number(offset),
+          'tongban.event_type': envelope.eventType,
+          'tongban.event_id': envelope.eventId,
+          'tongban.case_id': envelope.caseId,
+        },
       },
-    }, async (span) => {
-      const outcome = await this.applyOne(m, cases, item, work);
-      span.setAttribute('tongban.outcome', outcome);
-      return outcome;
-    });
+      async (span) => {
+        const outcome = await this.applyOne(m, cases, item, work);
+        span.setAttribute('tongban.outcome', outcome);
+        return outcome;
+      },
+    );
   }
 
   private async applyOne(m: EntityManager, cases: CaseWork, { event, delivery }: InboxItem, work: TimerWork): Promise<ApplyOutcome> {
@@ -186,7 +221,9 @@ export class ApplyEventService<L extends object = object> {
     const meta = { delivery, correlationId: envelope.correlationId, payload };
     // A case id belongs to its opener: an opening event naming another opener is refused before it
     // meets the case, and its answer says nothing of whether such a case exists.
-    const notOwned = this.deps.workflows.opensCase(envelope.eventType) ? caseIdOpenerProblem(envelope.caseId, envelope.sourceRegion, envelope.sourceOffice) : undefined;
+    const notOwned = this.deps.workflows.opensCase(envelope.eventType)
+      ? caseIdOpenerProblem(envelope.caseId, envelope.sourceRegion, envelope.sourceOffice)
+      : undefined;
     if (notOwned) {
       const refused = refuse(undefined, incoming, new CaseIdNotOwnedError(`case id ${envelope.caseId}: ${notOwned}`), now);
       return this.record(m, cases, undefined, incoming, refused, meta, work, now);
@@ -203,7 +240,7 @@ export class ApplyEventService<L extends object = object> {
         return 'noted';
       }
     } else if (decision.kind === 'rejected' && decision.reasonCode === 'UNKNOWN_CASE' && !loaded && PARTICIPATION_EVENTS.has(envelope.eventType)) {
-      await this.history(cases, incoming, meta, 'noted', 'case held by another node; kept as this region\'s part of it', '-');
+      await this.history(cases, incoming, meta, 'noted', "case held by another node; kept as this region's part of it", '-');
       return 'noted';
     }
     if (decision.kind === 'applied' && envelope.eventType === 'SubsidyCaseHandedOver') await this.carryHistory(m, cases, incoming);
@@ -220,13 +257,30 @@ export class ApplyEventService<L extends object = object> {
     if (entries.length === 0) return;
     // What this transaction wrote so far is in MySQL before the history is compared.
     await cases.flush();
-    const kept = await this.deps.cases.keptEventIds(m, entries.map((e) => e.eventId));
+    const kept = await this.deps.cases.keptEventIds(
+      m,
+      entries.map((e) => e.eventId),
+    );
     for (const e of entriesToCarry(entries, kept)) {
       await cases.append({
-        eventId: e.eventId, caseId: incoming.caseId, eventType: e.eventType, sourceRegion: e.sourceRegion, targetRegion: e.targetRegion,
-        sourceOffice: null, targetOffice: null, occurredAt: e.occurredAt, correlationId: incoming.eventId, schemaId: 0, outcome: e.outcome,
-        reason: `carried over from ${incoming.sourceRegion} with the hand-over ${incoming.eventId}`, stateAfter: e.stateAfter, payload: '{}',
-        kafkaTopic: CARRIED_OVER_TOPIC, kafkaPartition: -1, kafkaOffset: '0', carried: true,
+        eventId: e.eventId,
+        caseId: incoming.caseId,
+        eventType: e.eventType,
+        sourceRegion: e.sourceRegion,
+        targetRegion: e.targetRegion,
+        sourceOffice: null,
+        targetOffice: null,
+        occurredAt: e.occurredAt,
+        correlationId: incoming.eventId,
+        schemaId: 0,
+        outcome: e.outcome,
+        reason: `carried over from ${incoming.sourceRegion} with the hand-over ${incoming.eventId}`,
+        stateAfter: e.stateAfter,
+        payload: '{}',
+        kafkaTopic: CARRIED_OVER_TOPIC,
+        kafkaPartition: -1,
+        kafkaOffset: '0',
+        carried: true,
       });
     }
   }
@@ -263,7 +317,16 @@ export class ApplyEventService<L extends object = object> {
         payload: { timer: job.name, dueAt: job.dueAt },
       };
       const delivery = { topic: 'timer', partition: -1, offset: '0', schemaId: 0 };
-      const outcome = await this.record(m, cases, loaded, incoming, decision, { delivery, correlationId: incoming.eventId, payload: incoming.payload }, work, now);
+      const outcome = await this.record(
+        m,
+        cases,
+        loaded,
+        incoming,
+        decision,
+        { delivery, correlationId: incoming.eventId, payload: incoming.payload },
+        work,
+        now,
+      );
       await cases.flush();
       if (decision.emits.some((e) => e.eventType === 'CaseDeadlineBreached')) breached = loaded.snapshot.workflow;
       return outcome;
@@ -319,10 +382,7 @@ export class ApplyEventService<L extends object = object> {
     const node = { node: this.deps.node };
     const personCases = await cases.casesOfPerson(notice.deceasedIdNumber);
     const record = await this.facts.maritalRecordOf(m, notice.deceasedIdNumber);
-    const reactions = [
-      ...reactToDeathNotice(this.deps.workflows, notice, personCases, node),
-      ...reactToDeathByRecords(notice, record ? [record] : [], node),
-    ];
+    const reactions = [...reactToDeathNotice(this.deps.workflows, notice, personCases, node), ...reactToDeathByRecords(notice, record ? [record] : [], node)];
     if (incoming.eventType === 'DeathRegistered' && decision.kind === 'applied') {
       const funeral = applyDecision(undefined, decision as AppliedDecision, now);
       reactions.push(...deathNoticesFor(this.deps.workflows, funeral, personCases, notice, node));
@@ -333,7 +393,14 @@ export class ApplyEventService<L extends object = object> {
   }
 
   /** A record update addressed to a region this node serves: keep the person's status and spouse. */
-  private async rememberMaritalRecord(m: EntityManager, cases: CaseWork, incoming: DomainEvent, snapshot: CaseSnapshot | undefined, decision: Decision, correlationId: string): Promise<void> {
+  private async rememberMaritalRecord(
+    m: EntityManager,
+    cases: CaseWork,
+    incoming: DomainEvent,
+    snapshot: CaseSnapshot | undefined,
+    decision: Decision,
+    correlationId: string,
+  ): Promise<void> {
     if (incoming.eventType !== 'MarriageRecordUpdated' || !covers(this.deps.node, incoming.targetRegion)) return;
     if (decision.kind === 'rejected' && decision.reasonCode !== 'UNKNOWN_CASE') return;
     const record = maritalRecordFrom(this.deps.workflows, incoming, snapshot);
@@ -345,14 +412,24 @@ export class ApplyEventService<L extends object = object> {
    * A marriage or divorce registered here, or recorded by a record region this node serves: link or unlink the
    * spouses for later checks, and flag the open economic checks of either to their requesters.
    */
-  private async householdChanged(m: EntityManager, cases: CaseWork, incoming: DomainEvent, snapshot: CaseSnapshot | undefined, correlationId: string): Promise<void> {
+  private async householdChanged(
+    m: EntityManager,
+    cases: CaseWork,
+    incoming: DomainEvent,
+    snapshot: CaseSnapshot | undefined,
+    correlationId: string,
+  ): Promise<void> {
     const change = householdChangeFor(this.deps.workflows, incoming, snapshot);
     if (!change) return;
     const [a, b] = change.members;
     await this.deps.cases.linkHousehold(m, a, b, change.effectiveOn, change.kind === 'spouses-joined', change.caseId, change.persons);
     const checks = [...(await cases.casesOfPerson(a, 'economic-check')), ...(await cases.casesOfPerson(b, 'economic-check'))];
     const unique = [...new Map(checks.map((c) => [c.caseId, c])).values()];
-    await this.deps.publisher.publish(m, reactToHouseholdChange(this.deps.workflows, change, unique, toInstant(incoming.occurredAt), { node: this.deps.node }, incoming.eventId), correlationId);
+    await this.deps.publisher.publish(
+      m,
+      reactToHouseholdChange(this.deps.workflows, change, unique, toInstant(incoming.occurredAt), { node: this.deps.node }, incoming.eventId),
+      correlationId,
+    );
   }
 
   private async history(
@@ -364,10 +441,23 @@ export class ApplyEventService<L extends object = object> {
     stateAfter: string,
   ): Promise<void> {
     await cases.append({
-      eventId: e.eventId, caseId: e.caseId, eventType: e.eventType, sourceRegion: e.sourceRegion, targetRegion: e.targetRegion,
-      sourceOffice: e.sourceOffice ?? null, targetOffice: e.targetOffice ?? null, occurredAt: new Date(e.occurredAt as string),
-      correlationId: meta.correlationId, schemaId: meta.delivery.schemaId, outcome, reason, stateAfter, payload: JSON.stringify(meta.payload),
-      kafkaTopic: meta.delivery.topic, kafkaPartition: meta.delivery.partition, kafkaOffset: meta.delivery.offset,
+      eventId: e.eventId,
+      caseId: e.caseId,
+      eventType: e.eventType,
+      sourceRegion: e.sourceRegion,
+      targetRegion: e.targetRegion,
+      sourceOffice: e.sourceOffice ?? null,
+      targetOffice: e.targetOffice ?? null,
+      occurredAt: new Date(e.occurredAt as string),
+      correlationId: meta.correlationId,
+      schemaId: meta.delivery.schemaId,
+      outcome,
+      reason,
+      stateAfter,
+      payload: JSON.stringify(meta.payload),
+      kafkaTopic: meta.delivery.topic,
+      kafkaPartition: meta.delivery.partition,
+      kafkaOffset: meta.delivery.offset,
     });
   }
 
@@ -385,7 +475,10 @@ export class ApplyEventService<L extends object = object> {
     for (const t of work.cancel) await this.deps.timers.cancel(t).catch(() => undefined);
     const notScheduled = (ts: TimerJob[]) => (e: unknown) =>
       this.deps.logger.event('warn', 'deadline not scheduled yet; reconciliation will retry', {
-        caseId: ts[0].caseId, timer: ts[0].name, deadlines: ts.length, error: (e as Error).message,
+        caseId: ts[0].caseId,
+        timer: ts[0].name,
+        deadlines: ts.length,
+        error: (e as Error).message,
       });
     const { timers } = this.deps;
     if (timers.scheduleMany && work.schedule.length > 1) {

@@ -27,7 +27,16 @@ describe('mergeCasesOfPerson', () => {
     ['an id number written otherwise', [], [snapshot('B', { personKeys: [' 500111196804170022 '.toLowerCase()] })], undefined, [['B', 'submitted']]],
     ['a case in memory of another person', [], [snapshot('C', { personKeys: ['510104199001010011'] })], undefined, []],
     ['a case in memory of another workflow', [], [snapshot('D', { workflow: 'economic-check' })], 'disability-subsidy', []],
-    ['stored and in memory together, each once', [snapshot('A')], [snapshot('A'), snapshot('B')], 'disability-subsidy', [['A', 'submitted'], ['B', 'submitted']]],
+    [
+      'stored and in memory together, each once',
+      [snapshot('A')],
+      [snapshot('A'), snapshot('B')],
+      'disability-subsidy',
+      [
+        ['A', 'submitted'],
+        ['B', 'submitted'],
+      ],
+    ],
   ])('%s', (_what, stored, inMemory, workflow, expected) => {
     expect(mergeCasesOfPerson(stored, inMemory, person, workflow).map((s) => [s.caseId, s.state])).toEqual(expected);
   });
@@ -36,7 +45,12 @@ describe('mergeCasesOfPerson', () => {
 /** A repository that answers from fixed rows and records what is written. */
 function fakeRepository(stored: Record<string, { snapshot: CaseSnapshot; version: number }>, maxSeq: Record<string, number>) {
   const calls: string[] = [];
-  const written = { cases: [] as Array<{ caseId: string; state: string; version: number; lastEventId: string }>, history: [] as HistoryEntry[], timers: { started: [] as string[], stopped: [] as string[] }, persons: [] as string[] };
+  const written = {
+    cases: [] as Array<{ caseId: string; state: string; version: number; lastEventId: string }>,
+    history: [] as HistoryEntry[],
+    timers: { started: [] as string[], stopped: [] as string[] },
+    persons: [] as string[],
+  };
   const repository = {
     async loadMany(_m: EntityManager, ids: string[]) {
       calls.push(`loadMany ${ids.join(',')}`);
@@ -52,7 +66,14 @@ function fakeRepository(stored: Record<string, { snapshot: CaseSnapshot; version
     },
     async casesOfPersons(_m: EntityManager, ids: string[]) {
       calls.push(`casesOfPersons ${ids.join(',')}`);
-      return new Map(ids.map((id) => [id, Object.values(stored).map((s) => s.snapshot).filter((c) => c.personKeys.includes(id))]));
+      return new Map(
+        ids.map((id) => [
+          id,
+          Object.values(stored)
+            .map((s) => s.snapshot)
+            .filter((c) => c.personKeys.includes(id)),
+        ]),
+      );
     },
     async saveMany(_m: EntityManager, changed: Array<{ snapshot: CaseSnapshot; version: number; lastEventId: string }>) {
       calls.push('saveMany');
@@ -76,8 +97,23 @@ function fakeRepository(stored: Record<string, { snapshot: CaseSnapshot; version
 }
 
 const entry = (eventId: string, caseId: string): Omit<HistoryEntry, 'seq'> => ({
-  eventId, caseId, eventType: 'X', sourceRegion: '510104', targetRegion: '500111', sourceOffice: null, targetOffice: null, occurredAt: new Date(0),
-  correlationId: 'c', schemaId: 1, outcome: 'applied', reason: null, stateAfter: 's', payload: '{}', kafkaTopic: 't', kafkaPartition: 0, kafkaOffset: '1',
+  eventId,
+  caseId,
+  eventType: 'X',
+  sourceRegion: '510104',
+  targetRegion: '500111',
+  sourceOffice: null,
+  targetOffice: null,
+  occurredAt: new Date(0),
+  correlationId: 'c',
+  schemaId: 1,
+  outcome: 'applied',
+  reason: null,
+  stateAfter: 's',
+  payload: '{}',
+  kafkaTopic: 't',
+  kafkaPartition: 0,
+  kafkaOffset: '1',
 });
 const timer = (name: string): TimerStart => ({ name, dueAt: new Date(0), ownerDivision: '500111', mustActDivision: '500111', escalateTo: [] });
 
@@ -96,7 +132,10 @@ describe('CaseWork', () => {
     work.save(snapshot('B', { state: 'withdrawn' }), 'e3');
     await work.append(entry('e3', 'B'));
     expect(await work.load('B')).toEqual({ snapshot: snapshot('B', { state: 'withdrawn' }), version: 2 });
-    expect((await work.casesOfPerson('500111196804170022')).map((s) => [s.caseId, s.state])).toEqual([['A', 'under-review'], ['B', 'withdrawn']]);
+    expect((await work.casesOfPerson('500111196804170022')).map((s) => [s.caseId, s.state])).toEqual([
+      ['A', 'under-review'],
+      ['B', 'withdrawn'],
+    ]);
 
     await work.flush();
     expect(calls).toEqual(['loadMany A,B', 'nextSeqs A,B', 'casesOfPerson', 'saveMany', 'indexPersons', 'appendHistory', 'writeTimers']);
@@ -104,7 +143,11 @@ describe('CaseWork', () => {
       { caseId: 'A', state: 'under-review', version: 5, lastEventId: 'e2' },
       { caseId: 'B', state: 'withdrawn', version: 2, lastEventId: 'e3' },
     ]);
-    expect(written.history.map((h) => [h.eventId, h.caseId, h.seq])).toEqual([['e1', 'B', 1], ['e2', 'A', 8], ['e3', 'B', 2]]);
+    expect(written.history.map((h) => [h.eventId, h.caseId, h.seq])).toEqual([
+      ['e1', 'B', 1],
+      ['e2', 'A', 8],
+      ['e3', 'B', 2],
+    ]);
   });
 
   it('writes nothing twice: after a flush only what changed since is written', async () => {
@@ -116,15 +159,37 @@ describe('CaseWork', () => {
     work.save(snapshot('A', { state: 'withdrawn' }), 'e2');
     await work.append(entry('e2', 'A'));
     await work.flush();
-    expect(written.cases.map((c) => [c.state, c.version])).toEqual([['submitted', 1], ['withdrawn', 2]]);
-    expect(written.history.map((h) => [h.eventId, h.seq])).toEqual([['e1', 1], ['e2', 2]]);
+    expect(written.cases.map((c) => [c.state, c.version])).toEqual([
+      ['submitted', 1],
+      ['withdrawn', 2],
+    ]);
+    expect(written.history.map((h) => [h.eventId, h.seq])).toEqual([
+      ['e1', 1],
+      ['e2', 2],
+    ]);
   });
 
   it.each<[string, (w: CaseWork) => void, string[], string[]]>([
     ['a timer started', (w) => w.startTimers('A', [timer('t1')], new Date(0)), ['A:t1'], []],
     ['a timer stopped', (w) => w.cancelTimers('A', ['t1']), [], ['A:t1']],
-    ['stopped, then started again (one event restarting it)', (w) => { w.cancelTimers('A', ['t1']); w.startTimers('A', [timer('t1')], new Date(0)); }, ['A:t1'], []],
-    ['started by one event, stopped by a later one', (w) => { w.startTimers('A', [timer('t1')], new Date(0)); w.cancelTimers('A', ['t1']); }, [], ['A:t1']],
+    [
+      'stopped, then started again (one event restarting it)',
+      (w) => {
+        w.cancelTimers('A', ['t1']);
+        w.startTimers('A', [timer('t1')], new Date(0));
+      },
+      ['A:t1'],
+      [],
+    ],
+    [
+      'started by one event, stopped by a later one',
+      (w) => {
+        w.startTimers('A', [timer('t1')], new Date(0));
+        w.cancelTimers('A', ['t1']);
+      },
+      [],
+      ['A:t1'],
+    ],
   ])('deadlines as they stand at the end: %s', async (_what, act, started, stopped) => {
     const { repository, written } = fakeRepository({}, {});
     const work = new CaseWork({} as EntityManager, repository);

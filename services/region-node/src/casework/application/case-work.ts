@@ -71,7 +71,10 @@ export class CaseWork {
       const row = found.get(id);
       this.cases.set(id, row ? { snapshot: row.snapshot, stored: row.version, version: row.version, lastEventId: '', changed: false } : null);
     }
-    const seqs = await this.repository.nextSeqs(this.m, wanted.filter((id) => !this.seqs.has(id)));
+    const seqs = await this.repository.nextSeqs(
+      this.m,
+      wanted.filter((id) => !this.seqs.has(id)),
+    );
     for (const [id, seq] of seqs) this.seqs.set(id, seq);
   }
 
@@ -122,14 +125,25 @@ export class CaseWork {
   async casesOfPerson(idNumber: string, workflow?: WorkflowName): Promise<CaseSnapshot[]> {
     const read = this.personCases.get(personKey(idNumber));
     const stored = read ? read.filter((s) => !workflow || s.workflow === workflow) : await this.repository.casesOfPerson(this.m, idNumber, workflow);
-    return mergeCasesOfPerson(stored, [...this.cases.values()].filter((e): e is CaseEntry => e !== null).map((e) => e.snapshot), idNumber, workflow);
+    return mergeCasesOfPerson(
+      stored,
+      [...this.cases.values()].filter((e): e is CaseEntry => e !== null).map((e) => e.snapshot),
+      idNumber,
+      workflow,
+    );
   }
 
   /** Writes what is kept in memory; the transaction goes on with MySQL and memory agreeing. */
   async flush(): Promise<void> {
     const changed = [...this.cases.values()].filter((e): e is CaseEntry => e !== null && e.changed);
-    await this.repository.saveMany(this.m, changed.map((e) => ({ snapshot: e.snapshot, version: e.version, lastEventId: e.lastEventId, isNew: e.stored === undefined })));
-    await this.repository.indexPersons(this.m, changed.map((e) => ({ caseId: e.snapshot.caseId, idNumbers: e.snapshot.personKeys })));
+    await this.repository.saveMany(
+      this.m,
+      changed.map((e) => ({ snapshot: e.snapshot, version: e.version, lastEventId: e.lastEventId, isNew: e.stored === undefined })),
+    );
+    await this.repository.indexPersons(
+      this.m,
+      changed.map((e) => ({ caseId: e.snapshot.caseId, idNumbers: e.snapshot.personKeys })),
+    );
     for (const e of changed) Object.assign(e, { stored: e.version, changed: false });
     const history = this.history;
     this.history = [];

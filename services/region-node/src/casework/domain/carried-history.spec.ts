@@ -1,7 +1,14 @@
 import { carriedHistoryOf, entriesToCarry, MAX_CARRIED_ENTRIES, toCarriedEntry } from './carried-history';
 
 const entry = (eventId: string, occurredAt: string, extra: Record<string, unknown> = {}) => ({
-  eventId, eventType: 'SubsidyApplicationAcknowledged', sourceRegion: '512021', targetRegion: '510104', occurredAt, outcome: 'applied', stateAfter: 'under-review', ...extra,
+  eventId,
+  eventType: 'SubsidyApplicationAcknowledged',
+  sourceRegion: '512021',
+  targetRegion: '510104',
+  occurredAt,
+  outcome: 'applied',
+  stateAfter: 'under-review',
+  ...extra,
 });
 
 describe('history carried with a hand-over', () => {
@@ -9,7 +16,15 @@ describe('history carried with a hand-over', () => {
     expect(carriedHistoryOf({})).toEqual([]);
     expect(carriedHistoryOf({ priorHistory: [] })).toEqual([]);
     expect(carriedHistoryOf({ priorHistory: [entry('a', '2026-11-03T02:00:00Z')] })).toEqual([
-      { eventId: 'a', eventType: 'SubsidyApplicationAcknowledged', sourceRegion: '512021', targetRegion: '510104', occurredAt: new Date('2026-11-03T02:00:00Z'), outcome: 'applied', stateAfter: 'under-review' },
+      {
+        eventId: 'a',
+        eventType: 'SubsidyApplicationAcknowledged',
+        sourceRegion: '512021',
+        targetRegion: '510104',
+        occurredAt: new Date('2026-11-03T02:00:00Z'),
+        outcome: 'applied',
+        stateAfter: 'under-review',
+      },
     ]);
   });
 
@@ -24,7 +39,9 @@ describe('history carried with a hand-over', () => {
   });
 
   it('writes only what the node does not keep yet, oldest first (a redelivery adds nothing)', () => {
-    const entries = carriedHistoryOf({ priorHistory: [entry('b', '2026-11-03T02:00:00Z'), entry('a', '2026-11-02T02:00:00Z'), entry('c', '2026-11-04T02:00:00Z')] });
+    const entries = carriedHistoryOf({
+      priorHistory: [entry('b', '2026-11-03T02:00:00Z'), entry('a', '2026-11-02T02:00:00Z'), entry('c', '2026-11-04T02:00:00Z')],
+    });
     expect(entriesToCarry(entries, []).map((e) => e.eventId)).toEqual(['a', 'b', 'c']);
     expect(entriesToCarry(entries, ['b']).map((e) => e.eventId)).toEqual(['a', 'c']);
     expect(entriesToCarry(entries, ['a', 'b', 'c'])).toEqual([]);

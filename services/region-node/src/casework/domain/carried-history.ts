@@ -64,7 +64,15 @@ export function entriesToCarry(entries: readonly CarriedHistoryEntry[], keptEven
 }
 
 /** What a history row of the handing-over node becomes in `priorHistory` (payload left behind). */
-export function toCarriedEntry(row: { eventId: string; eventType: string; sourceRegion: string; targetRegion: string; occurredAt: Date | string; outcome: string; stateAfter: string }): CarriedHistoryEntry {
+export function toCarriedEntry(row: {
+  eventId: string;
+  eventType: string;
+  sourceRegion: string;
+  targetRegion: string;
+  occurredAt: Date | string;
+  outcome: string;
+  stateAfter: string;
+}): CarriedHistoryEntry {
   return {
     eventId: row.eventId,
     eventType: row.eventType,

@@ -3,7 +3,17 @@ import { checkCharacter } from '@tongban/regions';
 import type { AppliedDecision, CaseSnapshot, DecideContext, Decision, FollowUpEvent, IncomingEvent, KnownDeath, KnownSpouse } from './casework.types';
 import { applyDecision, decide, decideTimer } from './engine';
 import { NODE_WORKFLOWS, NodeLookups } from '../../workflows';
-import { deathNoticeFrom, deathNoticesFor, householdChangeFor, knownDeathFrom, MaritalRecord, maritalRecordFrom, reactToDeathByRecords, reactToDeathNotice, reactToHouseholdChange } from './reactions';
+import {
+  deathNoticeFrom,
+  deathNoticesFor,
+  householdChangeFor,
+  knownDeathFrom,
+  MaritalRecord,
+  maritalRecordFrom,
+  reactToDeathByRecords,
+  reactToDeathNotice,
+  reactToHouseholdChange,
+} from './reactions';
 import type { WorkflowRegistry } from './workflow-registry';
 
 /** A valid ID number for a test person: division, birth date YYYYMMDD, sequence (odd male, even female). */
@@ -99,12 +109,15 @@ export class CaseHarness {
     const record = maritalRecordFrom(this.workflows, incoming, this.cases.get(incoming.caseId));
     if (record && (decision.kind === 'applied' || decision.reasonCode === 'UNKNOWN_CASE')) this.records.set(record.idNumber, record);
     const household =
-      (decision.kind === 'applied' || (incoming.eventType === 'MarriageRecordUpdated' && decision.reasonCode === 'UNKNOWN_CASE'))
+      decision.kind === 'applied' || (incoming.eventType === 'MarriageRecordUpdated' && decision.reasonCode === 'UNKNOWN_CASE')
         ? householdChangeFor(this.workflows, incoming, this.cases.get(incoming.caseId))
         : undefined;
     if (household?.persons) {
       const [a, b] = household.persons;
-      for (const [p, q] of [[a, b], [b, a]]) {
+      for (const [p, q] of [
+        [a, b],
+        [b, a],
+      ]) {
         if (household.kind === 'spouses-joined') this.spouses.set(p.idNumber, { ...q, since: household.effectiveOn, caseId: household.caseId });
         else if (this.spouses.get(p.idNumber)?.idNumber === q.idNumber) this.spouses.delete(p.idNumber);
       }

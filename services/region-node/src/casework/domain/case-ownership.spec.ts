@@ -21,14 +21,16 @@ describe('case ids bound to their opener', () => {
   });
 
   it('knows which events open a case', () => {
-    expect(['SubsidyApplicationSubmitted', 'EconomicCheckRequested', 'DeathRegistered', 'MarriageRegistrationRequested', 'DivorceApplicationFiled'].every(opensCase)).toBe(true);
+    expect(
+      ['SubsidyApplicationSubmitted', 'EconomicCheckRequested', 'DeathRegistered', 'MarriageRegistrationRequested', 'DivorceApplicationFiled'].every(opensCase),
+    ).toBe(true);
     expect(['SubsidyApproved', 'CaseEventRejected', 'RemainsTransportRequested', 'Nope'].some(opensCase)).toBe(false);
     // The gateway refuses foreign case ids early from its own list: it must be the state machines' list.
     expect(knownEventTypes().filter(opensCase).sort()).toEqual([...CASE_OPENING_EVENTS].sort());
   });
 
   it('leaves ID and certificate numbers out of refusal texts', () => {
-    expect(withoutIdNumbers("the certificate 50011119680417002241 does not match 50011119680417002X")).toBe(
+    expect(withoutIdNumbers('the certificate 50011119680417002241 does not match 50011119680417002X')).toBe(
       'the certificate [ID number withheld] does not match [ID number withheld]',
     );
     expect(withoutIdNumbers('due at 2026-11-02T09:30:00Z in case SUB-510104-2026-000123')).toBe('due at 2026-11-02T09:30:00Z in case SUB-510104-2026-000123');

@@ -47,5 +47,7 @@ export function parseDeadlines(text: string | undefined): DeadlinesConfig {
 }
 
 export function formatDeadlines(config: DeadlinesConfig): string {
-  return Object.entries(config).map(([k, v]) => `${k}=${formatDeadlineRule(v)}`).join(',');
+  return Object.entries(config)
+    .map(([k, v]) => `${k}=${formatDeadlineRule(v)}`)
+    .join(',');
 }

@@ -7,14 +7,48 @@ import { NODE_WORKFLOWS } from '../../workflows';
 const { definitionFor, knownEventTypes } = NODE_WORKFLOWS;
 
 const DOMAIN_EVENTS = [
-  'SubsidyApplicationSubmitted', 'SubsidyApplicationAcknowledged', 'SubsidyMaterialsRequested', 'SubsidyMaterialsSupplied', 'SubsidyApproved',
-  'SubsidyRejected', 'SubsidyPaymentStarted', 'SubsidyTransferred', 'SubsidyCaseHandedOver', 'SubsidyAdjusted', 'SubsidyStopped', 'SubsidyApplicationWithdrawn',
-  'MarriageRegistrationRequested', 'MaritalStatusCheckRequested', 'MaritalStatusCheckAnswered', 'MarriageRegistered', 'MarriageRegistrationRefused',
-  'MarriageRecordUpdated', 'DivorceApplicationFiled', 'DivorceApplicationWithdrawn', 'DivorceRegistered', 'DivorceApplicationLapsed',
-  'DeathRegistered', 'RemainsTransportRequested', 'RemainsTransportAccepted', 'RemainsTransportRefused', 'RemainsTransported', 'CremationCompleted',
-  'AshesStored', 'AshesReturned', 'FuneralSubsidyClaimed', 'FuneralSubsidyGranted', 'FuneralSubsidyRejected', 'DeathNoticeIssued',
-  'EconomicCheckRequested', 'EconomicCheckAcknowledged', 'EconomicCheckAnswered', 'EconomicCheckHouseholdChanged', 'EconomicCheckExpired', 'EconomicCheckCancelled',
-  'CaseEventRejected', 'CaseDeadlineBreached',
+  'SubsidyApplicationSubmitted',
+  'SubsidyApplicationAcknowledged',
+  'SubsidyMaterialsRequested',
+  'SubsidyMaterialsSupplied',
+  'SubsidyApproved',
+  'SubsidyRejected',
+  'SubsidyPaymentStarted',
+  'SubsidyTransferred',
+  'SubsidyCaseHandedOver',
+  'SubsidyAdjusted',
+  'SubsidyStopped',
+  'SubsidyApplicationWithdrawn',
+  'MarriageRegistrationRequested',
+  'MaritalStatusCheckRequested',
+  'MaritalStatusCheckAnswered',
+  'MarriageRegistered',
+  'MarriageRegistrationRefused',
+  'MarriageRecordUpdated',
+  'DivorceApplicationFiled',
+  'DivorceApplicationWithdrawn',
+  'DivorceRegistered',
+  'DivorceApplicationLapsed',
+  'DeathRegistered',
+  'RemainsTransportRequested',
+  'RemainsTransportAccepted',
+  'RemainsTransportRefused',
+  'RemainsTransported',
+  'CremationCompleted',
+  'AshesStored',
+  'AshesReturned',
+  'FuneralSubsidyClaimed',
+  'FuneralSubsidyGranted',
+  'FuneralSubsidyRejected',
+  'DeathNoticeIssued',
+  'EconomicCheckRequested',
+  'EconomicCheckAcknowledged',
+  'EconomicCheckAnswered',
+  'EconomicCheckHouseholdChanged',
+  'EconomicCheckExpired',
+  'EconomicCheckCancelled',
+  'CaseEventRejected',
+  'CaseDeadlineBreached',
 ];
 
 describe('case engine', () => {
@@ -47,7 +81,13 @@ describe('case engine', () => {
     caseId: 'ECK-1',
     sourceRegion: '510104',
     targetRegion: '500111',
-    payload: { members: [{ person: { idNumber: '500111196001150028', name: '刘梅', hukouDivision: '500111' }, relation: 'SELF', authorisationRef: 'A1' }], items: ['PENSIONS'], purpose: 'OTHER_ASSISTANCE', authorisationRef: 'A', answerBy: '2026-11-20' },
+    payload: {
+      members: [{ person: { idNumber: '500111196001150028', name: '刘梅', hukouDivision: '500111' }, relation: 'SELF', authorisationRef: 'A1' }],
+      items: ['PENSIONS'],
+      purpose: 'OTHER_ASSISTANCE',
+      authorisationRef: 'A',
+      answerBy: '2026-11-20',
+    },
   };
 
   it('refuses an opening event for a case that already exists', async () => {
@@ -65,11 +105,25 @@ describe('case engine', () => {
   it('answers a refused event with a CaseEventRejected to its sender, but never a rejection with another', async () => {
     const h = new CaseHarness();
     await h.send(check);
-    const refused = await h.send({ ...check, eventType: 'EconomicCheckAcknowledged', sourceRegion: '510104', eventId: 'e-9', payload: { checkCentreRef: 'x' } });
+    const refused = await h.send({
+      ...check,
+      eventType: 'EconomicCheckAcknowledged',
+      sourceRegion: '510104',
+      eventId: 'e-9',
+      payload: { checkCentreRef: 'x' },
+    });
     expect(refused.emits).toEqual([
       expect.objectContaining({
-        eventType: 'CaseEventRejected', sourceRegion: '500111', targetRegion: '510104', causationId: 'e-9',
-        payload: expect.objectContaining({ refusedEventId: 'e-9', refusedEventType: 'EconomicCheckAcknowledged', reasonCode: 'NOT_RESPONSIBLE', caseState: 'requested' }),
+        eventType: 'CaseEventRejected',
+        sourceRegion: '500111',
+        targetRegion: '510104',
+        causationId: 'e-9',
+        payload: expect.objectContaining({
+          refusedEventId: 'e-9',
+          refusedEventType: 'EconomicCheckAcknowledged',
+          reasonCode: 'NOT_RESPONSIBLE',
+          caseState: 'requested',
+        }),
       }),
     ]);
     const echo = await new CaseHarness().send({ ...check, eventType: 'CaseEventRejected', caseId: 'nope' });
@@ -79,13 +133,18 @@ describe('case engine', () => {
   it('records a rejection from the other side without moving the case', async () => {
     const h = new CaseHarness();
     await h.send(check);
-    const d = expectApplied(await h.send({ ...check, eventType: 'CaseEventRejected', sourceRegion: '500111', payload: { refusedEventType: 'X', reasonCode: 'OTHER' } }));
+    const d = expectApplied(
+      await h.send({ ...check, eventType: 'CaseEventRejected', sourceRegion: '500111', payload: { refusedEventType: 'X', reasonCode: 'OTHER' } }),
+    );
     expect(d).toMatchObject({ nextState: 'requested', timers: { start: [], cancel: [] } });
     expect(h.get('ECK-1').data.rejections).toHaveLength(1);
   });
 
   it('reports every refusal as a not-retriable domain error with a stable code', async () => {
-    const d = await new CaseHarness().send({ ...check, payload: { ...check.payload, members: [{ person: { idNumber: '500111196001150027', name: 'x', hukouDivision: '500111' } }] } });
+    const d = await new CaseHarness().send({
+      ...check,
+      payload: { ...check.payload, members: [{ person: { idNumber: '500111196001150027', name: 'x', hukouDivision: '500111' } }] },
+    });
     expect(d).toMatchObject({ kind: 'rejected', reasonCode: 'PAYLOAD_INVALID' });
     if (d.kind === 'rejected') expect(d.error).toBeInstanceOf(CaseRuleError);
   });
@@ -99,8 +158,17 @@ describe('case engine', () => {
     ['510105', null, []],
   ])('gives a sender %s (office %s) the roles %j in a Chengdu → Dazu check', (source, office, roles) => {
     const snapshot = {
-      caseId: 'c', workflow: 'economic-check' as const, state: 'requested', acceptingDivision: '510104', acceptingOffice: null, responsibleDivision: '500111',
-      personKeys: [], timers: {}, data: {}, openedAt: '', updatedAt: '',
+      caseId: 'c',
+      workflow: 'economic-check' as const,
+      state: 'requested',
+      acceptingDivision: '510104',
+      acceptingOffice: null,
+      responsibleDivision: '500111',
+      personKeys: [],
+      timers: {},
+      data: {},
+      openedAt: '',
+      updatedAt: '',
     };
     expect(rolesOf(definitionFor('economic-check')!, snapshot, source, office)).toEqual(roles);
   });
@@ -122,11 +190,21 @@ describe('case engine', () => {
 
   describe('answers to a service office (CQ-HTZ)', () => {
     const application = (caseId: string, types = ['NURSING']) => ({
-      eventType: 'SubsidyApplicationSubmitted', caseId, sourceRegion: '500107', sourceOffice: 'CQ-HTZ', targetRegion: '500111',
+      eventType: 'SubsidyApplicationSubmitted',
+      caseId,
+      sourceRegion: '500107',
+      sourceOffice: 'CQ-HTZ',
+      targetRegion: '500111',
       payload: {
-        applicant: { idNumber: '500111196804170022', name: '李秀英', hukouDivision: '500111' }, certificateNumber: '50011119680417002241',
-        disabilityCategory: 'PHYSICAL', disabilityGrade: 'GRADE_1', subsidyTypes: types, hardshipStatus: 'NONE', residence: { division: '500107', detail: '…' },
-        contactPhone: '1', consentRef: 'C',
+        applicant: { idNumber: '500111196804170022', name: '李秀英', hukouDivision: '500111' },
+        certificateNumber: '50011119680417002241',
+        disabilityCategory: 'PHYSICAL',
+        disabilityGrade: 'GRADE_1',
+        subsidyTypes: types,
+        hardshipStatus: 'NONE',
+        residence: { division: '500107', detail: '…' },
+        contactPhone: '1',
+        consentRef: 'C',
       },
     });
 

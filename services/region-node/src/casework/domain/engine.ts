@@ -24,7 +24,12 @@ const OFFICE_BOUND_ROLES: readonly Role[] = ['accepting', 'registry-office'];
  * The roles a sender plays in a case: a role's division is covered by the source division (a city key speaks
  * for its districts, a province key for the province), and for office-bound roles the office must match.
  */
-export function rolesOf<L extends object>(definition: WorkflowDefinition<string, L>, snapshot: CaseSnapshot, sourceRegion: string, sourceOffice?: string | null): Role[] {
+export function rolesOf<L extends object>(
+  definition: WorkflowDefinition<string, L>,
+  snapshot: CaseSnapshot,
+  sourceRegion: string,
+  sourceOffice?: string | null,
+): Role[] {
   const roles: Role[] = [];
   for (const [role, divisions] of Object.entries(definition.roleDivisions(snapshot)) as Array<[Role, string[]]>) {
     if (!divisions.some((d) => d && covers(sourceRegion, d))) continue;
@@ -55,7 +60,11 @@ export async function decide<L extends object>(snapshot: CaseSnapshot | undefine
   }
 }
 
-async function decideOrThrow<L extends object>(snapshot: CaseSnapshot | undefined, incoming: IncomingEvent, context: DecideContext<L>): Promise<AppliedDecision> {
+async function decideOrThrow<L extends object>(
+  snapshot: CaseSnapshot | undefined,
+  incoming: IncomingEvent,
+  context: DecideContext<L>,
+): Promise<AppliedDecision> {
   const isCommon = (COMMON_EVENT_TYPES as readonly string[]).includes(incoming.eventType);
   const { workflows } = context;
   const definition = isCommon && snapshot ? workflows.definitionFor(snapshot.workflow) : workflows.definitionForEventType(incoming.eventType);
@@ -70,7 +79,8 @@ async function decideOrThrow<L extends object>(snapshot: CaseSnapshot | undefine
 
   let before: CaseSnapshot;
   if (spec.from === 'opens-case') {
-    if (snapshot) throw new IllegalTransitionError(`case ${snapshot.caseId} already exists (${snapshot.state}); ${incoming.eventType} opens a new case`, 'CASE_EXISTS');
+    if (snapshot)
+      throw new IllegalTransitionError(`case ${snapshot.caseId} already exists (${snapshot.state}); ${incoming.eventType} opens a new case`, 'CASE_EXISTS');
     const opening = spec.opens!(incoming, payload, context);
     before = {
       caseId: incoming.caseId,
@@ -103,7 +113,10 @@ async function decideOrThrow<L extends object>(snapshot: CaseSnapshot | undefine
   } else {
     if (!snapshot) throw new UnknownCaseError(incoming.caseId, incoming.eventType);
     if (snapshot.workflow !== definition.workflow) {
-      throw new IllegalTransitionError(`${incoming.eventType} belongs to ${definition.workflow}, case ${snapshot.caseId} is ${snapshot.workflow}`, 'WRONG_WORKFLOW');
+      throw new IllegalTransitionError(
+        `${incoming.eventType} belongs to ${definition.workflow}, case ${snapshot.caseId} is ${snapshot.workflow}`,
+        'WRONG_WORKFLOW',
+      );
     }
     before = snapshot;
   }
@@ -255,8 +268,8 @@ function rejected(snapshot: CaseSnapshot | undefined, incoming: IncomingEvent, e
         refusedEventType: incoming.eventType,
         reasonCode: told.rejectionCode,
         reasonText: withoutIdNumbers(`${told.code}: ${told.message}`),
-        caseState: outsider ? null : snapshot?.state ?? null,
-        relatedCaseId: outsider ? null : told.relatedCaseId ?? null,
+        caseState: outsider ? null : (snapshot?.state ?? null),
+        relatedCaseId: outsider ? null : (told.relatedCaseId ?? null),
       },
     });
   }
@@ -299,16 +312,20 @@ export function decideTimer<L extends object>(snapshot: CaseSnapshot, timerName:
     timers: { start: [], cancel: [timerName] },
     emits: [],
   };
-  const event = (eventType: string, payload: Record<string, unknown>, target: string): FollowUpEvent => addressOffice({
-    eventType,
-    caseId: snapshot.caseId,
-    sourceRegion: owner,
-    targetRegion: target,
-    sourceOffice: timer.owner === 'accepting' || timer.owner === 'registry-office' ? snapshot.acceptingOffice ?? null : null,
-    occurredAt: dueAt,
-    dedupeKey: `timer:${snapshot.caseId}:${timerName}:${open.dueAt}`,
-    payload,
-  }, snapshot);
+  const event = (eventType: string, payload: Record<string, unknown>, target: string): FollowUpEvent =>
+    addressOffice(
+      {
+        eventType,
+        caseId: snapshot.caseId,
+        sourceRegion: owner,
+        targetRegion: target,
+        sourceOffice: timer.owner === 'accepting' || timer.owner === 'registry-office' ? (snapshot.acceptingOffice ?? null) : null,
+        occurredAt: dueAt,
+        dedupeKey: `timer:${snapshot.caseId}:${timerName}:${open.dueAt}`,
+        payload,
+      },
+      snapshot,
+    );
   switch (timer.onDue.kind) {
     case 'breach':
       base.emits.push(

@@ -18,8 +18,15 @@ async function subsidy(h: CaseHarness, caseId: string, who: typeof ZHAO, certifi
     h.send({ eventType, caseId, sourceRegion: from, targetRegion: from === CHENGDU ? DAZU : CHENGDU, payload });
   expectApplied(
     await send('SubsidyApplicationSubmitted', CHENGDU, {
-      applicant: who, certificateNumber: certificate, disabilityCategory: 'PHYSICAL', disabilityGrade: 'GRADE_1', subsidyTypes: ['NURSING'],
-      hardshipStatus: 'NONE', residence: { division: CHENGDU, detail: '…' }, contactPhone: '1', consentRef: 'C',
+      applicant: who,
+      certificateNumber: certificate,
+      disabilityCategory: 'PHYSICAL',
+      disabilityGrade: 'GRADE_1',
+      subsidyTypes: ['NURSING'],
+      hardshipStatus: 'NONE',
+      residence: { division: CHENGDU, detail: '…' },
+      contactPhone: '1',
+      consentRef: 'C',
     }),
   );
   expectApplied(await send('SubsidyApplicationAcknowledged', DAZU));
@@ -45,14 +52,24 @@ describe('reactions to a death notice', () => {
     const events = reactToDeathNotice(deathNoticeFrom(notice()), [...h.cases.values()]);
     expect(events).toEqual([
       expect.objectContaining({
-        eventType: 'SubsidyStopped', caseId: 'SUB-ZHAO', sourceRegion: DAZU, targetRegion: CHENGDU, causationId: 'notice-1',
+        eventType: 'SubsidyStopped',
+        caseId: 'SUB-ZHAO',
+        sourceRegion: DAZU,
+        targetRegion: CHENGDU,
+        causationId: 'notice-1',
         payload: expect.objectContaining({ subsidyTypes: ['NURSING'], reason: 'DEATH', effectiveMonth: '2026-12' }),
       }),
     ]);
     await h.followAll(events);
     expect(h.get('SUB-ZHAO').state).toBe('stopped');
     expect(reactToDeathNotice(deathNoticeFrom(notice()), [...h.cases.values()])).toEqual([]);
-    const late = await h.send({ eventType: 'SubsidyPaymentStarted', caseId: 'SUB-ZHAO', sourceRegion: DAZU, targetRegion: CHENGDU, payload: { payments: grants, firstPaidMonth: '2026-12' } });
+    const late = await h.send({
+      eventType: 'SubsidyPaymentStarted',
+      caseId: 'SUB-ZHAO',
+      sourceRegion: DAZU,
+      targetRegion: CHENGDU,
+      payload: { payments: grants, firstPaidMonth: '2026-12' },
+    });
     expect(late).toMatchObject({ kind: 'rejected', reasonCode: 'PAYMENT_AFTER_STOP' });
   });
 
@@ -63,8 +80,17 @@ describe('reactions to a death notice', () => {
     ['2027-02-28', '2027-03'],
   ])('stops a subsidy of a person who died on %s from %s', (deathDate, effectiveMonth) => {
     const c: CaseSnapshot = {
-      caseId: 'S', workflow: 'disability-subsidy', state: 'paying', acceptingDivision: CHENGDU, acceptingOffice: null, responsibleDivision: DAZU,
-      personKeys: [ZHAO.idNumber], timers: {}, data: { applicantIdNumber: ZHAO.idNumber, activeTypes: ['LIVING'], payerDivision: DAZU }, openedAt: '', updatedAt: '',
+      caseId: 'S',
+      workflow: 'disability-subsidy',
+      state: 'paying',
+      acceptingDivision: CHENGDU,
+      acceptingOffice: null,
+      responsibleDivision: DAZU,
+      personKeys: [ZHAO.idNumber],
+      timers: {},
+      data: { applicantIdNumber: ZHAO.idNumber, activeTypes: ['LIVING'], payerDivision: DAZU },
+      openedAt: '',
+      updatedAt: '',
     };
     expect(reactToDeathNotice(deathNoticeFrom(notice(deathDate)), [c])[0].payload.effectiveMonth).toBe(effectiveMonth);
   });
@@ -73,16 +99,41 @@ describe('reactions to a death notice', () => {
     const h = new CaseHarness();
     await subsidy(h, 'SUB-REVIEW', ZHAO, '50011119410903004541', 'under-review');
     await h.send({
-      eventType: 'EconomicCheckRequested', caseId: 'ECK-1', sourceRegion: CHENGDU, targetRegion: DAZU,
-      payload: { members: [{ person: LI, relation: 'SELF', authorisationRef: 'A1' }, { person: ZHAO, relation: 'PARENT', authorisationRef: 'A2' }], items: ['PENSIONS'], purpose: 'MINIMUM_LIVING_ALLOWANCE', authorisationRef: 'A', answerBy: '2026-11-20' },
+      eventType: 'EconomicCheckRequested',
+      caseId: 'ECK-1',
+      sourceRegion: CHENGDU,
+      targetRegion: DAZU,
+      payload: {
+        members: [
+          { person: LI, relation: 'SELF', authorisationRef: 'A1' },
+          { person: ZHAO, relation: 'PARENT', authorisationRef: 'A2' },
+        ],
+        items: ['PENSIONS'],
+        purpose: 'MINIMUM_LIVING_ALLOWANCE',
+        authorisationRef: 'A',
+        answerBy: '2026-11-20',
+      },
     });
     const husband = { idNumber: '500107193905050011', name: '孙某', hukouDivision: JIULONGPO };
     h.put({
-      caseId: 'MAR-1', workflow: 'marriage-registration', state: 'recorded', acceptingDivision: JIULONGPO, acceptingOffice: null, responsibleDivision: JIULONGPO,
-      personKeys: [husband.idNumber, ZHAO.idNumber], timers: {}, openedAt: '', updatedAt: '',
+      caseId: 'MAR-1',
+      workflow: 'marriage-registration',
+      state: 'recorded',
+      acceptingDivision: JIULONGPO,
+      acceptingOffice: null,
+      responsibleDivision: JIULONGPO,
+      personKeys: [husband.idNumber, ZHAO.idNumber],
+      timers: {},
+      openedAt: '',
+      updatedAt: '',
       data: {
-        kind: 'marriage', checks: {}, recordsUpdated: [husband.idNumber, ZHAO.idNumber],
-        parties: [{ ...husband, birthDate: '1939-05-05', sex: 'M' }, { ...ZHAO, birthDate: '1941-09-03', sex: 'F' }],
+        kind: 'marriage',
+        checks: {},
+        recordsUpdated: [husband.idNumber, ZHAO.idNumber],
+        parties: [
+          { ...husband, birthDate: '1939-05-05', sex: 'M' },
+          { ...ZHAO, birthDate: '1941-09-03', sex: 'F' },
+        ],
       },
     });
     const events = reactToDeathNotice(deathNoticeFrom(notice()), [...h.cases.values()]);
@@ -92,7 +143,13 @@ describe('reactions to a death notice', () => {
       // Sent by the registering office that holds the case, not by the deceased's hukou region (another node).
       ['MarriageRecordUpdated', 'MAR-1', JIULONGPO, JIULONGPO],
     ]);
-    expect(events[2].payload).toMatchObject({ person: husband, newStatus: 'WIDOWED', registrationKind: 'DEATH_OF_SPOUSE', effectiveOn: '2026-11-01', spouse: ZHAO });
+    expect(events[2].payload).toMatchObject({
+      person: husband,
+      newStatus: 'WIDOWED',
+      registrationKind: 'DEATH_OF_SPOUSE',
+      effectiveOn: '2026-11-01',
+      spouse: ZHAO,
+    });
     const applied = await h.followAll(events);
     expect(applied.map((d) => d.kind)).toEqual(['applied', 'applied', 'applied']);
     expect(['SUB-REVIEW', 'ECK-1', 'MAR-1'].map((id) => h.get(id).state)).toEqual(['rejected', 'cancelled', 'ended-by-death']);
@@ -122,8 +179,16 @@ describe('reactions to a hukou move', () => {
     const events = reactToHukouMove(move, [...h.cases.values()]);
     expect(events).toEqual([
       expect.objectContaining({
-        eventType: 'SubsidyTransferred', sourceRegion: DAZU, targetRegion: ANYUE,
-        payload: expect.objectContaining({ previousHukouDivision: DAZU, lastMonthPaidByPrevious: '2027-03', firstMonthPaidByNew: '2027-04', subsidies: grants, person: { ...LI, hukouDivision: ANYUE } }),
+        eventType: 'SubsidyTransferred',
+        sourceRegion: DAZU,
+        targetRegion: ANYUE,
+        payload: expect.objectContaining({
+          previousHukouDivision: DAZU,
+          lastMonthPaidByPrevious: '2027-03',
+          firstMonthPaidByNew: '2027-04',
+          subsidies: grants,
+          person: { ...LI, hukouDivision: ANYUE },
+        }),
       }),
     ]);
     await h.followAll(events);
@@ -136,7 +201,12 @@ describe('reactions to a hukou move', () => {
     await subsidy(h, 'SUB-LI', LI, '50011119680417002241', 'paying'); // paid from 2026-01
     const early = { ...move, movedOn: '2025-12-20', moveRef: 'MOVE-EARLY' };
     expect(reactToHukouMove(early, [...h.cases.values()])[0].payload).toMatchObject({ lastMonthPaidByPrevious: '2026-01', firstMonthPaidByNew: '2026-02' });
-    const approved: CaseSnapshot = { ...h.get('SUB-LI'), caseId: 'SUB-APPROVED', state: 'approved', data: { ...h.get('SUB-LI').data, firstPaidMonth: undefined, firstPaymentMonth: '2027-05' } };
+    const approved: CaseSnapshot = {
+      ...h.get('SUB-LI'),
+      caseId: 'SUB-APPROVED',
+      state: 'approved',
+      data: { ...h.get('SUB-LI').data, firstPaidMonth: undefined, firstPaymentMonth: '2027-05' },
+    };
     const events = reactToHukouMove(move, [approved]);
     expect(events[0].payload).toMatchObject({ lastMonthPaidByPrevious: '2027-04', firstMonthPaidByNew: '2027-05' });
     h.put(approved);
@@ -148,7 +218,12 @@ describe('reactions to a hukou move', () => {
     await subsidy(h, 'SUB-LI', LI, '50011119680417002241', 'under-review');
     const events = reactToHukouMove(move, [...h.cases.values()]);
     expect(events).toEqual([
-      expect.objectContaining({ eventType: 'SubsidyCaseHandedOver', sourceRegion: DAZU, targetRegion: ANYUE, payload: expect.objectContaining({ caseState: 'UNDER_REVIEW', acceptingDivision: CHENGDU, subsidyTypes: ['NURSING'] }) }),
+      expect.objectContaining({
+        eventType: 'SubsidyCaseHandedOver',
+        sourceRegion: DAZU,
+        targetRegion: ANYUE,
+        payload: expect.objectContaining({ caseState: 'UNDER_REVIEW', acceptingDivision: CHENGDU, subsidyTypes: ['NURSING'] }),
+      }),
     ]);
     await h.followAll(events);
     expect(h.get('SUB-LI')).toMatchObject({ state: 'under-review', responsibleDivision: ANYUE });
@@ -157,12 +232,26 @@ describe('reactions to a hukou move', () => {
 
 describe('household changes from marriage and divorce', () => {
   const marriage: CaseSnapshot = {
-    caseId: 'MAR-1', workflow: 'marriage-registration', state: 'registered', acceptingDivision: JIULONGPO, acceptingOffice: 'CQ-HTZ', responsibleDivision: ANYUE,
-    personKeys: ['512021199611080033', '500107199802210069'], timers: {}, openedAt: '', updatedAt: '',
+    caseId: 'MAR-1',
+    workflow: 'marriage-registration',
+    state: 'registered',
+    acceptingDivision: JIULONGPO,
+    acceptingOffice: 'CQ-HTZ',
+    responsibleDivision: ANYUE,
+    personKeys: ['512021199611080033', '500107199802210069'],
+    timers: {},
+    openedAt: '',
+    updatedAt: '',
     data: { kind: 'marriage', parties: [{ idNumber: '512021199611080033' }, { idNumber: '500107199802210069' }], checks: {}, recordsUpdated: [] },
   };
   const event = (eventType: string): IncomingEvent => ({
-    eventType, eventId: 'e', caseId: 'MAR-1', sourceRegion: JIULONGPO, targetRegion: ANYUE, occurredAt: '2026-11-10T02:00:00Z', payload: { certificateNumber: 'C', registeredOn: '2026-11-10' },
+    eventType,
+    eventId: 'e',
+    caseId: 'MAR-1',
+    sourceRegion: JIULONGPO,
+    targetRegion: ANYUE,
+    occurredAt: '2026-11-10T02:00:00Z',
+    payload: { certificateNumber: 'C', registeredOn: '2026-11-10' },
   });
 
   it('joins the spouses on a registered marriage and separates them on a divorce, idempotently', () => {
@@ -179,28 +268,68 @@ describe('household changes from marriage and divorce', () => {
 
 describe('a death remembered per node', () => {
   const death = (caseId: string, from = CHENGDU) => ({
-    eventType: 'DeathRegistered', caseId, sourceRegion: from, targetRegion: DAZU,
+    eventType: 'DeathRegistered',
+    caseId,
+    sourceRegion: from,
+    targetRegion: DAZU,
     payload: {
-      deceased: ZHAO, sex: 'FEMALE', birthDate: '1941-09-03', deathDate: '2026-11-01', placeOfDeath: { division: from, detail: '…' },
-      medicalDeathCertificateNumber: 'MD-1', causeOfDeath: null, informant: { name: '赵某', idNumber: null, phone: '1', relation: 'CHILD' },
+      deceased: ZHAO,
+      sex: 'FEMALE',
+      birthDate: '1941-09-03',
+      deathDate: '2026-11-01',
+      placeOfDeath: { division: from, detail: '…' },
+      medicalDeathCertificateNumber: 'MD-1',
+      causeOfDeath: null,
+      informant: { name: '赵某', idNumber: null, phone: '1', relation: 'CHILD' },
     },
   });
   const application = {
-    applicant: ZHAO, certificateNumber: '50011119410903004541', disabilityCategory: 'PHYSICAL', disabilityGrade: 'GRADE_1', subsidyTypes: ['NURSING'],
-    hardshipStatus: 'NONE', residence: { division: CHENGDU, detail: '…' }, contactPhone: '1', consentRef: 'C',
+    applicant: ZHAO,
+    certificateNumber: '50011119410903004541',
+    disabilityCategory: 'PHYSICAL',
+    disabilityGrade: 'GRADE_1',
+    subsidyTypes: ['NURSING'],
+    hardshipStatus: 'NONE',
+    residence: { division: CHENGDU, detail: '…' },
+    contactPhone: '1',
+    consentRef: 'C',
   };
   const party = (p: typeof ZHAO, birthDate: string, sex: string) => ({ person: p, birthDate, sex });
   const widower = { idNumber: makeIdNumber(JIULONGPO, '1939-05-05', '001'), name: '孙某', hukouDivision: JIULONGPO };
 
   it.each([
-    ['a subsidy application', { eventType: 'SubsidyApplicationSubmitted', caseId: 'SUB-LATE', sourceRegion: CHENGDU, targetRegion: DAZU, payload: application }],
+    [
+      'a subsidy application',
+      { eventType: 'SubsidyApplicationSubmitted', caseId: 'SUB-LATE', sourceRegion: CHENGDU, targetRegion: DAZU, payload: application },
+    ],
     [
       'a marriage request',
-      { eventType: 'MarriageRegistrationRequested', caseId: 'MAR-LATE', sourceRegion: JIULONGPO, targetRegion: JIULONGPO, payload: { partyA: party(widower, '1939-05-05', 'MALE'), partyB: party(ZHAO, '1941-09-03', 'FEMALE') } },
+      {
+        eventType: 'MarriageRegistrationRequested',
+        caseId: 'MAR-LATE',
+        sourceRegion: JIULONGPO,
+        targetRegion: JIULONGPO,
+        payload: { partyA: party(widower, '1939-05-05', 'MALE'), partyB: party(ZHAO, '1941-09-03', 'FEMALE') },
+      },
     ],
     [
       'an economic check',
-      { eventType: 'EconomicCheckRequested', caseId: 'ECK-LATE', sourceRegion: CHENGDU, targetRegion: DAZU, payload: { members: [{ person: LI, relation: 'SELF', authorisationRef: 'A1' }, { person: ZHAO, relation: 'PARENT', authorisationRef: 'A2' }], items: ['PENSIONS'], purpose: 'MINIMUM_LIVING_ALLOWANCE', authorisationRef: 'A', answerBy: '2026-11-30' } },
+      {
+        eventType: 'EconomicCheckRequested',
+        caseId: 'ECK-LATE',
+        sourceRegion: CHENGDU,
+        targetRegion: DAZU,
+        payload: {
+          members: [
+            { person: LI, relation: 'SELF', authorisationRef: 'A1' },
+            { person: ZHAO, relation: 'PARENT', authorisationRef: 'A2' },
+          ],
+          items: ['PENSIONS'],
+          purpose: 'MINIMUM_LIVING_ALLOWANCE',
+          authorisationRef: 'A',
+          answerBy: '2026-11-30',
+        },
+      },
     ],
   ])('refuses %s for a person who died, pointing to the death', async (_what, event) => {
     const h = new CaseHarness();
@@ -224,23 +353,50 @@ describe('widowhood across nodes', () => {
   const CHEN = { idNumber: '500107199802210069', name: '陈芳', hukouDivision: JIULONGPO };
   // What Anyue's node holds: his record (kept from the MarriageRecordUpdated addressed to it), not the case.
   const recordUpdate = (spouse: unknown): IncomingEvent => ({
-    eventType: 'MarriageRecordUpdated', eventId: 'rec-1', caseId: 'MAR-CQHTZ-1', sourceRegion: JIULONGPO, sourceOffice: 'CQ-HTZ', targetRegion: ANYUE,
+    eventType: 'MarriageRecordUpdated',
+    eventId: 'rec-1',
+    caseId: 'MAR-CQHTZ-1',
+    sourceRegion: JIULONGPO,
+    sourceOffice: 'CQ-HTZ',
+    targetRegion: ANYUE,
     occurredAt: '2026-11-10T03:00:00Z',
     payload: { person: WANG, newStatus: 'MARRIED', registrationKind: 'MARRIAGE', registrationRef: 'J1', effectiveOn: '2026-11-10', spouse },
   });
 
   it('widows the spouse from the record region of the deceased, whichever province registered the death', () => {
     const record = maritalRecordFrom(recordUpdate(CHEN))!;
-    expect(record).toEqual({ idNumber: WANG.idNumber, status: 'MARRIED', spouse: CHEN, caseId: 'MAR-CQHTZ-1', recordDivision: ANYUE, effectiveOn: '2026-11-10' });
+    expect(record).toEqual({
+      idNumber: WANG.idNumber,
+      status: 'MARRIED',
+      spouse: CHEN,
+      caseId: 'MAR-CQHTZ-1',
+      recordDivision: ANYUE,
+      effectiveOn: '2026-11-10',
+    });
     const death: IncomingEvent = {
-      eventType: 'DeathRegistered', eventId: 'd-1', caseId: 'FUN-510104-9', sourceRegion: CHENGDU, targetRegion: ANYUE, occurredAt: '2026-12-02T03:00:00Z',
+      eventType: 'DeathRegistered',
+      eventId: 'd-1',
+      caseId: 'FUN-510104-9',
+      sourceRegion: CHENGDU,
+      targetRegion: ANYUE,
+      occurredAt: '2026-12-02T03:00:00Z',
       payload: { deceased: WANG, deathDate: '2026-12-01' },
     };
     const events = reactToDeathByRecords(deathNoticeFrom(death), [record], { node: '510000' });
     expect(events).toEqual([
       expect.objectContaining({
-        eventType: 'MarriageRecordUpdated', caseId: 'MAR-CQHTZ-1', sourceRegion: ANYUE, targetRegion: JIULONGPO,
-        payload: { person: CHEN, newStatus: 'WIDOWED', registrationKind: 'DEATH_OF_SPOUSE', registrationRef: 'FUN-510104-9', effectiveOn: '2026-12-01', spouse: WANG },
+        eventType: 'MarriageRecordUpdated',
+        caseId: 'MAR-CQHTZ-1',
+        sourceRegion: ANYUE,
+        targetRegion: JIULONGPO,
+        payload: {
+          person: CHEN,
+          newStatus: 'WIDOWED',
+          registrationKind: 'DEATH_OF_SPOUSE',
+          registrationRef: 'FUN-510104-9',
+          effectiveOn: '2026-12-01',
+          spouse: WANG,
+        },
       }),
     ]);
     // The registering office's node applies it to the marriage case: the marriage ended by death.
@@ -249,9 +405,25 @@ describe('widowhood across nodes', () => {
 
   it('takes the spouse from the case when an older sender left it out', () => {
     const marriage: CaseSnapshot = {
-      caseId: 'MAR-CQHTZ-1', workflow: 'marriage-registration', state: 'registered', acceptingDivision: JIULONGPO, acceptingOffice: 'CQ-HTZ', responsibleDivision: ANYUE,
-      personKeys: [WANG.idNumber, CHEN.idNumber], timers: {}, openedAt: '', updatedAt: '',
-      data: { kind: 'marriage', parties: [{ ...WANG, birthDate: '1996-11-08', sex: 'M' }, { ...CHEN, birthDate: '1998-02-21', sex: 'F' }], checks: {}, recordsUpdated: [] },
+      caseId: 'MAR-CQHTZ-1',
+      workflow: 'marriage-registration',
+      state: 'registered',
+      acceptingDivision: JIULONGPO,
+      acceptingOffice: 'CQ-HTZ',
+      responsibleDivision: ANYUE,
+      personKeys: [WANG.idNumber, CHEN.idNumber],
+      timers: {},
+      openedAt: '',
+      updatedAt: '',
+      data: {
+        kind: 'marriage',
+        parties: [
+          { ...WANG, birthDate: '1996-11-08', sex: 'M' },
+          { ...CHEN, birthDate: '1998-02-21', sex: 'F' },
+        ],
+        checks: {},
+        recordsUpdated: [],
+      },
     };
     expect(maritalRecordFrom(recordUpdate(null), marriage)?.spouse).toEqual(CHEN);
     expect(maritalRecordFrom(recordUpdate(null))?.spouse).toBeNull();
@@ -260,18 +432,46 @@ describe('widowhood across nodes', () => {
   it('ends the marriage case at the registering office when the death reaches only the other province', async () => {
     const h = new CaseHarness();
     h.put({
-      caseId: 'MAR-CQHTZ-1', workflow: 'marriage-registration', state: 'recorded', acceptingDivision: JIULONGPO, acceptingOffice: 'CQ-HTZ', responsibleDivision: ANYUE,
-      personKeys: [WANG.idNumber, CHEN.idNumber], timers: {}, openedAt: '', updatedAt: '',
-      data: { kind: 'marriage', parties: [{ ...WANG, birthDate: '1996-11-08', sex: 'M' }, { ...CHEN, birthDate: '1998-02-21', sex: 'F' }], checks: {}, recordsUpdated: [WANG.idNumber, CHEN.idNumber] },
+      caseId: 'MAR-CQHTZ-1',
+      workflow: 'marriage-registration',
+      state: 'recorded',
+      acceptingDivision: JIULONGPO,
+      acceptingOffice: 'CQ-HTZ',
+      responsibleDivision: ANYUE,
+      personKeys: [WANG.idNumber, CHEN.idNumber],
+      timers: {},
+      openedAt: '',
+      updatedAt: '',
+      data: {
+        kind: 'marriage',
+        parties: [
+          { ...WANG, birthDate: '1996-11-08', sex: 'M' },
+          { ...CHEN, birthDate: '1998-02-21', sex: 'F' },
+        ],
+        checks: {},
+        recordsUpdated: [WANG.idNumber, CHEN.idNumber],
+      },
     });
     await h.send({ ...recordUpdate(CHEN), eventId: undefined });
-    expectApplied(await h.send({
-      eventType: 'DeathRegistered', caseId: 'FUN-510104-9', sourceRegion: CHENGDU, targetRegion: ANYUE, occurredAt: '2026-12-02T03:00:00Z',
-      payload: {
-        deceased: WANG, sex: 'MALE', birthDate: '1996-11-08', deathDate: '2026-12-01', placeOfDeath: { division: CHENGDU, detail: '…' },
-        medicalDeathCertificateNumber: 'MD-9', causeOfDeath: null, informant: { name: '王某', idNumber: null, phone: '1', relation: 'PARENT' },
-      },
-    }));
+    expectApplied(
+      await h.send({
+        eventType: 'DeathRegistered',
+        caseId: 'FUN-510104-9',
+        sourceRegion: CHENGDU,
+        targetRegion: ANYUE,
+        occurredAt: '2026-12-02T03:00:00Z',
+        payload: {
+          deceased: WANG,
+          sex: 'MALE',
+          birthDate: '1996-11-08',
+          deathDate: '2026-12-01',
+          placeOfDeath: { division: CHENGDU, detail: '…' },
+          medicalDeathCertificateNumber: 'MD-9',
+          causeOfDeath: null,
+          informant: { name: '王某', idNumber: null, phone: '1', relation: 'PARENT' },
+        },
+      }),
+    );
     const widowing = h.published.filter((e) => e.eventType === 'MarriageRecordUpdated');
     expect(widowing).toHaveLength(1);
     expect(h.get('MAR-CQHTZ-1').state).toBe('ended-by-death');
@@ -282,18 +482,59 @@ describe('household links used by economic checks', () => {
   const WANG = { idNumber: '512021199611080033', name: '王建国', hukouDivision: ANYUE };
   const CHEN = { idNumber: '500107199802210069', name: '陈芳', hukouDivision: JIULONGPO };
   const check = (caseId: string, members: Array<{ person: typeof WANG; relation: string }>) => ({
-    eventType: 'EconomicCheckRequested', caseId, sourceRegion: JIULONGPO, sourceOffice: 'CQ-HTZ', targetRegion: ANYUE,
-    payload: { members: members.map((m) => ({ ...m, authorisationRef: `A-${m.person.idNumber}` })), items: ['PENSIONS'], purpose: 'MINIMUM_LIVING_ALLOWANCE', authorisationRef: 'A', answerBy: '2026-11-30' },
+    eventType: 'EconomicCheckRequested',
+    caseId,
+    sourceRegion: JIULONGPO,
+    sourceOffice: 'CQ-HTZ',
+    targetRegion: ANYUE,
+    payload: {
+      members: members.map((m) => ({ ...m, authorisationRef: `A-${m.person.idNumber}` })),
+      items: ['PENSIONS'],
+      purpose: 'MINIMUM_LIVING_ALLOWANCE',
+      authorisationRef: 'A',
+      answerBy: '2026-11-30',
+    },
   });
   const marry = async (h: CaseHarness) => {
     const party = (p: typeof WANG, birthDate: string, sex: string) => ({ person: p, birthDate, sex });
     const office = { sourceRegion: JIULONGPO, sourceOffice: 'CQ-HTZ', targetRegion: JIULONGPO, caseId: 'MAR-H' };
-    expectApplied(await h.send({ ...office, eventType: 'MarriageRegistrationRequested', payload: { partyA: party(WANG, '1996-11-08', 'MALE'), partyB: party(CHEN, '1998-02-21', 'FEMALE') } }));
-    for (const [id, p] of [['A', WANG], ['B', CHEN]] as const) {
-      expectApplied(await h.send({ ...office, targetRegion: p.hukouDivision, eventType: 'MaritalStatusCheckRequested', payload: { checkId: id, person: p, purpose: 'MARRIAGE_REGISTRATION' } }));
-      expectApplied(await h.send({ eventType: 'MaritalStatusCheckAnswered', caseId: 'MAR-H', sourceRegion: p.hukouDivision, targetRegion: JIULONGPO, payload: { checkId: id, status: 'UNMARRIED' } }));
+    expectApplied(
+      await h.send({
+        ...office,
+        eventType: 'MarriageRegistrationRequested',
+        payload: { partyA: party(WANG, '1996-11-08', 'MALE'), partyB: party(CHEN, '1998-02-21', 'FEMALE') },
+      }),
+    );
+    for (const [id, p] of [
+      ['A', WANG],
+      ['B', CHEN],
+    ] as const) {
+      expectApplied(
+        await h.send({
+          ...office,
+          targetRegion: p.hukouDivision,
+          eventType: 'MaritalStatusCheckRequested',
+          payload: { checkId: id, person: p, purpose: 'MARRIAGE_REGISTRATION' },
+        }),
+      );
+      expectApplied(
+        await h.send({
+          eventType: 'MaritalStatusCheckAnswered',
+          caseId: 'MAR-H',
+          sourceRegion: p.hukouDivision,
+          targetRegion: JIULONGPO,
+          payload: { checkId: id, status: 'UNMARRIED' },
+        }),
+      );
     }
-    expectApplied(await h.send({ ...office, eventType: 'MarriageRegistered', payload: { certificateNumber: 'J1', registeredOn: '2026-11-10' }, occurredAt: '2026-11-10T03:00:00Z' }));
+    expectApplied(
+      await h.send({
+        ...office,
+        eventType: 'MarriageRegistered',
+        payload: { certificateNumber: 'J1', registeredOn: '2026-11-10' },
+        occurredAt: '2026-11-10T03:00:00Z',
+      }),
+    );
   };
 
   it('flags an open check of either spouse to its requester when they marry', async () => {
@@ -301,8 +542,15 @@ describe('household links used by economic checks', () => {
     expectApplied(await h.send(check('ECK-CHEN', [{ person: CHEN, relation: 'SELF' }])));
     await marry(h);
     const flags = h.published.filter((e) => e.eventType === 'EconomicCheckHouseholdChanged');
-    expect(flags[0]).toMatchObject({ caseId: 'ECK-CHEN', targetRegion: JIULONGPO, payload: { change: 'MARRIAGE', member: CHEN, spouse: WANG, effectiveOn: '2026-11-10', marriageCaseId: 'MAR-H' } });
-    expect(h.get('ECK-CHEN')).toMatchObject({ state: 'requested', data: { householdChanges: [{ change: 'MARRIAGE', member: CHEN.idNumber, spouse: WANG.idNumber }] } });
+    expect(flags[0]).toMatchObject({
+      caseId: 'ECK-CHEN',
+      targetRegion: JIULONGPO,
+      payload: { change: 'MARRIAGE', member: CHEN, spouse: WANG, effectiveOn: '2026-11-10', marriageCaseId: 'MAR-H' },
+    });
+    expect(h.get('ECK-CHEN')).toMatchObject({
+      state: 'requested',
+      data: { householdChanges: [{ change: 'MARRIAGE', member: CHEN.idNumber, spouse: WANG.idNumber }] },
+    });
   });
 
   it('reads the household for a later check: a spouse the request leaves out is flagged', async () => {
@@ -310,18 +558,34 @@ describe('household links used by economic checks', () => {
     await marry(h);
     expectApplied(await h.send(check('ECK-LATER', [{ person: CHEN, relation: 'SELF' }])));
     expect(h.get('ECK-LATER').data.householdChanges).toEqual([expect.objectContaining({ change: 'MARRIAGE', spouse: WANG.idNumber })]);
-    expectApplied(await h.send(check('ECK-BOTH', [{ person: CHEN, relation: 'SELF' }, { person: WANG, relation: 'SPOUSE' }])));
+    expectApplied(
+      await h.send(
+        check('ECK-BOTH', [
+          { person: CHEN, relation: 'SELF' },
+          { person: WANG, relation: 'SPOUSE' },
+        ]),
+      ),
+    );
     expect(h.get('ECK-BOTH').data.householdChanges).toBeUndefined();
   });
 
   it('learns the household at the record region from the record update (its spouse), without the case', async () => {
     const h = new CaseHarness();
-    expectApplied(await h.send({ ...check('ECK-WANG', [{ person: WANG, relation: 'SELF' }]), sourceRegion: ANYUE, sourceOffice: null, targetRegion: '510104' }));
+    expectApplied(
+      await h.send({ ...check('ECK-WANG', [{ person: WANG, relation: 'SELF' }]), sourceRegion: ANYUE, sourceOffice: null, targetRegion: '510104' }),
+    );
     await h.send({
-      eventType: 'MarriageRecordUpdated', caseId: 'MAR-ELSEWHERE', sourceRegion: JIULONGPO, sourceOffice: 'CQ-HTZ', targetRegion: ANYUE, occurredAt: '2026-11-10T03:05:00Z',
+      eventType: 'MarriageRecordUpdated',
+      caseId: 'MAR-ELSEWHERE',
+      sourceRegion: JIULONGPO,
+      sourceOffice: 'CQ-HTZ',
+      targetRegion: ANYUE,
+      occurredAt: '2026-11-10T03:05:00Z',
       payload: { person: WANG, newStatus: 'MARRIED', registrationKind: 'MARRIAGE', registrationRef: 'J1', effectiveOn: '2026-11-10', spouse: CHEN },
     });
     expect(h.spouses.get(WANG.idNumber)).toMatchObject({ idNumber: CHEN.idNumber, since: '2026-11-10' });
-    expect(h.get('ECK-WANG').data.householdChanges).toEqual([expect.objectContaining({ change: 'MARRIAGE', member: WANG.idNumber, marriageCaseId: 'MAR-ELSEWHERE' })]);
+    expect(h.get('ECK-WANG').data.householdChanges).toEqual([
+      expect.objectContaining({ change: 'MARRIAGE', member: WANG.idNumber, marriageCaseId: 'MAR-ELSEWHERE' }),
+    ]);
   });
 });

@@ -56,13 +56,17 @@ function only(events: FollowUpEvent[], options: ReactionOptions): FollowUpEvent[
   return options.node ? events.filter((e) => covers(options.node!, e.sourceRegion)) : events;
 }
 
-
 /**
  * A death notice: each case naming the person is handed to its workflow (an active subsidy stops from the month
  * after death, an application under review ends, an open economic check is cancelled, the surviving spouse is
  * recorded as widowed, a pending marriage registration ends).
  */
-export function reactToDeathNotice(workflows: ReactingWorkflows, notice: DeathNotice, cases: readonly CaseSnapshot[], options: ReactionOptions = {}): FollowUpEvent[] {
+export function reactToDeathNotice(
+  workflows: ReactingWorkflows,
+  notice: DeathNotice,
+  cases: readonly CaseSnapshot[],
+  options: ReactionOptions = {},
+): FollowUpEvent[] {
   const events: FollowUpEvent[] = [];
   for (const c of cases) {
     if (!c.personKeys.includes(notice.deceasedIdNumber)) continue;
@@ -118,7 +122,11 @@ export function maritalRecordFrom(workflows: ReactingWorkflows, event: IncomingE
   let spouse: Person | null = null;
   if (p.spouse && typeof p.spouse === 'object') {
     const s = p.spouse as Record<string, unknown>;
-    spouse = { idNumber: text(s, 'idNumber', 'spouse.idNumber').trim().toUpperCase(), name: text(s, 'name', 'spouse.name'), hukouDivision: text(s, 'hukouDivision', 'spouse.hukouDivision') };
+    spouse = {
+      idNumber: text(s, 'idNumber', 'spouse.idNumber').trim().toUpperCase(),
+      name: text(s, 'name', 'spouse.name'),
+      hukouDivision: text(s, 'hukouDivision', 'spouse.hukouDivision'),
+    };
   } else if (snapshot) {
     spouse = workflows.definitionFor(snapshot.workflow)?.reactions?.partnerOf?.(snapshot, idNumber) ?? null;
   }
@@ -139,12 +147,21 @@ export function reactToDeathByRecords(notice: DeathNotice, records: readonly Mar
  * notice carries the person, the date of death and the source case — never the medical certificate number.
  * On a node the side it serves sends them; the same notice from either side has the same id.
  */
-export function deathNoticesFor(workflows: ReactingWorkflows, funeral: CaseSnapshot, personCases: readonly CaseSnapshot[], notice: DeathNotice, options: ReactionOptions = {}): FollowUpEvent[] {
+export function deathNoticesFor(
+  workflows: ReactingWorkflows,
+  funeral: CaseSnapshot,
+  personCases: readonly CaseSnapshot[],
+  notice: DeathNotice,
+  options: ReactionOptions = {},
+): FollowUpEvent[] {
   const d = funeral.data as { deceasedIdNumber?: string; deathDate?: string; deceased?: Person };
   const id = d.deceasedIdNumber;
   if (!id || !d.deathDate || !d.deceased) return [];
   const sides = [funeral.acceptingDivision, funeral.responsibleDivision];
-  const from = options.node && !covers(options.node, funeral.acceptingDivision) && covers(options.node, funeral.responsibleDivision) ? funeral.responsibleDivision : funeral.acceptingDivision;
+  const from =
+    options.node && !covers(options.node, funeral.acceptingDivision) && covers(options.node, funeral.responsibleDivision)
+      ? funeral.responsibleDivision
+      : funeral.acceptingDivision;
   const byTarget = new Map<string, string[]>();
   for (const c of personCases) {
     if (c.caseId === funeral.caseId || !c.personKeys.includes(id)) continue;
@@ -156,12 +173,22 @@ export function deathNoticesFor(workflows: ReactingWorkflows, funeral: CaseSnaps
     }
   }
   const events = [...byTarget.entries()].map(([target, caseIds]) =>
-    followUp(funeral, 'DeathNoticeIssued', from, target, {
-      deceased: d.deceased,
-      deathDate: d.deathDate,
-      deathRegistrationRef: funeral.caseId,
-      knownCaseIds: caseIds,
-    }, notice.at, `death-notice:${id}:${target}`, notice.causationId, from === funeral.acceptingDivision ? funeral.acceptingOffice : null),
+    followUp(
+      funeral,
+      'DeathNoticeIssued',
+      from,
+      target,
+      {
+        deceased: d.deceased,
+        deathDate: d.deathDate,
+        deathRegistrationRef: funeral.caseId,
+        knownCaseIds: caseIds,
+      },
+      notice.at,
+      `death-notice:${id}:${target}`,
+      notice.causationId,
+      from === funeral.acceptingDivision ? funeral.acceptingOffice : null,
+    ),
   );
   return only(events, options);
 }
@@ -180,7 +207,12 @@ export interface HukouMove {
  * A hukou move: each case of the person is handed to its workflow (an active subsidy is transferred to the new
  * payer, an application under review handed over to the new region).
  */
-export function reactToHukouMove(workflows: ReactingWorkflows, move: HukouMove, cases: readonly CaseSnapshot[], options: ReactionOptions = {}): FollowUpEvent[] {
+export function reactToHukouMove(
+  workflows: ReactingWorkflows,
+  move: HukouMove,
+  cases: readonly CaseSnapshot[],
+  options: ReactionOptions = {},
+): FollowUpEvent[] {
   const events: FollowUpEvent[] = [];
   for (const c of cases) events.push(...(workflows.definitionFor(c.workflow)?.reactions?.onHukouMove?.(move, c) ?? []));
   return only(events, options);
@@ -265,7 +297,8 @@ export function spouseHousehold(idNumber: string, spouses: ReadonlyMap<string, s
 /** The reactions bound to one registry: what a node or a spec calls once its workflows are composed. */
 export function reactionsFor(workflows: ReactingWorkflows) {
   return {
-    reactToDeathNotice: (notice: DeathNotice, cases: readonly CaseSnapshot[], options?: ReactionOptions) => reactToDeathNotice(workflows, notice, cases, options),
+    reactToDeathNotice: (notice: DeathNotice, cases: readonly CaseSnapshot[], options?: ReactionOptions) =>
+      reactToDeathNotice(workflows, notice, cases, options),
     deathNoticesFor: (funeral: CaseSnapshot, personCases: readonly CaseSnapshot[], notice: DeathNotice, options?: ReactionOptions) =>
       deathNoticesFor(workflows, funeral, personCases, notice, options),
     reactToHukouMove: (move: HukouMove, cases: readonly CaseSnapshot[], options?: ReactionOptions) => reactToHukouMove(workflows, move, cases, options),

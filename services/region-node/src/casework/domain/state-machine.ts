@@ -158,5 +158,15 @@ export function followUp(
   causationId?: string,
   sourceOffice?: string | null,
 ): FollowUpEvent {
-  return { eventType, caseId: snapshot.caseId, sourceRegion: from, targetRegion: to, sourceOffice: sourceOffice ?? null, occurredAt, causationId, dedupeKey, payload };
+  return {
+    eventType,
+    caseId: snapshot.caseId,
+    sourceRegion: from,
+    targetRegion: to,
+    sourceOffice: sourceOffice ?? null,
+    occurredAt,
+    causationId,
+    dedupeKey,
+    payload,
+  };
 }

@@ -20,6 +20,7 @@ export function decodeCursor(token: string): CaseCursor | undefined {
   const iso = text.slice(0, bar);
   const caseId = text.slice(bar + 1);
   const updatedAt = new Date(iso);
-  if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/.test(iso) || Number.isNaN(updatedAt.getTime()) || !/^[A-Za-z0-9][A-Za-z0-9._:-]{2,99}$/.test(caseId)) return undefined;
+  if (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z$/.test(iso) || Number.isNaN(updatedAt.getTime()) || !/^[A-Za-z0-9][A-Za-z0-9._:-]{2,99}$/.test(caseId))
+    return undefined;
   return { updatedAt, caseId };
 }

@@ -21,10 +21,10 @@ export function casePayloadsRule(keepMs: number): PurgeRule {
       let purged = 0;
       await ds.transaction(async (m) => {
         // Checked again under the row locks: a case that took an event since the select stays whole.
-        const locked: Array<{ case_id: string }> = await m.query(
-          'SELECT case_id FROM cases WHERE case_id IN (?) AND updated_at < ? FOR UPDATE',
-          [rows.map((r) => r.case_id), cutoff],
-        );
+        const locked: Array<{ case_id: string }> = await m.query('SELECT case_id FROM cases WHERE case_id IN (?) AND updated_at < ? FOR UPDATE', [
+          rows.map((r) => r.case_id),
+          cutoff,
+        ]);
         const ids = locked.map((r) => r.case_id);
         purged = ids.length;
         if (ids.length === 0) return;

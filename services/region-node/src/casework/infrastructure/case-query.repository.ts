@@ -66,7 +66,13 @@ export class CaseQueryRepository {
    * Events of another province this node recorded from its inbox (or the inbox's retry topics), in the order it recorded
    * them: at or after `since`, and at `since` itself after `afterEventId` (keyset by received_at, event_id).
    */
-  arrivals(q: { fromProvince: string; inbox: string; since: Date; afterEventId: string; limit: number }): Promise<Array<{ event_id: string; case_id: string; outcome: string; received_at: Date | string }>> {
+  arrivals(q: {
+    fromProvince: string;
+    inbox: string;
+    since: Date;
+    afterEventId: string;
+    limit: number;
+  }): Promise<Array<{ event_id: string; case_id: string; outcome: string; received_at: Date | string }>> {
     return this.dataSource.query(
       `SELECT event_id, case_id, outcome, received_at FROM case_events
        WHERE received_at >= ? AND NOT (received_at = ? AND event_id <= ?)

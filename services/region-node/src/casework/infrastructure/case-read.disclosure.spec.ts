@@ -15,21 +15,31 @@ describe('personsInRead', () => {
     const persons = personsInRead(minimiser, [submitted]);
     expect(persons).toHaveLength(1);
     expect(persons[0].idNumber).toBe('500111196804170022');
-    expect(persons[0].fields).toEqual(expect.arrayContaining([
-      'SubsidyApplicationSubmitted.applicant.idNumber',
-      'SubsidyApplicationSubmitted.applicant.name',
-      'SubsidyApplicationSubmitted.contactPhone',
-    ]));
+    expect(persons[0].fields).toEqual(
+      expect.arrayContaining([
+        'SubsidyApplicationSubmitted.applicant.idNumber',
+        'SubsidyApplicationSubmitted.applicant.name',
+        'SubsidyApplicationSubmitted.contactPhone',
+      ]),
+    );
   });
 
   it('merges one person across events and keeps the others apart, in order of appearance', () => {
     const fake = {
       personalData: (eventType: string) =>
         eventType === 'A'
-          ? [{ idNumber: '1', fields: ['x'] }, { idNumber: '2', fields: ['y'] }]
+          ? [
+              { idNumber: '1', fields: ['x'] },
+              { idNumber: '2', fields: ['y'] },
+            ]
           : [{ idNumber: '1', fields: ['x', 'z'] }],
     };
-    expect(personsInRead(fake, [{ eventType: 'A', payload: {} }, { eventType: 'B', payload: {} }])).toEqual([
+    expect(
+      personsInRead(fake, [
+        { eventType: 'A', payload: {} },
+        { eventType: 'B', payload: {} },
+      ]),
+    ).toEqual([
       { idNumber: '1', fields: ['A.x', 'B.x', 'B.z'] },
       { idNumber: '2', fields: ['A.y'] },
     ]);

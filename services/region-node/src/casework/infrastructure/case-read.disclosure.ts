@@ -32,7 +32,11 @@ export function personsInRead(minimiser: Pick<Minimiser, 'personalData'>, events
       add(null, [`${e.eventType}.*`]);
       continue;
     }
-    for (const p of found) add(p.idNumber, p.fields.map((f) => `${e.eventType}.${f}`));
+    for (const p of found)
+      add(
+        p.idNumber,
+        p.fields.map((f) => `${e.eventType}.${f}`),
+      );
   }
   return [...byPerson.entries()].filter(([, f]) => f.size > 0).map(([idNumber, f]) => ({ idNumber, fields: [...f].sort() }));
 }

@@ -139,7 +139,10 @@ export class CaseRepository {
     const next = new Map<string, number>();
     const ids = [...new Set(caseIds)];
     if (ids.length === 0) return next;
-    const rows: Array<{ case_id: string; seq: number }> = await m.query('SELECT case_id, MAX(seq) AS seq FROM case_events WHERE case_id IN (?) GROUP BY case_id', [ids]);
+    const rows: Array<{ case_id: string; seq: number }> = await m.query(
+      'SELECT case_id, MAX(seq) AS seq FROM case_events WHERE case_id IN (?) GROUP BY case_id',
+      [ids],
+    );
     for (const id of ids) next.set(id, 1);
     for (const r of rows) next.set(r.case_id, Number(r.seq) + 1);
     return next;
@@ -173,13 +176,22 @@ export class CaseRepository {
       [caseId],
     );
     return rows.map((r) => ({
-      eventId: String(r.event_id), eventType: String(r.event_type), sourceRegion: String(r.source_region), targetRegion: String(r.target_region),
-      occurredAt: r.occurred_at as Date, outcome: String(r.outcome), stateAfter: String(r.state_after),
+      eventId: String(r.event_id),
+      eventType: String(r.event_type),
+      sourceRegion: String(r.source_region),
+      targetRegion: String(r.target_region),
+      occurredAt: r.occurred_at as Date,
+      outcome: String(r.outcome),
+      stateAfter: String(r.state_after),
     }));
   }
 
   /** Deadlines as they stand after a batch: the ones started (replacing one of the same name) and the ones stopped. */
-  async writeTimers(m: EntityManager, started: Array<{ caseId: string; timer: TimerStart; at: Date }>, stopped: Array<{ caseId: string; name: string }>): Promise<void> {
+  async writeTimers(
+    m: EntityManager,
+    started: Array<{ caseId: string; timer: TimerStart; at: Date }>,
+    stopped: Array<{ caseId: string; name: string }>,
+  ): Promise<void> {
     if (stopped.length) await m.query('DELETE FROM case_timers WHERE (case_id, name) IN (?)', [stopped.map((t) => [t.caseId, t.name])]);
     if (started.length) {
       await m.query('REPLACE INTO case_timers (case_id, name, started_at, due_at, owner_division, must_act_division, escalate_to) VALUES ?', [
@@ -190,10 +202,17 @@ export class CaseRepository {
 
   async linkHousehold(m: EntityManager, a: string, b: string, on: string, joined: boolean, caseId: string, persons?: [unknown, unknown]): Promise<void> {
     const [ha, hb] = [this.personHash(a), this.personHash(b)];
-    for (const [p, s, spouse] of [[ha, hb, persons?.[1]], [hb, ha, persons?.[0]]] as Array<[string, string, unknown]>) {
+    for (const [p, s, spouse] of [
+      [ha, hb, persons?.[1]],
+      [hb, ha, persons?.[0]],
+    ] as Array<[string, string, unknown]>) {
       if (joined) {
         await m.query('INSERT IGNORE INTO household_links (person_hash, spouse_hash, spouse, since, case_id) VALUES (?, ?, ?, ?, ?)', [
-          p, s, spouse ? JSON.stringify(spouse) : null, on, caseId,
+          p,
+          s,
+          spouse ? JSON.stringify(spouse) : null,
+          on,
+          caseId,
         ]);
       } else {
         await m.query('UPDATE household_links SET until = ? WHERE person_hash = ? AND spouse_hash = ? AND until IS NULL', [on, p, s]);
@@ -234,7 +253,9 @@ export class PersonFactsRepository {
   /** The first death reported for a person stays; a later report of the same death changes nothing. */
   async rememberDeath(m: EntityManager, idNumber: string, death: KnownDeath): Promise<void> {
     await m.query('INSERT IGNORE INTO known_deaths (person_hash, death_date, source_case_id, noted_at) VALUES (?, ?, ?, UTC_TIMESTAMP(3))', [
-      this.cases.personHash(idNumber), death.deathDate, death.sourceCaseId,
+      this.cases.personHash(idNumber),
+      death.deathDate,
+      death.sourceCaseId,
     ]);
   }
 
@@ -245,7 +266,14 @@ export class PersonFactsRepository {
     );
     if (!row) return undefined;
     const spouse = typeof row.spouse === 'string' ? JSON.parse(row.spouse) : row.spouse;
-    return { idNumber: idNumber.trim().toUpperCase(), status: row.status, spouse: spouse ?? null, caseId: row.case_id, recordDivision: row.record_division, effectiveOn: dateText(row.effective_on) };
+    return {
+      idNumber: idNumber.trim().toUpperCase(),
+      status: row.status,
+      spouse: spouse ?? null,
+      caseId: row.case_id,
+      recordDivision: row.record_division,
+      effectiveOn: dateText(row.effective_on),
+    };
   }
 
   /** The current spouse: a marriage linked here (and not dissolved), else the marital record this node holds. */
@@ -313,8 +341,17 @@ const CASE_COLUMNS = '(case_id, workflow, state, accepting_region, responsible_r
 function caseRow({ snapshot: s, version, lastEventId }: { snapshot: CaseSnapshot; version: number; lastEventId: string }): unknown[] {
   const stored: StoredData = { personKeys: s.personKeys, timers: s.timers, data: s.data };
   return [
-    s.caseId, s.workflow, s.state, s.acceptingDivision, s.responsibleDivision, s.acceptingOffice ?? null, version, lastEventId, JSON.stringify(stored),
-    new Date(s.openedAt), new Date(s.updatedAt),
+    s.caseId,
+    s.workflow,
+    s.state,
+    s.acceptingDivision,
+    s.responsibleDivision,
+    s.acceptingOffice ?? null,
+    version,
+    lastEventId,
+    JSON.stringify(stored),
+    new Date(s.openedAt),
+    new Date(s.updatedAt),
   ];
 }
 
@@ -323,8 +360,25 @@ const HISTORY_COLUMNS = `(event_id, case_id, seq, event_type, source_region, tar
 
 function historyRow(e: HistoryEntry): unknown[] {
   return [
-    e.eventId, e.caseId, e.seq, e.eventType, e.sourceRegion, e.targetRegion, e.sourceOffice, e.targetOffice, e.occurredAt, utcTimestamp(),
-    e.correlationId.slice(0, 100), e.schemaId, e.outcome, e.reason, e.stateAfter, e.payload, e.kafkaTopic, e.kafkaPartition, e.kafkaOffset,
+    e.eventId,
+    e.caseId,
+    e.seq,
+    e.eventType,
+    e.sourceRegion,
+    e.targetRegion,
+    e.sourceOffice,
+    e.targetOffice,
+    e.occurredAt,
+    utcTimestamp(),
+    e.correlationId.slice(0, 100),
+    e.schemaId,
+    e.outcome,
+    e.reason,
+    e.stateAfter,
+    e.payload,
+    e.kafkaTopic,
+    e.kafkaPartition,
+    e.kafkaOffset,
   ];
 }
 

@@ -99,9 +99,13 @@ export class CasesQueryController {
     const limit = Number(q.limit);
     if (!Number.isInteger(limit) || limit < 1 || limit > 500) problems.push({ path: 'limit', problem: 'must be 1–500' });
     const after = q.cursor === undefined ? undefined : decodeCursor(q.cursor);
-    if (q.cursor !== undefined && !after) problems.push({ path: 'cursor', problem: 'is not a cursor this search handed out (use nextCursor of the page before)' });
+    if (q.cursor !== undefined && !after)
+      problems.push({ path: 'cursor', problem: 'is not a cursor this search handed out (use nextCursor of the page before)' });
     const since = q.updatedSince === undefined ? undefined : new Date(q.updatedSince);
-    if (q.updatedSince !== undefined && (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,3})?)?(Z|[+-]\d{2}:\d{2})$/.test(q.updatedSince) || Number.isNaN(since!.getTime()))) {
+    if (
+      q.updatedSince !== undefined &&
+      (!/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}(:\d{2}(\.\d{1,3})?)?(Z|[+-]\d{2}:\d{2})$/.test(q.updatedSince) || Number.isNaN(since!.getTime()))
+    ) {
       problems.push({ path: 'updatedSince', problem: 'must be an ISO-8601 time with its offset, such as 2026-11-30T00:00:00Z' });
     }
     if (problems.length) throw new ValidationError(problems);
@@ -158,7 +162,12 @@ export class CasesQueryController {
       return {
         ...summary,
         history: history.map((h) => ({
-          seq: Number(h.seq), eventType: h.event_type, outcome: h.outcome, reason: h.outcome_reason, stateAfter: h.state_after, at: new Date(h.received_at as string).toISOString(),
+          seq: Number(h.seq),
+          eventType: h.event_type,
+          outcome: h.outcome,
+          reason: h.outcome_reason,
+          stateAfter: h.state_after,
+          at: new Date(h.received_at as string).toISOString(),
           ...carried(h),
         })),
       };

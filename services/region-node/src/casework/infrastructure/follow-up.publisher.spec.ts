@@ -18,8 +18,13 @@ const example = JSON.parse(readFileSync(join(contractsDir(), 'examples', 'DeathR
 
 function followUp(sourceRegion: string, targetRegion: string): FollowUpEvent {
   return {
-    eventType: 'DeathRegistered', caseId: example.caseId, sourceRegion, targetRegion,
-    occurredAt: new Date(example.occurredAt), dedupeKey: `death:${example.caseId}`, payload: example.payload,
+    eventType: 'DeathRegistered',
+    caseId: example.caseId,
+    sourceRegion,
+    targetRegion,
+    occurredAt: new Date(example.occurredAt),
+    dedupeKey: `death:${example.caseId}`,
+    payload: example.payload,
   };
 }
 
@@ -30,7 +35,10 @@ function harness() {
   const audit = { appendAtCommit: async (_m: unknown, e: AuditInput) => void disclosed.push(e), personRef: (id: string) => `ref:${id}` } as unknown as AuditLog;
   const publisher = new FollowUpPublisher(
     new EventPublisher({ codec, routing: new RoutingTable(), minimiser, topicNamespace: 'tb', outboxLanes: 4, outbox: mysqlOutbox }),
-    catalogue, '510000', minimiser, audit,
+    catalogue,
+    '510000',
+    minimiser,
+    audit,
   );
   return { manager, rows, disclosed, publisher };
 }
@@ -43,7 +51,10 @@ describe('FollowUpPublisher', () => {
     expect(h.rows).toHaveLength(1);
     expect(h.rows[0].filter((p) => typeof p === 'string' && p.startsWith('tb.'))).toEqual(['tb.500000.inbox', 'tb.510000.local']);
     expect(h.disclosed).toHaveLength(1);
-    expect(h.disclosed[0]).toMatchObject({ actor: 'region-node:510000', details: expect.objectContaining({ toNode: '500000', withheld: ['informant.idNumber'] }) });
+    expect(h.disclosed[0]).toMatchObject({
+      actor: 'region-node:510000',
+      details: expect.objectContaining({ toNode: '500000', withheld: ['informant.idNumber'] }),
+    });
   });
 
   it('records no disclosure when the event is addressed to its own region', async () => {

@@ -36,19 +36,24 @@ export class FollowUpPublisher {
       const copies = await this.publisher.publish(m, { envelope, payload: e.payload }, this.node);
       const addressee = copies.find((c) => c.role === 'addressee');
       if (addressee && e.targetRegion !== e.sourceRegion && this.disclosures) {
-        await recordDisclosure(this.disclosures, m, {
-          actor: `region-node:${this.node}`,
-          eventType: e.eventType,
-          eventId: envelope.eventId,
-          caseId: e.caseId,
-          fromRegion: e.sourceRegion,
-          toRegion: e.targetRegion,
-          channel: 'inbox',
-          toNode: addressee.node,
-          recipientRole: addressee.role,
-          withheld: addressee.withheld,
-          persons: this.minimiser.personalData(e.eventType, addressee.payload),
-        }, { atCommit: true });
+        await recordDisclosure(
+          this.disclosures,
+          m,
+          {
+            actor: `region-node:${this.node}`,
+            eventType: e.eventType,
+            eventId: envelope.eventId,
+            caseId: e.caseId,
+            fromRegion: e.sourceRegion,
+            toRegion: e.targetRegion,
+            channel: 'inbox',
+            toNode: addressee.node,
+            recipientRole: addressee.role,
+            withheld: addressee.withheld,
+            persons: this.minimiser.personalData(e.eventType, addressee.payload),
+          },
+          { atCommit: true },
+        );
       }
       ids.push(envelope.eventId);
     }

@@ -29,12 +29,18 @@ export class InboxController {
  * The transport's batch path (`ServerTongbanKafka` option `applyBatch`): a run of inbox messages of one partition
  * applied in one transaction, each outcome counted and logged as `InboxController` does for one message.
  */
-export function inboxBatchHandler(apply: Pick<ApplyEventService<never>, 'applyBatch'>, logger: JsonLogger, applied: Counter): (items: InboxBatchItem[]) => Promise<ApplyOutcome[]> {
+export function inboxBatchHandler(
+  apply: Pick<ApplyEventService<never>, 'applyBatch'>,
+  logger: JsonLogger,
+  applied: Counter,
+): (items: InboxBatchItem[]) => Promise<ApplyOutcome[]> {
   return async (items) => {
-    const outcomes = await apply.applyBatch(items.map(({ value, meta: { topic, partition, offset, schemaId, headers } }) => ({
-      event: value as IncomingEvent,
-      delivery: { topic, partition, offset, schemaId, traceHeaders: traceHeadersOf(headers) },
-    })));
+    const outcomes = await apply.applyBatch(
+      items.map(({ value, meta: { topic, partition, offset, schemaId, headers } }) => ({
+        event: value as IncomingEvent,
+        delivery: { topic, partition, offset, schemaId, traceHeaders: traceHeadersOf(headers) },
+      })),
+    );
     outcomes.forEach((outcome, i) => noteOutcome(logger, applied, items[i].value as IncomingEvent, outcome, items[i].meta.partition, items[i].meta.offset));
     return outcomes;
   };

@@ -17,7 +17,12 @@ function table(rows: OpenDeadline[]): OpenDeadlines & { pages: number; failAtPag
   return t;
 }
 
-const deadline = (caseId: string, name: string, ownerDivision: string): OpenDeadline => ({ caseId, name, dueAt: new Date('2026-12-01T00:00:00Z'), ownerDivision });
+const deadline = (caseId: string, name: string, ownerDivision: string): OpenDeadline => ({
+  caseId,
+  name,
+  dueAt: new Date('2026-12-01T00:00:00Z'),
+  ownerDivision,
+});
 
 describe('TimerReconciler', () => {
   const logger = { event: jest.fn() };

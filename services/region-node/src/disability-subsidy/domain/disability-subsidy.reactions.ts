@@ -18,22 +18,40 @@ function onDeath(notice: DeathNotice, c: CaseSnapshot): FollowUpEvent[] {
   if (inState(c, SUBSIDY_ACTIVE_STATES) && (d.activeTypes ?? []).length) {
     const payer = d.payerDivision ?? c.responsibleDivision;
     return [
-      followUp(c, 'SubsidyStopped', payer, c.acceptingDivision, {
-        subsidyTypes: d.activeTypes,
-        reason: 'DEATH',
-        // Paid for the month of death, not after it.
-        effectiveMonth: addMonths(monthOf(notice.deathDate), 1),
-        reasonText: `died on ${notice.deathDate} (${notice.sourceCaseId})`,
-      }, notice.at, key('SubsidyStopped'), notice.causationId),
+      followUp(
+        c,
+        'SubsidyStopped',
+        payer,
+        c.acceptingDivision,
+        {
+          subsidyTypes: d.activeTypes,
+          reason: 'DEATH',
+          // Paid for the month of death, not after it.
+          effectiveMonth: addMonths(monthOf(notice.deathDate), 1),
+          reasonText: `died on ${notice.deathDate} (${notice.sourceCaseId})`,
+        },
+        notice.at,
+        key('SubsidyStopped'),
+        notice.causationId,
+      ),
     ];
   }
   if (inState(c, SUBSIDY_REVIEW_STATES)) {
     return [
-      followUp(c, 'SubsidyRejected', c.responsibleDivision, c.acceptingDivision, {
-        reasonCode: 'APPLICANT_DECEASED',
-        reasonText: `the applicant died on ${notice.deathDate}`,
-        openCaseId: null,
-      }, notice.at, key('SubsidyRejected'), notice.causationId),
+      followUp(
+        c,
+        'SubsidyRejected',
+        c.responsibleDivision,
+        c.acceptingDivision,
+        {
+          reasonCode: 'APPLICANT_DECEASED',
+          reasonText: `the applicant died on ${notice.deathDate}`,
+          openCaseId: null,
+        },
+        notice.at,
+        key('SubsidyRejected'),
+        notice.causationId,
+      ),
     ];
   }
   return [];
@@ -57,41 +75,59 @@ function onHukouMove(move: HukouMove, c: CaseSnapshot): FollowUpEvent[] {
     const last =
       c.state === 'approved' && d.firstPaymentMonth
         ? addMonths(d.firstPaymentMonth, -1)
-        : d.firstPaidMonth && compareMonths(moved, d.firstPaidMonth) < 0 ? d.firstPaidMonth : moved;
+        : d.firstPaidMonth && compareMonths(moved, d.firstPaidMonth) < 0
+          ? d.firstPaidMonth
+          : moved;
     events.push(
-      followUp(c, 'SubsidyTransferred', payer, move.toDivision, {
-        person: { idNumber: d.applicantIdNumber, name: d.applicantName, hukouDivision: move.toDivision },
-        previousHukouDivision: payer,
-        certificateNumber: d.certificateNumber,
-        disabilityCategory: d.disabilityCategory,
-        disabilityGrade: d.disabilityGrade,
-        hardshipStatus: d.hardshipStatus,
-        subsidies: (d.grants ?? []).filter((g) => (d.activeTypes ?? []).includes(g.subsidyType)),
-        lastMonthPaidByPrevious: last,
-        firstMonthPaidByNew: addMonths(last, 1),
-        hukouMoveRef: move.moveRef,
-        payeeAccount: null,
-      }, move.at, key('SubsidyTransferred')),
+      followUp(
+        c,
+        'SubsidyTransferred',
+        payer,
+        move.toDivision,
+        {
+          person: { idNumber: d.applicantIdNumber, name: d.applicantName, hukouDivision: move.toDivision },
+          previousHukouDivision: payer,
+          certificateNumber: d.certificateNumber,
+          disabilityCategory: d.disabilityCategory,
+          disabilityGrade: d.disabilityGrade,
+          hardshipStatus: d.hardshipStatus,
+          subsidies: (d.grants ?? []).filter((g) => (d.activeTypes ?? []).includes(g.subsidyType)),
+          lastMonthPaidByPrevious: last,
+          firstMonthPaidByNew: addMonths(last, 1),
+          hukouMoveRef: move.moveRef,
+          payeeAccount: null,
+        },
+        move.at,
+        key('SubsidyTransferred'),
+      ),
     );
   } else if (inState(c, SUBSIDY_REVIEW_STATES)) {
     // Under review: the case goes to the new hukou region as it stands, not refused to be made again.
     events.push(
-      followUp(c, 'SubsidyCaseHandedOver', c.responsibleDivision, move.toDivision, {
-        person: { idNumber: d.applicantIdNumber, name: d.applicantName, hukouDivision: move.toDivision },
-        previousHukouDivision: c.responsibleDivision,
-        hukouMoveRef: move.moveRef,
-        movedOn: move.movedOn,
-        caseState: REVIEW_STATE_SYMBOL[c.state],
-        openedAt: new Date(c.openedAt),
-        acceptingDivision: c.acceptingDivision,
-        certificateNumber: d.certificateNumber,
-        disabilityCategory: d.disabilityCategory,
-        disabilityGrade: d.disabilityGrade,
-        subsidyTypes: d.requestedTypes,
-        hardshipStatus: d.hardshipStatus,
-        extremelyPoor: d.extremelyPoor === true,
-        consentRef: String(d.consentRef ?? ''),
-      }, move.at, key('SubsidyCaseHandedOver')),
+      followUp(
+        c,
+        'SubsidyCaseHandedOver',
+        c.responsibleDivision,
+        move.toDivision,
+        {
+          person: { idNumber: d.applicantIdNumber, name: d.applicantName, hukouDivision: move.toDivision },
+          previousHukouDivision: c.responsibleDivision,
+          hukouMoveRef: move.moveRef,
+          movedOn: move.movedOn,
+          caseState: REVIEW_STATE_SYMBOL[c.state],
+          openedAt: new Date(c.openedAt),
+          acceptingDivision: c.acceptingDivision,
+          certificateNumber: d.certificateNumber,
+          disabilityCategory: d.disabilityCategory,
+          disabilityGrade: d.disabilityGrade,
+          subsidyTypes: d.requestedTypes,
+          hardshipStatus: d.hardshipStatus,
+          extremelyPoor: d.extremelyPoor === true,
+          consentRef: String(d.consentRef ?? ''),
+        },
+        move.at,
+        key('SubsidyCaseHandedOver'),
+      ),
     );
   }
   return events;

@@ -27,8 +27,20 @@ const grants = [
   { subsidyType: 'NURSING', monthlyAmount: '80.00' },
 ];
 
-const fromChengdu = (eventType: string, payload: Record<string, unknown> = {}, caseId = CASE) => ({ eventType, caseId, sourceRegion: CHENGDU, targetRegion: DAZU, payload });
-const fromDazu = (eventType: string, payload: Record<string, unknown> = {}, caseId = CASE) => ({ eventType, caseId, sourceRegion: DAZU, targetRegion: CHENGDU, payload });
+const fromChengdu = (eventType: string, payload: Record<string, unknown> = {}, caseId = CASE) => ({
+  eventType,
+  caseId,
+  sourceRegion: CHENGDU,
+  targetRegion: DAZU,
+  payload,
+});
+const fromDazu = (eventType: string, payload: Record<string, unknown> = {}, caseId = CASE) => ({
+  eventType,
+  caseId,
+  sourceRegion: DAZU,
+  targetRegion: CHENGDU,
+  payload,
+});
 
 async function paying(h: CaseHarness): Promise<void> {
   await h.send(fromChengdu('SubsidyApplicationSubmitted', application()));
@@ -54,18 +66,27 @@ describe('disability subsidy state machine', () => {
     expect(ack.timers.start.map((t) => [t.name, t.dueAt.toISOString()])).toEqual([['subsidy.decide', '2026-11-30T16:00:00.000Z']]);
 
     h.now = new Date('2026-11-03T02:00:00Z');
-    const asked = expectApplied(await h.send(fromDazu('SubsidyMaterialsRequested', { materials: [{ kind: 'MINIMUM_LIVING_ALLOWANCE_CERTIFICATE', note: null }], supplyBy: null })));
-    expect(asked.timers).toEqual({ cancel: ['subsidy.decide'], start: [expect.objectContaining({ name: 'subsidy.materials', dueAt: new Date('2026-12-03T16:00:00Z'), ownerDivision: DAZU })] });
+    const asked = expectApplied(
+      await h.send(fromDazu('SubsidyMaterialsRequested', { materials: [{ kind: 'MINIMUM_LIVING_ALLOWANCE_CERTIFICATE', note: null }], supplyBy: null })),
+    );
+    expect(asked.timers).toEqual({
+      cancel: ['subsidy.decide'],
+      start: [expect.objectContaining({ name: 'subsidy.materials', dueAt: new Date('2026-12-03T16:00:00Z'), ownerDivision: DAZU })],
+    });
 
     h.now = new Date('2026-11-09T02:00:00Z');
-    const supplied = expectApplied(await h.send(fromChengdu('SubsidyMaterialsSupplied', { documents: [{ kind: 'MINIMUM_LIVING_ALLOWANCE_CERTIFICATE', documentRef: 'DB-1' }] })));
+    const supplied = expectApplied(
+      await h.send(fromChengdu('SubsidyMaterialsSupplied', { documents: [{ kind: 'MINIMUM_LIVING_ALLOWANCE_CERTIFICATE', documentRef: 'DB-1' }] })),
+    );
     expect(supplied.nextState).toBe('under-review');
     // Twenty working days from the last material, not from the first submission.
     expect(supplied.timers.start[0]).toMatchObject({ name: 'subsidy.decide', dueAt: new Date('2026-12-07T16:00:00Z') });
 
     expect(expectApplied(await h.send(fromDazu('SubsidyApproved', { grants, firstPaymentMonth: '2026-12', decisionRef: 'D1' }))).nextState).toBe('approved');
     h.now = new Date('2026-12-10T02:00:00Z');
-    const paid = expectApplied(await h.send(fromDazu('SubsidyPaymentStarted', { payments: grants, firstPaidMonth: '2026-12', paidOn: '2026-12-10', paymentRef: 'P1' })));
+    const paid = expectApplied(
+      await h.send(fromDazu('SubsidyPaymentStarted', { payments: grants, firstPaidMonth: '2026-12', paidOn: '2026-12-10', paymentRef: 'P1' })),
+    );
     expect(paid.nextState).toBe('paying');
     expect(h.get(CASE).timers).toEqual({});
   });
@@ -80,7 +101,14 @@ describe('disability subsidy state machine', () => {
     responsibleDivision: DAZU,
     personKeys: [LI.idNumber],
     timers: {},
-    data: { applicantIdNumber: LI.idNumber, requestedTypes: ['LIVING', 'NURSING'], activeTypes: ['LIVING', 'NURSING'], grantedTypes: ['LIVING', 'NURSING'], firstPaymentMonth: '2026-12', payerDivision: DAZU },
+    data: {
+      applicantIdNumber: LI.idNumber,
+      requestedTypes: ['LIVING', 'NURSING'],
+      activeTypes: ['LIVING', 'NURSING'],
+      grantedTypes: ['LIVING', 'NURSING'],
+      firstPaymentMonth: '2026-12',
+      payerDivision: DAZU,
+    },
     openedAt: '2026-11-02T01:30:00.000Z',
     updatedAt: '2026-11-02T01:30:00.000Z',
   });
@@ -123,9 +151,20 @@ describe('disability subsidy state machine', () => {
   it('lists a transition for every subsidy event of the domain', () => {
     expect(Object.keys(disabilitySubsidyMachine.transitions).sort()).toEqual(
       [
-        'SubsidyApplicationSubmitted', 'SubsidyApplicationAcknowledged', 'SubsidyMaterialsRequested', 'SubsidyMaterialsSupplied',
-        'SubsidyApproved', 'SubsidyRejected', 'SubsidyPaymentStarted', 'SubsidyTransferred', 'SubsidyCaseHandedOver', 'SubsidyAdjusted', 'SubsidyStopped',
-        'SubsidyApplicationWithdrawn', 'CaseEventRejected', 'CaseDeadlineBreached',
+        'SubsidyApplicationSubmitted',
+        'SubsidyApplicationAcknowledged',
+        'SubsidyMaterialsRequested',
+        'SubsidyMaterialsSupplied',
+        'SubsidyApproved',
+        'SubsidyRejected',
+        'SubsidyPaymentStarted',
+        'SubsidyTransferred',
+        'SubsidyCaseHandedOver',
+        'SubsidyAdjusted',
+        'SubsidyStopped',
+        'SubsidyApplicationWithdrawn',
+        'CaseEventRejected',
+        'CaseDeadlineBreached',
       ].sort(),
     );
   });
@@ -134,7 +173,12 @@ describe('disability subsidy state machine', () => {
     const h = new CaseHarness();
     const d = await h.send(fromChengdu('SubsidyApplicationSubmitted', application({ certificateNumber: '50011119410903004541' })));
     expect(d).toMatchObject({ kind: 'rejected', reasonCode: 'CERTIFICATE_MISMATCH' });
-    expect(d.emits[0]).toMatchObject({ eventType: 'CaseEventRejected', sourceRegion: DAZU, targetRegion: CHENGDU, payload: { reasonCode: 'VALIDATION_FAILED' } });
+    expect(d.emits[0]).toMatchObject({
+      eventType: 'CaseEventRejected',
+      sourceRegion: DAZU,
+      targetRegion: CHENGDU,
+      payload: { reasonCode: 'VALIDATION_FAILED' },
+    });
     expect(h.cases.size).toBe(0);
   });
 
@@ -156,9 +200,16 @@ describe('disability subsidy state machine', () => {
   it('refuses a second application for the same person and type, pointing to the open case (scenario 6)', async () => {
     const h = new CaseHarness();
     await paying(h);
-    const second = expectApplied(await h.send(fromChengdu('SubsidyApplicationSubmitted', application({ subsidyTypes: ['NURSING'] }), 'SUB-510104-2026-000200')));
+    const second = expectApplied(
+      await h.send(fromChengdu('SubsidyApplicationSubmitted', application({ subsidyTypes: ['NURSING'] }), 'SUB-510104-2026-000200')),
+    );
     expect(second.emits).toEqual([
-      expect.objectContaining({ eventType: 'SubsidyRejected', sourceRegion: DAZU, targetRegion: CHENGDU, payload: expect.objectContaining({ reasonCode: 'DUPLICATE_APPLICATION', openCaseId: CASE }) }),
+      expect.objectContaining({
+        eventType: 'SubsidyRejected',
+        sourceRegion: DAZU,
+        targetRegion: CHENGDU,
+        payload: expect.objectContaining({ reasonCode: 'DUPLICATE_APPLICATION', openCaseId: CASE }),
+      }),
     ]);
     expect(h.get('SUB-510104-2026-000200').state).toBe('rejected');
     expect(h.get(CASE).state).toBe('paying');
@@ -175,9 +226,20 @@ describe('disability subsidy state machine', () => {
   describe('hand-over after a hukou move during review', () => {
     const handover = (state = 'UNDER_REVIEW') => ({
       ...fromDazu('SubsidyCaseHandedOver', {
-        person: { ...LI, hukouDivision: ANYUE }, previousHukouDivision: DAZU, hukouMoveRef: 'HM-1', movedOn: '2026-11-04', caseState: state,
-        openedAt: '2026-11-02T02:00:00Z', acceptingDivision: CHENGDU, certificateNumber: '50011119680417002241', disabilityCategory: 'PHYSICAL',
-        disabilityGrade: 'GRADE_1', subsidyTypes: ['LIVING', 'NURSING'], hardshipStatus: 'MINIMUM_LIVING_ALLOWANCE', extremelyPoor: false, consentRef: 'C-1',
+        person: { ...LI, hukouDivision: ANYUE },
+        previousHukouDivision: DAZU,
+        hukouMoveRef: 'HM-1',
+        movedOn: '2026-11-04',
+        caseState: state,
+        openedAt: '2026-11-02T02:00:00Z',
+        acceptingDivision: CHENGDU,
+        certificateNumber: '50011119680417002241',
+        disabilityCategory: 'PHYSICAL',
+        disabilityGrade: 'GRADE_1',
+        subsidyTypes: ['LIVING', 'NURSING'],
+        hardshipStatus: 'MINIMUM_LIVING_ALLOWANCE',
+        extremelyPoor: false,
+        consentRef: 'C-1',
       }),
       targetRegion: ANYUE,
       occurredAt: '2026-11-05T02:00:00Z',
@@ -189,8 +251,13 @@ describe('disability subsidy state machine', () => {
       await h.send(fromDazu('SubsidyApplicationAcknowledged'));
       const moved = expectApplied(await h.send(handover()));
       expect(moved).toMatchObject({ nextState: 'under-review', caseUpdates: { responsibleDivision: ANYUE } });
-      expect(moved.timers.start).toEqual([expect.objectContaining({ name: 'subsidy.decide', mustActDivision: ANYUE, dueAt: new Date('2026-12-03T16:00:00Z') })]);
-      expect(await h.send(fromDazu('SubsidyApproved', { grants, firstPaymentMonth: '2026-12', decisionRef: 'D' }))).toMatchObject({ kind: 'rejected', reasonCode: 'UNAUTHORISED_SENDER' });
+      expect(moved.timers.start).toEqual([
+        expect.objectContaining({ name: 'subsidy.decide', mustActDivision: ANYUE, dueAt: new Date('2026-12-03T16:00:00Z') }),
+      ]);
+      expect(await h.send(fromDazu('SubsidyApproved', { grants, firstPaymentMonth: '2026-12', decisionRef: 'D' }))).toMatchObject({
+        kind: 'rejected',
+        reasonCode: 'UNAUTHORISED_SENDER',
+      });
       const approved = await h.send({ ...fromDazu('SubsidyApproved', { grants, firstPaymentMonth: '2026-12', decisionRef: 'AY-1' }), sourceRegion: ANYUE });
       expect(expectApplied(approved).nextState).toBe('approved');
       expect(h.get(CASE).data).toMatchObject({ payerDivision: ANYUE, handovers: [{ from: DAZU, to: ANYUE, hukouMoveRef: 'HM-1' }] });
@@ -212,8 +279,24 @@ describe('disability subsidy state machine', () => {
       const { carriedHistoryOf } = await import('../../casework/domain/carried-history');
       const h = new CaseHarness();
       const priorHistory = [
-        { eventId: 'a1', eventType: 'SubsidyApplicationSubmitted', sourceRegion: CHENGDU, targetRegion: DAZU, occurredAt: '2026-11-02T02:00:00Z', outcome: 'applied', stateAfter: 'submitted' },
-        { eventId: 'a2', eventType: 'SubsidyApplicationAcknowledged', sourceRegion: DAZU, targetRegion: CHENGDU, occurredAt: '2026-11-03T02:00:00Z', outcome: 'applied', stateAfter: 'under-review' },
+        {
+          eventId: 'a1',
+          eventType: 'SubsidyApplicationSubmitted',
+          sourceRegion: CHENGDU,
+          targetRegion: DAZU,
+          occurredAt: '2026-11-02T02:00:00Z',
+          outcome: 'applied',
+          stateAfter: 'submitted',
+        },
+        {
+          eventId: 'a2',
+          eventType: 'SubsidyApplicationAcknowledged',
+          sourceRegion: DAZU,
+          targetRegion: CHENGDU,
+          occurredAt: '2026-11-03T02:00:00Z',
+          outcome: 'applied',
+          stateAfter: 'under-review',
+        },
       ];
       const event = { ...handover(), eventId: 'e-2' };
       event.payload = { ...event.payload, priorHistory };
@@ -234,14 +317,24 @@ describe('disability subsidy state machine', () => {
   });
 
   describe('adjustments (SubsidyAdjusted)', () => {
-    const adjust = (payload: Record<string, unknown>) => fromDazu('SubsidyAdjusted', { reason: 'STANDARD_CHANGED', grants: [{ subsidyType: 'NURSING', monthlyAmount: '110.00' }], effectiveMonth: '2027-01', decisionRef: 'ADJ-1', ...payload });
+    const adjust = (payload: Record<string, unknown>) =>
+      fromDazu('SubsidyAdjusted', {
+        reason: 'STANDARD_CHANGED',
+        grants: [{ subsidyType: 'NURSING', monthlyAmount: '110.00' }],
+        effectiveMonth: '2027-01',
+        decisionRef: 'ADJ-1',
+        ...payload,
+      });
 
     it('changes the standard of a paid type from a month on, keeping the case paying', async () => {
       const h = new CaseHarness();
       await paying(h);
       expect(expectApplied(await h.send(adjust({}))).nextState).toBe('paying');
       expect(h.get(CASE).data).toMatchObject({
-        grants: [{ subsidyType: 'LIVING', monthlyAmount: '100.00' }, { subsidyType: 'NURSING', monthlyAmount: '110.00' }],
+        grants: [
+          { subsidyType: 'LIVING', monthlyAmount: '100.00' },
+          { subsidyType: 'NURSING', monthlyAmount: '110.00' },
+        ],
         adjustments: [{ reason: 'STANDARD_CHANGED', subsidyTypes: ['NURSING'], effectiveMonth: '2027-01', decisionRef: 'ADJ-1' }],
       });
     });
@@ -255,10 +348,23 @@ describe('disability subsidy state machine', () => {
 
     it.each([
       ['a grade that leaves the nursing subsidy', { reason: 'GRADE_CHANGED', certificateNumber: `${LI.idNumber}43` }, 'NO_LONGER_ELIGIBLE'],
-      ['a grade the certificate does not say', { reason: 'GRADE_CHANGED', certificateNumber: `${LI.idNumber}42`, disabilityGrade: 'GRADE_1' }, 'CERTIFICATE_MISMATCH'],
+      [
+        'a grade the certificate does not say',
+        { reason: 'GRADE_CHANGED', certificateNumber: `${LI.idNumber}42`, disabilityGrade: 'GRADE_1' },
+        'CERTIFICATE_MISMATCH',
+      ],
       ['a certificate of someone else', { certificateNumber: '50011119410903004541' }, 'CERTIFICATE_MISMATCH'],
       ['a month before the payments', { effectiveMonth: '2026-10' }, 'ADJUSTMENT_BEFORE_GRANT'],
-      ['a type not granted', { grants: [{ subsidyType: 'LIVING', monthlyAmount: '1.00' }, { subsidyType: 'NURSING', monthlyAmount: '1.00' }] }, 'applied'],
+      [
+        'a type not granted',
+        {
+          grants: [
+            { subsidyType: 'LIVING', monthlyAmount: '1.00' },
+            { subsidyType: 'NURSING', monthlyAmount: '1.00' },
+          ],
+        },
+        'applied',
+      ],
     ])('with %s → %s', async (_what, payload, expected) => {
       const h = new CaseHarness();
       await paying(h);
@@ -331,15 +437,19 @@ describe('disability subsidy state machine', () => {
     const CATEGORIES = ['VISUAL', 'HEARING', 'SPEECH', 'PHYSICAL', 'INTELLECTUAL', 'MENTAL', 'MULTIPLE'];
     const apply = (category: string, grade: number, types: string[], hardship: Record<string, unknown> = {}) =>
       new CaseHarness().send(
-        fromChengdu('SubsidyApplicationSubmitted', application({
-          certificateNumber: `${LI.idNumber}${CATEGORIES.indexOf(category) + 1}${grade}`,
-          disabilityCategory: category,
-          disabilityGrade: `GRADE_${grade}`,
-          subsidyTypes: types,
-          ...hardship,
-        })),
+        fromChengdu(
+          'SubsidyApplicationSubmitted',
+          application({
+            certificateNumber: `${LI.idNumber}${CATEGORIES.indexOf(category) + 1}${grade}`,
+            disabilityCategory: category,
+            disabilityGrade: `GRADE_${grade}`,
+            subsidyTypes: types,
+            ...hardship,
+          }),
+        ),
       );
-    const refusal = async (d: ReturnType<typeof apply>) => expectApplied(await d).emits.find((e) => e.eventType === 'SubsidyRejected')?.payload.reasonCode ?? 'accepted';
+    const refusal = async (d: ReturnType<typeof apply>) =>
+      expectApplied(await d).emits.find((e) => e.eventType === 'SubsidyRejected')?.payload.reasonCode ?? 'accepted';
 
     it.each([
       ['PHYSICAL', 1, 'accepted'],
@@ -368,7 +478,12 @@ describe('disability subsidy state machine', () => {
       const h = new CaseHarness();
       await h.send(fromChengdu('SubsidyApplicationSubmitted', application({ certificateNumber: `${LI.idNumber}43`, disabilityGrade: 'GRADE_3' })));
       expect(h.get(CASE).state).toBe('rejected');
-      expect(h.published[0]).toMatchObject({ eventType: 'SubsidyRejected', sourceRegion: DAZU, targetRegion: CHENGDU, payload: { reasonCode: 'GRADE_NOT_ELIGIBLE' } });
+      expect(h.published[0]).toMatchObject({
+        eventType: 'SubsidyRejected',
+        sourceRegion: DAZU,
+        targetRegion: CHENGDU,
+        payload: { reasonCode: 'GRADE_NOT_ELIGIBLE' },
+      });
     });
   });
 
@@ -378,7 +493,9 @@ describe('disability subsidy state machine', () => {
     const moved = application({ applicant: { ...LI, hukouDivision: ANYUE } });
     const toDazu = await h.send(fromChengdu('SubsidyApplicationSubmitted', moved));
     expect(toDazu).toMatchObject({ kind: 'rejected', reasonCode: 'NOT_HUKOU_REGION', error: { rejectionCode: 'NOT_RESPONSIBLE' } });
-    expect(expectApplied(await h.send({ ...fromChengdu('SubsidyApplicationSubmitted', moved), targetRegion: ANYUE })).caseUpdates).toMatchObject({ responsibleDivision: ANYUE });
+    expect(expectApplied(await h.send({ ...fromChengdu('SubsidyApplicationSubmitted', moved), targetRegion: ANYUE })).caseUpdates).toMatchObject({
+      responsibleDivision: ANYUE,
+    });
   });
 
   it('refuses a payment whose first month lies after the event reporting it', async () => {
@@ -386,10 +503,16 @@ describe('disability subsidy state machine', () => {
     await h.send(fromChengdu('SubsidyApplicationSubmitted', application()));
     await h.send(fromDazu('SubsidyApplicationAcknowledged'));
     await h.send(fromDazu('SubsidyApproved', { grants, firstPaymentMonth: '2026-12', decisionRef: 'D' }));
-    const early = await h.send({ ...fromDazu('SubsidyPaymentStarted', { payments: grants, firstPaidMonth: '2026-12', paidOn: '2026-12-10', paymentRef: 'P' }), occurredAt: '2026-11-20T02:00:00Z' });
+    const early = await h.send({
+      ...fromDazu('SubsidyPaymentStarted', { payments: grants, firstPaidMonth: '2026-12', paidOn: '2026-12-10', paymentRef: 'P' }),
+      occurredAt: '2026-11-20T02:00:00Z',
+    });
     expect(early).toMatchObject({ kind: 'rejected', reasonCode: 'DATE_AFTER_EVENT', error: { rejectionCode: 'VALIDATION_FAILED' } });
     h.now = new Date('2026-12-10T02:00:00Z');
-    expect(expectApplied(await h.send(fromDazu('SubsidyPaymentStarted', { payments: grants, firstPaidMonth: '2026-12', paidOn: '2026-12-10', paymentRef: 'P' }))).nextState).toBe('paying');
+    expect(
+      expectApplied(await h.send(fromDazu('SubsidyPaymentStarted', { payments: grants, firstPaidMonth: '2026-12', paidOn: '2026-12-10', paymentRef: 'P' })))
+        .nextState,
+    ).toBe('paying');
   });
 
   it('refuses a payment start after a death notice', async () => {
@@ -435,7 +558,13 @@ describe('disability subsidy state machine', () => {
       expectApplied(await h.send({ ...fromDazu('SubsidyTransferred', transfer('2027-03', '2027-04')), targetRegion: ANYUE }));
       expect(h.get(CASE)).toMatchObject({ state: 'transferring', responsibleDivision: ANYUE, data: { payerDivision: ANYUE } });
       const start = (source: string, month: string) =>
-        h.send({ eventType: 'SubsidyPaymentStarted', caseId: CASE, sourceRegion: source, targetRegion: CHENGDU, payload: { payments: grants, firstPaidMonth: month, paidOn: '2027-04-10', paymentRef: 'A1' } });
+        h.send({
+          eventType: 'SubsidyPaymentStarted',
+          caseId: CASE,
+          sourceRegion: source,
+          targetRegion: CHENGDU,
+          payload: { payments: grants, firstPaidMonth: month, paidOn: '2027-04-10', paymentRef: 'A1' },
+        });
       h.now = new Date('2027-05-10T02:00:00Z');
       expect(await start(DAZU, '2027-04')).toMatchObject({ kind: 'rejected', reasonCode: 'UNAUTHORISED_SENDER' });
       expect(await start(ANYUE, '2027-05')).toMatchObject({ kind: 'rejected', reasonCode: 'TRANSFER_GAP' });
@@ -448,7 +577,9 @@ describe('disability subsidy state machine', () => {
       await paying(h); // paid from 2026-12
       const d = await h.send({ ...fromDazu('SubsidyTransferred', transfer('2026-11', '2026-12')), targetRegion: ANYUE });
       expect(d).toMatchObject({ kind: 'rejected', reasonCode: 'TRANSFER_BEFORE_PAID' });
-      expect(expectApplied(await h.send({ ...fromDazu('SubsidyTransferred', transfer('2026-12', '2027-01')), targetRegion: ANYUE })).nextState).toBe('transferring');
+      expect(expectApplied(await h.send({ ...fromDazu('SubsidyTransferred', transfer('2026-12', '2027-01')), targetRegion: ANYUE })).nextState).toBe(
+        'transferring',
+      );
     });
 
     it('before any payment, hands the grant over from its first month', async () => {
@@ -458,7 +589,9 @@ describe('disability subsidy state machine', () => {
       await h.send(fromDazu('SubsidyApproved', { grants, firstPaymentMonth: '2026-12', decisionRef: 'D' }));
       const unpaid = await h.send({ ...fromDazu('SubsidyTransferred', transfer('2027-01', '2027-02')), targetRegion: ANYUE });
       expect(unpaid).toMatchObject({ kind: 'rejected', reasonCode: 'TRANSFER_MONTH_NOT_PAID' });
-      expect(expectApplied(await h.send({ ...fromDazu('SubsidyTransferred', transfer('2026-11', '2026-12')), targetRegion: ANYUE })).nextState).toBe('transferring');
+      expect(expectApplied(await h.send({ ...fromDazu('SubsidyTransferred', transfer('2026-11', '2026-12')), targetRegion: ANYUE })).nextState).toBe(
+        'transferring',
+      );
     });
 
     it('refuses a transfer sent by a region that does not pay', async () => {
@@ -481,7 +614,12 @@ describe('disability subsidy state machine', () => {
           eventType: 'CaseDeadlineBreached',
           sourceRegion: CHENGDU,
           targetRegion: DAZU,
-          payload: expect.objectContaining({ deadline: 'SUBSIDY_ACKNOWLEDGEMENT', mustActRegion: DAZU, dueAt: new Date('2026-11-04T16:00:00Z'), awaitedEventTypes: ['SubsidyApplicationAcknowledged'] }),
+          payload: expect.objectContaining({
+            deadline: 'SUBSIDY_ACKNOWLEDGEMENT',
+            mustActRegion: DAZU,
+            dueAt: new Date('2026-11-04T16:00:00Z'),
+            awaitedEventTypes: ['SubsidyApplicationAcknowledged'],
+          }),
         }),
       ]);
       expect(h.get(CASE).state).toBe('submitted');
@@ -524,7 +662,11 @@ describe('disability subsidy state machine', () => {
       h.now = new Date('2026-11-02T01:30:00Z');
       const { decide } = await import('../../casework/domain/engine');
       const d = expectApplied(
-        await decide(undefined, { ...fromChengdu('SubsidyApplicationSubmitted', application()), eventId: 'e1', occurredAt: h.now }, { ...h.context(), deadlines: { subsidyAcknowledge: { unit: 'working-days', amount: 5 } } }),
+        await decide(
+          undefined,
+          { ...fromChengdu('SubsidyApplicationSubmitted', application()), eventId: 'e1', occurredAt: h.now },
+          { ...h.context(), deadlines: { subsidyAcknowledge: { unit: 'working-days', amount: 5 } } },
+        ),
       );
       expect(d.timers.start[0].dueAt.toISOString()).toBe('2026-11-09T16:00:00.000Z');
     });

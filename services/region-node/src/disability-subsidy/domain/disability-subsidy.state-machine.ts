@@ -105,12 +105,18 @@ export const HARDSHIP_BASES = ['MINIMUM_LIVING_ALLOWANCE', 'LOW_INCOME', 'NEAR_M
  * only for intellectual or mental disability [SC L188; DZ L197]. Living: a hardship basis (低保, 特困,
  * low-income or near-低保).
  */
-export function ineligibility(type: string, a: { category: string; grade: string; hardshipStatus: string; extremelyPoor: boolean }): { code: string; text: string } | undefined {
+export function ineligibility(
+  type: string,
+  a: { category: string; grade: string; hardshipStatus: string; extremelyPoor: boolean },
+): { code: string; text: string } | undefined {
   if (type === 'NURSING') {
     const severe = a.grade === 'GRADE_1' || a.grade === 'GRADE_2';
     const extended = (a.grade === 'GRADE_3' || a.grade === 'GRADE_4') && (a.category === 'INTELLECTUAL' || a.category === 'MENTAL');
     if (!severe && !extended) {
-      return { code: 'GRADE_NOT_ELIGIBLE', text: `the nursing subsidy covers grades 1–2, and grades 3–4 only for intellectual or mental disability, not ${a.category} ${a.grade}` };
+      return {
+        code: 'GRADE_NOT_ELIGIBLE',
+        text: `the nursing subsidy covers grades 1–2, and grades 3–4 only for intellectual or mental disability, not ${a.category} ${a.grade}`,
+      };
     }
   }
   if (type === 'LIVING' && !a.extremelyPoor && !(HARDSHIP_BASES as readonly string[]).includes(a.hardshipStatus)) {
@@ -128,7 +134,8 @@ function grantTypes(payload: Record<string, unknown>, field: string): string[] {
 
 function requireSubset(types: string[], allowed: string[] | undefined, code: string, what: string): void {
   const extra = types.filter((t) => !(allowed ?? []).includes(t));
-  if (extra.length) throw new GuardFailedError(code, `${extra.join(', ')} ${extra.length > 1 ? 'are' : 'is'} not ${what} (${(allowed ?? []).join(', ') || 'none'})`);
+  if (extra.length)
+    throw new GuardFailedError(code, `${extra.join(', ')} ${extra.length > 1 ? 'are' : 'is'} not ${what} (${(allowed ?? []).join(', ') || 'none'})`);
 }
 
 async function submitted({ event, payload, occurredAt, snapshot, context }: TransitionInput) {
@@ -172,28 +179,49 @@ async function submitted({ event, payload, occurredAt, snapshot, context }: Tran
       return {
         data,
         emits: [
-          followUp(after, 'SubsidyRejected', snapshot.responsibleDivision, snapshot.acceptingDivision, {
-            reasonCode: 'DUPLICATE_APPLICATION',
-            reasonText: `${type} is already open or paid for this person in case ${open.caseId} (${open.state})`,
-            openCaseId: open.caseId,
-          }, occurredAt, `duplicate:${event.caseId}`),
+          followUp(
+            after,
+            'SubsidyRejected',
+            snapshot.responsibleDivision,
+            snapshot.acceptingDivision,
+            {
+              reasonCode: 'DUPLICATE_APPLICATION',
+              reasonText: `${type} is already open or paid for this person in case ${open.caseId} (${open.state})`,
+              openCaseId: open.caseId,
+            },
+            occurredAt,
+            `duplicate:${event.caseId}`,
+          ),
         ],
       };
     }
   }
   // Eligibility is the responsible side's decision: refused with its reason, as a duplicate is.
   for (const type of types) {
-    const why = ineligibility(type, { category: data.disabilityCategory, grade: data.disabilityGrade, hardshipStatus: data.hardshipStatus, extremelyPoor: data.extremelyPoor === true });
+    const why = ineligibility(type, {
+      category: data.disabilityCategory,
+      grade: data.disabilityGrade,
+      hardshipStatus: data.hardshipStatus,
+      extremelyPoor: data.extremelyPoor === true,
+    });
     if (why) {
       const after = { ...snapshot, data };
       return {
         data,
         emits: [
-          followUp(after, 'SubsidyRejected', snapshot.responsibleDivision, snapshot.acceptingDivision, {
-            reasonCode: why.code,
-            reasonText: why.text,
-            openCaseId: null,
-          }, occurredAt, `ineligible:${event.caseId}`),
+          followUp(
+            after,
+            'SubsidyRejected',
+            snapshot.responsibleDivision,
+            snapshot.acceptingDivision,
+            {
+              reasonCode: why.code,
+              reasonText: why.text,
+              openCaseId: null,
+            },
+            occurredAt,
+            `ineligible:${event.caseId}`,
+          ),
         ],
       };
     }
@@ -210,7 +238,11 @@ const transitions: Record<string, TransitionSpec<SubsidyState>> = {
       const applicant = person(payload.applicant, 'applicant', context.now);
       // The hukou region decides: by the hukouDivision stated, never by the ID number's prefix.
       if (!covers(event.targetRegion, applicant.hukouDivision)) {
-        throw new GuardFailedError('NOT_HUKOU_REGION', `the application is decided by the hukou region ${applicant.hukouDivision}, not ${event.targetRegion}`, 'NOT_RESPONSIBLE');
+        throw new GuardFailedError(
+          'NOT_HUKOU_REGION',
+          `the application is decided by the hukou region ${applicant.hukouDivision}, not ${event.targetRegion}`,
+          'NOT_RESPONSIBLE',
+        );
       }
       const residence = payload.residence ? asRecord(payload.residence, 'residence') : {};
       return {
@@ -298,7 +330,10 @@ const transitions: Record<string, TransitionSpec<SubsidyState>> = {
         const expected = d.transfer.firstMonthPaidByNew;
         if (first !== expected) {
           const code = compareMonths(first, expected) > 0 ? 'TRANSFER_GAP' : 'TRANSFER_DOUBLE_MONTH';
-          throw new GuardFailedError(code, `the new payer starts at ${expected} (the previous one paid through ${d.transfer.lastMonthPaidByPrevious}), not ${first}`);
+          throw new GuardFailedError(
+            code,
+            `the new payer starts at ${expected} (the previous one paid through ${d.transfer.lastMonthPaidByPrevious}), not ${first}`,
+          );
         }
       } else if (d.firstPaymentMonth && compareMonths(first, d.firstPaymentMonth) < 0) {
         throw new GuardFailedError('PAYMENT_BEFORE_GRANT', `the grant starts at ${d.firstPaymentMonth}, not ${first}`);
@@ -312,7 +347,10 @@ const transitions: Record<string, TransitionSpec<SubsidyState>> = {
     to: 'same',
     senders: ['responsible'],
     refusals: Object.fromEntries(
-      SUBSIDY_ACTIVE_STATES.map((st) => [st, { code: 'ALREADY_DECIDED', message: 'a granted subsidy moves with SubsidyTransferred (months paid by each region)' }]),
+      SUBSIDY_ACTIVE_STATES.map((st) => [
+        st,
+        { code: 'ALREADY_DECIDED', message: 'a granted subsidy moves with SubsidyTransferred (months paid by each region)' },
+      ]),
     ),
     adopts: (event, payload, context) => {
       const moved = person(payload.person, 'person', context.now);
@@ -347,13 +385,20 @@ const transitions: Record<string, TransitionSpec<SubsidyState>> = {
       const moved = person(payload.person, 'person', context.now);
       if (moved.idNumber !== d.applicantIdNumber) throw new GuardFailedError('PERSON_MISMATCH', 'the hand-over names another person');
       const previous = text(payload, 'previousHukouDivision');
-      if (previous !== snapshot.responsibleDivision) throw new GuardFailedError('NOT_RESPONSIBLE', `the case is with ${snapshot.responsibleDivision}, not ${previous}`, 'NOT_RESPONSIBLE');
+      if (previous !== snapshot.responsibleDivision)
+        throw new GuardFailedError('NOT_RESPONSIBLE', `the case is with ${snapshot.responsibleDivision}, not ${previous}`, 'NOT_RESPONSIBLE');
       if (covers(previous, moved.hukouDivision)) throw new GuardFailedError('NO_MOVE', 'the new hukou division is the old one');
       // The history it carries is checked here; the node keeps it beside the case (see carried-history.ts).
       carriedHistoryOf(payload);
       const handovers = [
         ...(Array.isArray(d.handovers) ? d.handovers : []),
-        { from: previous, to: moved.hukouDivision, movedOn: localDate(payload, 'movedOn'), hukouMoveRef: text(payload, 'hukouMoveRef'), at: occurredAt.toISOString() },
+        {
+          from: previous,
+          to: moved.hukouDivision,
+          movedOn: localDate(payload, 'movedOn'),
+          hukouMoveRef: text(payload, 'hukouMoveRef'),
+          at: occurredAt.toISOString(),
+        },
       ];
       // The new region's deadline runs from the hand-over.
       const running = disabilitySubsidyMachine.timers.filter((t) => t.activeIn.includes(snapshot.state as SubsidyState)).map((t) => t.name);
@@ -369,7 +414,10 @@ const transitions: Record<string, TransitionSpec<SubsidyState>> = {
     to: 'transferring',
     senders: ['payer'],
     refusals: Object.fromEntries(
-      SUBSIDY_REVIEW_STATES.map((s) => [s, { code: 'TRANSFER_DURING_REVIEW', message: 'a move during review hands the case over (SubsidyCaseHandedOver); nothing has been paid to transfer' }]),
+      SUBSIDY_REVIEW_STATES.map((s) => [
+        s,
+        { code: 'TRANSFER_DURING_REVIEW', message: 'a move during review hands the case over (SubsidyCaseHandedOver); nothing has been paid to transfer' },
+      ]),
     ),
     apply: ({ payload, data, snapshot, context }) => {
       const d = data as SubsidyData;
@@ -399,7 +447,12 @@ const transitions: Record<string, TransitionSpec<SubsidyState>> = {
       requireSubset(grantTypes(payload, 'subsidies'), d.activeTypes, 'TRANSFER_NOT_ACTIVE', 'active');
       return {
         caseUpdates: { responsibleDivision: moved.hukouDivision },
-        data: { ...d, payerDivision: moved.hukouDivision, hukouDivision: moved.hukouDivision, transfer: { previousDivision: previous, lastMonthPaidByPrevious: last, firstMonthPaidByNew: first } },
+        data: {
+          ...d,
+          payerDivision: moved.hukouDivision,
+          hukouDivision: moved.hukouDivision,
+          transfer: { previousDivision: previous, lastMonthPaidByPrevious: last, firstMonthPaidByNew: first },
+        },
       };
     },
   },
@@ -411,7 +464,9 @@ const transitions: Record<string, TransitionSpec<SubsidyState>> = {
     refusals: {
       stopped: { code: 'ALREADY_STOPPED', message: 'the subsidy is stopped; nothing to adjust' },
       transferring: { code: 'TRANSFER_PENDING', message: 'the new payer adjusts once it has started paying' },
-      ...Object.fromEntries(SUBSIDY_REVIEW_STATES.map((st) => [st, { code: 'NOT_GRANTED', message: 'only a granted subsidy is adjusted; decide the application first' }])),
+      ...Object.fromEntries(
+        SUBSIDY_REVIEW_STATES.map((st) => [st, { code: 'NOT_GRANTED', message: 'only a granted subsidy is adjusted; decide the application first' }]),
+      ),
     },
     apply: ({ payload, data }) => {
       const d = data as SubsidyData;
@@ -419,17 +474,26 @@ const transitions: Record<string, TransitionSpec<SubsidyState>> = {
       requireSubset(types, d.activeTypes, 'ADJUSTMENT_NOT_ACTIVE', 'granted and active');
       const effectiveMonth = month(payload, 'effectiveMonth');
       const from = d.firstPaidMonth ?? d.firstPaymentMonth;
-      if (from && compareMonths(effectiveMonth, from) < 0) throw new GuardFailedError('ADJUSTMENT_BEFORE_GRANT', `the subsidy is paid from ${from}, not ${effectiveMonth}`);
+      if (from && compareMonths(effectiveMonth, from) < 0)
+        throw new GuardFailedError('ADJUSTMENT_BEFORE_GRANT', `the subsidy is paid from ${from}, not ${effectiveMonth}`);
       let category = d.disabilityCategory;
       let grade = d.disabilityGrade;
       let certificateNumber = d.certificateNumber;
       if (payload.certificateNumber !== undefined && payload.certificateNumber !== null) {
         const certificate = parseDisabilityCertificate(payload.certificateNumber);
         if (typeof certificate === 'string') throw invalid('certificateNumber', certificate);
-        if (certificate.idNumber !== d.applicantIdNumber) throw new GuardFailedError('CERTIFICATE_MISMATCH', "the new certificate's ID part is not the applicant's ID number");
-        [category, grade, certificateNumber] = [CATEGORY_SYMBOLS[certificate.category - 1], `GRADE_${certificate.grade}`, String(payload.certificateNumber).trim().toUpperCase()];
+        if (certificate.idNumber !== d.applicantIdNumber)
+          throw new GuardFailedError('CERTIFICATE_MISMATCH', "the new certificate's ID part is not the applicant's ID number");
+        [category, grade, certificateNumber] = [
+          CATEGORY_SYMBOLS[certificate.category - 1],
+          `GRADE_${certificate.grade}`,
+          String(payload.certificateNumber).trim().toUpperCase(),
+        ];
       }
-      for (const [field, now] of [['disabilityCategory', category], ['disabilityGrade', grade]] as const) {
+      for (const [field, now] of [
+        ['disabilityCategory', category],
+        ['disabilityGrade', grade],
+      ] as const) {
         if (payload[field] !== undefined && payload[field] !== null && payload[field] !== now) {
           throw new GuardFailedError('CERTIFICATE_MISMATCH', `${field} ${String(payload[field])} is not what the certificate says (${now})`);
         }
@@ -439,9 +503,14 @@ const transitions: Record<string, TransitionSpec<SubsidyState>> = {
         const why = ineligibility(type, { category, grade, hardshipStatus: d.hardshipStatus, extremelyPoor: d.extremelyPoor === true });
         if (why) throw new GuardFailedError('NO_LONGER_ELIGIBLE', `${why.text}; stop ${type} instead of adjusting it`);
       }
-      const amounts = new Map(list(payload, 'grants').map((g) => [String((g as Record<string, unknown>).subsidyType), (g as Record<string, unknown>).monthlyAmount]));
+      const amounts = new Map(
+        list(payload, 'grants').map((g) => [String((g as Record<string, unknown>).subsidyType), (g as Record<string, unknown>).monthlyAmount]),
+      );
       const grants = (d.grants ?? []).map((g) => (amounts.has(g.subsidyType) ? { ...g, monthlyAmount: amounts.get(g.subsidyType) } : g));
-      const adjustments = [...(Array.isArray(d.adjustments) ? d.adjustments : []), { reason: text(payload, 'reason'), subsidyTypes: types, effectiveMonth, decisionRef: text(payload, 'decisionRef') }];
+      const adjustments = [
+        ...(Array.isArray(d.adjustments) ? d.adjustments : []),
+        { reason: text(payload, 'reason'), subsidyTypes: types, effectiveMonth, decisionRef: text(payload, 'decisionRef') },
+      ];
       return { data: { ...d, grants, disabilityCategory: category, disabilityGrade: grade, certificateNumber, adjustments } };
     },
   },

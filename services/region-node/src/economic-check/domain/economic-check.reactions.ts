@@ -10,10 +10,20 @@ const isOpen = (snapshot: CaseSnapshot) => (ECONOMIC_CHECK_OPEN_STATES as readon
 function onDeath(notice: DeathNotice, c: CaseSnapshot): FollowUpEvent[] {
   if (!isOpen(c)) return [];
   return [
-    followUp(c, 'EconomicCheckCancelled', c.acceptingDivision, c.responsibleDivision, {
-      reason: 'MEMBER_DECEASED',
-      reasonText: `a household member died on ${notice.deathDate}`,
-    }, notice.at, `death:${notice.deceasedIdNumber}:${c.caseId}:EconomicCheckCancelled`, notice.causationId, c.acceptingOffice),
+    followUp(
+      c,
+      'EconomicCheckCancelled',
+      c.acceptingDivision,
+      c.responsibleDivision,
+      {
+        reason: 'MEMBER_DECEASED',
+        reasonText: `a household member died on ${notice.deathDate}`,
+      },
+      notice.at,
+      `death:${notice.deceasedIdNumber}:${c.caseId}:EconomicCheckCancelled`,
+      notice.causationId,
+      c.acceptingOffice,
+    ),
   ];
 }
 
@@ -23,7 +33,9 @@ const onHouseholdChange: WorkflowReactions['onHouseholdChange'] = (change, c, at
   const events: FollowUpEvent[] = [];
   for (const [member, spouse] of [change.persons, [change.persons[1], change.persons[0]]] as Array<[Person, Person]>) {
     if (!c.personKeys.includes(member.idNumber)) continue;
-    events.push(...householdFlags(c, change.kind === 'spouses-joined' ? 'MARRIAGE' : 'DIVORCE', member, spouse, change.effectiveOn, change.caseId, at, causationId));
+    events.push(
+      ...householdFlags(c, change.kind === 'spouses-joined' ? 'MARRIAGE' : 'DIVORCE', member, spouse, change.effectiveOn, change.caseId, at, causationId),
+    );
   }
   return events;
 };

@@ -62,8 +62,8 @@ export function householdFlags(
     caseId: check.caseId,
     sourceRegion: from,
     targetRegion: check.acceptingDivision,
-    sourceOffice: from === check.acceptingDivision ? check.acceptingOffice ?? null : null,
-    targetOffice: from === check.acceptingDivision ? null : check.acceptingOffice ?? null,
+    sourceOffice: from === check.acceptingDivision ? (check.acceptingOffice ?? null) : null,
+    targetOffice: from === check.acceptingDivision ? null : (check.acceptingOffice ?? null),
     occurredAt: at,
     causationId,
     dedupeKey: `household:${check.caseId}:${marriageCaseId}:${change}:${member.idNumber}`,
@@ -108,7 +108,11 @@ const transitions: Record<string, TransitionSpec<EconomicCheckState, EconomicChe
         const id = idNumber(asRecord(member.person, `members[${i}].person`).idNumber, `members[${i}].person.idNumber`, context.now);
         const ref = typeof member.authorisationRef === 'string' && member.authorisationRef.trim() ? member.authorisationRef.trim() : null;
         if (!ref && ageOn(id.birthDate, requestedOn) >= ADULT_AGE) {
-          throw new GuardFailedError('AUTHORISATION_MISSING', `members[${i}]: an adult member signs an authorisation of their own (授权书); none given`, 'AUTHORISATION_MISSING');
+          throw new GuardFailedError(
+            'AUTHORISATION_MISSING',
+            `members[${i}]: an adult member signs an authorisation of their own (授权书); none given`,
+            'AUTHORISATION_MISSING',
+          );
         }
         authorisations[id.value] = ref;
       });
@@ -123,7 +127,9 @@ const transitions: Record<string, TransitionSpec<EconomicCheckState, EconomicChe
       if (answerBy <= localDateOf(occurredAt)) throw invalid('answerBy', `${answerBy} is not after the request date`);
       // The household the node knows: a spouse of the applicant the request leaves out is flagged to the requester.
       const emits = [];
-      const self = list(payload, 'members').map((m) => asRecord(m, 'members[]')).find((m) => m.relation === 'SELF');
+      const self = list(payload, 'members')
+        .map((m) => asRecord(m, 'members[]'))
+        .find((m) => m.relation === 'SELF');
       if (self) {
         const applicant = person(self.person, 'members[].person', context.now);
         const spouse = await context.lookups.spouseOf(applicant.idNumber);
@@ -167,7 +173,9 @@ const transitions: Record<string, TransitionSpec<EconomicCheckState, EconomicChe
         (Array.isArray(r.items) ? r.items : []).map((x) => String(asRecord(x, `results[${i}].items[]`).item)).filter((item) => !d.items.includes(item)),
       );
       if (notAsked.length) throw new GuardFailedError('ITEM_NOT_REQUESTED', `the request did not ask for ${[...new Set(notAsked)].join(', ')}`);
-      const pairs = results.flatMap((r) => (Array.isArray(r.items) ? r.items : []).map((x) => `${String(r.idNumber).toUpperCase()}:${String((x as Record<string, unknown>).item)}`));
+      const pairs = results.flatMap((r) =>
+        (Array.isArray(r.items) ? r.items : []).map((x) => `${String(r.idNumber).toUpperCase()}:${String((x as Record<string, unknown>).item)}`),
+      );
       const answered = [...new Set([...(d.answered ?? []), ...pairs])];
       const reasons = new Map(
         (Array.isArray(payload.missingItems) ? payload.missingItems : []).map((m, i) => {
@@ -191,10 +199,19 @@ const transitions: Record<string, TransitionSpec<EconomicCheckState, EconomicChe
     apply: ({ payload, data, event }) => {
       const d = data as EconomicCheckData;
       const member = asRecord(payload.member, 'member');
-      const id = String(member.idNumber ?? '').trim().toUpperCase();
+      const id = String(member.idNumber ?? '')
+        .trim()
+        .toUpperCase();
       if (!d.memberIdNumbers.includes(id)) throw new GuardFailedError('MEMBER_NOT_REQUESTED', 'member: not a member named by this check');
       const spouse = asRecord(payload.spouse, 'spouse');
-      const change = { change: text(payload, 'change'), member: id, spouse: String(spouse.idNumber ?? '').toUpperCase(), effectiveOn: localDate(payload, 'effectiveOn'), marriageCaseId: text(payload, 'marriageCaseId'), eventId: event.eventId };
+      const change = {
+        change: text(payload, 'change'),
+        member: id,
+        spouse: String(spouse.idNumber ?? '').toUpperCase(),
+        effectiveOn: localDate(payload, 'effectiveOn'),
+        marriageCaseId: text(payload, 'marriageCaseId'),
+        eventId: event.eventId,
+      };
       return { data: { ...d, householdChanges: [...(d.householdChanges ?? []), change] } };
     },
   },

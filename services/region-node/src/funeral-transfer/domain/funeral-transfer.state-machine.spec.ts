@@ -24,7 +24,13 @@ const death = (caseId: string, deceased: typeof ZHAO, birthDate: string, sex: st
     informant: { name: '赵某', idNumber: null, phone: '13800000000', relation: 'CHILD' },
   },
 });
-const ev = (eventType: string, caseId: string, from: string, to: string, payload: Record<string, unknown> = {}): Send => ({ eventType, caseId, sourceRegion: from, targetRegion: to, payload });
+const ev = (eventType: string, caseId: string, from: string, to: string, payload: Record<string, unknown> = {}): Send => ({
+  eventType,
+  caseId,
+  sourceRegion: from,
+  targetRegion: to,
+  payload,
+});
 
 describe('funeral transfer state machine', () => {
   it('refuses a death dated after the registration that reports it', async () => {
@@ -42,14 +48,26 @@ describe('funeral transfer state machine', () => {
     // The hukou region receives the registration itself; no other region holds a case for her, so no notice.
     expect(registered.emits).toEqual([]);
     expect(h.published.filter((e) => e.eventType === 'DeathNoticeIssued')).toEqual([]);
-    expect(expectApplied(await h.send(ev('CremationCompleted', c, CHENGDU, DAZU, { cremationCertificateNumber: 'CR-1', funeralHome: org(CHENGDU, '成都殡仪馆'), crematedAt: '2026-11-03T02:00:00Z' }))).nextState).toBe('cremated');
+    expect(
+      expectApplied(
+        await h.send(
+          ev('CremationCompleted', c, CHENGDU, DAZU, {
+            cremationCertificateNumber: 'CR-1',
+            funeralHome: org(CHENGDU, '成都殡仪馆'),
+            crematedAt: '2026-11-03T02:00:00Z',
+          }),
+        ),
+      ).nextState,
+    ).toBe('cremated');
     expect(expectApplied(await h.send(ev('AshesReturned', c, CHENGDU, DAZU))).nextState).toBe('ashes-returned');
     const claim = { deceased: ZHAO, deathDate: '2026-11-01', services: [], invoiceRefs: [], payeeAccount: null };
     expect(await h.send(ev('FuneralSubsidyClaimed', c, CHENGDU, CHENGDU, claim))).toMatchObject({ kind: 'rejected', reasonCode: 'NOT_HUKOU_REGION' });
     const claimed = expectApplied(await h.send(ev('FuneralSubsidyClaimed', c, DAZU, DAZU, claim)));
     expect(claimed.timers.start[0]).toMatchObject({ name: 'funeral.subsidy-decision', dueAt: new Date('2026-11-16T16:00:00Z'), mustActDivision: DAZU });
     expect(await h.send(ev('FuneralSubsidyGranted', c, CHENGDU, DAZU, {}))).toMatchObject({ kind: 'rejected', reasonCode: 'UNAUTHORISED_SENDER' });
-    expect(expectApplied(await h.send(ev('FuneralSubsidyGranted', c, DAZU, CHENGDU, { granted: [], totalAmount: '1200.00', decisionRef: 'G1' }))).nextState).toBe('subsidy-granted');
+    expect(
+      expectApplied(await h.send(ev('FuneralSubsidyGranted', c, DAZU, CHENGDU, { granted: [], totalAmount: '1200.00', decisionRef: 'G1' }))).nextState,
+    ).toBe('subsidy-granted');
     expect(await h.send(ev('FuneralSubsidyClaimed', c, DAZU, DAZU, claim))).toMatchObject({ kind: 'rejected', reasonCode: 'ALREADY_GRANTED' });
   });
 
@@ -58,14 +76,35 @@ describe('funeral transfer state machine', () => {
     const c = 'FUN-500111-2026-0002';
     expectApplied(await h.send(death(c, ZHANG, '1950-12-01', 'MALE', DAZU)));
     const requested = expectApplied(
-      await h.send(ev('RemainsTransportRequested', c, DAZU, ANYUE, { deceased: ZHANG, fromOrganisation: org(DAZU, '大足殡仪馆'), toOrganisation: org(ANYUE, '安岳殡仪馆') })),
+      await h.send(
+        ev('RemainsTransportRequested', c, DAZU, ANYUE, {
+          deceased: ZHANG,
+          fromOrganisation: org(DAZU, '大足殡仪馆'),
+          toOrganisation: org(ANYUE, '安岳殡仪馆'),
+        }),
+      ),
     );
-    expect(requested.timers.start[0]).toMatchObject({ name: 'funeral.transport-answer', dueAt: new Date('2026-11-02T06:00:00Z'), mustActDivision: ANYUE, ownerDivision: DAZU });
+    expect(requested.timers.start[0]).toMatchObject({
+      name: 'funeral.transport-answer',
+      dueAt: new Date('2026-11-02T06:00:00Z'),
+      mustActDivision: ANYUE,
+      ownerDivision: DAZU,
+    });
     expect(await h.send(ev('RemainsTransportAccepted', c, CHENGDU, DAZU))).toMatchObject({ kind: 'rejected', reasonCode: 'UNAUTHORISED_SENDER' });
-    expect(await h.send(ev('CremationCompleted', c, DAZU, ANYUE, { cremationCertificateNumber: 'X', funeralHome: org(DAZU, 'x') }))).toMatchObject({ kind: 'rejected', reasonCode: 'REMAINS_IN_TRANSIT' });
-    expect(expectApplied(await h.send(ev('RemainsTransportAccepted', c, ANYUE, DAZU, { receivingOrganisation: org(ANYUE, '安岳殡仪馆') }))).nextState).toBe('transport-accepted');
-    expect(expectApplied(await h.send(ev('RemainsTransported', c, DAZU, ANYUE, { handedOverAt: '2026-11-02T08:00:00Z' }))).nextState).toBe('remains-transported');
-    expect(expectApplied(await h.send(ev('CremationCompleted', c, ANYUE, DAZU, { cremationCertificateNumber: 'CR-2', funeralHome: org(ANYUE, '安岳殡仪馆') }))).nextState).toBe('cremated');
+    expect(await h.send(ev('CremationCompleted', c, DAZU, ANYUE, { cremationCertificateNumber: 'X', funeralHome: org(DAZU, 'x') }))).toMatchObject({
+      kind: 'rejected',
+      reasonCode: 'REMAINS_IN_TRANSIT',
+    });
+    expect(expectApplied(await h.send(ev('RemainsTransportAccepted', c, ANYUE, DAZU, { receivingOrganisation: org(ANYUE, '安岳殡仪馆') }))).nextState).toBe(
+      'transport-accepted',
+    );
+    expect(expectApplied(await h.send(ev('RemainsTransported', c, DAZU, ANYUE, { handedOverAt: '2026-11-02T08:00:00Z' }))).nextState).toBe(
+      'remains-transported',
+    );
+    expect(
+      expectApplied(await h.send(ev('CremationCompleted', c, ANYUE, DAZU, { cremationCertificateNumber: 'CR-2', funeralHome: org(ANYUE, '安岳殡仪馆') })))
+        .nextState,
+    ).toBe('cremated');
   });
 
   it('goes back to the start when the destination refuses the remains', async () => {
@@ -73,18 +112,31 @@ describe('funeral transfer state machine', () => {
     const c = 'FUN-3';
     await h.send(death(c, ZHANG, '1950-12-01', 'MALE', DAZU));
     await h.send(ev('RemainsTransportRequested', c, DAZU, ANYUE, { deceased: ZHANG, toOrganisation: org(ANYUE, '安岳殡仪馆') }));
-    expect(expectApplied(await h.send(ev('RemainsTransportRefused', c, ANYUE, DAZU, { reasonCode: 'NO_CAPACITY', reasonText: '…' }))).nextState).toBe('death-registered');
-    expect(expectApplied(await h.send(ev('CremationCompleted', c, DAZU, ANYUE, { cremationCertificateNumber: 'CR', funeralHome: org(DAZU, '大足殡仪馆') }))).nextState).toBe('cremated');
+    expect(expectApplied(await h.send(ev('RemainsTransportRefused', c, ANYUE, DAZU, { reasonCode: 'NO_CAPACITY', reasonText: '…' }))).nextState).toBe(
+      'death-registered',
+    );
+    expect(
+      expectApplied(await h.send(ev('CremationCompleted', c, DAZU, ANYUE, { cremationCertificateNumber: 'CR', funeralHome: org(DAZU, '大足殡仪馆') })))
+        .nextState,
+    ).toBe('cremated');
   });
 
   it('reports a transport request left unanswered for 4 hours (the brief’s default)', async () => {
     const h = new CaseHarness();
     const c = 'FUN-4';
     await h.send(death(c, ZHANG, '1950-12-01', 'MALE', DAZU));
-    await h.send({ ...ev('RemainsTransportRequested', c, DAZU, ANYUE, { deceased: ZHANG, toOrganisation: org(ANYUE, '安岳殡仪馆') }), occurredAt: '2026-11-02T10:00:00Z' });
+    await h.send({
+      ...ev('RemainsTransportRequested', c, DAZU, ANYUE, { deceased: ZHANG, toOrganisation: org(ANYUE, '安岳殡仪馆') }),
+      occurredAt: '2026-11-02T10:00:00Z',
+    });
     expect(h.get(c).timers['funeral.transport-answer'].dueAt).toBe('2026-11-02T14:00:00.000Z');
     await h.fire(c, 'funeral.transport-answer');
-    expect(h.published.at(-1)).toMatchObject({ eventType: 'CaseDeadlineBreached', sourceRegion: DAZU, targetRegion: ANYUE, payload: { deadline: 'REMAINS_TRANSPORT_ANSWER' } });
+    expect(h.published.at(-1)).toMatchObject({
+      eventType: 'CaseDeadlineBreached',
+      sourceRegion: DAZU,
+      targetRegion: ANYUE,
+      payload: { deadline: 'REMAINS_TRANSPORT_ANSWER' },
+    });
   });
 
   it('refuses a death registration whose birth date or sex differs from the ID number', async () => {
@@ -96,12 +148,30 @@ describe('funeral transfer state machine', () => {
   it('sends the death notice to every region holding an active case for the person', async () => {
     const h = new CaseHarness();
     h.put({
-      caseId: 'CHK-1', workflow: 'economic-check', state: 'requested', acceptingDivision: '510104', acceptingOffice: null, responsibleDivision: ANYUE,
-      personKeys: [ZHAO.idNumber], timers: {}, data: {}, openedAt: '', updatedAt: '',
+      caseId: 'CHK-1',
+      workflow: 'economic-check',
+      state: 'requested',
+      acceptingDivision: '510104',
+      acceptingOffice: null,
+      responsibleDivision: ANYUE,
+      personKeys: [ZHAO.idNumber],
+      timers: {},
+      data: {},
+      openedAt: '',
+      updatedAt: '',
     });
     h.put({
-      caseId: 'CHK-OLD', workflow: 'economic-check', state: 'answered', acceptingDivision: '510104', acceptingOffice: null, responsibleDivision: '500106',
-      personKeys: [ZHAO.idNumber], timers: {}, data: {}, openedAt: '', updatedAt: '',
+      caseId: 'CHK-OLD',
+      workflow: 'economic-check',
+      state: 'answered',
+      acceptingDivision: '510104',
+      acceptingOffice: null,
+      responsibleDivision: '500106',
+      personKeys: [ZHAO.idNumber],
+      timers: {},
+      data: {},
+      openedAt: '',
+      updatedAt: '',
     });
     expectApplied(await h.send(death('F6', ZHAO, '1941-09-03', 'FEMALE', CHENGDU)));
     const notices = h.published.filter((e) => e.eventType === 'DeathNoticeIssued');

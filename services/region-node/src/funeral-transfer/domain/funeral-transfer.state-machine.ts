@@ -70,7 +70,11 @@ const transitions: Record<string, TransitionSpec<FuneralState>> = {
       const deceased = person(payload.deceased, 'deceased', context.now);
       // The death registration goes to the hukou region (by hukouDivision, never by the ID number's prefix).
       if (!covers(event.targetRegion, deceased.hukouDivision)) {
-        throw new GuardFailedError('NOT_HUKOU_REGION', `a death is registered with the hukou region ${deceased.hukouDivision}, not ${event.targetRegion}`, 'NOT_RESPONSIBLE');
+        throw new GuardFailedError(
+          'NOT_HUKOU_REGION',
+          `a death is registered with the hukou region ${deceased.hukouDivision}, not ${event.targetRegion}`,
+          'NOT_RESPONSIBLE',
+        );
       }
       const place = asRecord(payload.placeOfDeath, 'placeOfDeath');
       return {
@@ -93,10 +97,17 @@ const transitions: Record<string, TransitionSpec<FuneralState>> = {
       text(payload, 'medicalDeathCertificateNumber');
       // One death, one case: a second registration for the person is pointed to the first (this node remembers deaths).
       const known = await context.lookups.deathOf?.(deceased.idNumber);
-      const earlier = known && known.sourceCaseId !== snapshot.caseId ? known.sourceCaseId
-        : (await context.lookups.casesOfPerson(deceased.idNumber, 'funeral-transfer')).find((c) => c.caseId !== snapshot.caseId)?.caseId;
+      const earlier =
+        known && known.sourceCaseId !== snapshot.caseId
+          ? known.sourceCaseId
+          : (await context.lookups.casesOfPerson(deceased.idNumber, 'funeral-transfer')).find((c) => c.caseId !== snapshot.caseId)?.caseId;
       if (earlier) {
-        throw new GuardFailedError('DEATH_ALREADY_REGISTERED', `the death of this person is already registered in case ${earlier}; add to that case`, 'DUPLICATE_CASE', earlier);
+        throw new GuardFailedError(
+          'DEATH_ALREADY_REGISTERED',
+          `the death of this person is already registered in case ${earlier}; add to that case`,
+          'DUPLICATE_CASE',
+          earlier,
+        );
       }
       // Death notices to the regions with an active case are reactions of the nodes (reactions.ts: deathNoticesFor).
       const data: FuneralData = { deceasedIdNumber: deceased.idNumber, deceased, hukouDivision: deceased.hukouDivision, deathDate };
@@ -166,7 +177,11 @@ const transitions: Record<string, TransitionSpec<FuneralState>> = {
     apply: (input) => {
       sameDeceased(input);
       if (!covers(input.event.targetRegion, (input.data as FuneralData).hukouDivision)) {
-        throw new GuardFailedError('NOT_HUKOU_REGION', `the relief is granted by the hukou region ${(input.data as FuneralData).hukouDivision}`, 'NOT_RESPONSIBLE');
+        throw new GuardFailedError(
+          'NOT_HUKOU_REGION',
+          `the relief is granted by the hukou region ${(input.data as FuneralData).hukouDivision}`,
+          'NOT_RESPONSIBLE',
+        );
       }
       return {};
     },

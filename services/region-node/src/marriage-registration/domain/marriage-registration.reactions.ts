@@ -5,7 +5,11 @@ import { localDate, Person } from '../../casework/domain/values';
 import { DIVORCE_PENDING_STATES, MARRIAGE_IN_FORCE_STATES, MARRIAGE_PENDING_STATES, MarriageData, MarriageState } from './marriage-registration.state-machine';
 
 const inState = (snapshot: CaseSnapshot, states: readonly MarriageState[]) => (states as readonly string[]).includes(snapshot.state);
-const asPerson = (p: { idNumber: string; name: string; hukouDivision: string }): Person => ({ idNumber: p.idNumber, name: p.name, hukouDivision: p.hukouDivision });
+const asPerson = (p: { idNumber: string; name: string; hukouDivision: string }): Person => ({
+  idNumber: p.idNumber,
+  name: p.name,
+  hukouDivision: p.hukouDivision,
+});
 
 /**
  * A party died: a marriage in force (or a divorce not yet registered) records the survivor as widowed; a marriage
@@ -24,11 +28,21 @@ function onDeath(notice: DeathNotice, c: CaseSnapshot): FollowUpEvent[] {
   }
   if (d.kind === 'marriage' && inState(c, MARRIAGE_PENDING_STATES)) {
     return [
-      followUp(c, 'MarriageRegistrationRefused', c.acceptingDivision, deceased.hukouDivision, {
-        reasonCode: 'OTHER',
-        reasonText: `a party died on ${notice.deathDate}`,
-        concernedPartyIdNumber: id,
-      }, notice.at, `death:${id}:${c.caseId}:MarriageRegistrationRefused`, notice.causationId, c.acceptingOffice),
+      followUp(
+        c,
+        'MarriageRegistrationRefused',
+        c.acceptingDivision,
+        deceased.hukouDivision,
+        {
+          reasonCode: 'OTHER',
+          reasonText: `a party died on ${notice.deathDate}`,
+          concernedPartyIdNumber: id,
+        },
+        notice.at,
+        `death:${id}:${c.caseId}:MarriageRegistrationRefused`,
+        notice.causationId,
+        c.acceptingOffice,
+      ),
     ];
   }
   return [];
@@ -39,7 +53,13 @@ function householdChangeOf(event: IncomingEvent, snapshot: CaseSnapshot): Househ
   const kind = event.eventType === 'MarriageRegistered' ? 'spouses-joined' : event.eventType === 'DivorceRegistered' ? 'spouses-separated' : undefined;
   if (!kind) return undefined;
   const [a, b] = (snapshot.data as MarriageData).parties;
-  return { kind, members: [a.idNumber, b.idNumber], persons: a.name ? [asPerson(a), asPerson(b)] : undefined, effectiveOn: localDate(event.payload, 'registeredOn'), caseId: snapshot.caseId };
+  return {
+    kind,
+    members: [a.idNumber, b.idNumber],
+    persons: a.name ? [asPerson(a), asPerson(b)] : undefined,
+    effectiveOn: localDate(event.payload, 'registeredOn'),
+    caseId: snapshot.caseId,
+  };
 }
 
 /** The other party of a marriage case. */

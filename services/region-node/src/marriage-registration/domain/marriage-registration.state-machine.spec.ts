@@ -20,9 +20,20 @@ const office = (eventType: string, payload: Record<string, unknown>, targetRegio
   payload,
 });
 const request = (a = WANG, b = CHEN) =>
-  office('MarriageRegistrationRequested', { partyA: a, partyB: b, appointmentDate: '2026-11-10', registeringDivision: HTZ, registeringOffice: 'CQ-HTZ', residence: { division: HTZ, detail: '…' } });
+  office('MarriageRegistrationRequested', {
+    partyA: a,
+    partyB: b,
+    appointmentDate: '2026-11-10',
+    registeringDivision: HTZ,
+    registeringOffice: 'CQ-HTZ',
+    residence: { division: HTZ, detail: '…' },
+  });
 const checkRequest = (checkId: string, party: typeof WANG) =>
-  office('MaritalStatusCheckRequested', { checkId, person: party.person, purpose: 'MARRIAGE_REGISTRATION', answerBy: '2026-11-04T16:00:00Z' }, party.person.hukouDivision);
+  office(
+    'MaritalStatusCheckRequested',
+    { checkId, person: party.person, purpose: 'MARRIAGE_REGISTRATION', answerBy: '2026-11-04T16:00:00Z' },
+    party.person.hukouDivision,
+  );
 const answer = (checkId: string, from: string, status = 'UNMARRIED') => ({
   eventType: 'MaritalStatusCheckAnswered',
   caseId: CASE,
@@ -51,9 +62,15 @@ describe('marriage registration state machine', () => {
     expect(expectApplied(await h.send(answer('CHK-A', ANYUE))).nextState).toBe('checking');
     const complete = expectApplied(await h.send(answer('CHK-B', JIULONGPO)));
     expect(complete).toMatchObject({ nextState: 'checks-complete', timers: { cancel: ['marriage.status-checks'] } });
-    expect(expectApplied(await h.send(office('MarriageRegistered', { certificateNumber: 'J500107-2026-000321', registeredOn: '2026-11-10' }))).nextState).toBe('registered');
+    expect(expectApplied(await h.send(office('MarriageRegistered', { certificateNumber: 'J500107-2026-000321', registeredOn: '2026-11-10' }))).nextState).toBe(
+      'registered',
+    );
     const record = (who: typeof WANG) =>
-      office('MarriageRecordUpdated', { person: who.person, newStatus: 'MARRIED', registrationKind: 'MARRIAGE', registrationRef: 'J500107-2026-000321', effectiveOn: '2026-11-10' }, who.person.hukouDivision);
+      office(
+        'MarriageRecordUpdated',
+        { person: who.person, newStatus: 'MARRIED', registrationKind: 'MARRIAGE', registrationRef: 'J500107-2026-000321', effectiveOn: '2026-11-10' },
+        who.person.hukouDivision,
+      );
     expect(expectApplied(await h.send(record(WANG))).nextState).toBe('registered');
     expect(await h.send(record(WANG))).toMatchObject({ kind: 'rejected', reasonCode: 'RECORD_ALREADY_UPDATED' });
     expect(expectApplied(await h.send(record(CHEN))).nextState).toBe('recorded');
@@ -84,7 +101,10 @@ describe('marriage registration state machine', () => {
     await h.send(request());
     await h.send(checkRequest('CHK-A', WANG));
     await h.send(answer('CHK-A', ANYUE));
-    expect(await h.send(office('MarriageRegistered', { certificateNumber: 'C', registeredOn: '2026-11-10' }))).toMatchObject({ kind: 'rejected', reasonCode: 'STATUS_CHECKS_PENDING' });
+    expect(await h.send(office('MarriageRegistered', { certificateNumber: 'C', registeredOn: '2026-11-10' }))).toMatchObject({
+      kind: 'rejected',
+      reasonCode: 'STATUS_CHECKS_PENDING',
+    });
   });
 
   it.each([
@@ -110,7 +130,11 @@ describe('marriage registration state machine', () => {
   ])('a %s party born %s registering on %s → %s', async (sex, birthDate, registeredOn, expected) => {
     const h = new CaseHarness();
     h.now = new Date('2026-11-02T02:00:00Z');
-    const young = { person: { idNumber: makeIdNumber(JIULONGPO, birthDate, sex === 'MALE' ? '011' : '012'), name: '测试', hukouDivision: JIULONGPO }, birthDate, sex };
+    const young = {
+      person: { idNumber: makeIdNumber(JIULONGPO, birthDate, sex === 'MALE' ? '011' : '012'), name: '测试', hukouDivision: JIULONGPO },
+      birthDate,
+      sex,
+    };
     const [a, b] = sex === 'MALE' ? [young, CHEN] : [WANG, young];
     await checked(h, 'UNMARRIED', 'UNMARRIED', a, b);
     const d = await h.send(office('MarriageRegistered', { certificateNumber: 'C', registeredOn }));
@@ -120,11 +144,17 @@ describe('marriage registration state machine', () => {
   it('judges the age on the day the registration happened, never a later stated date', async () => {
     const h = new CaseHarness();
     // He turns 22 on 2026-11-10; the registration was reported on the 9th but claims the 10th.
-    const young = { person: { idNumber: makeIdNumber(JIULONGPO, '2004-11-10', '011'), name: '测试', hukouDivision: JIULONGPO }, birthDate: '2004-11-10', sex: 'MALE' };
+    const young = {
+      person: { idNumber: makeIdNumber(JIULONGPO, '2004-11-10', '011'), name: '测试', hukouDivision: JIULONGPO },
+      birthDate: '2004-11-10',
+      sex: 'MALE',
+    };
     await checked(h, 'UNMARRIED', 'UNMARRIED', young, CHEN);
     const early = await h.send({ ...office('MarriageRegistered', { certificateNumber: 'C', registeredOn: '2026-11-10' }), occurredAt: '2026-11-09T02:00:00Z' });
     expect(early).toMatchObject({ kind: 'rejected', reasonCode: 'DATE_AFTER_EVENT', error: { rejectionCode: 'VALIDATION_FAILED' } });
-    expect(await h.send({ ...office('MarriageRegistered', { certificateNumber: 'C', registeredOn: '2026-11-09' }), occurredAt: '2026-11-09T02:00:00Z' })).toMatchObject({
+    expect(
+      await h.send({ ...office('MarriageRegistered', { certificateNumber: 'C', registeredOn: '2026-11-09' }), occurredAt: '2026-11-09T02:00:00Z' }),
+    ).toMatchObject({
       kind: 'rejected',
       reasonCode: 'UNDER_LEGAL_AGE',
     });
@@ -134,13 +164,25 @@ describe('marriage registration state machine', () => {
     const h = new CaseHarness();
     await h.send(request());
     await h.send(checkRequest('CHK-A', WANG));
-    expectApplied(await h.send({
-      eventType: 'DeathRegistered', caseId: 'FUN-MAR-1', sourceRegion: '510104', targetRegion: JIULONGPO, occurredAt: '2026-11-03T02:00:00Z',
-      payload: {
-        deceased: CHEN.person, sex: 'FEMALE', birthDate: '1998-02-21', deathDate: '2026-11-02', placeOfDeath: { division: '510104', detail: '…' },
-        medicalDeathCertificateNumber: 'MD', causeOfDeath: null, informant: { name: '陈某', idNumber: null, phone: '1', relation: 'PARENT' },
-      },
-    }));
+    expectApplied(
+      await h.send({
+        eventType: 'DeathRegistered',
+        caseId: 'FUN-MAR-1',
+        sourceRegion: '510104',
+        targetRegion: JIULONGPO,
+        occurredAt: '2026-11-03T02:00:00Z',
+        payload: {
+          deceased: CHEN.person,
+          sex: 'FEMALE',
+          birthDate: '1998-02-21',
+          deathDate: '2026-11-02',
+          placeOfDeath: { division: '510104', detail: '…' },
+          medicalDeathCertificateNumber: 'MD',
+          causeOfDeath: null,
+          informant: { name: '陈某', idNumber: null, phone: '1', relation: 'PARENT' },
+        },
+      }),
+    );
     expect(h.get(CASE)).toMatchObject({ state: 'refused', data: { refusal: 'OTHER' } });
   });
 
@@ -149,8 +191,15 @@ describe('marriage registration state machine', () => {
     await checked(h);
     await h.send(office('MarriageRegistered', { certificateNumber: 'J1', registeredOn: '2026-11-10' }));
     const record = (spouse: unknown) =>
-      office('MarriageRecordUpdated', { person: WANG.person, newStatus: 'MARRIED', registrationKind: 'MARRIAGE', registrationRef: 'J1', effectiveOn: '2026-11-10', spouse }, ANYUE);
-    expect(await h.send(record({ idNumber: '500111196804170022', name: '李秀英', hukouDivision: '500111' }))).toMatchObject({ kind: 'rejected', reasonCode: 'SPOUSE_MISMATCH' });
+      office(
+        'MarriageRecordUpdated',
+        { person: WANG.person, newStatus: 'MARRIED', registrationKind: 'MARRIAGE', registrationRef: 'J1', effectiveOn: '2026-11-10', spouse },
+        ANYUE,
+      );
+    expect(await h.send(record({ idNumber: '500111196804170022', name: '李秀英', hukouDivision: '500111' }))).toMatchObject({
+      kind: 'rejected',
+      reasonCode: 'SPOUSE_MISMATCH',
+    });
     expectApplied(await h.send(record(CHEN.person)));
     expect(h.records.get(WANG.person.idNumber)).toMatchObject({ status: 'MARRIED', spouse: CHEN.person, recordDivision: ANYUE });
   });
@@ -176,8 +225,15 @@ describe('marriage registration state machine', () => {
   it('ends a pending request with a refusal, and refuses nothing after it', async () => {
     const h = new CaseHarness();
     await checked(h, 'DIVORCED');
-    expect(expectApplied(await h.send(office('MarriageRegistrationRefused', { reasonCode: 'NOT_VOLUNTARY', reasonText: '…', concernedPartyIdNumber: WANG.person.idNumber }))).nextState).toBe('refused');
-    expect(await h.send(office('MarriageRegistered', { certificateNumber: 'C', registeredOn: '2026-11-10' }))).toMatchObject({ kind: 'rejected', reasonCode: 'ILLEGAL_TRANSITION' });
+    expect(
+      expectApplied(
+        await h.send(office('MarriageRegistrationRefused', { reasonCode: 'NOT_VOLUNTARY', reasonText: '…', concernedPartyIdNumber: WANG.person.idNumber })),
+      ).nextState,
+    ).toBe('refused');
+    expect(await h.send(office('MarriageRegistered', { certificateNumber: 'C', registeredOn: '2026-11-10' }))).toMatchObject({
+      kind: 'rejected',
+      reasonCode: 'ILLEGAL_TRANSITION',
+    });
   });
 
   it('reports a status check left unanswered for a working day', async () => {
@@ -187,7 +243,13 @@ describe('marriage registration state machine', () => {
     await h.send(checkRequest('CHK-B', CHEN));
     await h.send(answer('CHK-A', ANYUE));
     await h.fire(CASE, 'marriage.status-checks');
-    expect(h.published.at(-1)).toMatchObject({ eventType: 'CaseDeadlineBreached', sourceRegion: HTZ, sourceOffice: 'CQ-HTZ', targetRegion: JIULONGPO, payload: { deadline: 'MARITAL_STATUS_CHECK_ANSWER', mustActRegion: JIULONGPO } });
+    expect(h.published.at(-1)).toMatchObject({
+      eventType: 'CaseDeadlineBreached',
+      sourceRegion: HTZ,
+      sourceOffice: 'CQ-HTZ',
+      targetRegion: JIULONGPO,
+      payload: { deadline: 'MARITAL_STATUS_CHECK_ANSWER', mustActRegion: JIULONGPO },
+    });
   });
 });
 
@@ -213,12 +275,20 @@ describe('divorce by agreement', () => {
       ['divorce.cooling-off', '2026-12-07T16:00:00.000Z'],
       ['divorce.appearance', '2027-01-06T16:00:00.000Z'],
     ]);
-    const late = await h.send(divorceEvent('DivorceApplicationWithdrawn', { withdrawingPartyIdNumber: CHEN.person.idNumber, withdrawnOn: '2026-12-08' }, '2026-12-08T02:00:00Z'));
+    const late = await h.send(
+      divorceEvent('DivorceApplicationWithdrawn', { withdrawingPartyIdNumber: CHEN.person.idNumber, withdrawnOn: '2026-12-08' }, '2026-12-08T02:00:00Z'),
+    );
     expect(late).toMatchObject({ kind: 'rejected', reasonCode: 'COOLING_OFF_OVER' });
-    const stranger = await h.send(divorceEvent('DivorceApplicationWithdrawn', { withdrawingPartyIdNumber: '500111196804170022', withdrawnOn: '2026-12-01' }, '2026-12-01T02:00:00Z'));
+    const stranger = await h.send(
+      divorceEvent('DivorceApplicationWithdrawn', { withdrawingPartyIdNumber: '500111196804170022', withdrawnOn: '2026-12-01' }, '2026-12-01T02:00:00Z'),
+    );
     expect(stranger).toMatchObject({ kind: 'rejected', reasonCode: 'NOT_A_PARTY' });
     // Day 30 (2026-12-05) is a Saturday: the period runs to Monday 2026-12-07, and a withdrawal that day counts.
-    const ok = expectApplied(await h.send(divorceEvent('DivorceApplicationWithdrawn', { withdrawingPartyIdNumber: CHEN.person.idNumber, withdrawnOn: '2026-12-07' }, '2026-12-07T02:00:00Z')));
+    const ok = expectApplied(
+      await h.send(
+        divorceEvent('DivorceApplicationWithdrawn', { withdrawingPartyIdNumber: CHEN.person.idNumber, withdrawnOn: '2026-12-07' }, '2026-12-07T02:00:00Z'),
+      ),
+    );
     expect(ok).toMatchObject({ nextState: 'divorce-withdrawn', timers: { cancel: ['divorce.cooling-off', 'divorce.appearance'] } });
   });
 
@@ -240,7 +310,10 @@ describe('divorce by agreement', () => {
     const advanced = expectApplied(await h.fire(DIV, 'divorce.cooling-off'));
     expect(advanced).toMatchObject({ nextState: 'awaiting-appearance', emits: [] });
     expect(Object.keys(h.get(DIV).timers)).toEqual(['divorce.appearance']);
-    expect(await h.send(divorceEvent('DivorceApplicationLapsed', { appearBy: '2027-01-06' }, '2027-01-02T02:00:00Z'))).toMatchObject({ kind: 'rejected', reasonCode: 'APPEARANCE_WINDOW_OPEN' });
+    expect(await h.send(divorceEvent('DivorceApplicationLapsed', { appearBy: '2027-01-06' }, '2027-01-02T02:00:00Z'))).toMatchObject({
+      kind: 'rejected',
+      reasonCode: 'APPEARANCE_WINDOW_OPEN',
+    });
     await h.fire(DIV, 'divorce.appearance');
     expect(h.published.at(-1)).toMatchObject({ eventType: 'DivorceApplicationLapsed', payload: { appearBy: '2027-01-06' } });
     expect(h.get(DIV).state).toBe('divorce-lapsed');
@@ -251,7 +324,12 @@ describe('divorce by agreement', () => {
     await h.send(filing('2026-11-05'));
     await h.send(divorceEvent('DivorceRegistered', { certificateNumber: 'L1', registeredOn: '2026-12-10' }, '2026-12-10T02:00:00Z'));
     const record = (who: typeof WANG, newStatus = 'DIVORCED', registrationKind = 'DIVORCE') =>
-      office('MarriageRecordUpdated', { person: who.person, newStatus, registrationKind, registrationRef: 'L1', effectiveOn: '2026-12-10' }, who.person.hukouDivision, DIV);
+      office(
+        'MarriageRecordUpdated',
+        { person: who.person, newStatus, registrationKind, registrationRef: 'L1', effectiveOn: '2026-12-10' },
+        who.person.hukouDivision,
+        DIV,
+      );
     expect(await h.send(record(WANG, 'MARRIED', 'MARRIAGE'))).toMatchObject({ kind: 'rejected', reasonCode: 'RECORD_INCONSISTENT' });
     await h.send(record(WANG));
     expect(expectApplied(await h.send(record(CHEN))).nextState).toBe('divorce-recorded');
@@ -261,18 +339,33 @@ describe('divorce by agreement', () => {
     const h = new CaseHarness();
     await h.send(filing('2026-11-05'));
     const death = {
-      eventType: 'DeathRegistered', caseId: 'FUN-DIV-1', sourceRegion: '510104', targetRegion: ANYUE, occurredAt: '2026-11-20T02:00:00Z',
+      eventType: 'DeathRegistered',
+      caseId: 'FUN-DIV-1',
+      sourceRegion: '510104',
+      targetRegion: ANYUE,
+      occurredAt: '2026-11-20T02:00:00Z',
       payload: {
-        deceased: WANG.person, sex: 'MALE', birthDate: '1996-11-08', deathDate: '2026-11-19', placeOfDeath: { division: '510104', detail: '…' },
-        medicalDeathCertificateNumber: 'MD', causeOfDeath: null, informant: { name: '王某', idNumber: null, phone: '1', relation: 'PARENT' },
+        deceased: WANG.person,
+        sex: 'MALE',
+        birthDate: '1996-11-08',
+        deathDate: '2026-11-19',
+        placeOfDeath: { division: '510104', detail: '…' },
+        medicalDeathCertificateNumber: 'MD',
+        causeOfDeath: null,
+        informant: { name: '王某', idNumber: null, phone: '1', relation: 'PARENT' },
       },
     };
     expectApplied(await h.send(death));
     expect(h.get(DIV)).toMatchObject({ state: 'ended-by-death', timers: {} });
     expect(h.published.find((e) => e.eventType === 'MarriageRecordUpdated')).toMatchObject({
-      sourceRegion: HTZ, sourceOffice: 'CQ-HTZ', targetRegion: JIULONGPO, payload: { person: CHEN.person, newStatus: 'WIDOWED', spouse: WANG.person },
+      sourceRegion: HTZ,
+      sourceOffice: 'CQ-HTZ',
+      targetRegion: JIULONGPO,
+      payload: { person: CHEN.person, newStatus: 'WIDOWED', spouse: WANG.person },
     });
-    expect(await h.send(divorceEvent('DivorceRegistered', { certificateNumber: 'L1', registeredOn: '2026-12-10' }, '2026-12-10T02:00:00Z'))).toMatchObject({ kind: 'rejected' });
+    expect(await h.send(divorceEvent('DivorceRegistered', { certificateNumber: 'L1', registeredOn: '2026-12-10' }, '2026-12-10T02:00:00Z'))).toMatchObject({
+      kind: 'rejected',
+    });
   });
 
   it('refuses a filing or a divorce dated after the event that reports it', async () => {

@@ -93,7 +93,8 @@ function party(value: unknown, path: string, now: Date): MarriageParty {
   const p = person(record.person, `${path}.person`, now);
   const id = idNumber(p.idNumber, `${path}.person.idNumber`, now);
   const birthDate = localDate(record, 'birthDate', `${path}.birthDate`);
-  if (birthDate !== id.birthDate) throw new GuardFailedError('IDENTITY_MISMATCH', `${path}: birth date ${birthDate} differs from the ID number's ${id.birthDate}`);
+  if (birthDate !== id.birthDate)
+    throw new GuardFailedError('IDENTITY_MISMATCH', `${path}: birth date ${birthDate} differs from the ID number's ${id.birthDate}`);
   const sex = record.sex === 'MALE' ? 'M' : record.sex === 'FEMALE' ? 'F' : undefined;
   if (!sex) throw invalid(`${path}.sex`, 'must be MALE or FEMALE');
   if (sex !== id.sex) throw new GuardFailedError('IDENTITY_MISMATCH', `${path}: sex ${String(record.sex)} differs from the ID number`);
@@ -121,7 +122,13 @@ function opening(kind: MarriageData['kind']) {
 }
 
 function partyOf(d: MarriageData, id: unknown, path: string): MarriageParty {
-  const found = d.parties.find((p) => p.idNumber === String(id ?? '').trim().toUpperCase());
+  const found = d.parties.find(
+    (p) =>
+      p.idNumber ===
+      String(id ?? '')
+        .trim()
+        .toUpperCase(),
+  );
   if (!found) throw new GuardFailedError('NOT_A_PARTY', `${path}: not a party to this case`);
   return found;
 }
@@ -132,9 +139,16 @@ function checkRequested({ payload, data, event }: TransitionInput) {
   if (d.checks[checkId]) throw new GuardFailedError('CHECK_EXISTS', `status check ${checkId} was already requested`);
   const p = partyOf(d, asRecord(payload.person, 'person').idNumber, 'person.idNumber');
   if (!covers(event.targetRegion, p.hukouDivision)) {
-    throw new GuardFailedError('WRONG_RECORD_HOLDER', `the record of ${p.idNumber.slice(0, 6)}… is held by ${p.hukouDivision}, not ${event.targetRegion}`, 'NOT_RESPONSIBLE');
+    throw new GuardFailedError(
+      'WRONG_RECORD_HOLDER',
+      `the record of ${p.idNumber.slice(0, 6)}… is held by ${p.hukouDivision}, not ${event.targetRegion}`,
+      'NOT_RESPONSIBLE',
+    );
   }
-  return { to: d.kind === 'marriage' ? 'checking' : undefined, data: { ...d, checks: { ...d.checks, [checkId]: { idNumber: p.idNumber, hukouDivision: p.hukouDivision } } } };
+  return {
+    to: d.kind === 'marriage' ? 'checking' : undefined,
+    data: { ...d, checks: { ...d.checks, [checkId]: { idNumber: p.idNumber, hukouDivision: p.hukouDivision } } },
+  };
 }
 
 function checkAnswered({ payload, data, event, snapshot }: TransitionInput) {
@@ -166,7 +180,9 @@ function recordUpdated({ payload, data, snapshot, roles }: TransitionInput) {
   const kind = text(payload, 'registrationKind');
   // The spouse the record keeps is the other party of this case (null only from older senders).
   if (payload.spouse !== undefined && payload.spouse !== null) {
-    const spouseId = String(asRecord(payload.spouse, 'spouse').idNumber ?? '').trim().toUpperCase();
+    const spouseId = String(asRecord(payload.spouse, 'spouse').idNumber ?? '')
+      .trim()
+      .toUpperCase();
     const other = d.parties.find((q) => q.idNumber !== p.idNumber);
     if (!other || spouseId !== other.idNumber) throw new GuardFailedError('SPOUSE_MISMATCH', 'spouse: not the other party of this case');
   }
@@ -178,13 +194,19 @@ function recordUpdated({ payload, data, snapshot, roles }: TransitionInput) {
     // A death ends a marriage in force, and with it a divorce still pending (cooling-off or appearance window).
     const inForce = d.kind === 'marriage' ? MARRIAGE_IN_FORCE_STATES : DIVORCE_PENDING_STATES;
     if (kind !== 'DEATH_OF_SPOUSE' || !inForce.includes(snapshot.state as MarriageState)) {
-      throw new GuardFailedError('RECORD_INCONSISTENT', `WIDOWED is recorded for the death of a spouse in a marriage in force, not ${kind} in ${snapshot.state}`);
+      throw new GuardFailedError(
+        'RECORD_INCONSISTENT',
+        `WIDOWED is recorded for the death of a spouse in a marriage in force, not ${kind} in ${snapshot.state}`,
+      );
     }
     return { to: 'ended-by-death', data: { ...d, widowed: p.idNumber } };
   }
   const [status, registrationKind] = expected[snapshot.state] ?? [];
   if (newStatus !== status || kind !== registrationKind) {
-    throw new GuardFailedError('RECORD_INCONSISTENT', `in state ${snapshot.state} the record update is ${status ?? 'not'} ${registrationKind ?? 'allowed'}, not ${newStatus} ${kind}`);
+    throw new GuardFailedError(
+      'RECORD_INCONSISTENT',
+      `in state ${snapshot.state} the record update is ${status ?? 'not'} ${registrationKind ?? 'allowed'}, not ${newStatus} ${kind}`,
+    );
   }
   if (!roles.includes('registry-office')) throw new UnauthorisedSenderError('a registration is recorded by the registering office');
   if (d.recordsUpdated.includes(p.idNumber)) throw new GuardFailedError('RECORD_ALREADY_UPDATED', 'this party’s record was already updated');
@@ -229,7 +251,10 @@ const transitions: Record<string, TransitionSpec<MarriageState>> = {
       if (married) throw new GuardFailedError('PARTY_MARRIED', `party ${married.idNumber.slice(0, 6)}… is recorded as married by ${married.hukouDivision}`);
       for (const p of d.parties) {
         if (underLegalAge(p, registeredOn)) {
-          throw new GuardFailedError('UNDER_LEGAL_AGE', `a ${p.sex === 'M' ? 'man' : 'woman'} born ${p.birthDate} is under ${LEGAL_MARRIAGE_AGE[p.sex]} on ${registeredOn}`);
+          throw new GuardFailedError(
+            'UNDER_LEGAL_AGE',
+            `a ${p.sex === 'M' ? 'man' : 'woman'} born ${p.birthDate} is under ${LEGAL_MARRIAGE_AGE[p.sex]} on ${registeredOn}`,
+          );
         }
       }
       return { data: { ...d, registeredOn, certificateNumber: text(payload, 'certificateNumber') } };
@@ -261,9 +286,18 @@ const transitions: Record<string, TransitionSpec<MarriageState>> = {
       const accepted = (value: LocalDate | undefined, ...allowed: LocalDate[]) => value === undefined || allowed.includes(value);
       if (
         !accepted(stated.coolingOffEndsOn, windows.coolingOffEndsOn, plain.coolingOffEndsOn) ||
-        !accepted(stated.appearBy, windows.appearBy, plain.appearBy, addDays(windows.coolingOffEndsOn, DIVORCE_APPEARANCE_DAYS), calendarNext(context.calendar, plain.appearBy))
+        !accepted(
+          stated.appearBy,
+          windows.appearBy,
+          plain.appearBy,
+          addDays(windows.coolingOffEndsOn, DIVORCE_APPEARANCE_DAYS),
+          calendarNext(context.calendar, plain.appearBy),
+        )
       ) {
-        throw new GuardFailedError('DIVORCE_PERIOD_MISCOMPUTED', `filed on ${filedOn}: cooling-off ends ${windows.coolingOffEndsOn}, appearance by ${windows.appearBy}`);
+        throw new GuardFailedError(
+          'DIVORCE_PERIOD_MISCOMPUTED',
+          `filed on ${filedOn}: cooling-off ends ${windows.coolingOffEndsOn}, appearance by ${windows.appearBy}`,
+        );
       }
       text(payload, 'marriageCertificateNumber');
       return { data: { ...data, filedOn, ...windows } };
@@ -290,7 +324,8 @@ const transitions: Record<string, TransitionSpec<MarriageState>> = {
       const d = data as MarriageData;
       const on = happenedBy(localDate(payload, 'registeredOn'), 'registeredOn', occurredAt, context.now);
       if (on <= d.coolingOffEndsOn!) throw new GuardFailedError('COOLING_OFF_NOT_OVER', `the cooling-off period runs until ${d.coolingOffEndsOn}`);
-      if (on > d.appearBy!) throw new GuardFailedError('APPEARANCE_WINDOW_CLOSED', `both parties had to appear by ${d.appearBy}; the application is deemed withdrawn`);
+      if (on > d.appearBy!)
+        throw new GuardFailedError('APPEARANCE_WINDOW_CLOSED', `both parties had to appear by ${d.appearBy}; the application is deemed withdrawn`);
       return { data: { ...d, registeredOn: on, certificateNumber: text(payload, 'certificateNumber') } };
     },
   },

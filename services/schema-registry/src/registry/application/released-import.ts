@@ -24,7 +24,10 @@ export function releasedSchemasOf(manifest: SchemaIdManifest): ReleasedSchemas {
  * before it imported the manifest). Nothing is changed: records on topics may name those ids.
  */
 export class ReleasedIdConflictError extends Error {
-  constructor(readonly conflicts: string[], database: string) {
+  constructor(
+    readonly conflicts: string[],
+    database: string,
+  ) {
     super(
       `the released schema ids cannot be imported into database ${database}: ${conflicts.join('; ')}. ` +
         'Records may already name these ids, so the registry changes none of them: start this registry on a new database ' +

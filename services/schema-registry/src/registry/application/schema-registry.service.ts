@@ -1,8 +1,6 @@
 import { DataSource, EntityManager } from 'typeorm';
 import type { JsonLogger } from '@tongban/observability';
-import {
-  AvroSchema, CompatibilityMode, DEFAULT_COMPATIBILITY, StrictRule, checkCompatibility, isCompatibilityMode, parseSchema,
-} from '@tongban/avro';
+import { AvroSchema, CompatibilityMode, DEFAULT_COMPATIBILITY, StrictRule, checkCompatibility, isCompatibilityMode, parseSchema } from '@tongban/avro';
 import { RegistryApiError, registryErrors } from '../domain/registry-errors';
 import { readSubmittedSchema } from '../domain/submitted-schema';
 import { VersionRef, checkSubject } from '../domain/version-ref';
@@ -92,10 +90,15 @@ export class SchemaRegistryService {
             if (held >= this.options.maxSubjects) throw registryErrors.tooManySubjects(this.options.maxSubjects);
           }
           const mode = await this.modeOf(m, subject);
-          const result = checkCompatibility(submitted.parsed, live.map((v) => this.parse(v.schemaId, v.schemaText)), mode, {
-            labels: live.map((v) => `version ${v.version}`),
-            rules: this.options.strictRules,
-          });
+          const result = checkCompatibility(
+            submitted.parsed,
+            live.map((v) => this.parse(v.schemaId, v.schemaText)),
+            mode,
+            {
+              labels: live.map((v) => `version ${v.version}`),
+              rules: this.options.strictRules,
+            },
+          );
           if (!result.compatible) {
             this.options.onIncompatible?.();
             throw registryErrors.incompatible(subject, result.messages);
@@ -161,7 +164,11 @@ export class SchemaRegistryService {
         const live = versions.filter((v) => !v.deleted).map((v) => v.version);
         if (permanent) {
           if (live.length > 0) throw registryErrors.subjectNotSoftDeleted(subject);
-          await this.repository.deleteVersions(tx, subject, versions.map((v) => v.version));
+          await this.repository.deleteVersions(
+            tx,
+            subject,
+            versions.map((v) => v.version),
+          );
           await this.repository.deleteCompatibility(tx, subject);
           this.options.logger?.event('info', 'subject deleted permanently', { subject });
           return versions.map((v) => v.version);
@@ -213,10 +220,15 @@ export class SchemaRegistryService {
       if (!found) throw registryErrors.versionNotFound(subject, ref);
       against = [found];
     }
-    const result = checkCompatibility(submitted.parsed, against.map((v) => this.parse(v.schemaId, v.schemaText)), mode, {
-      labels: against.map((v) => `version ${v.version}`),
-      rules: this.options.strictRules,
-    });
+    const result = checkCompatibility(
+      submitted.parsed,
+      against.map((v) => this.parse(v.schemaId, v.schemaText)),
+      mode,
+      {
+        labels: against.map((v) => `version ${v.version}`),
+        rules: this.options.strictRules,
+      },
+    );
     return verbose ? { is_compatible: result.compatible, messages: result.messages } : { is_compatible: result.compatible };
   }
 

@@ -35,26 +35,19 @@ export class RegistryApiError extends TongbanError {
 /** The error codes Confluent clients expect, with the registry's wording. */
 export const registryErrors = {
   subjectNotFound: (subject: string) => new RegistryApiError(404, 40401, `Subject '${subject}' not found.`),
-  versionNotFound: (subject: string, version: number | string) =>
-    new RegistryApiError(404, 40402, `Version ${version} not found for subject '${subject}'.`),
+  versionNotFound: (subject: string, version: number | string) => new RegistryApiError(404, 40402, `Version ${version} not found for subject '${subject}'.`),
   schemaNotFound: (what = 'Schema') => new RegistryApiError(404, 40403, `${what} not found.`),
-  subjectSoftDeleted: (subject: string) =>
-    new RegistryApiError(404, 40404, `Subject '${subject}' was soft deleted. Set permanent=true to delete permanently.`),
-  subjectNotSoftDeleted: (subject: string) =>
-    new RegistryApiError(404, 40405, `Subject '${subject}' was not deleted first before being permanently deleted.`),
+  subjectSoftDeleted: (subject: string) => new RegistryApiError(404, 40404, `Subject '${subject}' was soft deleted. Set permanent=true to delete permanently.`),
+  subjectNotSoftDeleted: (subject: string) => new RegistryApiError(404, 40405, `Subject '${subject}' was not deleted first before being permanently deleted.`),
   versionSoftDeleted: (subject: string, version: number) =>
     new RegistryApiError(404, 40406, `Subject '${subject}' version ${version} was soft deleted. Set permanent=true to delete permanently.`),
   versionNotSoftDeleted: (subject: string, version: number) =>
     new RegistryApiError(404, 40407, `Subject '${subject}' version ${version} was not deleted first before being permanently deleted.`),
-  subjectConfigNotFound: (subject: string) =>
-    new RegistryApiError(404, 40408, `Subject '${subject}' does not have subject-level compatibility configured.`),
+  subjectConfigNotFound: (subject: string) => new RegistryApiError(404, 40408, `Subject '${subject}' does not have subject-level compatibility configured.`),
   incompatible: (subject: string, messages: string[]) =>
-    new RegistryApiError(
-      409,
-      409,
-      `Schema being registered is incompatible with an earlier schema for subject '${subject}': ${messages.join('; ')}`,
-      { messages },
-    ),
+    new RegistryApiError(409, 409, `Schema being registered is incompatible with an earlier schema for subject '${subject}': ${messages.join('; ')}`, {
+      messages,
+    }),
   invalidSchema: (reason: string) => new RegistryApiError(422, 42201, `Invalid schema: ${reason}`),
   invalidVersion: (version: string) =>
     new RegistryApiError(
@@ -72,7 +65,8 @@ export const registryErrors = {
   tooManySubjects: (limit: number) =>
     new RegistryApiError(422, 42210, `Subject limit reached: this registry holds at most ${limit} subjects; delete unused subjects permanently first.`),
   unauthorized: (message = 'Unauthorized: send HTTP basic credentials of a registry user') => new RegistryApiError(401, 40101, message),
-  forbidden: (user: string, operation: string) => new RegistryApiError(403, 40301, `User ${user} is denied operation ${operation}: writes need an admin credential.`),
+  forbidden: (user: string, operation: string) =>
+    new RegistryApiError(403, 40301, `User ${user} is denied operation ${operation}: writes need an admin credential.`),
   tooManyFailedAttempts: (retryAfter: number) =>
     new RegistryApiError(429, 42901, `Too many failed authentication attempts from this address; retry after ${retryAfter} s.`),
   notReleased: (subject: string) =>
@@ -80,10 +74,9 @@ export const registryErrors = {
       422,
       42205,
       `Operation not permitted: the schema submitted under subject '${subject}' is not a released contract. This registry ` +
-        'registers only schemas of the released schema id manifest, so that every province\'s registry gives them the same id; ' +
+        "registers only schemas of the released schema id manifest, so that every province's registry gives them the same id; " +
         'release the schema (contracts:release) and restart the registries with the new manifest.',
     ),
   invalidSubject: (reason: string) => new RegistryApiError(422, 42208, `Invalid subject: ${reason}`),
-  store: (cause: unknown) =>
-    new RegistryApiError(500, 50001, `Error in the backend data store: ${(cause as Error)?.message ?? String(cause)}`, {}, true),
+  store: (cause: unknown) => new RegistryApiError(500, 50001, `Error in the backend data store: ${(cause as Error)?.message ?? String(cause)}`, {}, true),
 };

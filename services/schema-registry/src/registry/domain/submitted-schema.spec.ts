@@ -2,7 +2,12 @@ import { RegistryApiError } from './registry-errors';
 import { readSubmittedSchema } from './submitted-schema';
 import { parseVersionRef } from './version-ref';
 
-const record = { type: 'record', name: 'Case', namespace: 'cn.tongban.test.v1', fields: [{ name: 'amount', type: { type: 'bytes', logicalType: 'decimal', precision: 12, scale: 2 } }] };
+const record = {
+  type: 'record',
+  name: 'Case',
+  namespace: 'cn.tongban.test.v1',
+  fields: [{ name: 'amount', type: { type: 'bytes', logicalType: 'decimal', precision: 12, scale: 2 } }],
+};
 
 function codeOf(fn: () => unknown): number | undefined {
   try {

@@ -17,7 +17,7 @@ export function parseVersionRef(raw: string): VersionRef {
 /** Subjects are free text in Confluent's API; tongban keeps them to what the store can index. */
 export function checkSubject(subject: string): string {
   if (!subject || subject.length > 255) throw registryErrors.invalidSubject('a subject has 1 to 255 characters');
-   
+
   if (/[\u0000-\u001f]/.test(subject)) throw registryErrors.invalidSubject('a subject has no control characters');
   return subject;
 }

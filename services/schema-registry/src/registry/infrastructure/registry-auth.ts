@@ -18,7 +18,10 @@ export interface RegistryUser {
 export function parseRegistryUsers(spec: string): { users: RegistryUser[]; problems: string[] } {
   const users: RegistryUser[] = [];
   const problems: string[] = [];
-  for (const item of spec.split(',').map((s) => s.trim()).filter(Boolean)) {
+  for (const item of spec
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean)) {
     const first = item.indexOf(':');
     const last = item.lastIndexOf(':');
     const name = item.slice(0, Math.max(first, 0));

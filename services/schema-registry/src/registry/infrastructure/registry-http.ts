@@ -8,7 +8,10 @@ export const REGISTRY_MEDIA_TYPE = 'application/vnd.schemaregistry.v1+json';
 export const ACCEPTED_MEDIA_TYPES = ['application/vnd.schemaregistry.v1+json', 'application/vnd.schemaregistry+json', 'application/json'];
 
 export function sendRegistryError(res: Response, status: number, errorCode: number, message: string, extra: Record<string, unknown> = {}): void {
-  res.status(status).type(REGISTRY_MEDIA_TYPE).send(JSON.stringify({ error_code: errorCode, message, ...extra }));
+  res
+    .status(status)
+    .type(REGISTRY_MEDIA_TYPE)
+    .send(JSON.stringify({ error_code: errorCode, message, ...extra }));
 }
 
 export function sendApiError(res: Response, error: RegistryApiError): void {
@@ -28,7 +31,12 @@ export function registryHttpMiddleware(limitBytes = 8 * 1024 * 1024) {
     const hasBody = Number(req.headers['content-length'] ?? 0) > 0 || req.headers['transfer-encoding'] !== undefined;
     if (!hasBody) return next();
     if (!req.is(ACCEPTED_MEDIA_TYPES)) {
-      sendRegistryError(res, 415, 415, `Unsupported media type ${String(req.headers['content-type'] ?? '(none)')}; send one of ${ACCEPTED_MEDIA_TYPES.join(', ')}`);
+      sendRegistryError(
+        res,
+        415,
+        415,
+        `Unsupported media type ${String(req.headers['content-type'] ?? '(none)')}; send one of ${ACCEPTED_MEDIA_TYPES.join(', ')}`,
+      );
       return;
     }
     const chunks: Buffer[] = [];

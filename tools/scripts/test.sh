@@ -21,7 +21,7 @@ run() { # name, command...
 }
 
 run "Type check" npx tsc --noEmit -p tsconfig.json
-run "Lint (module boundaries)" npm run -s lint
+run "Lint (module boundaries, formatting)" npm run -s lint
 run "Build" npx tsc -p tsconfig.build.json
 run "Contracts: generated types current, schemas compatible with the released ones" npm run -s contracts:check
 mkdir -p .tongban

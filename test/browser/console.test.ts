@@ -204,8 +204,13 @@ describe('ops web console in headless chromium', () => {
     expect(await page.inputValue('#person-id')).toBe('');
     expect(posts.some((r) => r.includes(idNumber))).toBe(false);
     expect(posts).toContain(`POST ${t.url}/v1/dlq:search`);
+    // The counts strip narrows to the person too, asked by POST as well.
+    await page.waitForSelector('#counts-note:has-text("1 条")');
+    expect(await page.textContent('#counts [data-dim=workflow]')).toBe('disability-subsidy1');
+    expect(posts).toContain(`POST ${t.url}/v1/dlq/counts:search`);
     await page.click('#person-clear');
     await page.waitForSelector('#count:has-text("3 in total")');
+    await page.waitForSelector('#counts-note:has-text("3 条")');
 
     // Select the page, leave the person's letter out, discard the other two with a reason.
     await page.check('#pick-all');

@@ -127,11 +127,30 @@ describe('dead-letter triage: counts, searches, a person by keyed hash, bulk-rep
     expect((await api(t, 'POST', '/v1/dlq:search', TOKENS.viewer, { idNumber, personHash: 'a'.repeat(64) })).status).toBe(400);
     expect((await api(t, 'POST', '/v1/dlq:search', undefined, { idNumber })).status).toBe(401);
 
+    // The counts narrow to the person the same way (the console's strip during a person search).
+    const counts = await api(t, 'POST', '/v1/dlq/counts:search', TOKENS.viewer, { idNumber, errorCode: code });
+    expect(counts.status).toBe(200);
+    expect(counts.body).toMatchObject({
+      total: 1,
+      byEventType: [{ value: 'SubsidyApplicationSubmitted', count: 1 }],
+      byRegion: [{ value: '500000', count: 1 }],
+    });
+    expect(JSON.stringify(counts.body)).not.toContain(idNumber);
+    expect((await api(t, 'GET', `/v1/dlq/counts?errorCode=${code}`, TOKENS.viewer)).body.total).toBe(2);
+    expect((await api(t, 'POST', '/v1/dlq/counts:search', TOKENS.viewer, { idNumber: residentId(), errorCode: code })).body.total).toBe(0);
+    const badCounts = await api(t, 'POST', '/v1/dlq/counts:search', TOKENS.viewer, { idNumber: `${idNumber.slice(0, 17)}Y`, state: 'lost' });
+    expect(badCounts.status).toBe(400);
+    expect(badCounts.body.problems.map((p: { path: string }) => p.path).sort()).toEqual(['idNumber', 'state']);
+    expect((await api(t, 'POST', '/v1/dlq/counts:search', undefined, { idNumber })).status).toBe(401);
+
     // The lookup is in the audit log under the person (hashed there too).
     const audit = await api(t, 'POST', '/v1/audit:search', TOKENS.operator, { person: idNumber, action: 'dlq.search-person' });
     expect(audit.status).toBe(200);
     expect(audit.body.entries).toContainEqual(
       expect.objectContaining({ actor: 'victor', action: 'dlq.search-person', details: expect.objectContaining({ found: 1 }) }),
+    );
+    expect(audit.body.entries).toContainEqual(
+      expect.objectContaining({ actor: 'victor', action: 'dlq.search-person', details: expect.objectContaining({ found: 1, counts: true }) }),
     );
     expect(JSON.stringify(audit.body)).not.toContain(idNumber);
   });

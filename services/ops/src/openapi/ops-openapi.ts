@@ -114,6 +114,16 @@ export function buildOpsOpenApiDocument(version: string): ServiceApiDocument {
         responses: { '200': jsonResponse(schemaRef('DeadLetterPage'), 'A page of letters.'), '400': responseRef('ValidationFailed') },
       }),
     },
+    '/v1/dlq/counts:search': {
+      post: operatorRoute('dlq.read', {
+        operationId: 'countDeadLettersByPerson',
+        tags: ['dead-letters'],
+        summary: 'How many letters naming a person the filters take, by workflow, event type, error code, region and age',
+        description: 'Matched by the keyed hash of the ID number, which travels in the body only; audited like the search.',
+        requestBody: jsonBody(object('A person and optional filters.', { idNumber: schemaRef('IdNumber') }, ['idNumber']), { idNumber: '500111196804170022' }),
+        responses: { '200': jsonResponse(object('Counts by dimension.'), 'The counts.'), '400': responseRef('ValidationFailed') },
+      }),
+    },
     '/v1/dlq:discard': {
       post: operatorRoute('dlq.discard', {
         operationId: 'discardDeadLetters',

@@ -79,6 +79,21 @@ export class DeadLetterService {
   }
 
   /**
+   * The counts of the letters naming one person (the list's filters besides), found by the keyed hash of the ID
+   * number like `personLetters`, and audited the same way: it tells who had letters.
+   */
+  async personCounts(idNumber: string, filter: DeadLetterFilter, operator: Operator): Promise<DeadLetterCounts> {
+    const counts = await this.repository.counts({ ...filter, personHash: this.audit.personRef(idNumber) }, new Date());
+    await this.audit.record({
+      actor: operator.name,
+      action: 'dlq.search-person',
+      subject: { messages: [], cases: [], persons: [idNumber], regions: filter.region ? [filter.region] : [] },
+      details: { found: counts.total, counts: true },
+    });
+    return counts;
+  }
+
+  /**
    * The letters naming one person, found by the keyed hash of the ID number (which is neither stored nor
    * logged); the lookup itself is audited with the person, as the audit log records persons (hashed).
    */

@@ -190,6 +190,7 @@ export const MAX_BULK_DISCARD = 200;
  *
  * - `POST /v1/dlq:search` `{ idNumber, ...filters, limit?, cursor? }` (viewer) — the letters naming a person, matched
  *   by the keyed hash; the ID number travels in the body only and is never echoed
+ * - `POST /v1/dlq/counts:search` `{ idNumber, ...filters }` (viewer) — the counts of those letters, as `GET /v1/dlq/counts`
  * - `POST /v1/dlq/replay-jobs:preview` `{ filter, ratePerSecond?, limit? }` (operator) — what a bulk replay would take
  * - `POST /v1/dlq:discard` `{ ids, reason }` (operator) — discards the selected letters, each audited; outcome per id
  */
@@ -216,6 +217,21 @@ export class DlqTriageController {
     failOn(problems);
     const page = await this.deadLetters.personLetters(idNumber!, filter, operator, paging.limit, paging.cursor);
     return { items: page.items.map(summary), total: page.total, nextCursor: page.nextCursor ?? null };
+  }
+
+  /** The counts of `GET /v1/dlq/counts`, of the letters naming a person (the ID number in the body, as for the search). */
+  @Post('v1/dlq/counts\\:search')
+  @HttpCode(200)
+  async personCounts(@Req() req: Request, @Body() body: unknown): Promise<unknown> {
+    const operator = operatorOf(this.operators, req, 'dlq.read');
+    const b = (body && typeof body === 'object' && !Array.isArray(body) ? body : {}) as Record<string, unknown>;
+    const problems: Problem[] = [];
+    const idNumber = residentIdNumber(b.idNumber);
+    if (!idNumber) problems.push({ path: 'idNumber', problem: 'must be an 18-character resident ID number (17 digits and a digit or X)' });
+    if (b.personHash !== undefined) problems.push({ path: 'personHash', problem: 'is not a filter: give the idNumber' });
+    const filter = parseFilter(b, problems);
+    failOn(problems);
+    return this.deadLetters.personCounts(idNumber!, filter, operator);
   }
 
   @Post('v1/dlq/replay-jobs\\:preview')

@@ -224,14 +224,15 @@ describe('operator triage: cancelling a bulk replay, holds and deliveries, throu
       const [parked] = JSON.parse(listed.stdout).deliveries;
       expect(parked).toMatchObject({ caseId, state: 'parked', attempts: 9, lastStatus: 503 });
       expect((await cli(['deliveries', 'list', '--state', 'parked', '--case-id', caseId], denv)).stdout).toMatch(
-        new RegExp(`${parked.deliveryId}\\s+parked\\s+SubsidyTransferred\\s+${caseId}`),
+        // The partner column shows "-": the row's subscription is none of delivery's.
+        new RegExp(`${parked.deliveryId}\\s+parked\\s+-\\s+SubsidyTransferred\\s+${caseId}`),
       );
       // The operator's ops token is not a delivery credential.
       expect((await cli(['deliveries', 'list'], { ...denv, TONGBAN_DELIVERY_TOKEN: TOKENS.operator })).code).toBe(4);
 
       const again = await cli(['deliveries', 'redeliver', parked.deliveryId, '--json'], denv);
       expect(again.code).toBe(0);
-      expect(JSON.parse(again.stdout)).toEqual({ deliveryId: parked.deliveryId, state: 'queued' });
+      expect(JSON.parse(again.stdout)).toMatchObject({ deliveryId: parked.deliveryId, state: 'queued', caseId, eventType: 'SubsidyTransferred' });
       // Only a parked delivery is sent again: a delivered one is a conflict.
       const delivered = await cli(['deliveries', 'list', '--state', 'delivered', '--case-id', caseId, '--json'], denv);
       const [done] = JSON.parse(delivered.stdout).deliveries;

@@ -233,6 +233,34 @@ describe('ops web console in headless chromium', () => {
     await page.close();
   });
 
+  it('keeps "select all" on for the rows "More" adds', async () => {
+    const code = `PAGES_${uniqueId()}`.toUpperCase();
+    // One more than the console's page of 25.
+    for (let i = 0; i < 26; i++)
+      await parkEvent(t, '500000', exampleEvent('SubsidyApplicationSubmitted', uniqueId()), new TongbanError(code, 'the ledger was down'));
+    await waitFor(async () => ((await api(t, 'GET', `/v1/dlq?errorCode=${code}`, TOKENS.viewer)).body.total === 26 ? true : undefined), '26 parked letters');
+
+    const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    await page.goto(t.url);
+    await page.fill('#token', TOKENS.operator);
+    await page.click('#login-form button[type=submit]');
+    await page.waitForSelector('#who:has-text("olga")');
+    await page.fill('input[name=errorCode]', code);
+    await page.click('form button[type=submit]:has-text("Search")');
+    await page.waitForSelector('#count:has-text("26 in total")');
+    expect(await page.locator('#rows tr').count()).toBe(25);
+    await page.check('#pick-all');
+    await page.waitForSelector('#selection-count:has-text("25 selected")');
+    await page.click('#more');
+    await page.waitForSelector('#rows tr:nth-child(26)');
+    await page.waitForSelector('#selection-count:has-text("26 selected")');
+    expect(await page.locator('#rows input.pick:checked').count()).toBe(26);
+    expect(errors).toEqual([]);
+    await page.close();
+  });
+
   it('shows how many letters and which before a bulk replay, and replays them on confirmation', async () => {
     const code = `PREVIEW_${uniqueId()}`.toUpperCase();
     const events = [exampleEvent('SubsidyApplicationSubmitted', uniqueId()), exampleEvent('SubsidyApplicationSubmitted', uniqueId())];

@@ -105,7 +105,7 @@ const auditFacts: Record<string, Schema> = {
   actor: str,
   actorKind: { type: 'string', enum: ['operator', 'service'] },
   action: str,
-  subject: object('What the entry concerns; persons only as keyed hashes.', {
+  subject: record('What the entry concerns; persons only as keyed hashes.', {
     messages: { type: 'array', items: str },
     cases: { type: 'array', items: str },
     persons: { type: 'array', items: str },

@@ -12,7 +12,9 @@ import {
   type ServiceApiDocument,
   type ServiceOperation,
 } from '@tongban/http';
+import { AUDIT_BREAKS } from '@tongban/audit';
 import { HOLD_RESOLUTIONS, HOLD_STATUSES, RELEASE_OUTCOMES } from '@tongban/kafka';
+import { WITNESS_STATUSES } from '../audit/witness/witness-check';
 import { DEAD_LETTER_STATES, FILTER_FIELDS, WORKFLOWS } from '../dead-letters/domain/dead-letter';
 import { AGE_BUCKETS } from '../dead-letters/domain/triage';
 import { MAX_BULK_DISCARD } from '../dead-letters/infrastructure/dlq.controller';
@@ -84,14 +86,13 @@ const holdAnswer: Schema = {
   enum: ['released', 'nothing-held', 'failed'],
   description: "What the letter's node did with the hold the letter left on its case.",
 };
-const AUDIT_BREAKS = ['changed', 'missing', 'out-of-order', 'truncated', 'beyond-head', 'leaf-altered', 'record-missing', 'record-added', 'root-mismatch'];
 /** Where a chain first broke. */
 const firstBroken = object(
   'Where the first break is; absent when every chain holds.',
   {
     seq: int,
     entryId: str,
-    problem: { type: 'string', enum: AUDIT_BREAKS },
+    problem: { type: 'string', enum: [...AUDIT_BREAKS] },
     message: str,
     recordId: str,
     pos: int,
@@ -121,7 +122,7 @@ const chainWitness = object(
   {
     database: str,
     chain: str,
-    status: { type: 'string', enum: ['ok', 'truncated', 'rewritten', 'unwitnessed', 'unreachable'] },
+    status: { type: 'string', enum: [...WITNESS_STATUSES] },
     length: nullable('integer', { description: 'Entries the chain holds now.' }),
     witnessedLength: nullable('integer'),
     witnessedAt: nullable('string'),
@@ -906,7 +907,7 @@ export function buildOpsOpenApiDocument(version: string): ServiceApiDocument {
             merkleRoot: str,
             entry: schemaRef('AuditEntry'),
             ok: { type: 'boolean' },
-            problem: { type: 'string', enum: AUDIT_BREAKS },
+            problem: { type: 'string', enum: [...AUDIT_BREAKS] },
             message: str,
           },
           ['database', 'chain', 'record', 'leafHash', 'pos', 'count', 'path', 'merkleRoot', 'entry', 'ok'],

@@ -4,6 +4,7 @@ import { createOpsApp, OpsApp } from '../../services/ops/src/app';
 import { readOpsConfig } from '../../services/ops/src/ops.config';
 import { EXIT, run } from '../../tools/cli/tongban-cli';
 import { example } from '../support/examples';
+import { answerProblems } from '../support/json-schema';
 import { MYSQL, post, startTestStack, testLogger, TestStack } from '../support/test-stack';
 
 type Json = Record<string, any>; // eslint-disable-line @typescript-eslint/no-explicit-any
@@ -155,6 +156,9 @@ describe('disclosure records committed per group under a Merkle root', () => {
       entry: { seq, action: RECORD_GROUP_ACTION },
     });
     expect(proof.body.path).toHaveLength(5); // ⌈log2 20⌉
+    const document = (await (await fetch(`${opsUrl}/openapi.json`)).json()) as Json;
+    expect(answerProblems(document, 'GET', '/v1/audit/records/{id}/proof', proof.status, proof.body)).toEqual([]);
+    expect(answerProblems(document, 'GET', '/v1/audit/verify', 200, intact)).toEqual([]);
     const proved = await cli(['audit', 'proof', target.record_id]);
     expect(proved.code).toBe(EXIT.ok);
     expect(proved.out).toContain('proof holds');
@@ -168,6 +172,7 @@ describe('disclosure records committed per group under a Merkle root', () => {
     await ds.query('UPDATE audit_records SET details = ? WHERE record_id = ?', [rewritten, target.record_id]);
     const leafBroken = await verify();
     expect(leafBroken.ok).toBe(false);
+    expect(answerProblems(document, 'GET', '/v1/audit/verify', 200, leafBroken)).toEqual([]);
     expect(leafBroken.firstBroken).toMatchObject({
       database: stack.databases.gateway,
       chain: DISCLOSURE_CHAIN,

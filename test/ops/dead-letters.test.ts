@@ -4,7 +4,7 @@ import { HEADERS } from '@tongban/kafka';
 import { getCase } from '../support/test-stack';
 import { uniqueId } from '../support/unique';
 import { waitFor } from '../support/wait';
-import { api, exampleEvent, OpsTestStack, parkEvent, startOpsStack, TOKENS } from './ops-support';
+import { api, exampleEvent, OpsTestStack, parkEvent, startOpsStack, TOKENS, undocumentedIn } from './ops-support';
 
 describe('ops service: dead letters', () => {
   let t: OpsTestStack;
@@ -59,7 +59,9 @@ describe('ops service: dead letters', () => {
     expect((await list(`caseId=${caseId}&to=${before}`)).body.total).toBe(0);
     expect((await list('state=lost')).status).toBe(400);
     expect((await list('workflow=subsidy')).status).toBe(400);
+    expect(await undocumentedIn(t, 'GET', '/v1/dlq', await list(`caseId=${caseId}`))).toEqual([]);
     const shown = await api(t, 'GET', `/v1/dlq/${item.id}`, TOKENS.viewer);
+    expect(await undocumentedIn(t, 'GET', '/v1/dlq/{id}', shown)).toEqual([]);
     expect(shown.body).toMatchObject({ payload: null, rawBytes: 19, failure: { errorCode: 'WIRE_FORMAT_INVALID' } });
     expect(shown.body.decodeError).toContain('WIRE_FORMAT_INVALID');
   });
@@ -86,16 +88,19 @@ describe('ops service: dead letters', () => {
     expect(masked.body.payload.certificateNumber).toBe('***');
     expect(JSON.stringify(masked.body)).not.toContain('510104199001091234');
     expect(masked.body.rawBase64).toBeUndefined();
+    expect(await undocumentedIn(t, 'GET', '/v1/dlq/{id}', masked)).toEqual([]);
 
     expect((await api(t, 'GET', `/v1/dlq/${item.id}?view=clear`, TOKENS.operator)).status).toBe(403);
     const clear = await api(t, 'GET', `/v1/dlq/${item.id}?view=clear&reason=checking%20the%20applicant`, TOKENS.admin);
     expect(clear.status).toBe(200);
     expect(clear.body.payload.applicant.idNumber).toBe('510104199001091234');
+    expect(await undocumentedIn(t, 'GET', '/v1/dlq/{id}', clear)).toEqual([]);
 
     const audit = await api(t, 'POST', '/v1/audit:search', TOKENS.operator, { action: 'dlq.view-clear', person: '510104199001091234' });
     expect(audit.body.entries).toHaveLength(1);
     expect(audit.body.entries[0]).toMatchObject({ actor: 'alice', action: 'dlq.view-clear', subject: { cases: [event.envelope.caseId] } });
     expect(audit.body.entries[0].details.fields).toContain('applicant.idNumber');
+    expect(await undocumentedIn(t, 'POST', '/v1/audit:search', audit)).toEqual([]);
     expect(JSON.stringify(audit.body)).not.toContain('510104199001091234');
   });
 
@@ -106,12 +111,15 @@ describe('ops service: dead letters', () => {
     const first = await api(t, 'POST', `/v1/dlq/${item.id}/replay`, TOKENS.operator, { note: 'case store is back' });
     expect(first.status).toBe(200);
     expect(first.body).toMatchObject({ state: 'replayed', alreadyApplied: 'no', replayedTo: { topic: t.stack.inbox('500000') } });
+    expect(await undocumentedIn(t, 'POST', '/v1/dlq/{id}/replay', first)).toEqual([]);
     await waitFor(async () => ((await getCase(t.stack, event.envelope.caseId, 'dev-dazu')).status === 200 ? true : undefined), 'the case at the node');
     const second = await api(t, 'POST', `/v1/dlq/${item.id}/replay`, TOKENS.operator, {});
     expect(second.body).toMatchObject({ state: 'replayed', alreadyApplied: 'yes' });
     const shown = await api(t, 'GET', `/v1/dlq/${item.id}`, TOKENS.viewer);
     expect(shown.body).toMatchObject({ state: 'replayed', replayCount: 2, lastReplayedBy: 'olga' });
+    expect(await undocumentedIn(t, 'GET', '/v1/dlq/{id}', shown)).toEqual([]);
     const audit = await api(t, 'GET', `/v1/audit?action=dlq.replay&message=${event.envelope.eventId}`, TOKENS.operator);
+    expect(await undocumentedIn(t, 'GET', '/v1/audit', audit)).toEqual([]);
     expect(audit.body.entries.map((e: { details: { alreadyApplied: string } }) => e.details.alreadyApplied)).toEqual(['yes', 'no']);
   });
 
@@ -124,6 +132,7 @@ describe('ops service: dead letters', () => {
     const started = await api(t, 'POST', '/v1/dlq/replay-jobs', TOKENS.operator, { filter: { errorCode: code }, ratePerSecond: 5, waitSeconds: 30 });
     expect(started.status).toBe(202);
     expect(started.body).toMatchObject({ total: 3, ratePerSecond: 5 });
+    expect(await undocumentedIn(t, 'POST', '/v1/dlq/replay-jobs', started)).toEqual([]);
     const done = await waitFor(
       async () => {
         const job = await api(t, 'GET', `/v1/dlq/replay-jobs/${started.body.id}`, TOKENS.viewer);
@@ -134,6 +143,11 @@ describe('ops service: dead letters', () => {
       250,
     );
     expect(done).toMatchObject({ total: 3, published: 3, summary: { applied: 2, alreadyApplied: 0, failedAgain: 1, publishFailed: 0, pending: 0 } });
+    expect(await undocumentedIn(t, 'GET', '/v1/dlq/replay-jobs/{jobId}', { status: 200, body: done })).toEqual([]);
+    const items = await api(t, 'GET', `/v1/dlq/replay-jobs/${started.body.id}/items`, TOKENS.viewer);
+    expect(items.body.items).toHaveLength(3);
+    expect(await undocumentedIn(t, 'GET', '/v1/dlq/replay-jobs/{jobId}/items', items)).toEqual([]);
+    expect(await undocumentedIn(t, 'GET', '/v1/dlq/replay-jobs', await api(t, 'GET', '/v1/dlq/replay-jobs', TOKENS.viewer))).toEqual([]);
     expect((await list(`errorCode=${code}&state=parked`)).body.total).toBe(0);
     const refused = await api(t, 'POST', '/v1/dlq/replay-jobs', TOKENS.operator, { filter: { state: 'lost' }, ratePerSecond: 1.5 });
     expect(refused.body.error.details.map((d: { path: string }) => d.path)).toEqual(['filter.state', 'ratePerSecond']);
@@ -154,9 +168,11 @@ describe('ops service: dead letters', () => {
     const fixed = { ...event, applicant: { idNumber: '500111196804170022', name: '李秀英', hukouDivision: '500111' } };
     const dry = await api(t, 'POST', `/v1/dlq/${item.id}/edit`, TOKENS.operator, { event: fixed, dryRun: true });
     expect(dry.body).toEqual({ id: item.id, valid: true, withheld: [], changedFields: ['applicant.idNumber'] });
+    expect(await undocumentedIn(t, 'POST', '/v1/dlq/{id}/edit', dry)).toEqual([]);
     const replayed = await api(t, 'POST', `/v1/dlq/${item.id}/edit`, TOKENS.operator, { event: fixed, note: 'corrected check character' });
     expect(replayed.status).toBe(200);
     expect(replayed.body).toMatchObject({ state: 'replayed', alreadyApplied: 'no' });
+    expect(await undocumentedIn(t, 'POST', '/v1/dlq/{id}/edit', replayed)).toEqual([]);
     await waitFor(
       async () => ((await getCase(t.stack, event.envelope.caseId, 'dev-dazu')).status === 200 ? true : undefined),
       'the corrected case at the node',
@@ -165,6 +181,7 @@ describe('ops service: dead letters', () => {
     const shown = await api(t, 'GET', `/v1/dlq/${item.id}?view=clear&reason=checking%20the%20correction`, TOKENS.admin);
     expect(shown.body.payload.applicant.idNumber).toBe('500111196804170023');
     expect(shown.body.edited.applicant.idNumber).toBe('500111196804170022');
+    expect(await undocumentedIn(t, 'GET', '/v1/dlq/{id}', shown)).toEqual([]);
     const [entry] = (await api(t, 'GET', `/v1/audit?action=dlq.edit-replay&caseId=${event.envelope.caseId}`, TOKENS.operator)).body.entries;
     expect(entry.details.changedFields).toEqual(['applicant.idNumber']);
     expect(entry.before.fields).toEqual({ 'applicant.idNumber': '500111********0023' });
@@ -180,12 +197,29 @@ describe('ops service: dead letters', () => {
     ]);
     const discarded = await api(t, 'POST', `/v1/dlq/${item.id}/discard`, TOKENS.operator, { reason: 'test message from a misconfigured system' });
     expect(discarded.body).toMatchObject({ id: item.id, state: 'discarded' });
+    expect(await undocumentedIn(t, 'POST', '/v1/dlq/{id}/discard', discarded)).toEqual([]);
     expect((await api(t, 'POST', `/v1/dlq/${item.id}/discard`, TOKENS.operator, { reason: 'again' })).status).toBe(409);
     expect((await api(t, 'POST', `/v1/dlq/${item.id}/replay`, TOKENS.operator, {})).status).toBe(409);
-    expect((await api(t, 'GET', `/v1/dlq/${item.id}`, TOKENS.viewer)).body.resolution).toMatchObject({
-      by: 'olga',
-      note: 'test message from a misconfigured system',
-    });
+    const shown = await api(t, 'GET', `/v1/dlq/${item.id}`, TOKENS.viewer);
+    expect(shown.body.resolution).toMatchObject({ by: 'olga', note: 'test message from a misconfigured system' });
+    expect(await undocumentedIn(t, 'GET', '/v1/dlq/{id}', shown)).toEqual([]);
+  });
+
+  it('answers the holds of its nodes, its link, its pipeline and its liveness as its OpenAPI document describes them', async () => {
+    const holds = await api(t, 'GET', '/v1/holds?all=true', TOKENS.viewer);
+    expect(holds.status).toBe(200);
+    expect(holds.body.nodes.length).toBeGreaterThan(0);
+    expect(await undocumentedIn(t, 'GET', '/v1/holds', holds)).toEqual([]);
+    for (const [route, answer] of [
+      ['/v1/me', await api(t, 'GET', '/v1/me', TOKENS.viewer)],
+      ['/v1/link', await api(t, 'GET', '/v1/link', TOKENS.viewer)],
+      ['/v1/pipeline', await api(t, 'GET', '/v1/pipeline', TOKENS.admin)],
+      ['/health/live', await api(t, 'GET', '/health/live')],
+      ['/health', await api(t, 'GET', '/health')],
+    ] as const) {
+      expect([route, answer.status]).toEqual([route, 200]);
+      expect([route, await undocumentedIn(t, 'GET', route, answer)]).toEqual([route, []]);
+    }
   });
 
   it('reports the depth of each dead-letter topic', async () => {
@@ -208,8 +242,10 @@ describe('ops service: dead letters', () => {
     const ok = await api(t, 'GET', '/v1/audit/verify', TOKENS.admin);
     expect(ok.body).toMatchObject({ ok: true });
     expect(ok.body.checked).toBeGreaterThan(3);
+    expect(await undocumentedIn(t, 'GET', '/v1/audit/verify', ok)).toEqual([]);
     await t.ops.dataSource.query("UPDATE audit_entries SET actor = 'mallory' WHERE chain = 'ops' AND seq = 2");
     const broken = await api(t, 'GET', '/v1/audit/verify', TOKENS.admin);
     expect(broken.body).toMatchObject({ ok: false, firstBroken: { seq: 2, problem: 'changed' } });
+    expect(await undocumentedIn(t, 'GET', '/v1/audit/verify', broken)).toEqual([]);
   });
 });

@@ -4,7 +4,7 @@ import { readOpsConfig } from '../../services/ops/src/ops.config';
 import { queryRows, testLogger } from '../support/test-stack';
 import { uniqueId } from '../support/unique';
 import { waitFor } from '../support/wait';
-import { api, exampleEvent, OpsTestStack, parkEvent, residentId, startOpsStack, TOKENS } from './ops-support';
+import { api, exampleEvent, OpsTestStack, parkEvent, residentId, startOpsStack, TOKENS, undocumentedIn } from './ops-support';
 
 describe('dead-letter triage: counts, searches, a person by keyed hash, bulk-replay preview and bulk discard', () => {
   let t: OpsTestStack;
@@ -51,6 +51,7 @@ describe('dead-letter triage: counts, searches, a person by keyed hash, bulk-rep
         { bucket: '>7d', count: 0 },
       ],
     });
+    expect(await undocumentedIn(t, 'GET', '/v1/dlq/counts', counts)).toEqual([]);
     // The same filters as the list: narrowed by region, and by a time window that ends before these letters.
     expect((await api(t, 'GET', `/v1/dlq/counts?errorCode=${code}&region=510000`, TOKENS.viewer)).body.byEventType).toEqual([
       { value: 'MarriageRegistrationRequested', count: 1 },
@@ -101,6 +102,7 @@ describe('dead-letter triage: counts, searches, a person by keyed hash, bulk-rep
     await parkedWith(code, 2);
 
     const found = await api(t, 'POST', '/v1/dlq:search', TOKENS.viewer, { idNumber: idNumber.toLowerCase(), errorCode: code });
+    expect(await undocumentedIn(t, 'POST', '/v1/dlq:search', found)).toEqual([]);
     expect(found.status).toBe(200);
     expect(found.body.total).toBe(1);
     expect(found.body.items[0]).toMatchObject({ eventId: mine.envelope.eventId, caseId: mine.envelope.caseId });
@@ -166,6 +168,7 @@ describe('dead-letter triage: counts, searches, a person by keyed hash, bulk-rep
     expect(preview.body).toMatchObject({ matching: 4, willReplay: 3, ratePerSecond: 2, estimatedSeconds: 2, more: 0 });
     expect(preview.body.sample.map((s: { caseId: string }) => s.caseId)).toEqual(events.slice(0, 3).map((e) => e.envelope.caseId));
     expect(Object.keys(preview.body.sample[0]).sort()).toEqual(['caseId', 'errorCode', 'eventType', 'id', 'parkedAt', 'region']);
+    expect(await undocumentedIn(t, 'POST', '/v1/dlq/replay-jobs:preview', preview)).toEqual([]);
     // Nothing started, nothing replayed.
     expect((await api(t, 'GET', `/v1/dlq?errorCode=${code}&state=parked`, TOKENS.viewer)).body.total).toBe(4);
     expect(
@@ -207,6 +210,7 @@ describe('dead-letter triage: counts, searches, a person by keyed hash, bulk-rep
       [ids[2], 409],
       [missing, 404],
     ]);
+    expect(await undocumentedIn(t, 'POST', '/v1/dlq:discard', done)).toEqual([]);
     expect((await api(t, 'GET', `/v1/dlq?errorCode=${code}&state=discarded`, TOKENS.viewer)).body.total).toBe(3);
     const audit = (await api(t, 'GET', '/v1/audit?action=dlq.discard&limit=50', TOKENS.operator)).body.entries;
     for (const id of ids.slice(0, 2)) {

@@ -9,6 +9,7 @@ import { createOpsApp, OpsApp } from '../../services/ops/src/app';
 import { readOpsConfig } from '../../services/ops/src/ops.config';
 import { ADMIN_TOKEN, startDelivery } from '../partners/partner-support';
 import { example } from '../support/examples';
+import { answerProblems } from '../support/json-schema';
 import { MYSQL, startTestStack, testLogger, TestStack } from '../support/test-stack';
 
 /** A JSON answer read loosely, member by member. */
@@ -159,6 +160,21 @@ export async function api(t: { url: string }, method: string, path: string, toke
     json = { text };
   }
   return { status: res.status, body: json };
+}
+
+const documents = new Map<string, Promise<Json>>();
+
+/**
+ * What is wrong with an answer of ops (as `api` gives it) against the schema ops' own `/openapi.json` gives
+ * `METHOD route` (the document's path, `/v1/dlq/{id}`) under the answer's status; empty when it fits.
+ */
+export async function undocumentedIn(t: { url: string }, method: string, route: string, answer: { status: number; body: unknown }): Promise<string[]> {
+  if (!documents.has(t.url))
+    documents.set(
+      t.url,
+      fetch(`${t.url}/openapi.json`).then((r) => r.json() as Promise<Json>),
+    );
+  return answerProblems(await documents.get(t.url)!, method, route, answer.status, answer.body);
 }
 
 /** A random resident ID number with a correct check character (GB 11643). */

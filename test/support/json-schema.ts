@@ -142,3 +142,19 @@ function formatProblem(format: string, value: string): string | undefined {
       return undefined; // the contracts' own formats (id-number, division-code, ...) are annotations; their patterns check the shape
   }
 }
+
+/**
+ * What is wrong with a JSON answer of `METHOD route` (the document's path, `/v1/dlq/{id}`) under `status`, checked
+ * against the schema the document gives that answer (a shared response's `$ref` followed). It throws when the
+ * document does not describe that answer at all, so a route missing from it is no silent pass.
+ */
+export function answerProblems(document: Record<string, unknown>, method: string, route: string, status: number, body: unknown): string[] {
+  // eslint-disable-next-line @typescript-eslint/no-explicit-any
+  const doc = document as Record<string, any>;
+  let response = doc.paths?.[route]?.[method.toLowerCase()]?.responses?.[String(status)];
+  if (typeof response?.$ref === 'string') response = doc.components?.responses?.[response.$ref.split('/').pop()];
+  const content = response?.content as Record<string, { schema: Schema }> | undefined;
+  const media = content?.['application/json'] ?? content?.['application/problem+json'];
+  if (!media) throw new Error(`the document gives ${method.toUpperCase()} ${route} no JSON answer under ${status}`);
+  return new JsonSchemaChecker(doc).problems(media.schema, body);
+}

@@ -119,8 +119,18 @@ export interface AuditQuery {
  * leaf hash (`leaf-altered`), a record is gone from its group (`record-missing`) or slipped into it
  * (`record-added`), or the group's leaves do not give the root its entry carries (`root-mismatch`).
  */
-export type AuditBreak =
-  'changed' | 'missing' | 'out-of-order' | 'truncated' | 'beyond-head' | 'leaf-altered' | 'record-missing' | 'record-added' | 'root-mismatch';
+export const AUDIT_BREAKS = [
+  'changed',
+  'missing',
+  'out-of-order',
+  'truncated',
+  'beyond-head',
+  'leaf-altered',
+  'record-missing',
+  'record-added',
+  'root-mismatch',
+] as const;
+export type AuditBreak = (typeof AUDIT_BREAKS)[number];
 
 export interface AuditVerification {
   ok: boolean;

@@ -1,5 +1,5 @@
 import { problemResponse, problemSchemas, responseRef } from './openapi';
-import { openApiOperations, problemResponseFaults, undefinedRefs } from './openapi.testing';
+import { memberlessAnswerSchemas, openApiOperations, problemResponseFaults, undefinedRefs } from './openapi.testing';
 
 const documentWith = (responses: Record<string, unknown>, operationResponses: Record<string, unknown>) => ({
   paths: { '/v1/things/{id}': { get: { operationId: 'thing', responses: { '200': { description: 'The thing.' }, ...operationResponses } } } },
@@ -65,5 +65,47 @@ describe('openApiOperations', () => {
   it('lists each operation with its path and method', () => {
     const doc = { paths: { '/a': { get: { operationId: 'a' }, post: { operationId: 'b' } }, '/b': { delete: { operationId: 'c' } } } };
     expect(openApiOperations(doc).map(({ path, method, op }) => `${method} ${path} ${op.operationId}`)).toEqual(['get /a a', 'post /a b', 'delete /b c']);
+  });
+});
+
+describe('memberlessAnswerSchemas', () => {
+  const answer = (schema: unknown, type = 'application/json') => ({ description: 'x', content: { [type]: { schema } } });
+  const docOf = (responses: Record<string, unknown>, schemas: Record<string, unknown> = {}) => ({
+    paths: { '/v1/things': { get: { responses } } },
+    components: { schemas },
+  });
+
+  it('finds nothing when every object of a 2xx answer lists its members or maps like values', () => {
+    const doc = docOf(
+      { '200': answer({ $ref: '#/components/schemas/Thing' }) },
+      {
+        Thing: {
+          type: 'object',
+          properties: {
+            tags: { type: 'object', additionalProperties: { type: 'string' } },
+            parts: { type: 'array', items: { $ref: '#/components/schemas/Thing' } },
+          },
+        },
+      },
+    );
+    expect(memberlessAnswerSchemas(doc)).toEqual([]);
+  });
+
+  it('names each memberless object by route, status and member path, through $ref, allOf, oneOf, items and nullable types', () => {
+    const doc = docOf(
+      {
+        '200': answer({
+          allOf: [
+            { $ref: '#/components/schemas/Base' },
+            { type: 'object', properties: { payload: { type: ['object', 'null'] }, list: { type: 'array', items: { type: 'object', properties: {} } } } },
+          ],
+        }),
+        '202': answer({ oneOf: [{ type: 'object' }, { type: 'string' }] }),
+        '404': answer({ type: 'object' }),
+        '204': answer({ type: 'object' }, 'text/plain'),
+      },
+      { Base: { type: 'object', properties: { meta: { type: 'object' } } } },
+    );
+    expect(memberlessAnswerSchemas(doc)).toEqual(['GET /v1/things 200.meta', 'GET /v1/things 200.payload', 'GET /v1/things 200.list[]', 'GET /v1/things 202']);
   });
 });

@@ -129,3 +129,42 @@ export function undefinedRefs(doc: object): string[] {
   const refs = [...JSON.stringify(doc).matchAll(/"\$ref":"#\/components\/(schemas|responses)\/([^"]+)"/g)];
   return refs.filter(([, kind, name]) => !components[kind]?.[name]).map(([, kind, name]) => `${kind}/${name}`);
 }
+
+/**
+ * Every object schema a 2xx JSON answer of a document leaves without members: `METHOD /path status` and the member's
+ * path inside the answer (`.items[].payload`; `$ref`, `allOf`, `anyOf` and `oneOf` followed). An object counts as
+ * described when it lists `properties` or gives `additionalProperties` a schema of its own (a map of like values).
+ */
+export function memberlessAnswerSchemas(doc: object): string[] {
+  const found: string[] = [];
+  const resolve = (ref: string): OpenApiJson | undefined =>
+    ref
+      .slice(2)
+      .split('/')
+      .reduce<OpenApiJson | undefined>((node, part) => node?.[part.replace(/~1/g, '/').replace(/~0/g, '~')], doc as OpenApiJson);
+  const walk = (schema: unknown, where: string, seen: ReadonlySet<string>): void => {
+    if (!schema || typeof schema !== 'object') return;
+    const s = schema as OpenApiJson;
+    if (typeof s.$ref === 'string') {
+      if (!seen.has(s.$ref)) walk(resolve(s.$ref), where, new Set([...seen, s.$ref]));
+    }
+    for (const key of ['allOf', 'anyOf', 'oneOf']) if (Array.isArray(s[key])) for (const sub of s[key]) walk(sub, where, seen);
+    const types: unknown[] = Array.isArray(s.type) ? s.type : [s.type];
+    const properties = (s.properties ?? {}) as Record<string, unknown>;
+    const mapped = !!s.additionalProperties && typeof s.additionalProperties === 'object';
+    if (types.includes('object') && Object.keys(properties).length === 0 && !mapped && !s.allOf && !s.anyOf && !s.oneOf) found.push(where);
+    for (const [name, sub] of Object.entries(properties)) walk(sub, `${where}.${name}`, seen);
+    if (mapped) walk(s.additionalProperties, `${where}.*`, seen);
+    if (s.items) walk(s.items, `${where}[]`, seen);
+  };
+  for (const { path, method, op } of openApiOperations(doc)) {
+    for (const [status, response] of Object.entries((op.responses ?? {}) as Record<string, OpenApiJson>)) {
+      if (!/^2\d\d$/.test(status)) continue;
+      const answer = typeof response.$ref === 'string' ? resolve(response.$ref) : response;
+      for (const [type, media] of Object.entries((answer?.content ?? {}) as Record<string, OpenApiJson>)) {
+        if (/json/.test(type)) walk(media.schema, `${method.toUpperCase()} ${path} ${status}`, new Set());
+      }
+    }
+  }
+  return [...new Set(found)];
+}

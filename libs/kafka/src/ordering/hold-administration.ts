@@ -16,12 +16,15 @@ export interface HoldDescription {
   messages: HeldMessageSummary[];
 }
 
+/** What a release did (see `ReleaseResult.outcome`). */
+export const RELEASE_OUTCOMES = ['released', 'reblocked', 'replay-published', 'busy'] as const;
+
 export interface ReleaseResult {
   caseKey: string;
   resolution: HoldResolution;
   /** `released`: every held message processed, hold closed; `reblocked`: one of them failed and now blocks;
    *  `replay-published`: the blocker is back on its topic, the rest follow once it is applied; `busy`: someone else is releasing. */
-  outcome: 'released' | 'reblocked' | 'replay-published' | 'busy';
+  outcome: (typeof RELEASE_OUTCOMES)[number];
   applied: number;
   blockerRef?: string;
 }

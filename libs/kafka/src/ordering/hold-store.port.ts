@@ -12,10 +12,12 @@
  * - `releasing`: the blocker is done; the held messages are being processed in order
  * - `closed`: nothing held
  */
-export type HoldStatus = 'forwarding' | 'retrying' | 'parked' | 'releasing' | 'closed';
+export const HOLD_STATUSES = ['forwarding', 'retrying', 'parked', 'releasing', 'closed'] as const;
+export type HoldStatus = (typeof HOLD_STATUSES)[number];
 
 /** How a hold ended: its blocker was applied on a retry, replayed by an operator, or discarded by one. */
-export type HoldResolution = 'applied' | 'replayed' | 'discarded';
+export const HOLD_RESOLUTIONS = ['applied', 'replayed', 'discarded'] as const;
+export type HoldResolution = (typeof HOLD_RESOLUTIONS)[number];
 
 export interface Hold {
   caseKey: string;

@@ -1,4 +1,13 @@
-import { declaredRoutes, describedRoutes, OpenApiJson, openApiOperations, problemResponseFaults, renderServiceApiPage, undefinedRefs } from '@tongban/http';
+import {
+  declaredRoutes,
+  describedRoutes,
+  memberlessAnswerSchemas,
+  OpenApiJson,
+  openApiOperations,
+  problemResponseFaults,
+  renderServiceApiPage,
+  undefinedRefs,
+} from '@tongban/http';
 import { OPS_CONTROLLERS } from '../controllers';
 import { leastRoleFor } from '../operators/operator-registry';
 import { buildOpsOpenApiDocument, UNDOCUMENTED_OPS_ROUTES } from './ops-openapi';
@@ -61,6 +70,22 @@ describe('the ops OpenAPI document', () => {
     ]) {
       expect([path, doc.paths[path][method].requestBody.content['application/json'].example]).toEqual([path, expect.any(Object)]);
     }
+  });
+
+  it('names the members of every object a 2xx answer holds, but for the few whose members are free by nature', () => {
+    const FREE_FORM = [
+      // The OpenAPI document itself: its shape is OpenAPI 3.1's, not this document's to repeat.
+      'GET /openapi.json 200',
+      // A decoded event and its corrected copy: their members are those of the letter's event type, one schema per event in the contracts.
+      'GET /v1/dlq/{id} 200.payload',
+      'GET /v1/dlq/{id} 200.edited',
+      // What an audit entry records: its members depend on the action (a replay, a clear view, a disclosure, ...).
+      'GET /v1/audit 200.entries[].details',
+      'POST /v1/audit:search 200.entries[].details',
+      'GET /v1/audit/records/{id}/proof 200.record.details',
+      'GET /v1/audit/records/{id}/proof 200.entry.details',
+    ];
+    expect(memberlessAnswerSchemas(doc).sort()).toEqual([...FREE_FORM].sort());
   });
 
   it('points every $ref at something defined', () => {

@@ -12,8 +12,13 @@ import {
   type ServiceApiDocument,
   type ServiceOperation,
 } from '@tongban/http';
-import { DEAD_LETTER_STATES, WORKFLOWS } from '../dead-letters/domain/dead-letter';
+import { AUDIT_BREAKS } from '@tongban/audit';
+import { HOLD_RESOLUTIONS, HOLD_STATUSES, RELEASE_OUTCOMES } from '@tongban/kafka';
+import { WITNESS_STATUSES } from '../audit/witness/witness-check';
+import { DEAD_LETTER_STATES, FILTER_FIELDS, WORKFLOWS } from '../dead-letters/domain/dead-letter';
+import { AGE_BUCKETS } from '../dead-letters/domain/triage';
 import { MAX_BULK_DISCARD } from '../dead-letters/infrastructure/dlq.controller';
+import { REPLAY_ITEM_OUTCOMES, REPLAY_JOB_STATES } from '../dead-letters/infrastructure/replay-job.repository';
 import { DELIVERY_STATES } from '../deliveries/delivery-view';
 import { leastRoleFor, type Permission, type Role } from '../operators/operator-registry';
 
@@ -65,6 +70,77 @@ const object = (description: string, properties: Record<string, Schema> = {}, re
   properties,
   ...(required.length ? { required } : {}),
 });
+/** An object whose every listed member is always there. */
+const record = (description: string, properties: Record<string, Schema>): Schema => object(description, properties, Object.keys(properties));
+const str: Schema = { type: 'string' };
+const int: Schema = { type: 'integer' };
+const nullable = (type: 'string' | 'integer', extra: Schema = {}): Schema => ({ type: [type, 'null'], ...(extra as object) });
+const dateTime: Schema = { type: 'string', format: 'date-time' };
+const count = (description: string, value: Schema): Schema => ({
+  type: 'array',
+  description,
+  items: object('One value and its letters.', { value, count: int }, ['value', 'count']),
+});
+const holdAnswer: Schema = {
+  type: 'string',
+  enum: ['released', 'nothing-held', 'failed'],
+  description: "What the letter's node did with the hold the letter left on its case.",
+};
+/** Where a chain first broke. */
+const firstBroken = object(
+  'Where the first break is; absent when every chain holds.',
+  {
+    seq: int,
+    entryId: str,
+    problem: { type: 'string', enum: [...AUDIT_BREAKS] },
+    message: str,
+    recordId: str,
+    pos: int,
+    database: str,
+    chain: str,
+  },
+  ['seq', 'problem', 'message'],
+);
+const auditFacts: Record<string, Schema> = {
+  at: dateTime,
+  actor: str,
+  actorKind: { type: 'string', enum: ['operator', 'service'] },
+  action: str,
+  subject: record('What the entry concerns; persons only as keyed hashes.', {
+    messages: { type: 'array', items: str },
+    cases: { type: 'array', items: str },
+    persons: { type: 'array', items: str },
+    regions: { type: 'array', items: str },
+  }),
+  details: { type: 'object', description: 'What the action records; its members depend on the action.' },
+  before: { description: 'The state before the action, if it recorded one.' },
+  after: { description: 'The state after the action, if it recorded one.' },
+};
+const AUDIT_FACTS = ['at', 'actor', 'actorKind', 'action', 'subject', 'details'];
+const chainWitness = object(
+  'One chain compared with the heads the other province witnessed of it.',
+  {
+    database: str,
+    chain: str,
+    status: { type: 'string', enum: [...WITNESS_STATUSES] },
+    length: nullable('integer', { description: 'Entries the chain holds now.' }),
+    witnessedLength: nullable('integer'),
+    witnessedAt: nullable('string'),
+    checked: { type: 'integer', description: 'Witnessed heads compared with the chain.' },
+    brokenAt: int,
+    message: str,
+  },
+  ['database', 'chain', 'status', 'length', 'witnessedLength', 'witnessedAt', 'checked'],
+);
+const witnessConflict = record('A head the other province reported that contradicts one it reported before.', {
+  owner: str,
+  database: str,
+  chain: str,
+  length: int,
+  headHash: str,
+  receivedAt: dateTime,
+  conflict: str,
+});
 
 /** The ops service's OpenAPI 3.1 description: the operators' API behind the console (dead letters, holds, audit, link). */
 export function buildOpsOpenApiDocument(version: string): ServiceApiDocument {
@@ -93,7 +169,7 @@ export function buildOpsOpenApiDocument(version: string): ServiceApiDocument {
         tags: ['dead-letters'],
         summary: 'How many letters the filters take, by workflow, event type, error code, region and age',
         parameters: filterParams,
-        responses: { '200': jsonResponse(object('Counts by dimension.'), 'The counts.'), '400': responseRef('ValidationFailed') },
+        responses: { '200': jsonResponse(schemaRef('DeadLetterCounts'), 'The counts.'), '400': responseRef('ValidationFailed') },
       }),
     },
     '/v1/dlq:search': {
@@ -141,7 +217,7 @@ export function buildOpsOpenApiDocument(version: string): ServiceApiDocument {
           ),
           { ids: [12, 13], reason: 'test events of the training system' },
         ),
-        responses: { '200': jsonResponse(object('The outcome of each id.'), 'Done.'), '400': responseRef('ValidationFailed') },
+        responses: { '200': jsonResponse(schemaRef('DiscardOutcomes'), 'Done.'), '400': responseRef('ValidationFailed') },
       }),
     },
     '/v1/dlq/{id}': {
@@ -156,7 +232,7 @@ export function buildOpsOpenApiDocument(version: string): ServiceApiDocument {
           queryParam('reason', 'Why the personal data must be seen (required with `view=clear`, up to 500 characters).'),
         ],
         responses: {
-          '200': jsonResponse(object('The letter.'), 'The letter.'),
+          '200': jsonResponse(schemaRef('DeadLetter'), 'The letter.'),
           '400': responseRef('ValidationFailed'),
           '404': responseRef('DeadLetterNotFound'),
         },
@@ -170,7 +246,7 @@ export function buildOpsOpenApiDocument(version: string): ServiceApiDocument {
         parameters: [letterId],
         requestBody: { ...jsonBody(object('An optional note.', { note: { type: 'string', maxLength: 2000 } })), required: false },
         responses: {
-          '200': jsonResponse(object('The letter after the replay.'), 'Replayed.'),
+          '200': jsonResponse(schemaRef('ReplayResult'), 'Replayed.'),
           '400': responseRef('ValidationFailed'),
           '404': responseRef('DeadLetterNotFound'),
           '409': responseRef('DeadLetterConflict'),
@@ -197,7 +273,13 @@ export function buildOpsOpenApiDocument(version: string): ServiceApiDocument {
           ),
         ),
         responses: {
-          '200': jsonResponse(object('The outcome.'), 'Checked, or corrected and replayed.'),
+          '200': jsonResponse(
+            {
+              oneOf: [schemaRef('EditCheck'), schemaRef('ReplayResult')],
+              description: 'With `dryRun: true` the check, else the replay of the corrected copy.',
+            },
+            'Checked, or corrected and replayed.',
+          ),
           '400': responseRef('ValidationFailed'),
           '404': responseRef('DeadLetterNotFound'),
           '409': responseRef('DeadLetterConflict'),
@@ -212,7 +294,18 @@ export function buildOpsOpenApiDocument(version: string): ServiceApiDocument {
         parameters: [letterId],
         requestBody: jsonBody(object('Why.', { reason: { type: 'string', minLength: 1, maxLength: 2000 } }, ['reason'])),
         responses: {
-          '200': jsonResponse(object('The letter after the discard.'), 'Discarded.'),
+          '200': jsonResponse(
+            object(
+              'The letter after the discard.',
+              {
+                id: { type: 'integer' },
+                state: { const: 'discarded' },
+                hold: holdAnswer,
+              },
+              ['id', 'state', 'hold'],
+            ),
+            'Discarded.',
+          ),
           '400': responseRef('ValidationFailed'),
           '404': responseRef('DeadLetterNotFound'),
           '409': responseRef('DeadLetterConflict'),
@@ -245,7 +338,7 @@ export function buildOpsOpenApiDocument(version: string): ServiceApiDocument {
         tags: ['replay-jobs'],
         summary: 'What a bulk replay would take, and how long it would run',
         requestBody: jsonBody(schemaRef('ReplayJobRequest')),
-        responses: { '200': jsonResponse(object('The preview.'), 'The preview.'), '400': responseRef('ValidationFailed') },
+        responses: { '200': jsonResponse(schemaRef('ReplayPreview'), 'The preview.'), '400': responseRef('ValidationFailed') },
       }),
     },
     '/v1/dlq/replay-jobs/{jobId}': {
@@ -263,7 +356,32 @@ export function buildOpsOpenApiDocument(version: string): ServiceApiDocument {
         tags: ['replay-jobs'],
         summary: 'Each letter of a bulk replay and its outcome so far',
         parameters: [jobId],
-        responses: { '200': jsonResponse(object('The items.'), 'The items.'), '404': responseRef('ReplayJobNotFound') },
+        responses: {
+          '200': jsonResponse(
+            object(
+              'Every letter of the job (at most 10000), by id.',
+              {
+                jobId: { type: 'string', format: 'uuid' },
+                items: {
+                  type: 'array',
+                  items: object(
+                    'One letter and its outcome so far.',
+                    {
+                      deadLetterId: { type: 'integer' },
+                      outcome: { type: 'string', enum: [...REPLAY_ITEM_OUTCOMES] },
+                      detail: { type: ['string', 'null'] },
+                      updatedAt: { type: 'string', format: 'date-time' },
+                    },
+                    ['deadLetterId', 'outcome', 'detail', 'updatedAt'],
+                  ),
+                },
+              },
+              ['jobId', 'items'],
+            ),
+            'The items.',
+          ),
+          '404': responseRef('ReplayJobNotFound'),
+        },
       }),
     },
     '/v1/dlq/replay-jobs/{jobId}/cancel': {
@@ -292,7 +410,7 @@ export function buildOpsOpenApiDocument(version: string): ServiceApiDocument {
           queryParam('node', 'Only the holds of this node (division code).', schemaRef('DivisionCode')),
           queryParam('limit', 'At most this many (1–1000, default 100).', { type: 'string', pattern: '^[0-9]{1,4}$' }),
         ],
-        responses: { '200': jsonResponse(object('The holds.'), 'The holds.'), '400': responseRef('ValidationFailed') },
+        responses: { '200': jsonResponse(schemaRef('Holds'), 'The holds.'), '400': responseRef('ValidationFailed') },
       }),
     },
     '/v1/holds/{key}/release': {
@@ -310,7 +428,7 @@ export function buildOpsOpenApiDocument(version: string): ServiceApiDocument {
           ),
           { resolution: 'replayed' },
         ),
-        responses: { '200': jsonResponse(object('The released hold.'), 'Released.'), '400': responseRef('ValidationFailed') },
+        responses: { '200': jsonResponse(schemaRef('HoldRelease'), 'Released.'), '400': responseRef('ValidationFailed') },
       }),
     },
     '/v1/deliveries': {
@@ -418,7 +536,7 @@ export function buildOpsOpenApiDocument(version: string): ServiceApiDocument {
         summary: 'The inclusion proof of one record of a group',
         description: 'The record, its leaf hash, the sibling path to the Merkle root and the chain entry carrying the root, with whether they hold.',
         parameters: [pathParam('id', 'The record id.')],
-        responses: { '200': jsonResponse(object('The proof.'), 'The proof.'), '404': responseRef('AuditRecordNotFound') },
+        responses: { '200': jsonResponse(schemaRef('AuditRecordProof'), 'The proof.'), '404': responseRef('AuditRecordNotFound') },
       }),
     },
     '/v1/audit/verify': {
@@ -428,7 +546,7 @@ export function buildOpsOpenApiDocument(version: string): ServiceApiDocument {
         summary: 'Walk every audit chain and check it',
         description: 'With `witness=true` also against the heads the other province witnessed (409 when this ops has no partner province).',
         parameters: [queryParam('witness', '`true` compares with the witnessed heads.', { type: 'string', enum: ['true', 'false'] })],
-        responses: { '200': jsonResponse(object('The verdict per chain.'), 'The verdict.'), '409': responseRef('NoWitness') },
+        responses: { '200': jsonResponse(schemaRef('AuditVerification'), 'The verdict.'), '409': responseRef('NoWitness') },
       }),
     },
     '/v1/audit/witnessed': {
@@ -436,7 +554,7 @@ export function buildOpsOpenApiDocument(version: string): ServiceApiDocument {
         operationId: 'getWitnessedHeads',
         tags: ['audit'],
         summary: "What this province witnessed of the other province's chains",
-        responses: { '200': jsonResponse(object('The longest head of each chain, and any contradiction.'), 'The heads.'), '409': responseRef('NoWitness') },
+        responses: { '200': jsonResponse(schemaRef('WitnessedHeads'), 'The heads.'), '409': responseRef('NoWitness') },
       }),
     },
     '/v1/link': {
@@ -446,7 +564,7 @@ export function buildOpsOpenApiDocument(version: string): ServiceApiDocument {
         summary: 'The lag of the mirrored link between the provinces',
         responses: {
           '200': jsonResponse(
-            object('The link.', { configured: { type: 'boolean' }, incoming: { type: 'array', items: { type: 'object' } } }, ['configured', 'incoming']),
+            object('The link.', { configured: { type: 'boolean' }, incoming: { type: 'array', items: schemaRef('LinkFlow') } }, ['configured', 'incoming']),
             'The link.',
           ),
         },
@@ -462,7 +580,17 @@ export function buildOpsOpenApiDocument(version: string): ServiceApiDocument {
       },
     },
     '/health/live': {
-      get: { operationId: 'live', tags: ['operations'], summary: 'Liveness', responses: { '200': jsonResponse(object('Up.'), 'The process runs.') } },
+      get: {
+        operationId: 'live',
+        tags: ['operations'],
+        summary: 'Liveness',
+        responses: {
+          '200': jsonResponse(
+            object('Up.', { status: { const: 'ok' }, uptimeSeconds: { type: 'integer', minimum: 0 } }, ['status', 'uptimeSeconds']),
+            'The process runs.',
+          ),
+        },
+      },
     },
     '/health': {
       get: {
@@ -551,9 +679,170 @@ export function buildOpsOpenApiDocument(version: string): ServiceApiDocument {
         ),
         DeadLetterPage: object(
           'A page of dead letters (masked).',
-          { items: { type: 'array', items: { type: 'object' } }, total: { type: 'integer' }, nextCursor: { type: ['integer', 'null'] } },
+          {
+            items: { type: 'array', items: schemaRef('DeadLetterSummary') },
+            total: int,
+            nextCursor: { type: ['string', 'null'], pattern: '^[0-9]{1,15}$', description: 'The `cursor` of the next page; null on the last.' },
+          },
           ['items', 'total', 'nextCursor'],
         ),
+        DeadLetterSummary: object(
+          'Where a letter failed and what it was, nothing personal.',
+          {
+            id: int,
+            state: { type: 'string', enum: [...DEAD_LETTER_STATES] },
+            region: nullable('string', { description: 'The division code of the node that parked it.' }),
+            dlq: record('Its place on the dead-letter topic.', { topic: str, partition: int, offset: str }),
+            original: record('Where the message was first written, when the transport said.', {
+              topic: str,
+              partition: nullable('integer'),
+              offset: nullable('string'),
+              key: nullable('string'),
+            }),
+            eventId: nullable('string'),
+            eventType: nullable('string'),
+            workflow: nullable('string'),
+            caseId: nullable('string'),
+            correlationId: nullable('string'),
+            sourceRegion: nullable('string'),
+            targetRegion: nullable('string'),
+            errorClass: str,
+            errorCode: str,
+            errorMessage: str,
+            attempts: int,
+            parkedAt: dateTime,
+            storedAt: dateTime,
+            replayCount: int,
+            lastReplayedAt: nullable('string', { format: 'date-time' }),
+            lastReplayedBy: nullable('string'),
+            resolvedBy: nullable('string'),
+            replayOf: nullable('string', { description: 'The `tongban-replay-of` header: the message this one replays.' }),
+          },
+          [
+            'id',
+            'state',
+            'region',
+            'dlq',
+            'original',
+            'eventId',
+            'eventType',
+            'workflow',
+            'caseId',
+            'correlationId',
+            'sourceRegion',
+            'targetRegion',
+            'errorClass',
+            'errorCode',
+            'errorMessage',
+            'attempts',
+            'parkedAt',
+            'replayCount',
+            'lastReplayedAt',
+            'lastReplayedBy',
+            'resolvedBy',
+            'replayOf',
+          ],
+        ),
+        DeadLetter: {
+          description: 'One letter, decoded: masked by its schema, or in the clear (`view=clear`).',
+          allOf: [
+            schemaRef('DeadLetterSummary'),
+            object(
+              'The failure and the payload.',
+              {
+                failure: record('How it failed.', {
+                  errorClass: str,
+                  errorCode: str,
+                  errorMessage: str,
+                  attempts: int,
+                  consumerGroup: nullable('string'),
+                  firstFailureAt: nullable('string', { format: 'date-time' }),
+                  lastFailureAt: nullable('string', { format: 'date-time' }),
+                }),
+                decodeError: nullable('string', { description: 'Why the bytes could not be decoded.' }),
+                schemaId: nullable('integer'),
+                view: { type: 'string', enum: ['masked', 'clear'] },
+                payload: {
+                  type: ['object', 'null'],
+                  description: 'The decoded event (its fields those of its event type); null when undecodable, or masked without a known schema.',
+                },
+                edited: { type: ['object', 'null'], description: 'The last corrected copy, shown as `payload` is; null when never corrected.' },
+                headers: { type: 'object', description: 'The Kafka headers, without the failure headers.', additionalProperties: str },
+                replayOfHeader: nullable('string'),
+                rawBytes: { type: 'integer', description: 'Length of the stored bytes.' },
+                rawBase64: { type: 'string', description: 'The stored bytes (clear view only).' },
+                resolution: {
+                  ...object(
+                    'Who replayed or discarded it, when, and the note; null while parked.',
+                    { at: dateTime, by: nullable('string'), note: nullable('string') },
+                    ['at', 'by', 'note'],
+                  ),
+                  type: ['object', 'null'],
+                },
+              },
+              ['failure', 'decodeError', 'schemaId', 'view', 'payload', 'edited', 'headers', 'replayOfHeader', 'rawBytes', 'resolution'],
+            ),
+          ],
+        },
+        DeadLetterCounts: record('How many letters the filters take, in all and by each dimension (most first; `value` null: none given).', {
+          total: int,
+          byWorkflow: count('By workflow.', nullable('string')),
+          byEventType: count('By event type.', nullable('string')),
+          byErrorCode: count('By error code.', nullable('string')),
+          byRegion: count('By node (division code).', nullable('string')),
+          byAge: {
+            type: 'array',
+            description: 'By time since parking, every bucket.',
+            items: record('One age bucket.', { bucket: { type: 'string', enum: [...AGE_BUCKETS] }, count: int }),
+          },
+        }),
+        DiscardOutcomes: record('How many were discarded, and the outcome of each id.', {
+          discarded: int,
+          items: {
+            type: 'array',
+            items: object(
+              'One id: 200 with its state and hold, or 404/409 with the problem code and detail.',
+              { id: int, status: { type: 'integer', enum: [200, 404, 409] }, state: { const: 'discarded' }, hold: holdAnswer, code: str, detail: str },
+              ['id', 'status'],
+            ),
+          },
+        }),
+        ReplayResult: record('The letter after its replay.', {
+          id: int,
+          state: { const: 'replayed' },
+          alreadyApplied: {
+            type: 'string',
+            enum: ['yes', 'no', 'unknown'],
+            description: 'Whether the node had applied the event before (asked, not guessed).',
+          },
+          replayedTo: record('Where the replay was written.', { topic: str, partition: int, offset: str }),
+          replayRef: { type: 'string', description: 'What the replay carries in `tongban-replay-of`.' },
+          hold: holdAnswer,
+        }),
+        EditCheck: record('A corrected event checked, not sent (`dryRun: true`).', {
+          id: int,
+          valid: { const: true },
+          withheld: { type: 'array', items: str, description: 'Fields a replay would not change.' },
+          changedFields: { type: 'array', items: str, description: 'Paths that differ from the stored event.' },
+        }),
+        ReplayPreview: record('What a bulk replay would take now: nothing personal, the oldest letters as a sample.', {
+          matching: { type: 'integer', description: 'Letters the filter takes now.' },
+          willReplay: { type: 'integer', description: 'Letters the job would take (up to the limit).' },
+          ratePerSecond: int,
+          estimatedSeconds: { type: 'integer', description: 'Seconds the publishing alone takes at that rate.' },
+          sample: {
+            type: 'array',
+            items: record('One letter.', {
+              id: int,
+              eventType: nullable('string'),
+              caseId: nullable('string'),
+              errorCode: str,
+              region: nullable('string'),
+              parkedAt: dateTime,
+            }),
+          },
+          more: { type: 'integer', description: 'Letters it would take besides the sample.' },
+        }),
         ReplayJobRequest: object('What to replay, and how fast.', {
           filter: {
             type: 'object',
@@ -569,10 +858,191 @@ export function buildOpsOpenApiDocument(version: string): ServiceApiDocument {
             description: 'How long to wait for the outcome of each replay (POST /v1/dlq/replay-jobs only).',
           },
         }),
-        ReplayJob: object('A bulk replay.', { id: { type: 'string', format: 'uuid' }, state: { type: 'string' } }),
-        AuditPage: object('A page of audit entries.', { entries: { type: 'array', items: { type: 'object' } }, nextBefore: { type: ['integer', 'null'] } }, [
-          'entries',
-        ]),
+        ReplayJob: record('A bulk replay.', {
+          id: { type: 'string', format: 'uuid' },
+          state: { type: 'string', enum: [...REPLAY_JOB_STATES] },
+          createdBy: str,
+          createdAt: dateTime,
+          finishedAt: nullable('string', { format: 'date-time' }),
+          filter: object(
+            'The filter it replays (a bulk replay without a state takes parked letters).',
+            Object.fromEntries(FILTER_FIELDS.map((name) => [name, str])),
+          ),
+          ratePerSecond: int,
+          total: { type: 'integer', description: 'Letters it takes.' },
+          published: int,
+          summary: record('Its letters by outcome so far (`skipped`: never sent, the job was cancelled first).', {
+            applied: int,
+            alreadyApplied: int,
+            failedAgain: int,
+            publishFailed: int,
+            pending: int,
+            queued: int,
+            skipped: int,
+          }),
+          cancelRequested: {
+            ...record('Who asked to cancel it and when; null when nobody did.', { at: dateTime, by: str }),
+            type: ['object', 'null'],
+          },
+          error: nullable('string'),
+        }),
+        AuditPage: object(
+          'A page of audit entries.',
+          { entries: { type: 'array', items: schemaRef('AuditEntry') }, nextBefore: { type: ['integer', 'null'] } },
+          ['entries'],
+        ),
+        AuditEntry: object(
+          'An audit entry, or a record of a group (then `seq`, `prevHash` and `hash` are those of its group entry).',
+          {
+            ...auditFacts,
+            chain: str,
+            seq: int,
+            entryId: str,
+            prevHash: str,
+            hash: str,
+            record: record('Set on a record of a group.', { id: str, pos: int, leafHash: str }),
+          },
+          [...AUDIT_FACTS, 'chain', 'seq', 'entryId', 'prevHash', 'hash'],
+        ),
+        AuditRecordProof: object(
+          'The inclusion proof of one record, where it was found, and whether it holds.',
+          {
+            database: str,
+            chain: str,
+            record: object('The record the leaf hash covers.', { ...auditFacts, chain: str, recordId: str }, [...AUDIT_FACTS, 'chain', 'recordId']),
+            leafHash: str,
+            pos: { type: 'integer', description: 'Its position in the group.' },
+            count: { type: 'integer', description: 'Records in the group.' },
+            path: { type: 'array', items: str, description: 'Sibling hashes from the leaf up.' },
+            merkleRoot: str,
+            entry: schemaRef('AuditEntry'),
+            ok: { type: 'boolean' },
+            problem: { type: 'string', enum: [...AUDIT_BREAKS] },
+            message: str,
+          },
+          ['database', 'chain', 'record', 'leafHash', 'pos', 'count', 'path', 'merkleRoot', 'entry', 'ok'],
+        ),
+        AuditVerification: object(
+          'The verdict on every chain and person index; with `witness=true` also against the witnessed heads.',
+          {
+            ok: { type: 'boolean' },
+            chain: { type: 'string', description: "This ops' own chain." },
+            checked: { type: 'integer', description: 'Entries checked in all chains.' },
+            headSeq: int,
+            firstBroken,
+            chains: {
+              type: 'array',
+              items: object('One chain.', { database: str, chain: str, ok: { type: 'boolean' }, checked: int, records: int, headSeq: int, firstBroken }, [
+                'database',
+                'chain',
+                'ok',
+                'checked',
+                'headSeq',
+              ]),
+            },
+            indexes: {
+              type: 'array',
+              items: record('A person index compared with the chain (cases only, never hashes).', {
+                database: str,
+                index: { const: 'case_persons' },
+                ok: { type: 'boolean' },
+                rows: int,
+                missing: { type: 'array', items: record('A case.', { caseId: str }) },
+                unrecorded: { type: 'array', items: record('A case.', { caseId: str }) },
+              }),
+            },
+            unreachable: { type: 'array', items: record('A database that could not be read.', { database: str, error: str }) },
+            witness: object(
+              'The chains against the heads the other province witnessed (`witness=true` only).',
+              {
+                ok: { type: 'boolean' },
+                province: str,
+                witness: str,
+                lastAcknowledgedAt: nullable('string'),
+                chains: { type: 'array', items: chainWitness },
+                partnerConflicts: { type: 'array', items: witnessConflict },
+                firstBroken: chainWitness,
+              },
+              ['ok', 'province', 'witness', 'lastAcknowledgedAt', 'chains', 'partnerConflicts'],
+            ),
+          },
+          ['ok', 'chain', 'checked', 'headSeq', 'chains', 'indexes', 'unreachable'],
+        ),
+        WitnessedHeads: record("What this province witnessed of the other province's chains.", {
+          owner: { type: 'string', description: 'The other province.' },
+          heads: {
+            type: 'array',
+            items: record('The longest head of one chain.', {
+              database: str,
+              chain: str,
+              length: int,
+              headHash: str,
+              headAt: nullable('string'),
+              witnessedAt: dateTime,
+            }),
+          },
+          conflicts: { type: 'array', items: witnessConflict },
+        }),
+        Holds: record('The holds of every node asked, the most recently changed first.', {
+          holds: {
+            type: 'array',
+            items: object(
+              "A node's hold (as the node answers it) and the node.",
+              {
+                node: schemaRef('DivisionCode'),
+                caseKey: str,
+                status: { type: 'string', enum: [...HOLD_STATUSES] },
+                blockerRef: { type: 'string', description: 'The message everything else waits for.' },
+                blockerEventId: nullable('string'),
+                errorCode: str,
+                errorMessage: nullable('string'),
+                forwardTopic: str,
+                resolution: { type: ['string', 'null'], enum: [...HOLD_RESOLUTIONS, null] },
+                heldCount: int,
+                openedAt: dateTime,
+                updatedAt: dateTime,
+              },
+              ['node', 'caseKey', 'status'],
+            ),
+          },
+          nodes: {
+            type: 'array',
+            items: object('Per node: how many holds it answered, or why it did not.', { node: str, ok: { type: 'boolean' }, count: int, error: str }, [
+              'node',
+              'ok',
+            ]),
+          },
+        }),
+        HoldRelease: object(
+          'What the node did with the release, and the node.',
+          {
+            node: schemaRef('DivisionCode'),
+            caseKey: str,
+            resolution: { type: 'string', enum: ['replayed', 'discarded'] },
+            outcome: {
+              type: 'string',
+              enum: [...RELEASE_OUTCOMES],
+              description:
+                '`released`: held messages processed; `reblocked`: one failed and blocks now; `replay-published`: the blocker is sent again; `busy`.',
+            },
+            applied: { type: 'integer', description: 'Held messages processed.' },
+            blockerRef: str,
+          },
+          ['node', 'caseKey', 'resolution', 'outcome', 'applied'],
+        ),
+        LinkFlow: object(
+          "One incoming flow's lag, or why it could not be read.",
+          {
+            source: str,
+            target: str,
+            readAt: dateTime,
+            messages: int,
+            oldestAgeMs: { type: 'number' },
+            behind: nullable('string'),
+            error: str,
+          },
+          ['source', 'target', 'behind'],
+        ),
         Delivery: object(
           'A webhook delivery (never its body).',
           {
@@ -657,10 +1127,22 @@ export function buildOpsOpenApiDocument(version: string): ServiceApiDocument {
           },
           ['readAt', 'threshold', 'outbox', 'consumers', 'alerts'],
         ),
-        HealthReport: object('Health and its checks.', { status: { type: 'string', enum: ['ok', 'degraded', 'error'] }, checks: { type: 'object' } }, [
-          'status',
-          'checks',
-        ]),
+        HealthReport: object(
+          'Health and its checks.',
+          {
+            status: { type: 'string', enum: ['ok', 'degraded', 'error'] },
+            checks: {
+              type: 'object',
+              description: 'Each check by name.',
+              additionalProperties: object(
+                'One check.',
+                { status: { type: 'string', enum: ['up', 'down'] }, latencyMs: { type: 'number' }, error: str, details: {} },
+                ['status', 'latencyMs'],
+              ),
+            },
+          },
+          ['status', 'checks'],
+        ),
       },
       responses: {
         ValidationFailed: problemResponse('Bad input: every problem, each with its path.', {

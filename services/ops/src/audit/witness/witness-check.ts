@@ -8,7 +8,8 @@ export interface WitnessReceipt {
   witnessedAt: string | null;
 }
 
-export type WitnessStatus = 'ok' | 'truncated' | 'rewritten' | 'unwitnessed' | 'unreachable';
+export const WITNESS_STATUSES = ['ok', 'truncated', 'rewritten', 'unwitnessed', 'unreachable'] as const;
+export type WitnessStatus = (typeof WITNESS_STATUSES)[number];
 
 export interface ChainWitness {
   database: string;

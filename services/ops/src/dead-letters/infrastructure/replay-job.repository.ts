@@ -5,9 +5,11 @@ import type { AuditInput, AuditLog } from '@tongban/audit';
  * Per item: queued → published → applied | already-applied | failed-again | pending (no answer in time); or
  * publish-failed; or skipped (still queued when the job was cancelled: never sent).
  */
-export type ReplayItemOutcome = 'queued' | 'published' | 'applied' | 'already-applied' | 'failed-again' | 'publish-failed' | 'pending' | 'skipped';
+export const REPLAY_ITEM_OUTCOMES = ['queued', 'published', 'applied', 'already-applied', 'failed-again', 'publish-failed', 'pending', 'skipped'] as const;
+export type ReplayItemOutcome = (typeof REPLAY_ITEM_OUTCOMES)[number];
 
-export type ReplayJobState = 'running' | 'waiting' | 'finished' | 'failed' | 'cancelled';
+export const REPLAY_JOB_STATES = ['running', 'waiting', 'finished', 'failed', 'cancelled'] as const;
+export type ReplayJobState = (typeof REPLAY_JOB_STATES)[number];
 
 /** A bulk replay job as stored (`replay_jobs`). */
 export interface ReplayJobRow {

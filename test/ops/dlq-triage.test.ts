@@ -138,6 +138,7 @@ describe('dead-letter triage: counts, searches, a person by keyed hash, bulk-rep
       byRegion: [{ value: '500000', count: 1 }],
     });
     expect(JSON.stringify(counts.body)).not.toContain(idNumber);
+    expect(await undocumentedIn(t, 'POST', '/v1/dlq/counts:search', counts)).toEqual([]);
     expect((await api(t, 'GET', `/v1/dlq/counts?errorCode=${code}`, TOKENS.viewer)).body.total).toBe(2);
     expect((await api(t, 'POST', '/v1/dlq/counts:search', TOKENS.viewer, { idNumber: residentId(), errorCode: code })).body.total).toBe(0);
     const badCounts = await api(t, 'POST', '/v1/dlq/counts:search', TOKENS.viewer, { idNumber: `${idNumber.slice(0, 17)}Y`, state: 'lost' });

@@ -197,7 +197,7 @@ export function buildOpsOpenApiDocument(version: string): ServiceApiDocument {
         summary: 'How many letters naming a person the filters take, by workflow, event type, error code, region and age',
         description: 'Matched by the keyed hash of the ID number, which travels in the body only; audited like the search.',
         requestBody: jsonBody(object('A person and optional filters.', { idNumber: schemaRef('IdNumber') }, ['idNumber']), { idNumber: '500111196804170022' }),
-        responses: { '200': jsonResponse(object('Counts by dimension.'), 'The counts.'), '400': responseRef('ValidationFailed') },
+        responses: { '200': jsonResponse(schemaRef('DeadLetterCounts'), "The person's counts."), '400': responseRef('ValidationFailed') },
       }),
     },
     '/v1/dlq:discard': {

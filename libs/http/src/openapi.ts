@@ -58,6 +58,30 @@ export const queryParam = (name: string, description: string, schema: Schema = {
 
 export const RETRY_AFTER = { 'Retry-After': { description: 'Seconds to wait before trying again.', schema: { type: 'integer' } } };
 
+/** An object schema with its members (none: a free-form object); `required` names those always there. */
+export const objectSchema = (description: string, properties: Record<string, Schema> = {}, required: string[] = []): Schema => ({
+  type: 'object',
+  description,
+  properties,
+  ...(required.length ? { required } : {}),
+});
+
+/** The problem answers every service's document declares alike: the per-address lockout and an unavailable dependency. */
+export function sharedProblemResponses(): Record<string, Record<string, unknown>> {
+  return {
+    TooManyFailedAttempts: problemResponse(
+      'Too many failed authentications from this address.',
+      { code: 'AUTH.TOO_MANY_FAILED_ATTEMPTS', detail: 'too many failed authentications; retry after 60 s' },
+      RETRY_AFTER,
+    ),
+    Unavailable: problemResponse(
+      'A dependency is unavailable: try again after Retry-After.',
+      { code: 'DEPENDENCY.UNAVAILABLE', detail: 'a dependency of this service is unavailable; try again later' },
+      RETRY_AFTER,
+    ),
+  };
+}
+
 /** The RFC 9457 problem body every service answers (`Error`), and the `{ path, problem }` item of its `problems` (`Problem`). */
 export function problemSchemas(): Record<string, Schema> {
   return {

@@ -1,14 +1,14 @@
 import {
   jsonBody,
   jsonResponse,
+  objectSchema,
   pathParam,
   problemResponse,
   problemSchemas,
   queryParam,
   responseRef,
-  RETRY_AFTER,
   schemaRef,
-  type Schema,
+  sharedProblemResponses,
   type ServiceApiDocument,
 } from '@tongban/http';
 import { DELIVERY_STATES } from '../deliveries/deliveries.controller';
@@ -16,12 +16,7 @@ import { DELIVERY_STATES } from '../deliveries/deliveries.controller';
 const KEY = [{ apiKey: [] }];
 const KEY_OR_ADMIN: Array<Record<string, string[]>> = [{ apiKey: [] }, { adminToken: [] }];
 const AUTH_ERRORS = { '401': responseRef('Unauthenticated'), '429': responseRef('TooManyFailedAttempts'), '503': responseRef('Unavailable') };
-const object = (description: string, properties: Record<string, Schema> = {}, required: string[] = []): Schema => ({
-  type: 'object',
-  description,
-  properties,
-  ...(required.length ? { required } : {}),
-});
+const object = objectSchema;
 
 /** The delivery service's OpenAPI 3.1 description: partners' webhook subscriptions and the deliveries made to them. */
 export function buildDeliveryOpenApiDocument(version: string, eventTypes: string[]): ServiceApiDocument {
@@ -263,11 +258,6 @@ export function buildDeliveryOpenApiDocument(version: string, eventTypes: string
           code: 'AUTH.UNAUTHENTICATED',
           detail: 'missing Authorization: Bearer <api key>',
         }),
-        TooManyFailedAttempts: problemResponse(
-          'Too many failed authentications from this address.',
-          { code: 'AUTH.TOO_MANY_FAILED_ATTEMPTS', detail: 'too many failed authentications; retry after 60 s' },
-          RETRY_AFTER,
-        ),
         ForbiddenRegion: problemResponse('The key may not receive the events of this region.', {
           code: 'AUTH.FORBIDDEN_REGION',
           detail: 'key for 510000 may not subscribe to events addressed to 500111',
@@ -285,11 +275,7 @@ export function buildDeliveryOpenApiDocument(version: string, eventTypes: string
           code: 'DELIVERY.NOT_PARKED',
           detail: 'delivery 42 is delivered; only a parked delivery is redelivered',
         }),
-        Unavailable: problemResponse(
-          'A dependency is unavailable: try again after Retry-After.',
-          { code: 'DEPENDENCY.UNAVAILABLE', detail: 'a dependency of this service is unavailable; try again later' },
-          RETRY_AFTER,
-        ),
+        ...sharedProblemResponses(),
       },
     },
   };

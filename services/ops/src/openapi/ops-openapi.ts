@@ -1,6 +1,7 @@
 import {
   jsonBody,
   jsonResponse,
+  objectSchema,
   pathParam,
   problemResponse,
   problemSchemas,
@@ -8,6 +9,7 @@ import {
   responseRef,
   RETRY_AFTER,
   schemaRef,
+  sharedProblemResponses,
   type Schema,
   type ServiceApiDocument,
   type ServiceOperation,
@@ -64,12 +66,7 @@ const pagingParams = [
 ];
 const letterId = pathParam('id', 'The dead letter id.', { type: 'string', pattern: '^[0-9]{1,15}$' });
 const jobId = pathParam('jobId', 'The bulk replay id (a UUID).', { type: 'string', format: 'uuid' });
-const object = (description: string, properties: Record<string, Schema> = {}, required: string[] = []): Schema => ({
-  type: 'object',
-  description,
-  properties,
-  ...(required.length ? { required } : {}),
-});
+const object = objectSchema;
 /** An object whose every listed member is always there. */
 const record = (description: string, properties: Record<string, Schema>): Schema => object(description, properties, Object.keys(properties));
 const str: Schema = { type: 'string' };
@@ -1158,11 +1155,6 @@ export function buildOpsOpenApiDocument(version: string): ServiceApiDocument {
           code: 'OPS.OPERATOR_FORBIDDEN',
           detail: 'li (viewer) may not dlq.replay',
         }),
-        TooManyFailedAttempts: problemResponse(
-          'Too many failed authentications from this address.',
-          { code: 'AUTH.TOO_MANY_FAILED_ATTEMPTS', detail: 'too many failed authentications; retry after 60 s' },
-          RETRY_AFTER,
-        ),
         DeadLetterNotFound: problemResponse('No dead letter with this id.', { code: 'OPS.DEAD_LETTER_NOT_FOUND', detail: 'dead letter 42 not found' }),
         DeadLetterConflict: problemResponse("The letter's state does not allow the action.", {
           code: 'OPS.DEAD_LETTER_CONFLICT',
@@ -1198,11 +1190,7 @@ export function buildOpsOpenApiDocument(version: string): ServiceApiDocument {
           code: 'REQUEST.CONFLICT',
           detail: 'this ops has no partner province to witness its audit chains',
         }),
-        Unavailable: problemResponse(
-          'A dependency is unavailable: try again after Retry-After.',
-          { code: 'DEPENDENCY.UNAVAILABLE', detail: 'a dependency of this service is unavailable; try again later' },
-          RETRY_AFTER,
-        ),
+        ...sharedProblemResponses(),
       },
     },
   };

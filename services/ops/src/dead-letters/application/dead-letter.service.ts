@@ -83,13 +83,8 @@ export class DeadLetterService {
    * number like `personLetters`, and audited the same way: it tells who had letters.
    */
   async personCounts(idNumber: string, filter: DeadLetterFilter, operator: Operator): Promise<DeadLetterCounts> {
-    const counts = await this.repository.counts({ ...filter, personHash: this.audit.personRef(idNumber) }, new Date());
-    await this.audit.record({
-      actor: operator.name,
-      action: 'dlq.search-person',
-      subject: { messages: [], cases: [], persons: [idNumber], regions: filter.region ? [filter.region] : [] },
-      details: { found: counts.total, counts: true },
-    });
+    const counts = await this.repository.counts(this.ofPerson(idNumber, filter), new Date());
+    await this.auditPersonLookup(idNumber, filter, operator, { found: counts.total, counts: true });
     return counts;
   }
 
@@ -98,14 +93,22 @@ export class DeadLetterService {
    * logged); the lookup itself is audited with the person, as the audit log records persons (hashed).
    */
   async personLetters(idNumber: string, filter: DeadLetterFilter, operator: Operator, limit: number, cursor?: number): Promise<Page> {
-    const page = await this.repository.list({ ...filter, personHash: this.audit.personRef(idNumber) }, limit, cursor);
-    await this.audit.record({
+    const page = await this.repository.list(this.ofPerson(idNumber, filter), limit, cursor);
+    await this.auditPersonLookup(idNumber, filter, operator, { found: page.total, page: cursor ?? null });
+    return page;
+  }
+
+  private ofPerson(idNumber: string, filter: DeadLetterFilter): DeadLetterFilter {
+    return { ...filter, personHash: this.audit.personRef(idNumber) };
+  }
+
+  private auditPersonLookup(idNumber: string, filter: DeadLetterFilter, operator: Operator, details: Record<string, unknown>): Promise<unknown> {
+    return this.audit.record({
       actor: operator.name,
       action: 'dlq.search-person',
       subject: { messages: [], cases: [], persons: [idNumber], regions: filter.region ? [filter.region] : [] },
-      details: { found: page.total, page: cursor ?? null },
+      details,
     });
-    return page;
   }
 
   /**

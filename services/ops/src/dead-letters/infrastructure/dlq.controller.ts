@@ -6,6 +6,7 @@ import { OperatorRegistry } from '../../operators/operator-registry';
 import { OPERATORS, operatorOf } from '../../operators/operator-request';
 import { BulkReplayService } from '../application/bulk-replay.service';
 import { DeadLetterService, summary } from '../application/dead-letter.service';
+import type { DeadLetterFilter } from '../domain/dead-letter';
 import { residentIdNumber } from '../domain/triage';
 import { failOn, parseFilter, parsePaging } from './dlq-filter';
 
@@ -182,6 +183,18 @@ export class DlqController {
   }
 }
 
+/**
+ * The person and the list filters of a body that names a person by ID number; its problems go to `problems`, each
+ * naming the field, never the value sent.
+ */
+function personRequest(body: unknown, problems: Problem[]): { idNumber: string | undefined; filter: DeadLetterFilter; b: Record<string, unknown> } {
+  const b = (body && typeof body === 'object' && !Array.isArray(body) ? body : {}) as Record<string, unknown>;
+  const idNumber = residentIdNumber(b.idNumber) ?? undefined;
+  if (!idNumber) problems.push({ path: 'idNumber', problem: 'must be an 18-character resident ID number (17 digits and a digit or X)' });
+  if (b.personHash !== undefined) problems.push({ path: 'personHash', problem: 'is not a filter: give the idNumber' });
+  return { idNumber, filter: parseFilter(b, problems), b };
+}
+
 /** The most letters one bulk discard takes. */
 export const MAX_BULK_DISCARD = 200;
 
@@ -206,13 +219,8 @@ export class DlqTriageController {
   @HttpCode(200)
   async search(@Req() req: Request, @Body() body: unknown): Promise<unknown> {
     const operator = operatorOf(this.operators, req, 'dlq.read');
-    const b = (body && typeof body === 'object' && !Array.isArray(body) ? body : {}) as Record<string, unknown>;
     const problems: Problem[] = [];
-    const idNumber = residentIdNumber(b.idNumber);
-    // The problem names the field, never the value sent.
-    if (!idNumber) problems.push({ path: 'idNumber', problem: 'must be an 18-character resident ID number (17 digits and a digit or X)' });
-    if (b.personHash !== undefined) problems.push({ path: 'personHash', problem: 'is not a filter: give the idNumber' });
-    const filter = parseFilter(b, problems);
+    const { idNumber, filter, b } = personRequest(body, problems);
     const paging = parsePaging(b, problems);
     failOn(problems);
     const page = await this.deadLetters.personLetters(idNumber!, filter, operator, paging.limit, paging.cursor);
@@ -224,12 +232,8 @@ export class DlqTriageController {
   @HttpCode(200)
   async personCounts(@Req() req: Request, @Body() body: unknown): Promise<unknown> {
     const operator = operatorOf(this.operators, req, 'dlq.read');
-    const b = (body && typeof body === 'object' && !Array.isArray(body) ? body : {}) as Record<string, unknown>;
     const problems: Problem[] = [];
-    const idNumber = residentIdNumber(b.idNumber);
-    if (!idNumber) problems.push({ path: 'idNumber', problem: 'must be an 18-character resident ID number (17 digits and a digit or X)' });
-    if (b.personHash !== undefined) problems.push({ path: 'personHash', problem: 'is not a filter: give the idNumber' });
-    const filter = parseFilter(b, problems);
+    const { idNumber, filter } = personRequest(body, problems);
     failOn(problems);
     return this.deadLetters.personCounts(idNumber!, filter, operator);
   }

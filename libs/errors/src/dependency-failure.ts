@@ -41,15 +41,23 @@ const CONNECTION_MESSAGES = [
   /connect ETIMEDOUT|connect ECONNREFUSED/i,
 ];
 
+/** `error`, then its TypeORM `driverError` or its `cause`, and so on down the chain (each object once). */
+function* errorChain(error: unknown): Generator<object> {
+  const seen = new Set<unknown>();
+  let e: unknown = error;
+  while (e && typeof e === 'object' && !seen.has(e)) {
+    seen.add(e);
+    yield e;
+    e = (e as { driverError?: unknown }).driverError ?? (e as { cause?: unknown }).cause;
+  }
+}
+
 /**
  * Whether `error` (or its cause, or a TypeORM error's `driverError`) says a dependency could not be
  * reached, as opposed to a refusal of the work itself.
  */
 export function isDependencyFailure(error: unknown): boolean {
-  const seen = new Set<unknown>();
-  let e: unknown = error;
-  while (e && typeof e === 'object' && !seen.has(e)) {
-    seen.add(e);
+  for (const e of errorChain(error)) {
     if (e instanceof UnavailableError) return true;
     // A refusal of the work is never the dependency's fault, whatever it was caused by.
     if (e instanceof TongbanError && !e.retriable) return false;
@@ -57,7 +65,6 @@ export function isDependencyFailure(error: unknown): boolean {
     if (typeof code === 'string' && CONNECTION_CODES.has(code)) return true;
     if (fatal === true && typeof code === 'string' && code.startsWith('PROTOCOL_')) return true;
     if (typeof message === 'string' && CONNECTION_MESSAGES.some((m) => m.test(message))) return true;
-    e = (e as { driverError?: unknown }).driverError ?? (e as { cause?: unknown }).cause;
   }
   return false;
 }
@@ -71,13 +78,9 @@ const CONFLICT_CODES = new Set(['ER_LOCK_DEADLOCK', 'ER_LOCK_WAIT_TIMEOUT']);
  * work again is expected to succeed.
  */
 export function isTransientConflict(error: unknown): boolean {
-  const seen = new Set<unknown>();
-  let e: unknown = error;
-  while (e && typeof e === 'object' && !seen.has(e)) {
-    seen.add(e);
+  for (const e of errorChain(error)) {
     const { code } = e as { code?: unknown };
     if (typeof code === 'string' && CONFLICT_CODES.has(code)) return true;
-    e = (e as { driverError?: unknown }).driverError ?? (e as { cause?: unknown }).cause;
   }
   return false;
 }

@@ -8,8 +8,8 @@
 #            development broker on TONGBAN_KAFKA_PORT, or all nodes of its quorum; 510000 or 500000: that
 #            province's cluster)
 #   infra.sh mirror-start | mirror-stop | mirror-kill <province>       the mirror that runs in (pulls into) it
-#   infra.sh kafka-kill-node | kafka-start-node <n>   one node of the single cluster's quorum
-#            (TONGBAN_KAFKA_BROKERS_PER_CLUSTER > 1): kill -9 it, or start it again (it catches up from the others)
+#   infra.sh kafka-kill-node | kafka-start-node <n> [province]   one node of a quorum (TONGBAN_KAFKA_BROKERS_PER_CLUSTER
+#            > 1; the single cluster's, or the province's): kill -9 it, or start it again (it catches up from the others)
 #
 # Environment (defaults in brackets):
 #   TONGBAN_PROVINCES [two]               two: Sichuan and Chongqing clusters and a mirror each way;
@@ -22,13 +22,16 @@
 #   Chongqing:
 #   TONGBAN_KAFKA_CQ_PORT [9094]  TONGBAN_KAFKA_CQ_LINK_PORT [9095]  TONGBAN_KAFKA_CQ_CONTROLLER_PORT [19194]
 #   TONGBAN_KAFKA_CQ_DATA_DIR [infra/.data/kafka-500000]
-#   TONGBAN_KAFKA_BROKERS_PER_CLUSTER [1] 1, 3 or 5 nodes in the single cluster (TONGBAN_PROVINCES=single, or
-#                                         kafka-start without a province); each node is broker and controller, the
-#                                         nodes are the KRaft quorum. Node n (1..N) listens on TONGBAN_KAFKA_PORT +
-#                                         2(n-1), its controller on TONGBAN_KAFKA_CONTROLLER_PORT + 2(n-1); its data in
-#                                         <data dir>/quorum-N/node-n, its log kafka-node<n>.log in the run dir. With
-#                                         more than one: default.replication.factor 3 (internal topics too) and
-#                                         min.insync.replicas 2. The provinces run one broker each.
+#   TONGBAN_KAFKA_BROKERS_PER_CLUSTER [1] 1, 3 or 5 nodes in the single cluster, or in each province's cluster;
+#                                         each node is broker and controller, the nodes are the KRaft quorum. Node n
+#                                         (1..N) of the single cluster listens on TONGBAN_KAFKA_PORT + 2(n-1), its
+#                                         controller on TONGBAN_KAFKA_CONTROLLER_PORT + 2(n-1); node n of a province on
+#                                         each of the province's ports (client, link, controller) + 100(n-1): Sichuan
+#                                         9092/9192/9292, links 9093/9193/9293; Chongqing 9094/9194/9294, links
+#                                         9095/9195/9295. Its data in <data dir>/quorum-N/node-n, its log
+#                                         kafka[-500000]-node<n>.log in the run dir. With more than one:
+#                                         default.replication.factor 3 (internal and mirror topics too) and
+#                                         min.insync.replicas 2; each mirror bootstraps from every node of both sides.
 #   TONGBAN_KAFKA_HEAP_OPTS [-Xms256m -Xmx1g; each node of a quorum -Xms128m -Xmx384m]
 #   TONGBAN_MIRROR_HEAP_OPTS [-Xms64m -Xmx384m]
 #   TONGBAN_KAFKA_START_TIMEOUT [90]      TONGBAN_KAFKA_STOP_TIMEOUT [30]   (seconds)
@@ -71,6 +74,7 @@ CQ_LINK_PORT="${TONGBAN_KAFKA_CQ_LINK_PORT:-9095}"
 CQ_CONTROLLER_PORT="${TONGBAN_KAFKA_CQ_CONTROLLER_PORT:-19194}"
 CQ_DATA_DIR="$(abs_path "${TONGBAN_KAFKA_CQ_DATA_DIR:-$INFRA_DIR/.data/kafka-500000}")"
 KAFKA_BROKERS_PER_CLUSTER="${TONGBAN_KAFKA_BROKERS_PER_CLUSTER:-1}"
+KAFKA_PROVINCE_NODE_STEP=100
 if [[ "$KAFKA_BROKERS_PER_CLUSTER" == 1 ]]; then
   KAFKA_HEAP_OPTS="${TONGBAN_KAFKA_HEAP_OPTS:--Xms256m -Xmx1g}"
 else
@@ -132,15 +136,18 @@ check_settings() {
     die "TONGBAN_KAFKA_SECURITY=plaintext works only with TONGBAN_PROVINCES=single: the link between provinces needs SCRAM and TLS"
   [[ "$KAFKA_BROKERS_PER_CLUSTER" =~ ^[135]$ ]] ||
     die "TONGBAN_KAFKA_BROKERS_PER_CLUSTER='$KAFKA_BROKERS_PER_CLUSTER' must be 1, 3 or 5 (a KRaft quorum needs an odd number of voters)"
-  ((KAFKA_BROKERS_PER_CLUSTER == 1)) || [[ "$PROVINCES" == single ]] ||
-    die "TONGBAN_KAFKA_BROKERS_PER_CLUSTER=$KAFKA_BROKERS_PER_CLUSTER needs TONGBAN_PROVINCES=single: the provinces run one broker each (their link listener and mirrors expect one)"
-  local -a ports=("$SC_PORT" "$SC_CONTROLLER_PORT")
-  local n
-  for ((n = 2; n <= KAFKA_BROKERS_PER_CLUSTER; n++)); do ports+=("$((SC_PORT + 2 * (n - 1)))" "$((SC_CONTROLLER_PORT + 2 * (n - 1)))"); done
-  [[ "$PROVINCES" == two ]] && ports+=("$SC_LINK_PORT" "$CQ_PORT" "$CQ_LINK_PORT" "$CQ_CONTROLLER_PORT")
+  local -a ports=()
+  local n step=2 base
+  [[ "$PROVINCES" == two ]] && step=$KAFKA_PROVINCE_NODE_STEP
+  for ((n = 1; n <= KAFKA_BROKERS_PER_CLUSTER; n++)); do
+    for base in "$SC_PORT" "$SC_CONTROLLER_PORT"; do ports+=("$((base + step * (n - 1)))"); done
+    if [[ "$PROVINCES" == two ]]; then
+      for base in "$SC_LINK_PORT" "$CQ_PORT" "$CQ_LINK_PORT" "$CQ_CONTROLLER_PORT"; do ports+=("$((base + step * (n - 1)))"); done
+    fi
+  done
   local dup
   dup="$(printf '%s\n' "${ports[@]}" | sort | uniq -d | head -n 1)"
-  [[ -z "$dup" ]] || die "port $dup is given to two Kafka listeners (TONGBAN_KAFKA_*PORT; with several nodes, node n uses TONGBAN_KAFKA_PORT and TONGBAN_KAFKA_CONTROLLER_PORT + 2(n-1)); every listener needs its own port"
+  [[ -z "$dup" ]] || die "port $dup is given to two Kafka listeners (TONGBAN_KAFKA_*PORT; with several nodes, node n uses each port + $step(n-1)); every listener needs its own port"
   [[ "$PROVINCES" == single || "$SC_DATA_DIR" != "$CQ_DATA_DIR" ]] ||
     die "TONGBAN_KAFKA_DATA_DIR and TONGBAN_KAFKA_CQ_DATA_DIR are the same folder; each province needs its own"
   case "$SC_DATA_DIR$CQ_DATA_DIR" in
@@ -184,11 +191,7 @@ select_one() {
   local which="${1:-single}"
   case "$which" in
     single) kafka_select single ;;
-    510000 | 500000)
-      ((KAFKA_BROKERS_PER_CLUSTER == 1)) ||
-        die "province $which runs one broker; TONGBAN_KAFKA_BROKERS_PER_CLUSTER=$KAFKA_BROKERS_PER_CLUSTER is for the single cluster (no province given)"
-      kafka_select "$which"
-      ;;
+    510000 | 500000) kafka_select "$which" ;;
     *) die "unknown province '$which' (510000 Sichuan, 500000 Chongqing, or nothing for the single broker)" ;;
   esac
 }
@@ -205,12 +208,15 @@ main() {
       with_lock
       local t0=$SECONDS
       check_settings
-      say "bringing up local infrastructure: MariaDB, Redis, Kafka ($([[ $PROVINCES == two ]] && echo 'two provinces and their link' || { ((KAFKA_BROKERS_PER_CLUSTER > 1)) && echo "one cluster of $KAFKA_BROKERS_PER_CLUSTER nodes" || echo 'single broker'; }))"
+      say "bringing up local infrastructure: MariaDB, Redis, Kafka ($([[ $PROVINCES == two ]] && echo "two provinces$( ((KAFKA_BROKERS_PER_CLUSTER > 1)) && echo " of $KAFKA_BROKERS_PER_CLUSTER nodes each") and their link" || { ((KAFKA_BROKERS_PER_CLUSTER > 1)) && echo "one cluster of $KAFKA_BROKERS_PER_CLUSTER nodes" || echo 'single broker'; }))"
       ensure_mariadb
       ensure_redis
       kafka_up
       if [[ "$PROVINCES" == two ]]; then
-        say "all up in $((SECONDS - t0)) s: Kafka Sichuan $KAFKA_HOST:$SC_PORT (link $SC_LINK_PORT), Chongqing $KAFKA_HOST:$CQ_PORT (link $CQ_LINK_PORT), MirrorMaker 2 each way, MariaDB $MYSQL_HOST:$MYSQL_PORT (root, empty password), Redis $REDIS_HOST:$REDIS_PORT"
+        local sc cq
+        kafka_select 510000 && sc="$(kafka_quorum_ports) (link $(kafka_quorum_link_ports))"
+        kafka_select 500000 && cq="$(kafka_quorum_ports) (link $(kafka_quorum_link_ports))"
+        say "all up in $((SECONDS - t0)) s: Kafka Sichuan $sc, Chongqing $cq$( ((KAFKA_NODE_COUNT > 1)) && echo " ($KAFKA_NODE_COUNT nodes each, RF $KAFKA_REPLICATION_FACTOR, min ISR $KAFKA_MIN_INSYNC_REPLICAS)"), MirrorMaker 2 each way, MariaDB $MYSQL_HOST:$MYSQL_PORT (root, empty password), Redis $REDIS_HOST:$REDIS_PORT"
       else
         kafka_select single
         say "all up in $((SECONDS - t0)) s: Kafka $(kafka_quorum_ports)$( ((KAFKA_NODE_COUNT > 1)) && echo " ($KAFKA_NODE_COUNT nodes, RF $KAFKA_REPLICATION_FACTOR, min ISR $KAFKA_MIN_INSYNC_REPLICAS)"), MariaDB $MYSQL_HOST:$MYSQL_PORT (root, empty password), Redis $REDIS_HOST:$REDIS_PORT"
@@ -232,9 +238,9 @@ main() {
     kafka-kill-node | kafka-start-node)
       with_lock
       check_settings
-      kafka_select single
-      ((KAFKA_NODE_COUNT > 1)) || die "$cmd: the single cluster has one node; set TONGBAN_KAFKA_BROKERS_PER_CLUSTER=3 for a quorum (or use kafka-kill / kafka-start)"
-      [[ -n "${1:-}" ]] || die "$cmd needs a node number (1 to $KAFKA_NODE_COUNT)"
+      select_one "${2:-}"
+      ((KAFKA_NODE_COUNT > 1)) || die "$cmd: $KAFKA_NAME has one node; set TONGBAN_KAFKA_BROKERS_PER_CLUSTER=3 for a quorum (or use kafka-kill / kafka-start)"
+      [[ -n "${1:-}" ]] || die "$cmd needs a node number (1 to $KAFKA_NODE_COUNT), then the province for a province's cluster"
       kafka_select_node "$1"
       if [[ "$cmd" == kafka-kill-node ]]; then kafka_kill_node "$1"; else kafka_quorum_start "$1"; fi
       ;;

@@ -17,6 +17,15 @@ describe('infra.sh with several Kafka nodes per cluster', () => {
     dir = mkdtempSync(join(tmpdir(), 'tongban-quorum-settings-'));
     mkdirSync(join(dir, 'secrets', 'kafka'), { recursive: true });
     writeFileSync(join(dir, 'secrets', 'kafka', '127.0.0.1-29900.json'), '{\n  "users": {\n    "admin": "secret1"\n  }\n}\n');
+    // The two provinces of the province tests below: Sichuan from 29910, Chongqing from 29913, and their mirror users.
+    for (const [port, pw] of [
+      [29910, 'sc'],
+      [29913, 'cq'],
+    ])
+      writeFileSync(
+        join(dir, 'secrets', 'kafka', `127.0.0.1-${port}.json`),
+        `{\n  "users": {\n    "admin": "admin${pw}",\n    "mirror-500000": "m5${pw}",\n    "mirror-510000": "m1${pw}"\n  }\n}\n`,
+      );
   });
   afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
@@ -29,12 +38,23 @@ describe('infra.sh with several Kafka nodes per cluster', () => {
         TONGBAN_KAFKA_PORT: '29900',
         TONGBAN_KAFKA_CONTROLLER_PORT: '29901',
         TONGBAN_KAFKA_DATA_DIR: join(dir, 'kafka'),
+        TONGBAN_KAFKA_CQ_DATA_DIR: join(dir, 'kafka-500000'),
         TONGBAN_INFRA_RUN_DIR: join(dir, 'run'),
         TONGBAN_SECRETS_DIR: join(dir, 'secrets'),
         ...env,
       }),
     });
   const three = { TONGBAN_PROVINCES: 'single', TONGBAN_KAFKA_BROKERS_PER_CLUSTER: '3' };
+  const provincesOfThree = {
+    TONGBAN_PROVINCES: 'two',
+    TONGBAN_KAFKA_BROKERS_PER_CLUSTER: '3',
+    TONGBAN_KAFKA_PORT: '29910',
+    TONGBAN_KAFKA_LINK_PORT: '29911',
+    TONGBAN_KAFKA_CONTROLLER_PORT: '29912',
+    TONGBAN_KAFKA_CQ_PORT: '29913',
+    TONGBAN_KAFKA_CQ_LINK_PORT: '29914',
+    TONGBAN_KAFKA_CQ_CONTROLLER_PORT: '29915',
+  };
 
   it('gives each of three nodes its id, its ports two apart, its own storage, and the quorum of all three', () => {
     const r = infra(
@@ -65,15 +85,56 @@ describe('infra.sh with several Kafka nodes per cluster', () => {
     );
   });
 
-  it('refuses an even number of nodes, several nodes for the two provinces, and a node that does not exist', () => {
+  it('refuses an even number of nodes, and a node that does not exist', () => {
     expect(infra('check_settings', { TONGBAN_PROVINCES: 'single', TONGBAN_KAFKA_BROKERS_PER_CLUSTER: '2' }).stderr).toMatch(/must be 1, 3 or 5/);
-    expect(infra('check_settings', { TONGBAN_KAFKA_BROKERS_PER_CLUSTER: '3' }).stderr).toMatch(/needs TONGBAN_PROVINCES=single/);
     expect(infra('check_settings; kafka_select single; kafka_select_node 4', three).stderr).toMatch(/no Kafka node '4': the cluster has nodes 1 to 3/);
-    expect(infra('main kafka-kill-node 2', {}).stderr).toMatch(/the single cluster has one node/);
+    expect(infra('main kafka-kill-node 2', { TONGBAN_PROVINCES: 'single' }).stderr).toMatch(/kafka has one node/);
+    expect(infra('main kafka-kill-node 2 500000', { TONGBAN_PROVINCES: 'two' }).stderr).toMatch(/kafka-chongqing has one node/);
+  });
+
+  it('gives node 2 of a province of three its ports 100 apart, its own link listener and certificate, and the province quorum', () => {
+    const r = infra(
+      'check_settings; kafka_select 500000; kafka_select_node 2; render_kafka_props; echo "$KAFKA_LOG_DIRS|$KAFKA_LOG|$KAFKA_NAME|$TLS_KEYSTORE"; cat "$KAFKA_PROPS"',
+      provincesOfThree,
+    );
+    expect(r.stderr).toBe('');
+    const [where, ...props] = r.stdout.split('\n').filter((l) => !l.startsWith('[infra]'));
+    expect(where).toBe(
+      `${join(dir, 'kafka-500000', 'quorum-3', 'node-2', 'logs')}|${join(dir, 'run', 'kafka-500000-node2.log')}|kafka-chongqing-2|${join(dir, 'secrets', 'tls', '500000', 'broker-127.0.0.1-30014.p12')}`,
+    );
+    const setting = (name: string) => props.find((l) => l.startsWith(`${name}=`))?.slice(name.length + 1);
+    expect(setting('node.id')).toBe('2');
+    expect(setting('controller.quorum.voters')).toBe('1@127.0.0.1:29915,2@127.0.0.1:30015,3@127.0.0.1:30115');
+    expect(setting('listeners')).toBe('SASL_PLAINTEXT://127.0.0.1:30013,LINK://127.0.0.1:30014,CONTROLLER://127.0.0.1:30015');
+    expect(setting('advertised.listeners')).toBe('SASL_PLAINTEXT://127.0.0.1:30013,LINK://127.0.0.1:30014');
+    expect(setting('default.replication.factor')).toBe('3');
+    expect(setting('min.insync.replicas')).toBe('2');
+  });
+
+  it('has each mirror bootstrap from every node of both provinces and keep its own topics in three copies', () => {
+    mkdirSync(join(dir, 'secrets', 'tls', '510000'), { recursive: true });
+    writeFileSync(join(dir, 'secrets', 'tls', '510000', 'ca.pem'), 'not read here\n');
+    const r = infra('check_settings; mirror_select 500000; render_mirror_props; cat "$MIRROR_PROPS"', provincesOfThree);
+    expect(r.stderr).toBe('');
+    const props = r.stdout.split('\n');
+    const setting = (name: string) => props.find((l) => l.startsWith(`${name}=`))?.slice(name.length + 1);
+    expect(setting('sichuan.bootstrap.servers')).toBe('127.0.0.1:29911,127.0.0.1:30011,127.0.0.1:30111');
+    expect(setting('chongqing.bootstrap.servers')).toBe('127.0.0.1:29913,127.0.0.1:30013,127.0.0.1:30113');
+    expect(setting('sichuan.sasl.jaas.config')).toContain('password="m5sc"');
+    expect(setting('chongqing.sasl.jaas.config')).toContain('password="m5cq"');
+    for (const name of [
+      'replication.factor',
+      'offset-syncs.topic.replication.factor',
+      'config.storage.replication.factor',
+      'offset.storage.replication.factor',
+    ])
+      expect(setting(name)).toBe('3');
   });
 
   it('refuses ports of one node that another already uses', () => {
     const r = infra('check_settings', { ...three, TONGBAN_KAFKA_CONTROLLER_PORT: '29902' });
     expect(r.stderr).toMatch(/port 29902 is given to two Kafka listeners/);
+    // Chongqing's link of node 1 where Sichuan's node 2 listens.
+    expect(infra('check_settings', { ...provincesOfThree, TONGBAN_KAFKA_CQ_LINK_PORT: '30010' }).stderr).toMatch(/port 30010 is given to two Kafka listeners/);
   });
 });

@@ -25,4 +25,16 @@ describe('twoProvinces', () => {
     ]);
     expect(twoProvinces({ TONGBAN_KAFKA_CQ_PORT: '29494' })[1].brokers).toEqual(['127.0.0.1:29494']);
   });
+
+  it('lists every node of a province of three, each port 100 apart as infra.sh lays them out, local and link', () => {
+    const [sc, cq] = twoProvinces({ TONGBAN_KAFKA_BROKERS_PER_CLUSTER: '3', TONGBAN_KAFKA_CQ_LINK_PORT: '29104' });
+    expect(sc.brokers).toEqual(['127.0.0.1:9092', '127.0.0.1:9192', '127.0.0.1:9292']);
+    expect(sc.link).toBe('127.0.0.1:9093,127.0.0.1:9193,127.0.0.1:9293');
+    expect(cq.brokers).toEqual(['127.0.0.1:9094', '127.0.0.1:9194', '127.0.0.1:9294']);
+    expect(cq.link).toBe('127.0.0.1:29104,127.0.0.1:29204,127.0.0.1:29304');
+  });
+
+  it('refuses a node count infra.sh does not start', () => {
+    expect(() => twoProvinces({ TONGBAN_KAFKA_BROKERS_PER_CLUSTER: '2' })).toThrow(/1, 3 or 5/);
+  });
 });

@@ -28,7 +28,7 @@ export interface ProvinceLayout {
   tag: 'sc' | 'cq';
   /** The province's own cluster, local listener. */
   brokers: string[];
-  /** Its link listener (SASL_SSL), which only the other province's mirror reads. */
+  /** Its link listeners (SASL_SSL, `host:port` of each node, comma-separated), which only the other province's mirror reads. */
   link: string;
   ports: ProvincePorts;
 }
@@ -39,27 +39,37 @@ export const DEFAULT_PROVINCE_PORTS: Record<ProvinceLayout['alias'], ProvincePor
   chongqing: { gateway: 3010, registry: 8091, node: 3202, relay: 3310, ops: 3110, delivery: 3410 },
 };
 
+/** How far apart the ports of a province's nodes are (infra.sh: node n on each of the province's ports + 100(n-1)). */
+export const PROVINCE_NODE_PORT_STEP = 100;
+
 /**
  * The two provinces as `npm run infra:up` starts their clusters: Sichuan on TONGBAN_KAFKA_PORT (9092),
- * Chongqing on TONGBAN_KAFKA_CQ_PORT (9094); `ports` replaces the default ports.
+ * Chongqing on TONGBAN_KAFKA_CQ_PORT (9094), each with TONGBAN_KAFKA_BROKERS_PER_CLUSTER nodes (1; node n on
+ * each port + 100(n-1)); `ports` replaces the default ports of the services.
  */
 export function twoProvinces(env: NodeJS.ProcessEnv = process.env, ports: Partial<Record<ProvinceLayout['alias'], ProvincePorts>> = {}): ProvinceLayout[] {
+  const nodes = Number(env.TONGBAN_KAFKA_BROKERS_PER_CLUSTER ?? 1);
+  if (![1, 3, 5].includes(nodes)) throw new Error(`TONGBAN_KAFKA_BROKERS_PER_CLUSTER must be 1, 3 or 5, got "${env.TONGBAN_KAFKA_BROKERS_PER_CLUSTER}"`);
+  const across = (address: string) => {
+    const [host, port] = address.split(':');
+    return Array.from({ length: nodes }, (_, i) => `${host}:${Number(port) + PROVINCE_NODE_PORT_STEP * i}`);
+  };
   const sichuanBroker = env.TONGBAN_KAFKA_BROKERS?.split(',')[0] ?? `127.0.0.1:${env.TONGBAN_KAFKA_PORT ?? 9092}`;
   return [
     {
       code: '510000',
       alias: 'sichuan',
       tag: 'sc',
-      brokers: [sichuanBroker],
-      link: `127.0.0.1:${env.TONGBAN_KAFKA_LINK_PORT ?? 9093}`,
+      brokers: across(sichuanBroker),
+      link: across(`127.0.0.1:${env.TONGBAN_KAFKA_LINK_PORT ?? 9093}`).join(','),
       ports: ports.sichuan ?? DEFAULT_PROVINCE_PORTS.sichuan,
     },
     {
       code: '500000',
       alias: 'chongqing',
       tag: 'cq',
-      brokers: [`127.0.0.1:${env.TONGBAN_KAFKA_CQ_PORT ?? 9094}`],
-      link: `127.0.0.1:${env.TONGBAN_KAFKA_CQ_LINK_PORT ?? 9095}`,
+      brokers: across(`127.0.0.1:${env.TONGBAN_KAFKA_CQ_PORT ?? 9094}`),
+      link: across(`127.0.0.1:${env.TONGBAN_KAFKA_CQ_LINK_PORT ?? 9095}`).join(','),
       ports: ports.chongqing ?? DEFAULT_PROVINCE_PORTS.chongqing,
     },
   ];

@@ -43,11 +43,21 @@ export class SideBroker {
     });
   }
 
+  /** Stops the broker (every node and mirror of what this side runs), keeping its data. */
+  stop(): Promise<void> {
+    return this.infra('kafka-stop');
+  }
+
   /** Stops whatever ran there before, removes its data, starts it empty. */
   async fresh(): Promise<void> {
-    await this.infra('kafka-stop').catch(() => undefined);
+    await this.stop().catch(() => undefined);
     rmSync(this.dir, { recursive: true, force: true });
-    await this.infra('kafka-start');
+    await this.infra(this.startCommand);
+  }
+
+  /** The infra.sh command that starts what this side runs. */
+  protected get startCommand(): string {
+    return 'kafka-start';
   }
 
   /** kill -9 of the broker at once, without the script (for an owner that is exiting and cannot wait). */
@@ -61,7 +71,7 @@ export class SideBroker {
   }
 
   async remove(): Promise<void> {
-    await this.infra('kafka-stop').catch(() => undefined);
+    await this.stop().catch(() => undefined);
     rmSync(this.dir, { recursive: true, force: true });
   }
 }

@@ -31,3 +31,22 @@ describe('the province of each service', () => {
     expect(stackServices().every((s) => s.province === undefined)).toBe(true);
   });
 });
+
+describe('the topic settings of a province', () => {
+  const replication = (specs: ReturnType<typeof provinceStackServices>) =>
+    specs.map((s) => [s.env.TONGBAN_KAFKA_BROKERS?.split(',').length, s.env.TONGBAN_TOPIC_REPLICATION_FACTOR, s.env.TONGBAN_TOPIC_MIN_INSYNC_REPLICAS]);
+
+  it('are three copies, two in sync, on a province of three nodes, and every service has every node', () => {
+    const specs = provinceStackServices(twoProvinces({ TONGBAN_KAFKA_BROKERS_PER_CLUSTER: '3' }), { databasePrefix: 'tbspec' });
+    expect(new Set(replication(specs).map((r) => r.join('/')))).toEqual(new Set(['3/3/2']));
+  });
+
+  it('are the services’ defaults on a one-broker province, and a caller’s setting wins', () => {
+    expect(new Set(replication(provinceStackServices(twoProvinces({}), { databasePrefix: 'tbspec' })).map((r) => r.join('/')))).toEqual(new Set(['1//']));
+    const overridden = provinceStackServices(twoProvinces({ TONGBAN_KAFKA_BROKERS_PER_CLUSTER: '3' }), {
+      databasePrefix: 'tbspec',
+      extraEnv: { TONGBAN_TOPIC_MIN_INSYNC_REPLICAS: '3' },
+    });
+    expect(new Set(replication(overridden).map((r) => r.join('/')))).toEqual(new Set(['3/3/3']));
+  });
+});

@@ -123,6 +123,8 @@ export function provinceStackServices(provinces: ProvinceLayout[], o: StackOptio
         TONGBAN_MYSQL_USER: dbUser.user,
         TONGBAN_MYSQL_PASSWORD: dbUser.password,
         TONGBAN_REDIS_PREFIX: redisUser.keyPrefix,
+        // A province of three or more nodes keeps three copies of every topic, two of them in sync for a write.
+        ...(p.brokers.length >= 3 ? { TONGBAN_TOPIC_REPLICATION_FACTOR: '3', TONGBAN_TOPIC_MIN_INSYNC_REPLICAS: '2' } : {}),
         ...(o.extraEnv ?? {}),
       },
       redisEnv: { TONGBAN_REDIS_USERNAME: redisUser.username, TONGBAN_REDIS_PASSWORD: redisUser.password },

@@ -1,5 +1,5 @@
-# Kafka jars and brokers: one KRaft node per cluster (or, for the single cluster, a quorum of
-# TONGBAN_KAFKA_BROKERS_PER_CLUSTER nodes), selected with kafka_select and kafka_select_node.
+# Kafka jars and brokers: one KRaft node per cluster, or a quorum of TONGBAN_KAFKA_BROKERS_PER_CLUSTER nodes
+# (the single cluster, or each province's), selected with kafka_select and kafka_select_node.
 # shellcheck shell=bash
 
 kafka_version() { sed -n 's:.*<kafka.version>\(.*\)</kafka.version>.*:\1:p' "$POM" | head -n 1; }
@@ -64,14 +64,19 @@ kafka_select() {
       ;;
     *) die "kafka_select: unknown cluster '$1'" ;;
   esac
-  # A quorum (single cluster only) keeps its data apart from the one-node cluster's, in quorum-<n>/ of the data
-  # dir: switching TONGBAN_KAFKA_BROKERS_PER_CLUSTER back and forth never mixes the two.
+  # A quorum keeps its data apart from the one-node cluster's, in quorum-<n>/ of the data dir: switching
+  # TONGBAN_KAFKA_BROKERS_PER_CLUSTER back and forth never mixes the two.
   KAFKA_NODE_COUNT=1
-  if [[ "$1" == single ]] && ((KAFKA_BROKERS_PER_CLUSTER > 1)); then
+  if ((KAFKA_BROKERS_PER_CLUSTER > 1)); then
     KAFKA_NODE_COUNT=$KAFKA_BROKERS_PER_CLUSTER
     KAFKA_DATA_DIR="$KAFKA_DATA_DIR/quorum-$KAFKA_NODE_COUNT"
   fi
-  KAFKA_BASE_PORT=$KAFKA_PORT KAFKA_BASE_CONTROLLER_PORT=$KAFKA_CONTROLLER_PORT KAFKA_BASE_NAME=$KAFKA_NAME KAFKA_RUN_SUFFIX=$suffix
+  # The single cluster's nodes are two ports apart; a province's are KAFKA_PROVINCE_NODE_STEP apart, so that
+  # Sichuan's nodes (9092, 9192, 9292; links 9093, 9193, 9293) and Chongqing's (9094, 9194, ...) never meet.
+  KAFKA_NODE_STEP=2
+  [[ "$1" == single ]] || KAFKA_NODE_STEP=$KAFKA_PROVINCE_NODE_STEP
+  KAFKA_BASE_PORT=$KAFKA_PORT KAFKA_BASE_CONTROLLER_PORT=$KAFKA_CONTROLLER_PORT KAFKA_BASE_LINK_PORT=$KAFKA_LINK_PORT
+  KAFKA_BASE_NAME=$KAFKA_NAME KAFKA_RUN_SUFFIX=$suffix
   KAFKA_REPLICATION_FACTOR=1 KAFKA_MIN_INSYNC_REPLICAS=1
   ((KAFKA_NODE_COUNT > 1)) && KAFKA_REPLICATION_FACTOR=$((KAFKA_NODE_COUNT < 3 ? KAFKA_NODE_COUNT : 3)) KAFKA_MIN_INSYNC_REPLICAS=2
   local n
@@ -88,10 +93,13 @@ kafka_select() {
   kafka_select_node 1
 }
 
-# Ports of node n of a quorum: two apart from the cluster's (TONGBAN_KAFKA_PORT + 2(n-1), TONGBAN_KAFKA_CONTROLLER_PORT
-# + 2(n-1)), so a cluster whose controller port is its client port + 1 (as tests pick them) does not collide with itself.
-kafka_node_port() { printf '%s\n' $((KAFKA_BASE_PORT + 2 * ($1 - 1))); }
-kafka_node_controller_port() { printf '%s\n' $((KAFKA_BASE_CONTROLLER_PORT + 2 * ($1 - 1))); }
+# Ports of node n of a quorum: KAFKA_NODE_STEP apart from the cluster's (the single cluster: TONGBAN_KAFKA_PORT +
+# 2(n-1), TONGBAN_KAFKA_CONTROLLER_PORT + 2(n-1), so a cluster whose controller port is its client port + 1, as tests
+# pick them, does not collide with itself; a province: each of its ports + 100(n-1)).
+kafka_node_port() { printf '%s\n' $((KAFKA_BASE_PORT + KAFKA_NODE_STEP * ($1 - 1))); }
+kafka_node_controller_port() { printf '%s\n' $((KAFKA_BASE_CONTROLLER_PORT + KAFKA_NODE_STEP * ($1 - 1))); }
+# The link listener of node n (a province's), or nothing for the single cluster.
+kafka_node_link_port() { [[ -z "$KAFKA_BASE_LINK_PORT" ]] || printf '%s\n' $((KAFKA_BASE_LINK_PORT + KAFKA_NODE_STEP * ($1 - 1))); }
 
 # Points the per-process variables (ports, storage, properties, pid file, log) at node n of the selected cluster.
 # A one-node cluster has only node 1, with the file names it always had.
@@ -102,6 +110,7 @@ kafka_select_node() {
   KAFKA_NODE_ID=$n
   KAFKA_PORT="$(kafka_node_port "$n")"
   KAFKA_CONTROLLER_PORT="$(kafka_node_controller_port "$n")"
+  KAFKA_LINK_PORT="$(kafka_node_link_port "$n")"
   if ((KAFKA_NODE_COUNT == 1)); then
     KAFKA_LOG_DIRS="$KAFKA_DATA_DIR/logs"
     KAFKA_PROPS="$RUN_DIR/kraft$KAFKA_RUN_SUFFIX.properties"
@@ -500,7 +509,7 @@ status_kafka() {
     S_NOTE="process runs but does not answer yet; see $KAFKA_LOG"
   elif [[ -n "$recorded" ]]; then
     S_NOTE="stale pid file (process $recorded is gone); 'infra.sh up' cleans it"
-    ((KAFKA_NODE_COUNT == 1)) || S_NOTE="stale pid file (process $recorded is gone); 'infra.sh kafka-start-node $KAFKA_NODE_ID' starts it again"
+    ((KAFKA_NODE_COUNT == 1)) || S_NOTE="stale pid file (process $recorded is gone); 'infra.sh kafka-start-node $KAFKA_NODE_ID${KAFKA_DIVISION:+ $KAFKA_DIVISION}' starts it again"
   else
     S_NOTE="start with 'infra.sh up'"
   fi
@@ -546,9 +555,11 @@ kafka_quorum_start() {
       continue
     fi
     port_open "$KAFKA_HOST" "$KAFKA_PORT" &&
-      die "port $KAFKA_PORT of Kafka node $n is taken by $(port_owner "$KAFKA_PORT"); stop it, or move the cluster with TONGBAN_KAFKA_PORT (node n listens on it + 2(n-1))"
+      die "port $KAFKA_PORT of Kafka node $n is taken by $(port_owner "$KAFKA_PORT"); stop it, or move the cluster with its TONGBAN_KAFKA_*PORT (node n listens on it + $KAFKA_NODE_STEP(n-1))"
     port_open 127.0.0.1 "$KAFKA_CONTROLLER_PORT" &&
-      die "controller port $KAFKA_CONTROLLER_PORT of Kafka node $n is taken by $(port_owner "$KAFKA_CONTROLLER_PORT"); stop it, or move the quorum with TONGBAN_KAFKA_CONTROLLER_PORT (node n uses it + 2(n-1))"
+      die "controller port $KAFKA_CONTROLLER_PORT of Kafka node $n is taken by $(port_owner "$KAFKA_CONTROLLER_PORT"); stop it, or move the quorum with its TONGBAN_KAFKA_*CONTROLLER_PORT (node n uses it + $KAFKA_NODE_STEP(n-1))"
+    [[ -n "$KAFKA_LINK_PORT" ]] && port_open 127.0.0.1 "$KAFKA_LINK_PORT" &&
+      die "link port $KAFKA_LINK_PORT of Kafka node $n of $KAFKA_BASE_NAME is taken by $(port_owner "$KAFKA_LINK_PORT"); stop it, or move the province's link with its TONGBAN_KAFKA_*LINK_PORT (node n uses it + $KAFKA_PROVINCE_NODE_STEP(n-1))"
     render_kafka_props
     ensure_kafka_storage
     kafka_launch
@@ -572,6 +583,13 @@ kafka_quorum_start() {
 kafka_quorum_ports() {
   local n out=""
   for ((n = 1; n <= KAFKA_NODE_COUNT; n++)); do out+="${out:+,}$KAFKA_HOST:$(kafka_node_port "$n")"; done
+  printf '%s\n' "$out"
+}
+
+# The same for the link listeners of a province's nodes (what the other province's mirror bootstraps from).
+kafka_quorum_link_ports() {
+  local n out=""
+  for ((n = 1; n <= KAFKA_NODE_COUNT; n++)); do out+="${out:+,}$KAFKA_HOST:$(kafka_node_link_port "$n")"; done
   printf '%s\n' "$out"
 }
 
@@ -612,7 +630,7 @@ kafka_quorum_kill() {
 kafka_kill_node() {
   kafka_select_node "$1"
   crash "Kafka node $1" "$(kafka_pid)" ", port $KAFKA_PORT" || return 0
-  say "Kafka node $1 killed; 'infra.sh kafka-start-node $1' (or kafka-start) restarts it and it catches up"
+  say "Kafka node $1 killed; 'infra.sh kafka-start-node $1${KAFKA_DIVISION:+ $KAFKA_DIVISION}' (or kafka-start) restarts it and it catches up"
 }
 
 kafka_quorum_reset() {

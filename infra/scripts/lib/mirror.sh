@@ -33,14 +33,15 @@ mirror_select() {
 mirror_pid() { our_pid "$MIRROR_PID_FILE" "$MIRROR_CLASS" "$MIRROR_PROPS"; }
 
 render_mirror_props() {
-  local source_link target_port source_pw target_pw source_ca
+  local source_links target_ports source_pw target_pw source_ca rf
   kafka_select "$MIRROR_SOURCE"
-  source_link=$KAFKA_LINK_PORT
+  source_links="$(kafka_quorum_link_ports)"
   source_pw="$(kafka_password "mirror-$MIRROR_TARGET")"
   source_ca="$(tls_dir "$MIRROR_SOURCE")/ca.pem"
   [[ -s "$source_ca" ]] || die "no CA certificate of province $MIRROR_SOURCE at $source_ca; start its cluster first (infra.sh up)"
   kafka_select "$MIRROR_TARGET"
-  target_port=$KAFKA_PORT
+  target_ports="$(kafka_quorum_ports)"
+  rf=$KAFKA_REPLICATION_FACTOR
   target_pw="$(kafka_password "mirror-$MIRROR_TARGET")"
   local s=$MIRROR_SOURCE_ALIAS t=$MIRROR_TARGET_ALIAS
   local scram='org.apache.kafka.common.security.scram.ScramLoginModule required'
@@ -51,7 +52,7 @@ render_mirror_props() {
 clusters=$s, $t
 
 # The source: SCRAM over TLS as mirror-$MIRROR_TARGET, trusting only the source province's CA, host name checked.
-$s.bootstrap.servers=127.0.0.1:$source_link
+$s.bootstrap.servers=$source_links
 $s.security.protocol=SASL_SSL
 $s.sasl.mechanism=SCRAM-SHA-512
 $s.sasl.jaas.config=$scram username="mirror-$MIRROR_TARGET" password="$source_pw";
@@ -60,7 +61,7 @@ $s.ssl.truststore.location=$source_ca
 $s.ssl.endpoint.identification.algorithm=https
 
 # The target: this province's own cluster, as its mirror principal.
-$t.bootstrap.servers=127.0.0.1:$target_port
+$t.bootstrap.servers=$target_ports
 $t.security.protocol=SASL_PLAINTEXT
 $t.sasl.mechanism=SCRAM-SHA-512
 $t.sasl.jaas.config=$scram username="mirror-$MIRROR_TARGET" password="$target_pw";
@@ -88,14 +89,15 @@ refresh.groups.enabled=false
 offset-syncs.topic.location=target
 refresh.topics.interval.seconds=$MIRROR_TOPICS_REFRESH
 
-# One broker per province here: internal topics with one replica (three in production).
-replication.factor=1
-offset-syncs.topic.replication.factor=1
-heartbeats.topic.replication.factor=1
-checkpoints.topic.replication.factor=1
-config.storage.replication.factor=1
-offset.storage.replication.factor=1
-status.storage.replication.factor=1
+# The mirror's internal topics (and any topic it creates) take the target cluster's replication factor: one
+# replica on a one-broker province, three on a province of three or more nodes (as in production).
+replication.factor=$rf
+offset-syncs.topic.replication.factor=$rf
+heartbeats.topic.replication.factor=$rf
+checkpoints.topic.replication.factor=$rf
+config.storage.replication.factor=$rf
+offset.storage.replication.factor=$rf
+status.storage.replication.factor=$rf
 
 # Progress is stored every 2 s: after a crash at most that much is copied again (at least once; the
 # receiving node drops the copies by event id).

@@ -44,7 +44,8 @@ status() {
   local cluster target name port n
   for cluster in $(clusters); do
     kafka_select "$cluster"
-    # One line per node: kafka-1, kafka-2, ... for a quorum (TONGBAN_KAFKA_BROKERS_PER_CLUSTER), else the cluster's name.
+    # One line per node: kafka-1, kafka-sichuan-2, ... for a quorum (TONGBAN_KAFKA_BROKERS_PER_CLUSTER), else the
+    # cluster's name.
     for ((n = 1; n <= KAFKA_NODE_COUNT; n++)); do
       kafka_select_node "$n"
       status_kafka
@@ -90,9 +91,11 @@ show_logs() {
     kafka-[0-9]) kafka_select single && kafka_select_node "${name#kafka-}" && file=$KAFKA_LOG ;;
     kafka-sichuan) kafka_select 510000 && file=$KAFKA_LOG ;;
     kafka-chongqing) kafka_select 500000 && file=$KAFKA_LOG ;;
+    kafka-sichuan-[0-9]) kafka_select 510000 && kafka_select_node "${name##*-}" && file=$KAFKA_LOG ;;
+    kafka-chongqing-[0-9]) kafka_select 500000 && kafka_select_node "${name##*-}" && file=$KAFKA_LOG ;;
     mirror-sichuan) mirror_select 510000 && file=$MIRROR_LOG ;;
     mirror-chongqing) mirror_select 500000 && file=$MIRROR_LOG ;;
-    *) die "logs: no log for '$name' (kafka-sichuan, kafka-chongqing, mirror-sichuan, mirror-chongqing; kafka-<n> for a node of a quorum)" ;;
+    *) die "logs: no log for '$name' (kafka-sichuan, kafka-chongqing, mirror-sichuan, mirror-chongqing; kafka-<n>, kafka-sichuan-<n>, kafka-chongqing-<n> for a node of a quorum)" ;;
   esac
   [[ -f "$file" ]] || die "no log yet at $file; start it with 'infra.sh up'"
   if ((follow)); then exec tail -n "$lines" -F "$file"; else tail -n "$lines" "$file"; fi

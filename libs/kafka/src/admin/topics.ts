@@ -55,8 +55,8 @@ export async function ensureTopics(kafka: Kafka, specs: TopicSpec[], settings: T
       } catch (e) {
         // A busy broker may answer the leader check of a topic it has just created with "does not host
         // this topic-partition", which kafkajs does not retry: wait for the metadata ourselves.
-        const err = e as { type?: string; cause?: { type?: string }; retriable?: boolean };
-        if (err.type === 'UNKNOWN_TOPIC_OR_PARTITION' || err.cause?.type === 'UNKNOWN_TOPIC_OR_PARTITION') {
+        const err = e as { retriable?: boolean };
+        if (isUnhostedTopic(e)) {
           await untilLeadersKnown(
             admin,
             missing.map((s) => s.topic),
@@ -69,6 +69,32 @@ export async function ensureTopics(kafka: Kafka, specs: TopicSpec[], settings: T
     }
   } finally {
     await admin.disconnect();
+  }
+}
+
+/**
+ * True for Kafka's "this server does not host this topic-partition" (UNKNOWN_TOPIC_OR_PARTITION), also as the cause
+ * of a kafkajs error: a broker whose metadata has not caught up yet with a topic created a moment ago.
+ */
+export function isUnhostedTopic(e: unknown): boolean {
+  const err = e as { type?: string; cause?: { type?: string } } | undefined;
+  return err?.type === 'UNKNOWN_TOPIC_OR_PARTITION' || err?.cause?.type === 'UNKNOWN_TOPIC_OR_PARTITION';
+}
+
+/**
+ * Runs `fn` again while a broker answers that a topic is not hosted there (see isUnhostedTopic), for up to
+ * `timeoutMs`: on a cluster of several nodes, a consumer that subscribes right after its topics were created may ask
+ * a broker that does not know them yet, and kafkajs gives up at once. Any other error is thrown as it is.
+ */
+export async function whileTopicsSettle<T>(fn: () => Promise<T>, timeoutMs = 30_000, pauseMs = 250): Promise<T> {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    try {
+      return await fn();
+    } catch (e) {
+      if (!isUnhostedTopic(e) || Date.now() >= deadline) throw e;
+      await sleep(pauseMs);
+    }
   }
 }
 

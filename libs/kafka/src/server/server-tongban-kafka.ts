@@ -5,7 +5,7 @@ import { ROOT_CONTEXT } from '@opentelemetry/api';
 import { AvroCodec, DecodedEvent } from '@tongban/avro';
 import { TongbanError } from '@tongban/errors';
 import { extractTraceContext, inSpan, JsonLogger, SpanKind, traceLinkOf, withLogContext } from '@tongban/observability';
-import { ensureTopics, TopicSettings } from '../admin/topics';
+import { ensureTopics, TopicSettings, whileTopicsSettle } from '../admin/topics';
 import { FailurePublisher } from '../failures/dead-letter';
 import { classifyTopic, failureTopics } from '../failures/failure-headers';
 import { FailureRouter } from '../failures/failure-router';
@@ -152,7 +152,7 @@ export class ServerTongbanKafka extends Server implements CustomTransportStrateg
     try {
       await this.publisher.connect();
       await this.ensureFailureTopics();
-      this.consumer = this.options.kafka.consumer({
+      const consumer = this.options.kafka.consumer({
         groupId: this.options.groupId,
         allowAutoTopicCreation: false,
         sessionTimeout: this.options.consumerGroup?.sessionTimeoutMs ?? 30000,
@@ -160,9 +160,10 @@ export class ServerTongbanKafka extends Server implements CustomTransportStrateg
         // A resumed retry partition joins the next fetch: keep idle long-polls short so it is read on time.
         maxWaitTimeInMs: 1000,
       });
-      await this.consumer.connect();
-      await this.consumer.subscribe({ topics: [...this.options.topics, ...this.retryTopics], fromBeginning: true });
-      const consumer = this.consumer;
+      this.consumer = consumer;
+      await consumer.connect();
+      // On a cluster of several nodes, the broker asked may not know the retry topics created a moment ago.
+      await whileTopicsSettle(() => consumer.subscribe({ topics: [...this.options.topics, ...this.retryTopics], fromBeginning: true }));
       const run = () =>
         consumer.run({
           autoCommit: false,

@@ -1,7 +1,7 @@
 import { Consumer, Kafka, KafkaMessage } from 'kafkajs';
 import { AvroCodec, DecodeFailure, Envelope } from '@tongban/avro';
 import { isDependencyFailure } from '@tongban/errors';
-import { ConsumerSupervisor, DeadLetterPublisher, headerText } from '@tongban/kafka';
+import { ConsumerSupervisor, DeadLetterPublisher, headerText, whileTopicsSettle } from '@tongban/kafka';
 import { Minimiser } from '@tongban/masking';
 import { extractTraceContext, injectTraceContext, inSpan, JsonLogger, SpanKind } from '@tongban/observability';
 import { RoutingTable } from '@tongban/regions';
@@ -50,8 +50,8 @@ export class InboxConsumer {
       heartbeatInterval: this.o.consumerGroup?.heartbeatIntervalMs,
     });
     await this.consumer.connect();
-    await this.consumer.subscribe({ topics: [...this.o.topics.keys()], fromBeginning: true });
     const consumer = this.consumer;
+    await whileTopicsSettle(() => consumer.subscribe({ topics: [...this.o.topics.keys()], fromBeginning: true }));
     const run = () =>
       consumer.run({
         partitionsConsumedConcurrently: 4,

@@ -1,4 +1,5 @@
 import type { Consumer, Kafka, Producer } from 'kafkajs';
+import { whileTopicsSettle } from '@tongban/kafka';
 import { AvroCodec, DecodeFailure } from '@tongban/avro';
 import type { AuditChainHeads } from '@tongban/avro';
 import type { JsonLogger } from '@tongban/observability';
@@ -71,7 +72,8 @@ export class AuditWitness {
   async start(): Promise<void> {
     this.consumer = this.kafka.consumer({ groupId: this.groupId, allowAutoTopicCreation: false, sessionTimeout: 30000, heartbeatInterval: 3000 });
     await this.consumer.connect();
-    await this.consumer.subscribe({ topics: [this.topics.incoming], fromBeginning: true });
+    const consumer = this.consumer;
+    await whileTopicsSettle(() => consumer.subscribe({ topics: [this.topics.incoming], fromBeginning: true }));
     await this.consumer.run({
       autoCommit: true,
       // A database failure throws: kafkajs retries the record and the offset does not move.

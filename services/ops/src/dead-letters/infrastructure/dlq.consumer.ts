@@ -1,5 +1,5 @@
 import { Consumer, Kafka } from 'kafkajs';
-import { ConsumerSupervisor } from '@tongban/kafka';
+import { ConsumerSupervisor, whileTopicsSettle } from '@tongban/kafka';
 import { JsonLogger } from '@tongban/observability';
 import { IngestDeadLetterService } from '../application/ingest-dead-letter.service';
 
@@ -29,8 +29,8 @@ export class DlqConsumer {
       heartbeatInterval: this.membership.heartbeatIntervalMs,
     });
     await this.consumer.connect();
-    await this.consumer.subscribe({ topics: this.topics, fromBeginning: true });
     const consumer = this.consumer;
+    await whileTopicsSettle(() => consumer.subscribe({ topics: this.topics, fromBeginning: true }));
     const run = () =>
       consumer.run({
         autoCommit: true,

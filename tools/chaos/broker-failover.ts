@@ -1,12 +1,16 @@
 import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { freemem, loadavg, totalmem } from 'node:os';
+import { freemem, loadavg, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
-import { Admin, ConfigResourceTypes } from 'kafkajs';
+import { Admin, ConfigResourceTypes, Kafka } from 'kafkajs';
 import { repoRoot } from '@tongban/config';
 import { createKafka } from '@tongban/kafka';
 import { dropDatabase } from '@tongban/persistence';
 import { topics } from '@tongban/regions';
+import { dropProvinceDatabaseUser, PROVINCE_NODE_PORT_STEP, ProvinceLayout, provinceDatabaseUser, twoProvinces } from '../stack/provinces';
+import { dropProvinceRedisUser, provinceRedisUser } from '../stack/redis-users';
+import { SideBroker } from '../stack/side-broker';
+import { startStack } from '../stack/stack';
 import { eachTopicMessage } from '../stack/topic-reader';
 import { appliedCount, ChaosBroker, ChaosServices, chaosStackSpecs, Client, MACHINE_MYSQL, Request, withDb } from './chaos-support';
 
@@ -19,10 +23,17 @@ import { appliedCount, ChaosBroker, ChaosServices, chaosStackSpecs, Client, MACH
  * address of every client) when it is killed. Then, case by case, every event the
  * gateway accepted (202) must be in the case history of each node exactly once and in the order it was
  * accepted. Exit 1 on any loss, duplicate or reordering.
+ *
+ * npm run chaos -- --brokers 3 --provinces: the same across the link: Sichuan and Chongqing each a cluster of
+ * three nodes, MirrorMaker 2 between them over TLS, each province's own services (as `npm start` runs them).
+ * Chengdu's events go in at Sichuan's gateway, addressed to Chongqing; first the node leading Chongqing's inbox
+ * in Chongqing's cluster (where the mirror writes and the node reads) is killed, then, once it is back, the one
+ * leading it in Sichuan's cluster (where the relay writes and the mirror reads).
  */
 
 interface Options {
   brokers: number;
+  provinces: boolean;
   seconds: number;
   rate: number;
   kafkaPort: number;
@@ -44,9 +55,11 @@ function parseArgs(argv: string[]): Options {
   };
   const o = {
     brokers: arg('brokers', 3),
+    provinces: argv.includes('--provinces'),
+    // At least; the stream goes on until the last kill is over.
     seconds: arg('seconds', 60),
     rate: arg('rate', 10),
-    kafkaPort: arg('kafka-port', 29700),
+    kafkaPort: arg('kafka-port', argv.includes('--provinces') ? 29800 : 29700),
     portBase: arg('port-base', 3800),
     downSeconds: arg('down-seconds', 10),
     followUpEvery: arg('follow-up-every', 3),
@@ -58,11 +71,28 @@ function parseArgs(argv: string[]): Options {
 }
 
 const CHONGQING = '500000';
+/** Seconds the stream goes on after the last kill is over. */
+const AFTER_LAST_KILL_S = 10;
 const SICHUAN = '510000';
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
 
+/** A cluster the run can kill a node of: its name, its client addresses, and node n's port and pid. */
+interface KillableCluster {
+  name: string;
+  brokers: string[];
+  nodePort(node: number): number;
+  kill(node: number): Promise<void>;
+  start(node: number): Promise<void>;
+  pid(node: number): number | undefined;
+}
+
+/** What a run stands on: one cluster (a province's) or both provinces and their link. */
+interface Quorum extends SideBroker {
+  clusters: KillableCluster[];
+}
+
 /** The chaos broker as a quorum: the same infra.sh run with its own dirs and ports, N nodes two ports apart. */
-class QuorumBroker extends ChaosBroker {
+class QuorumBroker extends ChaosBroker implements Quorum {
   constructor(
     port: number,
     readonly nodes: number,
@@ -85,19 +115,88 @@ class QuorumBroker extends ChaosBroker {
     return this.port + 2 * (node - 1);
   }
 
-  /** infra.sh kafka-kill-node / kafka-start-node <node>. */
-  node(command: 'kafka-kill-node' | 'kafka-start-node', node: number): Promise<void> {
-    return this.infra(command, String(node));
+  get clusters(): KillableCluster[] {
+    return [
+      {
+        name: 'Kafka',
+        brokers: this.brokers,
+        nodePort: (node) => this.nodePort(node),
+        kill: (node) => this.infra('kafka-kill-node', String(node)),
+        start: (node) => this.infra('kafka-start-node', String(node)),
+        pid: (node) => nodePid(this.env.TONGBAN_INFRA_RUN_DIR, `kafka-node${node}.pid`),
+      },
+    ];
+  }
+}
+
+/**
+ * Both provinces as infra.sh's two-province layout starts them, each a quorum of N nodes, and MirrorMaker 2 each
+ * way over TLS, on ports from `port` (Sichuan port, link, controller; Chongqing the same from port + 3; node n of
+ * each on every port + 100(n-1)), with its own data, run and secrets folders.
+ */
+class QuorumProvinces extends SideBroker implements Quorum {
+  constructor(
+    port: number,
+    readonly nodes: number,
+  ) {
+    const dir = process.env.TONGBAN_CHAOS_DIR ?? join(tmpdir(), `tongban-chaos-provinces-${port}`);
+    super(port, dir, {
+      TONGBAN_PROVINCES: 'two',
+      TONGBAN_KAFKA_BROKERS_PER_CLUSTER: String(nodes),
+      TONGBAN_KAFKA_LINK_PORT: String(port + 1),
+      TONGBAN_KAFKA_CONTROLLER_PORT: String(port + 2),
+      TONGBAN_KAFKA_CQ_PORT: String(port + 3),
+      TONGBAN_KAFKA_CQ_LINK_PORT: String(port + 4),
+      TONGBAN_KAFKA_CQ_CONTROLLER_PORT: String(port + 5),
+      TONGBAN_KAFKA_DATA_DIR: join(dir, 'kafka-510000'),
+      TONGBAN_KAFKA_CQ_DATA_DIR: join(dir, 'kafka-500000'),
+      TONGBAN_SECRETS_DIR: join(dir, 'secrets'),
+      TONGBAN_MIRROR_TOPICS_REFRESH: '2',
+      TONGBAN_KAFKA_START_TIMEOUT: process.env.TONGBAN_KAFKA_START_TIMEOUT ?? '300',
+    });
   }
 
-  /** Pid of a running node, from the pid file infra.sh keeps in the run dir. */
-  pid(node: number): number | undefined {
-    try {
-      const pid = Number(readFileSync(join(this.env.TONGBAN_INFRA_RUN_DIR, `kafka-node${node}.pid`), 'utf8').trim());
-      return pid > 0 && rssKb(pid) !== undefined ? pid : undefined;
-    } catch {
-      return undefined;
-    }
+  protected override get startCommand(): string {
+    return 'kafka-up';
+  }
+
+  /** Both clusters and both mirrors (infra.sh kafka-down). */
+  override stop(): Promise<void> {
+    return this.infra('kafka-down');
+  }
+
+  /** The two provinces on these clusters, their services on ports from `servicePorts` (six each). */
+  layout(servicePorts: number): ProvinceLayout[] {
+    const at = (b: number) => ({ gateway: b, registry: b + 1, node: b + 2, relay: b + 3, ops: b + 4, delivery: b + 5 });
+    return twoProvinces(this.env, { sichuan: at(servicePorts), chongqing: at(servicePorts + 10) });
+  }
+
+  override get brokers(): string[] {
+    return this.clusters.flatMap((c) => c.brokers);
+  }
+
+  get clusters(): KillableCluster[] {
+    return [
+      { province: SICHUAN, name: 'Sichuan', port: this.port, runSuffix: '' },
+      { province: CHONGQING, name: 'Chongqing', port: this.port + 3, runSuffix: '-500000' },
+    ].map(({ province, name, port, runSuffix }) => ({
+      name,
+      brokers: Array.from({ length: this.nodes }, (_, i) => `127.0.0.1:${port + PROVINCE_NODE_PORT_STEP * i}`),
+      nodePort: (node) => port + PROVINCE_NODE_PORT_STEP * (node - 1),
+      kill: (node) => this.infra('kafka-kill-node', String(node), province),
+      start: (node) => this.infra('kafka-start-node', String(node), province),
+      pid: (node) => nodePid(this.env.TONGBAN_INFRA_RUN_DIR, `kafka${runSuffix}-node${node}.pid`),
+    }));
+  }
+}
+
+/** Pid of a running node, from the pid file infra.sh keeps in the run dir. */
+function nodePid(runDir: string, file: string): number | undefined {
+  try {
+    const pid = Number(readFileSync(join(runDir, file), 'utf8').trim());
+    return pid > 0 && rssKb(pid) !== undefined ? pid : undefined;
+  } catch {
+    return undefined;
   }
 }
 
@@ -141,6 +240,94 @@ async function until(
   return { last };
 }
 
+/** What one kill of an inbox leader showed. */
+interface KillFigures {
+  cluster: string;
+  killedNode: number;
+  killedNodeLedPartitions: number[];
+  leadersMovedMs?: number;
+  firstAppliedAfterKillMs?: number;
+  restartMs: number;
+  backInIsrMs?: number;
+}
+
+/**
+ * Kills (kill -9) the node of `cluster` that leads most of the inbox's partitions, waits for new leaders, starts it
+ * again after `downSeconds` and waits until it is back in every ISR; meanwhile measures how long until the first
+ * event accepted after the kill is applied at the addressed node (`nodeDb`).
+ */
+async function killLeader(
+  cluster: KillableCluster,
+  admin: Admin,
+  inbox: string,
+  client: Client,
+  nodeDb: string,
+  downSeconds: number,
+  event: (what: string) => void,
+): Promise<KillFigures> {
+  const leaders = await inboxPartitions(admin, inbox);
+  const led = new Map<number, number[]>();
+  for (const p of leaders) led.set(p.leader, [...(led.get(p.leader) ?? []), p.partition]);
+  const [victim, victimPartitions] = [...led].sort((a, b) => b[1].length - a[1].length || a[0] - b[0])[0];
+  const brokers = leaders[0]?.isr.length ?? 0;
+  const requestsBeforeKill = client.requests.length;
+  const killedAt = Date.now();
+  await cluster.kill(victim);
+  event(`kill -9 ${cluster.name} Kafka node ${victim} (port ${cluster.nodePort(victim)}), leader of inbox partitions ${victimPartitions.join(',')}`);
+  // The first event accepted after the kill: how long until the addressed node has applied it (watched from now on,
+  // while the leaders move).
+  const firstAppliedAfterKill = (async () => {
+    const deadline = Date.now() + 180_000;
+    let request: Request | undefined;
+    while (Date.now() < deadline) {
+      request ??= client.requests.slice(requestsBeforeKill).find((r) => r.eventId && r.eventType === 'SubsidyApplicationSubmitted');
+      if (request) {
+        const n = await withDb(nodeDb, async (q) =>
+          Number((await q<{ n: number }>('SELECT COUNT(*) AS n FROM case_events WHERE event_id = ?', [request!.eventId]))[0].n),
+        );
+        if (n > 0) return Date.now() - killedAt;
+      }
+      await sleep(200);
+    }
+    return undefined;
+  })();
+
+  const moved = await until(admin, inbox, (ps) => ps.every((p) => p.leader >= 0 && p.leader !== victim), 60_000);
+  const leadersMovedMs = moved.ms === undefined ? undefined : Date.now() - killedAt;
+  event(
+    moved.ms === undefined
+      ? `the inbox partitions in ${cluster.name} did not get new leaders within 60 s`
+      : `every inbox partition in ${cluster.name} led by a live node ${leadersMovedMs} ms after the kill`,
+  );
+
+  await sleep(downSeconds * 1000);
+  const t0 = Date.now();
+  await cluster.start(victim);
+  const restartMs = Date.now() - t0;
+  event(`${cluster.name} Kafka node ${victim} restarted (answers after ${restartMs} ms)`);
+  const rejoined = await until(admin, inbox, (ps) => ps.every((p) => p.isr.length === brokers), 180_000);
+  event(
+    rejoined.ms === undefined
+      ? `node ${victim} not back in every ISR within 180 s`
+      : `node ${victim} back in the ISR of every inbox partition ${rejoined.ms + restartMs} ms after its restart began`,
+  );
+  const firstAppliedAfterKillMs = await firstAppliedAfterKill;
+  event(
+    firstAppliedAfterKillMs === undefined
+      ? 'no event accepted after the kill was applied within 180 s'
+      : `first event accepted after the kill applied at node ${CHONGQING} ${firstAppliedAfterKillMs} ms after the kill`,
+  );
+  return {
+    cluster: cluster.name,
+    killedNode: victim,
+    killedNodeLedPartitions: victimPartitions,
+    leadersMovedMs,
+    firstAppliedAfterKillMs,
+    restartMs,
+    backInIsrMs: rejoined.ms === undefined ? undefined : rejoined.ms + restartMs,
+  };
+}
+
 interface CaseResult {
   caseId: string;
   accepted: string[];
@@ -166,47 +353,51 @@ async function main(): Promise<void> {
   const runTag = `${id}${randomUUID().slice(0, 4)}`;
   const namespace = `chaosq-${id}`;
   const prefix = `tbchaosq_${id}`;
-  const broker = new QuorumBroker(o.kafkaPort, o.brokers);
+  const quorum: QuorumBroker | QuorumProvinces = o.provinces ? new QuorumProvinces(o.kafkaPort, o.brokers) : new QuorumBroker(o.kafkaPort, o.brokers);
   // This process and the services find the quorum's generated credentials here (TONGBAN_SECRETS_DIR is passed on).
-  process.env.TONGBAN_SECRETS_DIR = broker.env.TONGBAN_SECRETS_DIR;
+  process.env.TONGBAN_SECRETS_DIR = quorum.env.TONGBAN_SECRETS_DIR;
   const logDir = join(repoRoot(), '.tongban', 'logs', `chaos-brokers-${id}`);
-  const gatewayPort = o.portBase;
+  const provinces = quorum instanceof QuorumProvinces ? quorum.layout(o.portBase) : undefined;
+  const gatewayPort = provinces ? provinces[0].ports.gateway : o.portBase;
   const nodePorts = { [SICHUAN]: o.portBase + 11, [CHONGQING]: o.portBase + 12 };
   const inbox = topics.inbox(namespace, CHONGQING);
+  // Each node's database, and the accepting gateway's: `<prefix>_<name>` on one cluster, `<prefix>_<tag>_<name>` per province.
+  const database = (name: string, province?: ProvinceLayout) => (province ? `${provinceDatabaseUser(prefix, province).user}_${name}` : `${prefix}_${name}`);
+  const databases: Record<string, string> = provinces
+    ? { [CHONGQING]: database(`node_${CHONGQING}`, provinces[1]), [SICHUAN]: database(`node_${SICHUAN}`, provinces[0]) }
+    : { [CHONGQING]: database(`node_${CHONGQING}`), [SICHUAN]: database(`node_${SICHUAN}`) };
+  const gatewayDb = database('gateway', provinces?.[0]);
+  const where = provinces ? `two provinces of ${o.brokers} Kafka nodes each, MirrorMaker 2 between them` : `${o.brokers} Kafka nodes`;
 
-  log(
-    `tongban chaos: ${o.brokers} Kafka nodes (RF 3, min.insync.replicas 2, acks=all), ${o.seconds} s of events at ${o.rate}/s, kill -9 of the inbox's leader`,
-  );
-  log(
-    `  nodes on 127.0.0.1:${broker.brokers.map((b) => b.split(':')[1]).join(',')} (own data in ${broker.dir}), services on ${o.portBase}+, logs in ${logDir}`,
-  );
-  event(`starting ${o.brokers} Kafka nodes`);
+  log(`tongban chaos: ${where} (RF 3, min.insync.replicas 2, acks=all), ${o.seconds} s of events at ${o.rate}/s, kill -9 of the inbox's leader`);
+  // The clusters once: the getter makes new objects on every call.
+  const clusters = quorum.clusters;
+  for (const c of clusters)
+    log(
+      `  ${c.name} nodes on 127.0.0.1:${c.brokers.map((b) => b.split(':')[1]).join(',')} (own data in ${quorum.dir}), services on ${o.portBase}+, logs in ${logDir}`,
+    );
+  event(`starting ${where}`);
   const t0Kafka = Date.now();
-  await broker.fresh().catch(async (e) => {
-    await broker.infra('kafka-stop').catch(() => undefined);
+  await quorum.fresh().catch(async (e) => {
+    await quorum.stop().catch(() => undefined);
     throw e;
   });
-  event(`Kafka quorum ready after ${Date.now() - t0Kafka} ms`);
-  const kafka = createKafka(broker.brokers, `chaos-brokers-${id}`);
-  const admin = kafka.admin();
+  event(`Kafka ready after ${Date.now() - t0Kafka} ms`);
+  const admins = clusters.map((c) => ({ cluster: c, kafka: createKafka(c.brokers, `chaos-brokers-${id}`) as Kafka, admin: undefined as Admin | undefined }));
+  for (const a of admins) a.admin = a.kafka.admin();
+  const adminOf = (c: KillableCluster) => admins.find((a) => a.cluster === c)!.admin!;
 
-  const specs = chaosStackSpecs({
-    namespace,
-    databasePrefix: prefix,
-    portBase: o.portBase,
-    gatewayPort,
-    nodePorts,
-    brokers: broker.brokers,
-    extraEnv: { TONGBAN_TOPIC_REPLICATION_FACTOR: '3', TONGBAN_TOPIC_MIN_INSYNC_REPLICAS: '2' },
-  });
-  const services = new ChaosServices(logDir, 120_000, broker);
+  let stopServices: () => Promise<void> = async () => undefined;
+  let runningPids: () => number[] = () => [];
 
   // Memory: the largest resident sizes seen, sampled every 2 s.
   const memory = { brokersKb: 0, servicesKb: 0, totalKb: 0, minFreeMb: Math.round(freemem() / 2 ** 20) };
   const loads: number[] = [];
   const sampler = setInterval(() => {
-    const brokersKb = Array.from({ length: o.brokers }, (_, i) => broker.pid(i + 1)).reduce<number>((sum, pid) => sum + (pid ? (rssKb(pid) ?? 0) : 0), 0);
-    const servicesKb = [...services.running.values()].reduce((sum, s) => sum + (s.child.pid && s.child.exitCode === null ? (rssKb(s.child.pid) ?? 0) : 0), 0);
+    const brokersKb = clusters
+      .flatMap((c) => Array.from({ length: o.brokers }, (_, i) => c.pid(i + 1)))
+      .reduce<number>((sum, pid) => sum + (pid ? (rssKb(pid) ?? 0) : 0), 0);
+    const servicesKb = runningPids().reduce((sum, pid) => sum + (rssKb(pid) ?? 0), 0);
     memory.brokersKb = Math.max(memory.brokersKb, brokersKb);
     memory.servicesKb = Math.max(memory.servicesKb, servicesKb);
     memory.totalKb = Math.max(memory.totalKb, brokersKb + servicesKb);
@@ -218,97 +409,97 @@ async function main(): Promise<void> {
   let ok = false;
   let cases: CaseResult[] = [];
   const problems: string[] = [];
+  const kills: KillFigures[] = [];
   try {
-    await admin.connect();
+    for (const a of admins) await a.admin!.connect();
     const partitions = 6;
-    // Leaders are awaited here: a busy broker may answer kafkajs's own leader check for a topic it has just
-    // created with "does not host this topic-partition".
-    await admin.createTopics({
-      waitForLeaders: false,
-      topics: [
-        {
-          topic: inbox,
-          replicaAssignment: Array.from({ length: partitions }, (_, partition) => ({ partition, replicas: partition % 2 ? [1, 3, 2] : [1, 2, 3] })),
-          configEntries: [{ name: 'min.insync.replicas', value: '2' }],
-        },
-      ],
-    });
-    const created = await until(admin, inbox, (ps) => ps.length === partitions && ps.every((p) => p.leader >= 0), 60_000);
-    if (created.ms === undefined) throw new Error(`${inbox} has no leader for every partition 60 s after it was created: ${JSON.stringify(created.last)}`);
-    for (const spec of specs) {
-      await services.start(spec);
-      event(`${spec.name} is up`);
+    // The inbox exists beforehand in every cluster it passes through, node 1 leading each partition. Leaders are
+    // awaited here: a busy broker may answer kafkajs's own leader check for a topic it has just created with
+    // "does not host this topic-partition".
+    for (const { cluster, admin } of admins) {
+      await admin!.createTopics({
+        waitForLeaders: false,
+        topics: [
+          {
+            topic: inbox,
+            replicaAssignment: Array.from({ length: partitions }, (_, partition) => ({ partition, replicas: partition % 2 ? [1, 3, 2] : [1, 2, 3] })),
+            configEntries: [{ name: 'min.insync.replicas', value: '2' }],
+          },
+        ],
+      });
+      const created = await until(admin!, inbox, (ps) => ps.length === partitions && ps.every((p) => p.leader >= 0), 60_000);
+      if (created.ms === undefined)
+        throw new Error(`${inbox} has no leader for every partition in ${cluster.name} 60 s after it was created: ${JSON.stringify(created.last)}`);
     }
-    const before = await until(admin, inbox, (ps) => ps.every((p) => p.isr.length === o.brokers), 60_000);
-    if (before.ms === undefined) throw new Error(`${inbox} has no full ISR before the test: ${JSON.stringify(before.last)}`);
-    const meta = (
-      await admin.describeConfigs({
-        includeSynonyms: false,
-        resources: [{ type: ConfigResourceTypes.TOPIC, name: inbox, configNames: ['min.insync.replicas'] }],
-      })
-    ).resources[0];
-    const minIsr = meta.configEntries.find((c) => c.configName === 'min.insync.replicas')?.configValue;
-    event(`${inbox}: ${before.last.length} partitions, replicas on ${o.brokers} nodes, min.insync.replicas ${minIsr}`);
+    const topicSettings = { TONGBAN_TOPIC_REPLICATION_FACTOR: '3', TONGBAN_TOPIC_MIN_INSYNC_REPLICAS: '2' };
+    if (provinces) {
+      // Each province's services as `npm start` runs them (own MySQL and Redis users, mirror ACLs for the namespace).
+      const stack = await startStack(
+        {
+          provinces,
+          namespace,
+          databasePrefix: prefix,
+          logDir,
+          extraEnv: { TONGBAN_LOG_LEVEL: 'warn', TONGBAN_RETRY_DELAYS: '2s,5s,10s', ...topicSettings },
+        },
+        (line) => event(line),
+      );
+      stopServices = stack.stop;
+      runningPids = () => stack.services.flatMap((s) => (s.child.pid && s.child.exitCode === null ? [s.child.pid] : []));
+    } else {
+      const specs = chaosStackSpecs({
+        namespace,
+        databasePrefix: prefix,
+        portBase: o.portBase,
+        gatewayPort,
+        nodePorts,
+        brokers: quorum.brokers,
+        extraEnv: topicSettings,
+      });
+      const services = new ChaosServices(logDir, 120_000, quorum);
+      stopServices = () => services.stopAll();
+      runningPids = () => [...services.running.values()].flatMap((s) => (s.child.pid && s.child.exitCode === null ? [s.child.pid] : []));
+      for (const spec of specs) {
+        await services.start(spec);
+        event(`${spec.name} is up`);
+      }
+    }
+    let minIsr: string | undefined;
+    for (const { cluster, admin } of admins) {
+      const before = await until(admin!, inbox, (ps) => ps.every((p) => p.isr.length === o.brokers), 60_000);
+      if (before.ms === undefined) throw new Error(`${inbox} has no full ISR in ${cluster.name} before the test: ${JSON.stringify(before.last)}`);
+      const meta = (
+        await admin!.describeConfigs({
+          includeSynonyms: false,
+          resources: [{ type: ConfigResourceTypes.TOPIC, name: inbox, configNames: ['min.insync.replicas'] }],
+        })
+      ).resources[0];
+      minIsr = meta.configEntries.find((c) => c.configName === 'min.insync.replicas')?.configValue;
+      event(`${inbox} in ${cluster.name}: ${before.last.length} partitions, replicas on ${o.brokers} nodes, min.insync.replicas ${minIsr}`);
+    }
 
     const client = new Client(`http://127.0.0.1:${gatewayPort}`, runTag, o.followUpEvery);
     const streamUntil = Date.now() + o.seconds * 1000;
     const streamStart = Date.now();
-    event(`streaming ${o.rate} events/s for ${o.seconds} s (one case in ${o.followUpEvery} also gets a withdrawal after its submission)`);
-    const streaming = client.stream(o.rate, streamUntil);
-
-    // The victim: the node that leads most of the inbox's partitions, a third into the stream.
-    await sleep(Math.max(0, streamStart + (o.seconds * 1000) / 3 - Date.now()));
-    const leaders = await inboxPartitions(admin, inbox);
-    const led = new Map<number, number[]>();
-    for (const p of leaders) led.set(p.leader, [...(led.get(p.leader) ?? []), p.partition]);
-    const [victim, victimPartitions] = [...led].sort((a, b) => b[1].length - a[1].length || a[0] - b[0])[0];
-    const requestsBeforeKill = client.requests.length;
-    const killedAt = Date.now();
-    await broker.node('kafka-kill-node', victim);
-    event(`kill -9 Kafka node ${victim} (port ${broker.nodePort(victim)}), leader of inbox partitions ${victimPartitions.join(',')}`);
-    const moved = await until(admin, inbox, (ps) => ps.every((p) => p.leader >= 0 && p.leader !== victim), 60_000);
-    const leadersMovedMs = moved.ms === undefined ? undefined : Date.now() - killedAt;
     event(
-      moved.ms === undefined
-        ? 'the inbox partitions did not get new leaders within 60 s'
-        : `every inbox partition led by a live node ${leadersMovedMs} ms after the kill`,
+      `streaming ${o.rate} events/s for ${o.seconds} s and until ${AFTER_LAST_KILL_S} s after the last kill is over (one case in ${o.followUpEvery} also gets a withdrawal after its submission)`,
     );
+    // Every kill happens under load: the stream ends only once the last killed node is back and has seen traffic.
+    const streaming = client.stream(o.rate, Number.MAX_SAFE_INTEGER);
 
-    // The first event accepted after the kill: how long until the addressed node has applied it.
-    const nodeDb = `${prefix}_node_${CHONGQING}`;
-    const firstAppliedAfterKill = (async () => {
-      const deadline = Date.now() + 180_000;
-      let request: Request | undefined;
-      while (Date.now() < deadline) {
-        request ??= client.requests.slice(requestsBeforeKill).find((r) => r.eventId && r.eventType === 'SubsidyApplicationSubmitted');
-        if (request) {
-          const n = await withDb(nodeDb, async (q) =>
-            Number((await q<{ n: number }>('SELECT COUNT(*) AS n FROM case_events WHERE event_id = ?', [request!.eventId]))[0].n),
-          );
-          if (n > 0) return Date.now() - killedAt;
-        }
-        await sleep(200);
-      }
-      return undefined;
-    })();
-
-    await sleep(o.downSeconds * 1000);
-    const t0 = Date.now();
-    await broker.node('kafka-start-node', victim);
-    const restartMs = Date.now() - t0;
-    event(`Kafka node ${victim} restarted (answers after ${restartMs} ms)`);
-    const rejoined = await until(admin, inbox, (ps) => ps.every((p) => p.isr.length === o.brokers), 180_000);
-    event(
-      rejoined.ms === undefined
-        ? `node ${victim} not back in every ISR within 180 s`
-        : `node ${victim} back in the ISR of every inbox partition ${rejoined.ms + restartMs} ms after its restart began`,
-    );
-    const appliedAfterKillMs = await firstAppliedAfterKill;
-    event(
-      appliedAfterKillMs === undefined
-        ? 'no event accepted after the kill was applied within 180 s'
-        : `first event accepted after the kill applied at node ${CHONGQING} ${appliedAfterKillMs} ms after the kill`,
-    );
+    // The victims: in each cluster the inbox passes through, last first (where the node reads it, then where it
+    // enters), the node that leads most of its partitions; the first a third into the stream (a quarter with two).
+    const order = [...clusters].reverse();
+    await sleep(Math.max(0, streamStart + (o.seconds * 1000) / (order.length + 2) - Date.now()));
+    for (const cluster of order) {
+      const k = await killLeader(cluster, adminOf(cluster), inbox, client, databases[CHONGQING], o.downSeconds, event);
+      kills.push(k);
+      if (k.leadersMovedMs === undefined) problems.push(`the inbox partitions in ${cluster.name} kept a dead leader`);
+      if (k.backInIsrMs === undefined) problems.push(`node ${k.killedNode} of ${cluster.name} did not rejoin the ISRs`);
+      if (k.firstAppliedAfterKillMs === undefined) problems.push(`nothing accepted after the kill in ${cluster.name} was applied in time`);
+    }
+    await sleep(Math.max(AFTER_LAST_KILL_S * 1000, streamUntil - Date.now()));
+    client.stop();
 
     await streaming;
     await client.settle();
@@ -317,7 +508,6 @@ async function main(): Promise<void> {
     // Drain: every accepted event in the history of both nodes.
     const accepted = client.requests.filter((r) => r.eventId);
     const ids = accepted.map((r) => r.eventId!);
-    const databases: Record<string, string> = { [CHONGQING]: nodeDb, [SICHUAN]: `${prefix}_node_${SICHUAN}` };
     const drainDeadline = Date.now() + 180_000;
     let drained: Record<string, number> = {};
     while (Date.now() < drainDeadline) {
@@ -370,43 +560,44 @@ async function main(): Promise<void> {
     if (refused.length) problems.push(`${refused.length} requests refused by the gateway`);
     if (unanswered.length) problems.push(`${unanswered.length} requests never accepted within 2 minutes of retries`);
     if (lost) problems.push(`${lost} accepted events missing from a node's case history (e.g. ${cases.find((c) => c.lost)?.caseId})`);
-    // Where a missing event was lost: never in the addressed inbox although the relay marked its row sent (the
-    // send was acknowledged), or in the inbox but not applied by the node.
+    // Where a missing event was lost: never in the addressed inbox (of each cluster it passes through) although the
+    // relay marked its row sent (the send was acknowledged), or in the inbox but not applied by the node.
     const missingHere = cases.flatMap((c) => c.accepted.filter((e) => !c.history[CHONGQING].includes(e)));
     if (missingHere.length) {
-      const copies = new Map<string, number>();
       const wanted = new Set(missingHere);
-      await eachTopicMessage(
-        kafka,
-        inbox,
-        (m) => {
-          const e = m.headers['tongban-event-id'];
-          if (e && wanted.has(e)) copies.set(e, (copies.get(e) ?? 0) + 1);
-        },
-        60_000,
-      );
-      const sent = await withDb(`${prefix}_gateway`, (q) =>
+      const copies = new Map<string, number[]>();
+      for (const [i, { kafka }] of admins.entries()) {
+        await eachTopicMessage(
+          kafka,
+          inbox,
+          (m) => {
+            const e = m.headers['tongban-event-id'];
+            if (e && wanted.has(e)) copies.set(e, Object.assign(copies.get(e) ?? admins.map(() => 0), { [i]: (copies.get(e)?.[i] ?? 0) + 1 }));
+          },
+          60_000,
+        );
+      }
+      const sent = await withDb(gatewayDb, (q) =>
         q<{ event_id: string; sent_at: Date | null }>('SELECT event_id, sent_at FROM outbox_events WHERE topic = ? AND event_id IN (?)', [inbox, missingHere]),
       );
       for (const e of missingHere.slice(0, 5)) {
         const row = sent.find((r) => r.event_id === e);
+        const inClusters = admins.map((a, i) => `${copies.get(e)?.[i] ?? 0} in ${a.cluster.name}`).join(', ');
         problems.push(
-          `event ${e}: ${copies.get(e) ?? 0} copies in ${inbox}; its outbox row ${row ? (row.sent_at ? `marked sent at ${row.sent_at.toISOString()}` : 'not sent') : 'absent'}`,
+          `event ${e}: copies in ${inbox}: ${inClusters}; its outbox row ${row ? (row.sent_at ? `marked sent at ${row.sent_at.toISOString()}` : 'not sent') : 'absent'}`,
         );
       }
     }
     if (doubled) problems.push(`${doubled} accepted events applied more than once at a node (e.g. ${cases.find((c) => c.doubled)?.caseId})`);
     if (reordered)
       problems.push(`${reordered} cases whose history at a node is not in the order of acceptance (e.g. ${cases.find((c) => c.outOfOrder)?.caseId})`);
-    if (moved.ms === undefined) problems.push('the inbox partitions kept a dead leader');
-    if (rejoined.ms === undefined) problems.push(`node ${victim} did not rejoin the ISRs`);
-    if (appliedAfterKillMs === undefined) problems.push('nothing accepted after the kill was applied in time');
 
     Object.assign(figures, {
+      topology: provinces ? 'provinces' : 'one cluster',
       brokers: o.brokers,
       replicationFactor: 3,
       minInsyncReplicas: Number(minIsr),
-      partitions: leaders.length,
+      partitions,
       requests: client.requests.length,
       accepted: accepted.length,
       cases: caseIds.length,
@@ -416,23 +607,24 @@ async function main(): Promise<void> {
       lost,
       doubled,
       reorderedCases: reordered,
-      killedNode: victim,
-      killedNodeLedPartitions: victimPartitions,
-      leadersMovedMs,
-      firstAppliedAfterKillMs: appliedAfterKillMs,
-      restartMs,
-      backInIsrMs: rejoined.ms === undefined ? undefined : rejoined.ms + restartMs,
+      kills,
     });
-    ok = problems.length === 0 && accepted.length > 0;
+    ok = problems.length === 0 && accepted.length > 0 && kills.length === clusters.length;
   } finally {
     clearInterval(sampler);
-    await admin.disconnect().catch(() => undefined);
-    await services.stopAll();
-    await broker.infra('kafka-stop').catch((e) => log(`  could not stop the chaos quorum: ${(e as Error).message}`));
+    for (const a of admins) await a.admin?.disconnect().catch(() => undefined);
+    await stopServices().catch(() => undefined);
+    await quorum.stop().catch((e) => log(`  could not stop the chaos quorum: ${(e as Error).message}`));
     if (!o.keep) {
-      await broker.remove().catch(() => undefined);
-      for (const db of ['gateway', `node_${SICHUAN}`, `node_${CHONGQING}`, 'registry'])
-        await dropDatabase(MACHINE_MYSQL, `${prefix}_${db}`).catch(() => undefined);
+      await quorum.remove().catch(() => undefined);
+      for (const db of Object.values(databases).concat(gatewayDb, database('registry', provinces?.[0])))
+        await dropDatabase(MACHINE_MYSQL, db).catch(() => undefined);
+      for (const p of provinces ?? []) {
+        for (const db of ['gateway', 'registry', 'ops', 'delivery']) await dropDatabase(MACHINE_MYSQL, database(db, p)).catch(() => undefined);
+        await dropDatabase(MACHINE_MYSQL, database(`node_${p.code}`, p)).catch(() => undefined);
+        await dropProvinceDatabaseUser(provinceDatabaseUser(prefix, p).user).catch(() => undefined);
+        await dropProvinceRedisUser(provinceRedisUser(namespace, p).username).catch(() => undefined);
+      }
     }
   }
 
@@ -448,23 +640,23 @@ async function main(): Promise<void> {
     const failing = cases.filter((c) => c.lost || c.doubled || c.outOfOrder);
     console.log(JSON.stringify({ ok, date: new Date().toISOString(), figures, memory: mem, load, problems, timeline, failingCases: failing }, null, 2));
   } else {
-    const f = figures as Record<string, number | number[] | undefined>;
+    const f = figures as Record<string, number | string | undefined>;
     const row = (name: string, value: unknown) => console.log(`  ${name.padEnd(44)} ${value ?? '-'}`);
     console.log('\nWhat happened');
     for (const line of timeline) console.log(`  ${line}`);
     console.log('\nFigures');
+    row('topology', f.topology);
     row('Kafka nodes / replication factor / min ISR', `${f.brokers} / ${f.replicationFactor} / ${f.minInsyncReplicas}`);
     row('requests sent / accepted (202) / cases', `${f.requests} / ${f.accepted} / ${f.cases}`);
     row('retried by the client / refused / never accepted', `${f.retriedRequests} / ${f.refused} / ${f.unanswered}`);
     row('lost / applied twice / cases out of order', `${f.lost} / ${f.doubled} / ${f.reorderedCases}`);
-    row(
-      'node killed (inbox partitions it led)',
-      f.killedNode === undefined ? undefined : `${f.killedNode} (${(f.killedNodeLedPartitions as number[]).join(',')})`,
-    );
-    row('new leaders for every partition after (ms)', f.leadersMovedMs);
-    row('first event accepted after the kill applied (ms)', f.firstAppliedAfterKillMs);
-    row('restarted node answers after (ms)', f.restartMs);
-    row('restarted node back in every ISR after (ms)', f.backInIsrMs);
+    for (const k of kills) {
+      row(`${k.cluster}: node killed (inbox partitions it led)`, `${k.killedNode} (${k.killedNodeLedPartitions.join(',')})`);
+      row(`${k.cluster}: new leaders for every partition (ms)`, k.leadersMovedMs);
+      row(`${k.cluster}: first event after the kill applied (ms)`, k.firstAppliedAfterKillMs);
+      row(`${k.cluster}: restarted node answers after (ms)`, k.restartMs);
+      row(`${k.cluster}: restarted node back in every ISR (ms)`, k.backInIsrMs);
+    }
     row(
       'memory peak: Kafka nodes / services / sum (MB)',
       `${mem.brokersMb} / ${mem.servicesMb} / ${mem.totalMb} (machine ${mem.machineMb}, least free ${mem.minFreeMb})`,

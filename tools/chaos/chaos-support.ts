@@ -54,7 +54,7 @@ export class ChaosServices {
     for (const signal of ['SIGINT', 'SIGTERM'] as const) {
       process.once(signal, () => {
         void this.stopAll()
-          .then(() => broker.infra('kafka-stop'))
+          .then(() => broker.stop())
           .finally(() => process.exit(130));
       });
     }

@@ -31,6 +31,11 @@ run "Unit tests" npx jest -c jest.config.js --ci --json --outputFile=.tongban/je
 run "Integration and end-to-end tests" npx jest -c test/jest.config.js --ci --forceExit --json --outputFile=.tongban/jest-integration.json
 run "Chaos: kill -9 of a node, the relay, the gateway and a dedicated broker; nothing lost or doubled" \
   node -r ./tools/runtime/register-aliases.js dist/tools/chaos/chaos.js
+# Two provinces of three Kafka nodes each on side ports, MirrorMaker 2 between them: the leader of the inbox killed
+# in each cluster it passes through. The shared clusters are stopped meanwhile (eight more JVMs on two cores).
+bash infra/scripts/infra.sh kafka-down >/dev/null
+run "Chaos: two provinces of three Kafka nodes; kill -9 of the inbox's leader on each side of the link" \
+  node -r ./tools/runtime/register-aliases.js dist/tools/chaos/broker-failover.js --brokers 3 --provinces --rate 3 --seconds 40 --down-seconds 5
 
 step "Summary"
 printf '%s\n' "${results[@]}"

@@ -1,7 +1,7 @@
 import { existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { Browser, chromium } from 'playwright-core';
+import { Browser, chromium, Page } from 'playwright-core';
 import { TongbanError } from '@tongban/errors';
 import { createConnection } from 'mysql2/promise';
 import { ADMIN_TOKEN, startTestReceiver } from '../partners/partner-support';
@@ -31,6 +31,22 @@ describe('ops web console in headless chromium', () => {
   let t: OpsTestStack;
   let browser: Browser;
   const receivers: Array<Awaited<ReturnType<typeof startTestReceiver>>> = [];
+
+  /**
+   * A new page of the console signed in with `token` (its user's name shown as `who`), page errors collected;
+   * `before` adds listeners (dialogs, requests) before the page loads.
+   */
+  const signedIn = async (token: string, who: string, height = 900, before?: (page: Page) => void): Promise<{ page: Page; errors: string[] }> => {
+    const page = await browser.newPage({ viewport: { width: 1400, height } });
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    before?.(page);
+    await page.goto(t.url);
+    await page.fill('#token', token);
+    await page.click('#login-form button[type=submit]');
+    await page.waitForSelector(`#who:has-text("${who}")`);
+    return { page, errors };
+  };
 
   beforeAll(async () => {
     // A delivery service that gives up after 3 s, so a webhook to a receiver that is down parks quickly; every
@@ -79,13 +95,7 @@ describe('ops web console in headless chromium', () => {
     await waitFor(async () => ((await api(t, 'GET', '/v1/dlq?state=parked', TOKENS.viewer)).body.total >= 2 ? true : undefined), 'two parked letters');
 
     // Tall enough for the masked applicant below the counts and the filters.
-    const page = await browser.newPage({ viewport: { width: 1400, height: 1250 } });
-    const errors: string[] = [];
-    page.on('pageerror', (e) => errors.push(e.message));
-    await page.goto(t.url);
-    await page.fill('#token', TOKENS.operator);
-    await page.click('#login-form button[type=submit]');
-    await page.waitForSelector('#who:has-text("olga")');
+    const { page, errors } = await signedIn(TOKENS.operator, 'olga', 1250);
 
     const row = page.locator('#rows tr', { hasText: event.envelope.caseId });
     await row.waitFor();
@@ -120,13 +130,7 @@ describe('ops web console in headless chromium', () => {
       'five parked letters',
     );
 
-    const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
-    const errors: string[] = [];
-    page.on('pageerror', (e) => errors.push(e.message));
-    await page.goto(t.url);
-    await page.fill('#token', TOKENS.operator);
-    await page.click('#login-form button[type=submit]');
-    await page.waitForSelector('#who:has-text("olga")');
+    const { page, errors } = await signedIn(TOKENS.operator, 'olga');
     await page.selectOption('select[name=region]', '500000');
     await page.fill('input[name=errorCode]', code);
     await page.click('form button[type=submit]:has-text("Search")');
@@ -165,16 +169,11 @@ describe('ops web console in headless chromium', () => {
     for (const e of [mine, ...others]) await parkEvent(t, '500000', e, new TongbanError(code, `the subsidy ledger refused batch ${u}`));
     await waitFor(async () => ((await api(t, 'GET', `/v1/dlq?errorCode=${code}`, TOKENS.viewer)).body.total === 3 ? true : undefined), 'three parked letters');
 
-    const page = await browser.newPage({ viewport: { width: 1400, height: 1000 } });
-    const errors: string[] = [];
-    page.on('pageerror', (e) => errors.push(e.message));
-    page.on('dialog', (d) => void d.accept());
     const posts: string[] = [];
-    page.on('request', (r) => posts.push(`${r.method()} ${r.url()}`));
-    await page.goto(t.url);
-    await page.fill('#token', TOKENS.operator);
-    await page.click('#login-form button[type=submit]');
-    await page.waitForSelector('#who:has-text("olga")');
+    const { page, errors } = await signedIn(TOKENS.operator, 'olga', 1000, (p) => {
+      p.on('dialog', (d) => void d.accept());
+      p.on('request', (r) => posts.push(`${r.method()} ${r.url()}`));
+    });
 
     // A click on the error code's count sets the filter and lists just those letters.
     const chip = page.locator(`#counts button.chip[data-field=errorCode][data-value="${code}"]`);
@@ -240,13 +239,7 @@ describe('ops web console in headless chromium', () => {
       await parkEvent(t, '500000', exampleEvent('SubsidyApplicationSubmitted', uniqueId()), new TongbanError(code, 'the ledger was down'));
     await waitFor(async () => ((await api(t, 'GET', `/v1/dlq?errorCode=${code}`, TOKENS.viewer)).body.total === 26 ? true : undefined), '26 parked letters');
 
-    const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
-    const errors: string[] = [];
-    page.on('pageerror', (e) => errors.push(e.message));
-    await page.goto(t.url);
-    await page.fill('#token', TOKENS.operator);
-    await page.click('#login-form button[type=submit]');
-    await page.waitForSelector('#who:has-text("olga")');
+    const { page, errors } = await signedIn(TOKENS.operator, 'olga');
     await page.fill('input[name=errorCode]', code);
     await page.click('form button[type=submit]:has-text("Search")');
     await page.waitForSelector('#count:has-text("26 in total")');
@@ -267,13 +260,7 @@ describe('ops web console in headless chromium', () => {
     for (const e of events) await parkEvent(t, '500000', e, new TongbanError(code, 'the case store did not answer'));
     await waitFor(async () => ((await api(t, 'GET', `/v1/dlq?errorCode=${code}`, TOKENS.viewer)).body.total === 2 ? true : undefined), 'two parked letters');
 
-    const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
-    const errors: string[] = [];
-    page.on('pageerror', (e) => errors.push(e.message));
-    await page.goto(t.url);
-    await page.fill('#token', TOKENS.operator);
-    await page.click('#login-form button[type=submit]');
-    await page.waitForSelector('#who:has-text("olga")');
+    const { page, errors } = await signedIn(TOKENS.operator, 'olga');
     await page.fill('input[name=errorCode]', code);
     await page.click('form button[type=submit]:has-text("Search")');
     await page.waitForSelector('#count:has-text("2 in total")');
@@ -306,14 +293,9 @@ describe('ops web console in headless chromium', () => {
       'the letter parked',
     );
 
-    const page = await browser.newPage({ viewport: { width: 1400, height: 1100 } });
-    const errors: string[] = [];
-    page.on('pageerror', (e) => errors.push(e.message));
-    page.on('dialog', (d) => void d.accept('correcting a check character'));
-    await page.goto(t.url);
-    await page.fill('#token', TOKENS.admin);
-    await page.click('#login-form button[type=submit]');
-    await page.waitForSelector('#who:has-text("alice")');
+    const { page, errors } = await signedIn(TOKENS.admin, 'alice', 1100, (p) => {
+      p.on('dialog', (d) => void d.accept('correcting a check character'));
+    });
     await page.fill('input[name=eventId]', event.envelope.eventId);
     await page.click('form button[type=submit]:has-text("Search")');
     await page.locator('#rows tr', { hasText: event.envelope.caseId }).click();
@@ -360,14 +342,9 @@ describe('ops web console in headless chromium', () => {
       await conn.end();
     }
 
-    const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
-    const errors: string[] = [];
-    page.on('pageerror', (e) => errors.push(e.message));
-    page.on('dialog', (d) => void d.accept('the municipal system sent it twice'));
-    await page.goto(t.url);
-    await page.fill('#token', TOKENS.operator);
-    await page.click('#login-form button[type=submit]');
-    await page.waitForSelector('#who:has-text("olga")');
+    const { page, errors } = await signedIn(TOKENS.operator, 'olga', 900, (p) => {
+      p.on('dialog', (d) => void d.accept('the municipal system sent it twice'));
+    });
     await page.click('nav button[data-tab="holds"]');
     const row = page.locator('#holds-rows tr', { hasText: key });
     await row.waitFor();
@@ -427,15 +404,10 @@ describe('ops web console in headless chromium', () => {
     // A viewer sees it but may not redeliver.
     expect((await api(t, 'POST', `/v1/deliveries/${parked.deliveryId}/redeliver`, TOKENS.viewer, {})).status).toBe(403);
 
-    const page = await browser.newPage({ viewport: { width: 1400, height: 700 } });
-    const errors: string[] = [];
-    page.on('pageerror', (e) => errors.push(e.message));
     const asked: string[] = [];
-    page.on('request', (r) => asked.push(r.url()));
-    await page.goto(t.url);
-    await page.fill('#token', TOKENS.operator);
-    await page.click('#login-form button[type=submit]');
-    await page.waitForSelector('#who:has-text("olga")');
+    const { page, errors } = await signedIn(TOKENS.operator, 'olga', 700, (p) => {
+      p.on('request', (r) => asked.push(r.url()));
+    });
     await page.click('nav button[data-tab="deliveries"]');
     const row = page.locator(`#deliveries-rows tr[data-id="${parked.deliveryId}"]`);
     await row.waitFor();
@@ -494,13 +466,7 @@ describe('ops web console in headless chromium', () => {
       });
       const waiting = Number(filled.high) - Number(filled.low);
 
-      const page = await browser.newPage({ viewport: { width: 1400, height: 900 } });
-      const errors: string[] = [];
-      page.on('pageerror', (e) => errors.push(e.message));
-      await page.goto(t.url);
-      await page.fill('#token', TOKENS.viewer);
-      await page.click('#login-form button[type=submit]');
-      await page.waitForSelector('#who:has-text("victor")');
+      const { page, errors } = await signedIn(TOKENS.viewer, 'victor');
       await page.click('nav button[data-tab="pipeline"]');
       for (const database of [t.stack.databases.gateway, ...Object.values(t.stack.databases.nodes)]) {
         await page.waitForSelector(`#outbox-rows tr[data-database="${database}"]`);

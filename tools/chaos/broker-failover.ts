@@ -2,12 +2,12 @@ import { randomUUID } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { freemem, loadavg, tmpdir, totalmem } from 'node:os';
 import { join } from 'node:path';
-import { Admin, ConfigResourceTypes, Kafka } from 'kafkajs';
+import { Admin, ConfigResourceTypes } from 'kafkajs';
 import { repoRoot } from '@tongban/config';
 import { createKafka } from '@tongban/kafka';
 import { dropDatabase } from '@tongban/persistence';
 import { topics } from '@tongban/regions';
-import { dropProvinceDatabaseUser, PROVINCE_NODE_PORT_STEP, ProvinceLayout, provinceDatabaseUser, twoProvinces } from '../stack/provinces';
+import { dropProvinceDatabaseUser, ProvinceLayout, provinceDatabaseUser, twoProvinces } from '../stack/provinces';
 import { dropProvinceRedisUser, provinceRedisUser } from '../stack/redis-users';
 import { SideBroker } from '../stack/side-broker';
 import { startStack } from '../stack/stack';
@@ -105,18 +105,7 @@ class QuorumBroker extends ChaosBroker implements Quorum {
       // Three JVMs starting together on a small, busy machine take longer than one.
       TONGBAN_KAFKA_START_TIMEOUT: '300',
     });
-  }
-
-  override get brokers(): string[] {
-    return Array.from({ length: this.nodes }, (_, i) => `127.0.0.1:${this.nodePort(i + 1)}`);
-  }
-
-  nodePort(node: number): number {
-    return this.port + 2 * (node - 1);
-  }
-
-  get clusters(): KillableCluster[] {
-    return [
+    this.clusters = [
       {
         name: 'Kafka',
         brokers: this.brokers,
@@ -126,6 +115,16 @@ class QuorumBroker extends ChaosBroker implements Quorum {
         pid: (node) => nodePid(this.env.TONGBAN_INFRA_RUN_DIR, `kafka-node${node}.pid`),
       },
     ];
+  }
+
+  readonly clusters: KillableCluster[];
+
+  override get brokers(): string[] {
+    return Array.from({ length: this.nodes }, (_, i) => `127.0.0.1:${this.nodePort(i + 1)}`);
+  }
+
+  nodePort(node: number): number {
+    return this.port + 2 * (node - 1);
   }
 }
 
@@ -154,7 +153,18 @@ class QuorumProvinces extends SideBroker implements Quorum {
       TONGBAN_MIRROR_TOPICS_REFRESH: '2',
       TONGBAN_KAFKA_START_TIMEOUT: process.env.TONGBAN_KAFKA_START_TIMEOUT ?? '300',
     });
+    // Each province's nodes as the services find them (twoProvinces lays them out as infra.sh does).
+    this.clusters = twoProvinces(this.env).map((p) => ({
+      name: p.alias === 'sichuan' ? 'Sichuan' : 'Chongqing',
+      brokers: p.brokers,
+      nodePort: (node) => Number(p.brokers[node - 1].split(':')[1]),
+      kill: (node) => this.infra('kafka-kill-node', String(node), p.code),
+      start: (node) => this.infra('kafka-start-node', String(node), p.code),
+      pid: (node) => nodePid(this.env.TONGBAN_INFRA_RUN_DIR, `kafka${p.code === SICHUAN ? '' : `-${p.code}`}-node${node}.pid`),
+    }));
   }
+
+  readonly clusters: KillableCluster[];
 
   protected override get startCommand(): string {
     return 'kafka-up';
@@ -173,20 +183,6 @@ class QuorumProvinces extends SideBroker implements Quorum {
 
   override get brokers(): string[] {
     return this.clusters.flatMap((c) => c.brokers);
-  }
-
-  get clusters(): KillableCluster[] {
-    return [
-      { province: SICHUAN, name: 'Sichuan', port: this.port, runSuffix: '' },
-      { province: CHONGQING, name: 'Chongqing', port: this.port + 3, runSuffix: '-500000' },
-    ].map(({ province, name, port, runSuffix }) => ({
-      name,
-      brokers: Array.from({ length: this.nodes }, (_, i) => `127.0.0.1:${port + PROVINCE_NODE_PORT_STEP * i}`),
-      nodePort: (node) => port + PROVINCE_NODE_PORT_STEP * (node - 1),
-      kill: (node) => this.infra('kafka-kill-node', String(node), province),
-      start: (node) => this.infra('kafka-start-node', String(node), province),
-      pid: (node) => nodePid(this.env.TONGBAN_INFRA_RUN_DIR, `kafka${runSuffix}-node${node}.pid`),
-    }));
   }
 }
 
@@ -370,7 +366,6 @@ async function main(): Promise<void> {
   const where = provinces ? `two provinces of ${o.brokers} Kafka nodes each, MirrorMaker 2 between them` : `${o.brokers} Kafka nodes`;
 
   log(`tongban chaos: ${where} (RF 3, min.insync.replicas 2, acks=all), ${o.seconds} s of events at ${o.rate}/s, kill -9 of the inbox's leader`);
-  // The clusters once: the getter makes new objects on every call.
   const clusters = quorum.clusters;
   for (const c of clusters)
     log(
@@ -383,9 +378,10 @@ async function main(): Promise<void> {
     throw e;
   });
   event(`Kafka ready after ${Date.now() - t0Kafka} ms`);
-  const admins = clusters.map((c) => ({ cluster: c, kafka: createKafka(c.brokers, `chaos-brokers-${id}`) as Kafka, admin: undefined as Admin | undefined }));
-  for (const a of admins) a.admin = a.kafka.admin();
-  const adminOf = (c: KillableCluster) => admins.find((a) => a.cluster === c)!.admin!;
+  const admins = clusters.map((cluster) => {
+    const kafka = createKafka(cluster.brokers, `chaos-brokers-${id}`);
+    return { cluster, kafka, admin: kafka.admin() };
+  });
 
   let stopServices: () => Promise<void> = async () => undefined;
   let runningPids: () => number[] = () => [];
@@ -411,13 +407,13 @@ async function main(): Promise<void> {
   const problems: string[] = [];
   const kills: KillFigures[] = [];
   try {
-    for (const a of admins) await a.admin!.connect();
+    for (const a of admins) await a.admin.connect();
     const partitions = 6;
     // The inbox exists beforehand in every cluster it passes through, node 1 leading each partition. Leaders are
     // awaited here: a busy broker may answer kafkajs's own leader check for a topic it has just created with
     // "does not host this topic-partition".
     for (const { cluster, admin } of admins) {
-      await admin!.createTopics({
+      await admin.createTopics({
         waitForLeaders: false,
         topics: [
           {
@@ -427,7 +423,7 @@ async function main(): Promise<void> {
           },
         ],
       });
-      const created = await until(admin!, inbox, (ps) => ps.length === partitions && ps.every((p) => p.leader >= 0), 60_000);
+      const created = await until(admin, inbox, (ps) => ps.length === partitions && ps.every((p) => p.leader >= 0), 60_000);
       if (created.ms === undefined)
         throw new Error(`${inbox} has no leader for every partition in ${cluster.name} 60 s after it was created: ${JSON.stringify(created.last)}`);
     }
@@ -466,10 +462,10 @@ async function main(): Promise<void> {
     }
     let minIsr: string | undefined;
     for (const { cluster, admin } of admins) {
-      const before = await until(admin!, inbox, (ps) => ps.every((p) => p.isr.length === o.brokers), 60_000);
+      const before = await until(admin, inbox, (ps) => ps.every((p) => p.isr.length === o.brokers), 60_000);
       if (before.ms === undefined) throw new Error(`${inbox} has no full ISR in ${cluster.name} before the test: ${JSON.stringify(before.last)}`);
       const meta = (
-        await admin!.describeConfigs({
+        await admin.describeConfigs({
           includeSynonyms: false,
           resources: [{ type: ConfigResourceTypes.TOPIC, name: inbox, configNames: ['min.insync.replicas'] }],
         })
@@ -489,10 +485,10 @@ async function main(): Promise<void> {
 
     // The victims: in each cluster the inbox passes through, last first (where the node reads it, then where it
     // enters), the node that leads most of its partitions; the first a third into the stream (a quarter with two).
-    const order = [...clusters].reverse();
+    const order = [...admins].reverse();
     await sleep(Math.max(0, streamStart + (o.seconds * 1000) / (order.length + 2) - Date.now()));
-    for (const cluster of order) {
-      const k = await killLeader(cluster, adminOf(cluster), inbox, client, databases[CHONGQING], o.downSeconds, event);
+    for (const { cluster, admin } of order) {
+      const k = await killLeader(cluster, admin, inbox, client, databases[CHONGQING], o.downSeconds, event);
       kills.push(k);
       if (k.leadersMovedMs === undefined) problems.push(`the inbox partitions in ${cluster.name} kept a dead leader`);
       if (k.backInIsrMs === undefined) problems.push(`node ${k.killedNode} of ${cluster.name} did not rejoin the ISRs`);
@@ -572,7 +568,10 @@ async function main(): Promise<void> {
           inbox,
           (m) => {
             const e = m.headers['tongban-event-id'];
-            if (e && wanted.has(e)) copies.set(e, Object.assign(copies.get(e) ?? admins.map(() => 0), { [i]: (copies.get(e)?.[i] ?? 0) + 1 }));
+            if (!e || !wanted.has(e)) return;
+            const counts = copies.get(e) ?? admins.map(() => 0);
+            counts[i]++;
+            copies.set(e, counts);
           },
           60_000,
         );
@@ -612,7 +611,7 @@ async function main(): Promise<void> {
     ok = problems.length === 0 && accepted.length > 0 && kills.length === clusters.length;
   } finally {
     clearInterval(sampler);
-    for (const a of admins) await a.admin?.disconnect().catch(() => undefined);
+    for (const a of admins) await a.admin.disconnect().catch(() => undefined);
     await stopServices().catch(() => undefined);
     await quorum.stop().catch((e) => log(`  could not stop the chaos quorum: ${(e as Error).message}`));
     if (!o.keep) {

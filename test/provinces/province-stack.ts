@@ -93,8 +93,9 @@ export interface Component {
   note: string;
 }
 
-export function components(): Component[] {
-  return statusJson({ ...process.env, ...infraEnv });
+/** `infra.sh status --json` of the test's provinces; `env` adds settings of the status command's own. */
+export function components(env: Record<string, string> = {}): Component[] {
+  return statusJson({ ...process.env, ...infraEnv, ...env });
 }
 
 /** Starts the two provinces and their mirrors unless they run; true if this call started anything. */

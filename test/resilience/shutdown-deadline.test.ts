@@ -75,6 +75,9 @@ describe('shutdown with a deadline', () => {
         TONGBAN_MYSQL_PORT: String(mysqlPort),
         TONGBAN_SHUTDOWN_TIMEOUT_MS: String(DEADLINE_MS),
         TONGBAN_NODE_GROUP: `${namespace}.region-node.500000`,
+        // The node that hung did not leave its group: the restarted one gets the partitions once that member's
+        // session has expired (30 s by default).
+        TONGBAN_KAFKA_SESSION_TIMEOUT_MS: '10000',
       },
     }).find((s) => s.name === name)!;
   };

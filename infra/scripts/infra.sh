@@ -38,6 +38,7 @@
 #   TONGBAN_MIRROR_TOPICS_REFRESH [5]     seconds between the mirror's looks for new inbox topics
 #   TONGBAN_MIRROR_FAULT_SECONDS [60]     how long a fault in a mirror's log (refused login, missing ACL) keeps
 #                                         it 'error' in status once it stops repeating
+#   TONGBAN_INFRA_LOCK_WAIT [180]         seconds a command waits for another infra.sh working in the same run dir
 #   TONGBAN_MYSQL_HOST [127.0.0.1]        TONGBAN_MYSQL_PORT [3306]
 #   TONGBAN_MYSQL_SOCKET [/run/mysqld/mysqld.sock]  (only used to repair root's login)
 #   TONGBAN_REDIS_HOST [127.0.0.1]        TONGBAN_REDIS_PORT [6379]
@@ -92,6 +93,7 @@ MIRROR_TARGET_ACLS="$CONFIG_DIR/mirror-target-acls.conf"
 MIRROR_HEAP_OPTS="${TONGBAN_MIRROR_HEAP_OPTS:--Xms64m -Xmx384m}"
 MIRROR_TOPICS_REFRESH="${TONGBAN_MIRROR_TOPICS_REFRESH:-5}"
 MIRROR_FAULT_SECONDS="${TONGBAN_MIRROR_FAULT_SECONDS:-60}"
+INFRA_LOCK_WAIT="${TONGBAN_INFRA_LOCK_WAIT:-180}"
 
 MYSQL_HOST="${TONGBAN_MYSQL_HOST:-127.0.0.1}"
 MYSQL_PORT="${TONGBAN_MYSQL_PORT:-3306}"
@@ -126,7 +128,7 @@ check_settings() {
   for pair in TONGBAN_KAFKA_PORT:SC_PORT TONGBAN_KAFKA_LINK_PORT:SC_LINK_PORT TONGBAN_KAFKA_CONTROLLER_PORT:SC_CONTROLLER_PORT \
     TONGBAN_KAFKA_CQ_PORT:CQ_PORT TONGBAN_KAFKA_CQ_LINK_PORT:CQ_LINK_PORT TONGBAN_KAFKA_CQ_CONTROLLER_PORT:CQ_CONTROLLER_PORT \
     TONGBAN_MYSQL_PORT:MYSQL_PORT TONGBAN_REDIS_PORT:REDIS_PORT TONGBAN_MIRROR_TOPICS_REFRESH:MIRROR_TOPICS_REFRESH \
-    TONGBAN_MIRROR_FAULT_SECONDS:MIRROR_FAULT_SECONDS \
+    TONGBAN_MIRROR_FAULT_SECONDS:MIRROR_FAULT_SECONDS TONGBAN_INFRA_LOCK_WAIT:INFRA_LOCK_WAIT \
     TONGBAN_KAFKA_START_TIMEOUT:KAFKA_START_TIMEOUT TONGBAN_KAFKA_STOP_TIMEOUT:KAFKA_STOP_TIMEOUT \
     TONGBAN_KAFKA_BROKERS_PER_CLUSTER:KAFKA_BROKERS_PER_CLUSTER; do
     var="${pair#*:}"
@@ -240,7 +242,7 @@ main() {
     kafka-stop) with_lock && check_settings && select_one "${1:-}" && kafka_stop ;;
     kafka-kill) with_lock && check_settings && select_one "${1:-}" && kafka_kill ;;
     kafka-kill-node | kafka-start-node)
-      with_lock
+      case "${2:-single}" in 510000 | 500000 | single) with_cluster_lock "${2:-single}" ;; *) with_lock ;; esac
       check_settings
       select_one "${2:-}"
       ((KAFKA_NODE_COUNT > 1)) || die "$cmd: $KAFKA_NAME has one node; set TONGBAN_KAFKA_BROKERS_PER_CLUSTER=3 for a quorum (or use kafka-kill / kafka-start)"

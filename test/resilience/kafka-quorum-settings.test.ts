@@ -1,4 +1,4 @@
-import { spawnSync } from 'node:child_process';
+import { ChildProcess, spawn, spawnSync } from 'node:child_process';
 import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -136,5 +136,44 @@ describe('infra.sh with several Kafka nodes per cluster', () => {
     expect(r.stderr).toMatch(/port 29902 is given to two Kafka listeners/);
     // Chongqing's link of node 1 where Sichuan's node 2 listens.
     expect(infra('check_settings', { ...provincesOfThree, TONGBAN_KAFKA_CQ_LINK_PORT: '30010' }).stderr).toMatch(/port 30010 is given to two Kafka listeners/);
+  });
+
+  describe('locks', () => {
+    const holders: ChildProcess[] = [];
+    // flock's command inherits the lock: the whole group goes.
+    const release = () => holders.splice(0).forEach((h) => process.kill(-(h.pid as number), 'SIGKILL'));
+    afterEach(release);
+    /** Holds `file` of the run folder (shared or exclusive) the way another infra.sh would, until released. */
+    const hold = async (file: string, shared = false) => {
+      mkdirSync(join(dir, 'run'), { recursive: true });
+      holders.push(spawn('flock', [...(shared ? ['-s'] : []), join(dir, 'run', file), 'sleep', '30'], { stdio: 'ignore', detached: true }));
+      await new Promise((r) => setTimeout(r, 500));
+    };
+    /** Whether `lock` gets its lock; one that has to wait gives up after 1 s. */
+    const gets = (lock: string) => {
+      const r = spawnSync('bash', ['-c', `source infra/scripts/infra.sh; ${lock} && echo got`], {
+        cwd: repoRoot(),
+        encoding: 'utf8',
+        timeout: 20_000,
+        env: childEnv(process.env, { TONGBAN_INFRA_RUN_DIR: join(dir, 'run'), TONGBAN_INFRA_LOCK_WAIT: '1' }),
+      });
+      if (!r.stdout.includes('got')) expect(r.stderr).toMatch(/still busy after 1 s/);
+      return r.stdout.includes('got');
+    };
+
+    it("lets a node command on one province's cluster run while one works on the other's, not two on the same", async () => {
+      await hold('infra-500000.lock');
+      expect(gets('with_cluster_lock 510000')).toBe(true);
+      expect(gets('with_cluster_lock 500000')).toBe(false);
+    });
+
+    it('keeps node commands and whole-infrastructure commands (up, down, reset) apart', async () => {
+      await hold('infra.lock');
+      expect(gets('with_cluster_lock 510000')).toBe(false);
+      release();
+      await hold('infra.lock', true);
+      expect(gets('with_lock')).toBe(false);
+      expect(gets('with_cluster_lock 510000')).toBe(true);
+    });
   });
 });

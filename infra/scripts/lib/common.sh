@@ -195,8 +195,25 @@ with_lock() {
   mkdir -p "$RUN_DIR"
   exec 9>"$RUN_DIR/infra.lock"
   if ! flock -n 9; then
-    say "another infra.sh is working in $RUN_DIR; waiting for it (up to 180 s)"
-    flock -w 180 9 || die "infra.sh in $RUN_DIR is still busy after 180 s; check 'ps -ef | grep infra.sh'"
+    say "another infra.sh is working in $RUN_DIR; waiting for it (up to $INFRA_LOCK_WAIT s)"
+    flock -w "$INFRA_LOCK_WAIT" 9 || die "infra.sh in $RUN_DIR is still busy after $INFRA_LOCK_WAIT s; check 'ps -ef | grep infra.sh'"
+  fi
+}
+
+# For a command on one node of one cluster (kafka-kill-node, kafka-start-node): it waits for whole-infrastructure
+# commands (up, down, reset, ...) and for node commands on the same cluster, not for those on the other province's
+# cluster, so that a node of each province can be restarted at the same time.
+with_cluster_lock() {
+  mkdir -p "$RUN_DIR"
+  exec 9>"$RUN_DIR/infra.lock"
+  if ! flock -s -n 9; then
+    say "another infra.sh is working in $RUN_DIR; waiting for it (up to $INFRA_LOCK_WAIT s)"
+    flock -s -w "$INFRA_LOCK_WAIT" 9 || die "infra.sh in $RUN_DIR is still busy after $INFRA_LOCK_WAIT s; check 'ps -ef | grep infra.sh'"
+  fi
+  exec 8>"$RUN_DIR/infra-$1.lock"
+  if ! flock -n 8; then
+    say "another infra.sh is working on cluster $1 in $RUN_DIR; waiting for it (up to $INFRA_LOCK_WAIT s)"
+    flock -w "$INFRA_LOCK_WAIT" 8 || die "infra.sh on cluster $1 in $RUN_DIR is still busy after $INFRA_LOCK_WAIT s; check 'ps -ef | grep infra.sh'"
   fi
 }
 

@@ -1,5 +1,5 @@
-import type { Kafka } from 'kafkajs';
-import { idleDelay, OutboxRelay, OutboxRelayOptions, takeBatch, topicMessagesOf } from './outbox-relay';
+import type { ICustomPartitioner, Kafka, RecordMetadata } from 'kafkajs';
+import { idleDelay, OutboxRelay, OutboxRelayOptions, sequenceLost, takeBatch, topicMessagesOf } from './outbox-relay';
 import { laneOf } from './outbox';
 import type { OutboxRelayStore, OutboxRow } from './outbox-store.port';
 
@@ -131,6 +131,53 @@ function fakeKafka(relay: string, sent: SentBatch[], control: { failNext: number
       },
     }),
   } as unknown as Kafka;
+}
+
+/**
+ * A Kafka of three partitions per topic whose producers place messages with the relay's partitioner and answer per
+ * partition, as kafkajs does. `answer(call, producer)` decides a send: 'ok', 'throw' (an error, `typed` with a broker's
+ * error type), or 'partial' (resolves without the first partition it chose, as kafkajs 2.2.4 can after a leader dies).
+ */
+function partitionedKafka(
+  sent: SentBatch[],
+  answer: (call: number, producer: number) => 'ok' | 'partial' | { throw: string; type?: string },
+): { kafka: Kafka; producers: () => number } {
+  let calls = 0;
+  let producers = 0;
+  const kafka = {
+    producer: (options: { createPartitioner: ICustomPartitioner }) => {
+      const producer = ++producers;
+      const partitioner = options.createPartitioner();
+      const partitionMetadata = [0, 1, 2].map((partitionId) => ({ partitionId, leader: 1, replicas: [1], isr: [1], offlineReplicas: [] }));
+      return {
+        connect: async () => undefined,
+        disconnect: async () => undefined,
+        sendBatch: async (batch: { topicMessages: Array<{ topic: string; messages: Array<{ key: string; value: Buffer }> }> }) => {
+          const call = ++calls;
+          await new Promise((r) => setTimeout(r, 1));
+          const chosen = new Set<string>();
+          for (const t of batch.topicMessages)
+            for (const m of t.messages) chosen.add(`${t.topic}/${partitioner({ topic: t.topic, partitionMetadata, message: m })}`);
+          const decision = answer(call, producer);
+          if (typeof decision === 'object') {
+            throw Object.assign(new Error('send failed'), { cause: Object.assign(new Error(decision.throw), { type: decision.type }) });
+          }
+          const answered = [...chosen].sort().slice(decision === 'partial' ? 1 : 0);
+          if (decision === 'ok') {
+            sent.push({
+              relay: `producer-${producer}`,
+              messages: batch.topicMessages.flatMap((t) => t.messages.map((m) => ({ topic: t.topic, key: m.key, value: m.value.toString() }))),
+            });
+          }
+          return answered.map((tp) => {
+            const [topicName, partition] = [tp.slice(0, tp.lastIndexOf('/')), Number(tp.slice(tp.lastIndexOf('/') + 1))];
+            return { topicName, partition, errorCode: 0 } as RecordMetadata;
+          });
+        },
+      };
+    },
+  } as unknown as Kafka;
+  return { kafka, producers: () => producers };
 }
 
 async function until(what: string, condition: () => boolean): Promise<void> {
@@ -284,6 +331,41 @@ describe('OutboxRelay', () => {
     expect(recordedDuringSend).toEqual([0, 10, 10, 20, 30, 40, 50]);
   });
 
+  it('starts a new producer when the broker no longer accepts its sequence numbers, and sends the rows again with it', async () => {
+    const rows = Array.from({ length: 12 }, (_, i) => database.add(`case-${i % 4}`));
+    const sent: SentBatch[] = [];
+    const { kafka, producers } = partitionedKafka(sent, (call) =>
+      call === 1 ? { throw: 'The broker received an out of order sequence number', type: 'OUT_OF_ORDER_SEQUENCE_NUMBER' } : 'ok',
+    );
+    const relay = await start(relayOn(kafka));
+    await until('the outbox to drain', () => database.pending() === 0);
+    expect(producers()).toBe(2);
+    expect(relay.producersRenewed).toBe(1);
+    expect(sent.map((b) => b.relay)).toEqual(['producer-2']);
+    expect(valuesByKey(sent)).toEqual(writtenByKey(rows));
+  });
+
+  it('starts a new producer after a send that left a partition without an answer', async () => {
+    const rows = Array.from({ length: 12 }, (_, i) => database.add(`case-${i % 6}`));
+    const sent: SentBatch[] = [];
+    const { kafka, producers } = partitionedKafka(sent, (call) => (call === 1 ? 'partial' : 'ok'));
+    await start(relayOn(kafka));
+    await until('the outbox to drain', () => database.pending() === 0);
+    expect(producers()).toBe(2);
+    expect(sent.map((b) => b.relay)).toEqual(['producer-2']);
+    expect(valuesByKey(sent)).toEqual(writtenByKey(rows));
+  });
+
+  it('keeps its producer when Kafka refuses a batch for another reason (a broker down)', async () => {
+    database.add('case-1');
+    const sent: SentBatch[] = [];
+    const { kafka, producers } = partitionedKafka(sent, (call) => (call <= 2 ? { throw: 'Connection error: connect ECONNREFUSED' } : 'ok'));
+    const relay = await start(relayOn(kafka));
+    await until('the outbox to drain', () => database.pending() === 0);
+    expect(producers()).toBe(1);
+    expect(relay.producersRenewed).toBe(0);
+  });
+
   it('two relays split the lanes; every row is sent once, each case in order, while rows keep arriving', async () => {
     const sent: SentBatch[] = [];
     const a = await start(relayOn(fakeKafka('a', sent), { maxLanes: 8, batchSize: 50 }));
@@ -353,6 +435,17 @@ describe('OutboxRelay', () => {
     });
     expect(idle.ownedLanes()).toEqual([]);
     expect(ticks).toBeGreaterThan(5);
+  });
+});
+
+describe('sequenceLost', () => {
+  it("finds the broker's error type in the causes kafkajs wraps it in, and nothing in other errors", () => {
+    const protocol = Object.assign(new Error('The broker received an out of order sequence number'), { type: 'OUT_OF_ORDER_SEQUENCE_NUMBER' });
+    expect(sequenceLost(Object.assign(new Error('retries exceeded'), { cause: protocol }))).toBe('OUT_OF_ORDER_SEQUENCE_NUMBER');
+    expect(sequenceLost(Object.assign(new Error('batch not sent'), { cause: { originalError: { type: 'UNKNOWN_PRODUCER_ID' } } }))).toBe('UNKNOWN_PRODUCER_ID');
+    expect(sequenceLost(Object.assign(new Error('x'), { type: 'NOT_LEADER_FOR_PARTITION' }))).toBeUndefined();
+    expect(sequenceLost(new Error('Connection error'))).toBeUndefined();
+    expect(sequenceLost(undefined)).toBeUndefined();
   });
 });
 

@@ -50,6 +50,21 @@ class BatchNotSentError extends Error {
 }
 
 /**
+ * Answers of a broker that mean the idempotent producer's sequence numbers no longer match what the broker holds for
+ * it. kafkajs 2.2.4 does not recover from them (the Java client resets its producer id): every later send to the
+ * partition fails the same way, so the relay starts a new producer.
+ */
+const SEQUENCE_LOST = new Set(['OUT_OF_ORDER_SEQUENCE_NUMBER', 'UNKNOWN_PRODUCER_ID', 'INVALID_PRODUCER_EPOCH', 'INVALID_PRODUCER_ID_MAPPING']);
+
+/** The broker's error type that says the producer's sequence is lost, found anywhere in `error`'s causes. */
+export function sequenceLost(error: unknown, depth = 0): string | undefined {
+  if (!error || typeof error !== 'object' || depth > 5) return undefined;
+  const e = error as { type?: unknown; cause?: unknown; originalError?: unknown };
+  if (typeof e.type === 'string' && SEQUENCE_LOST.has(e.type)) return e.type;
+  return sequenceLost(e.cause, depth + 1) ?? sequenceLost(e.originalError, depth + 1);
+}
+
+/**
  * The rows one send carries: the oldest first, as many as fit in `maxBytes` (at least one). Rows come
  * in id order, so what is left out of any lane is that lane's newest rows, sent by the next pass.
  */
@@ -142,7 +157,11 @@ export class OutboxRelay {
   private nudged = false;
   private keepAlive?: NodeJS.Timeout;
   private readonly partitions = new PartitionTracker();
+  /** Why the producer must be replaced before the next send (its sequence numbers cannot be trusted), if it must. */
+  private producerSpoilt?: string;
   published = 0;
+  /** Producers replaced because their sequence numbers no longer matched the broker's. */
+  producersRenewed = 0;
   /** Sent rows deleted by this relay's purge. */
   purged = 0;
 
@@ -164,18 +183,42 @@ export class OutboxRelay {
 
   /** Connects the producer and starts the loop; the database is (re)connected by the loop itself. */
   async start(): Promise<void> {
-    this.producer = this.options.kafka.producer({
-      idempotent: true,
-      maxInFlightRequests: 1,
-      allowAutoTopicCreation: false,
-      createPartitioner: this.partitions.createPartitioner,
-    });
+    this.producer = this.newProducer();
     await this.producer.connect();
     this.running = true;
     this.loop = this.run();
     // While a batch waits for Kafka the lock session is idle: keep it under its short timeout.
     this.keepAlive = setInterval(() => void (this.store.connected ? this.store.keepAlive().catch(() => undefined) : undefined), this.store.keepAliveMs);
     this.keepAlive.unref();
+  }
+
+  private newProducer(): Producer {
+    return this.options.kafka.producer({
+      idempotent: true,
+      maxInFlightRequests: 1,
+      allowAutoTopicCreation: false,
+      createPartitioner: this.partitions.createPartitioner,
+    });
+  }
+
+  /**
+   * A new producer (a new producer id, its sequence numbers from 0) in place of one whose sequence numbers the
+   * broker no longer accepts or that a send left unsure (a partition without an answer). The rows are sent again
+   * by it: what the old one did get into Kafka arrives twice, and consumers drop the copy by event id.
+   */
+  private async renewProducer(reason: string): Promise<void> {
+    await this.producer?.disconnect().catch(() => undefined);
+    this.producer = this.newProducer();
+    try {
+      await this.producer.connect();
+    } catch (e) {
+      throw new BatchNotSentError(e);
+    }
+    this.producerSpoilt = undefined;
+    this.producersRenewed++;
+    this.options.logger?.event('warn', 'kafka producer renewed; the rows it had not sent go again (a copy that did arrive is dropped by event id)', {
+      reason,
+    });
   }
 
   /** Finishes the batch in flight, releases the lanes and disconnects. */
@@ -268,6 +311,7 @@ export class OutboxRelay {
     const found = await this.store.unsent(owned, this.batchSize);
     if (found.length === 0) return 0;
     const rows = takeBatch(found, this.options.maxBatchBytes ?? DEFAULT_RELAY_BATCH_BYTES);
+    if (this.producerSpoilt) await this.renewProducer(this.producerSpoilt);
     this.partitions.begin();
     const spans: Span[] = [];
     const topicMessages = topicMessagesOf(rows, Date.now(), (row, headers) => void spans.push(relaySpan(row, headers)));
@@ -277,11 +321,15 @@ export class OutboxRelay {
       const answer = await context
         .with(suppressTracing(context.active()), () => this.producer!.sendBatch({ acks: -1, compression: CompressionTypes.None, topicMessages }))
         .catch((e) => {
+          const lost = sequenceLost(e);
+          if (lost) this.producerSpoilt = `the broker answered ${lost}`;
           throw new BatchNotSentError(e);
         });
       const unanswered = this.partitions.unanswered(answer);
       if (unanswered.length > 0) {
-        // Rows stay unsent and go again (the event-id check absorbs what did arrive): see PartitionTracker.
+        // Rows stay unsent and go again (the event-id check absorbs what did arrive): see PartitionTracker. The
+        // producer counted those partitions' records as sent whether or not they arrived: it is not used again.
+        this.producerSpoilt = `no acknowledgement for ${unanswered.join(', ')}`;
         throw new BatchNotSentError(new Error(`no acknowledgement for ${unanswered.join(', ')} (a partition leader changed during the send)`));
       }
     } catch (e) {

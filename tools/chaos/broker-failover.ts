@@ -27,8 +27,10 @@ import { appliedCount, ChaosBroker, ChaosServices, chaosStackSpecs, Client, MACH
  * npm run chaos -- --brokers 3 --provinces: the same across the link: Sichuan and Chongqing each a cluster of
  * three nodes, MirrorMaker 2 between them over TLS, each province's own services (as `npm start` runs them).
  * Chengdu's events go in at Sichuan's gateway, addressed to Chongqing; first the node leading Chongqing's inbox
- * in Chongqing's cluster (where the mirror writes and the node reads) is killed, then, once it is back, the one
- * leading it in Sichuan's cluster (where the relay writes and the mirror reads).
+ * in Chongqing's cluster (where the mirror writes and the node reads) is killed, then, as soon as that cluster has
+ * new leaders (its node still down), the one leading it in Sichuan's cluster (where the relay writes and the mirror
+ * reads): for a while each province runs on two of its three nodes. `--one-at-a-time` waits instead until the first
+ * node is back in every ISR before the second kill.
  */
 
 interface Options {
@@ -42,6 +44,8 @@ interface Options {
   followUpEvery: number;
   json: boolean;
   keep: boolean;
+  /** With two clusters: the second kill only once the first node is back (default: once the first has new leaders). */
+  oneAtATime: boolean;
 }
 
 function parseArgs(argv: string[]): Options {
@@ -65,6 +69,7 @@ function parseArgs(argv: string[]): Options {
     followUpEvery: arg('follow-up-every', 3),
     json: argv.includes('--json'),
     keep: argv.includes('--keep'),
+    oneAtATime: argv.includes('--one-at-a-time'),
   };
   if (o.brokers !== 3 && o.brokers !== 5) throw new Error(`--brokers must be 3 or 5 (a quorum that survives the loss of one node), got ${o.brokers}`);
   return o;
@@ -250,7 +255,8 @@ interface KillFigures {
 /**
  * Kills (kill -9) the node of `cluster` that leads most of the inbox's partitions, waits for new leaders, starts it
  * again after `downSeconds` and waits until it is back in every ISR; meanwhile measures how long until the first
- * event accepted after the kill is applied at the addressed node (`nodeDb`).
+ * event accepted after the kill is applied at the addressed node (`nodeDb`). `leadersMoved` is called once the
+ * cluster's inbox has new leaders (or, at the latest, when this kill is over).
  */
 async function killLeader(
   cluster: KillableCluster,
@@ -260,6 +266,24 @@ async function killLeader(
   nodeDb: string,
   downSeconds: number,
   event: (what: string) => void,
+  leadersMoved: () => void = () => undefined,
+): Promise<KillFigures> {
+  try {
+    return await killLeaderOnce(cluster, admin, inbox, client, nodeDb, downSeconds, event, leadersMoved);
+  } finally {
+    leadersMoved();
+  }
+}
+
+async function killLeaderOnce(
+  cluster: KillableCluster,
+  admin: Admin,
+  inbox: string,
+  client: Client,
+  nodeDb: string,
+  downSeconds: number,
+  event: (what: string) => void,
+  leadersMoved: () => void,
 ): Promise<KillFigures> {
   const leaders = await inboxPartitions(admin, inbox);
   const led = new Map<number, number[]>();
@@ -295,6 +319,7 @@ async function killLeader(
       ? `the inbox partitions in ${cluster.name} did not get new leaders within 60 s`
       : `every inbox partition in ${cluster.name} led by a live node ${leadersMovedMs} ms after the kill`,
   );
+  leadersMoved();
 
   await sleep(downSeconds * 1000);
   const t0 = Date.now();
@@ -485,14 +510,24 @@ async function main(): Promise<void> {
 
     // The victims: in each cluster the inbox passes through, last first (where the node reads it, then where it
     // enters), the node that leads most of its partitions; the first a third into the stream (a quarter with two).
+    // The next kill comes once the previous cluster has new leaders (its node still down), or with --one-at-a-time
+    // once that node is back in every ISR.
     const order = [...admins].reverse();
     await sleep(Math.max(0, streamStart + (o.seconds * 1000) / (order.length + 2) - Date.now()));
-    for (const { cluster, admin } of order) {
-      const k = await killLeader(cluster, admin, inbox, client, databases[CHONGQING], o.downSeconds, event);
+    let previous: Promise<unknown> = Promise.resolve();
+    const killing = order.map(({ cluster, admin }) => {
+      const after = previous;
+      let moved!: () => void;
+      const leadersMoved = new Promise<void>((resolve) => (moved = resolve));
+      const kill = after.then(() => killLeader(cluster, admin, inbox, client, databases[CHONGQING], o.downSeconds, event, moved));
+      previous = o.oneAtATime ? kill.catch(() => undefined) : leadersMoved;
+      return kill;
+    });
+    for (const k of await Promise.all(killing)) {
       kills.push(k);
-      if (k.leadersMovedMs === undefined) problems.push(`the inbox partitions in ${cluster.name} kept a dead leader`);
-      if (k.backInIsrMs === undefined) problems.push(`node ${k.killedNode} of ${cluster.name} did not rejoin the ISRs`);
-      if (k.firstAppliedAfterKillMs === undefined) problems.push(`nothing accepted after the kill in ${cluster.name} was applied in time`);
+      if (k.leadersMovedMs === undefined) problems.push(`the inbox partitions in ${k.cluster} kept a dead leader`);
+      if (k.backInIsrMs === undefined) problems.push(`node ${k.killedNode} of ${k.cluster} did not rejoin the ISRs`);
+      if (k.firstAppliedAfterKillMs === undefined) problems.push(`nothing accepted after the kill in ${k.cluster} was applied in time`);
     }
     await sleep(Math.max(AFTER_LAST_KILL_S * 1000, streamUntil - Date.now()));
     client.stop();

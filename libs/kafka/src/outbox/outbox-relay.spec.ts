@@ -148,7 +148,14 @@ function partitionedKafka(
     producer: (options: { createPartitioner: ICustomPartitioner }) => {
       const producer = ++producers;
       const partitioner = options.createPartitioner();
-      const partitionMetadata = [0, 1, 2].map((partitionId) => ({ partitionId, leader: 1, replicas: [1], isr: [1], offlineReplicas: [] }));
+      const partitionMetadata = [0, 1, 2].map((partitionId) => ({
+        partitionErrorCode: 0,
+        partitionId,
+        leader: 1,
+        replicas: [1],
+        isr: [1],
+        offlineReplicas: [],
+      }));
       return {
         connect: async () => undefined,
         disconnect: async () => undefined,

@@ -2,6 +2,7 @@ import { Kafka, Producer } from 'kafkajs';
 import { context } from '@opentelemetry/api';
 import { suppressTracing } from '@opentelemetry/core';
 import { topics } from '@tongban/regions';
+import { sequenceLost } from '../outbox/outbox-relay';
 import { FailureFacts, failureHeaders, nextStep } from './failure-headers';
 
 export { FAILURE_HEADERS } from './failure-headers';
@@ -28,6 +29,9 @@ export class FailurePublisher {
 
   constructor(private readonly kafka: Kafka) {}
 
+  /** Producers replaced because the broker no longer accepted their sequence numbers. */
+  renewed = 0;
+
   async connect(): Promise<void> {
     this.producer = this.kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
     await this.producer.connect();
@@ -41,8 +45,21 @@ export class FailurePublisher {
     if (!this.producer) throw new Error('FailurePublisher is not connected');
     // A copy keeps the original's traceparent (its retry or replay is applied within the original trace): the kafkajs
     // instrumentation, which would write the consumer's own context over it, does not trace this send.
-    const producer = this.producer;
-    await context.with(suppressTracing(context.active()), () => producer.send({ topic, acks: -1, messages: [{ key, value, headers }] }));
+    const sendWith = (producer: Producer) =>
+      context.with(suppressTracing(context.active()), () => producer.send({ topic, acks: -1, messages: [{ key, value, headers }] }));
+    try {
+      await sendWith(this.producer);
+    } catch (e) {
+      // kafkajs does not recover from a broker that no longer accepts its sequence numbers (see the relay): a new
+      // producer sends the copy again. Should the first have arrived after all, the copy is there twice: a retry is
+      // applied once (by event id), a dead letter is listed twice (replaying both applies it once).
+      if (!sequenceLost(e)) throw e;
+      const stale = this.producer;
+      await this.connect();
+      this.renewed++;
+      await stale.disconnect().catch(() => undefined);
+      await sendWith(this.producer as Producer);
+    }
   }
 }
 

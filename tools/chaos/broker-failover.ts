@@ -256,26 +256,9 @@ interface KillFigures {
  * Kills (kill -9) the node of `cluster` that leads most of the inbox's partitions, waits for new leaders, starts it
  * again after `downSeconds` and waits until it is back in every ISR; meanwhile measures how long until the first
  * event accepted after the kill is applied at the addressed node (`nodeDb`). `leadersMoved` is called once the
- * cluster's inbox has new leaders (or, at the latest, when this kill is over).
+ * cluster's inbox has new leaders.
  */
 async function killLeader(
-  cluster: KillableCluster,
-  admin: Admin,
-  inbox: string,
-  client: Client,
-  nodeDb: string,
-  downSeconds: number,
-  event: (what: string) => void,
-  leadersMoved: () => void = () => undefined,
-): Promise<KillFigures> {
-  try {
-    return await killLeaderOnce(cluster, admin, inbox, client, nodeDb, downSeconds, event, leadersMoved);
-  } finally {
-    leadersMoved();
-  }
-}
-
-async function killLeaderOnce(
   cluster: KillableCluster,
   admin: Admin,
   inbox: string,
@@ -519,7 +502,8 @@ async function main(): Promise<void> {
       const after = previous;
       let moved!: () => void;
       const leadersMoved = new Promise<void>((resolve) => (moved = resolve));
-      const kill = after.then(() => killLeader(cluster, admin, inbox, client, databases[CHONGQING], o.downSeconds, event, moved));
+      // The next kill waits at most until this one is over, whatever became of it.
+      const kill = after.then(() => killLeader(cluster, admin, inbox, client, databases[CHONGQING], o.downSeconds, event, moved)).finally(() => moved());
       previous = o.oneAtATime ? kill.catch(() => undefined) : leadersMoved;
       return kill;
     });

@@ -2,7 +2,7 @@ import { Kafka, Producer } from 'kafkajs';
 import { context } from '@opentelemetry/api';
 import { suppressTracing } from '@opentelemetry/core';
 import { topics } from '@tongban/regions';
-import { sequenceLost } from '../outbox/outbox-relay';
+import { sequenceLost } from '../producer-sequence';
 import { FailureFacts, failureHeaders, nextStep } from './failure-headers';
 
 export { FAILURE_HEADERS } from './failure-headers';

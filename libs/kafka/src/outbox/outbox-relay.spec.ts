@@ -1,5 +1,5 @@
 import type { ICustomPartitioner, Kafka, RecordMetadata } from 'kafkajs';
-import { idleDelay, OutboxRelay, OutboxRelayOptions, sequenceLost, takeBatch, topicMessagesOf } from './outbox-relay';
+import { idleDelay, OutboxRelay, OutboxRelayOptions, takeBatch, topicMessagesOf } from './outbox-relay';
 import { laneOf } from './outbox';
 import type { OutboxRelayStore, OutboxRow } from './outbox-store.port';
 
@@ -442,17 +442,6 @@ describe('OutboxRelay', () => {
     });
     expect(idle.ownedLanes()).toEqual([]);
     expect(ticks).toBeGreaterThan(5);
-  });
-});
-
-describe('sequenceLost', () => {
-  it("finds the broker's error type in the causes kafkajs wraps it in, and nothing in other errors", () => {
-    const protocol = Object.assign(new Error('The broker received an out of order sequence number'), { type: 'OUT_OF_ORDER_SEQUENCE_NUMBER' });
-    expect(sequenceLost(Object.assign(new Error('retries exceeded'), { cause: protocol }))).toBe('OUT_OF_ORDER_SEQUENCE_NUMBER');
-    expect(sequenceLost(Object.assign(new Error('batch not sent'), { cause: { originalError: { type: 'UNKNOWN_PRODUCER_ID' } } }))).toBe('UNKNOWN_PRODUCER_ID');
-    expect(sequenceLost(Object.assign(new Error('x'), { type: 'NOT_LEADER_FOR_PARTITION' }))).toBeUndefined();
-    expect(sequenceLost(new Error('Connection error'))).toBeUndefined();
-    expect(sequenceLost(undefined)).toBeUndefined();
   });
 });
 

@@ -3,6 +3,7 @@ import { context, Span, SpanStatusCode, trace } from '@opentelemetry/api';
 import { suppressTracing } from '@opentelemetry/core';
 import { extractTraceContext, injectTraceContext, JsonLogger, SpanKind, startSpan } from '@tongban/observability';
 import { PartitionTracker } from './partition-tracker';
+import { sequenceLost } from '../producer-sequence';
 import { HEADERS } from '../kafka-client';
 import { DEFAULT_LANES } from './outbox';
 import type { OutboxRelayStore, OutboxRow } from './outbox-store.port';
@@ -47,21 +48,6 @@ class BatchNotSentError extends Error {
   constructor(cause: unknown) {
     super(`batch not sent: ${(cause as Error)?.message ?? cause}`, { cause });
   }
-}
-
-/**
- * Answers of a broker that mean the idempotent producer's sequence numbers no longer match what the broker holds for
- * it. kafkajs 2.2.4 does not recover from them (the Java client resets its producer id): every later send to the
- * partition fails the same way, so the relay starts a new producer.
- */
-const SEQUENCE_LOST = new Set(['OUT_OF_ORDER_SEQUENCE_NUMBER', 'UNKNOWN_PRODUCER_ID', 'INVALID_PRODUCER_EPOCH', 'INVALID_PRODUCER_ID_MAPPING']);
-
-/** The broker's error type that says the producer's sequence is lost, found anywhere in `error`'s causes. */
-export function sequenceLost(error: unknown, depth = 0): string | undefined {
-  if (!error || typeof error !== 'object' || depth > 5) return undefined;
-  const e = error as { type?: unknown; cause?: unknown; originalError?: unknown };
-  if (typeof e.type === 'string' && SEQUENCE_LOST.has(e.type)) return e.type;
-  return sequenceLost(e.cause, depth + 1) ?? sequenceLost(e.originalError, depth + 1);
 }
 
 /**

@@ -191,13 +191,21 @@ wait_gone() {
   done
 }
 
+# Takes the lock on file descriptor $1 (already open), waiting up to INFRA_LOCK_WAIT seconds; $2 says for what,
+# further arguments go to flock (-s for a shared lock).
+take_lock() {
+  local fd=$1 what=$2
+  shift 2
+  if ! flock -n "$@" "$fd"; then
+    say "another infra.sh is working $what; waiting for it (up to $INFRA_LOCK_WAIT s)"
+    flock -w "$INFRA_LOCK_WAIT" "$@" "$fd" || die "infra.sh $what is still busy after $INFRA_LOCK_WAIT s; check 'ps -ef | grep infra.sh'"
+  fi
+}
+
 with_lock() {
   mkdir -p "$RUN_DIR"
   exec 9>"$RUN_DIR/infra.lock"
-  if ! flock -n 9; then
-    say "another infra.sh is working in $RUN_DIR; waiting for it (up to $INFRA_LOCK_WAIT s)"
-    flock -w "$INFRA_LOCK_WAIT" 9 || die "infra.sh in $RUN_DIR is still busy after $INFRA_LOCK_WAIT s; check 'ps -ef | grep infra.sh'"
-  fi
+  take_lock 9 "in $RUN_DIR"
 }
 
 # For a command on one node of one cluster (kafka-kill-node, kafka-start-node): it waits for whole-infrastructure
@@ -206,14 +214,8 @@ with_lock() {
 with_cluster_lock() {
   mkdir -p "$RUN_DIR"
   exec 9>"$RUN_DIR/infra.lock"
-  if ! flock -s -n 9; then
-    say "another infra.sh is working in $RUN_DIR; waiting for it (up to $INFRA_LOCK_WAIT s)"
-    flock -s -w "$INFRA_LOCK_WAIT" 9 || die "infra.sh in $RUN_DIR is still busy after $INFRA_LOCK_WAIT s; check 'ps -ef | grep infra.sh'"
-  fi
+  take_lock 9 "in $RUN_DIR" -s
   exec 8>"$RUN_DIR/infra-$1.lock"
-  if ! flock -n 8; then
-    say "another infra.sh is working on cluster $1 in $RUN_DIR; waiting for it (up to $INFRA_LOCK_WAIT s)"
-    flock -w "$INFRA_LOCK_WAIT" 8 || die "infra.sh on cluster $1 in $RUN_DIR is still busy after $INFRA_LOCK_WAIT s; check 'ps -ef | grep infra.sh'"
-  fi
+  take_lock 8 "on cluster $1 in $RUN_DIR"
 }
 

@@ -1,6 +1,6 @@
 import { DecodeFailure } from '@tongban/avro';
 import { TongbanError } from '@tongban/errors';
-import { HEADERS } from '@tongban/kafka';
+import { FAILURE_HEADERS, HEADERS } from '@tongban/kafka';
 import { getCase } from '../support/test-stack';
 import { uniqueId } from '../support/unique';
 import { waitFor } from '../support/wait';
@@ -203,6 +203,42 @@ describe('ops service: dead letters', () => {
     const shown = await api(t, 'GET', `/v1/dlq/${item.id}`, TOKENS.viewer);
     expect(shown.body.resolution).toMatchObject({ by: 'olga', note: 'test message from a misconfigured system' });
     expect(await undocumentedIn(t, 'GET', '/v1/dlq/{id}', shown)).toEqual([]);
+  });
+
+  it('lists a letter written twice to its topic once, and a later failure of the same message as a letter of its own', async () => {
+    const caseId = `CASE-COPY-${uniqueId()}`;
+    const inbox = t.stack.inbox('500000');
+    const failure = (at: string) => ({
+      [FAILURE_HEADERS.originalTopic]: inbox,
+      [FAILURE_HEADERS.originalPartition]: '3',
+      [FAILURE_HEADERS.originalOffset]: '41',
+      [FAILURE_HEADERS.errorClass]: 'DecodeFailure',
+      [FAILURE_HEADERS.errorCode]: 'SCHEMA_ID_UNKNOWN',
+      [FAILURE_HEADERS.errorMessage]: 'schema id 98 is not in the registry',
+      [FAILURE_HEADERS.attempts]: '1',
+      [FAILURE_HEADERS.firstFailureAt]: at,
+      [FAILURE_HEADERS.lastFailureAt]: at,
+    });
+    const letter = { key: caseId, value: Buffer.from([0, 0, 0, 0, 98, 2]), headers: failure('2026-11-30T08:00:00.000Z') };
+    const producer = t.stack.kafka.producer();
+    await producer.connect();
+    try {
+      // The same copy twice (a producer that resent it), then the message failing again later, then another case
+      // behind them on the one partition: once that one is stored, the three before it were read.
+      await producer.send({ topic: `${inbox}.dlq`, acks: -1, messages: [letter] });
+      await producer.send({ topic: `${inbox}.dlq`, acks: -1, messages: [letter] });
+      await producer.send({ topic: `${inbox}.dlq`, acks: -1, messages: [{ ...letter, headers: failure('2026-11-30T08:05:00.000Z') }] });
+      await producer.send({ topic: `${inbox}.dlq`, acks: -1, messages: [{ ...letter, key: `${caseId}-after` }] });
+    } finally {
+      await producer.disconnect();
+    }
+    await findOne(`caseId=${caseId}-after`);
+    const listed = (await list(`caseId=${caseId}`)).body;
+    expect(listed.total).toBe(2);
+    const failedAt = await Promise.all(
+      listed.items.map(async (i: { id: number }) => (await api(t, 'GET', `/v1/dlq/${i.id}`, TOKENS.viewer)).body.failure.lastFailureAt),
+    );
+    expect(failedAt.sort()).toEqual(['2026-11-30T08:00:00.000Z', '2026-11-30T08:05:00.000Z']);
   });
 
   it('answers the holds of its nodes, its link, its pipeline and its liveness as its OpenAPI document describes them', async () => {

@@ -48,6 +48,7 @@ import { TransitReceipts1767100000000 } from './migrations/1767100000000-transit
 import { ReplayJobCancel1767300000000 } from './migrations/1767300000000-replay-job-cancel';
 import { WorkflowNames1767300000001 } from './migrations/1767300000001-workflow-names';
 import { DeadLetterPersons1768100000000 } from './migrations/1768100000000-dead-letter-persons';
+import { DeadLetterCopies1768200000000 } from './migrations/1768200000000-dead-letter-copies';
 import { ReceiptStore } from './transit/receipt-store';
 import { DeadLetterArrivals, NodeArrivals, TransitReceipts } from './transit/transit-receipts';
 import { OPS_SERVICE_TOKEN, TRANSIT_STORE } from './transit/transit.controller';
@@ -92,6 +93,7 @@ export async function createOpsApp(config: OpsConfig, logger = new JsonLogger('o
       WorkflowNames1767300000001,
       AuditRecordGroups1768000000000,
       DeadLetterPersons1768100000000,
+      DeadLetterCopies1768200000000,
     ],
   });
   // Health asks MySQL on a connection of its own, not behind the requests queued for the pool.

@@ -4,6 +4,7 @@ import { FAILURE_HEADERS, HEADERS, headerText } from '@tongban/kafka';
 import type { IHeaders } from 'kafkajs';
 import { collectPii } from '@tongban/masking';
 import { JsonLogger } from '@tongban/observability';
+import { copyHash } from '../domain/dead-letter-copy';
 import { regionOfTopic, REPLAY_HEADERS, WORKFLOW_OF_NAMESPACE, workflowOfEventType } from '../domain/dead-letter';
 import { DeadLetterRepository, NewDeadLetter } from '../infrastructure/dead-letter.repository';
 
@@ -99,7 +100,8 @@ export class IngestDeadLetterService {
       rawValue: message.value,
       headers,
     };
-    const stored = await this.storeOrPark(row);
+    // A second copy of a letter (a producer that resent it) is not stored again.
+    const stored = await this.storeOrPark(row, copyHash({ topic: message.topic, key: message.key, value: message.value, headers }));
     // Also when the letter was there already: a redelivery after a failed indexing completes it (INSERT IGNORE).
     await this.indexPersons(row);
     if (stored) {
@@ -159,9 +161,9 @@ export class IngestDeadLetterService {
    * message too long) is stored again with only what is sure to fit, its reason saying why, so it shows
    * in the console and the partition moves on. A database that does not answer is waited for (thrown).
    */
-  private async storeOrPark(row: NewDeadLetter): Promise<boolean> {
+  private async storeOrPark(row: NewDeadLetter, copy: string): Promise<boolean> {
     try {
-      return await this.repository.insert(row);
+      return await this.repository.insert(row, copy);
     } catch (e) {
       if (isDependencyFailure(e)) throw e;
       this.logger.event('error', 'dead letter not stored as it came; stored with its reason instead', {
@@ -185,7 +187,7 @@ export class IngestDeadLetterService {
         headers,
       };
       try {
-        return await this.repository.insert(parked);
+        return await this.repository.insert(parked, copy);
       } catch (again) {
         if (isDependencyFailure(again)) throw again;
         // Nothing of it can be stored: the log keeps its position, and the partition must not stop here.

@@ -146,14 +146,17 @@ export interface Page {
 export class DeadLetterRepository {
   constructor(private readonly dataSource: DataSource) {}
 
-  /** Stores a dead letter once; a redelivered message of the same position changes nothing. Returns whether it was new. */
-  async insert(d: NewDeadLetter): Promise<boolean> {
+  /**
+   * Stores a dead letter once: a redelivered message of the same position, or a second copy of the same message
+   * (`copyHash`, see `copyHash()`), changes nothing. Returns whether it was new.
+   */
+  async insert(d: NewDeadLetter, copyHash: string | null = null): Promise<boolean> {
     const row: Record<string, unknown> = { ...d, decoded: d.decoded ? JSON.stringify(d.decoded) : null, headers: JSON.stringify(d.headers) };
     const keys = Object.keys(row) as Array<keyof DeadLetterRow>;
     const result = await this.dataSource.query(
-      `INSERT IGNORE INTO dead_letters (${keys.map((k) => COLUMNS[k]).join(', ')}, state, stored_at)
-       VALUES (${keys.map(() => '?').join(', ')}, 'parked', UTC_TIMESTAMP(3))`,
-      keys.map((k) => row[k]),
+      `INSERT IGNORE INTO dead_letters (${keys.map((k) => COLUMNS[k]).join(', ')}, copy_hash, state, stored_at)
+       VALUES (${keys.map(() => '?').join(', ')}, ?, 'parked', UTC_TIMESTAMP(3))`,
+      [...keys.map((k) => row[k]), copyHash],
     );
     return (result as { affectedRows: number }).affectedRows === 1;
   }

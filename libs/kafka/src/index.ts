@@ -19,3 +19,4 @@ export * from './mirror';
 export * from './failures/arrival';
 export * from './publishing/event-publisher';
 export * from './consumer/consumer-supervisor';
+export * from './renewing-producer';

@@ -10,7 +10,15 @@ import { AuditLog, AuditRecordGroups1768000000000, DISCLOSURE_CHAIN } from '@ton
 import { AvroCodec, RecordValidator, SchemaCatalogue, SchemaRegistryClient } from '@tongban/avro';
 import { contractsDir } from '@tongban/config';
 import { HttpErrorFilter, installRequestLimits, repositoryVersion, SERVICE_API_DOCUMENT } from '@tongban/http';
-import { createKafka, ensureTopics, EventPublisher, MirrorLagReader, registerConsumerLagMetrics, registerMirrorLagMetrics } from '@tongban/kafka';
+import {
+  createKafka,
+  ensureTopics,
+  EventPublisher,
+  MirrorLagReader,
+  registerConsumerLagMetrics,
+  registerMirrorLagMetrics,
+  RenewingProducer,
+} from '@tongban/kafka';
 import { LINK_LAG } from './link/link.controller';
 import { LinkLag } from './link/link-lag';
 import {
@@ -127,7 +135,11 @@ export async function createOpsApp(config: OpsConfig, logger = new JsonLogger('o
       ],
       config.infra.topics,
     );
-    const producer = kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
+    // Replays, receipts and witness records: a producer the broker no longer accepts the sequence numbers of is
+    // replaced (as the relay's), instead of refusing every later send until ops restarts.
+    const producer = new RenewingProducer(kafka, undefined, (refusal) =>
+      logger.event('warn', 'kafka producer renewed after the broker refused its sequence numbers', { refusal }),
+    );
     await producer.connect();
     closers.push(() => producer.disconnect());
     const admin = kafka.admin();

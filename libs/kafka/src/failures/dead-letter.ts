@@ -1,8 +1,8 @@
-import { Kafka, Producer } from 'kafkajs';
+import { Kafka } from 'kafkajs';
 import { context } from '@opentelemetry/api';
 import { suppressTracing } from '@opentelemetry/core';
 import { topics } from '@tongban/regions';
-import { sequenceLost } from '../producer-sequence';
+import { RenewingProducer } from '../renewing-producer';
 import { FailureFacts, failureHeaders, nextStep } from './failure-headers';
 
 export { FAILURE_HEADERS } from './failure-headers';
@@ -25,41 +25,33 @@ export type FailureSink = Pick<FailurePublisher, 'send'>;
  * consumer's offset moves on, so nothing is dropped. The original bytes are never touched.
  */
 export class FailurePublisher {
-  private producer?: Producer;
+  // kafkajs does not recover from a broker that no longer accepts its sequence numbers (see the relay): a new
+  // producer sends the copy again. Should the first have arrived after all, the copy is there twice: a retry is
+  // applied once (by event id), a dead letter is listed once by the console (it keeps one letter per event id and
+  // dead-letter topic).
+  private readonly producer: RenewingProducer;
 
-  constructor(private readonly kafka: Kafka) {}
-
-  /** Producers replaced because the broker no longer accepted their sequence numbers. */
-  renewed = 0;
-
-  async connect(): Promise<void> {
-    this.producer = this.kafka.producer({ idempotent: true, maxInFlightRequests: 1, allowAutoTopicCreation: false });
-    await this.producer.connect();
+  constructor(kafka: Kafka) {
+    this.producer = new RenewingProducer(kafka);
   }
 
-  async disconnect(): Promise<void> {
-    await this.producer?.disconnect();
+  /** Producers replaced because the broker no longer accepted their sequence numbers. */
+  get renewed(): number {
+    return this.producer.renewed;
+  }
+
+  connect(): Promise<void> {
+    return this.producer.connect();
+  }
+
+  disconnect(): Promise<void> {
+    return this.producer.disconnect();
   }
 
   async send(topic: string, key: Buffer | string | null, value: Buffer | null, headers: Record<string, string>): Promise<void> {
-    if (!this.producer) throw new Error('FailurePublisher is not connected');
     // A copy keeps the original's traceparent (its retry or replay is applied within the original trace): the kafkajs
     // instrumentation, which would write the consumer's own context over it, does not trace this send.
-    const sendWith = (producer: Producer) =>
-      context.with(suppressTracing(context.active()), () => producer.send({ topic, acks: -1, messages: [{ key, value, headers }] }));
-    try {
-      await sendWith(this.producer);
-    } catch (e) {
-      // kafkajs does not recover from a broker that no longer accepts its sequence numbers (see the relay): a new
-      // producer sends the copy again. Should the first have arrived after all, the copy is there twice: a retry is
-      // applied once (by event id), a dead letter is listed twice (replaying both applies it once).
-      if (!sequenceLost(e)) throw e;
-      const stale = this.producer;
-      await this.connect();
-      this.renewed++;
-      await stale.disconnect().catch(() => undefined);
-      await sendWith(this.producer as Producer);
-    }
+    await context.with(suppressTracing(context.active()), () => this.producer.send({ topic, acks: -1, messages: [{ key, value, headers }] }));
   }
 }
 

@@ -53,7 +53,7 @@ export class AuditWitness {
     private readonly config: WitnessConfig,
     private readonly namespace: string,
     private readonly kafka: Kafka,
-    private readonly producer: Producer,
+    private readonly producer: Pick<Producer, 'send'>,
     private readonly codec: AvroCodec,
     private readonly store: WitnessStore,
     private readonly databases: AuditDatabases,

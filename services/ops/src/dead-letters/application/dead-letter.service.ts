@@ -62,7 +62,7 @@ export class DeadLetterService {
     private readonly repository: DeadLetterRepository,
     private readonly codec: AvroCodec,
     private readonly validator: RecordValidator,
-    private readonly producer: Producer,
+    private readonly producer: Pick<Producer, 'send'>,
     private readonly nodes: NodeClient,
     private readonly audit: AuditLog,
     private readonly logger: JsonLogger,

@@ -12,6 +12,7 @@ import { mkdirSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { RunningService, startStack } from '../stack/stack';
 import { CpuSummary, readProfiles, summarise } from './cpu-profile';
+import { HttpPoster } from './http-poster';
 import { dropProvinceDatabaseUser, ProvinceLayout, twoProvinces } from '../stack/provinces';
 import { dropProvinceRedisUser, provinceRedisUser } from '../stack/redis-users';
 import { infrastructurePids, startUsageWindow, UsageReport } from './resource-usage';
@@ -301,19 +302,15 @@ function application(
 }
 
 /** Posts one event of a fresh fictional person; resolves to its event id and the time the answer took. */
-function poster(gatewayUrl: string) {
+function poster(http: HttpPoster) {
   const template = JSON.parse(readFileSync(join(repoRoot(), 'contracts/examples/SubsidyApplicationSubmitted.json'), 'utf8'));
   const runTag = randomUUID().slice(0, 8);
   return async (phase: 'w' | 'c' | 'o', i: number, since = Date.now()): Promise<{ eventId: string; ms: number }> => {
     // A different person per event: one person's many applications would all be duplicates of the first.
     const idNumber = fictionalIdNumber({ c: 0, w: 1_000_000, o: 2_000_000 }[phase] + i);
     const body = application(template, `BENCH-510104-${runTag}-${phase}-${i}`, idNumber); // the second part names the opener (Jinjiang)
-    const res = await fetch(`${gatewayUrl}/v1/events`, {
-      method: 'POST',
-      headers: { 'content-type': 'application/json', authorization: 'Bearer dev-chengdu' },
-      body: JSON.stringify(body),
-    });
-    const answer = (await res.json()) as { eventId?: string };
+    const res = await http.post('/v1/events', body, { authorization: 'Bearer dev-chengdu' });
+    const answer = (res.body ?? {}) as { eventId?: string };
     if (res.status !== 202 || !answer.eventId) throw new Error(`gateway answered ${res.status}: ${JSON.stringify(answer)}`);
     posted++;
     return { eventId: answer.eventId, ms: Date.now() - since };
@@ -321,7 +318,7 @@ function poster(gatewayUrl: string) {
 }
 
 /** Uploads `count` events of fresh fictional people in one batch; resolves to their event ids and the time it took. */
-function batchPoster(gatewayUrl: string) {
+function batchPoster(http: HttpPoster) {
   const template = JSON.parse(readFileSync(join(repoRoot(), 'contracts/examples/SubsidyApplicationSubmitted.json'), 'utf8'));
   const runTag = randomUUID().slice(0, 8);
   return async (first: number, count: number): Promise<{ eventIds: string[]; ms: number }> => {
@@ -331,18 +328,13 @@ function batchPoster(gatewayUrl: string) {
       return { ...application(template, `BENCH-510104-${runTag}-b-${first + k}`, idNumber), idempotencyKey: `bench-${runTag}-${first + k}` };
     });
     for (;;) {
-      const res = await fetch(`${gatewayUrl}/v1/events:batch`, {
-        method: 'POST',
-        headers: { 'content-type': 'application/json', authorization: 'Bearer dev-chengdu' },
-        body: JSON.stringify(items),
-      });
+      const res = await http.post('/v1/events:batch', items, { authorization: 'Bearer dev-chengdu' });
       // More uploads than the gateway works on at once: it says when to come back (the same keys, nothing doubled).
       if (res.status === 503) {
-        await res.arrayBuffer();
-        await sleep(Math.max(50, Number(res.headers.get('retry-after') ?? 1) * 100));
+        await sleep(Math.max(50, Number(res.headers['retry-after'] ?? 1) * 100));
         continue;
       }
-      const answer = (await res.json()) as { results?: { status: number; eventId?: string }[] };
+      const answer = (res.body ?? {}) as { results?: { status: number; eventId?: string }[] };
       const refused = answer.results?.find((r) => r.status !== 202 || !r.eventId);
       if (res.status !== 207 || !answer.results || refused)
         throw new Error(`batch upload answered ${res.status}: ${JSON.stringify(refused ?? answer).slice(0, 300)}`);
@@ -614,9 +606,10 @@ async function measurePath(path: 'one' | 'two', logging: Logging, id: string) {
   for (const a of admins) await a.connect();
   const databases = databasesOf(prefix, provinces);
   let stopped = false;
+  const http = new HttpPoster(`http://127.0.0.1:${p}`);
   try {
     const t: Target = { gatewayUrl: `http://127.0.0.1:${p}`, namespace, admins, databases };
-    const post = poster(t.gatewayUrl);
+    const post = poster(http);
     log(`  warm-up: ${o.warmup} events`);
     for (let i = 0; i < o.warmup; i += o.concurrency) {
       await Promise.all(Array.from({ length: Math.min(o.concurrency, o.warmup - i) }, (_, j) => post('w', i + j)));
@@ -639,7 +632,7 @@ async function measurePath(path: 'one' | 'two', logging: Logging, id: string) {
     const rowsByTable: Record<string, number> = {};
     for (const [table, n] of rowsAfter) if (n !== (rowsBefore.get(table) ?? 0)) rowsByTable[table] = (n - (rowsBefore.get(table) ?? 0)) / o.events;
     const rowsPerEvent = Object.values(rowsByTable).reduce((a, b) => a + b, 0);
-    const batch = await closedLoopBatch(t, batchPoster(t.gatewayUrl));
+    const batch = await closedLoopBatch(t, batchPoster(http));
     const open = await openLoop(t, post, closed.eventsPerSecond / 2);
     const memoryMiB: Record<string, number> = {};
     for (const s of stack.services as RunningService[]) memoryMiB[s.spec.name] = peakRssMiB(s.child.pid);
@@ -668,6 +661,7 @@ async function measurePath(path: 'one' | 'two', logging: Logging, id: string) {
       partitions: inbox.partitions.length,
     };
   } finally {
+    http.close();
     if (!stopped) await stack.stop();
     for (const a of admins) {
       const mine = (await a.listTopics().catch(() => [] as string[])).filter((n) => n.startsWith(`${namespace}.`));

@@ -55,6 +55,8 @@ interface Options {
   batchClients: number;
   /** Run the stack's services under `node --cpu-prof` and print where each one spent its time. */
   cpuProfile: boolean;
+  /** Options for node given to every service (`--node-args "--max-semi-space-size=8"`), to compare V8 settings. */
+  nodeArgs: string[];
   /** How many functions of each service's profile to print (by self time). */
   cpuTop: number;
   json: boolean;
@@ -91,6 +93,7 @@ function parseArgs(argv = process.argv.slice(2), env = process.env): Options {
     batchSize: Math.min(500, int('batch-size', 100)),
     batchClients: int('batch-clients', 4),
     cpuProfile: argv.includes('--cpu-profile'),
+    nodeArgs: (value('node-args') ?? '').split(/\s+/).filter(Boolean),
     cpuTop: int('cpu-top', 8),
     json: argv.includes('--json'),
   };
@@ -597,7 +600,7 @@ async function measurePath(path: 'one' | 'two', logging: Logging, id: string) {
         ...(provinces ? {} : { TONGBAN_KAFKA_BROKERS: o.brokers.join(',') }),
       },
       // Each service writes its profile when it stops (the whole run: warm-up, closed loops, open loop).
-      nodeArgs: o.cpuProfile ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : undefined,
+      nodeArgs: o.cpuProfile || o.nodeArgs.length ? [...o.nodeArgs, ...(o.cpuProfile ? ['--cpu-prof', `--cpu-prof-dir=${profileDir}`] : [])] : undefined,
     },
     (line) => log(`  ${line}`),
   );

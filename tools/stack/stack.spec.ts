@@ -1,4 +1,4 @@
-import { inGroups, provinceStackServices, stackServices } from './stack';
+import { inGroups, provinceStackServices, stackServices, stackSpecs } from './stack';
 import { twoProvinces } from './provinces';
 
 describe('inGroups', () => {
@@ -48,5 +48,33 @@ describe('the topic settings of a province', () => {
       extraEnv: { TONGBAN_TOPIC_MIN_INSYNC_REPLICAS: '3' },
     });
     expect(new Set(replication(overridden).map((r) => r.join('/')))).toEqual(new Set(['3/3/3']));
+  });
+});
+
+describe('the node options of each service', () => {
+  const heap = (specs: ReturnType<typeof stackSpecs>) => Object.fromEntries(specs.map((s) => [s.name, (s.nodeArgs ?? []).join(' ')]));
+
+  it('bound the old generation of the gateway and the region nodes, on one cluster and in both provinces', () => {
+    expect(heap(stackSpecs({}))).toEqual({
+      'schema-registry': '',
+      'region-node-500000': '--max-old-space-size=128',
+      'region-node-510000': '--max-old-space-size=128',
+      gateway: '--max-old-space-size=128',
+      relay: '',
+      ops: '',
+      delivery: '',
+    });
+    const provinces = heap(stackSpecs({ provinces: twoProvinces({}), databasePrefix: 'tbspec' }));
+    expect(
+      Object.entries(provinces)
+        .filter(([, args]) => args !== '')
+        .map(([name]) => name),
+    ).toEqual(['region-node-510000', 'gateway-sichuan', 'region-node-500000', 'gateway-chongqing']);
+  });
+
+  it('put the caller’s options after the service’s own', () => {
+    const specs = heap(stackSpecs({ nodeArgs: ['--cpu-prof'] }));
+    expect(specs.gateway).toBe('--max-old-space-size=128 --cpu-prof');
+    expect(specs.relay).toBe('--cpu-prof');
   });
 });

@@ -63,6 +63,16 @@ describe('the gateway writes concurrent requests in groups', () => {
     // One row per copy (the addressee's and the origin's), each to its own topic: none written twice.
     expect(outbox.every((r) => Number(r.n) === 2 && Number(r.topics) === 2)).toBe(true);
 
+    // The gateway's metrics account for every queued request once: the group sizes sum to the requests written
+    // (each repeat of a key is one, answered from its first), each waited once, and fewer transactions than requests.
+    const metrics = await (await fetch(`${stack.gatewayUrl}/metrics`)).text();
+    const sample = (name: string) => Number(new RegExp(`^${name}(?:\\{[^}]*\\})? (\\S+)$`, 'm').exec(metrics)?.[1]);
+    const queued = answers.length + 1;
+    expect(sample('tongban_gateway_group_size_sum')).toBe(queued);
+    expect(sample('tongban_gateway_group_wait_seconds_count')).toBe(queued);
+    expect(sample('tongban_gateway_group_write_seconds_count')).toBe(sample('tongban_gateway_group_size_count'));
+    expect(sample('tongban_gateway_group_size_count')).toBeLessThan(queued);
+
     const chain = new AuditLog(ds, { personKey: 'any-key-to-read-the-chain', chain: DISCLOSURE_CHAIN });
     expect(await chain.verify()).toMatchObject({ ok: true });
     const disclosed = (await chain.list({ action: DISCLOSURE_ACTION, limit: 1000 })).flatMap((e) => e.subject.messages);

@@ -16,6 +16,7 @@ import {
   dependencyChecks,
   HEALTH_CHECKS,
   HealthCheck,
+  histogram,
   JsonLogger,
   METRICS_REGISTRY,
   OpsController,
@@ -102,6 +103,23 @@ export async function createGatewayApp(config: GatewayConfig, logger = new JsonL
 
   const metrics = createMetricsRegistry('gateway');
   const accepted = counter(metrics, 'tongban_events_accepted_total', 'Events accepted into the outbox', ['event_type']);
+  // Where a request's time goes between its validation and its answer: waiting for its group's transaction, and
+  // the transaction itself (a single writer: a request that arrives during a commit waits for it).
+  const groupWait = histogram(
+    metrics,
+    'tongban_gateway_group_wait_seconds',
+    "Time a single request waited in the gateway's write queue before its group's transaction began",
+    [],
+    [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+  );
+  const groupWrite = histogram(
+    metrics,
+    'tongban_gateway_group_write_seconds',
+    "Time of a group's transaction, from its first statement to its commit's answer",
+    [],
+    [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+  );
+  const groupSize = histogram(metrics, 'tongban_gateway_group_size', 'Requests written by one transaction of the write queue', [], [1, 2, 4, 8, 16, 32, 64]);
   const divisions = new DivisionCatalogue();
   const minimiser = new Minimiser(catalogue, readMinimisationPolicy(minimisationPolicyPath(contractsDir())));
   const disclosureLog = new AuditLog(dataSource, { personKey: config.auditPersonKey, chain: 'disclosures' });
@@ -125,6 +143,11 @@ export async function createGatewayApp(config: GatewayConfig, logger = new JsonL
     disclosures,
     onAccepted: (eventType) => accepted.inc({ event_type: eventType }),
     groupCommit: { ...config.groupCommit, maxWaitMs: config.infra.mysqlPool.acquireTimeoutMs },
+    onGroup: ({ size, waitedMs, writeMs }) => {
+      groupSize.observe(size);
+      groupWrite.observe(writeMs / 1000);
+      for (const ms of waitedMs) groupWait.observe(ms / 1000);
+    },
   });
   const retention = new RetentionJob({
     dataSource,

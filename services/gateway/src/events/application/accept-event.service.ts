@@ -7,7 +7,7 @@ import { EventCopy, EventPublisher } from '@tongban/kafka';
 import { CASE_OPENING_EVENTS, caseIdOpenerProblem, DivisionCatalogue } from '@tongban/regions';
 import { EventRequest, newEventId, validateEventRequest } from '../domain/event-request';
 import type { DisclosureRecorder } from './disclosure-recorder';
-import { GroupCommitWriter } from './group-commit-writer';
+import { GroupCommitWriter, GroupFacts } from './group-commit-writer';
 
 export class IdempotencyConflictError extends TongbanError {
   constructor(key: string) {
@@ -69,6 +69,8 @@ export interface AcceptEventDeps {
   disclosures?: DisclosureRecorder;
   onAccepted?: (eventType: string) => void;
   groupCommit?: GroupCommitSettings;
+  /** Told of each group of single requests once it is written (the gateway's group metrics). */
+  onGroup?: (facts: GroupFacts) => void;
 }
 
 /** A validated, encoded request waiting for its group's transaction. */
@@ -113,6 +115,7 @@ export class AcceptEventService {
         replayOf: (it, first) => ({ eventId: first.eventId, caseId: it.request.caseId, correlationId: first.correlationId, replayed: true }),
         conflictOf: (it) => new IdempotencyConflictError(it.idempotencyKey as string),
         failsEveryone: isDependencyFailure,
+        onGroup: deps.onGroup,
       },
     );
   }

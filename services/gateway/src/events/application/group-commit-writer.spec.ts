@@ -1,5 +1,5 @@
 import { OverloadedError, UnavailableError } from '@tongban/errors';
-import { GroupCommitWriter, GroupStore } from './group-commit-writer';
+import { GroupCommitWriter, GroupFacts, GroupStore } from './group-commit-writer';
 
 /** A request as the fake store sees it: `bad` spoils any transaction it is in. */
 interface Item {
@@ -135,6 +135,25 @@ describe('GroupCommitWriter', () => {
     store.release();
     await Promise.all(all);
     expect(order).toEqual(['opener', 'a', 'b', 'c']);
+  });
+
+  it('tells of each queued group: its size, how long each request waited for its transaction, and the transaction', async () => {
+    const store = new FakeStore();
+    const groups: GroupFacts[] = [];
+    const w = new GroupCommitWriter<Item, Answer>(store, { maxGroup: 64, maxQueue: 100, onGroup: (g) => groups.push(g) });
+    store.hold();
+    const first = w.submit({ id: 'opener' });
+    const rest = ['a', 'b', 'c'].map((id) => w.submit({ id }));
+    // The opener's transaction is held for about 30 ms: the three behind it wait that long for theirs.
+    await new Promise((r) => setTimeout(r, 30));
+    store.release();
+    await Promise.all([first, ...rest]);
+    expect(groups.map((g) => g.size)).toEqual([1, 3]);
+    expect(groups[0].waitedMs[0]).toBeLessThan(10);
+    expect(groups[0].writeMs).toBeGreaterThanOrEqual(25);
+    expect(groups[1].waitedMs).toHaveLength(3);
+    for (const ms of groups[1].waitedMs) expect(ms).toBeGreaterThanOrEqual(25);
+    expect(groups[1].writeMs).toBeLessThan(groups[0].writeMs);
   });
 
   it('refuses with 503 material (OVERLOADED, Retry-After) when the queue is full, and takes requests again once it drains', async () => {

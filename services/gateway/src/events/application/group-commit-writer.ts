@@ -33,10 +33,23 @@ export interface GroupCommitOptions<T, R> {
   conflictOf?: (item: T) => unknown;
   /** Whether a failure is everyone's (the database is down): then items are not retried one by one. */
   failsEveryone?: (error: unknown) => boolean;
+  /** Told of each queued group once it is written: how many items, how long each waited in the queue, the write's time. */
+  onGroup?: (facts: GroupFacts) => void;
+}
+
+/** What a written group of the queue cost. */
+export interface GroupFacts {
+  size: number;
+  /** Milliseconds each item of the group waited in the queue before its transaction began. */
+  waitedMs: number[];
+  /** Milliseconds of the group's transaction (retries item by item included), until its commit answered. */
+  writeMs: number;
 }
 
 interface Waiting<T, R> {
   item: T;
+  /** When it was queued (performance.now()). */
+  queuedAt: number;
   resolve: (value: R) => void;
   reject: (reason: unknown) => void;
   timer?: NodeJS.Timeout;
@@ -72,7 +85,7 @@ export class GroupCommitWriter<T, R> {
       return Promise.reject(new OverloadedError("the gateway's write queue", this.options.retryAfterSeconds ?? 1));
     }
     return new Promise<R>((resolve, reject) => {
-      const waiting: Waiting<T, R> = { item, resolve, reject };
+      const waiting: Waiting<T, R> = { item, queuedAt: performance.now(), resolve, reject };
       const maxWaitMs = this.options.maxWaitMs;
       if (maxWaitMs !== undefined) {
         waiting.timer = setTimeout(() => {
@@ -103,12 +116,14 @@ export class GroupCommitWriter<T, R> {
       while (this.queue.length > 0) {
         const group = this.queue.splice(0, this.options.maxGroup);
         for (const w of group) clearTimeout(w.timer);
+        const began = performance.now();
         let outcomes: Array<PromiseSettledResult<R>>;
         try {
           outcomes = await this.write(group.map((w) => w.item));
         } catch (error) {
           outcomes = group.map(() => ({ status: 'rejected', reason: error }));
         }
+        this.options.onGroup?.({ size: group.length, waitedMs: group.map((w) => began - w.queuedAt), writeMs: performance.now() - began });
         group.forEach((w, i) => {
           const o = outcomes[i];
           if (o.status === 'fulfilled') w.resolve(o.value);

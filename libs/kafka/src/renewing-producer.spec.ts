@@ -1,35 +1,11 @@
-import type { Kafka } from 'kafkajs';
+import { refusingKafka } from './refusing-kafka.testing';
 import { RenewingProducer } from './renewing-producer';
-
-/** A Kafka whose producers answer each send as `answer(call, producer)` says: stored, or refused with a broker's error type. */
-function fakeKafka(answer: (call: number, producer: number) => 'ok' | string, connectDelayMs = 0) {
-  const stored: Array<{ producer: number; topic: string }> = [];
-  const disconnected: number[] = [];
-  let producers = 0;
-  let calls = 0;
-  const kafka = {
-    producer: () => {
-      const producer = ++producers;
-      return {
-        connect: () => new Promise((r) => setTimeout(r, connectDelayMs)),
-        disconnect: async () => void disconnected.push(producer),
-        send: async ({ topic }: { topic: string }) => {
-          const a = answer(++calls, producer);
-          if (a !== 'ok') throw Object.assign(new Error('send failed'), { cause: Object.assign(new Error(a), { type: a }) });
-          stored.push({ producer, topic });
-          return [{ topicName: topic, partition: 0, errorCode: 0 }];
-        },
-      };
-    },
-  } as unknown as Kafka;
-  return { kafka, stored, disconnected, producers: () => producers };
-}
 
 const record = (topic: string) => ({ topic, acks: -1, messages: [{ key: 'k', value: 'v' }] });
 
 describe('RenewingProducer', () => {
   it('sends again with a new producer when the broker no longer accepts the sequence numbers, and keeps the new one', async () => {
-    const k = fakeKafka((call) => (call === 1 ? 'OUT_OF_ORDER_SEQUENCE_NUMBER' : 'ok'));
+    const k = refusingKafka((call) => (call === 1 ? 'OUT_OF_ORDER_SEQUENCE_NUMBER' : 'ok'));
     const renewals: string[] = [];
     const producer = new RenewingProducer(k.kafka, undefined, (refusal) => renewals.push(refusal));
     await producer.connect();
@@ -46,7 +22,7 @@ describe('RenewingProducer', () => {
 
   it('renews once for sends that meet the refusal together', async () => {
     // Producer 1 refuses everything; producer 2 takes everything.
-    const k = fakeKafka((_call, producer) => (producer === 1 ? 'UNKNOWN_PRODUCER_ID' : 'ok'), 5);
+    const k = refusingKafka((_call, producer) => (producer === 1 ? 'UNKNOWN_PRODUCER_ID' : 'ok'), 5);
     const producer = new RenewingProducer(k.kafka);
     await producer.connect();
     await Promise.all([producer.send(record('a')), producer.send(record('b')), producer.send(record('c'))]);
@@ -57,7 +33,7 @@ describe('RenewingProducer', () => {
   });
 
   it('throws any other refusal as it is and keeps its producer', async () => {
-    const k = fakeKafka((call) => (call === 1 ? 'NOT_ENOUGH_REPLICAS' : 'ok'));
+    const k = refusingKafka((call) => (call === 1 ? 'NOT_ENOUGH_REPLICAS' : 'ok'));
     const producer = new RenewingProducer(k.kafka);
     await producer.connect();
     await expect(producer.send(record('a'))).rejects.toThrow('send failed');
@@ -67,7 +43,7 @@ describe('RenewingProducer', () => {
   });
 
   it('throws when the new producer is refused too, and refuses sends before it is connected', async () => {
-    const k = fakeKafka(() => 'INVALID_PRODUCER_EPOCH');
+    const k = refusingKafka(() => 'INVALID_PRODUCER_EPOCH');
     const producer = new RenewingProducer(k.kafka);
     await expect(producer.send(record('a'))).rejects.toThrow('not connected');
     await producer.connect();

@@ -1,32 +1,9 @@
-import type { Kafka } from 'kafkajs';
+import { refusingKafka } from '../refusing-kafka.testing';
 import { FailurePublisher } from './dead-letter';
-
-/** A Kafka whose producers take sends as `answer(call, producer)` says: stored, or refused with a broker's error type. */
-function fakeKafka(answer: (call: number, producer: number) => 'ok' | string) {
-  const stored: Array<{ producer: number; topic: string }> = [];
-  const disconnected: number[] = [];
-  let producers = 0;
-  let calls = 0;
-  const kafka = {
-    producer: () => {
-      const producer = ++producers;
-      return {
-        connect: async () => undefined,
-        disconnect: async () => void disconnected.push(producer),
-        send: async ({ topic }: { topic: string }) => {
-          const a = answer(++calls, producer);
-          if (a !== 'ok') throw Object.assign(new Error('send failed'), { cause: Object.assign(new Error(a), { type: a }) });
-          stored.push({ producer, topic });
-        },
-      };
-    },
-  } as unknown as Kafka;
-  return { kafka, stored, disconnected, producers: () => producers };
-}
 
 describe('FailurePublisher', () => {
   it('sends the copy again with a new producer when the broker no longer accepts the sequence numbers of the first', async () => {
-    const k = fakeKafka((call) => (call === 1 ? 'OUT_OF_ORDER_SEQUENCE_NUMBER' : 'ok'));
+    const k = refusingKafka((call) => (call === 1 ? 'OUT_OF_ORDER_SEQUENCE_NUMBER' : 'ok'));
     const publisher = new FailurePublisher(k.kafka);
     await publisher.connect();
     await publisher.send('t.500000.inbox.retry-1', 'case-1', Buffer.from('x'), {});
@@ -39,7 +16,7 @@ describe('FailurePublisher', () => {
   });
 
   it('throws any other refusal as it is and keeps its producer (the caller retries)', async () => {
-    const k = fakeKafka((call) => (call === 1 ? 'NOT_ENOUGH_REPLICAS' : 'ok'));
+    const k = refusingKafka((call) => (call === 1 ? 'NOT_ENOUGH_REPLICAS' : 'ok'));
     const publisher = new FailurePublisher(k.kafka);
     await publisher.connect();
     await expect(publisher.send('t.500000.inbox.dlq', 'case-1', Buffer.from('x'), {})).rejects.toThrow('send failed');
@@ -49,7 +26,7 @@ describe('FailurePublisher', () => {
   });
 
   it('throws when the new producer is refused too', async () => {
-    const k = fakeKafka(() => 'UNKNOWN_PRODUCER_ID');
+    const k = refusingKafka(() => 'UNKNOWN_PRODUCER_ID');
     const publisher = new FailurePublisher(k.kafka);
     await publisher.connect();
     await expect(publisher.send('t.500000.inbox.dlq', 'case-1', Buffer.from('x'), {})).rejects.toThrow('send failed');

@@ -105,19 +105,20 @@ export async function createGatewayApp(config: GatewayConfig, logger = new JsonL
   const accepted = counter(metrics, 'tongban_events_accepted_total', 'Events accepted into the outbox', ['event_type']);
   // Where a request's time goes between its validation and its answer: waiting for its group's transaction, and
   // the transaction itself (a single writer: a request that arrives during a commit waits for it).
+  const GROUP_SECONDS = [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5];
   const groupWait = histogram(
     metrics,
     'tongban_gateway_group_wait_seconds',
     "Time a single request waited in the gateway's write queue before its group's transaction began",
     [],
-    [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+    GROUP_SECONDS,
   );
   const groupWrite = histogram(
     metrics,
     'tongban_gateway_group_write_seconds',
     "Time of a group's transaction, from its first statement to its commit's answer",
     [],
-    [0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5],
+    GROUP_SECONDS,
   );
   const groupSize = histogram(metrics, 'tongban_gateway_group_size', 'Requests written by one transaction of the write queue', [], [1, 2, 4, 8, 16, 32, 64]);
   const divisions = new DivisionCatalogue();

@@ -27,8 +27,7 @@ export type FailureSink = Pick<FailurePublisher, 'send'>;
 export class FailurePublisher {
   // kafkajs does not recover from a broker that no longer accepts its sequence numbers (see the relay): a new
   // producer sends the copy again. Should the first have arrived after all, the copy is there twice: a retry is
-  // applied once (by event id), a dead letter is listed once by the console (it keeps one letter per event id and
-  // dead-letter topic).
+  // applied once (by event id), a dead letter is stored once by ops (by the digest of the copy, `copy_hash`).
   private readonly producer: RenewingProducer;
 
   constructor(kafka: Kafka) {

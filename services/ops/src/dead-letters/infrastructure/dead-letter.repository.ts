@@ -148,7 +148,7 @@ export class DeadLetterRepository {
 
   /**
    * Stores a dead letter once: a redelivered message of the same position, or a second copy of the same message
-   * (`copyHash`, see `copyHash()`), changes nothing. Returns whether it was new.
+   * (the same `copyHash`, the digest of domain/dead-letter-copy), changes nothing. Returns whether it was new.
    */
   async insert(d: NewDeadLetter, copyHash: string | null = null): Promise<boolean> {
     const row: Record<string, unknown> = { ...d, decoded: d.decoded ? JSON.stringify(d.decoded) : null, headers: JSON.stringify(d.headers) };
